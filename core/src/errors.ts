@@ -99,3 +99,11 @@ export class InvalidStateError extends WrenCoreError {
     this.name = 'InvalidStateError'
   }
 }
+
+/** A payload is larger than the format allows (e.g. sealed content past the largest padding bucket). */
+export class TooLargeError extends WrenCoreError {
+  constructor(message: string) {
+    super('ERR_TOO_LARGE', message)
+    this.name = 'TooLargeError'
+  }
+}
