@@ -1,0 +1,43 @@
+/**
+ * A small bounded LRU of imported KeyObjects, keyed by the raw key bytes. Importing a raw key
+ * into OpenSSL (DER parse + key setup) costs more than the operation itself for X25519 and
+ * Ed25519 signing, and a node reuses the same few keys (identity, prekeys, ratchet keys) over
+ * and over, so a small cache roughly triples throughput on the hot paths.
+ */
+import type { KeyObject } from 'node:crypto'
+
+export class KeyObjectCache {
+  readonly #limit: number
+  readonly #entries = new Map<string, KeyObject>()
+
+  constructor(limit: number) {
+    this.#limit = limit
+  }
+
+  /** The cached KeyObject for these bytes, or the one `load` makes (then cached). */
+  get(bytes: Uint8Array, load: () => KeyObject): KeyObject {
+    const id = cacheId(bytes)
+    const hit = this.#entries.get(id)
+    if (hit !== undefined) {
+      // Map keeps insertion order: re-inserting marks the entry most recently used.
+      this.#entries.delete(id)
+      this.#entries.set(id, hit)
+      return hit
+    }
+    const created = load()
+    if (this.#entries.size >= this.#limit) {
+      const oldest = this.#entries.keys().next().value
+      if (oldest !== undefined) this.#entries.delete(oldest)
+    }
+    this.#entries.set(id, created)
+    return created
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+}
+
+function cacheId(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+}

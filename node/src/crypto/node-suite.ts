@@ -1,0 +1,254 @@
+/**
+ * The fast CryptoSuite on node:crypto (OpenSSL), used by the daemon. Byte for byte equal to
+ * core/src/crypto/noble-suite.ts (core/test/crypto-differential.test.ts checks every operation)
+ * and throws the same error classes.
+ *
+ * Raw keys are imported as DER (fixed PKCS#8 / SPKI prefixes, see der.ts) and the KeyObjects of
+ * recently used keys are cached: importing costs more than an X25519 or Ed25519 operation.
+ * Known difference: ML-KEM encapsulation draws its message from OpenSSL's DRBG, not from the
+ * injected Random, so encapsulations are not reproducible under a seeded Random (decapsulation,
+ * key generation and everything else are).
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPublicKey,
+  decapsulate,
+  diffieHellman,
+  encapsulate,
+  hash,
+  hkdfSync,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto'
+import {
+  AES_GCM_KEY_BYTES,
+  AES_GCM_NONCE_BYTES,
+  AES_GCM_TAG_BYTES,
+  type CryptoSuite,
+  ED25519_PUBLIC_KEY_BYTES,
+  ED25519_SEED_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  type KemEncapsulation,
+  type KeyPair,
+  MLKEM768_CIPHERTEXT_BYTES,
+  MLKEM768_PUBLIC_KEY_BYTES,
+  MLKEM768_SEED_BYTES,
+  type Random,
+  SHA256_BYTES,
+  X25519_KEY_BYTES,
+} from '../../../core/src/crypto/suite.ts'
+import { AeadError, CryptoError, InvalidKeyError } from '../../../core/src/errors.ts'
+import {
+  exportEd25519Public,
+  exportMlKem768Public,
+  exportX25519Public,
+  importEd25519Private,
+  importEd25519Public,
+  importMlKem768Private,
+  importMlKem768Public,
+  importX25519Private,
+  importX25519Public,
+} from './der.ts'
+import { edwardsToMontgomery, isRejectedVerifyKey } from './ed25519-point.ts'
+import { KeyObjectCache } from './key-cache.ts'
+
+/** Imported X25519/Ed25519 keys kept per cache: a node's live keys (identity, prekeys, ratchets) fit. */
+export const CURVE_KEY_CACHE_ENTRIES = 256
+/** Expanded ML-KEM-768 keys kept (each a few KiB inside OpenSSL): prekeys in use plus peers' keys. */
+export const MLKEM_KEY_CACHE_ENTRIES = 64
+/** node:crypto.hkdfSync refuses info longer than this (bytes); longer info takes the HMAC path. */
+const HKDF_SYNC_MAX_INFO_BYTES = 1024
+/** RFC 5869 §2.3: at most 255 blocks of output. */
+const HKDF_MAX_OUTPUT_BYTES = 255 * SHA256_BYTES
+
+function checkLength(name: string, value: Uint8Array, length: number): void {
+  if (!(value instanceof Uint8Array)) throw new InvalidKeyError(`${name} must be a Uint8Array`)
+  if (value.length !== length)
+    throw new InvalidKeyError(`${name} must be ${length} bytes, got ${value.length}`)
+}
+
+/** A plain Uint8Array over a Buffer's bytes; copies when the Buffer lives in a shared pool. */
+function plain(buf: Buffer): Uint8Array {
+  if (buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength) return new Uint8Array(buf.buffer)
+  return new Uint8Array(buf)
+}
+
+function nodeRandom(length: number): Uint8Array {
+  return plain(randomBytes(length))
+}
+
+function isAllZero(bytes: Uint8Array): boolean {
+  let acc = 0
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i] as number
+  return acc === 0
+}
+
+function hmac(key: Uint8Array, data: Uint8Array): Buffer {
+  return createHmac('sha256', key).update(data).digest()
+}
+
+/** RFC 5869 extract-and-expand over HMAC, for inputs hkdfSync does not take. */
+function hkdfByHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const prk = hmac(salt.length > 0 ? salt : new Uint8Array(SHA256_BYTES), ikm)
+  const out = new Uint8Array(length)
+  let block: Uint8Array = new Uint8Array(0)
+  for (let offset = 0, counter = 1; offset < length; offset += SHA256_BYTES, counter++) {
+    block = createHmac('sha256', prk).update(block).update(info).update(Uint8Array.of(counter)).digest()
+    out.set(block.subarray(0, Math.min(SHA256_BYTES, length - offset)), offset)
+  }
+  return out
+}
+
+export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
+  const x25519Secrets = new KeyObjectCache(CURVE_KEY_CACHE_ENTRIES)
+  const x25519Publics = new KeyObjectCache(CURVE_KEY_CACHE_ENTRIES)
+  const ed25519Seeds = new KeyObjectCache(CURVE_KEY_CACHE_ENTRIES)
+  const ed25519Publics = new KeyObjectCache(CURVE_KEY_CACHE_ENTRIES)
+  const mlkemSeeds = new KeyObjectCache(MLKEM_KEY_CACHE_ENTRIES)
+  const mlkemPublics = new KeyObjectCache(MLKEM_KEY_CACHE_ENTRIES)
+
+  const x25519Secret = (secretKey: Uint8Array) =>
+    x25519Secrets.get(secretKey, () => importX25519Private(secretKey))
+  const ed25519Secret = (seed: Uint8Array) => ed25519Seeds.get(seed, () => importEd25519Private(seed))
+  const mlkemSecret = (seed: Uint8Array) => mlkemSeeds.get(seed, () => importMlKem768Private(seed))
+
+  function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
+    checkLength('X25519 secret key', secretKey, X25519_KEY_BYTES)
+    return exportX25519Public(createPublicKey(x25519Secret(secretKey)))
+  }
+
+  function ed25519PublicKey(seed: Uint8Array): Uint8Array {
+    checkLength('Ed25519 seed', seed, ED25519_SEED_BYTES)
+    return exportEd25519Public(createPublicKey(ed25519Secret(seed)))
+  }
+
+  function mlkemKeyPair(seed: Uint8Array): KeyPair {
+    checkLength('ML-KEM seed', seed, MLKEM768_SEED_BYTES)
+    return { publicKey: exportMlKem768Public(createPublicKey(mlkemSecret(seed))), secretKey: seed.slice() }
+  }
+
+  const suite: CryptoSuite = {
+    name: 'node',
+    randomBytes: (length) => random(length),
+
+    x25519PublicKey,
+    x25519(secretKey, publicKey) {
+      checkLength('X25519 secret key', secretKey, X25519_KEY_BYTES)
+      checkLength('X25519 public key', publicKey, X25519_KEY_BYTES)
+      let shared: Uint8Array
+      try {
+        const peer = x25519Publics.get(publicKey, () => importX25519Public(publicKey))
+        shared = plain(diffieHellman({ privateKey: x25519Secret(secretKey), publicKey: peer }))
+      } catch (cause) {
+        // OpenSSL refuses to derive an all-zero secret (RFC 7748 §6.1 check) with an error.
+        throw new CryptoError('X25519 failed', { cause })
+      }
+      if (isAllZero(shared)) throw new CryptoError('X25519 produced an all-zero secret (low-order point)')
+      return shared
+    },
+    x25519Generate() {
+      const secretKey = random(X25519_KEY_BYTES)
+      return { secretKey, publicKey: x25519PublicKey(secretKey) }
+    },
+
+    ed25519PublicKey,
+    ed25519Sign(seed, message) {
+      checkLength('Ed25519 seed', seed, ED25519_SEED_BYTES)
+      return plain(sign(null, message, ed25519Secret(seed)))
+    },
+    ed25519Verify(publicKey, message, signature) {
+      try {
+        if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES)
+          return false
+        // Refuse what noble's strict mode refuses before OpenSSL sees it (non-canonical y,
+        // small-order keys), so the two suites agree on every verdict.
+        if (isRejectedVerifyKey(publicKey)) return false
+        const key = ed25519Publics.get(publicKey, () => importEd25519Public(publicKey))
+        return verify(null, message, key, signature)
+      } catch {
+        return false
+      }
+    },
+    ed25519Generate() {
+      const secretKey = random(ED25519_SEED_BYTES)
+      return { secretKey, publicKey: ed25519PublicKey(secretKey) }
+    },
+    ed25519PublicToX25519(publicKey) {
+      checkLength('Ed25519 public key', publicKey, ED25519_PUBLIC_KEY_BYTES)
+      return edwardsToMontgomery(publicKey)
+    },
+    ed25519SeedToX25519(seed) {
+      checkLength('Ed25519 seed', seed, ED25519_SEED_BYTES)
+      // RFC 8032 §5.1.5: the scalar is the clamped first half of SHA-512(seed).
+      const scalar = plain(hash('sha512', seed, 'buffer')).slice(0, X25519_KEY_BYTES)
+      scalar[0] = (scalar[0] as number) & 248
+      scalar[31] = ((scalar[31] as number) & 127) | 64
+      return scalar
+    },
+
+    hkdf(ikm, salt, info, length) {
+      if (info.length > HKDF_SYNC_MAX_INFO_BYTES && length <= HKDF_MAX_OUTPUT_BYTES)
+        return hkdfByHmac(ikm, salt, info, length)
+      return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length))
+    },
+    hmacSha256: (key, data) => plain(hmac(key, data)),
+    sha256: (data) => plain(hash('sha256', data, 'buffer')),
+    sha512: (data) => plain(hash('sha512', data, 'buffer')),
+
+    aesGcmEncrypt(key, nonce, plaintext, aad) {
+      checkLength('AES-GCM key', key, AES_GCM_KEY_BYTES)
+      checkLength('AES-GCM nonce', nonce, AES_GCM_NONCE_BYTES)
+      const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: AES_GCM_TAG_BYTES })
+      cipher.setAAD(aad)
+      const out = new Uint8Array(plaintext.length + AES_GCM_TAG_BYTES)
+      const body = cipher.update(plaintext)
+      out.set(body, 0)
+      const rest = cipher.final() // empty for GCM, kept for completeness
+      out.set(rest, body.length)
+      out.set(cipher.getAuthTag(), body.length + rest.length)
+      return out
+    },
+    aesGcmDecrypt(key, nonce, ciphertext, aad) {
+      checkLength('AES-GCM key', key, AES_GCM_KEY_BYTES)
+      checkLength('AES-GCM nonce', nonce, AES_GCM_NONCE_BYTES)
+      if (ciphertext.length < AES_GCM_TAG_BYTES) throw new AeadError('ciphertext shorter than the tag')
+      const bodyLength = ciphertext.length - AES_GCM_TAG_BYTES
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: AES_GCM_TAG_BYTES })
+        decipher.setAAD(aad)
+        decipher.setAuthTag(ciphertext.subarray(bodyLength))
+        const out = new Uint8Array(bodyLength)
+        const body = decipher.update(ciphertext.subarray(0, bodyLength))
+        out.set(body, 0)
+        out.set(decipher.final(), body.length)
+        return out
+      } catch (cause) {
+        throw new AeadError('authentication failed', { cause })
+      }
+    },
+
+    mlkemKeyPair,
+    mlkemGenerate: () => mlkemKeyPair(random(MLKEM768_SEED_BYTES)),
+    mlkemEncapsulate(publicKey): KemEncapsulation {
+      checkLength('ML-KEM public key', publicKey, MLKEM768_PUBLIC_KEY_BYTES)
+      let result: { sharedKey: Buffer; ciphertext: Buffer }
+      try {
+        // OpenSSL runs the FIPS 203 §7.2 modulus check on import: bad keys throw here.
+        const key = mlkemPublics.get(publicKey, () => importMlKem768Public(publicKey))
+        result = encapsulate(key)
+      } catch (cause) {
+        throw new InvalidKeyError(`invalid ML-KEM public key: ${(cause as Error).message}`)
+      }
+      return { ciphertext: plain(result.ciphertext), sharedSecret: plain(result.sharedKey) }
+    },
+    mlkemDecapsulate(secretKey, ciphertext) {
+      checkLength('ML-KEM seed', secretKey, MLKEM768_SEED_BYTES)
+      checkLength('ML-KEM ciphertext', ciphertext, MLKEM768_CIPHERTEXT_BYTES)
+      return plain(decapsulate(mlkemSecret(secretKey), ciphertext))
+    },
+  }
+  return Object.freeze(suite)
+}
