@@ -1,0 +1,382 @@
+/**
+ * Prekey bundle (one per device): what an initiator needs to run PQXDH with that device, plus
+ * where to leave mail for it. The identity key (IK) signs each prekey on its own (so one-time KEM
+ * prekeys handed out by mailboxes can be checked alone, as in Signal's PQXDH §2.2) and the whole
+ * bundle, over canonical signing inputs (core/src/signing-input.ts), never over protobuf bytes.
+ */
+
+import { bytesEqual } from './bytes.ts'
+import {
+  checkDecodedLength,
+  checkDecodedRange,
+  checkDecodedUint,
+  checkKey,
+  checkUint,
+  decodeCapped,
+} from './checks.ts'
+import {
+  MAX_BUNDLE_AGE_MS,
+  MAX_BUNDLE_BYTES,
+  MAX_BUNDLE_FUTURE_SKEW_MS,
+  MAX_INBOX_ID_BYTES,
+  MAX_MAILBOX_ADDRS,
+  MAX_MAILBOX_HINTS,
+  MAX_MULTIADDR_BYTES,
+  MAX_PEER_ID_BYTES,
+  MAX_PREKEY_BYTES,
+  PREKEY_BUNDLE_VERSION,
+} from './constants.ts'
+import {
+  type CryptoSuite,
+  ED25519_PUBLIC_KEY_BYTES,
+  ED25519_SIGNATURE_BYTES,
+  MLKEM768_PUBLIC_KEY_BYTES,
+  X25519_KEY_BYTES,
+} from './crypto/suite.ts'
+import {
+  type DeviceCertificate,
+  deviceCertificateFromProto,
+  deviceCertificateSigningInput,
+  deviceCertificateToProto,
+  verifyDeviceCertificate,
+} from './device-certificate.ts'
+import {
+  DecodeError,
+  ExpiredError,
+  InvalidKeyError,
+  InvalidSignatureError,
+  UnsupportedVersionError,
+} from './errors.ts'
+import type { IdentityKeyPair } from './identity.ts'
+import {
+  type MailboxHint as MailboxHintProto,
+  OneTimePrekey as OneTimePrekeyProto,
+  PrekeyBundle as PrekeyBundleProto,
+  SignedKemPrekey as SignedKemPrekeyProto,
+  type SignedPrekey as SignedPrekeyProto,
+} from './proto/identity.ts'
+import { type SigningField, signingInput } from './signing-input.ts'
+
+/** X25519 prekey signed by IK. */
+export interface SignedPrekey {
+  readonly id: number
+  readonly publicKey: Uint8Array
+  readonly signature: Uint8Array
+}
+
+/** ML-KEM-768 prekey signed by IK; `lastResort` is part of what is signed. */
+export interface SignedKemPrekey {
+  readonly id: number
+  readonly publicKey: Uint8Array
+  readonly signature: Uint8Array
+  readonly lastResort: boolean
+}
+
+/** One-time X25519 prekey, unsigned as in Signal (held by mailboxes, handed out once). */
+export interface OneTimePrekey {
+  readonly id: number
+  readonly publicKey: Uint8Array
+}
+
+export interface MailboxHint {
+  readonly relayPeerId: Uint8Array
+  readonly inboxId: Uint8Array
+  /** Multiaddr bytes of the relay. */
+  readonly addrs: Uint8Array[]
+}
+
+export interface PrekeyBundle {
+  readonly version: number
+  readonly identityKey: Uint8Array
+  readonly deviceCertificate: DeviceCertificate
+  readonly signedPrekey: SignedPrekey
+  /** The last-resort KEM prekey (one-time KEM prekeys come from mailboxes). */
+  readonly kemPrekey: SignedKemPrekey
+  readonly mailboxes: MailboxHint[]
+  readonly createdAt: number
+  readonly signature: Uint8Array
+}
+
+export interface PrekeyBundleFields {
+  deviceCertificate: DeviceCertificate
+  signedPrekey: SignedPrekey
+  kemPrekey: SignedKemPrekey
+  mailboxes: MailboxHint[]
+  createdAt: number
+}
+
+export interface VerifyPrekeyBundleOptions {
+  /** Caller's clock, ms since epoch. */
+  now: number
+  /** When set, the bundle must belong to this identity key (e.g. a pinned contact). */
+  identityKey?: Uint8Array
+}
+
+const SIGNED_PREKEY_LABEL = 'wren/signed-prekey/v1'
+const KEM_PREKEY_LABEL = 'wren/kem-prekey/v1'
+const PREKEY_BUNDLE_LABEL = 'wren/prekey-bundle/v1'
+/** Prekey ids are uint32 on the wire. */
+const MAX_PREKEY_ID = 0xffffffff
+
+// ---- prekeys
+
+export function signPrekey(
+  suite: CryptoSuite,
+  identity: IdentityKeyPair,
+  id: number,
+  x25519Public: Uint8Array,
+): SignedPrekey {
+  checkUint('prekey id', id, MAX_PREKEY_ID)
+  checkKey('X25519 prekey', x25519Public, X25519_KEY_BYTES)
+  const input = signingInput(SIGNED_PREKEY_LABEL, [{ u32: id }, { bytes: x25519Public }])
+  return { id, publicKey: x25519Public.slice(), signature: suite.ed25519Sign(identity.secretKey, input) }
+}
+
+export function signKemPrekey(
+  suite: CryptoSuite,
+  identity: IdentityKeyPair,
+  id: number,
+  kemPublic: Uint8Array,
+  lastResort: boolean,
+): SignedKemPrekey {
+  checkUint('KEM prekey id', id, MAX_PREKEY_ID)
+  checkKey('ML-KEM prekey', kemPublic, MLKEM768_PUBLIC_KEY_BYTES)
+  const input = signingInput(KEM_PREKEY_LABEL, [{ u32: id }, { bytes: kemPublic }, { bool: lastResort }])
+  return {
+    id,
+    publicKey: kemPublic.slice(),
+    signature: suite.ed25519Sign(identity.secretKey, input),
+    lastResort,
+  }
+}
+
+/** InvalidSignatureError unless IK signed this X25519 prekey. */
+export function verifySignedPrekey(suite: CryptoSuite, identityKey: Uint8Array, prekey: SignedPrekey): void {
+  const ok =
+    Number.isInteger(prekey.id) &&
+    prekey.id >= 0 &&
+    prekey.id <= MAX_PREKEY_ID &&
+    prekey.publicKey.length === X25519_KEY_BYTES &&
+    suite.ed25519Verify(
+      identityKey,
+      signingInput(SIGNED_PREKEY_LABEL, [{ u32: prekey.id }, { bytes: prekey.publicKey }]),
+      prekey.signature,
+    )
+  if (!ok) throw new InvalidSignatureError('signed prekey signature does not verify')
+}
+
+/** InvalidSignatureError unless IK signed this KEM prekey with this `lastResort` flag. */
+export function verifyKemPrekey(suite: CryptoSuite, identityKey: Uint8Array, prekey: SignedKemPrekey): void {
+  const ok =
+    Number.isInteger(prekey.id) &&
+    prekey.id >= 0 &&
+    prekey.id <= MAX_PREKEY_ID &&
+    prekey.publicKey.length === MLKEM768_PUBLIC_KEY_BYTES &&
+    suite.ed25519Verify(
+      identityKey,
+      signingInput(KEM_PREKEY_LABEL, [
+        { u32: prekey.id },
+        { bytes: prekey.publicKey },
+        { bool: prekey.lastResort },
+      ]),
+      prekey.signature,
+    )
+  if (!ok) throw new InvalidSignatureError('KEM prekey signature does not verify')
+}
+
+// ---- bundle
+
+function bundleSigningInput(bundle: Omit<PrekeyBundle, 'signature'>): Uint8Array {
+  const cert = bundle.deviceCertificate
+  const spk = bundle.signedPrekey
+  const kem = bundle.kemPrekey
+  const mailboxes: SigningField[][] = bundle.mailboxes.map((m) => [
+    { bytes: m.relayPeerId },
+    { bytes: m.inboxId },
+    { list: m.addrs.map((addr) => [{ bytes: addr }]) },
+  ])
+  return signingInput(PREKEY_BUNDLE_LABEL, [
+    { u32: bundle.version },
+    { bytes: bundle.identityKey },
+    { bytes: deviceCertificateSigningInput(cert) },
+    { bytes: cert.signature },
+    { u32: spk.id },
+    { bytes: spk.publicKey },
+    { bytes: spk.signature },
+    { u32: kem.id },
+    { bytes: kem.publicKey },
+    { bytes: kem.signature },
+    { bool: kem.lastResort },
+    { list: mailboxes },
+    { u64: bundle.createdAt },
+  ])
+}
+
+function checkMailboxHints(mailboxes: MailboxHint[], fail: (message: string) => Error): void {
+  if (mailboxes.length > MAX_MAILBOX_HINTS) throw fail(`more than ${MAX_MAILBOX_HINTS} mailbox hints`)
+  for (const m of mailboxes) {
+    const ok =
+      m.relayPeerId.length >= 1 &&
+      m.relayPeerId.length <= MAX_PEER_ID_BYTES &&
+      m.inboxId.length >= 1 &&
+      m.inboxId.length <= MAX_INBOX_ID_BYTES &&
+      m.addrs.length <= MAX_MAILBOX_ADDRS &&
+      m.addrs.every((a) => a.length >= 1 && a.length <= MAX_MULTIADDR_BYTES)
+    if (!ok) throw fail('malformed mailbox hint')
+  }
+}
+
+export function signPrekeyBundle(
+  suite: CryptoSuite,
+  identity: IdentityKeyPair,
+  fields: PrekeyBundleFields,
+): PrekeyBundle {
+  checkKey('identity key', identity.publicKey, ED25519_PUBLIC_KEY_BYTES)
+  checkUint('createdAt', fields.createdAt, Number.MAX_SAFE_INTEGER)
+  checkMailboxHints(fields.mailboxes, (message) => new InvalidKeyError(message))
+  if (!bytesEqual(fields.deviceCertificate.identityKey, identity.publicKey))
+    throw new InvalidKeyError('device certificate belongs to another identity key')
+  if (!fields.kemPrekey.lastResort) throw new InvalidKeyError('bundle KEM prekey must be a last-resort key')
+  // Refuse to publish what no one could verify (also checks ids and key lengths).
+  verifyDeviceCertificate(suite, fields.deviceCertificate)
+  verifySignedPrekey(suite, identity.publicKey, fields.signedPrekey)
+  verifyKemPrekey(suite, identity.publicKey, fields.kemPrekey)
+  const unsigned = {
+    version: PREKEY_BUNDLE_VERSION,
+    identityKey: identity.publicKey.slice(),
+    deviceCertificate: fields.deviceCertificate,
+    signedPrekey: fields.signedPrekey,
+    kemPrekey: fields.kemPrekey,
+    mailboxes: fields.mailboxes.map((m) => ({
+      relayPeerId: m.relayPeerId.slice(),
+      inboxId: m.inboxId.slice(),
+      addrs: m.addrs.map((a) => a.slice()),
+    })),
+    createdAt: fields.createdAt,
+  }
+  return { ...unsigned, signature: suite.ed25519Sign(identity.secretKey, bundleSigningInput(unsigned)) }
+}
+
+/**
+ * Full check of a bundle: version, IK signature over everything, the device certificate, both
+ * prekey signatures, and the validity window. Throws UnsupportedVersionError,
+ * InvalidSignatureError, InvalidKeyError (KEM prekey not last-resort) or ExpiredError.
+ */
+export function verifyPrekeyBundle(
+  suite: CryptoSuite,
+  bundle: PrekeyBundle,
+  options: VerifyPrekeyBundleOptions,
+): void {
+  verifyPrekeyBundleSignatures(suite, bundle)
+  if (options.identityKey !== undefined && !bytesEqual(options.identityKey, bundle.identityKey))
+    throw new InvalidSignatureError('bundle is signed by a different identity key')
+  if (bundle.createdAt > options.now + MAX_BUNDLE_FUTURE_SKEW_MS)
+    throw new ExpiredError('prekey bundle is dated in the future')
+  if (options.now - bundle.createdAt > MAX_BUNDLE_AGE_MS) throw new ExpiredError('prekey bundle is too old')
+}
+
+/** Every check of verifyPrekeyBundle except the validity window (used again by PQXDH). */
+export function verifyPrekeyBundleSignatures(suite: CryptoSuite, bundle: PrekeyBundle): void {
+  if (bundle.version !== PREKEY_BUNDLE_VERSION)
+    throw new UnsupportedVersionError(`prekey bundle version ${bundle.version}`)
+  if (!bytesEqual(bundle.deviceCertificate.identityKey, bundle.identityKey))
+    throw new InvalidSignatureError('device certificate belongs to another identity key')
+  verifyDeviceCertificate(suite, bundle.deviceCertificate)
+  verifySignedPrekey(suite, bundle.identityKey, bundle.signedPrekey)
+  verifyKemPrekey(suite, bundle.identityKey, bundle.kemPrekey)
+  if (!bundle.kemPrekey.lastResort) throw new InvalidKeyError('bundle KEM prekey must be a last-resort key')
+  if (!Number.isSafeInteger(bundle.createdAt) || bundle.createdAt < 0)
+    throw new InvalidSignatureError('prekey bundle timestamp is malformed')
+  checkMailboxHints(bundle.mailboxes, (message) => new InvalidSignatureError(message))
+  if (!suite.ed25519Verify(bundle.identityKey, bundleSigningInput(bundle), bundle.signature))
+    throw new InvalidSignatureError('prekey bundle signature does not verify')
+}
+
+// ---- codecs
+
+type Buf = Uint8Array<ArrayBuffer>
+
+function signedPrekeyFromProto(proto: SignedPrekeyProto | undefined): SignedPrekey {
+  if (proto === undefined) throw new DecodeError('missing signed prekey')
+  checkDecodedLength('signed prekey', proto.publicKey, X25519_KEY_BYTES)
+  checkDecodedLength('signed prekey signature', proto.signature, ED25519_SIGNATURE_BYTES)
+  return { id: proto.id, publicKey: proto.publicKey, signature: proto.signature }
+}
+
+function kemPrekeyFromProto(proto: SignedKemPrekeyProto | undefined): SignedKemPrekey {
+  if (proto === undefined) throw new DecodeError('missing KEM prekey')
+  checkDecodedLength('KEM prekey', proto.publicKey, MLKEM768_PUBLIC_KEY_BYTES)
+  checkDecodedLength('KEM prekey signature', proto.signature, ED25519_SIGNATURE_BYTES)
+  return {
+    id: proto.id,
+    publicKey: proto.publicKey,
+    signature: proto.signature,
+    lastResort: proto.lastResort,
+  }
+}
+
+function mailboxFromProto(proto: MailboxHintProto): MailboxHint {
+  checkDecodedRange('relay peer id', proto.relayPeerId, 1, MAX_PEER_ID_BYTES)
+  checkDecodedRange('inbox id', proto.inboxId, 1, MAX_INBOX_ID_BYTES)
+  for (const addr of proto.addrs) checkDecodedRange('mailbox multiaddr', addr, 1, MAX_MULTIADDR_BYTES)
+  return { relayPeerId: proto.relayPeerId, inboxId: proto.inboxId, addrs: proto.addrs }
+}
+
+export function encodePrekeyBundle(bundle: PrekeyBundle): Uint8Array {
+  return PrekeyBundleProto.encode({
+    version: bundle.version,
+    identityKey: bundle.identityKey as Buf,
+    deviceCertificate: deviceCertificateToProto(bundle.deviceCertificate),
+    signedPrekey: bundle.signedPrekey as SignedPrekeyProto,
+    kemPrekey: bundle.kemPrekey as SignedKemPrekeyProto,
+    mailboxes: bundle.mailboxes as MailboxHintProto[],
+    createdAt: bundle.createdAt,
+    signature: bundle.signature as Buf,
+  })
+}
+
+/** Parse untrusted bytes (size cap MAX_BUNDLE_BYTES first). Does not verify: call verifyPrekeyBundle. */
+export function decodePrekeyBundle(bytes: Uint8Array): PrekeyBundle {
+  const proto = decodeCapped('prekey bundle', bytes, MAX_BUNDLE_BYTES, (b) =>
+    PrekeyBundleProto.decode(b, {
+      limits: { mailboxes: MAX_MAILBOX_HINTS, mailboxes$: { addrs: MAX_MAILBOX_ADDRS } },
+    }),
+  )
+  if (proto.version !== PREKEY_BUNDLE_VERSION)
+    throw new UnsupportedVersionError(`prekey bundle version ${proto.version}`)
+  checkDecodedLength('identity key', proto.identityKey, ED25519_PUBLIC_KEY_BYTES)
+  checkDecodedUint('createdAt', proto.createdAt)
+  checkDecodedLength('bundle signature', proto.signature, ED25519_SIGNATURE_BYTES)
+  return {
+    version: proto.version,
+    identityKey: proto.identityKey,
+    deviceCertificate: deviceCertificateFromProto(proto.deviceCertificate),
+    signedPrekey: signedPrekeyFromProto(proto.signedPrekey),
+    kemPrekey: kemPrekeyFromProto(proto.kemPrekey),
+    mailboxes: proto.mailboxes.map(mailboxFromProto),
+    createdAt: proto.createdAt,
+    signature: proto.signature,
+  }
+}
+
+/** For one-time KEM prekeys stored at and handed out by mailboxes. */
+export function encodeSignedKemPrekey(prekey: SignedKemPrekey): Uint8Array {
+  return SignedKemPrekeyProto.encode(prekey as SignedKemPrekeyProto)
+}
+
+export function decodeSignedKemPrekey(bytes: Uint8Array): SignedKemPrekey {
+  return kemPrekeyFromProto(
+    decodeCapped('KEM prekey', bytes, MAX_PREKEY_BYTES, (b) => SignedKemPrekeyProto.decode(b)),
+  )
+}
+
+/** For one-time X25519 prekeys stored at and handed out by mailboxes. */
+export function encodeOneTimePrekey(prekey: OneTimePrekey): Uint8Array {
+  return OneTimePrekeyProto.encode(prekey as OneTimePrekeyProto)
+}
+
+export function decodeOneTimePrekey(bytes: Uint8Array): OneTimePrekey {
+  const proto = decodeCapped('one-time prekey', bytes, MAX_PREKEY_BYTES, (b) => OneTimePrekeyProto.decode(b))
+  checkDecodedLength('one-time prekey', proto.publicKey, X25519_KEY_BYTES)
+  return { id: proto.id, publicKey: proto.publicKey }
+}
