@@ -123,7 +123,7 @@ export function decodeEnvelope(bytes: Uint8Array): EnvelopeFrame {
 
 // ---- sealed content
 
-function encodeSealedContent(content: SealedContent): Uint8Array {
+export function encodeSealedContent(content: SealedContent): Uint8Array {
   return SealedContentProto.encode({
     version: SEALED_CONTENT_VERSION,
     type: content.type,
@@ -133,7 +133,8 @@ function encodeSealedContent(content: SealedContent): Uint8Array {
   })
 }
 
-function decodeSealedContent(bytes: Uint8Array): SealedContent {
+/** Parse decrypted, unpadded plaintext (size cap first). */
+export function decodeSealedContent(bytes: Uint8Array): SealedContent {
   const proto = decodeCapped('sealed content', bytes, MAX_ENVELOPE_BYTES, (b) => SealedContentProto.decode(b))
   if (proto.version !== SEALED_CONTENT_VERSION)
     throw new UnsupportedVersionError(`sealed content version ${proto.version}`)
