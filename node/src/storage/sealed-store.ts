@@ -1,0 +1,184 @@
+/**
+ * The profile's app database: LevelDB where EVERY value is sealed with AES-256-GCM under the
+ * storage key (from the keystore). Sealed value = version (1 B) ‖ nonce (12 B) ‖ ciphertext ‖ tag
+ * (16 B); the associated data is version ‖ the record key, so a value copied under another key
+ * does not open.
+ *
+ * Keys are stored in the clear, so they must be opaque ids and counters only — never a secret,
+ * a display name, message text or anything else a user wrote. A key is printable ASCII without
+ * spaces (0x21–0x7e), at most MAX_RECORD_KEY_LENGTH characters; use `/` to build hierarchies
+ * (`msg/<conversation-id-hash>/<orderedCounter(seq)>`) and `orderedCounter` for numbers so
+ * lexicographic order equals numeric order.
+ *
+ * Nonces are random: AES-GCM stays within its bounds for far more than 2^32 writes per key,
+ * which a personal profile does not approach.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { Level } from 'level'
+import { InvalidRecordKeyError, SealedValueError, StorageError } from './errors.ts'
+import { decodeJson, encodeJson } from './json-codec.ts'
+
+/** Version byte of the sealed value format. */
+export const SEALED_VALUE_VERSION = 1
+/** Longest record key in characters: ids and counters are short; this bounds index size. */
+export const MAX_RECORD_KEY_LENGTH = 512
+/** Digits of an ordered counter: 16 decimal digits hold every safe integer used as a sequence. */
+export const ORDERED_COUNTER_DIGITS = 16
+/** Storage key length in bytes (AES-256). */
+export const STORAGE_KEY_BYTES = 32
+const NONCE_BYTES = 12
+const TAG_BYTES = 16
+/** One past the highest allowed key character: the exclusive upper bound of a prefix range. */
+const KEY_CHAR_CEILING = '\x7f'
+const KEY_PATTERN = /^[\x21-\x7e]+$/
+
+export type BatchOp =
+  | { readonly type: 'put'; readonly key: string; readonly value: unknown }
+  | { readonly type: 'del'; readonly key: string }
+
+export interface IterateOptions {
+  /** Only keys starting with this prefix. Combined with gte/lt (the narrower bound wins). */
+  readonly prefix?: string
+  readonly gte?: string
+  readonly lt?: string
+  readonly reverse?: boolean
+  readonly limit?: number
+}
+
+/** A number as a fixed-width decimal key segment, so lexicographic order is numeric order. */
+export function orderedCounter(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('counter must be a non-negative safe integer')
+  return n.toString().padStart(ORDERED_COUNTER_DIGITS, '0')
+}
+
+export function checkRecordKey(key: string): void {
+  if (
+    typeof key !== 'string' ||
+    key.length === 0 ||
+    key.length > MAX_RECORD_KEY_LENGTH ||
+    !KEY_PATTERN.test(key)
+  )
+    throw new InvalidRecordKeyError(
+      `record keys are 1..${MAX_RECORD_KEY_LENGTH} printable ASCII characters without spaces`,
+    )
+}
+
+export class SealedStore {
+  readonly location: string
+  readonly #db: Level<string, Uint8Array>
+  readonly #key: Buffer
+
+  private constructor(location: string, db: Level<string, Uint8Array>, key: Uint8Array) {
+    this.location = location
+    this.#db = db
+    this.#key = Buffer.from(key) // own copy: the caller may wipe theirs
+  }
+
+  /** Open (creating if needed) the LevelDB at `location`, sealing values under `storageKey`. */
+  static async open(location: string, storageKey: Uint8Array): Promise<SealedStore> {
+    if (!(storageKey instanceof Uint8Array) || storageKey.length !== STORAGE_KEY_BYTES)
+      throw new StorageError('ERR_INVALID_KEY', `storage key must be ${STORAGE_KEY_BYTES} bytes`)
+    const db = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    await db.open()
+    return new SealedStore(location, db, storageKey)
+  }
+
+  #seal(key: string, value: unknown): Uint8Array {
+    const nonce = randomBytes(NONCE_BYTES)
+    const cipher = createCipheriv('aes-256-gcm', this.#key, nonce, { authTagLength: TAG_BYTES })
+    cipher.setAAD(aad(key))
+    const plaintext = Buffer.from(encodeJson(value))
+    const out = Buffer.concat([
+      Uint8Array.of(SEALED_VALUE_VERSION),
+      nonce,
+      cipher.update(plaintext),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ])
+    plaintext.fill(0)
+    return out
+  }
+
+  #open(key: string, sealed: Uint8Array): unknown {
+    if (sealed.length < 1 + NONCE_BYTES + TAG_BYTES || sealed[0] !== SEALED_VALUE_VERSION)
+      throw new SealedValueError(key)
+    const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength)
+    let plaintext: Buffer
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, buf.subarray(1, 1 + NONCE_BYTES), {
+        authTagLength: TAG_BYTES,
+      })
+      decipher.setAAD(aad(key))
+      decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES))
+      plaintext = Buffer.concat([
+        decipher.update(buf.subarray(1 + NONCE_BYTES, buf.length - TAG_BYTES)),
+        decipher.final(),
+      ])
+    } catch (error) {
+      throw new SealedValueError(key, { cause: error })
+    }
+    try {
+      return decodeJson(plaintext.toString('utf8'))
+    } catch (error) {
+      throw new SealedValueError(key, { cause: error })
+    }
+  }
+
+  /** The value at `key`, or undefined. T is the caller's claim about what it stored there. */
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    checkRecordKey(key)
+    const sealed = await this.#db.get(key)
+    return sealed === undefined ? undefined : (this.#open(key, sealed) as T)
+  }
+
+  async put(key: string, value: unknown): Promise<void> {
+    checkRecordKey(key)
+    await this.#db.put(key, this.#seal(key, value))
+  }
+
+  async del(key: string): Promise<void> {
+    checkRecordKey(key)
+    await this.#db.del(key)
+  }
+
+  /** Apply all operations atomically: either every one is written or none is. */
+  async batch(ops: readonly BatchOp[]): Promise<void> {
+    const sealed = ops.map((op) => {
+      checkRecordKey(op.key)
+      return op.type === 'put'
+        ? { type: 'put' as const, key: op.key, value: this.#seal(op.key, op.value) }
+        : { type: 'del' as const, key: op.key }
+    })
+    await this.#db.batch(sealed)
+  }
+
+  /** Entries in key order (or reverse), opened one by one as they are read. */
+  async *iterate<T = unknown>(options: IterateOptions = {}): AsyncGenerator<[key: string, value: T]> {
+    let { gte, lt } = options
+    if (options.prefix !== undefined) {
+      const prefixEnd = options.prefix + KEY_CHAR_CEILING
+      if (gte === undefined || gte < options.prefix) gte = options.prefix
+      if (lt === undefined || lt > prefixEnd) lt = prefixEnd
+    }
+    const range: { gte?: string; lt?: string; reverse?: boolean; limit?: number } = {}
+    if (gte !== undefined) range.gte = gte
+    if (lt !== undefined) range.lt = lt
+    if (options.reverse) range.reverse = true
+    if (options.limit !== undefined) range.limit = options.limit
+    const iterator = this.#db.iterator(range)
+    try {
+      for await (const [key, sealed] of iterator) yield [key, this.#open(key, sealed) as T]
+    } finally {
+      await iterator.close()
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#db.close()
+    this.#key.fill(0)
+  }
+}
+
+function aad(key: string): Buffer {
+  return Buffer.concat([Uint8Array.of(SEALED_VALUE_VERSION), Buffer.from(key, 'utf8')])
+}

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { seededRandom } from '../../test/fixtures/seeded-random.ts'
+import { InvalidRecordKeyError, SealedValueError } from '../src/storage/errors.ts'
+import { decodeJson, encodeJson } from '../src/storage/json-codec.ts'
+import { orderedCounter, SealedStore } from '../src/storage/sealed-store.ts'
+
+async function rawDbBytes(location: string): Promise<Buffer> {
+  const files = await readdir(location)
+  return Buffer.concat(await Promise.all(files.map((f) => readFile(join(location, f)))))
+}
+
+describe('sealed store', () => {
+  let dir: string
+  const random = seededRandom('sealed-store')
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wren-sealed-'))
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  test('put/get round-trips JSON values with Uint8Array fields; missing key gives undefined', async () => {
+    const store = await SealedStore.open(join(dir, 'roundtrip'), random(32))
+    try {
+      const value = {
+        a: 1,
+        b: 'two',
+        c: [true, null],
+        bytes: random(40),
+        nested: { more: new Uint8Array([0, 255]) },
+      }
+      await store.put('rec/1', value)
+      assert.deepEqual(await store.get('rec/1'), value)
+      assert.equal(await store.get('rec/missing'), undefined)
+      await store.del('rec/1')
+      assert.equal(await store.get('rec/1'), undefined)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('values on disk do not contain the plaintext, while keys do (positive control)', async () => {
+    const location = join(dir, 'disk')
+    const store = await SealedStore.open(location, random(32))
+    const secretText = 'meet me at the old lighthouse at nine'
+    const secretBytes = random(32)
+    for (let i = 0; i < 20; i++)
+      await store.put(`msg/${orderedCounter(i)}`, { text: `${secretText} #${i}`, blob: secretBytes })
+    await store.close()
+    const raw = await rawDbBytes(location)
+    assert.ok(
+      raw.includes(Buffer.from(`msg/${orderedCounter(7)}`)),
+      'scan finds keys, so it would find values',
+    )
+    assert.ok(!raw.includes(Buffer.from(secretText)))
+    assert.ok(!raw.includes(Buffer.from(secretBytes)))
+    assert.ok(!raw.includes(Buffer.from(Buffer.from(secretBytes).toString('base64'))))
+  })
+
+  test('opening with the wrong storage key fails with SealedValueError', async () => {
+    const location = join(dir, 'wrong-key')
+    const store = await SealedStore.open(location, random(32))
+    await store.put('k', { hello: 'world' })
+    await store.close()
+    const other = await SealedStore.open(location, random(32))
+    try {
+      await assert.rejects(other.get('k'), SealedValueError)
+      await assert.rejects(async () => {
+        for await (const _ of other.iterate()) assert.fail('must not yield')
+      }, SealedValueError)
+    } finally {
+      await other.close()
+    }
+  })
+
+  test('a value moved under another key does not open (key is the associated data)', async () => {
+    const { Level } = await import('level')
+    const location = join(dir, 'moved')
+    const key = random(32)
+    const store = await SealedStore.open(location, key)
+    await store.put('contact/a', { name: 'alice' })
+    await store.close()
+    const raw = new Level<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    const sealed = await raw.get('contact/a')
+    assert.ok(sealed)
+    await raw.put('contact/b', sealed)
+    await raw.close()
+    const reopened = await SealedStore.open(location, key)
+    try {
+      assert.deepEqual(await reopened.get('contact/a'), { name: 'alice' })
+      await assert.rejects(reopened.get('contact/b'), SealedValueError)
+    } finally {
+      await reopened.close()
+    }
+  })
+
+  test('batch is all-or-nothing: a bad key anywhere writes nothing, a good batch applies puts and dels together', async () => {
+    const store = await SealedStore.open(join(dir, 'batch'), random(32))
+    try {
+      await store.put('x', 0)
+      await assert.rejects(
+        store.batch([
+          { type: 'put', key: 'a', value: 1 },
+          { type: 'del', key: 'x' },
+          { type: 'put', key: 'bad key with spaces', value: 2 },
+        ]),
+        InvalidRecordKeyError,
+      )
+      assert.equal(await store.get('a'), undefined)
+      assert.equal(await store.get('x'), 0)
+      await store.batch([
+        { type: 'put', key: 'a', value: 1 },
+        { type: 'del', key: 'x' },
+      ])
+      assert.equal(await store.get('a'), 1)
+      assert.equal(await store.get('x'), undefined)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('iterate orders by key, honours prefix/gte/lt/reverse/limit', async () => {
+    const store = await SealedStore.open(join(dir, 'iterate'), random(32))
+    try {
+      const seqs = [10, 2, 33, 1, 100, 5]
+      await store.batch([
+        ...seqs.map((n) => ({ type: 'put' as const, key: `m/c1/${orderedCounter(n)}`, value: { n } })),
+        { type: 'put', key: 'm/c10/0', value: 'other conversation' },
+        { type: 'put', key: 'm/c0', value: 'before' },
+      ])
+      const all = async (o: Parameters<typeof store.iterate>[0]) => {
+        const out: unknown[] = []
+        for await (const [, v] of store.iterate<{ n: number }>(o)) out.push(v.n)
+        return out
+      }
+      assert.deepEqual(await all({ prefix: 'm/c1/' }), [1, 2, 5, 10, 33, 100])
+      assert.deepEqual(await all({ prefix: 'm/c1/', reverse: true, limit: 2 }), [100, 33])
+      assert.deepEqual(
+        await all({ prefix: 'm/c1/', lt: `m/c1/${orderedCounter(10)}`, reverse: true, limit: 2 }),
+        [5, 2],
+      )
+      assert.deepEqual(
+        await all({ prefix: 'm/c1/', gte: `m/c1/${orderedCounter(5)}`, limit: 3 }),
+        [5, 10, 33],
+      )
+      assert.deepEqual(await all({ prefix: 'm/c1/', gte: 'a' }), [1, 2, 5, 10, 33, 100])
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('keys that are empty, too long or contain spaces or non-ASCII are refused', async () => {
+    const store = await SealedStore.open(join(dir, 'keys'), random(32))
+    try {
+      for (const key of ['', 'a b', 'é', 'x'.repeat(513), 'tab\tkey'])
+        await assert.rejects(store.put(key, 1), InvalidRecordKeyError)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('json codec round-trips bytes, including Buffers, and rejects cycles', () => {
+    const value = { b: Buffer.from([1, 2, 3]), list: [new Uint8Array([9])] }
+    assert.deepEqual(decodeJson(encodeJson(value)), {
+      b: new Uint8Array([1, 2, 3]),
+      list: [new Uint8Array([9])],
+    })
+    assert.deepEqual(decodeJson(encodeJson(new Uint8Array([4]))), new Uint8Array([4]))
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    assert.throws(() => encodeJson(cyclic), { name: 'ValueEncodingError' })
+  })
+})
