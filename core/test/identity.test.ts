@@ -12,7 +12,12 @@ import {
   signDeviceCertificate,
   verifyDeviceCertificate,
 } from '../src/device-certificate.ts'
-import { DecodeError, InvalidKeyError, InvalidSignatureError, UnsupportedVersionError } from '../src/errors.ts'
+import {
+  DecodeError,
+  InvalidKeyError,
+  InvalidSignatureError,
+  UnsupportedVersionError,
+} from '../src/errors.ts'
 import {
   formatUserId,
   generateIdentityKeyPair,
@@ -51,7 +56,10 @@ describe('user id', () => {
     const identity = generateIdentityKeyPair(suite)
     const restored = identityKeyPairFromSeed(suite, identity.secretKey)
     assert.deepEqual(restored.publicKey, identity.publicKey)
-    assert.deepEqual(userIdFromIdentityKey(suite, restored.publicKey), userIdFromIdentityKey(suite, identity.publicKey))
+    assert.deepEqual(
+      userIdFromIdentityKey(suite, restored.publicKey),
+      userIdFromIdentityKey(suite, identity.publicKey),
+    )
   })
 
   test('distinct identity keys give distinct user ids', () => {
@@ -101,7 +109,10 @@ describe('user id', () => {
     const ab = suite.x25519(identityDhSecretKey(suite, a.secretKey), identityDhPublicKey(suite, b.publicKey))
     const ba = suite.x25519(identityDhSecretKey(suite, b.secretKey), identityDhPublicKey(suite, a.publicKey))
     assert.deepEqual(ab, ba)
-    assert.deepEqual(suite.x25519PublicKey(identityDhSecretKey(suite, a.secretKey)), identityDhPublicKey(suite, a.publicKey))
+    assert.deepEqual(
+      suite.x25519PublicKey(identityDhSecretKey(suite, a.secretKey)),
+      identityDhPublicKey(suite, a.publicKey),
+    )
   })
 })
 
@@ -159,7 +170,10 @@ describe('device certificate', () => {
   test('an unknown version is rejected with UnsupportedVersionError', () => {
     const { suite, cert } = setup('cert-version')
     assert.throws(() => verifyDeviceCertificate(suite, { ...cert, version: 2 }), UnsupportedVersionError)
-    const encoded = DeviceCertificateProto.encode({ ...DeviceCertificateProto.decode(encodeDeviceCertificate(cert)), version: 2 })
+    const encoded = DeviceCertificateProto.encode({
+      ...DeviceCertificateProto.decode(encodeDeviceCertificate(cert)),
+      version: 2,
+    })
     assert.throws(() => decodeDeviceCertificate(encoded), UnsupportedVersionError)
   })
 
@@ -172,14 +186,19 @@ describe('device certificate', () => {
 
   test('decoding rejects oversize input and wrong field sizes with DecodeError', () => {
     const { cert } = setup('cert-decode')
-    assert.throws(() => decodeDeviceCertificate(new Uint8Array(MAX_DEVICE_CERTIFICATE_BYTES + 1)), DecodeError)
+    assert.throws(
+      () => decodeDeviceCertificate(new Uint8Array(MAX_DEVICE_CERTIFICATE_BYTES + 1)),
+      DecodeError,
+    )
     const proto = DeviceCertificateProto.decode(encodeDeviceCertificate(cert))
     assert.throws(
-      () => decodeDeviceCertificate(DeviceCertificateProto.encode({ ...proto, deviceKey: new Uint8Array(31) })),
+      () =>
+        decodeDeviceCertificate(DeviceCertificateProto.encode({ ...proto, deviceKey: new Uint8Array(31) })),
       DecodeError,
     )
     assert.throws(
-      () => decodeDeviceCertificate(DeviceCertificateProto.encode({ ...proto, signature: new Uint8Array(0) })),
+      () =>
+        decodeDeviceCertificate(DeviceCertificateProto.encode({ ...proto, signature: new Uint8Array(0) })),
       DecodeError,
     )
   })
@@ -187,13 +206,22 @@ describe('device certificate', () => {
   test('signing refuses malformed inputs with InvalidKeyError', () => {
     const { suite, identity, device } = setup('cert-sign-bad')
     const fields = { devicePeerId: fakePeerId(device.publicKey), deviceKey: device.publicKey, createdAt: NOW }
-    assert.throws(() => signDeviceCertificate(suite, identity, { ...fields, deviceKey: new Uint8Array(33) }), InvalidKeyError)
-    assert.throws(() => signDeviceCertificate(suite, identity, { ...fields, devicePeerId: new Uint8Array(0) }), InvalidKeyError)
+    assert.throws(
+      () => signDeviceCertificate(suite, identity, { ...fields, deviceKey: new Uint8Array(33) }),
+      InvalidKeyError,
+    )
+    assert.throws(
+      () => signDeviceCertificate(suite, identity, { ...fields, devicePeerId: new Uint8Array(0) }),
+      InvalidKeyError,
+    )
     assert.throws(() => signDeviceCertificate(suite, identity, { ...fields, createdAt: -1 }), InvalidKeyError)
   })
 
   test('the X25519 form of a device key is what its seed derives', () => {
     const { suite, device } = setup('cert-dh')
-    assert.deepEqual(suite.x25519PublicKey(deviceDhSecretKey(suite, device.secretKey)), deviceDhPublicKey(suite, device.publicKey))
+    assert.deepEqual(
+      suite.x25519PublicKey(deviceDhSecretKey(suite, device.secretKey)),
+      deviceDhPublicKey(suite, device.publicKey),
+    )
   })
 })

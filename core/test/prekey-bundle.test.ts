@@ -60,7 +60,10 @@ describe('prekey bundle', () => {
       ['signature', { ...bundle, signature: flipped(bundle.signature) }],
       ['mailbox dropped', { ...bundle, mailboxes: bundle.mailboxes.slice(1) }],
       ['mailbox inbox', { ...bundle, mailboxes: [{ ...mailbox, inboxId: flipped(mailbox.inboxId) }] }],
-      ['mailbox addr', { ...bundle, mailboxes: [{ ...mailbox, addrs: [flipped(mailbox.addrs[0] as Uint8Array, 1)] }] }],
+      [
+        'mailbox addr',
+        { ...bundle, mailboxes: [{ ...mailbox, addrs: [flipped(mailbox.addrs[0] as Uint8Array, 1)] }] },
+      ],
       ['mailbox added', { ...bundle, mailboxes: [...bundle.mailboxes, ...makeMailboxes(suite, 1)] }],
     ]
     for (const [what, t] of tampered) {
@@ -122,9 +125,15 @@ describe('prekey bundle', () => {
 
   test('a bad signed-prekey or KEM-prekey signature is caught by the prekey check', () => {
     const badSpk = { ...bundle.signedPrekey, signature: flipped(bundle.signedPrekey.signature) }
-    assert.throws(() => verifyPrekeyBundle(suite, { ...bundle, signedPrekey: badSpk }, { now: NOW }), /signed prekey/)
+    assert.throws(
+      () => verifyPrekeyBundle(suite, { ...bundle, signedPrekey: badSpk }, { now: NOW }),
+      /signed prekey/,
+    )
     const badKem = { ...bundle.kemPrekey, signature: flipped(bundle.kemPrekey.signature) }
-    assert.throws(() => verifyPrekeyBundle(suite, { ...bundle, kemPrekey: badKem }, { now: NOW }), /KEM prekey/)
+    assert.throws(
+      () => verifyPrekeyBundle(suite, { ...bundle, kemPrekey: badKem }, { now: NOW }),
+      /KEM prekey/,
+    )
     // The lastResort flag is signed: flipping it invalidates the prekey signature.
     const flippedFlag = { ...alice.signedOneTimeKemPrekey, lastResort: true }
     assert.throws(() => verifyKemPrekey(suite, alice.identity.publicKey, flippedFlag), InvalidSignatureError)
@@ -149,17 +158,29 @@ describe('prekey bundle', () => {
     verifyPrekeyBundle(suite, bundle, { now: NOW + MAX_BUNDLE_AGE_MS })
     verifyPrekeyBundle(suite, bundle, { now: NOW - MAX_BUNDLE_FUTURE_SKEW_MS })
     assert.throws(() => verifyPrekeyBundle(suite, bundle, { now: NOW + MAX_BUNDLE_AGE_MS + 1 }), ExpiredError)
-    assert.throws(() => verifyPrekeyBundle(suite, bundle, { now: NOW - MAX_BUNDLE_FUTURE_SKEW_MS - 1 }), ExpiredError)
+    assert.throws(
+      () => verifyPrekeyBundle(suite, bundle, { now: NOW - MAX_BUNDLE_FUTURE_SKEW_MS - 1 }),
+      ExpiredError,
+    )
   })
 
   test('an unknown version is rejected with UnsupportedVersionError', () => {
-    assert.throws(() => verifyPrekeyBundle(suite, { ...bundle, version: 2 }, { now: NOW }), UnsupportedVersionError)
+    assert.throws(
+      () => verifyPrekeyBundle(suite, { ...bundle, version: 2 }, { now: NOW }),
+      UnsupportedVersionError,
+    )
     const proto = PrekeyBundleProto.decode(encodePrekeyBundle(bundle))
-    assert.throws(() => decodePrekeyBundle(PrekeyBundleProto.encode({ ...proto, version: 2 })), UnsupportedVersionError)
+    assert.throws(
+      () => decodePrekeyBundle(PrekeyBundleProto.encode({ ...proto, version: 2 })),
+      UnsupportedVersionError,
+    )
     const cert = proto.deviceCertificate
     assert.ok(cert)
     assert.throws(
-      () => decodePrekeyBundle(PrekeyBundleProto.encode({ ...proto, deviceCertificate: { ...cert, version: 0 } })),
+      () =>
+        decodePrekeyBundle(
+          PrekeyBundleProto.encode({ ...proto, deviceCertificate: { ...cert, version: 0 } }),
+        ),
       UnsupportedVersionError,
     )
   })
@@ -190,15 +211,24 @@ describe('prekey bundle', () => {
   test('decoding rejects oversize input, too many mailboxes and wrong key sizes with DecodeError', () => {
     assert.throws(() => decodePrekeyBundle(new Uint8Array(MAX_BUNDLE_BYTES + 1)), DecodeError)
     const proto = PrekeyBundleProto.decode(encodePrekeyBundle(bundle))
-    const mailboxes = Array.from({ length: MAX_MAILBOX_HINTS + 1 }, () => proto.mailboxes[0] as (typeof proto.mailboxes)[0])
+    const mailboxes = Array.from(
+      { length: MAX_MAILBOX_HINTS + 1 },
+      () => proto.mailboxes[0] as (typeof proto.mailboxes)[0],
+    )
     assert.throws(() => decodePrekeyBundle(PrekeyBundleProto.encode({ ...proto, mailboxes })), DecodeError)
     const spk = proto.signedPrekey
     assert.ok(spk)
     assert.throws(
-      () => decodePrekeyBundle(PrekeyBundleProto.encode({ ...proto, signedPrekey: { ...spk, publicKey: new Uint8Array(31) } })),
+      () =>
+        decodePrekeyBundle(
+          PrekeyBundleProto.encode({ ...proto, signedPrekey: { ...spk, publicKey: new Uint8Array(31) } }),
+        ),
       DecodeError,
     )
-    assert.throws(() => decodePrekeyBundle(PrekeyBundleProto.encode({ ...proto, kemPrekey: undefined })), DecodeError)
+    assert.throws(
+      () => decodePrekeyBundle(PrekeyBundleProto.encode({ ...proto, kemPrekey: undefined })),
+      DecodeError,
+    )
     assert.throws(
       () => decodePrekeyBundle(PrekeyBundleProto.encode({ ...proto, identityKey: new Uint8Array(0) })),
       DecodeError,
@@ -220,6 +250,9 @@ describe('prekey bundle', () => {
       deviceKey: bob.device.publicKey,
       createdAt: NOW,
     })
-    assert.throws(() => signPrekeyBundle(suite, alice.identity, { ...bundle, deviceCertificate: cert }), InvalidKeyError)
+    assert.throws(
+      () => signPrekeyBundle(suite, alice.identity, { ...bundle, deviceCertificate: cert }),
+      InvalidKeyError,
+    )
   })
 })
