@@ -1,0 +1,10 @@
+/** Pure mailbox protocol pieces shared by relays and clients. */
+export * from './auth.ts'
+export * from './constants.ts'
+export * from './cursor.ts'
+export * from './inbox-id.ts'
+export * from './receipt.ts'
+export * from './relay-peer-id.ts'
+export * from './request.ts'
+export * from './response.ts'
+export * from './status.ts'
