@@ -1,0 +1,69 @@
+/**
+ * Protocol ids, DHT namespaces and named limits of the libp2p layer. Every number has a unit
+ * and a reason; nothing in node/src/p2p uses a bare number in its logic.
+ */
+
+import { MAX_BUNDLE_BYTES } from '../../../core/src/constants.ts'
+
+const SECOND_MS = 1000
+const MINUTE_MS = 60 * SECOND_MS
+const HOUR_MS = 60 * MINUTE_MS
+const KIB = 1024
+
+// ---- protocol ids (`/wren/<name>/<semver>`)
+
+/** Private Kademlia protocol: keeps Wren nodes out of the public IPFS Amino DHT and vice versa. */
+export const WREN_KAD_PROTOCOL = '/wren/kad/1.0.0'
+/** Direct delivery of sealed envelopes to a device (handler written by the messaging layer). */
+export const WREN_MSG_PROTOCOL = '/wren/msg/1.0.0'
+/** One-time prekey fetch from an online device (handler written by the messaging layer). */
+export const WREN_PREKEY_PROTOCOL = '/wren/prekey/1.0.0'
+
+// ---- DHT records
+
+/** DHT namespace of prekey bundles; kad-dht routes a key to its validator by the text between the first two '/'. */
+export const BUNDLE_NAMESPACE = 'wren-bundle'
+/** Key prefix of bundle records: the full key is this prefix followed by the 16 raw user-id bytes. */
+export const BUNDLE_KEY_PREFIX = `/${BUNDLE_NAMESPACE}/`
+/** User id length in bytes (core's USER_ID_BYTES): keys of any other length are refused. */
+export const BUNDLE_USER_ID_BYTES = 16
+/** Largest bundle record value in bytes: the same cap as core's decoder, checked before any parsing. */
+export const MAX_BUNDLE_RECORD_BYTES = MAX_BUNDLE_BYTES
+/** kad-dht stores records but never re-puts them, and servers drop them after 48 h: re-put every 6 h. */
+export const REPUBLISH_INTERVAL_MS = 6 * HOUR_MS
+/** After a failed or peerless publish, try again this soon: the node may just have no DHT peers yet. */
+export const REPUBLISH_RETRY_MS = 30 * SECOND_MS
+/** Bound on one DHT put: without a signal kad-dht queries run for 180 s. */
+export const DHT_PUT_TIMEOUT_MS = 30 * SECOND_MS
+/** Bound on one DHT get: long enough for a few hops on a slow network, short enough for a UI. */
+export const DHT_GET_TIMEOUT_MS = 15 * SECOND_MS
+
+// ---- request/response
+
+/** Default bound on one request/response exchange (dial, negotiate, write, read). */
+export const REQUEST_TIMEOUT_MS = 10 * SECOND_MS
+/** Default cap on one framed request in bytes: a padded envelope (256 KiB) plus framing headroom. */
+export const MAX_REQUEST_BYTES = 320 * KIB
+/** Default cap on one framed response in bytes: acks and prekeys are small. */
+export const MAX_RESPONSE_BYTES = 64 * KIB
+
+// ---- dialing
+
+/** Bound on one bootstrap dial: a bootstrap peer that is down must not hold the node's start. */
+export const BOOTSTRAP_DIAL_TIMEOUT_MS = 15 * SECOND_MS
+/** After losing every connection, wait this long before dialling the bootstrap list again. */
+export const BOOTSTRAP_REDIAL_MS = 30 * SECOND_MS
+
+/** Default bound on dialling one device. */
+export const DIAL_TIMEOUT_MS = 10 * SECOND_MS
+
+// ---- test mode (explicit `testing.loopback`; never production defaults)
+
+/** Loopback listen address: an OS-chosen TCP port on 127.0.0.1 only. */
+export const LOOPBACK_TCP_LISTEN = '/ip4/127.0.0.1/tcp/0'
+/** Loopback WebSocket listen address. */
+export const LOOPBACK_WS_LISTEN = '/ip4/127.0.0.1/tcp/0/ws'
+/** Without this allow list libp2p refuses more than 5 inbound connections/s from one host. */
+export const LOOPBACK_ALLOW = ['/ip4/127.0.0.0/ipcidr/8']
+/** WebRTC ICE candidates are gathered on this address only in tests (no public STUN either). */
+export const LOOPBACK_BIND_ADDRESS = '127.0.0.1'

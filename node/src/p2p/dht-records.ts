@@ -1,0 +1,192 @@
+/**
+ * Prekey bundles in the DHT: the Wren bundle namespace, its kad-dht validator and selector built
+ * from injected functions (the messaging layer plugs in core's decode/verify), and bounded put/get
+ * helpers that return expected network outcomes as values.
+ *
+ * Key layout: utf8('/wren-bundle/') ‖ userId (16 raw bytes). kad-dht picks the validator by the
+ * text between the first two '/' of the key decoded as UTF-8, so raw id bytes after the prefix
+ * (even 0x2f or invalid UTF-8) never change the namespace.
+ */
+
+import type { Libp2p } from '@libp2p/interface'
+import type { KadDHT, SelectFn, Selectors, ValidateFn, Validators } from '@libp2p/kad-dht'
+import {
+  BUNDLE_KEY_PREFIX,
+  BUNDLE_NAMESPACE,
+  BUNDLE_USER_ID_BYTES,
+  DHT_GET_TIMEOUT_MS,
+  DHT_PUT_TIMEOUT_MS,
+  MAX_BUNDLE_RECORD_BYTES,
+} from './constants.ts'
+import { InvalidRecordError, StaleRecordError } from './errors.ts'
+
+const PREFIX_BYTES = new TextEncoder().encode(BUNDLE_KEY_PREFIX)
+
+/** Throws (any error) when the value is not a valid bundle for the key. */
+export type ValidateBundleRecord = (key: Uint8Array, value: Uint8Array) => Promise<void>
+/** Index of the newest of several valid bundles for one key (ties: the lowest index). */
+export type SelectNewestBundle = (key: Uint8Array, values: Uint8Array[]) => number
+
+export interface BundleRecordRules {
+  validateBundleRecord: ValidateBundleRecord
+  selectNewestBundle: SelectNewestBundle
+}
+
+/** A libp2p node that runs our DHT under the service name `dht`. */
+export type DhtNode = Libp2p<{ dht: KadDHT }>
+
+export function bundleKey(userId: Uint8Array): Uint8Array {
+  if (userId.length !== BUNDLE_USER_ID_BYTES) {
+    throw new InvalidRecordError(`user id must be ${BUNDLE_USER_ID_BYTES} bytes, got ${userId.length}`)
+  }
+  const key = new Uint8Array(PREFIX_BYTES.length + userId.length)
+  key.set(PREFIX_BYTES, 0)
+  key.set(userId, PREFIX_BYTES.length)
+  return key
+}
+
+/** The user id inside a bundle key; InvalidRecordError when the key is not a bundle key. */
+export function userIdFromBundleKey(key: Uint8Array): Uint8Array {
+  if (key.length !== PREFIX_BYTES.length + BUNDLE_USER_ID_BYTES) {
+    throw new InvalidRecordError('bundle key has the wrong length')
+  }
+  for (let i = 0; i < PREFIX_BYTES.length; i++) {
+    if (key[i] !== PREFIX_BYTES[i]) throw new InvalidRecordError('key is not in the bundle namespace')
+  }
+  return key.slice(PREFIX_BYTES.length)
+}
+
+/** The kad-dht validator of the bundle namespace: key shape, size cap, then the injected check. */
+export function bundleValidator(rules: BundleRecordRules): ValidateFn {
+  return async (key, value) => {
+    userIdFromBundleKey(key)
+    if (value.length > MAX_BUNDLE_RECORD_BYTES) {
+      throw new InvalidRecordError(
+        `bundle record of ${value.length} bytes exceeds ${MAX_BUNDLE_RECORD_BYTES}`,
+      )
+    }
+    try {
+      await rules.validateBundleRecord(key, value)
+    } catch (err) {
+      if (err instanceof InvalidRecordError) throw err
+      throw new InvalidRecordError(`bundle record rejected: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      })
+    }
+  }
+}
+
+/** The kad-dht selector of the bundle namespace; an out-of-range answer falls back to the first. */
+export function bundleSelector(rules: BundleRecordRules): SelectFn {
+  return (key, values) => {
+    const i = rules.selectNewestBundle(key, values)
+    return Number.isInteger(i) && i >= 0 && i < values.length ? i : 0
+  }
+}
+
+/** Validators and selectors for every Wren DHT namespace, ready for `createWrenHost({ records })`. */
+export function wrenRecordRules(rules: BundleRecordRules): { validators: Validators; selectors: Selectors } {
+  return {
+    validators: { [BUNDLE_NAMESPACE]: bundleValidator(rules) },
+    selectors: { [BUNDLE_NAMESPACE]: bundleSelector(rules) },
+  }
+}
+
+export type PutBundleResult =
+  | { ok: true; peers: number }
+  | { ok: false; reason: 'no-peers' | 'refused' | 'timeout' | 'stale'; detail: string }
+
+/**
+ * Store a bundle under the user's key on the closest DHT peers. The record is validated locally
+ * first (kad-dht stores our own puts unvalidated): an invalid own bundle is a fault and throws
+ * InvalidRecordError. Counts the peers that accepted it; stops at the signal or DHT_PUT_TIMEOUT_MS.
+ */
+export async function putBundle(
+  libp2p: DhtNode,
+  userId: Uint8Array,
+  bytes: Uint8Array,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<PutBundleResult> {
+  return putBundleRecord(libp2p.services.dht, userId, bytes, options)
+}
+
+/** putBundle on a bare kad-dht service (for services that hold the DHT as a component). */
+export async function putBundleRecord(
+  dht: KadDHT,
+  userId: Uint8Array,
+  bytes: Uint8Array,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<PutBundleResult> {
+  const key = bundleKey(userId)
+  const validate = dht.validators[BUNDLE_NAMESPACE]
+  if (validate == null) throw new InvalidRecordError('no validator registered for the bundle namespace')
+  await validate(key, bytes)
+
+  const signal = boundedSignal(options.signal, options.timeoutMs ?? DHT_PUT_TIMEOUT_MS)
+  const accepted = new Set<string>()
+  const failed = new Set<string>()
+  let detail = ''
+  try {
+    for await (const event of dht.put(key, bytes, { signal })) {
+      if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') {
+        accepted.add(event.from.toString())
+      } else if (event.name === 'QUERY_ERROR') {
+        failed.add(event.from.toString())
+        detail = event.error?.message ?? detail
+      }
+    }
+  } catch (err) {
+    if (err instanceof StaleRecordError || (err as Error)?.name === 'StaleRecordError') {
+      return { ok: false, reason: 'stale', detail: (err as Error).message }
+    }
+    if (!signal.aborted) throw err
+  }
+  // kad-dht reports a peer that answered with a different record as an error after its response
+  for (const peer of failed) accepted.delete(peer)
+  if (accepted.size > 0) return { ok: true, peers: accepted.size }
+  if (signal.aborted) return { ok: false, reason: 'timeout', detail: 'no peer accepted the record in time' }
+  if (failed.size > 0)
+    return { ok: false, reason: 'refused', detail: detail || 'every peer refused the record' }
+  return { ok: false, reason: 'no-peers', detail: 'no DHT peer to store the record on' }
+}
+
+export type GetBundleResult = { ok: true; value: Uint8Array } | { ok: false; reason: 'not-found' | 'timeout' }
+
+/**
+ * Find the newest valid bundle of a user. Records that fail validation are dropped by kad-dht;
+ * if the query ends early (timeout) the newest record seen so far is still returned.
+ */
+export async function getBundle(
+  libp2p: DhtNode,
+  userId: Uint8Array,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<GetBundleResult> {
+  const dht = libp2p.services.dht
+  const key = bundleKey(userId)
+  const signal = boundedSignal(options.signal, options.timeoutMs ?? DHT_GET_TIMEOUT_MS)
+  const seen: Uint8Array[] = []
+  let best: Uint8Array | undefined
+  try {
+    for await (const event of dht.get(key, { signal })) {
+      if (event.name === 'VALUE') best = event.value
+      else if (event.name === 'PEER_RESPONSE' && event.record != null) seen.push(event.record.value)
+    }
+  } catch (err) {
+    // kad-dht throws when it cannot push a correction to a stale peer, after the query finished;
+    // the records it collected are still good, so fall through to the selector below.
+    if (!signal.aborted && (err as Error)?.name !== 'QueryError') throw err
+  }
+  if (best != null) return { ok: true, value: best }
+  if (seen.length > 0) {
+    const select = dht.selectors[BUNDLE_NAMESPACE]
+    const i = select == null ? 0 : await select(key, seen)
+    const value = seen[i] ?? seen[0]
+    if (value != null) return { ok: true, value }
+  }
+  return { ok: false, reason: signal.aborted ? 'timeout' : 'not-found' }
+}
+
+function boundedSignal(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs)
+  return signal == null ? timeout : AbortSignal.any([signal, timeout])
+}

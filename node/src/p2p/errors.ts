@@ -1,0 +1,37 @@
+/**
+ * Named errors of the libp2p layer. These are faults (bad input, invalid own record); expected
+ * per-peer network outcomes (timeout, unreachable, refused) are returned as values instead.
+ */
+
+export class WrenP2pError extends Error {
+  readonly code: string
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'WrenP2pError'
+    this.code = code
+  }
+}
+
+/** A DHT record failed its namespace validator (bad key, over the size cap, bad signature...). */
+export class InvalidRecordError extends WrenP2pError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_RECORD', message, options)
+    this.name = 'InvalidRecordError'
+  }
+}
+
+/** A put carried a record older than the one already stored under the same key. */
+export class StaleRecordError extends WrenP2pError {
+  constructor(message: string) {
+    super('ERR_STALE_RECORD', message)
+    this.name = 'StaleRecordError'
+  }
+}
+
+/** A request or response frame is larger than the agreed cap. */
+export class FrameTooLargeError extends WrenP2pError {
+  constructor(message: string) {
+    super('ERR_FRAME_TOO_LARGE', message)
+    this.name = 'FrameTooLargeError'
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The libp2p host of a user's node: TCP, WebSockets, circuit-relay and WebRTC transports, noise,
+ * yamux, identify, ping, a private kad-dht, autonat, dcutr, mDNS and a bootstrap dialer.
+ *
+ * Production defaults keep libp2p's production behaviour (private-address filtering in the DHT,
+ * connection limits and rate limits, mDNS on, DHT mode chosen automatically). `testing.loopback`
+ * is the only way to get the loopback settings, and it says so at the call site.
+ */
+
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { autoNAT } from '@libp2p/autonat'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
+import { type Identify, identify } from '@libp2p/identify'
+import type { Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
+import { type KadDHT, kadDHT, passthroughMapper, type Selectors, type Validators } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { type Ping, ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { MemoryDatastore } from 'datastore-core'
+import type { Datastore } from 'interface-datastore'
+import { createLibp2p, type Libp2pOptions, type ServiceFactoryMap } from 'libp2p'
+import { bootstrapDialer } from './bootstrap.ts'
+import {
+  LOOPBACK_ALLOW,
+  LOOPBACK_BIND_ADDRESS,
+  LOOPBACK_TCP_LISTEN,
+  LOOPBACK_WS_LISTEN,
+  WREN_KAD_PROTOCOL,
+} from './constants.ts'
+import { guardRecordDatastore } from './record-guard-datastore.ts'
+
+/** Production listen addresses: every interface, OS-chosen ports, relay reservations, WebRTC. */
+export const DEFAULT_LISTEN: readonly string[] = Object.freeze([
+  '/ip4/0.0.0.0/tcp/0',
+  '/ip4/0.0.0.0/tcp/0/ws',
+  '/ip6/::/tcp/0',
+  '/p2p-circuit',
+  '/webrtc',
+])
+
+export interface WrenServices extends ServiceMap {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  autonat: unknown
+  dcutr: unknown
+  bootstrap: unknown
+}
+
+export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
+  /** The device's libp2p key (its PeerId); kept in the profile keystore. */
+  privateKey: PrivateKey
+  /** Listen multiaddrs; defaults to DEFAULT_LISTEN, or loopback TCP + WS in test mode. */
+  listen?: string[]
+  /** Multiaddrs (with /p2p/<id>) dialled at start and whenever every connection is lost. */
+  bootstrap?: string[]
+  dht?: {
+    /** true: client only; false: server; undefined: automatic (server once publicly dialable). */
+    clientMode?: boolean
+  }
+  /** Validators and selectors for our DHT namespaces, e.g. `wrenRecordRules(...)`. */
+  records?: { validators: Validators; selectors: Selectors }
+  /** Backing store for DHT records and the peer store; in-memory by default. */
+  datastore?: Datastore
+  /** More services (name → factory), started and stopped with the node. */
+  extraServices?: ServiceFactoryMap<E>
+  /** Explicit loopback test settings; never use in production. */
+  testing?: { loopback: true }
+}
+
+export async function createWrenHost<E extends ServiceMap = Record<never, never>>(
+  init: WrenHostInit<E>,
+): Promise<Libp2p<WrenServices & E>> {
+  const loopback = init.testing?.loopback === true
+  const validators = init.records?.validators ?? {}
+  const selectors = init.records?.selectors ?? {}
+  const datastore = guardRecordDatastore(init.datastore ?? new MemoryDatastore(), selectors)
+
+  const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
+  if (!loopback) peerDiscovery.push(mdns())
+
+  const rtcConfiguration: RTCConfiguration = loopback
+    ? // bindAddress is a node-datachannel extension, passed through by its RTCPeerConnection
+      ({ iceServers: [], bindAddress: LOOPBACK_BIND_ADDRESS } as RTCConfiguration)
+    : {}
+
+  const services = {
+    identify: identify(),
+    ping: ping(),
+    dht: kadDHT({
+      protocol: WREN_KAD_PROTOCOL,
+      clientMode: loopback ? false : init.dht?.clientMode,
+      // default mapper drops private addresses, which would make a loopback DHT unreachable
+      ...(loopback ? { peerInfoMapper: passthroughMapper } : {}),
+      validators,
+      selectors,
+    }),
+    autonat: autoNAT(),
+    dcutr: dcutr(),
+    bootstrap: bootstrapDialer({ list: init.bootstrap ?? [] }),
+    ...init.extraServices,
+  } as ServiceFactoryMap<WrenServices & E>
+
+  const options: Libp2pOptions<WrenServices & E> = {
+    privateKey: init.privateKey,
+    datastore,
+    addresses: {
+      listen: init.listen ?? (loopback ? [LOOPBACK_TCP_LISTEN, LOOPBACK_WS_LISTEN] : [...DEFAULT_LISTEN]),
+    },
+    transports: [tcp(), webSockets(), circuitRelayTransport(), webRTC({ rtcConfiguration })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    services,
+  }
+  if (loopback) options.connectionManager = { allow: [...LOOPBACK_ALLOW] }
+
+  return createLibp2p(options)
+}

@@ -1,0 +1,167 @@
+/**
+ * One length-prefixed request → one length-prefixed response over a fresh libp2p stream.
+ *
+ * The requester gets expected network outcomes as values (timeout, unreachable, refused,
+ * protocol), never exceptions. The responder caps the request size, bounds the exchange with a
+ * timeout, and closes (resets) the stream on any error, including an error thrown by the handler:
+ * a bad request or a buggy handler never takes the node down.
+ */
+
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS } from './constants.ts'
+
+export type RequestFailure = 'timeout' | 'unreachable' | 'refused' | 'protocol'
+
+export type RequestResult =
+  | { ok: true; response: Uint8Array }
+  | { ok: false; reason: RequestFailure; detail: string }
+
+export interface SendRequestOptions {
+  /** Bound on the whole exchange: dial, protocol negotiation, write, read. */
+  timeoutMs?: number
+  /** A larger response is a protocol failure (checked from its length prefix, before reading it). */
+  maxResponseBytes?: number
+  /** Allow the exchange over a relayed (limited) connection; the responder must allow it too. */
+  runOnLimitedConnection?: boolean
+  signal?: AbortSignal
+}
+
+/** Dial errors that mean "the peer is there but will not talk this protocol". */
+const REFUSED_DIAL_ERRORS = new Set(['UnsupportedProtocolError', 'LimitedConnectionError'])
+/** Mid-exchange errors that mean the responder closed or reset the stream without answering. */
+const REFUSED_STREAM_ERRORS = new Set([
+  'StreamResetError',
+  'StreamAbortedError',
+  'UnexpectedEOFError',
+  'StreamStateError',
+  'ConnectionClosedError',
+  'MuxerClosedError',
+])
+
+export async function sendRequest(
+  libp2p: Libp2p,
+  peer: PeerId | Multiaddr | Multiaddr[],
+  protocol: string,
+  request: Uint8Array,
+  options: SendRequestOptions = {},
+): Promise<RequestResult> {
+  const signal = boundedSignal(options.signal, options.timeoutMs ?? REQUEST_TIMEOUT_MS)
+  let stream: Stream
+  try {
+    stream = await libp2p.dialProtocol(peer, protocol, {
+      signal,
+      runOnLimitedConnection: options.runOnLimitedConnection ?? false,
+    })
+  } catch (err) {
+    if (signal.aborted) return failure('timeout', 'dial did not complete in time')
+    const name = errorName(err)
+    if (REFUSED_DIAL_ERRORS.has(name)) return failure('refused', `${name}: ${errorMessage(err)}`)
+    return failure('unreachable', `${name}: ${errorMessage(err)}`)
+  }
+
+  try {
+    const lp = lpStream(stream, { maxDataLength: options.maxResponseBytes ?? MAX_RESPONSE_BYTES })
+    await lp.write(request, { signal })
+    await stream.close({ signal })
+    const response = await lp.read({ signal })
+    return { ok: true, response: response.subarray() }
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    if (signal.aborted) return failure('timeout', 'no response in time')
+    const name = errorName(err)
+    if (REFUSED_STREAM_ERRORS.has(name)) return failure('refused', `${name}: ${errorMessage(err)}`)
+    return failure('protocol', `${name}: ${errorMessage(err)}`)
+  }
+}
+
+export interface RequestContext {
+  peerId: PeerId
+  connection: Connection
+  /** Aborted when the exchange's time is up; long handlers should give up then. */
+  signal: AbortSignal
+}
+
+export type RequestHandler = (request: Uint8Array, context: RequestContext) => Promise<Uint8Array>
+
+export interface HandleRequestsOptions {
+  /** A larger request is refused from its length prefix, before its body is read. */
+  maxRequestBytes?: number
+  /** Accept requests over relayed (limited) connections; the requester must ask for it too. */
+  runOnLimitedConnection?: boolean
+  /** Bound on reading the request, running the handler and writing the response. */
+  timeoutMs?: number
+  /** Called with every failed exchange (for logs and metrics); never throws into the node. */
+  onError?: (err: unknown, context: { peerId: PeerId; protocol: string }) => void
+}
+
+/** Register a handler for `protocol`; undo with `libp2p.unhandle(protocol)`. */
+export async function handleRequests(
+  libp2p: Libp2p,
+  protocol: string,
+  handler: RequestHandler,
+  options: HandleRequestsOptions = {},
+): Promise<void> {
+  const maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES
+  const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS
+  await libp2p.handle(
+    protocol,
+    async (stream, connection) => {
+      const signal = AbortSignal.timeout(timeoutMs)
+      try {
+        const lp = lpStream(stream, { maxDataLength: maxRequestBytes })
+        const request = await lp.read({ signal })
+        const response = await raceSignal(
+          handler(request.subarray(), { peerId: connection.remotePeer, connection, signal }),
+          signal,
+        )
+        await lp.write(response, { signal })
+        await stream.close({ signal })
+      } catch (err) {
+        stream.abort(err instanceof Error ? err : new Error(String(err)))
+        try {
+          options.onError?.(err, { peerId: connection.remotePeer, protocol })
+        } catch {
+          // a faulty error callback must not escape into libp2p either
+        }
+      }
+    },
+    { runOnLimitedConnection: options.runOnLimitedConnection ?? false },
+  )
+}
+
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
+}
+
+function failure(reason: RequestFailure, detail: string): RequestResult {
+  return { ok: false, reason, detail }
+}
+
+function boundedSignal(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs)
+  return signal == null ? timeout : AbortSignal.any([signal, timeout])
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
