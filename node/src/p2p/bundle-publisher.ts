@@ -23,9 +23,12 @@ export interface BundlePublisherInit {
   putTimeoutMs?: number
 }
 
-/** The DHT must be registered under the service name `dht` (as createWrenHost does). */
+/**
+ * The DHT must be registered under the service name `dht` (as createWrenHost does). It is optional
+ * in the type only because libp2p's Components type cannot promise a service by name.
+ */
 export interface BundlePublisherComponents {
-  dht: KadDHT
+  dht?: KadDHT
   logger: ComponentLogger
 }
 
@@ -81,8 +84,10 @@ export class BundlePublisher implements Startable {
     let result: PutBundleResult | undefined
     try {
       const record = await this.init.currentRecord()
+      const dht = this.components.dht
+      if (dht == null) throw new Error('bundle publisher needs the kad-dht service under the name "dht"')
       if (record != null) {
-        result = await putBundleRecord(this.components.dht, record.userId, record.bundle, {
+        result = await putBundleRecord(dht, record.userId, record.bundle, {
           signal: controller.signal,
           timeoutMs: this.putTimeoutMs,
         })

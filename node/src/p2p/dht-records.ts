@@ -176,12 +176,13 @@ export async function getBundle(
     // the records it collected are still good, so fall through to the selector below.
     if (!signal.aborted && (err as Error)?.name !== 'QueryError') throw err
   }
-  if (best != null) return { ok: true, value: best }
+  // copy: values may be Node Buffers or views into larger pooled buffers
+  if (best != null) return { ok: true, value: new Uint8Array(best) }
   if (seen.length > 0) {
     const select = dht.selectors[BUNDLE_NAMESPACE]
     const i = select == null ? 0 : await select(key, seen)
     const value = seen[i] ?? seen[0]
-    if (value != null) return { ok: true, value }
+    if (value != null) return { ok: true, value: new Uint8Array(value) }
   }
   return { ok: false, reason: signal.aborted ? 'timeout' : 'not-found' }
 }

@@ -66,7 +66,8 @@ export async function sendRequest(
     await lp.write(request, { signal })
     await stream.close({ signal })
     const response = await lp.read({ signal })
-    return { ok: true, response: response.subarray() }
+    // copy into a plain Uint8Array: the list may hand back a Node Buffer from a shared pool
+    return { ok: true, response: new Uint8Array(response.subarray()) }
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)))
     if (signal.aborted) return failure('timeout', 'no response in time')
@@ -113,7 +114,7 @@ export async function handleRequests(
         const lp = lpStream(stream, { maxDataLength: maxRequestBytes })
         const request = await lp.read({ signal })
         const response = await raceSignal(
-          handler(request.subarray(), { peerId: connection.remotePeer, connection, signal }),
+          handler(new Uint8Array(request.subarray()), { peerId: connection.remotePeer, connection, signal }),
           signal,
         )
         await lp.write(response, { signal })
