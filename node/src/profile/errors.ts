@@ -1,0 +1,26 @@
+/** Named errors of the profile layer (paths, token, daemon.json). */
+
+export class ProfileError extends Error {
+  readonly code: string
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'ProfileError'
+    this.code = code
+  }
+}
+
+/** Another live daemon already serves this profile. */
+export class ProfileInUseError extends ProfileError {
+  constructor(pid: number) {
+    super('ERR_PROFILE_IN_USE', `profile is in use by daemon pid ${pid}`)
+    this.name = 'ProfileInUseError'
+  }
+}
+
+/** No daemon is running for the profile (no or stale daemon.json). */
+export class DaemonNotRunningError extends ProfileError {
+  constructor(message: string) {
+    super('ERR_DAEMON_NOT_RUNNING', message)
+    this.name = 'DaemonNotRunningError'
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The Wren daemon API, declared once. The server validates params (and, in development, results)
+ * against these schemas, handler and client types are derived from them, and docs/rpc.md is
+ * rendered from them (node/src/rpc/docs.ts). Add a method here and everything else follows.
+ *
+ * Every params object is strict (unknown fields are rejected) and every string and array that
+ * comes from a client has a size cap, so a bad request is refused before any handler runs.
+ */
+import { z } from 'zod'
+
+// ---- limits (characters or items; each bounds what a client can make the daemon hold)
+
+/** Ids (user ids are 28 characters, conversation ids 31; room for future id kinds). */
+export const MAX_ID_CHARS = 128
+/** Passphrase: at least 8 characters (weaker ones are refused), at most 1 KiB. */
+export const MIN_PASSPHRASE_CHARS = 8
+export const MAX_PASSPHRASE_CHARS = 1024
+/** Display names shown in lists and cards. */
+export const MAX_DISPLAY_NAME_CHARS = 64
+/** Contact card string: identity key, user id, name and a few reachability hints. */
+export const MAX_CARD_CHARS = 4096
+/** Message text: 64 Ki characters stays well inside the largest padded envelope (256 KiB). */
+export const MAX_TEXT_CHARS = 65536
+/** Messages per messages.list page. */
+export const MAX_PAGE_LIMIT = 500
+export const DEFAULT_PAGE_LIMIT = 50
+/** Client-chosen id echoed back for de-duplication of retries. */
+export const MAX_CLIENT_ID_CHARS = 64
+
+// ---- shared types
+
+const id = z.string().min(1).max(MAX_ID_CHARS)
+const userId = z
+  .string()
+  .regex(/^wu[a-z2-7]{26}$/i, 'must be a Wren user id (wu + 26 base32 characters)')
+  .describe('Wren user id')
+const seq = z.number().int().min(0)
+const timestamp = z.number().int().min(0).describe('ms since the Unix epoch')
+const hexKey = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
+
+export const MessageStatusSchema = z
+  .enum(['queued', 'sent', 'stored', 'delivered', 'read', 'failed'])
+  .meta({
+    id: 'MessageStatus',
+    description: 'queued → sent (or stored in a mailbox) → delivered → read; failed.',
+  })
+
+export const MessageSchema = z
+  .strictObject({
+    id: id.describe('message id (unique per sender)'),
+    conversationId: id,
+    seq: seq.describe('position in the conversation, increasing'),
+    direction: z.enum(['in', 'out']),
+    sender: userId,
+    text: z.string().max(MAX_TEXT_CHARS),
+    sentAt: timestamp,
+    receivedAt: timestamp.nullable(),
+    status: MessageStatusSchema,
+    receipts: z.number().int().min(0).describe('delivery/read receipts received'),
+  })
+  .meta({ id: 'Message' })
+
+export const IdentitySchema = z
+  .strictObject({
+    userId,
+    displayName: z.string(),
+    identityKey: hexKey.describe('Ed25519 identity key, hex'),
+    peerId: z.string().describe('libp2p PeerId of this device'),
+    card: z.string().describe('contact card to share'),
+    cardQrSvg: z.string().describe('the card as an SVG QR code'),
+  })
+  .meta({ id: 'Identity' })
+
+export const ContactSchema = z
+  .strictObject({
+    userId,
+    displayName: z.string(),
+    identityKey: hexKey,
+    verified: z.boolean(),
+    keyChanged: z.boolean().describe('a new identity key was seen and not yet accepted'),
+    addedAt: timestamp,
+  })
+  .meta({ id: 'Contact' })
+
+export const ConversationSchema = z
+  .strictObject({
+    id: id.describe("'dm:' + userId for a direct chat"),
+    kind: z.literal('direct'),
+    peerUserId: userId,
+    title: z.string(),
+    lastMessage: MessageSchema.nullable(),
+    unread: z.number().int().min(0),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Conversation' })
+
+// ---- events
+
+export const events = {
+  'message.received': {
+    description: 'A message arrived and was stored.',
+    payload: z.strictObject({ message: MessageSchema }),
+  },
+  'message.status': {
+    description: 'The status or receipt count of a message changed.',
+    payload: z.strictObject({
+      conversationId: id,
+      messageId: id,
+      status: MessageStatusSchema,
+      receipts: z.number().int().min(0),
+    }),
+  },
+  'contact.keyChanged': {
+    description: "A contact's identity key changed; sending is refused until contacts.acceptKeyChange.",
+    payload: z.strictObject({ userId, verifiedBefore: z.boolean() }),
+  },
+} as const satisfies Record<string, { description: string; payload: z.ZodType }>
+
+export type EventName = keyof typeof events
+export const eventNames = Object.keys(events) as [EventName, ...EventName[]]
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]['payload']>
+
+// ---- methods
+
+const empty = z.strictObject({})
+
+export const methods = {
+  'node.status': {
+    description: 'Daemon and network status. Works while locked.',
+    params: empty,
+    result: z.strictObject({
+      version: z.string(),
+      hasIdentity: z.boolean(),
+      unlocked: z.boolean(),
+      userId: userId.nullable(),
+      peerId: z.string().nullable(),
+      listenAddrs: z.array(z.string()),
+      connections: z.number().int().min(0),
+      relays: z.number().int().min(0),
+      uptimeMs: z.number().int().min(0),
+    }),
+  },
+  'identity.create': {
+    description:
+      'Create the identity of this profile (keys, keystore sealed with the passphrase) and leave it unlocked. ALREADY_EXISTS if there is one.',
+    params: z.strictObject({
+      passphrase: z.string().min(MIN_PASSPHRASE_CHARS).max(MAX_PASSPHRASE_CHARS),
+      displayName: z.string().min(1).max(MAX_DISPLAY_NAME_CHARS),
+    }),
+    result: IdentitySchema,
+  },
+  'identity.unlock': {
+    description: 'Open the keystore with the passphrase. WRONG_PASSPHRASE on failure, NO_IDENTITY if none.',
+    params: z.strictObject({ passphrase: z.string().min(1).max(MAX_PASSPHRASE_CHARS) }),
+    result: IdentitySchema,
+  },
+  'identity.get': {
+    description: 'The unlocked identity, with its contact card.',
+    params: empty,
+    result: IdentitySchema,
+  },
+  'contacts.add': {
+    description: 'Add a contact from their card, pinning their identity key (trust on first use).',
+    params: z.strictObject({
+      card: z.string().min(1).max(MAX_CARD_CHARS),
+      name: z
+        .string()
+        .min(1)
+        .max(MAX_DISPLAY_NAME_CHARS)
+        .optional()
+        .describe('local name overriding the card'),
+    }),
+    result: ContactSchema,
+  },
+  'contacts.list': {
+    description: 'All contacts.',
+    params: empty,
+    result: z.strictObject({ contacts: z.array(ContactSchema) }),
+  },
+  'contacts.safetyNumber': {
+    description: 'The safety number shared with a contact, to compare out of band.',
+    params: z.strictObject({ userId }),
+    result: z.strictObject({
+      safetyNumber: z.string().regex(/^[0-9]{60}$/),
+      qrPayload: z.string().describe('base64 payload for the QR scan comparison'),
+      qrSvg: z.string(),
+    }),
+  },
+  'contacts.verify': {
+    description:
+      'Mark a contact verified. With safetyNumber, it must match (SAFETY_NUMBER_MISMATCH otherwise).',
+    params: z.strictObject({ userId, safetyNumber: z.string().max(120).optional() }),
+    result: ContactSchema,
+  },
+  'contacts.acceptKeyChange': {
+    description: "Accept a contact's new identity key; the contact stays unverified.",
+    params: z.strictObject({ userId }),
+    result: ContactSchema,
+  },
+  'conversations.list': {
+    description: 'Conversations, most recently updated first.',
+    params: empty,
+    result: z.strictObject({ conversations: z.array(ConversationSchema) }),
+  },
+  'messages.send': {
+    description:
+      'Queue a message and send it end-to-end encrypted. KEY_CHANGED_UNACCEPTED when the contact key changed.',
+    params: z.strictObject({
+      conversationId: id,
+      text: z.string().min(1).max(MAX_TEXT_CHARS),
+      clientId: z.string().min(1).max(MAX_CLIENT_ID_CHARS).optional(),
+    }),
+    result: z.strictObject({ message: MessageSchema }),
+  },
+  'messages.list': {
+    description: `Messages of a conversation, oldest first, ending before seq \`before\` (default: newest). limit defaults to ${DEFAULT_PAGE_LIMIT}.`,
+    params: z.strictObject({
+      conversationId: id,
+      before: seq.optional(),
+      limit: z.number().int().min(1).max(MAX_PAGE_LIMIT).optional(),
+    }),
+    result: z.strictObject({ messages: z.array(MessageSchema), hasMore: z.boolean() }),
+  },
+  'messages.markRead': {
+    description: 'Mark incoming messages read up to upToSeq (default: all) and send read receipts.',
+    params: z.strictObject({ conversationId: id, upToSeq: seq.optional() }),
+    result: z.strictObject({ updated: z.number().int().min(0) }),
+  },
+  'events.subscribe': {
+    description: 'Receive these events (default: all) as JSON-RPC notifications on this connection.',
+    params: z.strictObject({
+      events: z
+        .array(z.enum(eventNames))
+        .max(eventNames.length * 2)
+        .optional(),
+    }),
+    result: z.strictObject({ subscribed: z.array(z.enum(eventNames)) }),
+  },
+} as const satisfies Record<string, { description: string; params: z.ZodType; result: z.ZodType }>
+
+export type MethodName = keyof typeof methods
+export const methodNames = Object.keys(methods) as [MethodName, ...MethodName[]]
+export type Params<M extends MethodName> = z.infer<(typeof methods)[M]['params']>
+export type Result<M extends MethodName> = z.infer<(typeof methods)[M]['result']>
+
+export type Message = z.infer<typeof MessageSchema>
+export type MessageStatus = z.infer<typeof MessageStatusSchema>
+export type Identity = z.infer<typeof IdentitySchema>
+export type Contact = z.infer<typeof ContactSchema>
+export type Conversation = z.infer<typeof ConversationSchema>
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name)
+}
+
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(events, name)
+}
+
+/** Conversation id of the direct chat with a user. */
+export function directConversationId(userIdString: string): string {
+  return `dm:${userIdString}`
+}
