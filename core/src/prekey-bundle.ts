@@ -347,7 +347,7 @@ export function decodePrekeyBundle(bytes: Uint8Array): PrekeyBundle {
   checkDecodedLength('identity key', proto.identityKey, ED25519_PUBLIC_KEY_BYTES)
   checkDecodedUint('createdAt', proto.createdAt)
   checkDecodedLength('bundle signature', proto.signature, ED25519_SIGNATURE_BYTES)
-  return {
+  const bundle: PrekeyBundle = {
     version: proto.version,
     identityKey: proto.identityKey,
     deviceCertificate: deviceCertificateFromProto(proto.deviceCertificate),
@@ -357,6 +357,11 @@ export function decodePrekeyBundle(bytes: Uint8Array): PrekeyBundle {
     createdAt: proto.createdAt,
     signature: proto.signature,
   }
+  // Bundles are DHT records: accept only the canonical encoding, so one bundle has exactly one
+  // byte form (protobuf would otherwise admit unknown fields, odd wire types, reordering).
+  if (!bytesEqual(encodePrekeyBundle(bundle), bytes))
+    throw new DecodeError('non-canonical prekey bundle encoding')
+  return bundle
 }
 
 /** For one-time KEM prekeys stored at and handed out by mailboxes. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { seededSuite } from '../../test/fixtures/seeded-random.ts'
+import { concatBytes } from '../src/bytes.ts'
 import {
   MAX_BUNDLE_AGE_MS,
   MAX_BUNDLE_BYTES,
@@ -229,6 +230,13 @@ describe('prekey bundle', () => {
       () => decodePrekeyBundle(PrekeyBundleProto.encode({ ...proto, kemPrekey: undefined })),
       DecodeError,
     )
+    // Non-canonical encodings of a valid bundle: an unknown field appended, a field's wire type changed.
+    const encoded = encodePrekeyBundle(bundle)
+    assert.throws(() => decodePrekeyBundle(concatBytes(encoded, Uint8Array.of(0x78, 0x01))), /non-canonical/)
+    const retyped = encoded.slice()
+    assert.equal(retyped[0], 0x08) // field 1 (version), varint
+    retyped[0] = 0x0d // field 1, wire type 5: protons would read the value the same way
+    assert.throws(() => decodePrekeyBundle(retyped), DecodeError)
     assert.throws(
       () => decodePrekeyBundle(PrekeyBundleProto.encode({ ...proto, identityKey: new Uint8Array(0) })),
       DecodeError,
