@@ -52,6 +52,13 @@ export const importMlKem768Private = (seed: Uint8Array): KeyObject =>
   importPrivate(MLKEM768_PKCS8_SEED_PREFIX, seed)
 export const importMlKem768Public = (raw: Uint8Array): KeyObject => importPublic(MLKEM768_SPKI_PREFIX, raw)
 
-export const exportX25519Public = (key: KeyObject): Uint8Array => rawPublic(key, X25519_SPKI_PREFIX)
-export const exportEd25519Public = (key: KeyObject): Uint8Array => rawPublic(key, ED25519_SPKI_PREFIX)
+/** Raw public key of an X25519/Ed25519 KeyObject via JWK `x` (RFC 8037), faster than SPKI export here. */
+function rawOkpPublic(key: KeyObject): Uint8Array {
+  const { x } = key.export({ format: 'jwk' })
+  if (typeof x !== 'string') throw new TypeError('KeyObject has no OKP public value')
+  return new Uint8Array(Buffer.from(x, 'base64url'))
+}
+
+export const exportX25519Public = (key: KeyObject): Uint8Array => rawOkpPublic(key)
+export const exportEd25519Public = (key: KeyObject): Uint8Array => rawOkpPublic(key)
 export const exportMlKem768Public = (key: KeyObject): Uint8Array => rawPublic(key, MLKEM768_SPKI_PREFIX)

@@ -1,21 +1,19 @@
 /**
- * A small bounded LRU of imported KeyObjects, keyed by the raw key bytes. Importing a raw key
+ * A small bounded LRU keyed by raw key bytes, mostly for imported KeyObjects. Importing a raw key
  * into OpenSSL (DER parse + key setup) costs more than the operation itself for X25519 and
  * Ed25519 signing, and a node reuses the same few keys (identity, prekeys, ratchet keys) over
  * and over, so a small cache roughly triples throughput on the hot paths.
  */
-import type { KeyObject } from 'node:crypto'
-
-export class KeyObjectCache {
+export class BoundedCache<V> {
   readonly #limit: number
-  readonly #entries = new Map<string, KeyObject>()
+  readonly #entries = new Map<string, V>()
 
   constructor(limit: number) {
     this.#limit = limit
   }
 
-  /** The cached KeyObject for these bytes, or the one `load` makes (then cached). */
-  get(bytes: Uint8Array, load: () => KeyObject): KeyObject {
+  /** The cached value for these bytes, or the one `load` makes (then cached). */
+  get(bytes: Uint8Array, load: () => V): V {
     const id = cacheId(bytes)
     const hit = this.#entries.get(id)
     if (hit !== undefined) {

@@ -12,13 +12,12 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHmac,
   createPublicKey,
   decapsulate,
   diffieHellman,
   encapsulate,
   hash,
-  hkdfSync,
+  type KeyObject,
   randomBytes,
   sign,
   verify,
@@ -37,7 +36,6 @@ import {
   MLKEM768_PUBLIC_KEY_BYTES,
   MLKEM768_SEED_BYTES,
   type Random,
-  SHA256_BYTES,
   X25519_KEY_BYTES,
 } from '../../../core/src/crypto/suite.ts'
 import { AeadError, CryptoError, InvalidKeyError } from '../../../core/src/errors.ts'
@@ -53,16 +51,13 @@ import {
   importX25519Public,
 } from './der.ts'
 import { edwardsToMontgomery, isRejectedVerifyKey } from './ed25519-point.ts'
-import { KeyObjectCache } from './key-cache.ts'
+import { hkdfSha256, hmacSha256 } from './hmac-sha256.ts'
+import { BoundedCache } from './key-cache.ts'
 
 /** Imported X25519/Ed25519 keys kept per cache: a node's live keys (identity, prekeys, ratchets) fit. */
 export const CURVE_KEY_CACHE_ENTRIES = 256
 /** Expanded ML-KEM-768 keys kept (each a few KiB inside OpenSSL): prekeys in use plus peers' keys. */
 export const MLKEM_KEY_CACHE_ENTRIES = 64
-/** node:crypto.hkdfSync refuses info longer than this (bytes); longer info takes the HMAC path. */
-const HKDF_SYNC_MAX_INFO_BYTES = 1024
-/** RFC 5869 §2.3: at most 255 blocks of output. */
-const HKDF_MAX_OUTPUT_BYTES = 255 * SHA256_BYTES
 
 function checkLength(name: string, value: Uint8Array, length: number): void {
   if (!(value instanceof Uint8Array)) throw new InvalidKeyError(`${name} must be a Uint8Array`)
@@ -86,29 +81,14 @@ function isAllZero(bytes: Uint8Array): boolean {
   return acc === 0
 }
 
-function hmac(key: Uint8Array, data: Uint8Array): Buffer {
-  return createHmac('sha256', key).update(data).digest()
-}
-
-/** RFC 5869 extract-and-expand over HMAC, for inputs hkdfSync does not take. */
-function hkdfByHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-  const prk = hmac(salt.length > 0 ? salt : new Uint8Array(SHA256_BYTES), ikm)
-  const out = new Uint8Array(length)
-  let block: Uint8Array = new Uint8Array(0)
-  for (let offset = 0, counter = 1; offset < length; offset += SHA256_BYTES, counter++) {
-    block = createHmac('sha256', prk).update(block).update(info).update(Uint8Array.of(counter)).digest()
-    out.set(block.subarray(0, Math.min(SHA256_BYTES, length - offset)), offset)
-  }
-  return out
-}
-
 export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
-  const x25519Secrets = new KeyObjectCache(CURVE_KEY_CACHE_ENTRIES)
-  const x25519Publics = new KeyObjectCache(CURVE_KEY_CACHE_ENTRIES)
-  const ed25519Seeds = new KeyObjectCache(CURVE_KEY_CACHE_ENTRIES)
-  const ed25519Publics = new KeyObjectCache(CURVE_KEY_CACHE_ENTRIES)
-  const mlkemSeeds = new KeyObjectCache(MLKEM_KEY_CACHE_ENTRIES)
-  const mlkemPublics = new KeyObjectCache(MLKEM_KEY_CACHE_ENTRIES)
+  const x25519Secrets = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
+  const x25519Publics = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
+  const ed25519Seeds = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
+  const ed25519Publics = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
+  const mlkemSeeds = new BoundedCache<KeyObject>(MLKEM_KEY_CACHE_ENTRIES)
+  const mlkemPublics = new BoundedCache<KeyObject>(MLKEM_KEY_CACHE_ENTRIES)
+  const montgomeryPublics = new BoundedCache<Uint8Array>(CURVE_KEY_CACHE_ENTRIES)
 
   const x25519Secret = (secretKey: Uint8Array) =>
     x25519Secrets.get(secretKey, () => importX25519Private(secretKey))
@@ -178,7 +158,9 @@ export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
     },
     ed25519PublicToX25519(publicKey) {
       checkLength('Ed25519 public key', publicKey, ED25519_PUBLIC_KEY_BYTES)
-      return edwardsToMontgomery(publicKey)
+      // Cached: the same peer identity keys are converted again and again; copied out so a
+      // caller wiping its result cannot corrupt the cache.
+      return montgomeryPublics.get(publicKey, () => edwardsToMontgomery(publicKey)).slice()
     },
     ed25519SeedToX25519(seed) {
       checkLength('Ed25519 seed', seed, ED25519_SEED_BYTES)
@@ -189,12 +171,8 @@ export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
       return scalar
     },
 
-    hkdf(ikm, salt, info, length) {
-      if (info.length > HKDF_SYNC_MAX_INFO_BYTES && length <= HKDF_MAX_OUTPUT_BYTES)
-        return hkdfByHmac(ikm, salt, info, length)
-      return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length))
-    },
-    hmacSha256: (key, data) => plain(hmac(key, data)),
+    hkdf: hkdfSha256,
+    hmacSha256,
     sha256: (data) => plain(hash('sha256', data, 'buffer')),
     sha512: (data) => plain(hash('sha512', data, 'buffer')),
 
