@@ -1,0 +1,163 @@
+/**
+ * `npm run bench:crypto [-- --quick] [-- --out <file>]`
+ *
+ * Wren's core protocol (with the node:crypto suite, as the daemon runs it) against
+ * @signalapp/libsignal-client, side by side in one process: session setups, Double Ratchet
+ * messages, Sender Key group messages and safety numbers. Prints a table with the ratio
+ * wren / libsignal (higher is better for Wren) and writes docs/bench/crypto.json.
+ * Not a test: figures depend on the machine; see docs/benchmarks.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { dirname, resolve } from 'node:path'
+import { fromHex, utf8 } from '../src/bytes.ts'
+import type { BenchOp, BenchSide, SafetyNumberInput } from './bench-side.ts'
+import { createLibsignalSide, libsignalSafetyNumber } from './libsignal-side.ts'
+import { compare, formatTable, type MeasureOptions, type RowResult, roundRate } from './measure.ts'
+import {
+  createWrenSide,
+  safetyNumberInput,
+  wrenSafetyNumber,
+  wrenSafetyNumberFromDigits,
+} from './wren-side.ts'
+
+/** Full run: 0.4 s warm-up and 5 × 0.8 s per side per row → about 65 s for 7 rows. */
+const FULL: MeasureOptions = { warmupMs: 400, budgetMs: 800, runs: 5 }
+/** Smoke run: checks that every row works, figures are only indicative. */
+const QUICK: MeasureOptions = { warmupMs: 100, budgetMs: 200, runs: 1 }
+const DEFAULT_OUT = resolve(import.meta.dirname, '../../docs/bench/crypto.json')
+const KIB = 1024
+
+interface Row {
+  readonly name: string
+  readonly unit: string
+  /** Minimum wren/libsignal ratio the issue asks for, if any. */
+  readonly goal?: number
+  readonly make: (side: BenchSide) => Promise<BenchOp>
+}
+
+function rows(safety: SafetyNumberInput): Row[] {
+  return [
+    {
+      name: 'session setup (bundle → PQXDH → first reply)',
+      unit: 'setups/s',
+      goal: 1,
+      make: (s) => s.sessionSetup(),
+    },
+    {
+      name: 'ratchet alternating, 64 B',
+      unit: 'msgs/s',
+      goal: 2,
+      make: (s) => s.ratchet({ size: 64, alternate: true }),
+    },
+    {
+      name: 'ratchet alternating, 1 KiB',
+      unit: 'msgs/s',
+      goal: 2,
+      make: (s) => s.ratchet({ size: KIB, alternate: true }),
+    },
+    {
+      name: 'ratchet one direction, 64 B',
+      unit: 'msgs/s',
+      goal: 2,
+      make: (s) => s.ratchet({ size: 64, alternate: false }),
+    },
+    {
+      name: 'ratchet one direction, 1 KiB',
+      unit: 'msgs/s',
+      goal: 2,
+      make: (s) => s.ratchet({ size: KIB, alternate: false }),
+    },
+    { name: 'group (sender keys), 1 KiB', unit: 'msgs/s', goal: 2, make: (s) => s.group(KIB) },
+    { name: 'safety number (5200 × SHA-512 × 2)', unit: 'numbers/s', make: (s) => s.safetyNumber(safety) },
+  ]
+}
+
+function parseArgs(argv: readonly string[]): { quick: boolean; out: string | undefined } {
+  const quick = argv.includes('--quick')
+  const i = argv.indexOf('--out')
+  const out = i >= 0 ? argv[i + 1] : quick ? undefined : DEFAULT_OUT
+  return { quick, out }
+}
+
+/** libsignal's published NumericFingerprint vector (the Signal apps' test data). */
+const SIGNAL_VECTOR = {
+  localId: utf8('+14152222222'),
+  localKey33: fromHex('0506863bc66d02b40d27b8d49ca7c09e9239236f9d7d25d6fcca5ce13c7064d868'),
+  remoteId: utf8('+14153333333'),
+  remoteKey33: fromHex('05f781b6fb32fed9ba1cf2de978d4d5da28dc34046ae814402b5c0dbd96fda907b'),
+  expected: '300354477692869396892869876765458257569162576843440918079131',
+}
+
+/** Wren and libsignal must print the same safety number for the same ids and keys. */
+function crossCheckSafetyNumbers(safety: SafetyNumberInput): void {
+  const vector = {
+    ...SIGNAL_VECTOR,
+    localIdentityKey: new Uint8Array(0),
+    remoteIdentityKey: new Uint8Array(0),
+  }
+  const lines: [string, string, string][] = [
+    ['Signal vector', 'wren fingerprintDigits', wrenSafetyNumberFromDigits(vector)],
+    ['', 'libsignal', libsignalSafetyNumber(vector)],
+    ['', 'expected', SIGNAL_VECTOR.expected],
+    ['fresh identities', 'wren safetyNumber', wrenSafetyNumber(safety)],
+    ['', 'wren fingerprintDigits', wrenSafetyNumberFromDigits(safety)],
+    ['', 'libsignal', libsignalSafetyNumber(safety)],
+  ]
+  console.log('safety-number cross-check (libsignal gets the 0x05 ‖ X25519 form of the same identity keys):')
+  for (const [group, who, digits] of lines) console.log(`  ${group.padEnd(16)} ${who.padEnd(22)} ${digits}`)
+  const vectorOk = lines.slice(0, 3).every((l) => l[2] === SIGNAL_VECTOR.expected)
+  const freshOk = lines.slice(3).every((l) => l[2] === lines[3]?.[2])
+  if (!vectorOk || !freshOk) throw new Error('safety numbers differ between Wren and libsignal')
+  console.log('  all equal ✓\n')
+}
+
+async function main(): Promise<void> {
+  const { quick, out } = parseArgs(process.argv.slice(2))
+  const options = quick ? QUICK : FULL
+  const cpu = cpus()
+  console.log(
+    `crypto benchmark — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}` +
+      `${quick ? ' — QUICK smoke run, figures are indicative only' : ''}`,
+  )
+  console.log(
+    `each row: ${options.warmupMs} ms warm-up, then ${options.runs} × ${options.budgetMs} ms per side (alternating), median\n`,
+  )
+
+  const safety = safetyNumberInput()
+  crossCheckSafetyNumbers(safety)
+
+  const wren = createWrenSide()
+  const libsignal = createLibsignalSide()
+  const results: RowResult[] = []
+  const goals = new Map<string, number>()
+  const started = performance.now()
+  for (const row of rows(safety)) {
+    if (row.goal !== undefined) goals.set(row.name, row.goal)
+    const wrenOp = await row.make(wren)
+    const libsignalOp = await row.make(libsignal)
+    const m = await compare(wrenOp, libsignalOp, options)
+    const result: RowResult = {
+      name: row.name,
+      unit: row.unit,
+      wren: roundRate(m.a),
+      libsignal: roundRate(m.b),
+      ratio: Math.round((m.a / m.b) * 100) / 100,
+    }
+    results.push(result)
+    const runs = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ')
+    console.log(`${row.name}: wren [${runs(m.aRuns)}] libsignal [${runs(m.bRuns)}] ${row.unit}`)
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  console.log(`\n${formatTable(results, goals)}\n\nratio = wren / libsignal, higher is better (${seconds} s)`)
+
+  if (out !== undefined) {
+    mkdirSync(dirname(out), { recursive: true })
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
+    console.log(`wrote ${out}`)
+  } else {
+    console.log('quick run: JSON not written (pass --out <file> to write it)')
+  }
+}
+
+await main()
