@@ -124,10 +124,19 @@ const ops: [string, Op][] = [
     },
   ],
   [
-    'HKDF-SHA256 → 64 B',
-    (s) => () => s.hkdf(kib.subarray(0, 32), kib.subarray(32, 64), kib.subarray(0, 16), 64),
+    'HKDF-SHA256 32 B → 64 B',
+    (s) => {
+      const [ikm, salt, info] = [random(32), random(32), random(16)]
+      return () => s.hkdf(ikm as Uint8Array, salt as Uint8Array, info as Uint8Array, 64)
+    },
   ],
-  ['HMAC-SHA256 32 B', (s) => () => s.hmacSha256(kib.subarray(0, 32), kib.subarray(32, 64))],
+  [
+    'HMAC-SHA256 32 B',
+    (s) => {
+      const [key, data] = [random(32), random(32)]
+      return () => s.hmacSha256(key as Uint8Array, data as Uint8Array)
+    },
+  ],
   ['SHA-256 1 KiB', (s) => () => s.sha256(kib)],
   ['SHA-512 1 KiB', (s) => () => s.sha512(kib)],
   [
