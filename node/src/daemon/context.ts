@@ -1,0 +1,35 @@
+/**
+ * What a handlers factory receives from the daemon: the profile session, the crypto suite,
+ * a logger, and hooks to publish events, report network status and clean up on stop.
+ */
+import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import type { ProfilePaths } from '../profile/profile.ts'
+import type { EventName, EventPayload } from '../rpc/api.ts'
+import type { Logger } from './log.ts'
+import type { ProfileSession } from './profile-session.ts'
+
+/** Network facts for node.status, supplied by the p2p layer once it runs. */
+export interface NetworkStatus {
+  readonly peerId: string | null
+  readonly listenAddrs: readonly string[]
+  readonly connections: number
+  readonly relays: number
+}
+
+export interface DaemonContext {
+  readonly paths: ProfilePaths
+  readonly session: ProfileSession
+  readonly suite: CryptoSuite
+  readonly log: Logger
+  /** Package version reported by node.status. */
+  readonly version: string
+  /** ms since the epoch when the daemon started. */
+  readonly startedAt: number
+  /** Publish an event to subscribed RPC connections (dropped before the server listens). */
+  notify<E extends EventName>(event: E, payload: EventPayload<E>): void
+  /** Install the network status source for node.status (the p2p layer calls this). */
+  setNetworkStatus(source: (() => NetworkStatus) | null): void
+  networkStatus(): NetworkStatus | null
+  /** Register cleanup run on stop, in reverse order of registration, before the profile locks. */
+  onStop(hook: () => Promise<void> | void): void
+}

@@ -1,0 +1,137 @@
+/**
+ * The Wren daemon: opens a profile (locked), serves the JSON-RPC API on 127.0.0.1, records
+ * { rpcPort, pid } in daemon.json for clients, and stops cleanly on SIGINT/SIGTERM (server
+ * closed, stop hooks run, profile locked, daemon.json removed).
+ *
+ * Handlers come from a factory so the messaging layer plugs in without touching this file:
+ *   startDaemon({ profile: 'alice', handlersFactory: (ctx) => ({ ...createDefaultHandlers(ctx), ...messaging(ctx) }) })
+ */
+import { readFileSync } from 'node:fs'
+import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import { createNodeSuite } from '../crypto/node-suite.ts'
+import {
+  assertProfileFree,
+  ensureRpcToken,
+  removeDaemonInfo,
+  writeDaemonInfo,
+} from '../profile/daemon-info.ts'
+import { openProfile } from '../profile/profile.ts'
+import type { EventName, EventPayload } from '../rpc/api.ts'
+import { type Handlers, RpcServer } from '../rpc/server.ts'
+import type { KdfParams } from '../storage/keystore.ts'
+import type { DaemonContext, NetworkStatus } from './context.ts'
+import { createDefaultHandlers } from './identity-handlers.ts'
+import { createLogger, type Logger } from './log.ts'
+import { ProfileSession } from './profile-session.ts'
+
+export type HandlersFactory = (ctx: DaemonContext) => Handlers | Promise<Handlers>
+
+export interface StartDaemonOptions {
+  /** WREN_HOME; default $WREN_HOME or ~/.wren. */
+  readonly home?: string
+  /** Profile name; default 'default'. */
+  readonly profile?: string
+  /** RPC port on 127.0.0.1; 0 (default) = any free port. */
+  readonly rpcPort?: number
+  readonly handlersFactory?: HandlersFactory
+  readonly log?: Logger
+  readonly suite?: CryptoSuite
+  /** Stop on SIGINT/SIGTERM (the process entry point sets this). */
+  readonly handleSignals?: boolean
+  /** Argon2 cost for a new keystore; tests only. */
+  readonly kdf?: KdfParams
+}
+
+export interface Daemon {
+  readonly ctx: DaemonContext
+  readonly rpcPort: number
+  readonly url: string
+  readonly token: string
+  /** Clean stop; idempotent. */
+  stop(): Promise<void>
+  /** Resolves once the daemon has stopped (by stop() or a signal). */
+  readonly stopped: Promise<void>
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
+export async function startDaemon(options: StartDaemonOptions = {}): Promise<Daemon> {
+  const log = options.log ?? createLogger('node:daemon')
+  const paths = await openProfile({ home: options.home, profile: options.profile })
+  await assertProfileFree(paths)
+  const token = await ensureRpcToken(paths)
+  const session = await ProfileSession.open(paths, options.kdf)
+
+  let server: RpcServer | null = null
+  let network: (() => NetworkStatus) | null = null
+  const stopHooks: Array<() => Promise<void> | void> = []
+  const ctx: DaemonContext = {
+    paths,
+    session,
+    suite: options.suite ?? createNodeSuite(),
+    log,
+    version: packageVersion(),
+    startedAt: Date.now(),
+    notify<E extends EventName>(event: E, payload: EventPayload<E>) {
+      server?.notify(event, payload)
+    },
+    setNetworkStatus(source) {
+      network = source
+    },
+    networkStatus: () => (network ? network() : null),
+    onStop(hook) {
+      stopHooks.push(hook)
+    },
+  }
+
+  const handlers = await (options.handlersFactory ?? createDefaultHandlers)(ctx)
+  server = await RpcServer.start({ handlers, token, port: options.rpcPort ?? 0, log: log.child('node:rpc') })
+  const rpc = server
+  await writeDaemonInfo(paths, { rpcPort: rpc.port, pid: process.pid })
+  log.info('daemon ready', {
+    profile: paths.name,
+    rpcPort: rpc.port,
+    pid: process.pid,
+    hasIdentity: session.hasIdentity,
+  })
+
+  let resolveStopped!: () => void
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve
+  })
+  let stopping: Promise<void> | null = null
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.info('signal received, stopping', { signal })
+    void stop()
+  }
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (options.handleSignals) for (const s of STOP_SIGNALS) process.off(s, onSignal)
+      await rpc.close()
+      for (const hook of stopHooks.reverse()) {
+        try {
+          await hook()
+        } catch (error) {
+          log.error('stop hook failed', { error: error instanceof Error ? error.name : String(error) })
+        }
+      }
+      await session.close()
+      await removeDaemonInfo(paths)
+      log.info('daemon stopped', { profile: paths.name })
+      resolveStopped()
+    })()
+    return stopping
+  }
+  if (options.handleSignals) for (const s of STOP_SIGNALS) process.on(s, onSignal)
+
+  return { ctx, rpcPort: rpc.port, url: rpc.url, token, stop, stopped }
+}

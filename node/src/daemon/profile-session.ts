@@ -1,0 +1,144 @@
+/**
+ * The unlocked state of a profile inside the daemon: the opened keystore and the sealed store.
+ * Locked = neither is open. Handlers reach keys only through requireUnlocked(), which throws the
+ * LOCKED / NO_IDENTITY RPC errors, so a locked profile never gets further than that call.
+ */
+import { access } from 'node:fs/promises'
+import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { ProfilePaths } from '../profile/profile.ts'
+import { appError } from '../rpc/errors.ts'
+import {
+  closeKeystore,
+  createKeystore,
+  DEFAULT_KDF_PARAMS,
+  type KdfParams,
+  type KeystoreSecrets,
+  type OpenedKeystore,
+  openKeystore,
+  updateKeystore,
+} from '../storage/keystore.ts'
+import { SealedStore } from '../storage/sealed-store.ts'
+
+export interface UnlockedProfile {
+  readonly keystore: OpenedKeystore
+  readonly secrets: KeystoreSecrets
+  readonly store: SealedStore
+  /** libp2p PeerId (string form) of this device, from the keystore's libp2p key. */
+  readonly peerId: string
+}
+
+export type UnlockListener = (profile: UnlockedProfile) => void | Promise<void>
+
+export class ProfileSession {
+  readonly paths: ProfilePaths
+  readonly #kdf: KdfParams
+  #unlocked: UnlockedProfile | null = null
+  #hasIdentity = false
+  #busy: Promise<unknown> = Promise.resolve()
+  readonly #listeners: UnlockListener[] = []
+
+  private constructor(paths: ProfilePaths, kdf: KdfParams) {
+    this.paths = paths
+    this.#kdf = kdf
+  }
+
+  static async open(paths: ProfilePaths, kdf: KdfParams = DEFAULT_KDF_PARAMS): Promise<ProfileSession> {
+    const session = new ProfileSession(paths, kdf)
+    session.#hasIdentity = await access(paths.keystore).then(
+      () => true,
+      () => false,
+    )
+    return session
+  }
+
+  get hasIdentity(): boolean {
+    return this.#hasIdentity
+  }
+
+  get unlocked(): UnlockedProfile | null {
+    return this.#unlocked
+  }
+
+  /** The unlocked profile, or the RPC error a client should see (NO_IDENTITY, LOCKED). */
+  requireUnlocked(): UnlockedProfile {
+    if (this.#unlocked) return this.#unlocked
+    if (!this.#hasIdentity)
+      throw appError('NO_IDENTITY', 'this profile has no identity: call identity.create')
+    throw appError('LOCKED', 'the profile is locked: call identity.unlock')
+  }
+
+  /** Run after every unlock (and after create): where the network and messaging layers start. */
+  onUnlock(listener: UnlockListener): void {
+    this.#listeners.push(listener)
+  }
+
+  /** Serialise create/unlock/update so two clients cannot race them. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#busy.then(fn, fn)
+    this.#busy = run.catch(() => {})
+    return run
+  }
+
+  /** Seal new secrets with the passphrase and open the profile. ALREADY_EXISTS if there is a keystore. */
+  create(passphrase: string, secrets: KeystoreSecrets, init: (store: SealedStore) => Promise<void>) {
+    return this.#exclusive(async () => {
+      if (this.#hasIdentity) throw appError('ALREADY_EXISTS', 'this profile already has an identity')
+      const keystore = await createKeystore(this.paths.keystore, passphrase, secrets, this.#kdf)
+      this.#hasIdentity = true
+      const store = await SealedStore.open(this.paths.db, secrets.storageKey)
+      await init(store)
+      return this.#become(keystore, store)
+    })
+  }
+
+  /** Open the keystore with the passphrase. WRONG_PASSPHRASE / NO_IDENTITY as RPC errors. */
+  unlock(passphrase: string): Promise<UnlockedProfile> {
+    return this.#exclusive(async () => {
+      if (!this.#hasIdentity)
+        throw appError('NO_IDENTITY', 'this profile has no identity: call identity.create')
+      let keystore: OpenedKeystore
+      try {
+        keystore = await openKeystore(this.paths.keystore, passphrase)
+      } catch (error) {
+        if ((error as Error).name === 'WrongPassphraseError')
+          throw appError('WRONG_PASSPHRASE', 'wrong passphrase')
+        throw error
+      }
+      if (this.#unlocked) {
+        closeKeystore(keystore) // already open: the passphrase was checked, keep the live state
+        return this.#unlocked
+      }
+      const store = await SealedStore.open(this.paths.db, keystore.secrets.storageKey)
+      return this.#become(keystore, store)
+    })
+  }
+
+  /** Re-seal changed secrets (e.g. rotated prekeys) without the passphrase. */
+  updateSecrets(secrets: KeystoreSecrets): Promise<void> {
+    return this.#exclusive(async () => {
+      const current = this.requireUnlocked()
+      const keystore = await updateKeystore(current.keystore, secrets)
+      this.#unlocked = { ...current, keystore, secrets }
+    })
+  }
+
+  async #become(keystore: OpenedKeystore, store: SealedStore): Promise<UnlockedProfile> {
+    const peerId = peerIdFromPrivateKey(privateKeyFromProtobuf(keystore.secrets.libp2pPrivateKey)).toString()
+    const unlocked: UnlockedProfile = { keystore, secrets: keystore.secrets, store, peerId }
+    this.#unlocked = unlocked
+    for (const listener of this.#listeners) await listener(unlocked)
+    return unlocked
+  }
+
+  /** Lock: close the store and drop the cached key. */
+  async close(): Promise<void> {
+    await this.#exclusive(async () => {
+      const current = this.#unlocked
+      this.#unlocked = null
+      if (!current) return
+      await current.store.close()
+      closeKeystore(current.keystore)
+    })
+  }
+}
