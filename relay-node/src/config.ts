@@ -1,0 +1,216 @@
+/**
+ * Relay configuration: defaults ← JSON config file ← environment overrides (WREN_RELAY_*).
+ * Validated with zod at load time; unknown keys are refused so a typo never silently falls back
+ * to a default.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { MAILBOX_MAX_ENVELOPE_BYTES, MAILBOX_TTL_MS } from '../../core/src/mailbox/constants.ts'
+import {
+  DEFAULT_CLAIM_BURST,
+  DEFAULT_CLAIM_RATE_PER_SECOND,
+  DEFAULT_DEPOSIT_BURST,
+  DEFAULT_DEPOSIT_RATE_PER_SECOND,
+  DEFAULT_MAX_BYTES_PER_INBOX,
+  DEFAULT_MAX_ENVELOPES_PER_INBOX,
+  DEFAULT_MAX_INBOXES,
+  DEFAULT_MAX_PREKEYS_PER_INBOX,
+  DEFAULT_MAX_RESERVATIONS,
+  DEFAULT_METRICS_PORT,
+  DEFAULT_OWNER_BURST,
+  DEFAULT_OWNER_RATE_PER_SECOND,
+  DEFAULT_RELAY_DATA_LIMIT_BYTES,
+  DEFAULT_RELAY_DURATION_LIMIT_MS,
+  DEFAULT_RESERVATION_TTL_MS,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  DEFAULT_TCP_PORT,
+  DEFAULT_WS_PORT,
+} from './constants.ts'
+import { ConfigError } from './errors.ts'
+
+const port = z.number().int().min(0).max(65535)
+const count = z.number().int().min(0)
+const positive = z.number().int().min(1)
+const rate = z.strictObject({ burst: positive, ratePerSecond: z.number().min(0) })
+
+const configSchema = z.strictObject({
+  /** Folder holding identity.key (0600) and the LevelDB store (created 0700). */
+  dataDir: z.string().min(1),
+  listen: z.strictObject({
+    /** Interface to bind (0.0.0.0 on a public host; 127.0.0.1 with testing.loopback). */
+    host: z.string().min(1),
+    /** 0 = any free port. */
+    tcpPort: port,
+    /** 0 = any free port; -1 disables WebSockets. */
+    wsPort: z.number().int().min(-1).max(65535),
+  }),
+  /** Public multiaddrs to announce instead of the listen addresses (e.g. behind port forwarding). */
+  announce: z.array(z.string()),
+  /** Multiaddrs (with /p2p/<id>) of other Wren relays to dial at start. */
+  bootstrap: z.array(z.string()),
+  metrics: z.strictObject({ enabled: z.boolean(), port }),
+  mailbox: z.strictObject({
+    maxEnvelopesPerInbox: positive,
+    maxBytesPerInbox: positive,
+    maxPrekeysPerInbox: count,
+    maxEnvelopeBytes: positive.max(MAILBOX_MAX_ENVELOPE_BYTES),
+    maxInboxes: positive,
+    ttlMs: positive,
+    /** 0 disables the periodic TTL sweep. */
+    sweepIntervalMs: count,
+    depositRate: rate,
+    claimRate: rate,
+    ownerRate: rate,
+  }),
+  circuitRelay: z.strictObject({
+    maxReservations: positive,
+    reservationTtlMs: positive,
+    durationLimitMs: positive,
+    dataLimitBytes: positive,
+  }),
+  dht: z.strictObject({
+    /** Announce a provider record for the mailbox CID (best effort). */
+    provide: z.boolean(),
+  }),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+  testing: z.strictObject({
+    /** Loopback test network: listen on 127.0.0.1, allow 127.0.0.0/8, keep private addrs in the DHT. */
+    loopback: z.boolean(),
+  }),
+})
+
+export type RelayConfig = z.infer<typeof configSchema>
+
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K]
+}
+export type RelayConfigInput = DeepPartial<RelayConfig>
+
+export function defaultRelayConfig(dataDir: string): RelayConfig {
+  return {
+    dataDir,
+    listen: { host: '0.0.0.0', tcpPort: DEFAULT_TCP_PORT, wsPort: DEFAULT_WS_PORT },
+    announce: [],
+    bootstrap: [],
+    metrics: { enabled: true, port: DEFAULT_METRICS_PORT },
+    mailbox: {
+      maxEnvelopesPerInbox: DEFAULT_MAX_ENVELOPES_PER_INBOX,
+      maxBytesPerInbox: DEFAULT_MAX_BYTES_PER_INBOX,
+      maxPrekeysPerInbox: DEFAULT_MAX_PREKEYS_PER_INBOX,
+      maxEnvelopeBytes: MAILBOX_MAX_ENVELOPE_BYTES,
+      maxInboxes: DEFAULT_MAX_INBOXES,
+      ttlMs: MAILBOX_TTL_MS,
+      sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
+      depositRate: { burst: DEFAULT_DEPOSIT_BURST, ratePerSecond: DEFAULT_DEPOSIT_RATE_PER_SECOND },
+      claimRate: { burst: DEFAULT_CLAIM_BURST, ratePerSecond: DEFAULT_CLAIM_RATE_PER_SECOND },
+      ownerRate: { burst: DEFAULT_OWNER_BURST, ratePerSecond: DEFAULT_OWNER_RATE_PER_SECOND },
+    },
+    circuitRelay: {
+      maxReservations: DEFAULT_MAX_RESERVATIONS,
+      reservationTtlMs: DEFAULT_RESERVATION_TTL_MS,
+      durationLimitMs: DEFAULT_RELAY_DURATION_LIMIT_MS,
+      dataLimitBytes: DEFAULT_RELAY_DATA_LIMIT_BYTES,
+    },
+    dht: { provide: true },
+    logLevel: 'info',
+    testing: { loopback: false },
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function merge(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override
+  const out: Record<string, unknown> = { ...base }
+  for (const [key, value] of Object.entries(override)) out[key] = merge(base[key], value)
+  return out
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  const n = Number(raw)
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer`)
+  return n
+}
+
+function envList(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+}
+
+function envBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return undefined
+  if (raw === '1' || raw === 'true') return true
+  if (raw === '0' || raw === 'false') return false
+  throw new ConfigError(`${name} must be true/false/1/0`)
+}
+
+/** The environment overrides, as a partial config (only variables that are set). */
+export function envOverrides(env: NodeJS.ProcessEnv): RelayConfigInput {
+  const logLevel = env.WREN_RELAY_LOG_LEVEL
+  return {
+    dataDir: env.WREN_RELAY_DATA_DIR || undefined,
+    listen: {
+      host: env.WREN_RELAY_HOST || undefined,
+      tcpPort: envInt(env, 'WREN_RELAY_TCP_PORT'),
+      wsPort: envInt(env, 'WREN_RELAY_WS_PORT'),
+    },
+    announce: envList(env, 'WREN_RELAY_ANNOUNCE'),
+    bootstrap: envList(env, 'WREN_RELAY_BOOTSTRAP'),
+    metrics: { port: envInt(env, 'WREN_RELAY_METRICS_PORT'), enabled: envBool(env, 'WREN_RELAY_METRICS') },
+    logLevel: (logLevel || undefined) as RelayConfig['logLevel'] | undefined,
+    testing: { loopback: envBool(env, 'WREN_RELAY_TESTING_LOOPBACK') },
+  }
+}
+
+export interface LoadRelayConfigOptions {
+  /** JSON config file; missing keys take defaults. */
+  configPath?: string
+  /** Environment to read WREN_RELAY_* from (default: none). */
+  env?: NodeJS.ProcessEnv
+  /** Applied last (programmatic callers, tests). */
+  overrides?: RelayConfigInput
+  /** Data dir when neither file, env nor overrides name one. */
+  defaultDataDir?: string
+}
+
+/**
+ * Environment variables: WREN_RELAY_DATA_DIR, WREN_RELAY_HOST, WREN_RELAY_TCP_PORT,
+ * WREN_RELAY_WS_PORT, WREN_RELAY_METRICS (bool), WREN_RELAY_METRICS_PORT, WREN_RELAY_ANNOUNCE
+ * and WREN_RELAY_BOOTSTRAP (comma-separated multiaddrs), WREN_RELAY_LOG_LEVEL,
+ * WREN_RELAY_TESTING_LOOPBACK (bool).
+ */
+export function loadRelayConfig(options: LoadRelayConfigOptions = {}): RelayConfig {
+  let fromFile: unknown = {}
+  if (options.configPath !== undefined) {
+    try {
+      fromFile = JSON.parse(readFileSync(options.configPath, 'utf8'))
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${options.configPath}`, { cause: err })
+    }
+    if (!isPlainObject(fromFile)) throw new ConfigError('config file must hold a JSON object')
+  }
+  const env = options.env === undefined ? {} : envOverrides(options.env)
+  const layered = [fromFile, env, options.overrides ?? {}].reduce(
+    (acc, layer) => merge(acc, layer),
+    defaultRelayConfig(options.defaultDataDir ?? join(process.cwd(), 'wren-relay-data')),
+  ) as Record<string, unknown>
+  const testing = layered.testing as { loopback?: boolean } | undefined
+  if (testing?.loopback === true) {
+    const listen = layered.listen as Record<string, unknown>
+    // loopback networks listen on 127.0.0.1 unless a host was named explicitly
+    if (listen.host === '0.0.0.0') listen.host = '127.0.0.1'
+  }
+  const parsed = configSchema.safeParse(layered)
+  if (!parsed.success) throw new ConfigError(`invalid relay config: ${parsed.error.message}`)
+  return parsed.data
+}

@@ -1,0 +1,85 @@
+/**
+ * Relay-side defaults: quotas, rate limits, sweeps and network limits. Each is overridable in the
+ * relay config (relay-node/src/config.ts). Wire-level limits shared with clients live in
+ * core/src/mailbox/constants.ts.
+ */
+
+const KIB = 1024
+const MIB = 1024 * KIB
+const SECOND_MS = 1000
+const MINUTE_MS = 60 * SECOND_MS
+const HOUR_MS = 60 * MINUTE_MS
+
+// ---- mailbox quotas
+
+/** Envelopes one inbox may hold: weeks of busy chat for an offline device. */
+export const DEFAULT_MAX_ENVELOPES_PER_INBOX = 5000
+/** Bytes one inbox may hold: a few hundred full-size envelopes, bounded disk per inbox. */
+export const DEFAULT_MAX_BYTES_PER_INBOX = 64 * MIB
+/** One-time prekeys one inbox may hold: a device keeps ~100 and replenishes below a threshold. */
+export const DEFAULT_MAX_PREKEYS_PER_INBOX = 200
+/** Inboxes one relay holds: bounds disk (× per-inbox quota) and the startup scan. */
+export const DEFAULT_MAX_INBOXES = 100_000
+
+// ---- rate limits (token buckets per remote PeerId)
+
+/** Deposits a peer may burst: a sender catching up on a queue of messages. */
+export const DEFAULT_DEPOSIT_BURST = 200
+/** Sustained deposits per second per peer: far above human chat, low enough to stop a flood. */
+export const DEFAULT_DEPOSIT_RATE_PER_SECOND = 20
+/** Prekey claims a peer may burst: starting sessions with a few dozen new contacts at once. */
+export const DEFAULT_CLAIM_BURST = 50
+/** Sustained prekey claims per second per peer: stops one peer draining every pool. */
+export const DEFAULT_CLAIM_RATE_PER_SECOND = 2
+/** Challenges/registrations/fetches a peer may burst (all owner operations share one bucket). */
+export const DEFAULT_OWNER_BURST = 100
+/** Sustained owner operations per second per peer. */
+export const DEFAULT_OWNER_RATE_PER_SECOND = 20
+/** Peers tracked per rate limiter: bounds memory; the least recently seen are forgotten first. */
+export const MAX_RATE_LIMITED_PEERS = 10_000
+
+// ---- challenges
+
+/** Outstanding challenges per remote peer: a client needs one or two at a time. */
+export const MAX_CHALLENGES_PER_PEER = 16
+/** Outstanding challenges per relay: bounds memory under a challenge flood. */
+export const MAX_PENDING_CHALLENGES = 50_000
+
+// ---- service
+
+/** Interval between TTL sweeps, in ms: expiry need not be exact to the minute. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 10 * MINUTE_MS
+/** Concurrent inbound mailbox streams per connection: a client pipelines a few requests. */
+export const MAILBOX_MAX_INBOUND_STREAMS = 16
+/** Concurrent outbound mailbox streams per connection (clients). */
+export const MAILBOX_MAX_OUTBOUND_STREAMS = 16
+
+// ---- circuit relay v2 server (sized for messaging, not bulk transfer)
+
+/** Reservations a relay holds at once: each is a device waiting for incoming connections. */
+export const DEFAULT_MAX_RESERVATIONS = 1024
+/** Reservation lifetime, in ms: clients refresh before expiry. */
+export const DEFAULT_RESERVATION_TTL_MS = 1 * HOUR_MS
+/** Relayed connection duration limit, in ms: long enough to exchange messages and set up WebRTC. */
+export const DEFAULT_RELAY_DURATION_LIMIT_MS = 2 * MINUTE_MS
+/** Relayed connection data limit, in bytes (each direction): messages, not files. */
+export const DEFAULT_RELAY_DATA_LIMIT_BYTES = 128 * KIB
+
+// ---- network and process
+
+/** Default TCP listen port. */
+export const DEFAULT_TCP_PORT = 4101
+/** Default WebSocket listen port. */
+export const DEFAULT_WS_PORT = 4102
+/** Default Prometheus port (bound to 127.0.0.1 only). */
+export const DEFAULT_METRICS_PORT = 9464
+/** DHT protocol id shared by every Wren node (a private DHT, not the public IPFS one). */
+export const WREN_DHT_PROTOCOL = '/wren/kad/1.0.0'
+/** Time allowed for announcing the mailbox provider record, in ms (best effort). */
+export const PROVIDE_TIMEOUT_MS = 30 * SECOND_MS
+/** Time allowed for a graceful shutdown before the process exits anyway, in ms. */
+export const SHUTDOWN_TIMEOUT_MS = 15 * SECOND_MS
+/** File name of the relay's libp2p private key inside its data dir (mode 0600). */
+export const IDENTITY_KEY_FILE = 'identity.key'
+/** Folder name of the LevelDB mailbox store inside the data dir. */
+export const MAILBOX_DB_DIR = 'mailbox-db'

@@ -1,0 +1,525 @@
+/**
+ * The relay's mailbox service, /wren/mailbox/1.0.0, in the libp2p service shape:
+ * `mailboxService(init)` returns `(components) => MailboxService`, a Startable that registers the
+ * protocol handler. One length-prefixed request → one response per stream. Every refusal is a
+ * status code; the relay never learns plaintext, user ids or senders beyond their PeerId/address.
+ *
+ * Concurrency: every operation that changes one inbox (register, deposit, ack, upload, claim,
+ * sweep) runs under that inbox's lock, so counters, quotas, duplicate detection and the
+ * at-most-once hand-out of prekeys hold under concurrent streams from many connections.
+ */
+import type { Connection, PeerId, PrivateKey, Startable, Stream, StreamHandler } from '@libp2p/interface'
+import { lpStream } from '@libp2p/utils'
+import { fromHex, toHex } from '../../core/src/bytes.ts'
+import type { Clock, CryptoSuite, Random } from '../../core/src/crypto/suite.ts'
+import { decodeEnvelope } from '../../core/src/envelope.ts'
+import { verifyMailboxAuth } from '../../core/src/mailbox/auth.ts'
+import {
+  MAILBOX_MAX_ENVELOPE_BYTES,
+  MAILBOX_PROTOCOL,
+  MAILBOX_REQUEST_TIMEOUT_MS,
+  MAILBOX_TTL_MS,
+  MAX_FETCH_PAGE_BYTES,
+  MAX_PREKEY_ITEM_BYTES,
+  MAX_REQUEST_BYTES,
+  RECEIPT_VERSION,
+} from '../../core/src/mailbox/constants.ts'
+import { decodeCursor, encodeCursor } from '../../core/src/mailbox/cursor.ts'
+import { inboxIdFromPublicKey } from '../../core/src/mailbox/inbox-id.ts'
+import { type MailboxReceipt, receiptSigningInput } from '../../core/src/mailbox/receipt.ts'
+import { decodeMailboxRequest, type MailboxRequest } from '../../core/src/mailbox/request.ts'
+import {
+  encodeMailboxResponse,
+  type MailboxQuotas,
+  type MailboxResponse,
+} from '../../core/src/mailbox/response.ts'
+import {
+  KIND_ACK,
+  KIND_CHALLENGE,
+  KIND_CLAIM_PREKEY,
+  KIND_DEPOSIT,
+  KIND_FETCH,
+  KIND_REGISTER,
+  KIND_UPLOAD_PREKEYS,
+  type MailboxStatus,
+  type OwnerOperation,
+  STATUS_EXHAUSTED,
+  STATUS_INTERNAL,
+  STATUS_MALFORMED,
+  STATUS_OK,
+  STATUS_QUOTA_BYTES,
+  STATUS_QUOTA_COUNT,
+  STATUS_RATE_LIMITED,
+  STATUS_RELAY_FULL,
+  STATUS_TOO_LARGE,
+  STATUS_UNAUTHORIZED,
+  STATUS_UNKNOWN_INBOX,
+  statusName,
+} from '../../core/src/mailbox/status.ts'
+import { ChallengeStore } from './challenge-store.ts'
+import {
+  DEFAULT_CLAIM_BURST,
+  DEFAULT_CLAIM_RATE_PER_SECOND,
+  DEFAULT_DEPOSIT_BURST,
+  DEFAULT_DEPOSIT_RATE_PER_SECOND,
+  DEFAULT_MAX_BYTES_PER_INBOX,
+  DEFAULT_MAX_ENVELOPES_PER_INBOX,
+  DEFAULT_MAX_INBOXES,
+  DEFAULT_MAX_PREKEYS_PER_INBOX,
+  DEFAULT_OWNER_BURST,
+  DEFAULT_OWNER_RATE_PER_SECOND,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  MAILBOX_MAX_INBOUND_STREAMS,
+  MAILBOX_MAX_OUTBOUND_STREAMS,
+} from './constants.ts'
+import { KeyedLock } from './keyed-lock.ts'
+import { type RelayLogger, silentLogger } from './logger.ts'
+import type { InboxRecord, MailboxStore } from './mailbox-store.ts'
+import type { MailboxMetrics } from './metrics.ts'
+import { RateLimiter } from './rate-limiter.ts'
+
+export interface RateLimitConfig {
+  /** Bucket capacity, requests. */
+  burst: number
+  /** Refill, requests per second. */
+  ratePerSecond: number
+}
+
+export interface MailboxServiceInit {
+  store: MailboxStore
+  suite: CryptoSuite
+  /** Defaults to Date.now; tests inject a manual clock (TTL, challenge expiry, rate refill). */
+  clock?: Clock
+  /** Challenge nonces; defaults to suite.randomBytes. */
+  random?: Random
+  maxEnvelopesPerInbox?: number
+  maxBytesPerInbox?: number
+  maxPrekeysPerInbox?: number
+  maxEnvelopeBytes?: number
+  maxInboxes?: number
+  ttlMs?: number
+  depositRate?: RateLimitConfig
+  claimRate?: RateLimitConfig
+  ownerRate?: RateLimitConfig
+  /** 0 disables the periodic sweep (call sweep() yourself). */
+  sweepIntervalMs?: number
+  requestTimeoutMs?: number
+  logger?: RelayLogger
+  metrics?: MailboxMetrics
+}
+
+/** What the service needs from libp2p (a subset of its components). */
+export interface MailboxServiceComponents {
+  peerId: PeerId
+  privateKey: PrivateKey
+  registrar: {
+    handle(protocol: string, handler: StreamHandler, options?: Record<string, unknown>): Promise<void>
+    unhandle(protocol: string): Promise<void>
+  }
+}
+
+export interface MailboxService extends Startable {
+  readonly quotas: MailboxQuotas
+  /** Delete every envelope whose TTL has passed (by the injected clock); returns how many. */
+  sweep(): Promise<number>
+}
+
+type Body = Omit<MailboxResponse, 'requestId' | 'status' | 'retryAfterMs'>
+type Outcome = { status: MailboxStatus; retryAfterMs?: number; body?: Body }
+
+const ok = (body: Body): Outcome => ({ status: STATUS_OK, body })
+const refuse = (status: MailboxStatus, retryAfterMs = 0): Outcome => ({ status, retryAfterMs })
+
+class DefaultMailboxService implements MailboxService {
+  readonly quotas: MailboxQuotas
+  readonly #components: MailboxServiceComponents
+  readonly #store: MailboxStore
+  readonly #suite: CryptoSuite
+  readonly #clock: Clock
+  readonly #maxInboxes: number
+  readonly #sweepIntervalMs: number
+  readonly #timeoutMs: number
+  readonly #log: RelayLogger
+  readonly #metrics?: MailboxMetrics
+  readonly #challenges: ChallengeStore
+  readonly #depositLimiter: RateLimiter
+  readonly #claimLimiter: RateLimiter
+  readonly #ownerLimiter: RateLimiter
+  readonly #locks = new KeyedLock()
+  readonly #inFlight = new Set<Promise<void>>()
+  #relayPeerId: Uint8Array = new Uint8Array(0)
+  #sweepTimer?: ReturnType<typeof setInterval>
+  #sweeping?: Promise<number>
+  #started = false
+
+  constructor(components: MailboxServiceComponents, init: MailboxServiceInit) {
+    this.#components = components
+    this.#store = init.store
+    this.#suite = init.suite
+    this.#clock = init.clock ?? Date.now
+    this.quotas = Object.freeze({
+      maxEnvelopes: init.maxEnvelopesPerInbox ?? DEFAULT_MAX_ENVELOPES_PER_INBOX,
+      maxBytes: init.maxBytesPerInbox ?? DEFAULT_MAX_BYTES_PER_INBOX,
+      ttlMs: init.ttlMs ?? MAILBOX_TTL_MS,
+      maxEnvelopeBytes: Math.min(
+        init.maxEnvelopeBytes ?? MAILBOX_MAX_ENVELOPE_BYTES,
+        MAILBOX_MAX_ENVELOPE_BYTES,
+      ),
+      maxPrekeys: init.maxPrekeysPerInbox ?? DEFAULT_MAX_PREKEYS_PER_INBOX,
+    })
+    this.#maxInboxes = init.maxInboxes ?? DEFAULT_MAX_INBOXES
+    this.#sweepIntervalMs = init.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS
+    this.#timeoutMs = init.requestTimeoutMs ?? MAILBOX_REQUEST_TIMEOUT_MS
+    this.#log = init.logger ?? silentLogger
+    this.#metrics = init.metrics
+    this.#challenges = new ChallengeStore({
+      clock: this.#clock,
+      random: init.random ?? init.suite.randomBytes,
+    })
+    const limiter = (rate: RateLimitConfig | undefined, burst: number, perSecond: number) =>
+      new RateLimiter({
+        burst: rate?.burst ?? burst,
+        ratePerSecond: rate?.ratePerSecond ?? perSecond,
+        clock: this.#clock,
+      })
+    this.#depositLimiter = limiter(init.depositRate, DEFAULT_DEPOSIT_BURST, DEFAULT_DEPOSIT_RATE_PER_SECOND)
+    this.#claimLimiter = limiter(init.claimRate, DEFAULT_CLAIM_BURST, DEFAULT_CLAIM_RATE_PER_SECOND)
+    this.#ownerLimiter = limiter(init.ownerRate, DEFAULT_OWNER_BURST, DEFAULT_OWNER_RATE_PER_SECOND)
+  }
+
+  readonly [Symbol.toStringTag] = '@wren/mailbox-service'
+
+  async start(): Promise<void> {
+    this.#relayPeerId = this.#components.peerId.toMultihash().bytes
+    await this.#components.registrar.handle(
+      MAILBOX_PROTOCOL,
+      (stream, connection) => this.#track(stream, connection),
+      {
+        maxInboundStreams: MAILBOX_MAX_INBOUND_STREAMS,
+        maxOutboundStreams: MAILBOX_MAX_OUTBOUND_STREAMS,
+        runOnLimitedConnection: false,
+      },
+    )
+    if (this.#sweepIntervalMs > 0) {
+      this.#sweepTimer = setInterval(() => {
+        this.sweep().catch((err) => this.#log.error('sweep.failed', { err }))
+      }, this.#sweepIntervalMs)
+      this.#sweepTimer.unref()
+    }
+    this.#started = true
+  }
+
+  /** Stop taking requests and wait for the ones in flight, so the store can close cleanly. */
+  async stop(): Promise<void> {
+    this.#started = false
+    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer)
+    await this.#components.registrar.unhandle(MAILBOX_PROTOCOL)
+    await Promise.allSettled([...this.#inFlight, this.#sweeping])
+  }
+
+  isStarted(): boolean {
+    return this.#started
+  }
+
+  sweep(): Promise<number> {
+    this.#sweeping ??= this.#sweep().finally(() => {
+      this.#sweeping = undefined
+    })
+    return this.#sweeping
+  }
+
+  async #sweep(): Promise<number> {
+    const now = this.#clock()
+    let removed = 0
+    for (;;) {
+      const entries = await this.#store.expiredEntries(now)
+      if (entries.length === 0) break
+      const byInbox = new Map<string, typeof entries>()
+      for (const entry of entries)
+        byInbox.set(entry.inboxHex, [...(byInbox.get(entry.inboxHex) ?? []), entry])
+      for (const [inboxHex, list] of byInbox) {
+        removed += await this.#locks.run(inboxHex, async () => {
+          const inbox = await this.#store.getInbox(fromHex(inboxHex))
+          let deleted = 0
+          if (inbox !== undefined)
+            deleted = (
+              await this.#store.deleteSeqs(
+                inbox,
+                list.map((e) => e.seq),
+              )
+            ).deleted
+          for (const entry of list) await this.#store.dropIndexEntry(entry.key)
+          return deleted
+        })
+      }
+    }
+    if (removed > 0) {
+      this.#metrics?.expiredEnvelopes.inc({}, removed)
+      this.#log.info('sweep.expired', { envelopes: removed })
+    }
+    return removed
+  }
+
+  #track(stream: Stream, connection: Connection): void {
+    const job = this.#handle(stream, connection).finally(() => this.#inFlight.delete(job))
+    this.#inFlight.add(job)
+  }
+
+  async #handle(stream: Stream, connection: Connection): Promise<void> {
+    const signal = AbortSignal.timeout(this.#timeoutMs)
+    const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    const peer = connection.remotePeer.toString()
+    let requestId = 0
+    let outcome: Outcome
+    try {
+      let request: MailboxRequest | undefined
+      try {
+        const bytes = await lp.read({ signal })
+        request = decodeMailboxRequest(bytes.subarray())
+        requestId = request.requestId
+      } catch (err) {
+        if ((err as Error)?.name === 'InvalidDataLengthError') outcome = refuse(STATUS_TOO_LARGE)
+        else if ((err as Error)?.name === 'DecodeError') outcome = refuse(STATUS_MALFORMED)
+        else throw err
+      }
+      if (request !== undefined) {
+        try {
+          outcome = await this.#dispatch(request, peer)
+        } catch (err) {
+          this.#log.error('request.failed', { kind: request.kind, err })
+          outcome = refuse(STATUS_INTERNAL)
+        }
+      }
+      outcome ??= refuse(STATUS_INTERNAL)
+      if (outcome.status !== STATUS_OK) this.#metrics?.rejections.inc({ reason: statusName(outcome.status) })
+      const response: MailboxResponse = {
+        requestId,
+        status: outcome.status,
+        retryAfterMs: outcome.retryAfterMs ?? 0,
+        ...outcome.body,
+      }
+      await lp.write(encodeMailboxResponse(response), { signal })
+      await stream.close({ signal })
+    } catch (err) {
+      this.#log.debug('stream.aborted', { err })
+      stream.abort(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  async #dispatch(request: MailboxRequest, peer: string): Promise<Outcome> {
+    switch (request.kind) {
+      case KIND_CHALLENGE:
+        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#challenge(peer)
+      case KIND_REGISTER:
+        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#register(request, peer)
+      case KIND_DEPOSIT:
+        return this.#rateLimited(this.#depositLimiter, peer) ?? this.#deposit(request)
+      case KIND_FETCH:
+        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#fetch(request, peer)
+      case KIND_ACK:
+        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ack(request, peer)
+      case KIND_UPLOAD_PREKEYS:
+        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#uploadPrekeys(request, peer)
+      case KIND_CLAIM_PREKEY:
+        return this.#rateLimited(this.#claimLimiter, peer) ?? this.#claimPrekey(request)
+    }
+  }
+
+  #rateLimited(limiter: RateLimiter, peer: string): Outcome | undefined {
+    const decision = limiter.take(peer)
+    return decision.allowed ? undefined : refuse(STATUS_RATE_LIMITED, decision.retryAfterMs)
+  }
+
+  #challenge(peer: string): Outcome {
+    const issued = this.#challenges.issue(peer)
+    if (issued === undefined) return refuse(STATUS_RATE_LIMITED, this.#timeoutMs)
+    return ok({ challenge: issued })
+  }
+
+  /** Consume the nonce first (so a failed attempt burns it), then check the owner's signature. */
+  #authorized(
+    peer: string,
+    publicKey: Uint8Array,
+    inboxId: Uint8Array,
+    nonce: Uint8Array,
+    signature: Uint8Array,
+    operation: OwnerOperation,
+  ): boolean {
+    if (!this.#challenges.consume(peer, nonce)) return false
+    return verifyMailboxAuth(
+      this.#suite,
+      publicKey,
+      { relayPeerId: this.#relayPeerId, inboxId, nonce, operation },
+      signature,
+    )
+  }
+
+  async #register(
+    request: Extract<MailboxRequest, { kind: typeof KIND_REGISTER }>,
+    peer: string,
+  ): Promise<Outcome> {
+    const inboxId = inboxIdFromPublicKey(this.#suite, request.inboxPublicKey)
+    if (
+      !this.#authorized(
+        peer,
+        request.inboxPublicKey,
+        inboxId,
+        request.nonce,
+        request.signature,
+        KIND_REGISTER,
+      )
+    )
+      return refuse(STATUS_UNAUTHORIZED)
+    return this.#locks.run(toHex(inboxId), async () => {
+      const existing = await this.#store.getInbox(inboxId)
+      if (existing === undefined) {
+        if (this.#store.totals().inboxes >= this.#maxInboxes) return refuse(STATUS_RELAY_FULL)
+        await this.#store.createInbox(inboxId, request.inboxPublicKey, this.#clock())
+        this.#metrics?.registrations.inc()
+        this.#log.info('inbox.registered', { inbox: toHex(inboxId) })
+      }
+      return ok({ register: { inboxId, ...this.quotas } })
+    })
+  }
+
+  async #deposit(request: Extract<MailboxRequest, { kind: typeof KIND_DEPOSIT }>): Promise<Outcome> {
+    const { inboxId, envelope } = request
+    if (envelope.length > this.quotas.maxEnvelopeBytes) return refuse(STATUS_TOO_LARGE)
+    try {
+      decodeEnvelope(envelope)
+    } catch {
+      return refuse(STATUS_MALFORMED)
+    }
+    const envelopeHash = this.#suite.sha256(envelope)
+    return this.#locks.run(toHex(inboxId), async () => {
+      const inbox = await this.#store.getInbox(inboxId)
+      if (inbox === undefined) return refuse(STATUS_UNKNOWN_INBOX)
+      const existing = await this.#store.findByHash(inboxId, envelopeHash)
+      if (existing !== undefined) {
+        this.#metrics?.duplicateDeposits.inc()
+        return ok({
+          receipt: await this.#receipt(inboxId, envelopeHash, existing.storedAt, existing.expiresAt),
+        })
+      }
+      if (inbox.envelopes >= this.quotas.maxEnvelopes) return refuse(STATUS_QUOTA_COUNT)
+      if (inbox.bytes + envelope.length > this.quotas.maxBytes) return refuse(STATUS_QUOTA_BYTES)
+      const storedAt = this.#clock()
+      const expiresAt = storedAt + this.quotas.ttlMs
+      await this.#store.putEnvelope(inbox, { hash: envelopeHash, envelope, storedAt, expiresAt })
+      this.#metrics?.deposits.inc()
+      return ok({ receipt: await this.#receipt(inboxId, envelopeHash, storedAt, expiresAt) })
+    })
+  }
+
+  async #receipt(
+    inboxId: Uint8Array,
+    envelopeHash: Uint8Array,
+    storedAt: number,
+    expiresAt: number,
+  ): Promise<MailboxReceipt> {
+    const unsigned = {
+      version: RECEIPT_VERSION,
+      inboxId,
+      envelopeHash,
+      relayPeerId: this.#relayPeerId,
+      storedAt,
+      expiresAt,
+    }
+    const signature = await this.#components.privateKey.sign(receiptSigningInput(unsigned))
+    return { ...unsigned, signature }
+  }
+
+  /** Look up the inbox and check the owner proof; UNKNOWN_INBOX / UNAUTHORIZED otherwise. */
+  async #owner(
+    request: { inboxId: Uint8Array; nonce: Uint8Array; signature: Uint8Array },
+    peer: string,
+    operation: OwnerOperation,
+  ): Promise<InboxRecord | Outcome> {
+    const inbox = await this.#store.getInbox(request.inboxId)
+    if (inbox === undefined) {
+      this.#challenges.consume(peer, request.nonce)
+      return refuse(STATUS_UNKNOWN_INBOX)
+    }
+    if (
+      !this.#authorized(peer, inbox.publicKey, request.inboxId, request.nonce, request.signature, operation)
+    )
+      return refuse(STATUS_UNAUTHORIZED)
+    return inbox
+  }
+
+  async #fetch(
+    request: Extract<MailboxRequest, { kind: typeof KIND_FETCH }>,
+    peer: string,
+  ): Promise<Outcome> {
+    const inbox = await this.#owner(request, peer, KIND_FETCH)
+    if ('status' in inbox) return inbox
+    const afterSeq = decodeCursor(request.cursor)
+    const page = await this.#store.listEnvelopes(
+      request.inboxId,
+      afterSeq,
+      request.limit,
+      MAX_FETCH_PAGE_BYTES,
+    )
+    const last = page.envelopes.at(-1)
+    this.#metrics?.fetches.inc()
+    return ok({
+      fetch: {
+        envelopes: page.envelopes.map(({ hash, envelope, storedAt, expiresAt }) => ({
+          hash,
+          envelope,
+          storedAt,
+          expiresAt,
+        })),
+        nextCursor: last === undefined ? request.cursor : encodeCursor(last.seq),
+        more: page.more,
+        prekeysRemaining: inbox.prekeys,
+      },
+    })
+  }
+
+  async #ack(request: Extract<MailboxRequest, { kind: typeof KIND_ACK }>, peer: string): Promise<Outcome> {
+    const checked = await this.#owner(request, peer, KIND_ACK)
+    if ('status' in checked) return checked
+    return this.#locks.run(toHex(request.inboxId), async () => {
+      const inbox = await this.#store.getInbox(request.inboxId)
+      if (inbox === undefined) return refuse(STATUS_UNKNOWN_INBOX)
+      const { deleted } = await this.#store.deleteByHashes(inbox, request.hashes)
+      this.#metrics?.ackedEnvelopes.inc({}, deleted)
+      return ok({ ack: { deleted } })
+    })
+  }
+
+  async #uploadPrekeys(
+    request: Extract<MailboxRequest, { kind: typeof KIND_UPLOAD_PREKEYS }>,
+    peer: string,
+  ): Promise<Outcome> {
+    const checked = await this.#owner(request, peer, KIND_UPLOAD_PREKEYS)
+    if ('status' in checked) return checked
+    if (request.prekeys.some((item) => item.length > MAX_PREKEY_ITEM_BYTES)) return refuse(STATUS_TOO_LARGE)
+    return this.#locks.run(toHex(request.inboxId), async () => {
+      let inbox = await this.#store.getInbox(request.inboxId)
+      if (inbox === undefined) return refuse(STATUS_UNKNOWN_INBOX)
+      if (inbox.prekeys + request.prekeys.length > this.quotas.maxPrekeys) return refuse(STATUS_QUOTA_COUNT)
+      if (request.prekeys.length > 0) inbox = await this.#store.addPrekeys(inbox, request.prekeys)
+      this.#metrics?.prekeyUploads.inc({}, request.prekeys.length)
+      return ok({ prekeys: { accepted: request.prekeys.length, remaining: inbox.prekeys } })
+    })
+  }
+
+  async #claimPrekey(request: Extract<MailboxRequest, { kind: typeof KIND_CLAIM_PREKEY }>): Promise<Outcome> {
+    return this.#locks.run(toHex(request.inboxId), async () => {
+      const inbox = await this.#store.getInbox(request.inboxId)
+      if (inbox === undefined) return refuse(STATUS_UNKNOWN_INBOX)
+      const taken = await this.#store.takePrekey(inbox)
+      if (taken === undefined) return refuse(STATUS_EXHAUSTED)
+      this.#metrics?.prekeyClaims.inc()
+      return ok({ claimPrekey: { prekey: taken.prekey } })
+    })
+  }
+}
+
+export function mailboxService(
+  init: MailboxServiceInit,
+): (components: MailboxServiceComponents) => MailboxService {
+  return (components) => new DefaultMailboxService(components, init)
+}

@@ -1,0 +1,233 @@
+/**
+ * Starts a Wren relay node: libp2p on TCP + WebSockets with a persistent identity, circuit relay
+ * v2 server, kad-dht server on the Wren DHT, identify, ping, autonat, and the mailbox service on
+ * LevelDB; Prometheus metrics on 127.0.0.1; a best-effort DHT provider record for the mailbox CID.
+ * `stop()` shuts down in order (network, in-flight requests, store, metrics) and keeps all data.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { autoNAT } from '@libp2p/autonat'
+import { type CircuitRelayService, circuitRelayServer } from '@libp2p/circuit-relay-v2'
+import { identify } from '@libp2p/identify'
+import type { PeerId } from '@libp2p/interface'
+import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import { type Ping, ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { webSockets } from '@libp2p/websockets'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { CID } from 'multiformats/cid'
+import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
+import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
+import type { RelayConfig } from './config.ts'
+import { MAILBOX_DB_DIR, PROVIDE_TIMEOUT_MS, WREN_DHT_PROTOCOL } from './constants.ts'
+import { loadOrCreateIdentityKey } from './identity-key.ts'
+import { createLogger, type LogSink, type RelayLogger } from './logger.ts'
+import { type MailboxService, mailboxService } from './mailbox-service.ts'
+import { MailboxStore } from './mailbox-store.ts'
+import { createMailboxMetrics, MetricsRegistry, type MetricsServer, startMetricsServer } from './metrics.ts'
+import { createRelaySuite } from './relay-suite.ts'
+
+/** Addresses a loopback test network may open any number of connections from. */
+const LOOPBACK_ALLOW = ['/ip4/127.0.0.0/ipcidr/8']
+
+export interface RelayServices extends Record<string, unknown> {
+  identify: unknown
+  ping: Ping
+  autonat: unknown
+  relay: CircuitRelayService
+  dht: KadDHT
+  mailbox: MailboxService
+}
+
+export interface StartRelayOptions {
+  /** Injected clock for the mailbox (TTL, challenges, rate refill); default Date.now. */
+  clock?: Clock
+  /** Default: noble + node:crypto SHA-256. */
+  suite?: CryptoSuite
+  /** Where JSON log lines go; default stderr. Ignored when `logger` is given. */
+  logSink?: LogSink
+  logger?: RelayLogger
+}
+
+export interface RelayHandle {
+  readonly config: RelayConfig
+  readonly peerId: PeerId
+  readonly libp2p: Libp2p<RelayServices>
+  readonly mailbox: MailboxService
+  /** http://127.0.0.1:<port>/metrics, when metrics are enabled. */
+  readonly metricsUrl: string | undefined
+  /** Current listen/announce addresses, each ending in /p2p/<relay id>. */
+  multiaddrs(): Multiaddr[]
+  /** Graceful shutdown; safe to call more than once. */
+  stop(): Promise<void>
+}
+
+function listenAddrs(config: RelayConfig): string[] {
+  const { host, tcpPort, wsPort } = config.listen
+  const family = host.includes(':') ? 'ip6' : 'ip4'
+  const addrs = [`/${family}/${host}/tcp/${tcpPort}`]
+  if (wsPort >= 0) addrs.push(`/${family}/${host}/tcp/${wsPort}/ws`)
+  return addrs
+}
+
+export async function startRelay(config: RelayConfig, options: StartRelayOptions = {}): Promise<RelayHandle> {
+  const log =
+    options.logger ??
+    createLogger({
+      component: 'relay',
+      level: config.logLevel,
+      sink: options.logSink ?? ((line) => process.stderr.write(`${line}\n`)),
+    })
+  const suite = options.suite ?? createRelaySuite()
+  const loopback = config.testing.loopback
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  const privateKey = await loadOrCreateIdentityKey(config.dataDir)
+  const store = await MailboxStore.open(join(config.dataDir, MAILBOX_DB_DIR))
+  const registry = new MetricsRegistry()
+  const mailboxMetrics = createMailboxMetrics(registry)
+
+  let libp2p: Libp2p<RelayServices>
+  try {
+    libp2p = await createLibp2p<RelayServices>({
+      privateKey,
+      addresses: { listen: listenAddrs(config), announce: config.announce },
+      transports: [tcp(), webSockets()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: loopback ? { allow: LOOPBACK_ALLOW } : {},
+      services: {
+        identify: identify(),
+        ping: ping(),
+        autonat: autoNAT(),
+        relay: circuitRelayServer({
+          reservations: {
+            maxReservations: config.circuitRelay.maxReservations,
+            reservationTtl: config.circuitRelay.reservationTtlMs,
+            defaultDurationLimit: config.circuitRelay.durationLimitMs,
+            defaultDataLimit: BigInt(config.circuitRelay.dataLimitBytes),
+          },
+        }),
+        dht: kadDHT({
+          protocol: WREN_DHT_PROTOCOL,
+          clientMode: false,
+          peerInfoMapper: loopback ? passthroughMapper : removePrivateAddressesMapper,
+        }),
+        mailbox: mailboxService({
+          store,
+          suite,
+          clock: options.clock,
+          maxEnvelopesPerInbox: config.mailbox.maxEnvelopesPerInbox,
+          maxBytesPerInbox: config.mailbox.maxBytesPerInbox,
+          maxPrekeysPerInbox: config.mailbox.maxPrekeysPerInbox,
+          maxEnvelopeBytes: config.mailbox.maxEnvelopeBytes,
+          maxInboxes: config.mailbox.maxInboxes,
+          ttlMs: config.mailbox.ttlMs,
+          sweepIntervalMs: config.mailbox.sweepIntervalMs,
+          depositRate: config.mailbox.depositRate,
+          claimRate: config.mailbox.claimRate,
+          ownerRate: config.mailbox.ownerRate,
+          logger: log.child('mailbox'),
+          metrics: mailboxMetrics,
+        }),
+      },
+    })
+  } catch (err) {
+    await store.close()
+    throw err
+  }
+
+  registry.gauge(
+    'wren_relay_mailbox_stored_envelopes',
+    'Envelopes currently stored',
+    () => store.totals().envelopes,
+  )
+  registry.gauge(
+    'wren_relay_mailbox_stored_bytes',
+    'Envelope bytes currently stored',
+    () => store.totals().bytes,
+  )
+  registry.gauge('wren_relay_mailbox_inboxes', 'Registered inboxes', () => store.totals().inboxes)
+  registry.gauge('wren_relay_mailbox_prekeys', 'One-time prekeys held', () => store.totals().prekeys)
+  registry.gauge(
+    'wren_relay_reservations',
+    'Active circuit relay reservations',
+    () => libp2p.services.relay.reservations.size,
+  )
+  registry.gauge('wren_relay_connections', 'Open libp2p connections', () => libp2p.getConnections().length)
+  const reservationsTotal = registry.counter(
+    'wren_relay_reservations_total',
+    'Circuit relay reservations granted',
+  )
+  libp2p.services.relay.addEventListener('relay:reservation', () => reservationsTotal.inc())
+
+  let metricsServer: MetricsServer | undefined
+  try {
+    if (config.metrics.enabled) metricsServer = await startMetricsServer(registry, config.metrics.port)
+  } catch (err) {
+    await libp2p.stop()
+    await store.close()
+    throw err
+  }
+
+  const provideAbort = new AbortController()
+  const peerId = libp2p.peerId
+  const multiaddrs = () => libp2p.getMultiaddrs()
+  log.info('relay.started', {
+    peerId: peerId.toString(),
+    addrs: multiaddrs().map((a) => a.toString()),
+    metrics: metricsServer?.url,
+    loopback,
+  })
+
+  const background: Promise<unknown>[] = []
+  for (const addr of config.bootstrap) {
+    background.push(
+      libp2p
+        .dial(multiaddr(addr), {
+          signal: AbortSignal.any([provideAbort.signal, AbortSignal.timeout(PROVIDE_TIMEOUT_MS)]),
+        })
+        .then(() => log.info('bootstrap.connected', { addr }))
+        .catch((err) => log.warn('bootstrap.failed', { addr, err })),
+    )
+  }
+  if (config.dht.provide) {
+    const cid = CID.decode(mailboxProviderCidBytes(suite))
+    background.push(
+      Promise.allSettled(background.slice())
+        .then(() =>
+          libp2p.contentRouting.provide(cid, {
+            signal: AbortSignal.any([provideAbort.signal, AbortSignal.timeout(PROVIDE_TIMEOUT_MS)]),
+          }),
+        )
+        .then(() => log.info('dht.provided', { cid: cid.toString() }))
+        .catch((err) => log.info('dht.provide_skipped', { err })),
+    )
+  }
+
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info('relay.stopping', {})
+      provideAbort.abort()
+      await Promise.allSettled(background)
+      await libp2p.stop()
+      await store.close()
+      await metricsServer?.close()
+      log.info('relay.stopped', {})
+    })()
+    return stopping
+  }
+
+  return {
+    config,
+    peerId,
+    libp2p,
+    mailbox: libp2p.services.mailbox,
+    metricsUrl: metricsServer?.url,
+    multiaddrs,
+    stop,
+  }
+}
