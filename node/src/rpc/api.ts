@@ -38,12 +38,10 @@ const seq = z.number().int().min(0)
 const timestamp = z.number().int().min(0).describe('ms since the Unix epoch')
 const hexKey = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
 
-export const MessageStatusSchema = z
-  .enum(['queued', 'sent', 'stored', 'delivered', 'read', 'failed'])
-  .meta({
-    id: 'MessageStatus',
-    description: 'queued → sent (or stored in a mailbox) → delivered → read; failed.',
-  })
+export const MessageStatusSchema = z.enum(['queued', 'sent', 'stored', 'delivered', 'read', 'failed']).meta({
+  id: 'MessageStatus',
+  description: 'queued → sent (or stored in a mailbox) → delivered → read; failed.',
+})
 
 export const MessageSchema = z
   .strictObject({

@@ -1,0 +1,171 @@
+/**
+ * The RPC server in-process with stub handlers (real WebSocket server on 127.0.0.1, real client):
+ * event routing, error mapping, result validation, client typing sugar.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { WebSocket } from 'ws'
+import { eventNames, type Message, type MethodName } from '../src/rpc/api.ts'
+import { WrenClient } from '../src/rpc/client.ts'
+import { appError, RpcError } from '../src/rpc/errors.ts'
+import { type Handlers, RpcServer } from '../src/rpc/server.ts'
+
+const TOKEN = 'ab'.repeat(32)
+const WAIT_MS = 2_000
+
+const message: Message = {
+  id: 'm1',
+  conversationId: 'dm:wuaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  seq: 1,
+  direction: 'in',
+  sender: 'wuaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  text: 'hello',
+  sentAt: 1,
+  receivedAt: 2,
+  status: 'delivered',
+  receipts: 0,
+}
+
+function stubHandlers(): Handlers {
+  const fail = (name: MethodName) => async (): Promise<never> => {
+    throw appError('NOT_IMPLEMENTED', `${name} stub`)
+  }
+  return {
+    'node.status': async () => {
+      throw new Error('secret internal detail /home/user/.wren')
+    },
+    'identity.create': fail('identity.create'),
+    'identity.unlock': async () => {
+      throw appError('WRONG_PASSPHRASE', 'wrong passphrase')
+    },
+    'identity.get': async () => ({ bogus: true }) as never,
+    'contacts.add': fail('contacts.add'),
+    'contacts.list': async () => ({ contacts: [] }),
+    'contacts.safetyNumber': fail('contacts.safetyNumber'),
+    'contacts.verify': fail('contacts.verify'),
+    'contacts.acceptKeyChange': fail('contacts.acceptKeyChange'),
+    'conversations.list': async () => ({ conversations: [] }),
+    'messages.send': fail('messages.send'),
+    'messages.list': async (p) => ({ messages: [], hasMore: (p.limit ?? 50) > 100 }),
+    'messages.markRead': fail('messages.markRead'),
+    'events.subscribe': async ({ events }, ctx) => ({ subscribed: ctx.subscribe(events ?? eventNames) }),
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timeout: ${what}`)), WAIT_MS)),
+  ])
+}
+
+describe('rpc server (in-process)', () => {
+  let server: RpcServer
+  before(async () => {
+    server = await RpcServer.start({ handlers: stubHandlers(), token: TOKEN, validateResults: true })
+  })
+  after(async () => {
+    await server.close()
+  })
+
+  test('listens on 127.0.0.1 only', () => {
+    assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+\/$/)
+  })
+
+  test('unexpected handler exceptions become -32603 "internal error" without leaking details', async () => {
+    const client = await WrenClient.connect({ url: server.url, token: TOKEN })
+    try {
+      const error = await client.call('node.status').then(
+        () => assert.fail('must reject'),
+        (e: unknown) => e,
+      )
+      assert.ok(error instanceof RpcError)
+      assert.equal(error.code, -32603)
+      assert.equal(error.message, 'internal error')
+      assert.ok(!JSON.stringify({ m: error.message, d: error.data }).includes('secret'))
+    } finally {
+      await client.close()
+    }
+  })
+
+  test('a result that does not match its schema is refused as -32603', async () => {
+    const client = await WrenClient.connect({ url: server.url, token: TOKEN })
+    try {
+      await assert.rejects(client.call('identity.get'), (e: RpcError) => e.code === -32603)
+    } finally {
+      await client.close()
+    }
+  })
+
+  test('typed application errors keep their code and name', async () => {
+    const client = await WrenClient.connect({ url: server.url, token: TOKEN })
+    try {
+      await assert.rejects(
+        client.call('identity.unlock', { passphrase: 'nope' }),
+        (e: RpcError) => e.code === -32005 && e.errorName === 'WRONG_PASSPHRASE',
+      )
+      assert.deepEqual(await client.call('messages.list', { conversationId: 'dm:x', limit: 200 }), {
+        messages: [],
+        hasMore: true,
+      })
+    } finally {
+      await client.close()
+    }
+  })
+
+  test('events reach only connections that subscribed to them', async () => {
+    const subscribed = await WrenClient.connect({ url: server.url, token: TOKEN })
+    const other = await WrenClient.connect({ url: server.url, token: TOKEN })
+    try {
+      const otherSaw: unknown[] = []
+      // `other` subscribes to a different event only.
+      await other.on('contact.keyChanged', (p) => otherSaw.push(p))
+      const received = Promise.withResolvers<Message>()
+      const statuses = Promise.withResolvers<unknown>()
+      await subscribed.on('message', received.resolve)
+      await subscribed.on('message.status', statuses.resolve)
+      await other.call('contacts.list') // other's subscription is registered before its next answer
+      server.notify('message.received', { message })
+      server.notify('message.status', {
+        conversationId: message.conversationId,
+        messageId: 'm1',
+        status: 'read',
+        receipts: 1,
+      })
+      assert.deepEqual(await withTimeout(received.promise, 'message.received'), message)
+      assert.deepEqual(await withTimeout(statuses.promise, 'message.status'), {
+        conversationId: message.conversationId,
+        messageId: 'm1',
+        status: 'read',
+        receipts: 1,
+      })
+      await other.call('contacts.list') // any notification sent to `other` would have arrived before this answer
+      assert.deepEqual(otherSaw, [])
+    } finally {
+      await subscribed.close()
+      await other.close()
+    }
+  })
+
+  test('the bearer token is accepted as a wren.bearer.<token> subprotocol (browser clients)', async () => {
+    const ws = new WebSocket(server.url, ['wren.v1', `wren.bearer.${TOKEN}`])
+    try {
+      await withTimeout(
+        new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve())
+          ws.once('error', reject)
+        }),
+        'open with subprotocol',
+      )
+      assert.equal(ws.protocol, 'wren.v1')
+    } finally {
+      ws.terminate()
+    }
+  })
+
+  test('calls on a closed client reject with ERR_CLOSED instead of hanging', async () => {
+    const client = await WrenClient.connect({ url: server.url, token: TOKEN })
+    await client.close()
+    await assert.rejects(client.call('contacts.list'), { name: 'RpcConnectionError', code: 'ERR_CLOSED' })
+  })
+})
