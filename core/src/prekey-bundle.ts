@@ -3,6 +3,8 @@
  * where to leave mail for it. The identity key (IK) signs each prekey on its own (so one-time KEM
  * prekeys handed out by mailboxes can be checked alone, as in Signal's PQXDH §2.2) and the whole
  * bundle, over canonical signing inputs (core/src/signing-input.ts), never over protobuf bytes.
+ * The bundle names its user id, bound to IK by derivation or by an identity succession signed by
+ * the origin key (core/src/identity-succession.ts), so a rotated IK keeps the user's id.
  */
 
 import { bytesEqual } from './bytes.ts'
@@ -25,6 +27,7 @@ import {
   MAX_PEER_ID_BYTES,
   MAX_PREKEY_BYTES,
   PREKEY_BUNDLE_VERSION,
+  USER_ID_BYTES,
 } from './constants.ts'
 import {
   type CryptoSuite,
@@ -47,8 +50,10 @@ import {
   InvalidSignatureError,
   UnsupportedVersionError,
 } from './errors.ts'
-import type { IdentityKeyPair } from './identity.ts'
+import { type IdentityKeyPair, userIdFromIdentityKey } from './identity.ts'
+import { type IdentitySuccession, verifyUserBinding } from './identity-succession.ts'
 import {
+  type IdentitySuccession as IdentitySuccessionProto,
   type MailboxHint as MailboxHintProto,
   OneTimePrekey as OneTimePrekeyProto,
   PrekeyBundle as PrekeyBundleProto,
@@ -88,6 +93,10 @@ export interface MailboxHint {
 export interface PrekeyBundle {
   readonly version: number
   readonly identityKey: Uint8Array
+  /** 16 bytes; derived from identityKey, or from succession.originIdentityKey after a key change. */
+  readonly userId: Uint8Array
+  /** Present only when identityKey is not the origin key the user id derives from. */
+  readonly succession: IdentitySuccession | null
   readonly deviceCertificate: DeviceCertificate
   readonly signedPrekey: SignedPrekey
   /** The last-resort KEM prekey (one-time KEM prekeys come from mailboxes). */
@@ -103,6 +112,10 @@ export interface PrekeyBundleFields {
   kemPrekey: SignedKemPrekey
   mailboxes: MailboxHint[]
   createdAt: number
+  /** Default: the user id derived from the signing identity key. */
+  userId?: Uint8Array
+  /** Default: null (the signing identity key is the origin key). */
+  succession?: IdentitySuccession | null
 }
 
 export interface VerifyPrekeyBundleOptions {
@@ -110,6 +123,8 @@ export interface VerifyPrekeyBundleOptions {
   now: number
   /** When set, the bundle must belong to this identity key (e.g. a pinned contact). */
   identityKey?: Uint8Array
+  /** When set, the bundle must name this user id (e.g. the DHT key it was stored under). */
+  userId?: Uint8Array
 }
 
 const SIGNED_PREKEY_LABEL = 'wren/signed-prekey/v1'
@@ -195,9 +210,15 @@ function bundleSigningInput(bundle: Omit<PrekeyBundle, 'signature'>): Uint8Array
     { bytes: m.inboxId },
     { list: m.addrs.map((addr) => [{ bytes: addr }]) },
   ])
+  const succession: SigningField[][] =
+    bundle.succession === null
+      ? []
+      : [[{ bytes: bundle.succession.originIdentityKey }, { bytes: bundle.succession.signature }]]
   return signingInput(PREKEY_BUNDLE_LABEL, [
     { u32: bundle.version },
     { bytes: bundle.identityKey },
+    { bytes: bundle.userId },
+    { list: succession },
     { bytes: deviceCertificateSigningInput(cert) },
     { bytes: cert.signature },
     { u32: spk.id },
@@ -237,13 +258,24 @@ export function signPrekeyBundle(
   if (!bytesEqual(fields.deviceCertificate.identityKey, identity.publicKey))
     throw new InvalidKeyError('device certificate belongs to another identity key')
   if (!fields.kemPrekey.lastResort) throw new InvalidKeyError('bundle KEM prekey must be a last-resort key')
+  const userId = fields.userId ?? userIdFromIdentityKey(suite, identity.publicKey)
+  const succession = fields.succession ?? null
   // Refuse to publish what no one could verify (also checks ids and key lengths).
+  verifyUserBinding(suite, userId, identity.publicKey, succession)
   verifyDeviceCertificate(suite, fields.deviceCertificate)
   verifySignedPrekey(suite, identity.publicKey, fields.signedPrekey)
   verifyKemPrekey(suite, identity.publicKey, fields.kemPrekey)
   const unsigned = {
     version: PREKEY_BUNDLE_VERSION,
     identityKey: identity.publicKey.slice(),
+    userId: userId.slice(),
+    succession:
+      succession === null
+        ? null
+        : {
+            originIdentityKey: succession.originIdentityKey.slice(),
+            signature: succession.signature.slice(),
+          },
     deviceCertificate: fields.deviceCertificate,
     signedPrekey: fields.signedPrekey,
     kemPrekey: fields.kemPrekey,
@@ -259,8 +291,9 @@ export function signPrekeyBundle(
 
 /**
  * Full check of a bundle: version, IK signature over everything, the device certificate, both
- * prekey signatures, and the validity window. Throws UnsupportedVersionError,
- * InvalidSignatureError, InvalidKeyError (KEM prekey not last-resort) or ExpiredError.
+ * prekey signatures, the user id binding (derivation or succession), and the validity window.
+ * Throws UnsupportedVersionError, InvalidSignatureError, InvalidKeyError (KEM prekey not
+ * last-resort, malformed user id or succession) or ExpiredError.
  */
 export function verifyPrekeyBundle(
   suite: CryptoSuite,
@@ -270,6 +303,8 @@ export function verifyPrekeyBundle(
   verifyPrekeyBundleSignatures(suite, bundle)
   if (options.identityKey !== undefined && !bytesEqual(options.identityKey, bundle.identityKey))
     throw new InvalidSignatureError('bundle is signed by a different identity key')
+  if (options.userId !== undefined && !bytesEqual(options.userId, bundle.userId))
+    throw new InvalidSignatureError('bundle belongs to a different user id')
   if (bundle.createdAt > options.now + MAX_BUNDLE_FUTURE_SKEW_MS)
     throw new ExpiredError('prekey bundle is dated in the future')
   if (options.now - bundle.createdAt > MAX_BUNDLE_AGE_MS) throw new ExpiredError('prekey bundle is too old')
@@ -290,6 +325,7 @@ export function verifyPrekeyBundleSignatures(suite: CryptoSuite, bundle: PrekeyB
   checkMailboxHints(bundle.mailboxes, (message) => new InvalidSignatureError(message))
   if (!suite.ed25519Verify(bundle.identityKey, bundleSigningInput(bundle), bundle.signature))
     throw new InvalidSignatureError('prekey bundle signature does not verify')
+  verifyUserBinding(suite, bundle.userId, bundle.identityKey, bundle.succession)
 }
 
 // ---- codecs
@@ -322,6 +358,13 @@ function mailboxFromProto(proto: MailboxHintProto): MailboxHint {
   return { relayPeerId: proto.relayPeerId, inboxId: proto.inboxId, addrs: proto.addrs }
 }
 
+function successionFromProto(proto: IdentitySuccessionProto | undefined): IdentitySuccession | null {
+  if (proto === undefined) return null
+  checkDecodedLength('succession origin identity key', proto.originIdentityKey, ED25519_PUBLIC_KEY_BYTES)
+  checkDecodedLength('succession signature', proto.signature, ED25519_SIGNATURE_BYTES)
+  return { originIdentityKey: proto.originIdentityKey, signature: proto.signature }
+}
+
 export function encodePrekeyBundle(bundle: PrekeyBundle): Uint8Array {
   return PrekeyBundleProto.encode({
     version: bundle.version,
@@ -332,6 +375,14 @@ export function encodePrekeyBundle(bundle: PrekeyBundle): Uint8Array {
     mailboxes: bundle.mailboxes as MailboxHintProto[],
     createdAt: bundle.createdAt,
     signature: bundle.signature as Buf,
+    userId: bundle.userId as Buf,
+    succession:
+      bundle.succession === null
+        ? undefined
+        : {
+            originIdentityKey: bundle.succession.originIdentityKey as Buf,
+            signature: bundle.succession.signature as Buf,
+          },
   })
 }
 
@@ -347,9 +398,12 @@ export function decodePrekeyBundle(bytes: Uint8Array): PrekeyBundle {
   checkDecodedLength('identity key', proto.identityKey, ED25519_PUBLIC_KEY_BYTES)
   checkDecodedUint('createdAt', proto.createdAt)
   checkDecodedLength('bundle signature', proto.signature, ED25519_SIGNATURE_BYTES)
+  checkDecodedLength('user id', proto.userId, USER_ID_BYTES)
   const bundle: PrekeyBundle = {
     version: proto.version,
     identityKey: proto.identityKey,
+    userId: proto.userId,
+    succession: successionFromProto(proto.succession),
     deviceCertificate: deviceCertificateFromProto(proto.deviceCertificate),
     signedPrekey: signedPrekeyFromProto(proto.signedPrekey),
     kemPrekey: kemPrekeyFromProto(proto.kemPrekey),

@@ -777,6 +777,120 @@ export const MailboxHint = (() => {
   return { codec, encode, decode, stream }
 })()
 
+export interface IdentitySuccession {
+  originIdentityKey: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export interface IdentitySuccessionOriginIdentityKeyFieldEvent {
+  field: '$.originIdentityKey'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface IdentitySuccessionSignatureFieldEvent {
+  field: '$.signature'
+  value: Uint8Array<ArrayBuffer>
+}
+
+export const IdentitySuccession = (() => {
+  let _codec: Codec<IdentitySuccession>
+
+  const codec = (): Codec<IdentitySuccession> => {
+    if (_codec == null) {
+      _codec = message<IdentitySuccession>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.originIdentityKey != null && obj.originIdentityKey.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.originIdentityKey)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          originIdentityKey: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.originIdentityKey = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.originIdentityKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+
+
+  function encode (obj: Partial<IdentitySuccession>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, IdentitySuccession.codec())
+  }
+
+  function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IdentitySuccession>): IdentitySuccession {
+    return decodeMessage(buf, IdentitySuccession.codec(), opts)
+  }
+
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<IdentitySuccession>): Generator<IdentitySuccessionOriginIdentityKeyFieldEvent | IdentitySuccessionSignatureFieldEvent> {
+    return streamMessage(buf, IdentitySuccession.codec(), opts)
+  }
+  return { codec, encode, decode, stream }
+})()
+
 export interface PrekeyBundle {
   version: number
   identityKey: Uint8Array<ArrayBuffer>
@@ -786,6 +900,8 @@ export interface PrekeyBundle {
   mailboxes: MailboxHint[]
   createdAt: number
   signature: Uint8Array<ArrayBuffer>
+  userId: Uint8Array<ArrayBuffer>
+  succession?: IdentitySuccession
 }
 
 export interface PrekeyBundleVersionFieldEvent {
@@ -871,6 +987,18 @@ export interface PrekeyBundleSignatureFieldEvent {
   field: '$.signature'
   value: Uint8Array<ArrayBuffer>
 }
+export interface PrekeyBundleUserIdFieldEvent {
+  field: '$.userId'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface PrekeyBundleSuccessionOriginIdentityKeyFieldEvent {
+  field: '$.succession.originIdentityKey'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface PrekeyBundleSuccessionSignatureFieldEvent {
+  field: '$.succession.signature'
+  value: Uint8Array<ArrayBuffer>
+}
 
 export const PrekeyBundle = (() => {
   let _codec: Codec<PrekeyBundle>
@@ -924,6 +1052,16 @@ export const PrekeyBundle = (() => {
           w.bytes(obj.signature)
         }
 
+        if ((obj.userId != null && obj.userId.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.userId)
+        }
+
+        if (obj.succession != null) {
+          w.uint32(82)
+          IdentitySuccession.codec().encode(obj.succession, w)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -933,7 +1071,8 @@ export const PrekeyBundle = (() => {
           identityKey: uint8ArrayAlloc(0),
           mailboxes: [],
           createdAt: 0,
-          signature: uint8ArrayAlloc(0)
+          signature: uint8ArrayAlloc(0),
+          userId: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -984,6 +1123,16 @@ export const PrekeyBundle = (() => {
             }
             case 8: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.userId = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.succession = IdentitySuccession.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.succession
+              })
               break
             }
             default: {
@@ -1072,6 +1221,20 @@ export const PrekeyBundle = (() => {
               }
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.userId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              yield * IdentitySuccession.codec().stream(reader, reader.uint32(), `${prefix}.succession`, {
+                limits: opts.limits?.succession
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1104,6 +1267,9 @@ export const PrekeyBundle = (() => {
 
 
 
+
+
+
   function encode (obj: Partial<PrekeyBundle>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PrekeyBundle.codec())
   }
@@ -1112,7 +1278,7 @@ export const PrekeyBundle = (() => {
     return decodeMessage(buf, PrekeyBundle.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PrekeyBundle>): Generator<PrekeyBundleVersionFieldEvent | PrekeyBundleIdentityKeyFieldEvent | PrekeyBundleDeviceCertificateVersionFieldEvent | PrekeyBundleDeviceCertificateIdentityKeyFieldEvent | PrekeyBundleDeviceCertificateDevicePeerIdFieldEvent | PrekeyBundleDeviceCertificateDeviceKeyFieldEvent | PrekeyBundleDeviceCertificateCreatedAtFieldEvent | PrekeyBundleDeviceCertificateSignatureFieldEvent | PrekeyBundleSignedPrekeyIdFieldEvent | PrekeyBundleSignedPrekeyPublicKeyFieldEvent | PrekeyBundleSignedPrekeySignatureFieldEvent | PrekeyBundleKemPrekeyIdFieldEvent | PrekeyBundleKemPrekeyPublicKeyFieldEvent | PrekeyBundleKemPrekeySignatureFieldEvent | PrekeyBundleKemPrekeyLastResortFieldEvent | PrekeyBundleMailboxesRelayPeerIdFieldEvent | PrekeyBundleMailboxesInboxIdFieldEvent | PrekeyBundleMailboxesAddrsFieldEvent | PrekeyBundleCreatedAtFieldEvent | PrekeyBundleSignatureFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PrekeyBundle>): Generator<PrekeyBundleVersionFieldEvent | PrekeyBundleIdentityKeyFieldEvent | PrekeyBundleDeviceCertificateVersionFieldEvent | PrekeyBundleDeviceCertificateIdentityKeyFieldEvent | PrekeyBundleDeviceCertificateDevicePeerIdFieldEvent | PrekeyBundleDeviceCertificateDeviceKeyFieldEvent | PrekeyBundleDeviceCertificateCreatedAtFieldEvent | PrekeyBundleDeviceCertificateSignatureFieldEvent | PrekeyBundleSignedPrekeyIdFieldEvent | PrekeyBundleSignedPrekeyPublicKeyFieldEvent | PrekeyBundleSignedPrekeySignatureFieldEvent | PrekeyBundleKemPrekeyIdFieldEvent | PrekeyBundleKemPrekeyPublicKeyFieldEvent | PrekeyBundleKemPrekeySignatureFieldEvent | PrekeyBundleKemPrekeyLastResortFieldEvent | PrekeyBundleMailboxesRelayPeerIdFieldEvent | PrekeyBundleMailboxesInboxIdFieldEvent | PrekeyBundleMailboxesAddrsFieldEvent | PrekeyBundleCreatedAtFieldEvent | PrekeyBundleSignatureFieldEvent | PrekeyBundleUserIdFieldEvent | PrekeyBundleSuccessionOriginIdentityKeyFieldEvent | PrekeyBundleSuccessionSignatureFieldEvent> {
     return streamMessage(buf, PrekeyBundle.codec(), opts)
   }
   return { codec, encode, decode, stream }
