@@ -85,6 +85,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   const loopback = config.testing.loopback
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const privateKey = await loadOrCreateIdentityKey(config.dataDir)
+  await mkdir(join(config.dataDir, MAILBOX_DB_DIR), { recursive: true, mode: 0o700 })
   const store = await MailboxStore.open(join(config.dataDir, MAILBOX_DB_DIR))
   const registry = new MetricsRegistry()
   const mailboxMetrics = createMailboxMetrics(registry)

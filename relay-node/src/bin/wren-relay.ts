@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * wren-relay: run a Wren relay node (circuit relay, DHT server, mailbox).
+ *   wren-relay [--config relay.json] [--data-dir DIR]
+ * Environment overrides: see relay-node/src/config.ts (WREN_RELAY_*). Logs are JSON lines on
+ * stderr; the first 'relay.started' line carries the peer id and addresses. SIGINT/SIGTERM stop
+ * the relay gracefully (stored envelopes are kept).
+ */
+import { Command } from 'commander'
+import { loadRelayConfig } from '../config.ts'
+import { SHUTDOWN_TIMEOUT_MS } from '../constants.ts'
+import { RelayError } from '../errors.ts'
+import { startRelay } from '../relay-host.ts'
+
+const program = new Command()
+  .name('wren-relay')
+  .description('Run a Wren relay node: circuit relay v2, DHT server and offline mailbox')
+  .option('-c, --config <file>', 'JSON config file')
+  .option('-d, --data-dir <dir>', 'data directory (identity key and mailbox store)')
+  .parse()
+
+const opts = program.opts<{ config?: string; dataDir?: string }>()
+
+async function main(): Promise<void> {
+  const config = loadRelayConfig({
+    configPath: opts.config,
+    env: process.env,
+    overrides: opts.dataDir === undefined ? {} : { dataDir: opts.dataDir },
+  })
+  const relay = await startRelay(config)
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    const timer = setTimeout(() => {
+      console.error(JSON.stringify({ level: 'error', event: 'relay.shutdown_timeout', signal }))
+      process.exit(1)
+    }, SHUTDOWN_TIMEOUT_MS)
+    timer.unref()
+    relay
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        console.error(JSON.stringify({ level: 'error', event: 'relay.stop_failed', message: String(err) }))
+        process.exit(1)
+      })
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+}
+
+main().catch((err) => {
+  const message = err instanceof RelayError ? err.message : String(err?.stack ?? err)
+  console.error(JSON.stringify({ level: 'error', event: 'relay.start_failed', message }))
+  process.exit(1)
+})
