@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { WebSocket } from 'ws'
+import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { eventNames, type Message, type MethodName } from '../src/rpc/api.ts'
 import { WrenClient } from '../src/rpc/client.ts'
 import { appError, RpcError } from '../src/rpc/errors.ts'
@@ -158,6 +159,50 @@ describe('rpc server (in-process)', () => {
         'open with subprotocol',
       )
       assert.equal(ws.protocol, 'wren.v1')
+    } finally {
+      ws.terminate()
+    }
+  })
+
+  test('fuzz: random and mutated frames get JSON-RPC answers only, and the server keeps serving', async () => {
+    const random = seededRandom('rpc-fuzz')
+    const ws = new WebSocket(server.url, { headers: { authorization: `Bearer ${TOKEN}` } })
+    const replies: unknown[] = []
+    const done = Promise.withResolvers<void>()
+    ws.on('message', (data) => {
+      const reply = JSON.parse(data.toString())
+      replies.push(reply)
+      if (!Array.isArray(reply) && reply.id === 'fuzz-end') done.resolve()
+    })
+    await withTimeout(new Promise((resolve) => ws.once('open', resolve)), 'open')
+    try {
+      const valid = Buffer.from(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'messages.list',
+          params: { conversationId: 'dm:x', limit: 5 },
+        }),
+      )
+      for (let i = 0; i < 150; i++) ws.send(random(random(1)[0] as number))
+      for (let i = 0; i < 150; i++) {
+        const mutated = Uint8Array.from(valid)
+        const at = (random(1)[0] as number) % mutated.length
+        mutated[at] = (mutated[at] as number) ^ (1 << ((random(1)[0] as number) % 8))
+        ws.send(i % 2 ? mutated : mutated.subarray(0, at))
+      }
+      ws.send(JSON.stringify({ jsonrpc: '2.0', id: 'fuzz-end', method: 'contacts.list' }))
+      await withTimeout(done.promise, 'answer after fuzzing')
+      const known = new Set([-32700, -32600, -32601, -32602, -32603])
+      for (const reply of replies.flat() as Array<{
+        jsonrpc: string
+        result?: unknown
+        error?: { code: number }
+      }>) {
+        assert.equal(reply.jsonrpc, '2.0')
+        assert.ok(reply.result !== undefined || known.has(reply.error?.code ?? 0), JSON.stringify(reply))
+      }
+      assert.ok(replies.length > 150)
     } finally {
       ws.terminate()
     }

@@ -126,4 +126,33 @@ describe('keystore', () => {
     await writeFile(garbage, '{not json')
     await assert.rejects(openKeystore(garbage, 'x'), KeystoreFormatError)
   })
+
+  test('fuzz: random, truncated and bit-flipped keystore files give only typed errors', async () => {
+    const path = join(dir, 'fuzz.json')
+    await createKeystore(path, 'passphrase-z', sampleSecrets('z'), FAST_KDF)
+    const valid = await readFile(path)
+    const random = seededRandom('keystore-fuzz')
+    const inputs: Uint8Array[] = []
+    for (let i = 0; i < 40; i++) inputs.push(random(random(1)[0] as number))
+    for (let cut = 0; cut < valid.length; cut += Math.ceil(valid.length / 40))
+      inputs.push(valid.subarray(0, cut))
+    for (let i = 0; i < 80; i++) {
+      const mutated = Uint8Array.from(valid)
+      const at = ((random(2)[0] as number) * 256 + (random(1)[0] as number)) % mutated.length
+      mutated[at] = (mutated[at] as number) ^ (1 << ((random(1)[0] as number) % 8))
+      inputs.push(mutated)
+    }
+    const fuzzPath = join(dir, 'fuzz-input.json')
+    for (const [i, input] of inputs.entries()) {
+      await writeFile(fuzzPath, input)
+      await openKeystore(fuzzPath, 'passphrase-z').then(
+        () => {},
+        (error: unknown) =>
+          assert.ok(
+            error instanceof KeystoreFormatError || error instanceof WrongPassphraseError,
+            `input ${i}: untyped ${(error as Error).name}: ${(error as Error).message}`,
+          ),
+      )
+    }
+  })
 })
