@@ -8,7 +8,7 @@
  * Not a test: figures depend on the machine; see docs/benchmarks.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { fromHex, utf8 } from '../src/bytes.ts'
 import type { BenchOp, BenchSide, SafetyNumberInput } from './bench-side.ts'
@@ -21,8 +21,11 @@ import {
   wrenSafetyNumberFromDigits,
 } from './wren-side.ts'
 
-/** Full run: 0.4 s warm-up and 5 × 0.8 s per side per row → about 65 s for 7 rows. */
-const FULL: MeasureOptions = { warmupMs: 400, budgetMs: 800, runs: 5 }
+/**
+ * Full run: 0.4 s warm-up, then 8 × 0.5 s per side per row, the two sides taking turns so that
+ * load from elsewhere on the machine hits both alike → about 65 s for 7 rows.
+ */
+const FULL: MeasureOptions = { warmupMs: 400, budgetMs: 500, runs: 8 }
 /** Smoke run: checks that every row works, figures are only indicative. */
 const QUICK: MeasureOptions = { warmupMs: 100, budgetMs: 200, runs: 1 }
 const DEFAULT_OUT = resolve(import.meta.dirname, '../../docs/bench/crypto.json')
@@ -112,13 +115,19 @@ function crossCheckSafetyNumbers(safety: SafetyNumberInput): void {
   console.log('  all equal ✓\n')
 }
 
+function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
+}
+
 async function main(): Promise<void> {
   const { quick, out } = parseArgs(process.argv.slice(2))
   const options = quick ? QUICK : FULL
   const cpu = cpus()
   console.log(
     `crypto benchmark — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}` +
-      `${quick ? ' — QUICK smoke run, figures are indicative only' : ''}`,
+      `, load average ${loadAverage()}${quick ? ' — QUICK smoke run, figures are indicative only' : ''}`,
   )
   console.log(
     `each row: ${options.warmupMs} ms warm-up, then ${options.runs} × ${options.budgetMs} ms per side (alternating), median\n`,
@@ -149,7 +158,10 @@ async function main(): Promise<void> {
     console.log(`${row.name}: wren [${runs(m.aRuns)}] libsignal [${runs(m.bRuns)}] ${row.unit}`)
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
-  console.log(`\n${formatTable(results, goals)}\n\nratio = wren / libsignal, higher is better (${seconds} s)`)
+  console.log(`\n${formatTable(results, goals)}\n`)
+  console.log(
+    `ratio = wren / libsignal, higher is better; ${seconds} s; load average ${loadAverage()} at the end`,
+  )
 
   if (out !== undefined) {
     mkdirSync(dirname(out), { recursive: true })
