@@ -162,7 +162,16 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     'wren_relay_reservations_total',
     'Circuit relay reservations granted',
   )
-  libp2p.services.relay.addEventListener('relay:reservation', () => reservationsTotal.inc())
+  libp2p.services.relay.addEventListener('relay:reservation', () => {
+    reservationsTotal.inc()
+    log.debug('relay.reservation', { reservations: libp2p.services.relay.reservations.size })
+  })
+  libp2p.addEventListener('peer:connect', (evt) =>
+    log.debug('peer.connected', { peer: evt.detail.toString() }),
+  )
+  libp2p.addEventListener('peer:disconnect', (evt) =>
+    log.debug('peer.disconnected', { peer: evt.detail.toString() }),
+  )
 
   let metricsServer: MetricsServer | undefined
   try {

@@ -15,6 +15,7 @@ import {
   type MailboxRequest,
   type MailboxResponse,
   type OwnerOperation,
+  STATUS_MALFORMED,
   STATUS_OK,
   STATUS_UNAUTHORIZED,
   signMailboxAuth,
@@ -159,6 +160,17 @@ describe('mailbox owner authentication', () => {
     const after = await ownerClient.fetch(inboxKey)
     assert.ok(after.ok)
     assert.equal(after.value.envelopes.length, 1)
+  })
+
+  test('garbage request bytes on the wire get a MALFORMED answer, not a crash', async () => {
+    const result = await sendRequest(stranger, relay.multiaddrs, MAILBOX_PROTOCOL, random(200), {
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      timeoutMs: 5000,
+    })
+    assert.ok(result.ok, JSON.stringify(result))
+    assert.equal(decodeMailboxResponse(result.response).status, STATUS_MALFORMED)
+    const nonce = await challenge(owner)
+    assert.equal((await raw(owner, fetchRequest(nonce, sign(inboxKey, nonce, KIND_FETCH)))).status, STATUS_OK)
   })
 
   test('MailboxClient.fetch with the wrong inbox key reaches a different (unknown) inbox, not ours', async () => {
