@@ -13,6 +13,8 @@ export interface ContactCard {
   addrs: Uint8Array<ArrayBuffer>[]
   createdAt: number
   signature: Uint8Array<ArrayBuffer>
+  successionOriginIdentityKey: Uint8Array<ArrayBuffer>
+  successionSignature: Uint8Array<ArrayBuffer>
 }
 
 export interface ContactCardVersionFieldEvent {
@@ -46,6 +48,14 @@ export interface ContactCardCreatedAtFieldEvent {
 }
 export interface ContactCardSignatureFieldEvent {
   field: '$.signature'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface ContactCardSuccessionOriginIdentityKeyFieldEvent {
+  field: '$.successionOriginIdentityKey'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface ContactCardSuccessionSignatureFieldEvent {
+  field: '$.successionSignature'
   value: Uint8Array<ArrayBuffer>
 }
 
@@ -101,6 +111,16 @@ export const ContactCard = (() => {
           w.bytes(obj.signature)
         }
 
+        if ((obj.successionOriginIdentityKey != null && obj.successionOriginIdentityKey.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.successionOriginIdentityKey)
+        }
+
+        if ((obj.successionSignature != null && obj.successionSignature.byteLength > 0)) {
+          w.uint32(82)
+          w.bytes(obj.successionSignature)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -113,7 +133,9 @@ export const ContactCard = (() => {
           devicePeerId: uint8ArrayAlloc(0),
           addrs: [],
           createdAt: 0,
-          signature: uint8ArrayAlloc(0)
+          signature: uint8ArrayAlloc(0),
+          successionOriginIdentityKey: uint8ArrayAlloc(0),
+          successionSignature: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -156,6 +178,14 @@ export const ContactCard = (() => {
             }
             case 8: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 9: {
+              obj.successionOriginIdentityKey = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.successionSignature = reader.bytes()
               break
             }
             default: {
@@ -241,6 +271,20 @@ export const ContactCard = (() => {
               }
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.successionOriginIdentityKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.successionSignature`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -261,6 +305,8 @@ export const ContactCard = (() => {
 
 
 
+
+
   function encode (obj: Partial<ContactCard>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ContactCard.codec())
   }
@@ -269,7 +315,7 @@ export const ContactCard = (() => {
     return decodeMessage(buf, ContactCard.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ContactCard>): Generator<ContactCardVersionFieldEvent | ContactCardUserIdFieldEvent | ContactCardIdentityKeyFieldEvent | ContactCardDisplayNameFieldEvent | ContactCardDevicePeerIdFieldEvent | ContactCardAddrsFieldEvent | ContactCardCreatedAtFieldEvent | ContactCardSignatureFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ContactCard>): Generator<ContactCardVersionFieldEvent | ContactCardUserIdFieldEvent | ContactCardIdentityKeyFieldEvent | ContactCardDisplayNameFieldEvent | ContactCardDevicePeerIdFieldEvent | ContactCardAddrsFieldEvent | ContactCardCreatedAtFieldEvent | ContactCardSignatureFieldEvent | ContactCardSuccessionOriginIdentityKeyFieldEvent | ContactCardSuccessionSignatureFieldEvent> {
     return streamMessage(buf, ContactCard.codec(), opts)
   }
   return { codec, encode, decode, stream }
