@@ -93,12 +93,12 @@ export function signContactCard(
   return { ...unsigned, signature: suite.ed25519Sign(identity.secretKey, cardSigningInput(unsigned)) }
 }
 
-/** The identity key's signature over the card, then the user id binding (derivation or succession). */
+/** The user id binding (derivation or succession), then the identity key's signature over the card. */
 export function verifyContactCard(suite: CryptoSuite, card: ContactCard): void {
+  verifyUserBinding(suite, card.userId, card.identityKey, card.succession)
   if (!suite.ed25519Verify(card.identityKey, cardSigningInput(card), card.signature)) {
     throw new InvalidSignatureError('contact card signature does not verify')
   }
-  verifyUserBinding(suite, card.userId, card.identityKey, card.succession)
 }
 
 export function encodeContactCard(card: ContactCard): string {

@@ -323,9 +323,9 @@ export function verifyPrekeyBundleSignatures(suite: CryptoSuite, bundle: PrekeyB
   if (!Number.isSafeInteger(bundle.createdAt) || bundle.createdAt < 0)
     throw new InvalidSignatureError('prekey bundle timestamp is malformed')
   checkMailboxHints(bundle.mailboxes, (message) => new InvalidSignatureError(message))
+  verifyUserBinding(suite, bundle.userId, bundle.identityKey, bundle.succession)
   if (!suite.ed25519Verify(bundle.identityKey, bundleSigningInput(bundle), bundle.signature))
     throw new InvalidSignatureError('prekey bundle signature does not verify')
-  verifyUserBinding(suite, bundle.userId, bundle.identityKey, bundle.succession)
 }
 
 // ---- codecs
