@@ -1,12 +1,13 @@
 /**
  * Process entry of the daemon:
  *   node node/src/daemon/main.ts [--home DIR] [--profile NAME] [--rpc-port N]
+ *     [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--test-loopback]
  * Starts locked; clients unlock it over RPC (identity.create / identity.unlock).
  * Exit codes: 0 clean stop, 1 failed to start.
  */
 import { Command, InvalidArgumentError } from 'commander'
+import { createAppHandlers } from '../app/handlers.ts'
 import { startDaemon } from './daemon.ts'
-import { createDefaultHandlers } from './identity-handlers.ts'
 import { createLogger } from './log.ts'
 
 /** Owner-only permissions for everything the daemon (and LevelDB) creates. */
@@ -23,8 +24,30 @@ const program = new Command()
   .option('--home <dir>', 'WREN_HOME (default $WREN_HOME or ~/.wren)')
   .option('--profile <name>', 'profile name', 'default')
   .option('--rpc-port <port>', 'RPC port on 127.0.0.1 (0 = any free port)', parsePort, 0)
+  .option('--bootstrap <multiaddr>', 'peer to dial at start (repeatable): a relay or a friend', collect, [])
+  .option('--listen <multiaddr>', 'listen address (repeatable); production defaults otherwise', collect, [])
+  .option('--test-loopback', 'TEST ONLY: loopback network settings (127.0.0.1, permissive limits)', false)
+  .option('--retry-max-ms <ms>', 'longest wait between delivery retries', parsePositive)
   .parse()
-const opts = program.opts<{ home?: string; profile: string; rpcPort: number }>()
+const opts = program.opts<{
+  home?: string
+  profile: string
+  rpcPort: number
+  bootstrap: string[]
+  listen: string[]
+  testLoopback: boolean
+  retryMaxMs?: number
+}>()
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer')
+  return n
+}
 
 process.umask(PROFILE_UMASK)
 const log = createLogger('node:daemon')
@@ -33,8 +56,13 @@ try {
     home: opts.home,
     profile: opts.profile,
     rpcPort: opts.rpcPort,
-    // LEAD: plug the messaging layer in here: (ctx) => ({ ...createDefaultHandlers(ctx), ...messagingHandlers(ctx) })
-    handlersFactory: createDefaultHandlers,
+    handlersFactory: (ctx) =>
+      createAppHandlers(ctx, {
+        bootstrap: opts.bootstrap,
+        ...(opts.listen.length > 0 ? { listen: opts.listen } : {}),
+        testLoopback: opts.testLoopback,
+        ...(opts.retryMaxMs !== undefined ? { retryMaxMs: opts.retryMaxMs } : {}),
+      }),
     handleSignals: true,
     log,
   })

@@ -1,0 +1,206 @@
+/**
+ * The daemon's handlers: profile methods from the daemon layer plus contacts, conversations and
+ * messages backed by the runtime started on unlock. Every method that needs keys goes through
+ * requireRuntime(), which answers LOCKED / NO_IDENTITY while the profile is locked.
+ */
+import QRCode from 'qrcode'
+import { toHex } from '../../../core/src/bytes.ts'
+import { parseContactCard } from '../../../core/src/contact-card.ts'
+import { WrenCoreError } from '../../../core/src/errors.ts'
+import { parseUserId } from '../../../core/src/identity.ts'
+import { safetyNumberFingerprint } from '../../../core/src/safety-number.ts'
+import type { DaemonContext } from '../daemon/context.ts'
+import { createDefaultHandlers, provisionalCard } from '../daemon/identity-handlers.ts'
+import { conversationIdFor, peerOfConversation } from '../messaging/messenger.ts'
+import type { ContactRecord } from '../messaging/vault.ts'
+import type { Contact, Conversation, Message } from '../rpc/api.ts'
+import { appError } from '../rpc/errors.ts'
+import type { Handlers } from '../rpc/server.ts'
+import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
+
+/** Client ids remembered for de-duplicating retried messages.send calls. */
+const CLIENT_ID_PREFIX = 'cid/'
+
+export function toApiContact(contact: ContactRecord): Contact {
+  return {
+    userId: contact.userId,
+    displayName: contact.displayName,
+    identityKey: toHex(contact.identityKey),
+    verified: contact.verified,
+    keyChanged: contact.keyChanged,
+    addedAt: contact.addedAt,
+  }
+}
+
+export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): Handlers {
+  let runtime: Runtime | null = null
+  let starting: Promise<Runtime> | null = null
+
+  // Started after the unlock call's critical section: the runtime itself re-seals the keystore
+  // (prekeys), which waits for that section to end.
+  ctx.session.onUnlock((profile) => {
+    if (runtime !== null || starting !== null) return
+    starting = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      startRuntime(ctx, profile, network),
+    )
+    starting.then(
+      (rt) => {
+        runtime = rt
+      },
+      (error: unknown) => {
+        ctx.log.error('node failed to start', {
+          error: (error as Error)?.name,
+          message: (error as Error)?.message,
+        })
+        starting = null
+      },
+    )
+  })
+  ctx.onStop(async () => {
+    const current = runtime ?? (starting ? await starting.catch(() => null) : null)
+    runtime = null
+    await current?.stop()
+  })
+
+  /** Wait for the runtime an unlock just started (identity.create / unlock return the real card). */
+  async function settled(): Promise<void> {
+    if (starting !== null) await starting.catch(() => {})
+  }
+
+  function requireRuntime(): Runtime {
+    ctx.session.requireUnlocked()
+    if (runtime === null) throw appError('UNAVAILABLE', 'the node is still starting')
+    return runtime
+  }
+
+  const base = createDefaultHandlers(ctx, {
+    renderCard: (info) => (runtime !== null ? runtime.card() : provisionalCard(info)),
+  })
+
+  return {
+    ...base,
+
+    'identity.create': async (params, rpc) => {
+      await base['identity.create'](params, rpc)
+      await settled()
+      return base['identity.get']({}, rpc)
+    },
+
+    'identity.unlock': async (params, rpc) => {
+      await base['identity.unlock'](params, rpc)
+      await settled()
+      return base['identity.get']({}, rpc)
+    },
+
+    'contacts.add': async ({ card, name }) => {
+      const rt = requireRuntime()
+      let parsed: ReturnType<typeof parseContactCard>
+      try {
+        parsed = parseContactCard(ctx.suite, card)
+      } catch (error) {
+        if (error instanceof WrenCoreError)
+          throw appError('INVALID_INPUT', `not a valid contact card: ${error.message}`)
+        throw error
+      }
+      return toApiContact(await rt.messenger.addContact(parsed, name))
+    },
+
+    'contacts.list': async () => {
+      const rt = requireRuntime()
+      return { contacts: (await rt.vault.listContacts()).map(toApiContact) }
+    },
+
+    'contacts.safetyNumber': async ({ userId }) => {
+      const rt = requireRuntime()
+      const contact = await rt.messenger.requireContact(userId)
+      const { digits, qrPayload } = safetyNumberFingerprint(
+        ctx.suite,
+        { id: rt.userId, identityKey: rt.identity.publicKey },
+        { id: parseUserId(contact.userId), identityKey: contact.identityKey },
+      )
+      const payload = Buffer.from(qrPayload).toString('base64')
+      const qrSvg = await QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+      return { safetyNumber: digits, qrPayload: payload, qrSvg }
+    },
+
+    'contacts.verify': async ({ userId, safetyNumber }) => {
+      const rt = requireRuntime()
+      if (safetyNumber !== undefined) {
+        const contact = await rt.messenger.requireContact(userId)
+        const { digits } = safetyNumberFingerprint(
+          ctx.suite,
+          { id: rt.userId, identityKey: rt.identity.publicKey },
+          { id: parseUserId(contact.userId), identityKey: contact.identityKey },
+        )
+        if (safetyNumber.replace(/\s+/g, '') !== digits) {
+          throw appError(
+            'SAFETY_NUMBER_MISMATCH',
+            'the safety number does not match: do not mark this contact verified',
+          )
+        }
+      }
+      return toApiContact(await rt.messenger.verifyContact(userId))
+    },
+
+    'contacts.acceptKeyChange': async ({ userId }) => {
+      const rt = requireRuntime()
+      return toApiContact(await rt.messenger.acceptKeyChange(userId))
+    },
+
+    'conversations.list': async () => {
+      const rt = requireRuntime()
+      const contacts = new Map((await rt.vault.listContacts()).map((c) => [c.userId, c]))
+      const conversations: Conversation[] = []
+      for (const record of await rt.vault.listConversations()) {
+        const lastMessage =
+          record.lastSeq > 0 ? ((await rt.vault.getMessage(record.id, record.lastSeq)) ?? null) : null
+        conversations.push({
+          id: record.id,
+          kind: 'direct',
+          peerUserId: record.peerUserId,
+          title: contacts.get(record.peerUserId)?.displayName ?? record.peerUserId,
+          lastMessage,
+          unread: record.unread,
+          updatedAt: record.updatedAt,
+        })
+      }
+      return { conversations }
+    },
+
+    'messages.send': async ({ conversationId, text, clientId }) => {
+      const rt = requireRuntime()
+      const clientKey =
+        clientId === undefined
+          ? null
+          : `${CLIENT_ID_PREFIX}${rt.vault.blind(`${conversationId}\n${clientId}`)}`
+      if (clientKey !== null) {
+        const ref = await rt.vault.store.get<{ conversationId: string; seq: number }>(clientKey)
+        if (ref !== undefined) {
+          const message = await rt.vault.getMessage(ref.conversationId, ref.seq)
+          if (message !== undefined) return { message }
+        }
+      }
+      const message = await rt.messenger.sendText(conversationId, text)
+      if (clientKey !== null) await rt.vault.store.put(clientKey, { conversationId, seq: message.seq })
+      return { message }
+    },
+
+    'messages.list': async ({ conversationId, before, limit }) => {
+      const rt = requireRuntime()
+      const conversation = await rt.vault.getConversation(conversationId)
+      if (conversation === undefined) {
+        const peer = peerOfConversation(conversationId)
+        await rt.messenger.requireContact(peer)
+        return { messages: [] as Message[], hasMore: false }
+      }
+      return rt.vault.listMessages(conversationId, before, limit ?? 50)
+    },
+
+    'messages.markRead': async ({ conversationId, upToSeq }) => {
+      const rt = requireRuntime()
+      return { updated: await rt.messenger.markRead(conversationId, upToSeq) }
+    },
+  }
+}
+
+export { conversationIdFor }

@@ -1,0 +1,243 @@
+/**
+ * The running node of an unlocked profile: the libp2p host with the Wren DHT rules, the bundle
+ * publisher, the prekey manager and the messenger. Started by the daemon on unlock, stopped on
+ * daemon stop. Network settings come from the daemon's options (bootstrap peers, listen
+ * addresses, and the explicit loopback test mode).
+ */
+import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
+import type { Libp2p } from '@libp2p/interface'
+import { encodeContactCard, signContactCard } from '../../../core/src/contact-card.ts'
+import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import { type DeviceCertificate, signDeviceCertificate } from '../../../core/src/device-certificate.ts'
+import {
+  type IdentityKeyPair,
+  identityKeyPairFromSeed,
+  userIdFromIdentityKey,
+} from '../../../core/src/identity.ts'
+import {
+  decodePrekeyBundle,
+  encodePrekeyBundle,
+  type PrekeyBundle,
+  signPrekeyBundle,
+  verifyPrekeyBundle,
+} from '../../../core/src/prekey-bundle.ts'
+import type { DaemonContext } from '../daemon/context.ts'
+import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../daemon/identity-handlers.ts'
+import type { UnlockedProfile } from '../daemon/profile-session.ts'
+import { Messenger } from '../messaging/messenger.ts'
+import { PrekeyManager } from '../messaging/prekeys.ts'
+import { Vault } from '../messaging/vault.ts'
+import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
+import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
+import { createWrenHost, type WrenServices } from '../p2p/host.ts'
+import type { PrekeySecret } from '../storage/keystore.ts'
+
+/** How often prekeys are checked for rotation and refill while the node runs. */
+export const PREKEY_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000
+/** Addresses put on a contact card: a few are enough for the first dial. */
+const MAX_CARD_ADDRS = 8
+const CLAIMED_PREKEYS_KEY = 'meta/claimed-prekeys'
+
+export interface NetworkOptions {
+  /** Multiaddrs (with /p2p/…) to dial at start: relays or friends. */
+  bootstrap?: string[]
+  /** Listen multiaddrs; production defaults otherwise. */
+  listen?: string[]
+  /** Explicit loopback test settings (never for production). */
+  testLoopback?: boolean
+  /** Outbox retry tuning (tests shorten it). */
+  retryBaseMs?: number
+  retryMaxMs?: number
+}
+
+export interface Runtime {
+  readonly libp2p: Libp2p<WrenServices & { publisher: BundlePublisher }>
+  readonly messenger: Messenger
+  readonly vault: Vault
+  readonly identity: IdentityKeyPair
+  readonly userId: Uint8Array
+  displayName(): string
+  card(): string
+  stop(): Promise<void>
+}
+
+/** Decode a DHT bundle record and check it fully: signatures, validity window, user-id binding. */
+export function checkBundle(
+  suite: CryptoSuite,
+  bytes: Uint8Array,
+  userId: Uint8Array,
+  now: number,
+): PrekeyBundle {
+  const bundle = decodePrekeyBundle(bytes)
+  verifyPrekeyBundle(suite, bundle, { now, userId })
+  return bundle
+}
+
+function newestBundle(values: Uint8Array[]): number {
+  let best = 0
+  let bestAt = -1
+  values.forEach((value, i) => {
+    try {
+      const at = decodePrekeyBundle(value).createdAt
+      if (at > bestAt) {
+        best = i
+        bestAt = at
+      }
+    } catch {
+      // invalid values never win
+    }
+  })
+  return best
+}
+
+export async function startRuntime(
+  ctx: DaemonContext,
+  profile: UnlockedProfile,
+  options: NetworkOptions,
+): Promise<Runtime> {
+  const { suite } = ctx
+  const secrets = profile.secrets
+  const identity = identityKeyPairFromSeed(suite, secrets.identitySeed)
+  const userId = userIdFromIdentityKey(suite, identity.publicKey)
+  const deviceKey = {
+    publicKey: suite.ed25519PublicKey(secrets.deviceKeySeed),
+    secretKey: secrets.deviceKeySeed,
+  }
+  const record = (await profile.store.get<IdentityRecord>(IDENTITY_RECORD_KEY)) ?? {
+    displayName: '',
+    createdAt: Date.now(),
+  }
+  const vault = new Vault(profile.store, secrets.storageKey)
+  const log = ctx.log.child('node:messaging')
+
+  const claimed = (await profile.store.get<number[]>(CLAIMED_PREKEYS_KEY)) ?? []
+  const prekeys = new PrekeyManager(
+    suite,
+    identity,
+    secrets.prekeys,
+    async (next: readonly PrekeySecret[]) => {
+      const current = ctx.session.requireUnlocked().secrets
+      await ctx.session.updateSecrets({ ...current, prekeys: [...next] })
+    },
+    claimed,
+    (ids) => profile.store.put(CLAIMED_PREKEYS_KEY, [...ids]),
+  )
+  await prekeys.maintain(Date.now())
+
+  const privateKey = privateKeyFromProtobuf(secrets.libp2pPrivateKey)
+  let certificate: DeviceCertificate | null = null
+  let bundle: Uint8Array | null = null
+  const currentBundle = (): Uint8Array => {
+    if (bundle !== null) return bundle
+    certificate ??= signDeviceCertificate(suite, identity, {
+      devicePeerId: libp2p.peerId.toMultihash().bytes,
+      deviceKey: deviceKey.publicKey,
+      createdAt: record.createdAt,
+    })
+    const { signedPrekey, kemPrekey } = prekeys.bundlePrekeys()
+    bundle = encodePrekeyBundle(
+      signPrekeyBundle(suite, identity, {
+        userId,
+        deviceCertificate: certificate,
+        signedPrekey,
+        kemPrekey,
+        mailboxes: [],
+        createdAt: Date.now(),
+      }),
+    )
+    return bundle
+  }
+
+  const records = wrenRecordRules({
+    validateBundleRecord: async (key, value) => {
+      checkBundle(suite, value, userIdFromBundleKey(key), Date.now())
+    },
+    selectNewestBundle: (_key, values) => newestBundle(values),
+  })
+  const libp2p = await createWrenHost({
+    privateKey,
+    ...(options.listen ? { listen: options.listen } : {}),
+    bootstrap: options.bootstrap ?? [],
+    records,
+    extraServices: {
+      publisher: bundlePublisher({ currentRecord: async () => ({ userId, bundle: currentBundle() }) }),
+    },
+    ...(options.testLoopback ? { testing: { loopback: true as const } } : {}),
+  })
+
+  const messenger = new Messenger({
+    suite,
+    vault,
+    prekeys,
+    identity,
+    userId,
+    displayName: () => record.displayName,
+    deviceKey,
+    libp2p,
+    verifyBundle: (bytes, forUser) => checkBundle(suite, bytes, forUser, Date.now()),
+    notify: (event, payload) => ctx.notify(event, payload),
+    now: () => Date.now(),
+    log,
+    ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
+    ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
+  })
+  await messenger.start()
+
+  // A bundle put with no DHT peers fails; publish again as soon as a peer shows up.
+  const onConnect = () => {
+    const last = libp2p.services.publisher.lastResult
+    if (last === undefined || !last.ok) void libp2p.services.publisher.publish()
+  }
+  libp2p.addEventListener('peer:connect', onConnect)
+
+  const maintenance = setInterval(() => {
+    void prekeys.maintain(Date.now()).then((changed) => {
+      if (changed) {
+        bundle = null
+        void libp2p.services.publisher.publish()
+      }
+    })
+  }, PREKEY_MAINTENANCE_INTERVAL_MS)
+  maintenance.unref()
+
+  ctx.setNetworkStatus(() => {
+    const connections = libp2p.getConnections()
+    return {
+      peerId: libp2p.peerId.toString(),
+      listenAddrs: libp2p.getMultiaddrs().map((a) => a.toString()),
+      connections: connections.length,
+      relays: libp2p.getMultiaddrs().filter((a) => a.toString().includes('/p2p-circuit')).length,
+    }
+  })
+  log.info('node started', { peerId: libp2p.peerId.toString() })
+
+  return {
+    libp2p,
+    messenger,
+    vault,
+    identity,
+    userId,
+    displayName: () => record.displayName,
+    card: () =>
+      encodeContactCard(
+        signContactCard(suite, identity, {
+          userId,
+          identityKey: identity.publicKey,
+          displayName: record.displayName.length > 0 ? record.displayName : 'Wren user',
+          devicePeerId: libp2p.peerId.toMultihash().bytes,
+          addrs: libp2p
+            .getMultiaddrs()
+            .slice(0, MAX_CARD_ADDRS)
+            .map((a) => a.decapsulateCode(421).bytes),
+          createdAt: Date.now(),
+        }),
+      ),
+    async stop() {
+      clearInterval(maintenance)
+      libp2p.removeEventListener('peer:connect', onConnect)
+      ctx.setNetworkStatus(null)
+      await messenger.stop()
+      await libp2p.stop()
+    },
+  }
+}

@@ -1,0 +1,17 @@
+/** Timing and size limits of the messaging layer, with their reasons. */
+
+/** First retry of an undelivered message: quick, since most failures are a peer just going away. */
+export const RETRY_BASE_MS = 1_000
+/** Backoff ceiling: a returning peer is also noticed on connect, so long waits are not needed. */
+export const RETRY_MAX_MS = 60_000
+/** A /wren/msg exchange (dial + batch + persist on the far side) must finish within this. */
+export const DELIVERY_TIMEOUT_MS = 10_000
+/** Asking an online peer for a one-time prekey: short, there is a fallback without it. */
+export const PREKEY_CLAIM_TIMEOUT_MS = 3_000
+/** A DHT lookup of a contact's bundle. */
+export const BUNDLE_LOOKUP_TIMEOUT_MS = 10_000
+/** Session resets in a row for one peer before falling back to normal backoff (no reset storms). */
+export const MAX_SESSION_RESETS = 3
+/** Dial attempts to known contacts at start, in parallel: announces we are back. */
+export const CONTACT_DIAL_CONCURRENCY = 4
+export const CONTACT_DIAL_TIMEOUT_MS = 5_000

@@ -1,0 +1,162 @@
+/**
+ * The plaintext of a 1:1 ratchet message: a text message, a delivery receipt or a read receipt.
+ * Parsed once here, at the edge, into a typed value; everything past this trusts its fields.
+ */
+import { DecodeError, UnsupportedVersionError } from '../../../core/src/errors.ts'
+import {
+  Content as ContentProto,
+  DeliveryRequest,
+  DeliveryResponse,
+  PrekeyResponse,
+} from './proto/content.ts'
+
+export const CONTENT_VERSION = 1
+export const CONTENT_KIND_TEXT = 1
+export const CONTENT_KIND_DELIVERY_RECEIPT = 2
+export const CONTENT_KIND_READ_RECEIPT = 3
+const CONTENT_KINDS = new Set([CONTENT_KIND_TEXT, CONTENT_KIND_DELIVERY_RECEIPT, CONTENT_KIND_READ_RECEIPT])
+
+export const MESSAGE_ID_BYTES = 16
+/** Same cap as the RPC's messages.send text (64 Ki characters, up to 4 bytes each in UTF-8). */
+export const MAX_TEXT_CHARS = 65_536
+/** A receipt acknowledges at most this many messages; bigger batches are split. */
+export const MAX_RECEIPT_IDS = 512
+/** Upper bound of an encoded Content: text in UTF-8 plus receipts plus headers. */
+export const MAX_CONTENT_BYTES = MAX_TEXT_CHARS * 4 + MAX_RECEIPT_IDS * (MESSAGE_ID_BYTES + 2) + 1024
+const USER_ID_BYTES = 16
+const MAX_NAME_CHARS = 64
+
+export interface Content {
+  readonly kind: number
+  readonly messageId: Uint8Array
+  readonly text: string
+  readonly sentAt: number
+  readonly receiptIds: readonly Uint8Array[]
+  readonly senderUserId: Uint8Array
+  readonly senderName: string
+}
+
+type Buf = Uint8Array<ArrayBuffer>
+
+export function encodeContent(content: Content): Uint8Array {
+  return ContentProto.encode({
+    version: CONTENT_VERSION,
+    kind: content.kind,
+    messageId: content.messageId as Buf,
+    text: content.text,
+    sentAt: content.sentAt,
+    receiptIds: content.receiptIds.map((id) => id as Buf),
+    senderUserId: content.senderUserId as Buf,
+    senderName: content.senderName,
+  })
+}
+
+export function decodeContent(bytes: Uint8Array): Content {
+  if (bytes.length > MAX_CONTENT_BYTES) throw new DecodeError('content is too large')
+  let proto: ReturnType<typeof ContentProto.decode>
+  try {
+    proto = ContentProto.decode(bytes, { limits: { receiptIds: MAX_RECEIPT_IDS } })
+  } catch (cause) {
+    throw new DecodeError('malformed content', { cause })
+  }
+  if (proto.version !== CONTENT_VERSION) throw new UnsupportedVersionError(`content version ${proto.version}`)
+  if (!CONTENT_KINDS.has(proto.kind)) throw new DecodeError(`unknown content kind ${proto.kind}`)
+  if (proto.messageId.length !== MESSAGE_ID_BYTES) throw new DecodeError('message id has a bad length')
+  if (proto.senderUserId.length !== USER_ID_BYTES) throw new DecodeError('sender user id has a bad length')
+  if (proto.text.length > MAX_TEXT_CHARS) throw new DecodeError('text is too long')
+  if (proto.senderName.length > MAX_NAME_CHARS) throw new DecodeError('sender name is too long')
+  if (proto.kind === CONTENT_KIND_TEXT && proto.text.length === 0) throw new DecodeError('empty text message')
+  for (const id of proto.receiptIds) {
+    if (id.length !== MESSAGE_ID_BYTES) throw new DecodeError('receipt id has a bad length')
+  }
+  return {
+    kind: proto.kind,
+    messageId: proto.messageId,
+    text: proto.text,
+    sentAt: proto.sentAt,
+    receiptIds: proto.receiptIds,
+    senderUserId: proto.senderUserId,
+    senderName: proto.senderName,
+  }
+}
+
+/** /wren/msg response codes. */
+export const DELIVERY_OK = 0
+/** Already persisted earlier (a retry of a delivered envelope): as good as OK. */
+export const DELIVERY_DUPLICATE = 1
+/** The recipient has no session for this message (lost state, new identity): start over. */
+export const DELIVERY_NO_SESSION = 2
+/** Not an envelope for this device, or it fails to decrypt: do not retry the same bytes. */
+export const DELIVERY_REJECTED = 3
+/** The recipient is locked or shutting down: retry later. */
+export const DELIVERY_UNAVAILABLE = 4
+const DELIVERY_STATUSES = new Set([
+  DELIVERY_OK,
+  DELIVERY_DUPLICATE,
+  DELIVERY_NO_SESSION,
+  DELIVERY_REJECTED,
+  DELIVERY_UNAVAILABLE,
+])
+/** Envelopes per /wren/msg request: batches keep order and amortise one round trip. */
+export const MAX_DELIVERY_BATCH = 64
+/** A batch of envelopes must fit the request cap of the transport (node/src/p2p constants). */
+export const MAX_DELIVERY_REQUEST_BYTES = 8 * 1024 * 1024
+const MAX_DELIVERY_RESPONSE_BYTES = MAX_DELIVERY_BATCH * 2 + 16
+
+export function encodeDeliveryRequest(envelopes: readonly Uint8Array[]): Uint8Array {
+  return DeliveryRequest.encode({ envelopes: envelopes.map((e) => e as Buf) })
+}
+
+export function decodeDeliveryRequest(bytes: Uint8Array): Uint8Array[] {
+  if (bytes.length > MAX_DELIVERY_REQUEST_BYTES) throw new DecodeError('delivery request is too large')
+  let envelopes: Uint8Array[]
+  try {
+    envelopes = DeliveryRequest.decode(bytes, { limits: { envelopes: MAX_DELIVERY_BATCH } }).envelopes
+  } catch (cause) {
+    throw new DecodeError('malformed delivery request', { cause })
+  }
+  if (envelopes.length === 0) throw new DecodeError('empty delivery request')
+  return envelopes
+}
+
+export function encodeDeliveryResponse(statuses: readonly number[]): Uint8Array {
+  return DeliveryResponse.encode({ statuses: [...statuses] })
+}
+
+export function decodeDeliveryResponse(bytes: Uint8Array, expected: number): number[] {
+  if (bytes.length > MAX_DELIVERY_RESPONSE_BYTES) throw new DecodeError('delivery response is too large')
+  let statuses: number[]
+  try {
+    statuses = DeliveryResponse.decode(bytes, { limits: { statuses: MAX_DELIVERY_BATCH } }).statuses
+  } catch (cause) {
+    throw new DecodeError('malformed delivery response', { cause })
+  }
+  if (statuses.length !== expected)
+    throw new DecodeError(`expected ${expected} statuses, got ${statuses.length}`)
+  for (const status of statuses) {
+    if (!DELIVERY_STATUSES.has(status)) throw new DecodeError(`unknown delivery status ${status}`)
+  }
+  return statuses
+}
+
+/** A one-time X25519 prekey (≈40 B) plus a signed one-time ML-KEM prekey (≈1.3 KiB). */
+export const MAX_PREKEY_RESPONSE_BYTES = 4096
+
+export function encodePrekeyResponse(oneTimePrekey: Uint8Array, oneTimeKemPrekey: Uint8Array): Uint8Array {
+  return PrekeyResponse.encode({
+    oneTimePrekey: oneTimePrekey as Buf,
+    oneTimeKemPrekey: oneTimeKemPrekey as Buf,
+  })
+}
+
+export function decodePrekeyResponse(bytes: Uint8Array): {
+  oneTimePrekey: Uint8Array
+  oneTimeKemPrekey: Uint8Array
+} {
+  if (bytes.length > MAX_PREKEY_RESPONSE_BYTES) throw new DecodeError('prekey response is too large')
+  try {
+    return PrekeyResponse.decode(bytes)
+  } catch (cause) {
+    throw new DecodeError('malformed prekey response', { cause })
+  }
+}

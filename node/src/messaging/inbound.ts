@@ -1,0 +1,316 @@
+/**
+ * The receiving side of /wren/msg: open each sealed envelope, decrypt it with the sender's
+ * session (or accept a new one), apply the content, and write everything for the whole batch in
+ * one atomic store write before the response leaves. Statuses go back per envelope.
+ *
+ * Runs inside the messenger's mutex (the caller holds it).
+ */
+import type { PeerId } from '@libp2p/interface'
+import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
+import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import { deviceDhSecretKey } from '../../../core/src/device-certificate.ts'
+import {
+  CONTENT_TYPE_PREKEY,
+  decodePrekeyMessage,
+  openEnvelope,
+  type SealedContent,
+} from '../../../core/src/envelope.ts'
+import { DuplicateMessageError } from '../../../core/src/errors.ts'
+import { formatUserId, type IdentityKeyPair, userIdFromIdentityKey } from '../../../core/src/identity.ts'
+import { acceptPrekeyMessage } from '../../../core/src/session.ts'
+import type { Logger } from '../daemon/log.ts'
+import type { EventName, EventPayload, Message } from '../rpc/api.ts'
+import type { BatchOp } from '../storage/sealed-store.ts'
+import {
+  CONTENT_KIND_DELIVERY_RECEIPT,
+  CONTENT_KIND_READ_RECEIPT,
+  CONTENT_KIND_TEXT,
+  type Content,
+  DELIVERY_DUPLICATE,
+  DELIVERY_NO_SESSION,
+  DELIVERY_OK,
+  DELIVERY_REJECTED,
+  decodeContent,
+  decodeDeliveryRequest,
+  encodeDeliveryResponse,
+} from './content.ts'
+import type { PrekeyManager } from './prekeys.ts'
+import { type DeviceSessions, SessionBook } from './session-book.ts'
+import { type ContactRecord, type ConversationRecord, conversationIdFor, type Vault } from './vault.ts'
+
+export interface InboundInit {
+  suite: CryptoSuite
+  vault: Vault
+  sessions: SessionBook
+  prekeys: PrekeyManager
+  identity: IdentityKeyPair
+  ourUserId: string
+  deviceKey: { publicKey: Uint8Array; secretKey: Uint8Array }
+  notify: <E extends EventName>(event: E, payload: EventPayload<E>) => void
+  now: () => number
+  log: Logger
+  onContactSeen: (contact: ContactRecord) => void
+  queueReceipt: (
+    peer: string,
+    conversationId: string,
+    kind: number,
+    ids: readonly string[],
+  ) => Promise<BatchOp[]>
+  afterCommit: (peer: string) => void
+}
+
+/** What one batch changes, kept in memory until the single write. */
+interface Pending {
+  ops: BatchOp[]
+  sessions: Map<string, DeviceSessions>
+  contacts: Map<string, ContactRecord>
+  conversations: Map<string, ConversationRecord>
+  messages: Map<string, Message>
+  refs: Set<string>
+  usedPrekeys: Array<[number | null, number | null]>
+  events: Array<() => void>
+  touchedPeers: Set<string>
+}
+
+export class Inbound {
+  readonly #init: InboundInit
+  readonly #deviceDhSecret: Uint8Array
+
+  constructor(init: InboundInit) {
+    this.#init = init
+    this.#deviceDhSecret = deviceDhSecretKey(init.suite, init.deviceKey.secretKey)
+  }
+
+  async handle(request: Uint8Array, remotePeer: PeerId): Promise<Uint8Array> {
+    const envelopes = decodeDeliveryRequest(request)
+    const pending: Pending = {
+      ops: [],
+      sessions: new Map(),
+      contacts: new Map(),
+      conversations: new Map(),
+      messages: new Map(),
+      refs: new Set(),
+      usedPrekeys: [],
+      events: [],
+      touchedPeers: new Set(),
+    }
+    const statuses: number[] = []
+    for (const envelope of envelopes) statuses.push(await this.#receive(envelope, remotePeer, pending))
+    const { vault, sessions, prekeys } = this.#init
+    for (const [userId, s] of pending.sessions) pending.ops.push(...sessions.putOps({ ...s, userId }))
+    for (const contact of pending.contacts.values()) pending.ops.push(vault.putContactOp(contact))
+    for (const conversation of pending.conversations.values()) {
+      pending.ops.push({ type: 'put', key: vault.conversationKey(conversation.id), value: conversation })
+    }
+    try {
+      await vault.store.batch(pending.ops)
+    } catch (error) {
+      for (const userId of pending.sessions.keys()) sessions.forget(userId)
+      throw error
+    }
+    for (const [userId, s] of pending.sessions) sessions.commit(userId, s)
+    for (const [otp, kem] of pending.usedPrekeys) await prekeys.consume(otp, kem)
+    for (const contact of pending.contacts.values()) this.#init.onContactSeen(contact)
+    for (const emit of pending.events) emit()
+    for (const peer of pending.touchedPeers) this.#init.afterCommit(peer)
+    return encodeDeliveryResponse(statuses)
+  }
+
+  async #sessionsOf(userId: string, pending: Pending): Promise<DeviceSessions | null> {
+    return pending.sessions.get(userId) ?? (await this.#init.sessions.get(userId))
+  }
+
+  async #contactOf(userId: string, pending: Pending): Promise<ContactRecord | undefined> {
+    return pending.contacts.get(userId) ?? (await this.#init.vault.getContact(userId))
+  }
+
+  async #receive(envelope: Uint8Array, remotePeer: PeerId, pending: Pending): Promise<number> {
+    const { suite, log } = this.#init
+    let sealed: SealedContent
+    try {
+      sealed = openEnvelope(suite, { recipientSecretKey: this.#deviceDhSecret, envelope })
+    } catch (error) {
+      log.debug('envelope refused', { error: (error as Error)?.name })
+      return DELIVERY_REJECTED
+    }
+    const knownUser = await this.#init.sessions.userIdForIdentityKey(sealed.senderIdentityKey)
+    const existing = knownUser === null ? null : await this.#sessionsOf(knownUser, pending)
+    let plaintext: Uint8Array
+    let next: DeviceSessions
+    try {
+      if (sealed.type === CONTENT_TYPE_PREKEY) {
+        const header = decodePrekeyMessage(sealed.body).header
+        const all = existing === null ? [] : [existing.current, ...existing.previous]
+        const match = all.find((r) => bytesEqual(r.baseKey, header.ephemeralKey)) ?? null
+        const accepted = acceptPrekeyMessage(suite, {
+          identity: this.#init.identity,
+          body: sealed.body,
+          existing: match,
+          prekeys: this.#init.prekeys.secrets(),
+          now: this.#init.now(),
+        })
+        plaintext = accepted.plaintext
+        const devicePeerId = remotePeer.toMultihash().bytes
+        if (accepted.newSession) {
+          next = SessionBook.replaceCurrent(existing, {
+            userId: knownUser ?? '',
+            current: accepted.record,
+            deviceKey: sealed.senderDeviceKey,
+            devicePeerId,
+          })
+          pending.usedPrekeys.push([accepted.usedOneTimePrekeyId, accepted.usedOneTimeKemPrekeyId])
+        } else {
+          const base = existing as DeviceSessions
+          const others = [base.current, ...base.previous].filter((r) => r !== match)
+          next = { ...base, current: accepted.record, previous: others }
+        }
+      } else {
+        if (existing === null) return DELIVERY_NO_SESSION
+        const decrypted = SessionBook.decrypt(suite, existing, sealed.body)
+        plaintext = decrypted.plaintext
+        next = decrypted.sessions
+      }
+    } catch (error) {
+      if (error instanceof DuplicateMessageError) return DELIVERY_DUPLICATE
+      log.debug('could not decrypt', { error: (error as Error)?.name })
+      return DELIVERY_NO_SESSION
+    }
+
+    let content: Content
+    try {
+      content = decodeContent(plaintext)
+    } catch (error) {
+      log.debug('content refused', { error: (error as Error)?.name })
+      return DELIVERY_REJECTED
+    }
+    const userId = formatUserId(content.senderUserId)
+    if (knownUser !== null && knownUser !== userId) return DELIVERY_REJECTED
+    // The user id must belong to the identity key that authenticated the session.
+    // (Identity succession proofs extend this check; see core/src/identity-succession.ts.)
+    if (!bytesEqual(userIdFromIdentityKey(suite, sealed.senderIdentityKey), content.senderUserId)) {
+      const pinned = await this.#contactOf(userId, pending)
+      const knownKey = pinned !== undefined && bytesEqual(pinned.identityKey, sealed.senderIdentityKey)
+      if (!knownKey) return DELIVERY_REJECTED
+    }
+    if (userId === this.#init.ourUserId) return DELIVERY_REJECTED
+
+    let contact = await this.#contactOf(userId, pending)
+    if (contact === undefined) {
+      contact = {
+        userId,
+        displayName: content.senderName.length > 0 ? content.senderName : userId.slice(0, 10),
+        identityKey: sealed.senderIdentityKey,
+        verified: false,
+        keyChanged: false,
+        pendingIdentityKey: null,
+        addedAt: this.#init.now(),
+        devicePeerId: next.devicePeerId,
+        addrs: [],
+      }
+    } else if (!bytesEqual(contact.identityKey, sealed.senderIdentityKey)) {
+      contact = this.observeIdentityKey(contact, sealed.senderIdentityKey)
+    }
+    if (contact.devicePeerId === null || !bytesEqual(contact.devicePeerId, next.devicePeerId)) {
+      contact = { ...contact, devicePeerId: next.devicePeerId }
+    }
+    pending.contacts.set(userId, contact)
+    pending.sessions.set(userId, { ...next, userId })
+
+    if (content.kind === CONTENT_KIND_TEXT) return this.#receiveText(userId, contact, content, pending)
+    if (content.kind === CONTENT_KIND_DELIVERY_RECEIPT || content.kind === CONTENT_KIND_READ_RECEIPT) {
+      await this.#receiveReceipt(content, pending)
+    }
+    return DELIVERY_OK
+  }
+
+  async #receiveText(
+    userId: string,
+    contact: ContactRecord,
+    content: Content,
+    pending: Pending,
+  ): Promise<number> {
+    const { vault } = this.#init
+    const idHex = toHex(content.messageId)
+    const refKey = vault.messageRefKey(userId, idHex)
+    if (pending.refs.has(refKey) || (await vault.store.get(refKey)) !== undefined) return DELIVERY_DUPLICATE
+    const conversationId = conversationIdFor(userId)
+    const now = this.#init.now()
+    const conversation = pending.conversations.get(conversationId) ??
+      (await vault.getConversation(conversationId)) ?? {
+        id: conversationId,
+        kind: 'direct' as const,
+        peerUserId: userId,
+        lastSeq: 0,
+        lastReadSeq: 0,
+        unread: 0,
+        updatedAt: now,
+      }
+    const seq = conversation.lastSeq + 1
+    const message: Message = {
+      id: idHex,
+      conversationId,
+      seq,
+      direction: 'in',
+      sender: userId,
+      text: content.text,
+      sentAt: content.sentAt,
+      receivedAt: now,
+      status: 'delivered',
+      receipts: 0,
+    }
+    pending.refs.add(refKey)
+    pending.ops.push({ type: 'put', key: vault.messageKey(conversationId, seq), value: message })
+    pending.ops.push({ type: 'put', key: refKey, value: { conversationId, seq } })
+    pending.conversations.set(conversationId, {
+      ...conversation,
+      lastSeq: seq,
+      unread: conversation.unread + 1,
+      updatedAt: now,
+    })
+    pending.events.push(() => this.#init.notify('message.received', { message }))
+    void contact
+    return DELIVERY_OK
+  }
+
+  async #receiveReceipt(content: Content, pending: Pending): Promise<void> {
+    const { vault } = this.#init
+    const status = content.kind === CONTENT_KIND_READ_RECEIPT ? 'read' : 'delivered'
+    for (const id of content.receiptIds) {
+      const ref = await vault.getMessageRef(this.#init.ourUserId, toHex(id))
+      if (ref === undefined) continue
+      const key = vault.messageKey(ref.conversationId, ref.seq)
+      const message = pending.messages.get(key) ?? (await vault.getMessage(ref.conversationId, ref.seq))
+      if (message === undefined || message.direction !== 'out') continue
+      if (message.status === 'read' || (message.status === 'delivered' && status === 'delivered')) continue
+      const next: Message = { ...message, status }
+      pending.messages.set(key, next)
+      pending.ops.push({ type: 'put', key, value: next })
+      pending.events.push(() =>
+        this.#init.notify('message.status', {
+          conversationId: next.conversationId,
+          messageId: next.id,
+          status: next.status,
+          receipts: next.receipts,
+        }),
+      )
+    }
+  }
+
+  /**
+   * A contact shows an identity key other than the pinned one. A verified contact drops to
+   * unverified and is held (sending refused) until the user accepts the new key; an unverified
+   * contact moves to the new key (trust on first use, as Signal does) with the event as notice.
+   */
+  observeIdentityKey(contact: ContactRecord, identityKey: Uint8Array): ContactRecord {
+    if (bytesEqual(contact.identityKey, identityKey)) return contact
+    if (contact.pendingIdentityKey !== null && bytesEqual(contact.pendingIdentityKey, identityKey))
+      return contact
+    const verifiedBefore = contact.verified
+    this.#init.notify('contact.keyChanged', { userId: contact.userId, verifiedBefore })
+    this.#init.log.info('contact identity key changed', { verifiedBefore })
+    if (verifiedBefore) {
+      return { ...contact, verified: false, keyChanged: true, pendingIdentityKey: identityKey }
+    }
+    return { ...contact, identityKey, keyChanged: false, pendingIdentityKey: null }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Sessions with each contact's device: the current one plus a few previous ones, as Signal keeps
+ * "archived" session states. Two people who start a session at the same moment each accept the
+ * other's prekey message; keeping the previous session lets messages already encrypted with it
+ * still decrypt, so simultaneous starts settle instead of resetting each other forever.
+ *
+ * Decoded records are cached in memory and written through with the caller's batch.
+ */
+import { toHex } from '../../../core/src/bytes.ts'
+import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import { DuplicateMessageError } from '../../../core/src/errors.ts'
+import {
+  decodeSessionRecord,
+  encodeSessionRecord,
+  type SessionRecord,
+  sessionDecrypt,
+} from '../../../core/src/session.ts'
+import type { BatchOp } from '../storage/sealed-store.ts'
+import type { Vault } from './vault.ts'
+
+/** Previous sessions kept per contact (Signal keeps 40; a handful covers simultaneous starts). */
+export const MAX_PREVIOUS_SESSIONS = 3
+
+export interface DeviceSessions {
+  userId: string
+  current: SessionRecord
+  previous: SessionRecord[]
+  /** Ed25519 device key of the contact's device; its X25519 form seals envelopes to it. */
+  deviceKey: Uint8Array
+  devicePeerId: Uint8Array
+}
+
+interface StoredSessions {
+  current: Uint8Array
+  previous: Uint8Array[]
+  deviceKey: Uint8Array
+  devicePeerId: Uint8Array
+}
+
+/** Index from a remote identity key to the user id whose session uses it. */
+interface IdentityIndex {
+  userId: string
+}
+
+export class SessionBook {
+  readonly #vault: Vault
+  readonly #cache = new Map<string, DeviceSessions | null>()
+
+  constructor(vault: Vault) {
+    this.#vault = vault
+  }
+
+  #indexKey(identityKey: Uint8Array): string {
+    return `x/${this.#vault.blind(toHex(identityKey))}`
+  }
+
+  async get(userId: string): Promise<DeviceSessions | null> {
+    if (this.#cache.has(userId)) return this.#cache.get(userId) ?? null
+    const stored = await this.#vault.store.get<StoredSessions>(this.#vault.sessionKey(userId))
+    const sessions =
+      stored === undefined
+        ? null
+        : {
+            userId,
+            current: decodeSessionRecord(stored.current),
+            previous: stored.previous.map(decodeSessionRecord),
+            deviceKey: stored.deviceKey,
+            devicePeerId: stored.devicePeerId,
+          }
+    this.#cache.set(userId, sessions)
+    return sessions
+  }
+
+  async userIdForIdentityKey(identityKey: Uint8Array): Promise<string | null> {
+    const index = await this.#vault.store.get<IdentityIndex>(this.#indexKey(identityKey))
+    return index?.userId ?? null
+  }
+
+  /** Ops that store `sessions` and update the cache once the batch is written (call commit). */
+  putOps(sessions: DeviceSessions): BatchOp[] {
+    const stored: StoredSessions = {
+      current: encodeSessionRecord(sessions.current),
+      previous: sessions.previous.map(encodeSessionRecord),
+      deviceKey: sessions.deviceKey,
+      devicePeerId: sessions.devicePeerId,
+    }
+    return [
+      { type: 'put', key: this.#vault.sessionKey(sessions.userId), value: stored },
+      {
+        type: 'put',
+        key: this.#indexKey(sessions.current.remoteIdentityKey),
+        value: { userId: sessions.userId },
+      },
+    ]
+  }
+
+  deleteOps(userId: string): BatchOp[] {
+    return [{ type: 'del', key: this.#vault.sessionKey(userId) }]
+  }
+
+  /** Record what the batch wrote; on a failed write call forget() instead. */
+  commit(userId: string, sessions: DeviceSessions | null): void {
+    this.#cache.set(userId, sessions)
+  }
+
+  forget(userId: string): void {
+    this.#cache.delete(userId)
+  }
+
+  /** A new current session; the old current one becomes the newest previous one. */
+  static replaceCurrent(
+    existing: DeviceSessions | null,
+    next: Omit<DeviceSessions, 'previous'>,
+  ): DeviceSessions {
+    const previous =
+      existing === null ? [] : [existing.current, ...existing.previous].slice(0, MAX_PREVIOUS_SESSIONS)
+    return { ...next, previous }
+  }
+
+  /**
+   * Decrypt a ratchet message with the current session, then the previous ones; a previous
+   * session that decrypts becomes current again. Throws the current session's error when none
+   * decrypts (a duplicate anywhere is reported as a duplicate).
+   */
+  static decrypt(
+    suite: CryptoSuite,
+    sessions: DeviceSessions,
+    body: Uint8Array,
+  ): { sessions: DeviceSessions; plaintext: Uint8Array } {
+    const all = [sessions.current, ...sessions.previous]
+    let firstError: unknown
+    for (let i = 0; i < all.length; i++) {
+      try {
+        const { record, plaintext } = sessionDecrypt(suite, all[i] as SessionRecord, body)
+        const rest = all.filter((_, j) => j !== i)
+        return {
+          sessions: { ...sessions, current: record, previous: rest.slice(0, MAX_PREVIOUS_SESSIONS) },
+          plaintext,
+        }
+      } catch (error) {
+        if (error instanceof DuplicateMessageError) throw error
+        firstError ??= error
+      }
+    }
+    throw firstError
+  }
+}
