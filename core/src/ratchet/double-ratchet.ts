@@ -79,13 +79,16 @@ export function initAsInitiator(suite: CryptoSuite, init: InitiatorInit): Ratche
   }
 }
 
-/** Spec §3.3 RatchetInitBob: DHs = our prekey pair, RK = SK, no chains until the first message. */
-export function initAsResponder(suite: CryptoSuite, init: ResponderInit): RatchetState {
+/**
+ * Spec §3.3 RatchetInitBob: DHs = our prekey pair, RK = SK, no chains until the first message.
+ * Needs no primitive (the suite parameter keeps core's uniform signature); the DH steps happen on
+ * the first received message.
+ */
+export function initAsResponder(_suite: CryptoSuite, init: ResponderInit): RatchetState {
   checkKey('shared secret', init.sharedSecret, RATCHET_KEY_BYTES)
   checkKey('ratchet public key', init.ourRatchetKeyPair.publicKey, X25519_KEY_BYTES)
   checkKey('ratchet secret key', init.ourRatchetKeyPair.secretKey, X25519_KEY_BYTES)
   checkAssociatedData(init.associatedData)
-  void suite
   return {
     associatedData: init.associatedData.slice(),
     rootKey: init.sharedSecret.slice(),
