@@ -1,0 +1,93 @@
+/**
+ * The rows of a chat view: messages merged from pages and events, day separators, the unread
+ * divider, and bubble grouping (consecutive messages from one side within a few minutes share
+ * a tail). Rows have stable keys so the virtual list can keep measured heights.
+ */
+import type { Message } from '../../../node/src/rpc/api.ts'
+import { calendarDaysBetween } from './format-time.ts'
+
+/** Consecutive bubbles from one sender closer than this are grouped (one tail, tight spacing). */
+export const GROUP_WINDOW_MS = 5 * 60_000
+
+export type ChatRow =
+  | { readonly kind: 'day'; readonly key: string; readonly at: number }
+  | { readonly kind: 'unread'; readonly key: string; readonly count: number }
+  | {
+      readonly kind: 'message'
+      readonly key: string
+      readonly message: Message
+      /** First of a run from the same side (shows spacing above). */
+      readonly first: boolean
+      /** Last of a run (shows the tail and timestamp). */
+      readonly last: boolean
+    }
+
+/** Merge messages by id (later copies win), ordered by seq. */
+export function mergeMessages(existing: readonly Message[], incoming: readonly Message[]): Message[] {
+  const byId = new Map<string, Message>()
+  for (const m of existing) byId.set(m.id, m)
+  for (const m of incoming) byId.set(m.id, m)
+  return [...byId.values()].sort((a, b) => a.seq - b.seq || a.sentAt - b.sentAt)
+}
+
+function at(m: Message): number {
+  return m.direction === 'in' ? (m.receivedAt ?? m.sentAt) : m.sentAt
+}
+
+/**
+ * Build rows. `unreadFromSeq` is the seq of the first unread incoming message when the chat
+ * was opened (null: no divider); it stays fixed while the chat is open, like Signal's.
+ */
+export function buildChatRows(messages: readonly Message[], unreadFromSeq: number | null): ChatRow[] {
+  const rows: ChatRow[] = []
+  let unreadCount = 0
+  if (unreadFromSeq !== null)
+    for (const m of messages) if (m.direction === 'in' && m.seq >= unreadFromSeq) unreadCount++
+  let dividerPlaced = false
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!
+    const prev = messages[i - 1]
+    const next = messages[i + 1]
+    const t = at(m)
+    if (prev === undefined || calendarDaysBetween(at(prev), t) !== 0)
+      rows.push({ kind: 'day', key: `day:${m.id}`, at: t })
+    if (!dividerPlaced && unreadFromSeq !== null && unreadCount > 0 && m.seq >= unreadFromSeq) {
+      rows.push({ kind: 'unread', key: 'unread', count: unreadCount })
+      dividerPlaced = true
+    }
+    const joinsPrev =
+      prev !== undefined &&
+      prev.direction === m.direction &&
+      t - at(prev) < GROUP_WINDOW_MS &&
+      calendarDaysBetween(at(prev), t) === 0
+    const joinsNext =
+      next !== undefined &&
+      next.direction === m.direction &&
+      at(next) - t < GROUP_WINDOW_MS &&
+      calendarDaysBetween(t, at(next)) === 0 &&
+      !(unreadFromSeq !== null && m.seq < unreadFromSeq && next.seq >= unreadFromSeq && unreadCount > 0)
+    rows.push({ kind: 'message', key: m.id, message: m, first: !joinsPrev, last: !joinsNext })
+  }
+  return rows
+}
+
+/** Seq of the first unread incoming message given the unread count (the newest `unread` incoming ones). */
+export function firstUnreadSeq(messages: readonly Message[], unread: number): number | null {
+  if (unread <= 0) return null
+  let remaining = unread
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!
+    if (m.direction !== 'in') continue
+    remaining--
+    if (remaining === 0) return m.seq
+  }
+  // More unread than loaded: the divider sits above the oldest loaded incoming message.
+  const oldest = messages.find((m) => m.direction === 'in')
+  return oldest?.seq ?? null
+}
+
+/** Highest seq among incoming messages, for messages.markRead. */
+export function newestIncomingSeq(messages: readonly Message[]): number | null {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.direction === 'in') return messages[i]!.seq
+  return null
+}
