@@ -1,0 +1,112 @@
+/**
+ * wren chat <contact>: an interactive conversation. Shows the latest messages, then every line
+ * typed is sent and every incoming message of this conversation is printed as it arrives
+ * (message.received events). /quit or end of input leaves; sends still in flight finish first.
+ */
+import { createInterface, type Interface } from 'node:readline'
+import type { Command } from 'commander'
+import { type Contact, directConversationId, type Message } from '../../rpc/api.ts'
+import type { WrenClient } from '../../rpc/client.ts'
+import { RpcConnectionError } from '../../rpc/errors.ts'
+import { connect, type GlobalOptions } from '../context.ts'
+import { CliError } from '../errors.ts'
+import { EXIT } from '../exit-codes.ts'
+import { contactLabel, formatMessage, printJson, printLine, safeText } from '../format.ts'
+import { resolveContact } from '../resolve-contact.ts'
+
+type Globals = (command: Command) => GlobalOptions
+
+/** Messages of history shown when the chat opens. */
+export const CHAT_BACKLOG_MESSAGES = 20
+/** How often the chat checks that the daemon connection is still open, in ms (the client has no close event). */
+const CONNECTION_CHECK_MS = 500
+const QUIT_COMMANDS = new Set(['/quit', '/exit', '/q'])
+
+export function registerChatCommand(program: Command, globals: Globals): void {
+  program
+    .command('chat')
+    .description(
+      'chat with a contact: type lines to send them, incoming messages appear live; /quit to leave',
+    )
+    .argument('<contact>', 'user id or display name')
+    .action(async (query: string, _opts: unknown, command: Command) => {
+      const g = globals(command)
+      const client = await connect(g)
+      try {
+        const contact = await resolveContact(client, query)
+        await runChat(client, contact, g.json)
+      } finally {
+        await client.close()
+      }
+    })
+}
+
+async function runChat(client: WrenClient, contact: Contact, json: boolean): Promise<void> {
+  const conversationId = directConversationId(contact.userId)
+  const name = contactLabel(contact)
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY)
+  const rl: Interface = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: interactive,
+    prompt: '> ',
+  })
+
+  /** Print above the prompt line without mangling what is being typed. */
+  const show = (text: string) => {
+    if (!interactive) return printLine(text)
+    process.stdout.write(`\r\u001b[2K${text}\n`)
+    rl.prompt(true)
+  }
+  const showMessage = (message: Message) => (json ? printJson(message) : show(formatMessage(message, name)))
+  const markRead = (upToSeq: number) => {
+    // Read receipts are a courtesy: a failure here must not end the chat.
+    client.call('messages.markRead', { conversationId, upToSeq }).catch(() => {})
+  }
+
+  const unsubscribe = await client.on('message', (message) => {
+    if (message.conversationId !== conversationId) return
+    showMessage(message)
+    markRead(message.seq)
+  })
+  const backlog = await client.call('messages.list', { conversationId, limit: CHAT_BACKLOG_MESSAGES })
+  if (!json) show(`Chat with ${name} (${contact.userId}). Type a message and press Enter; /quit to leave.`)
+  for (const message of backlog.messages) showMessage(message)
+  const last = backlog.messages.at(-1)
+  if (last) markRead(last.seq)
+
+  let failure: unknown = null
+  let sending: Promise<void> = Promise.resolve()
+  const closed = new Promise<void>((resolve) => rl.once('close', resolve))
+  rl.on('line', (line) => {
+    const text = line.trimEnd()
+    if (QUIT_COMMANDS.has(text.trim())) return rl.close()
+    if (text.trim() === '') return rl.prompt()
+    // Sends go out one after another, in the order typed.
+    sending = sending.then(async () => {
+      try {
+        const { message } = await client.call('messages.send', { conversationId, text })
+        if (json) printJson(message)
+        else if (!interactive) show(formatMessage(message, name))
+      } catch (error) {
+        if (error instanceof RpcConnectionError) {
+          failure = error
+          rl.close()
+        } else process.stderr.write(`wren: not sent: ${safeText((error as Error).message)}\n`)
+      }
+      if (interactive) rl.prompt()
+    })
+  })
+  const lost = setInterval(() => {
+    if (client.closed) {
+      failure ??= new CliError(EXIT.DAEMON_UNREACHABLE, 'the connection to the daemon closed')
+      rl.close()
+    }
+  }, CONNECTION_CHECK_MS)
+  if (interactive) rl.prompt()
+  await closed
+  clearInterval(lost)
+  await sending
+  unsubscribe()
+  if (failure) throw failure
+}

@@ -1,0 +1,66 @@
+/**
+ * wren daemon: run the profile's daemon in the foreground (node/src/daemon/main.ts as a child on
+ * the same Node), passing signals on and exiting with its code. Its logs go to stderr.
+ */
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import type { GlobalOptions } from '../context.ts'
+import { CliError } from '../errors.ts'
+import { EXIT } from '../exit-codes.ts'
+
+type Globals = (command: Command) => GlobalOptions
+
+const DAEMON_MAIN = fileURLToPath(new URL('../../daemon/main.ts', import.meta.url))
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+interface DaemonOptions {
+  rpcPort: number
+  bootstrap: string[]
+  listen: string[]
+  testLoopback?: boolean
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+function parsePort(value: string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be 0..65535')
+  return port
+}
+
+export function registerDaemonCommand(program: Command, globals: Globals): void {
+  program
+    .command('daemon')
+    .description('run the daemon of the profile in the foreground (Ctrl-C stops it)')
+    .option('--rpc-port <port>', 'RPC port on 127.0.0.1 (0 = any free port)', parsePort, 0)
+    .option('--bootstrap <multiaddr>', 'peer to dial at start (repeatable): a relay or a friend', collect, [])
+    .option('--listen <multiaddr>', 'listen address (repeatable); production defaults otherwise', collect, [])
+    .addOption(new Option('--test-loopback', 'TEST ONLY: loopback network settings').hideHelp())
+    .action(async (opts: DaemonOptions, command: Command) => {
+      const g = globals(command)
+      const args = [DAEMON_MAIN, '--profile', g.profile, '--rpc-port', String(opts.rpcPort)]
+      if (g.home !== undefined) args.push('--home', g.home)
+      for (const addr of opts.bootstrap) args.push('--bootstrap', addr)
+      for (const addr of opts.listen) args.push('--listen', addr)
+      if (opts.testLoopback) args.push('--test-loopback')
+      const child = spawn(process.execPath, args, { stdio: 'inherit' })
+      // Ctrl-C reaches the whole process group; a signal sent to us alone is passed on. The daemon
+      // stops once however many times it is told.
+      const forward = (signal: NodeJS.Signals) => child.kill(signal)
+      for (const s of FORWARDED_SIGNALS) process.on(s, forward)
+      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+        (resolve, reject) => {
+          child.once('error', reject)
+          child.once('exit', (code, signal) => resolve({ code, signal }))
+        },
+      ).finally(() => {
+        for (const s of FORWARDED_SIGNALS) process.off(s, forward)
+      })
+      if (exit.code === 0) return
+      const how = exit.code !== null ? `with code ${exit.code}` : `on ${exit.signal}`
+      throw new CliError(EXIT.ERROR, `the daemon exited ${how}`, 'its log lines above say why')
+    })
+}

@@ -1,0 +1,95 @@
+/** wren init | unlock | card | status: the profile's own identity and the daemon's state. */
+import type { Command } from 'commander'
+import QRCode from 'qrcode'
+import type { Identity, Result } from '../../rpc/api.ts'
+import { type GlobalOptions, withClient } from '../context.ts'
+import { printJson, printLine, safeText } from '../format.ts'
+import { readPassphrase } from '../passphrase.ts'
+
+type Globals = (command: Command) => GlobalOptions
+
+const PASSPHRASE_FILE_HELP = "read the passphrase from this file ('-' = stdin) instead of prompting"
+
+/** The identity as --json shows it: everything the daemon returned except the bulky SVG QR. */
+function identityJson(identity: Identity) {
+  const { cardQrSvg: _svg, ...rest } = identity
+  return rest
+}
+
+function printIdentity(identity: Identity): void {
+  printLine(`name:    ${safeText(identity.displayName)}`)
+  printLine(`user id: ${identity.userId}`)
+  printLine(`peer id: ${identity.peerId}`)
+  printLine(`card:    ${identity.card}`)
+}
+
+export function registerIdentityCommands(program: Command, globals: Globals): void {
+  program
+    .command('init')
+    .description('create the identity of this profile (the daemon must be running)')
+    .requiredOption('--name <name>', 'your display name, shown to contacts')
+    .option('--passphrase-file <path>', PASSPHRASE_FILE_HELP)
+    .action(async (opts: { name: string; passphraseFile?: string }, command: Command) => {
+      const g = globals(command)
+      const passphrase = await readPassphrase({ file: opts.passphraseFile, confirm: true, isNew: true })
+      const identity = await withClient(g, (client) =>
+        client.call('identity.create', { passphrase, displayName: opts.name }),
+      )
+      if (g.json) return printJson(identityJson(identity))
+      printLine(`Created the identity of profile ${g.profile}; it is unlocked.`)
+      printIdentity(identity)
+    })
+
+  program
+    .command('unlock')
+    .description('unlock the profile in the daemon with its passphrase')
+    .option('--passphrase-file <path>', PASSPHRASE_FILE_HELP)
+    .action(async (opts: { passphraseFile?: string }, command: Command) => {
+      const g = globals(command)
+      const passphrase = await readPassphrase({ file: opts.passphraseFile })
+      const identity = await withClient(g, (client) => client.call('identity.unlock', { passphrase }))
+      if (g.json) return printJson(identityJson(identity))
+      printLine(`Unlocked profile ${g.profile} (${identity.userId}).`)
+    })
+
+  program
+    .command('card')
+    .description('print your contact card, to give to people who should be able to message you')
+    .option('--qr', 'also draw the card as a QR code in the terminal')
+    .action(async (opts: { qr?: boolean }, command: Command) => {
+      const g = globals(command)
+      const identity = await withClient(g, (client) => client.call('identity.get'))
+      if (g.json)
+        return printJson({ userId: identity.userId, displayName: identity.displayName, card: identity.card })
+      if (opts.qr) {
+        const qr = await QRCode.toString(identity.card, { type: 'terminal', small: true })
+        process.stdout.write(qr.endsWith('\n') ? qr : `${qr}\n`)
+      }
+      printLine(identity.card)
+    })
+
+  program
+    .command('status')
+    .description('daemon, identity and network status')
+    .action(async (_opts: unknown, command: Command) => {
+      const g = globals(command)
+      const status = await withClient(g, (client) => client.call('node.status'))
+      if (g.json) return printJson({ profile: g.profile, ...status })
+      printStatus(g.profile, status)
+    })
+}
+
+function printStatus(profile: string, s: Result<'node.status'>): void {
+  const state = !s.hasIdentity
+    ? 'no identity (run: wren init)'
+    : s.unlocked
+      ? 'unlocked'
+      : 'locked (run: wren unlock)'
+  printLine(`profile:     ${profile}`)
+  printLine(`daemon:      running, version ${s.version}, up ${Math.round(s.uptimeMs / 1000)} s`)
+  printLine(`identity:    ${state}`)
+  if (s.userId) printLine(`user id:     ${s.userId}`)
+  if (s.peerId) printLine(`peer id:     ${s.peerId}`)
+  printLine(`connections: ${s.connections} (relays: ${s.relays})`)
+  for (const addr of s.listenAddrs) printLine(`listening:   ${addr}`)
+}

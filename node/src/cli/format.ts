@@ -1,0 +1,64 @@
+/**
+ * Output of the CLI. Human text by default, one JSON value with --json. Anything that came from
+ * another user (names, message text) passes through safeText so it cannot drive the terminal.
+ */
+import type { Contact, Message } from '../rpc/api.ts'
+
+/** Digits per group when showing a safety number (Signal shows 12 groups of 5). */
+export const SAFETY_NUMBER_GROUP_DIGITS = 5
+/** Groups per line when showing a safety number. */
+export const SAFETY_NUMBER_GROUPS_PER_LINE = 4
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}
+
+export function printLine(text = ''): void {
+  process.stdout.write(`${text}\n`)
+}
+
+/**
+ * Replace control characters (C0 except tab/newline, DEL, C1) and bidi overrides with a visible
+ * placeholder, so text from peers cannot move the cursor, recolour or reorder the terminal.
+ */
+export function safeText(text: string, options: { multiline?: boolean } = {}): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  const pattern = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+  const cleaned = text.replace(pattern, '\ufffd')
+  return options.multiline ? cleaned.replace(/\t/g, '  ') : cleaned.replace(/[\t\n]/g, ' ')
+}
+
+/** Local time as YYYY-MM-DD HH:MM. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+
+export function formatSafetyNumber(digits: string): string {
+  const groups = digits.match(new RegExp(`.{1,${SAFETY_NUMBER_GROUP_DIGITS}}`, 'g')) ?? []
+  const lines: string[] = []
+  for (let i = 0; i < groups.length; i += SAFETY_NUMBER_GROUPS_PER_LINE)
+    lines.push(groups.slice(i, i + SAFETY_NUMBER_GROUPS_PER_LINE).join(' '))
+  return lines.join('\n')
+}
+
+export function contactLabel(contact: Pick<Contact, 'displayName' | 'userId'>): string {
+  return contact.displayName ? safeText(contact.displayName) : contact.userId
+}
+
+/** One history line: `[time] name: text`, with the delivery status of our own messages. */
+export function formatMessage(message: Message, peerName: string): string {
+  const who = message.direction === 'out' ? 'me' : peerName
+  const status = message.direction === 'out' ? ` (${message.status})` : ''
+  const indent = ' '.repeat(`[${formatTime(message.sentAt)}] ${who}: `.length)
+  const text = safeText(message.text, { multiline: true }).replace(/\n/g, `\n${indent}`)
+  return `[${formatTime(message.sentAt)}] ${who}: ${text}${status}`
+}
+
+export function formatContact(contact: Contact): string {
+  const flags = [contact.verified ? 'verified' : 'unverified', contact.keyChanged ? 'KEY CHANGED' : '']
+    .filter(Boolean)
+    .join(', ')
+  return `${contactLabel(contact)}  ${contact.userId}  (${flags})`
+}

@@ -1,0 +1,85 @@
+/**
+ * The `wren` command line: global options, the commands, and help text that lists the exit codes.
+ * Every command talks to the profile's daemon through WrenClient, like any other client.
+ */
+import { readFileSync } from 'node:fs'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { PROFILE_NAME_PATTERN } from '../profile/profile.ts'
+import { registerChatCommand } from './commands/chat.ts'
+import { registerContactCommands } from './commands/contacts.ts'
+import { registerDaemonCommand } from './commands/daemon.ts'
+import { registerIdentityCommands } from './commands/identity.ts'
+import { registerMessageCommands } from './commands/messages.ts'
+import type { GlobalOptions } from './context.ts'
+import { exitCodeHelp } from './exit-codes.ts'
+import { PASSPHRASE_ENV } from './passphrase.ts'
+
+/** Largest --timeout accepted, in ms: ten minutes is longer than any call should ever take. */
+export const MAX_TIMEOUT_MS = 600_000
+
+function parseTimeout(value: string): number {
+  const ms = Number(value)
+  if (!Number.isInteger(ms) || ms < 1 || ms > MAX_TIMEOUT_MS)
+    throw new InvalidArgumentError(`must be a number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`)
+  return ms
+}
+
+function parseProfile(value: string): string {
+  if (!PROFILE_NAME_PATTERN.test(value))
+    throw new InvalidArgumentError(
+      "letters, digits, '-' and '_' (at most 64, starting with a letter or digit)",
+    )
+  return value
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
+const ENVIRONMENT_HELP = `Environment:
+  WREN_HOME        folder of the profiles (default ~/.wren); --home overrides it
+  ${PASSPHRASE_ENV.padEnd(16)} passphrase for init/unlock when no --passphrase-file is given`
+
+const EXAMPLES_HELP = `Getting started:
+  wren daemon &                       # run the daemon of profile 'default'
+  wren init --name Alice              # create your identity (asks for a passphrase)
+  wren card                           # your card: give it to a friend
+  wren add 'wren:...' --name Bob      # add theirs
+  wren chat Bob`
+
+/** The options every command sees, whether given before or after the command name. */
+export function globalOptions(command: Command): GlobalOptions {
+  const o = command.optsWithGlobals<{ home?: string; profile: string; json?: boolean; timeout?: number }>()
+  return { home: o.home, profile: o.profile, json: o.json === true, timeout: o.timeout }
+}
+
+export function createProgram(): Command {
+  const program = new Command()
+    .name('wren')
+    .description('Wren: serverless end-to-end encrypted messaging. Talks to the daemon of a profile.')
+    .version(packageVersion(), '-V, --version')
+    .addOption(
+      new Option('--home <dir>', 'WREN_HOME: folder of the profiles (default $WREN_HOME or ~/.wren)'),
+    )
+    .addOption(new Option('--profile <name>', 'profile to use').default('default').argParser(parseProfile))
+    .option('--json', 'machine-readable output: one JSON value on stdout (errors as JSON on stderr)')
+    .addOption(
+      new Option('--timeout <ms>', 'bound on reaching the daemon and on each call').argParser(parseTimeout),
+    )
+    .exitOverride()
+    .showHelpAfterError('(wren --help lists commands and options)')
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .addHelpText('after', `\n${EXAMPLES_HELP}\n\n${ENVIRONMENT_HELP}\n\n${exitCodeHelp()}`)
+
+  registerDaemonCommand(program, globalOptions)
+  registerIdentityCommands(program, globalOptions)
+  registerContactCommands(program, globalOptions)
+  registerMessageCommands(program, globalOptions)
+  registerChatCommand(program, globalOptions)
+  return program
+}
