@@ -40,6 +40,7 @@ function stubHandlers(): Handlers {
       throw appError('WRONG_PASSPHRASE', 'wrong passphrase')
     },
     'identity.get': async () => ({ bogus: true }) as never,
+    'identity.rotate': fail('identity.rotate'),
     'contacts.add': fail('contacts.add'),
     'contacts.list': async () => ({ contacts: [] }),
     'contacts.safetyNumber': fail('contacts.safetyNumber'),

@@ -7,7 +7,7 @@ import QRCode from 'qrcode'
 import { toHex } from '../../../core/src/bytes.ts'
 import { parseContactCard } from '../../../core/src/contact-card.ts'
 import { WrenCoreError } from '../../../core/src/errors.ts'
-import { parseUserId } from '../../../core/src/identity.ts'
+import { generateIdentityKeyPair, parseUserId } from '../../../core/src/identity.ts'
 import { safetyNumberFingerprint } from '../../../core/src/safety-number.ts'
 import type { DaemonContext } from '../daemon/context.ts'
 import { createDefaultHandlers, provisionalCard } from '../daemon/identity-handlers.ts'
@@ -16,6 +16,7 @@ import type { ContactRecord } from '../messaging/vault.ts'
 import type { Contact, Conversation, Message } from '../rpc/api.ts'
 import { appError } from '../rpc/errors.ts'
 import type { Handlers } from '../rpc/server.ts'
+import type { BatchOp } from '../storage/sealed-store.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
 
 /** Client ids remembered for de-duplicating retried messages.send calls. */
@@ -89,6 +90,35 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
     'identity.unlock': async (params, rpc) => {
       await base['identity.unlock'](params, rpc)
       await settled()
+      return base['identity.get']({}, rpc)
+    },
+
+    'identity.rotate': async ({ passphrase }, rpc) => {
+      const rt = requireRuntime()
+      // the passphrase confirms the user means it (and is checked against the keystore)
+      await base['identity.unlock']({ passphrase }, rpc)
+      const secrets = ctx.session.requireUnlocked().secrets
+      const origin = secrets.originIdentitySeed ?? secrets.identitySeed
+      const next = {
+        ...secrets,
+        identitySeed: generateIdentityKeyPair(ctx.suite).secretKey,
+        originIdentitySeed: origin,
+      }
+      // stop the node, drop every session (they are bound to the old key), seal, start again
+      runtime = null
+      await rt.stop()
+      const ops: BatchOp[] = []
+      for await (const [key] of rt.vault.store.iterate({ prefix: 's/' })) ops.push({ type: 'del', key })
+      for await (const [key] of rt.vault.store.iterate({ prefix: 'x/' })) ops.push({ type: 'del', key })
+      await rt.vault.store.batch(ops)
+      await ctx.session.updateSecrets(next)
+      starting = startRuntime(ctx, ctx.session.requireUnlocked(), network)
+      try {
+        runtime = await starting
+      } finally {
+        starting = null
+      }
+      ctx.log.info('identity key rotated')
       return base['identity.get']({}, rpc)
     },
 

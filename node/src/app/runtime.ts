@@ -14,6 +14,7 @@ import {
   identityKeyPairFromSeed,
   userIdFromIdentityKey,
 } from '../../../core/src/identity.ts'
+import { signIdentitySuccession } from '../../../core/src/identity-succession.ts'
 import {
   decodePrekeyBundle,
   encodePrekeyBundle,
@@ -98,7 +99,14 @@ export async function startRuntime(
   const { suite } = ctx
   const secrets = profile.secrets
   const identity = identityKeyPairFromSeed(suite, secrets.identitySeed)
-  const userId = userIdFromIdentityKey(suite, identity.publicKey)
+  // The user id derives from the origin identity key; after identity.rotate the origin signs the
+  // current key (succession), and bundles, cards and messages carry that proof.
+  const origin =
+    secrets.originIdentitySeed === undefined
+      ? identity
+      : identityKeyPairFromSeed(suite, secrets.originIdentitySeed)
+  const userId = userIdFromIdentityKey(suite, origin.publicKey)
+  const succession = origin === identity ? null : signIdentitySuccession(suite, origin, identity.publicKey)
   const deviceKey = {
     publicKey: suite.ed25519PublicKey(secrets.deviceKeySeed),
     secretKey: secrets.deviceKeySeed,
@@ -138,6 +146,7 @@ export async function startRuntime(
     bundle = encodePrekeyBundle(
       signPrekeyBundle(suite, identity, {
         userId,
+        succession,
         deviceCertificate: certificate,
         signedPrekey,
         kemPrekey,
@@ -171,6 +180,7 @@ export async function startRuntime(
     prekeys,
     identity,
     userId,
+    succession,
     displayName: () => record.displayName,
     deviceKey,
     libp2p,
@@ -222,6 +232,7 @@ export async function startRuntime(
       encodeContactCard(
         signContactCard(suite, identity, {
           userId,
+          succession,
           identityKey: identity.publicKey,
           displayName: record.displayName.length > 0 ? record.displayName : 'Wren user',
           devicePeerId: libp2p.peerId.toMultihash().bytes,

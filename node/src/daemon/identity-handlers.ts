@@ -6,6 +6,7 @@
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import QRCode from 'qrcode'
 import { toHex } from '../../../core/src/bytes.ts'
+import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import {
   formatUserId,
   generateIdentityKeyPair,
@@ -54,6 +55,12 @@ export function provisionalCard(info: CardInfo): string {
   return `wren:card:0:${Buffer.from(body).toString('base64url')}`
 }
 
+/** The user id of a profile: derived from the origin identity key (the first one it had). */
+export function profileUserId(suite: CryptoSuite, secrets: KeystoreSecrets): Uint8Array {
+  const origin = identityKeyPairFromSeed(suite, secrets.originIdentitySeed ?? secrets.identitySeed)
+  return userIdFromIdentityKey(suite, origin.publicKey)
+}
+
 type ProfileMethods =
   | 'node.status'
   | 'identity.create'
@@ -71,7 +78,7 @@ export function createProfileHandlers(
     const { publicKey } = identityKeyPairFromSeed(ctx.suite, profile.secrets.identitySeed)
     const record = await profile.store.get<IdentityRecord>(IDENTITY_RECORD_KEY)
     const info: CardInfo = {
-      userId: formatUserId(userIdFromIdentityKey(ctx.suite, publicKey)),
+      userId: formatUserId(profileUserId(ctx.suite, profile.secrets)),
       identityKey: toHex(publicKey),
       displayName: record?.displayName ?? '',
       peerId: profile.peerId,
@@ -86,10 +93,7 @@ export function createProfileHandlers(
       const unlocked = ctx.session.unlocked
       const network = ctx.networkStatus()
       let userId: string | null = null
-      if (unlocked) {
-        const { publicKey } = identityKeyPairFromSeed(ctx.suite, unlocked.secrets.identitySeed)
-        userId = formatUserId(userIdFromIdentityKey(ctx.suite, publicKey))
-      }
+      if (unlocked) userId = formatUserId(profileUserId(ctx.suite, unlocked.secrets))
       return {
         version: ctx.version,
         hasIdentity: ctx.session.hasIdentity,
@@ -144,6 +148,7 @@ function notImplemented(ctx: DaemonContext, method: MethodName, needsKeys: boole
 /** Every method: the profile handlers, and NOT_IMPLEMENTED (behind the lock check) for the rest. */
 export function createDefaultHandlers(ctx: DaemonContext, options: ProfileHandlerOptions = {}): Handlers {
   return {
+    'identity.rotate': notImplemented(ctx, 'identity.rotate', true),
     'contacts.add': notImplemented(ctx, 'contacts.add', true),
     'contacts.list': notImplemented(ctx, 'contacts.list', true),
     'contacts.safetyNumber': notImplemented(ctx, 'contacts.safetyNumber', true),

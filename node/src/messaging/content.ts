@@ -3,6 +3,7 @@
  * Parsed once here, at the edge, into a typed value; everything past this trusts its fields.
  */
 import { DecodeError, UnsupportedVersionError } from '../../../core/src/errors.ts'
+import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
 import {
   Content as ContentProto,
   DeliveryRequest,
@@ -34,6 +35,8 @@ export interface Content {
   readonly receiptIds: readonly Uint8Array[]
   readonly senderUserId: Uint8Array
   readonly senderName: string
+  /** Proof that the sender's current identity key belongs to its user id (after a rotation). */
+  readonly succession: IdentitySuccession | null
 }
 
 type Buf = Uint8Array<ArrayBuffer>
@@ -48,6 +51,8 @@ export function encodeContent(content: Content): Uint8Array {
     receiptIds: content.receiptIds.map((id) => id as Buf),
     senderUserId: content.senderUserId as Buf,
     senderName: content.senderName,
+    senderOriginIdentityKey: (content.succession?.originIdentityKey ?? new Uint8Array(0)) as Buf,
+    senderSuccessionSignature: (content.succession?.signature ?? new Uint8Array(0)) as Buf,
   })
 }
 
@@ -69,6 +74,13 @@ export function decodeContent(bytes: Uint8Array): Content {
   for (const id of proto.receiptIds) {
     if (id.length !== MESSAGE_ID_BYTES) throw new DecodeError('receipt id has a bad length')
   }
+  const origin = proto.senderOriginIdentityKey
+  const signature = proto.senderSuccessionSignature
+  if (
+    !((origin.length === 0 && signature.length === 0) || (origin.length === 32 && signature.length === 64))
+  ) {
+    throw new DecodeError('malformed succession proof')
+  }
   return {
     kind: proto.kind,
     messageId: proto.messageId,
@@ -77,6 +89,7 @@ export function decodeContent(bytes: Uint8Array): Content {
     receiptIds: proto.receiptIds,
     senderUserId: proto.senderUserId,
     senderName: proto.senderName,
+    succession: origin.length === 0 ? null : { originIdentityKey: origin, signature },
   }
 }
 

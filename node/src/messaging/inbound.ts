@@ -16,7 +16,8 @@ import {
   type SealedContent,
 } from '../../../core/src/envelope.ts'
 import { DuplicateMessageError } from '../../../core/src/errors.ts'
-import { formatUserId, type IdentityKeyPair, userIdFromIdentityKey } from '../../../core/src/identity.ts'
+import { formatUserId, type IdentityKeyPair } from '../../../core/src/identity.ts'
+import { isUserBound } from '../../../core/src/identity-succession.ts'
 import { acceptPrekeyMessage } from '../../../core/src/session.ts'
 import type { Logger } from '../daemon/log.ts'
 import type { EventName, EventPayload, Message } from '../rpc/api.ts'
@@ -185,12 +186,10 @@ export class Inbound {
     }
     const userId = formatUserId(content.senderUserId)
     if (knownUser !== null && knownUser !== userId) return DELIVERY_REJECTED
-    // The user id must belong to the identity key that authenticated the session.
-    // (Identity succession proofs extend this check; see core/src/identity-succession.ts.)
-    if (!bytesEqual(userIdFromIdentityKey(suite, sealed.senderIdentityKey), content.senderUserId)) {
-      const pinned = await this.#contactOf(userId, pending)
-      const knownKey = pinned !== undefined && bytesEqual(pinned.identityKey, sealed.senderIdentityKey)
-      if (!knownKey) return DELIVERY_REJECTED
+    // The user id must belong to the identity key that authenticated the session: derived from
+    // it, or proven by the origin key's succession signature.
+    if (!isUserBound(suite, content.senderUserId, sealed.senderIdentityKey, content.succession)) {
+      return DELIVERY_REJECTED
     }
     if (userId === this.#init.ourUserId) return DELIVERY_REJECTED
 

@@ -16,6 +16,7 @@ import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { deviceDhPublicKey } from '../../../core/src/device-certificate.ts'
 import { sealEnvelope } from '../../../core/src/envelope.ts'
 import { formatUserId, type IdentityKeyPair, parseUserId } from '../../../core/src/identity.ts'
+import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
 import {
   decodeOneTimePrekey,
   decodeSignedKemPrekey,
@@ -76,6 +77,8 @@ export interface MessengerInit {
   identity: IdentityKeyPair
   /** Our user id (16 bytes). */
   userId: Uint8Array
+  /** Succession proof of our identity key when it was rotated, else null. */
+  succession: IdentitySuccession | null
   displayName: () => string
   /** Ed25519 device key pair (seed as secretKey). */
   deviceKey: { publicKey: Uint8Array; secretKey: Uint8Array }
@@ -164,7 +167,10 @@ export class Messenger {
       runOnLimitedConnection: true,
     })
     libp2p.addEventListener('peer:connect', this.#onConnect)
-    for (const contact of await this.#vault.listContacts()) this.#rememberPeer(contact)
+    for (const contact of await this.#vault.listContacts()) {
+      this.#rememberPeer(contact)
+      await this.#learnAddresses(contact)
+    }
     for (const peer of await this.#vault.outboxPeers()) void this.#flush(peer)
     void this.#announce()
   }
@@ -331,6 +337,7 @@ export class Messenger {
         receiptIds: [],
         senderUserId: this.#init.userId,
         senderName: this.#init.displayName(),
+        succession: this.#init.succession,
       })
       const order = await this.#vault.nextCounter('outbox')
       const item: OutboxItem = {
@@ -428,6 +435,7 @@ export class Messenger {
         receiptIds: chunk,
         senderUserId: this.#init.userId,
         senderName: this.#init.displayName(),
+        succession: this.#init.succession,
       })
       const item: OutboxItem = {
         order,

@@ -157,6 +157,18 @@ export const methods = {
     params: empty,
     result: IdentitySchema,
   },
+  'identity.rotate': {
+    description:
+      'Replace the identity key, keeping the user id (the original key signs a succession proof). Contacts see contact.keyChanged; sessions restart.',
+    params: z.strictObject({
+      passphrase: z
+        .string()
+        .min(1)
+        .max(MAX_PASSPHRASE_CHARS)
+        .describe('the current passphrase, as confirmation'),
+    }),
+    result: IdentitySchema,
+  },
   'contacts.add': {
     description: 'Add a contact from their card, pinning their identity key (trust on first use).',
     params: z.strictObject({

@@ -78,6 +78,11 @@ export interface PrekeySecret {
 export interface KeystoreSecrets {
   /** Ed25519 seed of the user's identity key (32 B). */
   readonly identitySeed: Uint8Array
+  /**
+   * Ed25519 seed of the ORIGIN identity key the user id derives from, once the identity key was
+   * rotated (identity.rotate): it signs the succession proof of each later key.
+   */
+  readonly originIdentitySeed?: Uint8Array
   /** Ed25519 seed of this device's key (32 B). */
   readonly deviceKeySeed: Uint8Array
   /** libp2p private key, protobuf-encoded (`privateKeyToProtobuf`). */
@@ -103,6 +108,7 @@ const bytes = (length?: number) =>
 
 const secretsSchema = z.strictObject({
   identitySeed: bytes(32),
+  originIdentitySeed: bytes(32).optional(),
   deviceKeySeed: bytes(32),
   libp2pPrivateKey: bytes().refine((b) => b.length > 0 && b.length <= 4096, 'bad libp2p key length'),
   storageKey: bytes(32),

@@ -13,6 +13,8 @@ export interface Content {
   receiptIds: Uint8Array<ArrayBuffer>[]
   senderUserId: Uint8Array<ArrayBuffer>
   senderName: string
+  senderOriginIdentityKey: Uint8Array<ArrayBuffer>
+  senderSuccessionSignature: Uint8Array<ArrayBuffer>
 }
 
 export interface ContentVersionFieldEvent {
@@ -47,6 +49,14 @@ export interface ContentSenderUserIdFieldEvent {
 export interface ContentSenderNameFieldEvent {
   field: '$.senderName'
   value: string
+}
+export interface ContentSenderOriginIdentityKeyFieldEvent {
+  field: '$.senderOriginIdentityKey'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface ContentSenderSuccessionSignatureFieldEvent {
+  field: '$.senderSuccessionSignature'
+  value: Uint8Array<ArrayBuffer>
 }
 
 export const Content = (() => {
@@ -101,6 +111,16 @@ export const Content = (() => {
           w.string(obj.senderName)
         }
 
+        if ((obj.senderOriginIdentityKey != null && obj.senderOriginIdentityKey.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.senderOriginIdentityKey)
+        }
+
+        if ((obj.senderSuccessionSignature != null && obj.senderSuccessionSignature.byteLength > 0)) {
+          w.uint32(82)
+          w.bytes(obj.senderSuccessionSignature)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -113,7 +133,9 @@ export const Content = (() => {
           sentAt: 0,
           receiptIds: [],
           senderUserId: uint8ArrayAlloc(0),
-          senderName: ''
+          senderName: '',
+          senderOriginIdentityKey: uint8ArrayAlloc(0),
+          senderSuccessionSignature: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -156,6 +178,14 @@ export const Content = (() => {
             }
             case 8: {
               obj.senderName = reader.string()
+              break
+            }
+            case 9: {
+              obj.senderOriginIdentityKey = reader.bytes()
+              break
+            }
+            case 10: {
+              obj.senderSuccessionSignature = reader.bytes()
               break
             }
             default: {
@@ -241,6 +271,20 @@ export const Content = (() => {
               }
               break
             }
+            case 9: {
+              yield {
+                field: `${prefix}.senderOriginIdentityKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.senderSuccessionSignature`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -261,6 +305,8 @@ export const Content = (() => {
 
 
 
+
+
   function encode (obj: Partial<Content>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Content.codec())
   }
@@ -269,7 +315,7 @@ export const Content = (() => {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentReceiptIdsFieldEvent | ContentSenderUserIdFieldEvent | ContentSenderNameFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentReceiptIdsFieldEvent | ContentSenderUserIdFieldEvent | ContentSenderNameFieldEvent | ContentSenderOriginIdentityKeyFieldEvent | ContentSenderSuccessionSignatureFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
   return { codec, encode, decode, stream }
