@@ -15,14 +15,23 @@ export const CONTENT_VERSION = 1
 export const CONTENT_KIND_TEXT = 1
 export const CONTENT_KIND_DELIVERY_RECEIPT = 2
 export const CONTENT_KIND_READ_RECEIPT = 3
-const CONTENT_KINDS = new Set([CONTENT_KIND_TEXT, CONTENT_KIND_DELIVERY_RECEIPT, CONTENT_KIND_READ_RECEIPT])
+/** A payload for another layer over the pairwise session (groups), routed by appKind. */
+export const CONTENT_KIND_APP = 4
+const CONTENT_KINDS = new Set([
+  CONTENT_KIND_TEXT,
+  CONTENT_KIND_DELIVERY_RECEIPT,
+  CONTENT_KIND_READ_RECEIPT,
+  CONTENT_KIND_APP,
+])
+/** App payloads: a group's operation log for a new member must fit (≈100 ops of 2 KiB). */
+export const MAX_APP_PAYLOAD_BYTES = 192 * 1024
 
 export const MESSAGE_ID_BYTES = 16
 /** Same cap as the RPC's messages.send text (64 Ki characters, up to 4 bytes each in UTF-8). */
 export const MAX_TEXT_CHARS = 65_536
 /** A receipt acknowledges at most this many messages; bigger batches are split. */
 export const MAX_RECEIPT_IDS = 512
-/** Upper bound of an encoded Content: text in UTF-8 plus receipts plus headers. */
+/** Upper bound of an encoded Content: text in UTF-8 or an app payload, plus receipts and headers. */
 export const MAX_CONTENT_BYTES = MAX_TEXT_CHARS * 4 + MAX_RECEIPT_IDS * (MESSAGE_ID_BYTES + 2) + 1024
 const USER_ID_BYTES = 16
 const MAX_NAME_CHARS = 64
@@ -37,6 +46,9 @@ export interface Content {
   readonly senderName: string
   /** Proof that the sender's current identity key belongs to its user id (after a rotation). */
   readonly succession: IdentitySuccession | null
+  /** CONTENT_KIND_APP only. */
+  readonly appKind?: number
+  readonly appPayload?: Uint8Array
 }
 
 type Buf = Uint8Array<ArrayBuffer>
@@ -53,6 +65,8 @@ export function encodeContent(content: Content): Uint8Array {
     senderName: content.senderName,
     senderOriginIdentityKey: (content.succession?.originIdentityKey ?? new Uint8Array(0)) as Buf,
     senderSuccessionSignature: (content.succession?.signature ?? new Uint8Array(0)) as Buf,
+    appKind: content.appKind ?? 0,
+    appPayload: (content.appPayload ?? new Uint8Array(0)) as Buf,
   })
 }
 
@@ -74,6 +88,9 @@ export function decodeContent(bytes: Uint8Array): Content {
   for (const id of proto.receiptIds) {
     if (id.length !== MESSAGE_ID_BYTES) throw new DecodeError('receipt id has a bad length')
   }
+  if (proto.appPayload.length > MAX_APP_PAYLOAD_BYTES) throw new DecodeError('app payload is too large')
+  if (proto.kind === CONTENT_KIND_APP && proto.appKind === 0)
+    throw new DecodeError('app content without app kind')
   const origin = proto.senderOriginIdentityKey
   const signature = proto.senderSuccessionSignature
   if (
@@ -90,6 +107,7 @@ export function decodeContent(bytes: Uint8Array): Content {
     senderUserId: proto.senderUserId,
     senderName: proto.senderName,
     succession: origin.length === 0 ? null : { originIdentityKey: origin, signature },
+    ...(proto.kind === CONTENT_KIND_APP ? { appKind: proto.appKind, appPayload: proto.appPayload } : {}),
   }
 }
 

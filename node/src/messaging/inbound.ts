@@ -23,6 +23,7 @@ import type { Logger } from '../daemon/log.ts'
 import type { EventName, EventPayload, Message } from '../rpc/api.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
+  CONTENT_KIND_APP,
   CONTENT_KIND_DELIVERY_RECEIPT,
   CONTENT_KIND_READ_RECEIPT,
   CONTENT_KIND_TEXT,
@@ -38,6 +39,27 @@ import {
 import type { PrekeyManager } from './prekeys.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
 import { type ContactRecord, type ConversationRecord, conversationIdFor, type Vault } from './vault.ts'
+
+/** An app payload that arrived over a pairwise session (see Messenger.registerApp). */
+export interface AppDelivery {
+  readonly senderUserId: string
+  readonly contact: ContactRecord
+  readonly payload: Uint8Array
+  readonly messageId: string
+  readonly receivedAt: number
+}
+
+/**
+ * What an app handler wants written atomically with the message's session state, and what to
+ * run after the write. Handlers run inside the messenger's lock: they must not await messenger
+ * methods (fire and forget them in `after`).
+ */
+export interface AppEffect {
+  readonly ops?: readonly BatchOp[]
+  readonly after?: () => void
+}
+
+export type AppHandler = (delivery: AppDelivery) => Promise<AppEffect>
 
 export interface InboundInit {
   suite: CryptoSuite
@@ -76,6 +98,12 @@ interface Pending {
 export class Inbound {
   readonly #init: InboundInit
   readonly #deviceDhSecret: Uint8Array
+  readonly #apps = new Map<number, AppHandler>()
+
+  registerApp(appKind: number, handler: AppHandler): void {
+    if (this.#apps.has(appKind)) throw new Error(`app kind ${appKind} already registered`)
+    this.#apps.set(appKind, handler)
+  }
 
   constructor(init: InboundInit) {
     this.#init = init
@@ -216,6 +244,7 @@ export class Inbound {
     pending.sessions.set(userId, { ...next, userId })
 
     if (content.kind === CONTENT_KIND_TEXT) return this.#receiveText(userId, contact, content, pending)
+    if (content.kind === CONTENT_KIND_APP) return this.#receiveApp(userId, contact, content, pending)
     if (content.kind === CONTENT_KIND_DELIVERY_RECEIPT || content.kind === CONTENT_KIND_READ_RECEIPT) {
       await this.#receiveReceipt(content, pending)
     }
@@ -268,6 +297,43 @@ export class Inbound {
     })
     pending.events.push(() => this.#init.notify('message.received', { message }))
     void contact
+    return DELIVERY_OK
+  }
+
+  async #receiveApp(
+    userId: string,
+    contact: ContactRecord,
+    content: Content,
+    pending: Pending,
+  ): Promise<number> {
+    const { vault } = this.#init
+    const idHex = toHex(content.messageId)
+    const refKey = vault.messageRefKey(userId, idHex)
+    if (pending.refs.has(refKey) || (await vault.store.get(refKey)) !== undefined) return DELIVERY_DUPLICATE
+    pending.refs.add(refKey)
+    pending.ops.push({ type: 'put', key: refKey, value: { conversationId: '', seq: 0 } })
+    const handler = this.#apps.get(content.appKind ?? 0)
+    if (handler === undefined) {
+      this.#init.log.debug('app payload for an unknown app kind dropped', { appKind: content.appKind })
+      return DELIVERY_OK
+    }
+    try {
+      const effect = await handler({
+        senderUserId: userId,
+        contact,
+        payload: content.appPayload ?? new Uint8Array(0),
+        messageId: idHex,
+        receivedAt: this.#init.now(),
+      })
+      if (effect.ops) pending.ops.push(...effect.ops)
+      if (effect.after) pending.events.push(effect.after)
+    } catch (error) {
+      // a faulty payload must not block the sender's queue: it is acknowledged and logged
+      this.#init.log.warn('app payload handler failed', {
+        appKind: content.appKind,
+        error: (error as Error)?.name,
+      })
+    }
     return DELIVERY_OK
   }
 

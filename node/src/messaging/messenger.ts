@@ -41,6 +41,7 @@ import {
   RETRY_MAX_MS,
 } from './constants.ts'
 import {
+  CONTENT_KIND_APP,
   CONTENT_KIND_READ_RECEIPT,
   CONTENT_KIND_TEXT,
   DELIVERY_DUPLICATE,
@@ -52,13 +53,14 @@ import {
   encodeContent,
   encodeDeliveryRequest,
   encodePrekeyResponse,
+  MAX_APP_PAYLOAD_BYTES,
   MAX_DELIVERY_BATCH,
   MAX_DELIVERY_REQUEST_BYTES,
   MAX_PREKEY_RESPONSE_BYTES,
   MAX_RECEIPT_IDS,
   MESSAGE_ID_BYTES,
 } from './content.ts'
-import { Inbound } from './inbound.ts'
+import { type AppHandler, Inbound } from './inbound.ts'
 import { Mutex } from './mutex.ts'
 import type { PrekeyManager } from './prekeys.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
@@ -454,6 +456,60 @@ export class Messenger {
       order++
     }
     return ops
+  }
+
+  // ---- app payloads (groups and other layers over the pairwise sessions)
+
+  /** Route incoming CONTENT_KIND_APP payloads of `appKind` to `handler` (see AppHandler). */
+  registerApp(appKind: number, handler: AppHandler): void {
+    this.#inbound.registerApp(appKind, handler)
+  }
+
+  /**
+   * Queue an app payload to each of `peers` (contacts), delivered like messages: in order per
+   * peer, retried, re-encrypted after session resets, de-duplicated by the receiver.
+   */
+  async sendApp(peers: readonly string[], appKind: number, payload: Uint8Array): Promise<void> {
+    if (payload.length > MAX_APP_PAYLOAD_BYTES) throw appError('INVALID_INPUT', 'app payload is too large')
+    const targets = [...new Set(peers)].filter((p) => p !== this.#userIdString)
+    await this.#lock.run(async () => {
+      const now = this.#init.now()
+      let order = await this.#vault.nextCounter('outbox')
+      const ops: BatchOp[] = []
+      for (const peer of targets) {
+        if ((await this.#vault.getContact(peer)) === undefined)
+          throw appError('NOT_FOUND', `no contact ${peer}`)
+        const content = encodeContent({
+          kind: CONTENT_KIND_APP,
+          messageId: this.#suite.randomBytes(MESSAGE_ID_BYTES),
+          text: '',
+          sentAt: now,
+          receiptIds: [],
+          senderUserId: this.#init.userId,
+          senderName: this.#init.displayName(),
+          succession: this.#init.succession,
+          appKind,
+          appPayload: payload,
+        })
+        const item: OutboxItem = {
+          order,
+          peerUserId: peer,
+          kind: 'app',
+          messageId: '',
+          conversationId: '',
+          content,
+          envelope: null,
+          attempts: 0,
+          nextAttemptAt: now,
+          createdAt: now,
+        }
+        ops.push({ type: 'put', key: this.#vault.outboxKey(peer, order), value: item })
+        ops.push(this.#vault.counterOp('outbox', order))
+        order++
+      }
+      await this.#vault.store.batch(ops)
+    })
+    for (const peer of targets) void this.#flush(peer)
   }
 
   // ---- outbox

@@ -63,8 +63,8 @@ export interface MessageRef {
 export interface OutboxItem {
   order: number
   peerUserId: string
-  /** Text messages show in history; receipts do not. */
-  kind: 'text' | 'receipt'
+  /** Text messages show in history; receipts and app payloads do not. */
+  kind: 'text' | 'receipt' | 'app'
   /** Hex message id of the text message (for status updates); '' for receipts. */
   messageId: string
   conversationId: string

@@ -15,6 +15,8 @@ export interface Content {
   senderName: string
   senderOriginIdentityKey: Uint8Array<ArrayBuffer>
   senderSuccessionSignature: Uint8Array<ArrayBuffer>
+  appKind: number
+  appPayload: Uint8Array<ArrayBuffer>
 }
 
 export interface ContentVersionFieldEvent {
@@ -56,6 +58,14 @@ export interface ContentSenderOriginIdentityKeyFieldEvent {
 }
 export interface ContentSenderSuccessionSignatureFieldEvent {
   field: '$.senderSuccessionSignature'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface ContentAppKindFieldEvent {
+  field: '$.appKind'
+  value: number
+}
+export interface ContentAppPayloadFieldEvent {
+  field: '$.appPayload'
   value: Uint8Array<ArrayBuffer>
 }
 
@@ -121,6 +131,16 @@ export const Content = (() => {
           w.bytes(obj.senderSuccessionSignature)
         }
 
+        if ((obj.appKind != null && obj.appKind !== 0)) {
+          w.uint32(88)
+          w.uint32(obj.appKind)
+        }
+
+        if ((obj.appPayload != null && obj.appPayload.byteLength > 0)) {
+          w.uint32(98)
+          w.bytes(obj.appPayload)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -135,7 +155,9 @@ export const Content = (() => {
           senderUserId: uint8ArrayAlloc(0),
           senderName: '',
           senderOriginIdentityKey: uint8ArrayAlloc(0),
-          senderSuccessionSignature: uint8ArrayAlloc(0)
+          senderSuccessionSignature: uint8ArrayAlloc(0),
+          appKind: 0,
+          appPayload: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -186,6 +208,14 @@ export const Content = (() => {
             }
             case 10: {
               obj.senderSuccessionSignature = reader.bytes()
+              break
+            }
+            case 11: {
+              obj.appKind = reader.uint32()
+              break
+            }
+            case 12: {
+              obj.appPayload = reader.bytes()
               break
             }
             default: {
@@ -285,6 +315,20 @@ export const Content = (() => {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.appKind`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 12: {
+              yield {
+                field: `${prefix}.appPayload`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -307,6 +351,8 @@ export const Content = (() => {
 
 
 
+
+
   function encode (obj: Partial<Content>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Content.codec())
   }
@@ -315,7 +361,7 @@ export const Content = (() => {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentReceiptIdsFieldEvent | ContentSenderUserIdFieldEvent | ContentSenderNameFieldEvent | ContentSenderOriginIdentityKeyFieldEvent | ContentSenderSuccessionSignatureFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentReceiptIdsFieldEvent | ContentSenderUserIdFieldEvent | ContentSenderNameFieldEvent | ContentSenderOriginIdentityKeyFieldEvent | ContentSenderSuccessionSignatureFieldEvent | ContentAppKindFieldEvent | ContentAppPayloadFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
   return { codec, encode, decode, stream }
