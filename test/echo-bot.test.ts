@@ -1,0 +1,81 @@
+/**
+ * examples/echo-bot.ts as a bot writer runs it: a process on one daemon's profile. Alice sends
+ * from another daemon (with the wren CLI) and gets "echo: <text>" back; the bot never answers
+ * its own echoes; SIGTERM stops it cleanly.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { type ChatPeer, startPair, waitForEvent } from './fixtures/chat.ts'
+import { runWren } from './fixtures/wren-cli.ts'
+
+const BOT = join(dirname(fileURLToPath(import.meta.url)), '../examples/echo-bot.ts')
+/** Bound on the bot connecting and subscribing, and on it exiting after SIGTERM, in ms. */
+const BOT_WAIT_MS = 15_000
+
+describe('echo bot', () => {
+  let alice: ChatPeer
+  let bob: ChatPeer
+  let bot: ReturnType<typeof spawn>
+  let botOut = ''
+  let botErr = ''
+
+  before(async () => {
+    ;({ alice, bob } = await startPair())
+    bot = spawn(process.execPath, [BOT, '--home', bob.daemon.home, '--profile', bob.daemon.profile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    bot.stdout?.setEncoding('utf8').on('data', (c: string) => {
+      botOut += c
+    })
+    bot.stderr?.setEncoding('utf8').on('data', (c: string) => {
+      botErr += c
+    })
+    const deadline = Date.now() + BOT_WAIT_MS
+    while (!botOut.includes('ready')) {
+      assert.equal(bot.exitCode, null, `bot exited early: ${botErr}`)
+      assert.ok(Date.now() < deadline, `bot not ready in time: ${botErr}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  })
+  after(async () => {
+    bot?.kill('SIGKILL')
+    await Promise.allSettled([alice?.daemon.stop(), bob?.daemon.stop()])
+  })
+
+  test('a message sent to the bot’s profile comes back as "echo: <text>"', async () => {
+    const echoed = waitForEvent(alice.client, 'message.received', (p) => p.message.text === 'echo: ping 1')
+    const sent = await runWren(['send', bob.userId, 'ping 1'], {
+      home: alice.daemon.home,
+      profile: alice.daemon.profile,
+    })
+    assert.equal(sent.code, 0, sent.stderr)
+    const { message } = await echoed
+    assert.equal(message.sender, bob.userId)
+    assert.equal(message.conversationId, `dm:${bob.userId}`)
+  })
+
+  test('the bot does not answer an echo, so two bots cannot loop', async () => {
+    const second = waitForEvent(alice.client, 'message.received', (p) => p.message.text === 'echo: ping 2')
+    await alice.client.call('messages.send', {
+      conversationId: `dm:${bob.userId}`,
+      text: 'echo: already an echo',
+    })
+    await alice.client.call('messages.send', { conversationId: `dm:${bob.userId}`, text: 'ping 2' })
+    await second // the later message was answered, so the earlier one had been handled
+    const page = await alice.client.call('messages.list', { conversationId: `dm:${bob.userId}` })
+    const incoming = page.messages.filter((m) => m.direction === 'in').map((m) => m.text)
+    assert.deepEqual(incoming, ['echo: ping 1', 'echo: ping 2'])
+  })
+
+  test('SIGTERM stops the bot with exit code 0', async () => {
+    const exited = new Promise<number | null>((resolve) => bot.once('exit', (code) => resolve(code)))
+    bot.kill('SIGTERM')
+    const timer = setTimeout(() => bot.kill('SIGKILL'), BOT_WAIT_MS)
+    const code = await exited
+    clearTimeout(timer)
+    assert.equal(code, 0, botErr)
+  })
+})
