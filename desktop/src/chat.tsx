@@ -1,0 +1,261 @@
+/** @jsxImportSource preact */
+/** The open conversation: header, key-change banner, virtualised messages and the composer. */
+import type { JSX } from 'preact'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
+import type { Contact, Conversation } from '../../node/src/rpc/api.ts'
+import { Avatar } from './avatar.tsx'
+import { Icon } from './icons.tsx'
+import type { AppStore } from './logic/app-store.ts'
+import { buildChatRows } from './logic/chat-rows.ts'
+import { ChatStore } from './logic/chat-store.ts'
+import { describeError } from './logic/rpc-errors.ts'
+import { MessageList } from './message-list.tsx'
+import { useStore } from './use-store.ts'
+
+/** Composer grows up to this many pixels before it scrolls. */
+const COMPOSER_MAX_PX = 160
+/** Message text limit (the daemon's MAX_TEXT_CHARS). */
+const MAX_TEXT_CHARS = 65536
+
+export interface ChatProps {
+  readonly app: AppStore
+  readonly conversation: Conversation
+  readonly contact: Contact | undefined
+  readonly now: number
+  readonly visible: boolean
+  readonly onDetails: () => void
+  readonly onBack: () => void
+}
+
+function newClientId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12))
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function KeyChangeBanner({
+  app,
+  contact,
+  onDetails,
+}: {
+  app: AppStore
+  contact: Contact
+  onDetails: () => void
+}) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const accept = async () => {
+    setBusy(true)
+    setError(null)
+    try {
+      await app.acceptKeyChange(contact.userId)
+    } catch (e) {
+      setError(describeError(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <div class="banner banner-warn" role="alert">
+      <Icon name="alert" size={22} />
+      <div class="banner-body">
+        <strong>Your safety number with {contact.displayName} has changed.</strong>
+        <span>
+          {contact.verified
+            ? 'You had verified this contact. Someone may be trying to intercept your messages, or they reinstalled Wren. Compare the new safety number before you send anything.'
+            : 'They may have reinstalled Wren or changed devices. Sending is paused until you accept the new key.'}
+        </span>
+        {error && <span class="error-text">{error}</span>}
+      </div>
+      <div class="banner-actions">
+        <button type="button" class="secondary" onClick={onDetails}>
+          View safety number
+        </button>
+        <button type="button" class="primary" onClick={accept} disabled={busy}>
+          Accept new key
+        </button>
+      </div>
+    </div>
+  )
+}
+
+function Composer({
+  chat,
+  blocked,
+  title,
+}: {
+  chat: ChatStore
+  blocked: boolean
+  title: string
+}): JSX.Element {
+  const [text, setText] = useState('')
+  const [error, setError] = useState<string | null>(null)
+  const [sending, setSending] = useState(false)
+  const area = useRef<HTMLTextAreaElement>(null)
+
+  useEffect(() => {
+    const el = area.current
+    if (!el) return
+    el.style.height = 'auto'
+    el.style.height = `${Math.min(el.scrollHeight, COMPOSER_MAX_PX)}px`
+  }, [text])
+
+  useEffect(() => {
+    if (!blocked) area.current?.focus()
+  }, [chat, blocked])
+
+  const send = async () => {
+    const body = text.replace(/^\s+|\s+$/g, '')
+    if (!body || blocked || sending) return
+    setSending(true)
+    setError(null)
+    try {
+      await chat.send(body, newClientId())
+      setText('')
+    } catch (e) {
+      setError(describeError(e))
+    } finally {
+      setSending(false)
+      area.current?.focus()
+    }
+  }
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault()
+      void send()
+    }
+  }
+
+  return (
+    <div class="composer-wrap">
+      {error && (
+        <p class="error composer-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div class="composer">
+        <textarea
+          ref={area}
+          rows={1}
+          value={text}
+          maxLength={MAX_TEXT_CHARS}
+          disabled={blocked}
+          placeholder={blocked ? 'Accept the new safety number to send' : `Message ${title}`}
+          aria-label={`Message ${title}`}
+          aria-describedby="composer-hint"
+          onInput={(e) => setText(e.currentTarget.value)}
+          onKeyDown={onKeyDown}
+        />
+        <span id="composer-hint" class="sr-only">
+          Enter sends, Shift+Enter adds a new line.
+        </span>
+        <button
+          type="button"
+          class="send"
+          onClick={send}
+          disabled={blocked || sending || text.trim() === ''}
+          aria-label="Send"
+          title="Send (Enter)"
+        >
+          <Icon name="send" />
+        </button>
+      </div>
+    </div>
+  )
+}
+
+export function Chat({
+  app,
+  conversation,
+  contact,
+  now,
+  visible,
+  onDetails,
+  onBack,
+}: ChatProps): JSX.Element {
+  const chat = useMemo(() => new ChatStore(app, conversation.id), [app, conversation.id])
+  const state = useStore(chat)
+  useEffect(() => {
+    void chat.loadInitial(conversation.unread)
+    return () => chat.close()
+  }, [chat])
+  const rows = useMemo(
+    () => buildChatRows(state.messages, state.unreadFromSeq),
+    [state.messages, state.unreadFromSeq],
+  )
+  const atBottom = useRef(false)
+  const onAtBottom = () => {
+    atBottom.current = true
+    if (visible) chat.markRead()
+  }
+  useEffect(() => {
+    if (visible && atBottom.current) chat.markRead()
+  }, [visible])
+  const blocked = contact?.keyChanged === true
+
+  return (
+    <section class="chat" aria-label={`Chat with ${conversation.title}`}>
+      <header class="chat-head">
+        <button type="button" class="icon-button back" onClick={onBack} aria-label="Back to chats">
+          <Icon name="back" />
+        </button>
+        <button
+          type="button"
+          class="chat-peer"
+          onClick={onDetails}
+          aria-label={`Details of ${conversation.title}`}
+        >
+          <Avatar name={conversation.title} id={conversation.peerUserId} size={36} />
+          <span class="chat-peer-text">
+            <span class="chat-title">
+              {conversation.title}
+              {contact?.verified && (
+                <span class="verified" title="Verified">
+                  <Icon name="verified" size={15} />
+                </span>
+              )}
+            </span>
+            <span class="muted small">
+              {contact?.verified ? 'Verified' : 'Not verified — compare safety numbers'}
+            </span>
+          </span>
+        </button>
+        <button
+          type="button"
+          class="icon-button"
+          onClick={onDetails}
+          aria-label="Safety number and contact details"
+          title="Contact details"
+        >
+          <Icon name="info" />
+        </button>
+      </header>
+      {blocked && contact && <KeyChangeBanner app={app} contact={contact} onDetails={onDetails} />}
+      {state.error && (
+        <p class="error inset" role="alert">
+          {state.error}
+        </p>
+      )}
+      {state.loaded && state.messages.length === 0 && !state.error ? (
+        <div class="chat-empty muted">
+          <Avatar name={conversation.title} id={conversation.peerUserId} size={72} />
+          <p>
+            Messages with {conversation.title} are end-to-end encrypted. Compare your safety number to be sure
+            you are talking to them.
+          </p>
+        </div>
+      ) : (
+        <MessageList
+          key={conversation.id}
+          rows={rows}
+          now={now}
+          hasMore={state.hasMore}
+          loading={state.loading}
+          onNearTop={() => void chat.loadOlder()}
+          onAtBottom={onAtBottom}
+        />
+      )}
+      <Composer chat={chat} blocked={blocked} title={conversation.title} />
+    </section>
+  )
+}

@@ -1,0 +1,248 @@
+/**
+ * Application state outside the views: which screen, the identity, contacts, conversations and
+ * network status, kept current from daemon events. Views subscribe and re-render; every action
+ * goes through the daemon's RPC and returns its error (views show it where it happened).
+ */
+import type {
+  Contact,
+  Conversation,
+  EventPayload,
+  Identity,
+  Message,
+  Result,
+} from '../../../node/src/rpc/api.ts'
+import type { WrenRpc } from '../rpc-browser.ts'
+import type { DaemonLink, NodeStatus } from './connection.ts'
+import { applyMessage, markConversationRead, withContactConversations } from './conversations.ts'
+import { applyStatus } from './message-status.ts'
+import { describeError } from './rpc-errors.ts'
+
+/** How often node.status is polled for the connection indicator, in ms. */
+export const STATUS_POLL_MS = 5_000
+
+export type Phase = 'connecting' | 'create' | 'unlock' | 'ready'
+
+export interface AppState {
+  readonly link: DaemonLink
+  readonly phase: Phase
+  readonly status: NodeStatus | null
+  readonly identity: Identity | null
+  readonly contacts: readonly Contact[]
+  readonly conversations: readonly Conversation[]
+  readonly openId: string | null
+  /** Failure loading lists, shown in the sidebar. */
+  readonly loadError: string | null
+}
+
+export type MessageListener = (message: Message) => void
+export type StatusListener = (payload: EventPayload<'message.status'>) => void
+
+const initialState: AppState = {
+  link: 'connecting',
+  phase: 'connecting',
+  status: null,
+  identity: null,
+  contacts: [],
+  conversations: [],
+  openId: null,
+  loadError: null,
+}
+
+export class AppStore {
+  readonly rpc: WrenRpc
+  #state: AppState = initialState
+  readonly #listeners = new Set<() => void>()
+  readonly #messageListeners = new Set<MessageListener>()
+  readonly #statusListeners = new Set<StatusListener>()
+  readonly #unsubscribe: Array<() => void> = []
+  #poll: ReturnType<typeof setInterval> | null = null
+  /** Called for each incoming message (desktop notifications); set by the view. */
+  onIncoming: ((message: Message, conversation: Conversation | undefined) => void) | null = null
+  /** Whether the window is visible (unread counting for the open chat). */
+  visible: () => boolean = () => true
+
+  constructor(rpc: WrenRpc) {
+    this.rpc = rpc
+    this.#unsubscribe.push(
+      rpc.on('message.received', ({ message }) => this.#onMessage(message)),
+      rpc.on('message.status', (p) => this.#onStatus(p)),
+      rpc.on('contact.keyChanged', ({ userId }) => {
+        this.#set({
+          contacts: this.#state.contacts.map((c) => (c.userId === userId ? { ...c, keyChanged: true } : c)),
+        })
+        void this.loadContacts()
+      }),
+      rpc.onLink((link) => {
+        this.#set({ link })
+        if (link === 'open') void this.refreshStatus(true)
+      }),
+    )
+    this.#poll = setInterval(() => {
+      if (this.#state.link === 'open') void this.refreshStatus(false)
+    }, STATUS_POLL_MS)
+  }
+
+  get state(): AppState {
+    return this.#state
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  onMessage(listener: MessageListener): () => void {
+    this.#messageListeners.add(listener)
+    return () => this.#messageListeners.delete(listener)
+  }
+
+  onMessageStatus(listener: StatusListener): () => void {
+    this.#statusListeners.add(listener)
+    return () => this.#statusListeners.delete(listener)
+  }
+
+  #set(patch: Partial<AppState>): void {
+    this.#state = { ...this.#state, ...patch }
+    for (const l of this.#listeners) l()
+  }
+
+  /** Poll status; on a (re)connect also decide the phase and load lists. */
+  async refreshStatus(decidePhase: boolean): Promise<void> {
+    try {
+      const status = await this.rpc.call('node.status')
+      this.#set({ status })
+      const phase: Phase = !status.hasIdentity ? 'create' : !status.unlocked ? 'unlock' : 'ready'
+      if (decidePhase || phase !== this.#state.phase) {
+        this.#set({ phase })
+        if (phase === 'ready') await this.loadAll()
+      }
+    } catch {
+      // the link indicator shows the problem; the next poll retries
+    }
+  }
+
+  async createIdentity(displayName: string, passphrase: string): Promise<void> {
+    const identity = await this.rpc.call('identity.create', { displayName, passphrase })
+    this.#set({ identity, phase: 'ready' })
+    await this.loadAll()
+  }
+
+  async unlock(passphrase: string): Promise<void> {
+    const identity = await this.rpc.call('identity.unlock', { passphrase })
+    this.#set({ identity, phase: 'ready' })
+    await this.loadAll()
+  }
+
+  async loadAll(): Promise<void> {
+    try {
+      const [identity, contacts, conversations] = await Promise.all([
+        this.rpc.call('identity.get'),
+        this.rpc.call('contacts.list'),
+        this.rpc.call('conversations.list'),
+      ])
+      this.#set({
+        identity,
+        contacts: contacts.contacts,
+        conversations: withContactConversations(conversations.conversations, contacts.contacts),
+        loadError: null,
+      })
+      void this.refreshStatus(false)
+    } catch (error) {
+      this.#set({ loadError: describeError(error) })
+    }
+  }
+
+  async loadContacts(): Promise<void> {
+    try {
+      const { contacts } = await this.rpc.call('contacts.list')
+      this.#set({ contacts, conversations: withContactConversations(this.#state.conversations, contacts) })
+    } catch (error) {
+      this.#set({ loadError: describeError(error) })
+    }
+  }
+
+  async reloadConversations(): Promise<void> {
+    try {
+      const { conversations } = await this.rpc.call('conversations.list')
+      this.#set({
+        conversations: withContactConversations(conversations, this.#state.contacts),
+        loadError: null,
+      })
+    } catch (error) {
+      this.#set({ loadError: describeError(error) })
+    }
+  }
+
+  open(id: string | null): void {
+    this.#set({ openId: id })
+  }
+
+  async addContact(card: string, name?: string): Promise<Contact> {
+    const contact = await this.rpc.call('contacts.add', name ? { card, name } : { card })
+    const contacts = [...this.#state.contacts.filter((c) => c.userId !== contact.userId), contact]
+    this.#set({ contacts, conversations: withContactConversations(this.#state.conversations, contacts) })
+    return contact
+  }
+
+  #replaceContact(contact: Contact): void {
+    this.#set({ contacts: this.#state.contacts.map((c) => (c.userId === contact.userId ? contact : c)) })
+  }
+
+  async verify(userId: string, safetyNumber?: string): Promise<void> {
+    this.#replaceContact(
+      await this.rpc.call('contacts.verify', safetyNumber ? { userId, safetyNumber } : { userId }),
+    )
+  }
+
+  async acceptKeyChange(userId: string): Promise<void> {
+    this.#replaceContact(await this.rpc.call('contacts.acceptKeyChange', { userId }))
+  }
+
+  safetyNumber(userId: string): Promise<Result<'contacts.safetyNumber'>> {
+    return this.rpc.call('contacts.safetyNumber', { userId })
+  }
+
+  /** Mark a conversation read up to a seq (daemon sends read receipts). */
+  async markRead(conversationId: string, upToSeq: number): Promise<void> {
+    this.#set({ conversations: markConversationRead(this.#state.conversations, conversationId) })
+    try {
+      await this.rpc.call('messages.markRead', { conversationId, upToSeq })
+    } catch {
+      // not fatal: the unread count comes back on the next conversations.list
+    }
+  }
+
+  /** A message we sent (from messages.send) updates the list like an event would. */
+  noteSent(message: Message): void {
+    this.#onMessage(message, false)
+  }
+
+  #onMessage(message: Message, fromEvent = true): void {
+    const open = this.visible() ? this.#state.openId : null
+    const next = applyMessage(this.#state.conversations, message, open)
+    if (next === null) void this.reloadConversations()
+    else this.#set({ conversations: next })
+    for (const l of this.#messageListeners) l(message)
+    if (fromEvent && message.direction === 'in')
+      this.onIncoming?.(
+        message,
+        this.#state.conversations.find((c) => c.id === message.conversationId),
+      )
+  }
+
+  #onStatus(p: EventPayload<'message.status'>): void {
+    const conversations = this.#state.conversations.map((c) =>
+      c.id === p.conversationId && c.lastMessage?.id === p.messageId
+        ? { ...c, lastMessage: applyStatus(c.lastMessage, p.status, p.receipts) }
+        : c,
+    )
+    this.#set({ conversations })
+    for (const l of this.#statusListeners) l(p)
+  }
+
+  close(): void {
+    for (const u of this.#unsubscribe) u()
+    if (this.#poll !== null) clearInterval(this.#poll)
+    this.rpc.close()
+  }
+}

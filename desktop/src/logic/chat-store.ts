@@ -1,0 +1,159 @@
+/**
+ * One open conversation: its loaded messages (pages merged with live events), history paging,
+ * sending, and the unread divider fixed at open time.
+ */
+import type { EventPayload, Message } from '../../../node/src/rpc/api.ts'
+import type { AppStore } from './app-store.ts'
+import { firstUnreadSeq, mergeMessages, newestIncomingSeq } from './chat-rows.ts'
+import { applyStatus } from './message-status.ts'
+import { describeError } from './rpc-errors.ts'
+
+/** First page when a chat opens: fills a tall window with room to scroll. */
+export const INITIAL_PAGE = 50
+/** Older pages loaded when scrolling up. */
+export const HISTORY_PAGE = 100
+
+/** Status events held for messages not seen yet; older ones are dropped past this. */
+export const MAX_EARLY_STATUSES = 256
+
+export interface ChatState {
+  readonly messages: readonly Message[]
+  readonly hasMore: boolean
+  readonly loading: boolean
+  readonly loaded: boolean
+  readonly unreadFromSeq: number | null
+  readonly error: string | null
+}
+
+export class ChatStore {
+  readonly conversationId: string
+  readonly #app: AppStore
+  #state: ChatState = {
+    messages: [],
+    hasMore: false,
+    loading: false,
+    loaded: false,
+    unreadFromSeq: null,
+    error: null,
+  }
+  readonly #listeners = new Set<() => void>()
+  readonly #unsubscribe: Array<() => void> = []
+  /** Status events that arrived before the message itself (e.g. before messages.send answered). */
+  readonly #early = new Map<string, EventPayload<'message.status'>>()
+
+  constructor(app: AppStore, conversationId: string) {
+    this.#app = app
+    this.conversationId = conversationId
+    this.#unsubscribe.push(
+      app.onMessage((m) => {
+        if (m.conversationId === conversationId) this.#merge([m])
+      }),
+      app.onMessageStatus((p) => this.#onStatus(p)),
+    )
+  }
+
+  get state(): ChatState {
+    return this.#state
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  #set(patch: Partial<ChatState>): void {
+    this.#state = { ...this.#state, ...patch }
+    for (const l of this.#listeners) l()
+  }
+
+  async loadInitial(unread: number): Promise<void> {
+    this.#set({ loading: true, error: null })
+    try {
+      const limit = Math.max(INITIAL_PAGE, Math.min(unread + 10, 500))
+      const page = await this.#app.rpc.call('messages.list', { conversationId: this.conversationId, limit })
+      const messages = mergeMessages(this.#state.messages, page.messages)
+      this.#set({
+        messages,
+        hasMore: page.hasMore,
+        loading: false,
+        loaded: true,
+        unreadFromSeq: firstUnreadSeq(messages, unread),
+      })
+    } catch (error) {
+      this.#set({ loading: false, loaded: true, error: describeError(error) })
+    }
+  }
+
+  async loadOlder(): Promise<void> {
+    const s = this.#state
+    if (s.loading || !s.hasMore || s.messages.length === 0) return
+    this.#set({ loading: true })
+    try {
+      const page = await this.#app.rpc.call('messages.list', {
+        conversationId: this.conversationId,
+        before: s.messages[0]!.seq,
+        limit: HISTORY_PAGE,
+      })
+      this.#set({
+        messages: mergeMessages(this.#state.messages, page.messages),
+        hasMore: page.hasMore,
+        loading: false,
+      })
+    } catch (error) {
+      this.#set({ loading: false, error: describeError(error) })
+    }
+  }
+
+  /** Send; rejects with the daemon's error so the composer can keep the text and show it. */
+  async send(text: string, clientId: string): Promise<void> {
+    const { message } = await this.#app.rpc.call('messages.send', {
+      conversationId: this.conversationId,
+      text,
+      clientId,
+    })
+    this.#merge([message])
+    this.#app.noteSent(message)
+  }
+
+  /** Merge messages, keeping any status already known for them (statuses only move forward). */
+  #merge(incoming: readonly Message[]): void {
+    const known = new Map(this.#state.messages.map((m) => [m.id, m]))
+    const fixed = incoming.map((m) => {
+      let out = m
+      const before = known.get(m.id)
+      if (before) out = applyStatus(out, before.status, before.receipts)
+      const early = this.#early.get(m.id)
+      if (early) {
+        out = applyStatus(out, early.status, early.receipts)
+        this.#early.delete(m.id)
+      }
+      return out
+    })
+    this.#set({ messages: mergeMessages(this.#state.messages, fixed) })
+  }
+
+  markRead(): void {
+    const seq = newestIncomingSeq(this.#state.messages)
+    if (seq !== null) void this.#app.markRead(this.conversationId, seq)
+  }
+
+  #onStatus(p: EventPayload<'message.status'>): void {
+    if (p.conversationId !== this.conversationId) return
+    let changed = false
+    const messages = this.#state.messages.map((m) => {
+      if (m.id !== p.messageId) return m
+      const next = applyStatus(m, p.status, p.receipts)
+      changed ||= next !== m
+      return next
+    })
+    if (changed) this.#set({ messages })
+    else if (!this.#state.messages.some((m) => m.id === p.messageId)) {
+      this.#early.set(p.messageId, p)
+      if (this.#early.size > MAX_EARLY_STATUSES) this.#early.delete(this.#early.keys().next().value!)
+    }
+  }
+
+  close(): void {
+    for (const u of this.#unsubscribe) u()
+  }
+}

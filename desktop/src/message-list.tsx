@@ -1,0 +1,204 @@
+/** @jsxImportSource preact */
+/**
+ * The virtualised message list. Only rows near the viewport are in the DOM; their heights are
+ * measured after each render and fed back to the HeightIndex. The row at the top of the
+ * viewport is the scroll anchor, so loading older history above (or late measurements) never
+ * moves what the user is reading; at the bottom the list follows new messages.
+ */
+import type { JSX } from 'preact'
+import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks'
+import { Icon } from './icons.tsx'
+import type { ChatRow } from './logic/chat-rows.ts'
+import { clockTime, dayLabel, fullTime } from './logic/format-time.ts'
+import { statusView } from './logic/message-status.ts'
+import { computeWindow, HeightIndex, isNearBottom, isNearTop } from './logic/virtual-list.ts'
+
+/** Pixels above the anchor row shown when a chat opens at its unread divider. */
+const UNREAD_DIVIDER_MARGIN_PX = 48
+
+interface Anchor {
+  key: string
+  delta: number
+}
+
+export interface MessageListProps {
+  readonly rows: readonly ChatRow[]
+  readonly now: number
+  readonly hasMore: boolean
+  readonly loading: boolean
+  readonly onNearTop: () => void
+  /** Called when the user reaches the newest message (mark read). */
+  readonly onAtBottom: () => void
+}
+
+function Ticks({ status, receipts }: { status: Parameters<typeof statusView>[0]; receipts: number }) {
+  const view = statusView(status, receipts)
+  const icon =
+    view.kind === 'clock'
+      ? 'clock'
+      : view.kind === 'single'
+        ? 'check'
+        : view.kind === 'error'
+          ? 'alert'
+          : 'checks'
+  return (
+    <span class={`ticks ticks-${view.kind}`} title={view.label}>
+      <Icon name={icon} size={14} />
+      {view.detail && <span class="receipts">{view.detail}</span>}
+      <span class="sr-only">{view.label}</span>
+    </span>
+  )
+}
+
+function Row({ row, now }: { row: ChatRow; now: number }): JSX.Element {
+  if (row.kind === 'day')
+    return (
+      // biome-ignore lint/a11y/useSemanticElements: an <hr> cannot carry the day label
+      <div class="day-sep" role="separator">
+        <span>{dayLabel(row.at, now)}</span>
+      </div>
+    )
+  if (row.kind === 'unread')
+    return (
+      // biome-ignore lint/a11y/useSemanticElements: an <hr> cannot carry the unread count
+      <div class="unread-sep" role="separator">
+        <span>
+          {row.count} unread {row.count === 1 ? 'message' : 'messages'}
+        </span>
+      </div>
+    )
+  const m = row.message
+  const at = m.direction === 'in' ? (m.receivedAt ?? m.sentAt) : m.sentAt
+  const cls = `msg msg-${m.direction}${row.first ? ' first' : ''}${row.last ? ' last' : ''}${m.status === 'failed' ? ' failed' : ''}`
+  return (
+    <article class={cls} aria-label={m.direction === 'out' ? 'You said' : 'They said'}>
+      <div class="bubble">
+        {/* replies-ready: a quoted message would render here as <div class="quote"> */}
+        <div class="text">{m.text}</div>
+        <span class="meta">
+          <time dateTime={new Date(at).toISOString()} title={fullTime(at)}>
+            {clockTime(at)}
+          </time>
+          {m.direction === 'out' && <Ticks status={m.status} receipts={m.receipts} />}
+        </span>
+      </div>
+    </article>
+  )
+}
+
+export function MessageList({ rows, now, hasMore, loading, onNearTop, onAtBottom }: MessageListProps) {
+  const scroller = useRef<HTMLDivElement>(null)
+  const index = useMemo(() => new HeightIndex(), [])
+  const keyIndex = useMemo(() => {
+    index.setKeys(rows.map((r) => r.key))
+    return new Map(rows.map((r, i) => [r.key, i]))
+  }, [rows, index])
+  const [scrollTop, setScrollTop] = useState(0)
+  const [viewport, setViewport] = useState(800)
+  const [, remeasured] = useReducer((n: number) => n + 1, 0)
+  const stick = useRef(true)
+  const anchor = useRef<Anchor | null>(null)
+  const initialised = useRef(false)
+  const [showJump, setShowJump] = useState(false)
+
+  // Open at the unread divider when there is one, else at the bottom.
+  if (!initialised.current && rows.length > 0) {
+    initialised.current = true
+    if (rows.some((r) => r.kind === 'unread')) {
+      stick.current = false
+      anchor.current = { key: 'unread', delta: -UNREAD_DIVIDER_MARGIN_PX }
+    }
+  }
+
+  const win = computeWindow(index, scrollTop, viewport)
+
+  useLayoutEffect(() => {
+    const el = scroller.current
+    if (!el) return
+    let changed = false
+    for (const child of el.querySelectorAll<HTMLElement>('[data-key]'))
+      changed = index.measure(child.dataset.key!, child.offsetHeight) || changed
+    const total = index.total
+    let target: number | null = null
+    if (stick.current) target = Math.max(0, total - el.clientHeight)
+    else if (anchor.current) {
+      const i = keyIndex.get(anchor.current.key)
+      if (i !== undefined) target = Math.max(0, index.offsetOf(i) + anchor.current.delta)
+    }
+    if (target !== null && Math.abs(el.scrollTop - target) >= 1) {
+      // the spacers must already give the content its full height before scrolling
+      const pad = el.querySelector<HTMLElement>('.pad-bottom')
+      if (pad && changed) pad.style.height = `${Math.max(0, total - index.offsetOf(win.end))}px`
+      el.scrollTop = target
+    }
+    if (changed || (target !== null && Math.abs(scrollTop - el.scrollTop) >= 1)) {
+      setScrollTop(el.scrollTop)
+      remeasured(0)
+    }
+  })
+
+  useEffect(() => {
+    const el = scroller.current
+    if (!el) return
+    const ro = new ResizeObserver(() => setViewport(el.clientHeight))
+    ro.observe(el)
+    setViewport(el.clientHeight)
+    return () => ro.disconnect()
+  }, [])
+
+  const onScroll = () => {
+    const el = scroller.current
+    if (!el) return
+    const top = el.scrollTop
+    setScrollTop(top)
+    const total = index.total
+    stick.current = isNearBottom(top, el.clientHeight, total)
+    setShowJump(!stick.current && total > el.clientHeight * 2)
+    const i = index.indexAt(top)
+    const key = rows[i]?.key
+    anchor.current = key === undefined ? null : { key, delta: top - index.offsetOf(i) }
+    if (stick.current) onAtBottom()
+    if (hasMore && !loading && isNearTop(top)) onNearTop()
+  }
+
+  useEffect(() => {
+    if (stick.current && rows.length > 0) onAtBottom()
+  }, [rows.length])
+
+  const jump = () => {
+    stick.current = true
+    setShowJump(false)
+    remeasured(0)
+  }
+
+  return (
+    <div class="message-scroller" ref={scroller} onScroll={onScroll}>
+      {loading && hasMore && (
+        <div class="history-loading" role="status">
+          Loading earlier messages…
+        </div>
+      )}
+      <div
+        class="message-list"
+        role="log"
+        aria-live="polite"
+        aria-relevant="additions"
+        aria-label="Messages"
+        aria-busy={loading}
+      >
+        <div class="pad-top" style={{ height: `${win.padTop}px` }} />
+        {rows.slice(win.start, win.end).map((row) => (
+          <div key={row.key} data-key={row.key} class="row">
+            <Row row={row} now={now} />
+          </div>
+        ))}
+        <div class="pad-bottom" style={{ height: `${win.padBottom}px` }} />
+      </div>
+      {showJump && (
+        <button type="button" class="jump" onClick={jump} aria-label="Jump to the newest message">
+          <Icon name="down" />
+        </button>
+      )}
+    </div>
+  )
+}

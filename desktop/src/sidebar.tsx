@@ -1,0 +1,173 @@
+/** @jsxImportSource preact */
+/** Left column: header actions, connection indicator, search and the conversation list. */
+import type { JSX } from 'preact'
+import { useMemo, useState } from 'preact/hooks'
+import { Avatar } from './avatar.tsx'
+import { Icon } from './icons.tsx'
+import type { AppState } from './logic/app-store.ts'
+import { connectionView } from './logic/connection.ts'
+import { contactsById, filterConversations, previewText } from './logic/conversations.ts'
+import { listTime } from './logic/format-time.ts'
+
+export type DialogName = 'add-contact' | 'my-card' | 'settings' | { contact: string }
+
+export interface SidebarProps {
+  readonly state: AppState
+  readonly now: number
+  readonly onOpen: (id: string) => void
+  readonly onDialog: (d: DialogName) => void
+}
+
+function ConnectionIndicator({ state }: { state: AppState }): JSX.Element {
+  const view = connectionView(state.link, state.status)
+  return (
+    <output class={`connection conn-${view.level}`} aria-live="polite" title={view.detail}>
+      <span class="dot" aria-hidden="true" />
+      <span>{view.label}</span>
+      {view.detail && <span class="sr-only">{view.detail}</span>}
+    </output>
+  )
+}
+
+/** Arrow keys move between conversations; Home/End jump to the ends. */
+function onListKey(e: KeyboardEvent): void {
+  const target = e.target as HTMLElement
+  if (!target.matches('.conv')) return
+  const items = [...(e.currentTarget as HTMLElement).querySelectorAll<HTMLElement>('.conv')]
+  const i = items.indexOf(target)
+  const next =
+    e.key === 'ArrowDown'
+      ? items[i + 1]
+      : e.key === 'ArrowUp'
+        ? items[i - 1]
+        : e.key === 'Home'
+          ? items[0]
+          : e.key === 'End'
+            ? items[items.length - 1]
+            : undefined
+  if (next) {
+    e.preventDefault()
+    next.focus()
+  }
+}
+
+export function Sidebar({ state, now, onOpen, onDialog }: SidebarProps): JSX.Element {
+  const [query, setQuery] = useState('')
+  const contacts = useMemo(() => contactsById(state.contacts), [state.contacts])
+  const list = useMemo(() => filterConversations(state.conversations, query), [state.conversations, query])
+  const me = state.identity
+
+  return (
+    <aside class="sidebar" aria-label="Chats">
+      <header class="sidebar-head">
+        <button
+          type="button"
+          class="icon-button me"
+          onClick={() => onDialog('my-card')}
+          aria-label="My card and QR code"
+          title="My card"
+        >
+          <Avatar name={me?.displayName ?? '?'} id={me?.userId ?? ''} size={32} />
+        </button>
+        <h1 class="sidebar-title">Chats</h1>
+        <button
+          type="button"
+          class="icon-button"
+          onClick={() => onDialog('add-contact')}
+          aria-label="Add contact"
+          title="Add contact"
+        >
+          <Icon name="plus" />
+        </button>
+        <button
+          type="button"
+          class="icon-button"
+          onClick={() => onDialog('settings')}
+          aria-label="Settings"
+          title="Settings"
+        >
+          <Icon name="settings" />
+        </button>
+      </header>
+      <ConnectionIndicator state={state} />
+      {/* biome-ignore lint/a11y/useSemanticElements: <search> is too new for Preact's JSX types */}
+      <div class="search" role="search">
+        <Icon name="search" size={16} />
+        <input
+          type="search"
+          placeholder="Search"
+          aria-label="Search conversations"
+          value={query}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+        />
+      </div>
+      {state.loadError && (
+        <p class="error inset" role="alert">
+          {state.loadError}
+        </p>
+      )}
+      <nav class="conv-list" aria-label="Conversations">
+        {list.length === 0 && (
+          <div class="empty-list muted">
+            {query ? (
+              'No chats match your search.'
+            ) : (
+              <>
+                <p>No chats yet.</p>
+                <button type="button" class="secondary" onClick={() => onDialog('add-contact')}>
+                  Add a contact
+                </button>
+              </>
+            )}
+          </div>
+        )}
+        <ul onKeyDown={onListKey}>
+          {list.map((c) => {
+            const contact = contacts.get(c.peerUserId)
+            const selected = c.id === state.openId
+            const time = c.lastMessage ? listTime(c.lastMessage.receivedAt ?? c.lastMessage.sentAt, now) : ''
+            return (
+              <li key={c.id}>
+                <button
+                  type="button"
+                  class={`conv${selected ? ' selected' : ''}${c.unread > 0 ? ' has-unread' : ''}`}
+                  aria-current={selected ? 'page' : undefined}
+                  aria-label={`${c.title}${contact?.verified ? ', verified' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}`}
+                  onClick={() => onOpen(c.id)}
+                >
+                  <Avatar name={c.title} id={c.peerUserId} />
+                  <span class="conv-body">
+                    <span class="conv-top">
+                      <span class="conv-title">
+                        {c.title}
+                        {contact?.verified && (
+                          <span class="verified" title="Verified">
+                            <Icon name="verified" size={14} />
+                          </span>
+                        )}
+                        {contact?.keyChanged && (
+                          <span class="warn-mark" title="Safety number changed">
+                            <Icon name="alert" size={14} />
+                          </span>
+                        )}
+                      </span>
+                      <span class="conv-time">{time}</span>
+                    </span>
+                    <span class="conv-bottom">
+                      <span class="conv-preview">{previewText(c)}</span>
+                      {c.unread > 0 && (
+                        <span class="badge" aria-hidden="true">
+                          {c.unread > 99 ? '99+' : c.unread}
+                        </span>
+                      )}
+                    </span>
+                  </span>
+                </button>
+              </li>
+            )
+          })}
+        </ul>
+      </nav>
+    </aside>
+  )
+}
