@@ -1,8 +1,9 @@
 /** wren init | unlock | card | status: the profile's own identity and the daemon's state. */
 import type { Command } from 'commander'
 import QRCode from 'qrcode'
-import type { Identity, Result } from '../../rpc/api.ts'
+import { type Identity, MAX_DISPLAY_NAME_CHARS, type Result } from '../../rpc/api.ts'
 import { type GlobalOptions, withClient } from '../context.ts'
+import { UsageError } from '../errors.ts'
 import { printJson, printLine, safeText } from '../format.ts'
 import { readPassphrase } from '../passphrase.ts'
 
@@ -31,6 +32,8 @@ export function registerIdentityCommands(program: Command, globals: Globals): vo
     .option('--passphrase-file <path>', PASSPHRASE_FILE_HELP)
     .action(async (opts: { name: string; passphraseFile?: string }, command: Command) => {
       const g = globals(command)
+      if (opts.name.trim() === '' || opts.name.length > MAX_DISPLAY_NAME_CHARS)
+        throw new UsageError(`--name must have 1 to ${MAX_DISPLAY_NAME_CHARS} characters`)
       const passphrase = await readPassphrase({ file: opts.passphraseFile, confirm: true, isNew: true })
       const identity = await withClient(g, (client) =>
         client.call('identity.create', { passphrase, displayName: opts.name }),

@@ -1,6 +1,6 @@
 /** wren send | history: one-shot messaging. */
 import { type Command, InvalidArgumentError } from 'commander'
-import { DEFAULT_PAGE_LIMIT, directConversationId, MAX_PAGE_LIMIT } from '../../rpc/api.ts'
+import { DEFAULT_PAGE_LIMIT, directConversationId, MAX_PAGE_LIMIT, MAX_TEXT_CHARS } from '../../rpc/api.ts'
 import { type GlobalOptions, withClient } from '../context.ts'
 import { UsageError } from '../errors.ts'
 import { contactLabel, formatMessage, printJson, printLine } from '../format.ts'
@@ -25,6 +25,8 @@ export function registerMessageCommands(program: Command, globals: Globals): voi
       const g = globals(command)
       const text = words.join(' ')
       if (text.trim() === '') throw new UsageError('the message is empty')
+      if (text.length > MAX_TEXT_CHARS)
+        throw new UsageError(`the message is longer than ${MAX_TEXT_CHARS} characters`)
       const { contact, message } = await withClient(g, async (client) => {
         const contact = await resolveContact(client, query)
         const { message } = await client.call('messages.send', {
