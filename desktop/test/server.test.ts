@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { type DesktopServer, LAUNCH_CODE_TTL_MS, SESSION_COOKIE, startDesktopServer } from '../server.ts'
+
+const TOKEN = 'a'.repeat(64)
+const RPC_URL = 'ws://127.0.0.1:45678/'
+/** Bound on every request in this file, in ms. */
+const REQUEST_TIMEOUT_MS = 5_000
+
+interface Reply {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+function get(
+  server: DesktopServer,
+  path: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        timeout: REQUEST_TIMEOUT_MS,
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c) => {
+          body += c
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+function sessionCookie(reply: Reply): string {
+  const set = reply.headers['set-cookie']
+  const line = Array.isArray(set) ? set[0] : set
+  assert.ok(line, 'a cookie is set')
+  return line.split(';')[0]!
+}
+
+describe('desktop server: launch code → session cookie → RPC credentials', () => {
+  let dir: string
+  let server: DesktopServer
+  let clock = 1_000_000
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wren-desktop-'))
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>Wren</title>')
+    await writeFile(join(dir, 'app.js'), 'export {}')
+    await writeFile(join(dir, 'app.css'), 'body{}')
+    server = await startDesktopServer({ token: TOKEN, rpcUrl: RPC_URL, distDir: dir, now: () => clock })
+  })
+  after(async () => {
+    await server.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  test('a launch code works once, sets an HttpOnly SameSite=Strict cookie and redirects to / without the code', async () => {
+    const path = server.handler.launchPath()
+    const first = await get(server, path)
+    assert.equal(first.status, 303)
+    assert.equal(first.headers.location, '/')
+    const set = String(first.headers['set-cookie'])
+    assert.match(set, new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43};`))
+    assert.match(set, /HttpOnly/)
+    assert.match(set, /SameSite=Strict/)
+    const again = await get(server, path)
+    assert.equal(again.status, 403, 'a used code is refused')
+    assert.equal(again.headers['set-cookie'], undefined)
+  })
+
+  test('/session returns the RPC URL and token only with a valid session cookie', async () => {
+    assert.equal((await get(server, '/session')).status, 401)
+    assert.equal(
+      (await get(server, '/session', { headers: { cookie: `${SESSION_COOKIE}=forged` } })).status,
+      401,
+    )
+    const cookie = sessionCookie(await get(server, server.handler.launchPath()))
+    const ok = await get(server, '/session', { headers: { cookie } })
+    assert.equal(ok.status, 200)
+    assert.deepEqual(JSON.parse(ok.body), { rpcUrl: RPC_URL, token: TOKEN })
+    assert.equal(ok.headers['cache-control'], 'no-store')
+    const cross = await get(server, '/session', { headers: { cookie, 'sec-fetch-site': 'cross-site' } })
+    assert.equal(cross.status, 401, 'cross-site requests are refused even with the cookie')
+  })
+
+  test('an expired launch code is refused', async () => {
+    const path = server.handler.launchPath()
+    clock += LAUNCH_CODE_TTL_MS + 1
+    assert.equal((await get(server, path)).status, 403)
+  })
+
+  test('POST /launch-code mints a code only for the bearer of the RPC token', async () => {
+    assert.equal((await get(server, '/launch-code', { method: 'POST' })).status, 401)
+    const wrong = await get(server, '/launch-code', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${'b'.repeat(64)}` },
+    })
+    assert.equal(wrong.status, 401)
+    const ok = await get(server, '/launch-code', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })
+    assert.equal(ok.status, 200)
+    const { path } = JSON.parse(ok.body) as { path: string }
+    assert.equal((await get(server, path)).status, 303)
+  })
+
+  test('requests naming a non-loopback Host are refused (DNS rebinding)', async () => {
+    const r = await get(server, '/session', { headers: { host: 'evil.example:80' } })
+    assert.equal(r.status, 421)
+  })
+
+  test('the page is served with a strict CSP that allows only the RPC origin for connections', async () => {
+    const page = await get(server, '/')
+    assert.equal(page.status, 200)
+    assert.match(page.headers['content-type'] as string, /text\/html/)
+    const csp = page.headers['content-security-policy'] as string
+    assert.match(csp, /default-src 'none'/)
+    assert.match(csp, /script-src 'self'/)
+    assert.match(csp, /connect-src 'self' ws:\/\/127\.0\.0\.1:45678/)
+    assert.match(csp, /frame-ancestors 'none'/)
+    assert.equal((await get(server, '/app.js')).status, 200)
+    assert.equal((await get(server, '/nope')).status, 404)
+  })
+})
