@@ -21,7 +21,8 @@ export function calendarDaysBetween(earlier: number, later: number): number {
 /** Conversation list: "now", "5 min", "14:03", "Yesterday", "Mon", "12 Mar", "12 Mar 2023". */
 export function listTime(t: number, now: number, locale?: string): string {
   const diff = now - t
-  if (diff >= 0 && diff < MINUTE_MS) return 'now'
+  // A little in the future (our own clock tick lags a message just sent) also reads as "now".
+  if (diff > -60 * MINUTE_MS && diff < MINUTE_MS) return 'now'
   if (diff >= 0 && diff < 60 * MINUTE_MS) return `${Math.floor(diff / MINUTE_MS)} min`
   const days = calendarDaysBetween(t, now)
   if (days <= 0) return clockTime(t, locale)
