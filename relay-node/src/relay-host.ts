@@ -21,6 +21,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
 import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
+import { bundleRecordRules } from './bundle-records.ts'
 import type { RelayConfig } from './config.ts'
 import { MAILBOX_DB_DIR, PROVIDE_TIMEOUT_MS, WREN_DHT_PROTOCOL } from './constants.ts'
 import { loadOrCreateIdentityKey } from './identity-key.ts'
@@ -115,6 +116,8 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
           protocol: WREN_DHT_PROTOCOL,
           clientMode: false,
           peerInfoMapper: loopback ? passthroughMapper : removePrivateAddressesMapper,
+          // devices keep their prekey bundles on relays; kad-dht refuses namespaces it cannot validate
+          ...bundleRecordRules(suite, options.clock ?? Date.now),
         }),
         mailbox: mailboxService({
           store,

@@ -1,6 +1,7 @@
 /**
  * The libp2p host of a user's node: TCP, WebSockets, circuit-relay and WebRTC transports, noise,
- * yamux, identify, ping, a private kad-dht, autonat, dcutr, mDNS and a bootstrap dialer.
+ * yamux, identify, ping, a private kad-dht, autonat, dcutr, mDNS, a bootstrap dialer and a
+ * connection log (`DEBUG=wren:p2p:connections`).
  *
  * Production defaults keep libp2p's production behaviour (private-address filtering in the DHT,
  * connection limits and rate limits, mDNS on, DHT mode chosen automatically). `testing.loopback`
@@ -24,6 +25,7 @@ import { MemoryDatastore } from 'datastore-core'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions, type ServiceFactoryMap } from 'libp2p'
 import { bootstrapDialer } from './bootstrap.ts'
+import { connectionLog } from './connection-log.ts'
 import {
   LOOPBACK_ALLOW,
   LOOPBACK_BIND_ADDRESS,
@@ -49,6 +51,7 @@ export interface WrenServices extends ServiceMap {
   autonat: unknown
   dcutr: unknown
   bootstrap: unknown
+  connectionLog: unknown
 }
 
 export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
@@ -102,6 +105,7 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
     autonat: autoNAT(),
     dcutr: dcutr(),
     bootstrap: bootstrapDialer({ list: init.bootstrap ?? [] }),
+    connectionLog: connectionLog(),
     ...init.extraServices,
   } as ServiceFactoryMap<WrenServices & E>
 

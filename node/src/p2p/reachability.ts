@@ -9,6 +9,38 @@ import { DIAL_TIMEOUT_MS } from './constants.ts'
 
 export type ConnectionKind = 'direct' | 'relayed' | 'none'
 
+/**
+ * How one connection carries bytes: 'relayed' through a circuit relay (limited by the relay's
+ * caps), 'webrtc' directly between the two devices (the relay only carried the SDP handshake),
+ * or 'direct' over TCP/WebSockets.
+ */
+export type ConnectionPath = 'direct' | 'webrtc' | 'relayed'
+
+export function connectionPath(connection: Pick<Connection, 'remoteAddr' | 'limits'>): ConnectionPath {
+  const names = connection.remoteAddr.getComponents().map((c) => c.name)
+  if (names.includes('webrtc') && connection.limits == null) return 'webrtc'
+  if (names.includes('p2p-circuit') || connection.limits != null) return 'relayed'
+  return 'direct'
+}
+
+export interface ConnectionSummary {
+  peerId: string
+  path: ConnectionPath
+  remoteAddr: string
+}
+
+/** The open connections of the node, one entry per connection (for status and diagnostics). */
+export function describeConnections(libp2p: Libp2p): ConnectionSummary[] {
+  return libp2p
+    .getConnections()
+    .filter((c) => c.status === 'open')
+    .map((c) => ({
+      peerId: c.remotePeer.toString(),
+      path: connectionPath(c),
+      remoteAddr: c.remoteAddr.toString(),
+    }))
+}
+
 function openConnections(libp2p: Libp2p, peerId: PeerId): Connection[] {
   return libp2p.getConnections(peerId).filter((c) => c.status === 'open')
 }

@@ -50,10 +50,15 @@ export async function sendRequest(
   const signal = boundedSignal(options.signal, options.timeoutMs ?? REQUEST_TIMEOUT_MS)
   let stream: Stream
   try {
-    stream = await libp2p.dialProtocol(peer, protocol, {
-      signal,
-      runOnLimitedConnection: options.runOnLimitedConnection ?? false,
-    })
+    const limited =
+      options.runOnLimitedConnection === true ? await reusableLimitedConnection(libp2p, peer) : null
+    stream =
+      limited === null
+        ? await libp2p.dialProtocol(peer, protocol, {
+            signal,
+            runOnLimitedConnection: options.runOnLimitedConnection ?? false,
+          })
+        : await limited.newStream(protocol, { signal, runOnLimitedConnection: true })
   } catch (err) {
     if (signal.aborted) return failure('timeout', 'dial did not complete in time')
     const name = errorName(err)
@@ -148,6 +153,31 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     )
   })
+}
+
+/**
+ * libp2p's dial never reuses a limited (relayed) connection: every dial to a peer that has only
+ * one opens a new circuit through the relay, with a new handshake. Reuse the open relayed
+ * connection instead, unless the peer has an address that could give an unlimited connection
+ * (a direct or /webrtc one): then dial, so a direct connection can replace the relayed one.
+ */
+async function reusableLimitedConnection(
+  libp2p: Libp2p,
+  peer: PeerId | Multiaddr | Multiaddr[],
+): Promise<Connection | null> {
+  if (Array.isArray(peer) || !isPeerId(peer)) return null
+  const open = libp2p.getConnections(peer).filter((c) => c.status === 'open')
+  if (open.length === 0 || open.some((c) => c.limits == null)) return null
+  const known = await libp2p.peerStore.get(peer).catch(() => null)
+  const upgradable = (known?.addresses ?? []).some((a) => {
+    const names = a.multiaddr.getComponents().map((c) => c.name)
+    return names.includes('webrtc') || !names.includes('p2p-circuit')
+  })
+  return upgradable ? null : (open[0] ?? null)
+}
+
+function isPeerId(peer: PeerId | Multiaddr): peer is PeerId {
+  return typeof (peer as PeerId).toMultihash === 'function'
 }
 
 function failure(reason: RequestFailure, detail: string): RequestResult {
