@@ -1,0 +1,108 @@
+/**
+ * `npm run sim -- <scenario> [--nodes N] [--seed S] [--out DIR] [--quiet]`
+ * Runs a shipped scenario (simulations/scenarios/<name>.json) or a scenario file, shows a progress
+ * bar per phase, and writes summary.json, metrics.json and report.html to the output folder
+ * (default simulations/out/<scenario>-<seed>).
+ */
+import { join } from 'node:path'
+import cliProgress from 'cli-progress'
+import { Command, InvalidArgumentError } from 'commander'
+import { writeReport } from './report.ts'
+import { type Phase, runScenario } from './run.ts'
+import { loadScenario, type Scenario } from './scenario.ts'
+import { summarize } from './summary.ts'
+
+const DEFAULT_OUT_ROOT = new URL('../out/', import.meta.url).pathname
+
+function integer(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer')
+  return n
+}
+
+export interface SimCliOptions {
+  nodes?: number
+  seed?: number
+  out?: string
+  quiet?: boolean
+}
+
+/** Scale a scenario to N users: message count and relay count follow the user count. */
+export function withNodes(scenario: Scenario, nodes: number | undefined): Scenario {
+  if (nodes === undefined || nodes === scenario.users.count) return scenario
+  const factor = nodes / scenario.users.count
+  return {
+    ...scenario,
+    users: { ...scenario.users, count: nodes },
+    messages: { count: Math.max(1, Math.round(scenario.messages.count * factor)) },
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('sim')
+    .argument('<scenario>', 'scenario name (simulations/scenarios/<name>.json) or a .json path')
+    .option('--nodes <n>', 'number of users (scales the message count with it)', integer)
+    .option('--seed <s>', 'seed (default: the scenario’s)', integer)
+    .option('--out <dir>', 'output folder')
+    .option('--quiet', 'no progress bar')
+    .exitOverride()
+  program.parse(argv, { from: 'user' })
+  const name = program.args[0] as string
+  const opts = program.opts<SimCliOptions>()
+  const scenario = withNodes(await loadScenario(name), opts.nodes)
+  const seed = opts.seed ?? scenario.seed
+  const out = opts.out ?? join(DEFAULT_OUT_ROOT, `${scenario.name}-${scenario.users.count}-${seed}`)
+  const command = `npm run sim -- ${name} --nodes ${scenario.users.count} --seed ${seed}`
+
+  const bar = opts.quiet
+    ? null
+    : new cliProgress.SingleBar(
+        {
+          format: ' {phase} [{bar}] {value}/{total} · {duration_formatted}',
+          hideCursor: true,
+          clearOnComplete: false,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+  let current: Phase | null = null
+  const onProgress = (phase: Phase, done: number, total: number) => {
+    if (bar === null) return
+    if (phase !== current) {
+      if (current !== null) bar.stop()
+      current = phase
+      bar.start(total, done, { phase: phase.padEnd(8) })
+    } else {
+      bar.setTotal(total)
+      bar.update(done)
+    }
+  }
+  const result = await runScenario(scenario, { seed, onProgress })
+  bar?.stop()
+  const summary = summarize(result, command)
+  const files = await writeReport(out, result, summary)
+  const m = summary.messages
+  console.log(
+    [
+      `${scenario.name}: ${summary.nodes.users} users, ${summary.nodes.relays} relays, seed ${seed}, ${Math.round(result.wallMs / 1000)} s`,
+      `  1:1 delivered ${m.delivered}/${m.attempted} (ratio ${m.deliveryRatio}), online pairs ${m.onlinePairsDeliveryRatio}, duplicates shown ${m.duplicatesShownToUsers}`,
+      `  latency ms p50 ${m.latencyMs.p50} p99 ${m.latencyMs.p99} (online pairs p99 ${m.onlinePairsLatencyMs.p99})`,
+      `  DHT lookups ${summary.lookups.ok}/${summary.lookups.count} ok, p50 ${summary.lookups.latencyMs.p50} ms; publishes ${summary.publishes.ok}/${summary.publishes.count}`,
+      `  peak rss ${summary.process.peakRssMiB} MiB; errors ${summary.errors}`,
+      ...summary.notes.map((n) => `  note: ${n}`),
+      `  wrote ${files.join(', ')}`,
+    ].join('\n'),
+  )
+  return 0
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      const e = error as { code?: string; message?: string }
+      if (e.code?.startsWith('commander.')) process.exit(e.code === 'commander.helpDisplayed' ? 0 : 2)
+      console.error(error)
+      process.exit(1)
+    },
+  )
+}

@@ -1,0 +1,255 @@
+/**
+ * In-process simulated users and relays built from the real code: each user is a real profile
+ * (keystore + sealed LevelDB store in a temp dir, opened through ProfileSession with a cheap KDF)
+ * running the real runtime (libp2p host, DHT rules, bundle publisher, prekeys, Messenger); each
+ * relay is a real relay-node (circuit relay, DHT server, mailbox on LevelDB). Going offline stops
+ * the runtime or relay; coming back starts it again on the same port with the same data.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { Libp2p } from '@libp2p/interface'
+import type { CryptoSuite } from '../../core/src/crypto/suite.ts'
+import { generateIdentityKeyPair } from '../../core/src/identity.ts'
+import { type NetworkOptions, type Runtime, startRuntime } from '../../node/src/app/runtime.ts'
+import type { DaemonContext, NetworkStatus } from '../../node/src/daemon/context.ts'
+import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../../node/src/daemon/identity-handlers.ts'
+import { silentLogger } from '../../node/src/daemon/log.ts'
+import { ProfileSession } from '../../node/src/daemon/profile-session.ts'
+import { openProfile } from '../../node/src/profile/profile.ts'
+import type { EventName, EventPayload } from '../../node/src/rpc/api.ts'
+import type { KdfParams, KeystoreSecrets } from '../../node/src/storage/keystore.ts'
+import { STORAGE_KEY_BYTES } from '../../node/src/storage/sealed-store.ts'
+import { startTestRelay, type TestRelay } from '../../test/fixtures/relay.ts'
+
+/** Argon2id at its floor: simulated profiles are throw-away, and 200 full-cost unlocks take minutes. */
+export const SIM_KDF: KdfParams = Object.freeze({ memoryKiB: 8, passes: 1, parallelism: 1 })
+const SIM_PASSPHRASE = 'simulation profile (throw-away)'
+
+export type EventSink = <E extends EventName>(user: number, event: E, payload: EventPayload<E>) => void
+
+export interface SimUserInit {
+  index: number
+  suite: CryptoSuite
+  root: string
+  bootstrap: () => string[]
+  retry: { baseMs: number; maxMs: number }
+  onEvent: EventSink
+  /** Called with every fresh libp2p host (at each start), e.g. to install the fault gater. */
+  onHost: (libp2p: Libp2p) => void
+}
+
+function tcpPort(addrs: readonly { toString(): string }[]): number {
+  for (const addr of addrs) {
+    const match = /\/tcp\/(\d+)(?:\/p2p\/|$)/.exec(addr.toString())
+    if (match !== null) return Number(match[1])
+  }
+  return 0
+}
+
+export class SimUser {
+  readonly index: number
+  readonly #init: SimUserInit
+  #session: ProfileSession | null = null
+  #runtime: Runtime | null = null
+  #transition: Promise<void> = Promise.resolve()
+  #port = 0
+  #card = ''
+  #peerId = ''
+  #status: (() => NetworkStatus) | null = null
+
+  private constructor(init: SimUserInit) {
+    this.index = init.index
+    this.#init = init
+  }
+
+  static async create(init: SimUserInit): Promise<SimUser> {
+    const user = new SimUser(init)
+    const paths = await openProfile({ home: init.root, profile: `u${init.index}` })
+    const session = await ProfileSession.open(paths, SIM_KDF)
+    user.#session = session
+    const identity = generateIdentityKeyPair(init.suite)
+    const secrets: KeystoreSecrets = {
+      identitySeed: identity.secretKey,
+      deviceKeySeed: init.suite.ed25519Generate().secretKey,
+      libp2pPrivateKey: privateKeyToProtobuf(await generateKeyPair('Ed25519')),
+      storageKey: init.suite.randomBytes(STORAGE_KEY_BYTES),
+      prekeys: [],
+    }
+    const record: IdentityRecord = { displayName: `user ${init.index}`, createdAt: Date.now() }
+    await session.create(SIM_PASSPHRASE, secrets, (store) => store.put(IDENTITY_RECORD_KEY, record))
+    await user.start()
+    return user
+  }
+
+  get runtime(): Runtime | null {
+    return this.#runtime
+  }
+  get online(): boolean {
+    return this.#runtime !== null
+  }
+  get peerId(): string {
+    return this.#peerId
+  }
+  /** The contact card made at first start (the port stays the same across restarts). */
+  get card(): string {
+    return this.#card
+  }
+
+  #context(session: ProfileSession): DaemonContext {
+    const index = this.index
+    const onEvent = this.#init.onEvent
+    const hooks: Array<() => Promise<void> | void> = []
+    return {
+      paths: session.paths,
+      session,
+      suite: this.#init.suite,
+      log: silentLogger,
+      version: 'simulation',
+      startedAt: Date.now(),
+      notify: (event, payload) => onEvent(index, event, payload),
+      setNetworkStatus: (source) => {
+        this.#status = source
+      },
+      networkStatus: () => this.#status?.() ?? null,
+      onStop: (hook) => {
+        hooks.push(hook)
+      },
+    }
+  }
+
+  /** Serialise start/stop of one user (churn events may overlap a slow start). */
+  #serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.#transition.then(fn, fn)
+    this.#transition = next.catch(() => {})
+    return next
+  }
+
+  start(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#runtime !== null || this.#session === null) return
+      const profile = this.#session.requireUnlocked()
+      const options: NetworkOptions = {
+        bootstrap: this.#init.bootstrap(),
+        listen: [`/ip4/127.0.0.1/tcp/${this.#port}`],
+        testLoopback: true,
+        retryBaseMs: this.#init.retry.baseMs,
+        retryMaxMs: this.#init.retry.maxMs,
+      }
+      const runtime = await startRuntime(this.#context(this.#session), profile, options)
+      this.#init.onHost(runtime.libp2p)
+      this.#port = tcpPort(runtime.libp2p.getMultiaddrs())
+      this.#peerId = runtime.libp2p.peerId.toString()
+      if (this.#card === '') this.#card = runtime.card()
+      this.#runtime = runtime
+    })
+  }
+
+  stop(): Promise<void> {
+    return this.#serial(async () => {
+      const runtime = this.#runtime
+      this.#runtime = null
+      await runtime?.stop()
+    })
+  }
+
+  /** Stop for good: runtime, then the profile's store. */
+  async close(): Promise<void> {
+    await this.stop()
+    await this.#session?.close()
+    this.#session = null
+  }
+}
+
+export class SimRelay {
+  readonly index: number
+  readonly dataDir: string
+  #relay: TestRelay | null = null
+  #port = 0
+  #peerId = ''
+  readonly #bootstrap: () => string[]
+  readonly #onHost: (libp2p: Libp2p) => void
+  #transition: Promise<void> = Promise.resolve()
+
+  private constructor(
+    index: number,
+    dataDir: string,
+    bootstrap: () => string[],
+    onHost: (l: Libp2p) => void,
+  ) {
+    this.index = index
+    this.dataDir = dataDir
+    this.#bootstrap = bootstrap
+    this.#onHost = onHost
+  }
+
+  static async create(
+    index: number,
+    root: string,
+    bootstrap: () => string[],
+    onHost: (libp2p: Libp2p) => void,
+  ): Promise<SimRelay> {
+    const relay = new SimRelay(index, join(root, `relay${index}`), bootstrap, onHost)
+    await relay.start()
+    return relay
+  }
+
+  get online(): boolean {
+    return this.#relay !== null
+  }
+  get peerId(): string {
+    return this.#peerId
+  }
+  get libp2p(): Libp2p | undefined {
+    return this.#relay?.handle?.libp2p
+  }
+  get metricsUrl(): string | undefined {
+    return this.#relay?.metricsUrl
+  }
+  /** Dialable address with /p2p/<id> (stable across restarts: same port, same key). */
+  get addr(): string {
+    return `/ip4/127.0.0.1/tcp/${this.#port}/p2p/${this.#peerId}`
+  }
+
+  #serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.#transition.then(fn, fn)
+    this.#transition = next.catch(() => {})
+    return next
+  }
+
+  start(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#relay !== null) return
+      const relay = await startTestRelay({
+        dataDir: this.dataDir,
+        config: {
+          listen: { host: '127.0.0.1', tcpPort: this.#port, wsPort: -1 },
+          bootstrap: this.#bootstrap(),
+          logLevel: 'error',
+        },
+      })
+      if (relay.handle !== undefined) this.#onHost(relay.handle.libp2p)
+      this.#port = tcpPort(relay.multiaddrs)
+      this.#peerId = relay.peerId.toString()
+      this.#relay = relay
+    })
+  }
+
+  stop(): Promise<void> {
+    return this.#serial(async () => {
+      const relay = this.#relay
+      this.#relay = null
+      await relay?.stop()
+    })
+  }
+}
+
+/** A temp root for one run's profiles and relay data (0700 by mkdtemp). */
+export function makeRunRoot(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'wren-sim-'))
+}
+
+export function removeRunRoot(root: string): Promise<void> {
+  return rm(root, { recursive: true, force: true })
+}

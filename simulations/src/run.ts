@@ -1,0 +1,427 @@
+/**
+ * Runs one scenario in this process: relays, then users (real runtimes), contacts, bundle
+ * publishing, measured DHT lookups, then the seeded event schedule in real time, a drain phase,
+ * the duplicate check over every recipient's history, and a clean stop of everything.
+ */
+import { parseContactCard } from '../../core/src/contact-card.ts'
+import { createNodeSuite } from '../../node/src/crypto/node-suite.ts'
+import { conversationIdFor } from '../../node/src/messaging/vault.ts'
+import { getBundle } from '../../node/src/p2p/dht-records.ts'
+import { makeRunRoot, removeRunRoot, SimRelay, SimUser } from './harness.ts'
+import { type MessagePath, Metrics, type RelayLoad } from './metrics.ts'
+import { FaultPlane } from './network.ts'
+import type { Scenario } from './scenario.ts'
+import { buildPlan, type Plan, type SimEvent } from './schedule.ts'
+
+/** Bound on waiting for every user's first successful bundle publish. */
+export const PUBLISH_WAIT_MS = 30_000
+/** Bound on one measured DHT lookup (the messenger's own lookups use BUNDLE_LOOKUP_TIMEOUT_MS). */
+export const LOOKUP_TIMEOUT_MS = 10_000
+/** Lookups in flight at once: a 2-core machine serves every DHT peer of the run. */
+const LOOKUP_CONCURRENCY = 8
+/** CPU / memory / connection sampling period. */
+const SAMPLE_INTERVAL_MS = 1_000
+/** Poll period while draining outstanding deliveries. */
+const DRAIN_POLL_MS = 200
+/** Users stopped in parallel at the end. */
+const STOP_CONCURRENCY = 8
+/** Messages read per history page in the duplicate check. */
+const HISTORY_PAGE = 500
+
+export type Phase =
+  | 'relays'
+  | 'users'
+  | 'contacts'
+  | 'publish'
+  | 'lookups'
+  | 'schedule'
+  | 'drain'
+  | 'check'
+  | 'stop'
+
+export interface RunOptions {
+  seed: number
+  /** Progress of the current phase (done of total). */
+  onProgress?: (phase: Phase, done: number, total: number) => void
+}
+
+export interface RunResult {
+  scenario: Scenario
+  plan: Plan
+  metrics: Metrics
+  startedAt: string
+  wallMs: number
+  phaseMs: Record<string, number>
+  notes: string[]
+}
+
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T
+      await fn(item)
+    }
+  })
+  await Promise.all(workers)
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)))
+
+async function scrapeRelay(relay: SimRelay): Promise<RelayLoad> {
+  const load: RelayLoad = {
+    relay: relay.index,
+    deposits: 0,
+    fetches: 0,
+    registrations: 0,
+    prekeysClaimed: 0,
+    connections: 0,
+    storedEnvelopes: 0,
+  }
+  const url = relay.metricsUrl
+  if (url === undefined) return load
+  const text = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+    .then((r) => r.text())
+    .catch(() => '')
+  const value = (name: string) => {
+    let sum = 0
+    for (const line of text.split('\n')) {
+      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.split(' ').pop())
+    }
+    return sum
+  }
+  load.deposits = value('wren_relay_mailbox_deposits_total')
+  load.fetches = value('wren_relay_mailbox_fetches_total')
+  load.registrations = value('wren_relay_mailbox_registrations_total')
+  load.prekeysClaimed = value('wren_relay_mailbox_prekeys_claimed_total')
+  load.connections = value('wren_relay_connections')
+  load.storedEnvelopes = value('wren_relay_mailbox_stored_envelopes')
+  return load
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
+  const progress = options.onProgress ?? (() => {})
+  const plan = buildPlan(scenario, options.seed)
+  const notes: string[] = []
+  const startedAt = new Date().toISOString()
+  const wallStart = performance.now()
+  const phaseMs: Record<string, number> = {}
+  let phaseStart = performance.now()
+  const endPhase = (name: string) => {
+    phaseMs[name] = Math.round(performance.now() - phaseStart)
+    phaseStart = performance.now()
+  }
+
+  const suite = createNodeSuite()
+  const root = await makeRunRoot()
+  const faults = new FaultPlane()
+  const relays: SimRelay[] = []
+  const users: SimUser[] = []
+  let metrics = new Metrics(performance.now())
+  const onHost = (libp2p: Parameters<FaultPlane['install']>[0]) => {
+    if (!faults.install(libp2p)) notes.push('could not install the fault gater on a host')
+  }
+
+  const pathOf = (receiver: number, sender: number): MessagePath => {
+    const host = users[receiver]?.runtime?.libp2p
+    const senderPeer = users[sender]?.peerId
+    if (host === undefined || senderPeer === undefined) return 'unknown'
+    const conns = host.getConnections().filter((c) => c.remotePeer.toString() === senderPeer)
+    if (conns.some((c) => c.limits === undefined)) return 'direct'
+    if (conns.length > 0) return 'relayed'
+    return 'unknown'
+  }
+  const userIndexById = new Map<string, number>()
+
+  const sampler = setInterval(() => {
+    const cpu = process.cpuUsage()
+    const mem = process.memoryUsage()
+    metrics.samples.push({
+      t: Math.round(metrics.now()),
+      cpuUserMs: Math.round(cpu.user / 1000),
+      cpuSystemMs: Math.round(cpu.system / 1000),
+      rssMiB: Math.round(mem.rss / 2 ** 20),
+      heapMiB: Math.round(mem.heapUsed / 2 ** 20),
+      online: users.filter((u) => u.online).length,
+      connections: users.reduce((n, u) => n + (u.runtime?.libp2p.getConnections().length ?? 0), 0),
+    })
+  }, SAMPLE_INTERVAL_MS)
+  sampler.unref()
+
+  try {
+    // ---- relays (each bootstraps to the ones started before it)
+    for (let i = 0; i < scenario.relays.count; i++) {
+      progress('relays', i, scenario.relays.count)
+      relays.push(
+        await SimRelay.create(i, root, () => relays.filter((r) => r.index !== i).map((r) => r.addr), onHost),
+      )
+    }
+    progress('relays', relays.length, scenario.relays.count)
+    endPhase('relays')
+
+    // ---- users
+    const bootstrap = () => relays.filter((r) => r.online).map((r) => r.addr)
+    const indices = Array.from({ length: plan.users }, (_, i) => i)
+    let started = 0
+    const created: Array<SimUser | undefined> = new Array(plan.users)
+    await pool(indices, scenario.users.startConcurrency, async (index) => {
+      created[index] = await SimUser.create({
+        index,
+        suite,
+        root,
+        bootstrap,
+        retry: scenario.retry,
+        onHost,
+        onEvent: (user, event, payload) => {
+          if (event === 'message.received') {
+            const p = payload as Parameters<Metrics['received']>[1]
+            const sender = userIndexById.get(p.message.sender)
+            metrics.received(user, p, sender === undefined ? 'unknown' : pathOf(user, sender))
+          }
+        },
+      })
+      progress('users', ++started, plan.users)
+    })
+    for (const user of created) if (user !== undefined) users.push(user)
+    for (const user of users) {
+      const rt = user.runtime
+      if (rt !== null) userIndexById.set(rt.messenger.userId, user.index)
+    }
+    endPhase('users')
+
+    // ---- contacts (both ways, from the cards)
+    let added = 0
+    await pool(plan.contacts, 8, async ([a, b]) => {
+      const ua = users[a] as SimUser
+      const ub = users[b] as SimUser
+      await ua.runtime?.messenger.addContact(parseContactCard(suite, ub.card), undefined)
+      await ub.runtime?.messenger.addContact(parseContactCard(suite, ua.card), undefined)
+      progress('contacts', ++added, plan.contacts.length)
+    })
+    endPhase('contacts')
+
+    // ---- wait for bundles to be in the DHT
+    const publishDeadline = performance.now() + PUBLISH_WAIT_MS
+    for (;;) {
+      const done = users.filter((u) => u.runtime?.libp2p.services.publisher.lastResult?.ok === true).length
+      progress('publish', done, users.length)
+      if (done === users.length || performance.now() > publishDeadline) break
+      // nudge the ones that failed (publisher retries on its own only every REPUBLISH_RETRY_MS)
+      for (const u of users) {
+        const last = u.runtime?.libp2p.services.publisher.lastResult
+        if (last !== undefined && !last.ok) void u.runtime?.libp2p.services.publisher.publish()
+      }
+      await sleep(500)
+    }
+    for (const u of users) {
+      const last = u.runtime?.libp2p.services.publisher.lastResult
+      metrics.publishes.push({
+        user: u.index,
+        ok: last?.ok === true,
+        peers: last?.ok === true ? last.peers : 0,
+        reason: last === undefined ? 'not finished' : last.ok ? null : last.reason,
+      })
+    }
+    endPhase('publish')
+
+    // ---- measured DHT bundle lookups (real kad-dht queries through the runtime's host)
+    let looked = 0
+    await pool(plan.lookups, LOOKUP_CONCURRENCY, async ([from, to]) => {
+      const rt = users[from]?.runtime
+      const target = users[to]?.runtime
+      if (rt === null || rt === undefined || target === null || target === undefined) return
+      const t = performance.now()
+      const result = await getBundle(rt.libp2p, target.userId, { timeoutMs: LOOKUP_TIMEOUT_MS }).catch(
+        (error: unknown) => ({ ok: false as const, reason: (error as Error)?.name ?? 'error' }),
+      )
+      metrics.lookups.push({
+        from,
+        to,
+        ok: result.ok,
+        ms: Math.round(performance.now() - t),
+        reason: result.ok ? null : result.reason,
+      })
+      progress('lookups', ++looked, plan.lookups.length)
+    })
+    endPhase('lookups')
+
+    // ---- the schedule, in real time from here
+    const lookups = metrics.lookups
+    const publishes = metrics.publishes
+    metrics = new Metrics(performance.now())
+    metrics.lookups.push(...lookups)
+    metrics.publishes.push(...publishes)
+    const pending: Promise<void>[] = []
+    const offline = new Set<number>()
+    const partitionSide = new Set<number>()
+    const openMarkers = new Map<string, number>()
+    const recordOffline = () =>
+      metrics.offlineTimeline.push({ t: Math.round(metrics.now()), offline: offline.size })
+    recordOffline()
+    const track = (what: string, p: Promise<void>) => {
+      pending.push(
+        p.catch((error: unknown) => {
+          metrics.errors.push({
+            t: Math.round(metrics.now()),
+            what,
+            error: String((error as Error)?.message ?? error),
+          })
+        }),
+      )
+    }
+    const perform = (event: SimEvent) => {
+      switch (event.type) {
+        case 'send': {
+          const sender = users[event.from] as SimUser
+          const recipient = users[event.to] as SimUser
+          const sideOk = !faults.partitioned || partitionSide.has(event.from) === partitionSide.has(event.to)
+          const record = metrics.planned({
+            id: event.id,
+            from: event.from,
+            to: event.to,
+            at: event.t,
+            skipped: sender.runtime === null ? 'sender offline' : null,
+            pairOnlineAtSend: sender.online && recipient.online && sideOk,
+          })
+          const rt = sender.runtime
+          if (rt === null) return
+          const conversation = conversationIdFor(userIdOf(recipient))
+          track(
+            `send ${event.id}`,
+            rt.messenger.sendText(conversation, `sim message ${event.id}`).then((message) => {
+              metrics.sent(record, message.id, metrics.now())
+            }),
+          )
+          return
+        }
+        case 'offline':
+          offline.add(event.user)
+          recordOffline()
+          track(`offline ${event.user}`, (users[event.user] as SimUser).stop())
+          return
+        case 'online':
+          offline.delete(event.user)
+          recordOffline()
+          track(`online ${event.user}`, (users[event.user] as SimUser).start())
+          return
+        case 'relay-down':
+          openMarkers.set(`relay${event.relay}`, metrics.markers.length)
+          metrics.markers.push({
+            kind: 'relay-down',
+            label: `relay ${event.relay} down`,
+            from: event.t,
+            to: null,
+          })
+          track(`relay-down ${event.relay}`, (relays[event.relay] as SimRelay).stop())
+          return
+        case 'relay-up': {
+          const m = metrics.markers[openMarkers.get(`relay${event.relay}`) ?? -1]
+          if (m !== undefined) m.to = event.t
+          track(`relay-up ${event.relay}`, (relays[event.relay] as SimRelay).start())
+          return
+        }
+        case 'partition': {
+          partitionSide.clear()
+          for (const u of event.users) partitionSide.add(u)
+          openMarkers.set(`p${event.index}`, metrics.markers.length)
+          metrics.markers.push({
+            kind: 'partition',
+            label: `partition ${event.index} (${event.users.length} users)`,
+            from: event.t,
+            to: null,
+          })
+          const minority = [
+            ...event.users.map((u) => (users[u] as SimUser).peerId),
+            ...event.relays.map((r) => (relays[r] as SimRelay).peerId),
+          ]
+          track(`partition ${event.index}`, faults.split(minority))
+          return
+        }
+        case 'heal': {
+          const m = metrics.markers[openMarkers.get(`p${event.index}`) ?? -1]
+          if (m !== undefined) m.to = event.t
+          partitionSide.clear()
+          faults.heal()
+          return
+        }
+      }
+    }
+    const userIds = users.map((u) => u.runtime?.messenger.userId ?? '')
+    function userIdOf(user: SimUser): string {
+      return userIds[user.index] as string
+    }
+    let done = 0
+    for (const event of plan.events) {
+      await sleep(event.t - metrics.now())
+      perform(event)
+      progress('schedule', ++done, plan.events.length)
+    }
+    await Promise.all(pending)
+    endPhase('schedule')
+
+    // ---- drain: wait for what is still on its way
+    const drainEnd = performance.now() + scenario.drainMs
+    const sendable = metrics.messages.filter((m) => m.skipped === null).length
+    while (metrics.outstanding() > 0 && performance.now() < drainEnd) {
+      progress('drain', sendable - metrics.outstanding(), sendable)
+      await sleep(DRAIN_POLL_MS)
+    }
+    progress('drain', sendable - metrics.outstanding(), sendable)
+    endPhase('drain')
+
+    // ---- what users see: copies of each message in the recipient's history
+    const byRecipient = new Map<number, Map<string, number>>()
+    let checked = 0
+    await pool(users, 4, async (user) => {
+      const rt = user.runtime
+      if (rt === null) return
+      const counts = new Map<string, number>()
+      for (const conversation of await rt.vault.listConversations()) {
+        let before: number | undefined
+        for (;;) {
+          const page = await rt.vault.listMessages(conversation.id, before, HISTORY_PAGE)
+          for (const m of page.messages)
+            if (m.direction === 'in') counts.set(m.id, (counts.get(m.id) ?? 0) + 1)
+          if (!page.hasMore || page.messages.length === 0) break
+          before = page.messages[0]?.seq
+        }
+      }
+      byRecipient.set(user.index, counts)
+      progress('check', ++checked, users.length)
+    })
+    for (const m of metrics.messages) {
+      if (m.messageId === null) continue
+      m.copiesInHistory = byRecipient.get(m.to)?.get(m.messageId) ?? 0
+    }
+    metrics.relayLoad = await Promise.all(relays.map(scrapeRelay))
+    endPhase('check')
+
+    if (scenario.groups.length > 0)
+      notes.push('groups: not run — the node has no group service yet (1:1 only)')
+    if (scenario.network.latencyMs > 0 || scenario.network.loss > 0)
+      notes.push(
+        'network latency/loss are applied only in the netns mode; the in-process TCP mode runs unshaped',
+      )
+    return {
+      scenario,
+      plan,
+      metrics,
+      startedAt,
+      wallMs: Math.round(performance.now() - wallStart),
+      phaseMs,
+      notes,
+    }
+  } finally {
+    clearInterval(sampler)
+    let stopped = 0
+    await pool(users, STOP_CONCURRENCY, async (user) => {
+      await user.close().catch(() => {})
+      progress('stop', ++stopped, users.length + relays.length)
+    })
+    for (const relay of relays) {
+      await relay.stop().catch(() => {})
+      progress('stop', ++stopped, users.length + relays.length)
+    }
+    await removeRunRoot(root)
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Declarative scenario files (simulations/scenarios/*.json): relays, users, contacts, a message
+ * schedule, churn, relay failures, partitions and link conditions. Validated with zod; unknown
+ * keys are refused so a typo never silently becomes a default.
+ */
+import { readFile } from 'node:fs/promises'
+import { isAbsolute, join } from 'node:path'
+import { z } from 'zod'
+
+/** Where the shipped scenarios live. */
+export const SCENARIO_DIR = new URL('../scenarios/', import.meta.url).pathname
+
+const ms = z.number().int().min(0)
+const fraction = z.number().min(0).max(1)
+
+const scenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  /** Default seed; `--seed` overrides it. Same seed → same schedule. */
+  seed: z.number().int().default(1),
+  /** Length of the send schedule. */
+  durationMs: ms,
+  /** After the last scheduled event, wait at most this long for outstanding deliveries. */
+  drainMs: ms.default(30_000),
+  relays: z.strictObject({
+    count: z.number().int().min(0),
+    /** Relay i stops at atMs and comes back (same identity, data and port) after downMs. */
+    failures: z.array(z.strictObject({ relay: z.number().int().min(0), atMs: ms, downMs: ms })).default([]),
+  }),
+  users: z.strictObject({
+    count: z.number().int().min(2),
+    /** Users started in parallel (bounded so a 2-core machine keeps up). */
+    startConcurrency: z.number().int().min(1).default(4),
+  }),
+  contacts: z.strictObject({
+    /** 'all': everyone knows everyone; otherwise each user adds this many random others (both ways). */
+    perUser: z.union([z.literal('all'), z.number().int().min(1)]),
+  }),
+  /** DHT bundle lookups measured before the schedule starts, per user (capped by contacts). */
+  lookupsPerUser: z.number().int().min(0).default(2),
+  messages: z.strictObject({
+    /** Total 1:1 messages, at uniformly random times over durationMs between random contacts. */
+    count: z.number().int().min(0),
+  }),
+  /** Groups (sizes): recorded and reported as not run until the group service lands. */
+  groups: z
+    .array(z.strictObject({ size: z.number().int().min(2), messages: z.number().int().min(0) }))
+    .default([]),
+  churn: z
+    .strictObject({
+      /** Fraction of users taken offline at every interval (users already offline are skipped). */
+      fraction,
+      intervalMs: z.number().int().min(1),
+      offlineMs: z.number().int().min(1),
+    })
+    .optional(),
+  partitions: z
+    .array(
+      z.strictObject({
+        atMs: ms,
+        /** Heal this long after the split. */
+        durationMs: z.number().int().min(1),
+        /** Share of users (and relays, rounded down) on the minority side. */
+        fraction,
+      }),
+    )
+    .default([]),
+  /** Link conditions: applied by tc netem in the netns mode; the in-process TCP mode cannot shape links. */
+  network: z
+    .strictObject({
+      latencyMs: ms.default(0),
+      jitterMs: ms.default(0),
+      loss: fraction.default(0),
+    })
+    .default({ latencyMs: 0, jitterMs: 0, loss: 0 }),
+  /** Outbox retry tuning passed to every node (NetworkOptions.retryBaseMs / retryMaxMs). */
+  retry: z.strictObject({ baseMs: z.number().int().min(1), maxMs: z.number().int().min(1) }).default({
+    baseMs: 250,
+    maxMs: 2_000,
+  }),
+})
+
+export type Scenario = z.infer<typeof scenarioSchema>
+
+export function parseScenario(value: unknown): Scenario {
+  return scenarioSchema.parse(value)
+}
+
+/** Load a shipped scenario by name (`smoke`) or a JSON file by path. */
+export async function loadScenario(nameOrPath: string): Promise<Scenario> {
+  const path =
+    nameOrPath.endsWith('.json') || nameOrPath.includes('/')
+      ? isAbsolute(nameOrPath)
+        ? nameOrPath
+        : join(process.cwd(), nameOrPath)
+      : join(SCENARIO_DIR, `${nameOrPath}.json`)
+  return parseScenario(JSON.parse(await readFile(path, 'utf8')))
+}
