@@ -85,24 +85,30 @@ async function cardWithReservation(peer: ChatPeer, relay: TestRelay, wantWebrtc:
   return card
 }
 
+/** alice → bob (until alice sees it delivered), then bob → alice; every wait bounded. */
 async function exchangeMessages(alice: ChatPeer, bob: ChatPeer, tag: string): Promise<void> {
-  const toBob = `${tag}: hello bob`
-  const bobGot = waitForEvent(
-    bob.client,
-    'message.received',
-    (p) => p.message.text === toBob,
-    MESSAGE_TIMEOUT_MS,
-  )
-  const delivered = waitForEvent(
-    alice.client,
-    'message.status',
-    (p) => p.status === 'delivered',
-    MESSAGE_TIMEOUT_MS,
-  )
-  const sent = await alice.client.call('messages.send', { conversationId: `dm:${bob.userId}`, text: toBob })
-  assert.equal((await bobGot).message.sender, alice.userId)
-  assert.equal((await delivered).messageId, sent.message.id)
-
+  const delivered = new Set<string>()
+  const off = await alice.client.on('message.status', (p) => {
+    if (p.status === 'delivered') delivered.add(p.messageId)
+  })
+  try {
+    const toBob = `${tag}: hello bob`
+    const bobGot = waitForEvent(
+      bob.client,
+      'message.received',
+      (p) => p.message.text === toBob,
+      MESSAGE_TIMEOUT_MS,
+    )
+    const sent = await alice.client.call('messages.send', { conversationId: `dm:${bob.userId}`, text: toBob })
+    assert.equal((await bobGot).message.sender, alice.userId)
+    await eventually(
+      `${tag} delivered to bob`,
+      async () => (delivered.has(sent.message.id) ? true : undefined),
+      MESSAGE_TIMEOUT_MS,
+    )
+  } finally {
+    off()
+  }
   const toAlice = `${tag}: hi alice`
   const aliceGot = waitForEvent(
     alice.client,
@@ -146,11 +152,14 @@ describe('daemons that cannot dial each other directly chat through a relay rese
       await alice.client.call('contacts.add', { card: bobCard })
       await bob.client.call('contacts.add', { card: aliceCard })
       await exchangeMessages(alice, bob, 'relayed')
+      for (let i = 0; i < 3; i++) await exchangeMessages(alice, bob, `relayed ${i}`)
 
       const aliceToBob = connectionLines(alice).filter((l) => l.event === 'open' && l.peer === bobId)
       const bobToAlice = connectionLines(bob).filter((l) => l.event === 'open' && l.peer === aliceId)
       assert.ok(aliceToBob.length > 0, 'alice logged a connection to bob')
       assert.ok(bobToAlice.length > 0, 'bob logged a connection to alice')
+      // an open relayed connection is reused: not one circuit per message (at most one per side)
+      assert.ok(aliceToBob.length <= 2, `alice opened ${aliceToBob.length} connections to bob`)
       for (const line of [...aliceToBob, ...bobToAlice]) {
         assert.equal(line.path, 'relayed', `connection ${line.addr} is relayed`)
         assert.match(line.addr, new RegExp(`/p2p/${relay.peerId}/p2p-circuit/`))
@@ -160,29 +169,36 @@ describe('daemons that cannot dial each other directly chat through a relay rese
     }
   })
 
-  test('with /p2p-circuit and /webrtc, the relay only introduces them and a direct WebRTC connection carries the chat', async () => {
+  test('with /p2p-circuit and /webrtc, a direct WebRTC connection replaces the relay: chat goes on after the relay stops', async () => {
+    // a relay of its own: this test stops it
+    const introducer = await startTestRelay()
     const peers: ChatPeer[] = []
     try {
-      const alice = await startNattedPeer('Alice', relay, ['/p2p-circuit', '/webrtc'])
+      const alice = await startNattedPeer('Alice', introducer, ['/p2p-circuit', '/webrtc'])
       peers.push(alice)
-      const bob = await startNattedPeer('Bob', relay, ['/p2p-circuit', '/webrtc'])
+      const bob = await startNattedPeer('Bob', introducer, ['/p2p-circuit', '/webrtc'])
       peers.push(bob)
       const [aliceCard, bobCard] = await Promise.all([
-        cardWithReservation(alice, relay, true),
-        cardWithReservation(bob, relay, true),
+        cardWithReservation(alice, introducer, true),
+        cardWithReservation(bob, introducer, true),
       ])
       const [aliceId, bobId] = await Promise.all([peerIdOf(alice), peerIdOf(bob)])
 
       await alice.client.call('contacts.add', { card: bobCard })
       await bob.client.call('contacts.add', { card: aliceCard })
-      await exchangeMessages(alice, bob, 'webrtc')
+      await exchangeMessages(alice, bob, 'via relay signalling')
 
       const webrtc = (from: ChatPeer, to: string) =>
         connectionLines(from).filter((l) => l.event === 'open' && l.peer === to && l.path === 'webrtc')
       assert.ok(webrtc(alice, bobId).length > 0, 'alice has a direct WebRTC connection to bob')
       assert.ok(webrtc(bob, aliceId).length > 0, 'bob has a direct WebRTC connection to alice')
+
+      // without the relay, only the direct WebRTC connection can carry these
+      await introducer.stop()
+      await exchangeMessages(alice, bob, 'relay gone')
     } finally {
       await Promise.allSettled(peers.map((p) => p.stop()))
+      await introducer.stop()
     }
   })
 })
