@@ -114,6 +114,37 @@ describe('noble and node suites agree', () => {
     for (let i = 0; i < 2; i++) assert.deepEqual(b.mlkemGenerate(), a.mlkemGenerate())
   })
 
+  test('keys generated inside OpenSSL (no injected Random) are the key pairs noble derives from their secrets', () => {
+    const native = createNodeSuite()
+    // A second node suite has none of the generated KeyObjects cached: it re-imports the bytes.
+    const fresh = createNodeSuite()
+    for (let i = 0; i < 5; i++) {
+      const a = native.x25519Generate()
+      const b = noble.x25519Generate()
+      assert.equal(toHex(noble.x25519PublicKey(a.secretKey)), toHex(a.publicKey))
+      assert.equal(toHex(fresh.x25519PublicKey(a.secretKey)), toHex(a.publicKey))
+      assert.equal(
+        toHex(native.x25519(a.secretKey, b.publicKey)),
+        toHex(noble.x25519(b.secretKey, a.publicKey)),
+      )
+
+      const e = native.ed25519Generate()
+      assert.equal(toHex(noble.ed25519PublicKey(e.secretKey)), toHex(e.publicKey))
+      const message = Uint8Array.of(i, 1, 2, 3)
+      assert.equal(
+        toHex(native.ed25519Sign(e.secretKey, message)),
+        toHex(noble.ed25519Sign(e.secretKey, message)),
+      )
+      assert.equal(fresh.ed25519Verify(e.publicKey, message, native.ed25519Sign(e.secretKey, message)), true)
+    }
+    const k = native.mlkemGenerate()
+    assert.equal(k.secretKey.length, 64)
+    assert.equal(toHex(noble.mlkemKeyPair(k.secretKey).publicKey), toHex(k.publicKey))
+    const sent = noble.mlkemEncapsulate(k.publicKey)
+    assert.equal(toHex(native.mlkemDecapsulate(k.secretKey, sent.ciphertext)), toHex(sent.sharedSecret))
+    assert.equal(toHex(fresh.mlkemDecapsulate(k.secretKey, sent.ciphertext)), toHex(sent.sharedSecret))
+  })
+
   test('Ed25519 public keys and deterministic signatures are equal, each verifies the other', () => {
     check(
       RUNS,

@@ -1,9 +1,11 @@
 /**
- * HMAC-SHA256 (RFC 2104) and HKDF-SHA256 (RFC 5869) on node:crypto's one-shot `hash`.
- * createHmac / hkdfSync pay for a native object per call, which dominates for the short inputs
- * the ratchet feeds them (chain keys, root keys): two one-shot hashes are ~4x faster.
+ * HMAC-SHA256 (RFC 2104) on node:crypto's one-shot `hash`, and HKDF-SHA256 (RFC 5869).
+ * createHmac with raw key bytes pays for a native key object per call, which dominates for the
+ * short inputs the ratchet feeds it (chain keys): two one-shot hashes are ~3x faster. HKDF runs
+ * natively (hkdfSync) with its input key passed as a KeyObject from createSecretKey(): about
+ * twice as fast as the same HKDF from one-shot hashes, and as hkdfSync with raw key bytes.
  */
-import { createHmac, hash } from 'node:crypto'
+import { createHmac, createSecretKey, hash, hkdfSync } from 'node:crypto'
 import { SHA256_BYTES } from '../../../core/src/crypto/suite.ts'
 
 /** SHA-256 block size (bytes): keys are padded or hashed to this length. */
@@ -12,6 +14,8 @@ const BLOCK_BYTES = 64
 const ONE_SHOT_MAX_BYTES = 64 * 1024
 /** RFC 5869 §2.3: at most 255 blocks of output. */
 export const HKDF_MAX_OUTPUT_BYTES = 255 * SHA256_BYTES
+/** node:crypto's hkdfSync refuses a longer info (bytes); longer ones take the hash-based path. */
+const NATIVE_HKDF_MAX_INFO_BYTES = 1024
 
 const IPAD = 0x36
 const OPAD = 0x5c
@@ -38,6 +42,12 @@ export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   if (!Number.isSafeInteger(length) || length < 0 || length > HKDF_MAX_OUTPUT_BYTES)
     throw new RangeError(`HKDF length must be 0..${HKDF_MAX_OUTPUT_BYTES}, got ${length}`)
+  if (length > 0 && info.length <= NATIVE_HKDF_MAX_INFO_BYTES)
+    return new Uint8Array(hkdfSync('sha256', createSecretKey(ikm), salt, info, length))
+  return hkdfFromHashes(ikm, salt, info, length)
+}
+
+function hkdfFromHashes(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   // Extract (§2.2): an absent salt is HashLen zero bytes.
   const prk = hmacSha256(salt.length > 0 ? salt : new Uint8Array(SHA256_BYTES), ikm)
   // Expand (§2.3): T(i) = HMAC(PRK, T(i−1) ‖ info ‖ i).

@@ -1,8 +1,8 @@
 /**
  * A small bounded LRU keyed by raw key bytes, mostly for imported KeyObjects. Importing a raw key
- * into OpenSSL (DER parse + key setup) costs more than the operation itself for X25519 and
- * Ed25519 signing, and a node reuses the same few keys (identity, prekeys, ratchet keys) over
- * and over, so a small cache roughly triples throughput on the hot paths.
+ * into OpenSSL costs more than the operation itself for X25519 and Ed25519 signing, and a node
+ * reuses the same few keys (identity, prekeys, ratchet keys) over and over, so a small cache
+ * roughly triples throughput on the hot paths.
  */
 export class BoundedCache<V> {
   readonly #limit: number
@@ -23,16 +23,27 @@ export class BoundedCache<V> {
       return hit
     }
     const created = load()
-    if (this.#entries.size >= this.#limit) {
-      const oldest = this.#entries.keys().next().value
-      if (oldest !== undefined) this.#entries.delete(oldest)
-    }
-    this.#entries.set(id, created)
+    this.#insert(id, created)
     return created
+  }
+
+  /** Cache a value made elsewhere (e.g. the KeyObject of a freshly generated key). */
+  set(bytes: Uint8Array, value: V): void {
+    const id = cacheId(bytes)
+    this.#entries.delete(id)
+    this.#insert(id, value)
   }
 
   get size(): number {
     return this.#entries.size
+  }
+
+  #insert(id: string, value: V): void {
+    if (this.#entries.size >= this.#limit) {
+      const oldest = this.#entries.keys().next().value
+      if (oldest !== undefined) this.#entries.delete(oldest)
+    }
+    this.#entries.set(id, value)
   }
 }
 

@@ -3,8 +3,13 @@
  * core/src/crypto/noble-suite.ts (core/test/crypto-differential.test.ts checks every operation)
  * and throws the same error classes.
  *
- * Raw keys are imported as DER (fixed PKCS#8 / SPKI prefixes, see der.ts) and the KeyObjects of
- * recently used keys are cached: importing costs more than an X25519 or Ed25519 operation.
+ * Raw keys are imported into KeyObjects (key-import.ts) and the KeyObjects of recently used keys
+ * are cached: importing costs more than an X25519 or Ed25519 operation. Without an injected
+ * Random, key generation runs inside OpenSSL (generateKeyPairSync, same OS randomness as
+ * randomBytes) and keeps the generated private KeyObject, which skips the import (and the public
+ * key derivation it implies) that dominates a fresh key's cost; with an injected Random, keys
+ * are derived from its bytes as in the noble suite. AES-GCM keys and HKDF input keys go through
+ * createSecretKey(): node:crypto's raw-bytes key path costs two to three times as much.
  * Known difference: ML-KEM encapsulation draws its message from OpenSSL's DRBG, not from the
  * injected Random, so encapsulations are not reproducible under a seeded Random (decapsulation,
  * key generation and everything else are).
@@ -12,12 +17,14 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createPublicKey,
+  createSecretKey,
   decapsulate,
   diffieHellman,
   encapsulate,
+  generateKeyPairSync,
   hash,
   type KeyObject,
+  type KeyPairKeyObjectResult,
   randomBytes,
   sign,
   verify,
@@ -39,20 +46,20 @@ import {
   X25519_KEY_BYTES,
 } from '../../../core/src/crypto/suite.ts'
 import { AeadError, CryptoError, InvalidKeyError } from '../../../core/src/errors.ts'
+import { edwardsToMontgomery, isRejectedVerifyKey } from './ed25519-point.ts'
+import { hkdfSha256, hmacSha256 } from './hmac-sha256.ts'
+import { BoundedCache } from './key-cache.ts'
 import {
-  exportEd25519Public,
-  exportMlKem768Public,
-  exportX25519Public,
+  exportRawPrivate,
+  exportRawPublic,
+  exportRawSeed,
   importEd25519Private,
   importEd25519Public,
   importMlKem768Private,
   importMlKem768Public,
   importX25519Private,
   importX25519Public,
-} from './der.ts'
-import { edwardsToMontgomery, isRejectedVerifyKey } from './ed25519-point.ts'
-import { hkdfSha256, hmacSha256 } from './hmac-sha256.ts'
-import { BoundedCache } from './key-cache.ts'
+} from './key-import.ts'
 
 /** Imported X25519/Ed25519 keys kept per cache: a node's live keys (identity, prekeys, ratchets) fit. */
 export const CURVE_KEY_CACHE_ENTRIES = 256
@@ -81,7 +88,13 @@ function isAllZero(bytes: Uint8Array): boolean {
   return acc === 0
 }
 
-export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
+/**
+ * `random` defaults to the OS source (randomBytes); pass a seeded Random for reproducible keys.
+ * Only without one does key generation run inside OpenSSL (see the top of this file).
+ */
+export function createNodeSuite(injectedRandom?: Random): CryptoSuite {
+  const random = injectedRandom ?? nodeRandom
+  const nativeKeygen = injectedRandom === undefined
   const x25519Secrets = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
   const x25519Publics = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
   const ed25519Seeds = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
@@ -97,17 +110,32 @@ export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
 
   function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
     checkLength('X25519 secret key', secretKey, X25519_KEY_BYTES)
-    return exportX25519Public(createPublicKey(x25519Secret(secretKey)))
+    return plain(exportRawPublic(x25519Secret(secretKey)))
   }
 
   function ed25519PublicKey(seed: Uint8Array): Uint8Array {
     checkLength('Ed25519 seed', seed, ED25519_SEED_BYTES)
-    return exportEd25519Public(createPublicKey(ed25519Secret(seed)))
+    return plain(exportRawPublic(ed25519Secret(seed)))
   }
 
   function mlkemKeyPair(seed: Uint8Array): KeyPair {
     checkLength('ML-KEM seed', seed, MLKEM768_SEED_BYTES)
-    return { publicKey: exportMlKem768Public(createPublicKey(mlkemSecret(seed))), secretKey: seed.slice() }
+    return { publicKey: plain(exportRawPublic(mlkemSecret(seed))), secretKey: seed.slice() }
+  }
+
+  /**
+   * A key pair generated inside OpenSSL; its private KeyObject goes into `cache` under the raw
+   * secret, so the first operation with the new key imports nothing.
+   */
+  function nativeKeyPair(
+    generate: () => KeyPairKeyObjectResult,
+    exportSecret: (key: KeyObject) => Buffer,
+    cache: BoundedCache<KeyObject>,
+  ): KeyPair {
+    const { privateKey, publicKey } = generate()
+    const secretKey = plain(exportSecret(privateKey))
+    cache.set(secretKey, privateKey)
+    return { publicKey: plain(exportRawPublic(publicKey)), secretKey }
   }
 
   const suite: CryptoSuite = {
@@ -130,6 +158,8 @@ export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
       return shared
     },
     x25519Generate() {
+      if (nativeKeygen)
+        return nativeKeyPair(() => generateKeyPairSync('x25519'), exportRawPrivate, x25519Secrets)
       const secretKey = random(X25519_KEY_BYTES)
       return { secretKey, publicKey: x25519PublicKey(secretKey) }
     },
@@ -153,6 +183,8 @@ export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
       }
     },
     ed25519Generate() {
+      if (nativeKeygen)
+        return nativeKeyPair(() => generateKeyPairSync('ed25519'), exportRawPrivate, ed25519Seeds)
       const secretKey = random(ED25519_SEED_BYTES)
       return { secretKey, publicKey: ed25519PublicKey(secretKey) }
     },
@@ -179,7 +211,9 @@ export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
     aesGcmEncrypt(key, nonce, plaintext, aad) {
       checkLength('AES-GCM key', key, AES_GCM_KEY_BYTES)
       checkLength('AES-GCM nonce', nonce, AES_GCM_NONCE_BYTES)
-      const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: AES_GCM_TAG_BYTES })
+      const cipher = createCipheriv('aes-256-gcm', createSecretKey(key), nonce, {
+        authTagLength: AES_GCM_TAG_BYTES,
+      })
       cipher.setAAD(aad)
       const out = new Uint8Array(plaintext.length + AES_GCM_TAG_BYTES)
       const body = cipher.update(plaintext)
@@ -195,7 +229,9 @@ export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
       if (ciphertext.length < AES_GCM_TAG_BYTES) throw new AeadError('ciphertext shorter than the tag')
       const bodyLength = ciphertext.length - AES_GCM_TAG_BYTES
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: AES_GCM_TAG_BYTES })
+        const decipher = createDecipheriv('aes-256-gcm', createSecretKey(key), nonce, {
+          authTagLength: AES_GCM_TAG_BYTES,
+        })
         decipher.setAAD(aad)
         decipher.setAuthTag(ciphertext.subarray(bodyLength))
         const out = new Uint8Array(bodyLength)
@@ -209,7 +245,10 @@ export function createNodeSuite(random: Random = nodeRandom): CryptoSuite {
     },
 
     mlkemKeyPair,
-    mlkemGenerate: () => mlkemKeyPair(random(MLKEM768_SEED_BYTES)),
+    mlkemGenerate: () =>
+      nativeKeygen
+        ? nativeKeyPair(() => generateKeyPairSync('ml-kem-768'), exportRawSeed, mlkemSeeds)
+        : mlkemKeyPair(random(MLKEM768_SEED_BYTES)),
     mlkemEncapsulate(publicKey): KemEncapsulation {
       checkLength('ML-KEM public key', publicKey, MLKEM768_PUBLIC_KEY_BYTES)
       let result: { sharedKey: Buffer; ciphertext: Buffer }
