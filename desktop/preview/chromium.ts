@@ -2,22 +2,13 @@
  * Launch Debian's Chromium through playwright-core the way the tests and benchmarks here need
  * it: headless, sandbox off (containers), no background traffic, a fresh user-data dir.
  */
-import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BrowserContext, chromium } from 'playwright-core'
+import { findChromium } from '../launch.ts'
 
-/** Chromium binaries tried in order when WREN_CHROMIUM is not set. */
-export const CHROMIUM_CANDIDATES = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-  '/usr/bin/google-chrome-stable',
-  '/snap/bin/chromium',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  '/Applications/Chromium.app/Contents/MacOS/Chromium',
-]
+export { findChromium }
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -28,12 +19,6 @@ export const CHROMIUM_FLAGS = [
   '--no-first-run',
   '--no-default-browser-check',
 ]
-
-export function findChromium(): string | null {
-  const env = process.env.WREN_CHROMIUM
-  if (env && existsSync(env)) return env
-  return CHROMIUM_CANDIDATES.find((p) => existsSync(p)) ?? null
-}
 
 export interface HeadlessChromium {
   readonly context: BrowserContext
@@ -61,4 +46,11 @@ export async function launchHeadless(
       await rm(userDataDir, { recursive: true, force: true })
     },
   }
+}
+
+/** A headless Chromium for several isolated windows (browser.newContext() each gets its own cookies). */
+export async function launchBrowser(): Promise<import('playwright-core').Browser> {
+  const executablePath = findChromium()
+  if (executablePath === null) throw new Error('no Chromium found (set WREN_CHROMIUM)')
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS, timeout: 30_000 })
 }

@@ -171,6 +171,7 @@ export class FakeDaemon implements WrenRpc {
           id,
           kind: 'direct' as const,
           peerUserId: c.userId,
+          groupId: null,
           title: c.displayName,
           lastMessage: last,
           unread: this.#unread.get(id) ?? 0,

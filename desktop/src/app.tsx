@@ -134,10 +134,12 @@ export function App({ store }: { store: AppStore }): JSX.Element {
             key={open.id}
             app={store}
             conversation={open}
-            contact={contacts.get(open.peerUserId)}
+            contact={open.peerUserId === null ? undefined : contacts.get(open.peerUserId)}
             now={now}
             visible={visible}
-            onDetails={() => setDialog({ contact: open.peerUserId })}
+            onDetails={() => {
+              if (open.peerUserId !== null) setDialog({ contact: open.peerUserId })
+            }}
             onBack={() => store.open(null)}
           />
         ) : (

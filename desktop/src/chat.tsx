@@ -60,9 +60,8 @@ function KeyChangeBanner({
       <div class="banner-body">
         <strong>Your safety number with {contact.displayName} has changed.</strong>
         <span>
-          {contact.verified
-            ? 'You had verified this contact. Someone may be trying to intercept your messages, or they reinstalled Wren. Compare the new safety number before you send anything.'
-            : 'They may have reinstalled Wren or changed devices. Sending is paused until you accept the new key.'}
+          Someone may be trying to intercept your messages, or they reinstalled Wren. Compare the new safety
+          number with them; sending is paused until you accept the new key.
         </span>
         {error && <span class="error-text">{error}</span>}
       </div>
@@ -194,7 +193,14 @@ export function Chat({
   const blocked = contact?.keyChanged === true
 
   return (
-    <section class="chat" aria-label={`Chat with ${conversation.title}`}>
+    <section
+      class="chat"
+      aria-label={`Chat with ${conversation.title}`}
+      onKeyDown={(e) => {
+        // Escape leaves the chat (dialogs handle their own Escape first)
+        if (e.key === 'Escape' && !e.isComposing && !e.defaultPrevented) onBack()
+      }}
+    >
       <header class="chat-head">
         <button type="button" class="icon-button back" onClick={onBack} aria-label="Back to chats">
           <Icon name="back" />
@@ -205,7 +211,7 @@ export function Chat({
           onClick={onDetails}
           aria-label={`Details of ${conversation.title}`}
         >
-          <Avatar name={conversation.title} id={conversation.peerUserId} size={36} />
+          <Avatar name={conversation.title} id={conversation.peerUserId ?? conversation.id} size={36} />
           <span class="chat-peer-text">
             <span class="chat-title">
               {conversation.title}
@@ -238,7 +244,7 @@ export function Chat({
       )}
       {state.loaded && state.messages.length === 0 && !state.error ? (
         <div class="chat-empty muted">
-          <Avatar name={conversation.title} id={conversation.peerUserId} size={72} />
+          <Avatar name={conversation.title} id={conversation.peerUserId ?? conversation.id} size={72} />
           <p>
             Messages with {conversation.title} are end-to-end encrypted. Compare your safety number to be sure
             you are talking to them.

@@ -123,7 +123,7 @@ export function Sidebar({ state, now, onOpen, onDialog }: SidebarProps): JSX.Ele
         )}
         <ul onKeyDown={onListKey}>
           {list.map((c) => {
-            const contact = contacts.get(c.peerUserId)
+            const contact = c.peerUserId === null ? undefined : contacts.get(c.peerUserId)
             const selected = c.id === state.openId
             const time = c.lastMessage ? listTime(c.lastMessage.receivedAt ?? c.lastMessage.sentAt, now) : ''
             return (
@@ -135,7 +135,7 @@ export function Sidebar({ state, now, onOpen, onDialog }: SidebarProps): JSX.Ele
                   aria-label={`${c.title}${contact?.verified ? ', verified' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}`}
                   onClick={() => onOpen(c.id)}
                 >
-                  <Avatar name={c.title} id={c.peerUserId} />
+                  <Avatar name={c.title} id={c.peerUserId ?? c.id} />
                   <span class="conv-body">
                     <span class="conv-top">
                       <span class="conv-title">

@@ -42,7 +42,16 @@ function conv(
   updatedAt: number,
   lastMessage: Message | null = null,
 ): Conversation {
-  return { id, kind: 'direct', peerUserId: id.slice(3), title, lastMessage, unread: 0, updatedAt }
+  return {
+    id,
+    kind: 'direct',
+    peerUserId: id.slice(3),
+    groupId: null,
+    title,
+    lastMessage,
+    unread: 0,
+    updatedAt,
+  }
 }
 
 describe('chat rows', () => {

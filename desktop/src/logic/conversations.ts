@@ -18,7 +18,7 @@ export function filterConversations(list: readonly Conversation[], query: string
   const words = fold(query).split(/\s+/).filter(Boolean)
   if (words.length === 0) return [...list]
   return list.filter((c) => {
-    const hay = fold(`${c.title} ${c.peerUserId} ${c.lastMessage?.text ?? ''}`)
+    const hay = fold(`${c.title} ${c.peerUserId ?? c.groupId ?? ''} ${c.lastMessage?.text ?? ''}`)
     return words.every((w) => hay.includes(w))
   })
 }
@@ -108,6 +108,7 @@ export function withContactConversations(
       id: `dm:${c.userId}`,
       kind: 'direct',
       peerUserId: c.userId,
+      groupId: null,
       title: c.displayName,
       lastMessage: null,
       unread: 0,
