@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict'
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { writeReport } from '../simulations/src/report.ts'
+import { runScenario } from '../simulations/src/run.ts'
+import { loadScenario } from '../simulations/src/scenario.ts'
+import { summarize } from '../simulations/src/summary.ts'
+
+test('smoke simulation (10 real users, 2 real relays): every 1:1 message arrives exactly once, every DHT bundle lookup succeeds, report files are written', {
+  timeout: 120_000,
+}, async () => {
+  const scenario = await loadScenario('smoke')
+  const out = await mkdtemp(join(tmpdir(), 'wren-sim-smoke-'))
+  try {
+    const result = await runScenario(scenario, { seed: scenario.seed })
+    const summary = summarize(result, 'npm run sim -- smoke')
+    const files = await writeReport(out, result, summary)
+
+    assert.equal(summary.nodes.users, 10)
+    assert.equal(summary.nodes.relays, 2)
+    assert.equal(summary.errors, 0, JSON.stringify(result.metrics.errors))
+    assert.equal(summary.messages.skippedSenderOffline, 0)
+    assert.ok(summary.messages.attempted > 0)
+    assert.equal(summary.messages.delivered, summary.messages.attempted, 'every 1:1 message delivered')
+    assert.equal(summary.messages.duplicatesShownToUsers, 0)
+    assert.equal(summary.messages.duplicateReceivedEvents, 0)
+    for (const m of result.metrics.messages)
+      assert.equal(m.copiesInHistory, 1, `message ${m.id} in history once`)
+    assert.ok(summary.lookups.count > 0)
+    assert.equal(summary.lookups.ok, summary.lookups.count, `lookup failures: ${summary.lookups.failures}`)
+    assert.equal(summary.publishes.ok, summary.publishes.count)
+
+    for (const file of files) await access(file)
+    const written = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'))
+    assert.equal(written.seed, scenario.seed)
+    assert.equal(written.messages.deliveryRatio, 1)
+    const html = await readFile(join(out, 'report.html'), 'utf8')
+    assert.ok((html.match(/<svg/g) ?? []).length >= 5, 'report has its plots as SVG')
+    assert.ok(!html.includes('plot failed'))
+  } finally {
+    await rm(out, { recursive: true, force: true })
+  }
+})
