@@ -5,7 +5,7 @@
  * viewport is the scroll anchor, so loading older history above (or late measurements) never
  * moves what the user is reading; at the bottom the list follows new messages.
  */
-import type { JSX } from 'preact'
+import { Component, type JSX } from 'preact'
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks'
 import { Icon } from './icons.tsx'
 import type { ChatRow } from './logic/chat-rows.ts'
@@ -50,7 +50,18 @@ function Ticks({ status, receipts }: { status: Parameters<typeof statusView>[0];
   )
 }
 
-function Row({ row, now }: { row: ChatRow; now: number }): JSX.Element {
+/** Rows re-render only when their row object or the day changes (scrolling re-renders the list). */
+class Row extends Component<{ row: ChatRow; now: number }> {
+  override shouldComponentUpdate(next: { row: ChatRow; now: number }): boolean {
+    return next.row !== this.props.row || (next.row.kind === 'day' && next.now !== this.props.now)
+  }
+
+  override render(): JSX.Element {
+    return <RowView row={this.props.row} now={this.props.now} />
+  }
+}
+
+function RowView({ row, now }: { row: ChatRow; now: number }): JSX.Element {
   if (row.kind === 'day')
     return (
       // biome-ignore lint/a11y/useSemanticElements: an <hr> cannot carry the day label

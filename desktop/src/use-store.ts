@@ -8,6 +8,12 @@ export interface Subscribable<S> {
 
 export function useStore<S>(store: Subscribable<S>): S {
   const [, setTick] = useState(0)
-  useEffect(() => store.subscribe(() => setTick((t) => t + 1)), [store])
-  return store.state
+  const rendered = store.state
+  useEffect(() => {
+    const unsubscribe = store.subscribe(() => setTick((t) => t + 1))
+    // the state may have changed between this render and the subscription
+    if (store.state !== rendered) setTick((t) => t + 1)
+    return unsubscribe
+  }, [store])
+  return rendered
 }

@@ -4,7 +4,7 @@
  * a tail). Rows have stable keys so the virtual list can keep measured heights.
  */
 import type { Message } from '../../../node/src/rpc/api.ts'
-import { calendarDaysBetween } from './format-time.ts'
+import { dayNumber } from './format-time.ts'
 
 /** Consecutive bubbles from one sender closer than this are grouped (one tail, tight spacing). */
 export const GROUP_WINDOW_MS = 5 * 60_000
@@ -44,13 +44,15 @@ export function buildChatRows(messages: readonly Message[], unreadFromSeq: numbe
   if (unreadFromSeq !== null)
     for (const m of messages) if (m.direction === 'in' && m.seq >= unreadFromSeq) unreadCount++
   let dividerPlaced = false
+  // local calendar day of each message, computed once (Date work dominates for long histories)
+  const days = messages.map((m) => dayNumber(at(m)))
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!
     const prev = messages[i - 1]
     const next = messages[i + 1]
     const t = at(m)
-    if (prev === undefined || calendarDaysBetween(at(prev), t) !== 0)
-      rows.push({ kind: 'day', key: `day:${m.id}`, at: t })
+    const day = days[i]!
+    if (prev === undefined || days[i - 1] !== day) rows.push({ kind: 'day', key: `day:${m.id}`, at: t })
     if (!dividerPlaced && unreadFromSeq !== null && unreadCount > 0 && m.seq >= unreadFromSeq) {
       rows.push({ kind: 'unread', key: 'unread', count: unreadCount })
       dividerPlaced = true
@@ -59,12 +61,12 @@ export function buildChatRows(messages: readonly Message[], unreadFromSeq: numbe
       prev !== undefined &&
       prev.direction === m.direction &&
       t - at(prev) < GROUP_WINDOW_MS &&
-      calendarDaysBetween(at(prev), t) === 0
+      days[i - 1] === day
     const joinsNext =
       next !== undefined &&
       next.direction === m.direction &&
       at(next) - t < GROUP_WINDOW_MS &&
-      calendarDaysBetween(t, at(next)) === 0 &&
+      days[i + 1] === day &&
       !(unreadFromSeq !== null && m.seq < unreadFromSeq && next.seq >= unreadFromSeq && unreadCount > 0)
     rows.push({ kind: 'message', key: m.id, message: m, first: !joinsPrev, last: !joinsNext })
   }

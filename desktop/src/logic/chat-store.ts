@@ -11,7 +11,7 @@ import { describeError } from './rpc-errors.ts'
 /** First page when a chat opens: fills a tall window with room to scroll. */
 export const INITIAL_PAGE = 50
 /** Older pages loaded when scrolling up. */
-export const HISTORY_PAGE = 100
+export const HISTORY_PAGE = 200
 
 /** Status events held for messages not seen yet; older ones are dropped past this. */
 export const MAX_EARLY_STATUSES = 256
