@@ -46,7 +46,10 @@ export interface PqxdhHeader {
 
 export interface PqxdhInitiateInput {
   identity: IdentityKeyPair
-  /** Already verified with verifyPrekeyBundle (validity window); signatures are checked again here. */
+  /**
+   * Already verified with verifyPrekeyBundle (validity window). The signatures are checked again
+   * here, which costs nothing for the same unchanged bundle object verifyPrekeyBundle accepted.
+   */
   bundle: PrekeyBundle
   oneTimePrekey?: OneTimePrekey
   /** One-time KEM prekey of the same device (signature checked here). */

@@ -133,7 +133,94 @@ const PREKEY_BUNDLE_LABEL = 'wren/prekey-bundle/v1'
 /** Prekey ids are uint32 on the wire. */
 const MAX_PREKEY_ID = 0xffffffff
 
+// ---- memo of checked signatures
+
+interface CheckedSignature {
+  readonly publicKey: Uint8Array
+  readonly signature: Uint8Array
+  readonly input: Uint8Array
+}
+
+/**
+ * Objects (prekeys, certificates, bundles) whose signature this module has checked or made, with
+ * the key, signature and exact signing input of that moment. Checking the same unchanged object
+ * again skips the Ed25519 verification: a responder bundling prekeys it has just signed, PQXDH
+ * re-checking a bundle verifyPrekeyBundle accepted. The signing input is recomputed and compared
+ * every time, so an object changed in place since, or checked against another key, is verified
+ * in full again. A WeakMap: entries go away with their objects.
+ */
+const checkedSignatures = new WeakMap<object, CheckedSignature>()
+
+function rememberChecked(
+  object: object,
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+  input: Uint8Array,
+): void {
+  checkedSignatures.set(object, { publicKey: publicKey.slice(), signature: signature.slice(), input })
+}
+
+/**
+ * Remember a signature just made, under the public key of the seed that made it (derived, not
+ * taken from the pair: a pair whose halves do not match must not vouch for its signatures).
+ */
+function rememberSigned(
+  suite: CryptoSuite,
+  object: { readonly signature: Uint8Array },
+  identity: IdentityKeyPair,
+  input: Uint8Array,
+): void {
+  rememberChecked(object, suite.ed25519PublicKey(identity.secretKey), object.signature, input)
+}
+
+/** True when `object` was checked with this key and still has that signature and signing input. */
+function checkedBefore(
+  object: object,
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+  input: () => Uint8Array,
+): boolean {
+  const checked = checkedSignatures.get(object)
+  return (
+    checked !== undefined &&
+    bytesEqual(checked.publicKey, publicKey) &&
+    bytesEqual(checked.signature, signature) &&
+    bytesEqual(checked.input, input())
+  )
+}
+
+/** ed25519Verify, skipped for an object already checked unchanged under the same key. */
+function verifyOnce(
+  suite: CryptoSuite,
+  object: object,
+  publicKey: Uint8Array,
+  signature: Uint8Array,
+  input: () => Uint8Array,
+): boolean {
+  if (checkedBefore(object, publicKey, signature, input)) return true
+  const bytes = input()
+  if (!suite.ed25519Verify(publicKey, bytes, signature)) return false
+  rememberChecked(object, publicKey, signature, bytes)
+  return true
+}
+
+/** verifyDeviceCertificate, skipped for a certificate already checked unchanged. */
+function verifyCertificateOnce(suite: CryptoSuite, cert: DeviceCertificate): void {
+  const input = () => deviceCertificateSigningInput(cert)
+  if (checkedBefore(cert, cert.identityKey, cert.signature, input)) return
+  verifyDeviceCertificate(suite, cert)
+  rememberChecked(cert, cert.identityKey, cert.signature, input())
+}
+
 // ---- prekeys
+
+function signedPrekeyInput(id: number, publicKey: Uint8Array): Uint8Array {
+  return signingInput(SIGNED_PREKEY_LABEL, [{ u32: id }, { bytes: publicKey }])
+}
+
+function kemPrekeyInput(id: number, publicKey: Uint8Array, lastResort: boolean): Uint8Array {
+  return signingInput(KEM_PREKEY_LABEL, [{ u32: id }, { bytes: publicKey }, { bool: lastResort }])
+}
 
 export function signPrekey(
   suite: CryptoSuite,
@@ -143,8 +230,11 @@ export function signPrekey(
 ): SignedPrekey {
   checkUint('prekey id', id, MAX_PREKEY_ID)
   checkKey('X25519 prekey', x25519Public, X25519_KEY_BYTES)
-  const input = signingInput(SIGNED_PREKEY_LABEL, [{ u32: id }, { bytes: x25519Public }])
-  return { id, publicKey: x25519Public.slice(), signature: suite.ed25519Sign(identity.secretKey, input) }
+  const publicKey = x25519Public.slice()
+  const input = signedPrekeyInput(id, publicKey)
+  const prekey = { id, publicKey, signature: suite.ed25519Sign(identity.secretKey, input) }
+  rememberSigned(suite, prekey, identity, input)
+  return prekey
 }
 
 export function signKemPrekey(
@@ -156,13 +246,11 @@ export function signKemPrekey(
 ): SignedKemPrekey {
   checkUint('KEM prekey id', id, MAX_PREKEY_ID)
   checkKey('ML-KEM prekey', kemPublic, MLKEM768_PUBLIC_KEY_BYTES)
-  const input = signingInput(KEM_PREKEY_LABEL, [{ u32: id }, { bytes: kemPublic }, { bool: lastResort }])
-  return {
-    id,
-    publicKey: kemPublic.slice(),
-    signature: suite.ed25519Sign(identity.secretKey, input),
-    lastResort,
-  }
+  const publicKey = kemPublic.slice()
+  const input = kemPrekeyInput(id, publicKey, lastResort)
+  const prekey = { id, publicKey, signature: suite.ed25519Sign(identity.secretKey, input), lastResort }
+  rememberSigned(suite, prekey, identity, input)
+  return prekey
 }
 
 /** InvalidSignatureError unless IK signed this X25519 prekey. */
@@ -172,10 +260,8 @@ export function verifySignedPrekey(suite: CryptoSuite, identityKey: Uint8Array, 
     prekey.id >= 0 &&
     prekey.id <= MAX_PREKEY_ID &&
     prekey.publicKey.length === X25519_KEY_BYTES &&
-    suite.ed25519Verify(
-      identityKey,
-      signingInput(SIGNED_PREKEY_LABEL, [{ u32: prekey.id }, { bytes: prekey.publicKey }]),
-      prekey.signature,
+    verifyOnce(suite, prekey, identityKey, prekey.signature, () =>
+      signedPrekeyInput(prekey.id, prekey.publicKey),
     )
   if (!ok) throw new InvalidSignatureError('signed prekey signature does not verify')
 }
@@ -187,14 +273,8 @@ export function verifyKemPrekey(suite: CryptoSuite, identityKey: Uint8Array, pre
     prekey.id >= 0 &&
     prekey.id <= MAX_PREKEY_ID &&
     prekey.publicKey.length === MLKEM768_PUBLIC_KEY_BYTES &&
-    suite.ed25519Verify(
-      identityKey,
-      signingInput(KEM_PREKEY_LABEL, [
-        { u32: prekey.id },
-        { bytes: prekey.publicKey },
-        { bool: prekey.lastResort },
-      ]),
-      prekey.signature,
+    verifyOnce(suite, prekey, identityKey, prekey.signature, () =>
+      kemPrekeyInput(prekey.id, prekey.publicKey, prekey.lastResort),
     )
   if (!ok) throw new InvalidSignatureError('KEM prekey signature does not verify')
 }
@@ -260,9 +340,10 @@ export function signPrekeyBundle(
   if (!fields.kemPrekey.lastResort) throw new InvalidKeyError('bundle KEM prekey must be a last-resort key')
   const userId = fields.userId ?? userIdFromIdentityKey(suite, identity.publicKey)
   const succession = fields.succession ?? null
-  // Refuse to publish what no one could verify (also checks ids and key lengths).
+  // Refuse to publish what no one could verify (also checks ids and key lengths). Prekeys just
+  // made by signPrekey/signKemPrekey and a certificate checked before cost no verification.
   verifyUserBinding(suite, userId, identity.publicKey, succession)
-  verifyDeviceCertificate(suite, fields.deviceCertificate)
+  verifyCertificateOnce(suite, fields.deviceCertificate)
   verifySignedPrekey(suite, identity.publicKey, fields.signedPrekey)
   verifyKemPrekey(suite, identity.publicKey, fields.kemPrekey)
   const unsigned = {
@@ -310,13 +391,18 @@ export function verifyPrekeyBundle(
   if (options.now - bundle.createdAt > MAX_BUNDLE_AGE_MS) throw new ExpiredError('prekey bundle is too old')
 }
 
-/** Every check of verifyPrekeyBundle except the validity window (used again by PQXDH). */
+/**
+ * Every check of verifyPrekeyBundle except the validity window (used again by PQXDH). A bundle
+ * object that already passed, unchanged since (its signing input and signature are compared),
+ * is not verified again: the IK signature covers every field these checks look at.
+ */
 export function verifyPrekeyBundleSignatures(suite: CryptoSuite, bundle: PrekeyBundle): void {
   if (bundle.version !== PREKEY_BUNDLE_VERSION)
     throw new UnsupportedVersionError(`prekey bundle version ${bundle.version}`)
+  if (checkedBefore(bundle, bundle.identityKey, bundle.signature, () => bundleSigningInput(bundle))) return
   if (!bytesEqual(bundle.deviceCertificate.identityKey, bundle.identityKey))
     throw new InvalidSignatureError('device certificate belongs to another identity key')
-  verifyDeviceCertificate(suite, bundle.deviceCertificate)
+  verifyCertificateOnce(suite, bundle.deviceCertificate)
   verifySignedPrekey(suite, bundle.identityKey, bundle.signedPrekey)
   verifyKemPrekey(suite, bundle.identityKey, bundle.kemPrekey)
   if (!bundle.kemPrekey.lastResort) throw new InvalidKeyError('bundle KEM prekey must be a last-resort key')
@@ -324,8 +410,10 @@ export function verifyPrekeyBundleSignatures(suite: CryptoSuite, bundle: PrekeyB
     throw new InvalidSignatureError('prekey bundle timestamp is malformed')
   checkMailboxHints(bundle.mailboxes, (message) => new InvalidSignatureError(message))
   verifyUserBinding(suite, bundle.userId, bundle.identityKey, bundle.succession)
-  if (!suite.ed25519Verify(bundle.identityKey, bundleSigningInput(bundle), bundle.signature))
+  const input = bundleSigningInput(bundle)
+  if (!suite.ed25519Verify(bundle.identityKey, input, bundle.signature))
     throw new InvalidSignatureError('prekey bundle signature does not verify')
+  rememberChecked(bundle, bundle.identityKey, bundle.signature, input)
 }
 
 // ---- codecs

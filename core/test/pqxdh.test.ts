@@ -4,12 +4,18 @@ import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { seededSuite } from '../../test/fixtures/seeded-random.ts'
 import { concatBytes } from '../src/bytes.ts'
+import type { CryptoSuite } from '../src/crypto/suite.ts'
 import { decodePrekeyMessage, encodePrekeyMessage } from '../src/envelope.ts'
 import { InvalidKeyError, InvalidSignatureError, InvalidStateError } from '../src/errors.ts'
 import { identityDhPublicKey, identityDhSecretKey } from '../src/identity.ts'
 import { pqxdhInitiate, pqxdhRespond } from '../src/pqxdh.ts'
-import { signKemPrekey } from '../src/prekey-bundle.ts'
-import { makeDevice } from './identity-fixtures.ts'
+import {
+  decodePrekeyBundle,
+  encodePrekeyBundle,
+  signKemPrekey,
+  verifyPrekeyBundle,
+} from '../src/prekey-bundle.ts'
+import { makeDevice, NOW } from './identity-fixtures.ts'
 
 describe('PQXDH', () => {
   const suite = seededSuite('pqxdh')
@@ -216,5 +222,28 @@ describe('PQXDH', () => {
       })
       assert.deepEqual(resp.sharedSecret, init.sharedSecret)
     }
+  })
+
+  test('after verifyPrekeyBundle the initiator does not verify the same bundle again, but still refuses a changed one', () => {
+    let verifies = 0
+    const counted: CryptoSuite = {
+      ...suite,
+      ed25519Verify: (publicKey, message, signature) => {
+        verifies++
+        return suite.ed25519Verify(publicKey, message, signature)
+      },
+    }
+    const received = decodePrekeyBundle(encodePrekeyBundle(bob.bundle))
+    verifyPrekeyBundle(counted, received, { now: NOW })
+    const checked = verifies
+    pqxdhInitiate(counted, { identity: alice.identity, bundle: received })
+    assert.equal(verifies, checked)
+    // The same object changed in place after the check: verified again, and refused.
+    received.signedPrekey.publicKey.set(suite.x25519Generate().publicKey)
+    assert.throws(
+      () => pqxdhInitiate(counted, { identity: alice.identity, bundle: received }),
+      InvalidSignatureError,
+    )
+    assert.ok(verifies > checked)
   })
 })

@@ -9,6 +9,7 @@ import {
   MAX_MAILBOX_HINTS,
   PREKEY_BUNDLE_VERSION,
 } from '../src/constants.ts'
+import type { CryptoSuite } from '../src/crypto/suite.ts'
 import { signDeviceCertificate } from '../src/device-certificate.ts'
 import {
   DecodeError,
@@ -263,4 +264,75 @@ describe('prekey bundle', () => {
       InvalidKeyError,
     )
   })
+
+  test('re-checking an unchanged, already checked prekey, certificate or bundle costs no verification', () => {
+    const counted = countingVerifies(seededSuite('prekey-bundle-count'))
+    const dev = makeDevice(counted.suite)
+    const spk = signPrekey(counted.suite, dev.identity, 7, counted.suite.x25519Generate().publicKey)
+    const kem = signKemPrekey(counted.suite, dev.identity, 8, dev.kemPrekey.publicKey, true)
+    const fields = { deviceCertificate: dev.bundle.deviceCertificate, signedPrekey: spk, kemPrekey: kem }
+    counted.verifies = 0
+    // Prekeys this module just signed and a certificate it checked before: nothing to verify.
+    const signed = signPrekeyBundle(counted.suite, dev.identity, { ...fields, mailboxes: [], createdAt: NOW })
+    assert.equal(counted.verifies, 0)
+    // A received bundle is verified in full once (certificate, two prekeys, bundle), then no more.
+    const received = decodePrekeyBundle(encodePrekeyBundle(signed))
+    verifyPrekeyBundle(counted.suite, received, { now: NOW })
+    assert.equal(counted.verifies, 4)
+    verifyPrekeyBundle(counted.suite, received, { now: NOW })
+    assert.equal(counted.verifies, 4)
+    // The window is still checked on every call.
+    assert.throws(
+      () => verifyPrekeyBundle(counted.suite, received, { now: NOW + MAX_BUNDLE_AGE_MS + 1 }),
+      ExpiredError,
+    )
+  })
+
+  test('a checked bundle or prekey changed in place afterwards is verified again and refused', () => {
+    const dev = makeDevice(seededSuite('prekey-bundle-mutate'))
+    const copy = () => decodePrekeyBundle(encodePrekeyBundle(dev.bundle))
+    const cases: [string, (b: PrekeyBundle) => void][] = [
+      ['signed prekey bytes', (b) => b.signedPrekey.publicKey.set([1, 2, 3])],
+      ['signed prekey signature', (b) => b.signedPrekey.signature.set([1, 2, 3])],
+      ['KEM prekey bytes', (b) => b.kemPrekey.publicKey.set([1, 2, 3])],
+      ['certificate device key', (b) => b.deviceCertificate.deviceKey.set([1, 2, 3])],
+      ['bundle signature', (b) => b.signature.set([1, 2, 3])],
+      ['identity key', (b) => b.identityKey.set(generateIdentityKeyPair(suite).publicKey)],
+      ['mailboxes', (b) => b.mailboxes.push(...makeMailboxes(suite, 1))],
+    ]
+    for (const [what, mutate] of cases) {
+      const b = copy()
+      verifyPrekeyBundle(suite, b, { now: NOW })
+      mutate(b)
+      assert.throws(() => verifyPrekeyBundle(suite, b, { now: NOW }), InvalidSignatureError, what)
+    }
+    // A prekey checked under one identity key proves nothing under another.
+    const spk = copy().signedPrekey
+    verifySignedPrekey(suite, dev.identity.publicKey, spk)
+    assert.throws(() => verifySignedPrekey(suite, alice.identity.publicKey, spk), InvalidSignatureError)
+  })
+
+  test('a prekey signed with a key pair whose halves do not match is not vouched for', () => {
+    const mallory = generateIdentityKeyPair(suite)
+    const mismatched = { publicKey: alice.identity.publicKey, secretKey: mallory.secretKey }
+    const spk = signPrekey(suite, mismatched, 9, suite.x25519Generate().publicKey)
+    assert.throws(() => verifySignedPrekey(suite, alice.identity.publicKey, spk), InvalidSignatureError)
+    const kem = signKemPrekey(suite, mismatched, 10, alice.kemPrekey.publicKey, true)
+    assert.throws(() => verifyKemPrekey(suite, alice.identity.publicKey, kem), InvalidSignatureError)
+  })
 })
+
+/** A real suite whose ed25519Verify calls are counted. */
+function countingVerifies(inner: CryptoSuite): { suite: CryptoSuite; verifies: number } {
+  const counter = {
+    verifies: 0,
+    suite: {
+      ...inner,
+      ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+        counter.verifies++
+        return inner.ed25519Verify(publicKey, message, signature)
+      },
+    },
+  }
+  return counter
+}
