@@ -28,19 +28,43 @@ function wrap(prefix: Buffer, raw: Uint8Array): Buffer {
   return out
 }
 
+/**
+ * Runs a synchronous node:crypto call with Error.stackTraceLimit = 0, restored before anything
+ * else can run. createPublicKey/createPrivateKey first ask "is this input a KeyObject, or a
+ * CryptoKey?" by reading a private field inside try/catch (isKeyObject / isCryptoKey in Node's
+ * lib/internal/crypto/keys.js): for the plain input object we pass, both throw and catch a
+ * TypeError, and capturing those two stack traces costs more than the key import itself (an
+ * X25519 public key import takes about half as long without them). A genuine error thrown in
+ * here also has no stack; callers wrap those in errors of their own.
+ */
+function withoutStackTraces<T>(call: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return call()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
+const privateKey = (input: Parameters<typeof createPrivateKey>[0]): KeyObject =>
+  withoutStackTraces(() => createPrivateKey(input))
+const publicKey = (input: Parameters<typeof createPublicKey>[0]): KeyObject =>
+  withoutStackTraces(() => createPublicKey(input))
+
 export const importX25519Private = (raw: Uint8Array): KeyObject =>
-  createPrivateKey({ key: view(raw), format: 'raw-private', asymmetricKeyType: 'x25519' })
+  privateKey({ key: view(raw), format: 'raw-private', asymmetricKeyType: 'x25519' })
 export const importX25519Public = (raw: Uint8Array): KeyObject =>
-  createPublicKey({ key: view(raw), format: 'raw-public', asymmetricKeyType: 'x25519' })
+  publicKey({ key: view(raw), format: 'raw-public', asymmetricKeyType: 'x25519' })
 /** The Ed25519 raw private key is the RFC 8032 32-byte seed. */
 export const importEd25519Private = (seed: Uint8Array): KeyObject =>
-  createPrivateKey({ key: view(seed), format: 'raw-private', asymmetricKeyType: 'ed25519' })
+  privateKey({ key: view(seed), format: 'raw-private', asymmetricKeyType: 'ed25519' })
 export const importEd25519Public = (raw: Uint8Array): KeyObject =>
-  createPublicKey({ key: view(raw), format: 'raw-public', asymmetricKeyType: 'ed25519' })
+  publicKey({ key: view(raw), format: 'raw-public', asymmetricKeyType: 'ed25519' })
 export const importMlKem768Private = (seed: Uint8Array): KeyObject =>
-  createPrivateKey({ key: wrap(MLKEM768_PKCS8_SEED_PREFIX, seed), format: 'der', type: 'pkcs8' })
+  privateKey({ key: wrap(MLKEM768_PKCS8_SEED_PREFIX, seed), format: 'der', type: 'pkcs8' })
 export const importMlKem768Public = (raw: Uint8Array): KeyObject =>
-  createPublicKey({ key: wrap(MLKEM768_SPKI_PREFIX, raw), format: 'der', type: 'spki' })
+  publicKey({ key: wrap(MLKEM768_SPKI_PREFIX, raw), format: 'der', type: 'spki' })
 
 /** Raw public key bytes of an X25519, Ed25519 or ML-KEM KeyObject (public or private). */
 export const exportRawPublic = (key: KeyObject): Buffer =>
