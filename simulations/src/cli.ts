@@ -85,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     [
       `${scenario.name}: ${summary.nodes.users} users, ${summary.nodes.relays} relays, seed ${seed}, ${Math.round(result.wallMs / 1000)} s`,
       `  1:1 delivered ${m.delivered}/${m.attempted} (ratio ${m.deliveryRatio}), online pairs ${m.onlinePairsDeliveryRatio}, duplicates shown ${m.duplicatesShownToUsers}`,
-      `  latency ms p50 ${m.latencyMs.p50} p99 ${m.latencyMs.p99} (online pairs p99 ${m.onlinePairsLatencyMs.p99})`,
+      `  latency ms p50 ${m.latencyMs.p50} p99 ${m.latencyMs.p99} (online pairs p99 ${m.onlinePairsLatencyMs.p99}; with a session p50 ${m.onlinePairsWithSessionLatencyMs.p50} p99 ${m.onlinePairsWithSessionLatencyMs.p99})`,
       `  DHT lookups ${summary.lookups.ok}/${summary.lookups.count} ok, p50 ${summary.lookups.latencyMs.p50} ms; publishes ${summary.publishes.ok}/${summary.publishes.count}`,
       `  peak rss ${summary.process.peakRssMiB} MiB; errors ${summary.errors}`,
       ...summary.notes.map((n) => `  note: ${n}`),

@@ -38,6 +38,8 @@ export interface SimUserInit {
   onEvent: EventSink
   /** Called with every fresh libp2p host (at each start), e.g. to install the fault gater. */
   onHost: (libp2p: Libp2p) => void
+  /** Address to listen on (default 127.0.0.1; the netns mode gives each node its own). */
+  host?: string
 }
 
 function tcpPort(addrs: readonly { toString(): string }[]): number {
@@ -132,7 +134,7 @@ export class SimUser {
       const profile = this.#session.requireUnlocked()
       const options: NetworkOptions = {
         bootstrap: this.#init.bootstrap(),
-        listen: [`/ip4/127.0.0.1/tcp/${this.#port}`],
+        listen: [`/ip4/${this.#init.host ?? '127.0.0.1'}/tcp/${this.#port}`],
         testLoopback: true,
         retryBaseMs: this.#init.retry.baseMs,
         retryMaxMs: this.#init.retry.maxMs,
@@ -170,6 +172,7 @@ export class SimRelay {
   #peerId = ''
   readonly #bootstrap: () => string[]
   readonly #onHost: (libp2p: Libp2p) => void
+  readonly #host: string
   #transition: Promise<void> = Promise.resolve()
 
   private constructor(
@@ -177,7 +180,9 @@ export class SimRelay {
     dataDir: string,
     bootstrap: () => string[],
     onHost: (l: Libp2p) => void,
+    host: string,
   ) {
+    this.#host = host
     this.index = index
     this.dataDir = dataDir
     this.#bootstrap = bootstrap
@@ -189,8 +194,9 @@ export class SimRelay {
     root: string,
     bootstrap: () => string[],
     onHost: (libp2p: Libp2p) => void,
+    host = '127.0.0.1',
   ): Promise<SimRelay> {
-    const relay = new SimRelay(index, join(root, `relay${index}`), bootstrap, onHost)
+    const relay = new SimRelay(index, join(root, `relay${index}`), bootstrap, onHost, host)
     await relay.start()
     return relay
   }
@@ -209,7 +215,7 @@ export class SimRelay {
   }
   /** Dialable address with /p2p/<id> (stable across restarts: same port, same key). */
   get addr(): string {
-    return `/ip4/127.0.0.1/tcp/${this.#port}/p2p/${this.#peerId}`
+    return `/ip4/${this.#host}/tcp/${this.#port}/p2p/${this.#peerId}`
   }
 
   #serial(fn: () => Promise<void>): Promise<void> {
@@ -224,7 +230,7 @@ export class SimRelay {
       const relay = await startTestRelay({
         dataDir: this.dataDir,
         config: {
-          listen: { host: '127.0.0.1', tcpPort: this.#port, wsPort: -1 },
+          listen: { host: this.#host, tcpPort: this.#port, wsPort: -1 },
           bootstrap: this.#bootstrap(),
           logLevel: 'error',
         },

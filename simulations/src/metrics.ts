@@ -27,6 +27,8 @@ export interface MessageRecord {
   path: MessagePath | null
   /** Both ends were online and on the same side of any partition when it was sent. */
   pairOnlineAtSend: boolean
+  /** First message scheduled between this pair (either way): it pays for session setup (DHT lookup, prekey claim). */
+  firstInPair: boolean
 }
 
 export interface LookupRecord {

@@ -253,6 +253,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     metrics.publishes.push(...publishes)
     const pending: Promise<void>[] = []
     const offline = new Set<number>()
+    const talked = new Set<string>()
     const partitionSide = new Set<number>()
     const openMarkers = new Map<string, number>()
     const recordOffline = () =>
@@ -274,6 +275,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         case 'send': {
           const sender = users[event.from] as SimUser
           const recipient = users[event.to] as SimUser
+          const pairKey = event.from < event.to ? `${event.from}:${event.to}` : `${event.to}:${event.from}`
           const sideOk = !faults.partitioned || partitionSide.has(event.from) === partitionSide.has(event.to)
           const record = metrics.planned({
             id: event.id,
@@ -282,7 +284,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
             at: event.t,
             skipped: sender.runtime === null ? 'sender offline' : null,
             pairOnlineAtSend: sender.online && recipient.online && sideOk,
+            firstInPair: !talked.has(pairKey),
           })
+          talked.add(pairKey)
           const rt = sender.runtime
           if (rt === null) return
           const conversation = conversationIdFor(userIdOf(recipient))

@@ -62,6 +62,9 @@ export function summarize(result: RunResult, command: string) {
       duplicateReceivedEvents: attempted.filter((m) => m.receivedEvents > 1).length,
       latencyMs: percentiles(latencies(delivered)),
       onlinePairsLatencyMs: percentiles(latencies(onlinePairs)),
+      /** Online pairs that already had a session (no DHT lookup or prekey claim on the way). */
+      onlinePairsWithSessionLatencyMs: percentiles(latencies(onlinePairs.filter((m) => !m.firstInPair))),
+      firstInPairLatencyMs: percentiles(latencies(attempted.filter((m) => m.firstInPair))),
       paths,
     },
     groups: scenario.groups.length === 0 ? 'none in scenario' : 'not run (no group service in the node yet)',
