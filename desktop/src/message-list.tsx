@@ -142,6 +142,8 @@ export function MessageList({ rows, now, hasMore, loading, onNearTop, onAtBottom
       if (pad && changed) pad.style.height = `${Math.max(0, total - index.offsetOf(win.end))}px`
       el.scrollTop = target
     }
+    // short chats never scroll: reaching the newest message also counts after layout
+    if (rows.length > 0 && isNearBottom(el.scrollTop, el.clientHeight, total)) onAtBottom()
     if (changed || (target !== null && Math.abs(scrollTop - el.scrollTop) >= 1)) {
       setScrollTop(el.scrollTop)
       remeasured(0)

@@ -39,6 +39,8 @@ export class ChatStore {
   readonly #listeners = new Set<() => void>()
   readonly #unsubscribe: Array<() => void> = []
   /** Status events that arrived before the message itself (e.g. before messages.send answered). */
+  /** Highest seq already marked read from this view (markRead is called on every layout). */
+  #readUpTo = -1
   readonly #early = new Map<string, EventPayload<'message.status'>>()
 
   constructor(app: AppStore, conversationId: string) {
@@ -134,7 +136,9 @@ export class ChatStore {
 
   markRead(): void {
     const seq = newestIncomingSeq(this.#state.messages)
-    if (seq !== null) void this.#app.markRead(this.conversationId, seq)
+    if (seq === null || seq <= this.#readUpTo) return
+    this.#readUpTo = seq
+    void this.#app.markRead(this.conversationId, seq)
   }
 
   #onStatus(p: EventPayload<'message.status'>): void {
