@@ -50,6 +50,17 @@ function stubHandlers(): Handlers {
     'messages.send': fail('messages.send'),
     'messages.list': async (p) => ({ messages: [], hasMore: (p.limit ?? 50) > 100 }),
     'messages.markRead': fail('messages.markRead'),
+    'groups.create': fail('groups.create'),
+    'groups.invite': fail('groups.invite'),
+    'groups.accept': fail('groups.accept'),
+    'groups.decline': fail('groups.decline'),
+    'groups.leave': fail('groups.leave'),
+    'groups.remove': fail('groups.remove'),
+    'groups.rename': fail('groups.rename'),
+    'groups.setRole': fail('groups.setRole'),
+    'groups.members': fail('groups.members'),
+    'groups.list': fail('groups.list'),
+    'groups.receipts': fail('groups.receipts'),
     'events.subscribe': async ({ events }, ctx) => ({ subscribed: ctx.subscribe(events ?? eventNames) }),
   }
 }

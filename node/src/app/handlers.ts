@@ -11,6 +11,12 @@ import { generateIdentityKeyPair, parseUserId } from '../../../core/src/identity
 import { safetyNumberFingerprint } from '../../../core/src/safety-number.ts'
 import type { DaemonContext } from '../daemon/context.ts'
 import { createDefaultHandlers, provisionalCard } from '../daemon/identity-handlers.ts'
+import {
+  groupConversations,
+  groupHandlers,
+  isGroupConversation,
+  listGroupMessages,
+} from '../groups/group-handlers.ts'
 import { conversationIdFor, peerOfConversation } from '../messaging/messenger.ts'
 import type { ContactRecord } from '../messaging/vault.ts'
 import type { Contact, Conversation, Message } from '../rpc/api.ts'
@@ -188,12 +194,15 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
           id: record.id,
           kind: 'direct',
           peerUserId: record.peerUserId,
+          groupId: null,
           title: contacts.get(record.peerUserId)?.displayName ?? record.peerUserId,
           lastMessage,
           unread: record.unread,
           updatedAt: record.updatedAt,
         })
       }
+      conversations.push(...(await groupConversations(rt.groups)))
+      conversations.sort((a, b) => b.updatedAt - a.updatedAt)
       return { conversations }
     },
 
@@ -210,13 +219,17 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
           if (message !== undefined) return { message }
         }
       }
-      const message = await rt.messenger.sendText(conversationId, text)
+      const message = isGroupConversation(conversationId)
+        ? await rt.groups.messages.send(conversationId, text)
+        : await rt.messenger.sendText(conversationId, text)
       if (clientKey !== null) await rt.vault.store.put(clientKey, { conversationId, seq: message.seq })
       return { message }
     },
 
     'messages.list': async ({ conversationId, before, limit }) => {
       const rt = requireRuntime()
+      if (isGroupConversation(conversationId))
+        return listGroupMessages(rt.groups, conversationId, before, limit ?? 50)
       const conversation = await rt.vault.getConversation(conversationId)
       if (conversation === undefined) {
         const peer = peerOfConversation(conversationId)
@@ -228,8 +241,12 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
 
     'messages.markRead': async ({ conversationId, upToSeq }) => {
       const rt = requireRuntime()
+      if (isGroupConversation(conversationId))
+        return { updated: await rt.groups.messages.markRead(conversationId, upToSeq) }
       return { updated: await rt.messenger.markRead(conversationId, upToSeq) }
     },
+
+    ...groupHandlers(() => requireRuntime().groups),
   }
 }
 

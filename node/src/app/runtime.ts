@@ -25,6 +25,8 @@ import {
 import type { DaemonContext } from '../daemon/context.ts'
 import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../daemon/identity-handlers.ts'
 import type { UnlockedProfile } from '../daemon/profile-session.ts'
+import type { GroupService } from '../groups/group-service.ts'
+import { startGroups } from '../groups/runtime-groups.ts'
 import { Messenger } from '../messaging/messenger.ts'
 import { PrekeyManager } from '../messaging/prekeys.ts'
 import { Vault } from '../messaging/vault.ts'
@@ -54,6 +56,8 @@ export interface NetworkOptions {
 export interface Runtime {
   readonly libp2p: Libp2p<WrenServices & { publisher: BundlePublisher }>
   readonly messenger: Messenger
+  /** Groups over gossipsub with Sender Keys (node/src/groups). */
+  readonly groups: GroupService
   readonly vault: Vault
   readonly identity: IdentityKeyPair
   readonly userId: Uint8Array
@@ -191,6 +195,20 @@ export async function startRuntime(
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
   })
+  // groups register their app kinds before the messenger starts delivering (node/src/groups)
+  let runtimeCard: () => string = () => ''
+  const groups = await startGroups({
+    suite,
+    vault,
+    identity,
+    userId,
+    succession,
+    libp2p,
+    messenger,
+    card: () => runtimeCard(),
+    notify: (event, payload) => ctx.notify(event, payload),
+    log: ctx.log.child('node:groups'),
+  })
   await messenger.start()
 
   // A bundle put with no DHT peers fails; publish again as soon as a peer shows up.
@@ -221,9 +239,10 @@ export async function startRuntime(
   })
   log.info('node started', { peerId: libp2p.peerId.toString() })
 
-  return {
+  const runtime: Runtime = {
     libp2p,
     messenger,
+    groups: groups.service,
     vault,
     identity,
     userId,
@@ -247,8 +266,11 @@ export async function startRuntime(
       clearInterval(maintenance)
       libp2p.removeEventListener('peer:connect', onConnect)
       ctx.setNetworkStatus(null)
+      await groups.stop()
       await messenger.stop()
       await libp2p.stop()
     },
   }
+  runtimeCard = () => runtime.card()
+  return runtime
 }

@@ -158,6 +158,17 @@ export function createDefaultHandlers(ctx: DaemonContext, options: ProfileHandle
     'messages.send': notImplemented(ctx, 'messages.send', true),
     'messages.list': notImplemented(ctx, 'messages.list', true),
     'messages.markRead': notImplemented(ctx, 'messages.markRead', true),
+    'groups.create': notImplemented(ctx, 'groups.create', true),
+    'groups.invite': notImplemented(ctx, 'groups.invite', true),
+    'groups.accept': notImplemented(ctx, 'groups.accept', true),
+    'groups.decline': notImplemented(ctx, 'groups.decline', true),
+    'groups.leave': notImplemented(ctx, 'groups.leave', true),
+    'groups.remove': notImplemented(ctx, 'groups.remove', true),
+    'groups.rename': notImplemented(ctx, 'groups.rename', true),
+    'groups.setRole': notImplemented(ctx, 'groups.setRole', true),
+    'groups.members': notImplemented(ctx, 'groups.members', true),
+    'groups.list': notImplemented(ctx, 'groups.list', true),
+    'groups.receipts': notImplemented(ctx, 'groups.receipts', true),
     ...createProfileHandlers(ctx, options),
   }
 }

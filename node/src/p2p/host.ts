@@ -13,6 +13,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { autoNAT } from '@libp2p/autonat'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { type Identify, identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
 import { type KadDHT, kadDHT, passthroughMapper, type Selectors, type Validators } from '@libp2p/kad-dht'
@@ -52,6 +53,8 @@ export interface WrenServices extends ServiceMap {
   dcutr: unknown
   bootstrap: unknown
   connectionLog: unknown
+  /** Group topics (node/src/groups): StrictNoSign, payloads carry their own nonce and signature. */
+  pubsub: GossipSub
 }
 
 export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
@@ -106,6 +109,13 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
     dcutr: dcutr(),
     bootstrap: bootstrapDialer({ list: init.bootstrap ?? [] }),
     connectionLog: connectionLog(),
+    pubsub: gossipsub({
+      globalSignaturePolicy: 'StrictNoSign',
+      // a group message with no topic peer is not an error: the pairwise copy carries it
+      allowPublishToZeroTopicPeers: true,
+      // loopback peers share one IP: without this they score negative and meshes stay empty
+      ...(loopback ? { scoreParams: { IPColocationFactorWeight: 0 } } : {}),
+    }),
     ...init.extraServices,
   } as ServiceFactoryMap<WrenServices & E>
 

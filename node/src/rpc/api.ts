@@ -37,6 +37,10 @@ const userId = z
 const seq = z.number().int().min(0)
 const timestamp = z.number().int().min(0).describe('ms since the Unix epoch')
 const hexKey = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters')
+const groupIdSchema = z
+  .string()
+  .regex(/^[0-9a-f]{32}$/, 'must be a group id (32 lowercase hex characters)')
+  .describe('group id')
 
 export const MessageStatusSchema = z.enum(['queued', 'sent', 'stored', 'delivered', 'read', 'failed']).meta({
   id: 'MessageStatus',
@@ -82,15 +86,60 @@ export const ContactSchema = z
 
 export const ConversationSchema = z
   .strictObject({
-    id: id.describe("'dm:' + userId for a direct chat"),
-    kind: z.literal('direct'),
-    peerUserId: userId,
+    id: id.describe("'dm:' + userId for a direct chat, 'grp:' + groupId for a group"),
+    kind: z.enum(['direct', 'group']),
+    peerUserId: userId.nullable().describe('the other user of a direct chat; null for a group'),
+    groupId: groupIdSchema.nullable().describe('the group of a group conversation; null for a direct chat'),
     title: z.string(),
     lastMessage: MessageSchema.nullable(),
     unread: z.number().int().min(0),
     updatedAt: timestamp,
   })
   .meta({ id: 'Conversation' })
+
+// ---- groups
+
+/** Group names, as in core/src/group MAX_GROUP_NAME_CHARS. */
+export const MAX_GROUP_NAME_CHARS = 128
+/** Users invited in one groups.create call (more: groups.invite one by one). */
+export const MAX_CREATE_INVITES = 50
+
+export const GroupRoleSchema = z.enum(['owner', 'admin', 'member']).meta({ id: 'GroupRole' })
+
+export const GroupSummarySchema = z
+  .strictObject({
+    groupId: groupIdSchema,
+    conversationId: id.describe("'grp:' + groupId"),
+    name: z.string(),
+    status: z
+      .enum(['invited', 'member', 'left', 'removed', 'declined'])
+      .describe('our standing: invited (not yet accepted), member, left, removed (by an admin), declined'),
+    role: GroupRoleSchema.nullable().describe('our role; null unless a member'),
+    epoch: z.number().int().min(0).describe('advances on every removal and leave; sender keys rotate'),
+    memberCount: z.number().int().min(0),
+    invitedBy: userId.nullable(),
+    stateHash: z.string().describe('hash of the group state: equal on members that converged'),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'GroupSummary' })
+
+export const GroupMemberSchema = z
+  .strictObject({
+    userId,
+    displayName: z.string().describe('contact name, or the user id when unknown'),
+    role: GroupRoleSchema,
+    joinedAt: timestamp,
+  })
+  .meta({ id: 'GroupMember' })
+
+export const GroupInvitationSchema = z
+  .strictObject({
+    userId,
+    role: GroupRoleSchema,
+    invitedBy: userId,
+    invitedAt: timestamp,
+  })
+  .meta({ id: 'GroupInvitation' })
 
 // ---- events
 
@@ -111,6 +160,14 @@ export const events = {
   'contact.keyChanged': {
     description: "A contact's identity key changed; sending is refused until contacts.acceptKeyChange.",
     payload: z.strictObject({ userId, verifiedBefore: z.boolean() }),
+  },
+  'group.invited': {
+    description: 'Someone invited us to a group: groups.accept or groups.decline.',
+    payload: z.strictObject({ group: GroupSummarySchema }),
+  },
+  'group.updated': {
+    description: 'A group changed: members, roles, name, epoch, or our own standing.',
+    payload: z.strictObject({ group: GroupSummarySchema }),
   },
 } as const satisfies Record<string, { description: string; payload: z.ZodType }>
 
@@ -236,6 +293,76 @@ export const methods = {
     params: z.strictObject({ conversationId: id, upToSeq: seq.optional() }),
     result: z.strictObject({ updated: z.number().int().min(0) }),
   },
+  'groups.create': {
+    description: 'Create a group (we are its owner), optionally inviting contacts at once.',
+    params: z.strictObject({
+      name: z.string().min(1).max(MAX_GROUP_NAME_CHARS),
+      members: z.array(userId).max(MAX_CREATE_INVITES).optional().describe('contacts to invite'),
+    }),
+    result: GroupSummarySchema,
+  },
+  'groups.invite': {
+    description:
+      'Invite a contact (admins and the owner; only the owner offers admin). INVALID_INPUT when the group rules refuse it.',
+    params: z.strictObject({
+      groupId: groupIdSchema,
+      userId,
+      role: z.enum(['admin', 'member']).optional().describe('default member'),
+    }),
+    result: GroupSummarySchema,
+  },
+  'groups.accept': {
+    description: 'Accept an invitation: we become a member and read from now on.',
+    params: z.strictObject({ groupId: groupIdSchema }),
+    result: GroupSummarySchema,
+  },
+  'groups.decline': {
+    description: 'Decline an invitation; the group is forgotten here.',
+    params: z.strictObject({ groupId: groupIdSchema }),
+    result: GroupSummarySchema,
+  },
+  'groups.leave': {
+    description: 'Leave a group (an owner hands ownership over automatically). History stays readable here.',
+    params: z.strictObject({ groupId: groupIdSchema }),
+    result: GroupSummarySchema,
+  },
+  'groups.remove': {
+    description:
+      'Remove a member of lower role, or revoke an invitation (admins and the owner). Every remaining member rotates its sender key.',
+    params: z.strictObject({ groupId: groupIdSchema, userId }),
+    result: GroupSummarySchema,
+  },
+  'groups.rename': {
+    description: 'Rename a group (admins and the owner).',
+    params: z.strictObject({ groupId: groupIdSchema, name: z.string().min(1).max(MAX_GROUP_NAME_CHARS) }),
+    result: GroupSummarySchema,
+  },
+  'groups.setRole': {
+    description: 'Make a member admin or member (owner only).',
+    params: z.strictObject({ groupId: groupIdSchema, userId, role: z.enum(['admin', 'member']) }),
+    result: GroupSummarySchema,
+  },
+  'groups.members': {
+    description: 'Members, roles and pending invitations of a group.',
+    params: z.strictObject({ groupId: groupIdSchema }),
+    result: z.strictObject({
+      group: GroupSummarySchema,
+      members: z.array(GroupMemberSchema),
+      invitations: z.array(GroupInvitationSchema),
+    }),
+  },
+  'groups.list': {
+    description: 'Groups we are in, invited to, or left (most recently updated first).',
+    params: empty,
+    result: z.strictObject({ groups: z.array(GroupSummarySchema) }),
+  },
+  'groups.receipts': {
+    description: 'Per-member delivery state of one of our group messages.',
+    params: z.strictObject({ conversationId: id, messageId: id }),
+    result: z.strictObject({
+      receipts: z.array(z.strictObject({ userId, status: z.enum(['sent', 'delivered', 'read']) })),
+    }),
+  },
   'events.subscribe': {
     description: 'Receive these events (default: all) as JSON-RPC notifications on this connection.',
     params: z.strictObject({
@@ -258,6 +385,9 @@ export type MessageStatus = z.infer<typeof MessageStatusSchema>
 export type Identity = z.infer<typeof IdentitySchema>
 export type Contact = z.infer<typeof ContactSchema>
 export type Conversation = z.infer<typeof ConversationSchema>
+export type GroupSummary = z.infer<typeof GroupSummarySchema>
+export type GroupMember = z.infer<typeof GroupMemberSchema>
+export type GroupInvitation = z.infer<typeof GroupInvitationSchema>
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)

@@ -1,0 +1,62 @@
+/**
+ * The topic side of groups on libp2p gossipsub (`@libp2p/gossipsub` 17, StrictNoSign: no PeerId
+ * authorship on the wire; every payload carries its own nonce and Sender Key signature).
+ *
+ * Publishing right after subscribe races mesh formation (DESIGN.md pitfalls): the first publish
+ * on a fresh topic waits, at most SUBSCRIBER_WAIT_MS, for a subscriber to show up. A publish that
+ * reaches nobody is not an error: members that gossip misses get the pairwise copy.
+ */
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Logger } from '../daemon/log.ts'
+import { SUBSCRIBER_POLL_MS, SUBSCRIBER_WAIT_MS } from './constants.ts'
+import type { GroupTransport } from './group-service.ts'
+
+export function gossipTransport(pubsub: GossipSub, log: Logger): GroupTransport & { close(): void } {
+  const subscribedAt = new Map<string, number>()
+  const handlers: Array<(topic: string, data: Uint8Array) => void> = []
+  const onMessage = (event: CustomEvent<{ topic: string; data: Uint8Array }>) => {
+    const { topic, data } = event.detail
+    if (!subscribedAt.has(topic)) return
+    for (const handler of handlers) handler(topic, data)
+  }
+  pubsub.addEventListener('message', onMessage as never)
+
+  const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
+
+  return {
+    subscribe(topic) {
+      if (subscribedAt.has(topic)) return
+      subscribedAt.set(topic, Date.now())
+      pubsub.subscribe(topic)
+    },
+    unsubscribe(topic) {
+      if (!subscribedAt.delete(topic)) return
+      pubsub.unsubscribe(topic)
+    },
+    async publish(topic, data) {
+      const since = subscribedAt.get(topic) ?? 0
+      const deadline = since + SUBSCRIBER_WAIT_MS
+      while (pubsub.getSubscribers(topic).length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, SUBSCRIBER_POLL_MS))
+      }
+      try {
+        const result = await pubsub.publish(topic, data)
+        return { ok: result.recipients.length > 0 }
+      } catch (error) {
+        log.debug('group publish failed', { error: (error as Error)?.name })
+        return { ok: false }
+      }
+    },
+    isSubscriber(topic, devicePeerId) {
+      return pubsub.getSubscribers(topic).some((peer) => equalBytes(peer.toMultihash().bytes, devicePeerId))
+    },
+    onMessage(handler) {
+      handlers.push(handler)
+    },
+    close() {
+      pubsub.removeEventListener('message', onMessage as never)
+      for (const topic of subscribedAt.keys()) pubsub.unsubscribe(topic)
+      subscribedAt.clear()
+    },
+  }
+}

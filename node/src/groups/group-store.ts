@@ -1,0 +1,140 @@
+/**
+ * The group layer's records in the profile's sealed store (every value sealed; keys hold only
+ * blinded ids, counters and random message ids):
+ *   g/b(groupIdHex)              GroupRecord (status, encoded op log, member cards, conversation)
+ *   gk/b(groupIdHex)             OwnSenderKey (our Sender Key for the current epoch)
+ *   gr/b(distributionIdHex)      PeerSenderKey (a member's Sender Key, receiver copy)
+ *   gd/b(messageIdHex)           DeliveryRecord (per-member state of one of our group messages)
+ *   gp/b(messageIdHex)           pending-fallback index: members that may still need the copy
+ *   gi/b(senderUserId)/msgIdHex  received message ref (de-duplication)
+ *   gs/b(distHex:chain:iter)     received Sender Key position → message id (re-acknowledge)
+ * Group messages themselves live in the messenger's layout (m/b(conversationId)/seq) so
+ * messages.list reads both kinds the same way.
+ */
+import type { Vault } from '../messaging/vault.ts'
+import type { Message } from '../rpc/api.ts'
+import type { BatchOp } from '../storage/sealed-store.ts'
+
+export type GroupStatus = 'invited' | 'member' | 'left' | 'removed'
+export type MemberDelivery = 'gossip' | 'queued' | 'delivered' | 'read'
+
+export interface GroupConversation {
+  lastSeq: number
+  lastReadSeq: number
+  unread: number
+  updatedAt: number
+}
+
+export interface GroupRecord {
+  groupId: string
+  status: GroupStatus
+  /** encodeGroupLog bytes. */
+  log: Uint8Array
+  /** Signed contact cards of members and invitees, by user id (so a newcomer can reach them). */
+  cards: Record<string, string>
+  invitedBy: string | null
+  conversation: GroupConversation
+  createdAt: number
+}
+
+export interface OwnSenderKey {
+  groupId: string
+  epoch: number
+  /** encodeSenderKeyState bytes (with the signing secret). */
+  state: Uint8Array
+  createdAt: number
+  /** Messages sent on the current chain. */
+  sent: number
+  /** Members that were sent the current chain's distribution. */
+  distributedTo: string[]
+}
+
+export interface PeerSenderKey {
+  groupId: string
+  sender: string
+  epoch: number
+  state: Uint8Array
+}
+
+export interface DeliveryRecord {
+  groupId: string
+  conversationId: string
+  seq: number
+  members: Record<string, MemberDelivery>
+  /** The topic payload, kept while some member may still need the pairwise copy. */
+  wire: Uint8Array | null
+}
+
+export interface ReceivedRef {
+  conversationId: string
+  seq: number
+  sender: string
+  messageId: string
+}
+
+export class GroupStore {
+  readonly vault: Vault
+
+  constructor(vault: Vault) {
+    this.vault = vault
+  }
+
+  groupKey(groupId: string): string {
+    return `g/${this.vault.blind(`grp:${groupId}`)}`
+  }
+  ownKeyKey(groupId: string): string {
+    return `gk/${this.vault.blind(`grp:${groupId}`)}`
+  }
+  peerKeyKey(distributionIdHex: string): string {
+    return `gr/${this.vault.blind(`dist:${distributionIdHex}`)}`
+  }
+  deliveryKey(messageIdHex: string): string {
+    return `gd/${this.vault.blind(`msg:${messageIdHex}`)}`
+  }
+  pendingKey(messageIdHex: string): string {
+    return `gp/${this.vault.blind(`msg:${messageIdHex}`)}`
+  }
+  receivedKey(sender: string, messageIdHex: string): string {
+    return `gi/${this.vault.blind(sender)}/${messageIdHex}`
+  }
+  positionKey(distributionIdHex: string, chainId: number, iteration: number): string {
+    return `gs/${this.vault.blind(`pos:${distributionIdHex}:${chainId}:${iteration}`)}`
+  }
+
+  async *all<T>(prefix: string): AsyncGenerator<T> {
+    for await (const [, value] of this.vault.store.iterate<T>({ prefix })) yield value
+  }
+
+  get<T>(key: string): Promise<T | undefined> {
+    return this.vault.store.get<T>(key)
+  }
+
+  batch(ops: readonly BatchOp[]): Promise<void> {
+    return ops.length === 0 ? Promise.resolve() : this.vault.store.batch(ops)
+  }
+
+  put(key: string, value: unknown): BatchOp {
+    return { type: 'put', key, value }
+  }
+
+  del(key: string): BatchOp {
+    return { type: 'del', key }
+  }
+
+  messageOp(message: Message): BatchOp {
+    return { type: 'put', key: this.vault.messageKey(message.conversationId, message.seq), value: message }
+  }
+
+  getMessage(conversationId: string, seq: number): Promise<Message | undefined> {
+    return this.vault.getMessage(conversationId, seq)
+  }
+}
+
+export function groupConversationId(groupIdHex: string): string {
+  return `grp:${groupIdHex}`
+}
+
+/** The group id (hex) of a 'grp:' conversation id, or null for other ids. */
+export function groupOfConversation(conversationId: string): string | null {
+  return /^grp:[0-9a-f]{32}$/.test(conversationId) ? conversationId.slice(4) : null
+}
