@@ -1,0 +1,285 @@
+/**
+ * GroupService in one process: three real services on real LevelDB profiles, joined by an
+ * in-memory network that delivers pairwise payloads in order per sender/receiver pair (as the
+ * messenger's outbox does) and topic payloads to subscribers. Checks what the daemons cannot
+ * show from outside: a removed member holds no key that opens a message sent after its removal,
+ * and forged operations are dropped.
+ */
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { toHex, utf8 } from '../../core/src/bytes.ts'
+import { encodeContactCard, signContactCard } from '../../core/src/contact-card.ts'
+import { encodeGroupOp, GROUP_OP_RENAME, signGroupOp } from '../../core/src/group/index.ts'
+import { formatUserId, generateIdentityKeyPair, userIdFromIdentityKey } from '../../core/src/identity.ts'
+import { peekSenderKeyMessage, senderKeyDecrypt } from '../../core/src/sender-key.ts'
+import { eventually } from '../../test/fixtures/chat.ts'
+import { seededRandom } from '../../test/fixtures/seeded-random.ts'
+import { createNodeSuite } from '../src/crypto/node-suite.ts'
+import { silentLogger } from '../src/daemon/log.ts'
+import { APP_GROUP_OPS } from '../src/groups/constants.ts'
+import type { GroupTransport } from '../src/groups/group-service.ts'
+import { GroupService } from '../src/groups/group-service.ts'
+import type { PeerSenderKey } from '../src/groups/group-store.ts'
+import { decodeWire, encodeOpsPayload } from '../src/groups/wire.ts'
+import type { AppHandler } from '../src/messaging/inbound.ts'
+import { Vault } from '../src/messaging/vault.ts'
+import { SealedStore } from '../src/storage/sealed-store.ts'
+
+const suite = createNodeSuite(seededRandom('group-service'))
+
+interface Node {
+  name: string
+  userId: string
+  service: GroupService
+  vault: Vault
+  store: SealedStore
+  handlers: Map<number, AppHandler>
+  published: Uint8Array[]
+  card: string
+}
+
+class MemoryNet {
+  readonly nodes = new Map<string, Node>()
+  readonly topics = new Map<string, Set<string>>()
+  readonly listeners = new Map<string, (topic: string, data: Uint8Array) => void>()
+  readonly #chains = new Map<string, Promise<void>>()
+  closed = false
+
+  /** Wait until no delivery is in flight. */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 20; i++) {
+      const before = [...this.#chains.values()]
+      await Promise.allSettled(before)
+      await new Promise((r) => setTimeout(r, 20))
+      if ([...this.#chains.values()].every((c, k) => c === before[k])) return
+    }
+  }
+
+  sendApp(from: string, peers: readonly string[], kind: number, payload: Uint8Array): void {
+    for (const peer of peers) {
+      const key = `${from}>${peer}`
+      const run = async () => {
+        const handler = this.nodes.get(peer)?.handlers.get(kind)
+        if (handler === undefined || this.closed) return
+        const effect = await handler({
+          senderUserId: from,
+          contact: undefined as never,
+          payload,
+          messageId: toHex(suite.randomBytes(16)),
+          receivedAt: Date.now(),
+        })
+        effect.after?.()
+      }
+      this.#chains.set(key, (this.#chains.get(key) ?? Promise.resolve()).then(run, run))
+    }
+  }
+
+  transport(userId: string, published: Uint8Array[]): GroupTransport {
+    return {
+      subscribe: (topic) => this.topics.set(topic, (this.topics.get(topic) ?? new Set()).add(userId)),
+      unsubscribe: (topic) => void this.topics.get(topic)?.delete(userId),
+      publish: async (topic, data) => {
+        published.push(data)
+        if (this.closed) return { ok: false }
+        for (const peer of this.topics.get(topic) ?? [])
+          if (peer !== userId) this.listeners.get(peer)?.(topic, data)
+        return { ok: true }
+      },
+      isSubscriber: (topic, device) => this.topics.get(topic)?.has(new TextDecoder().decode(device)) ?? false,
+      onMessage: (handler) => void this.listeners.set(userId, handler),
+    }
+  }
+}
+
+describe('GroupService in one process', () => {
+  const net = new MemoryNet()
+  const dirs: string[] = []
+  const nodes: Node[] = []
+  let groupId = ''
+
+  async function makeNode(name: string): Promise<Node> {
+    const identity = generateIdentityKeyPair(suite)
+    const userIdBytes = userIdFromIdentityKey(suite, identity.publicKey)
+    const userId = formatUserId(userIdBytes)
+    const dir = await mkdtemp(join(tmpdir(), `wren-group-${name}-`))
+    dirs.push(dir)
+    const store = await SealedStore.open(dir, suite.randomBytes(32))
+    const vault = new Vault(store, suite.randomBytes(32))
+    const card = encodeContactCard(
+      signContactCard(suite, identity, {
+        userId: userIdBytes,
+        identityKey: identity.publicKey,
+        displayName: name,
+        devicePeerId: utf8(userId),
+        addrs: [],
+        createdAt: 1,
+      }),
+    )
+    const handlers = new Map<number, AppHandler>()
+    const published: Uint8Array[] = []
+    const node = { name, userId, vault, store, handlers, published, card } as Node
+    node.service = new GroupService({
+      suite,
+      vault,
+      identity,
+      userId: userIdBytes,
+      succession: null,
+      card: () => card,
+      pairwise: {
+        registerApp: (kind, handler) => void handlers.set(kind, handler),
+        sendApp: async (peers, kind, payload) => net.sendApp(userId, peers, kind, payload),
+        addContact: async (c) => {
+          await vault.store.batch([
+            vault.putContactOp({
+              userId: formatUserId(c.userId),
+              displayName: c.displayName,
+              identityKey: c.identityKey,
+              verified: false,
+              keyChanged: false,
+              pendingIdentityKey: null,
+              addedAt: 1,
+              devicePeerId: c.devicePeerId,
+              addrs: [],
+            }),
+          ])
+        },
+      },
+      transport: net.transport(userId, published),
+      notify: () => {},
+      now: () => Date.now(),
+      log: silentLogger,
+      ackTimeoutMs: 200,
+    })
+    net.nodes.set(userId, node)
+    await node.service.start()
+    return node
+  }
+
+  const [A, B, C] = [0, 1, 2]
+  const n = (i: number) => nodes[i] as Node
+
+  before(async () => {
+    for (const name of ['ann', 'ben', 'cat']) nodes.push(await makeNode(name))
+    for (const i of [B, C]) {
+      await n(A).service.init.pairwise.addContact(
+        (await import('../../core/src/contact-card.ts')).parseContactCard(suite, n(i).card),
+        undefined,
+      )
+    }
+    const created = await n(A).service.create('three', [n(B).userId, n(C).userId])
+    groupId = created.groupId
+    for (const i of [B, C]) {
+      await eventually('invitation', async () => (n(i).service.group(groupId) ? true : undefined), 5000)
+      await n(i).service.accept(groupId)
+    }
+    await eventually(
+      'three members everywhere',
+      async () =>
+        nodes.every((x) => x.service.group(groupId)?.log.state.members.length === 3) ? true : undefined,
+      5000,
+    )
+  })
+
+  after(async () => {
+    await net.idle()
+    net.closed = true
+    for (const x of nodes) await x.service.stop()
+    await net.idle()
+    for (const x of nodes) {
+      await x.store.close()
+    }
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })))
+  })
+
+  test('a removed member holds no sender key that opens a message sent after its removal', async () => {
+    const conversationId = `grp:${groupId}`
+    await n(A).service.messages.send(conversationId, 'before')
+    await eventually(
+      'cat reads the first message',
+      async () =>
+        (await n(C).vault.listMessages(conversationId, undefined, 10)).messages.length === 1
+          ? true
+          : undefined,
+      5000,
+    )
+    await n(A).service.remove(groupId, n(C).userId)
+    await eventually(
+      'ben sees the new epoch',
+      async () => (n(B).service.group(groupId)?.log.state.epoch === 1 ? true : undefined),
+      5000,
+    )
+    await eventually(
+      'cat sees its removal',
+      async () => (n(C).service.group(groupId)?.record.status === 'removed' ? true : undefined),
+      5000,
+    )
+    const sent = await n(A).service.messages.send(conversationId, 'after')
+    const wire = n(A).published.at(-1) as Uint8Array
+    const message = decodeWire(wire).message
+    await eventually(
+      'ben reads it',
+      async () =>
+        (await n(B).vault.listMessages(conversationId, undefined, 10)).messages.some((m) => m.id === sent.id)
+          ? true
+          : undefined,
+      5000,
+    )
+    // every sender-key state cat ever stored (the store keeps none after removal) fails on it
+    const held: PeerSenderKey[] = []
+    for await (const [, v] of n(C).store.iterate<PeerSenderKey>({ prefix: 'gr/' })) held.push(v)
+    assert.equal(held.length, 0, 'cat dropped every key of the group')
+    const distHex = toHex(peekSenderKeyMessage(message).distributionId)
+    assert.equal(n(C).service.keys.peer(distHex), undefined)
+    assert.notEqual(n(B).service.keys.peer(distHex), undefined)
+    const catMessages = (await n(C).vault.listMessages(conversationId, undefined, 10)).messages
+    assert.deepEqual(
+      catMessages.map((m) => m.text),
+      ['before'],
+    )
+    // even a copy of ben's receiver state for the old epoch (what cat had) cannot open it
+    const old = [...(await collect(n(B).store))].filter((k) => k.epoch === 0)
+    for (const k of old) {
+      const { decodeSenderKeyState } = await import('../../core/src/sender-key.ts')
+      assert.throws(() => senderKeyDecrypt(suite, decodeSenderKeyState(k.state), message))
+    }
+    assert.ok(old.length > 0)
+  })
+
+  test('a forged op (signed by a non-member key) is dropped and changes nothing', async () => {
+    const before = n(B).service.summary(n(B).service.requireGroup(groupId)).stateHash
+    const stranger = generateIdentityKeyPair(suite)
+    const g = n(B).service.requireGroup(groupId)
+    const forged = signGroupOp(suite, stranger, {
+      groupId: g.log.groupId,
+      parents: [...g.log.heads],
+      timestamp: 1,
+      args: { kind: GROUP_OP_RENAME, name: 'pwned' },
+    })
+    const handler = n(B).handlers.get(APP_GROUP_OPS) as AppHandler
+    const effect = await handler({
+      senderUserId: n(A).userId,
+      contact: undefined as never,
+      payload: encodeOpsPayload({
+        groupId: g.log.groupId,
+        ops: [encodeGroupOp(forged)],
+        cards: [],
+        invite: false,
+      }),
+      messageId: 'x',
+      receivedAt: 1,
+    })
+    effect.after?.()
+    const after = n(B).service.summary(n(B).service.requireGroup(groupId))
+    assert.equal(after.stateHash, before)
+    assert.notEqual(after.name, 'pwned')
+  })
+})
+
+async function collect(store: SealedStore): Promise<PeerSenderKey[]> {
+  const out: PeerSenderKey[] = []
+  for await (const [, v] of store.iterate<PeerSenderKey>({ prefix: 'gr/' })) out.push(v)
+  return out
+}
