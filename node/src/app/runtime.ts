@@ -6,6 +6,7 @@
  */
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { Libp2p } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { encodeContactCard, signContactCard } from '../../../core/src/contact-card.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { type DeviceCertificate, signDeviceCertificate } from '../../../core/src/device-certificate.ts'
@@ -27,6 +28,7 @@ import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../daemon/identity-han
 import type { UnlockedProfile } from '../daemon/profile-session.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
+import { Mailboxes } from '../messaging/mailboxes.ts'
 import { Messenger } from '../messaging/messenger.ts'
 import { PrekeyManager } from '../messaging/prekeys.ts'
 import { Vault } from '../messaging/vault.ts'
@@ -40,6 +42,8 @@ export const PREKEY_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000
 /** Addresses put on a contact card: a few are enough for the first dial. */
 const MAX_CARD_ADDRS = 8
 const CLAIMED_PREKEYS_KEY = 'meta/claimed-prekeys'
+/** Retry of a failed bundle put: contacts cannot start a session until the bundle is out. */
+export const BUNDLE_PUBLISH_RETRY_MS = 5_000
 
 export interface NetworkOptions {
   /** Multiaddrs (with /p2p/…) to dial at start: relays or friends. */
@@ -48,6 +52,12 @@ export interface NetworkOptions {
   listen?: string[]
   /** Explicit loopback test settings (never for production). */
   testLoopback?: boolean
+  /** Relays (multiaddrs with /p2p/…) to keep mailboxes on; they are dialled like bootstrap peers. */
+  relays?: string[]
+  /** Mailboxes to keep (k, default 3). */
+  mailboxCount?: number
+  /** Periodic mailbox fetch interval. */
+  mailboxFetchIntervalMs?: number
   /** Outbox retry tuning (tests shorten it). */
   retryBaseMs?: number
   retryMaxMs?: number
@@ -137,12 +147,13 @@ export async function startRuntime(
   await prekeys.maintain(Date.now())
 
   const privateKey = privateKeyFromProtobuf(secrets.libp2pPrivateKey)
+  let mailboxes: Mailboxes | null = null
   let certificate: DeviceCertificate | null = null
   let bundle: Uint8Array | null = null
   const currentBundle = (): Uint8Array => {
     if (bundle !== null) return bundle
     certificate ??= signDeviceCertificate(suite, identity, {
-      devicePeerId: libp2p.peerId.toMultihash().bytes,
+      devicePeerId: peerIdFromPrivateKey(privateKey).toMultihash().bytes,
       deviceKey: deviceKey.publicKey,
       createdAt: record.createdAt,
     })
@@ -154,7 +165,7 @@ export async function startRuntime(
         deviceCertificate: certificate,
         signedPrekey,
         kemPrekey,
-        mailboxes: [],
+        mailboxes: mailboxes?.hints() ?? [],
         createdAt: Date.now(),
       }),
     )
@@ -170,10 +181,13 @@ export async function startRuntime(
   const libp2p = await createWrenHost({
     privateKey,
     ...(options.listen ? { listen: options.listen } : {}),
-    bootstrap: options.bootstrap ?? [],
+    bootstrap: [...(options.bootstrap ?? []), ...(options.relays ?? [])],
     records,
     extraServices: {
-      publisher: bundlePublisher({ currentRecord: async () => ({ userId, bundle: currentBundle() }) }),
+      publisher: bundlePublisher({
+        currentRecord: async () => ({ userId, bundle: currentBundle() }),
+        retryMs: BUNDLE_PUBLISH_RETRY_MS,
+      }),
     },
     ...(options.testLoopback ? { testing: { loopback: true as const } } : {}),
   })
@@ -211,12 +225,37 @@ export async function startRuntime(
   })
   await messenger.start()
 
-  // A bundle put with no DHT peers fails; publish again as soon as a peer shows up.
+  if ((options.relays ?? []).length > 0) {
+    const active = new Mailboxes({
+      suite,
+      store: profile.store,
+      libp2p,
+      relays: options.relays ?? [],
+      ...(options.mailboxCount !== undefined ? { count: options.mailboxCount } : {}),
+      ...(options.mailboxFetchIntervalMs !== undefined
+        ? { fetchIntervalMs: options.mailboxFetchIntervalMs }
+        : {}),
+      prekeys,
+      log: log.child('node:mailbox'),
+      now: () => Date.now(),
+      deliver: (envelopes) => messenger.deliverFetched(envelopes),
+      onChange: () => {
+        bundle = null
+        void libp2p.services.publisher.publish()
+      },
+    })
+    messenger.attachMailboxes(active)
+    mailboxes = active
+    await active.start()
+  }
+
+  // A bundle put with no DHT peers fails; publish again as soon as a peer is identified (it is
+  // then in the routing table).
   const onConnect = () => {
     const last = libp2p.services.publisher.lastResult
     if (last === undefined || !last.ok) void libp2p.services.publisher.publish()
   }
-  libp2p.addEventListener('peer:connect', onConnect)
+  libp2p.addEventListener('peer:identify', onConnect)
 
   const maintenance = setInterval(() => {
     void prekeys.maintain(Date.now()).then((changed) => {
@@ -264,9 +303,10 @@ export async function startRuntime(
       ),
     async stop() {
       clearInterval(maintenance)
-      libp2p.removeEventListener('peer:connect', onConnect)
+      libp2p.removeEventListener('peer:identify', onConnect)
       ctx.setNetworkStatus(null)
       await groups.stop()
+      await mailboxes?.stop()
       await messenger.stop()
       await libp2p.stop()
     },

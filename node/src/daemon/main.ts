@@ -26,6 +26,9 @@ const program = new Command()
   .option('--rpc-port <port>', 'RPC port on 127.0.0.1 (0 = any free port)', parsePort, 0)
   .option('--bootstrap <multiaddr>', 'peer to dial at start (repeatable): a relay or a friend', collect, [])
   .option('--listen <multiaddr>', 'listen address (repeatable); production defaults otherwise', collect, [])
+  .option('--relay <multiaddr>', 'relay to keep a mailbox on (repeatable; k of them are used)', collect, [])
+  .option('--mailboxes <k>', 'mailboxes to keep on distinct relays', parsePositive)
+  .option('--mailbox-fetch-ms <ms>', 'periodic mailbox fetch interval', parsePositive)
   .option('--test-loopback', 'TEST ONLY: loopback network settings (127.0.0.1, permissive limits)', false)
   .option('--retry-max-ms <ms>', 'longest wait between delivery retries', parsePositive)
   .parse()
@@ -35,6 +38,9 @@ const opts = program.opts<{
   rpcPort: number
   bootstrap: string[]
   listen: string[]
+  relay: string[]
+  mailboxes?: number
+  mailboxFetchMs?: number
   testLoopback: boolean
   retryMaxMs?: number
 }>()
@@ -61,6 +67,9 @@ try {
         bootstrap: opts.bootstrap,
         ...(opts.listen.length > 0 ? { listen: opts.listen } : {}),
         testLoopback: opts.testLoopback,
+        relays: opts.relay,
+        ...(opts.mailboxes !== undefined ? { mailboxCount: opts.mailboxes } : {}),
+        ...(opts.mailboxFetchMs !== undefined ? { mailboxFetchIntervalMs: opts.mailboxFetchMs } : {}),
         ...(opts.retryMaxMs !== undefined ? { retryMaxMs: opts.retryMaxMs } : {}),
       }),
     handleSignals: true,

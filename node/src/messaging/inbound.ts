@@ -93,6 +93,8 @@ interface Pending {
   usedPrekeys: Array<[number | null, number | null]>
   events: Array<() => void>
   touchedPeers: Set<string>
+  /** Text messages that came through a mailbox, to acknowledge to their senders. */
+  receipts: Map<string, string[]>
 }
 
 export class Inbound {
@@ -111,7 +113,15 @@ export class Inbound {
   }
 
   async handle(request: Uint8Array, remotePeer: PeerId): Promise<Uint8Array> {
-    const envelopes = decodeDeliveryRequest(request)
+    return encodeDeliveryResponse(await this.handleEnvelopes(decodeDeliveryRequest(request), remotePeer))
+  }
+
+  /**
+   * Process envelopes in order and write the batch. `remotePeer` is the sender's device for
+   * direct delivery, null for envelopes fetched from our mailboxes (then text messages are
+   * acknowledged to their senders with delivery receipts).
+   */
+  async handleEnvelopes(envelopes: readonly Uint8Array[], remotePeer: PeerId | null): Promise<number[]> {
     const pending: Pending = {
       ops: [],
       sessions: new Map(),
@@ -122,10 +132,17 @@ export class Inbound {
       usedPrekeys: [],
       events: [],
       touchedPeers: new Set(),
+      receipts: new Map(),
     }
     const statuses: number[] = []
     for (const envelope of envelopes) statuses.push(await this.#receive(envelope, remotePeer, pending))
     const { vault, sessions, prekeys } = this.#init
+    for (const [peer, ids] of pending.receipts) {
+      pending.ops.push(
+        ...(await this.#init.queueReceipt(peer, conversationIdFor(peer), CONTENT_KIND_DELIVERY_RECEIPT, ids)),
+      )
+      pending.touchedPeers.add(peer)
+    }
     for (const [userId, s] of pending.sessions) pending.ops.push(...sessions.putOps({ ...s, userId }))
     for (const contact of pending.contacts.values()) pending.ops.push(vault.putContactOp(contact))
     for (const conversation of pending.conversations.values()) {
@@ -142,7 +159,7 @@ export class Inbound {
     for (const contact of pending.contacts.values()) this.#init.onContactSeen(contact)
     for (const emit of pending.events) emit()
     for (const peer of pending.touchedPeers) this.#init.afterCommit(peer)
-    return encodeDeliveryResponse(statuses)
+    return statuses
   }
 
   async #sessionsOf(userId: string, pending: Pending): Promise<DeviceSessions | null> {
@@ -153,7 +170,7 @@ export class Inbound {
     return pending.contacts.get(userId) ?? (await this.#init.vault.getContact(userId))
   }
 
-  async #receive(envelope: Uint8Array, remotePeer: PeerId, pending: Pending): Promise<number> {
+  async #receive(envelope: Uint8Array, remotePeer: PeerId | null, pending: Pending): Promise<number> {
     const { suite, log } = this.#init
     let sealed: SealedContent
     try {
@@ -179,7 +196,8 @@ export class Inbound {
           now: this.#init.now(),
         })
         plaintext = accepted.plaintext
-        const devicePeerId = remotePeer.toMultihash().bytes
+        // through a mailbox the sender's device is unknown until its bundle is read
+        const devicePeerId = remotePeer?.toMultihash().bytes ?? existing?.devicePeerId ?? new Uint8Array(0)
         if (accepted.newSession) {
           next = SessionBook.replaceCurrent(existing, {
             userId: knownUser ?? '',
@@ -237,13 +255,24 @@ export class Inbound {
     } else if (!bytesEqual(contact.identityKey, sealed.senderIdentityKey)) {
       contact = this.observeIdentityKey(contact, sealed.senderIdentityKey)
     }
-    if (contact.devicePeerId === null || !bytesEqual(contact.devicePeerId, next.devicePeerId)) {
+    if (
+      next.devicePeerId.length > 0 &&
+      (contact.devicePeerId === null || !bytesEqual(contact.devicePeerId, next.devicePeerId))
+    ) {
       contact = { ...contact, devicePeerId: next.devicePeerId }
     }
     pending.contacts.set(userId, contact)
     pending.sessions.set(userId, { ...next, userId })
 
-    if (content.kind === CONTENT_KIND_TEXT) return this.#receiveText(userId, contact, content, pending)
+    if (content.kind === CONTENT_KIND_TEXT) {
+      const status = await this.#receiveText(userId, contact, content, pending)
+      if (remotePeer === null) {
+        const ids = pending.receipts.get(userId) ?? []
+        ids.push(toHex(content.messageId))
+        pending.receipts.set(userId, ids)
+      }
+      return status
+    }
     if (content.kind === CONTENT_KIND_APP) return this.#receiveApp(userId, contact, content, pending)
     if (content.kind === CONTENT_KIND_DELIVERY_RECEIPT || content.kind === CONTENT_KIND_READ_RECEIPT) {
       await this.#receiveReceipt(content, pending)

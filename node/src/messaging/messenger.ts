@@ -20,7 +20,10 @@ import type { IdentitySuccession } from '../../../core/src/identity-succession.t
 import {
   decodeOneTimePrekey,
   decodeSignedKemPrekey,
+  type MailboxHint,
+  type OneTimePrekey,
   type PrekeyBundle,
+  type SignedKemPrekey,
 } from '../../../core/src/prekey-bundle.ts'
 import { initiateSession, sessionEncrypt } from '../../../core/src/session.ts'
 import type { Logger } from '../daemon/log.ts'
@@ -33,8 +36,10 @@ import { appError } from '../rpc/errors.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
   BUNDLE_LOOKUP_TIMEOUT_MS,
+  BUNDLE_REFRESH_MS,
   CONTACT_DIAL_TIMEOUT_MS,
   DELIVERY_TIMEOUT_MS,
+  DIRECT_ATTEMPT_TIMEOUT_MS,
   MAX_SESSION_RESETS,
   PREKEY_CLAIM_TIMEOUT_MS,
   RETRY_BASE_MS,
@@ -61,6 +66,7 @@ import {
   MESSAGE_ID_BYTES,
 } from './content.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
+import type { Mailboxes } from './mailboxes.ts'
 import { Mutex } from './mutex.ts'
 import type { PrekeyManager } from './prekeys.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
@@ -113,6 +119,7 @@ export class Messenger {
   /** libp2p PeerId string → contact user id, for "peer connected: flush its outbox". */
   readonly #peerToUser = new Map<string, string>()
   #running = false
+  #mailboxes: Mailboxes | null = null
   readonly #onConnect = (event: CustomEvent<PeerId>) => {
     const userId = this.#peerToUser.get(event.detail.toString())
     if (userId !== undefined) this.kick(userId)
@@ -144,6 +151,16 @@ export class Messenger {
 
   get userId(): string {
     return this.#userIdString
+  }
+
+  /** Use relay mailboxes: deposit when a contact is unreachable, claim prekeys there. */
+  attachMailboxes(mailboxes: Mailboxes): void {
+    this.#mailboxes = mailboxes
+  }
+
+  /** Envelopes fetched from our mailboxes: processed like a direct delivery, statuses returned. */
+  deliverFetched(envelopes: Uint8Array[]): Promise<number[]> {
+    return this.#lock.run(() => this.#inbound.handleEnvelopes(envelopes, null))
   }
 
   async start(): Promise<void> {
@@ -580,20 +597,50 @@ export class Messenger {
       sessions = await this.#sessions.get(peer)
       if (sessions === null) return
     }
+    if (sessions.devicePeerId.length === 0) {
+      // a session that started from a mailbox: learn the device from the contact's bundle
+      const devicePeerId = (await this.#readBundle(contact))?.deviceCertificate.devicePeerId
+      if (devicePeerId !== undefined) {
+        sessions = await this.#lock.run(async () => {
+          const current = (await this.#sessions.get(peer)) as DeviceSessions
+          const next = { ...current, devicePeerId }
+          await this.#vault.store.batch(this.#sessions.putOps(next))
+          this.#sessions.commit(peer, next)
+          return next
+        })
+      }
+    }
     const prepared = await this.#lock.run(() => this.#encryptPending(peer, items))
     if (prepared === null) return
     const texts = prepared.filter((item) => item.kind === 'text' && item.attempts === 0)
     if (texts.length > 0) await this.#setStatus(texts, 'sent')
-    const target = peerIdFromBytes(prepared[0] === undefined ? sessions.devicePeerId : sessions.devicePeerId)
-    const result = await sendRequest(
-      this.#init.libp2p,
-      target,
-      WREN_MSG_PROTOCOL,
-      encodeDeliveryRequest(prepared.map((item) => item.envelope as Uint8Array)),
-      { timeoutMs: DELIVERY_TIMEOUT_MS, runOnLimitedConnection: true },
-    )
+    const envelopes = prepared.map((item) => item.envelope as Uint8Array)
+    const result =
+      sessions.devicePeerId.length === 0
+        ? ({ ok: false, reason: 'unreachable', detail: 'device unknown' } as const)
+        : await sendRequest(
+            this.#init.libp2p,
+            peerIdFromBytes(sessions.devicePeerId),
+            WREN_MSG_PROTOCOL,
+            encodeDeliveryRequest(envelopes),
+            {
+              timeoutMs: this.#mailboxes !== null ? DIRECT_ATTEMPT_TIMEOUT_MS : DELIVERY_TIMEOUT_MS,
+              runOnLimitedConnection: true,
+            },
+          )
     if (!result.ok) {
-      this.#init.log.debug('delivery failed', { reason: result.reason, items: prepared.length })
+      this.#init.log.debug('direct delivery failed', { reason: result.reason, items: prepared.length })
+      if (this.#mailboxes !== null) {
+        const hints = await this.#mailboxHints(contact)
+        if (hints.length > 0) {
+          const counts = await this.#mailboxes.deposit(hints, envelopes)
+          if (counts.some((c) => c > 0)) {
+            await this.#lock.run(() => this.#settleStored(peer, prepared, counts))
+            if (items.length === MAX_DELIVERY_BATCH || counts.some((c) => c === 0)) this.#again.add(peer)
+            return
+          }
+        }
+      }
       if (texts.length > 0) await this.#setStatus(texts, 'queued')
       await this.#backoff(peer, prepared)
       return
@@ -611,28 +658,12 @@ export class Messenger {
 
   /** Fetch the contact's bundle, check its identity key, claim a one-time prekey, start a session. */
   async #establish(contact: ContactRecord): Promise<boolean> {
-    const { libp2p } = this.#init
-    const lookup = await getBundle(libp2p, parseUserId(contact.userId), {
-      timeoutMs: BUNDLE_LOOKUP_TIMEOUT_MS,
-    })
-    if (!lookup.ok) {
-      this.#init.log.debug('bundle lookup failed', { reason: lookup.reason })
-      return false
-    }
-    let bundle: PrekeyBundle
-    try {
-      bundle = this.#init.verifyBundle(lookup.value, parseUserId(contact.userId))
-    } catch (error) {
-      this.#init.log.warn('contact bundle rejected', { error: (error as Error)?.name })
-      return false
-    }
+    const bundle = await this.#readBundle(contact)
+    if (bundle === null) return false
     const devicePeerId = bundle.deviceCertificate.devicePeerId
-    let oneTime: {
-      oneTimePrekey?: ReturnType<typeof decodeOneTimePrekey>
-      oneTimeKemPrekey?: ReturnType<typeof decodeSignedKemPrekey>
-    } = {}
-    const claim = await sendRequest(
-      libp2p,
+    let claimed: Uint8Array | null = null
+    const direct = await sendRequest(
+      this.#init.libp2p,
       peerIdFromBytes(devicePeerId),
       WREN_PREKEY_PROTOCOL,
       new Uint8Array(0),
@@ -642,13 +673,18 @@ export class Messenger {
         runOnLimitedConnection: true,
       },
     )
-    if (claim.ok) {
+    if (direct.ok) claimed = direct.response
+    else if (this.#mailboxes !== null && bundle.mailboxes.length > 0) {
+      claimed = await this.#mailboxes.claimPrekey(bundle.mailboxes)
+    }
+    let oneTime: { oneTimePrekey?: OneTimePrekey; oneTimeKemPrekey?: SignedKemPrekey } = {}
+    if (claimed !== null) {
       try {
-        const claimed = decodePrekeyResponse(claim.response)
-        if (claimed.oneTimePrekey.length > 0 && claimed.oneTimeKemPrekey.length > 0) {
+        const pair = decodePrekeyResponse(claimed)
+        if (pair.oneTimePrekey.length > 0 && pair.oneTimeKemPrekey.length > 0) {
           oneTime = {
-            oneTimePrekey: decodeOneTimePrekey(claimed.oneTimePrekey),
-            oneTimeKemPrekey: decodeSignedKemPrekey(claimed.oneTimeKemPrekey),
+            oneTimePrekey: decodeOneTimePrekey(pair.oneTimePrekey),
+            oneTimeKemPrekey: decodeSignedKemPrekey(pair.oneTimeKemPrekey),
           }
         }
       } catch {
@@ -656,17 +692,6 @@ export class Messenger {
       }
     }
     return this.#lock.run(async () => {
-      let current = (await this.#vault.getContact(contact.userId)) ?? contact
-      if (!bytesEqual(bundle.identityKey, current.identityKey)) {
-        current = this.#inbound.observeIdentityKey(current, bundle.identityKey)
-        current = { ...current, devicePeerId }
-        await this.#vault.store.batch([this.#vault.putContactOp(current)])
-        if (current.keyChanged) return false
-      } else if (current.devicePeerId === null || !bytesEqual(current.devicePeerId, devicePeerId)) {
-        current = { ...current, devicePeerId }
-        await this.#vault.store.batch([this.#vault.putContactOp(current)])
-      }
-      this.#rememberPeer(current)
       const existing = await this.#sessions.get(contact.userId)
       if (existing !== null) return true // a session arrived meanwhile (their prekey message)
       let record: ReturnType<typeof initiateSession>
@@ -739,6 +764,76 @@ export class Messenger {
     return out
   }
 
+  /** Envelopes now held by the contact's mailboxes: off the outbox, texts become 'stored'. */
+  async #settleStored(peer: string, items: OutboxItem[], counts: number[]): Promise<void> {
+    const ops: BatchOp[] = []
+    const events: Array<() => void> = []
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as OutboxItem
+      const receipts = counts[i] as number
+      if (receipts === 0) {
+        const attempts = item.attempts + 1
+        ops.push({
+          type: 'put',
+          key: this.#vault.outboxKey(peer, item.order),
+          value: { ...item, attempts, nextAttemptAt: this.#init.now() + this.#delay(attempts) },
+        })
+        continue
+      }
+      ops.push({ type: 'del', key: this.#vault.outboxKey(peer, item.order) })
+      if (item.kind === 'text') events.push(...(await this.#statusOps(item, 'stored', ops, receipts)))
+    }
+    await this.#vault.store.batch(ops)
+    for (const emit of events) emit()
+  }
+
+  /** The contact's mailboxes, from its bundle (re-read when older than BUNDLE_REFRESH_MS). */
+  async #mailboxHints(contact: ContactRecord): Promise<MailboxHint[]> {
+    const fresh =
+      contact.bundleCheckedAt !== undefined && this.#init.now() - contact.bundleCheckedAt < BUNDLE_REFRESH_MS
+    // an empty list is re-read every time: the contact may have registered mailboxes since
+    if (fresh && contact.mailboxes !== undefined && contact.mailboxes.length > 0) return contact.mailboxes
+    const bundle = await this.#readBundle(contact)
+    return bundle?.mailboxes ? [...bundle.mailboxes] : (contact.mailboxes ?? [])
+  }
+
+  /**
+   * Look the contact's bundle up in the DHT, verify it, and record what it says (device,
+   * mailboxes; a different identity key goes through observeIdentityKey). Null when not found,
+   * invalid, or when the contact is now held for a key change.
+   */
+  async #readBundle(contact: ContactRecord): Promise<PrekeyBundle | null> {
+    const lookup = await getBundle(this.#init.libp2p, parseUserId(contact.userId), {
+      timeoutMs: BUNDLE_LOOKUP_TIMEOUT_MS,
+    })
+    if (!lookup.ok) {
+      this.#init.log.debug('bundle lookup failed', { reason: lookup.reason })
+      return null
+    }
+    let bundle: PrekeyBundle
+    try {
+      bundle = this.#init.verifyBundle(lookup.value, parseUserId(contact.userId))
+    } catch (error) {
+      this.#init.log.warn('contact bundle rejected', { error: (error as Error)?.name })
+      return null
+    }
+    const held = await this.#lock.run(async () => {
+      let current = (await this.#vault.getContact(contact.userId)) ?? contact
+      if (!bytesEqual(bundle.identityKey, current.identityKey))
+        current = this.#inbound.observeIdentityKey(current, bundle.identityKey)
+      current = {
+        ...current,
+        devicePeerId: bundle.deviceCertificate.devicePeerId,
+        mailboxes: [...bundle.mailboxes],
+        bundleCheckedAt: this.#init.now(),
+      }
+      await this.#vault.store.batch([this.#vault.putContactOp(current)])
+      this.#rememberPeer(current)
+      return current.keyChanged
+    })
+    return held ? null : bundle
+  }
+
   /** Apply the recipient's statuses; returns true when the outbox should be flushed again now. */
   async #settle(peer: string, items: OutboxItem[], statuses: number[]): Promise<boolean> {
     const ops: BatchOp[] = []
@@ -806,13 +901,23 @@ export class Messenger {
     if (ops.length > 0) await this.#vault.store.batch(ops)
   }
 
-  async #statusOps(item: OutboxItem, status: Message['status'], ops: BatchOp[]): Promise<Array<() => void>> {
+  async #statusOps(
+    item: OutboxItem,
+    status: Message['status'],
+    ops: BatchOp[],
+    receipts?: number,
+  ): Promise<Array<() => void>> {
     const ref = await this.#vault.getMessageRef(this.#userIdString, item.messageId)
     if (ref === undefined) return []
     const message = await this.#vault.getMessage(ref.conversationId, ref.seq)
     if (message === undefined) return []
     if (message.status === 'read' && status === 'delivered') return []
-    const next = { ...message, status }
+    if (
+      (message.status === 'delivered' || message.status === 'read') &&
+      (status === 'stored' || status === 'sent')
+    )
+      return []
+    const next = { ...message, status, receipts: receipts ?? message.receipts }
     ops.push({ type: 'put', key: this.#vault.messageKey(ref.conversationId, ref.seq), value: next })
     return [
       () =>

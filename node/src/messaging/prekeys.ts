@@ -18,6 +18,7 @@ import {
 } from '../../../core/src/prekey-bundle.ts'
 import type { PrekeySecrets } from '../../../core/src/session.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
+import { encodePrekeyResponse } from './content.ts'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 /** Signal's cadence: a new signed prekey each week bounds how long one compromise is useful. */
@@ -181,6 +182,49 @@ export class PrekeyManager {
         signKemPrekey(this.#suite, this.#identity, kem.id, kem.publicKey, false),
       ),
     }
+  }
+
+  /**
+   * Make `count` fresh one-time prekey pairs (X25519 + signed ML-KEM) for a mailbox to hand out:
+   * they are claimed from the start (never served again by this device) and their secrets stay
+   * until a prekey message uses them. Returns one encoded item per pair (PrekeyResponse format).
+   */
+  async handOut(count: number, now: number): Promise<Uint8Array[]> {
+    const next = [...this.#prekeys]
+    const claimed = new Set(this.#claimed)
+    const items: Uint8Array[] = []
+    let id = this.#nextId()
+    for (let i = 0; i < count; i++) {
+      const otp = this.#suite.x25519Generate()
+      const kem = this.#suite.mlkemGenerate()
+      const otpId = id++
+      const kemId = id++
+      next.push({
+        kind: 'one-time',
+        id: otpId,
+        publicKey: otp.publicKey,
+        secretKey: otp.secretKey,
+        createdAt: now,
+      })
+      next.push({
+        kind: 'kem-one-time',
+        id: kemId,
+        publicKey: kem.publicKey,
+        secretKey: kem.secretKey,
+        createdAt: now,
+      })
+      claimed.add(otpId).add(kemId)
+      items.push(
+        encodePrekeyResponse(
+          encodeOneTimePrekey({ id: otpId, publicKey: otp.publicKey }),
+          encodeSignedKemPrekey(signKemPrekey(this.#suite, this.#identity, kemId, kem.publicKey, false)),
+        ),
+      )
+    }
+    await this.#persistClaimed([...claimed])
+    this.#claimed = claimed
+    await this.#commit(next)
+    return items
   }
 
   /** Lookups for acceptPrekeyMessage. */

@@ -14,6 +14,7 @@
  *   meta/*                      counters and profile metadata
  */
 import { createHmac, hkdfSync } from 'node:crypto'
+import type { MailboxHint } from '../../../core/src/prekey-bundle.ts'
 import type { Message } from '../rpc/api.ts'
 import { type BatchOp, orderedCounter, type SealedStore } from '../storage/sealed-store.ts'
 
@@ -34,6 +35,9 @@ export interface ContactRecord {
   /** Reachability hints from the card or the latest bundle. */
   devicePeerId: Uint8Array | null
   addrs: Uint8Array[]
+  /** The contact's mailboxes from its latest bundle, and when that bundle was read. */
+  mailboxes?: MailboxHint[]
+  bundleCheckedAt?: number
 }
 
 export interface SessionEntry {

@@ -1,0 +1,353 @@
+/**
+ * This device's mailboxes on relay nodes (the layer above MailboxClient): keep k inboxes on
+ * distinct relays, re-home when a relay keeps failing, fetch on start / relay (re)connect /
+ * periodically and hand the envelopes to the messenger, ack what was persisted, and keep a pool
+ * of one-time prekeys at each mailbox. Also the sender side: deposit to a contact's mailboxes.
+ *
+ * Inbox keys are per inbox (so inboxes on different relays cannot be linked) and live in the
+ * sealed profile store.
+ */
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import * as Digest from 'multiformats/hashes/digest'
+import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
+import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
+import { MAX_FETCH_LIMIT } from '../../../core/src/mailbox/constants.ts'
+import type { StoredEnvelope } from '../../../core/src/mailbox/response.ts'
+import type { MailboxHint } from '../../../core/src/prekey-bundle.ts'
+import type { Logger } from '../daemon/log.ts'
+import { MailboxClient } from '../mailbox/mailbox-client.ts'
+import type { SealedStore } from '../storage/sealed-store.ts'
+import { MAX_DELIVERY_BATCH } from './content.ts'
+import type { PrekeyManager } from './prekeys.ts'
+
+/** Mailboxes per device: losing k-1 relays loses nothing (DESIGN.md). */
+export const DEFAULT_MAILBOX_COUNT = 3
+/** Periodic fetch, on top of fetching at start and whenever a mailbox relay connects. */
+export const MAILBOX_FETCH_INTERVAL_MS = 30_000
+/** Consecutive failed fetches before a mailbox is given up and another relay is chosen. */
+export const MAILBOX_REHOME_FAILURES = 5
+/** One-time prekeys kept at each mailbox, and the level under which they are topped up. */
+export const MAILBOX_PREKEY_POOL = 10
+export const MAILBOX_PREKEY_LOW_WATER = 3
+/** Pages read from one mailbox per fetch round (64 envelopes each): bounds one round's work. */
+const MAX_PAGES_PER_FETCH = 64
+const MAILBOXES_KEY = 'meta/mailboxes'
+
+interface MailboxRecord {
+  relay: string
+  addrs: string[]
+  inboxSeed: Uint8Array
+  inboxId: Uint8Array
+  registeredAt: number
+  failures: number
+}
+
+export interface MailboxesInit {
+  suite: CryptoSuite
+  store: SealedStore
+  libp2p: Libp2p
+  /** Candidate relays: multiaddrs ending in /p2p/<relay id>. */
+  relays: readonly string[]
+  count?: number
+  fetchIntervalMs?: number
+  prekeys: PrekeyManager
+  log: Logger
+  now: () => number
+  /** Persist and process fetched envelopes in order; one status per envelope (content.ts codes). */
+  deliver: (envelopes: Uint8Array[]) => Promise<number[]>
+  /** The set of mailboxes changed: the bundle must be re-published. */
+  onChange: () => void
+}
+
+function peerIdFromBytes(bytes: Uint8Array): PeerId {
+  return peerIdFromMultihash(Digest.decode(bytes))
+}
+
+function relayOf(addr: string): { peerId: PeerId; addr: Multiaddr } | null {
+  try {
+    const ma = multiaddr(addr)
+    const id = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
+    if (id === undefined) return null
+    return { peerId: peerIdFromString(id), addr: ma }
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Merge envelope lists from several mailboxes into one order consistent with each list (the
+ * same envelope is in several; one relay may have missed some): an envelope not seen yet is
+ * placed right after the previous envelope of its own list.
+ */
+export function mergeMailboxOrder(lists: readonly StoredEnvelope[][]): StoredEnvelope[] {
+  const merged: StoredEnvelope[] = []
+  const position = new Map<string, number>()
+  for (const list of lists) {
+    let previous = -1
+    for (const item of list) {
+      const key = toHex(item.hash)
+      const at = position.get(key)
+      if (at !== undefined) {
+        previous = at
+        continue
+      }
+      merged.splice(previous + 1, 0, item)
+      // positions after the insertion point moved by one
+      for (const [k, p] of position) if (p > previous) position.set(k, p + 1)
+      position.set(key, previous + 1)
+      previous += 1
+    }
+  }
+  return merged
+}
+
+export class Mailboxes {
+  readonly #init: MailboxesInit
+  #records: MailboxRecord[] = []
+  #timer: ReturnType<typeof setInterval> | undefined
+  #fetching: Promise<void> | null = null
+  #again = false
+  #running = false
+  readonly #onConnect = (event: CustomEvent<PeerId>) => {
+    if (this.#records.some((r) => r.relay === event.detail.toString())) void this.fetch()
+  }
+
+  constructor(init: MailboxesInit) {
+    this.#init = init
+  }
+
+  /** Bundle hints for our mailboxes. */
+  hints(): MailboxHint[] {
+    return this.#records.map((r) => ({
+      relayPeerId: peerIdFromString(r.relay).toMultihash().bytes,
+      inboxId: r.inboxId,
+      addrs: r.addrs.slice(0, 4).flatMap((a) => {
+        try {
+          return [multiaddr(a).bytes]
+        } catch {
+          return []
+        }
+      }),
+    }))
+  }
+
+  async start(): Promise<void> {
+    this.#running = true
+    this.#records = (await this.#init.store.get<MailboxRecord[]>(MAILBOXES_KEY)) ?? []
+    await this.#ensure()
+    this.#init.libp2p.addEventListener('peer:connect', this.#onConnect)
+    this.#timer = setInterval(
+      () => void this.fetch(),
+      this.#init.fetchIntervalMs ?? MAILBOX_FETCH_INTERVAL_MS,
+    )
+    this.#timer.unref?.()
+    void this.fetch()
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false
+    if (this.#timer) clearInterval(this.#timer)
+    this.#init.libp2p.removeEventListener('peer:connect', this.#onConnect)
+    await this.#fetching?.catch(() => {})
+  }
+
+  #client(record: { relay: string; addrs: string[] }): MailboxClient {
+    return new MailboxClient({
+      libp2p: this.#init.libp2p,
+      suite: this.#init.suite,
+      relay: peerIdFromString(record.relay),
+      addrs: record.addrs.flatMap((a) => {
+        try {
+          return [multiaddr(a)]
+        } catch {
+          return []
+        }
+      }),
+    })
+  }
+
+  #inboxKey(record: MailboxRecord): KeyPair {
+    return { publicKey: this.#init.suite.ed25519PublicKey(record.inboxSeed), secretKey: record.inboxSeed }
+  }
+
+  /** Register inboxes until there are k on distinct reachable relays. */
+  async #ensure(): Promise<void> {
+    const want = this.#init.count ?? DEFAULT_MAILBOX_COUNT
+    const before = this.#records.map((r) => r.relay).join()
+    this.#records = this.#records.filter((r) => r.failures < MAILBOX_REHOME_FAILURES)
+    for (const candidate of this.#init.relays) {
+      if (this.#records.length >= want) break
+      const relay = relayOf(candidate)
+      if (relay === null || this.#records.some((r) => r.relay === relay.peerId.toString())) continue
+      const inbox = this.#init.suite.ed25519Generate()
+      const record: MailboxRecord = {
+        relay: relay.peerId.toString(),
+        addrs: [relay.addr.decapsulateCode(421).toString()],
+        inboxSeed: inbox.secretKey,
+        inboxId: new Uint8Array(0),
+        registeredAt: this.#init.now(),
+        failures: 0,
+      }
+      const result = await this.#client(record).register(inbox)
+      if (!result.ok) {
+        this.#init.log.debug('mailbox registration failed', { relay: record.relay, reason: result.reason })
+        continue
+      }
+      this.#records.push({ ...record, inboxId: result.value.inboxId })
+    }
+    await this.#init.store.put(MAILBOXES_KEY, this.#records)
+    if (this.#records.map((r) => r.relay).join() !== before) this.#init.onChange()
+  }
+
+  /** Fetch every mailbox, deliver in a merged order, ack what was handled. Serialised. */
+  fetch(): Promise<void> {
+    if (!this.#running) return Promise.resolve()
+    if (this.#fetching !== null) {
+      this.#again = true
+      return this.#fetching
+    }
+    this.#fetching = (async () => {
+      try {
+        do {
+          this.#again = false
+          await this.#fetchOnce()
+        } while (this.#again && this.#running)
+      } finally {
+        this.#fetching = null
+      }
+    })()
+    return this.#fetching
+  }
+
+  async #fetchOnce(): Promise<void> {
+    const lists: StoredEnvelope[][] = []
+    const holders = new Map<string, Array<{ record: MailboxRecord; hash: Uint8Array }>>()
+    let changed = false
+    for (const record of this.#records) {
+      const client = this.#client(record)
+      const key = this.#inboxKey(record)
+      const list: StoredEnvelope[] = []
+      let cursor: Uint8Array | undefined
+      let ok = true
+      for (let page = 0; page < MAX_PAGES_PER_FETCH; page++) {
+        const result = await client.fetch(key, cursor, MAX_FETCH_LIMIT)
+        if (!result.ok) {
+          ok = false
+          this.#init.log.debug('mailbox fetch failed', { relay: record.relay, reason: result.reason })
+          break
+        }
+        list.push(...result.value.envelopes)
+        if (result.value.prekeysRemaining < MAILBOX_PREKEY_LOW_WATER) await this.#topUp(record, client, key)
+        if (!result.value.more) break
+        cursor = result.value.nextCursor
+      }
+      const failures = ok ? 0 : record.failures + 1
+      if (failures !== record.failures) changed = true
+      record.failures = failures
+      lists.push(list)
+      for (const item of list) {
+        const k = toHex(item.hash)
+        const entry = holders.get(k) ?? []
+        entry.push({ record, hash: item.hash })
+        holders.set(k, entry)
+      }
+    }
+    if (changed) {
+      if (this.#records.some((r) => r.failures >= MAILBOX_REHOME_FAILURES)) await this.#ensure()
+      else await this.#init.store.put(MAILBOXES_KEY, this.#records)
+    }
+    const merged = mergeMailboxOrder(lists)
+    if (merged.length === 0) return
+    const acks = new Map<MailboxRecord, Uint8Array[]>()
+    for (let i = 0; i < merged.length; i += MAX_DELIVERY_BATCH) {
+      const chunk = merged.slice(i, i + MAX_DELIVERY_BATCH)
+      await this.#init.deliver(chunk.map((e) => e.envelope))
+      // every status is final for a stored envelope: delivered, duplicate, or undecryptable
+      for (const item of chunk) {
+        for (const holder of holders.get(toHex(item.hash)) ?? []) {
+          const list = acks.get(holder.record) ?? []
+          list.push(holder.hash)
+          acks.set(holder.record, list)
+        }
+      }
+    }
+    for (const [record, hashes] of acks) {
+      const client = this.#client(record)
+      for (let i = 0; i < hashes.length; i += 256) {
+        const result = await client.ack(this.#inboxKey(record), hashes.slice(i, i + 256))
+        if (!result.ok)
+          this.#init.log.debug('mailbox ack failed', { relay: record.relay, reason: result.reason })
+      }
+    }
+    this.#init.log.info('mailbox envelopes processed', { count: merged.length })
+  }
+
+  async #topUp(record: MailboxRecord, client: MailboxClient, key: KeyPair): Promise<void> {
+    const items = await this.#init.prekeys.handOut(MAILBOX_PREKEY_POOL, this.#init.now())
+    const result = await client.uploadPrekeys(key, items)
+    if (!result.ok)
+      this.#init.log.debug('prekey upload failed', { relay: record.relay, reason: result.reason })
+  }
+
+  // ---- sender side
+
+  /**
+   * Deposit envelopes (in order) to each of a contact's mailboxes, mailboxes in parallel.
+   * Returns, per envelope, the number of verified storage receipts.
+   */
+  async deposit(hints: readonly MailboxHint[], envelopes: readonly Uint8Array[]): Promise<number[]> {
+    const counts = envelopes.map(() => 0)
+    await Promise.all(
+      hints.map(async (hint) => {
+        let relay: PeerId
+        try {
+          relay = peerIdFromBytes(hint.relayPeerId)
+        } catch {
+          return
+        }
+        if (relay.type !== 'Ed25519') return
+        const client = new MailboxClient({
+          libp2p: this.#init.libp2p,
+          suite: this.#init.suite,
+          relay,
+          addrs: hint.addrs.flatMap((a) => {
+            try {
+              return [multiaddr(a)]
+            } catch {
+              return []
+            }
+          }),
+        })
+        for (let i = 0; i < envelopes.length; i++) {
+          const result = await client.deposit(hint.inboxId, envelopes[i] as Uint8Array)
+          if (result.ok && bytesEqual(result.value.inboxId, hint.inboxId))
+            counts[i] = (counts[i] as number) + 1
+          else if (!result.ok && (result.reason === 'unreachable' || result.reason === 'timeout')) return
+        }
+      }),
+    )
+    return counts
+  }
+
+  /** Claim a one-time prekey item from one of a contact's mailboxes; null when none is left. */
+  async claimPrekey(hints: readonly MailboxHint[]): Promise<Uint8Array | null> {
+    for (const hint of hints) {
+      try {
+        const relay = peerIdFromBytes(hint.relayPeerId)
+        const client = new MailboxClient({
+          libp2p: this.#init.libp2p,
+          suite: this.#init.suite,
+          relay,
+          addrs: hint.addrs.map((a) => multiaddr(a)),
+        })
+        const result = await client.claimPrekey(hint.inboxId)
+        if (result.ok) return result.value
+      } catch {
+        // a malformed hint: try the next mailbox
+      }
+    }
+    return null
+  }
+}
