@@ -36,6 +36,13 @@ async function startMailboxPair(
   const bobCard = (await bob.client.call('identity.get', {})).card
   await alice.client.call('contacts.add', { card: bobCard })
   await bob.client.call('contacts.add', { card: aliceCard })
+  // bob may go offline only once his bundle, listing his mailboxes, is in the DHT
+  for (const peer of [alice, bob]) {
+    await eventually('mailboxes registered and bundle published', async () => {
+      const status = await peer.client.call('node.status', {})
+      return status.mailboxes === Math.min(3, relays.length) && status.bundlePublished ? true : undefined
+    })
+  }
   return { alice, bob, bobArgs }
 }
 

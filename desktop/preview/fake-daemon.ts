@@ -213,6 +213,8 @@ export class FakeDaemon implements WrenRpc {
         listenAddrs: [],
         connections: 7,
         relays: 3,
+        mailboxes: 3,
+        bundlePublished: true,
         uptimeMs: 1000,
       }
     if (method === 'events.subscribe') return { subscribed: [...this.#handlers.keys()] }

@@ -197,6 +197,8 @@ describe('status, theme and palette', () => {
     listenAddrs: [],
     connections: 4,
     relays: 2,
+    mailboxes: 3,
+    bundlePublished: true,
     uptimeMs: 1,
   }
 

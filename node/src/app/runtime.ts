@@ -33,6 +33,7 @@ import { Messenger } from '../messaging/messenger.ts'
 import { PrekeyManager } from '../messaging/prekeys.ts'
 import { Vault } from '../messaging/vault.ts'
 import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
+import { cardAddrs } from '../p2p/card-addrs.ts'
 import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices } from '../p2p/host.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
@@ -148,6 +149,7 @@ export async function startRuntime(
 
   const privateKey = privateKeyFromProtobuf(secrets.libp2pPrivateKey)
   let mailboxes: Mailboxes | null = null
+  let ready = false
   let certificate: DeviceCertificate | null = null
   let bundle: Uint8Array | null = null
   const currentBundle = (): Uint8Array => {
@@ -185,7 +187,9 @@ export async function startRuntime(
     records,
     extraServices: {
       publisher: bundlePublisher({
-        currentRecord: async () => ({ userId, bundle: currentBundle() }),
+        // nothing is published until the mailboxes are registered: a bundle without them would
+        // send contacts nowhere while this device is offline
+        currentRecord: async () => (ready ? { userId, bundle: currentBundle() } : undefined),
         retryMs: BUNDLE_PUBLISH_RETRY_MS,
       }),
     },
@@ -248,6 +252,9 @@ export async function startRuntime(
     mailboxes = active
     await active.start()
   }
+  ready = true
+  bundle = null
+  void libp2p.services.publisher.publish()
 
   // A bundle put with no DHT peers fails; publish again as soon as a peer is identified (it is
   // then in the routing table).
@@ -273,7 +280,15 @@ export async function startRuntime(
       peerId: libp2p.peerId.toString(),
       listenAddrs: libp2p.getMultiaddrs().map((a) => a.toString()),
       connections: connections.length,
-      relays: libp2p.getMultiaddrs().filter((a) => a.toString().includes('/p2p-circuit')).length,
+      relays: new Set(
+        libp2p
+          .getMultiaddrs()
+          .map((a) => a.toString())
+          .filter((a) => a.includes('/p2p-circuit'))
+          .map((a) => a.split('/p2p-circuit')[0]),
+      ).size,
+      mailboxes: mailboxes?.hints().length ?? 0,
+      bundlePublished: libp2p.services.publisher.lastResult?.ok === true,
     }
   })
   log.info('node started', { peerId: libp2p.peerId.toString() })
@@ -294,10 +309,7 @@ export async function startRuntime(
           identityKey: identity.publicKey,
           displayName: record.displayName.length > 0 ? record.displayName : 'Wren user',
           devicePeerId: libp2p.peerId.toMultihash().bytes,
-          addrs: libp2p
-            .getMultiaddrs()
-            .slice(0, MAX_CARD_ADDRS)
-            .map((a) => a.decapsulateCode(421).bytes),
+          addrs: cardAddrs(libp2p.getMultiaddrs(), MAX_CARD_ADDRS).map((a) => a.bytes),
           createdAt: Date.now(),
         }),
       ),

@@ -14,6 +14,8 @@ export interface NetworkStatus {
   readonly listenAddrs: readonly string[]
   readonly connections: number
   readonly relays: number
+  readonly mailboxes: number
+  readonly bundlePublished: boolean
 }
 
 export interface DaemonContext {

@@ -103,6 +103,8 @@ export function createProfileHandlers(
         listenAddrs: [...(network?.listenAddrs ?? [])],
         connections: network?.connections ?? 0,
         relays: network?.relays ?? 0,
+        mailboxes: network?.mailboxes ?? 0,
+        bundlePublished: network?.bundlePublished ?? false,
         uptimeMs: Math.max(0, Date.now() - ctx.startedAt),
       }
     },
