@@ -88,7 +88,7 @@ async function safetyNumber(w: Window): Promise<string> {
   return (await el.getAttribute('data-safety-number')) ?? ''
 }
 
-describe('desktop shell: two windows, two daemons and a relay', { skip: findChromium() === null }, () => {
+describe('desktop shell: two windows, two daemons and a relay', () => {
   let relay: TestRelay
   let browser: Browser
   let alice: Window
@@ -96,6 +96,8 @@ describe('desktop shell: two windows, two daemons and a relay', { skip: findChro
   let bobUserId = ''
 
   before(async () => {
+    // Chromium is a test requirement (.ci/run installs Debian's package): fail loudly, never skip
+    if (findChromium() === null) throw new Error('Chromium not found: install the chromium package (.ci/run does)')
     await mkdir(ARTIFACTS, { recursive: true })
     await buildDesktop()
     relay = await startTestRelay()
