@@ -1,0 +1,283 @@
+/**
+ * Daemon benchmark (npm run bench:node): real daemons as child processes on loopback
+ * (--test-loopback), driven over their JSON-RPC WebSocket like any client.
+ *
+ *   cold start   an existing profile: spawn → daemon.json → RPC connected → identity.unlock done →
+ *                node.status lists listen addresses (see cold-start.ts); median of several runs
+ *   idle RSS     VmRSS of that daemon after it sat unlocked and idle, alone (no peers)
+ *   latency      alice's messages.send call → bob's message.received notification, one message at
+ *                a time (established session, both online, connected), p50/p99
+ *   ping         beside it: the daemon exposes no ping over RPC, so a separate in-process libp2p
+ *                host (createWrenHost, loopback) pings bob's daemon over its own connection, one
+ *                ping after each message; timed around ping() (stream open + 32-byte echo)
+ *   throughput   alice sends N messages with W calls in flight; messages/s = N / (first send call →
+ *                last message.received at bob)
+ *   idle RSS     of bob (the receiver) again, once idle after all of the above
+ *
+ * Usage: node node/bench/node.bench.ts [--quick] [--out FILE] [--cpu-prof DIR]
+ *   --quick      a short run (figures indicative only; writes nothing unless --out)
+ *   --cpu-prof   run the daemons with NODE_OPTIONS=--cpu-prof --cpu-prof-dir=DIR (profiles on exit)
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { type ChatPeer, startPeer, TEST_PASSPHRASE } from '../../test/fixtures/chat.ts'
+import { spawnDaemon } from '../../test/fixtures/daemon.ts'
+import { createWrenHost } from '../src/p2p/host.ts'
+import type { WrenClient } from '../src/rpc/client.ts'
+import {
+  type BenchRow,
+  benchArgs,
+  load1,
+  median,
+  percentile,
+  round,
+  rssMb,
+  sleep,
+  writeRows,
+} from './bench-report.ts'
+import { coldStart } from './cold-start.ts'
+
+const { quick, out } = benchArgs('docs/bench/node.json')
+const profIndex = process.argv.indexOf('--cpu-prof')
+const cpuProfDir = profIndex > 0 ? process.argv[profIndex + 1] : undefined
+const daemonEnv: Record<string, string> =
+  cpuProfDir !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfDir}` } : {}
+
+/** Cold starts timed (the median is reported): the first one also pays a cold disk cache. */
+const COLD_STARTS = quick ? 2 : 5
+/** Time a daemon sits unlocked with nothing to do before its RSS is read. */
+const IDLE_MS = quick ? 3_000 : 10_000
+/** Messages timed one at a time for the latency percentiles (p99 needs a few hundred). */
+const LATENCY_MESSAGES = quick ? 30 : 400
+/** Messages sent before timing: session set up, JIT warm. */
+const WARMUP_MESSAGES = quick ? 10 : 50
+/** Pause between latency messages so each one travels alone (no batching with the previous). */
+const LATENCY_GAP_MS = 10
+/** Messages in the throughput run. */
+const THROUGHPUT_MESSAGES = quick ? 300 : 4_000
+/** messages.send calls in flight during the throughput run (a busy client or bot). */
+const THROUGHPUT_WINDOW = 64
+/** Bound on one message's delivery in the latency run. */
+const MESSAGE_TIMEOUT_MS = 15_000
+/** Bound on the whole throughput run: what arrived by then is counted over the elapsed time. */
+const THROUGHPUT_TIMEOUT_MS = 90_000
+/** Bound on one ping. */
+const PING_TIMEOUT_MS = 5_000
+
+const rows: BenchRow[] = []
+const row = (name: string, unit: string, value: number, goal: number | null) => {
+  rows.push({ name, unit, value, goal })
+  console.log(`  ${name}: ${value} ${unit}${goal === null ? '' : ` (goal ${goal})`}`)
+}
+const loads: number[] = [load1()]
+console.log(`bench:node${quick ? ' --quick' : ''}: load average ${loads[0]} on this machine`)
+
+async function benchColdStart(): Promise<void> {
+  console.log(`cold start × ${COLD_STARTS}, then idle RSS after ${IDLE_MS} ms`)
+  const home = await mkdtemp(join(tmpdir(), 'wren-bench-cold-'))
+  try {
+    const first = await spawnDaemon({ home, profile: 'cold', keepHome: true, env: daemonEnv })
+    await first.client.call('identity.create', { passphrase: TEST_PASSPHRASE, displayName: 'Cold' })
+    await first.stop()
+    const runs = []
+    for (let i = 0; i < COLD_STARTS; i++) {
+      const started = await coldStart({ home, profile: 'cold', passphrase: TEST_PASSPHRASE, env: daemonEnv })
+      runs.push(started.times)
+      const t = started.times
+      console.log(
+        `  run ${i + 1}: daemon.json ${t.json.toFixed(0)} ms, rpc ${t.rpc.toFixed(0)} ms, unlock ${t.unlock.toFixed(0)} ms, ready ${t.ready.toFixed(0)} ms`,
+      )
+      if (i === COLD_STARTS - 1) {
+        await sleep(IDLE_MS)
+        row('idle RSS, fresh unlocked daemon, no peers', 'MB', round(rssMb(started.pid)), 120)
+      }
+      await started.stop()
+    }
+    row('cold start: spawn → daemon.json (RPC up)', 'ms', round(median(runs.map((r) => r.json)), 0), null)
+    row('cold start: spawn → identity.unlock done', 'ms', round(median(runs.map((r) => r.unlock)), 0), null)
+    row('cold start: spawn → ready (listening)', 'ms', round(median(runs.map((r) => r.ready)), 0), 1500)
+  } finally {
+    await rm(home, { recursive: true, force: true })
+  }
+}
+
+/** Resolves received-at times of bob's message.received notifications, by message text. */
+class Arrivals {
+  readonly #waiting = new Map<string, (at: number) => void>()
+  count = 0
+  last = 0
+  readonly prefix: string
+  constructor(prefix: string) {
+    this.prefix = prefix
+  }
+  onMessage = (text: string): void => {
+    const at = performance.now()
+    if (!text.startsWith(this.prefix)) return
+    this.count++
+    this.last = at
+    const resolve = this.#waiting.get(text)
+    if (resolve !== undefined) {
+      this.#waiting.delete(text)
+      resolve(at)
+    }
+  }
+  /** The arrival time of `text`, bounded by `timeoutMs`. */
+  wait(text: string, timeoutMs: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(text)
+        reject(new Error(`no message.received for '${text}' within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.#waiting.set(text, (at) => {
+        clearTimeout(timer)
+        resolve(at)
+      })
+    })
+  }
+}
+
+async function startPairWithEnv(): Promise<{ alice: ChatPeer; bob: ChatPeer }> {
+  const alice = await startPeer('Alice', { env: daemonEnv })
+  const bob = await startPeer('Bob', {
+    env: daemonEnv,
+    args: alice.addrs.flatMap((a) => ['--bootstrap', a]),
+  }).catch(async (error) => {
+    await alice.stop()
+    throw error
+  })
+  const aliceCard = (await alice.client.call('identity.get', {})).card
+  const bobCard = (await bob.client.call('identity.get', {})).card
+  await alice.client.call('contacts.add', { card: bobCard })
+  await bob.client.call('contacts.add', { card: aliceCard })
+  return { alice, bob }
+}
+
+async function sendAndWait(
+  from: WrenClient,
+  to: ChatPeer,
+  arrivals: Arrivals,
+  text: string,
+): Promise<number> {
+  const arrived = arrivals.wait(text, MESSAGE_TIMEOUT_MS)
+  const t0 = performance.now()
+  await from.call('messages.send', { conversationId: `dm:${to.userId}`, text })
+  return (await arrived) - t0
+}
+
+async function benchPair(): Promise<void> {
+  console.log('two daemons: alice → bob')
+  const { alice, bob } = await startPairWithEnv()
+  const pinger = await createWrenHost({
+    privateKey: await generateKeyPair('Ed25519'),
+    testing: { loopback: true },
+  })
+  try {
+    const bobPeerId = peerIdFromString((await bob.client.call('identity.get', {})).peerId)
+    await pinger.dial(
+      bob.addrs.map((a) => multiaddr(a)),
+      { signal: AbortSignal.timeout(PING_TIMEOUT_MS) },
+    )
+    const arrivals = new Arrivals('bench ')
+    await bob.client.on('message.received', ({ message }) => arrivals.onMessage(message.text))
+    const backArrivals = new Arrivals('bench ')
+    await alice.client.on('message.received', ({ message }) => backArrivals.onMessage(message.text))
+
+    // session setup both ways (first contact: DHT bundle lookup, PQXDH), then warm-up
+    await sendAndWait(alice.client, bob, arrivals, 'bench hello')
+    await sendAndWait(bob.client, alice, backArrivals, 'bench hello back')
+    for (let i = 0; i < WARMUP_MESSAGES; i++)
+      await sendAndWait(alice.client, bob, arrivals, `bench warm ${i}`)
+
+    console.log(`latency: ${LATENCY_MESSAGES} messages one at a time, a ping after each`)
+    const latencies: number[] = []
+    const pings: number[] = []
+    const pingReported: number[] = []
+    const rpcRoundTrips: number[] = []
+    for (let i = 0; i < LATENCY_MESSAGES; i++) {
+      latencies.push(await sendAndWait(alice.client, bob, arrivals, `bench lat ${i}`))
+      const p0 = performance.now()
+      pingReported.push(
+        await pinger.services.ping.ping(bobPeerId, { signal: AbortSignal.timeout(PING_TIMEOUT_MS) }),
+      )
+      pings.push(performance.now() - p0)
+      const r0 = performance.now()
+      await bob.client.call('node.status', {})
+      rpcRoundTrips.push(performance.now() - r0)
+      await sleep(LATENCY_GAP_MS)
+    }
+    loads.push(load1())
+    row(
+      '1:1 delivery latency p50 (send call → message.received)',
+      'ms',
+      round(percentile(latencies, 50), 2),
+      5,
+    )
+    row('1:1 delivery latency p99', 'ms', round(percentile(latencies, 99), 2), 20)
+    row(
+      'libp2p ping p50 (bench host → receiving daemon, stream open + echo)',
+      'ms',
+      round(percentile(pings, 50), 2),
+      null,
+    )
+    row('libp2p ping p99', 'ms', round(percentile(pings, 99), 2), null)
+    row(
+      'RPC round trip p50 (node.status on the receiving daemon)',
+      'ms',
+      round(percentile(rpcRoundTrips, 50), 2),
+      null,
+    )
+    console.log(`  (libp2p's own ping RTT, Date.now() resolution: median ${median(pingReported)} ms)`)
+
+    console.log(`throughput: ${THROUGHPUT_MESSAGES} messages, ${THROUGHPUT_WINDOW} send calls in flight`)
+    const bulk = new Arrivals('bench bulk ')
+    await bob.client.on('message.received', ({ message }) => bulk.onMessage(message.text))
+    const t0 = performance.now()
+    let next = 0
+    const sender = async () => {
+      while (next < THROUGHPUT_MESSAGES && performance.now() - t0 < THROUGHPUT_TIMEOUT_MS) {
+        const i = next++
+        await alice.client.call('messages.send', {
+          conversationId: `dm:${bob.userId}`,
+          text: `bench bulk ${i}`,
+        })
+      }
+    }
+    await Promise.all(Array.from({ length: THROUGHPUT_WINDOW }, sender))
+    const sentIn = performance.now() - t0
+    const deadline = t0 + THROUGHPUT_TIMEOUT_MS
+    while (bulk.count < next && performance.now() < deadline) await sleep(5)
+    const elapsed = (bulk.count >= next ? bulk.last : performance.now()) - t0
+    loads.push(load1())
+    console.log(
+      `  ${next} send calls returned in ${sentIn.toFixed(0)} ms; ${bulk.count} received in ${elapsed.toFixed(0)} ms`,
+    )
+    row(
+      'sustained 1:1 messages/s (alice → bob, 64 calls in flight)',
+      'msgs/s',
+      round(bulk.count / (elapsed / 1000), 0),
+      2000,
+    )
+    row(
+      'messages.send calls/s accepted by the sender (queued)',
+      'calls/s',
+      round(next / (sentIn / 1000), 0),
+      null,
+    )
+
+    await sleep(IDLE_MS)
+    row('idle RSS, receiving daemon after the runs above', 'MB', round(rssMb(bob.daemon.pid)), 120)
+  } finally {
+    await pinger.stop()
+    await Promise.allSettled([alice.stop(), bob.stop()])
+  }
+}
+
+await benchColdStart()
+await benchPair()
+loads.push(load1())
+console.log(`load average during the run: ${loads.join(', ')}`)
+writeRows(out, rows)
