@@ -7,6 +7,7 @@
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { toHex } from '../../../core/src/bytes.ts'
 import { encodeContactCard, signContactCard } from '../../../core/src/contact-card.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { type DeviceCertificate, signDeviceCertificate } from '../../../core/src/device-certificate.ts'
@@ -150,6 +151,7 @@ export async function startRuntime(
   const privateKey = privateKeyFromProtobuf(secrets.libp2pPrivateKey)
   let mailboxes: Mailboxes | null = null
   let ready = false
+  let cardCache: { key: string; card: string } | null = null
   let certificate: DeviceCertificate | null = null
   let bundle: Uint8Array | null = null
   const currentBundle = (): Uint8Array => {
@@ -301,18 +303,27 @@ export async function startRuntime(
     identity,
     userId,
     displayName: () => record.displayName,
-    card: () =>
-      encodeContactCard(
-        signContactCard(suite, identity, {
-          userId,
-          succession,
-          identityKey: identity.publicKey,
-          displayName: record.displayName.length > 0 ? record.displayName : 'Wren user',
-          devicePeerId: libp2p.peerId.toMultihash().bytes,
-          addrs: cardAddrs(libp2p.getMultiaddrs(), MAX_CARD_ADDRS).map((a) => a.bytes),
-          createdAt: Date.now(),
-        }),
-      ),
+    card: () => {
+      // re-signed only when what it says changes, so the card is stable while nothing moves
+      const addrs = cardAddrs(libp2p.getMultiaddrs(), MAX_CARD_ADDRS).map((a) => a.bytes)
+      const name = record.displayName.length > 0 ? record.displayName : 'Wren user'
+      const key = `${name}\n${addrs.map((a) => toHex(a)).join(',')}`
+      if (cardCache?.key !== key) {
+        const card = encodeContactCard(
+          signContactCard(suite, identity, {
+            userId,
+            succession,
+            identityKey: identity.publicKey,
+            displayName: name,
+            devicePeerId: libp2p.peerId.toMultihash().bytes,
+            addrs,
+            createdAt: Date.now(),
+          }),
+        )
+        cardCache = { key, card }
+      }
+      return cardCache.card
+    },
     async stop() {
       clearInterval(maintenance)
       libp2p.removeEventListener('peer:identify', onConnect)

@@ -253,7 +253,7 @@ export class Inbound {
         addrs: [],
       }
     } else if (!bytesEqual(contact.identityKey, sealed.senderIdentityKey)) {
-      contact = this.observeIdentityKey(contact, sealed.senderIdentityKey)
+      contact = this.observeIdentityKey(contact, sealed.senderIdentityKey, pending.events)
     }
     if (
       next.devicePeerId.length > 0 &&
@@ -395,12 +395,17 @@ export class Inbound {
    * unverified and is held (sending refused) until the user accepts the new key; an unverified
    * contact moves to the new key (trust on first use, as Signal does) with the event as notice.
    */
-  observeIdentityKey(contact: ContactRecord, identityKey: Uint8Array): ContactRecord {
+  observeIdentityKey(
+    contact: ContactRecord,
+    identityKey: Uint8Array,
+    after: Array<() => void>,
+  ): ContactRecord {
     if (bytesEqual(contact.identityKey, identityKey)) return contact
     if (contact.pendingIdentityKey !== null && bytesEqual(contact.pendingIdentityKey, identityKey))
       return contact
     const verifiedBefore = contact.verified
-    this.#init.notify('contact.keyChanged', { userId: contact.userId, verifiedBefore })
+    // the event goes out after the caller has written the contact
+    after.push(() => this.#init.notify('contact.keyChanged', { userId: contact.userId, verifiedBefore }))
     this.#init.log.info('contact identity key changed', { verifiedBefore })
     if (verifiedBefore) {
       return { ...contact, verified: false, keyChanged: true, pendingIdentityKey: identityKey }

@@ -232,6 +232,7 @@ export class Messenger {
   async addContact(card: ContactCard, name: string | undefined): Promise<ContactRecord> {
     const userId = formatUserId(card.userId)
     if (userId === this.#userIdString) throw appError('INVALID_INPUT', 'this is your own card')
+    const after: Array<() => void> = []
     const contact = await this.#lock.run(async () => {
       const existing = await this.#vault.getContact(userId)
       let next: ContactRecord
@@ -254,11 +255,12 @@ export class Messenger {
           devicePeerId: card.devicePeerId,
           addrs: [...card.addrs],
         }
-        next = this.#inbound.observeIdentityKey(next, card.identityKey)
+        next = this.#inbound.observeIdentityKey(next, card.identityKey, after)
       }
       await this.#vault.store.batch([this.#vault.putContactOp(next)])
       return next
     })
+    for (const emit of after) emit()
     this.#rememberPeer(contact)
     await this.#learnAddresses(contact)
     return contact
@@ -817,10 +819,11 @@ export class Messenger {
       this.#init.log.warn('contact bundle rejected', { error: (error as Error)?.name })
       return null
     }
+    const after: Array<() => void> = []
     const held = await this.#lock.run(async () => {
       let current = (await this.#vault.getContact(contact.userId)) ?? contact
       if (!bytesEqual(bundle.identityKey, current.identityKey))
-        current = this.#inbound.observeIdentityKey(current, bundle.identityKey)
+        current = this.#inbound.observeIdentityKey(current, bundle.identityKey, after)
       current = {
         ...current,
         devicePeerId: bundle.deviceCertificate.devicePeerId,
@@ -831,6 +834,7 @@ export class Messenger {
       this.#rememberPeer(current)
       return current.keyChanged
     })
+    for (const emit of after) emit()
     return held ? null : bundle
   }
 
