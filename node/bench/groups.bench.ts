@@ -1,0 +1,189 @@
+/**
+ * Group fan-out benchmark (npm run bench:groups): N real Wren hosts (createWrenHost, loopback
+ * test settings, gossipsub StrictNoSign) in ONE process over loopback TCP, each dialling a few
+ * random others (a sparse graph, as on the internet). Every member holds real Sender Key
+ * receiver states; a message is padded, encrypted and signed by its sender, published on the
+ * epoch topic, and counted as delivered when a member has verified and decrypted it.
+ *
+ * Measures, per group size: fan-out latency p50/p99 (publish → decrypted at a member), delivery
+ * ratio, topic bytes per message per member vs the pairwise envelope a 1:1 send would cost, and
+ * (50 members) the compute time for the 49 remaining members to rotate and produce their
+ * distributions after a removal (the pairwise transport of those distributions is not timed).
+ *
+ * Usage: node node/bench/groups.bench.ts [--quick] [--sizes 10,50] [--out docs/bench/groups.json]
+ */
+import { writeFileSync } from 'node:fs'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { ENVELOPE_OVERHEAD_BYTES } from '../../core/src/constants.ts'
+import { pad } from '../../core/src/padding.ts'
+import {
+  createSenderKey,
+  processSenderKeyDistribution,
+  type SenderKeyState,
+  senderKeyDecrypt,
+  senderKeyDistribution,
+  senderKeyEncrypt,
+} from '../../core/src/sender-key.ts'
+import { seededFloat } from '../../test/fixtures/seeded-random.ts'
+import { createNodeSuite } from '../src/crypto/node-suite.ts'
+import { encodeContent, encodeWire } from '../src/groups/wire.ts'
+import { createWrenHost } from '../src/p2p/host.ts'
+
+const quick = process.argv.includes('--quick')
+const outIndex = process.argv.indexOf('--out')
+const out = outIndex > 0 ? process.argv[outIndex + 1] : quick ? null : 'docs/bench/groups.json'
+const sizesIndex = process.argv.indexOf('--sizes')
+const SIZES =
+  sizesIndex > 0 ? (process.argv[sizesIndex + 1] ?? '').split(',').map(Number) : quick ? [10] : [10, 50, 100]
+/** Messages published per group size (from random members). */
+const MESSAGES = quick ? 10 : 40
+/** Random dials per node: a sparse graph; gossipsub builds its mesh (D = 6) on top. */
+const DIALS_PER_NODE = 4
+/** Time for meshes to form after subscribing (gossipsub heartbeats every second). */
+const MESH_SETTLE_MS = 4_000
+/** A message not decrypted at a member within this time counts as undelivered. */
+const DELIVERY_TIMEOUT_MS = 5_000
+/** Pause between publishes (messages are not sent in one burst in a chat). */
+const PUBLISH_GAP_MS = 50
+const TOPIC = 'wren-bench-topic'
+
+const suite = createNodeSuite()
+const float = seededFloat('groups-bench')
+type Row = { name: string; unit: string; value: number; goal: string | null }
+const rows: Row[] = []
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
+}
+
+async function fanOut(size: number): Promise<void> {
+  const hosts = []
+  for (let i = 0; i < size; i++) {
+    hosts.push(
+      await createWrenHost({ privateKey: await generateKeyPair('Ed25519'), testing: { loopback: true } }),
+    )
+  }
+  for (const [i, host] of hosts.entries()) {
+    for (let k = 0; k < DIALS_PER_NODE; k++) {
+      const j = (i + 1 + Math.floor(float() * (size - 1))) % size
+      await host.dial(hosts[j]?.getMultiaddrs() ?? [], { signal: AbortSignal.timeout(5_000) }).catch(() => {})
+    }
+  }
+  // every member's own key, and every member's receiver copy of every other key
+  const own: SenderKeyState[] = hosts.map(() =>
+    createSenderKey(suite, { distributionId: suite.randomBytes(16) }),
+  )
+  const receivers: Map<string, SenderKeyState>[] = hosts.map(() => new Map())
+  for (const [s, key] of own.entries()) {
+    const dist = senderKeyDistribution(key)
+    for (const [r, map] of receivers.entries())
+      if (r !== s) map.set(String(s), processSenderKeyDistribution(suite, dist))
+  }
+  const arrivals = new Map<string, number[]>()
+  const sentAt = new Map<string, number>()
+  for (const [r, host] of hosts.entries()) {
+    host.services.pubsub.subscribe(TOPIC)
+    host.services.pubsub.addEventListener('message', (event) => {
+      const data = event.detail.data
+      const sender = String(data[0])
+      const id = `${sender}:${data[1]}:${data[2]}`
+      const state = receivers[r]?.get(sender)
+      if (state === undefined) return
+      try {
+        const opened = senderKeyDecrypt(suite, state, data.subarray(3))
+        receivers[r]?.set(sender, opened.state)
+      } catch {
+        return
+      }
+      const list = arrivals.get(id) ?? []
+      list.push(performance.now() - (sentAt.get(id) ?? 0))
+      arrivals.set(id, list)
+    })
+  }
+  await new Promise((r) => setTimeout(r, MESH_SETTLE_MS))
+  let wireBytes = 0
+  for (let m = 0; m < MESSAGES; m++) {
+    const s = Math.floor(float() * size)
+    const content = encodeContent({
+      messageId: suite.randomBytes(16),
+      text: `benchmark message ${m} `.padEnd(120, '.'),
+      sentAt: Date.now(),
+      groupId: new Uint8Array(16),
+      epoch: 0,
+    })
+    const encrypted = senderKeyEncrypt(suite, own[s] as SenderKeyState, pad(content))
+    own[s] = encrypted.state
+    const wire = encodeWire({ nonce: suite.randomBytes(16), message: encrypted.message })
+    wireBytes = wire.length
+    // the bench frames the sender index in front (the real wire names only the distribution id)
+    const framed = new Uint8Array(3 + encrypted.message.length)
+    framed.set([s % 256, m % 256, Math.floor(m / 256)], 0)
+    framed.set(encrypted.message, 3)
+    const id = `${s % 256}:${m % 256}:${Math.floor(m / 256)}`
+    sentAt.set(id, performance.now())
+    await hosts[s]?.services.pubsub.publish(TOPIC, framed)
+    await new Promise((r) => setTimeout(r, PUBLISH_GAP_MS))
+  }
+  await new Promise((r) => setTimeout(r, DELIVERY_TIMEOUT_MS))
+  const latencies = [...arrivals.values()].flat()
+  const expected = MESSAGES * (size - 1)
+  const delivered = Math.min(latencies.length, expected)
+  const isGoal = size === 100
+  rows.push({
+    name: `fan-out p50, ${size} members`,
+    unit: 'ms',
+    value: round(percentile(latencies, 50)),
+    goal: null,
+  })
+  rows.push({
+    name: `fan-out p99, ${size} members`,
+    unit: 'ms',
+    value: round(percentile(latencies, 99)),
+    goal: isGoal ? '<= 500' : null,
+  })
+  rows.push({
+    name: `delivery ratio, ${size} members`,
+    unit: '%',
+    value: round((100 * delivered) / expected),
+    goal: isGoal ? '100' : null,
+  })
+  if (size === SIZES[SIZES.length - 1]) {
+    // pairwise: one sealed envelope per member (padded content + envelope overhead, lower bound)
+    const pairwise = pad(new Uint8Array(200)).length + ENVELOPE_OVERHEAD_BYTES
+    rows.push({ name: 'topic payload per message (sent once)', unit: 'B', value: wireBytes, goal: null })
+    rows.push({ name: 'pairwise envelope per member (lower bound)', unit: 'B', value: pairwise, goal: null })
+  }
+  await Promise.all(hosts.map((h) => h.stop()))
+}
+
+function rotationAfterRemoval(size: number): void {
+  const started = performance.now()
+  const remaining = size - 1
+  for (let i = 0; i < remaining; i++) {
+    const key = createSenderKey(suite, { distributionId: suite.randomBytes(16) })
+    const dist = senderKeyDistribution(key)
+    for (let j = 0; j < remaining - 1; j++) processSenderKeyDistribution(suite, dist)
+  }
+  rows.push({
+    name: `rotate keys after a removal, ${size} members (compute)`,
+    unit: 'ms',
+    value: round(performance.now() - started),
+    goal: null,
+  })
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10
+}
+
+for (const size of SIZES) await fanOut(size)
+rotationAfterRemoval(50)
+for (const row of rows)
+  console.log(
+    `${row.name.padEnd(52)} ${String(row.value).padStart(8)} ${row.unit}${row.goal ? `  (goal ${row.goal})` : ''}`,
+  )
+if (out) {
+  writeFileSync(out, `${JSON.stringify(rows, null, 2)}\n`)
+  console.log(`wrote ${out}`)
+}
