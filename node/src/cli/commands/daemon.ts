@@ -18,6 +18,8 @@ interface DaemonOptions {
   rpcPort: number
   bootstrap: string[]
   listen: string[]
+  relay: string[]
+  mailboxes?: string
   testLoopback?: boolean
 }
 
@@ -38,6 +40,8 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
     .option('--rpc-port <port>', 'RPC port on 127.0.0.1 (0 = any free port)', parsePort, 0)
     .option('--bootstrap <multiaddr>', 'peer to dial at start (repeatable): a relay or a friend', collect, [])
     .option('--listen <multiaddr>', 'listen address (repeatable); production defaults otherwise', collect, [])
+    .option('--relay <multiaddr>', 'relay to keep a mailbox on (repeatable)', collect, [])
+    .option('--mailboxes <k>', 'mailboxes to keep on distinct relays (default 3)')
     .addOption(new Option('--test-loopback', 'TEST ONLY: loopback network settings').hideHelp())
     .action(async (opts: DaemonOptions, command: Command) => {
       const g = globals(command)
@@ -45,6 +49,8 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
       if (g.home !== undefined) args.push('--home', g.home)
       for (const addr of opts.bootstrap) args.push('--bootstrap', addr)
       for (const addr of opts.listen) args.push('--listen', addr)
+      for (const addr of opts.relay) args.push('--relay', addr)
+      if (opts.mailboxes !== undefined) args.push('--mailboxes', opts.mailboxes)
       if (opts.testLoopback) args.push('--test-loopback')
       const child = spawn(process.execPath, args, { stdio: 'inherit' })
       // Ctrl-C reaches the whole process group; a signal sent to us alone is passed on. The daemon
