@@ -97,7 +97,8 @@ describe('desktop shell: two windows, two daemons and a relay', () => {
 
   before(async () => {
     // Chromium is a test requirement (.ci/run installs Debian's package): fail loudly, never skip
-    if (findChromium() === null) throw new Error('Chromium not found: install the chromium package (.ci/run does)')
+    if (findChromium() === null)
+      throw new Error('Chromium not found: install the chromium package (.ci/run does)')
     await mkdir(ARTIFACTS, { recursive: true })
     await buildDesktop()
     relay = await startTestRelay()
