@@ -41,6 +41,7 @@ function stubHandlers(): Handlers {
     },
     'identity.get': async () => ({ bogus: true }) as never,
     'identity.rotate': fail('identity.rotate'),
+    'identity.card': fail('identity.card'),
     'contacts.add': fail('contacts.add'),
     'contacts.list': async () => ({ contacts: [] }),
     'contacts.safetyNumber': fail('contacts.safetyNumber'),

@@ -99,6 +99,14 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
       return base['identity.get']({}, rpc)
     },
 
+    'identity.card': async () => {
+      const card = requireRuntime().card()
+      return {
+        card,
+        cardQrSvg: await QRCode.toString(card, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
+      }
+    },
+
     'identity.rotate': async ({ passphrase }, rpc) => {
       const rt = requireRuntime()
       // the passphrase confirms the user means it (and is checked against the keystore)

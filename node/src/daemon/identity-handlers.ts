@@ -151,6 +151,7 @@ function notImplemented(ctx: DaemonContext, method: MethodName, needsKeys: boole
 export function createDefaultHandlers(ctx: DaemonContext, options: ProfileHandlerOptions = {}): Handlers {
   return {
     'identity.rotate': notImplemented(ctx, 'identity.rotate', true),
+    'identity.card': notImplemented(ctx, 'identity.card', true),
     'contacts.add': notImplemented(ctx, 'contacts.add', true),
     'contacts.list': notImplemented(ctx, 'contacts.list', true),
     'contacts.safetyNumber': notImplemented(ctx, 'contacts.safetyNumber', true),

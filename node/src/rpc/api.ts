@@ -216,6 +216,11 @@ export const methods = {
     params: empty,
     result: IdentitySchema,
   },
+  'identity.card': {
+    description: 'Our contact card: the compact string to share, and the same as an SVG QR code.',
+    params: empty,
+    result: z.strictObject({ card: z.string(), cardQrSvg: z.string() }),
+  },
   'identity.rotate': {
     description:
       'Replace the identity key, keeping the user id (the original key signs a succession proof). Contacts see contact.keyChanged; sessions restart.',
