@@ -54,19 +54,27 @@ export async function main(argv: string[]): Promise<number> {
   const out = opts.out ?? join(DEFAULT_OUT_ROOT, `${scenario.name}-${scenario.users.count}-${seed}`)
   const command = `npm run sim -- ${name} --nodes ${scenario.users.count} --seed ${seed}`
 
-  const bar = opts.quiet
-    ? null
-    : new cliProgress.SingleBar(
-        {
-          format: ' {phase} [{bar}] {value}/{total} · {duration_formatted}',
-          hideCursor: true,
-          clearOnComplete: false,
-        },
-        cliProgress.Presets.shades_classic,
-      )
+  const bar =
+    opts.quiet || !process.stderr.isTTY
+      ? null
+      : new cliProgress.SingleBar(
+          {
+            format: ' {phase} [{bar}] {value}/{total} · {duration_formatted}',
+            hideCursor: true,
+            clearOnComplete: false,
+          },
+          cliProgress.Presets.shades_classic,
+        )
   let current: Phase | null = null
+  const t0 = performance.now()
+  let lastPhase: Phase | null = null
   const onProgress = (phase: Phase, done: number, total: number) => {
-    if (bar === null) return
+    if (bar === null) {
+      if (phase !== lastPhase)
+        console.error(`[${Math.round((performance.now() - t0) / 1000)} s] ${phase} (${total})`)
+      lastPhase = phase
+      return
+    }
     if (phase !== current) {
       if (current !== null) bar.stop()
       current = phase
