@@ -8,6 +8,7 @@ import { PROFILE_NAME_PATTERN } from '../profile/profile.ts'
 import { registerChatCommand } from './commands/chat.ts'
 import { registerContactCommands } from './commands/contacts.ts'
 import { registerDaemonCommand } from './commands/daemon.ts'
+import { registerGroupCommands } from './commands/group.ts'
 import { registerIdentityCommands } from './commands/identity.ts'
 import { registerMessageCommands } from './commands/messages.ts'
 import type { GlobalOptions } from './context.ts'
@@ -81,5 +82,6 @@ export function createProgram(): Command {
   registerContactCommands(program, globalOptions)
   registerMessageCommands(program, globalOptions)
   registerChatCommand(program, globalOptions)
+  registerGroupCommands(program, globalOptions)
   return program
 }
