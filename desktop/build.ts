@@ -1,6 +1,6 @@
 /**
  * Bundles the desktop shell with esbuild into desktop/dist/: index.html, app.js (minified ESM)
- * and app.css (palette variables from src/logic/palette.ts + src/styles.css).
+ * and app.css (palette variables from src/logic/palette.ts + src/styles.css + src/groups.css).
  *
  *   node desktop/build.ts            production bundle into desktop/dist/
  *   node desktop/build.ts --preview  preview harness (canned data, no daemon) into desktop/dist/preview/
@@ -17,6 +17,8 @@ export const DIST_DIR = join(here, 'dist')
 export const PREVIEW_DIST_DIR = join(DIST_DIR, 'preview')
 /** Browsers the bundle targets: the Chromium the shell opens, and current evergreen browsers. */
 const TARGETS = ['chrome120', 'firefox121', 'safari17']
+/** Stylesheets under src/, concatenated in this order after the palette. */
+const STYLESHEETS = ['styles.css', 'groups.css']
 
 export interface BuildResult {
   readonly outdir: string
@@ -47,7 +49,8 @@ export async function buildDesktop(
     logLevel: 'silent',
   })
   const js = result.outputFiles[0]!.contents
-  const css = `${paletteCss()}\n${await readFile(join(here, 'src/styles.css'), 'utf8')}`
+  const sheets = await Promise.all(STYLESHEETS.map((name) => readFile(join(here, 'src', name), 'utf8')))
+  const css = [paletteCss(), ...sheets].join('\n')
   const html = await readFile(join(here, 'src/index.html'), 'utf8')
   const outputs: Array<[string, Uint8Array | string]> = [
     ['index.html', html],

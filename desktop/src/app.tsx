@@ -3,7 +3,9 @@
 import type { JSX } from 'preact'
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { Chat } from './chat.tsx'
+import { CreateGroup } from './create-group.tsx'
 import { AddContact, ContactDetails, MyCard, Settings } from './dialogs.tsx'
+import { GroupDetails } from './group-details.tsx'
 import type { AppStore } from './logic/app-store.ts'
 import { contactsById, totalUnread } from './logic/conversations.ts'
 import {
@@ -108,8 +110,18 @@ export function App({ store }: { store: AppStore }): JSX.Element {
 
   const contacts = useMemo(() => contactsById(state.contacts), [state.contacts])
   const open = state.conversations.find((c) => c.id === state.openId)
+  const openGroup =
+    open?.groupId === null || open === undefined
+      ? undefined
+      : state.groups.find((g) => g.groupId === open.groupId)
   const detailsContact =
-    typeof dialog === 'object' && dialog !== null ? contacts.get(dialog.contact) : undefined
+    typeof dialog === 'object' && dialog !== null && 'contact' in dialog
+      ? contacts.get(dialog.contact)
+      : undefined
+  const detailsGroup =
+    typeof dialog === 'object' && dialog !== null && 'group' in dialog
+      ? state.groups.find((g) => g.groupId === dialog.group)
+      : undefined
 
   if (state.phase === 'connecting')
     return (
@@ -127,7 +139,7 @@ export function App({ store }: { store: AppStore }): JSX.Element {
 
   return (
     <div class={`layout${open ? ' has-chat' : ''}`}>
-      <Sidebar state={state} now={now} onOpen={(id) => store.open(id)} onDialog={setDialog} />
+      <Sidebar app={store} state={state} now={now} onOpen={(id) => store.open(id)} onDialog={setDialog} />
       <main class="main" id="main">
         {open ? (
           <Chat
@@ -135,16 +147,18 @@ export function App({ store }: { store: AppStore }): JSX.Element {
             app={store}
             conversation={open}
             contact={open.peerUserId === null ? undefined : contacts.get(open.peerUserId)}
+            group={openGroup}
             now={now}
             visible={visible}
             onDetails={() => {
               if (open.peerUserId !== null) setDialog({ contact: open.peerUserId })
+              else if (open.groupId !== null) setDialog({ group: open.groupId })
             }}
             onBack={() => store.open(null)}
           />
         ) : (
           <div class="no-chat muted">
-            <p>Select a chat, or add a contact with their card to start one.</p>
+            <p>Select a chat, add a contact with their card to start one, or create a group.</p>
           </div>
         )}
       </main>
@@ -172,6 +186,8 @@ export function App({ store }: { store: AppStore }): JSX.Element {
           onClose={() => setDialog(null)}
         />
       )}
+      {dialog === 'new-group' && <CreateGroup app={store} onClose={() => setDialog(null)} />}
+      {detailsGroup && <GroupDetails app={store} group={detailsGroup} onClose={() => setDialog(null)} />}
       {detailsContact && (
         <ContactDetails app={store} contact={detailsContact} onClose={() => setDialog(null)} />
       )}

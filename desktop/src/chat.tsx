@@ -2,12 +2,13 @@
 /** The open conversation: header, key-change banner, virtualised messages and the composer. */
 import type { JSX } from 'preact'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import type { Contact, Conversation } from '../../node/src/rpc/api.ts'
+import type { Contact, Conversation, GroupMember, GroupSummary } from '../../node/src/rpc/api.ts'
 import { Avatar } from './avatar.tsx'
 import { Icon } from './icons.tsx'
 import type { AppStore } from './logic/app-store.ts'
 import { buildChatRows } from './logic/chat-rows.ts'
 import { ChatStore } from './logic/chat-store.ts'
+import { groupSubtitle, senderNames, shortUserId } from './logic/groups.ts'
 import { describeError } from './logic/rpc-errors.ts'
 import { MessageList } from './message-list.tsx'
 import { useStore } from './use-store.ts'
@@ -21,6 +22,8 @@ export interface ChatProps {
   readonly app: AppStore
   readonly conversation: Conversation
   readonly contact: Contact | undefined
+  /** The group of a group conversation (from groups.list); undefined for a direct chat. */
+  readonly group: GroupSummary | undefined
   readonly now: number
   readonly visible: boolean
   readonly onDetails: () => void
@@ -80,10 +83,12 @@ function KeyChangeBanner({
 function Composer({
   chat,
   blocked,
+  blockedText,
   title,
 }: {
   chat: ChatStore
   blocked: boolean
+  blockedText: string
   title: string
 }): JSX.Element {
   const [text, setText] = useState('')
@@ -139,7 +144,7 @@ function Composer({
           value={text}
           maxLength={MAX_TEXT_CHARS}
           disabled={blocked}
-          placeholder={blocked ? 'Accept the new safety number to send' : `Message ${title}`}
+          placeholder={blocked ? blockedText : `Message ${title}`}
           aria-label={`Message ${title}`}
           aria-describedby="composer-hint"
           onInput={(e) => setText(e.currentTarget.value)}
@@ -163,10 +168,30 @@ function Composer({
   )
 }
 
+/** Members of a group chat, re-read when the group's state changes (for sender names). */
+function useGroupMembers(app: AppStore, group: GroupSummary | undefined): readonly GroupMember[] {
+  const [members, setMembers] = useState<readonly GroupMember[]>([])
+  useEffect(() => {
+    if (group === undefined) return
+    let live = true
+    app.groupMembers(group.groupId).then(
+      (r) => live && setMembers(r.members),
+      () => {
+        // names fall back to contacts and short user ids; the details panel shows the error
+      },
+    )
+    return () => {
+      live = false
+    }
+  }, [group?.groupId, group?.stateHash])
+  return members
+}
+
 export function Chat({
   app,
   conversation,
   contact,
+  group,
   now,
   visible,
   onDetails,
@@ -178,9 +203,20 @@ export function Chat({
     void chat.loadInitial(conversation.unread)
     return () => chat.close()
   }, [chat])
+  const isGroup = conversation.kind === 'group'
+  const members = useGroupMembers(app, group)
+  const contacts = app.state.contacts
+  const groupContext = useMemo(() => {
+    if (!isGroup) return null
+    const names = senderNames(members, contacts)
+    return {
+      senderName: (userId: string) => names.get(userId) ?? shortUserId(userId),
+      recipients: group && group.memberCount > 0 ? group.memberCount - 1 : null,
+    }
+  }, [isGroup, members, contacts, group?.memberCount])
   const rows = useMemo(
-    () => buildChatRows(state.messages, state.unreadFromSeq),
-    [state.messages, state.unreadFromSeq],
+    () => buildChatRows(state.messages, state.unreadFromSeq, groupContext),
+    [state.messages, state.unreadFromSeq, groupContext],
   )
   const atBottom = useRef(false)
   const onAtBottom = () => {
@@ -190,12 +226,14 @@ export function Chat({
   useEffect(() => {
     if (visible && atBottom.current) chat.markRead()
   }, [visible])
-  const blocked = contact?.keyChanged === true
+  const groupClosed = isGroup && group?.status !== 'member'
+  const blocked = contact?.keyChanged === true || groupClosed
+  const blockedText = groupClosed ? groupSubtitle(group) : 'Accept the new safety number to send'
 
   return (
     <section
       class="chat"
-      aria-label={`Chat with ${conversation.title}`}
+      aria-label={isGroup ? `Group chat ${conversation.title}` : `Chat with ${conversation.title}`}
       onKeyDown={(e) => {
         // Escape leaves the chat (dialogs handle their own Escape first)
         if (e.key === 'Escape' && !e.isComposing && !e.defaultPrevented) onBack()
@@ -221,8 +259,12 @@ export function Chat({
                 </span>
               )}
             </span>
-            <span class="muted small">
-              {contact?.verified ? 'Verified' : 'Not verified — compare safety numbers'}
+            <span class="muted small chat-subtitle">
+              {isGroup
+                ? groupSubtitle(group)
+                : contact?.verified
+                  ? 'Verified'
+                  : 'Not verified — compare safety numbers'}
             </span>
           </span>
         </button>
@@ -230,10 +272,10 @@ export function Chat({
           type="button"
           class="icon-button"
           onClick={onDetails}
-          aria-label="Safety number and contact details"
-          title="Contact details"
+          aria-label={isGroup ? 'Group details and members' : 'Safety number and contact details'}
+          title={isGroup ? 'Group details' : 'Contact details'}
         >
-          <Icon name="info" />
+          <Icon name={isGroup ? 'group' : 'info'} />
         </button>
       </header>
       {blocked && contact && <KeyChangeBanner app={app} contact={contact} onDetails={onDetails} />}
@@ -246,8 +288,9 @@ export function Chat({
         <div class="chat-empty muted">
           <Avatar name={conversation.title} id={conversation.peerUserId ?? conversation.id} size={72} />
           <p>
-            Messages with {conversation.title} are end-to-end encrypted. Compare your safety number to be sure
-            you are talking to them.
+            {isGroup
+              ? `Messages in ${conversation.title} are end-to-end encrypted for its members. Invited people read along once they accept.`
+              : `Messages with ${conversation.title} are end-to-end encrypted. Compare your safety number to be sure you are talking to them.`}
           </p>
         </div>
       ) : (
@@ -261,7 +304,7 @@ export function Chat({
           onAtBottom={onAtBottom}
         />
       )}
-      <Composer chat={chat} blocked={blocked} title={conversation.title} />
+      <Composer chat={chat} blocked={blocked} blockedText={blockedText} title={conversation.title} />
     </section>
   )
 }

@@ -20,6 +20,11 @@ const PATHS = {
   qr: 'M4 4h6v6H4zM14 4h6v6h-6zM4 14h6v6H4zM14 14h2v2h-2zM18 18h2v2h-2zM14 18h2M18 14h2',
   info: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM12 11v6M12 7.5v.5',
   back: 'M15 5l-7 7 7 7',
+  group:
+    'M9 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM2.5 20v-.5A5.5 5.5 0 0 1 8 14h2a5.5 5.5 0 0 1 5.5 5.5v.5M16 4.3a3.5 3.5 0 0 1 0 6.4M18.5 14.2a5.5 5.5 0 0 1 3 5.3v.5',
+  'user-plus':
+    'M9 11a3.5 3.5 0 1 0 0-7 3.5 3.5 0 0 0 0 7zM2.5 20v-.5A5.5 5.5 0 0 1 8 14h2a5.5 5.5 0 0 1 5.5 5.5v.5M19 8v6M16 11h6',
+  leave: 'M14 4h5v16h-5M10 8l-4 4 4 4M6 12h10',
 } as const
 
 export type IconName = keyof typeof PATHS

@@ -10,6 +10,7 @@ import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } fro
 import { Icon } from './icons.tsx'
 import type { ChatRow } from './logic/chat-rows.ts'
 import { clockTime, dayLabel, fullTime } from './logic/format-time.ts'
+import { groupStatusView } from './logic/groups.ts'
 import { statusView } from './logic/message-status.ts'
 import { computeWindow, HeightIndex, isNearBottom, isNearTop } from './logic/virtual-list.ts'
 
@@ -31,8 +32,18 @@ export interface MessageListProps {
   readonly onAtBottom: () => void
 }
 
-function Ticks({ status, receipts }: { status: Parameters<typeof statusView>[0]; receipts: number }) {
-  const view = statusView(status, receipts)
+function Ticks({
+  status,
+  receipts,
+  recipients,
+}: {
+  status: Parameters<typeof statusView>[0]
+  receipts: number
+  /** Other members of a group (aggregate ticks); null in a direct chat. */
+  recipients: number | null
+}) {
+  const view =
+    recipients === null ? statusView(status, receipts) : groupStatusView(status, receipts, recipients)
   const icon =
     view.kind === 'clock'
       ? 'clock'
@@ -82,15 +93,27 @@ function RowView({ row, now }: { row: ChatRow; now: number }): JSX.Element {
   const at = m.direction === 'in' ? (m.receivedAt ?? m.sentAt) : m.sentAt
   const cls = `msg msg-${m.direction}${row.first ? ' first' : ''}${row.last ? ' last' : ''}${m.status === 'failed' ? ' failed' : ''}`
   return (
-    <article class={cls} aria-label={m.direction === 'out' ? 'You said' : 'They said'}>
+    <article
+      class={cls}
+      aria-label={
+        m.direction === 'out' ? 'You said' : row.senderName ? `${row.senderName} said` : 'They said'
+      }
+    >
       <div class="bubble">
+        {row.senderName && row.first && (
+          <div class="sender" aria-hidden="true">
+            {row.senderName}
+          </div>
+        )}
         {/* replies-ready: a quoted message would render here as <div class="quote"> */}
         <div class="text">{m.text}</div>
         <span class="meta">
           <time dateTime={new Date(at).toISOString()} title={fullTime(at)}>
             {clockTime(at)}
           </time>
-          {m.direction === 'out' && <Ticks status={m.status} receipts={m.receipts} />}
+          {m.direction === 'out' && (
+            <Ticks status={m.status} receipts={m.receipts} recipients={row.recipients} />
+          )}
         </span>
       </div>
     </article>

@@ -4,14 +4,23 @@ import type { JSX } from 'preact'
 import { useMemo, useState } from 'preact/hooks'
 import { Avatar } from './avatar.tsx'
 import { Icon } from './icons.tsx'
-import type { AppState } from './logic/app-store.ts'
+import { Invitations } from './invitations.tsx'
+import type { AppState, AppStore } from './logic/app-store.ts'
 import { connectionView } from './logic/connection.ts'
 import { contactsById, filterConversations, previewText } from './logic/conversations.ts'
 import { listTime } from './logic/format-time.ts'
+import { shortUserId } from './logic/groups.ts'
 
-export type DialogName = 'add-contact' | 'my-card' | 'settings' | { contact: string }
+export type DialogName =
+  | 'add-contact'
+  | 'my-card'
+  | 'settings'
+  | 'new-group'
+  | { contact: string }
+  | { group: string }
 
 export interface SidebarProps {
+  readonly app: AppStore
   readonly state: AppState
   readonly now: number
   readonly onOpen: (id: string) => void
@@ -51,9 +60,10 @@ function onListKey(e: KeyboardEvent): void {
   }
 }
 
-export function Sidebar({ state, now, onOpen, onDialog }: SidebarProps): JSX.Element {
+export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JSX.Element {
   const [query, setQuery] = useState('')
   const contacts = useMemo(() => contactsById(state.contacts), [state.contacts])
+  const nameOf = (userId: string) => contacts.get(userId)?.displayName ?? shortUserId(userId)
   const list = useMemo(() => filterConversations(state.conversations, query), [state.conversations, query])
   const me = state.identity
 
@@ -70,6 +80,15 @@ export function Sidebar({ state, now, onOpen, onDialog }: SidebarProps): JSX.Ele
           <Avatar name={me?.displayName ?? '?'} id={me?.userId ?? ''} size={32} />
         </button>
         <h1 class="sidebar-title">Chats</h1>
+        <button
+          type="button"
+          class="icon-button"
+          onClick={() => onDialog('new-group')}
+          aria-label="New group"
+          title="New group"
+        >
+          <Icon name="group" />
+        </button>
         <button
           type="button"
           class="icon-button"
@@ -106,6 +125,7 @@ export function Sidebar({ state, now, onOpen, onDialog }: SidebarProps): JSX.Ele
           {state.loadError}
         </p>
       )}
+      <Invitations app={app} groups={state.groups} nameOf={nameOf} />
       <nav class="conv-list" aria-label="Conversations">
         {list.length === 0 && (
           <div class="empty-list muted">
@@ -132,13 +152,18 @@ export function Sidebar({ state, now, onOpen, onDialog }: SidebarProps): JSX.Ele
                   type="button"
                   class={`conv${selected ? ' selected' : ''}${c.unread > 0 ? ' has-unread' : ''}`}
                   aria-current={selected ? 'page' : undefined}
-                  aria-label={`${c.title}${contact?.verified ? ', verified' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}`}
+                  aria-label={`${c.title}${c.kind === 'group' ? ', group' : ''}${contact?.verified ? ', verified' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}`}
                   onClick={() => onOpen(c.id)}
                 >
                   <Avatar name={c.title} id={c.peerUserId ?? c.id} />
                   <span class="conv-body">
                     <span class="conv-top">
                       <span class="conv-title">
+                        {c.kind === 'group' && (
+                          <span class="group-mark" title="Group">
+                            <Icon name="group" size={14} />
+                          </span>
+                        )}
                         {c.title}
                         {contact?.verified && (
                           <span class="verified" title="Verified">
@@ -154,7 +179,7 @@ export function Sidebar({ state, now, onOpen, onDialog }: SidebarProps): JSX.Ele
                       <span class="conv-time">{time}</span>
                     </span>
                     <span class="conv-bottom">
-                      <span class="conv-preview">{previewText(c)}</span>
+                      <span class="conv-preview">{previewText(c, nameOf)}</span>
                       {c.unread > 0 && (
                         <span class="badge" aria-hidden="true">
                           {c.unread > 99 ? '99+' : c.unread}

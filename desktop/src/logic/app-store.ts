@@ -7,6 +7,7 @@ import type {
   Contact,
   Conversation,
   EventPayload,
+  GroupSummary,
   Identity,
   Message,
   Result,
@@ -14,6 +15,7 @@ import type {
 import type { WrenRpc } from '../rpc-browser.ts'
 import type { DaemonLink, NodeStatus } from './connection.ts'
 import { applyMessage, markConversationRead, withContactConversations } from './conversations.ts'
+import { sortGroups, upsertGroup } from './groups.ts'
 import { applyStatus } from './message-status.ts'
 import { describeError } from './rpc-errors.ts'
 
@@ -29,6 +31,8 @@ export interface AppState {
   readonly identity: Identity | null
   readonly contacts: readonly Contact[]
   readonly conversations: readonly Conversation[]
+  /** Groups we are in, invited to, or left (groups.list, kept current from group events). */
+  readonly groups: readonly GroupSummary[]
   readonly openId: string | null
   /** Failure loading lists, shown in the sidebar. */
   readonly loadError: string | null
@@ -44,6 +48,7 @@ const initialState: AppState = {
   identity: null,
   contacts: [],
   conversations: [],
+  groups: [],
   openId: null,
   loadError: null,
 }
@@ -72,6 +77,8 @@ export class AppStore {
         })
         void this.loadContacts()
       }),
+      rpc.on('group.invited', ({ group }) => this.#onGroup(group)),
+      rpc.on('group.updated', ({ group }) => this.#onGroup(group)),
       rpc.onLink((link) => {
         this.#set({ link })
         if (link === 'open') void this.refreshStatus(true)
@@ -147,6 +154,7 @@ export class AppStore {
         loadError: null,
       })
       void this.refreshStatus(false)
+      await this.loadGroups()
     } catch (error) {
       this.#set({ loadError: describeError(error) })
     }
@@ -158,6 +166,16 @@ export class AppStore {
       this.#set({ contacts, conversations: withContactConversations(this.#state.conversations, contacts) })
     } catch (error) {
       this.#set({ loadError: describeError(error) })
+    }
+  }
+
+  /** Groups and invitations; a failure shows in the sidebar and leaves chats usable. */
+  async loadGroups(): Promise<void> {
+    try {
+      const { groups } = await this.rpc.call('groups.list')
+      this.#set({ groups: sortGroups(groups) })
+    } catch (error) {
+      this.#set({ loadError: `Groups could not be loaded: ${describeError(error)}` })
     }
   }
 
@@ -200,6 +218,70 @@ export class AppStore {
 
   safetyNumber(userId: string): Promise<Result<'contacts.safetyNumber'>> {
     return this.rpc.call('contacts.safetyNumber', { userId })
+  }
+
+  // ---- groups: each action returns the daemon's summary (or its error, for the view to show)
+
+  /** Create a group inviting these contacts, and open its chat. */
+  async createGroup(name: string, members: readonly string[]): Promise<GroupSummary> {
+    const group = await this.rpc.call(
+      'groups.create',
+      members.length > 0 ? { name, members: [...members] } : { name },
+    )
+    await this.#afterGroupChange(group)
+    this.open(group.conversationId)
+    return group
+  }
+
+  /** Accept an invitation and open the group's chat. */
+  async acceptInvitation(groupId: string): Promise<GroupSummary> {
+    const group = await this.rpc.call('groups.accept', { groupId })
+    await this.#afterGroupChange(group)
+    this.open(group.conversationId)
+    return group
+  }
+
+  async declineInvitation(groupId: string): Promise<GroupSummary> {
+    const group = await this.rpc.call('groups.decline', { groupId })
+    await this.#afterGroupChange(group)
+    return group
+  }
+
+  async leaveGroup(groupId: string): Promise<GroupSummary> {
+    return this.#afterGroupChange(await this.rpc.call('groups.leave', { groupId }))
+  }
+
+  async renameGroup(groupId: string, name: string): Promise<GroupSummary> {
+    return this.#afterGroupChange(await this.rpc.call('groups.rename', { groupId, name }))
+  }
+
+  async inviteToGroup(groupId: string, userId: string, role: 'admin' | 'member'): Promise<GroupSummary> {
+    return this.#afterGroupChange(await this.rpc.call('groups.invite', { groupId, userId, role }))
+  }
+
+  async removeFromGroup(groupId: string, userId: string): Promise<GroupSummary> {
+    return this.#afterGroupChange(await this.rpc.call('groups.remove', { groupId, userId }))
+  }
+
+  async setGroupRole(groupId: string, userId: string, role: 'admin' | 'member'): Promise<GroupSummary> {
+    return this.#afterGroupChange(await this.rpc.call('groups.setRole', { groupId, userId, role }))
+  }
+
+  groupMembers(groupId: string): Promise<Result<'groups.members'>> {
+    return this.rpc.call('groups.members', { groupId })
+  }
+
+  async #afterGroupChange(group: GroupSummary): Promise<GroupSummary> {
+    this.#set({ groups: upsertGroup(this.#state.groups, group) })
+    await this.reloadConversations()
+    return group
+  }
+
+  #onGroup(group: GroupSummary): void {
+    const before = this.#state.groups.find((g) => g.groupId === group.groupId)
+    this.#set({ groups: upsertGroup(this.#state.groups, group) })
+    // the conversation list shows the group's name and holds only groups we joined
+    if (before?.name !== group.name || before?.status !== group.status) void this.reloadConversations()
   }
 
   /** Mark a conversation read up to a seq (daemon sends read receipts). */

@@ -1,7 +1,8 @@
 /**
  * The rows of a chat view: messages merged from pages and events, day separators, the unread
- * divider, and bubble grouping (consecutive messages from one side within a few minutes share
- * a tail). Rows have stable keys so the virtual list can keep measured heights.
+ * divider, and bubble grouping (consecutive messages from one sender within a few minutes share
+ * a tail; in a group the first incoming bubble of a run carries the sender's name). Rows have
+ * stable keys so the virtual list can keep measured heights.
  */
 import type { Message } from '../../../node/src/rpc/api.ts'
 import { dayNumber } from './format-time.ts'
@@ -20,7 +21,17 @@ export type ChatRow =
       readonly first: boolean
       /** Last of a run (shows the tail and timestamp). */
       readonly last: boolean
+      /** Sender of an incoming group message (shown above the first bubble of a run); null otherwise. */
+      readonly senderName: string | null
+      /** Other members of the group when the message was shown (aggregate ticks); null in a direct chat. */
+      readonly recipients: number | null
     }
+
+/** What a group chat adds to its rows: sender names and the recipient count for ticks. */
+export interface GroupRowContext {
+  readonly senderName: (userId: string) => string
+  readonly recipients: number | null
+}
 
 /** Merge messages by id (later copies win), ordered by seq. */
 export function mergeMessages(existing: readonly Message[], incoming: readonly Message[]): Message[] {
@@ -34,11 +45,21 @@ function at(m: Message): number {
   return m.direction === 'in' ? (m.receivedAt ?? m.sentAt) : m.sentAt
 }
 
+/** Same side and, for incoming messages, the same sender (groups have many). */
+function sameSender(a: Message, b: Message): boolean {
+  return a.direction === b.direction && (a.direction === 'out' || a.sender === b.sender)
+}
+
 /**
  * Build rows. `unreadFromSeq` is the seq of the first unread incoming message when the chat
  * was opened (null: no divider); it stays fixed while the chat is open, like Signal's.
+ * `group` is given for group chats.
  */
-export function buildChatRows(messages: readonly Message[], unreadFromSeq: number | null): ChatRow[] {
+export function buildChatRows(
+  messages: readonly Message[],
+  unreadFromSeq: number | null,
+  group: GroupRowContext | null = null,
+): ChatRow[] {
   const rows: ChatRow[] = []
   let unreadCount = 0
   if (unreadFromSeq !== null)
@@ -58,17 +79,23 @@ export function buildChatRows(messages: readonly Message[], unreadFromSeq: numbe
       dividerPlaced = true
     }
     const joinsPrev =
-      prev !== undefined &&
-      prev.direction === m.direction &&
-      t - at(prev) < GROUP_WINDOW_MS &&
-      days[i - 1] === day
+      prev !== undefined && sameSender(prev, m) && t - at(prev) < GROUP_WINDOW_MS && days[i - 1] === day
     const joinsNext =
       next !== undefined &&
-      next.direction === m.direction &&
+      sameSender(next, m) &&
       at(next) - t < GROUP_WINDOW_MS &&
       days[i + 1] === day &&
       !(unreadFromSeq !== null && m.seq < unreadFromSeq && next.seq >= unreadFromSeq && unreadCount > 0)
-    rows.push({ kind: 'message', key: m.id, message: m, first: !joinsPrev, last: !joinsNext })
+    const senderName = group !== null && m.direction === 'in' ? group.senderName(m.sender) : null
+    rows.push({
+      kind: 'message',
+      key: m.id,
+      message: m,
+      first: !joinsPrev,
+      last: !joinsNext,
+      senderName,
+      recipients: group?.recipients ?? null,
+    })
   }
   return rows
 }

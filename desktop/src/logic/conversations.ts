@@ -23,6 +23,17 @@ export function filterConversations(list: readonly Conversation[], query: string
   })
 }
 
+/** Contacts whose name or user id contains every word of the query, sorted by name. */
+export function filterContacts(list: readonly Contact[], query: string): Contact[] {
+  const words = fold(query).split(/\s+/).filter(Boolean)
+  return list
+    .filter((c) => {
+      const hay = fold(`${c.displayName} ${c.userId}`)
+      return words.every((w) => hay.includes(w))
+    })
+    .sort((a, b) => a.displayName.localeCompare(b.displayName) || a.userId.localeCompare(b.userId))
+}
+
 /**
  * Apply a new message (received or sent) to the list. `openConversationId` is the chat on
  * screen while the window is visible: its unread count does not grow.
@@ -63,12 +74,16 @@ export function contactsById(contacts: readonly Contact[]): Map<string, Contact>
   return new Map(contacts.map((c) => [c.userId, c]))
 }
 
-/** Preview line for the list: "You: hi" for outgoing messages. */
-export function previewText(c: Conversation): string {
+/**
+ * Preview line for the list: "You: hi" for outgoing messages; in a group, incoming ones carry
+ * the sender's name ("Bob: hi") when `senderName` is given.
+ */
+export function previewText(c: Conversation, senderName?: (userId: string) => string): string {
   const m = c.lastMessage
-  if (m === null) return 'No messages yet'
+  if (m === null) return c.kind === 'group' ? 'No messages yet in this group' : 'No messages yet'
   const text = m.text.replace(/\s+/g, ' ').trim()
-  return m.direction === 'out' ? `You: ${text}` : text
+  if (m.direction === 'out') return `You: ${text}`
+  return c.kind === 'group' && senderName ? `${senderName(m.sender)}: ${text}` : text
 }
 
 /** One or two initials for an avatar. */

@@ -18,6 +18,8 @@ export interface Palette {
   readonly accentText: string
   readonly bubbleIn: string
   readonly bubbleInText: string
+  /** Sender names on incoming group bubbles. */
+  readonly accentOnBubble: string
   readonly bubbleInMeta: string
   readonly bubbleOut: string
   readonly bubbleOutText: string
@@ -44,6 +46,7 @@ export const PALETTES: Readonly<Record<Theme, Palette>> = {
     accentText: '#ffffff',
     bubbleIn: '#e9e9eb',
     bubbleInText: '#1b1b1d',
+    accentOnBubble: '#1a55c0',
     bubbleInMeta: '#54575e',
     bubbleOut: '#1d5fd6',
     bubbleOutText: '#ffffff',
@@ -68,6 +71,7 @@ export const PALETTES: Readonly<Record<Theme, Palette>> = {
     accentText: '#0b1a33',
     bubbleIn: '#2e2f33',
     bubbleInText: '#e8e8ea',
+    accentOnBubble: '#7aa7ff',
     bubbleInMeta: '#b2b5bb',
     bubbleOut: '#2459c4',
     bubbleOutText: '#ffffff',
@@ -95,6 +99,7 @@ export const CONTRAST_PAIRS: ReadonlyArray<readonly [keyof Palette, keyof Palett
   ['accentText', 'accent'],
   ['bubbleInText', 'bubbleIn'],
   ['bubbleInMeta', 'bubbleIn'],
+  ['accentOnBubble', 'bubbleIn'],
   ['bubbleOutText', 'bubbleOut'],
   ['bubbleOutMeta', 'bubbleOut'],
   ['dangerText', 'danger'],
@@ -104,6 +109,7 @@ export const CONTRAST_PAIRS: ReadonlyArray<readonly [keyof Palette, keyof Palett
   ['accent', 'surface'],
   ['ok', 'surface'],
   ['danger', 'bg'],
+  ['danger', 'surface'],
 ]
 
 /** WCAG 2.x AA minimum contrast ratio for body text. */
