@@ -84,6 +84,7 @@ async function benchColdStart(): Promise<void> {
     await first.client.call('identity.create', { passphrase: TEST_PASSPHRASE, displayName: 'Cold' })
     await first.stop()
     const runs = []
+    let idleRss = Number.NaN
     for (let i = 0; i < COLD_STARTS; i++) {
       const started = await coldStart({ home, profile: 'cold', passphrase: TEST_PASSPHRASE, env: daemonEnv })
       runs.push(started.times)
@@ -93,13 +94,14 @@ async function benchColdStart(): Promise<void> {
       )
       if (i === COLD_STARTS - 1) {
         await sleep(IDLE_MS)
-        row('idle RSS, fresh unlocked daemon, no peers', 'MB', round(rssMb(started.pid)), 120)
+        idleRss = rssMb(started.pid)
       }
       await started.stop()
     }
     row('cold start: spawn → daemon.json (RPC up)', 'ms', round(median(runs.map((r) => r.json)), 0), null)
     row('cold start: spawn → identity.unlock done', 'ms', round(median(runs.map((r) => r.unlock)), 0), null)
     row('cold start: spawn → ready (listening)', 'ms', round(median(runs.map((r) => r.ready)), 0), 1500)
+    row('idle RSS, fresh unlocked daemon, no peers', 'MB', round(idleRss), 120)
   } finally {
     await rm(home, { recursive: true, force: true })
   }

@@ -12,10 +12,13 @@
  *                       start begins) → 1,000th message.received at bob (checked: once, in order)
  *
  * Raw deposits (in-process libp2p hosts driving MailboxClient against one relay process):
- *   deposits/s          LOADERS hosts × CONCURRENCY deposit loops, random envelopes of the size a
- *                       real text message has, spread over INBOXES registered inboxes, receipts
- *                       verified by the client; rate = deposits / elapsed while filling the relay
- *   RSS                 relay VmRSS empty, and with 100,000 envelopes stored
+ *   deposits/s          LOADERS hosts × CONCURRENCY deposit loops for DEPOSIT_WINDOW_MS, random
+ *                       envelopes of the size a real text message has (measured above), spread
+ *                       over INBOXES registered inboxes, receipts verified by the client
+ *   RSS                 relay VmRSS empty and idle, right after the deposit window, and with
+ *                       100,000 envelopes stored: the store is filled up to 100,000 through the
+ *                       relay's own MailboxStore (as the service persists), then the relay
+ *                       process is restarted on it and left idle before reading VmRSS
  *   disk bytes          size of the relay's LevelDB folder after a graceful stop / stored envelopes
  *
  * Rate limits: the relays of this benchmark keep every default except the per-peer deposit burst
