@@ -19,6 +19,7 @@ import type {
 } from '../../node/src/rpc/api.ts'
 import type { DaemonLink } from '../src/logic/connection.ts'
 import { BrowserRpcError, type ParamsArg, type WrenRpc } from '../src/rpc-browser.ts'
+import { FakeGroups } from './fake-groups.ts'
 
 export interface FakeOptions {
   /** 'new': no identity; 'locked': identity, locked; 'ready': unlocked. */
@@ -92,6 +93,7 @@ export class FakeDaemon implements WrenRpc {
   #contacts: Contact[] = []
   readonly #messages = new Map<string, Message[]>()
   readonly #unread = new Map<string, number>()
+  readonly #groups: FakeGroups
   #nextId = 1
 
   constructor(opts: FakeOptions) {
@@ -99,6 +101,13 @@ export class FakeDaemon implements WrenRpc {
     this.#hasIdentity = opts.state !== 'new'
     this.#unlocked = opts.state === 'ready'
     this.#seed()
+    this.#groups = new FakeGroups({
+      me: ME,
+      contacts: () => this.#contacts,
+      emit: (event, payload) => this.#emit(event, payload),
+      stepMs: opts.stepMs,
+      now: opts.now,
+    })
   }
 
   #seed(): void {
@@ -163,7 +172,7 @@ export class FakeDaemon implements WrenRpc {
 
   #conversations(): Conversation[] {
     return this.#contacts
-      .map((c) => {
+      .map((c): Conversation => {
         const id = `dm:${c.userId}`
         const list = this.#messages.get(id) ?? []
         const last = list[list.length - 1] ?? null
@@ -179,6 +188,7 @@ export class FakeDaemon implements WrenRpc {
         }
       })
       .filter((c) => c.lastMessage !== null)
+      .concat(this.#groups.conversations())
   }
 
   #emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
@@ -232,6 +242,9 @@ export class FakeDaemon implements WrenRpc {
       return this.#identity
     }
     if (!this.#unlocked) this.#locked()
+    if (method.startsWith('groups.')) return this.#groups.call(method, p)
+    const conversation = typeof p.conversationId === 'string' ? p.conversationId : ''
+    const group = conversation.startsWith('grp:')
     switch (method) {
       case 'identity.get':
         this.#identity ??= await this.#makeIdentity('Alice Kowalski')
@@ -281,7 +294,7 @@ export class FakeDaemon implements WrenRpc {
         return { ...c }
       }
       case 'messages.list': {
-        const list = this.#messages.get(String(p.conversationId)) ?? []
+        const list = group ? this.#groups.messages(conversation) : (this.#messages.get(conversation) ?? [])
         const before = typeof p.before === 'number' ? p.before : Number.POSITIVE_INFINITY
         const limit = typeof p.limit === 'number' ? p.limit : 50
         const older = list.filter((m) => m.seq < before)
@@ -289,10 +302,15 @@ export class FakeDaemon implements WrenRpc {
         return { messages: page, hasMore: older.length > page.length }
       }
       case 'messages.markRead':
-        this.#unread.set(String(p.conversationId), 0)
+        if (group) this.#groups.markRead(conversation)
+        else this.#unread.set(conversation, 0)
         return { updated: 1 }
       case 'messages.send':
-        return { message: this.#send(String(p.conversationId), String(p.text)) }
+        return {
+          message: group
+            ? this.#groups.send(conversation, String(p.text))
+            : this.#send(conversation, String(p.text)),
+        }
     }
     throw new BrowserRpcError(-32008, `${method} is not in the preview`, { error: 'NOT_IMPLEMENTED' })
   }

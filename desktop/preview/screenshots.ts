@@ -97,6 +97,36 @@ for (const theme of ['light', 'dark'] as const) {
   await shot(page, `${theme}-11-settings`)
   await page.keyboard.press('Escape')
 
+  await page.locator('.conv', { hasText: 'Weekend hikers' }).click()
+  await page.locator('.msg-in .sender').first().waitFor()
+  await shot(page, `${theme}-13-group-chat`)
+
+  await page.getByRole('button', { name: 'Group details and members' }).click()
+  await page.locator('.member').first().waitFor()
+  await shot(page, `${theme}-14-group-details`)
+  await page.getByRole('button', { name: /^Remove Carol/ }).click()
+  await page.getByRole('button', { name: 'Leave group' }).click()
+  await shot(page, `${theme}-15-group-details-confirm`)
+  await page.keyboard.press('Escape')
+
+  await page.getByRole('button', { name: 'New group' }).click()
+  await page.getByLabel('Group name').fill('Saturday climbing')
+  await page.getByRole('checkbox', { name: 'Bob Marchetti' }).check()
+  await page.getByRole('checkbox', { name: 'Erin Lindqvist' }).check()
+  await shot(page, `${theme}-16-new-group`)
+  await page.getByRole('button', { name: 'Create group' }).click()
+  await page.locator('dialog').waitFor({ state: 'detached' })
+  await page.locator('.chat-subtitle', { hasText: '3 members' }).waitFor()
+  await shot(page, `${theme}-17-group-created-members-joined`)
+
+  await page.getByRole('button', { name: 'Accept the invitation to Book club' }).click()
+  await page.locator('.chat-title', { hasText: 'Book club' }).waitFor()
+  await shot(page, `${theme}-18-invitation-accepted`)
+
+  await page.locator('.conv', { hasText: 'Old flatmates' }).click()
+  await page.locator('.msg-in').first().waitFor()
+  await shot(page, `${theme}-19-group-left`)
+
   await page.setViewportSize({ width: 420, height: 760 })
   await shot(page, `${theme}-12-narrow-chat`)
   await chrome.close()
