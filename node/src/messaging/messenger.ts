@@ -367,6 +367,7 @@ export class Messenger {
         kind: 'text',
         messageId: message.id,
         conversationId,
+        seq,
         content,
         envelope: null,
         attempts: 0,
@@ -612,10 +613,11 @@ export class Messenger {
         })
       }
     }
-    const prepared = await this.#lock.run(() => this.#encryptPending(peer, items))
-    if (prepared === null) return
+    const encrypted = await this.#lock.run(() => this.#encryptPending(peer, items))
+    if (encrypted === null) return
+    const { items: prepared, emits } = encrypted
+    for (const emit of emits) emit()
     const texts = prepared.filter((item) => item.kind === 'text' && item.attempts === 0)
-    if (texts.length > 0) await this.#setStatus(texts, 'sent')
     const envelopes = prepared.map((item) => item.envelope as Uint8Array)
     const result =
       sessions.devicePeerId.length === 0
@@ -726,11 +728,15 @@ export class Messenger {
   }
 
   /** Encrypt items that have no envelope yet with the current session (one batch write). */
-  async #encryptPending(peer: string, items: OutboxItem[]): Promise<OutboxItem[] | null> {
+  async #encryptPending(
+    peer: string,
+    items: OutboxItem[],
+  ): Promise<{ items: OutboxItem[]; emits: Array<() => void> } | null> {
     let sessions = await this.#sessions.get(peer)
     if (sessions === null) return null
     const ops: BatchOp[] = []
     const out: OutboxItem[] = []
+    const emits: Array<() => void> = []
     const recipientKey = deviceDhPublicKey(this.#suite, sessions.deviceKey)
     for (const item of items) {
       // re-read: the item may have been settled by a concurrent flush
@@ -751,6 +757,9 @@ export class Messenger {
       })
       const next = { ...item, envelope }
       ops.push({ type: 'put', key: this.#vault.outboxKey(peer, item.order), value: next })
+      // first transmission: the text is 'sent' in the same write as its ratchet state
+      if (item.kind === 'text' && item.attempts === 0)
+        emits.push(...(await this.#statusOps(item, 'sent', ops)))
       out.push(next)
     }
     if (ops.length > 0) {
@@ -763,7 +772,7 @@ export class Messenger {
       }
       this.#sessions.commit(peer, sessions)
     }
-    return out
+    return { items: out, emits }
   }
 
   /** Envelopes now held by the contact's mailboxes: off the outbox, texts become 'stored'. */
@@ -911,7 +920,10 @@ export class Messenger {
     ops: BatchOp[],
     receipts?: number,
   ): Promise<Array<() => void>> {
-    const ref = await this.#vault.getMessageRef(this.#userIdString, item.messageId)
+    const ref =
+      item.seq !== undefined
+        ? { conversationId: item.conversationId, seq: item.seq }
+        : await this.#vault.getMessageRef(this.#userIdString, item.messageId)
     if (ref === undefined) return []
     const message = await this.#vault.getMessage(ref.conversationId, ref.seq)
     if (message === undefined) return []

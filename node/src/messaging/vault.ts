@@ -72,6 +72,8 @@ export interface OutboxItem {
   /** Hex message id of the text message (for status updates); '' for receipts. */
   messageId: string
   conversationId: string
+  /** Position of the text message in its conversation (saves an index read per status change). */
+  seq?: number
   /** Encoded Content, encrypted when the item is first sent. */
   content: Uint8Array
   /** The sealed envelope once encrypted: retries resend these exact bytes. */
