@@ -2,8 +2,9 @@
  * The desktop shell end to end: two real daemons (child processes) and a relay, each daemon
  * with its own desktop server, driven through two isolated headless Chromium windows. Identities
  * are created in the UI, cards exchanged through "My card" / "Add contact", messages typed with
- * Enter, delivery ticks watched, safety numbers compared across windows, and a key change seen
- * as a banner that blocks the composer. Screenshots go to test-artifacts/desktop-e2e/.
+ * Enter, delivery ticks watched, safety numbers compared across windows, a group created,
+ * accepted and written to, and a key change seen as a banner that blocks the composer.
+ * Screenshots go to test-artifacts/desktop-e2e/.
  */
 import assert from 'node:assert/strict'
 import { mkdir } from 'node:fs/promises'
@@ -79,6 +80,12 @@ async function send(w: Window, text: string): Promise<void> {
   await box.fill(text)
   await box.press('Enter')
   await w.page.locator('.msg-out', { hasText: text }).waitFor()
+}
+
+/** Open the chat titled exactly `title` (a group's preview may name the same person). */
+async function openChat(w: Window, title: string): Promise<void> {
+  await w.page.locator('.conv-title', { hasText: new RegExp(`^${title}$`) }).click()
+  await w.page.locator('.chat-title', { hasText: new RegExp(`^${title}$`) }).waitFor()
 }
 
 async function safetyNumber(w: Window): Promise<string> {
@@ -180,13 +187,53 @@ describe('desktop shell: two windows, two daemons and a relay', () => {
     await alice.page.locator('.conv', { hasText: 'Bob' }).locator('.verified').waitFor()
   })
 
+  test('alice creates a group with bob; bob accepts in his window; alice’s group message reaches him', async () => {
+    await alice.page.getByRole('button', { name: 'New group' }).click()
+    await alice.page.getByLabel('Group name').fill('Trip planning')
+    await alice.page.getByRole('checkbox', { name: 'Bob' }).check()
+    await alice.page.getByRole('button', { name: 'Create group' }).click()
+    await alice.page.locator('dialog').waitFor({ state: 'detached' })
+    await alice.page.locator('.chat-title', { hasText: 'Trip planning' }).waitFor()
+    await alice.page.locator('.chat-subtitle', { hasText: '1 member' }).waitFor()
+
+    const invitation = bob.page.locator('.invitation', { hasText: 'Trip planning' })
+    await invitation.waitFor()
+    assert.match(await invitation.innerText(), /Alice invited you/)
+    await shot(bob.page, '08-bob-group-invitation')
+    await invitation.getByRole('button', { name: 'Accept the invitation to Trip planning' }).click()
+    await bob.page.locator('.chat-title', { hasText: 'Trip planning' }).waitFor()
+    await invitation.waitFor({ state: 'detached' })
+
+    // alice learns of the accept (group.updated) before she writes, so bob holds her sender key
+    await alice.page.locator('.chat-subtitle', { hasText: '2 members' }).waitFor()
+    await send(alice, 'hello group')
+    const incoming = bob.page.locator('.msg-in', { hasText: 'hello group' })
+    await incoming.waitFor()
+    assert.equal(await incoming.locator('.sender').innerText(), 'Alice')
+    await alice.page
+      .locator('.msg-out', { hasText: 'hello group' })
+      .locator('.ticks-double, .ticks-double-read')
+      .waitFor()
+    await shot(bob.page, '09-bob-group-chat')
+
+    await alice.page.getByRole('button', { name: 'Group details and members' }).click()
+    const members = alice.page.locator('dialog .member')
+    await members.filter({ hasText: 'Bob' }).waitFor()
+    assert.deepEqual((await members.locator('.role').allInnerTexts()).sort(), ['Member', 'Owner'])
+    await shot(alice.page, '10-alice-group-details')
+    await alice.page.keyboard.press('Escape')
+    // back to the direct chats for the key-change scenario
+    await openChat(alice, 'Bob')
+    await openChat(bob, 'Alice')
+  })
+
   test('a key change shows the banner, blocks the composer until accepted, then the held message goes', async () => {
     await bob.daemon.client.call('identity.rotate', { passphrase: TEST_PASSPHRASE })
     await send(alice, 'are you still you?')
     const banner = alice.page.locator('.banner-warn')
     await banner.waitFor()
     assert.equal(await alice.page.getByRole('textbox', { name: /^Message / }).isDisabled(), true)
-    await shot(alice.page, '08-alice-key-change-banner')
+    await shot(alice.page, '11-alice-key-change-banner')
     await banner.getByRole('button', { name: 'Accept new key' }).click()
     await banner.waitFor({ state: 'detached' })
     assert.equal(await alice.page.getByRole('textbox', { name: /^Message / }).isDisabled(), false)

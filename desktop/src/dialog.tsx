@@ -4,7 +4,7 @@
  * an inert background for free; focus returns to the opener on close.
  */
 import type { ComponentChildren, JSX } from 'preact'
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { Icon } from './icons.tsx'
 
 export function Dialog({
@@ -19,7 +19,9 @@ export function Dialog({
   wide?: boolean
 }): JSX.Element {
   const ref = useRef<HTMLDialogElement>(null)
-  useEffect(() => {
+  // layout effect: the dialog is modal before the browser paints it, so a key pressed as soon as
+  // its content shows (Escape) already reaches the modal dialog
+  useLayoutEffect(() => {
     const opener = document.activeElement as HTMLElement | null
     const el = ref.current
     if (el && !el.open) el.showModal()
