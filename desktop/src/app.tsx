@@ -86,8 +86,13 @@ export function App({ store }: { store: AppStore }): JSX.Element {
   store.onIncoming = (message, conversation) => {
     if (!notify || document.visibilityState === 'visible') return
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return
+    // in a group the body names the sender (the title is the group's name)
+    const from =
+      conversation?.kind === 'group'
+        ? `${store.state.contacts.find((c) => c.userId === message.sender)?.displayName ?? 'Someone'}: `
+        : ''
     const n = new Notification(conversation?.title ?? 'New message', {
-      body: message.text.slice(0, NOTIFICATION_PREVIEW_CHARS),
+      body: `${from}${message.text}`.slice(0, NOTIFICATION_PREVIEW_CHARS),
       tag: message.conversationId,
     })
     n.onclick = () => {
