@@ -10,34 +10,24 @@
  * raw user-id bytes.
  */
 import type { SelectFn, Selectors, ValidateFn, Validators } from '@libp2p/kad-dht'
-import { MAX_BUNDLE_BYTES, USER_ID_BYTES } from '../../core/src/constants.ts'
+import {
+  BUNDLE_NAMESPACE,
+  checkBundleRecord,
+  newestBundleIndex,
+  userIdOfBundleRecordKey,
+} from '../../core/src/bundle-record.ts'
 import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
-import { decodePrekeyBundle, verifyPrekeyBundle } from '../../core/src/prekey-bundle.ts'
 
-/** DHT namespace of prekey bundles (the text between the first two '/' of the key). */
-export const BUNDLE_NAMESPACE = 'wren-bundle'
-const PREFIX_BYTES = new TextEncoder().encode(`/${BUNDLE_NAMESPACE}/`)
+export { BUNDLE_NAMESPACE }
 
 export class InvalidBundleRecordError extends Error {
   override name = 'InvalidBundleRecordError'
 }
 
-function userIdOfKey(key: Uint8Array): Uint8Array {
-  if (key.length !== PREFIX_BYTES.length + USER_ID_BYTES)
-    throw new InvalidBundleRecordError('bundle key has the wrong length')
-  for (let i = 0; i < PREFIX_BYTES.length; i++) {
-    if (key[i] !== PREFIX_BYTES[i]) throw new InvalidBundleRecordError('key is not in the bundle namespace')
-  }
-  return key.slice(PREFIX_BYTES.length)
-}
-
 export function bundleRecordValidator(suite: CryptoSuite, clock: Clock): ValidateFn {
   return async (key, value) => {
-    const userId = userIdOfKey(key)
-    if (value.length > MAX_BUNDLE_BYTES)
-      throw new InvalidBundleRecordError(`bundle record of ${value.length} bytes exceeds ${MAX_BUNDLE_BYTES}`)
     try {
-      verifyPrekeyBundle(suite, decodePrekeyBundle(value), { now: clock(), userId })
+      checkBundleRecord(suite, userIdOfBundleRecordKey(key), value, clock())
     } catch (err) {
       throw new InvalidBundleRecordError(`bundle record rejected: ${(err as Error)?.name ?? 'error'}`, {
         cause: err,
@@ -47,22 +37,7 @@ export function bundleRecordValidator(suite: CryptoSuite, clock: Clock): Validat
 }
 
 /** Index of the newest bundle (largest createdAt); undecodable values never win; ties keep the first. */
-export const selectNewestBundle: SelectFn = (_key, values) => {
-  let best = 0
-  let bestAt = -1
-  values.forEach((value, i) => {
-    try {
-      const at = decodePrekeyBundle(value).createdAt
-      if (at > bestAt) {
-        best = i
-        bestAt = at
-      }
-    } catch {
-      // an invalid value never wins
-    }
-  })
-  return best
-}
+export const selectNewestBundle: SelectFn = (_key, values) => newestBundleIndex(values)
 
 export function bundleRecordRules(
   suite: CryptoSuite,

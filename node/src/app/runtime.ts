@@ -7,9 +7,9 @@
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import { toHex } from '../../../core/src/bytes.ts'
 import { encodeContactCard, signContactCard } from '../../../core/src/contact-card.ts'
-import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { type DeviceCertificate, signDeviceCertificate } from '../../../core/src/device-certificate.ts'
 import {
   type IdentityKeyPair,
@@ -17,13 +17,7 @@ import {
   userIdFromIdentityKey,
 } from '../../../core/src/identity.ts'
 import { signIdentitySuccession } from '../../../core/src/identity-succession.ts'
-import {
-  decodePrekeyBundle,
-  encodePrekeyBundle,
-  type PrekeyBundle,
-  signPrekeyBundle,
-  verifyPrekeyBundle,
-} from '../../../core/src/prekey-bundle.ts'
+import { encodePrekeyBundle, signPrekeyBundle } from '../../../core/src/prekey-bundle.ts'
 import type { DaemonContext } from '../daemon/context.ts'
 import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../daemon/identity-handlers.ts'
 import type { UnlockedProfile } from '../daemon/profile-session.ts'
@@ -76,35 +70,6 @@ export interface Runtime {
   displayName(): string
   card(): string
   stop(): Promise<void>
-}
-
-/** Decode a DHT bundle record and check it fully: signatures, validity window, user-id binding. */
-export function checkBundle(
-  suite: CryptoSuite,
-  bytes: Uint8Array,
-  userId: Uint8Array,
-  now: number,
-): PrekeyBundle {
-  const bundle = decodePrekeyBundle(bytes)
-  verifyPrekeyBundle(suite, bundle, { now, userId })
-  return bundle
-}
-
-function newestBundle(values: Uint8Array[]): number {
-  let best = 0
-  let bestAt = -1
-  values.forEach((value, i) => {
-    try {
-      const at = decodePrekeyBundle(value).createdAt
-      if (at > bestAt) {
-        best = i
-        bestAt = at
-      }
-    } catch {
-      // invalid values never win
-    }
-  })
-  return best
 }
 
 export async function startRuntime(
@@ -178,9 +143,9 @@ export async function startRuntime(
 
   const records = wrenRecordRules({
     validateBundleRecord: async (key, value) => {
-      checkBundle(suite, value, userIdFromBundleKey(key), Date.now())
+      checkBundleRecord(suite, userIdFromBundleKey(key), value, Date.now())
     },
-    selectNewestBundle: (_key, values) => newestBundle(values),
+    selectNewestBundle: (_key, values) => newestBundleIndex(values),
   })
   const libp2p = await createWrenHost({
     privateKey,
@@ -208,7 +173,7 @@ export async function startRuntime(
     displayName: () => record.displayName,
     deviceKey,
     libp2p,
-    verifyBundle: (bytes, forUser) => checkBundle(suite, bytes, forUser, Date.now()),
+    verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, Date.now()),
     notify: (event, payload) => ctx.notify(event, payload),
     now: () => Date.now(),
     log,
