@@ -50,6 +50,9 @@ export interface AppWindow {
 }
 
 /** Open `url` as a Chromium app window with a fresh user-data dir (no history, no cookies kept). */
+/** A window that closes sooner than this after launch failed to open rather than being closed. */
+const WINDOW_FAILED_MS = 3_000
+
 export async function openAppWindow(url: string, executable: string): Promise<AppWindow> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'wren-window-'))
   const child = spawn(
@@ -119,15 +122,26 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop())
   process.once('SIGTERM', () => void stop())
 
-  const chromium = values.print ? null : findChromium()
-  if (chromium === null) {
+  // No display on Linux (a server, a container): an app window cannot open, so print the link.
+  const noDisplay = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY
+  const chromium = values.print || noDisplay ? null : findChromium()
+  const printLink = () =>
     process.stdout.write(
       `Open this one-time link in a browser (it works once, for ${LAUNCH_CODE_TTL_MS / 1000} s; run again for a new one):\n  ${server.launchUrl()}\nPress Ctrl-C to stop.\n`,
     )
+  if (chromium === null) {
+    printLink()
     return
   }
+  const openedAt = Date.now()
   const window = await openAppWindow(server.launchUrl(), chromium)
   await window.closed
+  if (Date.now() - openedAt < WINDOW_FAILED_MS) {
+    // Chromium gave up at once (no usable display, a broken profile): fall back to a link
+    process.stdout.write('The app window could not be opened.\n')
+    printLink()
+    return
+  }
   await stop()
 }
 
