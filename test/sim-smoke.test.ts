@@ -8,7 +8,7 @@ import { runScenario } from '../simulations/src/run.ts'
 import { loadScenario } from '../simulations/src/scenario.ts'
 import { summarize } from '../simulations/src/summary.ts'
 
-test('smoke simulation (10 real users, 2 real relays): every 1:1 message arrives exactly once, every DHT bundle lookup succeeds, report files are written', {
+test('smoke simulation (10 real users, 2 real relays): every 1:1 message and every group message (to each member) arrives exactly once, every DHT bundle lookup succeeds, report files are written', {
   timeout: 120_000,
 }, async () => {
   const scenario = await loadScenario('smoke')
@@ -28,6 +28,21 @@ test('smoke simulation (10 real users, 2 real relays): every 1:1 message arrives
     assert.equal(summary.messages.duplicateReceivedEvents, 0)
     for (const m of result.metrics.messages)
       assert.equal(m.copiesInHistory, 1, `message ${m.id} in history once`)
+    const groups = summary.groups
+    assert.ok(groups !== null, 'smoke has a group')
+    assert.ok(groups.setup.length > 0 && groups.setup.every((g) => g.ok), JSON.stringify(groups.setup))
+    assert.equal(groups.messagesSkipped, 0)
+    assert.ok(groups.deliveriesExpected > 0)
+    assert.equal(
+      groups.deliveriesDelivered,
+      groups.deliveriesExpected,
+      'every group message reached every member',
+    )
+    assert.equal(groups.duplicatesShownToUsers, 0)
+    assert.equal(groups.duplicateReceivedEvents, 0)
+    for (const m of result.metrics.groupMessages)
+      for (const u of m.recipients)
+        assert.equal(m.copiesInHistory[u], 1, `group message ${m.id} once at ${u}`)
     assert.ok(summary.lookups.count > 0)
     assert.equal(summary.lookups.ok, summary.lookups.count, `lookup failures: ${summary.lookups.failures}`)
     assert.equal(summary.publishes.ok, summary.publishes.count)

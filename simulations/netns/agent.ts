@@ -15,7 +15,7 @@ import { createNodeSuite } from '../../node/src/crypto/node-suite.ts'
 import { conversationIdFor } from '../../node/src/messaging/vault.ts'
 import { getBundle } from '../../node/src/p2p/dht-records.ts'
 import { makeRunRoot, removeRunRoot, SimRelay, SimUser } from '../src/harness.ts'
-import { loadScenario } from '../src/scenario.ts'
+import { loadScenario, mailboxCountOf } from '../src/scenario.ts'
 import { buildPlan } from '../src/schedule.ts'
 
 /** Bound on waiting for the other nodes at each meeting point. */
@@ -74,6 +74,10 @@ async function main(argv: string[]): Promise<void> {
       host: ip,
       bootstrap: () => [relayAddr],
       retry: scenario.retry,
+      mailboxes:
+        mailboxCountOf(scenario) === 0
+          ? null
+          : { relays: () => [relayAddr], count: 1, fetchIntervalMs: scenario.mailboxes.fetchIntervalMs },
       onHost: () => {},
       onEvent: (_user, event, payload) => {
         if (event === 'message.received') {

@@ -94,6 +94,12 @@ export async function main(argv: string[]): Promise<number> {
       `${scenario.name}: ${summary.nodes.users} users, ${summary.nodes.relays} relays, seed ${seed}, ${Math.round(result.wallMs / 1000)} s`,
       `  1:1 delivered ${m.delivered}/${m.attempted} (ratio ${m.deliveryRatio}), online pairs ${m.onlinePairsDeliveryRatio}, duplicates shown ${m.duplicatesShownToUsers}`,
       `  latency ms p50 ${m.latencyMs.p50} p99 ${m.latencyMs.p99} (online pairs p99 ${m.onlinePairsLatencyMs.p99}; with a session p50 ${m.onlinePairsWithSessionLatencyMs.p50} p99 ${m.onlinePairsWithSessionLatencyMs.p99})`,
+      `  schedule lag p50 ${m.scheduleLagMs.p50} p99 ${m.scheduleLagMs.p99} ms; sendText call p50 ${m.sendCallMs.p50} p99 ${m.sendCallMs.p99} ms; paths ${JSON.stringify(m.paths)}`,
+      ...(summary.groups === null
+        ? []
+        : [
+            `  groups: formed ${summary.groups.setup.filter((g) => g.ok).length}/${summary.groups.setup.length}; deliveries ${summary.groups.deliveriesDelivered}/${summary.groups.deliveriesExpected} (ratio ${summary.groups.deliveryRatio}), duplicates shown ${summary.groups.duplicatesShownToUsers}, latency p50 ${summary.groups.latencyMs.p50} p99 ${summary.groups.latencyMs.p99} ms`,
+          ]),
       `  DHT lookups ${summary.lookups.ok}/${summary.lookups.count} ok, p50 ${summary.lookups.latencyMs.p50} ms; publishes ${summary.publishes.ok}/${summary.publishes.count}`,
       `  peak rss ${summary.process.peakRssMiB} MiB; errors ${summary.errors}`,
       ...summary.notes.map((n) => `  note: ${n}`),

@@ -35,6 +35,8 @@ export interface SimUserInit {
   root: string
   bootstrap: () => string[]
   retry: { baseMs: number; maxMs: number }
+  /** Relay mailboxes (k on the run's relays), or null to run without them. */
+  mailboxes: { relays: () => string[]; count: number; fetchIntervalMs: number } | null
   onEvent: EventSink
   /** Called with every fresh libp2p host (at each start), e.g. to install the fault gater. */
   onHost: (libp2p: Libp2p) => void
@@ -132,12 +134,21 @@ export class SimUser {
     return this.#serial(async () => {
       if (this.#runtime !== null || this.#session === null) return
       const profile = this.#session.requireUnlocked()
+      const mailboxes = this.#init.mailboxes
+      // the candidate list is rotated by user index so the k mailboxes spread over every relay
+      const candidates = mailboxes === null ? [] : mailboxes.relays()
+      const shift = candidates.length === 0 ? 0 : this.index % candidates.length
+      const relays = [...candidates.slice(shift), ...candidates.slice(0, shift)]
       const options: NetworkOptions = {
-        bootstrap: this.#init.bootstrap(),
+        // the runtime dials the mailbox relays like bootstrap peers: no need to list them twice
+        bootstrap: this.#init.bootstrap().filter((a) => !relays.includes(a)),
         listen: [`/ip4/${this.#init.host ?? '127.0.0.1'}/tcp/${this.#port}`],
         testLoopback: true,
         retryBaseMs: this.#init.retry.baseMs,
         retryMaxMs: this.#init.retry.maxMs,
+        ...(mailboxes === null || relays.length === 0
+          ? {}
+          : { relays, mailboxCount: mailboxes.count, mailboxFetchIntervalMs: mailboxes.fetchIntervalMs }),
       }
       const runtime = await startRuntime(this.#context(this.#session), profile, options)
       this.#init.onHost(runtime.libp2p)

@@ -6,7 +6,12 @@
  */
 import type { EventPayload } from '../../node/src/rpc/api.ts'
 
-export type MessagePath = 'direct' | 'relayed' | 'unknown'
+/**
+ * 'mailbox': the sender saw the message 'stored' (deposited to the recipient's mailboxes and off
+ * its outbox), so it can only have arrived by a mailbox fetch. 'direct' / 'relayed': inferred
+ * from the recipient's connections to the sender at receive time.
+ */
+export type MessagePath = 'direct' | 'relayed' | 'mailbox' | 'unknown'
 
 export interface MessageRecord {
   id: number
@@ -17,9 +22,15 @@ export interface MessageRecord {
   /** Skipped sends (sender offline at that moment) are not counted in delivery ratios. */
   skipped: string | null
   messageId: string | null
+  /** When sendText was called (the schedule may run late on a busy event loop). */
+  calledAt: number | null
+  /** When sendText returned (the message is in the outbox). */
   sentAt: number | null
   deliveredAt: number | null
+  /** deliveredAt − calledAt: from the messages.send-equivalent call to message.received. */
   latencyMs: number | null
+  /** First 'stored' status at the sender (deposited to the recipient's mailboxes). */
+  storedAt: number | null
   /** message.received events for this message at its recipient (1 when all is well). */
   receivedEvents: number
   /** Copies in the recipient's history (filled at the end; 1 when all is well). */
@@ -29,6 +40,25 @@ export interface MessageRecord {
   pairOnlineAtSend: boolean
   /** First message scheduled between this pair (either way): it pays for session setup (DHT lookup, prekey claim). */
   firstInPair: boolean
+}
+
+/** One scheduled group message and its deliveries to the other members. */
+export interface GroupMessageRecord {
+  id: number
+  group: number
+  from: number
+  at: number
+  skipped: string | null
+  calledAt: number | null
+  messageId: string | null
+  /** Members other than the sender at send time. */
+  recipients: number[]
+  /** First message.received per recipient (ms since schedule start). */
+  deliveredAt: Record<number, number>
+  /** message.received events per recipient (1 when all is well). */
+  receivedEvents: Record<number, number>
+  /** Copies in each recipient's history (filled at the end). */
+  copiesInHistory: Record<number, number>
 }
 
 export interface LookupRecord {
@@ -83,7 +113,11 @@ export class Metrics {
   relayLoad: RelayLoad[] = []
   /** Unexpected failures of scheduled actions (a start that threw, a send that threw). */
   readonly errors: Array<{ t: number; what: string; error: string }> = []
+  readonly groupMessages: GroupMessageRecord[] = []
   readonly #byMessageId = new Map<string, MessageRecord>()
+  readonly #groupByMessageId = new Map<string, GroupMessageRecord>()
+  readonly #earlyGroup = new Map<string, Array<{ user: number; t: number }>>()
+  readonly #earlyStored = new Map<string, number>()
   /** Receipts seen before the sender learned the id (kept until it does). */
   readonly #early = new Map<string, Array<{ user: number; t: number; path: MessagePath }>>()
   readonly #t0: number
@@ -99,13 +133,23 @@ export class Metrics {
   planned(
     record: Omit<
       MessageRecord,
-      'messageId' | 'sentAt' | 'deliveredAt' | 'latencyMs' | 'receivedEvents' | 'copiesInHistory' | 'path'
+      | 'messageId'
+      | 'calledAt'
+      | 'sentAt'
+      | 'deliveredAt'
+      | 'latencyMs'
+      | 'storedAt'
+      | 'receivedEvents'
+      | 'copiesInHistory'
+      | 'path'
     >,
   ): MessageRecord {
     const full: MessageRecord = {
       ...record,
       messageId: null,
+      calledAt: null,
       sentAt: null,
+      storedAt: null,
       deliveredAt: null,
       latencyMs: null,
       receivedEvents: 0,
@@ -122,6 +166,59 @@ export class Metrics {
     this.#byMessageId.set(messageId, record)
     for (const early of this.#early.get(messageId) ?? []) this.#apply(record, early.user, early.t, early.path)
     this.#early.delete(messageId)
+    const stored = this.#earlyStored.get(messageId)
+    if (stored !== undefined) record.storedAt ??= stored
+    this.#earlyStored.delete(messageId)
+  }
+
+  /** A message.status event at a sender: 'stored' marks the mailbox path. */
+  status(messageId: string, status: string): void {
+    if (status !== 'stored') return
+    const t = this.now()
+    const record = this.#byMessageId.get(messageId)
+    if (record === undefined) this.#earlyStored.set(messageId, t)
+    else record.storedAt ??= t
+  }
+
+  plannedGroup(record: Omit<GroupMessageRecord, 'deliveredAt' | 'receivedEvents' | 'copiesInHistory'>) {
+    const full: GroupMessageRecord = { ...record, deliveredAt: {}, receivedEvents: {}, copiesInHistory: {} }
+    this.groupMessages.push(full)
+    return full
+  }
+
+  groupSent(record: GroupMessageRecord, messageId: string): void {
+    record.messageId = messageId
+    this.#groupByMessageId.set(messageId, record)
+    for (const early of this.#earlyGroup.get(messageId) ?? []) this.#applyGroup(record, early.user, early.t)
+    this.#earlyGroup.delete(messageId)
+  }
+
+  groupReceived(user: number, messageId: string): void {
+    const t = this.now()
+    const record = this.#groupByMessageId.get(messageId)
+    if (record === undefined) {
+      const list = this.#earlyGroup.get(messageId) ?? []
+      list.push({ user, t })
+      this.#earlyGroup.set(messageId, list)
+      return
+    }
+    this.#applyGroup(record, user, t)
+  }
+
+  #applyGroup(record: GroupMessageRecord, user: number, t: number): void {
+    if (!record.recipients.includes(user)) return
+    record.receivedEvents[user] = (record.receivedEvents[user] ?? 0) + 1
+    record.deliveredAt[user] ??= t
+  }
+
+  /** Group deliveries (message × recipient) still missing. */
+  groupOutstanding(): number {
+    let missing = 0
+    for (const m of this.groupMessages) {
+      if (m.skipped !== null) continue
+      for (const u of m.recipients) if (m.deliveredAt[u] === undefined) missing++
+    }
+    return missing
   }
 
   received(user: number, payload: EventPayload<'message.received'>, path: MessagePath): void {
@@ -141,9 +238,14 @@ export class Metrics {
     record.receivedEvents++
     if (record.deliveredAt === null) {
       record.deliveredAt = t
-      record.latencyMs = record.sentAt === null ? null : t - record.sentAt
+      record.latencyMs = record.calledAt === null ? null : t - record.calledAt
       record.path = path
     }
+  }
+
+  /** Final paths: a message the sender saw 'stored' came through a mailbox fetch. */
+  finalizePaths(): void {
+    for (const m of this.messages) if (m.deliveredAt !== null && m.storedAt !== null) m.path = 'mailbox'
   }
 
   outstanding(): number {

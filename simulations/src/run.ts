@@ -7,11 +7,12 @@ import { parseContactCard } from '../../core/src/contact-card.ts'
 import { createNodeSuite } from '../../node/src/crypto/node-suite.ts'
 import { conversationIdFor } from '../../node/src/messaging/vault.ts'
 import { getBundle } from '../../node/src/p2p/dht-records.ts'
+import type { EventPayload } from '../../node/src/rpc/api.ts'
 import { makeRunRoot, removeRunRoot, SimRelay, SimUser } from './harness.ts'
 import { type MessagePath, Metrics, type RelayLoad } from './metrics.ts'
 import { FaultPlane } from './network.ts'
-import type { Scenario } from './scenario.ts'
-import { buildPlan, type Plan, type SimEvent } from './schedule.ts'
+import { mailboxCountOf, type Scenario } from './scenario.ts'
+import { buildPlan, type GroupPlan, type Plan, type SimEvent } from './schedule.ts'
 
 /** Bound on waiting for every user's first successful bundle publish. */
 export const PUBLISH_WAIT_MS = 30_000
@@ -27,6 +28,10 @@ const DRAIN_POLL_MS = 200
 const STOP_CONCURRENCY = 8
 /** Messages read per history page in the duplicate check. */
 const HISTORY_PAGE = 500
+/** Bound on creating one group: invitations out, every invitee accepted, every member converged. */
+export const GROUP_SETUP_TIMEOUT_MS = 60_000
+/** Poll period while a group forms. */
+const GROUP_POLL_MS = 100
 
 export type Phase =
   | 'relays'
@@ -34,6 +39,7 @@ export type Phase =
   | 'contacts'
   | 'publish'
   | 'lookups'
+  | 'groups'
   | 'schedule'
   | 'drain'
   | 'check'
@@ -53,6 +59,8 @@ export interface RunResult {
   wallMs: number
   phaseMs: Record<string, number>
   notes: string[]
+  /** Per planned group: formed (every member joined and converged) and how long it took. */
+  groupSetup: Array<{ group: number; size: number; members: number; ok: boolean; ms: number }>
 }
 
 async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -97,6 +105,58 @@ async function scrapeRelay(relay: SimRelay): Promise<RelayLoad> {
   load.connections = value('wren_relay_connections')
   load.storedEnvelopes = value('wren_relay_mailbox_stored_envelopes')
   return load
+}
+
+/**
+ * Form one planned group with the real group service: the owner creates it with the others as
+ * invitees (contacts both ways first), each invitee accepts once its invitation arrives, and the
+ * group counts as formed when every member holds the full member list. Bounded by
+ * GROUP_SETUP_TIMEOUT_MS; returns who became a member.
+ */
+async function formGroup(
+  group: GroupPlan,
+  users: readonly SimUser[],
+  suite: ReturnType<typeof createNodeSuite>,
+): Promise<{ ok: boolean; ms: number; members: number[]; conversationId: string | null }> {
+  const t0 = performance.now()
+  const deadline = t0 + GROUP_SETUP_TIMEOUT_MS
+  const owner = users[group.owner] as SimUser
+  const ownerRt = owner.runtime
+  if (ownerRt === null) return { ok: false, ms: 0, members: [], conversationId: null }
+  const invitees = group.members.filter((u) => u !== group.owner)
+  await pool(invitees, 8, async (u) => {
+    const member = users[u] as SimUser
+    await ownerRt.messenger.addContact(parseContactCard(suite, member.card), undefined)
+    await member.runtime?.messenger.addContact(parseContactCard(suite, owner.card), undefined)
+  })
+  const created = await ownerRt.groups.create(
+    `sim group ${group.index}`,
+    invitees.map((u) => users[u]?.runtime?.messenger.userId ?? ''),
+  )
+  const { groupId, conversationId } = created
+  const accepted = new Set<number>()
+  const joined = () =>
+    group.members.filter((u) => users[u]?.runtime?.groups.group(groupId)?.record.status === 'member')
+  for (;;) {
+    for (const u of invitees) {
+      if (accepted.has(u)) continue
+      const rt = users[u]?.runtime
+      if (rt?.groups.group(groupId)?.record.status !== 'invited') continue
+      accepted.add(u)
+      // a refused accept (state moved meanwhile) is tried again on the next poll
+      await rt.groups.accept(groupId).catch(() => accepted.delete(u))
+    }
+    const members = joined()
+    const converged =
+      members.length === group.members.length &&
+      members.every(
+        (u) => users[u]?.runtime?.groups.group(groupId)?.log.state.members.length === group.members.length,
+      )
+    if (converged) return { ok: true, ms: Math.round(performance.now() - t0), members, conversationId }
+    if (performance.now() > deadline)
+      return { ok: false, ms: Math.round(performance.now() - t0), members, conversationId }
+    await sleep(GROUP_POLL_MS)
+  }
 }
 
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
@@ -160,6 +220,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     endPhase('relays')
 
     // ---- users
+    const mailboxCount = mailboxCountOf(scenario)
     const bootstrap = () => relays.filter((r) => r.online).map((r) => r.addr)
     const indices = Array.from({ length: plan.users }, (_, i) => i)
     let started = 0
@@ -171,12 +232,27 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         root,
         bootstrap,
         retry: scenario.retry,
+        mailboxes:
+          mailboxCount === 0
+            ? null
+            : {
+                relays: () => relays.map((r) => r.addr),
+                count: mailboxCount,
+                fetchIntervalMs: scenario.mailboxes.fetchIntervalMs,
+              },
         onHost,
         onEvent: (user, event, payload) => {
           if (event === 'message.received') {
             const p = payload as Parameters<Metrics['received']>[1]
+            if (!p.message.conversationId.startsWith('dm:')) {
+              metrics.groupReceived(user, p.message.id)
+              return
+            }
             const sender = userIndexById.get(p.message.sender)
             metrics.received(user, p, sender === undefined ? 'unknown' : pathOf(user, sender))
+          } else if (event === 'message.status') {
+            const p = payload as EventPayload<'message.status'>
+            if (p.conversationId.startsWith('dm:')) metrics.status(p.messageId, p.status)
           }
         },
       })
@@ -245,6 +321,30 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     })
     endPhase('lookups')
 
+    // ---- groups: create, invite, accept, converge (before the schedule starts)
+    const groupSetup: RunResult['groupSetup'] = []
+    const groupConversation = new Map<number, string>()
+    const groupMembers = new Map<number, number[]>()
+    let formed = 0
+    for (const group of plan.groups) {
+      const setup = await formGroup(group, users, suite)
+      groupSetup.push({
+        group: group.index,
+        size: group.members.length,
+        members: setup.members.length,
+        ok: setup.ok,
+        ms: setup.ms,
+      })
+      if (setup.conversationId !== null) groupConversation.set(group.index, setup.conversationId)
+      groupMembers.set(group.index, setup.members)
+      if (!setup.ok)
+        notes.push(
+          `group ${group.index}: ${setup.members.length}/${group.members.length} members formed within ${GROUP_SETUP_TIMEOUT_MS} ms`,
+        )
+      progress('groups', ++formed, plan.groups.length)
+    }
+    endPhase('groups')
+
     // ---- the schedule, in real time from here
     const lookups = metrics.lookups
     const publishes = metrics.publishes
@@ -289,6 +389,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           talked.add(pairKey)
           const rt = sender.runtime
           if (rt === null) return
+          record.calledAt = metrics.now()
           const conversation = conversationIdFor(userIdOf(recipient))
           track(
             `send ${event.id}`,
@@ -341,6 +442,36 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           track(`partition ${event.index}`, faults.split(minority))
           return
         }
+        case 'group-send': {
+          const sender = users[event.from] as SimUser
+          const conversationId = groupConversation.get(event.group)
+          const members = groupMembers.get(event.group) ?? []
+          const record = metrics.plannedGroup({
+            id: event.id,
+            group: event.group,
+            from: event.from,
+            at: event.t,
+            skipped:
+              sender.runtime === null
+                ? 'sender offline'
+                : conversationId === undefined || !members.includes(event.from)
+                  ? 'sender not a member (group did not form)'
+                  : null,
+            calledAt: null,
+            messageId: null,
+            recipients: members.filter((u) => u !== event.from),
+          })
+          const rt = sender.runtime
+          if (record.skipped !== null || rt === null || conversationId === undefined) return
+          record.calledAt = metrics.now()
+          track(
+            `group-send ${event.id}`,
+            rt.groups.messages.send(conversationId, `sim group message ${event.id}`).then((message) => {
+              metrics.groupSent(record, message.id)
+            }),
+          )
+          return
+        }
         case 'heal': {
           const m = metrics.markers[openMarkers.get(`p${event.index}`) ?? -1]
           if (m !== undefined) m.to = event.t
@@ -365,12 +496,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
     // ---- drain: wait for what is still on its way
     const drainEnd = performance.now() + scenario.drainMs
-    const sendable = metrics.messages.filter((m) => m.skipped === null).length
-    while (metrics.outstanding() > 0 && performance.now() < drainEnd) {
-      progress('drain', sendable - metrics.outstanding(), sendable)
+    const sendable =
+      metrics.messages.filter((m) => m.skipped === null).length +
+      metrics.groupMessages.reduce((n, m) => n + (m.skipped === null ? m.recipients.length : 0), 0)
+    const missing = () => metrics.outstanding() + metrics.groupOutstanding()
+    while (missing() > 0 && performance.now() < drainEnd) {
+      progress('drain', sendable - missing(), sendable)
       await sleep(DRAIN_POLL_MS)
     }
-    progress('drain', sendable - metrics.outstanding(), sendable)
+    progress('drain', sendable - missing(), sendable)
     endPhase('drain')
 
     // ---- what users see: copies of each message in the recipient's history
@@ -380,10 +514,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       const rt = user.runtime
       if (rt === null) return
       const counts = new Map<string, number>()
-      for (const conversation of await rt.vault.listConversations()) {
+      const conversations = new Set((await rt.vault.listConversations()).map((c) => c.id))
+      for (const g of rt.groups.list()) conversations.add(g.conversationId)
+      for (const conversationId of conversations) {
         let before: number | undefined
         for (;;) {
-          const page = await rt.vault.listMessages(conversation.id, before, HISTORY_PAGE)
+          const page = await rt.vault.listMessages(conversationId, before, HISTORY_PAGE)
           for (const m of page.messages)
             if (m.direction === 'in') counts.set(m.id, (counts.get(m.id) ?? 0) + 1)
           if (!page.hasMore || page.messages.length === 0) break
@@ -397,11 +533,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       if (m.messageId === null) continue
       m.copiesInHistory = byRecipient.get(m.to)?.get(m.messageId) ?? 0
     }
+    for (const m of metrics.groupMessages) {
+      if (m.messageId === null) continue
+      for (const u of m.recipients) m.copiesInHistory[u] = byRecipient.get(u)?.get(m.messageId) ?? 0
+    }
+    metrics.finalizePaths()
     metrics.relayLoad = await Promise.all(relays.map(scrapeRelay))
     endPhase('check')
 
-    if (scenario.groups.length > 0)
-      notes.push('groups: not run — the node has no group service yet (1:1 only)')
     if (scenario.network.latencyMs > 0 || scenario.network.loss > 0)
       notes.push(
         'network latency/loss are applied only in the netns mode; the in-process TCP mode runs unshaped',
@@ -414,6 +553,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       wallMs: Math.round(performance.now() - wallStart),
       phaseMs,
       notes,
+      groupSetup,
     }
   } finally {
     clearInterval(sampler)

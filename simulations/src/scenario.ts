@@ -42,7 +42,12 @@ const scenarioSchema = z.strictObject({
     /** Total 1:1 messages, at uniformly random times over durationMs between random contacts. */
     count: z.number().int().min(0),
   }),
-  /** Groups (sizes): recorded and reported as not run until the group service lands. */
+  /**
+   * Groups run through runtime.groups: the owner (a seeded member) creates the group with the
+   * others as invitees, each accepts, then `messages` group messages are sent by random members
+   * at random times over durationMs. Members and sends come from their own seeded stream, so
+   * adding groups leaves the 1:1 schedule of a seed unchanged.
+   */
   groups: z
     .array(z.strictObject({ size: z.number().int().min(2), messages: z.number().int().min(0) }))
     .default([]),
@@ -73,14 +78,39 @@ const scenarioSchema = z.strictObject({
       loss: fraction.default(0),
     })
     .default({ latencyMs: 0, jitterMs: 0, loss: 0 }),
-  /** Outbox retry tuning passed to every node (NetworkOptions.retryBaseMs / retryMaxMs). */
+  /**
+   * Simulation setting — outbox retry tuning passed to every node (NetworkOptions.retryBaseMs /
+   * retryMaxMs). The node's defaults (1 s, 60 s ceiling) suit hours-long outages; a run lasts
+   * minutes, so the ceiling is shortened to keep a healed link from waiting out a 60 s backoff.
+   */
   retry: z.strictObject({ baseMs: z.number().int().min(1), maxMs: z.number().int().min(1) }).default({
     baseMs: 250,
     maxMs: 2_000,
   }),
+  /**
+   * Simulation setting — relay mailboxes (NetworkOptions.relays / mailboxCount /
+   * mailboxFetchIntervalMs). Every user keeps `count` mailboxes (default min(3, relays)) on the
+   * run's relays, its candidate list rotated by user index so the load spreads; the periodic
+   * fetch (node default 30 s) is shortened to fit a run of minutes.
+   */
+  mailboxes: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      count: z.number().int().min(1).optional(),
+      fetchIntervalMs: z.number().int().min(100).default(2_000),
+    })
+    .default({ enabled: true, fetchIntervalMs: 2_000 }),
+  /** Free text: why the simulation settings above differ from the node's defaults. */
+  settingsNote: z.string().default(''),
 })
 
 export type Scenario = z.infer<typeof scenarioSchema>
+
+/** Mailboxes per user for this scenario: the configured k, else min(3, relays); 0 when off. */
+export function mailboxCountOf(scenario: Scenario): number {
+  if (!scenario.mailboxes.enabled || scenario.relays.count === 0) return 0
+  return Math.min(scenario.mailboxes.count ?? 3, scenario.relays.count)
+}
 
 export function parseScenario(value: unknown): Scenario {
   return scenarioSchema.parse(value)

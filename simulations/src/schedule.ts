@@ -14,6 +14,15 @@ export type SimEvent =
   | { t: number; type: 'relay-up'; relay: number }
   | { t: number; type: 'partition'; index: number; users: number[]; relays: number[] }
   | { t: number; type: 'heal'; index: number }
+  | { t: number; type: 'group-send'; group: number; id: number; from: number }
+
+/** One planned group: its members (the owner first) and how many messages it carries. */
+export interface GroupPlan {
+  readonly index: number
+  readonly owner: number
+  /** Every member, the owner first. */
+  readonly members: number[]
+}
 
 export interface Plan {
   readonly seed: number
@@ -23,6 +32,7 @@ export interface Plan {
   readonly contacts: Array<[number, number]>
   /** Bundle lookups measured before the schedule: [looker, looked-up]. */
   readonly lookups: Array<[number, number]>
+  readonly groups: GroupPlan[]
   readonly events: SimEvent[]
 }
 
@@ -35,6 +45,7 @@ const TYPE_ORDER: Record<SimEvent['type'], number> = {
   'relay-down': 4,
   offline: 5,
   send: 6,
+  'group-send': 7,
 }
 
 function pick<T>(rand: () => number, items: readonly T[]): T {
@@ -125,6 +136,24 @@ export function buildPlan(scenario: Scenario, seed: number): Plan {
     events.push({ t: partition.atMs + partition.durationMs, type: 'heal', index })
   })
 
+  // groups draw from their own stream: adding a group leaves the rest of a seed's plan unchanged
+  const groupRand = seededFloat(`${scenario.name}:${seed}:groups`)
+  const groups: GroupPlan[] = []
+  let groupMessageId = 0
+  scenario.groups.forEach((spec, index) => {
+    const members = sample(groupRand, userIds, spec.size)
+    groups.push({ index, owner: members[0] as number, members })
+    for (let k = 0; k < spec.messages; k++) {
+      events.push({
+        t: Math.floor(groupRand() * scenario.durationMs),
+        type: 'group-send',
+        group: index,
+        id: groupMessageId++,
+        from: pick(groupRand, members),
+      })
+    }
+  })
+
   events.sort((x, y) => x.t - y.t || TYPE_ORDER[x.type] - TYPE_ORDER[y.type])
-  return { seed, users: n, relays: scenario.relays.count, contacts, lookups, events }
+  return { seed, users: n, relays: scenario.relays.count, contacts, lookups, groups, events }
 }

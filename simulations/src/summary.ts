@@ -2,8 +2,9 @@
  * The summary of a run (summary.json): delivery ratios, latency percentiles, lookup success,
  * duplicates, relay load, process CPU and memory, with the seed and the command to replay it.
  */
-import type { MessageRecord } from './metrics.ts'
+import type { GroupMessageRecord, MessageRecord } from './metrics.ts'
 import type { RunResult } from './run.ts'
+import { mailboxCountOf } from './scenario.ts'
 
 export interface Percentiles {
   count: number
@@ -29,6 +30,42 @@ function latencies(messages: readonly MessageRecord[]): number[] {
   return messages.flatMap((m) => (m.latencyMs === null ? [] : [Math.round(m.latencyMs)]))
 }
 
+function groupSummary(result: RunResult) {
+  const { metrics } = result
+  const attempted = metrics.groupMessages.filter((m) => m.skipped === null)
+  let expected = 0
+  let delivered = 0
+  let duplicateEvents = 0
+  let duplicatesShown = 0
+  const lat: number[] = []
+  for (const m of attempted) {
+    for (const u of m.recipients) {
+      expected++
+      const at = m.deliveredAt[u]
+      if (at !== undefined) {
+        delivered++
+        if (m.calledAt !== null) lat.push(Math.round(at - m.calledAt))
+      }
+      if ((m.receivedEvents[u] ?? 0) > 1) duplicateEvents++
+      if ((m.copiesInHistory[u] ?? 0) > 1) duplicatesShown++
+    }
+  }
+  const skipped = (m: GroupMessageRecord) => m.skipped !== null
+  return {
+    setup: result.groupSetup,
+    messagesScheduled: metrics.groupMessages.length,
+    messagesSkipped: metrics.groupMessages.filter(skipped).length,
+    messagesAttempted: attempted.length,
+    /** Deliveries = message × recipient member. */
+    deliveriesExpected: expected,
+    deliveriesDelivered: delivered,
+    deliveryRatio: ratio(delivered, expected),
+    duplicatesShownToUsers: duplicatesShown,
+    duplicateReceivedEvents: duplicateEvents,
+    latencyMs: percentiles(lat),
+  }
+}
+
 export function summarize(result: RunResult, command: string) {
   const { metrics, scenario, plan } = result
   const attempted = metrics.messages.filter((m) => m.skipped === null)
@@ -38,6 +75,10 @@ export function summarize(result: RunResult, command: string) {
   const paths: Record<string, number> = {}
   for (const m of delivered) paths[m.path ?? 'unknown'] = (paths[m.path ?? 'unknown'] ?? 0) + 1
   const last = metrics.samples.at(-1)
+  const callLag = attempted.flatMap((m) => (m.calledAt === null ? [] : [Math.round(m.calledAt - m.at)]))
+  const sendCall = attempted.flatMap((m) =>
+    m.calledAt === null || m.sentAt === null ? [] : [Math.round(m.sentAt - m.calledAt)],
+  )
   return {
     scenario: scenario.name,
     seed: plan.seed,
@@ -46,6 +87,12 @@ export function summarize(result: RunResult, command: string) {
     wallMs: result.wallMs,
     phaseMs: result.phaseMs,
     mode: 'in-process, TCP loopback',
+    settings: {
+      retry: scenario.retry,
+      mailboxesPerUser: mailboxCountOf(scenario),
+      mailboxFetchIntervalMs: scenario.mailboxes.fetchIntervalMs,
+      drainMs: scenario.drainMs,
+    },
     nodes: { users: plan.users, relays: plan.relays, contactPairs: plan.contacts.length },
     messages: {
       scheduled: metrics.messages.length,
@@ -66,8 +113,14 @@ export function summarize(result: RunResult, command: string) {
       onlinePairsWithSessionLatencyMs: percentiles(latencies(onlinePairs.filter((m) => !m.firstInPair))),
       firstInPairLatencyMs: percentiles(latencies(attempted.filter((m) => m.firstInPair))),
       paths,
+      /** How late the schedule called sendText (a saturated event loop runs timers late). */
+      scheduleLagMs: percentiles(callLag),
+      /** How long sendText itself took (outbox write under the messenger's lock). */
+      sendCallMs: percentiles(sendCall),
+      /** Sent while the pair was split or offline: from the call to arrival. */
+      notOnlineAtSendLatencyMs: percentiles(latencies(attempted.filter((m) => !m.pairOnlineAtSend))),
     },
-    groups: scenario.groups.length === 0 ? 'none in scenario' : 'not run (no group service in the node yet)',
+    groups: scenario.groups.length === 0 ? null : groupSummary(result),
     lookups: {
       count: metrics.lookups.length,
       ok: lookupsOk.length,
@@ -90,9 +143,9 @@ export function summarize(result: RunResult, command: string) {
     errors: metrics.errors.length,
     notes: result.notes,
     gaps: [
-      'path: inferred from the recipient’s connections to the sender at receive time (the node does not report it)',
+      'path: mailbox when the sender saw the message stored; otherwise inferred from the recipient’s connections to the sender at receive time (message.received does not say)',
       'bytes per node: not measured (the runtime offers no libp2p metrics hook)',
-      'mailbox paths: the messenger does not deposit to relays yet in this build',
+      'group path (gossip or pairwise copy): not visible from outside the node',
     ],
   }
 }
