@@ -96,6 +96,10 @@ export class SimUser {
   get peerId(): string {
     return this.#peerId
   }
+  /** Mailboxes the running node holds now (its network status), null when offline. */
+  get mailboxes(): number | null {
+    return this.#status?.()?.mailboxes ?? null
+  }
   /** The contact card made at first start (the port stays the same across restarts). */
   get card(): string {
     return this.#card

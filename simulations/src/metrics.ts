@@ -111,6 +111,8 @@ export class Metrics {
   readonly markers: Marker[] = []
   readonly offlineTimeline: Array<{ t: number; offline: number }> = []
   relayLoad: RelayLoad[] = []
+  /** Mailboxes each user holds at the end of the run (null: offline). */
+  mailboxesAtEnd: Array<number | null> = []
   /** Unexpected failures of scheduled actions (a start that threw, a send that threw). */
   readonly errors: Array<{ t: number; what: string; error: string }> = []
   readonly groupMessages: GroupMessageRecord[] = []

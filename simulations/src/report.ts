@@ -247,6 +247,7 @@ ${sections.join('\n')}
         markers: metrics.markers,
         offlineTimeline: metrics.offlineTimeline,
         relayLoad: metrics.relayLoad,
+        mailboxesAtEnd: metrics.mailboxesAtEnd,
         errors: metrics.errors,
       },
       null,

@@ -539,6 +539,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
     metrics.finalizePaths()
     metrics.relayLoad = await Promise.all(relays.map(scrapeRelay))
+    metrics.mailboxesAtEnd = users.map((u) => u.mailboxes)
     endPhase('check')
 
     if (scenario.network.latencyMs > 0 || scenario.network.loss > 0)

@@ -65,7 +65,7 @@ const scenarioSchema = z.strictObject({
         atMs: ms,
         /** Heal this long after the split. */
         durationMs: z.number().int().min(1),
-        /** Share of users (and relays, rounded down) on the minority side. */
+        /** Share of users and of relays (each rounded) on the minority side. */
         fraction,
       }),
     )

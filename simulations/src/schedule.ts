@@ -130,7 +130,8 @@ export function buildPlan(scenario: Scenario, seed: number): Plan {
 
   scenario.partitions.forEach((partition, index) => {
     const users = sample(rand, userIds, Math.round(partition.fraction * n)).sort((x, y) => x - y)
-    const relayCount = Math.floor(partition.fraction * scenario.relays.count)
+    // rounded like the users: 30% of 3 relays puts one relay on the minority side
+    const relayCount = Math.round(partition.fraction * scenario.relays.count)
     const relays = Array.from({ length: relayCount }, (_, i) => i)
     events.push({ t: partition.atMs, type: 'partition', index, users, relays })
     events.push({ t: partition.atMs + partition.durationMs, type: 'heal', index })

@@ -133,6 +133,13 @@ export function summarize(result: RunResult, command: string) {
       ok: metrics.publishes.filter((p) => p.ok).length,
     },
     relays: metrics.relayLoad,
+    /** Users by number of mailboxes held at the end (expected: all at k). */
+    mailboxesAtEnd: Object.fromEntries(
+      [...new Set(metrics.mailboxesAtEnd)].map((k) => [
+        String(k),
+        metrics.mailboxesAtEnd.filter((x) => x === k).length,
+      ]),
+    ),
     process: {
       peakRssMiB: Math.max(0, ...metrics.samples.map((s) => s.rssMiB)),
       peakHeapMiB: Math.max(0, ...metrics.samples.map((s) => s.heapMiB)),
