@@ -1,0 +1,58 @@
+/**
+ * What the parts of the messenger share: the init, the stores and the one mutex that serialises
+ * every read-modify-write of sessions, conversations and the outbox. Passed explicitly to the
+ * outbox and to session establishment instead of letting them reach into Messenger's fields.
+ */
+import type { Libp2p } from '@libp2p/interface'
+import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import type { IdentityKeyPair } from '../../../core/src/identity.ts'
+import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
+import type { PrekeyBundle } from '../../../core/src/prekey-bundle.ts'
+import type { Logger } from '../daemon/log.ts'
+import type { WrenServices } from '../p2p/host.ts'
+import type { EventName, EventPayload } from '../rpc/api.ts'
+import type { Inbound } from './inbound.ts'
+import type { Mailboxes } from './mailboxes.ts'
+import type { Mutex } from './mutex.ts'
+import type { PrekeyManager } from './prekeys.ts'
+import type { SessionBook } from './session-book.ts'
+import type { ContactRecord, Vault } from './vault.ts'
+
+export interface MessengerInit {
+  suite: CryptoSuite
+  vault: Vault
+  prekeys: PrekeyManager
+  identity: IdentityKeyPair
+  /** Our user id (16 bytes). */
+  userId: Uint8Array
+  /** Succession proof of our identity key when it was rotated, else null. */
+  succession: IdentitySuccession | null
+  displayName: () => string
+  /** Ed25519 device key pair (seed as secretKey). */
+  deviceKey: { publicKey: Uint8Array; secretKey: Uint8Array }
+  libp2p: Libp2p<WrenServices>
+  /** Decode + verify a bundle fetched from the DHT (same checks as the DHT validator). */
+  verifyBundle: (bytes: Uint8Array, userId: Uint8Array) => PrekeyBundle
+  notify: <E extends EventName>(event: E, payload: EventPayload<E>) => void
+  now: () => number
+  log: Logger
+  retryBaseMs?: number
+  retryMaxMs?: number
+}
+
+export type Notify = MessengerInit['notify']
+
+export interface MessengerContext {
+  readonly init: MessengerInit
+  readonly suite: CryptoSuite
+  readonly vault: Vault
+  readonly sessions: SessionBook
+  readonly lock: Mutex
+  readonly inbound: Inbound
+  /** Our user id as a string (formatUserId). */
+  readonly userIdString: string
+  /** Relay mailboxes once attached (attachMailboxes), else null. */
+  mailboxes: Mailboxes | null
+  /** Map the contact's device to its user id, for "peer connected: flush its outbox". */
+  readonly rememberPeer: (contact: ContactRecord) => void
+}

@@ -1,0 +1,390 @@
+/**
+ * The outbox: delivers each peer's queued items over /wren/msg, in order, with retries and
+ * backoff; deposits in the contact's relay mailboxes when it is unreachable; settles statuses
+ * (sent, stored, delivered, failed) in the same write that takes items off the queue. Expected
+ * network failures are values; they only move an item's retry time.
+ *
+ * Read-modify-writes run under the shared mutex; network waits (DHT lookups, dials, deliveries)
+ * happen outside it.
+ */
+import { deviceDhPublicKey } from '../../../core/src/device-certificate.ts'
+import { sealEnvelope } from '../../../core/src/envelope.ts'
+import { sessionEncrypt } from '../../../core/src/session.ts'
+import { WREN_MSG_PROTOCOL } from '../p2p/constants.ts'
+import { sendRequest } from '../p2p/request-response.ts'
+import type { Message } from '../rpc/api.ts'
+import type { BatchOp } from '../storage/sealed-store.ts'
+import {
+  DELIVERY_TIMEOUT_MS,
+  DIRECT_ATTEMPT_TIMEOUT_MS,
+  MAX_SESSION_RESETS,
+  RETRY_BASE_MS,
+  RETRY_MAX_MS,
+} from './constants.ts'
+import {
+  DELIVERY_DUPLICATE,
+  DELIVERY_NO_SESSION,
+  DELIVERY_OK,
+  DELIVERY_REJECTED,
+  decodeDeliveryResponse,
+  encodeDeliveryRequest,
+  MAX_DELIVERY_BATCH,
+} from './content.ts'
+import { establishSession, mailboxHints, readBundle } from './establish.ts'
+import type { MessengerContext } from './messenger-context.ts'
+import { peerIdFromBytes } from './peer-ids.ts'
+import type { DeviceSessions } from './session-book.ts'
+import type { OutboxItem } from './vault.ts'
+
+export class Outbox {
+  readonly #ctx: MessengerContext
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>()
+  readonly #flushing = new Set<string>()
+  readonly #again = new Set<string>()
+  /** Peers whose backoff is skipped on the next flush (they just connected). */
+  readonly #kicked = new Set<string>()
+  readonly #resets = new Map<string, number>()
+  #running = false
+
+  constructor(ctx: MessengerContext) {
+    this.#ctx = ctx
+  }
+
+  /** Flushes and retry timers run from now on. */
+  start(): void {
+    this.#running = true
+  }
+
+  /** No new flushes or retry timers; pending timers are cleared. */
+  stop(): void {
+    this.#running = false
+    for (const timer of this.#timers.values()) clearTimeout(timer)
+    this.#timers.clear()
+  }
+
+  /** Retry a peer's outbox now (it connected, or something changed). */
+  kick(peer: string): void {
+    this.#kicked.add(peer)
+    void this.flush(peer)
+  }
+
+  /** Deliver a peer's due items; a call during a flush of that peer makes it run once more. */
+  async flush(peer: string): Promise<void> {
+    if (!this.#running) return
+    if (this.#flushing.has(peer)) {
+      this.#again.add(peer)
+      return
+    }
+    this.#flushing.add(peer)
+    try {
+      do {
+        this.#again.delete(peer)
+        await this.#flushOnce(peer)
+      } while (this.#again.has(peer) && this.#running)
+    } catch (error) {
+      this.#ctx.init.log.warn('outbox flush failed', {
+        error: (error as Error)?.name,
+        detail: (error as Error)?.message,
+      })
+      this.#schedule(peer, this.#ctx.init.retryMaxMs ?? RETRY_MAX_MS)
+    } finally {
+      this.#flushing.delete(peer)
+    }
+  }
+
+  #schedule(peer: string, delayMs: number): void {
+    if (!this.#running) return
+    const existing = this.#timers.get(peer)
+    if (existing !== undefined) clearTimeout(existing)
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(peer)
+        void this.flush(peer)
+      },
+      Math.max(0, delayMs),
+    )
+    timer.unref?.()
+    this.#timers.set(peer, timer)
+  }
+
+  async #flushOnce(peer: string): Promise<void> {
+    const items = await this.#ctx.vault.listOutbox(peer, MAX_DELIVERY_BATCH)
+    const first = items[0]
+    if (first === undefined) return
+    const now = this.#ctx.init.now()
+    const kicked = this.#kicked.delete(peer)
+    if (!kicked && first.nextAttemptAt > now) {
+      this.#schedule(peer, first.nextAttemptAt - now)
+      return
+    }
+    const contact = await this.#ctx.vault.getContact(peer)
+    if (contact === undefined || contact.keyChanged) return // held until the key change is accepted
+    let sessions = await this.#ctx.sessions.get(peer)
+    if (sessions === null) {
+      const established = await establishSession(this.#ctx, contact)
+      if (!established) {
+        await this.#backoff(peer, items)
+        return
+      }
+      sessions = await this.#ctx.sessions.get(peer)
+      if (sessions === null) return
+    }
+    if (sessions.devicePeerId.length === 0) {
+      // a session that started from a mailbox: learn the device from the contact's bundle
+      const devicePeerId = (await readBundle(this.#ctx, contact))?.deviceCertificate.devicePeerId
+      if (devicePeerId !== undefined) {
+        sessions = await this.#ctx.lock.run(async () => {
+          const current = (await this.#ctx.sessions.get(peer)) as DeviceSessions
+          const next = { ...current, devicePeerId }
+          await this.#ctx.vault.store.batch(this.#ctx.sessions.putOps(next))
+          this.#ctx.sessions.commit(peer, next)
+          return next
+        })
+      }
+    }
+    const encrypted = await this.#ctx.lock.run(() => this.#encryptPending(peer, items))
+    if (encrypted === null) return
+    const { items: prepared, emits } = encrypted
+    for (const emit of emits) emit()
+    const texts = prepared.filter((item) => item.kind === 'text' && item.attempts === 0)
+    const envelopes = prepared.map((item) => item.envelope as Uint8Array)
+    const result =
+      sessions.devicePeerId.length === 0
+        ? ({ ok: false, reason: 'unreachable', detail: 'device unknown' } as const)
+        : await sendRequest(
+            this.#ctx.init.libp2p,
+            peerIdFromBytes(sessions.devicePeerId),
+            WREN_MSG_PROTOCOL,
+            encodeDeliveryRequest(envelopes),
+            {
+              timeoutMs: this.#ctx.mailboxes !== null ? DIRECT_ATTEMPT_TIMEOUT_MS : DELIVERY_TIMEOUT_MS,
+              runOnLimitedConnection: true,
+            },
+          )
+    if (!result.ok) {
+      this.#ctx.init.log.debug('direct delivery failed', { reason: result.reason, items: prepared.length })
+      if (this.#ctx.mailboxes !== null) {
+        const hints = await mailboxHints(this.#ctx, contact)
+        if (hints.length > 0) {
+          const counts = await this.#ctx.mailboxes.deposit(hints, envelopes)
+          if (counts.some((c) => c > 0)) {
+            await this.#ctx.lock.run(() => this.#settleStored(peer, prepared, counts))
+            if (items.length === MAX_DELIVERY_BATCH || counts.some((c) => c === 0)) this.#again.add(peer)
+            return
+          }
+        }
+      }
+      if (texts.length > 0) await this.#setStatus(texts, 'queued')
+      await this.#backoff(peer, prepared)
+      return
+    }
+    let statuses: number[]
+    try {
+      statuses = decodeDeliveryResponse(result.response, prepared.length)
+    } catch {
+      await this.#backoff(peer, prepared)
+      return
+    }
+    const more = await this.#ctx.lock.run(() => this.#settle(peer, prepared, statuses))
+    if (more || items.length === MAX_DELIVERY_BATCH) this.#again.add(peer)
+  }
+
+  /** Encrypt items that have no envelope yet with the current session (one batch write). */
+  async #encryptPending(
+    peer: string,
+    items: OutboxItem[],
+  ): Promise<{ items: OutboxItem[]; emits: Array<() => void> } | null> {
+    let sessions = await this.#ctx.sessions.get(peer)
+    if (sessions === null) return null
+    const ops: BatchOp[] = []
+    const out: OutboxItem[] = []
+    const emits: Array<() => void> = []
+    const recipientKey = deviceDhPublicKey(this.#ctx.suite, sessions.deviceKey)
+    for (const item of items) {
+      // re-read: the item may have been settled by a concurrent flush
+      if (item.envelope !== null) {
+        out.push(item)
+        continue
+      }
+      const { record, encrypted } = sessionEncrypt(this.#ctx.suite, sessions.current, item.content)
+      sessions = { ...sessions, current: record }
+      const envelope = sealEnvelope(this.#ctx.suite, {
+        recipientKey,
+        content: {
+          type: encrypted.type,
+          senderIdentityKey: this.#ctx.init.identity.publicKey,
+          senderDeviceKey: this.#ctx.init.deviceKey.publicKey,
+          body: encrypted.body,
+        },
+      })
+      const next = { ...item, envelope }
+      ops.push({ type: 'put', key: this.#ctx.vault.outboxKey(peer, item.order), value: next })
+      // first transmission: the text is 'sent' in the same write as its ratchet state
+      if (item.kind === 'text' && item.attempts === 0)
+        emits.push(...(await this.#statusOps(item, 'sent', ops)))
+      out.push(next)
+    }
+    if (ops.length > 0) {
+      ops.push(...this.#ctx.sessions.putOps(sessions))
+      try {
+        await this.#ctx.vault.store.batch(ops)
+      } catch (error) {
+        this.#ctx.sessions.forget(peer)
+        throw error
+      }
+      this.#ctx.sessions.commit(peer, sessions)
+    }
+    return { items: out, emits }
+  }
+
+  /** Envelopes now held by the contact's mailboxes: off the outbox, texts become 'stored'. */
+  async #settleStored(peer: string, items: OutboxItem[], counts: number[]): Promise<void> {
+    const ops: BatchOp[] = []
+    const events: Array<() => void> = []
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as OutboxItem
+      const receipts = counts[i] as number
+      if (receipts === 0) {
+        const attempts = item.attempts + 1
+        ops.push({
+          type: 'put',
+          key: this.#ctx.vault.outboxKey(peer, item.order),
+          value: { ...item, attempts, nextAttemptAt: this.#ctx.init.now() + this.#delay(attempts) },
+        })
+        continue
+      }
+      ops.push({ type: 'del', key: this.#ctx.vault.outboxKey(peer, item.order) })
+      if (item.kind === 'text') events.push(...(await this.#statusOps(item, 'stored', ops, receipts)))
+    }
+    await this.#ctx.vault.store.batch(ops)
+    for (const emit of events) emit()
+  }
+
+  /** Apply the recipient's statuses; returns true when the outbox should be flushed again now. */
+  async #settle(peer: string, items: OutboxItem[], statuses: number[]): Promise<boolean> {
+    const ops: BatchOp[] = []
+    const events: Array<() => void> = []
+    let resetSession = false
+    let retryNow = false
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as OutboxItem
+      const status = statuses[i] as number
+      if (status === DELIVERY_OK || status === DELIVERY_DUPLICATE) {
+        ops.push({ type: 'del', key: this.#ctx.vault.outboxKey(peer, item.order) })
+        if (item.kind === 'text') events.push(...(await this.#statusOps(item, 'delivered', ops)))
+      } else if (status === DELIVERY_REJECTED) {
+        ops.push({ type: 'del', key: this.#ctx.vault.outboxKey(peer, item.order) })
+        if (item.kind === 'text') events.push(...(await this.#statusOps(item, 'failed', ops)))
+      } else if (status === DELIVERY_NO_SESSION) {
+        resetSession = true
+      } else {
+        const attempts = item.attempts + 1
+        ops.push({
+          type: 'put',
+          key: this.#ctx.vault.outboxKey(peer, item.order),
+          value: { ...item, attempts, nextAttemptAt: this.#ctx.init.now() + this.#delay(attempts) },
+        })
+      }
+    }
+    if (resetSession) {
+      const resets = (this.#resets.get(peer) ?? 0) + 1
+      this.#resets.set(peer, resets)
+      ops.push(...this.#ctx.sessions.deleteOps(peer))
+      for (const item of items) {
+        if (statuses[items.indexOf(item)] !== DELIVERY_NO_SESSION) continue
+        ops.push({
+          type: 'put',
+          key: this.#ctx.vault.outboxKey(peer, item.order),
+          value: {
+            ...item,
+            envelope: null,
+            attempts: item.attempts + 1,
+            nextAttemptAt: this.#ctx.init.now() + (resets > MAX_SESSION_RESETS ? this.#delay(resets) : 0),
+          },
+        })
+      }
+      retryNow = resets <= MAX_SESSION_RESETS
+    } else {
+      this.#resets.delete(peer)
+    }
+    await this.#ctx.vault.store.batch(ops)
+    if (resetSession) {
+      this.#ctx.sessions.commit(peer, null)
+      await this.clearEnvelopes(peer)
+    }
+    for (const emit of events) emit()
+    return retryNow
+  }
+
+  /** Every queued envelope of a peer was sealed with a session that is gone: re-encrypt later. */
+  async clearEnvelopes(peer: string): Promise<void> {
+    const ops: BatchOp[] = []
+    for await (const [key, item] of this.#ctx.vault.store.iterate<OutboxItem>({
+      prefix: this.#ctx.vault.outboxPrefix(peer),
+    })) {
+      if (item.envelope !== null) ops.push({ type: 'put', key, value: { ...item, envelope: null } })
+    }
+    if (ops.length > 0) await this.#ctx.vault.store.batch(ops)
+  }
+
+  async #statusOps(
+    item: OutboxItem,
+    status: Message['status'],
+    ops: BatchOp[],
+    receipts?: number,
+  ): Promise<Array<() => void>> {
+    const ref =
+      item.seq !== undefined
+        ? { conversationId: item.conversationId, seq: item.seq }
+        : await this.#ctx.vault.getMessageRef(this.#ctx.userIdString, item.messageId)
+    if (ref === undefined) return []
+    const message = await this.#ctx.vault.getMessage(ref.conversationId, ref.seq)
+    if (message === undefined) return []
+    if (message.status === 'read' && status === 'delivered') return []
+    if (
+      (message.status === 'delivered' || message.status === 'read') &&
+      (status === 'stored' || status === 'sent')
+    )
+      return []
+    const next = { ...message, status, receipts: receipts ?? message.receipts }
+    ops.push({ type: 'put', key: this.#ctx.vault.messageKey(ref.conversationId, ref.seq), value: next })
+    return [
+      () =>
+        this.#ctx.init.notify('message.status', {
+          conversationId: next.conversationId,
+          messageId: next.id,
+          status: next.status,
+          receipts: next.receipts,
+        }),
+    ]
+  }
+
+  async #setStatus(items: OutboxItem[], status: Message['status']): Promise<void> {
+    const events = await this.#ctx.lock.run(async () => {
+      const ops: BatchOp[] = []
+      const emits: Array<() => void> = []
+      for (const item of items) emits.push(...(await this.#statusOps(item, status, ops)))
+      if (ops.length > 0) await this.#ctx.vault.store.batch(ops)
+      return emits
+    })
+    for (const emit of events) emit()
+  }
+
+  #delay(attempts: number): number {
+    const base = this.#ctx.init.retryBaseMs ?? RETRY_BASE_MS
+    const max = this.#ctx.init.retryMaxMs ?? RETRY_MAX_MS
+    return Math.min(max, base * 2 ** Math.min(attempts - 1, 20))
+  }
+
+  async #backoff(peer: string, items: OutboxItem[]): Promise<void> {
+    const now = this.#ctx.init.now()
+    const ops: BatchOp[] = items.map((item) => ({
+      type: 'put' as const,
+      key: this.#ctx.vault.outboxKey(peer, item.order),
+      value: { ...item, attempts: item.attempts + 1, nextAttemptAt: now + this.#delay(item.attempts + 1) },
+    }))
+    await this.#ctx.lock.run(() => this.#ctx.vault.store.batch(ops))
+    const first = items[0]
+    if (first !== undefined) this.#schedule(peer, this.#delay(first.attempts + 1))
+  }
+}
