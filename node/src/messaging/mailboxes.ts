@@ -8,9 +8,8 @@
  * sealed profile store.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
-import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import * as Digest from 'multiformats/hashes/digest'
 import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
 import { MAX_FETCH_LIMIT } from '../../../core/src/mailbox/constants.ts'
@@ -20,6 +19,7 @@ import type { Logger } from '../daemon/log.ts'
 import { MailboxClient } from '../mailbox/mailbox-client.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
 import { MAX_DELIVERY_BATCH } from './content.ts'
+import { peerIdFromBytes } from './peer-ids.ts'
 import type { PrekeyManager } from './prekeys.ts'
 
 /** Mailboxes per device: losing k-1 relays loses nothing (DESIGN.md). */
@@ -59,10 +59,6 @@ export interface MailboxesInit {
   deliver: (envelopes: Uint8Array[]) => Promise<number[]>
   /** The set of mailboxes changed: the bundle must be re-published. */
   onChange: () => void
-}
-
-function peerIdFromBytes(bytes: Uint8Array): PeerId {
-  return peerIdFromMultihash(Digest.decode(bytes))
 }
 
 function relayOf(addr: string): { peerId: PeerId; addr: Multiaddr } | null {
