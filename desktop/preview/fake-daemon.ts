@@ -126,6 +126,8 @@ export class FakeDaemon implements WrenRpc {
       identityKey: hex(name),
       verified,
       keyChanged,
+      // the first three contacts are connected right now in the preview
+      online: i < 3,
       addedAt: now - (30 - i) * 86_400_000,
     }))
     this.#contacts.forEach((c, i) => {
@@ -268,6 +270,7 @@ export class FakeDaemon implements WrenRpc {
           identityKey: body.ik,
           verified: false,
           keyChanged: false,
+          online: false,
           addedAt: Date.now(),
         }
         this.#contacts.push(c)

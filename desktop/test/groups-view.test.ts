@@ -53,6 +53,7 @@ function contact(userId: string, displayName: string): Contact {
     identityKey: '0'.repeat(64),
     verified: false,
     keyChanged: false,
+    online: false,
     addedAt: NOON,
   }
 }

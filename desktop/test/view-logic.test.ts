@@ -159,6 +159,7 @@ describe('conversation list', () => {
       identityKey: '0'.repeat(64),
       verified: false,
       keyChanged: false,
+      online: false,
       addedAt: NOON + 5 * MIN,
     }
     const merged = withContactConversations(list, [contact])

@@ -215,6 +215,7 @@ describe('contact resolution', () => {
     identityKey: '0'.repeat(64),
     verified: false,
     keyChanged: false,
+    online: false,
     addedAt: 0,
   })
   const a = contact(`wu${'a'.repeat(26)}`, 'Alice')

@@ -28,13 +28,14 @@ import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
 /** Client ids remembered for de-duplicating retried messages.send calls. */
 const CLIENT_ID_PREFIX = 'cid/'
 
-export function toApiContact(contact: ContactRecord): Contact {
+export function toApiContact(contact: ContactRecord, online = false): Contact {
   return {
     userId: contact.userId,
     displayName: contact.displayName,
     identityKey: toHex(contact.identityKey),
     verified: contact.verified,
     keyChanged: contact.keyChanged,
+    online,
     addedAt: contact.addedAt,
   }
 }
@@ -146,12 +147,16 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
           throw appError('INVALID_INPUT', `not a valid contact card: ${error.message}`)
         throw error
       }
-      return toApiContact(await rt.messenger.addContact(parsed, name))
+      return toApiContact(await rt.messenger.addContact(parsed, name), rt.isOnline(parsed.devicePeerId))
     },
 
     'contacts.list': async () => {
       const rt = requireRuntime()
-      return { contacts: (await rt.vault.listContacts()).map(toApiContact) }
+      return {
+        contacts: (await rt.vault.listContacts()).map((c) =>
+          toApiContact(c, c.devicePeerId !== null && rt.isOnline(c.devicePeerId)),
+        ),
+      }
     },
 
     'contacts.safetyNumber': async ({ userId }) => {

@@ -25,6 +25,7 @@ import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
 import { Mailboxes } from '../messaging/mailboxes.ts'
 import { Messenger } from '../messaging/messenger.ts'
+import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import { PrekeyManager } from '../messaging/prekeys.ts'
 import { Vault } from '../messaging/vault.ts'
 import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
@@ -69,6 +70,8 @@ export interface Runtime {
   readonly userId: Uint8Array
   displayName(): string
   card(): string
+  /** Whether an open connection to this device (PeerId multihash bytes) exists right now. */
+  isOnline(devicePeerId: Uint8Array): boolean
   stop(): Promise<void>
 }
 
@@ -268,6 +271,13 @@ export async function startRuntime(
     identity,
     userId,
     displayName: () => record.displayName,
+    isOnline: (devicePeerId) => {
+      try {
+        return libp2p.getConnections(peerIdFromBytes(devicePeerId)).some((c) => c.status === 'open')
+      } catch {
+        return false
+      }
+    },
     card: () => {
       // re-signed only when what it says changes, so the card is stable while nothing moves
       const addrs = cardAddrs(libp2p.getMultiaddrs(), MAX_CARD_ADDRS).map((a) => a.bytes)

@@ -80,6 +80,7 @@ export const ContactSchema = z
     identityKey: hexKey,
     verified: z.boolean(),
     keyChanged: z.boolean().describe('a new identity key was seen and not yet accepted'),
+    online: z.boolean().describe("this node holds an open connection to the contact's device now"),
     addedAt: timestamp,
   })
   .meta({ id: 'Contact' })
