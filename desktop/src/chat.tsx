@@ -8,6 +8,7 @@ import { Icon } from './icons.tsx'
 import type { AppStore } from './logic/app-store.ts'
 import { buildChatRows } from './logic/chat-rows.ts'
 import { ChatStore } from './logic/chat-store.ts'
+import { directSubtitle } from './logic/conversations.ts'
 import { groupSubtitle, senderNames, shortUserId } from './logic/groups.ts'
 import { describeError } from './logic/rpc-errors.ts'
 import { MessageList } from './message-list.tsx'
@@ -249,7 +250,12 @@ export function Chat({
           onClick={onDetails}
           aria-label={`Details of ${conversation.title}`}
         >
-          <Avatar name={conversation.title} id={conversation.peerUserId ?? conversation.id} size={36} />
+          <Avatar
+            name={conversation.title}
+            id={conversation.peerUserId ?? conversation.id}
+            size={36}
+            online={!isGroup && contact?.online === true}
+          />
           <span class="chat-peer-text">
             <span class="chat-title">
               {conversation.title}
@@ -260,11 +266,7 @@ export function Chat({
               )}
             </span>
             <span class="muted small chat-subtitle">
-              {isGroup
-                ? groupSubtitle(group)
-                : contact?.verified
-                  ? 'Verified'
-                  : 'Not verified — compare safety numbers'}
+              {isGroup ? groupSubtitle(group) : directSubtitle(contact)}
             </span>
           </span>
         </button>

@@ -7,7 +7,7 @@ import { Icon } from './icons.tsx'
 import { Invitations } from './invitations.tsx'
 import type { AppState, AppStore } from './logic/app-store.ts'
 import { connectionView } from './logic/connection.ts'
-import { contactsById, filterConversations, previewText } from './logic/conversations.ts'
+import { contactsById, filterConversations, previewText, showsOnlineDot } from './logic/conversations.ts'
 import { listTime } from './logic/format-time.ts'
 import { shortUserId } from './logic/groups.ts'
 
@@ -145,6 +145,7 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
           {list.map((c) => {
             const contact = c.peerUserId === null ? undefined : contacts.get(c.peerUserId)
             const selected = c.id === state.openId
+            const online = showsOnlineDot(c, contacts)
             const time = c.lastMessage ? listTime(c.lastMessage.receivedAt ?? c.lastMessage.sentAt, now) : ''
             return (
               <li key={c.id}>
@@ -152,10 +153,10 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
                   type="button"
                   class={`conv${selected ? ' selected' : ''}${c.unread > 0 ? ' has-unread' : ''}`}
                   aria-current={selected ? 'page' : undefined}
-                  aria-label={`${c.title}${c.kind === 'group' ? ', group' : ''}${contact?.verified ? ', verified' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}`}
+                  aria-label={`${c.title}${c.kind === 'group' ? ', group' : ''}${online ? ', online' : ''}${contact?.verified ? ', verified' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}`}
                   onClick={() => onOpen(c.id)}
                 >
-                  <Avatar name={c.title} id={c.peerUserId ?? c.id} />
+                  <Avatar name={c.title} id={c.peerUserId ?? c.id} online={online} />
                   <span class="conv-body">
                     <span class="conv-top">
                       <span class="conv-title">

@@ -14,13 +14,20 @@ import type {
 } from '../../../node/src/rpc/api.ts'
 import type { WrenRpc } from '../rpc-browser.ts'
 import type { DaemonLink, NodeStatus } from './connection.ts'
-import { applyMessage, markConversationRead, withContactConversations } from './conversations.ts'
+import {
+  applyMessage,
+  markConversationRead,
+  sameContacts,
+  withContactConversations,
+} from './conversations.ts'
 import { sortGroups, upsertGroup } from './groups.ts'
 import { applyStatus } from './message-status.ts'
 import { describeError } from './rpc-errors.ts'
 
 /** How often node.status is polled for the connection indicator, in ms. */
 export const STATUS_POLL_MS = 5_000
+/** How often contacts.list is re-read while the window is visible, in ms: keeps the online dots current. */
+export const CONTACTS_POLL_MS = 15_000
 
 export type Phase = 'connecting' | 'create' | 'unlock' | 'ready'
 
@@ -61,6 +68,7 @@ export class AppStore {
   readonly #statusListeners = new Set<StatusListener>()
   readonly #unsubscribe: Array<() => void> = []
   #poll: ReturnType<typeof setInterval> | null = null
+  #contactsPoll: ReturnType<typeof setInterval> | null = null
   /** Called for each incoming message (desktop notifications); set by the view. */
   onIncoming: ((message: Message, conversation: Conversation | undefined) => void) | null = null
   /** Whether the window is visible (unread counting for the open chat). */
@@ -87,6 +95,10 @@ export class AppStore {
     this.#poll = setInterval(() => {
       if (this.#state.link === 'open') void this.refreshStatus(false)
     }, STATUS_POLL_MS)
+    this.#contactsPoll = setInterval(() => {
+      if (this.#state.link === 'open' && this.#state.phase === 'ready' && this.visible())
+        void this.#pollContacts()
+    }, CONTACTS_POLL_MS)
   }
 
   get state(): AppState {
@@ -166,6 +178,17 @@ export class AppStore {
       this.#set({ contacts, conversations: withContactConversations(this.#state.conversations, contacts) })
     } catch (error) {
       this.#set({ loadError: describeError(error) })
+    }
+  }
+
+  /** Quiet re-read for presence: a failure waits for the next poll; an unchanged list sets nothing. */
+  async #pollContacts(): Promise<void> {
+    try {
+      const { contacts } = await this.rpc.call('contacts.list')
+      if (sameContacts(contacts, this.#state.contacts)) return
+      this.#set({ contacts, conversations: withContactConversations(this.#state.conversations, contacts) })
+    } catch {
+      // the link indicator shows a daemon problem; the next poll retries
     }
   }
 
@@ -305,6 +328,13 @@ export class AppStore {
     if (next === null) void this.reloadConversations()
     else this.#set({ conversations: next })
     for (const l of this.#messageListeners) l(message)
+    // a message just came from this contact, so their device is likely connected: re-read presence
+    if (
+      fromEvent &&
+      message.direction === 'in' &&
+      !this.#state.contacts.find((c) => c.userId === message.sender)?.online
+    )
+      void this.#pollContacts()
     if (fromEvent && message.direction === 'in')
       this.onIncoming?.(
         message,
@@ -325,6 +355,7 @@ export class AppStore {
   close(): void {
     for (const u of this.#unsubscribe) u()
     if (this.#poll !== null) clearInterval(this.#poll)
+    if (this.#contactsPoll !== null) clearInterval(this.#contactsPoll)
     this.rpc.close()
   }
 }

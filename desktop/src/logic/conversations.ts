@@ -75,6 +75,38 @@ export function contactsById(contacts: readonly Contact[]): Map<string, Contact>
 }
 
 /**
+ * Whether a conversation shows the online dot: only a direct chat whose contact's device is
+ * connected to this node right now (groups have no single presence; unknown contacts are not).
+ */
+export function showsOnlineDot(c: Conversation, contacts: ReadonlyMap<string, Contact>): boolean {
+  if (c.kind !== 'direct' || c.peerUserId === null) return false
+  return contacts.get(c.peerUserId)?.online === true
+}
+
+/** Chat header subtitle of a direct chat: "online · Verified" while the contact is connected. */
+export function directSubtitle(contact: Contact | undefined): string {
+  const trust = contact?.verified ? 'Verified' : 'Not verified — compare safety numbers'
+  return contact?.online ? `online · ${trust}` : trust
+}
+
+/** Whether two contact lists hold the same data (skips a re-render when a poll changed nothing). */
+export function sameContacts(a: readonly Contact[], b: readonly Contact[]): boolean {
+  if (a.length !== b.length) return false
+  return a.every((c, i) => {
+    const d = b[i]!
+    return (
+      c.userId === d.userId &&
+      c.displayName === d.displayName &&
+      c.identityKey === d.identityKey &&
+      c.verified === d.verified &&
+      c.keyChanged === d.keyChanged &&
+      c.online === d.online &&
+      c.addedAt === d.addedAt
+    )
+  })
+}
+
+/**
  * Preview line for the list: "You: hi" for outgoing messages; in a group, incoming ones carry
  * the sender's name ("Bob: hi") when `senderName` is given.
  */

@@ -29,6 +29,8 @@ export interface Palette {
   readonly warnBg: string
   readonly warnText: string
   readonly ok: string
+  /** The online dot on a contact's avatar, drawn over the sidebar and the chat header. */
+  readonly online: string
   readonly focus: string
 }
 
@@ -56,6 +58,7 @@ export const PALETTES: Readonly<Record<Theme, Palette>> = {
     warnBg: '#fff4d6',
     warnText: '#5a4100',
     ok: '#137333',
+    online: '#137333',
     focus: '#1d5fd6',
   },
   dark: {
@@ -81,6 +84,7 @@ export const PALETTES: Readonly<Record<Theme, Palette>> = {
     warnBg: '#3d3111',
     warnText: '#ffe2a0',
     ok: '#81c995',
+    online: '#6dd58c',
     focus: '#7aa7ff',
   },
 }
@@ -108,6 +112,11 @@ export const CONTRAST_PAIRS: ReadonlyArray<readonly [keyof Palette, keyof Palett
   ['accent', 'sidebar'],
   ['accent', 'surface'],
   ['ok', 'surface'],
+  // the online dot sits on a ring of the row background, so it must stand out from each of them
+  ['online', 'sidebar'],
+  ['online', 'hover'],
+  ['online', 'selected'],
+  ['online', 'surface'],
   ['danger', 'bg'],
   ['danger', 'surface'],
 ]
