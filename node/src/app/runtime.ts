@@ -217,6 +217,7 @@ export async function startRuntime(
         bundle = null
         void libp2p.services.publisher.publish()
       },
+      onRelayConnect: () => void messenger.kickAll(),
     })
     messenger.attachMailboxes(active)
     mailboxes = active

@@ -12,7 +12,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
-import { MAX_FETCH_LIMIT } from '../../../core/src/mailbox/constants.ts'
+import { MAILBOX_TTL_MS, MAX_FETCH_LIMIT } from '../../../core/src/mailbox/constants.ts'
 import type { StoredEnvelope } from '../../../core/src/mailbox/response.ts'
 import type { MailboxHint } from '../../../core/src/prekey-bundle.ts'
 import type { Logger } from '../daemon/log.ts'
@@ -42,6 +42,11 @@ interface MailboxRecord {
   inboxId: Uint8Array
   registeredAt: number
   failures: number
+  /**
+   * Set when the mailbox was replaced after repeated failures: no longer in the bundle, but still
+   * fetched (mail may sit there) until it answers once or MAILBOX_TTL_MS has passed.
+   */
+  retiredAt?: number
 }
 
 export interface MailboxesInit {
@@ -59,6 +64,8 @@ export interface MailboxesInit {
   deliver: (envelopes: Uint8Array[]) => Promise<number[]>
   /** The set of mailboxes changed: the bundle must be re-published. */
   onChange: () => void
+  /** A mailbox relay (re)connected: the network is likely back, so queued messages may go now. */
+  onRelayConnect?: () => void
 }
 
 function relayOf(addr: string): { peerId: PeerId; addr: Multiaddr } | null {
@@ -107,16 +114,23 @@ export class Mailboxes {
   #again = false
   #running = false
   readonly #onConnect = (event: CustomEvent<PeerId>) => {
-    if (this.#records.some((r) => r.relay === event.detail.toString())) void this.fetch()
+    if (this.#records.some((r) => r.relay === event.detail.toString())) {
+      void this.fetch()
+      this.#init.onRelayConnect?.()
+    }
   }
 
   constructor(init: MailboxesInit) {
     this.#init = init
   }
 
-  /** Bundle hints for our mailboxes. */
+  #active(): MailboxRecord[] {
+    return this.#records.filter((r) => r.retiredAt === undefined)
+  }
+
+  /** Bundle hints for our mailboxes (retired ones are not advertised). */
   hints(): MailboxHint[] {
-    return this.#records.map((r) => ({
+    return this.#active().map((r) => ({
       relayPeerId: peerIdFromString(r.relay).toMultihash().bytes,
       inboxId: r.inboxId,
       addrs: r.addrs.slice(0, 4).flatMap((a) => {
@@ -168,13 +182,24 @@ export class Mailboxes {
     return { publicKey: this.#init.suite.ed25519PublicKey(record.inboxSeed), secretKey: record.inboxSeed }
   }
 
-  /** Register inboxes until there are k on distinct reachable relays. */
+  /**
+   * Keep k mailboxes on distinct relays. A mailbox that failed MAILBOX_REHOME_FAILURES fetches in
+   * a row (while other relays answered) is retired only once a replacement is registered, so a
+   * device that is itself cut off never gives up its mailboxes; retired ones are still drained.
+   */
   async #ensure(): Promise<void> {
     const want = this.#init.count ?? DEFAULT_MAILBOX_COUNT
-    const before = this.#records.map((r) => r.relay).join()
-    this.#records = this.#records.filter((r) => r.failures < MAILBOX_REHOME_FAILURES)
+    const before = this.#active()
+      .map((r) => r.relay)
+      .join()
+    const now = this.#init.now()
+    // drained or long-expired retired mailboxes go
+    this.#records = this.#records.filter(
+      (r) => r.retiredAt === undefined || now - r.retiredAt < MAILBOX_TTL_MS,
+    )
+    const healthy = () => this.#active().filter((r) => r.failures < MAILBOX_REHOME_FAILURES)
     for (const candidate of this.#init.relays) {
-      if (this.#records.length >= want) break
+      if (healthy().length >= want) break
       const relay = relayOf(candidate)
       if (relay === null || this.#records.some((r) => r.relay === relay.peerId.toString())) continue
       const inbox = this.#init.suite.ed25519Generate()
@@ -183,7 +208,7 @@ export class Mailboxes {
         addrs: [relay.addr.decapsulateCode(421).toString()],
         inboxSeed: inbox.secretKey,
         inboxId: new Uint8Array(0),
-        registeredAt: this.#init.now(),
+        registeredAt: now,
         failures: 0,
       }
       const result = await this.#client(record).register(inbox)
@@ -193,8 +218,18 @@ export class Mailboxes {
       }
       this.#records.push({ ...record, inboxId: result.value.inboxId })
     }
+    // retire failing mailboxes only once k healthy ones replace them
+    if (healthy().length >= want) {
+      for (const record of this.#records) {
+        if (record.retiredAt === undefined && record.failures >= MAILBOX_REHOME_FAILURES)
+          record.retiredAt = now
+      }
+    }
     await this.#init.store.put(MAILBOXES_KEY, this.#records)
-    if (this.#records.map((r) => r.relay).join() !== before) this.#init.onChange()
+    const after = this.#active()
+      .map((r) => r.relay)
+      .join()
+    if (after !== before) this.#init.onChange()
   }
 
   /** Fetch every mailbox, deliver in a merged order, ack what was handled. Serialised. */
@@ -218,10 +253,11 @@ export class Mailboxes {
   }
 
   async #fetchOnce(): Promise<void> {
+    await this.#dropDrainedRetired()
     const lists: StoredEnvelope[][] = []
     const holders = new Map<string, Array<{ record: MailboxRecord; hash: Uint8Array }>>()
-    let changed = false
-    for (const record of this.#records) {
+    const outcomes = new Map<MailboxRecord, boolean>()
+    for (const record of [...this.#records]) {
       const client = this.#client(record)
       const key = this.#inboxKey(record)
       const list: StoredEnvelope[] = []
@@ -235,13 +271,14 @@ export class Mailboxes {
           break
         }
         list.push(...result.value.envelopes)
-        if (result.value.prekeysRemaining < MAILBOX_PREKEY_LOW_WATER) await this.#topUp(record, client, key)
+        if (result.value.prekeysRemaining < MAILBOX_PREKEY_LOW_WATER && record.retiredAt === undefined) {
+          await this.#topUp(record, client, key)
+        }
         if (!result.value.more) break
         cursor = result.value.nextCursor
       }
-      const failures = ok ? 0 : record.failures + 1
-      if (failures !== record.failures) changed = true
-      record.failures = failures
+      outcomes.set(record, ok)
+      if (ok && list.length === 0 && record.retiredAt !== undefined) this.#drained.add(record)
       lists.push(list)
       for (const item of list) {
         const k = toHex(item.hash)
@@ -250,10 +287,19 @@ export class Mailboxes {
         holders.set(k, entry)
       }
     }
-    if (changed) {
-      if (this.#records.some((r) => r.failures >= MAILBOX_REHOME_FAILURES)) await this.#ensure()
-      else await this.#init.store.put(MAILBOXES_KEY, this.#records)
+    // A failure counts against a relay only when another one answered: if none did, this device
+    // is the one cut off, and its mailboxes are kept as they are.
+    const anyAnswered = [...outcomes.values()].some((ok) => ok)
+    let changed = false
+    for (const [record, ok] of outcomes) {
+      const failures = ok ? 0 : anyAnswered ? record.failures + 1 : record.failures
+      if (failures !== record.failures) changed = true
+      record.failures = failures
     }
+    const want = this.#init.count ?? DEFAULT_MAILBOX_COUNT
+    const belowK = this.#active().filter((r) => r.failures < MAILBOX_REHOME_FAILURES).length < want
+    if (belowK && anyAnswered) await this.#ensure()
+    else if (changed) await this.#init.store.put(MAILBOXES_KEY, this.#records)
     const merged = mergeMailboxOrder(lists)
     if (merged.length === 0) return
     const acks = new Map<MailboxRecord, Uint8Array[]>()
@@ -278,6 +324,16 @@ export class Mailboxes {
       }
     }
     this.#init.log.info('mailbox envelopes processed', { count: merged.length })
+  }
+
+  /** A retired mailbox that answered a fetch with nothing left in it is forgotten. */
+  #drained = new Set<MailboxRecord>()
+
+  async #dropDrainedRetired(): Promise<void> {
+    if (this.#drained.size === 0) return
+    this.#records = this.#records.filter((r) => !this.#drained.has(r))
+    this.#drained.clear()
+    await this.#init.store.put(MAILBOXES_KEY, this.#records)
   }
 
   async #topUp(record: MailboxRecord, client: MailboxClient, key: KeyPair): Promise<void> {

@@ -348,6 +348,11 @@ export class Messenger {
     this.#outbox.kick(peer)
   }
 
+  /** Retry every queued peer now (the network seems to be back). */
+  async kickAll(): Promise<void> {
+    for (const peer of await this.#ctx.vault.outboxPeers()) this.#outbox.kick(peer)
+  }
+
   // ---- serving one-time prekeys
 
   async #servePrekey(): Promise<Uint8Array> {
