@@ -62,6 +62,8 @@ function stubHandlers(): Handlers {
     'groups.members': fail('groups.members'),
     'groups.list': fail('groups.list'),
     'groups.receipts': fail('groups.receipts'),
+    'settings.get': fail('settings.get'),
+    'settings.set': fail('settings.set'),
     'events.subscribe': async ({ events }, ctx) => ({ subscribed: ctx.subscribe(events ?? eventNames) }),
   }
 }

@@ -24,6 +24,7 @@ import { appError } from '../rpc/errors.ts'
 import type { Handlers } from '../rpc/server.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
+import { readNetworkSettings, settingsHandlers, withSavedNetwork } from './settings.ts'
 
 /** Client ids remembered for de-duplicating retried messages.send calls. */
 const CLIENT_ID_PREFIX = 'cid/'
@@ -48,8 +49,8 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
   // (prekeys), which waits for that section to end.
   ctx.session.onUnlock((profile) => {
     if (runtime !== null || starting !== null) return
-    starting = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
-      startRuntime(ctx, profile, network),
+    starting = new Promise<void>((resolve) => setImmediate(resolve)).then(async () =>
+      startRuntime(ctx, profile, withSavedNetwork(network, await readNetworkSettings(profile.store))),
     )
     starting.then(
       (rt) => {
@@ -127,7 +128,12 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
       for await (const [key] of rt.vault.store.iterate({ prefix: 'x/' })) ops.push({ type: 'del', key })
       await rt.vault.store.batch(ops)
       await ctx.session.updateSecrets(next)
-      starting = startRuntime(ctx, ctx.session.requireUnlocked(), network)
+      const unlocked = ctx.session.requireUnlocked()
+      starting = startRuntime(
+        ctx,
+        unlocked,
+        withSavedNetwork(network, await readNetworkSettings(unlocked.store)),
+      )
       try {
         runtime = await starting
       } finally {
@@ -260,6 +266,8 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
     },
 
     ...groupHandlers(() => requireRuntime().groups),
+
+    ...settingsHandlers(ctx, () => runtime),
   }
 }
 

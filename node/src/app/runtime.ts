@@ -69,6 +69,10 @@ export interface Runtime {
   readonly identity: IdentityKeyPair
   readonly userId: Uint8Array
   displayName(): string
+  /** Use a new display name at once (new cards, outgoing messages); the caller persists it. */
+  setDisplayName(name: string): void
+  /** The bootstrap peers and relays this node was started with. */
+  readonly network: { readonly bootstrap: readonly string[]; readonly relays: readonly string[] }
   card(): string
   /** Whether an open connection to this device (PeerId multihash bytes) exists right now. */
   isOnline(devicePeerId: Uint8Array): boolean
@@ -99,6 +103,7 @@ export async function startRuntime(
     displayName: '',
     createdAt: Date.now(),
   }
+  let displayName = record.displayName
   const vault = new Vault(profile.store, secrets.storageKey)
   const log = ctx.log.child('node:messaging')
 
@@ -173,7 +178,7 @@ export async function startRuntime(
     identity,
     userId,
     succession,
-    displayName: () => record.displayName,
+    displayName: () => displayName,
     deviceKey,
     libp2p,
     verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, Date.now()),
@@ -271,7 +276,11 @@ export async function startRuntime(
     vault,
     identity,
     userId,
-    displayName: () => record.displayName,
+    displayName: () => displayName,
+    setDisplayName: (name) => {
+      displayName = name
+    },
+    network: { bootstrap: [...(options.bootstrap ?? [])], relays: [...(options.relays ?? [])] },
     isOnline: (devicePeerId) => {
       try {
         return libp2p.getConnections(peerIdFromBytes(devicePeerId)).some((c) => c.status === 'open')
@@ -282,7 +291,7 @@ export async function startRuntime(
     card: () => {
       // re-signed only when what it says changes, so the card is stable while nothing moves
       const addrs = cardAddrs(libp2p.getMultiaddrs(), MAX_CARD_ADDRS).map((a) => a.bytes)
-      const name = record.displayName.length > 0 ? record.displayName : 'Wren user'
+      const name = displayName.length > 0 ? displayName : 'Wren user'
       const key = `${name}\n${addrs.map((a) => toHex(a)).join(',')}`
       if (cardCache?.key !== key) {
         const card = encodeContactCard(

@@ -172,6 +172,8 @@ export function createDefaultHandlers(ctx: DaemonContext, options: ProfileHandle
     'groups.members': notImplemented(ctx, 'groups.members', true),
     'groups.list': notImplemented(ctx, 'groups.list', true),
     'groups.receipts': notImplemented(ctx, 'groups.receipts', true),
+    'settings.get': notImplemented(ctx, 'settings.get', true),
+    'settings.set': notImplemented(ctx, 'settings.set', true),
     ...createProfileHandlers(ctx, options),
   }
 }

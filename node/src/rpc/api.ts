@@ -26,6 +26,10 @@ export const MAX_PAGE_LIMIT = 500
 export const DEFAULT_PAGE_LIMIT = 50
 /** Client-chosen id echoed back for de-duplication of retries. */
 export const MAX_CLIENT_ID_CHARS = 64
+/** Bootstrap peers or relays kept in the settings: each is dialled at start, a few are plenty. */
+export const MAX_NETWORK_PEERS = 16
+/** One multiaddr (text form): ip6 + transport + a /p2p/ id fit in well under 256 characters. */
+export const MAX_MULTIADDR_CHARS = 512
 
 // ---- shared types
 
@@ -141,6 +145,24 @@ export const GroupInvitationSchema = z
     invitedAt: timestamp,
   })
   .meta({ id: 'GroupInvitation' })
+
+// ---- settings
+
+const multiaddrText = z
+  .string()
+  .min(1)
+  .max(MAX_MULTIADDR_CHARS)
+  .describe('multiaddr, e.g. /ip4/…/tcp/…/p2p/…')
+
+export const SettingsSchema = z
+  .strictObject({
+    displayName: z.string(),
+    bootstrap: z.array(z.string()).describe('bootstrap peers saved in this profile'),
+    relays: z.array(z.string()).describe('relays saved in this profile'),
+    appliedBootstrap: z.array(z.string()).describe('bootstrap peers the running node dialled at start'),
+    appliedRelays: z.array(z.string()).describe('relays the running node keeps mailboxes on'),
+  })
+  .meta({ id: 'Settings' })
 
 // ---- events
 
@@ -371,6 +393,27 @@ export const methods = {
       receipts: z.array(z.strictObject({ userId, status: z.enum(['sent', 'delivered', 'read']) })),
     }),
   },
+  'settings.get': {
+    description:
+      'Profile settings: the display name, and the bootstrap peers and relays saved in this profile. applied* are the lists the running node uses (command line first, then the saved ones).',
+    params: empty,
+    result: SettingsSchema,
+  },
+  'settings.set': {
+    description:
+      'Change the display name (used at once for new cards and outgoing messages) and/or the saved bootstrap peers and relays (multiaddrs; relays must end in /p2p/<peer id>). Network changes apply after a restart of the daemon. INVALID_INPUT (nothing changed) when an address is not valid.',
+    params: z.strictObject({
+      displayName: z
+        .string()
+        .min(1)
+        .max(MAX_DISPLAY_NAME_CHARS)
+        .optional()
+        .describe('leading and trailing spaces are dropped'),
+      bootstrap: z.array(multiaddrText).max(MAX_NETWORK_PEERS).optional(),
+      relays: z.array(multiaddrText).max(MAX_NETWORK_PEERS).optional(),
+    }),
+    result: SettingsSchema,
+  },
   'events.subscribe': {
     description: 'Receive these events (default: all) as JSON-RPC notifications on this connection.',
     params: z.strictObject({
@@ -396,6 +439,7 @@ export type Conversation = z.infer<typeof ConversationSchema>
 export type GroupSummary = z.infer<typeof GroupSummarySchema>
 export type GroupMember = z.infer<typeof GroupMemberSchema>
 export type GroupInvitation = z.infer<typeof GroupInvitationSchema>
+export type Settings = z.infer<typeof SettingsSchema>
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)
