@@ -84,12 +84,26 @@ const LINES = [
   'See you then!',
 ]
 
+/** A made-up relay address for the preview's network settings. */
+const RELAY = '/dns4/relay.wren.example/tcp/443/wss/p2p/12D3KooWRelayPreview'
+
 export class FakeDaemon implements WrenRpc {
   readonly #opts: FakeOptions
   readonly #handlers = new Map<EventName, Set<(p: unknown) => void>>()
   #hasIdentity: boolean
   #unlocked: boolean
   #identity: Identity | null = null
+  #network = { bootstrap: [] as string[], relays: [RELAY] }
+
+  #settings() {
+    return {
+      displayName: this.#identity?.displayName ?? '',
+      bootstrap: [...this.#network.bootstrap],
+      relays: [...this.#network.relays],
+      appliedBootstrap: [],
+      appliedRelays: [RELAY],
+    }
+  }
   #contacts: Contact[] = []
   readonly #messages = new Map<string, Message[]>()
   readonly #unread = new Map<string, number>()
@@ -314,6 +328,19 @@ export class FakeDaemon implements WrenRpc {
             ? this.#groups.send(conversation, String(p.text))
             : this.#send(conversation, String(p.text)),
         }
+      case 'settings.get':
+        return this.#settings()
+      case 'settings.set': {
+        const bad = [...((p.bootstrap as string[]) ?? []), ...((p.relays as string[]) ?? [])].find(
+          (a) => !/\/p2p\/\w+$/.test(a),
+        )
+        if (bad !== undefined)
+          throw new BrowserRpcError(-32602, `${bad} must end in /p2p/<peer id>`, { error: 'INVALID_INPUT' })
+        if (Array.isArray(p.bootstrap)) this.#network.bootstrap = [...(p.bootstrap as string[])]
+        if (Array.isArray(p.relays)) this.#network.relays = [...(p.relays as string[])]
+        if (typeof p.displayName === 'string') this.#identity = await this.#makeIdentity(p.displayName.trim())
+        return this.#settings()
+      }
     }
     throw new BrowserRpcError(-32008, `${method} is not in the preview`, { error: 'NOT_IMPLEMENTED' })
   }

@@ -10,6 +10,7 @@ import type { AppStore } from './logic/app-store.ts'
 import { describeError } from './logic/rpc-errors.ts'
 import { safetyNumberRows, safetyNumberText } from './logic/safety-number.ts'
 import type { ThemePreference } from './logic/theme.ts'
+import { ProfileSettings } from './settings-profile.tsx'
 
 /** Card string limit (the daemon's MAX_CARD_CHARS). */
 const MAX_CARD_CHARS = 4096
@@ -258,7 +259,7 @@ export function Settings({
           <p>
             {me?.displayName} <span class="muted mono small">{me?.userId}</span>
           </p>
-          <p class="muted small">Changing the profile name and relays from here is not available yet.</p>
+          <ProfileSettings app={app} />
         </section>
         <fieldset class="theme-choice">
           <legend class="section-title">Theme</legend>
