@@ -1,16 +1,19 @@
 /**
  * The desktop shell end to end: two real daemons (child processes) and a relay, each daemon
  * with its own desktop server, driven through two isolated headless Chromium windows. Identities
- * are created in the UI, cards exchanged through "My card" / "Add contact", messages typed with
+ * are created in the UI, cards exchanged through "My card" / "Add contact" (alice loads bob's card
+ * as a QR image file, bob pastes alice's), messages typed with
  * Enter, delivery ticks watched, safety numbers compared across windows, a group created,
  * accepted and written to, and a key change seen as a banner that blocks the composer.
  * Screenshots go to test-artifacts/desktop-e2e/.
  */
 import assert from 'node:assert/strict'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import QRCode from 'qrcode'
 import { buildDesktop } from '../desktop/build.ts'
 import { findChromium, launchBrowser } from '../desktop/preview/chromium.ts'
 import { type DesktopServer, startDesktopServer } from '../desktop/server.ts'
@@ -75,6 +78,28 @@ async function addContact(w: Window, card: string): Promise<void> {
   await w.page.locator('dialog').waitFor({ state: 'detached' })
 }
 
+/** Write `text` as a QR code PNG under `dir` and return its path. */
+async function qrPng(dir: string, name: string, text: string): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, await QRCode.toBuffer(text, { type: 'png', margin: 4, scale: 6 }))
+  return path
+}
+
+/** Add a contact by loading a QR image of its card into the add-contact dialog. */
+async function addContactFromQr(w: Window, imagePath: string, card: string): Promise<void> {
+  await w.page.getByRole('button', { name: 'Add contact' }).first().click()
+  await w.page.getByLabel('QR image file').setInputFiles(imagePath)
+  const field = w.page.getByLabel('Contact card')
+  await w.page.waitForFunction(
+    (expected) =>
+      (document.querySelector('dialog textarea') as HTMLTextAreaElement | null)?.value === expected,
+    card,
+  )
+  assert.equal(await field.inputValue(), card, 'the QR image fills the card field')
+  await w.page.locator('dialog').getByRole('button', { name: 'Add contact' }).click()
+  await w.page.locator('dialog').waitFor({ state: 'detached' })
+}
+
 async function send(w: Window, text: string): Promise<void> {
   const box = w.page.getByRole('textbox', { name: /^Message / })
   await box.fill(text)
@@ -101,12 +126,14 @@ describe('desktop shell: two windows, two daemons and a relay', () => {
   let alice: Window
   let bob: Window
   let bobUserId = ''
+  let qrDir = ''
 
   before(async () => {
     // Chromium is a test requirement (.ci/run installs Debian's package): fail loudly, never skip
     if (findChromium() === null)
       throw new Error('Chromium not found: install the chromium package (.ci/run does)')
     await mkdir(ARTIFACTS, { recursive: true })
+    qrDir = await mkdtemp(join(tmpdir(), 'wren-desktop-qr-'))
     await buildDesktop()
     relay = await startTestRelay()
     const relayArgs = ['--relay', relayAddr(relay), '--mailbox-fetch-ms', '1000', '--retry-max-ms', '2000']
@@ -124,6 +151,7 @@ describe('desktop shell: two windows, two daemons and a relay', () => {
     await Promise.allSettled([alice?.server.close(), bob?.server.close()])
     await Promise.allSettled([alice?.daemon.stop(), bob?.daemon.stop()])
     await relay?.stop()
+    if (qrDir) await rm(qrDir, { recursive: true, force: true })
   })
 
   test('a new profile walks through identity creation; both windows reach the chat list', async () => {
@@ -133,10 +161,23 @@ describe('desktop shell: two windows, two daemons and a relay', () => {
     await shot(bob.page, '02-bob-chats-empty')
   })
 
-  test('cards exchanged through My card and Add contact put each in the other’s list', async () => {
+  test('an image whose QR code is not a Wren card is refused in place', async () => {
+    const image = await qrPng(qrDir, 'not-a-card.png', 'https://example.com/not-a-card')
+    await alice.page.getByRole('button', { name: 'Add contact' }).first().click()
+    await alice.page.getByLabel('QR image file').setInputFiles(image)
+    await alice.page
+      .locator('dialog [role=alert]', { hasText: 'No Wren contact card found in this image' })
+      .waitFor()
+    assert.equal(await alice.page.getByLabel('Contact card').inputValue(), '')
+    await shot(alice.page, '03a-alice-qr-not-a-card')
+    await alice.page.keyboard.press('Escape')
+    await alice.page.locator('dialog').waitFor({ state: 'detached' })
+  })
+
+  test('cards exchanged through My card and Add contact (alice loads a QR image) put each in the other’s list', async () => {
     const aliceCard = await myCard(alice)
     const bobCard = await myCard(bob)
-    await addContact(alice, bobCard)
+    await addContactFromQr(alice, await qrPng(qrDir, 'bob-card.png', bobCard), bobCard)
     await addContact(bob, aliceCard)
     await alice.page.locator('.conv', { hasText: 'Bob' }).waitFor()
     await bob.page.locator('.conv', { hasText: 'Alice' }).waitFor()
