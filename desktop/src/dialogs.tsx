@@ -1,19 +1,18 @@
 /** @jsxImportSource preact */
 /** Add contact, my card, contact details (safety number) and settings. */
 import type { JSX } from 'preact'
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { Contact, Result } from '../../node/src/rpc/api.ts'
 import { Avatar } from './avatar.tsx'
 import { CopyButton, Dialog, SvgImage } from './dialog.tsx'
 import { Icon } from './icons.tsx'
 import type { AppStore } from './logic/app-store.ts'
+import { cardFromQrText, MAX_CARD_CHARS, NO_CARD_IN_IMAGE } from './logic/qr-image.ts'
 import { describeError } from './logic/rpc-errors.ts'
 import { safetyNumberRows, safetyNumberText } from './logic/safety-number.ts'
 import type { ThemePreference } from './logic/theme.ts'
+import { decodeQrImage, QrImageError } from './qr-decode.ts'
 import { ProfileSettings } from './settings-profile.tsx'
-
-/** Card string limit (the daemon's MAX_CARD_CHARS). */
-const MAX_CARD_CHARS = 4096
 
 export function AddContact({
   app,
@@ -28,6 +27,33 @@ export function AddContact({
   const [name, setName] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
+  const [reading, setReading] = useState(false)
+  const [dragging, setDragging] = useState(false)
+  const fileInput = useRef<HTMLInputElement>(null)
+  const loadImage = async (file: File | undefined) => {
+    if (file === undefined || reading) return
+    setReading(true)
+    setError(null)
+    try {
+      const found = cardFromQrText(await decodeQrImage(file))
+      if (found === null) setError(NO_CARD_IN_IMAGE)
+      else setCard(found)
+    } catch (err) {
+      setError(err instanceof QrImageError ? err.message : describeError(err))
+    } finally {
+      setReading(false)
+    }
+  }
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault()
+    setDragging(false)
+    void loadImage(e.dataTransfer?.files[0])
+  }
+  const onDragOver = (e: DragEvent) => {
+    e.preventDefault()
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy'
+    setDragging(true)
+  }
   const submit = async (e: Event) => {
     e.preventDefault()
     if (!card.trim() || busy) return
@@ -42,10 +68,16 @@ export function AddContact({
   }
   return (
     <Dialog title="Add contact" onClose={onClose}>
-      <form onSubmit={submit} class="stack">
+      <form
+        onSubmit={submit}
+        class={dragging ? 'stack drop-target dragging' : 'stack drop-target'}
+        onDragOver={onDragOver}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
         <p class="muted">
-          Paste the contact card they shared with you (it starts with <code>wren:</code>). Loading a QR image
-          is not supported yet.
+          Paste the contact card they shared with you (it starts with <code>wren:</code>), or load a picture
+          of its QR code.
         </p>
         <label class="field">
           <span>Contact card</span>
@@ -60,6 +92,33 @@ export function AddContact({
             autoFocus
           />
         </label>
+        <div class="qr-load">
+          <button
+            type="button"
+            class="secondary"
+            disabled={reading}
+            aria-describedby="qr-load-hint"
+            onClick={() => fileInput.current?.click()}
+          >
+            {reading ? 'Reading QR image…' : 'Load QR image'}
+          </button>
+          <input
+            ref={fileInput}
+            type="file"
+            accept="image/*"
+            hidden
+            tabIndex={-1}
+            aria-label="QR image file"
+            onChange={(e) => {
+              const input = e.currentTarget
+              void loadImage(input.files?.[0])
+              input.value = ''
+            }}
+          />
+          <span id="qr-load-hint" class="muted small">
+            or drop the image on this dialog
+          </span>
+        </div>
         <label class="field">
           <span>Name (optional)</span>
           <input value={name} maxLength={64} onInput={(e) => setName(e.currentTarget.value)} />
