@@ -10,17 +10,14 @@
 
 import type { Libp2p } from '@libp2p/interface'
 import type { KadDHT, SelectFn, Selectors, ValidateFn, Validators } from '@libp2p/kad-dht'
+import { bundleRecordKey, userIdOfBundleRecordKey } from '../../../core/src/bundle-record.ts'
 import {
-  BUNDLE_KEY_PREFIX,
   BUNDLE_NAMESPACE,
-  BUNDLE_USER_ID_BYTES,
   DHT_GET_TIMEOUT_MS,
   DHT_PUT_TIMEOUT_MS,
   MAX_BUNDLE_RECORD_BYTES,
 } from './constants.ts'
 import { InvalidRecordError, StaleRecordError } from './errors.ts'
-
-const PREFIX_BYTES = new TextEncoder().encode(BUNDLE_KEY_PREFIX)
 
 /** Throws (any error) when the value is not a valid bundle for the key. */
 export type ValidateBundleRecord = (key: Uint8Array, value: Uint8Array) => Promise<void>
@@ -35,25 +32,22 @@ export interface BundleRecordRules {
 /** A libp2p node that runs our DHT under the service name `dht`. */
 export type DhtNode = Libp2p<{ dht: KadDHT }>
 
+/** The DHT key of a user's bundle (layout in core/src/bundle-record.ts); InvalidRecordError on a bad id. */
 export function bundleKey(userId: Uint8Array): Uint8Array {
-  if (userId.length !== BUNDLE_USER_ID_BYTES) {
-    throw new InvalidRecordError(`user id must be ${BUNDLE_USER_ID_BYTES} bytes, got ${userId.length}`)
+  try {
+    return bundleRecordKey(userId)
+  } catch (err) {
+    throw new InvalidRecordError((err as Error).message, { cause: err })
   }
-  const key = new Uint8Array(PREFIX_BYTES.length + userId.length)
-  key.set(PREFIX_BYTES, 0)
-  key.set(userId, PREFIX_BYTES.length)
-  return key
 }
 
 /** The user id inside a bundle key; InvalidRecordError when the key is not a bundle key. */
 export function userIdFromBundleKey(key: Uint8Array): Uint8Array {
-  if (key.length !== PREFIX_BYTES.length + BUNDLE_USER_ID_BYTES) {
-    throw new InvalidRecordError('bundle key has the wrong length')
+  try {
+    return userIdOfBundleRecordKey(key)
+  } catch (err) {
+    throw new InvalidRecordError((err as Error).message, { cause: err })
   }
-  for (let i = 0; i < PREFIX_BYTES.length; i++) {
-    if (key[i] !== PREFIX_BYTES[i]) throw new InvalidRecordError('key is not in the bundle namespace')
-  }
-  return key.slice(PREFIX_BYTES.length)
 }
 
 /** The kad-dht validator of the bundle namespace: key shape, size cap, then the injected check. */
