@@ -280,6 +280,13 @@ export class Inbound {
     return DELIVERY_OK
   }
 
+  /** The record key naming this sender's message id, or null when it was already received. */
+  async #newRef(userId: string, idHex: string, pending: Pending): Promise<string | null> {
+    const refKey = this.#init.vault.messageRefKey(userId, idHex)
+    if (pending.refs.has(refKey) || (await this.#init.vault.store.get(refKey)) !== undefined) return null
+    return refKey
+  }
+
   async #receiveText(
     userId: string,
     contact: ContactRecord,
@@ -288,8 +295,8 @@ export class Inbound {
   ): Promise<number> {
     const { vault } = this.#init
     const idHex = toHex(content.messageId)
-    const refKey = vault.messageRefKey(userId, idHex)
-    if (pending.refs.has(refKey) || (await vault.store.get(refKey)) !== undefined) return DELIVERY_DUPLICATE
+    const refKey = await this.#newRef(userId, idHex, pending)
+    if (refKey === null) return DELIVERY_DUPLICATE
     const conversationId = conversationIdFor(userId)
     const now = this.#init.now()
     const conversation = pending.conversations.get(conversationId) ??
@@ -335,10 +342,9 @@ export class Inbound {
     content: Content,
     pending: Pending,
   ): Promise<number> {
-    const { vault } = this.#init
     const idHex = toHex(content.messageId)
-    const refKey = vault.messageRefKey(userId, idHex)
-    if (pending.refs.has(refKey) || (await vault.store.get(refKey)) !== undefined) return DELIVERY_DUPLICATE
+    const refKey = await this.#newRef(userId, idHex, pending)
+    if (refKey === null) return DELIVERY_DUPLICATE
     pending.refs.add(refKey)
     pending.ops.push({ type: 'put', key: refKey, value: { conversationId: '', seq: 0 } })
     const handler = this.#apps.get(content.appKind ?? 0)
