@@ -23,7 +23,6 @@ import {
   decodeGroupOp,
   encodeGroupLog,
   encodeGroupOp,
-  exportOps,
   GROUP_OP_ACCEPT,
   GROUP_OP_CREATE,
   GROUP_OP_DECLINE,
@@ -59,12 +58,19 @@ import {
   APP_GROUP_OPS,
   APP_GROUP_RECEIPTS,
   APP_GROUP_SENDER_KEY,
-  MAX_CARDS_BYTES,
-  MAX_OPS_PER_PAYLOAD,
   MAX_PENDING_INVITES,
 } from './constants.ts'
 import { GroupMessages } from './group-messages.ts'
 import { type GroupRecord, type GroupStatus, GroupStore, groupConversationId } from './group-store.ts'
+import {
+  catchUpInvitees,
+  invitePayloads,
+  memberIdsIn,
+  type Outgoing,
+  othersIn,
+  relayInviteeAnswers,
+  type SyncContext,
+} from './op-sync.ts'
 import { SenderKeyBook } from './sender-keys.ts'
 import { decodeOpsPayload, decodeSenderKeyMsg, encodeOpsPayload, encodeSenderKeyMsg } from './wire.ts'
 
@@ -107,29 +113,12 @@ export interface LiveGroup {
   log: GroupLog
 }
 
-/** A pairwise payload to queue once the lock is released. */
-export interface Outgoing {
-  readonly groupId: string
-  readonly peers: readonly string[]
-  readonly appKind: number
-  readonly payload: Uint8Array
-  /** Our Sender Key distribution: peers it could not be queued to are retried later. */
-  readonly distribution?: boolean
-}
+export type { Outgoing } from './op-sync.ts'
 
 const ROLE_NAMES: Record<GroupRole, 'owner' | 'admin' | 'member'> = {
   [ROLE_OWNER]: 'owner',
   [ROLE_ADMIN]: 'admin',
   [ROLE_MEMBER]: 'member',
-}
-
-function others(state: GroupState, me: string): string[] {
-  const all = [...state.members, ...state.invitations].map((m) => formatUserId(m.userId))
-  return [...new Set(all)].filter((u) => u !== me)
-}
-
-function memberIds(state: GroupState, me: string): string[] {
-  return state.members.map((m) => formatUserId(m.userId)).filter((u) => u !== me)
 }
 
 export class GroupService {
@@ -336,7 +325,7 @@ export class GroupService {
       const before = g.log.state
       const after = committed.log.state
       // everyone who was or is concerned: a removed member and a revoked invitee learn it too
-      const peers = [...new Set([...others(before, this.me), ...others(after, this.me)])]
+      const peers = [...new Set([...othersIn(before, this.me), ...othersIn(after, this.me)])]
       const sends: Outgoing[] = []
       const op = encodeGroupOp(committed.op)
       const cards = args.kind === GROUP_OP_ACCEPT ? [this.init.card()] : []
@@ -348,7 +337,7 @@ export class GroupService {
           payload: encodeOpsPayload({ groupId: g.log.groupId, ops: [op], cards, invite: false }),
         })
       if (args.kind === GROUP_OP_INVITE)
-        sends.push(...this.#invitePayloads(g, committed.log, formatUserId(args.invitee.userId)))
+        sends.push(...invitePayloads(this.#syncContext(g), committed.log, formatUserId(args.invitee.userId)))
       const forced: GroupStatus | undefined =
         args.kind === GROUP_OP_LEAVE ? 'left' : args.kind === GROUP_OP_DECLINE ? 'removed' : undefined
       if (args.kind === GROUP_OP_ACCEPT) g.record.cards[this.me] = this.init.card()
@@ -362,12 +351,8 @@ export class GroupService {
     return summary
   }
 
-  /** The whole log and the member cards for an invitee, in chunks under the payload cap. */
-  #invitePayloads(g: LiveGroup, log: GroupLog, invitee: string): Outgoing[] {
-    return this.#opsPayloads(g, log, invitee, exportOps(log), Object.values(g.record.cards)).map((o) => ({
-      ...o,
-      payload: encodeOpsPayload({ ...decodeOpsPayload(o.payload), invite: true }),
-    }))
+  #syncContext(g: LiveGroup): SyncContext {
+    return { groupId: g.record.groupId, userId: this.init.userId, me: this.me, cards: g.record.cards }
   }
 
   async #forget(groupId: string): Promise<void> {
@@ -400,7 +385,7 @@ export class GroupService {
     g.record.log = encodeGroupLog(log)
     if (changed || before !== status) g.record.conversation.updatedAt = this.init.now()
     // keep only cards of people still concerned
-    const concerned = new Set([this.me, ...others(state, this.me)])
+    const concerned = new Set([this.me, ...othersIn(state, this.me)])
     for (const u of Object.keys(g.record.cards)) if (!concerned.has(u)) delete g.record.cards[u]
     const ops: BatchOp[] = []
     const sends: Outgoing[] = []
@@ -441,7 +426,7 @@ export class GroupService {
     const r = this.keys.reconcile(
       g.record.groupId,
       g.log.state.epoch,
-      memberIds(g.log.state, this.me),
+      memberIdsIn(g.log.state, this.me),
       this.init.now(),
     )
     this.keys.commitOwn(r.next)
@@ -493,8 +478,8 @@ export class GroupService {
       for (const r of result.rejected) this.init.log.debug('group op rejected', { reason: r.reason })
       this.#mergeCards(g, result.log.state, payload.cards)
       const sends = [
-        ...this.#catchUpInvitees(g, result.log, result.applied),
-        ...this.#relayInviteeAnswers(g, previous, result.log, result.applied),
+        ...catchUpInvitees(this.#syncContext(g), result.log, result.applied),
+        ...relayInviteeAnswers(this.#syncContext(g), previous, result.log, result.applied),
       ]
       if (!this.#groups.has(groupId)) {
         if (invitationOf(result.log.state, this.init.userId) === undefined) return []
@@ -547,119 +532,6 @@ export class GroupService {
       if (person === undefined || !bytesEqual(person.identityKey, card.identityKey)) continue
       g.record.cards[formatUserId(card.userId)] = text
     }
-  }
-
-  /**
-   * For each invite by someone else that just applied: the invitee got the log as its inviter
-   * knew it; send it the ops that were concurrent with the invite (not among its ancestors).
-   */
-  #catchUpInvitees(g: LiveGroup, log: GroupLog, applied: readonly GroupOp[]): Outgoing[] {
-    const out: Outgoing[] = []
-    for (const op of applied) {
-      if (op.args.kind !== GROUP_OP_INVITE || bytesEqual(op.actorUserId, this.init.userId)) continue
-      const ancestors = this.#ancestorsOf(log, op)
-      const opId = toHex(op.opId)
-      const missing = log.order
-        .filter((id) => id !== opId && !ancestors.has(id))
-        .map((id) => log.ops.get(id) as GroupOp)
-      if (missing.length === 0) continue
-      out.push(...this.#opsPayloads(g, log, formatUserId(op.args.invitee.userId), missing, []))
-    }
-    return out
-  }
-
-  /**
-   * Invitees know only their inviter's card until they join, and the others know nothing of
-   * theirs: the inviter relays an invitee's accept or decline (with its card) to everyone else,
-   * and gives a newcomer every card it holds and the ops it may have missed.
-   */
-  #relayInviteeAnswers(
-    g: LiveGroup,
-    previous: GroupState,
-    log: GroupLog,
-    applied: readonly GroupOp[],
-  ): Outgoing[] {
-    const out: Outgoing[] = []
-    for (const op of applied) {
-      if (op.args.kind !== GROUP_OP_ACCEPT && op.args.kind !== GROUP_OP_DECLINE) continue
-      const invitation = invitationOf(previous, op.actorUserId)
-      if (invitation === undefined || !bytesEqual(invitation.inviterUserId, this.init.userId)) continue
-      const invitee = formatUserId(op.actorUserId)
-      const card = g.record.cards[invitee]
-      const rest = others(log.state, this.me).filter((u) => u !== invitee)
-      if (rest.length > 0) {
-        out.push({
-          groupId: g.record.groupId,
-          peers: rest,
-          appKind: APP_GROUP_OPS,
-          payload: encodeOpsPayload({
-            groupId: log.groupId,
-            ops: [encodeGroupOp(op)],
-            cards: card === undefined ? [] : [card],
-            invite: false,
-          }),
-        })
-      }
-      if (op.args.kind === GROUP_OP_ACCEPT) {
-        const known = this.#ancestorsOf(log, op)
-        const opId = toHex(op.opId)
-        const missing = log.order
-          .filter((id) => id !== opId && !known.has(id))
-          .map((id) => log.ops.get(id) as GroupOp)
-        out.push(...this.#opsPayloads(g, log, invitee, missing, Object.values(g.record.cards)))
-      }
-    }
-    return out
-  }
-
-  #ancestorsOf(log: GroupLog, op: GroupOp): Set<string> {
-    const ancestors = new Set<string>()
-    const todo = [op]
-    while (todo.length > 0) {
-      const next = todo.pop() as GroupOp
-      for (const p of next.parents) {
-        const id = toHex(p)
-        if (ancestors.has(id)) continue
-        ancestors.add(id)
-        const parent = log.ops.get(id)
-        if (parent !== undefined) todo.push(parent)
-      }
-    }
-    return ancestors
-  }
-
-  /** Ops (and cards, in the first chunk) for one peer, in chunks under the payload cap. */
-  #opsPayloads(
-    g: LiveGroup,
-    log: GroupLog,
-    peer: string,
-    ops: readonly GroupOp[],
-    cards: readonly string[],
-  ): Outgoing[] {
-    const chosen: string[] = []
-    let cardBytes = 0
-    for (const card of cards) {
-      cardBytes += card.length
-      if (cardBytes > MAX_CARDS_BYTES) break
-      chosen.push(card)
-    }
-    const out: Outgoing[] = []
-    for (let i = 0; i === 0 || i < ops.length; i += MAX_OPS_PER_PAYLOAD) {
-      const chunk = ops.slice(i, i + MAX_OPS_PER_PAYLOAD).map(encodeGroupOp)
-      if (chunk.length === 0 && chosen.length === 0) break
-      out.push({
-        groupId: g.record.groupId,
-        peers: [peer],
-        appKind: APP_GROUP_OPS,
-        payload: encodeOpsPayload({
-          groupId: log.groupId,
-          ops: chunk,
-          cards: i === 0 ? chosen : [],
-          invite: false,
-        }),
-      })
-    }
-    return out
   }
 
   async #onSenderKey(d: AppDelivery): Promise<AppEffect> {
