@@ -3,6 +3,10 @@
  * v2 server, kad-dht server on the Wren DHT, identify, ping, autonat, and the mailbox service on
  * LevelDB; Prometheus metrics on 127.0.0.1; a best-effort DHT provider record for the mailbox CID.
  * `stop()` shuts down in order (network, in-flight requests, store, metrics) and keeps all data.
+ *
+ * In-process simulations pass `transports` (e.g. `[memory()]`), explicit `listen` addresses
+ * (`/memory/relay-1`) and a `connectionGater` in StartRelayOptions: programmatic only, since
+ * transports are code, not config.
  */
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -11,19 +15,20 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { autoNAT } from '@libp2p/autonat'
 import { type CircuitRelayService, circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
-import type { PeerId } from '@libp2p/interface'
+import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
 import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
 import { bundleRecordRules } from './bundle-records.ts'
 import type { RelayConfig } from './config.ts'
 import { MAILBOX_DB_DIR, PROVIDE_TIMEOUT_MS, WREN_DHT_PROTOCOL } from './constants.ts'
+import { ConfigError } from './errors.ts'
 import { loadOrCreateIdentityKey } from './identity-key.ts'
 import { createLogger, type LogSink, type RelayLogger } from './logger.ts'
 import { type MailboxService, mailboxService } from './mailbox-service.ts'
@@ -34,10 +39,14 @@ import { createRelaySuite } from './relay-suite.ts'
 /** Addresses a loopback test network may open any number of connections from. */
 const LOOPBACK_ALLOW = ['/ip4/127.0.0.0/ipcidr/8']
 
+/** One libp2p transport factory, as `createLibp2p({ transports })` takes them. */
+export type RelayTransport = NonNullable<Libp2pOptions['transports']>[number]
+
 export interface RelayServices extends Record<string, unknown> {
   identify: unknown
   ping: Ping
-  autonat: unknown
+  /** Absent with a `transports` override (in-process: no public address to confirm). */
+  autonat?: unknown
   relay: CircuitRelayService
   dht: KadDHT
   mailbox: MailboxService
@@ -51,6 +60,16 @@ export interface StartRelayOptions {
   /** Where JSON log lines go; default stderr. Ignored when `logger` is given. */
   logSink?: LogSink
   logger?: RelayLogger
+  /**
+   * In-process simulations only: replaces TCP + WebSockets (e.g. `[memory()]`, or a wrapping
+   * transport that shapes links). Needs `listen`; autonat is then not started (it only probes
+   * real networks), and `config.announce` is ignored.
+   */
+  transports?: RelayTransport[]
+  /** Listen multiaddrs (e.g. `/memory/relay-1`); replaces those built from `config.listen`. */
+  listen?: string[]
+  /** libp2p connection gater (libp2p's default on Node allows everything; simulations cut links). */
+  connectionGater?: ConnectionGater
 }
 
 export interface RelayHandle {
@@ -84,6 +103,10 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     })
   const suite = options.suite ?? createRelaySuite()
   const loopback = config.testing.loopback
+  const inProcess = options.transports !== undefined
+  if (inProcess && options.listen === undefined) {
+    throw new ConfigError('a transports override needs explicit listen addresses (e.g. /memory/relay-1)')
+  }
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const privateKey = await loadOrCreateIdentityKey(config.dataDir)
   await mkdir(join(config.dataDir, MAILBOX_DB_DIR), { recursive: true, mode: 0o700 })
@@ -95,15 +118,20 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   try {
     libp2p = await createLibp2p<RelayServices>({
       privateKey,
-      addresses: { listen: listenAddrs(config), announce: config.announce },
-      transports: [tcp(), webSockets()],
+      addresses: {
+        listen: options.listen ?? listenAddrs(config),
+        // announcing public TCP addresses for an in-process relay would send its peers nowhere
+        announce: inProcess ? [] : config.announce,
+      },
+      transports: options.transports ?? [tcp(), webSockets()],
+      ...(options.connectionGater !== undefined ? { connectionGater: options.connectionGater } : {}),
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionManager: loopback ? { allow: LOOPBACK_ALLOW } : {},
       services: {
         identify: identify(),
         ping: ping(),
-        autonat: autoNAT(),
+        ...(inProcess ? {} : { autonat: autoNAT() }),
         relay: circuitRelayServer({
           reservations: {
             maxReservations: config.circuitRelay.maxReservations,

@@ -5,7 +5,7 @@
  * addresses, and the explicit loopback test mode).
  */
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
-import type { Libp2p } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import { toHex } from '../../../core/src/bytes.ts'
@@ -31,7 +31,7 @@ import { Vault } from '../messaging/vault.ts'
 import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
 import { cardAddrs } from '../p2p/card-addrs.ts'
 import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
-import { createWrenHost, type WrenServices } from '../p2p/host.ts'
+import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
 
 /** How often prekeys are checked for rotation and refill while the node runs. */
@@ -58,6 +58,13 @@ export interface NetworkOptions {
   /** Outbox retry tuning (tests shorten it). */
   retryBaseMs?: number
   retryMaxMs?: number
+  /**
+   * In-process simulations only: replaces the TCP/WS/circuit-relay/WebRTC transports (e.g.
+   * `[memory()]`); `listen` must then be given. See `WrenHostInit.transports`.
+   */
+  transports?: WrenTransport[]
+  /** libp2p connection gater (simulations cut links with it). See `WrenHostInit.connectionGater`. */
+  connectionGater?: ConnectionGater
 }
 
 export interface Runtime {
@@ -169,6 +176,8 @@ export async function startRuntime(
       }),
     },
     ...(options.testLoopback ? { testing: { loopback: true as const } } : {}),
+    ...(options.transports !== undefined ? { transports: options.transports } : {}),
+    ...(options.connectionGater !== undefined ? { connectionGater: options.connectionGater } : {}),
   })
 
   const messenger = new Messenger({

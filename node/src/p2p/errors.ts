@@ -35,3 +35,11 @@ export class FrameTooLargeError extends WrenP2pError {
     this.name = 'FrameTooLargeError'
   }
 }
+
+/** The host was asked for an impossible setup (e.g. a transports override with no listen list). */
+export class HostConfigError extends WrenP2pError {
+  constructor(message: string) {
+    super('ERR_HOST_CONFIG', message)
+    this.name = 'HostConfigError'
+  }
+}

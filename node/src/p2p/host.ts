@@ -6,6 +6,9 @@
  * Production defaults keep libp2p's production behaviour (private-address filtering in the DHT,
  * connection limits and rate limits, mDNS on, DHT mode chosen automatically). `testing.loopback`
  * is the only way to get the loopback settings, and it says so at the call site.
+ *
+ * In-process simulations replace the transports (`transports`, e.g. `@libp2p/memory` wrapped in a
+ * link shaper) and cut links with their own `connectionGater`; see `WrenHostInit`.
  */
 
 import { noise } from '@chainsafe/libp2p-noise'
@@ -15,7 +18,7 @@ import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { type Identify, identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
 import { type KadDHT, kadDHT, passthroughMapper, type Selectors, type Validators } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
@@ -34,6 +37,7 @@ import {
   LOOPBACK_WS_LISTEN,
   WREN_KAD_PROTOCOL,
 } from './constants.ts'
+import { HostConfigError } from './errors.ts'
 import { guardRecordDatastore } from './record-guard-datastore.ts'
 
 /** Production listen addresses: every interface, OS-chosen ports, relay reservations, WebRTC. */
@@ -45,12 +49,17 @@ export const DEFAULT_LISTEN: readonly string[] = Object.freeze([
   '/webrtc',
 ])
 
+/** One libp2p transport factory, as `createLibp2p({ transports })` takes them. */
+export type WrenTransport = NonNullable<Libp2pOptions['transports']>[number]
+
 export interface WrenServices extends ServiceMap {
   identify: Identify
   ping: Ping
   dht: KadDHT
-  autonat: unknown
-  dcutr: unknown
+  /** Absent when `transports` is overridden (in-process: nothing to probe, see createWrenHost). */
+  autonat?: unknown
+  /** Absent when `transports` is overridden (in-process: no NAT to punch through). */
+  dcutr?: unknown
   bootstrap: unknown
   connectionLog: unknown
   /** Group topics (node/src/groups): StrictNoSign, payloads carry their own nonce and signature. */
@@ -60,7 +69,10 @@ export interface WrenServices extends ServiceMap {
 export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
   /** The device's libp2p key (its PeerId); kept in the profile keystore. */
   privateKey: PrivateKey
-  /** Listen multiaddrs; defaults to DEFAULT_LISTEN, or loopback TCP + WS in test mode. */
+  /**
+   * Listen multiaddrs; defaults to DEFAULT_LISTEN, or loopback TCP + WS in test mode. Required
+   * with `transports` (the defaults are TCP/WS/WebRTC addresses the override cannot listen on).
+   */
   listen?: string[]
   /** Multiaddrs (with /p2p/<id>) dialled at start and whenever every connection is lost. */
   bootstrap?: string[]
@@ -76,18 +88,37 @@ export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
   extraServices?: ServiceFactoryMap<E>
   /** Explicit loopback test settings; never use in production. */
   testing?: { loopback: true }
+  /**
+   * Replaces the default transport list (TCP, WebSockets, circuit relay, WebRTC) entirely: for
+   * in-process simulations, e.g. `[memory()]` or a wrapping transport that shapes each link (add
+   * `circuitRelayTransport()` to model relayed reachability). Needs an explicit `listen` list.
+   * With an override, autonat, dcutr and mDNS are not started: they probe, hole-punch and
+   * multicast on real networks only, and on hundreds of nodes in one process they would just
+   * burn idle CPU. Usually combined with `testing.loopback` (DHT server mode, no address mapper).
+   */
+  transports?: WrenTransport[]
+  /**
+   * libp2p's connection gater (deny dials and connections per peer or address). On Node
+   * libp2p's default gater allows everything, including private and loopback addresses, and no
+   * mode here sets one, so this object is used as is; simulations use it to cut links.
+   */
+  connectionGater?: ConnectionGater
 }
 
 export async function createWrenHost<E extends ServiceMap = Record<never, never>>(
   init: WrenHostInit<E>,
 ): Promise<Libp2p<WrenServices & E>> {
   const loopback = init.testing?.loopback === true
+  const inProcess = init.transports !== undefined
+  if (inProcess && init.listen === undefined) {
+    throw new HostConfigError('a transports override needs an explicit listen list (e.g. /memory/<name>)')
+  }
   const validators = init.records?.validators ?? {}
   const selectors = init.records?.selectors ?? {}
   const datastore = guardRecordDatastore(init.datastore ?? new MemoryDatastore(), selectors)
 
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
-  if (!loopback) peerDiscovery.push(mdns())
+  if (!loopback && !inProcess) peerDiscovery.push(mdns())
 
   const rtcConfiguration: RTCConfiguration = loopback
     ? // bindAddress is a node-datachannel extension, passed through by its RTCPeerConnection
@@ -105,8 +136,8 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
       validators,
       selectors,
     }),
-    autonat: autoNAT(),
-    dcutr: dcutr(),
+    // real-network probes only: an in-process host has no NAT and no public address to confirm
+    ...(inProcess ? {} : { autonat: autoNAT(), dcutr: dcutr() }),
     bootstrap: bootstrapDialer({ list: init.bootstrap ?? [] }),
     connectionLog: connectionLog(),
     pubsub: gossipsub({
@@ -125,13 +156,19 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
     addresses: {
       listen: init.listen ?? (loopback ? [LOOPBACK_TCP_LISTEN, LOOPBACK_WS_LISTEN] : [...DEFAULT_LISTEN]),
     },
-    transports: [tcp(), webSockets(), circuitRelayTransport(), webRTC({ rtcConfiguration })],
+    transports: init.transports ?? [
+      tcp(),
+      webSockets(),
+      circuitRelayTransport(),
+      webRTC({ rtcConfiguration }),
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
     services,
   }
   if (loopback) options.connectionManager = { allow: [...LOOPBACK_ALLOW] }
+  if (init.connectionGater !== undefined) options.connectionGater = init.connectionGater
 
   return createLibp2p(options)
 }
