@@ -90,8 +90,10 @@ export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
   testing?: { loopback: true }
   /**
    * Replaces the default transport list (TCP, WebSockets, circuit relay, WebRTC) entirely: for
-   * in-process simulations, e.g. `[memory()]` or a wrapping transport that shapes each link (add
-   * `circuitRelayTransport()` to model relayed reachability). Needs an explicit `listen` list.
+   * in-process simulations, e.g. `[memory()]` or a wrapping transport that shapes each link.
+   * (`circuitRelayTransport()` with a relay known only by a `/memory/...` address crashes
+   * libp2p 3.3's address manager when the reservation lands: relayed paths need IP-shaped relay
+   * addresses; see simulations/NEEDS.md.) Needs an explicit `listen` list.
    * With an override, autonat, dcutr and mDNS are not started: they probe, hole-punch and
    * multicast on real networks only, and on hundreds of nodes in one process they would just
    * burn idle CPU. Usually combined with `testing.loopback` (DHT server mode, no address mapper).
