@@ -8,7 +8,7 @@ import { runScenario } from '../simulations/src/run.ts'
 import { loadScenario } from '../simulations/src/scenario.ts'
 import { summarize } from '../simulations/src/summary.ts'
 
-test('smoke simulation (10 real users, 2 real relays): every 1:1 message and every group message (to each member) arrives exactly once, every DHT bundle lookup succeeds, report files are written', {
+test('smoke simulation (10 real users, 2 real relays): every 1:1 message and every group message (to each member) arrives exactly once, every DHT bundle lookup succeeds, bytes per node are counted, report files are written', {
   timeout: 120_000,
 }, async () => {
   const scenario = await loadScenario('smoke')
@@ -46,13 +46,19 @@ test('smoke simulation (10 real users, 2 real relays): every 1:1 message and eve
     assert.ok(summary.lookups.count > 0)
     assert.equal(summary.lookups.ok, summary.lookups.count, `lookup failures: ${summary.lookups.failures}`)
     assert.equal(summary.publishes.ok, summary.publishes.count)
+    assert.equal(result.transport, 'memory', 'smoke runs on the simulated links')
+    assert.ok(summary.bytes.measured, 'bytes are counted on the memory transport')
+    assert.ok(
+      summary.bytes.wholeRun.perUserSent.count === 10 && (summary.bytes.wholeRun.perUserSent.p50 ?? 0) > 0,
+    )
+    assert.ok(summary.bytes.wholeRun.relays.every((r) => r.sent > 0 && r.received > 0))
 
     for (const file of files) await access(file)
     const written = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'))
     assert.equal(written.seed, scenario.seed)
     assert.equal(written.messages.deliveryRatio, 1)
     const html = await readFile(join(out, 'report.html'), 'utf8')
-    assert.ok((html.match(/<svg/g) ?? []).length >= 5, 'report has its plots as SVG')
+    assert.ok((html.match(/<svg/g) ?? []).length >= 6, 'report has its plots as SVG, bytes per node included')
     assert.ok(!html.includes('plot failed'))
   } finally {
     await rm(out, { recursive: true, force: true })

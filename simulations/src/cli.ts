@@ -1,14 +1,14 @@
 /**
- * `npm run sim -- <scenario> [--nodes N] [--seed S] [--out DIR] [--quiet]`
+ * `npm run sim -- <scenario> [--nodes N] [--seed S] [--transport memory|tcp] [--out DIR] [--quiet]`
  * Runs a shipped scenario (simulations/scenarios/<name>.json) or a scenario file, shows a progress
  * bar per phase, and writes summary.json, metrics.json and report.html to the output folder
  * (default simulations/out/<scenario>-<seed>).
  */
 import { join } from 'node:path'
 import cliProgress from 'cli-progress'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { writeReport } from './report.ts'
-import { type Phase, runScenario } from './run.ts'
+import { type Phase, runScenario, type TransportMode } from './run.ts'
 import { loadScenario, type Scenario } from './scenario.ts'
 import { summarize } from './summary.ts'
 
@@ -23,6 +23,7 @@ function integer(value: string): number {
 export interface SimCliOptions {
   nodes?: number
   seed?: number
+  transport?: TransportMode
   out?: string
   quiet?: boolean
 }
@@ -38,11 +39,20 @@ export function withNodes(scenario: Scenario, nodes: number | undefined): Scenar
   }
 }
 
+const kib = (bytes: number | null) => (bytes === null ? '-' : Math.round(bytes / 1024))
+const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('sim')
     .argument('<scenario>', 'scenario name (simulations/scenarios/<name>.json) or a .json path')
     .option('--nodes <n>', 'number of users (scales the message count with it)', integer)
     .option('--seed <s>', 'seed (default: the scenario’s)', integer)
+    .addOption(
+      new Option('--transport <t>', 'in-process transport (default: the scenario’s, else memory)').choices([
+        'memory',
+        'tcp',
+      ]),
+    )
     .option('--out <dir>', 'output folder')
     .option('--quiet', 'no progress bar')
     .exitOverride()
@@ -52,7 +62,8 @@ export async function main(argv: string[]): Promise<number> {
   const scenario = withNodes(await loadScenario(name), opts.nodes)
   const seed = opts.seed ?? scenario.seed
   const out = opts.out ?? join(DEFAULT_OUT_ROOT, `${scenario.name}-${scenario.users.count}-${seed}`)
-  const command = `npm run sim -- ${name} --nodes ${scenario.users.count} --seed ${seed}`
+  const transport = opts.transport ?? scenario.transport
+  const command = `npm run sim -- ${name} --nodes ${scenario.users.count} --seed ${seed} --transport ${transport}`
 
   const bar =
     opts.quiet || !process.stderr.isTTY
@@ -84,14 +95,14 @@ export async function main(argv: string[]): Promise<number> {
       bar.update(done)
     }
   }
-  const result = await runScenario(scenario, { seed, onProgress })
+  const result = await runScenario(scenario, { seed, transport, onProgress })
   bar?.stop()
   const summary = summarize(result, command)
   const files = await writeReport(out, result, summary)
   const m = summary.messages
   console.log(
     [
-      `${scenario.name}: ${summary.nodes.users} users, ${summary.nodes.relays} relays, seed ${seed}, ${Math.round(result.wallMs / 1000)} s`,
+      `${scenario.name}: ${summary.nodes.users} users, ${summary.nodes.relays} relays, seed ${seed}, ${summary.mode}, ${Math.round(result.wallMs / 1000)} s`,
       `  1:1 delivered ${m.delivered}/${m.attempted} (ratio ${m.deliveryRatio}), online pairs ${m.onlinePairsDeliveryRatio}, duplicates shown ${m.duplicatesShownToUsers}`,
       `  latency ms p50 ${m.latencyMs.p50} p99 ${m.latencyMs.p99} (online pairs p99 ${m.onlinePairsLatencyMs.p99}; with a session p50 ${m.onlinePairsWithSessionLatencyMs.p50} p99 ${m.onlinePairsWithSessionLatencyMs.p99})`,
       `  schedule lag p50 ${m.scheduleLagMs.p50} p99 ${m.scheduleLagMs.p99} ms; sendText call p50 ${m.sendCallMs.p50} p99 ${m.sendCallMs.p99} ms; paths ${JSON.stringify(m.paths)}`,
@@ -101,6 +112,9 @@ export async function main(argv: string[]): Promise<number> {
             `  groups: formed ${summary.groups.setup.filter((g) => g.ok).length}/${summary.groups.setup.length}; deliveries ${summary.groups.deliveriesDelivered}/${summary.groups.deliveriesExpected} (ratio ${summary.groups.deliveryRatio}), duplicates shown ${summary.groups.duplicatesShownToUsers}, latency p50 ${summary.groups.latencyMs.p50} p99 ${summary.groups.latencyMs.p99} ms`,
           ]),
       `  DHT lookups ${summary.lookups.ok}/${summary.lookups.count} ok, p50 ${summary.lookups.latencyMs.p50} ms; publishes ${summary.publishes.ok}/${summary.publishes.count}`,
+      summary.bytes.measured
+        ? `  bytes sent: total ${mib(summary.bytes.wholeRun.totalSent)} MiB, per user p50 ${kib(summary.bytes.wholeRun.perUserSent.p50)} KiB max ${kib(summary.bytes.wholeRun.perUserSent.max)} KiB, relays ${summary.bytes.wholeRun.relays.map((r) => `${kib(r.sent)}`).join(' / ')} KiB (whole run)`
+        : `  bytes: ${summary.bytes.reason}`,
       `  peak rss ${summary.process.peakRssMiB} MiB; errors ${summary.errors}`,
       ...summary.notes.map((n) => `  note: ${n}`),
       `  wrote ${files.join(', ')}`,

@@ -3,13 +3,18 @@
  * (keystore + sealed LevelDB store in a temp dir, opened through ProfileSession with a cheap KDF)
  * running the real runtime (libp2p host, DHT rules, bundle publisher, prekeys, Messenger); each
  * relay is a real relay-node (circuit relay, DHT server, mailbox on LevelDB). Going offline stops
- * the runtime or relay; coming back starts it again on the same port with the same data.
+ * the runtime or relay; coming back starts it again on the same address with the same data.
+ *
+ * Every node joins the run's network one of two ways (`NodeLinks`): on the memory transport
+ * (link-transport.ts: `/memory/u<i>`, `/memory/relay<i>`, shaped links, byte counts) or on TCP
+ * loopback with a connection gater for partitions.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
-import type { Libp2p } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { CryptoSuite } from '../../core/src/crypto/suite.ts'
 import { generateIdentityKeyPair } from '../../core/src/identity.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from '../../node/src/app/runtime.ts'
@@ -21,11 +26,24 @@ import { openProfile } from '../../node/src/profile/profile.ts'
 import type { EventName, EventPayload } from '../../node/src/rpc/api.ts'
 import type { KdfParams, KeystoreSecrets } from '../../node/src/storage/keystore.ts'
 import { STORAGE_KEY_BYTES } from '../../node/src/storage/sealed-store.ts'
-import { startTestRelay, type TestRelay } from '../../test/fixtures/relay.ts'
+import { loadRelayConfig } from '../../relay-node/src/config.ts'
+import { loadOrCreateIdentityKey } from '../../relay-node/src/identity-key.ts'
+import { type RelayHandle, startRelay } from '../../relay-node/src/relay-host.ts'
+import type { SimNetwork } from './link-transport.ts'
 
 /** Argon2id at its floor: simulated profiles are throw-away, and 200 full-cost unlocks take minutes. */
 export const SIM_KDF: KdfParams = Object.freeze({ memoryKiB: 8, passes: 1, parallelism: 1 })
 const SIM_PASSPHRASE = 'simulation profile (throw-away)'
+
+/**
+ * How a node joins the run's network: the memory transport of the run's SimNetwork, or TCP on
+ * `host` with an optional connection gater per host (its own peer id → gater).
+ */
+export type NodeLinks =
+  | { kind: 'memory'; network: SimNetwork }
+  | { kind: 'tcp'; host: string; gater?: (self: string) => ConnectionGater }
+
+const LOOPBACK = '127.0.0.1'
 
 export type EventSink = <E extends EventName>(user: number, event: E, payload: EventPayload<E>) => void
 
@@ -38,9 +56,11 @@ export interface SimUserInit {
   /** Relay mailboxes (k on the run's relays), or null to run without them. */
   mailboxes: { relays: () => string[]; count: number; fetchIntervalMs: number } | null
   onEvent: EventSink
-  /** Called with every fresh libp2p host (at each start), e.g. to install the fault gater. */
+  /** Called with every fresh libp2p host (at each start), e.g. to track it for partitions. */
   onHost: (libp2p: Libp2p) => void
-  /** Address to listen on (default 127.0.0.1; the netns mode gives each node its own). */
+  /** The network to join; default TCP on `host`. */
+  links?: NodeLinks
+  /** TCP address to listen on when `links` is not given (default 127.0.0.1; netns gives each node its own). */
   host?: string
 }
 
@@ -55,6 +75,7 @@ function tcpPort(addrs: readonly { toString(): string }[]): number {
 export class SimUser {
   readonly index: number
   readonly #init: SimUserInit
+  readonly #links: NodeLinks
   #session: ProfileSession | null = null
   #runtime: Runtime | null = null
   #transition: Promise<void> = Promise.resolve()
@@ -66,6 +87,7 @@ export class SimUser {
   private constructor(init: SimUserInit) {
     this.index = init.index
     this.#init = init
+    this.#links = init.links ?? { kind: 'tcp', host: init.host ?? LOOPBACK }
   }
 
   static async create(init: SimUserInit): Promise<SimUser> {
@@ -74,10 +96,12 @@ export class SimUser {
     const session = await ProfileSession.open(paths, SIM_KDF)
     user.#session = session
     const identity = generateIdentityKeyPair(init.suite)
+    const libp2pKey = await generateKeyPair('Ed25519')
+    user.#peerId = peerIdFromPrivateKey(libp2pKey).toString()
     const secrets: KeystoreSecrets = {
       identitySeed: identity.secretKey,
       deviceKeySeed: init.suite.ed25519Generate().secretKey,
-      libp2pPrivateKey: privateKeyToProtobuf(await generateKeyPair('Ed25519')),
+      libp2pPrivateKey: privateKeyToProtobuf(libp2pKey),
       storageKey: init.suite.randomBytes(STORAGE_KEY_BYTES),
       prekeys: [],
     }
@@ -100,7 +124,7 @@ export class SimUser {
   get mailboxes(): number | null {
     return this.#status?.()?.mailboxes ?? null
   }
-  /** The contact card made at first start (the port stays the same across restarts). */
+  /** The contact card made at first start (the address stays the same across restarts). */
   get card(): string {
     return this.#card
   }
@@ -143,10 +167,16 @@ export class SimUser {
       const candidates = mailboxes === null ? [] : mailboxes.relays()
       const shift = candidates.length === 0 ? 0 : this.index % candidates.length
       const relays = [...candidates.slice(shift), ...candidates.slice(0, shift)]
+      const links = this.#links
+      const gater = links.kind === 'tcp' ? links.gater?.(this.#peerId) : undefined
       const options: NetworkOptions = {
         // the runtime dials the mailbox relays like bootstrap peers: no need to list them twice
         bootstrap: this.#init.bootstrap().filter((a) => !relays.includes(a)),
-        listen: [`/ip4/${this.#init.host ?? '127.0.0.1'}/tcp/${this.#port}`],
+        ...(links.kind === 'memory'
+          ? { listen: [`/memory/u${this.index}`], transports: [links.network.transport()] }
+          : { listen: [`/ip4/${links.host}/tcp/${this.#port}`] }),
+        ...(gater === undefined ? {} : { connectionGater: gater }),
+        // DHT server mode and no private-address filtering: every node of a run is on one host
         testLoopback: true,
         retryBaseMs: this.#init.retry.baseMs,
         retryMaxMs: this.#init.retry.maxMs,
@@ -179,15 +209,18 @@ export class SimUser {
   }
 }
 
+/** Relays of a run log errors only (their log lines are dropped: nobody reads them). */
+const RELAY_LOG_LEVEL = 'error'
+
 export class SimRelay {
   readonly index: number
   readonly dataDir: string
-  #relay: TestRelay | null = null
+  #handle: RelayHandle | null = null
   #port = 0
   #peerId = ''
   readonly #bootstrap: () => string[]
   readonly #onHost: (libp2p: Libp2p) => void
-  readonly #host: string
+  readonly #links: NodeLinks
   #transition: Promise<void> = Promise.resolve()
 
   private constructor(
@@ -195,42 +228,53 @@ export class SimRelay {
     dataDir: string,
     bootstrap: () => string[],
     onHost: (l: Libp2p) => void,
-    host: string,
+    links: NodeLinks,
   ) {
-    this.#host = host
     this.index = index
     this.dataDir = dataDir
     this.#bootstrap = bootstrap
     this.#onHost = onHost
+    this.#links = links
   }
 
+  /** `links` is the network to join, or a TCP host address (netns), default 127.0.0.1. */
   static async create(
     index: number,
     root: string,
     bootstrap: () => string[],
     onHost: (libp2p: Libp2p) => void,
-    host = '127.0.0.1',
+    links: NodeLinks | string = LOOPBACK,
   ): Promise<SimRelay> {
-    const relay = new SimRelay(index, join(root, `relay${index}`), bootstrap, onHost, host)
+    const relay = new SimRelay(
+      index,
+      join(root, `relay${index}`),
+      bootstrap,
+      onHost,
+      typeof links === 'string' ? { kind: 'tcp', host: links } : links,
+    )
+    // the relay keeps its key in its data dir: made here so the peer id is known before the start
+    relay.#peerId = peerIdFromPrivateKey(await loadOrCreateIdentityKey(relay.dataDir)).toString()
     await relay.start()
     return relay
   }
 
   get online(): boolean {
-    return this.#relay !== null
+    return this.#handle !== null
   }
   get peerId(): string {
     return this.#peerId
   }
   get libp2p(): Libp2p | undefined {
-    return this.#relay?.handle?.libp2p
+    return this.#handle?.libp2p
   }
   get metricsUrl(): string | undefined {
-    return this.#relay?.metricsUrl
+    return this.#handle?.metricsUrl
   }
-  /** Dialable address with /p2p/<id> (stable across restarts: same port, same key). */
+  /** Dialable address with /p2p/<id> (stable across restarts: same address, same key). */
   get addr(): string {
-    return `/ip4/${this.#host}/tcp/${this.#port}/p2p/${this.#peerId}`
+    return this.#links.kind === 'memory'
+      ? `/memory/relay${this.index}/p2p/${this.#peerId}`
+      : `/ip4/${this.#links.host}/tcp/${this.#port}/p2p/${this.#peerId}`
   }
 
   #serial(fn: () => Promise<void>): Promise<void> {
@@ -241,27 +285,40 @@ export class SimRelay {
 
   start(): Promise<void> {
     return this.#serial(async () => {
-      if (this.#relay !== null) return
-      const relay = await startTestRelay({
-        dataDir: this.dataDir,
-        config: {
-          listen: { host: this.#host, tcpPort: this.#port, wsPort: -1 },
+      if (this.#handle !== null) return
+      const links = this.#links
+      const config = loadRelayConfig({
+        overrides: {
+          dataDir: this.dataDir,
+          listen: { host: links.kind === 'tcp' ? links.host : LOOPBACK, tcpPort: this.#port, wsPort: -1 },
           bootstrap: this.#bootstrap(),
-          logLevel: 'error',
+          // scraped at the end of the run for mailbox load (an HTTP port on 127.0.0.1 in both modes)
+          metrics: { enabled: true, port: 0 },
+          dht: { provide: false },
+          logLevel: RELAY_LOG_LEVEL,
+          testing: { loopback: true },
         },
       })
-      if (relay.handle !== undefined) this.#onHost(relay.handle.libp2p)
-      this.#port = tcpPort(relay.multiaddrs)
-      this.#peerId = relay.peerId.toString()
-      this.#relay = relay
+      const gater = links.kind === 'tcp' ? links.gater?.(this.#peerId) : undefined
+      const handle = await startRelay(config, {
+        logSink: () => {},
+        ...(links.kind === 'memory'
+          ? { transports: [links.network.transport()], listen: [`/memory/relay${this.index}`] }
+          : {}),
+        ...(gater === undefined ? {} : { connectionGater: gater }),
+      })
+      this.#onHost(handle.libp2p)
+      if (links.kind === 'tcp') this.#port = tcpPort(handle.multiaddrs())
+      this.#peerId = handle.peerId.toString()
+      this.#handle = handle
     })
   }
 
   stop(): Promise<void> {
     return this.#serial(async () => {
-      const relay = this.#relay
-      this.#relay = null
-      await relay?.stop()
+      const handle = this.#handle
+      this.#handle = null
+      await handle?.stop()
     })
   }
 }

@@ -96,6 +96,19 @@ export interface RelayLoad {
   storedEnvelopes: number
 }
 
+/** Bytes one node sent and received on the wire (noise and yamux framing included). */
+export interface NodeBytes {
+  /** User or relay index. */
+  node: number
+  sent: number
+  received: number
+}
+
+export interface NodeTraffic {
+  users: NodeBytes[]
+  relays: NodeBytes[]
+}
+
 export interface Marker {
   kind: 'partition' | 'relay-down'
   label: string
@@ -116,6 +129,11 @@ export class Metrics {
   /** Unexpected failures of scheduled actions (a start that threw, a send that threw). */
   readonly errors: Array<{ t: number; what: string; error: string }> = []
   readonly groupMessages: GroupMessageRecord[] = []
+  /**
+   * Bytes per node, counted by the memory transport: over the whole run (setup included) and
+   * from the schedule start to the end of the drain. null on TCP loopback: not measured.
+   */
+  traffic: { total: NodeTraffic; schedule: NodeTraffic } | null = null
   readonly #byMessageId = new Map<string, MessageRecord>()
   readonly #groupByMessageId = new Map<string, GroupMessageRecord>()
   readonly #earlyGroup = new Map<string, Array<{ user: number; t: number }>>()

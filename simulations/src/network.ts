@@ -1,56 +1,88 @@
 /**
- * Network faults for the in-process mode: partitions that split and heal. Each host (user or
- * relay) gets a connection gater that refuses dials and connections across the split, and the
- * connections that already cross it are closed when it starts — the nodes see the same thing as
- * a real network split (dials fail, open streams die), with their real retry logic.
+ * Network faults for the in-process mode: partitions that split and heal, on either transport.
  *
- * The gater is installed on a running host by replacing the functions of the gater object the
- * libp2p components hold (libp2p reads them at every dial and upgrade). That reaches into
- * libp2p's components because the runtime offers no gater option yet (see simulations/NEEDS.md).
- * Link latency and loss are not shaped here: that is the netns mode's job (tc netem).
+ * - memory (default): the run's SimNetwork cuts the links itself (link-transport.ts): dials
+ *   across the split fail, connections across it are aborted on both ends.
+ * - tcp: every host gets a connection gater (NetworkOptions.connectionGater /
+ *   StartRelayOptions.connectionGater) that refuses dials and connections across the split, and
+ *   the connections that already cross it are closed when it starts.
+ *
+ * Either way the nodes see what a real split looks like (dials fail, open streams die) and run
+ * their real retry logic. Link latency and loss are shaped by the memory transport's link model;
+ * the tcp mode runs unshaped (the netns mode shapes real links with tc netem).
  */
 import type { ConnectionGater, Libp2p, PeerId } from '@libp2p/interface'
+import type { SimNetwork } from './link-transport.ts'
 
-interface WithComponents {
-  components?: { connectionGater?: ConnectionGater }
+export interface Faults {
+  readonly partitioned: boolean
+  /** True when traffic between these two peers (peer id strings) is cut right now. */
+  blocked(a: string, b: string): boolean
+  /** Put these peers on the minority side and cut every connection that crosses the split. */
+  split(minority: readonly string[]): Promise<void>
+  heal(): void
 }
 
-export class FaultPlane {
-  /** peerId → side while a partition is active (absent: majority side 0). */
-  #side = new Map<string, number>()
-  #active = false
+/** Partitions at the link level of the memory transport. */
+export class LinkFaults implements Faults {
+  readonly #network: SimNetwork
+
+  constructor(network: SimNetwork) {
+    this.#network = network
+  }
+
+  get partitioned(): boolean {
+    return this.#network.partitioned
+  }
+
+  blocked(a: string, b: string): boolean {
+    return this.#network.blocked(a, b)
+  }
+
+  async split(minority: readonly string[]): Promise<void> {
+    this.#network.split(minority)
+  }
+
+  heal(): void {
+    this.#network.heal()
+  }
+}
+
+/** Partitions on TCP loopback through each host's connection gater. */
+export class GaterFaults implements Faults {
+  /** peer ids on the minority side while a partition is active. */
+  #minority: Set<string> | null = null
   readonly #hosts = new Set<Libp2p>()
 
   get partitioned(): boolean {
-    return this.#active
+    return this.#minority !== null
   }
 
-  /** True when traffic between these two peers is cut right now. */
   blocked(a: string, b: string): boolean {
-    if (!this.#active) return false
-    return (this.#side.get(a) ?? 0) !== (this.#side.get(b) ?? 0)
+    if (this.#minority === null) return false
+    return this.#minority.has(a) !== this.#minority.has(b)
   }
 
-  /** Hook a (new) host into the plane; call at every start. Returns false if libp2p has no gater to hook. */
-  install(libp2p: Libp2p): boolean {
-    const gater = (libp2p as unknown as WithComponents).components?.connectionGater
-    if (gater === undefined) return false
-    const self = libp2p.peerId.toString()
+  /** The gater for the host with this peer id (pass it at every start). */
+  gater(self: string): ConnectionGater {
     const deny = async (peer: PeerId) => this.blocked(self, peer.toString())
-    gater.denyDialPeer = deny
-    gater.denyInboundEncryptedConnection = deny
-    gater.denyOutboundEncryptedConnection = deny
-    gater.denyInboundUpgradedConnection = deny
-    gater.denyOutboundUpgradedConnection = deny
+    return {
+      denyDialPeer: deny,
+      denyInboundEncryptedConnection: deny,
+      denyOutboundEncryptedConnection: deny,
+      denyInboundUpgradedConnection: deny,
+      denyOutboundUpgradedConnection: deny,
+    }
+  }
+
+  /** Track a running host so a split can close its connections across the cut. */
+  attach(libp2p: Libp2p): void {
     this.#hosts.add(libp2p)
     libp2p.addEventListener('stop', () => this.#hosts.delete(libp2p), { once: true })
-    return true
   }
 
-  /** Put these peers on the minority side and cut every connection that crosses the split. */
   async split(minority: readonly string[]): Promise<void> {
-    this.#side = new Map(minority.map((p) => [p, 1]))
-    this.#active = true
+    this.#minority = new Set(minority)
     const closing: Promise<void>[] = []
     for (const host of this.#hosts) {
       const self = host.peerId.toString()
@@ -63,7 +95,6 @@ export class FaultPlane {
   }
 
   heal(): void {
-    this.#active = false
-    this.#side = new Map()
+    this.#minority = null
   }
 }

@@ -2,7 +2,7 @@
  * Writes a run's output folder: summary.json, metrics.json and report.html — a self-contained
  * page whose plots are Vega-Lite specs rendered to SVG here (no script or network at view time):
  * latency CDFs, delivery over time with churn, partitions and relay failures marked, DHT lookup
- * latency, load per relay, and the process's memory over time.
+ * latency, load per relay, bytes per node (memory transport), and the process's memory over time.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -144,6 +144,47 @@ function relaySpec(result: RunResult): TopLevelSpec {
   }
 }
 
+/** Bytes sent per node over the whole run: users as a histogram, relays as bars (memory transport only). */
+function bytesSpec(result: RunResult): TopLevelSpec | null {
+  const traffic = result.metrics.traffic
+  if (traffic === null) return null
+  const users = traffic.total.users.map((u) => ({ KiB: u.sent / 1024, user: u.node }))
+  const relays = traffic.total.relays.flatMap((r) => [
+    { relay: `relay ${r.node}`, direction: 'sent', MiB: r.sent / 2 ** 20 },
+    { relay: `relay ${r.node}`, direction: 'received', MiB: r.received / 2 ** 20 },
+  ])
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'Bytes on the wire per node (whole run, noise + yamux framing included)',
+    hconcat: [
+      {
+        width: 320,
+        height: 200,
+        title: 'users: KiB sent (histogram)',
+        data: { values: users },
+        mark: 'bar',
+        encoding: {
+          x: { field: 'KiB', type: 'quantitative', bin: { maxbins: 20 }, title: 'KiB sent' },
+          y: { aggregate: 'count', type: 'quantitative', title: 'users' },
+        },
+      },
+      {
+        width: 200,
+        height: 200,
+        title: 'relays: MiB sent / received',
+        data: { values: relays },
+        mark: 'bar',
+        encoding: {
+          x: { field: 'relay', type: 'nominal', title: null },
+          xOffset: { field: 'direction', type: 'nominal' },
+          y: { field: 'MiB', type: 'quantitative' },
+          color: { field: 'direction', type: 'nominal', title: null },
+        },
+      },
+    ],
+  }
+}
+
 function memorySpec(result: RunResult): TopLevelSpec {
   const values = result.metrics.samples.flatMap((s) => [
     { t: s.t / 1000, MiB: s.rssMiB, series: 'rss' },
@@ -202,8 +243,10 @@ export async function writeReport(outDir: string, result: RunResult, summary: Su
       ),
     ],
     ['Relays', relaySpec(result)],
-    ['Memory', memorySpec(result)],
   ]
+  const bytes = bytesSpec(result)
+  if (bytes !== null) plots.push(['Bytes per node', bytes])
+  plots.push(['Memory', memorySpec(result)])
   const sections: string[] = []
   for (const [title, spec] of plots) {
     let body: string
@@ -222,6 +265,7 @@ pre{background:#f5f5f5;padding:1em;overflow:auto;font-size:12px}section{margin:2
 <p>Seed ${summary.seed} · ${summary.nodes.users} users · ${summary.nodes.relays} relays · ${escapeHtml(summary.mode)} · started ${escapeHtml(summary.startedAt)}</p>
 <p>Replay: <code>${escapeHtml(summary.command)}</code></p>
 <h2>Summary</h2><pre>${escapeHtml(JSON.stringify(summary, null, 2))}</pre>
+${bytes === null ? `<section><h2>Bytes per node</h2><p>Not measured: the ${escapeHtml(result.transport)} transport does not count bytes (run on the memory transport).</p></section>` : ''}
 ${sections.join('\n')}
 </body></html>
 `
@@ -249,6 +293,9 @@ ${sections.join('\n')}
         relayLoad: metrics.relayLoad,
         mailboxesAtEnd: metrics.mailboxesAtEnd,
         errors: metrics.errors,
+        transport: result.transport,
+        /** Bytes per node (memory transport); null: not measured on TCP. */
+        traffic: metrics.traffic,
       },
       null,
       1,

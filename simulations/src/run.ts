@@ -8,9 +8,10 @@ import { createNodeSuite } from '../../node/src/crypto/node-suite.ts'
 import { conversationIdFor } from '../../node/src/messaging/vault.ts'
 import { getBundle } from '../../node/src/p2p/dht-records.ts'
 import type { EventPayload } from '../../node/src/rpc/api.ts'
-import { makeRunRoot, removeRunRoot, SimRelay, SimUser } from './harness.ts'
-import { type MessagePath, Metrics, type RelayLoad } from './metrics.ts'
-import { FaultPlane } from './network.ts'
+import { makeRunRoot, type NodeLinks, removeRunRoot, SimRelay, SimUser } from './harness.ts'
+import { SimNetwork } from './link-transport.ts'
+import { type MessagePath, Metrics, type NodeTraffic, type RelayLoad } from './metrics.ts'
+import { type Faults, GaterFaults, LinkFaults } from './network.ts'
 import { mailboxCountOf, type Scenario } from './scenario.ts'
 import { buildPlan, type GroupPlan, type Plan, type SimEvent } from './schedule.ts'
 
@@ -45,14 +46,20 @@ export type Phase =
   | 'check'
   | 'stop'
 
+export type TransportMode = Scenario['transport']
+
 export interface RunOptions {
   seed: number
+  /** Overrides the scenario's transport. */
+  transport?: TransportMode
   /** Progress of the current phase (done of total). */
   onProgress?: (phase: Phase, done: number, total: number) => void
 }
 
 export interface RunResult {
   scenario: Scenario
+  /** The transport the run used. */
+  transport: TransportMode
   plan: Plan
   metrics: Metrics
   startedAt: string
@@ -174,12 +181,29 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
 
   const suite = createNodeSuite()
   const root = await makeRunRoot()
-  const faults = new FaultPlane()
+  const transport = options.transport ?? scenario.transport
   const relays: SimRelay[] = []
   const users: SimUser[] = []
   let metrics = new Metrics(performance.now())
-  const onHost = (libp2p: Parameters<FaultPlane['install']>[0]) => {
-    if (!faults.install(libp2p)) notes.push('could not install the fault gater on a host')
+  // memory: one simulated network, partitions cut at the link level; tcp: a gater per host
+  const network =
+    transport === 'memory' ? new SimNetwork({ seed: `${options.seed}`, link: () => scenario.network }) : null
+  const gaterFaults = network === null ? new GaterFaults() : null
+  const faults: Faults = network !== null ? new LinkFaults(network) : (gaterFaults as GaterFaults)
+  const links: NodeLinks =
+    network !== null
+      ? { kind: 'memory', network }
+      : { kind: 'tcp', host: '127.0.0.1', gater: (self) => (gaterFaults as GaterFaults).gater(self) }
+  const onHost = (libp2p: Parameters<GaterFaults['attach']>[0]) => gaterFaults?.attach(libp2p)
+  /** Bytes per node from the memory network (null on TCP: not measured). */
+  const traffic = (): NodeTraffic | null => {
+    if (network === null) return null
+    const t = network.traffic()
+    const of = (peerId: string) => t.get(peerId) ?? { sent: 0, received: 0 }
+    return {
+      users: users.map((u) => ({ node: u.index, ...of(u.peerId) })),
+      relays: relays.map((r) => ({ node: r.index, ...of(r.peerId) })),
+    }
   }
 
   const pathOf = (receiver: number, sender: number): MessagePath => {
@@ -213,7 +237,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     for (let i = 0; i < scenario.relays.count; i++) {
       progress('relays', i, scenario.relays.count)
       relays.push(
-        await SimRelay.create(i, root, () => relays.filter((r) => r.index !== i).map((r) => r.addr), onHost),
+        await SimRelay.create(
+          i,
+          root,
+          () => relays.filter((r) => r.index !== i).map((r) => r.addr),
+          onHost,
+          links,
+        ),
       )
     }
     progress('relays', relays.length, scenario.relays.count)
@@ -241,6 +271,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
                 fetchIntervalMs: scenario.mailboxes.fetchIntervalMs,
               },
         onHost,
+        links,
         onEvent: (user, event, payload) => {
           if (event === 'message.received') {
             const p = payload as Parameters<Metrics['received']>[1]
@@ -349,6 +380,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const lookups = metrics.lookups
     const publishes = metrics.publishes
     metrics = new Metrics(performance.now())
+    const trafficAtSchedule = traffic()
     metrics.lookups.push(...lookups)
     metrics.publishes.push(...publishes)
     const pending: Promise<void>[] = []
@@ -506,6 +538,22 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
     progress('drain', sendable - missing(), sendable)
     endPhase('drain')
+    const trafficAtEnd = traffic()
+    if (trafficAtEnd !== null && trafficAtSchedule !== null) {
+      const since = (now: NodeTraffic['users'], before: NodeTraffic['users']) =>
+        now.map((n, i) => ({
+          node: n.node,
+          sent: n.sent - (before[i]?.sent ?? 0),
+          received: n.received - (before[i]?.received ?? 0),
+        }))
+      metrics.traffic = {
+        total: trafficAtEnd,
+        schedule: {
+          users: since(trafficAtEnd.users, trafficAtSchedule.users),
+          relays: since(trafficAtEnd.relays, trafficAtSchedule.relays),
+        },
+      }
+    }
 
     // ---- what users see: copies of each message in the recipient's history
     const byRecipient = new Map<number, Map<string, number>>()
@@ -542,12 +590,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     metrics.mailboxesAtEnd = users.map((u) => u.mailboxes)
     endPhase('check')
 
-    if (scenario.network.latencyMs > 0 || scenario.network.loss > 0)
+    const shaped =
+      scenario.network.latencyMs > 0 || scenario.network.jitterMs > 0 || scenario.network.loss > 0
+    if (transport === 'tcp' && shaped)
       notes.push(
-        'network latency/loss are applied only in the netns mode; the in-process TCP mode runs unshaped',
+        'network latency/loss are not applied on TCP loopback (run on the memory transport or in the netns mode)',
       )
     return {
       scenario,
+      transport,
       plan,
       metrics,
       startedAt,

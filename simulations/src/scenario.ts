@@ -70,7 +70,19 @@ const scenarioSchema = z.strictObject({
       }),
     )
     .default([]),
-  /** Link conditions: applied by tc netem in the netns mode; the in-process TCP mode cannot shape links. */
+  /**
+   * In-process transport: 'memory' (default) runs every node on Wren's simulated links
+   * (link-transport.ts: latency, jitter and loss below, bytes per node counted); 'tcp' on
+   * unshaped TCP loopback. `--transport` overrides it.
+   */
+  transport: z.enum(['memory', 'tcp']).default('memory'),
+  /**
+   * Link conditions, the same on every link and direction: each chunk takes latencyMs ± a
+   * uniform jitter sample and is lost (then retransmitted after a TCP-like timeout, holding the
+   * chunks behind it) with probability `loss`; jitter and loss are drawn per chunk from seeded
+   * streams. Applied by the memory transport in-process and by tc netem in the netns mode; the
+   * in-process TCP mode cannot shape links.
+   */
   network: z
     .strictObject({
       latencyMs: ms.default(0),
