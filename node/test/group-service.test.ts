@@ -70,6 +70,7 @@ class MemoryNet {
           payload,
           messageId: toHex(suite.randomBytes(16)),
           receivedAt: Date.now(),
+          via: 'direct',
         })
         effect.after?.()
       }
@@ -270,6 +271,7 @@ describe('GroupService in one process', () => {
       }),
       messageId: 'x',
       receivedAt: 1,
+      via: 'direct',
     })
     effect.after?.()
     const after = n(B).service.summary(n(B).service.requireGroup(groupId))

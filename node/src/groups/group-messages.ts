@@ -14,7 +14,7 @@ import { formatUserId, parseUserId } from '../../../core/src/identity.ts'
 import { pad, unpad } from '../../../core/src/padding.ts'
 import { peekSenderKeyMessage, senderKeyDecrypt, senderKeyEncrypt } from '../../../core/src/sender-key.ts'
 import type { AppDelivery, AppEffect } from '../messaging/inbound.ts'
-import type { Message } from '../rpc/api.ts'
+import type { Message, MessageVia } from '../rpc/api.ts'
 import { appError } from '../rpc/errors.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
@@ -67,7 +67,7 @@ export class GroupMessages {
   readonly #svc: GroupService
   readonly #timers = new Map<string, ReturnType<typeof setTimeout>>()
   /** Topic payloads whose Sender Key has not arrived yet, oldest first. */
-  readonly #pending: Array<{ distHex: string; wire: Uint8Array }> = []
+  readonly #pending: Array<{ distHex: string; wire: Uint8Array; via: MessageVia }> = []
   readonly #receipts = new Map<string, ReceiptBatch>()
   #receiptTimer: ReturnType<typeof setTimeout> | null = null
   #running = false
@@ -226,15 +226,15 @@ export class GroupMessages {
   // ---- receiving
 
   /** A topic payload (gossip). */
-  async receiveWire(bytes: Uint8Array): Promise<void> {
-    const emit = await this.#receive(bytes)
+  async receiveWire(bytes: Uint8Array, via: MessageVia = 'gossip'): Promise<void> {
+    const emit = await this.#receive(bytes, via)
     emit?.()
   }
 
   /** A pairwise copy: processed inside the messenger's lock (persisted before it acknowledges). */
   async onCopy(d: AppDelivery): Promise<AppEffect> {
     const copy = decodeMessageCopy(d.payload)
-    const emit = await this.#receive(copy.wire)
+    const emit = await this.#receive(copy.wire, d.via)
     return emit === null ? {} : { after: emit }
   }
 
@@ -243,11 +243,11 @@ export class GroupMessages {
     if (ready.length === 0) return
     for (let i = this.#pending.length - 1; i >= 0; i--)
       if (this.#pending[i]?.distHex === distHex) this.#pending.splice(i, 1)
-    for (const p of ready) await this.receiveWire(p.wire)
+    for (const p of ready) await this.receiveWire(p.wire, p.via)
   }
 
   /** Decrypt and store one topic payload; returns what to emit after (null: nothing new). */
-  async #receive(bytes: Uint8Array): Promise<(() => void) | null> {
+  async #receive(bytes: Uint8Array, via: MessageVia): Promise<(() => void) | null> {
     const svc = this.#svc
     const { suite, now, log } = svc.init
     let distHex: string
@@ -267,7 +267,7 @@ export class GroupMessages {
     const result = await svc.lock.run(async () => {
       const key = svc.keys.peer(distHex)
       if (key === undefined) {
-        this.#hold(distHex, bytes)
+        this.#hold(distHex, bytes, via)
         return null
       }
       const g = svc.group(key.record.groupId)
@@ -339,14 +339,14 @@ export class GroupMessages {
     })
     if (result === null) return null
     return () => {
-      if (result.stored !== null) svc.init.notify('message.received', { message: result.stored })
+      if (result.stored !== null) svc.init.notify('message.received', { message: result.stored, via })
       this.#queueReceipt(result.ack.sender, result.ack.groupId, RECEIPT_DELIVERED, result.ack.id)
     }
   }
 
-  #hold(distHex: string, wire: Uint8Array): void {
+  #hold(distHex: string, wire: Uint8Array, via: MessageVia): void {
     if (this.#pending.some((p) => p.distHex === distHex && bytesEqual(p.wire, wire))) return
-    this.#pending.push({ distHex, wire })
+    this.#pending.push({ distHex, wire, via })
     while (this.#pending.length > MAX_PENDING_WIRES) this.#pending.shift()
   }
 

@@ -5,7 +5,7 @@
  *
  * Runs inside the messenger's mutex (the caller holds it).
  */
-import type { PeerId } from '@libp2p/interface'
+import type { Connection, PeerId } from '@libp2p/interface'
 import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { deviceDhSecretKey } from '../../../core/src/device-certificate.ts'
@@ -20,7 +20,7 @@ import { formatUserId, type IdentityKeyPair } from '../../../core/src/identity.t
 import { isUserBound } from '../../../core/src/identity-succession.ts'
 import { acceptPrekeyMessage } from '../../../core/src/session.ts'
 import type { Logger } from '../daemon/log.ts'
-import type { EventName, EventPayload, Message } from '../rpc/api.ts'
+import type { EventName, EventPayload, Message, MessageVia } from '../rpc/api.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
   CONTENT_KIND_APP,
@@ -36,6 +36,7 @@ import {
   decodeDeliveryRequest,
   encodeDeliveryResponse,
 } from './content.ts'
+import { connectionPath, type InboundSource } from './message-path.ts'
 import type { PrekeyManager } from './prekeys.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
 import { type ContactRecord, type ConversationRecord, conversationIdFor, type Vault } from './vault.ts'
@@ -47,6 +48,8 @@ export interface AppDelivery {
   readonly payload: Uint8Array
   readonly messageId: string
   readonly receivedAt: number
+  /** The path of the envelope that carried it: direct, relayed or mailbox. */
+  readonly via: MessageVia
 }
 
 /**
@@ -95,6 +98,8 @@ interface Pending {
   touchedPeers: Set<string>
   /** Text messages that came through a mailbox, to acknowledge to their senders. */
   receipts: Map<string, string[]>
+  /** The path of this batch, reported with each message. */
+  via: MessageVia
 }
 
 export class Inbound {
@@ -112,16 +117,18 @@ export class Inbound {
     this.#deviceDhSecret = deviceDhSecretKey(init.suite, init.deviceKey.secretKey)
   }
 
-  async handle(request: Uint8Array, remotePeer: PeerId): Promise<Uint8Array> {
-    return encodeDeliveryResponse(await this.handleEnvelopes(decodeDeliveryRequest(request), remotePeer))
+  async handle(request: Uint8Array, connection: Connection): Promise<Uint8Array> {
+    const source = { peer: connection.remotePeer, via: connectionPath(connection) }
+    return encodeDeliveryResponse(await this.handleEnvelopes(decodeDeliveryRequest(request), source))
   }
 
   /**
-   * Process envelopes in order and write the batch. `remotePeer` is the sender's device for
-   * direct delivery, null for envelopes fetched from our mailboxes (then text messages are
-   * acknowledged to their senders with delivery receipts).
+   * Process envelopes in order and write the batch. `source.peer` is the sender's device for
+   * delivery over a connection, null for envelopes fetched from our mailboxes (then text
+   * messages are acknowledged to their senders with delivery receipts).
    */
-  async handleEnvelopes(envelopes: readonly Uint8Array[], remotePeer: PeerId | null): Promise<number[]> {
+  async handleEnvelopes(envelopes: readonly Uint8Array[], source: InboundSource): Promise<number[]> {
+    const remotePeer = source.peer
     const pending: Pending = {
       ops: [],
       sessions: new Map(),
@@ -133,6 +140,7 @@ export class Inbound {
       events: [],
       touchedPeers: new Set(),
       receipts: new Map(),
+      via: source.via,
     }
     const statuses: number[] = []
     for (const envelope of envelopes) statuses.push(await this.#receive(envelope, remotePeer, pending))
@@ -331,7 +339,7 @@ export class Inbound {
       unread: conversation.unread + 1,
       updatedAt: now,
     })
-    pending.events.push(() => this.#init.notify('message.received', { message }))
+    pending.events.push(() => this.#init.notify('message.received', { message, via: pending.via }))
     void contact
     return DELIVERY_OK
   }
@@ -359,6 +367,7 @@ export class Inbound {
         payload: content.appPayload ?? new Uint8Array(0),
         messageId: idHex,
         receivedAt: this.#init.now(),
+        via: pending.via,
       })
       if (effect.ops) pending.ops.push(...effect.ops)
       if (effect.after) pending.events.push(effect.after)

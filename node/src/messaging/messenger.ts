@@ -112,7 +112,7 @@ export class Messenger {
 
   /** Envelopes fetched from our mailboxes: processed like a direct delivery, statuses returned. */
   deliverFetched(envelopes: Uint8Array[]): Promise<number[]> {
-    return this.#lock.run(() => this.#inbound.handleEnvelopes(envelopes, null))
+    return this.#lock.run(() => this.#inbound.handleEnvelopes(envelopes, { peer: null, via: 'mailbox' }))
   }
 
   async start(): Promise<void> {
@@ -121,7 +121,7 @@ export class Messenger {
     await handleRequests(
       libp2p,
       WREN_MSG_PROTOCOL,
-      (request, ctx) => this.#lock.run(() => this.#inbound.handle(request, ctx.peerId)),
+      (request, ctx) => this.#lock.run(() => this.#inbound.handle(request, ctx.connection)),
       {
         maxRequestBytes: MAX_DELIVERY_REQUEST_BYTES,
         runOnLimitedConnection: true,

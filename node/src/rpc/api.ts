@@ -166,10 +166,23 @@ export const SettingsSchema = z
 
 // ---- events
 
+/**
+ * The path a received message took to this device: over a direct connection, over a
+ * circuit-relay (limited) connection, fetched from one of our relay mailboxes, or (groups) from
+ * the group's gossip topic. A group message's pairwise copy has the path of that copy.
+ */
+export const MessageViaSchema = z.enum(['direct', 'relayed', 'mailbox', 'gossip'])
+export type MessageVia = z.infer<typeof MessageViaSchema>
+
 export const events = {
   'message.received': {
     description: 'A message arrived and was stored.',
-    payload: z.strictObject({ message: MessageSchema }),
+    payload: z.strictObject({
+      message: MessageSchema,
+      via: MessageViaSchema.optional().describe(
+        'how it arrived: direct or relayed connection, our relay mailbox, or a group topic (gossip); always set by this daemon',
+      ),
+    }),
   },
   'message.status': {
     description: 'The status or receipt count of a message changed.',
