@@ -24,7 +24,10 @@ import type { PrekeyManager } from './prekeys.ts'
 
 /** Mailboxes per device: losing k-1 relays loses nothing (DESIGN.md). */
 export const DEFAULT_MAILBOX_COUNT = 3
-/** Periodic fetch, on top of fetching at start and whenever a mailbox relay connects. */
+/**
+ * Periodic fetch, on top of fetching at start and when the network comes back (a mailbox relay
+ * connects, or the first connection after none: Messenger's NetworkRegained calls fetch()).
+ */
 export const MAILBOX_FETCH_INTERVAL_MS = 30_000
 /** Consecutive failed fetches before a mailbox is given up and another relay is chosen. */
 export const MAILBOX_REHOME_FAILURES = 5
@@ -64,7 +67,10 @@ export interface MailboxesInit {
   deliver: (envelopes: Uint8Array[]) => Promise<number[]>
   /** The set of mailboxes changed: the bundle must be re-published. */
   onChange: () => void
-  /** A mailbox relay (re)connected: the network is likely back, so queued messages may go now. */
+  /**
+   * @deprecated Ignored. A mailbox relay connecting is one of the "network regained" signals of
+   * the messenger (network-regained.ts), which kicks the outbox and fetches the mailboxes itself.
+   */
   onRelayConnect?: () => void
 }
 
@@ -113,12 +119,6 @@ export class Mailboxes {
   #fetching: Promise<void> | null = null
   #again = false
   #running = false
-  readonly #onConnect = (event: CustomEvent<PeerId>) => {
-    if (this.#records.some((r) => r.relay === event.detail.toString())) {
-      void this.fetch()
-      this.#init.onRelayConnect?.()
-    }
-  }
 
   constructor(init: MailboxesInit) {
     this.#init = init
@@ -126,6 +126,12 @@ export class Mailboxes {
 
   #active(): MailboxRecord[] {
     return this.#records.filter((r) => r.retiredAt === undefined)
+  }
+
+  /** Whether this peer holds one of our mailboxes (retired ones too: they are still drained). */
+  isRelay(peer: PeerId): boolean {
+    const id = peer.toString()
+    return this.#records.some((r) => r.relay === id)
   }
 
   /** Bundle hints for our mailboxes (retired ones are not advertised). */
@@ -147,7 +153,6 @@ export class Mailboxes {
     this.#running = true
     this.#records = (await this.#init.store.get<MailboxRecord[]>(MAILBOXES_KEY)) ?? []
     await this.#ensure()
-    this.#init.libp2p.addEventListener('peer:connect', this.#onConnect)
     this.#timer = setInterval(
       () => void this.fetch(),
       this.#init.fetchIntervalMs ?? MAILBOX_FETCH_INTERVAL_MS,
@@ -159,7 +164,6 @@ export class Mailboxes {
   async stop(): Promise<void> {
     this.#running = false
     if (this.#timer) clearInterval(this.#timer)
-    this.#init.libp2p.removeEventListener('peer:connect', this.#onConnect)
     await this.#fetching?.catch(() => {})
   }
 
@@ -298,7 +302,9 @@ export class Mailboxes {
     }
     const want = this.#init.count ?? DEFAULT_MAILBOX_COUNT
     const belowK = this.#active().filter((r) => r.failures < MAILBOX_REHOME_FAILURES).length < want
-    if (belowK && anyAnswered) await this.#ensure()
+    // with no mailbox at all (every registration failed, e.g. the device started offline) there
+    // is nothing to answer: registering is the only way to learn whether the relays are back
+    if (belowK && (anyAnswered || outcomes.size === 0)) await this.#ensure()
     else if (changed) await this.#init.store.put(MAILBOXES_KEY, this.#records)
     const merged = mergeMailboxOrder(lists)
     if (merged.length === 0) return

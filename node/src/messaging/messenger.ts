@@ -34,6 +34,7 @@ import { type AppHandler, Inbound } from './inbound.ts'
 import type { Mailboxes } from './mailboxes.ts'
 import type { MessengerContext, MessengerInit } from './messenger-context.ts'
 import { Mutex } from './mutex.ts'
+import { NetworkRegained, type RegainedReason } from './network-regained.ts'
 import { Outbox } from './outbox.ts'
 import { appItem, receiptItemOps } from './outbox-items.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
@@ -60,6 +61,7 @@ export class Messenger {
   readonly #peerToUser = new Map<string, string>()
   readonly #ctx: MessengerContext
   readonly #outbox: Outbox
+  readonly #regained: NetworkRegained
   readonly #onConnect = (event: CustomEvent<PeerId>) => {
     const userId = this.#peerToUser.get(event.detail.toString())
     if (userId !== undefined) this.kick(userId)
@@ -99,6 +101,11 @@ export class Messenger {
       rememberPeer: (contact) => this.#rememberPeer(contact),
     }
     this.#outbox = new Outbox(this.#ctx)
+    this.#regained = new NetworkRegained({
+      libp2p: init.libp2p,
+      isMailboxRelay: (peer) => this.#ctx.mailboxes?.isRelay(peer) ?? false,
+      onRegained: (reason, peer) => this.#onNetworkRegained(reason, peer),
+    })
   }
 
   get userId(): string {
@@ -138,6 +145,7 @@ export class Messenger {
       runOnLimitedConnection: true,
     })
     libp2p.addEventListener('peer:connect', this.#onConnect)
+    this.#regained.start()
     for (const contact of await this.#vault.listContacts()) {
       this.#rememberPeer(contact)
       await learnAddresses(this.#ctx, contact)
@@ -148,6 +156,7 @@ export class Messenger {
 
   async stop(): Promise<void> {
     this.#outbox.stop()
+    this.#regained.stop()
     const { libp2p } = this.#init
     libp2p.removeEventListener('peer:connect', this.#onConnect)
     await Promise.allSettled([libp2p.unhandle(WREN_MSG_PROTOCOL), libp2p.unhandle(WREN_PREKEY_PROTOCOL)])
@@ -351,6 +360,22 @@ export class Messenger {
   /** Retry every queued peer now (the network seems to be back). */
   async kickAll(): Promise<void> {
     for (const peer of await this.#ctx.vault.outboxPeers()) this.#outbox.kick(peer)
+  }
+
+  /** Times the network came back since start (first connection after none, or a mailbox relay). */
+  get networkRegainedCount(): number {
+    return this.#regained.count
+  }
+
+  /** Every queued peer is retried now; mailboxes are fetched (and re-registered while below k). */
+  #onNetworkRegained(reason: RegainedReason, peer: PeerId): void {
+    this.#init.log.debug('network regained', { reason, peer: peer.toString() })
+    void this.kickAll().catch((error) =>
+      this.#init.log.warn('outbox kick failed', { error: (error as Error)?.name }),
+    )
+    void this.#ctx.mailboxes
+      ?.fetch()
+      .catch((error) => this.#init.log.warn('mailbox fetch failed', { error: (error as Error)?.name }))
   }
 
   // ---- serving one-time prekeys
