@@ -1,6 +1,9 @@
 /**
  * Bootstrap dialer (libp2p service shape): dials the configured bootstrap multiaddrs after start,
- * and again whenever the node has lost every connection, so the DHT always has a way back in.
+ * and again every `redialMs` for as long as the node has no connection at all (it lost every one,
+ * or never got one), so the DHT always has a way back in and recovery after an outage is bounded
+ * by one pause, not by the next thing that happens to dial. (libp2p's own reconnect queue only
+ * re-dials KEEP_ALIVE-tagged peers, a few times with backoff, then drops the tag.)
  * Dial failures are logged, never thrown: a bootstrap peer being down is an expected outcome.
  */
 
@@ -48,7 +51,7 @@ export class BootstrapDialer implements Startable {
   }
 
   afterStart(): void {
-    void this.dialAll()
+    void this.dialAll().then(() => this.redialWhileCutOff())
   }
 
   stop(): void {
@@ -60,11 +63,17 @@ export class BootstrapDialer implements Startable {
   }
 
   private readonly onDisconnect = (): void => {
-    if (this.controller == null || this.redialTimer != null) return
+    this.redialWhileCutOff()
+  }
+
+  /** With no connection left, dial the list again after a pause, and again, until one is open. */
+  private redialWhileCutOff(): void {
+    if (this.controller == null || this.redialTimer != null || this.list.length === 0) return
     if (this.components.connectionManager.getConnections().length > 0) return
     this.redialTimer = setTimeout(() => {
       this.redialTimer = undefined
-      if (this.components.connectionManager.getConnections().length === 0) void this.dialAll()
+      if (this.components.connectionManager.getConnections().length > 0) return
+      void this.dialAll().then(() => this.redialWhileCutOff())
     }, this.redialMs)
     this.redialTimer.unref?.()
   }
