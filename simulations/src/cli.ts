@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(summary.groups === null
         ? []
         : [
-            `  groups: formed ${summary.groups.setup.filter((g) => g.ok).length}/${summary.groups.setup.length}; deliveries ${summary.groups.deliveriesDelivered}/${summary.groups.deliveriesExpected} (ratio ${summary.groups.deliveryRatio}), duplicates shown ${summary.groups.duplicatesShownToUsers}, latency p50 ${summary.groups.latencyMs.p50} p99 ${summary.groups.latencyMs.p99} ms`,
+            `  groups: formed ${summary.groups.setup.filter((g) => g.ok).length}/${summary.groups.setup.length}; deliveries ${summary.groups.deliveriesDelivered}/${summary.groups.deliveriesExpected} (ratio ${summary.groups.deliveryRatio}), duplicates shown ${summary.groups.duplicatesShownToUsers}, latency p50 ${summary.groups.latencyMs.p50} p99 ${summary.groups.latencyMs.p99} ms, paths ${JSON.stringify(summary.groups.paths)}`,
           ]),
       `  DHT lookups ${summary.lookups.ok}/${summary.lookups.count} ok, p50 ${summary.lookups.latencyMs.p50} ms; publishes ${summary.publishes.ok}/${summary.publishes.count}`,
       summary.bytes.measured

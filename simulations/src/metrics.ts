@@ -1,17 +1,18 @@
 /**
  * What a run measures: every scheduled message (delivered or not, latency, copies shown to the
- * recipient, the path it most likely took), every measured DHT bundle lookup and publish, process
+ * recipient, the path it took), every measured DHT bundle lookup and publish, process
  * CPU and memory over time, and per-relay mailbox load scraped from the relays' own metrics.
  * Times are ms since the start of the schedule.
  */
 import type { EventPayload } from '../../node/src/rpc/api.ts'
 
 /**
- * 'mailbox': the sender saw the message 'stored' (deposited to the recipient's mailboxes and off
- * its outbox), so it can only have arrived by a mailbox fetch. 'direct' / 'relayed': inferred
- * from the recipient's connections to the sender at receive time.
+ * How a message reached its recipient: the `via` of its message.received event. Only when an
+ * event carries no `via` (an older node) is it inferred: 'mailbox' when the sender saw the
+ * message 'stored', else 'direct' / 'relayed' from the recipient's connections to the sender at
+ * receive time.
  */
-export type MessagePath = 'direct' | 'relayed' | 'mailbox' | 'unknown'
+export type MessagePath = 'direct' | 'relayed' | 'mailbox' | 'gossip' | 'unknown'
 
 export interface MessageRecord {
   id: number
@@ -36,6 +37,8 @@ export interface MessageRecord {
   /** Copies in the recipient's history (filled at the end; 1 when all is well). */
   copiesInHistory: number | null
   path: MessagePath | null
+  /** True when the path is the node's own `via`, false when inferred. */
+  pathReported: boolean
   /** Both ends were online and on the same side of any partition when it was sent. */
   pairOnlineAtSend: boolean
   /** First message scheduled between this pair (either way): it pays for session setup (DHT lookup, prekey claim). */
@@ -59,6 +62,8 @@ export interface GroupMessageRecord {
   receivedEvents: Record<number, number>
   /** Copies in each recipient's history (filled at the end). */
   copiesInHistory: Record<number, number>
+  /** Path of the first copy per recipient (message.received `via`; 'unknown' if absent). */
+  via: Record<number, MessagePath>
 }
 
 export interface LookupRecord {
@@ -136,10 +141,13 @@ export class Metrics {
   traffic: { total: NodeTraffic; schedule: NodeTraffic } | null = null
   readonly #byMessageId = new Map<string, MessageRecord>()
   readonly #groupByMessageId = new Map<string, GroupMessageRecord>()
-  readonly #earlyGroup = new Map<string, Array<{ user: number; t: number }>>()
+  readonly #earlyGroup = new Map<string, Array<{ user: number; t: number; via: MessagePath }>>()
   readonly #earlyStored = new Map<string, number>()
   /** Receipts seen before the sender learned the id (kept until it does). */
-  readonly #early = new Map<string, Array<{ user: number; t: number; path: MessagePath }>>()
+  readonly #early = new Map<
+    string,
+    Array<{ user: number; t: number; path: MessagePath; reported: boolean }>
+  >()
   readonly #t0: number
 
   constructor(t0: number) {
@@ -162,6 +170,7 @@ export class Metrics {
       | 'receivedEvents'
       | 'copiesInHistory'
       | 'path'
+      | 'pathReported'
     >,
   ): MessageRecord {
     const full: MessageRecord = {
@@ -175,6 +184,7 @@ export class Metrics {
       receivedEvents: 0,
       copiesInHistory: null,
       path: null,
+      pathReported: false,
     }
     this.messages.push(full)
     return full
@@ -184,7 +194,8 @@ export class Metrics {
     record.messageId = messageId
     record.sentAt = sentAt
     this.#byMessageId.set(messageId, record)
-    for (const early of this.#early.get(messageId) ?? []) this.#apply(record, early.user, early.t, early.path)
+    for (const early of this.#early.get(messageId) ?? [])
+      this.#apply(record, early.user, early.t, early.path, early.reported)
     this.#early.delete(messageId)
     const stored = this.#earlyStored.get(messageId)
     if (stored !== undefined) record.storedAt ??= stored
@@ -200,8 +211,16 @@ export class Metrics {
     else record.storedAt ??= t
   }
 
-  plannedGroup(record: Omit<GroupMessageRecord, 'deliveredAt' | 'receivedEvents' | 'copiesInHistory'>) {
-    const full: GroupMessageRecord = { ...record, deliveredAt: {}, receivedEvents: {}, copiesInHistory: {} }
+  plannedGroup(
+    record: Omit<GroupMessageRecord, 'deliveredAt' | 'receivedEvents' | 'copiesInHistory' | 'via'>,
+  ) {
+    const full: GroupMessageRecord = {
+      ...record,
+      deliveredAt: {},
+      receivedEvents: {},
+      copiesInHistory: {},
+      via: {},
+    }
     this.groupMessages.push(full)
     return full
   }
@@ -209,26 +228,28 @@ export class Metrics {
   groupSent(record: GroupMessageRecord, messageId: string): void {
     record.messageId = messageId
     this.#groupByMessageId.set(messageId, record)
-    for (const early of this.#earlyGroup.get(messageId) ?? []) this.#applyGroup(record, early.user, early.t)
+    for (const early of this.#earlyGroup.get(messageId) ?? [])
+      this.#applyGroup(record, early.user, early.t, early.via)
     this.#earlyGroup.delete(messageId)
   }
 
-  groupReceived(user: number, messageId: string): void {
+  groupReceived(user: number, messageId: string, via: MessagePath = 'unknown'): void {
     const t = this.now()
     const record = this.#groupByMessageId.get(messageId)
     if (record === undefined) {
       const list = this.#earlyGroup.get(messageId) ?? []
-      list.push({ user, t })
+      list.push({ user, t, via })
       this.#earlyGroup.set(messageId, list)
       return
     }
-    this.#applyGroup(record, user, t)
+    this.#applyGroup(record, user, t, via)
   }
 
-  #applyGroup(record: GroupMessageRecord, user: number, t: number): void {
+  #applyGroup(record: GroupMessageRecord, user: number, t: number, via: MessagePath): void {
     if (!record.recipients.includes(user)) return
     record.receivedEvents[user] = (record.receivedEvents[user] ?? 0) + 1
     record.deliveredAt[user] ??= t
+    record.via[user] ??= via
   }
 
   /** Group deliveries (message × recipient) still missing. */
@@ -241,31 +262,39 @@ export class Metrics {
     return missing
   }
 
-  received(user: number, payload: EventPayload<'message.received'>, path: MessagePath): void {
+  /** `reported`: the path is the event's own `via` (false: inferred by the runner). */
+  received(
+    user: number,
+    payload: EventPayload<'message.received'>,
+    path: MessagePath,
+    reported: boolean,
+  ): void {
     const t = this.now()
     const record = this.#byMessageId.get(payload.message.id)
     if (record === undefined) {
       const list = this.#early.get(payload.message.id) ?? []
-      list.push({ user, t, path })
+      list.push({ user, t, path, reported })
       this.#early.set(payload.message.id, list)
       return
     }
-    this.#apply(record, user, t, path)
+    this.#apply(record, user, t, path, reported)
   }
 
-  #apply(record: MessageRecord, user: number, t: number, path: MessagePath): void {
+  #apply(record: MessageRecord, user: number, t: number, path: MessagePath, reported: boolean): void {
     if (user !== record.to) return
     record.receivedEvents++
     if (record.deliveredAt === null) {
       record.deliveredAt = t
       record.latencyMs = record.calledAt === null ? null : t - record.calledAt
       record.path = path
+      record.pathReported = reported
     }
   }
 
-  /** Final paths: a message the sender saw 'stored' came through a mailbox fetch. */
+  /** Fallback for inferred paths only: a message the sender saw 'stored' came through a mailbox fetch. */
   finalizePaths(): void {
-    for (const m of this.messages) if (m.deliveredAt !== null && m.storedAt !== null) m.path = 'mailbox'
+    for (const m of this.messages)
+      if (m.deliveredAt !== null && !m.pathReported && m.storedAt !== null) m.path = 'mailbox'
   }
 
   outstanding(): number {

@@ -274,13 +274,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         links,
         onEvent: (user, event, payload) => {
           if (event === 'message.received') {
-            const p = payload as Parameters<Metrics['received']>[1]
+            const p = payload as EventPayload<'message.received'>
             if (!p.message.conversationId.startsWith('dm:')) {
-              metrics.groupReceived(user, p.message.id)
+              metrics.groupReceived(user, p.message.id, p.via ?? 'unknown')
+              return
+            }
+            // the node says how it arrived; inference only for an event without `via`
+            if (p.via !== undefined) {
+              metrics.received(user, p, p.via, true)
               return
             }
             const sender = userIndexById.get(p.message.sender)
-            metrics.received(user, p, sender === undefined ? 'unknown' : pathOf(user, sender))
+            metrics.received(user, p, sender === undefined ? 'unknown' : pathOf(user, sender), false)
           } else if (event === 'message.status') {
             const p = payload as EventPayload<'message.status'>
             if (p.conversationId.startsWith('dm:')) metrics.status(p.messageId, p.status)

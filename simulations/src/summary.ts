@@ -36,6 +36,8 @@ function groupSummary(result: RunResult) {
   let expected = 0
   let delivered = 0
   let duplicateEvents = 0
+  /** First copy per (message, recipient): gossip topic or the pairwise copy's path. */
+  const paths: Record<string, number> = {}
   let duplicatesShown = 0
   const lat: number[] = []
   for (const m of attempted) {
@@ -47,6 +49,8 @@ function groupSummary(result: RunResult) {
         if (m.calledAt !== null) lat.push(Math.round(at - m.calledAt))
       }
       if ((m.receivedEvents[u] ?? 0) > 1) duplicateEvents++
+      const via = m.via[u]
+      if (via !== undefined) paths[via] = (paths[via] ?? 0) + 1
       if ((m.copiesInHistory[u] ?? 0) > 1) duplicatesShown++
     }
   }
@@ -63,6 +67,7 @@ function groupSummary(result: RunResult) {
     duplicatesShownToUsers: duplicatesShown,
     duplicateReceivedEvents: duplicateEvents,
     latencyMs: percentiles(lat),
+    paths,
   }
 }
 
@@ -89,7 +94,7 @@ function bytesSummary(result: RunResult) {
     }
   return {
     measured: true as const,
-    unit: 'bytes on the wire per node (noise + yamux framing included; a relayed hop counts at the relay too)',
+    unit: 'bytes on the wire per node, noise + yamux framing included (sent − received over all nodes: in flight or dropped at a stop or a partition)',
     wholeRun: trafficSummary(traffic.total),
     scheduleAndDrain: trafficSummary(traffic.schedule),
   }
@@ -188,9 +193,12 @@ export function summarize(result: RunResult, command: string) {
     errors: metrics.errors.length,
     notes: result.notes,
     gaps: [
-      'path: mailbox when the sender saw the message stored; otherwise inferred from the recipient’s connections to the sender at receive time (message.received does not say)',
+      ...(delivered.every((m) => m.pathReported)
+        ? []
+        : [
+            `path of ${delivered.filter((m) => !m.pathReported).length} message(s) inferred (message.received had no via): mailbox when the sender saw it stored, else from the recipient’s connections to the sender`,
+          ]),
       ...(result.transport === 'tcp' ? ['bytes per node: not measured on TCP loopback'] : []),
-      'group path (gossip or pairwise copy): not visible from outside the node',
     ],
   }
 }
