@@ -32,16 +32,13 @@ import {
   transportSymbol,
   type Upgrader,
 } from '@libp2p/interface'
-import { AbstractMultiaddrConnection } from '@libp2p/utils'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import type { Uint8ArrayList } from 'uint8arraylist'
 import { seededFloat } from '../../test/fixtures/seeded-random.ts'
-import { DirectionSchedule, type LinkConditions, type LinkModel, PERFECT_LINK } from './link-schedule.ts'
+import { Link, type LinkHost, SimEnd, type Traffic } from './link-connection.ts'
+import { type LinkConditions, type LinkModel, PERFECT_LINK } from './link-schedule.ts'
 
-/** Largest chunk handed to the link at once: a big write is split so loss hits part of it, as with segments. */
-export const SIM_CHUNK_BYTES = 64 * 1024
-/** A timer may fire up to this much early (ms granularity); chunks due within it are delivered. */
-const TIMER_SLACK_MS = 1
+export { SIM_CHUNK_BYTES, type Traffic } from './link-connection.ts'
+
 const MEMORY_PROTOCOL = 'memory'
 
 export interface SimNetworkInit {
@@ -49,11 +46,6 @@ export interface SimNetworkInit {
   seed: number | string
   /** Conditions per direction; a perfect link (no delay, no loss) by default. */
   link?: LinkModel
-}
-
-export interface Traffic {
-  sent: number
-  received: number
 }
 
 export interface SimTransportComponents {
@@ -67,157 +59,12 @@ interface Registration {
   readonly accept: (end: SimEnd) => void
 }
 
-const now = () => performance.now()
-
-/** One direction of one connection: chunks queued in arrival order, delivered by one timer. */
-class Pipe {
-  readonly schedule: DirectionSchedule
-  readonly #queue: Array<{ at: number; deliver: () => void }> = []
-  #armed = false
-  #cut = false
-
-  constructor(random: () => number) {
-    this.schedule = new DirectionSchedule(random)
-  }
-
-  push(link: LinkConditions, deliver: () => void): number {
-    if (this.#cut) return now()
-    const { at } = this.schedule.arrival(now(), link)
-    this.#queue.push({ at, deliver })
-    this.#arm()
-    return at
-  }
-
-  /** Drop everything in flight and deliver nothing more. */
-  cut(): void {
-    this.#cut = true
-    this.#queue.length = 0
-  }
-
-  #arm(): void {
-    const head = this.#queue[0]
-    if (this.#armed || head === undefined) return
-    this.#armed = true
-    const fire = () => {
-      this.#armed = false
-      this.#flush()
-    }
-    const wait = head.at - now()
-    if (wait <= 0) setImmediate(fire)
-    else setTimeout(fire, wait)
-  }
-
-  #flush(): void {
-    const t = now() + TIMER_SLACK_MS
-    while (!this.#cut) {
-      const head = this.#queue[0]
-      if (head === undefined || head.at > t) break
-      this.#queue.shift()
-      head.deliver()
-    }
-    this.#arm()
-  }
-}
-
-/** A connection between two hosts: both ends, both directions, and whether it was cut. */
-class Link {
-  readonly ends: [SimEnd, SimEnd]
-  readonly pipes: [Pipe, Pipe]
-  readonly peers: [string, string]
-  cut = false
-
-  constructor(network: SimNetwork, peers: [string, string], ends: (link: Link) => [SimEnd, SimEnd]) {
-    this.peers = peers
-    this.pipes = [new Pipe(network.random(peers[0], peers[1])), new Pipe(network.random(peers[1], peers[0]))]
-    this.ends = ends(this)
-  }
-
-  /** Schedule `deliver` at the far end of `side`'s direction; returns the arrival time. */
-  send(network: SimNetwork, side: 0 | 1, deliver: (far: SimEnd) => void): number {
-    const far = this.ends[side === 0 ? 1 : 0]
-    const conditions = network.conditions(this.peers[side], this.peers[side === 0 ? 1 : 0])
-    return (this.pipes[side] as Pipe).push(conditions, () => deliver(far))
-  }
-
-  sever(error: Error): void {
-    if (this.cut) return
-    this.cut = true
-    for (const pipe of this.pipes) pipe.cut()
-    for (const end of this.ends) end.abort(error)
-  }
-}
-
-interface SimEndInit {
-  network: SimNetwork
-  link: Link
-  side: 0 | 1
-  remoteAddr: Multiaddr
-  direction: 'inbound' | 'outbound'
-  logger: ComponentLogger
-}
-
-/** One end of a simulated connection, as libp2p's upgrader sees it. */
-class SimEnd extends AbstractMultiaddrConnection {
-  readonly #network: SimNetwork
-  readonly #link: Link
-  readonly #side: 0 | 1
-
-  constructor(init: SimEndInit) {
-    super({
-      remoteAddr: init.remoteAddr,
-      direction: init.direction,
-      log: init.logger.forComponent(`wren:sim:link:${init.direction}`),
-      maxMessageSize: SIM_CHUNK_BYTES,
-    })
-    this.#network = init.network
-    this.#link = init.link
-    this.#side = init.side
-  }
-
-  get #self(): string {
-    return this.#link.peers[this.#side]
-  }
-
-  sendData(data: Uint8ArrayList): { sentBytes: number; canSendMore: boolean } {
-    const bytes = data.subarray()
-    const size = bytes.byteLength
-    if (this.#link.cut) return { sentBytes: size, canSendMore: true }
-    this.#network.count(this.#self, 'sent', size)
-    const receiver = this.#link.peers[this.#side === 0 ? 1 : 0]
-    this.#link.send(this.#network, this.#side, (far) => {
-      if (far.status !== 'open') return
-      this.#network.count(receiver, 'received', size)
-      far.onData(bytes)
-    })
-    return { sentBytes: size, canSendMore: true }
-  }
-
-  sendReset(): void {
-    this.#link.send(this.#network, this.#side, (far) => {
-      if (far.status === 'open' || far.status === 'closing') far.onRemoteReset()
-    })
-  }
-
-  async sendClose(): Promise<void> {
-    // a FIN after the data: the far end sees the connection end once everything before it arrived
-    this.#link.send(this.#network, this.#side, (far) => {
-      if (far.status === 'open' || far.status === 'closing') far.onTransportClosed()
-    })
-  }
-
-  sendPause(): void {
-    // no read backpressure on simulated links (as in @libp2p/memory)
-  }
-
-  sendResume(): void {}
-}
-
 function memoryName(ma: Multiaddr): string | undefined {
   const first = ma.getComponents()[0]
   return first?.name === MEMORY_PROTOCOL ? first.value : undefined
 }
 
-/** Resolves after `at` (performance.now() clock), or rejects when the signal aborts. */
+/** Resolves after `at` (the performance.now() clock the pipes use), or rejects when the signal aborts. */
 function until(at: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     signal.throwIfAborted()
@@ -230,7 +77,7 @@ function until(at: number, signal: AbortSignal): Promise<void> {
         signal.removeEventListener('abort', onAbort)
         resolve()
       },
-      Math.max(0, at - now()),
+      Math.max(0, at - performance.now()),
     )
     signal.addEventListener('abort', onAbort, { once: true })
   })
@@ -363,7 +210,7 @@ class SimTransport implements Transport {
   dialFilter = (addrs: Multiaddr[]): Multiaddr[] => addrs.filter((a) => memoryName(a) !== undefined)
 }
 
-export class SimNetwork {
+export class SimNetwork implements LinkHost {
   readonly #seed: number | string
   readonly #link: LinkModel
   readonly #names = new Map<string, Registration>()
