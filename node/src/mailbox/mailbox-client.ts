@@ -8,7 +8,7 @@
  * a fresh challenge, then the request signed with the per-inbox key.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
+import { CODE_P2P, type Multiaddr } from '@multiformats/multiaddr'
 import { bytesEqual } from '../../../core/src/bytes.ts'
 import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
 import { signMailboxAuth } from '../../../core/src/mailbox/auth.ts'
@@ -97,6 +97,12 @@ export interface MailboxClientInit {
 
 type Failure = Extract<MailboxResult<never>, { ok: false }>
 
+/** The address ending in /p2p/<relay>: added when absent; an address naming another peer is kept as is. */
+function withPeerId(addr: Multiaddr, relay: PeerId): Multiaddr {
+  if (addr.getComponents().some((c) => c.code === CODE_P2P)) return addr
+  return addr.encapsulate(`/p2p/${relay.toString()}`)
+}
+
 /** Bytes of random request id: 48 bits stay a safe integer. */
 const REQUEST_ID_BYTES = 6
 
@@ -114,7 +120,9 @@ export class MailboxClient {
     this.relay = init.relay
     this.#libp2p = init.libp2p
     this.#suite = init.suite
-    this.#addrs = init.addrs
+    // With the relay's id on every address libp2p reuses an open connection to it; without,
+    // each request would dial (and then drop as a duplicate) a fresh noise + yamux connection.
+    this.#addrs = init.addrs?.map((addr) => withPeerId(addr, init.relay))
     this.#timeoutMs = init.timeoutMs ?? MAILBOX_REQUEST_TIMEOUT_MS
     this.#relayPublicKey = init.relay.publicKey.raw
     this.#relayPeerIdBytes = init.relay.toMultihash().bytes
