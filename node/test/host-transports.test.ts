@@ -296,6 +296,36 @@ describe('connection gater and transports override on the host', () => {
     }
   })
 
+  test('a crowd host runs without the connection monitor and still talks to a normal host', async () => {
+    const crowded = await createWrenHost({
+      privateKey: await generateKeyPairFromSeed('Ed25519', random(32)),
+      transports: [memory()],
+      listen: [`/memory/${NAME}-crowd`],
+      testing: { loopback: true },
+      crowd: true,
+    })
+    const plain = await memoryHost('crowd-plain')
+    try {
+      // libp2p's components object throws MissingServiceError for a component that was not set
+      const hasMonitor = (host: unknown) => {
+        try {
+          return (host as { components: Record<string, unknown> }).components.connectionMonitor != null
+        } catch (error) {
+          if ((error as Error).name === 'MissingServiceError') return false
+          throw error
+        }
+      }
+      assert.equal(hasMonitor(crowded), false, 'no connection monitor in a crowd')
+      assert.equal(hasMonitor(plain), true, 'a normal host keeps its monitor')
+      const dialled = await dialDevice(crowded, plain.peerId, plain.getMultiaddrs(), { timeoutMs: WAIT_MS })
+      assert.equal(dialled.ok, true)
+      const rtt = await crowded.services.ping.ping(plain.peerId, { signal: AbortSignal.timeout(WAIT_MS) })
+      assert.ok(rtt >= 0)
+    } finally {
+      await Promise.all([crowded.stop(), plain.stop()])
+    }
+  })
+
   test('a transports override without a listen list is a HostConfigError', async () => {
     await assert.rejects(
       createWrenHost({

@@ -70,6 +70,12 @@ export interface StartRelayOptions {
   listen?: string[]
   /** libp2p connection gater (libp2p's default on Node allows everything; simulations cut links). */
   connectionGater?: ConnectionGater
+  /**
+   * One of hundreds of hosts in one process (simulations): no connection-monitor pings and no
+   * yamux keep-alives (timers per connection that only cost CPU there). No connection cap: a
+   * relay is every user's mailbox and bootstrap peer.
+   */
+  crowd?: boolean
 }
 
 export interface RelayHandle {
@@ -126,7 +132,8 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
       transports: options.transports ?? [tcp(), webSockets()],
       ...(options.connectionGater !== undefined ? { connectionGater: options.connectionGater } : {}),
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      streamMuxers: [yamux(options.crowd === true ? { enableKeepAlive: false } : {})],
+      ...(options.crowd === true ? { connectionMonitor: { enabled: false } } : {}),
       connectionManager: loopback ? { allow: LOOPBACK_ALLOW } : {},
       services: {
         identify: identify(),

@@ -65,6 +65,8 @@ export interface NetworkOptions {
   transports?: WrenTransport[]
   /** libp2p connection gater (simulations cut links with it). See `WrenHostInit.connectionGater`. */
   connectionGater?: ConnectionGater
+  /** Many hosts in one process (simulations only). See `CrowdTuning`. */
+  crowd?: boolean
 }
 
 export interface Runtime {
@@ -178,6 +180,7 @@ export async function startRuntime(
     ...(options.testLoopback ? { testing: { loopback: true as const } } : {}),
     ...(options.transports !== undefined ? { transports: options.transports } : {}),
     ...(options.connectionGater !== undefined ? { connectionGater: options.connectionGater } : {}),
+    ...(options.crowd !== undefined ? { crowd: options.crowd } : {}),
   })
 
   const messenger = new Messenger({

@@ -105,6 +105,14 @@ export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
    * mode here sets one, so this object is used as is; simulations use it to cut links.
    */
   connectionGater?: ConnectionGater
+  /**
+   * One of hundreds of hosts in one process (simulations): no connection-monitor ping every 10 s
+   * and no yamux keep-alive every 30 s on each connection. In-process hosts end up connected to
+   * most others, and these per-connection timers, not messaging, then keep the event loop busy.
+   * (No connection cap: libp2p refuses inbound connections over the cap, and it cannot prune
+   * connections that carry a gossipsub stream, so a cap would only refuse deliveries.)
+   */
+  crowd?: boolean
 }
 
 export async function createWrenHost<E extends ServiceMap = Record<never, never>>(
@@ -165,11 +173,13 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
       webRTC({ rtcConfiguration }),
     ],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // a crowd's links are in-process: a keep-alive per connection only costs timers
+    streamMuxers: [yamux(init.crowd === true ? { enableKeepAlive: false } : {})],
     peerDiscovery,
     services,
   }
   if (loopback) options.connectionManager = { allow: [...LOOPBACK_ALLOW] }
+  if (init.crowd === true) options.connectionMonitor = { enabled: false }
   if (init.connectionGater !== undefined) options.connectionGater = init.connectionGater
 
   return createLibp2p(options)
