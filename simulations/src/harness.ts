@@ -178,6 +178,8 @@ export class SimUser {
         ...(gater === undefined ? {} : { connectionGater: gater }),
         // DHT server mode and no private-address filtering: every node of a run is on one host
         testLoopback: true,
+        // hundreds of hosts share this event loop: no per-connection ping / keep-alive timers
+        crowd: true,
         retryBaseMs: this.#init.retry.baseMs,
         retryMaxMs: this.#init.retry.maxMs,
         ...(mailboxes === null || relays.length === 0
@@ -302,6 +304,7 @@ export class SimRelay {
       const gater = links.kind === 'tcp' ? links.gater?.(this.#peerId) : undefined
       const handle = await startRelay(config, {
         logSink: () => {},
+        crowd: true,
         ...(links.kind === 'memory'
           ? { transports: [links.network.transport()], listen: [`/memory/relay${this.index}`] }
           : {}),
