@@ -119,6 +119,7 @@ export class Mailboxes {
   #fetching: Promise<void> | null = null
   #again = false
   #running = false
+  #ensuring: Promise<void> | null = null
 
   constructor(init: MailboxesInit) {
     this.#init = init
@@ -191,7 +192,18 @@ export class Mailboxes {
    * a row (while other relays answered) is retired only once a replacement is registered, so a
    * device that is itself cut off never gives up its mailboxes; retired ones are still drained.
    */
-  async #ensure(): Promise<void> {
+  #ensure(): Promise<void> {
+    // start, a fetch and the network-regained signal may all ask at once: two passes in parallel
+    // would both register on the same relay (neither sees the other's record yet)
+    if (this.#ensuring === null) {
+      this.#ensuring = this.#ensureOnce().finally(() => {
+        this.#ensuring = null
+      })
+    }
+    return this.#ensuring
+  }
+
+  async #ensureOnce(): Promise<void> {
     const want = this.#init.count ?? DEFAULT_MAILBOX_COUNT
     const before = this.#active()
       .map((r) => r.relay)
