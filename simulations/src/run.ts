@@ -9,6 +9,7 @@ import { conversationIdFor } from '../../node/src/messaging/vault.ts'
 import { getBundle } from '../../node/src/p2p/dht-records.ts'
 import type { EventPayload } from '../../node/src/rpc/api.ts'
 import { makeRunRoot, type NodeLinks, removeRunRoot, SimRelay, SimUser } from './harness.ts'
+import { linkModelOf } from './link-model.ts'
 import { SimNetwork } from './link-transport.ts'
 import { type MessagePath, Metrics, type NodeTraffic, type RelayLoad } from './metrics.ts'
 import { type Faults, GaterFaults, LinkFaults } from './network.ts'
@@ -187,7 +188,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let metrics = new Metrics(performance.now())
   // memory: one simulated network, partitions cut at the link level; tcp: a gater per host
   const network =
-    transport === 'memory' ? new SimNetwork({ seed: `${options.seed}`, link: () => scenario.network }) : null
+    transport === 'memory'
+      ? new SimNetwork({ seed: `${options.seed}`, link: linkModelOf(scenario.network, `${options.seed}`) })
+      : null
   const gaterFaults = network === null ? new GaterFaults() : null
   const faults: Faults = network !== null ? new LinkFaults(network) : (gaterFaults as GaterFaults)
   const links: NodeLinks =
@@ -596,7 +599,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     endPhase('check')
 
     const shaped =
-      scenario.network.latencyMs > 0 || scenario.network.jitterMs > 0 || scenario.network.loss > 0
+      scenario.network.latencyMs > 0 ||
+      scenario.network.jitterMs > 0 ||
+      scenario.network.loss > 0 ||
+      scenario.network.perLink !== undefined
     if (transport === 'tcp' && shaped)
       notes.push(
         'network latency/loss are not applied on TCP loopback (run on the memory transport or in the netns mode)',

@@ -88,6 +88,24 @@ const scenarioSchema = z.strictObject({
       latencyMs: ms.default(0),
       jitterMs: ms.default(0),
       loss: fraction.default(0),
+      /**
+       * Per-link distributions (memory transport only): each pair of nodes draws its own latency
+       * and loss once per run, uniformly in [min, max], from the run's seed and the pair (the
+       * same in both directions; jitter stays `jitterMs`). Replaces latencyMs / loss above for
+       * in-process runs; the netns mode applies the single values.
+       */
+      perLink: z
+        .strictObject({
+          latencyMs: z
+            .strictObject({ min: ms, max: ms })
+            .refine((r) => r.min <= r.max, 'min > max')
+            .optional(),
+          loss: z
+            .strictObject({ min: fraction, max: fraction })
+            .refine((r) => r.min <= r.max, 'min > max')
+            .optional(),
+        })
+        .optional(),
     })
     .default({ latencyMs: 0, jitterMs: 0, loss: 0 }),
   /**

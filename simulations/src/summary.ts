@@ -103,7 +103,11 @@ function bytesSummary(result: RunResult) {
 function modeOf(result: RunResult): string {
   if (result.transport === 'tcp') return 'in-process, TCP loopback (unshaped)'
   const n = result.scenario.network
-  return `in-process, memory transport (links: ${n.latencyMs} ms ± ${n.jitterMs} ms, loss ${n.loss})`
+  const latency = n.perLink?.latencyMs
+  const loss = n.perLink?.loss
+  const latencyText = latency === undefined ? `${n.latencyMs}` : `${latency.min}–${latency.max} per link`
+  const lossText = loss === undefined ? `${n.loss}` : `${loss.min}–${loss.max} per link`
+  return `in-process, memory transport (links: ${latencyText} ms ± ${n.jitterMs} ms, loss ${lossText})`
 }
 
 export function summarize(result: RunResult, command: string) {
