@@ -37,6 +37,14 @@ export const REPUBLISH_RETRY_MS = 30 * SECOND_MS
 export const DHT_PUT_TIMEOUT_MS = 30 * SECOND_MS
 /** Bound on one DHT get: long enough for a few hops on a slow network, short enough for a UI. */
 export const DHT_GET_TIMEOUT_MS = 15 * SECOND_MS
+/**
+ * Valid bundle records a lookup waits for before it picks the newest and ends the query. Waiting
+ * for the whole query (every one of the k closest peers, then correction puts) made lookups
+ * several times slower; a publisher re-puts to all k closest on every change, so three answers
+ * nearly always include the newest, and an older one is still usable (its signed prekey stays
+ * valid through the grace period, and retired mailboxes are still drained by their owner).
+ */
+export const BUNDLE_LOOKUP_QUORUM = 3
 
 // ---- request/response
 

@@ -12,6 +12,7 @@ import type { Libp2p } from '@libp2p/interface'
 import type { KadDHT, SelectFn, Selectors, ValidateFn, Validators } from '@libp2p/kad-dht'
 import { bundleRecordKey, userIdOfBundleRecordKey } from '../../../core/src/bundle-record.ts'
 import {
+  BUNDLE_LOOKUP_QUORUM,
   BUNDLE_NAMESPACE,
   DHT_GET_TIMEOUT_MS,
   DHT_PUT_TIMEOUT_MS,
@@ -163,7 +164,11 @@ export async function getBundle(
   try {
     for await (const event of dht.get(key, { signal })) {
       if (event.name === 'VALUE') best = event.value
-      else if (event.name === 'PEER_RESPONSE' && event.record != null) seen.push(event.record.value)
+      else if (event.name === 'PEER_RESPONSE' && event.record != null) {
+        seen.push(event.record.value)
+        // leaving the loop ends the query: the newest of these is chosen below
+        if (seen.length >= BUNDLE_LOOKUP_QUORUM) break
+      }
     }
   } catch (err) {
     // kad-dht throws when it cannot push a correction to a stale peer, after the query finished;
