@@ -9,122 +9,37 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { generateKeyPairFromSeed, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import { memory } from '@libp2p/memory'
 import { multiaddr } from '@multiformats/multiaddr'
 import { checkBundleRecord } from '../../core/src/bundle-record.ts'
 import { parseContactCard } from '../../core/src/contact-card.ts'
-import { identityKeyPairFromSeed } from '../../core/src/identity.ts'
 import { loadRelayConfig } from '../../relay-node/src/config.ts'
 import { type RelayHandle, startRelay } from '../../relay-node/src/relay-host.ts'
+import { type RuntimeEvent, RuntimeUser } from '../../test/fixtures/runtime-user.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
-import { type NetworkOptions, type Runtime, startRuntime } from '../src/app/runtime.ts'
+import type { NetworkOptions } from '../src/app/runtime.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
-import type { DaemonContext } from '../src/daemon/context.ts'
-import { IDENTITY_RECORD_KEY } from '../src/daemon/identity-handlers.ts'
-import { silentLogger } from '../src/daemon/log.ts'
-import { ProfileSession } from '../src/daemon/profile-session.ts'
 import { getBundle } from '../src/p2p/dht-records.ts'
 import { createWrenHost } from '../src/p2p/host.ts'
 import { dialDevice } from '../src/p2p/reachability.ts'
-import { openProfile } from '../src/profile/profile.ts'
-import type { EventName, EventPayload } from '../src/rpc/api.ts'
-import type { KdfParams } from '../src/storage/keystore.ts'
-import { STORAGE_KEY_BYTES } from '../src/storage/sealed-store.ts'
+import type { EventPayload } from '../src/rpc/api.ts'
 
 const suite = createNodeSuite()
 const random = seededRandom('host-transports')
-/** Argon2id at its floor: these profiles are throw-away. */
-const TEST_KDF: KdfParams = { memoryKiB: 8, passes: 1, parallelism: 1 }
 /** Bound on every wait for a network outcome here: memory links answer in milliseconds. */
 const WAIT_MS = 8_000
 /** Memory listen names are process-global: the pid keeps parallel test processes apart. */
 const NAME = `wren-hooks-${process.pid}`
 
-type Event = { event: EventName; payload: unknown }
-
-/** A throw-away user: profile, event log, and a runtime that can be stopped and started again. */
-class MemoryUser {
-  readonly events: Event[] = []
-  readonly session: ProfileSession
-  readonly options: NetworkOptions
-  runtime: Runtime | null = null
-  #waiters: Array<() => void> = []
-
-  constructor(session: ProfileSession, options: NetworkOptions) {
-    this.session = session
-    this.options = options
-  }
-
-  static async create(root: string, name: string, options: NetworkOptions): Promise<MemoryUser> {
-    const paths = await openProfile({ home: root, profile: name })
-    const session = await ProfileSession.open(paths, TEST_KDF)
-    const libp2pKey = await generateKeyPairFromSeed('Ed25519', random(32))
-    await session.create(
-      'throw-away test passphrase',
-      {
-        identitySeed: identityKeyPairFromSeed(suite, random(32)).secretKey,
-        deviceKeySeed: random(32),
-        libp2pPrivateKey: privateKeyToProtobuf(libp2pKey),
-        storageKey: random(STORAGE_KEY_BYTES),
-        prekeys: [],
-      },
-      (store) => store.put(IDENTITY_RECORD_KEY, { displayName: name, createdAt: Date.now() }),
-    )
-    const user = new MemoryUser(session, options)
-    await user.start()
-    return user
-  }
-
-  get rt(): Runtime {
-    assert.ok(this.runtime !== null, 'runtime is running')
-    return this.runtime
-  }
-
-  async start(): Promise<void> {
-    const ctx: DaemonContext = {
-      paths: this.session.paths,
-      session: this.session,
-      suite,
-      log: silentLogger,
-      version: 'test',
-      startedAt: Date.now(),
-      notify: <E extends EventName>(event: E, payload: EventPayload<E>) => {
-        this.events.push({ event, payload })
-        for (const wake of this.#waiters.splice(0)) wake()
-      },
-      setNetworkStatus: () => {},
-      networkStatus: () => null,
-      onStop: () => {},
-    }
-    this.runtime = await startRuntime(ctx, this.session.requireUnlocked(), this.options)
-  }
-
-  async stop(): Promise<void> {
-    const runtime = this.runtime
-    this.runtime = null
-    await runtime?.stop()
-  }
-
-  /** Resolves with the first logged event that matches, or fails after WAIT_MS. */
-  async waitFor(what: string, match: (e: Event) => boolean): Promise<Event> {
-    const deadline = Date.now() + WAIT_MS
-    for (;;) {
-      const found = this.events.find(match)
-      if (found !== undefined) return found
-      const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left)
-        this.#waiters.push(() => {
-          clearTimeout(timer)
-          resolve()
-        })
-      })
-    }
-  }
+/** A throw-away in-process user whose waits are bounded by WAIT_MS. */
+const MemoryUser = {
+  create: (root: string, name: string, options: NetworkOptions) =>
+    RuntimeUser.create(root, name, options, { random, waitMs: WAIT_MS }),
 }
+type MemoryUser = RuntimeUser
+type Event = RuntimeEvent
 
 async function until(what: string, check: () => boolean): Promise<void> {
   const deadline = Date.now() + WAIT_MS

@@ -11,35 +11,23 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { generateKeyPairFromSeed, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { ConnectionGater } from '@libp2p/interface'
 import { parseContactCard } from '../../core/src/contact-card.ts'
-import { identityKeyPairFromSeed } from '../../core/src/identity.ts'
 import { startTestNode, type TestNode } from '../../test/fixtures/libp2p.ts'
 import { startTestRelay, type TestRelay } from '../../test/fixtures/relay.ts'
+import { type RuntimeEvent, RuntimeUser } from '../../test/fixtures/runtime-user.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
-import { type NetworkOptions, type Runtime, startRuntime } from '../src/app/runtime.ts'
+import type { NetworkOptions } from '../src/app/runtime.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
-import type { DaemonContext } from '../src/daemon/context.ts'
-import { IDENTITY_RECORD_KEY } from '../src/daemon/identity-handlers.ts'
-import { silentLogger } from '../src/daemon/log.ts'
-import { ProfileSession } from '../src/daemon/profile-session.ts'
-import { openProfile } from '../src/profile/profile.ts'
-import type { EventName, EventPayload, MessageVia } from '../src/rpc/api.ts'
-import type { KdfParams } from '../src/storage/keystore.ts'
-import { STORAGE_KEY_BYTES } from '../src/storage/sealed-store.ts'
+import type { EventPayload, MessageVia } from '../src/rpc/api.ts'
 
 const suite = createNodeSuite()
 const random = seededRandom('messaging-path')
-/** Argon2id at its floor: these profiles are throw-away. */
-const TEST_KDF: KdfParams = { memoryKiB: 8, passes: 1, parallelism: 1 }
 /** Bound on every wait for a network outcome: loopback answers in milliseconds, 2 loaded cores. */
 const WAIT_MS = 10_000
 /** Longer than any wait here: a retry or fetch on a timer cannot explain what happens in one. */
 const SLOW_TIMER_MS = 60_000
 const NO_PERIODIC_FETCH_MS = 3_600_000
-
-type Event = { event: EventName; payload: unknown }
 
 /** A gater that cuts every dial and inbound connection of one host while `offline`. */
 function switchableGater(): { gater: ConnectionGater; setOffline: (offline: boolean) => void } {
@@ -56,84 +44,17 @@ function switchableGater(): { gater: ConnectionGater; setOffline: (offline: bool
   }
 }
 
-/** A throw-away user: profile, event log, and a runtime that can be stopped and started again. */
-class User {
-  readonly events: Event[] = []
-  readonly session: ProfileSession
-  readonly options: NetworkOptions
-  runtime: Runtime | null = null
+/** A throw-away in-process user whose waits are bounded by WAIT_MS. */
+const createUser = (root: string, name: string, options: NetworkOptions) =>
+  RuntimeUser.create(root, name, options, { random, waitMs: WAIT_MS })
 
-  constructor(session: ProfileSession, options: NetworkOptions) {
-    this.session = session
-    this.options = options
-  }
-
-  static async create(root: string, name: string, options: NetworkOptions): Promise<User> {
-    const session = await ProfileSession.open(await openProfile({ home: root, profile: name }), TEST_KDF)
-    const libp2pKey = await generateKeyPairFromSeed('Ed25519', random(32))
-    await session.create(
-      'throw-away test passphrase',
-      {
-        identitySeed: identityKeyPairFromSeed(suite, random(32)).secretKey,
-        deviceKeySeed: random(32),
-        libp2pPrivateKey: privateKeyToProtobuf(libp2pKey),
-        storageKey: random(STORAGE_KEY_BYTES),
-        prekeys: [],
-      },
-      (store) => store.put(IDENTITY_RECORD_KEY, { displayName: name, createdAt: Date.now() }),
-    )
-    const user = new User(session, options)
-    await user.start()
-    return user
-  }
-
-  get rt(): Runtime {
-    assert.ok(this.runtime !== null, 'runtime is running')
-    return this.runtime
-  }
-
-  async start(): Promise<void> {
-    const ctx: DaemonContext = {
-      paths: this.session.paths,
-      session: this.session,
-      suite,
-      log: silentLogger,
-      version: 'test',
-      startedAt: Date.now(),
-      notify: <E extends EventName>(event: E, payload: EventPayload<E>) => {
-        this.events.push({ event, payload })
-      },
-      setNetworkStatus: () => {},
-      networkStatus: () => null,
-      onStop: () => {},
-    }
-    this.runtime = await startRuntime(ctx, this.session.requireUnlocked(), this.options)
-  }
-
-  async stop(): Promise<void> {
-    const runtime = this.runtime
-    this.runtime = null
-    await runtime?.stop()
-  }
-
-  /** The first logged event that matches, waiting at most WAIT_MS. */
-  async waitFor(what: string, match: (e: Event) => boolean): Promise<Event> {
-    let found: Event | undefined
-    await until(what, () => {
-      found = this.events.find(match)
-      return found !== undefined
-    })
-    return found as Event
-  }
-
-  /** The `via` of the message.received event for `text`. */
-  async viaOf(text: string): Promise<MessageVia | undefined> {
-    const e = await this.waitFor(`message '${text}'`, (e) => {
-      if (e.event !== 'message.received') return false
-      return (e.payload as EventPayload<'message.received'>).message.text === text
-    })
-    return (e.payload as EventPayload<'message.received'>).via
-  }
+/** The `via` of the message.received event for `text`. */
+async function viaOf(user: RuntimeUser, text: string): Promise<MessageVia | undefined> {
+  const e = await user.waitFor(`message '${text}'`, (e) => {
+    if (e.event !== 'message.received') return false
+    return (e.payload as EventPayload<'message.received'>).message.text === text
+  })
+  return (e.payload as EventPayload<'message.received'>).via
 }
 
 async function until(what: string, check: () => boolean): Promise<void> {
@@ -145,7 +66,7 @@ async function until(what: string, check: () => boolean): Promise<void> {
 }
 
 function statusOf(messageId: string, status: string) {
-  return (e: Event) =>
+  return (e: RuntimeEvent) =>
     e.event === 'message.status' &&
     (e.payload as EventPayload<'message.status'>).messageId === messageId &&
     (e.payload as EventPayload<'message.status'>).status === status
@@ -162,8 +83,8 @@ describe('message.received says how the message came, and a regained network sen
   let root: string
   let relay: TestRelay
   let bystander: TestNode
-  let alice: User
-  let bob: User
+  let alice: RuntimeUser
+  let bob: RuntimeUser
   /** Bob's direct conversation, known while his runtime is stopped too. */
   let toBobChat: string
   const aliceNet = switchableGater()
@@ -179,12 +100,12 @@ describe('message.received says how the message came, and a regained network sen
       mailboxFetchIntervalMs: NO_PERIODIC_FETCH_MS,
       ...extra,
     })
-    alice = await User.create(
+    alice = await createUser(
       root,
       'alice',
       options({ retryBaseMs: SLOW_TIMER_MS, retryMaxMs: SLOW_TIMER_MS, connectionGater: aliceNet.gater }),
     )
-    bob = await User.create(root, 'bob', options({}))
+    bob = await createUser(root, 'bob', options({}))
     toBobChat = `dm:${bob.rt.messenger.userId}`
     await until('both bundles published with their mailbox', () =>
       [alice, bob].every((u) => u.rt.libp2p.services.publisher.lastResult?.ok === true),
@@ -205,7 +126,7 @@ describe('message.received says how the message came, and a regained network sen
 
   test('a message over a direct connection arrives via direct', async () => {
     await alice.rt.messenger.sendText(toBobChat, 'hello directly')
-    assert.equal(await bob.viaOf('hello directly'), 'direct')
+    assert.equal(await viaOf(bob, 'hello directly'), 'direct')
     const links = bob.rt.libp2p.getConnections(alice.rt.libp2p.peerId)
     assert.ok(
       links.some((c) => c.limits == null && !c.remoteAddr.toString().includes('/p2p-circuit')),
@@ -220,7 +141,7 @@ describe('message.received says how the message came, and a regained network sen
     // bob gets after his restart can only come from his mailbox
     await alice.waitFor('the mailbox receipt', statusOf(sent.id, 'stored'))
     await bob.start()
-    assert.equal(await bob.viaOf('kept for you'), 'mailbox')
+    assert.equal(await viaOf(bob, 'kept for you'), 'mailbox')
   })
 
   test('when the first connection comes back, the queued message goes out and the mailbox is fetched', async () => {
@@ -244,9 +165,9 @@ describe('message.received says how the message came, and a regained network sen
     aliceNet.setOffline(false)
     await alice.rt.libp2p.dial(bystander.getMultiaddrs(), { signal: AbortSignal.timeout(WAIT_MS) })
 
-    assert.equal(await bob.viaOf('sent while offline'), 'direct')
+    assert.equal(await viaOf(bob, 'sent while offline'), 'direct')
     await alice.waitFor('alice’s message delivered', statusOf(toBob.id, 'delivered'))
-    assert.equal(await alice.viaOf('while you were cut off'), 'mailbox')
+    assert.equal(await viaOf(alice, 'while you were cut off'), 'mailbox')
     assert.ok(alice.rt.messenger.networkRegainedCount > before, 'the regained signal fired')
   })
 })
