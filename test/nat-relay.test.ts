@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test'
 import { multiaddr } from '@multiformats/multiaddr'
 import { decodeContactCard } from '../core/src/contact-card.ts'
 import { CONNECTION_LOG_NAMESPACE } from '../node/src/p2p/connection-log.ts'
+import type { MessageVia } from '../node/src/rpc/api.ts'
 import { type ChatPeer, eventually, startPeer, waitForEvent } from './fixtures/chat.ts'
 import { startTestRelay, type TestRelay } from './fixtures/relay.ts'
 
@@ -85,8 +86,16 @@ async function cardWithReservation(peer: ChatPeer, relay: TestRelay, wantWebrtc:
   return card
 }
 
-/** alice → bob (until alice sees it delivered), then bob → alice; every wait bounded. */
-async function exchangeMessages(alice: ChatPeer, bob: ChatPeer, tag: string): Promise<void> {
+/**
+ * alice → bob (until alice sees it delivered), then bob → alice; every wait bounded. With
+ * `via`, both messages must have come that way (message.received's path).
+ */
+async function exchangeMessages(
+  alice: ChatPeer,
+  bob: ChatPeer,
+  tag: string,
+  via?: MessageVia,
+): Promise<void> {
   const delivered = new Set<string>()
   const off = await alice.client.on('message.status', (p) => {
     if (p.status === 'delivered') delivered.add(p.messageId)
@@ -100,7 +109,9 @@ async function exchangeMessages(alice: ChatPeer, bob: ChatPeer, tag: string): Pr
       MESSAGE_TIMEOUT_MS,
     )
     const sent = await alice.client.call('messages.send', { conversationId: `dm:${bob.userId}`, text: toBob })
-    assert.equal((await bobGot).message.sender, alice.userId)
+    const got = await bobGot
+    assert.equal(got.message.sender, alice.userId)
+    if (via !== undefined) assert.equal(got.via, via, `${tag}: path of alice's message`)
     await eventually(
       `${tag} delivered to bob`,
       async () => (delivered.has(sent.message.id) ? true : undefined),
@@ -117,7 +128,9 @@ async function exchangeMessages(alice: ChatPeer, bob: ChatPeer, tag: string): Pr
     MESSAGE_TIMEOUT_MS,
   )
   await bob.client.call('messages.send', { conversationId: `dm:${alice.userId}`, text: toAlice })
-  assert.equal((await aliceGot).message.sender, bob.userId)
+  const got = await aliceGot
+  assert.equal(got.message.sender, bob.userId)
+  if (via !== undefined) assert.equal(got.via, via, `${tag}: path of bob's message`)
 }
 
 describe('daemons that cannot dial each other directly chat through a relay reservation', () => {
@@ -152,7 +165,8 @@ describe('daemons that cannot dial each other directly chat through a relay rese
       await alice.client.call('contacts.add', { card: bobCard })
       await bob.client.call('contacts.add', { card: aliceCard })
       await exchangeMessages(alice, bob, 'relayed')
-      for (let i = 0; i < 3; i++) await exchangeMessages(alice, bob, `relayed ${i}`)
+      // the circuit is open now: these go over it, not through a mailbox
+      for (let i = 0; i < 3; i++) await exchangeMessages(alice, bob, `relayed ${i}`, 'relayed')
 
       const aliceToBob = connectionLines(alice).filter((l) => l.event === 'open' && l.peer === bobId)
       const bobToAlice = connectionLines(bob).filter((l) => l.event === 'open' && l.peer === aliceId)
@@ -195,7 +209,7 @@ describe('daemons that cannot dial each other directly chat through a relay rese
 
       // without the relay, only the direct WebRTC connection can carry these
       await introducer.stop()
-      await exchangeMessages(alice, bob, 'relay gone')
+      await exchangeMessages(alice, bob, 'relay gone', 'direct')
     } finally {
       await Promise.allSettled(peers.map((p) => p.stop()))
       await introducer.stop()

@@ -234,7 +234,6 @@ export async function startRuntime(
         bundle = null
         void libp2p.services.publisher.publish()
       },
-      onRelayConnect: () => void messenger.kickAll(),
     })
     messenger.attachMailboxes(active)
     mailboxes = active

@@ -67,11 +67,6 @@ export interface MailboxesInit {
   deliver: (envelopes: Uint8Array[]) => Promise<number[]>
   /** The set of mailboxes changed: the bundle must be re-published. */
   onChange: () => void
-  /**
-   * @deprecated Ignored. A mailbox relay connecting is one of the "network regained" signals of
-   * the messenger (network-regained.ts), which kicks the outbox and fetches the mailboxes itself.
-   */
-  onRelayConnect?: () => void
 }
 
 function relayOf(addr: string): { peerId: PeerId; addr: Multiaddr } | null {
