@@ -173,7 +173,6 @@ async function startRelay(name: string, root: string): Promise<Relay> {
     metrics: { enabled: false, port: 0 },
     dht: { provide: false },
     logLevel: 'info',
-    testing: { loopback: true },
   }
   await writeFile(configPath, JSON.stringify(config), { mode: 0o600 })
   let started: ((addrs: string[], peerId: string) => void) | undefined
@@ -235,7 +234,6 @@ async function startDaemon(home: string, profile: string, args: string[]): Promi
     profile,
     '--rpc-port',
     '0',
-    '--test-loopback',
     ...args,
   ])
   const paths = profilePaths(home, profile)

@@ -47,7 +47,7 @@ export async function coldStart(options: {
   const t0 = performance.now()
   const child: ChildProcess = spawn(
     process.execPath,
-    [DAEMON_MAIN, '--home', options.home, '--profile', options.profile, '--rpc-port', '0', '--test-loopback'],
+    [DAEMON_MAIN, '--home', options.home, '--profile', options.profile, '--rpc-port', '0'],
     { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] },
   )
   const logs: string[] = []

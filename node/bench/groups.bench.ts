@@ -60,9 +60,7 @@ function percentile(values: number[], p: number): number {
 async function fanOut(size: number): Promise<void> {
   const hosts = []
   for (let i = 0; i < size; i++) {
-    hosts.push(
-      await createWrenHost({ privateKey: await generateKeyPair('Ed25519'), testing: { loopback: true } }),
-    )
+    hosts.push(await createWrenHost({ privateKey: await generateKeyPair('Ed25519') }))
   }
   for (const [i, host] of hosts.entries()) {
     for (let k = 0; k < DIALS_PER_NODE; k++) {

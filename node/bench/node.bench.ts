@@ -175,7 +175,6 @@ async function benchPair(): Promise<void> {
   const { alice, bob } = await startPairWithEnv()
   const pinger = await createWrenHost({
     privateKey: await generateKeyPair('Ed25519'),
-    testing: { loopback: true },
   })
   try {
     const bobPeerId = peerIdFromString((await bob.client.call('identity.get', {})).peerId)

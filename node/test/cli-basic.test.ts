@@ -183,7 +183,7 @@ describe('wren CLI against a running daemon', () => {
 describe('wren daemon', () => {
   test('runs the daemon in the foreground, serves the CLI, and stops cleanly on SIGTERM', async () => {
     const home = await mkdtemp(join(tmpdir(), 'wren-cli-daemon-'))
-    const daemon = startWren(['daemon', '--test-loopback'], { home, profile: 'fg' })
+    const daemon = startWren(['daemon'], { home, profile: 'fg' })
     try {
       const info = join(home, 'fg', 'daemon.json')
       const deadline = Date.now() + DAEMON_READY_MS

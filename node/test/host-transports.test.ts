@@ -76,7 +76,6 @@ describe('a relay and two runtimes on the memory transport only', () => {
         metrics: { enabled: false, port: 0 },
         dht: { provide: false },
         logLevel: 'error',
-        testing: { loopback: true },
       },
     })
     relay = await startRelay(config, {
@@ -88,7 +87,8 @@ describe('a relay and two runtimes on the memory transport only', () => {
     const options = (name: string): NetworkOptions => ({
       transports: [memory()],
       listen: [`/memory/${NAME}-${name}`],
-      testLoopback: true,
+      // in-process: nothing confirms a public address, so the WAN DHT is told to serve
+      dhtClientMode: false,
       relays: [relayAddr],
       mailboxCount: 1,
       mailboxFetchIntervalMs: 500,
@@ -169,7 +169,7 @@ describe('connection gater and transports override on the host', () => {
       privateKey: await generateKeyPairFromSeed('Ed25519', random(32)),
       transports: [memory()],
       listen: [`/memory/${NAME}-${name}`],
-      testing: { loopback: true },
+
       ...(gater === undefined ? {} : { connectionGater: gater }),
     })
   }
@@ -216,7 +216,7 @@ describe('connection gater and transports override on the host', () => {
       privateKey: await generateKeyPairFromSeed('Ed25519', random(32)),
       transports: [memory()],
       listen: [`/memory/${NAME}-crowd`],
-      testing: { loopback: true },
+
       crowd: true,
     })
     const plain = await memoryHost('crowd-plain')
@@ -255,7 +255,7 @@ describe('connection gater and transports override on the host', () => {
     const dir = await mkdtemp(join(tmpdir(), 'wren-hooks-relay-'))
     try {
       const config = loadRelayConfig({
-        overrides: { dataDir: dir, metrics: { enabled: false, port: 0 }, testing: { loopback: true } },
+        overrides: { dataDir: dir, metrics: { enabled: false, port: 0 } },
       })
       await assert.rejects(startRelay(config, { transports: [memory()], logSink: () => {} }), {
         name: 'ConfigError',

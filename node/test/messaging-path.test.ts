@@ -94,7 +94,6 @@ describe('message.received says how the message came, and a regained network sen
     relay = await startTestRelay({ config: { logLevel: 'error' } })
     bystander = await startTestNode()
     const options = (extra: Partial<NetworkOptions>): NetworkOptions => ({
-      testLoopback: true,
       relays: [tcpAddr(relay)],
       mailboxCount: 1,
       mailboxFetchIntervalMs: NO_PERIODIC_FETCH_MS,

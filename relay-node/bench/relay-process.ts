@@ -36,7 +36,6 @@ export async function startRelayProcess(
     metrics: { enabled: true, port: 0 },
     dht: { provide: false },
     logLevel: 'info',
-    testing: { loopback: true },
   }
   await writeFile(configPath, JSON.stringify(full), { mode: 0o600 })
   const child: ChildProcess = spawn(process.execPath, [BIN, '--config', configPath], {

@@ -105,7 +105,7 @@ async function benchRawDeposits(envelopeBytes: number): Promise<void> {
   let relay = await startRelayProcess(dataDir, config, relayEnv)
   const hosts = await Promise.all(
     Array.from({ length: LOADERS }, async () =>
-      createWrenHost({ privateKey: await generateKeyPair('Ed25519'), testing: { loopback: true } }),
+      createWrenHost({ privateKey: await generateKeyPair('Ed25519') }),
     ),
   )
   try {

@@ -38,7 +38,7 @@ const configSchema = z.strictObject({
   /** Folder holding identity.key (0600) and the LevelDB store (created 0700). */
   dataDir: z.string().min(1),
   listen: z.strictObject({
-    /** Interface to bind (0.0.0.0 on a public host; 127.0.0.1 with testing.loopback). */
+    /** Interface to bind (0.0.0.0 on a public host; 127.0.0.1 for a relay of this machine only). */
     host: z.string().min(1),
     /** 0 = any free port. */
     tcpPort: port,
@@ -74,10 +74,6 @@ const configSchema = z.strictObject({
     provide: z.boolean(),
   }),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
-  testing: z.strictObject({
-    /** Loopback test network: listen on 127.0.0.1, allow 127.0.0.0/8, keep private addrs in the DHT. */
-    loopback: z.boolean(),
-  }),
 })
 
 export type RelayConfig = z.infer<typeof configSchema>
@@ -114,7 +110,6 @@ export function defaultRelayConfig(dataDir: string): RelayConfig {
     },
     dht: { provide: true },
     logLevel: 'info',
-    testing: { loopback: false },
   }
 }
 
@@ -168,7 +163,6 @@ export function envOverrides(env: NodeJS.ProcessEnv): RelayConfigInput {
     bootstrap: envList(env, 'WREN_RELAY_BOOTSTRAP'),
     metrics: { port: envInt(env, 'WREN_RELAY_METRICS_PORT'), enabled: envBool(env, 'WREN_RELAY_METRICS') },
     logLevel: (logLevel || undefined) as RelayConfig['logLevel'] | undefined,
-    testing: { loopback: envBool(env, 'WREN_RELAY_TESTING_LOOPBACK') },
   }
 }
 
@@ -186,8 +180,7 @@ export interface LoadRelayConfigOptions {
 /**
  * Environment variables: WREN_RELAY_DATA_DIR, WREN_RELAY_HOST, WREN_RELAY_TCP_PORT,
  * WREN_RELAY_WS_PORT, WREN_RELAY_METRICS (bool), WREN_RELAY_METRICS_PORT, WREN_RELAY_ANNOUNCE
- * and WREN_RELAY_BOOTSTRAP (comma-separated multiaddrs), WREN_RELAY_LOG_LEVEL,
- * WREN_RELAY_TESTING_LOOPBACK (bool).
+ * and WREN_RELAY_BOOTSTRAP (comma-separated multiaddrs), WREN_RELAY_LOG_LEVEL.
  */
 export function loadRelayConfig(options: LoadRelayConfigOptions = {}): RelayConfig {
   let fromFile: unknown = {}
@@ -204,12 +197,6 @@ export function loadRelayConfig(options: LoadRelayConfigOptions = {}): RelayConf
     (acc, layer) => merge(acc, layer),
     defaultRelayConfig(options.defaultDataDir ?? join(process.cwd(), 'wren-relay-data')),
   ) as Record<string, unknown>
-  const testing = layered.testing as { loopback?: boolean } | undefined
-  if (testing?.loopback === true) {
-    const listen = layered.listen as Record<string, unknown>
-    // loopback networks listen on 127.0.0.1 unless a host was named explicitly
-    if (listen.host === '0.0.0.0') listen.host = '127.0.0.1'
-  }
   const parsed = configSchema.safeParse(layered)
   if (!parsed.success) throw new ConfigError(`invalid relay config: ${parsed.error.message}`)
   return parsed.data

@@ -75,6 +75,8 @@ export const DEFAULT_WS_PORT = 4102
 export const DEFAULT_METRICS_PORT = 9464
 /** DHT protocol id shared by every Wren node (a private DHT, not the public IPFS one). */
 export const WREN_DHT_PROTOCOL = '/wren/kad/1.0.0'
+/** The LAN DHT beside it (the user node's WREN_LAN_KAD_PROTOCOL): private addresses only. */
+export const WREN_LAN_DHT_PROTOCOL = '/wren/lan/kad/1.0.0'
 /** Time allowed for announcing the mailbox provider record, in ms (best effort). */
 export const PROVIDE_TIMEOUT_MS = 30 * SECOND_MS
 /** Time allowed for a graceful shutdown before the process exits anyway, in ms. */

@@ -16,7 +16,12 @@ import { autoNAT } from '@libp2p/autonat'
 import { type CircuitRelayService, circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
-import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht'
+import {
+  type KadDHT,
+  kadDHT,
+  removePrivateAddressesMapper,
+  removePublicAddressesMapper,
+} from '@libp2p/kad-dht'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
@@ -27,7 +32,7 @@ import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
 import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
 import { bundleRecordRules } from './bundle-records.ts'
 import type { RelayConfig } from './config.ts'
-import { MAILBOX_DB_DIR, PROVIDE_TIMEOUT_MS, WREN_DHT_PROTOCOL } from './constants.ts'
+import { MAILBOX_DB_DIR, PROVIDE_TIMEOUT_MS, WREN_DHT_PROTOCOL, WREN_LAN_DHT_PROTOCOL } from './constants.ts'
 import { ConfigError } from './errors.ts'
 import { loadOrCreateIdentityKey } from './identity-key.ts'
 import { createLogger, type LogSink, type RelayLogger } from './logger.ts'
@@ -35,9 +40,6 @@ import { type MailboxService, mailboxService } from './mailbox-service.ts'
 import { MailboxStore } from './mailbox-store.ts'
 import { createMailboxMetrics, MetricsRegistry, type MetricsServer, startMetricsServer } from './metrics.ts'
 import { createRelaySuite } from './relay-suite.ts'
-
-/** Addresses a loopback test network may open any number of connections from. */
-const LOOPBACK_ALLOW = ['/ip4/127.0.0.0/ipcidr/8']
 
 /** One libp2p transport factory, as `createLibp2p({ transports })` takes them. */
 export type RelayTransport = NonNullable<Libp2pOptions['transports']>[number]
@@ -48,7 +50,10 @@ export interface RelayServices extends Record<string, unknown> {
   /** Absent with a `transports` override (in-process: no public address to confirm). */
   autonat?: unknown
   relay: CircuitRelayService
+  /** The WAN DHT: public addresses only. */
   dht: KadDHT
+  /** The LAN DHT (a relay on a home or office network serves its neighbours): private addresses only. */
+  lanDht: KadDHT
   mailbox: MailboxService
 }
 
@@ -108,7 +113,6 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
       sink: options.logSink ?? ((line) => process.stderr.write(`${line}\n`)),
     })
   const suite = options.suite ?? createRelaySuite()
-  const loopback = config.testing.loopback
   const inProcess = options.transports !== undefined
   if (inProcess && options.listen === undefined) {
     throw new ConfigError('a transports override needs explicit listen addresses (e.g. /memory/relay-1)')
@@ -120,6 +124,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   const registry = new MetricsRegistry()
   const mailboxMetrics = createMailboxMetrics(registry)
 
+  const records = bundleRecordRules(suite, options.clock ?? Date.now)
   let libp2p: Libp2p<RelayServices>
   try {
     libp2p = await createLibp2p<RelayServices>({
@@ -134,7 +139,6 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
       connectionEncrypters: [noise()],
       streamMuxers: [yamux(options.crowd === true ? { enableKeepAlive: false } : {})],
       ...(options.crowd === true ? { connectionMonitor: { enabled: false } } : {}),
-      connectionManager: loopback ? { allow: LOOPBACK_ALLOW } : {},
       services: {
         identify: identify(),
         ping: ping(),
@@ -150,9 +154,18 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
         dht: kadDHT({
           protocol: WREN_DHT_PROTOCOL,
           clientMode: false,
-          peerInfoMapper: loopback ? passthroughMapper : removePrivateAddressesMapper,
+          peerInfoMapper: removePrivateAddressesMapper,
           // devices keep their prekey bundles on relays; kad-dht refuses namespaces it cannot validate
-          ...bundleRecordRules(suite, options.clock ?? Date.now),
+          ...records,
+        }),
+        lanDht: kadDHT({
+          protocol: WREN_LAN_DHT_PROTOCOL,
+          clientMode: false,
+          peerInfoMapper: removePublicAddressesMapper,
+          ...records,
+          logPrefix: 'libp2p:wren-dht-lan',
+          datastorePrefix: '/dht-lan',
+          metricsPrefix: 'wren_dht_lan',
         }),
         mailbox: mailboxService({
           store,
@@ -227,7 +240,6 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     peerId: peerId.toString(),
     addrs: multiaddrs().map((a) => a.toString()),
     metrics: metricsServer?.url,
-    loopback,
   })
 
   const background: Promise<unknown>[] = []

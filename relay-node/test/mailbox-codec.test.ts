@@ -239,7 +239,7 @@ describe('relay building blocks', () => {
 
   test('config: env overrides the file, unknown keys and bad values are a ConfigError', () => {
     const config = loadRelayConfig({
-      env: { WREN_RELAY_DATA_DIR: '/tmp/x', WREN_RELAY_TCP_PORT: '5000', WREN_RELAY_TESTING_LOOPBACK: '1' },
+      env: { WREN_RELAY_DATA_DIR: '/tmp/x', WREN_RELAY_TCP_PORT: '5000', WREN_RELAY_HOST: '127.0.0.1' },
       overrides: { mailbox: { maxEnvelopesPerInbox: 7 } },
     })
     assert.equal(config.dataDir, '/tmp/x')

@@ -176,8 +176,9 @@ export class SimUser {
           ? { listen: [`/memory/u${this.index}`], transports: [links.network.transport()] }
           : { listen: [`/ip4/${links.host}/tcp/${this.#port}`] }),
         ...(gater === undefined ? {} : { connectionGater: gater }),
-        // DHT server mode and no private-address filtering: every node of a run is on one host
-        testLoopback: true,
+        // in-process links have no public address for autonat to confirm: serve the WAN DHT
+        // (memory addresses count as public; loopback TCP runs use the LAN DHT)
+        ...(links.kind === 'memory' ? { dhtClientMode: false } : {}),
         // hundreds of hosts share this event loop: no per-connection ping / keep-alive timers
         crowd: true,
         retryBaseMs: this.#init.retry.baseMs,
@@ -298,7 +299,6 @@ export class SimRelay {
           metrics: { enabled: true, port: 0 },
           dht: { provide: false },
           logLevel: RELAY_LOG_LEVEL,
-          testing: { loopback: true },
         },
       })
       const gater = links.kind === 'tcp' ? links.gater?.(this.#peerId) : undefined

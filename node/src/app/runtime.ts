@@ -2,7 +2,8 @@
  * The running node of an unlocked profile: the libp2p host with the Wren DHT rules, the bundle
  * publisher, the prekey manager and the messenger. Started by the daemon on unlock, stopped on
  * daemon stop. Network settings come from the daemon's options (bootstrap peers, listen
- * addresses, and the explicit loopback test mode).
+ * addresses, mDNS). There is one network configuration: users, tests, the demo and the
+ * benchmarks all run it.
  */
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { ConnectionGater, Libp2p } from '@libp2p/interface'
@@ -47,8 +48,10 @@ export interface NetworkOptions {
   bootstrap?: string[]
   /** Listen multiaddrs; production defaults otherwise. */
   listen?: string[]
-  /** Explicit loopback test settings (never for production). */
-  testLoopback?: boolean
+  /** Local-network discovery by mDNS (default on; see WrenHostInit.mdns). */
+  mdns?: boolean
+  /** The WAN DHT's mode (simulations set false: in-process, nothing confirms a public address). */
+  dhtClientMode?: boolean
   /** Relays (multiaddrs with /p2p/…) to keep mailboxes on; they are dialled like bootstrap peers. */
   relays?: string[]
   /** Mailboxes to keep (k, default 3). */
@@ -177,7 +180,8 @@ export async function startRuntime(
         retryMs: BUNDLE_PUBLISH_RETRY_MS,
       }),
     },
-    ...(options.testLoopback ? { testing: { loopback: true as const } } : {}),
+    ...(options.mdns !== undefined ? { mdns: options.mdns } : {}),
+    ...(options.dhtClientMode !== undefined ? { dht: { clientMode: options.dhtClientMode } } : {}),
     ...(options.transports !== undefined ? { transports: options.transports } : {}),
     ...(options.connectionGater !== undefined ? { connectionGater: options.connectionGater } : {}),
     ...(options.crowd !== undefined ? { crowd: options.crowd } : {}),
@@ -194,6 +198,7 @@ export async function startRuntime(
     deviceKey,
     libp2p,
     verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, Date.now()),
+    currentBundle: () => currentBundle(),
     notify: (event, payload) => ctx.notify(event, payload),
     now: () => Date.now(),
     log,

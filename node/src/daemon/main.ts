@@ -1,7 +1,7 @@
 /**
  * Process entry of the daemon:
  *   node node/src/daemon/main.ts [--home DIR] [--profile NAME] [--rpc-port N]
- *     [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--test-loopback]
+ *     [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--no-mdns]
  * Starts locked; clients unlock it over RPC (identity.create / identity.unlock).
  * Exit codes: 0 clean stop, 1 failed to start.
  */
@@ -29,7 +29,7 @@ const program = new Command()
   .option('--relay <multiaddr>', 'relay to keep a mailbox on (repeatable; k of them are used)', collect, [])
   .option('--mailboxes <k>', 'mailboxes to keep on distinct relays', parsePositive)
   .option('--mailbox-fetch-ms <ms>', 'periodic mailbox fetch interval', parsePositive)
-  .option('--test-loopback', 'TEST ONLY: loopback network settings (127.0.0.1, permissive limits)', false)
+  .option('--no-mdns', 'do not announce or discover this device on the local network (mDNS)')
   .option('--retry-max-ms <ms>', 'longest wait between delivery retries', parsePositive)
   .parse()
 const opts = program.opts<{
@@ -41,7 +41,7 @@ const opts = program.opts<{
   relay: string[]
   mailboxes?: number
   mailboxFetchMs?: number
-  testLoopback: boolean
+  mdns: boolean
   retryMaxMs?: number
 }>()
 
@@ -66,7 +66,7 @@ try {
       createAppHandlers(ctx, {
         bootstrap: opts.bootstrap,
         ...(opts.listen.length > 0 ? { listen: opts.listen } : {}),
-        testLoopback: opts.testLoopback,
+        mdns: opts.mdns,
         relays: opts.relay,
         ...(opts.mailboxes !== undefined ? { mailboxCount: opts.mailboxes } : {}),
         ...(opts.mailboxFetchMs !== undefined ? { mailboxFetchIntervalMs: opts.mailboxFetchMs } : {}),

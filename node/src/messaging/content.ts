@@ -2,6 +2,7 @@
  * The plaintext of a 1:1 ratchet message: a text message, a delivery receipt or a read receipt.
  * Parsed once here, at the edge, into a typed value; everything past this trusts its fields.
  */
+import { MAX_BUNDLE_BYTES } from '../../../core/src/constants.ts'
 import { DecodeError, UnsupportedVersionError } from '../../../core/src/errors.ts'
 import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
 import {
@@ -171,18 +172,25 @@ export function decodeDeliveryResponse(bytes: Uint8Array, expected: number): num
 }
 
 /** A one-time X25519 prekey (≈40 B) plus a signed one-time ML-KEM prekey (≈1.3 KiB). */
-export const MAX_PREKEY_RESPONSE_BYTES = 4096
+/** A one-time prekey pair (X25519 + signed ML-KEM-768, ~1.3 KiB) with headroom, plus one bundle. */
+export const MAX_PREKEY_RESPONSE_BYTES = 4096 + MAX_BUNDLE_BYTES
 
-export function encodePrekeyResponse(oneTimePrekey: Uint8Array, oneTimeKemPrekey: Uint8Array): Uint8Array {
+export function encodePrekeyResponse(
+  oneTimePrekey: Uint8Array,
+  oneTimeKemPrekey: Uint8Array,
+  bundle: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   return PrekeyResponse.encode({
     oneTimePrekey: oneTimePrekey as Buf,
     oneTimeKemPrekey: oneTimeKemPrekey as Buf,
+    bundle: bundle as Buf,
   })
 }
 
 export function decodePrekeyResponse(bytes: Uint8Array): {
   oneTimePrekey: Uint8Array
   oneTimeKemPrekey: Uint8Array
+  bundle: Uint8Array
 } {
   if (bytes.length > MAX_PREKEY_RESPONSE_BYTES) throw new DecodeError('prekey response is too large')
   try {

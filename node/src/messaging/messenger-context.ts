@@ -31,7 +31,12 @@ export interface MessengerInit {
   /** Ed25519 device key pair (seed as secretKey). */
   deviceKey: { publicKey: Uint8Array; secretKey: Uint8Array }
   libp2p: Libp2p<WrenServices>
-  /** Decode + verify a bundle fetched from the DHT (same checks as the DHT validator). */
+  /**
+   * This device's current signed prekey bundle, served with every `/wren/prekey` answer so a
+   * contact that can reach the device never waits on the DHT; null while there is none.
+   */
+  currentBundle?: () => Uint8Array | null
+  /** Decode + verify a bundle fetched from the DHT or a device (same checks as the DHT validator). */
   verifyBundle: (bytes: Uint8Array, userId: Uint8Array) => PrekeyBundle
   notify: <E extends EventName>(event: E, payload: EventPayload<E>) => void
   now: () => number

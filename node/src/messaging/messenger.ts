@@ -381,10 +381,11 @@ export class Messenger {
   // ---- serving one-time prekeys
 
   async #servePrekey(): Promise<Uint8Array> {
+    const bundle = this.#init.currentBundle?.() ?? new Uint8Array(0)
     const claimed = await this.#init.prekeys.claim()
-    if (claimed === null) return encodePrekeyResponse(new Uint8Array(0), new Uint8Array(0))
+    if (claimed === null) return encodePrekeyResponse(new Uint8Array(0), new Uint8Array(0), bundle)
     if (this.#init.prekeys.available('one-time') === 0) void this.#init.prekeys.maintain(this.#init.now())
-    return encodePrekeyResponse(claimed.oneTimePrekey, claimed.oneTimeKemPrekey)
+    return encodePrekeyResponse(claimed.oneTimePrekey, claimed.oneTimeKemPrekey, bundle)
   }
 
   // ---- reads

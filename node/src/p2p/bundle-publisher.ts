@@ -8,7 +8,7 @@
 import type { ComponentLogger, Logger, Startable } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import { DHT_PUT_TIMEOUT_MS, REPUBLISH_INTERVAL_MS, REPUBLISH_RETRY_MS } from './constants.ts'
-import { type PutBundleResult, putBundleRecord } from './dht-records.ts'
+import { type DhtName, mergePutResults, type PutBundleResult, putBundleRecord } from './dht-records.ts'
 
 export interface PublishedRecord {
   userId: Uint8Array
@@ -29,6 +29,8 @@ export interface BundlePublisherInit {
  */
 export interface BundlePublisherComponents {
   dht?: KadDHT
+  /** The LAN DHT (createWrenHost's `lanDht`): the bundle is put there too when present. */
+  lanDht?: KadDHT
   logger: ComponentLogger
 }
 
@@ -44,6 +46,11 @@ export class BundlePublisher implements Startable {
   private running: Promise<PutBundleResult | undefined> = Promise.resolve(undefined)
   /** Outcome of the last finished publish (undefined before the first, or with no record). */
   lastResult: PutBundleResult | undefined
+  /** The same, per DHT (what `wren status` shows as "where the bundle is published"). */
+  lastResults: Partial<Record<DhtName, PutBundleResult>> = {}
+  /** When the last publish finished (ms since the epoch), and when the next one is due. */
+  lastPublishedAt: number | undefined
+  nextPublishAt: number | undefined
 
   constructor(components: BundlePublisherComponents, init: BundlePublisherInit) {
     this.components = components
@@ -87,24 +94,35 @@ export class BundlePublisher implements Startable {
       const dht = this.components.dht
       if (dht == null) throw new Error('bundle publisher needs the kad-dht service under the name "dht"')
       if (record != null) {
-        result = await putBundleRecord(dht, record.userId, record.bundle, {
-          signal: controller.signal,
-          timeoutMs: this.putTimeoutMs,
-        })
+        const targets: Array<[DhtName, KadDHT]> = [['wan', dht]]
+        if (this.components.lanDht != null) targets.push(['lan', this.components.lanDht])
+        const options = { signal: controller.signal, timeoutMs: this.putTimeoutMs }
+        const results = await Promise.all(
+          targets.map(async ([name, target]) => {
+            const one = await putBundleRecord(target, record.userId, record.bundle, options)
+            if (!one.ok)
+              this.log('bundle publish to the %s DHT failed: %s (%s)', name, one.reason, one.detail)
+            return [name, one] as const
+          }),
+        )
+        this.lastResults = Object.fromEntries(results)
+        result = mergePutResults(results.map(([, one]) => one))
         this.lastResult = result
-        if (!result.ok) this.log('bundle publish failed: %s (%s)', result.reason, result.detail)
+        this.lastPublishedAt = Date.now()
       }
     } catch (err) {
       this.log.error('bundle publish failed - %e', err)
     }
     if (this.controller === controller) {
-      const settled = result == null || result.ok || result.reason === 'stale'
+      // settled only when every DHT took it: a WAN DHT with no peers yet is tried again soon
+      const settled = Object.values(this.lastResults).every((r) => r.ok || r.reason === 'stale')
       this.schedule(settled ? this.republishIntervalMs : this.retryMs)
     }
     return result
   }
 
   private schedule(delayMs: number): void {
+    this.nextPublishAt = Date.now() + delayMs
     this.timer = setTimeout(() => {
       this.timer = undefined
       void this.publish()

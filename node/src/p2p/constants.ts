@@ -14,6 +14,11 @@ const KIB = 1024
 
 /** Private Kademlia protocol: keeps Wren nodes out of the public IPFS Amino DHT and vice versa. */
 export const WREN_KAD_PROTOCOL = '/wren/kad/1.0.0'
+/**
+ * The LAN DHT beside it (IPFS's pattern): a separate protocol id so that a routing table of
+ * private and loopback addresses never mixes with the public one.
+ */
+export const WREN_LAN_KAD_PROTOCOL = '/wren/lan/kad/1.0.0'
 /** Direct delivery of sealed envelopes to a device (handler written by the messaging layer). */
 export const WREN_MSG_PROTOCOL = '/wren/msg/1.0.0'
 /** One-time prekey fetch from an online device (handler written by the messaging layer). */
@@ -64,14 +69,3 @@ export const BOOTSTRAP_REDIAL_MS = 30 * SECOND_MS
 
 /** Default bound on dialling one device. */
 export const DIAL_TIMEOUT_MS = 10 * SECOND_MS
-
-// ---- test mode (explicit `testing.loopback`; never production defaults)
-
-/** Loopback listen address: an OS-chosen TCP port on 127.0.0.1 only. */
-export const LOOPBACK_TCP_LISTEN = '/ip4/127.0.0.1/tcp/0'
-/** Loopback WebSocket listen address. */
-export const LOOPBACK_WS_LISTEN = '/ip4/127.0.0.1/tcp/0/ws'
-/** Without this allow list libp2p refuses more than 5 inbound connections/s from one host. */
-export const LOOPBACK_ALLOW = ['/ip4/127.0.0.0/ipcidr/8']
-/** WebRTC ICE candidates are gathered on this address only in tests (no public STUN either). */
-export const LOOPBACK_BIND_ADDRESS = '127.0.0.1'

@@ -30,8 +30,22 @@ export interface BundleRecordRules {
   selectNewestBundle: SelectNewestBundle
 }
 
-/** A libp2p node that runs our DHT under the service name `dht`. */
-export type DhtNode = Libp2p<{ dht: KadDHT }>
+/**
+ * A libp2p node that runs our WAN DHT under the service name `dht` and, on user nodes, the LAN
+ * DHT under `lanDht` (createWrenHost runs both).
+ */
+export type DhtNode = Libp2p<{ dht: KadDHT; lanDht?: KadDHT }>
+
+/** Which DHT a record went to or came from. */
+export type DhtName = 'lan' | 'wan'
+
+/** The DHTs of a node, LAN first (it answers fastest when the contact is nearby). */
+export function dhtsOf(libp2p: DhtNode): Array<{ name: DhtName; dht: KadDHT }> {
+  const out: Array<{ name: DhtName; dht: KadDHT }> = []
+  if (libp2p.services.lanDht != null) out.push({ name: 'lan', dht: libp2p.services.lanDht })
+  out.push({ name: 'wan', dht: libp2p.services.dht })
+  return out
+}
 
 /** The DHT key of a user's bundle (layout in core/src/bundle-record.ts); InvalidRecordError on a bad id. */
 export function bundleKey(userId: Uint8Array): Uint8Array {
@@ -102,7 +116,25 @@ export async function putBundle(
   bytes: Uint8Array,
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<PutBundleResult> {
-  return putBundleRecord(libp2p.services.dht, userId, bytes, options)
+  const results = await Promise.all(
+    dhtsOf(libp2p).map(({ dht }) => putBundleRecord(dht, userId, bytes, options)),
+  )
+  return mergePutResults(results)
+}
+
+/**
+ * One outcome for puts to several DHTs: ok with the peers of all that took it when any did;
+ * otherwise the most telling failure (stale > refused > timeout > no-peers).
+ */
+export function mergePutResults(results: readonly PutBundleResult[]): PutBundleResult {
+  const ok = results.filter((r) => r.ok)
+  if (ok.length > 0) return { ok: true, peers: ok.reduce((n, r) => n + r.peers, 0) }
+  const order = ['stale', 'refused', 'timeout', 'no-peers'] as const
+  for (const reason of order) {
+    const hit = results.find((r) => !r.ok && r.reason === reason)
+    if (hit !== undefined) return hit
+  }
+  return { ok: false, reason: 'no-peers', detail: 'no DHT to store the record on' }
 }
 
 /** putBundle on a bare kad-dht service (for services that hold the DHT as a component). */
@@ -116,6 +148,8 @@ export async function putBundleRecord(
   const validate = dht.validators[BUNDLE_NAMESPACE]
   if (validate == null) throw new InvalidRecordError('no validator registered for the bundle namespace')
   await validate(key, bytes)
+  if (dhtPeerCount(dht) === 0)
+    return { ok: false, reason: 'no-peers', detail: 'no DHT peer to store the record on' }
 
   const signal = boundedSignal(options.signal, options.timeoutMs ?? DHT_PUT_TIMEOUT_MS)
   const accepted = new Set<string>()
@@ -156,8 +190,30 @@ export async function getBundle(
   userId: Uint8Array,
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<GetBundleResult> {
-  const dht = libp2p.services.dht
+  const dhts = dhtsOf(libp2p)
+  const results = await Promise.all(dhts.map(({ dht }) => getBundleRecord(dht, userId, options)))
+  const found = results.flatMap((r) => (r.ok ? [r.value] : []))
+  if (found.length === 0) {
+    return {
+      ok: false,
+      reason: results.some((r) => !r.ok && r.reason === 'timeout') ? 'timeout' : 'not-found',
+    }
+  }
+  if (found.length === 1) return { ok: true, value: found[0] as Uint8Array }
+  // both DHTs answered: the newest record wins, as within one DHT
+  const select = libp2p.services.dht.selectors[BUNDLE_NAMESPACE]
+  const i = select == null ? 0 : await select(bundleKey(userId), found)
+  return { ok: true, value: (found[i] ?? found[0]) as Uint8Array }
+}
+
+/** getBundle on one bare kad-dht service. */
+export async function getBundleRecord(
+  dht: KadDHT,
+  userId: Uint8Array,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<GetBundleResult> {
   const key = bundleKey(userId)
+  if (dhtPeerCount(dht) === 0) return { ok: false, reason: 'not-found' }
   const signal = boundedSignal(options.signal, options.timeoutMs ?? DHT_GET_TIMEOUT_MS)
   const seen: Uint8Array[] = []
   let best: Uint8Array | undefined
@@ -184,6 +240,15 @@ export async function getBundle(
     if (value != null) return { ok: true, value: new Uint8Array(value) }
   }
   return { ok: false, reason: signal.aborted ? 'timeout' : 'not-found' }
+}
+
+/**
+ * Peers in a DHT's routing table. kad-dht waits for a first peer before it runs a query (until
+ * the caller's signal ends it), so a DHT with none is answered at once instead: on one machine
+ * the WAN DHT stays empty, on a node with only public peers the LAN DHT does.
+ */
+export function dhtPeerCount(dht: KadDHT): number {
+  return (dht as unknown as { routingTable?: { size: number } }).routingTable?.size ?? 0
 }
 
 function boundedSignal(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {

@@ -3,9 +3,12 @@
  * yamux, identify, ping, a private kad-dht, autonat, dcutr, mDNS, a bootstrap dialer and a
  * connection log (`DEBUG=wren:p2p:connections`).
  *
- * Production defaults keep libp2p's production behaviour (private-address filtering in the DHT,
- * connection limits and rate limits, mDNS on, DHT mode chosen automatically). `testing.loopback`
- * is the only way to get the loopback settings, and it says so at the call site.
+ * One configuration for users, tests, the demo and the benchmarks. Two DHTs run side by side
+ * (the pattern IPFS uses): the WAN DHT (`dht`, WREN_KAD_PROTOCOL) keeps only public addresses in
+ * its routing table, the LAN DHT (`lanDht`, WREN_LAN_KAD_PROTOCOL) keeps only private and
+ * loopback ones and is always a server, so two daemons on one machine or one home network find
+ * each other's bundles without any public peer. mDNS is on. libp2p's connection limits, rate
+ * limits and gossipsub scoring are its production ones.
  *
  * In-process simulations replace the transports (`transports`, e.g. `@libp2p/memory` wrapped in a
  * link shaper) and cut links with their own `connectionGater`; see `WrenHostInit`.
@@ -19,7 +22,14 @@ import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { type Identify, identify } from '@libp2p/identify'
 import type { ConnectionGater, Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
-import { type KadDHT, kadDHT, passthroughMapper, type Selectors, type Validators } from '@libp2p/kad-dht'
+import {
+  type KadDHT,
+  kadDHT,
+  removePrivateAddressesMapper,
+  removePublicAddressesMapper,
+  type Selectors,
+  type Validators,
+} from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -30,13 +40,7 @@ import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions, type ServiceFactoryMap } from 'libp2p'
 import { bootstrapDialer } from './bootstrap.ts'
 import { connectionLog } from './connection-log.ts'
-import {
-  LOOPBACK_ALLOW,
-  LOOPBACK_BIND_ADDRESS,
-  LOOPBACK_TCP_LISTEN,
-  LOOPBACK_WS_LISTEN,
-  WREN_KAD_PROTOCOL,
-} from './constants.ts'
+import { WREN_KAD_PROTOCOL, WREN_LAN_KAD_PROTOCOL } from './constants.ts'
 import { HostConfigError } from './errors.ts'
 import { guardRecordDatastore } from './record-guard-datastore.ts'
 
@@ -55,7 +59,10 @@ export type WrenTransport = NonNullable<Libp2pOptions['transports']>[number]
 export interface WrenServices extends ServiceMap {
   identify: Identify
   ping: Ping
+  /** The WAN DHT: public addresses only; server mode once autonat confirms a public address. */
   dht: KadDHT
+  /** The LAN DHT: private and loopback addresses only; always a server. */
+  lanDht: KadDHT
   /** Absent when `transports` is overridden (in-process: nothing to probe, see createWrenHost). */
   autonat?: unknown
   /** Absent when `transports` is overridden (in-process: no NAT to punch through). */
@@ -70,24 +77,30 @@ export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
   /** The device's libp2p key (its PeerId); kept in the profile keystore. */
   privateKey: PrivateKey
   /**
-   * Listen multiaddrs; defaults to DEFAULT_LISTEN, or loopback TCP + WS in test mode. Required
+   * Listen multiaddrs; defaults to DEFAULT_LISTEN. Required
    * with `transports` (the defaults are TCP/WS/WebRTC addresses the override cannot listen on).
    */
   listen?: string[]
   /** Multiaddrs (with /p2p/<id>) dialled at start and whenever every connection is lost. */
   bootstrap?: string[]
   dht?: {
-    /** true: client only; false: server; undefined: automatic (server once publicly dialable). */
+    /**
+     * The WAN DHT's mode. true: client only; false: server; undefined: automatic (server once
+     * publicly dialable). The LAN DHT is always a server.
+     */
     clientMode?: boolean
   }
+  /**
+   * Local-network discovery by mDNS (default on). A user may turn it off (it announces the
+   * device's PeerId to everyone on the network); in-process hosts never run it.
+   */
+  mdns?: boolean
   /** Validators and selectors for our DHT namespaces, e.g. `wrenRecordRules(...)`. */
   records?: { validators: Validators; selectors: Selectors }
   /** Backing store for DHT records and the peer store; in-memory by default. */
   datastore?: Datastore
   /** More services (name → factory), started and stopped with the node. */
   extraServices?: ServiceFactoryMap<E>
-  /** Explicit loopback test settings; never use in production. */
-  testing?: { loopback: true }
   /**
    * Replaces the default transport list (TCP, WebSockets, circuit relay, WebRTC) entirely: for
    * in-process simulations, e.g. `[memory()]` or a wrapping transport that shapes each link.
@@ -96,7 +109,8 @@ export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
    * addresses; see simulations/NEEDS.md.) Needs an explicit `listen` list.
    * With an override, autonat, dcutr and mDNS are not started: they probe, hole-punch and
    * multicast on real networks only, and on hundreds of nodes in one process they would just
-   * burn idle CPU. Usually combined with `testing.loopback` (DHT server mode, no address mapper).
+   * burn idle CPU. Usually combined with `dht.clientMode: false` (nothing confirms a public
+   * address in-process, so the WAN DHT would otherwise stay a client).
    */
   transports?: WrenTransport[]
   /**
@@ -118,7 +132,6 @@ export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
 export async function createWrenHost<E extends ServiceMap = Record<never, never>>(
   init: WrenHostInit<E>,
 ): Promise<Libp2p<WrenServices & E>> {
-  const loopback = init.testing?.loopback === true
   const inProcess = init.transports !== undefined
   if (inProcess && init.listen === undefined) {
     throw new HostConfigError('a transports override needs an explicit listen list (e.g. /memory/<name>)')
@@ -128,23 +141,28 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
   const datastore = guardRecordDatastore(init.datastore ?? new MemoryDatastore(), selectors)
 
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
-  if (!loopback && !inProcess) peerDiscovery.push(mdns())
-
-  const rtcConfiguration: RTCConfiguration = loopback
-    ? // bindAddress is a node-datachannel extension, passed through by its RTCPeerConnection
-      ({ iceServers: [], bindAddress: LOOPBACK_BIND_ADDRESS } as RTCConfiguration)
-    : {}
+  if (!inProcess && init.mdns !== false) peerDiscovery.push(mdns())
 
   const services = {
     identify: identify(),
     ping: ping(),
     dht: kadDHT({
       protocol: WREN_KAD_PROTOCOL,
-      clientMode: loopback ? false : init.dht?.clientMode,
-      // default mapper drops private addresses, which would make a loopback DHT unreachable
-      ...(loopback ? { peerInfoMapper: passthroughMapper } : {}),
+      clientMode: init.dht?.clientMode,
+      peerInfoMapper: removePrivateAddressesMapper,
       validators,
       selectors,
+    }),
+    lanDht: kadDHT({
+      protocol: WREN_LAN_KAD_PROTOCOL,
+      // every device on a LAN can serve its neighbours; nothing there confirms a public address
+      clientMode: false,
+      peerInfoMapper: removePublicAddressesMapper,
+      validators,
+      selectors,
+      logPrefix: 'libp2p:wren-dht-lan',
+      datastorePrefix: '/dht-lan',
+      metricsPrefix: 'wren_dht_lan',
     }),
     // real-network probes only: an in-process host has no NAT and no public address to confirm
     ...(inProcess ? {} : { autonat: autoNAT(), dcutr: dcutr() }),
@@ -154,8 +172,6 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
       globalSignaturePolicy: 'StrictNoSign',
       // a group message with no topic peer is not an error: the pairwise copy carries it
       allowPublishToZeroTopicPeers: true,
-      // loopback peers share one IP: without this they score negative and meshes stay empty
-      ...(loopback ? { scoreParams: { IPColocationFactorWeight: 0 } } : {}),
     }),
     ...init.extraServices,
   } as ServiceFactoryMap<WrenServices & E>
@@ -164,21 +180,15 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
     privateKey: init.privateKey,
     datastore,
     addresses: {
-      listen: init.listen ?? (loopback ? [LOOPBACK_TCP_LISTEN, LOOPBACK_WS_LISTEN] : [...DEFAULT_LISTEN]),
+      listen: init.listen ?? [...DEFAULT_LISTEN],
     },
-    transports: init.transports ?? [
-      tcp(),
-      webSockets(),
-      circuitRelayTransport(),
-      webRTC({ rtcConfiguration }),
-    ],
+    transports: init.transports ?? [tcp(), webSockets(), circuitRelayTransport(), webRTC()],
     connectionEncrypters: [noise()],
     // a crowd's links are in-process: a keep-alive per connection only costs timers
     streamMuxers: [yamux(init.crowd === true ? { enableKeepAlive: false } : {})],
     peerDiscovery,
     services,
   }
-  if (loopback) options.connectionManager = { allow: [...LOOPBACK_ALLOW] }
   if (init.crowd === true) options.connectionMonitor = { enabled: false }
   if (init.connectionGater !== undefined) options.connectionGater = init.connectionGater
 

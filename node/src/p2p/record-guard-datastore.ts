@@ -11,8 +11,11 @@ import { Record as DhtRecord, type Selectors } from '@libp2p/kad-dht'
 import type { Datastore, Key } from 'interface-datastore'
 import { StaleRecordError } from './errors.ts'
 
-/** kad-dht's default datastore prefix for records (`${datastorePrefix}/record/<base32 key>`). */
-const RECORD_KEY_PREFIX = '/dht/record/'
+/**
+ * Where kad-dht stores records (`${datastorePrefix}/record/<base32 key>`): the WAN DHT under its
+ * default prefix, the LAN DHT under '/dht-lan' (see createWrenHost).
+ */
+const RECORD_KEY_PREFIXES = ['/dht/record/', '/dht-lan/record/']
 
 export function guardRecordDatastore(inner: Datastore, selectors: Selectors): Datastore {
   const guardedPut = async (
@@ -20,7 +23,9 @@ export function guardRecordDatastore(inner: Datastore, selectors: Selectors): Da
     value: Uint8Array,
     options?: { signal?: AbortSignal },
   ): Promise<Key> => {
-    if (key.toString().startsWith(RECORD_KEY_PREFIX)) await refuseStale(inner, selectors, key, value)
+    const path = key.toString()
+    if (RECORD_KEY_PREFIXES.some((prefix) => path.startsWith(prefix)))
+      await refuseStale(inner, selectors, key, value)
     return inner.put(key, value, options)
   }
   return new Proxy(inner, {

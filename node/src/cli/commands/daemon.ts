@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { type Command, InvalidArgumentError, Option } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
 import type { GlobalOptions } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { EXIT } from '../exit-codes.ts'
@@ -20,7 +20,7 @@ interface DaemonOptions {
   listen: string[]
   relay: string[]
   mailboxes?: string
-  testLoopback?: boolean
+  mdns: boolean
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -42,7 +42,7 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
     .option('--listen <multiaddr>', 'listen address (repeatable); production defaults otherwise', collect, [])
     .option('--relay <multiaddr>', 'relay to keep a mailbox on (repeatable)', collect, [])
     .option('--mailboxes <k>', 'mailboxes to keep on distinct relays (default 3)')
-    .addOption(new Option('--test-loopback', 'TEST ONLY: loopback network settings').hideHelp())
+    .option('--no-mdns', 'do not announce or discover this device on the local network (mDNS)')
     .action(async (opts: DaemonOptions, command: Command) => {
       const g = globals(command)
       const args = [DAEMON_MAIN, '--profile', g.profile, '--rpc-port', String(opts.rpcPort)]
@@ -51,7 +51,7 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
       for (const addr of opts.listen) args.push('--listen', addr)
       for (const addr of opts.relay) args.push('--relay', addr)
       if (opts.mailboxes !== undefined) args.push('--mailboxes', opts.mailboxes)
-      if (opts.testLoopback) args.push('--test-loopback')
+      if (!opts.mdns) args.push('--no-mdns')
       const child = spawn(process.execPath, args, { stdio: 'inherit' })
       // Ctrl-C reaches the whole process group; a signal sent to us alone is passed on. The daemon
       // stops once however many times it is told.

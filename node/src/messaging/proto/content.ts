@@ -590,6 +590,7 @@ export const DeliveryResponse = (() => {
 export interface PrekeyResponse {
   oneTimePrekey: Uint8Array<ArrayBuffer>
   oneTimeKemPrekey: Uint8Array<ArrayBuffer>
+  bundle: Uint8Array<ArrayBuffer>
 }
 
 export interface PrekeyResponseOneTimePrekeyFieldEvent {
@@ -598,6 +599,10 @@ export interface PrekeyResponseOneTimePrekeyFieldEvent {
 }
 export interface PrekeyResponseOneTimeKemPrekeyFieldEvent {
   field: '$.oneTimeKemPrekey'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface PrekeyResponseBundleFieldEvent {
+  field: '$.bundle'
   value: Uint8Array<ArrayBuffer>
 }
 
@@ -621,13 +626,19 @@ export const PrekeyResponse = (() => {
           w.bytes(obj.oneTimeKemPrekey)
         }
 
+        if ((obj.bundle != null && obj.bundle.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.bundle)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           oneTimePrekey: uint8ArrayAlloc(0),
-          oneTimeKemPrekey: uint8ArrayAlloc(0)
+          oneTimeKemPrekey: uint8ArrayAlloc(0),
+          bundle: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -642,6 +653,10 @@ export const PrekeyResponse = (() => {
             }
             case 2: {
               obj.oneTimeKemPrekey = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.bundle = reader.bytes()
               break
             }
             default: {
@@ -673,6 +688,13 @@ export const PrekeyResponse = (() => {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.bundle`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -687,6 +709,7 @@ export const PrekeyResponse = (() => {
 
 
 
+
   function encode (obj: Partial<PrekeyResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PrekeyResponse.codec())
   }
@@ -695,7 +718,7 @@ export const PrekeyResponse = (() => {
     return decodeMessage(buf, PrekeyResponse.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PrekeyResponse>): Generator<PrekeyResponseOneTimePrekeyFieldEvent | PrekeyResponseOneTimeKemPrekeyFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PrekeyResponse>): Generator<PrekeyResponseOneTimePrekeyFieldEvent | PrekeyResponseOneTimeKemPrekeyFieldEvent | PrekeyResponseBundleFieldEvent> {
     return streamMessage(buf, PrekeyResponse.codec(), opts)
   }
   return { codec, encode, decode, stream }
