@@ -200,6 +200,7 @@ describe('status, theme and palette', () => {
     relays: 2,
     mailboxes: 3,
     bundlePublished: true,
+    network: null,
     uptimeMs: 1,
   }
 

@@ -55,7 +55,7 @@ describe('daemon lifecycle', () => {
       const { code } = await first.stop()
       assert.equal(code, 0)
     }
-    assert.deepEqual((await readdir(profileDir)).sort(), ['db', 'keystore.json', 'rpc-token'])
+    assert.deepEqual((await readdir(profileDir)).sort(), ['db', 'keystore.json', 'network.json', 'rpc-token'])
 
     // Loosen modes behind the daemon's back: the next start must repair them.
     await chmod(profileDir, 0o755)
@@ -85,7 +85,7 @@ describe('daemon lifecycle', () => {
       // Modes: folders 0700, files 0600, including LevelDB's own files.
       assert.equal(await modeOf(home), 0o700)
       assert.equal(await modeOf(profileDir), 0o700)
-      for (const file of ['keystore.json', 'rpc-token', 'daemon.json'])
+      for (const file of ['keystore.json', 'rpc-token', 'daemon.json', 'network.json'])
         assert.equal(await modeOf(join(profileDir, file)), 0o600, file)
       assert.equal(await modeOf(join(profileDir, 'db')), 0o700)
       for (const file of await readdir(join(profileDir, 'db')))

@@ -35,6 +35,7 @@ function stubHandlers(): Handlers {
     'node.status': async () => {
       throw new Error('secret internal detail /home/user/.wren')
     },
+    'node.doctor': fail('node.doctor'),
     'identity.create': fail('identity.create'),
     'identity.unlock': async () => {
       throw appError('WRONG_PASSPHRASE', 'wrong passphrase')

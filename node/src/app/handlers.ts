@@ -23,6 +23,7 @@ import type { Contact, Conversation, Message } from '../rpc/api.ts'
 import { appError } from '../rpc/errors.ts'
 import type { Handlers } from '../rpc/server.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
+import { listenAddrsFor, plannedAddrs, profileListenPorts } from './listen-ports.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
 import { readNetworkSettings, settingsHandlers, withSavedNetwork } from './settings.ts'
 
@@ -45,12 +46,42 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
   let runtime: Runtime | null = null
   let starting: Promise<Runtime> | null = null
 
+  // The profile's kept listen ports (unless --listen names addresses): status shows where the
+  // node will listen even before `wren init` or unlock.
+  const ports = network.listen === undefined ? profileListenPorts(ctx.paths.dir) : null
+  const listen = async (): Promise<string[] | undefined> =>
+    network.listen ?? (ports === null ? undefined : listenAddrsFor(await ports))
+  const showPlanned = (): void => {
+    if (ports === null) return
+    void ports.then(
+      (kept) => {
+        if (runtime !== null || starting !== null) return
+        const planned = plannedAddrs(kept)
+        ctx.setNetworkStatus(() => ({
+          peerId: null,
+          listenAddrs: planned,
+          connections: 0,
+          relays: 0,
+          mailboxes: 0,
+          bundlePublished: false,
+          report: null,
+        }))
+      },
+      (error: unknown) => ctx.log.warn('no listen ports kept', { error: (error as Error)?.name }),
+    )
+  }
+  showPlanned()
+
   // Started after the unlock call's critical section: the runtime itself re-seals the keystore
   // (prekeys), which waits for that section to end.
   ctx.session.onUnlock((profile) => {
     if (runtime !== null || starting !== null) return
     starting = new Promise<void>((resolve) => setImmediate(resolve)).then(async () =>
-      startRuntime(ctx, profile, withSavedNetwork(network, await readNetworkSettings(profile.store))),
+      startRuntime(
+        ctx,
+        profile,
+        withSavedNetwork({ ...network, listen: await listen() }, await readNetworkSettings(profile.store)),
+      ),
     )
     starting.then(
       (rt) => {
@@ -100,6 +131,8 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
       await settled()
       return base['identity.get']({}, rpc)
     },
+
+    'node.doctor': async () => ({ checks: await requireRuntime().doctor() }),
 
     'identity.card': async () => {
       const card = requireRuntime().card()

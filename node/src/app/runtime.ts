@@ -24,7 +24,7 @@ import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../daemon/identity-han
 import type { UnlockedProfile } from '../daemon/profile-session.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
-import { Mailboxes } from '../messaging/mailboxes.ts'
+import { DEFAULT_MAILBOX_COUNT, Mailboxes } from '../messaging/mailboxes.ts'
 import { Messenger } from '../messaging/messenger.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import { PrekeyManager } from '../messaging/prekeys.ts'
@@ -34,6 +34,7 @@ import { cardAddrs } from '../p2p/card-addrs.ts'
 import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
+import { type DoctorCheck, networkReport, runDoctor } from './network-report.ts'
 
 /** How often prekeys are checked for rotation and refill while the node runs. */
 export const PREKEY_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000
@@ -86,6 +87,8 @@ export interface Runtime {
   /** The bootstrap peers and relays this node was started with. */
   readonly network: { readonly bootstrap: readonly string[]; readonly relays: readonly string[] }
   card(): string
+  /** Network checks for `wren doctor` (node/src/app/network-report.ts). */
+  doctor(): Promise<DoctorCheck[]>
   /** Whether an open connection to this device (PeerId multihash bytes) exists right now. */
   isOnline(devicePeerId: Uint8Array): boolean
   stop(): Promise<void>
@@ -266,6 +269,11 @@ export async function startRuntime(
   }, PREKEY_MAINTENANCE_INTERVAL_MS)
   maintenance.unref()
 
+  const reportSources = {
+    libp2p,
+    relays: options.relays ?? [],
+    mailboxRelays: () => (mailboxes?.hints() ?? []).map((h) => peerIdFromBytes(h.relayPeerId).toString()),
+  }
   ctx.setNetworkStatus(() => {
     const connections = libp2p.getConnections()
     return {
@@ -281,6 +289,7 @@ export async function startRuntime(
       ).size,
       mailboxes: mailboxes?.hints().length ?? 0,
       bundlePublished: libp2p.services.publisher.lastResult?.ok === true,
+      report: networkReport(reportSources),
     }
   })
   log.info('node started', { peerId: libp2p.peerId.toString() })
@@ -297,6 +306,14 @@ export async function startRuntime(
       displayName = name
     },
     network: { bootstrap: [...(options.bootstrap ?? [])], relays: [...(options.relays ?? [])] },
+    doctor: () =>
+      runDoctor({
+        ...reportSources,
+        userId,
+        mailboxesWanted:
+          (options.relays ?? []).length === 0 ? 0 : (options.mailboxCount ?? DEFAULT_MAILBOX_COUNT),
+        mailboxesHeld: () => mailboxes?.hints().length ?? 0,
+      }),
     isOnline: (devicePeerId) => {
       try {
         return libp2p.getConnections(peerIdFromBytes(devicePeerId)).some((c) => c.status === 'open')

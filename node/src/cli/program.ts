@@ -11,6 +11,7 @@ import { registerDaemonCommand } from './commands/daemon.ts'
 import { registerGroupCommands } from './commands/group.ts'
 import { registerIdentityCommands } from './commands/identity.ts'
 import { registerMessageCommands } from './commands/messages.ts'
+import { registerNetworkCommands } from './commands/network.ts'
 import type { GlobalOptions } from './context.ts'
 import { exitCodeHelp } from './exit-codes.ts'
 import { PASSPHRASE_ENV } from './passphrase.ts'
@@ -83,5 +84,6 @@ export function createProgram(): Command {
   registerMessageCommands(program, globalOptions)
   registerChatCommand(program, globalOptions)
   registerGroupCommands(program, globalOptions)
+  registerNetworkCommands(program, globalOptions)
   return program
 }

@@ -3,6 +3,7 @@
  * a logger, and hooks to publish events, report network status and clean up on stop.
  */
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import type { NetworkReport } from '../app/network-report.ts'
 import type { ProfilePaths } from '../profile/profile.ts'
 import type { EventName, EventPayload } from '../rpc/api.ts'
 import type { Logger } from './log.ts'
@@ -16,6 +17,8 @@ export interface NetworkStatus {
   readonly relays: number
   readonly mailboxes: number
   readonly bundlePublished: boolean
+  /** DHTs, bundle and relays (node/src/app/network-report.ts); null while the node is not running. */
+  readonly report: NetworkReport | null
 }
 
 export interface DaemonContext {

@@ -105,6 +105,7 @@ export function createProfileHandlers(
         relays: network?.relays ?? 0,
         mailboxes: network?.mailboxes ?? 0,
         bundlePublished: network?.bundlePublished ?? false,
+        network: network?.report ?? null,
         uptimeMs: Math.max(0, Date.now() - ctx.startedAt),
       }
     },
@@ -150,6 +151,7 @@ function notImplemented(ctx: DaemonContext, method: MethodName, needsKeys: boole
 /** Every method: the profile handlers, and NOT_IMPLEMENTED (behind the lock check) for the rest. */
 export function createDefaultHandlers(ctx: DaemonContext, options: ProfileHandlerOptions = {}): Handlers {
   return {
+    'node.doctor': notImplemented(ctx, 'node.doctor', true),
     'identity.rotate': notImplemented(ctx, 'identity.rotate', true),
     'identity.card': notImplemented(ctx, 'identity.card', true),
     'contacts.add': notImplemented(ctx, 'contacts.add', true),

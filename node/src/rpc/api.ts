@@ -215,6 +215,43 @@ export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]['payl
 
 const empty = z.strictObject({})
 
+const publishState = z
+  .enum(['published', 'pending', 'no-peers', 'refused', 'timeout', 'stale'])
+  .describe('where our bundle stands in this DHT after the last publish')
+const dhtState = z.strictObject({
+  peers: z.number().int().min(0).describe('peers in the routing table'),
+  mode: z.enum(['server', 'client']),
+  bundle: publishState,
+})
+export const NetworkReportSchema = z
+  .strictObject({
+    dht: z.strictObject({
+      lan: dhtState.describe('the LAN DHT: private and loopback addresses (this machine, your network)'),
+      wan: dhtState.describe('the WAN DHT: public addresses (the internet)'),
+    }),
+    bundlePublishedAt: timestamp.nullable(),
+    nextPublishAt: timestamp.nullable(),
+    relays: z.array(
+      z.strictObject({
+        addr: z.string(),
+        peerId: z.string().nullable(),
+        connected: z.boolean(),
+        reservation: z.boolean().describe('we are reachable through it (circuit relay reservation)'),
+        mailbox: z.boolean().describe('one of our mailboxes lives on it'),
+      }),
+    ),
+    publicAddrs: z.array(z.string()).describe('addresses autonat confirmed as dialable from the internet'),
+  })
+  .meta({ id: 'NetworkReport' })
+export const DoctorCheckSchema = z
+  .strictObject({
+    check: z.enum(['listen', 'reachability', 'dht', 'bundle', 'relays', 'mailboxes']),
+    status: z.enum(['ok', 'warn', 'fail']),
+    summary: z.string().describe('what was found, in one sentence'),
+    advice: z.string().nullable().describe('what to do about it; null when nothing needs doing'),
+  })
+  .meta({ id: 'DoctorCheck' })
+
 export const methods = {
   'node.status': {
     description: 'Daemon and network status. Works while locked.',
@@ -230,8 +267,17 @@ export const methods = {
       relays: z.number().int().min(0).describe('distinct relays we hold a reservation on'),
       mailboxes: z.number().int().min(0).describe('relay mailboxes this device keeps'),
       bundlePublished: z.boolean().describe('our prekey bundle is stored in the DHT'),
+      network: NetworkReportSchema.nullable().describe(
+        'DHTs, bundle and relays; null while the node is not running',
+      ),
       uptimeMs: z.number().int().min(0),
     }),
+  },
+  'node.doctor': {
+    description:
+      'Check the network: listen addresses, reachability as autonat sees it, DHT peers, a lookup of our own bundle, relays answering, mailboxes. Each check says what to do in words. Takes up to ~10 s.',
+    params: empty,
+    result: z.strictObject({ checks: z.array(DoctorCheckSchema) }),
   },
   'identity.create': {
     description:

@@ -6,6 +6,7 @@ import { type GlobalOptions, withClient } from '../context.ts'
 import { UsageError } from '../errors.ts'
 import { printJson, printLine, safeText } from '../format.ts'
 import { readPassphrase } from '../passphrase.ts'
+import { printNetworkReport } from './network.ts'
 
 type Globals = (command: Command) => GlobalOptions
 
@@ -95,4 +96,5 @@ function printStatus(profile: string, s: Result<'node.status'>): void {
   if (s.peerId) printLine(`peer id:     ${s.peerId}`)
   printLine(`connections: ${s.connections} (relays: ${s.relays})`)
   for (const addr of s.listenAddrs) printLine(`listening:   ${addr}`)
+  if (s.network !== null) printNetworkReport(s.network, Date.now())
 }

@@ -1,0 +1,88 @@
+/**
+ * The profile's listen ports, chosen once and kept in `<profile>/network.json` (0600, not secret).
+ *
+ * Stable ports let `wren status` show where a daemon will listen before its identity exists or
+ * while it is locked (the two-people-on-one-machine recipe needs the first daemon's address to
+ * start the second), and keep the addresses on contacts' cards and friends' bootstrap lists
+ * valid across restarts. A port some other program took meanwhile is replaced by a fresh one.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { networkInterfaces } from 'node:os'
+import { join } from 'node:path'
+import { z } from 'zod'
+
+/** File name inside the profile folder. */
+export const LISTEN_PORTS_FILE = 'network.json'
+/** Version of the file's layout. */
+const LISTEN_PORTS_VERSION = 1
+
+const portsSchema = z.strictObject({
+  version: z.literal(LISTEN_PORTS_VERSION),
+  tcpPort: z.number().int().min(1).max(65535),
+  wsPort: z.number().int().min(1).max(65535),
+})
+
+export interface ListenPorts {
+  tcpPort: number
+  wsPort: number
+}
+
+/** The ports of this profile: the kept ones when still free, else fresh ones (and kept). */
+export async function profileListenPorts(profileDir: string): Promise<ListenPorts> {
+  const path = join(profileDir, LISTEN_PORTS_FILE)
+  let kept: ListenPorts | null = null
+  try {
+    const parsed = portsSchema.safeParse(JSON.parse(await readFile(path, 'utf8')))
+    if (parsed.success) kept = { tcpPort: parsed.data.tcpPort, wsPort: parsed.data.wsPort }
+  } catch {
+    kept = null // missing or unreadable: choose anew
+  }
+  if (kept !== null && (await portIsFree(kept.tcpPort)) && (await portIsFree(kept.wsPort))) return kept
+  const fresh = { tcpPort: await freePort(), wsPort: await freePort() }
+  await writeFile(path, `${JSON.stringify({ version: LISTEN_PORTS_VERSION, ...fresh })}\n`, { mode: 0o600 })
+  return fresh
+}
+
+/** Production listen addresses on the profile's ports (IPv6 and the rest as DEFAULT_LISTEN). */
+export function listenAddrsFor(ports: ListenPorts): string[] {
+  return [
+    `/ip4/0.0.0.0/tcp/${ports.tcpPort}`,
+    `/ip4/0.0.0.0/tcp/${ports.wsPort}/ws`,
+    '/ip6/::/tcp/0',
+    '/p2p-circuit',
+    '/webrtc',
+  ]
+}
+
+/**
+ * Where the node will be reachable once it runs, for status before init or unlock: the IPv4
+ * TCP address on every interface (no /p2p/ suffix: the peer id exists only after `wren init`).
+ */
+export function plannedAddrs(ports: ListenPorts): string[] {
+  const hosts = Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((i) => i.family === 'IPv4')
+    .map((i) => i.address)
+  return hosts.map((host) => `/ip4/${host}/tcp/${ports.tcpPort}`)
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '0.0.0.0', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)))
+  })
+}
