@@ -1,10 +1,10 @@
 /**
- * `npm run demo`: a local Wren network on loopback, in one command.
+ * `npm run demo`: a local Wren network on this machine, in one command.
  *
  *   node scripts/demo.ts [--home DIR] [--once]
  *
- * Starts two relays and two user daemons (alice and bob) as child processes on 127.0.0.1 (the
- * daemons run with --test-loopback), creates both identities with a demo passphrase, exchanges
+ * Starts two relays (listening on 127.0.0.1) and two user daemons (alice and bob) as child
+ * processes with the settings a user gets, creates both identities with a demo passphrase, exchanges
  * their cards, prints how to chat as each one (CLI and desktop), then runs a scripted exchange:
  * a direct message and a reply, bob going offline, three messages stored at his two relay
  * mailboxes (with signed receipts), bob coming back and receiving them in order. The network then
@@ -284,7 +284,7 @@ async function main(): Promise<void> {
   const home = flags.home === undefined ? join(root, 'home') : resolve(flags.home)
   await mkdir(home, { recursive: true, mode: 0o700 })
 
-  say(bold('Wren demo: a local network on loopback (127.0.0.1 only, daemons in --test-loopback mode)'))
+  say(bold('Wren demo: a local network on this machine (relays on 127.0.0.1, daemons on their usual settings)'))
   step('Starting two relays')
   // with --home the relays live there too, so a second run finds the same relays and mailboxes
   const relayRoot = flags.home === undefined ? root : join(home, 'demo-relays')

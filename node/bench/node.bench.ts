@@ -1,6 +1,7 @@
 /**
- * Daemon benchmark (npm run bench:node): real daemons as child processes on loopback
- * (--test-loopback), driven over their JSON-RPC WebSocket like any client.
+ * Daemon benchmark (npm run bench:node): real daemons as child processes on the production
+ * network settings a user gets (npm runs it in a private network namespace: see
+ * scripts/in-netns.sh), driven over their JSON-RPC WebSocket like any client.
  *
  *   cold start   an existing profile: spawn → daemon.json → RPC connected → identity.unlock done →
  *                node.status lists listen addresses (see cold-start.ts); median of several runs
@@ -13,6 +14,9 @@
  *   throughput   alice sends N messages with W calls in flight; messages/s = N / (first send call →
  *                last message.received at bob)
  *   idle RSS     of bob (the receiver) again, once idle after all of the above
+ *   first message  FIRST_CONTACT_PAIRS fresh pairs (new identities, cards exchanged, nothing
+ *                else): the first messages.send call → message.status 'delivered' at the sender;
+ *                session set-up (bundle and one-time prekey from the contact) included
  *
  * Usage: node node/bench/node.bench.ts [--quick] [--out FILE] [--cpu-prof DIR]
  *   --quick      a short run (figures indicative only; writes nothing unless --out)
@@ -24,7 +28,7 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { type ChatPeer, startPeer, TEST_PASSPHRASE } from '../../test/fixtures/chat.ts'
+import { type ChatPeer, startPeer, TEST_PASSPHRASE, waitForEvent } from '../../test/fixtures/chat.ts'
 import { spawnDaemon } from '../../test/fixtures/daemon.ts'
 import { createWrenHost } from '../src/p2p/host.ts'
 import type { WrenClient } from '../src/rpc/client.ts'
@@ -65,6 +69,10 @@ const THROUGHPUT_WINDOW = 64
 const MESSAGE_TIMEOUT_MS = 15_000
 /** Bound on the whole throughput run: what arrived by then is counted over the elapsed time. */
 const THROUGHPUT_TIMEOUT_MS = 90_000
+/** Fresh pairs timed for "first message to a brand-new contact" (p99 of 20 is their maximum). */
+const FIRST_CONTACT_PAIRS = quick ? 5 : 20
+/** Bound on one first message's delivery. */
+const FIRST_CONTACT_TIMEOUT_MS = 30_000
 /** Bound on one ping. */
 const PING_TIMEOUT_MS = 5_000
 
@@ -277,7 +285,36 @@ async function benchPair(): Promise<void> {
   }
 }
 
+/** The first message to a brand-new contact: cards exchanged, then send → delivered. */
+async function benchFirstContact(): Promise<void> {
+  console.log(`first message to a brand-new contact × ${FIRST_CONTACT_PAIRS} fresh pairs`)
+  const times: number[] = []
+  for (let i = 0; i < FIRST_CONTACT_PAIRS; i++) {
+    const { alice, bob } = await startPairWithEnv()
+    try {
+      const conversationId = `dm:${bob.userId}`
+      const delivered = waitForEvent(
+        alice.client,
+        'message.status',
+        (p) => p.conversationId === conversationId && (p.status === 'delivered' || p.status === 'read'),
+        FIRST_CONTACT_TIMEOUT_MS,
+      )
+      const t0 = performance.now()
+      await alice.client.call('messages.send', { conversationId, text: `first ${i}` })
+      await delivered
+      times.push(performance.now() - t0)
+      console.log(`  pair ${i + 1}: ${times[times.length - 1]?.toFixed(0)} ms`)
+    } finally {
+      await Promise.allSettled([alice.stop(), bob.stop()])
+    }
+  }
+  loads.push(load1())
+  row('first message to a brand-new contact, send → delivered, p50', 'ms', round(percentile(times, 50), 0), 1000)
+  row('first message to a brand-new contact, send → delivered, p99', 'ms', round(percentile(times, 99), 0), 3000)
+}
+
 await benchColdStart()
+await benchFirstContact()
 await benchPair()
 loads.push(load1())
 console.log(`load average during the run: ${loads.join(', ')}`)
