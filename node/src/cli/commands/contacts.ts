@@ -1,6 +1,7 @@
 /** wren add | contacts | safety-number | verify | accept-key: the people you talk to. */
 import type { Command } from 'commander'
 import { MAX_CARD_CHARS } from '../../rpc/api.ts'
+import { WREN_COMMAND } from '../command-name.ts'
 import { type GlobalOptions, withClient } from '../context.ts'
 import { UsageError } from '../errors.ts'
 import { contactLabel, formatContact, formatSafetyNumber, printJson, printLine } from '../format.ts'
@@ -36,7 +37,7 @@ export function registerContactCommands(program: Command, globals: Globals): voi
       )
       if (g.json) return printJson(contact)
       printLine(`Added ${contactLabel(contact)} (${contact.userId}).`)
-      printLine(`Compare safety numbers to verify them: wren safety-number ${contact.userId}`)
+      printLine(`Compare safety numbers to verify them: ${WREN_COMMAND} safety-number ${contact.userId}`)
     })
 
   program
@@ -46,7 +47,7 @@ export function registerContactCommands(program: Command, globals: Globals): voi
       const g = globals(command)
       const { contacts } = await withClient(g, (client) => client.call('contacts.list'))
       if (g.json) return printJson({ contacts })
-      if (contacts.length === 0) return printLine('No contacts yet. Add one with: wren add <card>')
+      if (contacts.length === 0) return printLine(`No contacts yet. Add one with: ${WREN_COMMAND} add <card>`)
       for (const contact of contacts) printLine(formatContact(contact))
     })
 
@@ -68,7 +69,7 @@ export function registerContactCommands(program: Command, globals: Globals): voi
         })
       printLine(`Safety number with ${contactLabel(contact)}:`)
       printLine(formatSafetyNumber(result.safetyNumber))
-      printLine(`If it matches theirs: wren verify ${contact.userId} --safety-number <the digits>`)
+      printLine(`If it matches theirs: ${WREN_COMMAND} verify ${contact.userId} --safety-number <the digits>`)
     })
 
   program
@@ -104,7 +105,7 @@ export function registerContactCommands(program: Command, globals: Globals): voi
       })
       if (g.json) return printJson(contact)
       printLine(
-        `Accepted the new key of ${contactLabel(contact)}; verify it again with: wren safety-number ${contact.userId}`,
+        `Accepted the new key of ${contactLabel(contact)}; verify it again with: ${WREN_COMMAND} safety-number ${contact.userId}`,
       )
     })
 }

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { type Command, InvalidArgumentError, Option } from 'commander'
+import { LOG_FORMAT_CHOICES } from '../../daemon/log.ts'
 import type { GlobalOptions } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { EXIT } from '../exit-codes.ts'
@@ -20,6 +21,7 @@ interface DaemonOptions {
   listen: string[]
   relay: string[]
   mailboxes?: string
+  logFormat: string
   testLoopback?: boolean
 }
 
@@ -42,6 +44,11 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
     .option('--listen <multiaddr>', 'listen address (repeatable); production defaults otherwise', collect, [])
     .option('--relay <multiaddr>', 'relay to keep a mailbox on (repeatable)', collect, [])
     .option('--mailboxes <k>', 'mailboxes to keep on distinct relays (default 3)')
+    .addOption(
+      new Option('--log-format <format>', 'log lines: text on a terminal, JSON otherwise (auto)')
+        .choices(LOG_FORMAT_CHOICES)
+        .default('auto'),
+    )
     .addOption(new Option('--test-loopback', 'TEST ONLY: loopback network settings').hideHelp())
     .action(async (opts: DaemonOptions, command: Command) => {
       const g = globals(command)
@@ -51,6 +58,7 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
       for (const addr of opts.listen) args.push('--listen', addr)
       for (const addr of opts.relay) args.push('--relay', addr)
       if (opts.mailboxes !== undefined) args.push('--mailboxes', opts.mailboxes)
+      args.push('--log-format', opts.logFormat)
       if (opts.testLoopback) args.push('--test-loopback')
       const child = spawn(process.execPath, args, { stdio: 'inherit' })
       // Ctrl-C reaches the whole process group; a signal sent to us alone is passed on. The daemon

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import QRCode from 'qrcode'
 import { type Identity, MAX_DISPLAY_NAME_CHARS, type Result } from '../../rpc/api.ts'
+import { wrenCommand } from '../command-name.ts'
 import { type GlobalOptions, withClient } from '../context.ts'
 import { UsageError } from '../errors.ts'
 import { printJson, printLine, safeText } from '../format.ts'
@@ -84,15 +85,22 @@ export function registerIdentityCommands(program: Command, globals: Globals): vo
 
 function printStatus(profile: string, s: Result<'node.status'>): void {
   const state = !s.hasIdentity
-    ? 'no identity (run: wren init)'
+    ? `none yet: create it with: ${wrenCommand('init --name <your name>', profile)}`
     : s.unlocked
       ? 'unlocked'
-      : 'locked (run: wren unlock)'
+      : `locked: unlock it with: ${wrenCommand('unlock', profile)}`
   printLine(`profile:     ${profile}`)
   printLine(`daemon:      running, version ${s.version}, up ${Math.round(s.uptimeMs / 1000)} s`)
   printLine(`identity:    ${state}`)
   if (s.userId) printLine(`user id:     ${s.userId}`)
   if (s.peerId) printLine(`peer id:     ${s.peerId}`)
+  if (!s.unlocked && s.listenAddrs.length === 0) {
+    // The libp2p node starts with the identity (its peer id is part of it), so there is no
+    // address to give a friend yet: say so instead of printing an empty list.
+    const when = s.hasIdentity ? 'once the profile is unlocked' : 'once the identity exists'
+    printLine(`network:     not started yet: the node starts ${when}; then this command lists its addresses`)
+    return
+  }
   printLine(`connections: ${s.connections} (relays: ${s.relays})`)
   for (const addr of s.listenAddrs) printLine(`listening:   ${addr}`)
 }
