@@ -21,7 +21,7 @@ describe('two daemons chat through the wren CLI', () => {
     bob = await startPeer('Bob', { args: alice.addrs.flatMap((a) => ['--bootstrap', a]) })
   })
   after(async () => {
-    await Promise.allSettled([alice?.daemon.stop(), bob?.daemon.stop()])
+    await Promise.allSettled([alice?.stop(), bob?.stop()])
   })
 
   test('wren add takes the other side’s card (as printed by wren card), with or without a local name', async () => {

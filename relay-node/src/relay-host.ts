@@ -228,6 +228,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     addrs: multiaddrs().map((a) => a.toString()),
     metrics: metricsServer?.url,
     loopback,
+    dataDir: config.dataDir,
   })
 
   const background: Promise<unknown>[] = []
