@@ -240,6 +240,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     peerId: peerId.toString(),
     addrs: multiaddrs().map((a) => a.toString()),
     metrics: metricsServer?.url,
+    dataDir: config.dataDir,
   })
 
   const background: Promise<unknown>[] = []

@@ -30,6 +30,10 @@ export const MAX_CLIENT_ID_CHARS = 64
 export const MAX_NETWORK_PEERS = 16
 /** One multiaddr (text form): ip6 + transport + a /p2p/ id fit in well under 256 characters. */
 export const MAX_MULTIADDR_CHARS = 512
+/** A safety number as typed or pasted: 60 digits plus spaces, dashes or line breaks between groups. */
+export const MAX_SAFETY_NUMBER_CHARS = 120
+/** A scanned safety-number QR payload in base64: 74 bytes are 100 characters. */
+export const MAX_SAFETY_QR_CHARS = 128
 
 // ---- shared types
 
@@ -344,8 +348,28 @@ export const methods = {
   },
   'contacts.verify': {
     description:
-      'Mark a contact verified. With safetyNumber, it must match (SAFETY_NUMBER_MISMATCH otherwise).',
-    params: z.strictObject({ userId, safetyNumber: z.string().max(120).optional() }),
+      'Mark a contact verified, with proof that the safety numbers were compared: the number the contact ' +
+      'read out (safetyNumber), the payload scanned from their QR code (qrPayload), or the user saying ' +
+      'they compared the numbers themselves (compared: true). A number or payload that does not match ' +
+      'is refused with SAFETY_NUMBER_MISMATCH; a payload that is not a safety-number QR with INVALID_INPUT.',
+    params: z.union([
+      z.strictObject({
+        userId,
+        safetyNumber: z
+          .string()
+          .min(1)
+          .max(MAX_SAFETY_NUMBER_CHARS)
+          .describe('the 60 digits; spaces allowed'),
+      }),
+      z.strictObject({
+        userId,
+        qrPayload: z.string().min(1).max(MAX_SAFETY_QR_CHARS).describe('base64, scanned from their screen'),
+      }),
+      z.strictObject({
+        userId,
+        compared: z.literal(true).describe('the user compared the numbers (desktop button, --i-compared)'),
+      }),
+    ]),
     result: ContactSchema,
   },
   'contacts.acceptKeyChange': {
