@@ -8,7 +8,6 @@
  * (`/memory/relay-1`) and a `connectionGater` in StartRelayOptions: programmatic only, since
  * transports are code, not config.
  */
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -28,6 +27,7 @@ import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
 import { bundleRecordRules } from './bundle-records.ts'
 import type { RelayConfig } from './config.ts'
 import { MAILBOX_DB_DIR, PROVIDE_TIMEOUT_MS, WREN_DHT_PROTOCOL } from './constants.ts'
+import { secureDataDir } from './data-dir.ts'
 import { ConfigError } from './errors.ts'
 import { loadOrCreateIdentityKey } from './identity-key.ts'
 import { createLogger, type LogSink, type RelayLogger } from './logger.ts'
@@ -113,9 +113,8 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   if (inProcess && options.listen === undefined) {
     throw new ConfigError('a transports override needs explicit listen addresses (e.g. /memory/relay-1)')
   }
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  await secureDataDir(config.dataDir)
   const privateKey = await loadOrCreateIdentityKey(config.dataDir)
-  await mkdir(join(config.dataDir, MAILBOX_DB_DIR), { recursive: true, mode: 0o700 })
   const store = await MailboxStore.open(join(config.dataDir, MAILBOX_DB_DIR))
   const registry = new MetricsRegistry()
   const mailboxMetrics = createMailboxMetrics(registry)
