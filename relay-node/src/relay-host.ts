@@ -20,10 +20,12 @@ import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { MemoryDatastore } from 'datastore-core'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
 import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
+import { guardRecordDatastore } from '../../core/src/record-guard-datastore.ts'
 import { bundleRecordRules } from './bundle-records.ts'
 import type { RelayConfig } from './config.ts'
 import { MAILBOX_DB_DIR, PROVIDE_TIMEOUT_MS, WREN_DHT_PROTOCOL } from './constants.ts'
@@ -118,11 +120,15 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   const store = await MailboxStore.open(join(config.dataDir, MAILBOX_DB_DIR))
   const registry = new MetricsRegistry()
   const mailboxMetrics = createMailboxMetrics(registry)
+  // devices keep their prekey bundles on relays; kad-dht refuses namespaces it cannot validate
+  const records = bundleRecordRules(suite, options.clock ?? Date.now)
 
   let libp2p: Libp2p<RelayServices>
   try {
     libp2p = await createLibp2p<RelayServices>({
       privateKey,
+      // a PUT of an older bundle than the one held is refused, as on user nodes
+      datastore: guardRecordDatastore(new MemoryDatastore(), records.selectors),
       addresses: {
         listen: options.listen ?? listenAddrs(config),
         // announcing public TCP addresses for an in-process relay would send its peers nowhere
@@ -150,8 +156,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
           protocol: WREN_DHT_PROTOCOL,
           clientMode: false,
           peerInfoMapper: loopback ? passthroughMapper : removePrivateAddressesMapper,
-          // devices keep their prekey bundles on relays; kad-dht refuses namespaces it cannot validate
-          ...bundleRecordRules(suite, options.clock ?? Date.now),
+          ...records,
         }),
         mailbox: mailboxService({
           store,
