@@ -38,9 +38,17 @@ export const MAX_SAFETY_QR_CHARS = 128
 // ---- shared types
 
 const id = z.string().min(1).max(MAX_ID_CHARS)
+/**
+ * Exactly the canonical printed user ids (core/src/identity.ts formatUserId): 'wu' + 26 lowercase
+ * base32 characters. 16 bytes are 128 bits, 26 characters carry 130, so the last character holds
+ * 3 bits and 2 zero bits: it is one of the 8 characters whose value is a multiple of 4. Lowercase
+ * only: ids reach the API from the daemon's own answers, and one spelling per id keeps string
+ * comparisons honest. Every id this accepts parses (node/test/rpc-user-id.test.ts).
+ */
+export const USER_ID_PATTERN = /^wu[a-z2-7]{25}[aeimquy4]$/
 const userId = z
   .string()
-  .regex(/^wu[a-z2-7]{26}$/i, 'must be a Wren user id (wu + 26 base32 characters)')
+  .regex(USER_ID_PATTERN, 'must be a canonical Wren user id (wu + 26 lowercase base32 characters)')
   .describe('Wren user id')
 const seq = z.number().int().min(0)
 const timestamp = z.number().int().min(0).describe('ms since the Unix epoch')

@@ -10,7 +10,7 @@
  */
 import { Command } from 'commander'
 import { loadRelayConfig } from '../config.ts'
-import { SHUTDOWN_TIMEOUT_MS } from '../constants.ts'
+import { RELAY_UMASK, SHUTDOWN_TIMEOUT_MS } from '../constants.ts'
 import { RelayError } from '../errors.ts'
 import { startRelay } from '../relay-host.ts'
 
@@ -27,6 +27,8 @@ const program = new Command()
 const opts = program.opts<{ config?: string; dataDir?: string }>()
 
 async function main(): Promise<void> {
+  // before any file is created: the mailbox store and the key are for the relay's user only
+  process.umask(RELAY_UMASK)
   const config = loadRelayConfig({
     configPath: opts.config,
     env: process.env,
