@@ -46,6 +46,7 @@ import {
   type OutboxItem,
   type Vault,
 } from './vault.ts'
+import { WaitingBook } from './waiting.ts'
 
 export type { MessengerInit, Notify } from './messenger-context.ts'
 
@@ -99,6 +100,9 @@ export class Messenger {
       userIdString: this.#userIdString,
       mailboxes: null,
       rememberPeer: (contact) => this.#rememberPeer(contact),
+      waiting: new WaitingBook((peer, waiting) =>
+        init.notify('conversation.waiting', { conversationId: conversationIdFor(peer), waiting }),
+      ),
     }
     this.#outbox = new Outbox(this.#ctx)
     this.#regained = new NetworkRegained({
@@ -388,6 +392,13 @@ export class Messenger {
   }
 
   // ---- reads
+
+  /** `message` as the RPC shows it: with why it waits, when it is an undelivered direct message. */
+  withWaiting(message: Message): Message {
+    if (!message.conversationId.startsWith('dm:')) return message
+    const waiting = this.#ctx.waiting.of(message, message.conversationId.slice(3))
+    return waiting === undefined ? message : { ...message, waiting }
+  }
 
   async conversations(): Promise<ConversationRecord[]> {
     return this.#vault.listConversations()
