@@ -11,6 +11,7 @@ import { ChatStore } from './logic/chat-store.ts'
 import { directSubtitle } from './logic/conversations.ts'
 import { groupSubtitle, senderNames, shortUserId } from './logic/groups.ts'
 import { describeError } from './logic/rpc-errors.ts'
+import { conversationWaiting, waitingWords } from './logic/waiting.ts'
 import { MessageList } from './message-list.tsx'
 import { useStore } from './use-store.ts'
 
@@ -227,6 +228,7 @@ export function Chat({
   useEffect(() => {
     if (visible && atBottom.current) chat.markRead()
   }, [visible])
+  const waiting = isGroup ? null : conversationWaiting(state.messages)
   const groupClosed = isGroup && group?.status !== 'member'
   const blocked = contact?.keyChanged === true || groupClosed
   const blockedText = groupClosed ? groupSubtitle(group) : 'Accept the new safety number to send'
@@ -268,6 +270,11 @@ export function Chat({
             <span class="muted small chat-subtitle">
               {isGroup ? groupSubtitle(group) : directSubtitle(contact)}
             </span>
+            {waiting && (
+              <span class="small chat-waiting" role="status">
+                waiting: {waitingWords(waiting, conversation.title, now)}
+              </span>
+            )}
           </span>
         </button>
         <button
@@ -300,6 +307,7 @@ export function Chat({
           key={conversation.id}
           rows={rows}
           now={now}
+          peerName={isGroup ? null : conversation.title}
           hasMore={state.hasMore}
           loading={state.loading}
           onNearTop={() => void chat.loadOlder()}

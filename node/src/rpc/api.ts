@@ -56,19 +56,30 @@ export const MessageStatusSchema = z.enum(['queued', 'sent', 'stored', 'delivere
  * per contact (the outbox delivers each contact's messages in order, so all of them wait for the
  * same thing); the reasons are documented one by one in docs/rpc.md.
  */
+/** Each reason an outgoing message waits, as docs/rpc.md shows it. */
+export const WAITING_REASONS = {
+  sending: 'the first attempt is being made (or the daemon just started and has not tried yet)',
+  'no-bundle':
+    "no session yet, and the contact's prekey bundle was not found (neither in the DHT nor from the contact's device)",
+  'no-route': "no address is known for the contact's device, so there is nothing to dial",
+  'peer-offline':
+    "the contact's device did not answer (dial failed or timed out) and no relay mailbox took the message (none configured, the contact lists none, or they did not answer)",
+  'peer-unavailable':
+    'the device answered but could not take the message (locked, shutting down, refused the protocol, or answered something malformed)',
+  'key-changed': "held until you accept the contact's new identity key (contacts.acceptKeyChange)",
+  stored:
+    "held by the contact's relay mailboxes (see receipts) until the device fetches it; nothing more to do on this side",
+} as const
+
 export const WaitingReasonSchema = z
-  .enum(['sending', 'no-bundle', 'no-route', 'peer-offline', 'peer-unavailable', 'key-changed', 'stored'])
+  .enum(
+    Object.keys(WAITING_REASONS) as [keyof typeof WAITING_REASONS, ...Array<keyof typeof WAITING_REASONS>],
+  )
   .meta({
     id: 'WaitingReason',
-    description: [
-      'sending: the first attempt is being made (or the daemon just started and has not tried yet).',
-      "no-bundle: no session yet, and the contact's prekey bundle was not found (not in the DHT, nor from the contact's device).",
-      "no-route: no address is known for the contact's device, so there is nothing to dial.",
-      "peer-offline: the contact's device did not answer (dial failed or timed out) and no relay mailbox took the message (none configured, the contact lists none, or they did not answer).",
-      'peer-unavailable: the device answered but could not take the message (locked, shutting down, refused the protocol, or a malformed answer).',
-      "key-changed: held until you accept the contact's new identity key (contacts.acceptKeyChange).",
-      "stored: held by the contact's relay mailboxes (see receipts) until the device fetches them; no further attempt is needed from this side.",
-    ].join(' '),
+    description: Object.entries(WAITING_REASONS)
+      .map(([reason, text]) => `- \`${reason}\`: ${text}.`)
+      .join('\n'),
   })
 export type WaitingReason = z.infer<typeof WaitingReasonSchema>
 
