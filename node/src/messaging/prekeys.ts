@@ -276,6 +276,7 @@ export class PrekeyManager {
    * rate-limit them (claim-limiter.ts).
    */
   async claim(now: number): Promise<ClaimedPrekeys | null> {
+    await this.#refill(now) // a pool left short (by an earlier crash, or older state) fills first
     let otp: OneTimePrekeyRecord | undefined
     let kem: OneTimePrekeyRecord | undefined
     for (const p of this.#oneTime.values()) {
