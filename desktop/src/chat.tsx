@@ -12,6 +12,7 @@ import { daemonSendBlock } from './logic/connection.ts'
 import { directSubtitle } from './logic/conversations.ts'
 import { groupSubtitle, senderNames, shortUserId } from './logic/groups.ts'
 import { describeError } from './logic/rpc-errors.ts'
+import { conversationWaiting, waitingWords } from './logic/waiting.ts'
 import { MessageList } from './message-list.tsx'
 import { useStore } from './use-store.ts'
 
@@ -228,6 +229,7 @@ export function Chat({
   useEffect(() => {
     if (visible && atBottom.current) chat.markRead()
   }, [visible])
+  const waiting = isGroup ? null : conversationWaiting(state.messages)
   const groupClosed = isGroup && group?.status !== 'member'
   const daemonBlock = daemonSendBlock(app.state.link)
   const keyChanged = contact?.keyChanged === true
@@ -272,6 +274,11 @@ export function Chat({
             <span class="muted small chat-subtitle">
               {isGroup ? groupSubtitle(group) : directSubtitle(contact)}
             </span>
+            {waiting && (
+              <span class="small chat-waiting" role="status">
+                waiting: {waitingWords(waiting, conversation.title, now)}
+              </span>
+            )}
           </span>
         </button>
         <button
@@ -310,6 +317,7 @@ export function Chat({
           key={conversation.id}
           rows={rows}
           now={now}
+          peerName={isGroup ? null : conversation.title}
           hasMore={state.hasMore}
           loading={state.loading}
           onNearTop={() => void chat.loadOlder()}

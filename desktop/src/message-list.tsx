@@ -13,6 +13,7 @@ import { clockTime, dayLabel, fullTime } from './logic/format-time.ts'
 import { groupStatusView } from './logic/groups.ts'
 import { statusView } from './logic/message-status.ts'
 import { computeWindow, HeightIndex, isNearBottom, isNearTop } from './logic/virtual-list.ts'
+import { waitingWords } from './logic/waiting.ts'
 
 /** Pixels above the anchor row shown when a chat opens at its unread divider. */
 const UNREAD_DIVIDER_MARGIN_PX = 48
@@ -25,6 +26,8 @@ interface Anchor {
 export interface MessageListProps {
   readonly rows: readonly ChatRow[]
   readonly now: number
+  /** The contact of a direct chat, named in why a message waits; null in a group. */
+  readonly peerName?: string | null
   readonly hasMore: boolean
   readonly loading: boolean
   readonly onNearTop: () => void
@@ -36,14 +39,16 @@ function Ticks({
   status,
   receipts,
   recipients,
+  why,
 }: {
+  why: string | undefined
   status: Parameters<typeof statusView>[0]
   receipts: number
   /** Other members of a group (aggregate ticks); null in a direct chat. */
   recipients: number | null
 }) {
   const view =
-    recipients === null ? statusView(status, receipts) : groupStatusView(status, receipts, recipients)
+    recipients === null ? statusView(status, receipts, why) : groupStatusView(status, receipts, recipients)
   const icon =
     view.kind === 'clock'
       ? 'clock'
@@ -62,17 +67,25 @@ function Ticks({
 }
 
 /** Rows re-render only when their row object or the day changes (scrolling re-renders the list). */
-class Row extends Component<{ row: ChatRow; now: number }> {
-  override shouldComponentUpdate(next: { row: ChatRow; now: number }): boolean {
+class Row extends Component<{ row: ChatRow; now: number; peerName: string | null }> {
+  override shouldComponentUpdate(next: { row: ChatRow; now: number; peerName: string | null }): boolean {
     return next.row !== this.props.row || (next.row.kind === 'day' && next.now !== this.props.now)
   }
 
   override render(): JSX.Element {
-    return <RowView row={this.props.row} now={this.props.now} />
+    return <RowView row={this.props.row} now={this.props.now} peerName={this.props.peerName} />
   }
 }
 
-function RowView({ row, now }: { row: ChatRow; now: number }): JSX.Element {
+function RowView({
+  row,
+  now,
+  peerName,
+}: {
+  row: ChatRow
+  now: number
+  peerName: string | null
+}): JSX.Element {
   if (row.kind === 'day')
     return (
       // biome-ignore lint/a11y/useSemanticElements: an <hr> cannot carry the day label
@@ -112,7 +125,12 @@ function RowView({ row, now }: { row: ChatRow; now: number }): JSX.Element {
             {clockTime(at)}
           </time>
           {m.direction === 'out' && (
-            <Ticks status={m.status} receipts={m.receipts} recipients={row.recipients} />
+            <Ticks
+              status={m.status}
+              receipts={m.receipts}
+              recipients={row.recipients}
+              why={m.waiting && peerName ? waitingWords(m.waiting, peerName, now) : undefined}
+            />
           )}
         </span>
       </div>
@@ -120,7 +138,15 @@ function RowView({ row, now }: { row: ChatRow; now: number }): JSX.Element {
   )
 }
 
-export function MessageList({ rows, now, hasMore, loading, onNearTop, onAtBottom }: MessageListProps) {
+export function MessageList({
+  rows,
+  now,
+  peerName = null,
+  hasMore,
+  loading,
+  onNearTop,
+  onAtBottom,
+}: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null)
   const index = useMemo(() => new HeightIndex(), [])
   const keyIndex = useMemo(() => {
@@ -225,7 +251,7 @@ export function MessageList({ rows, now, hasMore, loading, onNearTop, onAtBottom
         <div class="pad-top" style={{ height: `${win.padTop}px` }} />
         {rows.slice(win.start, win.end).map((row) => (
           <div key={row.key} data-key={row.key} class="row">
-            <Row row={row} now={now} />
+            <Row row={row} now={now} peerName={peerName} />
           </div>
         ))}
         <div class="pad-bottom" style={{ height: `${win.padBottom}px` }} />

@@ -9,7 +9,7 @@ import { startTestRelay, type TestRelay } from '../../test/fixtures/relay.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
 import { createLogger } from '../src/daemon/log.ts'
 import { MAILBOX_REHOME_FAILURES, Mailboxes, mergeMailboxOrder } from '../src/messaging/mailboxes.ts'
-import { PrekeyManager } from '../src/messaging/prekeys.ts'
+import { MemoryOneTimePrekeyStore, PrekeyManager } from '../src/messaging/prekeys.ts'
 import { SealedStore } from '../src/storage/sealed-store.ts'
 
 const suite = createNodeSuite()
@@ -43,7 +43,13 @@ describe('mailboxes on real relays', () => {
   async function mailboxes(relayAddrs: string[], count: number): Promise<Mailboxes> {
     const store = await SealedStore.open(join(dir, `db-${stores.length}`), suite.randomBytes(32))
     stores.push(store)
-    const prekeys = new PrekeyManager(suite, generateIdentityKeyPair(suite), [], async () => {})
+    const prekeys = await PrekeyManager.open({
+      suite,
+      identity: generateIdentityKeyPair(suite),
+      longTerm: [],
+      persistLongTerm: async () => {},
+      oneTimeStore: new MemoryOneTimePrekeyStore(),
+    })
     return new Mailboxes({
       suite,
       store,

@@ -47,6 +47,7 @@ export interface AppState {
 
 export type MessageListener = (message: Message) => void
 export type StatusListener = (payload: EventPayload<'message.status'>) => void
+export type WaitingListener = (payload: EventPayload<'conversation.waiting'>) => void
 
 const initialState: AppState = {
   link: 'connecting',
@@ -66,6 +67,7 @@ export class AppStore {
   readonly #listeners = new Set<() => void>()
   readonly #messageListeners = new Set<MessageListener>()
   readonly #statusListeners = new Set<StatusListener>()
+  readonly #waitingListeners = new Set<WaitingListener>()
   readonly #unsubscribe: Array<() => void> = []
   #poll: ReturnType<typeof setInterval> | null = null
   #contactsPoll: ReturnType<typeof setInterval> | null = null
@@ -79,6 +81,9 @@ export class AppStore {
     this.#unsubscribe.push(
       rpc.on('message.received', ({ message }) => this.#onMessage(message)),
       rpc.on('message.status', (p) => this.#onStatus(p)),
+      rpc.on('conversation.waiting', (p) => {
+        for (const l of this.#waitingListeners) l(p)
+      }),
       rpc.on('contact.keyChanged', ({ userId }) => {
         this.#set({
           contacts: this.#state.contacts.map((c) => (c.userId === userId ? { ...c, keyChanged: true } : c)),
@@ -113,6 +118,12 @@ export class AppStore {
   onMessage(listener: MessageListener): () => void {
     this.#messageListeners.add(listener)
     return () => this.#messageListeners.delete(listener)
+  }
+
+  /** Why a direct conversation's undelivered messages wait changed. */
+  onWaiting(listener: WaitingListener): () => void {
+    this.#waitingListeners.add(listener)
+    return () => this.#waitingListeners.delete(listener)
   }
 
   onMessageStatus(listener: StatusListener): () => void {

@@ -7,6 +7,7 @@ import type { AppStore } from './app-store.ts'
 import { firstUnreadSeq, mergeMessages, newestIncomingSeq } from './chat-rows.ts'
 import { applyStatus } from './message-status.ts'
 import { describeError } from './rpc-errors.ts'
+import { applyWaiting } from './waiting.ts'
 
 /** First page when a chat opens: fills a tall window with room to scroll. */
 export const INITIAL_PAGE = 50
@@ -51,6 +52,11 @@ export class ChatStore {
         if (m.conversationId === conversationId) this.#merge([m])
       }),
       app.onMessageStatus((p) => this.#onStatus(p)),
+      app.onWaiting((p) => {
+        if (p.conversationId !== conversationId) return
+        const messages = applyWaiting(this.#state.messages, p.waiting)
+        if (messages !== this.#state.messages) this.#set({ messages })
+      }),
     )
   }
 

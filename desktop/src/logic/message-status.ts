@@ -25,7 +25,13 @@ const STATUS_RANK: Readonly<Record<MessageStatus, number>> = {
   failed: 5,
 }
 
-export function statusView(status: MessageStatus, receipts: number): StatusView {
+/** The tick's view; `why` (waitingWords) is added to the label of a message that waits. */
+export function statusView(status: MessageStatus, receipts: number, why?: string): StatusView {
+  const base = baseView(status, receipts)
+  return why === undefined ? base : { ...base, label: `${base.label} — ${why}` }
+}
+
+function baseView(status: MessageStatus, receipts: number): StatusView {
   switch (status) {
     case 'queued':
       return { kind: 'clock', label: 'Queued, waiting to send', detail: '' }
@@ -57,5 +63,11 @@ export function applyStatus(message: Message, status: MessageStatus, receipts: n
   const nextStatus = to >= from || retry ? status : message.status
   const nextReceipts = Math.max(message.receipts, receipts)
   if (nextStatus === message.status && nextReceipts === message.receipts) return message
-  return { ...message, status: nextStatus, receipts: nextReceipts }
+  const { waiting, ...rest } = message
+  // out of the outbox: stored waits for the recipient's fetch; delivered, read and failed wait for nothing
+  if (nextStatus === 'stored')
+    return { ...rest, status: nextStatus, receipts: nextReceipts, waiting: { reason: 'stored' } }
+  if (nextStatus === 'queued' || nextStatus === 'sent')
+    return { ...rest, status: nextStatus, receipts: nextReceipts, ...(waiting ? { waiting } : {}) }
+  return { ...rest, status: nextStatus, receipts: nextReceipts }
 }

@@ -249,8 +249,8 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
       const contacts = new Map((await rt.vault.listContacts()).map((c) => [c.userId, c]))
       const conversations: Conversation[] = []
       for (const record of await rt.vault.listConversations()) {
-        const lastMessage =
-          record.lastSeq > 0 ? ((await rt.vault.getMessage(record.id, record.lastSeq)) ?? null) : null
+        const last = record.lastSeq > 0 ? await rt.vault.getMessage(record.id, record.lastSeq) : undefined
+        const lastMessage = last === undefined ? null : rt.messenger.withWaiting(last)
         conversations.push({
           id: record.id,
           kind: 'direct',
@@ -277,12 +277,12 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
         const ref = await rt.vault.store.get<{ conversationId: string; seq: number }>(clientKey)
         if (ref !== undefined) {
           const message = await rt.vault.getMessage(ref.conversationId, ref.seq)
-          if (message !== undefined) return { message }
+          if (message !== undefined) return { message: rt.messenger.withWaiting(message) }
         }
       }
       const message = isGroupConversation(conversationId)
         ? await rt.groups.messages.send(conversationId, text)
-        : await rt.messenger.sendText(conversationId, text)
+        : rt.messenger.withWaiting(await rt.messenger.sendText(conversationId, text))
       if (clientKey !== null) await rt.vault.store.put(clientKey, { conversationId, seq: message.seq })
       return { message }
     },
@@ -297,7 +297,8 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
         await rt.messenger.requireContact(peer)
         return { messages: [] as Message[], hasMore: false }
       }
-      return rt.vault.listMessages(conversationId, before, limit ?? 50)
+      const page = await rt.vault.listMessages(conversationId, before, limit ?? 50)
+      return { ...page, messages: page.messages.map((m) => rt.messenger.withWaiting(m)) }
     },
 
     'messages.markRead': async ({ conversationId, upToSeq }) => {

@@ -27,6 +27,7 @@ import { startGroups } from '../groups/runtime-groups.ts'
 import { DEFAULT_MAILBOX_COUNT, Mailboxes } from '../messaging/mailboxes.ts'
 import { Messenger } from '../messaging/messenger.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
+import { migrateOneTimePrekeys, SealedOneTimePrekeyStore } from '../messaging/prekey-store.ts'
 import { PrekeyManager } from '../messaging/prekeys.ts'
 import { Vault } from '../messaging/vault.ts'
 import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
@@ -40,7 +41,6 @@ import { type DoctorCheck, networkReport, runDoctor } from './network-report.ts'
 export const PREKEY_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000
 /** Addresses put on a contact card: a few are enough for the first dial. */
 const MAX_CARD_ADDRS = 8
-const CLAIMED_PREKEYS_KEY = 'meta/claimed-prekeys'
 /** Retry of a failed bundle put: contacts cannot start a session until the bundle is out. */
 export const BUNDLE_PUBLISH_RETRY_MS = 5_000
 
@@ -122,18 +122,20 @@ export async function startRuntime(
   const vault = new Vault(profile.store, secrets.storageKey)
   const log = ctx.log.child('node:messaging')
 
-  const claimed = (await profile.store.get<number[]>(CLAIMED_PREKEYS_KEY)) ?? []
-  const prekeys = new PrekeyManager(
+  // one-time prekeys live in the profile store; older profiles had them in the keystore
+  const migrated = await migrateOneTimePrekeys(profile.store, secrets.prekeys, Date.now())
+  const persistLongTerm = async (next: readonly PrekeySecret[]) => {
+    const current = ctx.session.requireUnlocked().secrets
+    await ctx.session.updateSecrets({ ...current, prekeys: [...next] })
+  }
+  if (migrated.moved > 0) await persistLongTerm(migrated.longTerm)
+  const prekeys = await PrekeyManager.open({
     suite,
     identity,
-    secrets.prekeys,
-    async (next: readonly PrekeySecret[]) => {
-      const current = ctx.session.requireUnlocked().secrets
-      await ctx.session.updateSecrets({ ...current, prekeys: [...next] })
-    },
-    claimed,
-    (ids) => profile.store.put(CLAIMED_PREKEYS_KEY, [...ids]),
-  )
+    longTerm: migrated.longTerm,
+    persistLongTerm,
+    oneTimeStore: new SealedOneTimePrekeyStore(profile.store),
+  })
   await prekeys.maintain(Date.now())
 
   const privateKey = privateKeyFromProtobuf(secrets.libp2pPrivateKey)

@@ -2,7 +2,7 @@
  * Output of the CLI. Human text by default, one JSON value with --json. Anything that came from
  * another user (names, message text) passes through safeText so it cannot drive the terminal.
  */
-import type { Contact, Message } from '../rpc/api.ts'
+import type { Contact, Message, Waiting } from '../rpc/api.ts'
 
 /** Digits per group when showing a safety number (Signal shows 12 groups of 5). */
 export const SAFETY_NUMBER_GROUP_DIGITS = 5
@@ -47,13 +47,32 @@ export function contactLabel(contact: Pick<Contact, 'displayName' | 'userId'>): 
   return contact.displayName ? safeText(contact.displayName) : contact.userId
 }
 
-/** One history line: `[time] name: text`, with the delivery status of our own messages. */
-export function formatMessage(message: Message, peerName: string): string {
+/** One history line: `[time] name: text`, with the delivery status of our own messages and why it waits. */
+export function formatMessage(message: Message, peerName: string, now: number = Date.now()): string {
   const who = message.direction === 'out' ? 'me' : peerName
-  const status = message.direction === 'out' ? ` (${message.status})` : ''
+  const waiting = message.waiting === undefined ? '' : ` — ${describeWaiting(message.waiting, peerName, now)}`
+  const status = message.direction === 'out' ? ` (${message.status}${waiting})` : ''
   const indent = ' '.repeat(`[${formatTime(message.sentAt)}] ${who}: `.length)
   const text = safeText(message.text, { multiline: true }).replace(/\n/g, `\n${indent}`)
   return `[${formatTime(message.sentAt)}] ${who}: ${text}${status}`
+}
+
+/** Why a message waits, in words: "no route to Bob yet, next try in 12 s". */
+export function describeWaiting(waiting: Waiting, peerName: string, now: number): string {
+  const words: Record<Waiting['reason'], string> = {
+    sending: `sending to ${peerName}`,
+    'no-bundle': `no keys for ${peerName} found yet`,
+    'no-route': `no route to ${peerName} yet`,
+    'peer-offline': `${peerName} is offline`,
+    'peer-unavailable': `${peerName}'s device could not take it`,
+    'key-changed': `held until you accept ${peerName}'s new key`,
+    stored: `in ${peerName}'s relay mailboxes until ${peerName} fetches it`,
+  }
+  const next =
+    waiting.nextAttemptAt === undefined
+      ? ''
+      : `, next try in ${Math.max(0, Math.ceil((waiting.nextAttemptAt - now) / 1000))} s`
+  return `${words[waiting.reason]}${next}`
 }
 
 export function formatContact(contact: Contact): string {

@@ -5,6 +5,7 @@
 import { MAX_BUNDLE_BYTES } from '../../../core/src/constants.ts'
 import { DecodeError, UnsupportedVersionError } from '../../../core/src/errors.ts'
 import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
+import { STREAM_READ_BUFFER_BYTES } from '../p2p/constants.ts'
 import {
   Content as ContentProto,
   DeliveryRequest,
@@ -131,8 +132,22 @@ const DELIVERY_STATUSES = new Set([
 ])
 /** Envelopes per /wren/msg request: batches keep order and amortise one round trip. */
 export const MAX_DELIVERY_BATCH = 64
-/** A batch of envelopes must fit the request cap of the transport (node/src/p2p constants). */
-export const MAX_DELIVERY_REQUEST_BYTES = 8 * 1024 * 1024
+/** Room under the transport limit for the request's length prefix (≤ 5 B), with a wide margin. */
+const TRANSPORT_HEADROOM_BYTES = 64 * 1024
+/**
+ * Largest /wren/msg request in bytes, enforced by the receiver: under the transport's real limit
+ * (STREAM_READ_BUFFER_BYTES, 4 MiB), since libp2p aborts a bigger message before anyone reads it.
+ */
+export const MAX_DELIVERY_REQUEST_BYTES = STREAM_READ_BUFFER_BYTES - TRANSPORT_HEADROOM_BYTES
+/**
+ * Envelope bytes a sender puts in one /wren/msg request, at most (one envelope always goes, and
+ * a largest envelope is 256 KiB): half the request cap, so a batch leaves in about 2 s at
+ * 8 Mbit/s; the outbox halves it for a peer whose exchange fails (a slower link) and grows it
+ * back after a success.
+ */
+export const DELIVERY_BATCH_BYTES = 2 * 1024 * 1024
+/** Protobuf framing of one envelope inside a DeliveryRequest: a tag and a length of ≤ 3 bytes. */
+export const DELIVERY_ENVELOPE_FRAMING_BYTES = 8
 const MAX_DELIVERY_RESPONSE_BYTES = MAX_DELIVERY_BATCH * 2 + 16
 
 export function encodeDeliveryRequest(envelopes: readonly Uint8Array[]): Uint8Array {

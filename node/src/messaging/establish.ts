@@ -226,5 +226,10 @@ async function acceptBundle(
     return current.keyChanged
   })
   for (const emit of after) emit()
-  return held ? null : bundle
+  if (held) {
+    // the bundle carries a new identity key: nothing goes out until the user accepts it
+    ctx.waiting.record(contact.userId, 'key-changed')
+    return null
+  }
+  return bundle
 }

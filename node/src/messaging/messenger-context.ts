@@ -17,6 +17,7 @@ import type { Mutex } from './mutex.ts'
 import type { PrekeyManager } from './prekeys.ts'
 import type { SessionBook } from './session-book.ts'
 import type { ContactRecord, Vault } from './vault.ts'
+import type { WaitingBook } from './waiting.ts'
 
 export interface MessengerInit {
   suite: CryptoSuite
@@ -60,4 +61,9 @@ export interface MessengerContext {
   mailboxes: Mailboxes | null
   /** Map the contact's device to its user id, for "peer connected: flush its outbox". */
   readonly rememberPeer: (contact: ContactRecord) => void
+  /**
+   * Why each contact's messages wait. Session establishment may record a precise reason with
+   * `waiting.record(contact.userId, reason)` when it fails; otherwise the outbox says 'no-bundle'.
+   */
+  readonly waiting: WaitingBook
 }

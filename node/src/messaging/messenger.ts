@@ -19,6 +19,7 @@ import { handleRequests } from '../p2p/request-response.ts'
 import type { Message } from '../rpc/api.ts'
 import { appError } from '../rpc/errors.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
+import { ClaimLimiter } from './claim-limiter.ts'
 import { CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
 import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyContact } from './contacts.ts'
 import {
@@ -46,8 +47,12 @@ import {
   type OutboxItem,
   type Vault,
 } from './vault.ts'
+import { WaitingBook } from './waiting.ts'
 
 export type { MessengerInit, Notify } from './messenger-context.ts'
+
+/** A /wren/prekey request is empty; anything up to this is tolerated (future fields). */
+const MAX_PREKEY_REQUEST_BYTES = 16
 
 export class Messenger {
   readonly #init: MessengerInit
@@ -62,6 +67,7 @@ export class Messenger {
   readonly #ctx: MessengerContext
   readonly #outbox: Outbox
   readonly #regained: NetworkRegained
+  readonly #claims: ClaimLimiter
   readonly #onConnect = (event: CustomEvent<PeerId>) => {
     const userId = this.#peerToUser.get(event.detail.toString())
     if (userId !== undefined) this.kick(userId)
@@ -73,6 +79,7 @@ export class Messenger {
     this.#vault = init.vault
     this.#sessions = new SessionBook(init.vault)
     this.#userIdString = formatUserId(init.userId)
+    this.#claims = new ClaimLimiter(init.now)
     this.#inbound = new Inbound({
       suite: init.suite,
       vault: init.vault,
@@ -99,6 +106,9 @@ export class Messenger {
       userIdString: this.#userIdString,
       mailboxes: null,
       rememberPeer: (contact) => this.#rememberPeer(contact),
+      waiting: new WaitingBook((peer, waiting) =>
+        init.notify('conversation.waiting', { conversationId: conversationIdFor(peer), waiting }),
+      ),
     }
     this.#outbox = new Outbox(this.#ctx)
     this.#regained = new NetworkRegained({
@@ -140,10 +150,15 @@ export class Messenger {
           }),
       },
     )
-    await handleRequests(libp2p, WREN_PREKEY_PROTOCOL, () => this.#lock.run(() => this.#servePrekey()), {
-      maxRequestBytes: 16,
-      runOnLimitedConnection: true,
-    })
+    await handleRequests(
+      libp2p,
+      WREN_PREKEY_PROTOCOL,
+      (_request, ctx) => this.#lock.run(() => this.#servePrekey(ctx.peerId)),
+      {
+        maxRequestBytes: MAX_PREKEY_REQUEST_BYTES,
+        runOnLimitedConnection: true,
+      },
+    )
     libp2p.addEventListener('peer:connect', this.#onConnect)
     this.#regained.start()
     for (const contact of await this.#vault.listContacts()) {
@@ -380,15 +395,27 @@ export class Messenger {
 
   // ---- serving one-time prekeys
 
-  async #servePrekey(): Promise<Uint8Array> {
+  /**
+   * Answer a /wren/prekey request: always this device's current bundle (it is public), and a
+   * one-time pair unless the claim limits say no (claim-limiter.ts).
+   */
+  async #servePrekey(peer: PeerId): Promise<Uint8Array> {
     const bundle = this.#init.currentBundle?.() ?? new Uint8Array(0)
-    const claimed = await this.#init.prekeys.claim()
-    if (claimed === null) return encodePrekeyResponse(new Uint8Array(0), new Uint8Array(0), bundle)
-    if (this.#init.prekeys.available('one-time') === 0) void this.#init.prekeys.maintain(this.#init.now())
+    const none = encodePrekeyResponse(new Uint8Array(0), new Uint8Array(0), bundle)
+    if (!this.#claims.allow(peer.toString())) return none
+    const claimed = await this.#init.prekeys.claim(this.#init.now())
+    if (claimed === null) return none
     return encodePrekeyResponse(claimed.oneTimePrekey, claimed.oneTimeKemPrekey, bundle)
   }
 
   // ---- reads
+
+  /** `message` as the RPC shows it: with why it waits, when it is an undelivered direct message. */
+  withWaiting(message: Message): Message {
+    if (!message.conversationId.startsWith('dm:')) return message
+    const waiting = this.#ctx.waiting.of(message, message.conversationId.slice(3))
+    return waiting === undefined ? message : { ...message, waiting }
+  }
 
   async conversations(): Promise<ConversationRecord[]> {
     return this.#vault.listConversations()

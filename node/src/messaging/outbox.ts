@@ -7,12 +7,19 @@
  * Read-modify-writes run under the shared mutex; network waits (DHT lookups, dials, deliveries)
  * happen outside it.
  */
+import {
+  ENVELOPE_OVERHEAD_BYTES,
+  MAX_ENVELOPE_BYTES,
+  MAX_PADDED_BYTES,
+  SEALED_CONTENT_OVERHEAD_BYTES,
+} from '../../../core/src/constants.ts'
 import { deviceDhPublicKey } from '../../../core/src/device-certificate.ts'
 import { sealEnvelope } from '../../../core/src/envelope.ts'
+import { paddedLength } from '../../../core/src/padding.ts'
 import { sessionEncrypt } from '../../../core/src/session.ts'
 import { WREN_MSG_PROTOCOL } from '../p2p/constants.ts'
-import { sendRequest } from '../p2p/request-response.ts'
-import type { Message } from '../rpc/api.ts'
+import { type RequestFailure, sendRequest } from '../p2p/request-response.ts'
+import type { Message, WaitingReason } from '../rpc/api.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
   DELIVERY_TIMEOUT_MS,
@@ -22,10 +29,13 @@ import {
   RETRY_MAX_MS,
 } from './constants.ts'
 import {
+  DELIVERY_BATCH_BYTES,
   DELIVERY_DUPLICATE,
+  DELIVERY_ENVELOPE_FRAMING_BYTES,
   DELIVERY_NO_SESSION,
   DELIVERY_OK,
   DELIVERY_REJECTED,
+  DELIVERY_UNAVAILABLE,
   decodeDeliveryResponse,
   encodeDeliveryRequest,
   MAX_DELIVERY_BATCH,
@@ -44,6 +54,8 @@ export class Outbox {
   /** Peers whose backoff is skipped on the next flush (they just connected). */
   readonly #kicked = new Set<string>()
   readonly #resets = new Map<string, number>()
+  /** Per-peer batch budget in bytes while below DELIVERY_BATCH_BYTES (after a failed exchange). */
+  readonly #batchBytes = new Map<string, number>()
   #running = false
 
   constructor(ctx: MessengerContext) {
@@ -105,12 +117,16 @@ export class Outbox {
     )
     timer.unref?.()
     this.#timers.set(peer, timer)
+    this.#ctx.waiting.schedule(peer, this.#ctx.init.now() + Math.max(0, delayMs))
   }
 
   async #flushOnce(peer: string): Promise<void> {
-    const items = await this.#ctx.vault.listOutbox(peer, MAX_DELIVERY_BATCH)
-    const first = items[0]
-    if (first === undefined) return
+    const listed = await this.#ctx.vault.listOutbox(peer, MAX_DELIVERY_BATCH)
+    const first = listed[0]
+    if (first === undefined) {
+      this.#ctx.waiting.clear(peer)
+      return
+    }
     const now = this.#ctx.init.now()
     const kicked = this.#kicked.delete(peer)
     if (!kicked && first.nextAttemptAt > now) {
@@ -118,11 +134,20 @@ export class Outbox {
       return
     }
     const contact = await this.#ctx.vault.getContact(peer)
-    if (contact === undefined || contact.keyChanged) return // held until the key change is accepted
+    if (contact === undefined) return
+    if (contact.keyChanged) {
+      this.#ctx.waiting.record(peer, 'key-changed') // held until the key change is accepted
+      return
+    }
+    // a batch within this peer's byte budget; the rest follows in the next round
+    const budget = this.#batchBytes.get(peer) ?? DELIVERY_BATCH_BYTES
+    const items = withinBudget(listed, budget, estimatedEnvelopeBytes)
     let sessions = await this.#ctx.sessions.get(peer)
     if (sessions === null) {
+      const mark = this.#ctx.waiting.mark(peer)
       const established = await establishSession(this.#ctx, contact)
       if (!established) {
+        this.#ctx.waiting.recordUnlessChanged(peer, mark, 'no-bundle')
         await this.#backoff(peer, items)
         return
       }
@@ -144,13 +169,15 @@ export class Outbox {
     }
     const encrypted = await this.#ctx.lock.run(() => this.#encryptPending(peer, items))
     if (encrypted === null) return
-    const { items: prepared, emits } = encrypted
+    const { emits } = encrypted
     for (const emit of emits) emit()
+    // the estimate was an upper bound for fresh items; trim by the real sizes all the same
+    const prepared = withinBudget(encrypted.items, budget, (item) => (item.envelope as Uint8Array).length)
     const texts = prepared.filter((item) => item.kind === 'text' && item.attempts === 0)
     const envelopes = prepared.map((item) => item.envelope as Uint8Array)
     const result =
       sessions.devicePeerId.length === 0
-        ? ({ ok: false, reason: 'unreachable', detail: 'device unknown' } as const)
+        ? ({ ok: false, reason: 'unreachable', detail: 'device unknown', error: NO_ROUTE_ERROR } as const)
         : await sendRequest(
             this.#ctx.init.libp2p,
             peerIdFromBytes(sessions.devicePeerId),
@@ -161,20 +188,33 @@ export class Outbox {
               runOnLimitedConnection: true,
             },
           )
+    const more = prepared.length < listed.length
     if (!result.ok) {
       this.#ctx.init.log.debug('direct delivery failed', { reason: result.reason, items: prepared.length })
+      // The device was reached but the exchange broke off (too slow a link for this much, or a
+      // reset): the same batch would fail the same way, so the next one is half as big.
+      const split = result.reason !== 'unreachable' && prepared.length > 1
+      if (split) this.#batchBytes.set(peer, Math.max(1, Math.floor(batchBytesOf(prepared) / 2)))
       if (this.#ctx.mailboxes !== null) {
         const hints = await mailboxHints(this.#ctx, contact)
         if (hints.length > 0) {
           const counts = await this.#ctx.mailboxes.deposit(hints, envelopes)
           if (counts.some((c) => c > 0)) {
             await this.#ctx.lock.run(() => this.#settleStored(peer, prepared, counts))
-            if (items.length === MAX_DELIVERY_BATCH || counts.some((c) => c === 0)) this.#again.add(peer)
+            if (counts.some((c) => c === 0)) this.#ctx.waiting.record(peer, waitingReason(result))
+            else this.#ctx.waiting.clear(peer)
+            if (more || listed.length === MAX_DELIVERY_BATCH || counts.some((c) => c === 0))
+              this.#again.add(peer)
             return
           }
         }
       }
+      this.#ctx.waiting.record(peer, waitingReason(result))
       if (texts.length > 0) await this.#setStatus(texts, 'queued')
+      if (split) {
+        this.#again.add(peer) // retried now, smaller: not a failure of these messages
+        return
+      }
       await this.#backoff(peer, prepared)
       return
     }
@@ -182,11 +222,19 @@ export class Outbox {
     try {
       statuses = decodeDeliveryResponse(result.response, prepared.length)
     } catch {
+      this.#ctx.waiting.record(peer, 'peer-unavailable')
       await this.#backoff(peer, prepared)
       return
     }
-    const more = await this.#ctx.lock.run(() => this.#settle(peer, prepared, statuses))
-    if (more || items.length === MAX_DELIVERY_BATCH) this.#again.add(peer)
+    // a good exchange: the budget grows back towards the default
+    this.#batchBytes.set(peer, Math.min(DELIVERY_BATCH_BYTES, budget * 2))
+    if (this.#batchBytes.get(peer) === DELIVERY_BATCH_BYTES) this.#batchBytes.delete(peer)
+    const again = await this.#ctx.lock.run(() => this.#settle(peer, prepared, statuses))
+    const unavailable = statuses.some((s) => s === DELIVERY_UNAVAILABLE)
+    if (unavailable) this.#ctx.waiting.record(peer, 'peer-unavailable')
+    else this.#ctx.waiting.clear(peer)
+    // another round delivers the rest, or (for items put off) schedules their retry
+    if (again || more || unavailable || listed.length === MAX_DELIVERY_BATCH) this.#again.add(peer)
   }
 
   /** Encrypt items that have no envelope yet with the current session (one batch write). */
@@ -387,4 +435,55 @@ export class Outbox {
     const first = items[0]
     if (first !== undefined) this.#schedule(peer, this.#delay(first.attempts + 1))
   }
+}
+
+/** `detail` marker of an attempt that had no device to dial (nothing libp2p could try). */
+const NO_ROUTE_ERROR = 'NoValidAddressesError'
+
+/** What a failed direct attempt means for the person waiting. */
+function waitingReason(result: { reason: RequestFailure; error?: string }): WaitingReason {
+  if (result.error === NO_ROUTE_ERROR) return 'no-route'
+  if (result.reason === 'unreachable' || result.reason === 'timeout') return 'peer-offline'
+  return 'peer-unavailable'
+}
+
+/** Protobuf bytes a batch of envelopes takes in a DeliveryRequest. */
+function batchBytesOf(items: readonly OutboxItem[]): number {
+  let total = 0
+  for (const item of items) total += estimatedEnvelopeBytes(item) + DELIVERY_ENVELOPE_FRAMING_BYTES
+  return total
+}
+
+/**
+ * Room a content takes beyond its own bytes once sealed: ratchet header and tag, or a whole
+ * PQXDH prekey message (keys, ML-KEM ciphertext, signatures) on the first message of a session.
+ */
+const SEAL_OVERHEAD_BYTES = 4 * 1024
+
+/** An item's envelope size: exact once encrypted, else an upper bound from its padding bucket. */
+export function estimatedEnvelopeBytes(item: OutboxItem): number {
+  if (item.envelope !== null) return item.envelope.length
+  const sealed = item.content.length + SEALED_CONTENT_OVERHEAD_BYTES + SEAL_OVERHEAD_BYTES
+  if (sealed >= MAX_PADDED_BYTES) return MAX_ENVELOPE_BYTES
+  return paddedLength(sealed) + ENVELOPE_OVERHEAD_BYTES
+}
+
+/**
+ * The longest prefix of `items` whose envelopes (with their framing) fit `budget` bytes; at least
+ * one item, since a single envelope always fits a request (MAX_ENVELOPE_BYTES is far below it).
+ */
+export function withinBudget(
+  items: readonly OutboxItem[],
+  budget: number,
+  size: (item: OutboxItem) => number,
+): OutboxItem[] {
+  const out: OutboxItem[] = []
+  let total = 0
+  for (const item of items) {
+    const bytes = size(item) + DELIVERY_ENVELOPE_FRAMING_BYTES
+    if (out.length > 0 && total + bytes > budget) break
+    out.push(item)
+    total += bytes
+  }
+  return out
 }

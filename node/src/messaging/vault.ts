@@ -11,6 +11,7 @@
  *   m/b(conversationId)/seq     Message (the API shape)
  *   i/b(senderUserId)/msgIdHex  MessageRef (de-duplication and receipts by message id)
  *   o/b(peerUserId)/order       OutboxItem (per-peer FIFO)
+ *   pk/<id>                     one-time prekey secret (prekey-store.ts)
  *   meta/*                      counters and profile metadata
  */
 import { createHmac, hkdfSync } from 'node:crypto'

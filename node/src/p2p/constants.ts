@@ -53,6 +53,15 @@ export const BUNDLE_LOOKUP_QUORUM = 3
 
 // ---- request/response
 
+/**
+ * libp2p 3 aborts a stream whose unread bytes pass 4 MiB (4_194_304 B): `lpStream` keeps a whole
+ * framed message in its byte buffer until it is complete (@libp2p/utils `byteStream`,
+ * DEFAULT_MAX_BUFFER_SIZE), and yamux caps each stream's read buffer the same way
+ * (`streamOptions.maxReadBufferLength`). A framed request or response, length prefix included,
+ * must stay below this or it is dropped however large a `maxDataLength` the reader allows.
+ */
+export const STREAM_READ_BUFFER_BYTES = 4 * 1024 * KIB
+
 /** Default bound on one request/response exchange (dial, negotiate, write, read). */
 export const REQUEST_TIMEOUT_MS = 10 * SECOND_MS
 /** Default cap on one framed request in bytes: a padded envelope (256 KiB) plus framing headroom. */

@@ -16,7 +16,7 @@ export type RequestFailure = 'timeout' | 'unreachable' | 'refused' | 'protocol'
 
 export type RequestResult =
   | { ok: true; response: Uint8Array }
-  | { ok: false; reason: RequestFailure; detail: string }
+  | { ok: false; reason: RequestFailure; detail: string; error?: string }
 
 export interface SendRequestOptions {
   /** Bound on the whole exchange: dial, protocol negotiation, write, read. */
@@ -62,8 +62,8 @@ export async function sendRequest(
   } catch (err) {
     if (signal.aborted) return failure('timeout', 'dial did not complete in time')
     const name = errorName(err)
-    if (REFUSED_DIAL_ERRORS.has(name)) return failure('refused', `${name}: ${errorMessage(err)}`)
-    return failure('unreachable', `${name}: ${errorMessage(err)}`)
+    if (REFUSED_DIAL_ERRORS.has(name)) return failure('refused', `${name}: ${errorMessage(err)}`, name)
+    return failure('unreachable', `${name}: ${errorMessage(err)}`, name)
   }
 
   try {
@@ -77,8 +77,8 @@ export async function sendRequest(
     stream.abort(err instanceof Error ? err : new Error(String(err)))
     if (signal.aborted) return failure('timeout', 'no response in time')
     const name = errorName(err)
-    if (REFUSED_STREAM_ERRORS.has(name)) return failure('refused', `${name}: ${errorMessage(err)}`)
-    return failure('protocol', `${name}: ${errorMessage(err)}`)
+    if (REFUSED_STREAM_ERRORS.has(name)) return failure('refused', `${name}: ${errorMessage(err)}`, name)
+    return failure('protocol', `${name}: ${errorMessage(err)}`, name)
   }
 }
 
@@ -180,8 +180,8 @@ function isPeerId(peer: PeerId | Multiaddr): peer is PeerId {
   return typeof (peer as PeerId).toMultihash === 'function'
 }
 
-function failure(reason: RequestFailure, detail: string): RequestResult {
-  return { ok: false, reason, detail }
+function failure(reason: RequestFailure, detail: string, error?: string): RequestResult {
+  return error === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, error }
 }
 
 function boundedSignal(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {

@@ -63,6 +63,48 @@ export const MessageStatusSchema = z.enum(['queued', 'sent', 'stored', 'delivere
   description: 'queued → sent (or stored in a mailbox) → delivered → read; failed.',
 })
 
+/**
+ * Why an outgoing message is not delivered yet, from what the sender's outbox knows. Reasons are
+ * per contact (the outbox delivers each contact's messages in order, so all of them wait for the
+ * same thing); the reasons are documented one by one in docs/rpc.md.
+ */
+/** Each reason an outgoing message waits, as docs/rpc.md shows it. */
+export const WAITING_REASONS = {
+  sending: 'the first attempt is being made (or the daemon just started and has not tried yet)',
+  'no-bundle':
+    "no session yet, and the contact's prekey bundle was not found (neither in the DHT nor from the contact's device)",
+  'no-route': "no address is known for the contact's device, so there is nothing to dial",
+  'peer-offline':
+    "the contact's device did not answer (dial failed or timed out) and no relay mailbox took the message (none configured, the contact lists none, or they did not answer)",
+  'peer-unavailable':
+    'the device answered but could not take the message (locked, shutting down, refused the protocol, or answered something malformed)',
+  'key-changed': "held until you accept the contact's new identity key (contacts.acceptKeyChange)",
+  stored:
+    "held by the contact's relay mailboxes (see receipts) until the device fetches it; nothing more to do on this side",
+} as const
+
+export const WaitingReasonSchema = z
+  .enum(
+    Object.keys(WAITING_REASONS) as [keyof typeof WAITING_REASONS, ...Array<keyof typeof WAITING_REASONS>],
+  )
+  .meta({
+    id: 'WaitingReason',
+    description: Object.entries(WAITING_REASONS)
+      .map(([reason, text]) => `- \`${reason}\`: ${text}.`)
+      .join('\n'),
+  })
+export type WaitingReason = z.infer<typeof WaitingReasonSchema>
+
+export const WaitingSchema = z
+  .strictObject({
+    reason: WaitingReasonSchema,
+    nextAttemptAt: timestamp
+      .optional()
+      .describe('when the outbox tries again (absent for stored, key-changed, sending)'),
+  })
+  .meta({ id: 'Waiting' })
+export type Waiting = z.infer<typeof WaitingSchema>
+
 export const MessageSchema = z
   .strictObject({
     id: id.describe('message id (unique per sender)'),
@@ -75,6 +117,9 @@ export const MessageSchema = z
     receivedAt: timestamp.nullable(),
     status: MessageStatusSchema,
     receipts: z.number().int().min(0).describe('delivery/read receipts received'),
+    waiting: WaitingSchema.optional().describe(
+      'outgoing direct messages not yet delivered (queued, sent, stored): why, and the next attempt',
+    ),
   })
   .meta({ id: 'Message' })
 
@@ -204,6 +249,11 @@ export const events = {
       status: MessageStatusSchema,
       receipts: z.number().int().min(0),
     }),
+  },
+  'conversation.waiting': {
+    description:
+      "Why a direct conversation's undelivered outgoing messages wait changed (null: nothing waits on the outbox any more).",
+    payload: z.strictObject({ conversationId: id, waiting: WaitingSchema.nullable() }),
   },
   'contact.keyChanged': {
     description: "A contact's identity key changed; sending is refused until contacts.acceptKeyChange.",

@@ -18,6 +18,8 @@ import {
   MessageSchema,
   MessageStatusSchema,
   methods,
+  WaitingReasonSchema,
+  WaitingSchema,
 } from './api.ts'
 import { APP_ERRORS, JSONRPC_ERRORS } from './errors.ts'
 import { BEARER_SUBPROTOCOL_PREFIX, MAX_BATCH_REQUESTS, MAX_RPC_MESSAGE_BYTES } from './server.ts'
@@ -46,6 +48,8 @@ interface JsonSchema {
 
 const NAMED_TYPES = [
   ['MessageStatus', MessageStatusSchema],
+  ['WaitingReason', WaitingReasonSchema],
+  ['Waiting', WaitingSchema],
   ['Message', MessageSchema],
   ['Contact', ContactSchema],
   ['Conversation', ConversationSchema],
@@ -171,6 +175,10 @@ export function renderRpcDocs(): string {
   for (const [name, schema] of NAMED_TYPES) {
     out.push(`### \`${name}\``)
     out.push('')
+    if (schema.description !== undefined) {
+      out.push(schema.description)
+      out.push('')
+    }
     out.push(block(schema, true))
     out.push('')
   }
