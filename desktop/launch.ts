@@ -6,7 +6,9 @@
  * runs), serves the shell on a loopback port from this process (desktop/server.ts, with the
  * daemon's RPC token), and opens a one-time launch URL as a Chromium app window with a fresh
  * user-data dir; without Chromium (or with --print) it prints the URL for any browser. It stays
- * up while the window is open, then stops what it started.
+ * up while the window is open, then stops what it started. It watches the daemon (its child, or
+ * the pid in daemon.json) and says so on stderr when it stops; the window then shows the daemon
+ * as unreachable and pauses sending.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -18,12 +20,46 @@ import { parseArgs } from 'node:util'
 import { readDaemonInfo, readRpcToken } from '../node/src/profile/daemon-info.ts'
 import { DaemonNotRunningError } from '../node/src/profile/errors.ts'
 import { DEFAULT_PROFILE, profilePaths, resolveHome } from '../node/src/profile/profile.ts'
-import { LAUNCH_CODE_TTL_MS, startDesktopServer } from './server.ts'
+import { LAUNCH_CODE_TTL_MS, launchCommand, startDesktopServer } from './server.ts'
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 /** Time a freshly started daemon has to write daemon.json, in ms. */
 export const DAEMON_START_TIMEOUT_MS = 20_000
 const POLL_MS = 100
+/** How often a daemon the launcher did not start is checked for life, in ms: a person notices in a second or two. */
+export const DAEMON_WATCH_INTERVAL_MS = 1_000
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Call `onDeath` once when the daemon stops: on its child's exit when the launcher started it,
+ * else when its pid stops answering signal 0. Returns a function that stops watching.
+ */
+export function watchDaemon(
+  target: { readonly child: ChildProcess } | { readonly pid: number },
+  onDeath: (how: string) => void,
+): () => void {
+  if ('child' in target) {
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      onDeath(code !== null ? `exited with code ${code}` : `was stopped by ${signal}`)
+    target.child.once('exit', onExit)
+    return () => target.child.off('exit', onExit)
+  }
+  const timer = setInterval(() => {
+    if (isAlive(target.pid)) return
+    clearInterval(timer)
+    onDeath('is no longer running')
+  }, DAEMON_WATCH_INTERVAL_MS)
+  timer.unref()
+  return () => clearInterval(timer)
+}
 
 /** Chromium-family binaries tried in order when WREN_CHROMIUM is not set. */
 export const CHROMIUM_CANDIDATES = [
@@ -114,8 +150,22 @@ async function main(): Promise<void> {
     info = await waitForDaemon(paths, daemon)
   }
   const token = await readRpcToken(paths)
-  const server = await startDesktopServer({ token, rpcUrl: `ws://127.0.0.1:${info.rpcPort}/` })
+  const server = await startDesktopServer({
+    token,
+    rpcUrl: `ws://127.0.0.1:${info.rpcPort}/`,
+    profile: paths.name,
+  })
+  let stopping = false
+  const unwatch = watchDaemon(daemon ? { child: daemon } : { pid: info.pid }, (how) => {
+    if (stopping) return
+    process.stderr.write(
+      `wren: the daemon of profile ${paths.name} (pid ${info.pid}) ${how}. The window cannot send or receive ` +
+        `until it runs again: close the window and run \`${launchCommand(paths.name)}\` to start it and get a new link.\n`,
+    )
+  })
   const stop = async () => {
+    stopping = true
+    unwatch()
     await server.close()
     if (daemon && daemon.exitCode === null) daemon.kill('SIGTERM')
   }

@@ -6,6 +6,8 @@
  *      POST /launch-code with `Authorization: Bearer <rpc token>`), valid LAUNCH_CODE_TTL_MS.
  *   2. The window opens /launch?code=…; the code is consumed, an HttpOnly SameSite=Strict
  *      session cookie is set, and the answer redirects to / (the code leaves the address bar).
+ *      Browsers share cookies between ports of one host, so the cookie is named after the port
+ *      (`wren_session_<port>`): two profiles, each on its own port, work side by side in one browser.
  *   3. The page fetches /session, which returns { rpcUrl, token } only with a valid cookie.
  *
  * Requests must name a loopback Host (DNS-rebinding guard). Pages carry a strict CSP.
@@ -35,8 +37,18 @@ export const MAX_SESSIONS = 32
 export const SESSION_TTL_MS = 7 * 24 * 3_600_000
 /** Bytes of randomness in a launch code and in a session id (256 bits). */
 const SECRET_BYTES = 32
-/** Name of the session cookie. */
-export const SESSION_COOKIE = 'wren_session'
+/** Prefix of the session cookie's name; the port that serves the shell completes it. */
+export const SESSION_COOKIE_PREFIX = 'wren_session_'
+
+/** The session cookie of the shell served on `port` (cookies ignore ports, names do not). */
+export function sessionCookieName(port: number): string {
+  return `${SESSION_COOKIE_PREFIX}${port}`
+}
+
+/** The command that opens the shell with a fresh one-time link (what the "no session" page names). */
+export function launchCommand(profile: string | undefined): string {
+  return profile === undefined || profile === 'default' ? 'npm start' : `npm start -- --profile ${profile}`
+}
 /** Hosts a request may name (anything else may be a DNS-rebinding page). */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
@@ -56,6 +68,8 @@ export interface DesktopHandlerOptions {
   readonly distDir?: string
   /** Clock, for tests; default Date.now. */
   readonly now?: () => number
+  /** The profile served, named in the "no session" answer so the page can say how to relaunch. */
+  readonly profile?: string
 }
 
 export interface DesktopHandler {
@@ -170,8 +184,9 @@ export function createDesktopHandler(options: DesktopHandlerOptions): DesktopHan
   const json = (res: ServerResponse, status: number, body: unknown) =>
     send(res, status, 'application/json', JSON.stringify(body), { 'cache-control': 'no-store' })
 
+  const cookieName = (req: IncomingMessage): string => sessionCookieName(req.socket.localPort ?? 0)
   const validSession = (req: IncomingMessage): boolean => {
-    const id = cookieValue(req, SESSION_COOKIE)
+    const id = cookieValue(req, cookieName(req))
     if (id === undefined) return false
     prune(sessions, now(), SESSION_TTL_MS, MAX_SESSIONS)
     return sessions.has(digest(id))
@@ -200,7 +215,7 @@ export function createDesktopHandler(options: DesktopHandlerOptions): DesktopHan
       res
         .writeHead(303, {
           location: '/',
-          'set-cookie': `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/`,
+          'set-cookie': `${cookieName(req)}=${id}; HttpOnly; SameSite=Strict; Path=/`,
           'cache-control': 'no-store',
           ...securityHeaders(rpcUrl()),
         })
@@ -211,7 +226,7 @@ export function createDesktopHandler(options: DesktopHandlerOptions): DesktopHan
     if (url.pathname === '/session' && method === 'GET') {
       // SameSite=Strict keeps the cookie off cross-site requests; refuse them explicitly too.
       if (req.headers['sec-fetch-site'] === 'cross-site' || !validSession(req)) {
-        json(res, 401, { error: 'no session' })
+        json(res, 401, { error: 'no session', launch: launchCommand(options.profile) })
         return
       }
       json(res, 200, { rpcUrl: rpcUrl(), token: options.token })

@@ -2,14 +2,19 @@
  * Echo bot: connects to the daemon of a profile and answers every incoming message with
  * "echo: <text>". A small, complete example of driving Wren from TypeScript with WrenClient.
  *
- *   wren daemon --profile bot &                      # in another terminal
- *   WREN_PASSPHRASE=... node examples/echo-bot.ts --profile bot
+ *   npx wren --profile bot daemon                    # in another terminal, and keep it running
+ *   npx wren --profile bot init --name Bot           # once: the bot's identity
+ *   npm run bot -- --profile bot                     # the bot (npm runs it on the pinned Node 24)
  *
  * Options: --home DIR (default $WREN_HOME or ~/.wren), --profile NAME (default 'default').
- * If the profile is locked and WREN_PASSPHRASE is set, the bot unlocks it. Prints "ready" once
- * it listens; stops on SIGINT/SIGTERM or when the daemon goes away (exit 3).
+ * It needs a running, unlocked daemon for its profile: if the profile is locked and
+ * WREN_PASSPHRASE is set, the bot unlocks it. Prints "ready" once it listens; stops on
+ * SIGINT/SIGTERM or when the daemon goes away (exit 3). Exit 3: no daemon; 6: locked or no identity.
  */
 import { parseArgs } from 'node:util'
+import { wrenCommand } from '../node/src/cli/command-name.ts'
+import { EXIT } from '../node/src/cli/exit-codes.ts'
+import { DaemonNotRunningError } from '../node/src/profile/errors.ts'
 import { MAX_TEXT_CHARS, type Message } from '../node/src/rpc/api.ts'
 import { WrenClient } from '../node/src/rpc/client.ts'
 
@@ -21,21 +26,30 @@ const { values } = parseArgs({
   options: { home: { type: 'string' }, profile: { type: 'string', default: 'default' } },
 })
 
-const client = await WrenClient.connectProfile({ home: values.home, profile: values.profile }).catch(
-  (error: Error) => {
-    console.error(`echo-bot: cannot reach the daemon: ${error.message}`)
-    process.exit(3)
-  },
-)
+const profile = values.profile
+const NEEDS = `echo-bot needs a running, unlocked daemon for profile ${profile}`
+
+const client = await WrenClient.connectProfile({ home: values.home, profile }).catch((error: Error) => {
+  const why =
+    error instanceof DaemonNotRunningError ? 'no daemon is running' : `cannot reach it (${error.message})`
+  console.error(`${NEEDS}: ${why}.\nStart it in another terminal with: ${wrenCommand('daemon', profile)}`)
+  process.exit(EXIT.DAEMON_UNREACHABLE)
+})
 
 const status = await client.call('node.status')
 if (!status.unlocked) {
   const passphrase = process.env.WREN_PASSPHRASE
-  if (!status.hasIdentity || !passphrase) {
+  if (!status.hasIdentity) {
     console.error(
-      'echo-bot: the profile is locked or has no identity (wren init / wren unlock, or set WREN_PASSPHRASE)',
+      `${NEEDS}: the profile has no identity yet.\nCreate one with: ${wrenCommand('init --name <bot name>', profile)}`,
     )
-    process.exit(6)
+    process.exit(EXIT.LOCKED)
+  }
+  if (!passphrase) {
+    console.error(
+      `${NEEDS}: the daemon is locked.\nUnlock it with: ${wrenCommand('unlock', profile)} (or set WREN_PASSPHRASE for the bot)`,
+    )
+    process.exit(EXIT.LOCKED)
   }
   await client.call('identity.unlock', { passphrase })
 }
@@ -54,7 +68,7 @@ await client.on('message', (message) => {
     console.error(`echo-bot: could not answer message ${message.id}: ${error.name}: ${error.message}`)
   })
 })
-console.log(`ready (profile ${values.profile}, user ${status.userId ?? 'unlocked now'})`)
+console.log(`ready (profile ${profile}, user ${status.userId ?? 'unlocked now'})`)
 
 const stop = async (code: number) => {
   clearInterval(watchdog)

@@ -284,7 +284,9 @@ async function main(): Promise<void> {
   const home = flags.home === undefined ? join(root, 'home') : resolve(flags.home)
   await mkdir(home, { recursive: true, mode: 0o700 })
 
-  say(bold('Wren demo: a local network on this machine (relays on 127.0.0.1, daemons on their usual settings)'))
+  say(
+    bold('Wren demo: a local network on this machine (relays on 127.0.0.1, daemons on their usual settings)'),
+  )
   step('Starting two relays')
   // with --home the relays live there too, so a second run finds the same relays and mailboxes
   const relayRoot = flags.home === undefined ? root : join(home, 'demo-relays')

@@ -42,7 +42,7 @@ describe('echo bot', () => {
   })
   after(async () => {
     bot?.kill('SIGKILL')
-    await Promise.allSettled([alice?.daemon.stop(), bob?.daemon.stop()])
+    await Promise.allSettled([alice?.stop(), bob?.stop()])
   })
 
   test('a message sent to the bot’s profile comes back as "echo: <text>"', async () => {

@@ -209,7 +209,12 @@ describe('groups over gossipsub with sender keys, five daemons', () => {
       profile: dan.daemon.profile,
       args: [...RETRY_ARGS, ...p(A).addrs.flatMap((a) => ['--bootstrap', a])],
     })
-    peers[D] = { ...dan, daemon: again, client: again.client, stop: async () => void (await again.stop()) }
+    // stopping the restarted daemon leaves dan's home; dan.stop() removes it
+    const stop = async () => {
+      await again.stop()
+      await dan.stop()
+    }
+    peers[D] = { ...dan, daemon: again, client: again.client, stop }
     await again.client.call('identity.unlock', { passphrase: TEST_PASSPHRASE })
     const got = await eventually(
       `${OFFLINE_MESSAGES} messages at dan`,

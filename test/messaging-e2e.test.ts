@@ -10,7 +10,7 @@ describe('two daemons chat end to end over loopback', () => {
     ;({ alice, bob } = await startPair())
   })
   after(async () => {
-    await Promise.allSettled([alice?.daemon.stop(), bob?.daemon.stop()])
+    await Promise.allSettled([alice?.stop(), bob?.stop()])
   })
 
   test('alice → bob arrives, and alice sees it delivered', async () => {

@@ -107,3 +107,11 @@ export class TooLargeError extends WrenCoreError {
     this.name = 'TooLargeError'
   }
 }
+
+/** A DHT put carried a record that loses to the one already stored under its key (a rollback). */
+export class StaleRecordError extends WrenCoreError {
+  constructor(message: string) {
+    super('ERR_STALE_RECORD', message)
+    this.name = 'StaleRecordError'
+  }
+}

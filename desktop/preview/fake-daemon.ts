@@ -301,6 +301,10 @@ export class FakeDaemon implements WrenRpc {
       }
       case 'contacts.verify': {
         const c = this.#contact(String(p.userId))
+        if (p.compared !== true && p.safetyNumber !== digits([ME, c.userId].sort().join(''), 60))
+          throw new BrowserRpcError(-32007, 'the safety number does not match', {
+            error: 'SAFETY_NUMBER_MISMATCH',
+          })
         c.verified = true
         return { ...c }
       }

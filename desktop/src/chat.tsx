@@ -8,6 +8,7 @@ import { Icon } from './icons.tsx'
 import type { AppStore } from './logic/app-store.ts'
 import { buildChatRows } from './logic/chat-rows.ts'
 import { ChatStore } from './logic/chat-store.ts'
+import { daemonSendBlock } from './logic/connection.ts'
 import { directSubtitle } from './logic/conversations.ts'
 import { groupSubtitle, senderNames, shortUserId } from './logic/groups.ts'
 import { describeError } from './logic/rpc-errors.ts'
@@ -160,7 +161,7 @@ function Composer({
           onClick={send}
           disabled={blocked || sending || text.trim() === ''}
           aria-label="Send"
-          title="Send (Enter)"
+          title={blocked ? blockedText : 'Send (Enter)'}
         >
           <Icon name="send" />
         </button>
@@ -228,8 +229,11 @@ export function Chat({
     if (visible && atBottom.current) chat.markRead()
   }, [visible])
   const groupClosed = isGroup && group?.status !== 'member'
-  const blocked = contact?.keyChanged === true || groupClosed
-  const blockedText = groupClosed ? groupSubtitle(group) : 'Accept the new safety number to send'
+  const daemonBlock = daemonSendBlock(app.state.link)
+  const keyChanged = contact?.keyChanged === true
+  const blocked = daemonBlock !== null || keyChanged || groupClosed
+  const blockedText =
+    daemonBlock ?? (groupClosed ? groupSubtitle(group) : 'Accept the new safety number to send')
 
   return (
     <section
@@ -280,7 +284,13 @@ export function Chat({
           <Icon name={isGroup ? 'group' : 'info'} />
         </button>
       </header>
-      {blocked && contact && <KeyChangeBanner app={app} contact={contact} onDetails={onDetails} />}
+      {keyChanged && contact && <KeyChangeBanner app={app} contact={contact} onDetails={onDetails} />}
+      {app.state.link === 'closed' && (
+        <p class="banner banner-warn" role="alert">
+          The Wren daemon stopped, so nothing can be sent or received. Start it again, then reopen this window
+          from its launcher.
+        </p>
+      )}
       {state.error && (
         <p class="error inset" role="alert">
           {state.error}

@@ -9,7 +9,12 @@ import { Icon } from './icons.tsx'
 import type { AppStore } from './logic/app-store.ts'
 import { cardFromQrText, MAX_CARD_CHARS, NO_CARD_IN_IMAGE } from './logic/qr-image.ts'
 import { describeError } from './logic/rpc-errors.ts'
-import { safetyNumberRows, safetyNumberText } from './logic/safety-number.ts'
+import {
+  MAX_SAFETY_NUMBER_CHARS,
+  normaliseSafetyNumber,
+  safetyNumberRows,
+  safetyNumberText,
+} from './logic/safety-number.ts'
 import type { ThemePreference } from './logic/theme.ts'
 import { decodeQrImage, QrImageError } from './qr-decode.ts'
 import { ProfileSettings } from './settings-profile.tsx'
@@ -179,6 +184,7 @@ export function ContactDetails({
   onClose: () => void
 }): JSX.Element {
   const [sn, setSn] = useState<Result<'contacts.safetyNumber'> | null>(null)
+  const [theirs, setTheirs] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   useEffect(() => {
@@ -250,6 +256,29 @@ export function ContactDetails({
             {error}
           </p>
         )}
+        {!contact.verified && sn && !contact.keyChanged && (
+          <form
+            class="verify-form"
+            onSubmit={(e) => {
+              e.preventDefault()
+              void act(() => app.verify(contact.userId, { safetyNumber: normaliseSafetyNumber(theirs) }))
+            }}
+          >
+            <label class="field">
+              <span>Or paste the number {contact.displayName} sent you</span>
+              <input
+                value={theirs}
+                maxLength={MAX_SAFETY_NUMBER_CHARS}
+                inputMode="numeric"
+                autocomplete="off"
+                onInput={(e) => setTheirs(e.currentTarget.value)}
+              />
+            </label>
+            <button type="submit" class="primary" disabled={busy || theirs.trim() === ''}>
+              Check and verify
+            </button>
+          </form>
+        )}
         <div class="actions">
           {contact.keyChanged && (
             <button
@@ -264,11 +293,11 @@ export function ContactDetails({
           {!contact.verified ? (
             <button
               type="button"
-              class="primary"
+              class="secondary"
               disabled={busy || sn === null || contact.keyChanged}
-              onClick={() => act(() => app.verify(contact.userId, sn?.safetyNumber))}
+              onClick={() => act(() => app.verify(contact.userId, { compared: true }))}
             >
-              Mark as verified
+              We compared them: mark verified
             </button>
           ) : (
             <span class="ok-text">

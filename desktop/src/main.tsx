@@ -18,7 +18,15 @@ function isSession(v: unknown): v is SessionInfo {
   return typeof s === 'object' && s !== null && typeof s.rpcUrl === 'string' && typeof s.token === 'string'
 }
 
-function NoSession({ why }: { why: string }) {
+/** What the server's "no session" answer says to run; `npm start` when it does not say. */
+function launchOf(body: unknown): string {
+  const launch = (body as { launch?: unknown } | null)?.launch
+  return typeof launch === 'string' && /^npm start( -- --profile [A-Za-z0-9_-]+)?$/.test(launch)
+    ? launch
+    : 'npm start'
+}
+
+function NoSession({ why, launch = 'npm start' }: { why: string; launch?: string }) {
   return (
     <main class="onboarding">
       <div class="card onboarding-card" role="alert">
@@ -28,7 +36,7 @@ function NoSession({ why }: { why: string }) {
         <h1>Open Wren from its launcher</h1>
         <p class="muted">{why}</p>
         <p class="muted small">
-          Run <code>npm start</code> (or <code>wren open</code>) to get a fresh one-time link.
+          Run <code>{launch}</code> in the Wren folder to get a fresh one-time link.
         </p>
       </div>
     </main>
@@ -40,7 +48,14 @@ async function boot(root: HTMLElement): Promise<void> {
   try {
     const res = await fetch('/session', { credentials: 'same-origin', cache: 'no-store' })
     if (res.status === 401) {
-      render(<NoSession why="This window has no session: launch links work once and expire quickly." />, root)
+      const body = await res.json().catch(() => null)
+      render(
+        <NoSession
+          why="This window has no session: launch links work once and expire quickly."
+          launch={launchOf(body)}
+        />,
+        root,
+      )
       return
     }
     if (!res.ok) throw new Error(`HTTP ${res.status}`)

@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { type DesktopServer, LAUNCH_CODE_TTL_MS, SESSION_COOKIE, startDesktopServer } from '../server.ts'
+import {
+  type DesktopServer,
+  LAUNCH_CODE_TTL_MS,
+  launchCommand,
+  sessionCookieName,
+  startDesktopServer,
+} from '../server.ts'
 
 const TOKEN = 'a'.repeat(64)
 const RPC_URL = 'ws://127.0.0.1:45678/'
@@ -77,7 +83,7 @@ describe('desktop server: launch code → session cookie → RPC credentials', (
     assert.equal(first.status, 303)
     assert.equal(first.headers.location, '/')
     const set = String(first.headers['set-cookie'])
-    assert.match(set, new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43};`))
+    assert.match(set, new RegExp(`^${sessionCookieName(server.port)}=[A-Za-z0-9_-]{43};`))
     assert.match(set, /HttpOnly/)
     assert.match(set, /SameSite=Strict/)
     const again = await get(server, path)
@@ -88,7 +94,8 @@ describe('desktop server: launch code → session cookie → RPC credentials', (
   test('/session returns the RPC URL and token only with a valid session cookie', async () => {
     assert.equal((await get(server, '/session')).status, 401)
     assert.equal(
-      (await get(server, '/session', { headers: { cookie: `${SESSION_COOKIE}=forged` } })).status,
+      (await get(server, '/session', { headers: { cookie: `${sessionCookieName(server.port)}=forged` } }))
+        .status,
       401,
     )
     const cookie = sessionCookie(await get(server, server.handler.launchPath()))
@@ -138,5 +145,61 @@ describe('desktop server: launch code → session cookie → RPC credentials', (
     assert.match(csp, /frame-ancestors 'none'/)
     assert.equal((await get(server, '/app.js')).status, 200)
     assert.equal((await get(server, '/nope')).status, 404)
+  })
+})
+
+/** A browser's cookie jar for 127.0.0.1: cookies are kept per host and name, whatever the port. */
+class HostCookieJar {
+  readonly #cookies = new Map<string, string>()
+  take(reply: Reply): void {
+    const set = reply.headers['set-cookie']
+    for (const line of Array.isArray(set) ? set : set ? [set] : []) {
+      const pair = line.split(';')[0]!
+      this.#cookies.set(pair.slice(0, pair.indexOf('=')), pair)
+    }
+  }
+  header(): string {
+    return [...this.#cookies.values()].join('; ')
+  }
+}
+
+describe('desktop server: two profiles in one browser', () => {
+  let dir: string
+  let alice: DesktopServer
+  let bob: DesktopServer
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wren-desktop-'))
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>Wren</title>')
+    alice = await startDesktopServer({ token: TOKEN, rpcUrl: RPC_URL, distDir: dir, profile: 'alice' })
+    bob = await startDesktopServer({ token: 'b'.repeat(64), rpcUrl: RPC_URL, distDir: dir, profile: 'bob' })
+  })
+  after(async () => {
+    await Promise.all([alice.close(), bob.close()])
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  test('launching the second profile keeps the first one’s session (cookies are named per port)', async () => {
+    const jar = new HostCookieJar()
+    jar.take(await get(alice, alice.handler.launchPath()))
+    jar.take(await get(bob, bob.handler.launchPath()))
+    const a = await get(alice, '/session', { headers: { cookie: jar.header() } })
+    const b = await get(bob, '/session', { headers: { cookie: jar.header() } })
+    assert.equal(a.status, 200, 'alice’s window still has its session')
+    assert.equal(b.status, 200)
+    assert.equal(JSON.parse(a.body).token, TOKEN)
+    assert.equal(JSON.parse(b.body).token, 'b'.repeat(64))
+  })
+
+  test('"no session" names the command that opens this profile, and that command exists', async () => {
+    const none = await get(bob, '/session')
+    assert.equal(none.status, 401)
+    const { launch } = JSON.parse(none.body) as { launch: string }
+    assert.equal(launch, 'npm start -- --profile bob')
+    assert.equal(launchCommand(undefined), 'npm start')
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'))
+    assert.equal(pkg.scripts.start, 'node desktop/launch.ts', '`npm start` runs the launcher')
+    const launcher = await readFile(new URL('../launch.ts', import.meta.url), 'utf8')
+    assert.match(launcher, /profile: \{ type: 'string'/, 'the launcher takes --profile')
   })
 })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Contact, Conversation, Message } from '../../node/src/rpc/api.ts'
 import { buildChatRows, firstUnreadSeq, mergeMessages, newestIncomingSeq } from '../src/logic/chat-rows.ts'
-import { connectionView } from '../src/logic/connection.ts'
+import { connectionView, daemonSendBlock } from '../src/logic/connection.ts'
 import {
   applyMessage,
   avatarColour,
@@ -211,6 +211,12 @@ describe('status, theme and palette', () => {
     const relayed = connectionView('open', status)
     assert.equal(relayed.level, 'relayed')
     assert.equal(relayed.label, 'Online · 2 relays')
+  })
+
+  test('sending is paused, with the reason, while the daemon link is not open', () => {
+    assert.equal(daemonSendBlock('open'), null)
+    assert.match(daemonSendBlock('closed') ?? '', /daemon is not running: sending is paused/)
+    assert.match(daemonSendBlock('connecting') ?? '', /Connecting/)
   })
 
   test('theme preference parses safely and system follows the OS', () => {

@@ -2,7 +2,7 @@
  * Daemon cold start, timed in phases, for node.bench.ts. The profile exists already (identity
  * created in an earlier run of the daemon), as when a user starts Wren again:
  *
- *   t0       spawn(node node/src/daemon/main.ts --home H --profile P --rpc-port 0 --test-loopback)
+ *   t0       spawn(node node/src/daemon/main.ts --home H --profile P --rpc-port 0)
  *   json     <home>/<profile>/daemon.json holds the child's pid (RPC server listening), polled every 5 ms
  *   rpc      WebSocket RPC client connected with the profile's bearer token
  *   unlock   identity.unlock returned (Argon2id keystore open, runtime and libp2p started)

@@ -309,8 +309,18 @@ async function benchFirstContact(): Promise<void> {
     }
   }
   loads.push(load1())
-  row('first message to a brand-new contact, send → delivered, p50', 'ms', round(percentile(times, 50), 0), 1000)
-  row('first message to a brand-new contact, send → delivered, p99', 'ms', round(percentile(times, 99), 0), 3000)
+  row(
+    'first message to a brand-new contact, send → delivered, p50',
+    'ms',
+    round(percentile(times, 50), 0),
+    1000,
+  )
+  row(
+    'first message to a brand-new contact, send → delivered, p99',
+    'ms',
+    round(percentile(times, 99), 0),
+    3000,
+  )
 }
 
 await benchColdStart()

@@ -53,7 +53,7 @@ describe('wren CLI without a daemon', () => {
     const r = await runWren(['status'], { home, profile: 'nobody' })
     assert.equal(r.code, EXIT.DAEMON_UNREACHABLE)
     assert.match(r.stderr, /no daemon running for profile nobody/)
-    assert.match(r.stderr, /wren daemon --profile nobody/)
+    assert.match(r.stderr, /npx wren --profile nobody daemon/)
     assert.equal(r.stdout, '')
   })
 
@@ -92,7 +92,7 @@ describe('wren CLI against a running daemon', () => {
     const card = await run(['card'])
     assert.equal(card.code, EXIT.LOCKED)
     assert.match(card.stderr, /NO_IDENTITY/)
-    assert.match(card.stderr, /wren init/)
+    assert.match(card.stderr, /npx wren --profile p init/)
   })
 
   test('a too short new passphrase is refused before reaching the daemon (exit 2), and not echoed', async () => {
@@ -171,7 +171,7 @@ describe('wren CLI against a running daemon', () => {
     const locked = await run(['contacts'])
     assert.equal(locked.code, EXIT.LOCKED)
     assert.match(locked.stderr, /LOCKED/)
-    assert.match(locked.stderr, /wren unlock/)
+    assert.match(locked.stderr, /npx wren --profile p unlock/)
     const unlock = await run(['unlock', '--passphrase-file', passFile])
     assert.equal(unlock.code, EXIT.OK, unlock.stderr)
     const contacts = await run(['contacts', '--json'])

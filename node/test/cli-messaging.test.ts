@@ -21,7 +21,7 @@ describe('two daemons chat through the wren CLI', () => {
     bob = await startPeer('Bob', { args: alice.addrs.flatMap((a) => ['--bootstrap', a]) })
   })
   after(async () => {
-    await Promise.allSettled([alice?.daemon.stop(), bob?.daemon.stop()])
+    await Promise.allSettled([alice?.stop(), bob?.stop()])
   })
 
   test('wren add takes the other side’s card (as printed by wren card), with or without a local name', async () => {
@@ -89,6 +89,40 @@ describe('two daemons chat through the wren CLI', () => {
     const ok = await as(alice)(['verify', 'Bob', '--safety-number', spaced, '--json'])
     assert.equal(ok.code, EXIT.OK, ok.stderr)
     assert.equal((JSON.parse(ok.stdout) as Contact).verified, true)
+  })
+
+  test('verify without a number to check is refused (exit 2) and names --i-compared; a scanned QR payload must be theirs', async () => {
+    const bare = await as(bob)(['verify', 'Ally'])
+    assert.equal(bare.code, EXIT.USAGE)
+    assert.match(
+      bare.stderr,
+      /verify needs the safety number to check: --safety-number <digits> or --qr-payload/,
+    )
+    assert.match(bare.stderr, /--i-compared/)
+    const both = await as(bob)(['verify', 'Ally', '--i-compared', '--safety-number', '1'.repeat(60)])
+    assert.equal(both.code, EXIT.USAGE)
+    let contacts = JSON.parse((await as(bob)(['contacts', '--json'])).stdout).contacts as Contact[]
+    assert.equal(contacts[0]?.verified, false, 'nothing was marked verified')
+
+    const ours = JSON.parse((await as(bob)(['safety-number', 'Ally', '--json'])).stdout).qrPayload as string
+    const theirs = JSON.parse((await as(alice)(['safety-number', 'Bob', '--json'])).stdout)
+      .qrPayload as string
+    const own = await as(bob)(['verify', 'Ally', '--qr-payload', ours])
+    assert.equal(own.code, EXIT.RPC_ERROR, 'our own QR code is not theirs')
+    assert.match(own.stderr, /SAFETY_NUMBER_MISMATCH/)
+    const garbage = await as(bob)(['verify', 'Ally', '--qr-payload', 'bm90IGEgcXIgcGF5bG9hZA=='])
+    assert.equal(garbage.code, EXIT.RPC_ERROR)
+    assert.match(garbage.stderr, /INVALID_INPUT/)
+    const scanned = await as(bob)(['verify', 'Ally', '--qr-payload', theirs])
+    assert.equal(scanned.code, EXIT.OK, scanned.stderr)
+    contacts = JSON.parse((await as(bob)(['contacts', '--json'])).stdout).contacts as Contact[]
+    assert.equal(contacts[0]?.verified, true)
+  })
+
+  test('verify --i-compared marks verified on the user’s word', async () => {
+    const r = await as(alice)(['verify', 'Bob', '--i-compared', '--json'])
+    assert.equal(r.code, EXIT.OK, r.stderr)
+    assert.equal((JSON.parse(r.stdout) as Contact).verified, true)
   })
 
   test('wren chat sends typed lines and prints the other side’s messages as they arrive; /quit leaves', async () => {

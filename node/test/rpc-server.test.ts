@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { WebSocket } from 'ws'
+import { DecodeError } from '../../core/src/errors.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { eventNames, type Message, type MethodName } from '../src/rpc/api.ts'
 import { WrenClient } from '../src/rpc/client.ts'
@@ -57,7 +58,9 @@ function stubHandlers(): Handlers {
     'groups.accept': fail('groups.accept'),
     'groups.decline': fail('groups.decline'),
     'groups.leave': fail('groups.leave'),
-    'groups.remove': fail('groups.remove'),
+    'groups.remove': async () => {
+      throw new DecodeError('malformed user id: non-canonical trailing bits')
+    },
     'groups.rename': fail('groups.rename'),
     'groups.setRole': fail('groups.setRole'),
     'groups.members': fail('groups.members'),
@@ -100,6 +103,18 @@ describe('rpc server (in-process)', () => {
       assert.equal(error.code, -32603)
       assert.equal(error.message, 'internal error')
       assert.ok(!JSON.stringify({ m: error.message, d: error.data }).includes('secret'))
+    } finally {
+      await client.close()
+    }
+  })
+
+  test('a parser refusing a value inside a handler (DecodeError) answers -32602, not -32603', async () => {
+    const client = await WrenClient.connect({ url: server.url, token: TOKEN })
+    try {
+      await assert.rejects(
+        client.call('groups.remove', { groupId: '0'.repeat(32), userId: 'wuaaaaaaaaaaaaaaaaaaaaaaaaaa' }),
+        (e: RpcError) => e.code === -32602 && /non-canonical/.test(e.message),
+      )
     } finally {
       await client.close()
     }

@@ -4,7 +4,8 @@
  * to a default.
  */
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { homedir } from 'node:os'
+import { isAbsolute, join } from 'node:path'
 import { z } from 'zod'
 import { MAILBOX_MAX_ENVELOPE_BYTES, MAILBOX_TTL_MS } from '../../core/src/mailbox/constants.ts'
 import {
@@ -82,6 +83,21 @@ type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K]
 }
 export type RelayConfigInput = DeepPartial<RelayConfig>
+
+/** Folder name of the relay's data under the user's data directory. */
+export const RELAY_DATA_DIRNAME = 'wren-relay'
+
+/**
+ * Where a relay keeps its identity key and mailboxes when nothing names a folder: the user's data
+ * directory ($XDG_DATA_HOME, else ~/.local/share, per the XDG base directory spec), never the
+ * folder it was started from (that was the repository for `npm run relay`).
+ */
+export function defaultRelayDataDir(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string {
+  const xdg = env.XDG_DATA_HOME
+  // the spec says a relative XDG_DATA_HOME is invalid and must be ignored
+  const base = xdg !== undefined && isAbsolute(xdg) ? xdg : join(home, '.local', 'share')
+  return join(base, RELAY_DATA_DIRNAME)
+}
 
 export function defaultRelayConfig(dataDir: string): RelayConfig {
   return {
@@ -173,7 +189,7 @@ export interface LoadRelayConfigOptions {
   env?: NodeJS.ProcessEnv
   /** Applied last (programmatic callers, tests). */
   overrides?: RelayConfigInput
-  /** Data dir when neither file, env nor overrides name one. */
+  /** Data dir when neither file, env nor overrides name one (default defaultRelayDataDir()). */
   defaultDataDir?: string
 }
 
@@ -195,7 +211,7 @@ export function loadRelayConfig(options: LoadRelayConfigOptions = {}): RelayConf
   const env = options.env === undefined ? {} : envOverrides(options.env)
   const layered = [fromFile, env, options.overrides ?? {}].reduce(
     (acc, layer) => merge(acc, layer),
-    defaultRelayConfig(options.defaultDataDir ?? join(process.cwd(), 'wren-relay-data')),
+    defaultRelayConfig(options.defaultDataDir ?? defaultRelayDataDir(options.env ?? process.env)),
   ) as Record<string, unknown>
   const parsed = configSchema.safeParse(layered)
   if (!parsed.success) throw new ConfigError(`invalid relay config: ${parsed.error.message}`)

@@ -85,3 +85,12 @@ export const SHUTDOWN_TIMEOUT_MS = 15 * SECOND_MS
 export const IDENTITY_KEY_FILE = 'identity.key'
 /** Folder name of the LevelDB mailbox store inside the data dir. */
 export const MAILBOX_DB_DIR = 'mailbox-db'
+
+// ---- files at rest (mailbox envelopes, prekeys and the identity key are nobody else's business)
+
+/** Process umask of wren-relay: LevelDB creates its files with the open mode 0666 minus this. */
+export const RELAY_UMASK = 0o077
+/** Mode of every folder under the data dir (and of the data dir itself). */
+export const DATA_DIR_MODE = 0o700
+/** Mode of every file under the data dir. */
+export const DATA_FILE_MODE = 0o600

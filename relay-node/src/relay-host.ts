@@ -8,7 +8,6 @@
  * (`/memory/relay-1`) and a `connectionGater` in StartRelayOptions: programmatic only, since
  * transports are code, not config.
  */
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -26,13 +25,16 @@ import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { MemoryDatastore } from 'datastore-core'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
 import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
+import { guardRecordDatastore } from '../../core/src/record-guard-datastore.ts'
 import { bundleRecordRules } from './bundle-records.ts'
 import type { RelayConfig } from './config.ts'
 import { MAILBOX_DB_DIR, PROVIDE_TIMEOUT_MS, WREN_DHT_PROTOCOL, WREN_LAN_DHT_PROTOCOL } from './constants.ts'
+import { secureDataDir } from './data-dir.ts'
 import { ConfigError } from './errors.ts'
 import { loadOrCreateIdentityKey } from './identity-key.ts'
 import { createLogger, type LogSink, type RelayLogger } from './logger.ts'
@@ -117,18 +119,19 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   if (inProcess && options.listen === undefined) {
     throw new ConfigError('a transports override needs explicit listen addresses (e.g. /memory/relay-1)')
   }
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  await secureDataDir(config.dataDir)
   const privateKey = await loadOrCreateIdentityKey(config.dataDir)
-  await mkdir(join(config.dataDir, MAILBOX_DB_DIR), { recursive: true, mode: 0o700 })
   const store = await MailboxStore.open(join(config.dataDir, MAILBOX_DB_DIR))
   const registry = new MetricsRegistry()
   const mailboxMetrics = createMailboxMetrics(registry)
-
+  // devices keep their prekey bundles on relays; kad-dht refuses namespaces it cannot validate
   const records = bundleRecordRules(suite, options.clock ?? Date.now)
   let libp2p: Libp2p<RelayServices>
   try {
     libp2p = await createLibp2p<RelayServices>({
       privateKey,
+      // a PUT of an older bundle than the one held is refused, as on user nodes
+      datastore: guardRecordDatastore(new MemoryDatastore(), records.selectors),
       addresses: {
         listen: options.listen ?? listenAddrs(config),
         // announcing public TCP addresses for an in-process relay would send its peers nowhere
@@ -155,7 +158,6 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
           protocol: WREN_DHT_PROTOCOL,
           clientMode: false,
           peerInfoMapper: removePrivateAddressesMapper,
-          // devices keep their prekey bundles on relays; kad-dht refuses namespaces it cannot validate
           ...records,
         }),
         lanDht: kadDHT({
@@ -240,6 +242,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     peerId: peerId.toString(),
     addrs: multiaddrs().map((a) => a.toString()),
     metrics: metricsServer?.url,
+    dataDir: config.dataDir,
   })
 
   const background: Promise<unknown>[] = []

@@ -229,10 +229,15 @@ export class AppStore {
     this.#set({ contacts: this.#state.contacts.map((c) => (c.userId === contact.userId ? contact : c)) })
   }
 
-  async verify(userId: string, safetyNumber?: string): Promise<void> {
-    this.#replaceContact(
-      await this.rpc.call('contacts.verify', safetyNumber ? { userId, safetyNumber } : { userId }),
-    )
+  /**
+   * Mark a contact verified. The daemon checks the number the contact sent or read out
+   * (`{ safetyNumber }`); `{ compared: true }` is the user's word that they compared the numbers.
+   */
+  async verify(
+    userId: string,
+    proof: { readonly safetyNumber: string } | { readonly compared: true },
+  ): Promise<void> {
+    this.#replaceContact(await this.rpc.call('contacts.verify', { userId, ...proof }))
   }
 
   async acceptKeyChange(userId: string): Promise<void> {

@@ -37,3 +37,13 @@ export function connectionView(link: DaemonLink, status: NodeStatus | null): Con
     }
   return { level: 'direct', label: 'Online · direct', detail: `${peers}, no relay reservation.` }
 }
+
+/**
+ * Why the composer cannot send right now because of the daemon link, or null when it can. Sending
+ * needs the daemon: with no link a message would be lost before it reached the queue.
+ */
+export function daemonSendBlock(link: DaemonLink): string | null {
+  if (link === 'open') return null
+  if (link === 'connecting') return 'Connecting to the Wren daemon…'
+  return 'The Wren daemon is not running: sending is paused until it is back'
+}

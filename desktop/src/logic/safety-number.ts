@@ -8,6 +8,8 @@ export const SAFETY_NUMBER_DIGITS = 60
 export const SAFETY_GROUP_DIGITS = 5
 /** Groups per row in the grid. */
 export const SAFETY_GROUPS_PER_ROW = 4
+/** A pasted safety number, in characters (the daemon's MAX_SAFETY_NUMBER_CHARS): digits and spacing. */
+export const MAX_SAFETY_NUMBER_CHARS = 120
 
 /** The 12 groups of 5 digits; [] when the input is not 60 digits. */
 export function safetyNumberGroups(safetyNumber: string): string[] {

@@ -6,9 +6,9 @@
 import QRCode from 'qrcode'
 import { toHex } from '../../../core/src/bytes.ts'
 import { parseContactCard } from '../../../core/src/contact-card.ts'
-import { WrenCoreError } from '../../../core/src/errors.ts'
+import { DecodeError, UnsupportedVersionError, WrenCoreError } from '../../../core/src/errors.ts'
 import { generateIdentityKeyPair, parseUserId } from '../../../core/src/identity.ts'
-import { safetyNumberFingerprint } from '../../../core/src/safety-number.ts'
+import { safetyNumberFingerprint, verifySafetyNumberQr } from '../../../core/src/safety-number.ts'
 import type { DaemonContext } from '../daemon/context.ts'
 import { createDefaultHandlers, provisionalCard } from '../daemon/identity-handlers.ts'
 import {
@@ -211,22 +211,31 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
       return { safetyNumber: digits, qrPayload: payload, qrSvg }
     },
 
-    'contacts.verify': async ({ userId, safetyNumber }) => {
+    'contacts.verify': async (params) => {
       const rt = requireRuntime()
-      if (safetyNumber !== undefined) {
-        const contact = await rt.messenger.requireContact(userId)
-        const { digits } = safetyNumberFingerprint(
-          ctx.suite,
-          { id: rt.userId, identityKey: rt.identity.publicKey },
-          { id: parseUserId(contact.userId), identityKey: contact.identityKey },
-        )
-        if (safetyNumber.replace(/\s+/g, '') !== digits) {
-          throw appError(
-            'SAFETY_NUMBER_MISMATCH',
-            'the safety number does not match: do not mark this contact verified',
-          )
+      const { userId } = params
+      const contact = await rt.messenger.requireContact(userId)
+      const ours = { id: rt.userId, identityKey: rt.identity.publicKey }
+      const theirs = { id: parseUserId(contact.userId), identityKey: contact.identityKey }
+      let matches = true // compared: true is the user's own word that the numbers matched
+      if ('safetyNumber' in params) {
+        const { digits } = safetyNumberFingerprint(ctx.suite, ours, theirs)
+        matches = params.safetyNumber.replace(/[\s\-.]+/g, '') === digits
+      } else if ('qrPayload' in params) {
+        const scanned = Buffer.from(params.qrPayload, 'base64')
+        try {
+          matches = verifySafetyNumberQr(ctx.suite, ours, theirs, scanned)
+        } catch (error) {
+          if (error instanceof DecodeError || error instanceof UnsupportedVersionError)
+            throw appError('INVALID_INPUT', `not a safety number QR payload: ${error.message}`)
+          throw error
         }
       }
+      if (!matches)
+        throw appError(
+          'SAFETY_NUMBER_MISMATCH',
+          'the safety number does not match: do not mark this contact verified',
+        )
       return toApiContact(await rt.messenger.verifyContact(userId))
     },
 

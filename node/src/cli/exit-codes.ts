@@ -16,7 +16,7 @@ export const EXIT = {
   RPC_ERROR: 4,
   /** The contact does not exist, or the name matches more than one contact. */
   NOT_FOUND: 5,
-  /** The profile is locked (run `wren unlock`) or has no identity yet (run `wren init`). */
+  /** The profile is locked (run `npx wren unlock`) or has no identity yet (run `npx wren init`). */
   LOCKED: 6,
 } as const
 
@@ -27,10 +27,10 @@ export const EXIT_CODE_DESCRIPTIONS: ReadonlyArray<readonly [ExitCode, string]> 
   [EXIT.OK, 'ok'],
   [EXIT.ERROR, 'error'],
   [EXIT.USAGE, 'usage error (bad command, option or argument)'],
-  [EXIT.DAEMON_UNREACHABLE, 'daemon not running or unreachable (start it with `wren daemon`)'],
+  [EXIT.DAEMON_UNREACHABLE, 'daemon not running or unreachable (start it with `npx wren daemon`)'],
   [EXIT.RPC_ERROR, 'the daemon returned an error (code and message printed)'],
   [EXIT.NOT_FOUND, 'contact not found, or the name is ambiguous'],
-  [EXIT.LOCKED, 'profile locked (`wren unlock`) or without identity (`wren init`)'],
+  [EXIT.LOCKED, 'profile locked (`npx wren unlock`) or without identity (`npx wren init`)'],
 ]
 
 export function exitCodeHelp(): string {

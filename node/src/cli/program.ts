@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { PROFILE_NAME_PATTERN } from '../profile/profile.ts'
+import { WREN_COMMAND } from './command-name.ts'
 import { registerChatCommand } from './commands/chat.ts'
 import { registerContactCommands } from './commands/contacts.ts'
 import { registerDaemonCommand } from './commands/daemon.ts'
@@ -47,12 +48,14 @@ const ENVIRONMENT_HELP = `Environment:
   WREN_HOME        folder of the profiles (default ~/.wren); --home overrides it
   ${PASSPHRASE_ENV.padEnd(16)} passphrase for init/unlock when no --passphrase-file is given`
 
-const EXAMPLES_HELP = `Getting started:
-  wren daemon &                       # run the daemon of profile 'default'
-  wren init --name Alice              # create your identity (asks for a passphrase)
-  wren card                           # your card: give it to a friend
-  wren add 'wren:...' --name Bob      # add theirs
-  wren chat Bob`
+const EXAMPLES_HELP = `Getting started (in the Wren folder, after npm install):
+  ${WREN_COMMAND} daemon                     # the daemon of profile 'default' (keep it running)
+  ${WREN_COMMAND} status                     # in another terminal: its addresses
+  ${WREN_COMMAND} init --name Alice          # create your identity (asks for a passphrase)
+  ${WREN_COMMAND} card                       # your card: give it to a friend
+  ${WREN_COMMAND} add 'wren:...' --name Bob  # add theirs
+  ${WREN_COMMAND} chat Bob
+A second person on the same machine adds --profile bob to every command.`
 
 /** The options every command sees, whether given before or after the command name. */
 export function globalOptions(command: Command): GlobalOptions {
@@ -74,7 +77,7 @@ export function createProgram(): Command {
       new Option('--timeout <ms>', 'bound on reaching the daemon and on each call').argParser(parseTimeout),
     )
     .exitOverride()
-    .showHelpAfterError('(wren --help lists commands and options)')
+    .showHelpAfterError(`(${WREN_COMMAND} --help lists commands and options)`)
     .configureOutput({ outputError: (text, write) => write(text) })
     .addHelpText('after', `\n${EXAMPLES_HELP}\n\n${ENVIRONMENT_HELP}\n\n${exitCodeHelp()}`)
 

@@ -4,6 +4,7 @@
  */
 import type { Contact } from '../rpc/api.ts'
 import type { WrenClient } from '../rpc/client.ts'
+import { WREN_COMMAND } from './command-name.ts'
 import { ContactNotFoundError } from './errors.ts'
 import { safeText } from './format.ts'
 
@@ -20,7 +21,10 @@ export function pickContact(contacts: readonly Contact[], query: string): Contac
     const id = wanted.toLowerCase()
     const found = contacts.find((c) => c.userId.toLowerCase() === id)
     if (!found)
-      throw new ContactNotFoundError(`no contact with user id ${id}`, 'add it first: wren add <card>')
+      throw new ContactNotFoundError(
+        `no contact with user id ${id}`,
+        `add it first: ${WREN_COMMAND} add <card>`,
+      )
     return found
   }
   const name = wanted.toLowerCase()
@@ -29,7 +33,7 @@ export function pickContact(contacts: readonly Contact[], query: string): Contac
   if (matches.length === 0)
     throw new ContactNotFoundError(
       `no contact named "${safeText(wanted)}"`,
-      'list them with: wren contacts (or use the user id)',
+      `list them with: ${WREN_COMMAND} contacts (or use the user id)`,
     )
   throw new ContactNotFoundError(
     `"${safeText(wanted)}" matches ${matches.length} contacts: ${matches.map((c) => c.userId).join(', ')}`,

@@ -5,6 +5,7 @@
 import { CommanderError } from 'commander'
 import { DaemonNotRunningError, ProfileError } from '../profile/errors.ts'
 import { RpcConnectionError, RpcError } from '../rpc/errors.ts'
+import { wrenCommand } from './command-name.ts'
 import { CliError } from './errors.ts'
 import { EXIT, type ExitCode } from './exit-codes.ts'
 import { safeText } from './format.ts'
@@ -51,7 +52,7 @@ export function describeFailure(error: unknown, profile: string): Failure {
     return {
       exitCode: EXIT.DAEMON_UNREACHABLE,
       message: error.message,
-      hint: `start it with: wren daemon --profile ${profile}`,
+      hint: `start it with: ${wrenCommand('daemon', profile)}`,
     }
   if (error instanceof RpcConnectionError) {
     const what =
@@ -63,7 +64,7 @@ export function describeFailure(error: unknown, profile: string): Failure {
     return {
       exitCode: EXIT.DAEMON_UNREACHABLE,
       message: what,
-      hint: `is it running? wren daemon --profile ${profile}`,
+      hint: `is it running? ${wrenCommand('daemon', profile)}`,
     }
   }
   if (error instanceof RpcError) {
@@ -71,13 +72,18 @@ export function describeFailure(error: unknown, profile: string): Failure {
     const rpc = { code: error.code, ...(name ? { name } : {}), message: error.message }
     const message = `daemon error ${name ?? ''}${name ? ' ' : ''}(${error.code}): ${safeText(error.message)}`
     if (name === 'LOCKED')
-      return { exitCode: EXIT.LOCKED, message, rpc, hint: `unlock it with: wren unlock --profile ${profile}` }
+      return {
+        exitCode: EXIT.LOCKED,
+        message,
+        rpc,
+        hint: `unlock it with: ${wrenCommand('unlock', profile)}`,
+      }
     if (name === 'NO_IDENTITY')
       return {
         exitCode: EXIT.LOCKED,
         message,
         rpc,
-        hint: `create one with: wren init --name <your name> --profile ${profile}`,
+        hint: `create one with: ${wrenCommand('init --name <your name>', profile)}`,
       }
     if (name === 'NOT_FOUND') return { exitCode: EXIT.NOT_FOUND, message, rpc }
     if (name === 'KEY_CHANGED_UNACCEPTED')
@@ -85,7 +91,7 @@ export function describeFailure(error: unknown, profile: string): Failure {
         exitCode: EXIT.RPC_ERROR,
         message,
         rpc,
-        hint: 'compare safety numbers again (wren safety-number), then: wren accept-key <contact>',
+        hint: `compare safety numbers again (${wrenCommand('safety-number <contact>', profile)}), then: ${wrenCommand('accept-key <contact>', profile)}`,
       }
     return { exitCode: EXIT.RPC_ERROR, message, rpc }
   }
@@ -95,8 +101,21 @@ export function describeFailure(error: unknown, profile: string): Failure {
   return { exitCode: EXIT.ERROR, message: `${e.name}: ${safeText(e.message)}` }
 }
 
+/**
+ * A reader that stopped reading (`wren status | head -1`) is not a failure: the rest of the
+ * output has nowhere to go, so stop at once, quietly, with the code of success.
+ */
+export function exitQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.OK)
+    throw error
+  })
+}
+
 /** Entry point for bin/: run, flush, exit with the code. */
 export async function main(argv: readonly string[] = process.argv): Promise<never> {
+  exitQuietlyOnBrokenPipe(process.stdout)
+  exitQuietlyOnBrokenPipe(process.stderr)
   const code = await runCli(argv)
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
   await new Promise<void>((resolve) => process.stderr.write('', () => resolve()))

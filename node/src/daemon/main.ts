@@ -1,14 +1,14 @@
 /**
  * Process entry of the daemon:
  *   node node/src/daemon/main.ts [--home DIR] [--profile NAME] [--rpc-port N]
- *     [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--no-mdns]
+ *     [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--no-mdns] [--log-format auto|text|json]
  * Starts locked; clients unlock it over RPC (identity.create / identity.unlock).
  * Exit codes: 0 clean stop, 1 failed to start.
  */
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { createAppHandlers } from '../app/handlers.ts'
 import { startDaemon } from './daemon.ts'
-import { createLogger } from './log.ts'
+import { createLogger, LOG_FORMAT_CHOICES, type LogFormatChoice, resolveLogFormat } from './log.ts'
 
 /** Owner-only permissions for everything the daemon (and LevelDB) creates. */
 const PROFILE_UMASK = 0o077
@@ -31,6 +31,11 @@ const program = new Command()
   .option('--mailbox-fetch-ms <ms>', 'periodic mailbox fetch interval', parsePositive)
   .option('--no-mdns', 'do not announce or discover this device on the local network (mDNS)')
   .option('--retry-max-ms <ms>', 'longest wait between delivery retries', parsePositive)
+  .addOption(
+    new Option('--log-format <format>', 'log lines on stderr: text on a terminal, JSON otherwise (auto)')
+      .choices(LOG_FORMAT_CHOICES)
+      .default('auto'),
+  )
   .parse()
 const opts = program.opts<{
   home?: string
@@ -43,6 +48,7 @@ const opts = program.opts<{
   mailboxFetchMs?: number
   mdns: boolean
   retryMaxMs?: number
+  logFormat: LogFormatChoice
 }>()
 
 function collect(value: string, previous: string[]): string[] {
@@ -56,7 +62,8 @@ function parsePositive(value: string): number {
 }
 
 process.umask(PROFILE_UMASK)
-const log = createLogger('node:daemon')
+const logFormat = resolveLogFormat(opts.logFormat, process.stderr.isTTY === true)
+const log = createLogger('node:daemon', { format: logFormat })
 try {
   const daemon = await startDaemon({
     home: opts.home,
@@ -78,9 +85,10 @@ try {
   await daemon.stopped
   process.exit(0)
 } catch (error) {
-  log.error('daemon failed to start', {
-    error: error instanceof Error ? error.name : String(error),
-    message: error instanceof Error ? error.message : undefined,
-  })
+  const name = error instanceof Error ? error.name : String(error)
+  const message = error instanceof Error ? error.message : undefined
+  // On a terminal the reason is the sentence itself; in JSON it stays a field for collectors.
+  if (logFormat === 'text') log.error(`the daemon could not start: ${message ?? name}`)
+  else log.error('daemon failed to start', { error: name, message })
   process.exit(1)
 }

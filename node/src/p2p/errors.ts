@@ -20,13 +20,8 @@ export class InvalidRecordError extends WrenP2pError {
   }
 }
 
-/** A put carried a record older than the one already stored under the same key. */
-export class StaleRecordError extends WrenP2pError {
-  constructor(message: string) {
-    super('ERR_STALE_RECORD', message)
-    this.name = 'StaleRecordError'
-  }
-}
+/** A put carried a record older than the one already stored (core: user nodes and relays share the guard). */
+export { StaleRecordError } from '../../../core/src/errors.ts'
 
 /** A request or response frame is larger than the agreed cap. */
 export class FrameTooLargeError extends WrenP2pError {

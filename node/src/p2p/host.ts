@@ -38,11 +38,11 @@ import { webSockets } from '@libp2p/websockets'
 import { MemoryDatastore } from 'datastore-core'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions, type ServiceFactoryMap } from 'libp2p'
+import { guardRecordDatastore } from '../../../core/src/record-guard-datastore.ts'
 import { bootstrapDialer } from './bootstrap.ts'
 import { connectionLog } from './connection-log.ts'
 import { WREN_KAD_PROTOCOL, WREN_LAN_KAD_PROTOCOL } from './constants.ts'
 import { HostConfigError } from './errors.ts'
-import { guardRecordDatastore } from './record-guard-datastore.ts'
 
 /** Production listen addresses: every interface, OS-chosen ports, relay reservations, WebRTC. */
 export const DEFAULT_LISTEN: readonly string[] = Object.freeze([

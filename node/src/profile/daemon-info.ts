@@ -8,7 +8,7 @@ import { readFile, rm } from 'node:fs/promises'
 import { z } from 'zod'
 import { writeFileAtomic } from '../storage/atomic-file.ts'
 import { DaemonNotRunningError, ProfileError, ProfileInUseError } from './errors.ts'
-import type { ProfilePaths } from './profile.ts'
+import { explainFolderError, type ProfilePaths } from './profile.ts'
 
 /** Bearer token length in bytes: 256 bits, unguessable. */
 export const RPC_TOKEN_BYTES = 32
@@ -54,7 +54,9 @@ export async function readDaemonInfo(paths: ProfilePaths): Promise<DaemonInfo> {
   let text: string
   try {
     text = await readFile(paths.daemonInfo, 'utf8')
-  } catch {
+  } catch (error) {
+    const explained = await explainFolderError(paths, error)
+    if (explained instanceof ProfileError) throw explained
     throw new DaemonNotRunningError(`no daemon running for profile ${paths.name} (no ${paths.daemonInfo})`)
   }
   let parsed: DaemonInfo

@@ -24,3 +24,11 @@ export class DaemonNotRunningError extends ProfileError {
     this.name = 'DaemonNotRunningError'
   }
 }
+
+/** WREN_HOME or the profile folder cannot be used: a file, or not readable and writable. */
+export class ProfileAccessError extends ProfileError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_PROFILE_ACCESS', message, options)
+    this.name = 'ProfileAccessError'
+  }
+}

@@ -8,11 +8,12 @@
  *
  * Folders are 0700 and files 0600; openProfile checks and repairs the modes every time.
  */
-import { chmod, lstat, mkdir, readdir } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { PROFILE_DIR_MODE, PROFILE_FILE_MODE } from '../storage/atomic-file.ts'
-import { ProfileError } from './errors.ts'
+import { ProfileAccessError, ProfileError } from './errors.ts'
 
 export const DEFAULT_PROFILE = 'default'
 /** Name of the folder under the user's home when WREN_HOME is not set. */
@@ -54,11 +55,56 @@ export function profilePaths(home: string, name: string = DEFAULT_PROFILE): Prof
 /** Create the home and profile folders if needed (0700) and repair modes of what is inside. */
 export async function openProfile(options: { home?: string; profile?: string } = {}): Promise<ProfilePaths> {
   const paths = profilePaths(resolveHome(options.home), options.profile ?? DEFAULT_PROFILE)
-  await mkdir(paths.home, { recursive: true, mode: PROFILE_DIR_MODE })
-  await mkdir(paths.dir, { recursive: true, mode: PROFILE_DIR_MODE })
-  await chmod(paths.home, PROFILE_DIR_MODE)
-  await repairModes(paths.dir, MODE_REPAIR_DEPTH)
+  try {
+    await mkdir(paths.home, { recursive: true, mode: PROFILE_DIR_MODE })
+    await chmod(paths.home, PROFILE_DIR_MODE)
+    await mkdir(paths.dir, { recursive: true, mode: PROFILE_DIR_MODE })
+    await repairModes(paths.dir, MODE_REPAIR_DEPTH)
+  } catch (error) {
+    throw await explainFolderError(paths, error)
+  }
   return paths
+}
+
+/**
+ * The error to report for a failure to use the profile's folders: a ProfileAccessError that
+ * says exactly what is wrong (a file where a folder should be, no permission) when the folders
+ * show it, else the original error.
+ */
+export async function explainFolderError(paths: ProfilePaths, error: unknown): Promise<Error> {
+  const why = await folderProblem(paths)
+  if (why !== null) return new ProfileAccessError(why, { cause: error })
+  return error instanceof Error ? error : new Error(String(error))
+}
+
+/** What keeps WREN_HOME or the profile folder from being used, as a sentence; null if nothing. */
+export async function folderProblem(paths: ProfilePaths): Promise<string | null> {
+  const folders: ReadonlyArray<readonly [string, string]> = [
+    [`WREN_HOME (${paths.home})`, paths.home],
+    [`the folder of profile ${paths.name} (${paths.dir})`, paths.dir],
+  ]
+  const fix = 'fix it, or set WREN_HOME (or --home) to a folder of yours'
+  for (const [label, dir] of folders) {
+    let info: Awaited<ReturnType<typeof stat>>
+    try {
+      info = await stat(dir)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') return null // nothing there yet: the daemon creates it
+      if (code === 'ENOTDIR') return `${label} cannot be a folder: part of that path is a file; ${fix}`
+      if (code === 'EACCES')
+        return `${label} cannot be reached: a folder above it does not let you in (permission denied); ${fix}`
+      return null
+    }
+    if (!info.isDirectory()) return `${label} is a file, not a folder; ${fix}`
+    try {
+      await access(dir, constants.R_OK | constants.W_OK | constants.X_OK)
+    } catch {
+      const mode = (info.mode & 0o777).toString(8).padStart(4, '0')
+      return `${label} is not readable and writable by you (owner uid ${info.uid}, mode ${mode}); ${fix}`
+    }
+  }
+  return null
 }
 
 /** Folders → 0700, regular files → 0600, down to `depth` levels; symlinks are left alone. */

@@ -30,13 +30,25 @@ export const MAX_CLIENT_ID_CHARS = 64
 export const MAX_NETWORK_PEERS = 16
 /** One multiaddr (text form): ip6 + transport + a /p2p/ id fit in well under 256 characters. */
 export const MAX_MULTIADDR_CHARS = 512
+/** A safety number as typed or pasted: 60 digits plus spaces, dashes or line breaks between groups. */
+export const MAX_SAFETY_NUMBER_CHARS = 120
+/** A scanned safety-number QR payload in base64: 74 bytes are 100 characters. */
+export const MAX_SAFETY_QR_CHARS = 128
 
 // ---- shared types
 
 const id = z.string().min(1).max(MAX_ID_CHARS)
+/**
+ * Exactly the canonical printed user ids (core/src/identity.ts formatUserId): 'wu' + 26 lowercase
+ * base32 characters. 16 bytes are 128 bits, 26 characters carry 130, so the last character holds
+ * 3 bits and 2 zero bits: it is one of the 8 characters whose value is a multiple of 4. Lowercase
+ * only: ids reach the API from the daemon's own answers, and one spelling per id keeps string
+ * comparisons honest. Every id this accepts parses (node/test/rpc-user-id.test.ts).
+ */
+export const USER_ID_PATTERN = /^wu[a-z2-7]{25}[aeimquy4]$/
 const userId = z
   .string()
-  .regex(/^wu[a-z2-7]{26}$/i, 'must be a Wren user id (wu + 26 base32 characters)')
+  .regex(USER_ID_PATTERN, 'must be a canonical Wren user id (wu + 26 lowercase base32 characters)')
   .describe('Wren user id')
 const seq = z.number().int().min(0)
 const timestamp = z.number().int().min(0).describe('ms since the Unix epoch')
@@ -344,8 +356,28 @@ export const methods = {
   },
   'contacts.verify': {
     description:
-      'Mark a contact verified. With safetyNumber, it must match (SAFETY_NUMBER_MISMATCH otherwise).',
-    params: z.strictObject({ userId, safetyNumber: z.string().max(120).optional() }),
+      'Mark a contact verified, with proof that the safety numbers were compared: the number the contact ' +
+      'read out (safetyNumber), the payload scanned from their QR code (qrPayload), or the user saying ' +
+      'they compared the numbers themselves (compared: true). A number or payload that does not match ' +
+      'is refused with SAFETY_NUMBER_MISMATCH; a payload that is not a safety-number QR with INVALID_INPUT.',
+    params: z.union([
+      z.strictObject({
+        userId,
+        safetyNumber: z
+          .string()
+          .min(1)
+          .max(MAX_SAFETY_NUMBER_CHARS)
+          .describe('the 60 digits; spaces allowed'),
+      }),
+      z.strictObject({
+        userId,
+        qrPayload: z.string().min(1).max(MAX_SAFETY_QR_CHARS).describe('base64, scanned from their screen'),
+      }),
+      z.strictObject({
+        userId,
+        compared: z.literal(true).describe('the user compared the numbers (desktop button, --i-compared)'),
+      }),
+    ]),
     result: ContactSchema,
   },
   'contacts.acceptKeyChange': {

@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
+import { DecodeError } from '../../../core/src/errors.ts'
 import {
   type EventName,
   type EventPayload,
@@ -322,6 +323,16 @@ export class RpcServer {
       result = await handler(parsed.data, ctx)
     } catch (error) {
       if (error instanceof RpcError) return reply(errorResponse(id, error.code, error.message, error.data))
+      // The schemas are meant to be the parsers' languages; a parser that still refuses a value
+      // (core's DecodeError) means the params were bad, not that the daemon failed.
+      if (error instanceof DecodeError)
+        return reply(
+          errorResponse(
+            id,
+            JSONRPC_ERRORS.INVALID_PARAMS.code,
+            `invalid params for ${method}: ${error.message}`,
+          ),
+        )
       this.#log.error('rpc handler failed', {
         method,
         error: error instanceof Error ? error.name : typeof error,

@@ -2,13 +2,15 @@
 /**
  * wren-relay: run a Wren relay node (circuit relay, DHT server, mailbox).
  *   wren-relay [--config relay.json] [--data-dir DIR]
- * Environment overrides: see relay-node/src/config.ts (WREN_RELAY_*). Logs are JSON lines on
- * stderr; the first 'relay.started' line carries the peer id and addresses. SIGINT/SIGTERM stop
+ * Environment overrides: see relay-node/src/config.ts (WREN_RELAY_*). The data (identity key,
+ * mailboxes) lives in --data-dir, else $XDG_DATA_HOME/wren-relay or ~/.local/share/wren-relay.
+ * Logs are JSON lines on stderr; the 'relay.started' line carries the peer id, addresses and
+ * data folder. On a terminal a first plain line also says where the data is kept. SIGINT/SIGTERM stop
  * the relay gracefully (stored envelopes are kept).
  */
 import { Command } from 'commander'
 import { loadRelayConfig } from '../config.ts'
-import { SHUTDOWN_TIMEOUT_MS } from '../constants.ts'
+import { RELAY_UMASK, SHUTDOWN_TIMEOUT_MS } from '../constants.ts'
 import { RelayError } from '../errors.ts'
 import { startRelay } from '../relay-host.ts'
 
@@ -16,17 +18,26 @@ const program = new Command()
   .name('wren-relay')
   .description('Run a Wren relay node: circuit relay v2, DHT server and offline mailbox')
   .option('-c, --config <file>', 'JSON config file')
-  .option('-d, --data-dir <dir>', 'data directory (identity key and mailbox store)')
+  .option(
+    '-d, --data-dir <dir>',
+    'data directory (identity key and mailbox store); default $XDG_DATA_HOME/wren-relay or ~/.local/share/wren-relay',
+  )
   .parse()
 
 const opts = program.opts<{ config?: string; dataDir?: string }>()
 
 async function main(): Promise<void> {
+  // before any file is created: the mailbox store and the key are for the relay's user only
+  process.umask(RELAY_UMASK)
   const config = loadRelayConfig({
     configPath: opts.config,
     env: process.env,
     overrides: opts.dataDir === undefined ? {} : { dataDir: opts.dataDir },
   })
+  if (process.stderr.isTTY)
+    process.stderr.write(
+      `wren-relay: keeping its identity key and mailboxes in ${config.dataDir} (--data-dir or WREN_RELAY_DATA_DIR to change it)\n`,
+    )
   const relay = await startRelay(config)
   let stopping = false
   const shutdown = (signal: string) => {

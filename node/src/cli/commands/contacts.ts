@@ -1,6 +1,7 @@
 /** wren add | contacts | safety-number | verify | accept-key: the people you talk to. */
 import type { Command } from 'commander'
 import { MAX_CARD_CHARS } from '../../rpc/api.ts'
+import { WREN_COMMAND } from '../command-name.ts'
 import { type GlobalOptions, withClient } from '../context.ts'
 import { UsageError } from '../errors.ts'
 import { contactLabel, formatContact, formatSafetyNumber, printJson, printLine } from '../format.ts'
@@ -36,7 +37,7 @@ export function registerContactCommands(program: Command, globals: Globals): voi
       )
       if (g.json) return printJson(contact)
       printLine(`Added ${contactLabel(contact)} (${contact.userId}).`)
-      printLine(`Compare safety numbers to verify them: wren safety-number ${contact.userId}`)
+      printLine(`Compare safety numbers to verify them: ${WREN_COMMAND} safety-number ${contact.userId}`)
     })
 
   program
@@ -46,7 +47,7 @@ export function registerContactCommands(program: Command, globals: Globals): voi
       const g = globals(command)
       const { contacts } = await withClient(g, (client) => client.call('contacts.list'))
       if (g.json) return printJson({ contacts })
-      if (contacts.length === 0) return printLine('No contacts yet. Add one with: wren add <card>')
+      if (contacts.length === 0) return printLine(`No contacts yet. Add one with: ${WREN_COMMAND} add <card>`)
       for (const contact of contacts) printLine(formatContact(contact))
     })
 
@@ -68,29 +69,50 @@ export function registerContactCommands(program: Command, globals: Globals): voi
         })
       printLine(`Safety number with ${contactLabel(contact)}:`)
       printLine(formatSafetyNumber(result.safetyNumber))
-      printLine(`If it matches theirs: wren verify ${contact.userId} --safety-number <the digits>`)
+      printLine(`If it matches theirs: ${WREN_COMMAND} verify ${contact.userId} --safety-number <the digits>`)
     })
 
   program
     .command('verify')
-    .description('mark a contact verified, checking the safety number when given')
+    .description(
+      'mark a contact verified once your safety numbers match: give the number they read to you, or the payload of their QR code',
+    )
     .argument('<contact>', 'user id or display name')
     .option('--safety-number <digits>', 'the number they read to you (spaces allowed); must match')
-    .action(async (query: string, opts: { safetyNumber?: string }, command: Command) => {
-      const g = globals(command)
-      const digits = opts.safetyNumber?.replace(/\s+/g, '')
-      if (digits !== undefined && !/^[0-9]{60}$/.test(digits))
-        throw new UsageError('--safety-number must be the 60 digits of the safety number')
-      const contact = await withClient(g, async (client) => {
-        const { userId } = await resolveContact(client, query)
-        return client.call(
-          'contacts.verify',
-          digits === undefined ? { userId } : { userId, safetyNumber: digits },
-        )
-      })
-      if (g.json) return printJson(contact)
-      printLine(`${contactLabel(contact)} is verified.`)
-    })
+    .option('--qr-payload <base64>', 'the payload scanned from their safety-number QR code; must match')
+    .option(
+      '--i-compared',
+      'you compared the numbers yourself and they match: mark verified without checking',
+    )
+    .action(
+      async (
+        query: string,
+        opts: { safetyNumber?: string; qrPayload?: string; iCompared?: boolean },
+        command: Command,
+      ) => {
+        const g = globals(command)
+        const given = [opts.safetyNumber, opts.qrPayload, opts.iCompared].filter((v) => v !== undefined)
+        if (given.length !== 1)
+          throw new UsageError(
+            given.length === 0
+              ? 'verify needs the safety number to check: --safety-number <digits> or --qr-payload <base64>'
+              : 'give only one of --safety-number, --qr-payload and --i-compared',
+            `see your number with: ${WREN_COMMAND} safety-number ${query}; if you compared it with theirs yourself, add --i-compared`,
+          )
+        const digits = opts.safetyNumber?.replace(/[\s\-.]+/g, '')
+        if (digits !== undefined && !/^[0-9]{60}$/.test(digits))
+          throw new UsageError('--safety-number must be the 60 digits of the safety number')
+        const contact = await withClient(g, async (client) => {
+          const { userId } = await resolveContact(client, query)
+          if (digits !== undefined) return client.call('contacts.verify', { userId, safetyNumber: digits })
+          if (opts.qrPayload !== undefined)
+            return client.call('contacts.verify', { userId, qrPayload: opts.qrPayload.trim() })
+          return client.call('contacts.verify', { userId, compared: true })
+        })
+        if (g.json) return printJson(contact)
+        printLine(`${contactLabel(contact)} is verified.`)
+      },
+    )
 
   program
     .command('accept-key')
@@ -104,7 +126,7 @@ export function registerContactCommands(program: Command, globals: Globals): voi
       })
       if (g.json) return printJson(contact)
       printLine(
-        `Accepted the new key of ${contactLabel(contact)}; verify it again with: wren safety-number ${contact.userId}`,
+        `Accepted the new key of ${contactLabel(contact)}; verify it again with: ${WREN_COMMAND} safety-number ${contact.userId}`,
       )
     })
 }

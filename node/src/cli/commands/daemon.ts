@@ -4,7 +4,8 @@
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { type Command, InvalidArgumentError } from 'commander'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import { LOG_FORMAT_CHOICES } from '../../daemon/log.ts'
 import type { GlobalOptions } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { EXIT } from '../exit-codes.ts'
@@ -21,6 +22,7 @@ interface DaemonOptions {
   relay: string[]
   mailboxes?: string
   mdns: boolean
+  logFormat: string
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -43,6 +45,11 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
     .option('--relay <multiaddr>', 'relay to keep a mailbox on (repeatable)', collect, [])
     .option('--mailboxes <k>', 'mailboxes to keep on distinct relays (default 3)')
     .option('--no-mdns', 'do not announce or discover this device on the local network (mDNS)')
+    .addOption(
+      new Option('--log-format <format>', 'log lines: text on a terminal, JSON otherwise (auto)')
+        .choices(LOG_FORMAT_CHOICES)
+        .default('auto'),
+    )
     .action(async (opts: DaemonOptions, command: Command) => {
       const g = globals(command)
       const args = [DAEMON_MAIN, '--profile', g.profile, '--rpc-port', String(opts.rpcPort)]
@@ -52,6 +59,7 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
       for (const addr of opts.relay) args.push('--relay', addr)
       if (opts.mailboxes !== undefined) args.push('--mailboxes', opts.mailboxes)
       if (!opts.mdns) args.push('--no-mdns')
+      args.push('--log-format', opts.logFormat)
       const child = spawn(process.execPath, args, { stdio: 'inherit' })
       // Ctrl-C reaches the whole process group; a signal sent to us alone is passed on. The daemon
       // stops once however many times it is told.

@@ -16,6 +16,7 @@ import {
   type Result,
 } from '../../rpc/api.ts'
 import type { WrenClient } from '../../rpc/client.ts'
+import { WREN_COMMAND } from '../command-name.ts'
 import { type GlobalOptions, withClient } from '../context.ts'
 import { CliError, ContactNotFoundError, UsageError } from '../errors.ts'
 import { EXIT } from '../exit-codes.ts'
@@ -53,7 +54,7 @@ export function pickGroup(groups: readonly GroupSummary[], query: string): Group
   if (matches.length === 0)
     throw new GroupNotFoundError(
       idMatch ? `no group with id ${idMatch[1]!.toLowerCase()}` : `no group named "${safeText(wanted)}"`,
-      'list them with: wren group list (or use the group id)',
+      `list them with: ${WREN_COMMAND} group list (or use the group id)`,
     )
   throw new GroupNotFoundError(
     `"${safeText(wanted)}" matches ${matches.length} groups: ${matches.map((g) => g.groupId).join(', ')}`,
@@ -86,7 +87,7 @@ async function resolveMember(client: WrenClient, group: GroupSummary, query: str
   if (matches.length === 0)
     throw new ContactNotFoundError(
       `no contact or member named "${safeText(wanted)}"`,
-      `list them with: wren group members ${group.groupId} (or use the user id)`,
+      `list them with: ${WREN_COMMAND} group members ${group.groupId} (or use the user id)`,
     )
   throw new ContactNotFoundError(
     `"${safeText(wanted)}" matches ${matches.length} people: ${matches.join(', ')}`,
@@ -145,7 +146,7 @@ export function registerGroupCommands(program: Command, globals: Globals): void 
       if (opts.member.length > MAX_CREATE_INVITES)
         throw new UsageError(
           `at most ${MAX_CREATE_INVITES} --member at creation`,
-          'invite more with: wren group invite',
+          `invite more with: ${WREN_COMMAND} group invite`,
         )
       const created = await withClient(g, async (client) => {
         const { contacts } = await client.call('contacts.list', {})
@@ -275,10 +276,11 @@ export function registerGroupCommands(program: Command, globals: Globals): void 
       const g = globals(command)
       const { groups } = await withClient(g, (client) => client.call('groups.list', {}))
       if (g.json) return printJson({ groups })
-      if (groups.length === 0) return printLine('No groups yet. Create one with: wren group create <name>')
+      if (groups.length === 0)
+        return printLine(`No groups yet. Create one with: ${WREN_COMMAND} group create <name>`)
       for (const summary of groups) printLine(formatGroup(summary))
       if (groups.some((s) => s.status === 'invited'))
-        printLine('Accept an invitation with: wren group accept <group>')
+        printLine(`Accept an invitation with: ${WREN_COMMAND} group accept <group>`)
     })
 
   group

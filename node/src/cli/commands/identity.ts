@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import QRCode from 'qrcode'
 import { type Identity, MAX_DISPLAY_NAME_CHARS, type Result } from '../../rpc/api.ts'
+import { wrenCommand } from '../command-name.ts'
 import { type GlobalOptions, withClient } from '../context.ts'
 import { UsageError } from '../errors.ts'
 import { printJson, printLine, safeText } from '../format.ts'
@@ -85,16 +86,28 @@ export function registerIdentityCommands(program: Command, globals: Globals): vo
 
 function printStatus(profile: string, s: Result<'node.status'>): void {
   const state = !s.hasIdentity
-    ? 'no identity (run: wren init)'
+    ? `none yet: create it with: ${wrenCommand('init --name <your name>', profile)}`
     : s.unlocked
       ? 'unlocked'
-      : 'locked (run: wren unlock)'
+      : `locked: unlock it with: ${wrenCommand('unlock', profile)}`
   printLine(`profile:     ${profile}`)
   printLine(`daemon:      running, version ${s.version}, up ${Math.round(s.uptimeMs / 1000)} s`)
   printLine(`identity:    ${state}`)
   if (s.userId) printLine(`user id:     ${s.userId}`)
   if (s.peerId) printLine(`peer id:     ${s.peerId}`)
-  printLine(`connections: ${s.connections} (relays: ${s.relays})`)
+  if (!s.unlocked && s.listenAddrs.length === 0) {
+    // listening on addresses given with --listen: nothing to show before the node starts
+    const when = s.hasIdentity ? 'once the profile is unlocked' : 'once the identity exists'
+    printLine(`network:     not started yet: the node starts ${when}; then this command lists its addresses`)
+    return
+  }
+  if (!s.unlocked) {
+    // the profile's kept ports: where the node will listen (its peer id comes with the identity)
+    const when = s.hasIdentity ? 'once the profile is unlocked' : 'once the identity exists'
+    printLine(`network:     starts ${when}; it will listen on the addresses below (same ports)`)
+  } else {
+    printLine(`connections: ${s.connections} (relays: ${s.relays})`)
+  }
   for (const addr of s.listenAddrs) printLine(`listening:   ${addr}`)
   if (s.network !== null) printNetworkReport(s.network, Date.now())
 }

@@ -5,10 +5,16 @@
  * so anyone could replay an old (validly signed) bundle and make every server forget the newer
  * one. This wrapper runs the namespace's selector on every record write: when the stored record
  * wins over the incoming one, the write fails with StaleRecordError (the remote put is refused).
+ *
+ * Every DHT server of Wren wraps its datastore with it, user nodes (node/src/p2p/host.ts) and
+ * relays (relay-node/src/relay-host.ts) alike, so it lives here beside bundle-record.ts: the one
+ * file of core that knows kad-dht's record format. It does no I/O of its own (the datastore is
+ * passed in).
  */
 
 import { Record as DhtRecord, type Selectors } from '@libp2p/kad-dht'
 import type { Datastore, Key } from 'interface-datastore'
+import { bytesEqual } from './bytes.ts'
 import { StaleRecordError } from './errors.ts'
 
 /**
@@ -66,10 +72,4 @@ async function refuseStale(
     return // the stored record no longer parses: replace it
   }
   if (winner === 0) throw new StaleRecordError('a newer record is already stored under this key')
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
