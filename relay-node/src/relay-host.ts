@@ -11,7 +11,7 @@
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { autoNAT } from '@libp2p/autonat'
+import { autoNATv2 } from '@libp2p/autonat-v2'
 import { type CircuitRelayService, circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
@@ -145,7 +145,8 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
       services: {
         identify: identify(),
         ping: ping(),
-        ...(inProcess ? {} : { autonat: autoNAT() }),
+        // v2, as on user nodes (v1's dial-back closed the asking peer's connection)
+        ...(inProcess ? {} : { autonat: autoNATv2() }),
         relay: circuitRelayServer({
           reservations: {
             maxReservations: config.circuitRelay.maxReservations,

@@ -6,8 +6,14 @@ export const RETRY_BASE_MS = 1_000
 export const RETRY_MAX_MS = 60_000
 /** A /wren/msg exchange (dial + batch + persist on the far side) must finish within this. */
 export const DELIVERY_TIMEOUT_MS = 10_000
-/** Asking an online peer for a one-time prekey: short, there is a fallback without it. */
+/** Asking a connected peer for its bundle and a one-time prekey: short, there is a fallback. */
 export const PREKEY_CLAIM_TIMEOUT_MS = 3_000
+/**
+ * Dialling a contact's device before asking it: libp2p tries one address at a time (up to 6 s
+ * each), and from another network the first may be the contact's home LAN address, which leads
+ * nowhere, before the relayed one.
+ */
+export const DEVICE_DIAL_TIMEOUT_MS = 15_000
 /** A DHT lookup of a contact's bundle. */
 export const BUNDLE_LOOKUP_TIMEOUT_MS = 10_000
 /** Session resets in a row for one peer before falling back to normal backoff (no reset storms). */

@@ -17,8 +17,14 @@ import {
 import { initiateSession } from '../../../core/src/session.ts'
 import { WREN_PREKEY_PROTOCOL } from '../p2p/constants.ts'
 import { getBundle } from '../p2p/dht-records.ts'
+import { dialDevice } from '../p2p/reachability.ts'
 import { sendRequest } from '../p2p/request-response.ts'
-import { BUNDLE_LOOKUP_TIMEOUT_MS, BUNDLE_REFRESH_MS, PREKEY_CLAIM_TIMEOUT_MS } from './constants.ts'
+import {
+  BUNDLE_LOOKUP_TIMEOUT_MS,
+  BUNDLE_REFRESH_MS,
+  DEVICE_DIAL_TIMEOUT_MS,
+  PREKEY_CLAIM_TIMEOUT_MS,
+} from './constants.ts'
 import { decodePrekeyResponse, MAX_PREKEY_RESPONSE_BYTES } from './content.ts'
 import type { MessengerContext } from './messenger-context.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
@@ -113,19 +119,27 @@ async function askDevice(
   contact: ContactRecord,
   devicePeerId: Uint8Array,
 ): Promise<DeviceAnswer | null> {
-  const direct = await sendRequest(
-    ctx.init.libp2p,
-    peerIdFromBytes(devicePeerId),
-    WREN_PREKEY_PROTOCOL,
-    new Uint8Array(0),
-    {
-      timeoutMs: PREKEY_CLAIM_TIMEOUT_MS,
-      maxResponseBytes: MAX_PREKEY_RESPONSE_BYTES,
-      runOnLimitedConnection: true,
-    },
-  )
+  const peer = peerIdFromBytes(devicePeerId)
+  // the dial has its own, longer bound: across NATs the first dial may try an address that
+  // leads nowhere (the contact's home LAN address) before the relayed one
+  const dial = await dialDevice(ctx.init.libp2p, peer, [], { timeoutMs: DEVICE_DIAL_TIMEOUT_MS })
+  if (!dial.ok) {
+    ctx.init.log.debug('device not reachable for a prekey request', {
+      reason: dial.reason,
+      detail: dial.detail,
+    })
+    return null
+  }
+  const direct = await sendRequest(ctx.init.libp2p, peer, WREN_PREKEY_PROTOCOL, new Uint8Array(0), {
+    timeoutMs: PREKEY_CLAIM_TIMEOUT_MS,
+    maxResponseBytes: MAX_PREKEY_RESPONSE_BYTES,
+    runOnLimitedConnection: true,
+  })
   if (!direct.ok) {
-    ctx.init.log.debug('device did not answer a prekey request', { reason: direct.reason })
+    ctx.init.log.debug('device did not answer a prekey request', {
+      reason: direct.reason,
+      detail: direct.detail,
+    })
     return null
   }
   let response: ReturnType<typeof decodePrekeyResponse>

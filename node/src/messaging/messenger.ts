@@ -31,6 +31,7 @@ import {
   MAX_DELIVERY_REQUEST_BYTES,
   MESSAGE_ID_BYTES,
 } from './content.ts'
+import { establishSession } from './establish.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
 import type { Mailboxes } from './mailboxes.ts'
 import type { MessengerContext, MessengerInit } from './messenger-context.ts'
@@ -203,8 +204,24 @@ export class Messenger {
 
   // ---- contacts
 
-  addContact(card: ContactCard, name: string | undefined): Promise<ContactRecord> {
-    return addContact(this.#ctx, card, name)
+  /**
+   * Add a contact from its card and, in the background, start the session at once while the
+   * contact is likely reachable (it just handed its card over): messages written later, even
+   * while it is offline, then go straight to its mailboxes instead of waiting for a bundle.
+   */
+  async addContact(card: ContactCard, name: string | undefined): Promise<ContactRecord> {
+    const contact = await addContact(this.#ctx, card, name)
+    void this.#warmSession(contact)
+    return contact
+  }
+
+  async #warmSession(contact: ContactRecord): Promise<void> {
+    try {
+      if ((await this.#sessions.get(contact.userId)) !== null || contact.keyChanged) return
+      await establishSession(this.#ctx, contact)
+    } catch (error) {
+      this.#init.log.debug('session not started on add', { error: (error as Error)?.name })
+    }
   }
 
   requireContact(userId: string): Promise<ContactRecord> {

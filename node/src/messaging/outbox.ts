@@ -190,7 +190,11 @@ export class Outbox {
           )
     const more = prepared.length < listed.length
     if (!result.ok) {
-      this.#ctx.init.log.debug('direct delivery failed', { reason: result.reason, items: prepared.length })
+      this.#ctx.init.log.debug('direct delivery failed', {
+        reason: result.reason,
+        detail: result.detail,
+        items: prepared.length,
+      })
       // The device was reached but the exchange broke off (too slow a link for this much, or a
       // reset): the same batch would fail the same way, so the next one is half as big.
       const split = result.reason !== 'unreachable' && prepared.length > 1

@@ -76,5 +76,14 @@ export const BOOTSTRAP_DIAL_TIMEOUT_MS = 15 * SECOND_MS
 /** After losing every connection, wait this long before dialling the bootstrap list again. */
 export const BOOTSTRAP_REDIAL_MS = 30 * SECOND_MS
 
+/**
+ * Bound on a background dial that tries to replace a relayed connection by a direct one
+ * (WebRTC through the relay's signalling, or a direct address): ICE and several addresses in
+ * turn take a while, and nothing waits for it.
+ */
+export const UPGRADE_DIAL_TIMEOUT_MS = 30 * SECOND_MS
+/** A peer's relayed connection is offered an upgrade at most this often (a failing one costs dials). */
+export const UPGRADE_RETRY_MS = MINUTE_MS
+
 /** Default bound on dialling one device. */
 export const DIAL_TIMEOUT_MS = 10 * SECOND_MS

@@ -16,7 +16,7 @@
 
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { autoNAT } from '@libp2p/autonat'
+import { autoNATv2 } from '@libp2p/autonat-v2'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
@@ -165,7 +165,10 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
       metricsPrefix: 'wren_dht_lan',
     }),
     // real-network probes only: an in-process host has no NAT and no public address to confirm
-    ...(inProcess ? {} : { autonat: autoNAT(), dcutr: dcutr() }),
+    // AutoNAT v2: v1 (@libp2p/autonat 3.0.28) answers a dial-back request by reusing the
+    // connection it already has to the asking peer and then closes it, which cut every user's
+    // connection to its relay whenever the relay asked to have its own address confirmed
+    ...(inProcess ? {} : { autonat: autoNATv2(), dcutr: dcutr() }),
     bootstrap: bootstrapDialer({ list: init.bootstrap ?? [] }),
     connectionLog: connectionLog(),
     pubsub: gossipsub({

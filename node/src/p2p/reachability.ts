@@ -72,6 +72,13 @@ export async function dialDevice(
 ): Promise<DialResult> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? DIAL_TIMEOUT_MS)
   const signal = options.signal == null ? timeout : AbortSignal.any([options.signal, timeout])
+  // an open connection, relayed ones included, is used as it is: libp2p's dial would ignore a
+  // relayed one and dial every address again (request-response upgrades in the background)
+  const open = libp2p.getConnections(peerId).filter((c) => c.status === 'open')
+  const existing = open.find((c) => c.limits == null) ?? open[0]
+  if (existing !== undefined && addrs.length === 0) {
+    return { ok: true, kind: existing.limits == null ? 'direct' : 'relayed', connection: existing }
+  }
   try {
     if (addrs.length > 0) await libp2p.peerStore.merge(peerId, { multiaddrs: addrs }, { signal })
     const connection = await libp2p.dial(peerId, { signal })

@@ -10,7 +10,13 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS } from './constants.ts'
+import {
+  MAX_REQUEST_BYTES,
+  MAX_RESPONSE_BYTES,
+  REQUEST_TIMEOUT_MS,
+  UPGRADE_DIAL_TIMEOUT_MS,
+  UPGRADE_RETRY_MS,
+} from './constants.ts'
 
 export type RequestFailure = 'timeout' | 'unreachable' | 'refused' | 'protocol'
 
@@ -161,6 +167,13 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
  * connection instead, unless the peer has an address that could give an unlimited connection
  * (a direct or /webrtc one): then dial, so a direct connection can replace the relayed one.
  */
+/**
+ * The open relayed (limited) connection to a peer we have no unlimited connection to, to carry
+ * this request at once. When the peer also has addresses that could give a direct connection
+ * (WebRTC, or direct TCP/WS), that dial is started in the background instead of in front of the
+ * request: across two home NATs it can take many seconds, or never succeed, and the message
+ * should not wait for it (the next request uses the direct connection once it is there).
+ */
 async function reusableLimitedConnection(
   libp2p: Libp2p,
   peer: PeerId | Multiaddr | Multiaddr[],
@@ -173,7 +186,27 @@ async function reusableLimitedConnection(
     const names = a.multiaddr.getComponents().map((c) => c.name)
     return names.includes('webrtc') || !names.includes('p2p-circuit')
   })
-  return upgradable ? null : (open[0] ?? null)
+  if (upgradable) upgradeInBackground(libp2p, peer)
+  return open[0] ?? null
+}
+
+/** Last background upgrade attempt per node and peer (ms since the epoch). */
+const upgradeAttempts = new WeakMap<Libp2p, Map<string, number>>()
+
+function upgradeInBackground(libp2p: Libp2p, peer: PeerId): void {
+  let attempts = upgradeAttempts.get(libp2p)
+  if (attempts === undefined) {
+    attempts = new Map()
+    upgradeAttempts.set(libp2p, attempts)
+  }
+  const key = peer.toString()
+  const now = Date.now()
+  const last = attempts.get(key)
+  if (last !== undefined && now - last < UPGRADE_RETRY_MS) return
+  attempts.set(key, now)
+  // bounded: the table only holds peers we hold a relayed connection to, pruned as they expire
+  for (const [k, at] of attempts) if (now - at >= UPGRADE_RETRY_MS) attempts.delete(k)
+  void libp2p.dial(peer, { signal: AbortSignal.timeout(UPGRADE_DIAL_TIMEOUT_MS) }).catch(() => {})
 }
 
 function isPeerId(peer: PeerId | Multiaddr): peer is PeerId {
