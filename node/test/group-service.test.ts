@@ -46,7 +46,18 @@ class MemoryNet {
   readonly topics = new Map<string, Set<string>>()
   readonly listeners = new Map<string, (topic: string, data: Uint8Array) => void>()
   readonly #chains = new Map<string, Promise<void>>()
+  /** Pairwise links held shut ("from>to"): deliveries wait until the link opens, in order. */
+  readonly gates = new Map<string, PromiseWithResolvers<void>>()
   closed = false
+
+  hold(from: string, to: string): () => void {
+    const gate = Promise.withResolvers<void>()
+    this.gates.set(`${from}>${to}`, gate)
+    return () => {
+      this.gates.delete(`${from}>${to}`)
+      gate.resolve()
+    }
+  }
 
   /** Wait until no delivery is in flight. */
   async idle(): Promise<void> {
@@ -62,6 +73,7 @@ class MemoryNet {
     for (const peer of peers) {
       const key = `${from}>${peer}`
       const run = async () => {
+        await this.gates.get(key)?.promise
         const handler = this.nodes.get(peer)?.handlers.get(kind)
         if (handler === undefined || this.closed) return
         const effect = await handler({
@@ -247,6 +259,49 @@ describe('GroupService in one process', () => {
       assert.throws(() => senderKeyDecrypt(suite, decodeSenderKeyState(k.state), message))
     }
     assert.ok(old.length > 0)
+  })
+
+  test('a post made while an acceptance is in flight reaches the newcomer once the acceptance arrives', async () => {
+    const conversationId = `grp:${groupId}`
+    const dan = await makeNode('dan')
+    nodes.push(dan)
+    await n(A).service.init.pairwise.addContact(
+      (await import('../../core/src/contact-card.ts')).parseContactCard(suite, dan.card),
+      undefined,
+    )
+    await n(A).service.invite(groupId, dan.userId, 'member')
+    await eventually('dan is invited', async () => (dan.service.group(groupId) ? true : undefined), 5000)
+    // dan's accept (and everything else from dan) reaches ann only when the link opens
+    const open = net.hold(dan.userId, n(A).userId)
+    await dan.service.accept(groupId)
+    const post = await n(A).service.messages.send(conversationId, 'posted before the accept arrived')
+    assert.equal(n(A).service.held.count(groupId), 1, 'the post is held for the pending invitee')
+    await eventually(
+      'ben reads the post',
+      async () =>
+        (await n(B).vault.listMessages(conversationId, undefined, 10)).messages.some((m) => m.id === post.id)
+          ? true
+          : undefined,
+      5000,
+    )
+    open()
+    const got = await eventually(
+      'dan reads the post',
+      async () =>
+        (await dan.vault.listMessages(conversationId, undefined, 10)).messages.find((m) => m.id === post.id),
+      5000,
+    )
+    assert.equal(got.text, 'posted before the accept arrived')
+    assert.equal(n(A).service.held.count(groupId), 0, 'the hold is gone once the invitee joined')
+    const receipts = await eventually(
+      'ann counts dan as delivered',
+      async () => {
+        const r = await n(A).service.messages.receipts(conversationId, post.id)
+        return r.some((x) => x.userId === dan.userId && x.status === 'delivered') ? r : undefined
+      },
+      5000,
+    )
+    assert.ok(receipts.length >= 2)
   })
 
   test('a forged op (signed by a non-member key) is dropped and changes nothing', async () => {

@@ -56,6 +56,12 @@ export const MAX_PENDING_INVITES = 100
  * distribution); oldest dropped first. Dropped ones come back through the pairwise copy.
  */
 export const MAX_PENDING_WIRES = 512
+/**
+ * Our posts held for pending invitees, per group (join-catch-up.ts): a newcomer whose accept
+ * reaches us after this many of our posts gets the newest ones. At most ~13 MiB of sealed
+ * records per group with maximum-size texts; usually a few small ones for a few seconds.
+ */
+export const MAX_HELD_POSTS_PER_GROUP = 100
 
 // ---- timings
 
@@ -71,6 +77,12 @@ export const SENDER_KEY_ROTATION_MESSAGES = 10_000
  * the pairwise copy (gossip lost it, or it went offline). Members not subscribed get it at once.
  */
 export const GOSSIP_ACK_TIMEOUT_MS = 5_000
+/**
+ * A newcomer gets our held posts made at or after its accept op's timestamp minus this: the
+ * timestamp is the newcomer's clock, and device clocks disagree by minutes; anything older is
+ * history from before it joined, which a new member does not read.
+ */
+export const JOIN_CLOCK_SKEW_MS = 5 * 60 * 1000
 /** Receipts to one member are batched for this long before one pairwise payload carries them. */
 export const RECEIPT_BATCH_MS = 250
 /** Bounded wait for topic subscribers after subscribing, before the first publish (mesh forming). */

@@ -12,7 +12,12 @@ import { DuplicateMessageError } from '../../../core/src/errors.ts'
 import { memberOf } from '../../../core/src/group/index.ts'
 import { formatUserId, parseUserId } from '../../../core/src/identity.ts'
 import { pad, unpad } from '../../../core/src/padding.ts'
-import { peekSenderKeyMessage, senderKeyDecrypt, senderKeyEncrypt } from '../../../core/src/sender-key.ts'
+import {
+  peekSenderKeyMessage,
+  senderKeyDecrypt,
+  senderKeyDistribution,
+  senderKeyEncrypt,
+} from '../../../core/src/sender-key.ts'
 import type { AppDelivery, AppEffect } from '../messaging/inbound.ts'
 import type { Message, MessageVia } from '../rpc/api.ts'
 import { appError } from '../rpc/errors.ts'
@@ -120,6 +125,8 @@ export class GroupMessages {
         groupId: g.log.groupId,
         epoch: g.log.state.epoch,
       })
+      // our distribution at this post's chain position, for invitees that join while it is in flight
+      const distribution = senderKeyDistribution(own.state)
       const encrypted = senderKeyEncrypt(suite, own.state, pad(content))
       const advanced = svc.keys.advanced(own, encrypted.state)
       const wire = encodeWire({
@@ -158,8 +165,21 @@ export class GroupMessages {
         svc.store.put(svc.store.groupKey(groupId), { ...g.record, conversation }),
       ]
       if (gossip) ops.push(svc.store.put(svc.store.pendingKey(id), { messageId: id }))
+      const held = svc.held.hold(g.log.state, svc.me, {
+        groupId,
+        messageId: id,
+        seq,
+        sentAt: at,
+        epoch: g.log.state.epoch,
+        distHex: toHex(own.state.distributionId),
+        chainId: own.state.chains[0]?.chainId ?? 0,
+        wire,
+        distribution,
+      })
+      ops.push(...held.ops)
       await svc.store.batch(ops)
       svc.keys.commitOwn(advanced.next)
+      held.commit()
       g.record.conversation = conversation
       const queued = Object.keys(members).filter((u) => members[u] === 'queued')
       const copy: Outgoing[] =

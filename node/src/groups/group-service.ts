@@ -61,7 +61,14 @@ import {
   MAX_PENDING_INVITES,
 } from './constants.ts'
 import { GroupMessages } from './group-messages.ts'
-import { type GroupRecord, type GroupStatus, GroupStore, groupConversationId } from './group-store.ts'
+import {
+  type DeliveryRecord,
+  type GroupRecord,
+  type GroupStatus,
+  GroupStore,
+  groupConversationId,
+} from './group-store.ts'
+import { catchUpSends, HeldPosts, type JoinCatchUp } from './join-catch-up.ts'
 import {
   catchUpInvitees,
   invitePayloads,
@@ -125,6 +132,8 @@ export class GroupService {
   readonly init: GroupServiceInit
   readonly store: GroupStore
   readonly keys: SenderKeyBook
+  /** Our posts held for pending invitees (a post in flight while someone joins). */
+  readonly held: HeldPosts
   readonly lock = new Mutex()
   readonly me: string
   readonly messages: GroupMessages
@@ -137,6 +146,7 @@ export class GroupService {
     this.init = init
     this.store = new GroupStore(init.vault)
     this.keys = new SenderKeyBook(init.suite, this.store)
+    this.held = new HeldPosts(this.store)
     this.me = formatUserId(init.userId)
     this.messages = new GroupMessages(this)
   }
@@ -147,6 +157,7 @@ export class GroupService {
       this.#groups.set(record.groupId, { record, log: decodeGroupLog(record.log) })
     }
     await this.keys.load()
+    await this.held.load()
     const { pairwise, transport } = this.init
     pairwise.registerApp(APP_GROUP_OPS, (d) => this.#onOps(d))
     pairwise.registerApp(APP_GROUP_SENDER_KEY, (d) => this.#onSenderKey(d))
@@ -363,6 +374,7 @@ export class GroupService {
       await this.store.batch([
         this.store.del(this.store.groupKey(groupId)),
         ...this.keys.forgetGroup(groupId),
+        ...this.held.forgetGroup(groupId),
       ])
     })
   }
@@ -373,6 +385,7 @@ export class GroupService {
    */
   async #apply(g: LiveGroup, log: GroupLog, forced?: GroupStatus): Promise<{ sends: Outgoing[] }> {
     const before = g.record.status
+    const previous = g.log.state
     const state = log.state
     let status: GroupStatus
     if (forced !== undefined) status = forced
@@ -389,19 +402,23 @@ export class GroupService {
     for (const u of Object.keys(g.record.cards)) if (!concerned.has(u)) delete g.record.cards[u]
     const ops: BatchOp[] = []
     const sends: Outgoing[] = []
+    let commitHolds = () => {}
     if (status === 'member') {
       this.#syncTopic(g)
-      const r = this.#reconcileKey(g)
-      ops.push(...r.ops)
+      const joins = await this.held.settle(g.record.groupId, previous, state)
+      const r = this.#reconcileKey(g, joins.catchUps)
+      ops.push(...joins.ops, ...(await this.#countNewcomers(joins.catchUps)), ...r.ops)
       sends.push(...r.sends)
+      commitHolds = joins.commit
     } else {
       const topic = this.#topics.get(g.record.groupId)
       if (topic !== undefined) this.init.transport.unsubscribe(topic)
       this.#topics.delete(g.record.groupId)
-      ops.push(...this.keys.forgetGroup(g.record.groupId))
+      ops.push(...this.keys.forgetGroup(g.record.groupId), ...this.held.forgetGroup(g.record.groupId))
     }
     ops.push(this.store.put(this.store.groupKey(g.record.groupId), g.record))
     await this.store.batch(ops)
+    commitHolds()
     if (status === 'invited' && before !== 'invited')
       this.init.notify('group.invited', { group: this.summary(g) })
     else if (changed || before !== status) this.init.notify('group.updated', { group: this.summary(g) })
@@ -421,8 +438,12 @@ export class GroupService {
     return this.#topics.get(groupId)
   }
 
-  /** Our Sender Key for the group's epoch, distributed to every current member (lock held). */
-  #reconcileKey(g: LiveGroup): { ops: BatchOp[]; sends: Outgoing[] } {
+  /**
+   * Our Sender Key for the group's epoch, distributed to every current member (lock held).
+   * Newcomers with a catch-up get our held posts and the distributions that open them first; one
+   * that got a distribution of our current chain that way is not sent the current one as well.
+   */
+  #reconcileKey(g: LiveGroup, catchUps: readonly JoinCatchUp[] = []): { ops: BatchOp[]; sends: Outgoing[] } {
     const r = this.keys.reconcile(
       g.record.groupId,
       g.log.state.epoch,
@@ -430,11 +451,16 @@ export class GroupService {
       this.init.now(),
     )
     this.keys.commitOwn(r.next)
-    const sends: Outgoing[] = []
-    if (r.send !== null) {
+    const chain = r.next.state.chains[0]
+    const current =
+      chain === undefined ? null : { distHex: toHex(r.next.state.distributionId), chainId: chain.chainId }
+    const joined = catchUpSends(g.log.groupId, catchUps, current)
+    const sends: Outgoing[] = [...joined.sends]
+    const peers = r.send?.peers.filter((p) => !joined.covered.has(p)) ?? []
+    if (r.send !== null && peers.length > 0) {
       sends.push({
         groupId: g.record.groupId,
-        peers: r.send.peers,
+        peers,
         appKind: APP_GROUP_SENDER_KEY,
         payload: encodeSenderKeyMsg({
           groupId: g.log.groupId,
@@ -445,6 +471,22 @@ export class GroupService {
       })
     }
     return { ops: r.ops, sends }
+  }
+
+  /** Newcomers that get held posts count in those posts' delivery states (receipts). */
+  async #countNewcomers(catchUps: readonly JoinCatchUp[]): Promise<BatchOp[]> {
+    const records = new Map<string, DeliveryRecord>()
+    for (const { peer, posts } of catchUps) {
+      for (const post of posts) {
+        const record =
+          records.get(post.messageId) ??
+          (await this.store.get<DeliveryRecord>(this.store.deliveryKey(post.messageId)))
+        if (record === undefined) continue
+        record.members[peer] ??= 'queued'
+        records.set(post.messageId, record)
+      }
+    }
+    return [...records].map(([id, record]) => this.store.put(this.store.deliveryKey(id), record))
   }
 
   /** Reconcile our key now (before a send: rotation may be due). Lock held. */

@@ -8,6 +8,7 @@
  *   gp/b(messageIdHex)           pending-fallback index: members that may still need the copy
  *   gi/b(senderUserId)/msgIdHex  received message ref (de-duplication)
  *   gs/b(distHex:chain:iter)     received Sender Key position → message id (re-acknowledge)
+ *   gj/b(groupIdHex)/msgIdHex    HeldPost (one of our posts held for pending invitees)
  * Group messages themselves live in the messenger's layout (m/b(conversationId)/seq) so
  * messages.list reads both kinds the same way.
  */
@@ -96,6 +97,9 @@ export class GroupStore {
   }
   receivedKey(sender: string, messageIdHex: string): string {
     return `gi/${this.vault.blind(sender)}/${messageIdHex}`
+  }
+  heldKey(groupId: string, messageIdHex: string): string {
+    return `gj/${this.vault.blind(`grp:${groupId}`)}/${messageIdHex}`
   }
   positionKey(distributionIdHex: string, chainId: number, iteration: number): string {
     return `gs/${this.vault.blind(`pos:${distributionIdHex}:${chainId}:${iteration}`)}`
