@@ -6,7 +6,7 @@
  * transport closes. The transport, the error classes and their wording stay with each client.
  *
  * Bundle-safe on purpose: it imports only the API's types (erased), no `node:` module and no
- * package, so esbuild puts nothing of node/ into the desktop bundle (biome.json enforces this).
+ * package, so esbuild puts nothing of node/ into the desktop bundle (biome.jsonc enforces this).
  * Timers are the platform's setTimeout, which Node and browsers both have.
  *
  * Hand-written rather than on json-rpc-2.0's JSONRPCClient: that client turns a timeout or a
