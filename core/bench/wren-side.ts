@@ -1,11 +1,11 @@
 /**
- * The Wren side of the crypto benchmark: core/ with the node:crypto suite (what the daemon runs).
+ * The Wren side of the crypto benchmark: core/ with the suite the entry point passes in (the
+ * node:crypto suite, what the daemon runs, from node/bench/crypto.bench.ts).
  * Each case does the same protocol work as its libsignal twin in libsignal-side.ts: the same
  * keys generated and signed, the same messages serialized and parsed. Session states are kept
  * as values in memory, as libsignal's in-memory stores keep its records.
  */
 
-import { createNodeSuite } from '../../node/src/crypto/node-suite.ts'
 import type { CryptoSuite, KeyPair } from '../src/crypto/suite.ts'
 import { signDeviceCertificate } from '../src/device-certificate.ts'
 import { decodePrekeyMessage, encodePrekeyMessage } from '../src/envelope.ts'
@@ -135,9 +135,12 @@ function setupSession(suite: CryptoSuite, alice: Device, bob: Device, plaintext:
   return { alice: aliceDone.state, bob: reply.state }
 }
 
+/** A fresh suite of the kind measured (each caller gets its own, with its own key caches). */
+export type SuiteFactory = () => CryptoSuite
+
 /** The shared safety-number inputs: two fresh identities, their user ids and 0x05 ‖ X25519 keys. */
-export function safetyNumberInput(): SafetyNumberInput {
-  const suite = createNodeSuite()
+export function safetyNumberInput(makeSuite: SuiteFactory): SafetyNumberInput {
+  const suite = makeSuite()
   const key33 = (identityKey: Uint8Array) => {
     const out = new Uint8Array(33)
     out[0] = DJB_KEY_TYPE
@@ -156,7 +159,7 @@ export function safetyNumberInput(): SafetyNumberInput {
   }
 }
 
-export function wrenSafetyNumber(input: SafetyNumberInput, suite: CryptoSuite = createNodeSuite()): string {
+export function wrenSafetyNumber(input: SafetyNumberInput, suite: CryptoSuite): string {
   return safetyNumber(
     suite,
     { id: input.localId, identityKey: input.localIdentityKey },
@@ -168,17 +171,14 @@ export function wrenSafetyNumber(input: SafetyNumberInput, suite: CryptoSuite = 
  * The same number through the lower-level fingerprintDigits, fed the exact 33-byte keys handed to
  * libsignal (smaller 30-digit half first, as Signal displays it).
  */
-export function wrenSafetyNumberFromDigits(
-  input: SafetyNumberInput,
-  suite: CryptoSuite = createNodeSuite(),
-): string {
+export function wrenSafetyNumberFromDigits(input: SafetyNumberInput, suite: CryptoSuite): string {
   const local = fingerprintDigits(suite, input.localKey33, input.localId)
   const remote = fingerprintDigits(suite, input.remoteKey33, input.remoteId)
   return local <= remote ? local + remote : remote + local
 }
 
-export function createWrenSide(): BenchSide {
-  const suite = createNodeSuite()
+export function createWrenSide(makeSuite: SuiteFactory): BenchSide {
+  const suite = makeSuite()
   return {
     name: 'wren',
 

@@ -1,6 +1,7 @@
 /**
  * Double Ratchet sessions end to end: the spec's key schedule recomputed independently, immutable
- * states, initialisation rules, session binding, and a session between the noble and node suites.
+ * states, initialisation rules, session binding. (A session between the noble and node suites is
+ * node/test/crypto-node-suite-session.test.ts: core does not import node/.)
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
@@ -9,8 +10,7 @@ import { x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { createNodeSuite } from '../../node/src/crypto/node-suite.ts'
-import { seededRandom, seededSuite } from '../../test/fixtures/seeded-random.ts'
+import { seededSuite } from '../../test/fixtures/seeded-random.ts'
 import { concatBytes, u32be } from '../src/bytes.ts'
 import { DecryptError, InvalidKeyError, InvalidStateError } from '../src/errors.ts'
 import {
@@ -176,29 +176,5 @@ describe('ratchet sessions', () => {
         }),
       InvalidKeyError,
     )
-  })
-
-  test('a noble-suite party and a node-suite party hold a session, out-of-order messages included', () => {
-    const noble = seededSuite('cross-noble')
-    const node = createNodeSuite(seededRandom('cross-node'))
-    const sharedSecret = noble.randomBytes(32)
-    const associatedData = noble.randomBytes(64)
-    const bobPrekey = node.x25519Generate()
-    let a = initAsInitiator(noble, { sharedSecret, associatedData, remoteRatchetKey: bobPrekey.publicKey })
-    let b = initAsResponder(node, { sharedSecret, associatedData, ourRatchetKeyPair: bobPrekey })
-    for (let round = 0; round < 4; round++) {
-      const first = ratchetEncrypt(noble, a, text(`a ${round} first`))
-      const second = ratchetEncrypt(noble, first.state, text(`a ${round} second`))
-      a = second.state
-      let got = ratchetDecrypt(node, b, second.message)
-      assert.deepEqual(got.plaintext, text(`a ${round} second`))
-      got = ratchetDecrypt(node, got.state, first.message)
-      assert.deepEqual(got.plaintext, text(`a ${round} first`))
-      const reply = ratchetEncrypt(node, got.state, text(`b ${round}`))
-      b = reply.state
-      const back = ratchetDecrypt(noble, a, reply.message)
-      assert.deepEqual(back.plaintext, text(`b ${round}`))
-      a = back.state
-    }
   })
 })

@@ -1,23 +1,27 @@
 /**
- * A small JSON-RPC 2.0 client for the browser, typed from the daemon's API declaration
- * (type-only import: nothing of node/ reaches the bundle). It authenticates with the bearer
- * subprotocol, reconnects with backoff when the daemon restarts, re-subscribes to events after
- * a reconnect, and bounds every call with a timeout.
+ * The JSON-RPC 2.0 client for the browser, typed from the daemon's API declaration (type-only
+ * import: nothing of node/ reaches the bundle). The call and event bookkeeping is the client
+ * core shared with the Node client (node/src/rpc/client-core.ts, bundle-safe); this file adds
+ * the browser's WebSocket: it authenticates with the bearer subprotocol, reconnects with backoff
+ * when the daemon restarts, and re-subscribes to events after a reconnect.
  */
-import type { EventName, EventPayload, MethodName, Params, Result } from '../../node/src/rpc/api.ts'
+import type { EventName, EventPayload, MethodName, Result } from '../../node/src/rpc/api.ts'
+import {
+  BEARER_SUBPROTOCOL_PREFIX,
+  type CallFailure,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type ParamsArg,
+  RPC_SUBPROTOCOL,
+  RpcClientCore,
+} from '../../node/src/rpc/client-core.ts'
 import type { DaemonLink } from './logic/connection.ts'
 
-/** Subprotocol the daemon selects, so the token is never echoed back in the handshake. */
-export const RPC_SUBPROTOCOL = 'wren.v1'
-export const BEARER_SUBPROTOCOL_PREFIX = 'wren.bearer.'
-/** Time one call may take, in ms: unlock runs Argon2; the rest answer in milliseconds. */
-export const CALL_TIMEOUT_MS = 30_000
+export { BEARER_SUBPROTOCOL_PREFIX, type ParamsArg, RPC_SUBPROTOCOL }
+/** Time one call may take, in ms: the shared client default (unlock runs Argon2). */
+export const CALL_TIMEOUT_MS = DEFAULT_CALL_TIMEOUT_MS
 /** Reconnect backoff bounds, in ms: quick after a daemon restart, gentle while it is down. */
 export const RECONNECT_MIN_MS = 250
 export const RECONNECT_MAX_MS = 5_000
-
-export type ParamsArg<M extends MethodName> =
-  Record<string, never> extends Params<M> ? [params?: Params<M>] : [params: Params<M>]
 
 /** What the views need from a daemon connection; the preview harness supplies a fake one. */
 export interface WrenRpc {
@@ -47,23 +51,25 @@ export class BrowserRpcError extends Error {
   }
 }
 
-interface Pending {
-  resolve(result: unknown): void
-  reject(error: Error): void
-  timer: ReturnType<typeof setTimeout>
+/** A call that got no answer, in the words the views show. */
+function connectionError(failure: CallFailure): BrowserRpcError {
+  switch (failure.kind) {
+    case 'timeout':
+      return new BrowserRpcError('ERR_TIMEOUT', `The daemon did not answer ${failure.method} in time.`)
+    case 'closed':
+      return new BrowserRpcError('ERR_CLOSED', 'The connection to the Wren daemon closed.')
+    case 'send':
+      return new BrowserRpcError('ERR_CLOSED', `Could not send to the Wren daemon: ${failure.reason}`)
+  }
 }
-
-type Handler = (payload: unknown) => void
 
 export class BrowserRpcClient implements WrenRpc {
   readonly #url: string
   readonly #token: string
-  readonly #pending = new Map<number, Pending>()
-  readonly #handlers = new Map<EventName, Set<Handler>>()
+  readonly #core: RpcClientCore
   readonly #linkHandlers = new Set<(link: DaemonLink) => void>()
   #ws: WebSocket | null = null
   #link: DaemonLink = 'connecting'
-  #nextId = 1
   #backoff = RECONNECT_MIN_MS
   #closed = false
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null
@@ -71,6 +77,17 @@ export class BrowserRpcClient implements WrenRpc {
   constructor(url: string, token: string) {
     this.#url = url
     this.#token = token
+    this.#core = new RpcClientCore({
+      send: (text) => {
+        if (this.#ws === null) throw new Error('not connected')
+        this.#ws.send(text)
+      },
+      callTimeoutMs: CALL_TIMEOUT_MS,
+      remoteError: (code, message, data) => new BrowserRpcError(code, message, data),
+      failure: connectionError,
+      // Reported like an uncaught error; the other handlers of the event still run.
+      onHandlerError: (error) => reportError(error),
+    })
     this.#open()
   }
 
@@ -86,20 +103,16 @@ export class BrowserRpcClient implements WrenRpc {
     ws.onopen = () => {
       this.#backoff = RECONNECT_MIN_MS
       this.#setLink('open')
-      const names = [...this.#handlers.keys()]
+      const names = this.#core.listenedEvents()
       if (names.length > 0)
         this.call('events.subscribe', { events: names }).catch(() => {
           // the next reconnect retries; the link indicator already shows trouble
         })
     }
-    ws.onmessage = (e) => this.#onMessage(String(e.data))
+    ws.onmessage = (e) => this.#core.receive(String(e.data))
     ws.onclose = () => {
       this.#ws = null
-      for (const [id, p] of this.#pending) {
-        clearTimeout(p.timer)
-        p.reject(new BrowserRpcError('ERR_CLOSED', 'The connection to the Wren daemon closed.'))
-        this.#pending.delete(id)
-      }
+      this.#core.failAll()
       if (this.#closed) return
       this.#setLink('closed')
       this.#reconnectTimer = setTimeout(() => this.#open(), this.#backoff)
@@ -111,28 +124,14 @@ export class BrowserRpcClient implements WrenRpc {
     const ws = this.#ws
     if (ws === null || ws.readyState !== WebSocket.OPEN)
       return Promise.reject(new BrowserRpcError('ERR_CLOSED', 'Not connected to the Wren daemon.'))
-    const id = this.#nextId++
-    return new Promise<Result<M>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id)
-        reject(new BrowserRpcError('ERR_TIMEOUT', `The daemon did not answer ${method} in time.`))
-      }, CALL_TIMEOUT_MS)
-      this.#pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer })
-      ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? {} }))
-    })
+    return this.#core.call(method, params)
   }
 
   on<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): () => void {
-    let set = this.#handlers.get(event)
-    if (!set) {
-      set = new Set()
-      this.#handlers.set(event, set)
-      if (this.#link === 'open') this.call('events.subscribe', { events: [event] }).catch(() => {})
-    }
-    set.add(handler as Handler)
-    return () => {
-      set.delete(handler as Handler)
-    }
+    const first = !this.#core.isListening(event)
+    const remove = this.#core.listen(event, handler)
+    if (first && this.#link === 'open') this.call('events.subscribe', { events: [event] }).catch(() => {})
+    return remove
   }
 
   onLink(handler: (link: DaemonLink) => void): () => void {
@@ -140,37 +139,6 @@ export class BrowserRpcClient implements WrenRpc {
     handler(this.#link)
     return () => {
       this.#linkHandlers.delete(handler)
-    }
-  }
-
-  #onMessage(text: string): void {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(text)
-    } catch {
-      return
-    }
-    for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
-      if (typeof item !== 'object' || item === null) continue
-      const msg = item as {
-        id?: unknown
-        method?: unknown
-        params?: unknown
-        result?: unknown
-        error?: unknown
-      }
-      if (typeof msg.id === 'number') {
-        const p = this.#pending.get(msg.id)
-        if (!p) continue
-        this.#pending.delete(msg.id)
-        clearTimeout(p.timer)
-        if (msg.error && typeof msg.error === 'object') {
-          const e = msg.error as { code?: unknown; message?: unknown; data?: unknown }
-          p.reject(new BrowserRpcError(Number(e.code), String(e.message), e.data))
-        } else p.resolve(msg.result)
-      } else if (typeof msg.method === 'string' && msg.id === undefined) {
-        for (const h of this.#handlers.get(msg.method as EventName) ?? []) h(msg.params)
-      }
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * The fast CryptoSuite on node:crypto (OpenSSL), used by the daemon. Byte for byte equal to
- * core/src/crypto/noble-suite.ts (core/test/crypto-differential.test.ts checks every operation)
+ * core/src/crypto/noble-suite.ts (node/test/crypto-differential.test.ts checks every operation)
  * and throws the same error classes.
  *
  * Raw keys are imported into KeyObjects (key-import.ts) and the KeyObjects of recently used keys

@@ -10,14 +10,14 @@
 import { WebSocket } from 'ws'
 import { readDaemonInfo, readRpcToken } from '../profile/daemon-info.ts'
 import { DEFAULT_PROFILE, profilePaths, resolveHome } from '../profile/profile.ts'
-import type { EventName, EventPayload, Message, MethodName, Params, Result } from './api.ts'
+import type { EventName, EventPayload, Message, MethodName, Result } from './api.ts'
+import { type CallFailure, DEFAULT_CALL_TIMEOUT_MS, type ParamsArg, RpcClientCore } from './client-core.ts'
 import { RpcConnectionError, RpcError } from './errors.ts'
 import { MAX_RPC_MESSAGE_BYTES, RPC_HOST } from './server.ts'
 
+export { DEFAULT_CALL_TIMEOUT_MS }
 /** Time to open and authenticate the WebSocket, in ms: the daemon is local. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
-/** Time one call may take, in ms: unlock runs Argon2 (~0.25 s); sends only queue. */
-export const DEFAULT_CALL_TIMEOUT_MS = 30_000
 
 export interface ConnectOptions {
   readonly url: string
@@ -33,35 +33,40 @@ export interface ConnectProfileOptions extends Omit<ConnectOptions, 'url' | 'tok
   readonly profile?: string
 }
 
-/** Params argument: optional when the method takes no required fields. */
-type ParamsArg<M extends MethodName> =
-  Record<string, never> extends Params<M> ? [params?: Params<M>] : [params: Params<M>]
-
-type EventHandler = (payload: unknown) => void
-
-interface Pending {
-  resolve(result: unknown): void
-  reject(error: Error): void
-  timer: NodeJS.Timeout
+/** A call that got no answer, in this client's words. */
+function connectionError(failure: CallFailure): RpcConnectionError {
+  switch (failure.kind) {
+    case 'timeout':
+      return new RpcConnectionError(
+        'ERR_TIMEOUT',
+        `${failure.method} got no answer within ${failure.timeoutMs} ms`,
+      )
+    case 'closed':
+      return new RpcConnectionError('ERR_CLOSED', 'connection to the daemon closed')
+    case 'send':
+      return new RpcConnectionError('ERR_CLOSED', `send failed: ${failure.reason}`)
+  }
 }
 
 export class WrenClient {
   readonly #ws: WebSocket
-  readonly #callTimeoutMs: number
-  readonly #onHandlerError: (error: unknown) => void
-  readonly #pending = new Map<number, Pending>()
-  readonly #handlers = new Map<EventName, Set<EventHandler>>()
+  readonly #core: RpcClientCore
   readonly #subscribed = new Set<EventName>()
-  #nextId = 1
   #closed = false
 
   private constructor(ws: WebSocket, options: ConnectOptions) {
     this.#ws = ws
-    this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
-    this.#onHandlerError =
-      options.onHandlerError ??
-      ((error) => process.emitWarning(`WrenClient event handler threw: ${String(error)}`))
-    ws.on('message', (data) => this.#onMessage(data.toString()))
+    this.#core = new RpcClientCore({
+      send: (text) =>
+        new Promise<void>((resolve, reject) => ws.send(text, (error) => (error ? reject(error) : resolve()))),
+      callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      remoteError: (code, message, data) => new RpcError(code, message, data),
+      failure: connectionError,
+      onHandlerError:
+        options.onHandlerError ??
+        ((error) => process.emitWarning(`WrenClient event handler threw: ${String(error)}`)),
+    })
+    ws.on('message', (data) => this.#core.receive(data.toString()))
     ws.on('close', () => this.#onClose())
     ws.on('error', () => {}) // 'close' follows and rejects what is pending
   }
@@ -117,22 +122,7 @@ export class WrenClient {
   /** Call a method; rejects with RpcError (code, message, data) or RpcConnectionError. */
   call<M extends MethodName>(method: M, ...[params]: ParamsArg<M>): Promise<Result<M>> {
     if (this.#closed) return Promise.reject(new RpcConnectionError('ERR_CLOSED', 'client is closed'))
-    const id = this.#nextId++
-    return new Promise<Result<M>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id)
-        reject(
-          new RpcConnectionError('ERR_TIMEOUT', `${method} got no answer within ${this.#callTimeoutMs} ms`),
-        )
-      }, this.#callTimeoutMs)
-      this.#pending.set(id, { resolve: resolve as (r: unknown) => void, reject, timer })
-      this.#ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? {} }), (error) => {
-        if (!error) return
-        clearTimeout(timer)
-        this.#pending.delete(id)
-        reject(new RpcConnectionError('ERR_CLOSED', `send failed: ${error.message}`))
-      })
-    })
+    return this.#core.call(method, params)
   }
 
   /**
@@ -144,70 +134,22 @@ export class WrenClient {
   on<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): Promise<() => void>
   async on(event: EventName | 'message', handler: (payload: never) => void): Promise<() => void> {
     const name: EventName = event === 'message' ? 'message.received' : event
-    const wrapped: EventHandler =
+    const wrapped: (payload: EventPayload<EventName>) => void =
       event === 'message'
         ? (payload) =>
             (handler as (m: Message) => void)((payload as EventPayload<'message.received'>).message)
-        : (handler as EventHandler)
-    let set = this.#handlers.get(name)
-    if (!set) {
-      set = new Set()
-      this.#handlers.set(name, set)
-    }
-    set.add(wrapped)
+        : (handler as (payload: EventPayload<EventName>) => void)
+    const remove = this.#core.listen(name, wrapped)
     if (!this.#subscribed.has(name)) {
       const { subscribed } = await this.call('events.subscribe', { events: [name] })
       for (const s of subscribed) this.#subscribed.add(s)
     }
-    return () => {
-      set.delete(wrapped)
-    }
-  }
-
-  #onMessage(text: string): void {
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(text)
-    } catch {
-      return // the daemon only sends JSON; ignore anything else
-    }
-    for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
-      if (typeof item !== 'object' || item === null) continue
-      const msg = item as {
-        id?: unknown
-        method?: unknown
-        params?: unknown
-        result?: unknown
-        error?: unknown
-      }
-      if (typeof msg.id === 'number') {
-        const pending = this.#pending.get(msg.id)
-        if (!pending) continue
-        this.#pending.delete(msg.id)
-        clearTimeout(pending.timer)
-        if (msg.error && typeof msg.error === 'object') {
-          const e = msg.error as { code?: unknown; message?: unknown; data?: unknown }
-          pending.reject(new RpcError(Number(e.code), String(e.message), e.data))
-        } else pending.resolve(msg.result)
-      } else if (typeof msg.method === 'string' && msg.id === undefined) {
-        for (const handler of this.#handlers.get(msg.method as EventName) ?? []) {
-          try {
-            handler(msg.params)
-          } catch (error) {
-            this.#onHandlerError(error)
-          }
-        }
-      }
-    }
+    return remove
   }
 
   #onClose(): void {
     this.#closed = true
-    for (const [id, pending] of this.#pending) {
-      clearTimeout(pending.timer)
-      pending.reject(new RpcConnectionError('ERR_CLOSED', 'connection to the daemon closed'))
-      this.#pending.delete(id)
-    }
+    this.#core.failAll()
   }
 
   get closed(): boolean {

@@ -27,6 +27,7 @@ import {
   type Params,
   type Result,
 } from './api.ts'
+import { BEARER_SUBPROTOCOL_PREFIX, RPC_SUBPROTOCOL } from './client-core.ts'
 import { JSONRPC_ERRORS, RpcError } from './errors.ts'
 
 /** The only address the server listens on: the API is for local clients. */
@@ -41,10 +42,10 @@ export const MAX_INFLIGHT_PER_CONNECTION = 32
 export const MAX_BUFFERED_BYTES = 16 * 1024 * 1024
 /** Simultaneous client connections: CLI, desktop and a few bots. */
 export const MAX_CONNECTIONS = 64
-/** Subprotocol the server selects when a client offers it (browsers need a selected protocol). */
-export const RPC_SUBPROTOCOL = 'wren.v1'
-/** Prefix of the subprotocol carrying the bearer token for browser clients. */
-export const BEARER_SUBPROTOCOL_PREFIX = 'wren.bearer.'
+// The subprotocols (wren.v1 selected, wren.bearer.<token> for browsers) are declared once, in
+// the client core both clients import; the server selects and reads them.
+export { BEARER_SUBPROTOCOL_PREFIX, RPC_SUBPROTOCOL }
+
 /** WebSocket close codes used by the server (RFC 6455 §7.4). */
 const CLOSE_GOING_AWAY = 1001
 const CLOSE_TRY_AGAIN_LATER = 1013

@@ -7,16 +7,16 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js'
 import fc from 'fast-check'
-import { createNodeSuite } from '../../node/src/crypto/node-suite.ts'
-import { seededRandom } from '../../test/fixtures/seeded-random.ts'
-import { fromHex, toHex } from '../src/bytes.ts'
-import { createNobleSuite } from '../src/crypto/noble-suite.ts'
+import { fromHex, toHex } from '../../core/src/bytes.ts'
+import { createNobleSuite } from '../../core/src/crypto/noble-suite.ts'
 import {
   AES_GCM_TAG_BYTES,
   MLKEM768_CIPHERTEXT_BYTES,
   MLKEM768_PUBLIC_KEY_BYTES,
-} from '../src/crypto/suite.ts'
-import { AeadError, CryptoError, InvalidKeyError } from '../src/errors.ts'
+} from '../../core/src/crypto/suite.ts'
+import { AeadError, CryptoError, InvalidKeyError } from '../../core/src/errors.ts'
+import { seededRandom } from '../../test/fixtures/seeded-random.ts'
+import { createNodeSuite } from '../src/crypto/node-suite.ts'
 
 const SEED = 0x5eed
 const RUNS = 40

@@ -1,7 +1,9 @@
 /**
- * `npm run bench:crypto [-- --quick] [-- --out <file>]`
+ * The crypto benchmark's harness; the entry point is node/bench/crypto.bench.ts
+ * (`npm run bench:crypto [-- --quick] [-- --out <file>]`), which passes in the node:crypto suite:
+ * core/ does not import node/, so the suite the daemon runs comes from outside.
  *
- * Wren's core protocol (with the node:crypto suite, as the daemon runs it) against
+ * Wren's core protocol (with the suite passed in: node:crypto, as the daemon runs it) against
  * @signalapp/libsignal-client, side by side in one process: session setups, Double Ratchet
  * messages, Sender Key group messages and safety numbers. Prints a table with the ratio
  * wren / libsignal (higher is better for Wren) and writes docs/bench/crypto.json.
@@ -16,6 +18,7 @@ import { createLibsignalSide, libsignalSafetyNumber } from './libsignal-side.ts'
 import { compare, formatTable, type MeasureOptions, type RowResult, roundRate } from './measure.ts'
 import {
   createWrenSide,
+  type SuiteFactory,
   safetyNumberInput,
   wrenSafetyNumber,
   wrenSafetyNumberFromDigits,
@@ -93,18 +96,18 @@ const SIGNAL_VECTOR = {
 }
 
 /** Wren and libsignal must print the same safety number for the same ids and keys. */
-function crossCheckSafetyNumbers(safety: SafetyNumberInput): void {
+function crossCheckSafetyNumbers(safety: SafetyNumberInput, makeSuite: SuiteFactory): void {
   const vector = {
     ...SIGNAL_VECTOR,
     localIdentityKey: new Uint8Array(0),
     remoteIdentityKey: new Uint8Array(0),
   }
   const lines: [string, string, string][] = [
-    ['Signal vector', 'wren fingerprintDigits', wrenSafetyNumberFromDigits(vector)],
+    ['Signal vector', 'wren fingerprintDigits', wrenSafetyNumberFromDigits(vector, makeSuite())],
     ['', 'libsignal', libsignalSafetyNumber(vector)],
     ['', 'expected', SIGNAL_VECTOR.expected],
-    ['fresh identities', 'wren safetyNumber', wrenSafetyNumber(safety)],
-    ['', 'wren fingerprintDigits', wrenSafetyNumberFromDigits(safety)],
+    ['fresh identities', 'wren safetyNumber', wrenSafetyNumber(safety, makeSuite())],
+    ['', 'wren fingerprintDigits', wrenSafetyNumberFromDigits(safety, makeSuite())],
     ['', 'libsignal', libsignalSafetyNumber(safety)],
   ]
   console.log('safety-number cross-check (libsignal gets the 0x05 ‖ X25519 form of the same identity keys):')
@@ -121,8 +124,9 @@ function loadAverage(): string {
     .join(' ')
 }
 
-async function main(): Promise<void> {
-  const { quick, out } = parseArgs(process.argv.slice(2))
+/** Run the benchmark with suites from makeSuite; argv as after the script name. */
+export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly string[]): Promise<void> {
+  const { quick, out } = parseArgs(argv)
   const options = quick ? QUICK : FULL
   const cpu = cpus()
   console.log(
@@ -133,10 +137,10 @@ async function main(): Promise<void> {
     `each row: ${options.warmupMs} ms warm-up, then ${options.runs} × ${options.budgetMs} ms per side (alternating), median\n`,
   )
 
-  const safety = safetyNumberInput()
-  crossCheckSafetyNumbers(safety)
+  const safety = safetyNumberInput(makeSuite)
+  crossCheckSafetyNumbers(safety, makeSuite)
 
-  const wren = createWrenSide()
+  const wren = createWrenSide(makeSuite)
   const libsignal = createLibsignalSide()
   const results: RowResult[] = []
   const goals = new Map<string, number>()
@@ -171,5 +175,3 @@ async function main(): Promise<void> {
     console.log('quick run: JSON not written (pass --out <file> to write it)')
   }
 }
-
-await main()
