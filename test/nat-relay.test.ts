@@ -20,23 +20,34 @@ import { startTestRelay, type TestRelay } from './fixtures/relay.ts'
 const RESERVATION_TIMEOUT_MS = 10_000
 /** Bound on one message crossing the relay (bundle lookup, session setup, dial, delivery). */
 const MESSAGE_TIMEOUT_MS = 20_000
+/** Bound on the background WebRTC dial replacing the relayed connection (signalling, ICE on this host). */
+const WEBRTC_UPGRADE_MS = 30_000
 
 interface ConnectionLine {
   event: 'open' | 'close'
   peer: string
   path: string
+  direction: string
   addr: string
 }
 
 /** Connection log lines of a daemon (the debug logger prefixes a time and the namespace). */
 function connectionLines(peer: ChatPeer): ConnectionLine[] {
-  const pattern = /connection (open|close) peer=(\S+) path=(\S+) direction=\S+ addr=(\S+)/
+  const pattern = /connection (open|close) peer=(\S+) path=(\S+) direction=(\S+) addr=(\S+)/
   return peer.daemon.logs.flatMap((line) => {
     if (!line.includes(CONNECTION_LOG_NAMESPACE)) return []
     const m = pattern.exec(line)
     return m === null
       ? []
-      : [{ event: m[1] as 'open' | 'close', peer: m[2], path: m[3], addr: m[4] } as ConnectionLine]
+      : [
+          {
+            event: m[1] as 'open' | 'close',
+            peer: m[2],
+            path: m[3],
+            direction: m[4],
+            addr: m[5],
+          } as ConnectionLine,
+        ]
   })
 }
 
@@ -173,7 +184,14 @@ describe('daemons that cannot dial each other directly chat through a relay rese
       assert.ok(aliceToBob.length > 0, 'alice logged a connection to bob')
       assert.ok(bobToAlice.length > 0, 'bob logged a connection to alice')
       // an open relayed connection is reused: not one circuit per message (at most one per side)
-      assert.ok(aliceToBob.length <= 2, `alice opened ${aliceToBob.length} connections to bob`)
+      assert.ok(
+        aliceToBob.length <= 2,
+        `alice opened ${aliceToBob.length} connections to bob: ${JSON.stringify(
+          connectionLines(alice)
+            .filter((l) => l.peer === bobId)
+            .map((l) => `${l.event} ${l.direction} ${l.addr.slice(16, 30)}`),
+        )}`,
+      )
       for (const line of [...aliceToBob, ...bobToAlice]) {
         assert.equal(line.path, 'relayed', `connection ${line.addr} is relayed`)
         assert.match(line.addr, new RegExp(`/p2p/${relay.peerId}/p2p-circuit/`))
@@ -204,8 +222,13 @@ describe('daemons that cannot dial each other directly chat through a relay rese
 
       const webrtc = (from: ChatPeer, to: string) =>
         connectionLines(from).filter((l) => l.event === 'open' && l.peer === to && l.path === 'webrtc')
-      assert.ok(webrtc(alice, bobId).length > 0, 'alice has a direct WebRTC connection to bob')
-      assert.ok(webrtc(bob, aliceId).length > 0, 'bob has a direct WebRTC connection to alice')
+      // the messages went over the open circuit at once; the WebRTC dial that replaces it runs
+      // in the background (request-response's upgrade), so wait for it, bounded
+      await eventually(
+        'a direct WebRTC connection between alice and bob',
+        async () => (webrtc(alice, bobId).length > 0 && webrtc(bob, aliceId).length > 0) || undefined,
+        WEBRTC_UPGRADE_MS,
+      )
 
       // without the relay, only the direct WebRTC connection can carry these
       await introducer.stop()

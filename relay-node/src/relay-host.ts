@@ -15,12 +15,7 @@ import { autoNATv2 } from '@libp2p/autonat-v2'
 import { type CircuitRelayService, circuitRelayServer } from '@libp2p/circuit-relay-v2'
 import { identify } from '@libp2p/identify'
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
-import {
-  type KadDHT,
-  kadDHT,
-  removePrivateAddressesMapper,
-  removePublicAddressesMapper,
-} from '@libp2p/kad-dht'
+import { type KadDHT, kadDHT } from '@libp2p/kad-dht'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { webSockets } from '@libp2p/websockets'
@@ -29,6 +24,7 @@ import { MemoryDatastore } from 'datastore-core'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
+import { dhtPeerMapper } from '../../core/src/dht-peer-mapper.ts'
 import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
 import { guardRecordDatastore } from '../../core/src/record-guard-datastore.ts'
 import { bundleRecordRules } from './bundle-records.ts'
@@ -158,13 +154,13 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
         dht: kadDHT({
           protocol: WREN_DHT_PROTOCOL,
           clientMode: false,
-          peerInfoMapper: removePrivateAddressesMapper,
+          peerInfoMapper: dhtPeerMapper('wan'),
           ...records,
         }),
         lanDht: kadDHT({
           protocol: WREN_LAN_DHT_PROTOCOL,
           clientMode: false,
-          peerInfoMapper: removePublicAddressesMapper,
+          peerInfoMapper: dhtPeerMapper('lan'),
           ...records,
           logPrefix: 'libp2p:wren-dht-lan',
           datastorePrefix: '/dht-lan',

@@ -6,6 +6,7 @@
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { isPrivate } from '@libp2p/utils'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import type { NetworkStatus } from '../daemon/context.ts'
 import type { BundlePublisher } from '../p2p/bundle-publisher.ts'
 import { type DhtName, dhtPeerCount, getBundleRecord } from '../p2p/dht-records.ts'
 import type { WrenServices } from '../p2p/host.ts'
@@ -95,6 +96,27 @@ export function networkReport(sources: ReportSources): NetworkReport {
     nextPublishAt: publisher.nextPublishAt ?? null,
     relays,
     publicAddrs: own.filter((a) => isPublicDirect(a)).map((a) => a.toString()),
+  }
+}
+
+/** node.status's network facts (daemon/context.ts NetworkStatus) of a running node. */
+export function networkStatusOf(sources: ReportSources, mailboxesHeld: number): NetworkStatus {
+  const { libp2p } = sources
+  const addrs = libp2p.getMultiaddrs().map((a) => a.toString())
+  return {
+    peerId: libp2p.peerId.toString(),
+    listenAddrs: addrs,
+    connections: libp2p.getConnections().length,
+    // distinct relays we hold a reservation on, by peer id (a relay gives several circuit addresses)
+    relays: new Set(
+      addrs.flatMap((a) => {
+        const i = a.indexOf('/p2p-circuit')
+        return i < 0 ? [] : [peerIdOfAddr(a.slice(0, i))]
+      }),
+    ).size,
+    mailboxes: mailboxesHeld,
+    bundlePublished: libp2p.services.publisher.lastResult?.ok === true,
+    report: networkReport(sources),
   }
 }
 

@@ -1,24 +1,17 @@
 /**
- * The running node of an unlocked profile: the libp2p host with the Wren DHT rules, the bundle
- * publisher, the prekey manager and the messenger. Started by the daemon on unlock, stopped on
- * daemon stop. Network settings come from the daemon's options (bootstrap peers, listen
- * addresses, mDNS). There is one network configuration: users, tests, the demo and the
- * benchmarks all run it.
+ * The running node of an unlocked profile, and its composition root: `startRuntime` builds the
+ * parts in dependency order — keys, prekeys, this device's own records (bundle, card), the
+ * libp2p host (with the bundle publisher), the relay mailboxes, the messenger, the groups — then
+ * starts them in order and stops them in reverse. Nothing is attached after construction.
+ * Started by the daemon on unlock, stopped on lock or daemon stop. There is one network
+ * configuration: users, tests, the demo and the benchmarks all run it.
  */
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { ConnectionGater, Libp2p } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
-import { toHex } from '../../../core/src/bytes.ts'
-import { encodeContactCard, signContactCard } from '../../../core/src/contact-card.ts'
-import { type DeviceCertificate, signDeviceCertificate } from '../../../core/src/device-certificate.ts'
-import {
-  type IdentityKeyPair,
-  identityKeyPairFromSeed,
-  userIdFromIdentityKey,
-} from '../../../core/src/identity.ts'
-import { signIdentitySuccession } from '../../../core/src/identity-succession.ts'
-import { encodePrekeyBundle, signPrekeyBundle } from '../../../core/src/prekey-bundle.ts'
+import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import type { DaemonContext } from '../daemon/context.ts'
 import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../daemon/identity-handlers.ts'
 import type { UnlockedProfile } from '../daemon/profile-session.ts'
@@ -31,16 +24,15 @@ import { migrateOneTimePrekeys, SealedOneTimePrekeyStore } from '../messaging/pr
 import { PrekeyManager } from '../messaging/prekeys.ts'
 import { Vault } from '../messaging/vault.ts'
 import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
-import { cardAddrs } from '../p2p/card-addrs.ts'
 import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
-import { type DoctorCheck, networkReport, runDoctor } from './network-report.ts'
+import { deriveIdentityMaterial } from './identity-material.ts'
+import { type DoctorCheck, networkStatusOf, runDoctor } from './network-report.ts'
+import { OwnRecords } from './own-records.ts'
 
 /** How often prekeys are checked for rotation and refill while the node runs. */
 export const PREKEY_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000
-/** Addresses put on a contact card: a few are enough for the first dial. */
-const MAX_CARD_ADDRS = 8
 /** Retry of a failed bundle put: contacts cannot start a session until the bundle is out. */
 export const BUNDLE_PUBLISH_RETRY_MS = 5_000
 
@@ -100,88 +92,50 @@ export async function startRuntime(
   options: NetworkOptions,
 ): Promise<Runtime> {
   const { suite } = ctx
-  const secrets = profile.secrets
-  const identity = identityKeyPairFromSeed(suite, secrets.identitySeed)
-  // The user id derives from the origin identity key; after identity.rotate the origin signs the
-  // current key (succession), and bundles, cards and messages carry that proof.
-  const origin =
-    secrets.originIdentitySeed === undefined
-      ? identity
-      : identityKeyPairFromSeed(suite, secrets.originIdentitySeed)
-  const userId = userIdFromIdentityKey(suite, origin.publicKey)
-  const succession = origin === identity ? null : signIdentitySuccession(suite, origin, identity.publicKey)
-  const deviceKey = {
-    publicKey: suite.ed25519PublicKey(secrets.deviceKeySeed),
-    secretKey: secrets.deviceKeySeed,
-  }
+  const now = () => Date.now()
+  const log = ctx.log.child('node:messaging')
+  const relays = options.relays ?? []
+
+  // ---- keys and stored state
+  const keys = deriveIdentityMaterial(suite, profile.secrets)
+  const { identity, userId, succession, deviceKey } = keys
   const record = (await profile.store.get<IdentityRecord>(IDENTITY_RECORD_KEY)) ?? {
     displayName: '',
-    createdAt: Date.now(),
+    createdAt: now(),
   }
   let displayName = record.displayName
-  const vault = new Vault(profile.store, secrets.storageKey)
-  const log = ctx.log.child('node:messaging')
+  const vault = new Vault(profile.store, profile.secrets.storageKey)
+  const prekeys = await openPrekeys(ctx, profile, identity)
+  const privateKey = privateKeyFromProtobuf(profile.secrets.libp2pPrivateKey)
 
-  // one-time prekeys live in the profile store; older profiles had them in the keystore
-  const migrated = await migrateOneTimePrekeys(profile.store, secrets.prekeys, Date.now())
-  const persistLongTerm = async (next: readonly PrekeySecret[]) => {
-    const current = ctx.session.requireUnlocked().secrets
-    await ctx.session.updateSecrets({ ...current, prekeys: [...next] })
-  }
-  if (migrated.moved > 0) await persistLongTerm(migrated.longTerm)
-  const prekeys = await PrekeyManager.open({
+  // ---- what this device says about itself; the bundle names the mailboxes built below (it is
+  // signed only once they exist: nothing is published or served before `ready`)
+  const own = new OwnRecords({
     suite,
-    identity,
-    longTerm: migrated.longTerm,
-    persistLongTerm,
-    oneTimeStore: new SealedOneTimePrekeyStore(profile.store),
+    keys,
+    peerId: peerIdFromPrivateKey(privateKey),
+    prekeys,
+    createdAt: record.createdAt,
+    mailboxHints: () => mailboxes?.hints() ?? [],
+    now,
   })
-  await prekeys.maintain(Date.now())
-
-  const privateKey = privateKeyFromProtobuf(secrets.libp2pPrivateKey)
-  let mailboxes: Mailboxes | null = null
   let ready = false
-  let cardCache: { key: string; card: string } | null = null
-  let certificate: DeviceCertificate | null = null
-  let bundle: Uint8Array | null = null
-  const currentBundle = (): Uint8Array => {
-    if (bundle !== null) return bundle
-    certificate ??= signDeviceCertificate(suite, identity, {
-      devicePeerId: peerIdFromPrivateKey(privateKey).toMultihash().bytes,
-      deviceKey: deviceKey.publicKey,
-      createdAt: record.createdAt,
-    })
-    const { signedPrekey, kemPrekey } = prekeys.bundlePrekeys()
-    bundle = encodePrekeyBundle(
-      signPrekeyBundle(suite, identity, {
-        userId,
-        succession,
-        deviceCertificate: certificate,
-        signedPrekey,
-        kemPrekey,
-        mailboxes: mailboxes?.hints() ?? [],
-        createdAt: Date.now(),
-      }),
-    )
-    return bundle
-  }
 
-  const records = wrenRecordRules({
-    validateBundleRecord: async (key, value) => {
-      checkBundleRecord(suite, userIdFromBundleKey(key), value, Date.now())
-    },
-    selectNewestBundle: (_key, values) => newestBundleIndex(values),
-  })
+  // ---- the libp2p host, with the bundle publisher
   const libp2p = await createWrenHost({
     privateKey,
     ...(options.listen ? { listen: options.listen } : {}),
-    bootstrap: [...(options.bootstrap ?? []), ...(options.relays ?? [])],
-    records,
+    bootstrap: [...(options.bootstrap ?? []), ...relays],
+    records: wrenRecordRules({
+      validateBundleRecord: async (key, value) => {
+        checkBundleRecord(suite, userIdFromBundleKey(key), value, now())
+      },
+      selectNewestBundle: (_key, values) => newestBundleIndex(values),
+    }),
     extraServices: {
       publisher: bundlePublisher({
-        // nothing is published until the mailboxes are registered: a bundle without them would
-        // send contacts nowhere while this device is offline
-        currentRecord: async () => (ready ? { userId, bundle: currentBundle() } : undefined),
+        // a bundle without the mailboxes would send contacts nowhere while this device is offline
+        currentRecord: async () => (ready ? { userId, bundle: own.bundle() } : undefined),
         retryMs: BUNDLE_PUBLISH_RETRY_MS,
       }),
     },
@@ -191,7 +145,32 @@ export async function startRuntime(
     ...(options.connectionGater !== undefined ? { connectionGater: options.connectionGater } : {}),
     ...(options.crowd !== undefined ? { crowd: options.crowd } : {}),
   })
+  const republish = (): void => {
+    own.invalidateBundle()
+    void libp2p.services.publisher.publish()
+  }
 
+  // ---- relay mailboxes (when relays are configured); fetched envelopes go to the messenger
+  const mailboxes =
+    relays.length === 0
+      ? null
+      : new Mailboxes({
+          suite,
+          store: profile.store,
+          libp2p,
+          relays,
+          ...(options.mailboxCount !== undefined ? { count: options.mailboxCount } : {}),
+          ...(options.mailboxFetchIntervalMs !== undefined
+            ? { fetchIntervalMs: options.mailboxFetchIntervalMs }
+            : {}),
+          prekeys,
+          log: log.child('node:mailbox'),
+          now,
+          deliver: (envelopes) => messenger.deliverFetched(envelopes),
+          onChange: republish,
+        })
+
+  // ---- messaging and groups
   const messenger = new Messenger({
     suite,
     vault,
@@ -202,16 +181,17 @@ export async function startRuntime(
     displayName: () => displayName,
     deviceKey,
     libp2p,
-    verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, Date.now()),
-    currentBundle: () => currentBundle(),
+    mailboxes,
+    verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, now()),
+    currentBundle: () => own.bundle(),
     notify: (event, payload) => ctx.notify(event, payload),
-    now: () => Date.now(),
+    now,
     log,
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
   })
+  const card = (): string => own.card(libp2p.getMultiaddrs(), displayName)
   // groups register their app kinds before the messenger starts delivering (node/src/groups)
-  let runtimeCard: () => string = () => ''
   const groups = await startGroups({
     suite,
     vault,
@@ -220,83 +200,38 @@ export async function startRuntime(
     succession,
     libp2p,
     messenger,
-    card: () => runtimeCard(),
+    card,
     notify: (event, payload) => ctx.notify(event, payload),
     log: ctx.log.child('node:groups'),
   })
-  await messenger.start()
 
-  if ((options.relays ?? []).length > 0) {
-    const active = new Mailboxes({
-      suite,
-      store: profile.store,
-      libp2p,
-      relays: options.relays ?? [],
-      ...(options.mailboxCount !== undefined ? { count: options.mailboxCount } : {}),
-      ...(options.mailboxFetchIntervalMs !== undefined
-        ? { fetchIntervalMs: options.mailboxFetchIntervalMs }
-        : {}),
-      prekeys,
-      log: log.child('node:mailbox'),
-      now: () => Date.now(),
-      deliver: (envelopes) => messenger.deliverFetched(envelopes),
-      onChange: () => {
-        bundle = null
-        void libp2p.services.publisher.publish()
-      },
-    })
-    messenger.attachMailboxes(active)
-    mailboxes = active
-    await active.start()
-  }
-  ready = true
-  bundle = null
-  void libp2p.services.publisher.publish()
-
-  // A bundle put with no DHT peers fails; publish again as soon as a peer is identified (it is
-  // then in the routing table).
-  const onConnect = () => {
+  // ---- periodic work and reactions
+  const maintenance = repeatingTask(async () => {
+    if (await prekeys.maintain(now())) republish()
+  }, PREKEY_MAINTENANCE_INTERVAL_MS)
+  // a put with no DHT peers fails: publish again once a peer is identified (it is then routable)
+  const onIdentify = (): void => {
     const last = libp2p.services.publisher.lastResult
     if (last === undefined || !last.ok) void libp2p.services.publisher.publish()
   }
-  libp2p.addEventListener('peer:identify', onConnect)
 
-  const maintenance = setInterval(() => {
-    void prekeys.maintain(Date.now()).then((changed) => {
-      if (changed) {
-        bundle = null
-        void libp2p.services.publisher.publish()
-      }
-    })
-  }, PREKEY_MAINTENANCE_INTERVAL_MS)
-  maintenance.unref()
+  // ---- start, in order
+  await messenger.start()
+  await mailboxes?.start()
+  ready = true
+  republish()
+  libp2p.addEventListener('peer:identify', onIdentify)
+  maintenance.start()
 
   const reportSources = {
     libp2p,
-    relays: options.relays ?? [],
+    relays,
     mailboxRelays: () => (mailboxes?.hints() ?? []).map((h) => peerIdFromBytes(h.relayPeerId).toString()),
   }
-  ctx.setNetworkStatus(() => {
-    const connections = libp2p.getConnections()
-    return {
-      peerId: libp2p.peerId.toString(),
-      listenAddrs: libp2p.getMultiaddrs().map((a) => a.toString()),
-      connections: connections.length,
-      relays: new Set(
-        libp2p
-          .getMultiaddrs()
-          .map((a) => a.toString())
-          .filter((a) => a.includes('/p2p-circuit'))
-          .map((a) => a.split('/p2p-circuit')[0]),
-      ).size,
-      mailboxes: mailboxes?.hints().length ?? 0,
-      bundlePublished: libp2p.services.publisher.lastResult?.ok === true,
-      report: networkReport(reportSources),
-    }
-  })
+  ctx.setNetworkStatus(() => networkStatusOf(reportSources, mailboxes?.hints().length ?? 0))
   log.info('node started', { peerId: libp2p.peerId.toString() })
 
-  const runtime: Runtime = {
+  return {
     libp2p,
     messenger,
     groups: groups.service,
@@ -307,13 +242,13 @@ export async function startRuntime(
     setDisplayName: (name) => {
       displayName = name
     },
-    network: { bootstrap: [...(options.bootstrap ?? [])], relays: [...(options.relays ?? [])] },
+    network: { bootstrap: [...(options.bootstrap ?? [])], relays: [...relays] },
+    card,
     doctor: () =>
       runDoctor({
         ...reportSources,
         userId,
-        mailboxesWanted:
-          (options.relays ?? []).length === 0 ? 0 : (options.mailboxCount ?? DEFAULT_MAILBOX_COUNT),
+        mailboxesWanted: relays.length === 0 ? 0 : (options.mailboxCount ?? DEFAULT_MAILBOX_COUNT),
         mailboxesHeld: () => mailboxes?.hints().length ?? 0,
       }),
     isOnline: (devicePeerId) => {
@@ -323,30 +258,10 @@ export async function startRuntime(
         return false
       }
     },
-    card: () => {
-      // re-signed only when what it says changes, so the card is stable while nothing moves
-      const addrs = cardAddrs(libp2p.getMultiaddrs(), MAX_CARD_ADDRS).map((a) => a.bytes)
-      const name = displayName.length > 0 ? displayName : 'Wren user'
-      const key = `${name}\n${addrs.map((a) => toHex(a)).join(',')}`
-      if (cardCache?.key !== key) {
-        const card = encodeContactCard(
-          signContactCard(suite, identity, {
-            userId,
-            succession,
-            identityKey: identity.publicKey,
-            displayName: name,
-            devicePeerId: libp2p.peerId.toMultihash().bytes,
-            addrs,
-            createdAt: Date.now(),
-          }),
-        )
-        cardCache = { key, card }
-      }
-      return cardCache.card
-    },
+    // ---- stop, in reverse
     async stop() {
-      clearInterval(maintenance)
-      libp2p.removeEventListener('peer:identify', onConnect)
+      maintenance.stop()
+      libp2p.removeEventListener('peer:identify', onIdentify)
       ctx.setNetworkStatus(null)
       await groups.stop()
       await mailboxes?.stop()
@@ -354,6 +269,27 @@ export async function startRuntime(
       await libp2p.stop()
     },
   }
-  runtimeCard = () => runtime.card()
-  return runtime
+}
+
+/** The prekey manager; one-time prekeys live in the profile store (older profiles had them in the keystore). */
+async function openPrekeys(
+  ctx: DaemonContext,
+  profile: UnlockedProfile,
+  identity: IdentityKeyPair,
+): Promise<PrekeyManager> {
+  const persistLongTerm = async (next: readonly PrekeySecret[]) => {
+    const current = ctx.session.requireUnlocked().secrets
+    await ctx.session.updateSecrets({ ...current, prekeys: [...next] })
+  }
+  const migrated = await migrateOneTimePrekeys(profile.store, profile.secrets.prekeys, Date.now())
+  if (migrated.moved > 0) await persistLongTerm(migrated.longTerm)
+  const prekeys = await PrekeyManager.open({
+    suite: ctx.suite,
+    identity,
+    longTerm: migrated.longTerm,
+    persistLongTerm,
+    oneTimeStore: new SealedOneTimePrekeyStore(profile.store),
+  })
+  await prekeys.maintain(Date.now())
+  return prekeys
 }

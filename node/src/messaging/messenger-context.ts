@@ -32,6 +32,8 @@ export interface MessengerInit {
   /** Ed25519 device key pair (seed as secretKey). */
   deviceKey: { publicKey: Uint8Array; secretKey: Uint8Array }
   libp2p: Libp2p<WrenServices>
+  /** Relay mailboxes (deposit when a contact is unreachable, claim prekeys there); null without relays. */
+  mailboxes?: Mailboxes | null
   /**
    * This device's current signed prekey bundle, served with every `/wren/prekey` answer so a
    * contact that can reach the device never waits on the DHT; null while there is none.
@@ -57,7 +59,7 @@ export interface MessengerContext {
   readonly inbound: Inbound
   /** Our user id as a string (formatUserId). */
   readonly userIdString: string
-  /** Relay mailboxes once attached (attachMailboxes), else null. */
+  /** Relay mailboxes (MessengerInit.mailboxes), else null. */
   mailboxes: Mailboxes | null
   /** Map the contact's device to its user id, for "peer connected: flush its outbox". */
   readonly rememberPeer: (contact: ContactRecord) => void

@@ -33,7 +33,6 @@ import {
 } from './content.ts'
 import { establishSession } from './establish.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
-import type { Mailboxes } from './mailboxes.ts'
 import type { MessengerContext, MessengerInit } from './messenger-context.ts'
 import { Mutex } from './mutex.ts'
 import { NetworkRegained, type RegainedReason } from './network-regained.ts'
@@ -105,7 +104,7 @@ export class Messenger {
       lock: this.#lock,
       inbound: this.#inbound,
       userIdString: this.#userIdString,
-      mailboxes: null,
+      mailboxes: init.mailboxes ?? null,
       rememberPeer: (contact) => this.#rememberPeer(contact),
       waiting: new WaitingBook((peer, waiting) =>
         init.notify('conversation.waiting', { conversationId: conversationIdFor(peer), waiting }),
@@ -121,11 +120,6 @@ export class Messenger {
 
   get userId(): string {
     return this.#userIdString
-  }
-
-  /** Use relay mailboxes: deposit when a contact is unreachable, claim prekeys there. */
-  attachMailboxes(mailboxes: Mailboxes): void {
-    this.#ctx.mailboxes = mailboxes
   }
 
   /** Envelopes fetched from our mailboxes: processed like a direct delivery, statuses returned. */

@@ -22,14 +22,7 @@ import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { type Identify, identify } from '@libp2p/identify'
 import type { ConnectionGater, Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
-import {
-  type KadDHT,
-  kadDHT,
-  removePrivateAddressesMapper,
-  removePublicAddressesMapper,
-  type Selectors,
-  type Validators,
-} from '@libp2p/kad-dht'
+import { type KadDHT, kadDHT, type Selectors, type Validators } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -38,7 +31,9 @@ import { webSockets } from '@libp2p/websockets'
 import { MemoryDatastore } from 'datastore-core'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions, type ServiceFactoryMap } from 'libp2p'
+import { dhtPeerMapper } from '../../../core/src/dht-peer-mapper.ts'
 import { guardRecordDatastore } from '../../../core/src/record-guard-datastore.ts'
+import { wrenAddressSorter } from './address-sorter.ts'
 import { bootstrapDialer } from './bootstrap.ts'
 import { connectionLog } from './connection-log.ts'
 import { WREN_KAD_PROTOCOL, WREN_LAN_KAD_PROTOCOL } from './constants.ts'
@@ -149,7 +144,7 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
     dht: kadDHT({
       protocol: WREN_KAD_PROTOCOL,
       clientMode: init.dht?.clientMode,
-      peerInfoMapper: removePrivateAddressesMapper,
+      peerInfoMapper: dhtPeerMapper('wan'),
       validators,
       selectors,
     }),
@@ -157,7 +152,7 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
       protocol: WREN_LAN_KAD_PROTOCOL,
       // every device on a LAN can serve its neighbours; nothing there confirms a public address
       clientMode: false,
-      peerInfoMapper: removePublicAddressesMapper,
+      peerInfoMapper: dhtPeerMapper('lan'),
       validators,
       selectors,
       logPrefix: 'libp2p:wren-dht-lan',
@@ -192,6 +187,7 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
     peerDiscovery,
     services,
   }
+  options.connectionManager = { addressSorter: wrenAddressSorter }
   if (init.crowd === true) options.connectionMonitor = { enabled: false }
   if (init.connectionGater !== undefined) options.connectionGater = init.connectionGater
 

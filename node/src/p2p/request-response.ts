@@ -182,18 +182,21 @@ async function reusableLimitedConnection(
   const open = libp2p.getConnections(peer).filter((c) => c.status === 'open')
   if (open.length === 0 || open.some((c) => c.limits == null)) return null
   const known = await libp2p.peerStore.get(peer).catch(() => null)
-  const upgradable = (known?.addresses ?? []).some((a) => {
-    const names = a.multiaddr.getComponents().map((c) => c.name)
-    return names.includes('webrtc') || !names.includes('p2p-circuit')
-  })
-  if (upgradable) upgradeInBackground(libp2p, peer)
+  const upgrades = (known?.addresses ?? [])
+    .map((a) => a.multiaddr)
+    .filter((a) => {
+      const names = a.getComponents().map((c) => c.name)
+      return names.includes('webrtc') || !names.includes('p2p-circuit')
+    })
+  if (upgrades.length > 0) upgradeInBackground(libp2p, peer, upgrades)
   return open[0] ?? null
 }
 
 /** Last background upgrade attempt per node and peer (ms since the epoch). */
 const upgradeAttempts = new WeakMap<Libp2p, Map<string, number>>()
 
-function upgradeInBackground(libp2p: Libp2p, peer: PeerId): void {
+/** Dial the addresses that could give a direct connection (not the relayed ones: one is open). */
+function upgradeInBackground(libp2p: Libp2p, peer: PeerId, addrs: Multiaddr[]): void {
   let attempts = upgradeAttempts.get(libp2p)
   if (attempts === undefined) {
     attempts = new Map()
@@ -206,7 +209,12 @@ function upgradeInBackground(libp2p: Libp2p, peer: PeerId): void {
   attempts.set(key, now)
   // bounded: the table only holds peers we hold a relayed connection to, pruned as they expire
   for (const [k, at] of attempts) if (now - at >= UPGRADE_RETRY_MS) attempts.delete(k)
-  void libp2p.dial(peer, { signal: AbortSignal.timeout(UPGRADE_DIAL_TIMEOUT_MS) }).catch(() => {})
+  // every address ends with the peer's id (the peer store keeps them without it)
+  const target = addrs.map((a) => {
+    const last = a.getComponents().at(-1)
+    return last?.name === 'p2p' && last.value === key ? a : a.encapsulate(`/p2p/${key}`)
+  })
+  void libp2p.dial(target, { signal: AbortSignal.timeout(UPGRADE_DIAL_TIMEOUT_MS) }).catch(() => {})
 }
 
 function isPeerId(peer: PeerId | Multiaddr): peer is PeerId {
