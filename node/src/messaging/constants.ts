@@ -21,7 +21,12 @@ export const MAX_SESSION_RESETS = 3
 /** Dial attempts to known contacts at start, in parallel: announces we are back. */
 export const CONTACT_DIAL_CONCURRENCY = 4
 export const CONTACT_DIAL_TIMEOUT_MS = 5_000
-/** Direct attempt before falling back to mailboxes: "unreachable within a short timeout" (issue 4). */
-export const DIRECT_ATTEMPT_TIMEOUT_MS = 3_000
+/**
+ * Direct attempt before falling back to mailboxes: "unreachable within a short timeout" (issue 4).
+ * An offline device fails fast (no route, or the relay has no reservation for it); this bounds a
+ * live but slow path, such as a relayed exchange on a loaded machine (~2 s measured at load 12),
+ * which should still go direct rather than wait for the recipient's next mailbox fetch.
+ */
+export const DIRECT_ATTEMPT_TIMEOUT_MS = 5_000
 /** A contact's bundle (mailboxes, device) is re-read from the DHT when older than this. */
 export const BUNDLE_REFRESH_MS = 10 * 60_000
