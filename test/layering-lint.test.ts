@@ -1,5 +1,6 @@
 /**
- * The layering rules in biome.jsonc (desktop → rpc → node services → core) fail the lint on a
+ * The layering rules in biome.jsonc (desktop → rpc → node services → core; RPC methods registered
+ * in rpc/handlers only; daemon/ hosting the node without importing it) fail the lint on a
  * forbidden import. The repository's own tree passing is `npm run lint`; here Biome runs with the
  * repository's configuration on a fixture tree in a temporary folder, where each fixture line is
  * an import that a rule must flag or must let through, and the flagged lines must be exactly the
@@ -70,8 +71,35 @@ const cases: Case[] = [
   ok('node/src/messaging/vault.ts', "import { e } from '../rpc/errors.ts'"),
   bad('node/src/messaging/vault.ts', "import { s } from '../rpc/server.ts'"),
   bad('node/src/messaging/vault.ts', "import { t } from '../../../test/fixtures/chat.ts'"),
-  ok('node/src/groups/group-handlers.ts', "import { h } from '../rpc/server.ts'"),
+  // (group-handlers.ts, once allow-listed, moved to rpc/handlers: a domain file like any other)
+  bad('node/src/groups/group-handlers.ts', "import { h } from '../rpc/server.ts'"),
   bad('node/src/groups/group-handlers.ts', "import { c } from '../rpc/client.ts'"),
+  // RPC methods are registered in rpc/handlers only (the server's Handlers / RpcContext types)
+  bad('node/src/app/k.ts', "import type { Handlers } from '../rpc/server.ts'"),
+  bad('node/src/cli/k.ts', "import type { RpcContext } from '../rpc/server.ts'"),
+  bad('node/src/rpc/l.ts', "import type { Handlers } from './server.ts'"),
+  ok('node/src/cli/k.ts', "import { MAX_RPC_MESSAGE_BYTES } from '../rpc/server.ts'"),
+  ok('node/src/rpc/handlers/m.ts', "import type { Handlers } from '../server.ts'"),
+  ok('node/src/rpc/handlers/m.ts', "import { startRuntime } from '../../app/runtime.ts'"),
+  bad('node/src/rpc/handlers/m.ts', "import { t } from '../../../../test/fixtures/chat.ts'"),
+  // rpc/handlers is the edge: only the composition root imports it
+  bad('node/src/app/k.ts', "import { createHandlers } from '../rpc/handlers/index.ts'"),
+  bad('node/src/rpc/l.ts', "import { createHandlers } from './handlers/index.ts'"),
+  ok('node/src/app/k.ts', "import type { DaemonContext } from '../daemon/context.ts'"),
+  // daemon/ hosts the node without importing it; daemon/main.ts (composition root) joins them
+  bad('node/src/daemon/n.ts', "import { startNodeLifecycle } from '../app/node-lifecycle.ts'"),
+  bad('node/src/daemon/n.ts', "import type { Handlers } from '../rpc/server.ts'"),
+  bad('node/src/daemon/n.ts', "import { createHandlers } from '../rpc/handlers/index.ts'"),
+  bad('node/src/daemon/n.ts', "import { d } from '../../../desktop/x.ts'"),
+  ok('node/src/daemon/n.ts', "import { RpcServer } from '../rpc/server.ts'"),
+  ok('node/src/daemon/n.ts', "import { appError } from '../rpc/errors.ts'"),
+  ok('node/src/daemon/daemon.ts', "import { type Handlers, RpcServer } from '../rpc/server.ts'"),
+  bad('node/src/daemon/daemon.ts', "import { startRuntime } from '../app/runtime.ts'"),
+  bad('node/src/daemon/daemon.ts', "import { createHandlers } from '../rpc/handlers/index.ts'"),
+  ok('node/src/daemon/main.ts', "import { startNodeLifecycle } from '../app/node-lifecycle.ts'"),
+  ok('node/src/daemon/main.ts', "import { createHandlers } from '../rpc/handlers/index.ts'"),
+  bad('node/src/daemon/main.ts', "import type { Handlers } from '../rpc/server.ts'"),
+  bad('node/src/daemon/main.ts', "import { c } from '../../../test/fixtures/chat.ts'"),
   // the client core is bundled into the desktop: the API types only
   ok('node/src/rpc/client-core.ts', "import type { Result } from './api.ts'"),
   bad('node/src/rpc/client-core.ts', "import { RpcError } from './errors.ts'"),

@@ -1,17 +1,15 @@
 /**
- * Profile settings over RPC (settings.get / settings.set): the display name, used at once, and the
- * bootstrap peers and relays saved in the profile, merged after the command-line ones when the
- * node starts (so a change applies after a restart of the daemon).
+ * Profile settings: the display name, used at once, and the bootstrap peers and relays saved in
+ * the profile, merged after the command-line ones when the node starts (so a change applies
+ * after a restart of the daemon). The RPC side is node/src/rpc/handlers/settings.ts.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import type { DaemonContext } from '../daemon/context.ts'
-import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../daemon/identity-handlers.ts'
-import { MAX_DISPLAY_NAME_CHARS, MAX_NETWORK_PEERS, type Settings } from '../rpc/api.ts'
-import { appError } from '../rpc/errors.ts'
-import type { Handlers } from '../rpc/server.ts'
+import { readIdentityRecord, writeIdentityRecord } from '../daemon/profile-identity.ts'
+import { InvalidInputError } from '../errors.ts'
+import { MAX_DISPLAY_NAME_CHARS, MAX_NETWORK_PEERS } from '../rpc/api.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
-import type { NetworkOptions, Runtime } from './runtime.ts'
+import type { NetworkOptions } from './runtime.ts'
 
 /** Sealed-store record holding the bootstrap peers and relays saved by settings.set. */
 export const NETWORK_SETTINGS_KEY = 'settings/network'
@@ -46,18 +44,18 @@ export function withSavedNetwork(network: NetworkOptions, saved: NetworkSettings
 /**
  * Check and normalise a list of multiaddrs (trimmed, duplicates dropped). Every address needs a
  * valid /p2p/<peer id>; with `peerLast` it must be the last component (relays).
- * Throws INVALID_INPUT naming the first bad address.
+ * Throws InvalidInputError naming the first bad address.
  */
 export function checkMultiaddrs(list: readonly string[], what: string, peerLast: boolean): string[] {
   const out = [...new Set(list.map((a) => a.trim()))]
   if (out.length > MAX_NETWORK_PEERS)
-    throw appError('INVALID_INPUT', `at most ${MAX_NETWORK_PEERS} ${what} addresses`)
+    throw new InvalidInputError(`at most ${MAX_NETWORK_PEERS} ${what} addresses`)
   for (const addr of out) {
     let components: ReturnType<ReturnType<typeof multiaddr>['getComponents']>
     try {
       components = multiaddr(addr).getComponents()
     } catch {
-      throw appError('INVALID_INPUT', `${what}: not a valid multiaddr: ${addr}`)
+      throw new InvalidInputError(`${what}: not a valid multiaddr: ${addr}`)
     }
     const p2p = peerLast ? components.at(-1) : components.findLast((c) => c.name === 'p2p')
     let ok = p2p?.name === 'p2p' && p2p.value !== undefined
@@ -69,8 +67,7 @@ export function checkMultiaddrs(list: readonly string[], what: string, peerLast:
       }
     }
     if (!ok) {
-      throw appError(
-        'INVALID_INPUT',
+      throw new InvalidInputError(
         `${what}: ${addr} must ${peerLast ? 'end in' : 'include'} /p2p/<peer id> with a valid peer id`,
       )
     }
@@ -78,54 +75,52 @@ export function checkMultiaddrs(list: readonly string[], what: string, peerLast:
   return out
 }
 
-export function settingsHandlers(
-  ctx: DaemonContext,
-  currentRuntime: () => Runtime | null,
-): Pick<Handlers, 'settings.get' | 'settings.set'> {
-  async function read(): Promise<Settings> {
-    const { store } = ctx.session.requireUnlocked()
-    const record = await store.get<IdentityRecord>(IDENTITY_RECORD_KEY)
+/** What the profile has saved: the display name and the network lists. */
+export interface SavedSettings {
+  readonly displayName: string
+  readonly bootstrap: readonly string[]
+  readonly relays: readonly string[]
+}
+
+export async function readSettings(store: SealedStore): Promise<SavedSettings> {
+  const record = await readIdentityRecord(store)
+  const saved = await readNetworkSettings(store)
+  return { displayName: record?.displayName ?? '', bootstrap: saved.bootstrap, relays: saved.relays }
+}
+
+/** A change of settings: each field left out stays as it is. */
+export interface SettingsChange {
+  readonly displayName?: string
+  readonly bootstrap?: readonly string[]
+  readonly relays?: readonly string[]
+}
+
+/**
+ * Check every field of the change, then save it (nothing is saved when one is refused:
+ * InvalidInputError). Returns the new display name when it changed, for the running node.
+ */
+export async function saveSettings(store: SealedStore, change: SettingsChange): Promise<string | undefined> {
+  const name = change.displayName?.trim()
+  if (name !== undefined && (name.length === 0 || name.length > MAX_DISPLAY_NAME_CHARS))
+    throw new InvalidInputError('the display name must not be blank')
+  const bootstrap =
+    change.bootstrap === undefined ? undefined : checkMultiaddrs(change.bootstrap, 'bootstrap', false)
+  const relays = change.relays === undefined ? undefined : checkMultiaddrs(change.relays, 'relay', true)
+
+  if (bootstrap !== undefined || relays !== undefined) {
     const saved = await readNetworkSettings(store)
-    const applied = currentRuntime()?.network
-    return {
-      displayName: record?.displayName ?? '',
-      bootstrap: [...saved.bootstrap],
-      relays: [...saved.relays],
-      appliedBootstrap: [...(applied?.bootstrap ?? [])],
-      appliedRelays: [...(applied?.relays ?? [])],
-    }
+    await store.put(NETWORK_SETTINGS_KEY, {
+      bootstrap: bootstrap ?? [...saved.bootstrap],
+      relays: relays ?? [...saved.relays],
+    } satisfies NetworkSettingsRecord)
   }
-
-  return {
-    'settings.get': read,
-
-    'settings.set': async ({ displayName, bootstrap, relays }) => {
-      const { store } = ctx.session.requireUnlocked()
-      // check everything before changing anything
-      const name = displayName?.trim()
-      if (name !== undefined && (name.length === 0 || name.length > MAX_DISPLAY_NAME_CHARS))
-        throw appError('INVALID_INPUT', 'the display name must not be blank')
-      const nextBootstrap =
-        bootstrap === undefined ? undefined : checkMultiaddrs(bootstrap, 'bootstrap', false)
-      const nextRelays = relays === undefined ? undefined : checkMultiaddrs(relays, 'relay', true)
-
-      if (nextBootstrap !== undefined || nextRelays !== undefined) {
-        const saved = await readNetworkSettings(store)
-        await store.put(NETWORK_SETTINGS_KEY, {
-          bootstrap: nextBootstrap ?? [...saved.bootstrap],
-          relays: nextRelays ?? [...saved.relays],
-        } satisfies NetworkSettingsRecord)
-      }
-      if (name !== undefined) {
-        const record = await store.get<IdentityRecord>(IDENTITY_RECORD_KEY)
-        await store.put(IDENTITY_RECORD_KEY, {
-          createdAt: record?.createdAt ?? Date.now(),
-          ...record,
-          displayName: name,
-        } satisfies IdentityRecord)
-        currentRuntime()?.setDisplayName(name)
-      }
-      return read()
-    },
+  if (name !== undefined) {
+    const record = await readIdentityRecord(store)
+    await writeIdentityRecord(store, {
+      createdAt: record?.createdAt ?? Date.now(),
+      ...record,
+      displayName: name,
+    })
   }
+  return name
 }

@@ -1,13 +1,15 @@
 /**
- * What a handlers factory receives from the daemon: the profile session, the crypto suite,
- * a logger, and hooks to publish events, report network status and clean up on stop.
+ * What the daemon gives the node it hosts and the RPC handlers: the profile session, the crypto
+ * suite, a logger, and hooks to publish events, report network status and clean up on stop.
  */
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
-import type { NetworkReport } from '../app/network-report.ts'
 import type { ProfilePaths } from '../profile/profile.ts'
-import type { EventName, EventPayload } from '../rpc/api.ts'
+import type { EventName, EventPayload, Result } from '../rpc/api.ts'
 import type { Logger } from './log.ts'
 import type { ProfileSession } from './profile-session.ts'
+
+/** DHTs, bundle and relays of a running node, as node.status reports them. */
+export type NetworkReport = NonNullable<Result<'node.status'>['network']>
 
 /** Network facts for node.status, supplied by the p2p layer once it runs. */
 export interface NetworkStatus {
@@ -17,7 +19,7 @@ export interface NetworkStatus {
   readonly relays: number
   readonly mailboxes: number
   readonly bundlePublished: boolean
-  /** DHTs, bundle and relays (node/src/app/network-report.ts); null while the node is not running. */
+  /** Built by node/src/app/network-report.ts; null while the node is not running. */
   readonly report: NetworkReport | null
 }
 

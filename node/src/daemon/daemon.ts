@@ -3,8 +3,8 @@
  * { rpcPort, pid } in daemon.json for clients, and stops cleanly on SIGINT/SIGTERM (server
  * closed, stop hooks run, profile locked, daemon.json removed).
  *
- * Handlers come from a factory so the messaging layer plugs in without touching this file:
- *   startDaemon({ profile: 'alice', handlersFactory: (ctx) => ({ ...createDefaultHandlers(ctx), ...messaging(ctx) }) })
+ * The daemon hosts; it does not know the node. Its composition (node/src/daemon/main.ts) passes a
+ * factory that starts the node's lifecycle and builds the handlers (node/src/rpc/handlers).
  */
 import { readFileSync } from 'node:fs'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
@@ -20,7 +20,6 @@ import type { EventName, EventPayload } from '../rpc/api.ts'
 import { type Handlers, RpcServer } from '../rpc/server.ts'
 import type { KdfParams } from '../storage/keystore.ts'
 import type { DaemonContext, NetworkStatus } from './context.ts'
-import { createDefaultHandlers } from './identity-handlers.ts'
 import { createLogger, type Logger } from './log.ts'
 import { ProfileSession } from './profile-session.ts'
 
@@ -33,7 +32,8 @@ export interface StartDaemonOptions {
   readonly profile?: string
   /** RPC port on 127.0.0.1; 0 (default) = any free port. */
   readonly rpcPort?: number
-  readonly handlersFactory?: HandlersFactory
+  /** Every method's handler, built once the context exists (before the server listens). */
+  readonly handlersFactory: HandlersFactory
   readonly log?: Logger
   readonly suite?: CryptoSuite
   /** Stop on SIGINT/SIGTERM (the process entry point sets this). */
@@ -64,7 +64,7 @@ function packageVersion(): string {
   }
 }
 
-export async function startDaemon(options: StartDaemonOptions = {}): Promise<Daemon> {
+export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> {
   const log = options.log ?? createLogger('node:daemon')
   const paths = await openProfile({ home: options.home, profile: options.profile })
   await assertProfileFree(paths)
@@ -93,7 +93,7 @@ export async function startDaemon(options: StartDaemonOptions = {}): Promise<Dae
     },
   }
 
-  const handlers = await (options.handlersFactory ?? createDefaultHandlers)(ctx)
+  const handlers = await options.handlersFactory(ctx)
   server = await RpcServer.start({ handlers, token, port: options.rpcPort ?? 0, log: log.child('node:rpc') })
   const rpc = server
   await writeDaemonInfo(paths, { rpcPort: rpc.port, pid: process.pid })

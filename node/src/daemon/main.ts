@@ -4,9 +4,14 @@
  *     [--bootstrap MULTIADDR]... [--listen MULTIADDR]... [--no-mdns] [--log-format auto|text|json]
  * Starts locked; clients unlock it over RPC (identity.create / identity.unlock).
  * Exit codes: 0 clean stop, 1 failed to start.
+ *
+ * The composition root: the one file of daemon/ that imports the node (app/) and the RPC
+ * handlers (rpc/handlers/); the rest of daemon/ (process, RPC server, profile session) knows
+ * neither.
  */
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { createAppHandlers } from '../app/handlers.ts'
+import { startNodeLifecycle } from '../app/node-lifecycle.ts'
+import { createHandlers } from '../rpc/handlers/index.ts'
 import { startDaemon } from './daemon.ts'
 import { createLogger, LOG_FORMAT_CHOICES, type LogFormatChoice, resolveLogFormat } from './log.ts'
 
@@ -69,8 +74,8 @@ try {
     home: opts.home,
     profile: opts.profile,
     rpcPort: opts.rpcPort,
-    handlersFactory: (ctx) =>
-      createAppHandlers(ctx, {
+    handlersFactory: (ctx) => {
+      const node = startNodeLifecycle(ctx, {
         bootstrap: opts.bootstrap,
         ...(opts.listen.length > 0 ? { listen: opts.listen } : {}),
         mdns: opts.mdns,
@@ -78,7 +83,9 @@ try {
         ...(opts.mailboxes !== undefined ? { mailboxCount: opts.mailboxes } : {}),
         ...(opts.mailboxFetchMs !== undefined ? { mailboxFetchIntervalMs: opts.mailboxFetchMs } : {}),
         ...(opts.retryMaxMs !== undefined ? { retryMaxMs: opts.retryMaxMs } : {}),
-      }),
+      })
+      return createHandlers({ ctx, node })
+    },
     handleSignals: true,
     log,
   })

@@ -16,7 +16,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
-import { DecodeError } from '../../../core/src/errors.ts'
 import {
   type EventName,
   type EventPayload,
@@ -28,7 +27,8 @@ import {
   type Result,
 } from './api.ts'
 import { BEARER_SUBPROTOCOL_PREFIX, RPC_SUBPROTOCOL } from './client-core.ts'
-import { JSONRPC_ERRORS, RpcError } from './errors.ts'
+import { INTERNAL_ERROR_MESSAGE, toRpcError } from './error-map.ts'
+import { JSONRPC_ERRORS } from './errors.ts'
 
 /** The only address the server listens on: the API is for local clients. */
 export const RPC_HOST = '127.0.0.1'
@@ -323,29 +323,21 @@ export class RpcServer {
       const handler = this.#handlers[method] as (p: unknown, c: RpcContext) => Promise<unknown>
       result = await handler(parsed.data, ctx)
     } catch (error) {
-      if (error instanceof RpcError) return reply(errorResponse(id, error.code, error.message, error.data))
-      // The schemas are meant to be the parsers' languages; a parser that still refuses a value
-      // (core's DecodeError) means the params were bad, not that the daemon failed.
-      if (error instanceof DecodeError)
-        return reply(
-          errorResponse(
-            id,
-            JSONRPC_ERRORS.INVALID_PARAMS.code,
-            `invalid params for ${method}: ${error.message}`,
-          ),
-        )
-      this.#log.error('rpc handler failed', {
-        method,
-        error: error instanceof Error ? error.name : typeof error,
-      })
-      return reply(errorResponse(id, JSONRPC_ERRORS.INTERNAL_ERROR.code, 'internal error'))
+      // one table maps what was thrown to what the client sees (rpc/error-map.ts)
+      const mapped = toRpcError(error, method)
+      if (mapped.internal)
+        this.#log.error('rpc handler failed', {
+          method,
+          error: error instanceof Error ? error.name : typeof error,
+        })
+      return reply(errorResponse(id, mapped.error.code, mapped.error.message, mapped.error.data))
     }
     if (this.#validate) {
       const checked = methods[method].result.safeParse(result)
       if (!checked.success) {
         const issue = checked.error.issues[0]
         this.#log.error('rpc result does not match its schema', { method, path: issue?.path.join('.') })
-        return reply(errorResponse(id, JSONRPC_ERRORS.INTERNAL_ERROR.code, 'internal error'))
+        return reply(errorResponse(id, JSONRPC_ERRORS.INTERNAL_ERROR.code, INTERNAL_ERROR_MESSAGE))
       }
     }
     return reply({ jsonrpc: '2.0', id, result })

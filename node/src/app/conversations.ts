@@ -1,0 +1,122 @@
+/**
+ * The user's conversations across the two kinds the node runs: direct chats (messaging, ids
+ * 'dm:<userId>') and groups (groups, ids 'grp:<groupId>'). One view for the RPC methods
+ * conversations.list and messages.send / list / markRead, which name a conversation by id and
+ * do not care which service holds it.
+ */
+import { NotFoundError } from '../errors.ts'
+import type { GroupService } from '../groups/group-service.ts'
+import { groupOfConversation } from '../groups/group-store.ts'
+import { peerOfConversation } from '../messaging/messenger.ts'
+import type { Conversation, Message } from '../rpc/api.ts'
+import type { Runtime } from './runtime.ts'
+
+/** Profile-store prefix of the client ids remembered for de-duplicating retried sends. */
+const CLIENT_ID_PREFIX = 'cid/'
+
+export interface MessagePage {
+  readonly messages: Message[]
+  readonly hasMore: boolean
+}
+
+function isGroupConversation(conversationId: string): boolean {
+  return conversationId.startsWith('grp:')
+}
+
+/** Every conversation, the newest first (groups we were only invited to are left out). */
+export async function listConversations(rt: Runtime): Promise<Conversation[]> {
+  const contacts = new Map((await rt.vault.listContacts()).map((c) => [c.userId, c]))
+  const conversations: Conversation[] = []
+  for (const record of await rt.vault.listConversations()) {
+    const last = record.lastSeq > 0 ? await rt.vault.getMessage(record.id, record.lastSeq) : undefined
+    conversations.push({
+      id: record.id,
+      kind: 'direct',
+      peerUserId: record.peerUserId,
+      groupId: null,
+      title: contacts.get(record.peerUserId)?.displayName ?? record.peerUserId,
+      lastMessage: last === undefined ? null : rt.messenger.withWaiting(last),
+      unread: record.unread,
+      updatedAt: record.updatedAt,
+    })
+  }
+  conversations.push(...(await groupConversations(rt.groups)))
+  conversations.sort((a, b) => b.updatedAt - a.updatedAt)
+  return conversations
+}
+
+async function groupConversations(service: GroupService): Promise<Conversation[]> {
+  const out: Conversation[] = []
+  for (const summary of service.list()) {
+    if (summary.status === 'invited') continue
+    const c = service.requireGroup(summary.groupId).record.conversation
+    const lastMessage =
+      c.lastSeq > 0 ? ((await service.store.getMessage(summary.conversationId, c.lastSeq)) ?? null) : null
+    out.push({
+      id: summary.conversationId,
+      kind: 'group',
+      peerUserId: null,
+      groupId: summary.groupId,
+      title: summary.name,
+      lastMessage,
+      unread: c.unread,
+      updatedAt: c.updatedAt,
+    })
+  }
+  return out
+}
+
+/**
+ * Send a text. With a client id, a retry of a send that went through returns the message sent
+ * then instead of sending it twice.
+ */
+export async function sendMessage(
+  rt: Runtime,
+  conversationId: string,
+  text: string,
+  clientId: string | undefined,
+): Promise<Message> {
+  const clientKey =
+    clientId === undefined ? null : `${CLIENT_ID_PREFIX}${rt.vault.blind(`${conversationId}\n${clientId}`)}`
+  if (clientKey !== null) {
+    const ref = await rt.vault.store.get<{ conversationId: string; seq: number }>(clientKey)
+    if (ref !== undefined) {
+      const message = await rt.vault.getMessage(ref.conversationId, ref.seq)
+      if (message !== undefined) return rt.messenger.withWaiting(message)
+    }
+  }
+  const message = isGroupConversation(conversationId)
+    ? await rt.groups.messages.send(conversationId, text)
+    : rt.messenger.withWaiting(await rt.messenger.sendText(conversationId, text))
+  if (clientKey !== null) await rt.vault.store.put(clientKey, { conversationId, seq: message.seq })
+  return message
+}
+
+/** A page of a conversation's messages. NOT_FOUND for a group we do not hold or an unknown contact. */
+export async function listMessages(
+  rt: Runtime,
+  conversationId: string,
+  before: number | undefined,
+  limit: number,
+): Promise<MessagePage> {
+  if (isGroupConversation(conversationId)) {
+    const groupId = groupOfConversation(conversationId)
+    if (groupId === null || rt.groups.group(groupId) === undefined)
+      throw new NotFoundError(`no conversation ${conversationId}`)
+    return rt.groups.store.vault.listMessages(conversationId, before, limit)
+  }
+  const conversation = await rt.vault.getConversation(conversationId)
+  if (conversation === undefined) {
+    await rt.messenger.requireContact(peerOfConversation(conversationId))
+    return { messages: [], hasMore: false }
+  }
+  const page = await rt.vault.listMessages(conversationId, before, limit)
+  return { ...page, messages: page.messages.map((m) => rt.messenger.withWaiting(m)) }
+}
+
+/** Mark messages read up to `upToSeq` (default: all); the number of messages that changed. */
+export function markRead(rt: Runtime, conversationId: string, upToSeq: number | undefined): Promise<number> {
+  return isGroupConversation(conversationId)
+    ? rt.groups.messages.markRead(conversationId, upToSeq)
+    : rt.messenger.markRead(conversationId, upToSeq)
+}

@@ -1,0 +1,126 @@
+/**
+ * The life of the node inside the daemon, in one place: started when the profile unlocks (and
+ * after identity.create), restarted by identity.rotate, stopped when the daemon stops. Before
+ * the node runs, node.status shows where it will listen (the profile's kept ports).
+ *
+ * The daemon's composition (node/src/daemon/main.ts) starts it; the RPC handlers reach the
+ * running node only through `runtime()`, which answers the errors a client should see while
+ * there is none: NO_IDENTITY / LOCKED (the profile session), UNAVAILABLE (still starting).
+ */
+import type { DaemonContext } from '../daemon/context.ts'
+import { rotatedIdentitySecrets } from '../daemon/profile-identity.ts'
+import type { UnlockedProfile } from '../daemon/profile-session.ts'
+import { UnavailableError } from '../errors.ts'
+import type { BatchOp } from '../storage/sealed-store.ts'
+import { listenAddrsFor, plannedAddrs, profileListenPorts } from './listen-ports.ts'
+import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
+import { readNetworkSettings, withSavedNetwork } from './settings.ts'
+
+/**
+ * Profile-store prefixes of what is bound to the identity key: the sessions ('s/') and their
+ * index by identity key ('x/', messaging/session-book.ts).
+ */
+const KEY_BOUND_PREFIXES = ['s/', 'x/'] as const
+
+export interface NodeLifecycle {
+  /** The running node; throws NO_IDENTITY / LOCKED while locked, UnavailableError while it starts. */
+  runtime(): Runtime
+  /** The running node, or null while there is none (locked, starting, failed to start, stopped). */
+  running(): Runtime | null
+  /** Resolves once a start in progress has ended, started or failed (at once when none is). */
+  settled(): Promise<void>
+  /**
+   * A new identity key (the origin key stays: same user id): the node stops, every session
+   * (bound to the old key) is dropped, the secrets are re-sealed, the node starts again.
+   */
+  rotateIdentity(): Promise<void>
+}
+
+export function startNodeLifecycle(ctx: DaemonContext, network: NetworkOptions): NodeLifecycle {
+  let runtime: Runtime | null = null
+  let starting: Promise<Runtime> | null = null
+
+  // The profile's kept listen ports (unless --listen names addresses): status shows where the
+  // node will listen even before `wren init` or unlock.
+  const ports = network.listen === undefined ? profileListenPorts(ctx.paths.dir) : null
+  if (ports !== null) {
+    void ports.then(
+      (kept) => {
+        if (runtime !== null || starting !== null) return
+        const planned = plannedAddrs(kept)
+        ctx.setNetworkStatus(() => ({
+          peerId: null,
+          listenAddrs: planned,
+          connections: 0,
+          relays: 0,
+          mailboxes: 0,
+          bundlePublished: false,
+          report: null,
+        }))
+      },
+      (error: unknown) => ctx.log.warn('no listen ports kept', { error: (error as Error)?.name }),
+    )
+  }
+
+  /** The node's options: the daemon's, on the kept ports, with the profile's saved lists after. */
+  async function start(profile: UnlockedProfile): Promise<Runtime> {
+    const listen = network.listen ?? (ports === null ? undefined : listenAddrsFor(await ports))
+    const saved = await readNetworkSettings(profile.store)
+    return startRuntime(ctx, profile, withSavedNetwork({ ...network, listen }, saved))
+  }
+
+  // Started after the unlock call's critical section: the runtime itself re-seals the keystore
+  // (prekeys), which waits for that section to end.
+  ctx.session.onUnlock((profile) => {
+    if (runtime !== null || starting !== null) return
+    starting = new Promise<void>((resolve) => setImmediate(resolve)).then(() => start(profile))
+    starting.then(
+      (rt) => {
+        runtime = rt
+      },
+      (error: unknown) => {
+        ctx.log.error('node failed to start', {
+          error: (error as Error)?.name,
+          message: (error as Error)?.message,
+        })
+        starting = null
+      },
+    )
+  })
+  ctx.onStop(async () => {
+    const current = runtime ?? (starting ? await starting.catch(() => null) : null)
+    runtime = null
+    await current?.stop()
+  })
+
+  function requireRuntime(): Runtime {
+    ctx.session.requireUnlocked()
+    if (runtime === null) throw new UnavailableError('the node is still starting')
+    return runtime
+  }
+
+  return {
+    runtime: requireRuntime,
+    running: () => runtime,
+    settled: async () => {
+      if (starting !== null) await starting.catch(() => {})
+    },
+    async rotateIdentity() {
+      const rt = requireRuntime()
+      const next = rotatedIdentitySecrets(ctx.suite, ctx.session.requireUnlocked().secrets)
+      runtime = null
+      await rt.stop()
+      const ops: BatchOp[] = []
+      for (const prefix of KEY_BOUND_PREFIXES)
+        for await (const [key] of rt.vault.store.iterate({ prefix })) ops.push({ type: 'del', key })
+      await rt.vault.store.batch(ops)
+      await ctx.session.updateSecrets(next)
+      starting = start(ctx.session.requireUnlocked())
+      try {
+        runtime = await starting
+      } finally {
+        starting = null
+      }
+    },
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Every RPC method's handler, one file per namespace, registered here and nowhere else: the
+ * daemon's composition (node/src/daemon/main.ts) passes this map to the server. The server has
+ * checked the params against the API's schemas before a handler runs, and maps what a handler
+ * throws to an RPC error (rpc/error-map.ts).
+ */
+import type { Handlers } from '../server.ts'
+import { contactsHandlers } from './contacts.ts'
+import { conversationsHandlers } from './conversations.ts'
+import type { HandlerDeps } from './deps.ts'
+import { eventsHandlers } from './events.ts'
+import { groupsHandlers } from './groups.ts'
+import { identityHandlers } from './identity.ts'
+import { messagesHandlers } from './messages.ts'
+import { nodeHandlers } from './node.ts'
+import { settingsHandlers } from './settings.ts'
+
+export type { HandlerDeps } from './deps.ts'
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  return {
+    ...nodeHandlers(deps),
+    ...identityHandlers(deps),
+    ...contactsHandlers(deps),
+    ...conversationsHandlers(deps),
+    ...messagesHandlers(deps),
+    ...groupsHandlers(deps),
+    ...settingsHandlers(deps),
+    ...eventsHandlers(),
+  }
+}
