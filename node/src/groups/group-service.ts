@@ -75,7 +75,7 @@ export interface GroupServiceInit {
 }
 
 /** The conversation side of groups, as the RPC handlers call it. */
-export interface GroupConversations {
+export interface GroupMessaging {
   send(conversationId: string, text: string): Promise<StoredMessage>
   markRead(conversationId: string, upToSeq: number | undefined): Promise<number>
   receipts(
@@ -89,7 +89,7 @@ export class GroupService implements Startable {
   readonly keys: SenderKeyBook
   /** Our posts held for pending invitees (a post in flight while someone joins). */
   readonly held: HeldPosts
-  readonly messages: GroupConversations
+  readonly messages: GroupMessaging
   readonly #components: GroupServiceComponents
   readonly #lock = new Mutex()
   readonly #groups: GroupRegistry
@@ -103,16 +103,19 @@ export class GroupService implements Startable {
 
   constructor(components: GroupServiceComponents, init: GroupServiceInit = {}) {
     const { suite, vault, identity, userId, transport, pairwise, log } = components
-    this.#components = components
-    this.store = new GroupStore(vault)
-    this.keys = new SenderKeyBook(suite, this.store)
-    this.held = new HeldPosts(this.store)
-    const store = this.store
-    const keys = this.keys
+    const contacts = vault
     const lock = this.#lock
-    this.#groups = new GroupRegistry({ suite, userId, store, contacts: vault, transport })
-    const groups = this.#groups
-    this.#queue = new PairwiseQueue({ suite, contacts: vault, pairwise, groups, store, keys, lock, log })
+    const store = new GroupStore(vault)
+    const keys = new SenderKeyBook(suite, store)
+    const held = new HeldPosts(store)
+    const groups = new GroupRegistry({ suite, userId, store, contacts, transport })
+    const queue = new PairwiseQueue({ suite, contacts, pairwise, groups, store, keys, lock, log })
+    this.#components = components
+    this.store = store
+    this.keys = keys
+    this.held = held
+    this.#groups = groups
+    this.#queue = queue
     const ctx: GroupContext = {
       suite,
       identity,
@@ -120,14 +123,14 @@ export class GroupService implements Startable {
       me: formatUserId(userId),
       succession: components.succession,
       card: components.card,
-      contacts: vault,
+      contacts,
       store,
       keys,
-      held: this.held,
+      held,
       lock,
       groups,
       transport,
-      enqueue: (sends) => this.#queue.enqueue(sends),
+      enqueue: (sends) => queue.enqueue(sends),
       notify: components.notify,
       now: components.now,
       log,
