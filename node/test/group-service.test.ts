@@ -20,7 +20,7 @@ import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
 import { silentLogger } from '../src/daemon/log.ts'
 import { APP_GROUP_OPS } from '../src/groups/constants.ts'
-import type { GroupTransport } from '../src/groups/group-service.ts'
+import type { GroupPairwise, GroupTransport } from '../src/groups/group-service.ts'
 import { GroupService } from '../src/groups/group-service.ts'
 import type { PeerSenderKey } from '../src/groups/group-store.ts'
 import { decodeWire, encodeOpsPayload } from '../src/groups/wire.ts'
@@ -34,6 +34,7 @@ interface Node {
   name: string
   userId: string
   service: GroupService
+  pairwise: GroupPairwise
   vault: Vault
   store: SealedStore
   handlers: Map<number, AppHandler>
@@ -134,38 +135,41 @@ describe('GroupService in one process', () => {
     const handlers = new Map<number, AppHandler>()
     const published: Uint8Array[] = []
     const node = { name, userId, vault, store, handlers, published, card } as Node
-    node.service = new GroupService({
-      suite,
-      vault,
-      identity,
-      userId: userIdBytes,
-      succession: null,
-      card: () => card,
-      pairwise: {
-        registerApp: (kind, handler) => void handlers.set(kind, handler),
-        sendApp: async (peers, kind, payload) => net.sendApp(userId, peers, kind, payload),
-        addContact: async (c) => {
-          await vault.store.batch([
-            vault.putContactOp({
-              userId: formatUserId(c.userId),
-              displayName: c.displayName,
-              identityKey: c.identityKey,
-              verified: false,
-              keyChanged: false,
-              pendingIdentityKey: null,
-              addedAt: 1,
-              devicePeerId: c.devicePeerId,
-              addrs: [],
-            }),
-          ])
-        },
+    node.pairwise = {
+      registerApp: (kind, handler) => void handlers.set(kind, handler),
+      sendApp: async (peers, kind, payload) => net.sendApp(userId, peers, kind, payload),
+      addContact: async (c) => {
+        await vault.store.batch([
+          vault.putContactOp({
+            userId: formatUserId(c.userId),
+            displayName: c.displayName,
+            identityKey: c.identityKey,
+            verified: false,
+            keyChanged: false,
+            pendingIdentityKey: null,
+            addedAt: 1,
+            devicePeerId: c.devicePeerId,
+            addrs: [],
+          }),
+        ])
       },
-      transport: net.transport(userId, published),
-      notify: () => {},
-      now: () => Date.now(),
-      log: silentLogger,
-      ackTimeoutMs: 200,
-    })
+    }
+    node.service = new GroupService(
+      {
+        suite,
+        vault,
+        identity,
+        userId: userIdBytes,
+        succession: null,
+        card: () => card,
+        pairwise: node.pairwise,
+        transport: net.transport(userId, published),
+        notify: () => {},
+        now: () => Date.now(),
+        log: silentLogger,
+      },
+      { ackTimeoutMs: 200 },
+    )
     net.nodes.set(userId, node)
     await node.service.start()
     return node
@@ -177,7 +181,7 @@ describe('GroupService in one process', () => {
   before(async () => {
     for (const name of ['ann', 'ben', 'cat']) nodes.push(await makeNode(name))
     for (const i of [B, C]) {
-      await n(A).service.init.pairwise.addContact(
+      await n(A).pairwise.addContact(
         (await import('../../core/src/contact-card.ts')).parseContactCard(suite, n(i).card),
         undefined,
       )
@@ -265,7 +269,7 @@ describe('GroupService in one process', () => {
     const conversationId = `grp:${groupId}`
     const dan = await makeNode('dan')
     nodes.push(dan)
-    await n(A).service.init.pairwise.addContact(
+    await n(A).pairwise.addContact(
       (await import('../../core/src/contact-card.ts')).parseContactCard(suite, dan.card),
       undefined,
     )

@@ -7,11 +7,10 @@
  * reaches nobody is not an error: members that gossip misses get the pairwise copy.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
-import type { Logger } from '../daemon/log.ts'
 import { SUBSCRIBER_POLL_MS, SUBSCRIBER_WAIT_MS } from './constants.ts'
-import type { GroupTransport } from './group-service.ts'
+import type { GroupLogger, GroupTransport } from './types.ts'
 
-export function gossipTransport(pubsub: GossipSub, log: Logger): GroupTransport & { close(): void } {
+export function gossipTransport(pubsub: GossipSub, log: GroupLogger): GroupTransport & { close(): void } {
   const subscribedAt = new Map<string, number>()
   const handlers: Array<(topic: string, data: Uint8Array) => void> = []
   const onMessage = (event: CustomEvent<{ topic: string; data: Uint8Array }>) => {

@@ -13,8 +13,8 @@
  * messages.list reads both kinds the same way.
  */
 import type { Vault } from '../messaging/vault.ts'
-import type { Message } from '../rpc/api.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
+import type { StoredMessage } from './types.ts'
 
 export type GroupStatus = 'invited' | 'member' | 'left' | 'removed'
 export type MemberDelivery = 'gossip' | 'queued' | 'delivered' | 'read'
@@ -125,12 +125,18 @@ export class GroupStore {
     return { type: 'del', key }
   }
 
-  messageOp(message: Message): BatchOp {
+  messageOp(message: StoredMessage): BatchOp {
     return { type: 'put', key: this.vault.messageKey(message.conversationId, message.seq), value: message }
   }
 
-  getMessage(conversationId: string, seq: number): Promise<Message | undefined> {
+  getMessage(conversationId: string, seq: number): Promise<StoredMessage | undefined> {
     return this.vault.getMessage(conversationId, seq)
+  }
+
+  /** Every stored message of a conversation with its key, in seq order. */
+  async *messages(conversationId: string): AsyncGenerator<[string, StoredMessage]> {
+    const prefix = `m/${this.vault.blind(conversationId)}/`
+    yield* this.vault.store.iterate<StoredMessage>({ prefix })
   }
 }
 

@@ -7,12 +7,12 @@ import type { Libp2p } from '@libp2p/interface'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
-import type { Logger } from '../daemon/log.ts'
 import type { Messenger } from '../messaging/messenger.ts'
 import type { Vault } from '../messaging/vault.ts'
 import type { WrenServices } from '../p2p/host.ts'
 import { gossipTransport } from './gossip-transport.ts'
-import { GroupService, type GroupServiceInit } from './group-service.ts'
+import { type GroupService, groupService } from './group-service.ts'
+import type { GroupLogger, GroupNotify } from './types.ts'
 
 export interface StartGroupsInit {
   suite: CryptoSuite
@@ -23,8 +23,8 @@ export interface StartGroupsInit {
   libp2p: Libp2p<WrenServices>
   messenger: Messenger
   card: () => string
-  notify: GroupServiceInit['notify']
-  log: Logger
+  notify: GroupNotify
+  log: GroupLogger
 }
 
 export interface RunningGroups {
@@ -34,7 +34,7 @@ export interface RunningGroups {
 
 export async function startGroups(init: StartGroupsInit): Promise<RunningGroups> {
   const transport = gossipTransport(init.libp2p.services.pubsub, init.log)
-  const service = new GroupService({
+  const service = groupService()({
     suite: init.suite,
     vault: init.vault,
     identity: init.identity,

@@ -1,0 +1,156 @@
+/**
+ * Receiving group messages: topic payloads (gossip) and their pairwise copies are decrypted with
+ * the sender's Sender Key, de-duplicated by message id and by Sender Key position, stored in the
+ * group conversation and acknowledged (receipts.ts batches the receipts). A payload whose key has
+ * not arrived yet waits (bounded) until the key does.
+ */
+import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
+import { DuplicateMessageError } from '../../../core/src/errors.ts'
+import { memberOf } from '../../../core/src/group/index.ts'
+import { parseUserId } from '../../../core/src/identity.ts'
+import { unpad } from '../../../core/src/padding.ts'
+import { peekSenderKeyMessage, senderKeyDecrypt } from '../../../core/src/sender-key.ts'
+import type { AppDelivery, AppEffect } from '../messaging/inbound.ts'
+import { MAX_PENDING_WIRES, RECEIPT_DELIVERED } from './constants.ts'
+import type { GroupContext } from './context.ts'
+import { groupConversationId } from './group-store.ts'
+import type { Receipts } from './receipts.ts'
+import type { MessageVia, StoredMessage } from './types.ts'
+import { decodeContent, decodeMessageCopy, decodeWire } from './wire.ts'
+
+export class GroupReceive {
+  readonly #ctx: GroupContext
+  readonly #receipts: Receipts
+  /** Topic payloads whose Sender Key has not arrived yet, oldest first. */
+  readonly #pending: Array<{ distHex: string; wire: Uint8Array; via: MessageVia }> = []
+
+  constructor(ctx: GroupContext, receipts: Receipts) {
+    this.#ctx = ctx
+    this.#receipts = receipts
+  }
+
+  /** A topic payload (gossip). */
+  async receiveWire(bytes: Uint8Array, via: MessageVia = 'gossip'): Promise<void> {
+    const emit = await this.#receive(bytes, via)
+    emit?.()
+  }
+
+  /** A pairwise copy: processed inside the messenger's lock (persisted before it acknowledges). */
+  async onCopy(d: AppDelivery): Promise<AppEffect> {
+    const copy = decodeMessageCopy(d.payload)
+    const emit = await this.#receive(copy.wire, d.via)
+    return emit === null ? {} : { after: emit }
+  }
+
+  /** A Sender Key arrived: the payloads that waited for it are received now. */
+  async retryPending(distHex: string): Promise<void> {
+    const ready = this.#pending.filter((p) => p.distHex === distHex)
+    if (ready.length === 0) return
+    for (let i = this.#pending.length - 1; i >= 0; i--)
+      if (this.#pending[i]?.distHex === distHex) this.#pending.splice(i, 1)
+    for (const p of ready) await this.receiveWire(p.wire, p.via)
+  }
+
+  /** Decrypt and store one topic payload; returns what to emit after (null: nothing new). */
+  async #receive(bytes: Uint8Array, via: MessageVia): Promise<(() => void) | null> {
+    const { suite, now, log, lock, keys, groups, store } = this.#ctx
+    let distHex: string
+    let chainId: number
+    let iteration: number
+    let message: Uint8Array
+    try {
+      message = decodeWire(bytes).message
+      const header = peekSenderKeyMessage(message)
+      distHex = toHex(header.distributionId)
+      chainId = header.chainId
+      iteration = header.iteration
+    } catch (error) {
+      log.debug('group payload refused', { error: (error as Error)?.name })
+      return null
+    }
+    const result = await lock.run(async () => {
+      const key = keys.peer(distHex)
+      if (key === undefined) {
+        this.#hold(distHex, bytes, via)
+        return null
+      }
+      const g = groups.group(key.record.groupId)
+      const sender = key.record.sender
+      if (g === undefined || g.record.status !== 'member') return null
+      if (memberOf(g.log.state, parseUserId(sender)) === undefined) return null
+      const positionKey = store.positionKey(distHex, chainId, iteration)
+      let decrypted: ReturnType<typeof senderKeyDecrypt>
+      try {
+        decrypted = senderKeyDecrypt(suite, key.state, message)
+      } catch (error) {
+        if (!(error instanceof DuplicateMessageError)) {
+          log.debug('group message not decrypted', { error: (error as Error)?.name })
+          return null
+        }
+        const seen = await store.get<{ messageId: string }>(positionKey)
+        return seen === undefined
+          ? null
+          : { ack: { sender, groupId: g.record.groupId, id: seen.messageId }, stored: null }
+      }
+      let content: ReturnType<typeof decodeContent>
+      try {
+        content = decodeContent(unpad(decrypted.plaintext))
+      } catch (error) {
+        log.debug('group content refused', { error: (error as Error)?.name })
+        return null
+      }
+      if (toHex(content.groupId) !== g.record.groupId) return null
+      const id = toHex(content.messageId)
+      const receivedKey = store.receivedKey(sender, id)
+      const updated = keys.updatedPeer(key.record, decrypted.state)
+      const ack = { sender, groupId: g.record.groupId, id }
+      if ((await store.get(receivedKey)) !== undefined) {
+        await store.batch(updated.ops)
+        keys.commitPeer(updated.next)
+        return { ack, stored: null }
+      }
+      const at = now()
+      const seq = g.record.conversation.lastSeq + 1
+      const conversationId = groupConversationId(g.record.groupId)
+      const stored: StoredMessage = {
+        id,
+        conversationId,
+        seq,
+        direction: 'in',
+        sender,
+        text: content.text,
+        sentAt: content.sentAt,
+        receivedAt: at,
+        status: 'delivered',
+        receipts: 0,
+      }
+      const conversation = {
+        ...g.record.conversation,
+        lastSeq: seq,
+        unread: g.record.conversation.unread + 1,
+        updatedAt: at,
+      }
+      await store.batch([
+        ...updated.ops,
+        store.messageOp(stored),
+        store.put(receivedKey, { conversationId, seq, sender, messageId: id }),
+        store.put(positionKey, { messageId: id }),
+        store.put(store.groupKey(g.record.groupId), { ...g.record, conversation }),
+      ])
+      keys.commitPeer(updated.next)
+      g.record.conversation = conversation
+      return { ack, stored }
+    })
+    if (result === null) return null
+    return () => {
+      if (result.stored !== null) this.#ctx.notify('message.received', { message: result.stored, via })
+      this.#receipts.queue(result.ack.sender, result.ack.groupId, RECEIPT_DELIVERED, result.ack.id)
+    }
+  }
+
+  #hold(distHex: string, wire: Uint8Array, via: MessageVia): void {
+    if (this.#pending.some((p) => p.distHex === distHex && bytesEqual(p.wire, wire))) return
+    this.#pending.push({ distHex, wire, via })
+    while (this.#pending.length > MAX_PENDING_WIRES) this.#pending.shift()
+  }
+}

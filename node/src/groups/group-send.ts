@@ -1,0 +1,204 @@
+/**
+ * Sending a group message: a Sender Key ciphertext (signed, padded like 1:1 envelopes) published
+ * on the group's epoch topic with a random nonce. Gossipsub is not storage: a member that is not a
+ * topic subscriber when we publish gets the same bytes pairwise at once (the messenger's outbox
+ * retries and survives restarts, and uses mailboxes when it has them); a subscriber that has not
+ * acknowledged within the gossip acknowledgement timeout gets them then (the fallback). Delivery
+ * states are kept per member (receipts.ts moves them on).
+ */
+import { toHex } from '../../../core/src/bytes.ts'
+import { memberOf } from '../../../core/src/group/index.ts'
+import { formatUserId, parseUserId } from '../../../core/src/identity.ts'
+import { pad } from '../../../core/src/padding.ts'
+import { senderKeyDistribution, senderKeyEncrypt } from '../../../core/src/sender-key.ts'
+import type { BatchOp } from '../storage/sealed-store.ts'
+import {
+  APP_GROUP_MESSAGE,
+  GROUP_MESSAGE_ID_BYTES,
+  GROUP_WIRE_NONCE_BYTES,
+  MAX_GROUP_TEXT_BYTES,
+} from './constants.ts'
+import type { GroupContext } from './context.ts'
+import { GroupConversationNotFoundError, GroupStandingError, GroupTextTooLongError } from './errors.ts'
+import { type DeliveryRecord, groupOfConversation, type MemberDelivery } from './group-store.ts'
+import type { KeyDistribution } from './key-distribution.ts'
+import type { Outgoing } from './op-sync.ts'
+import type { StoredMessage } from './types.ts'
+import { encodeContent, encodeMessageCopy, encodeWire } from './wire.ts'
+
+export class GroupSend {
+  readonly #ctx: GroupContext
+  readonly #distribution: KeyDistribution
+  readonly #ackTimeoutMs: number
+  /** Gossip acknowledgement deadlines of our messages, by message id. */
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>()
+  #running = false
+
+  constructor(ctx: GroupContext, distribution: KeyDistribution, ackTimeoutMs: number) {
+    this.#ctx = ctx
+    this.#distribution = distribution
+    this.#ackTimeoutMs = ackTimeoutMs
+  }
+
+  /** Re-arm the fallback of our messages that some member may still need (after a restart). */
+  async start(): Promise<void> {
+    this.#running = true
+    for await (const index of this.#ctx.store.all<{ messageId: string }>('gp/'))
+      this.#schedule(index.messageId)
+  }
+
+  stop(): void {
+    this.#running = false
+    for (const timer of this.#timers.values()) clearTimeout(timer)
+    this.#timers.clear()
+  }
+
+  async send(conversationId: string, text: string): Promise<StoredMessage> {
+    const { suite, contacts, transport, now, lock, groups, keys, held, store, me } = this.#ctx
+    const groupId = groupOfConversation(conversationId)
+    if (groupId === null) throw new GroupConversationNotFoundError(conversationId)
+    if (new TextEncoder().encode(text).length > MAX_GROUP_TEXT_BYTES)
+      throw new GroupTextTooLongError(MAX_GROUP_TEXT_BYTES)
+    const sent = await lock.run(async () => {
+      const g = groups.requireGroup(groupId)
+      if (g.record.status !== 'member')
+        throw new GroupStandingError(`we are not a member of group ${groupId}`)
+      // reconcile our key first: rotation may be due
+      const keyed = this.#distribution.reconcile(g)
+      const own = keys.own(groupId)
+      const topic = groups.topicOf(groupId)
+      if (own === undefined || topic === undefined) throw new Error('group key or topic missing for a member')
+      const at = now()
+      const messageId = suite.randomBytes(GROUP_MESSAGE_ID_BYTES)
+      const content = encodeContent({
+        messageId,
+        text,
+        sentAt: at,
+        groupId: g.log.groupId,
+        epoch: g.log.state.epoch,
+      })
+      // our distribution at this post's chain position, for invitees that join while it is in flight
+      const distribution = senderKeyDistribution(own.state)
+      const encrypted = senderKeyEncrypt(suite, own.state, pad(content))
+      const advanced = keys.advanced(own, encrypted.state)
+      const wire = encodeWire({
+        nonce: suite.randomBytes(GROUP_WIRE_NONCE_BYTES),
+        message: encrypted.message,
+      })
+      const members: Record<string, MemberDelivery> = {}
+      for (const m of g.log.state.members) {
+        const userId = formatUserId(m.userId)
+        if (userId === me) continue
+        const device = (await contacts.getContact(userId))?.devicePeerId ?? null
+        members[userId] = device !== null && transport.isSubscriber(topic, device) ? 'gossip' : 'queued'
+      }
+      const gossip = Object.values(members).includes('gossip')
+      const seq = g.record.conversation.lastSeq + 1
+      const id = toHex(messageId)
+      const message: StoredMessage = {
+        id,
+        conversationId,
+        seq,
+        direction: 'out',
+        sender: me,
+        text,
+        sentAt: at,
+        receivedAt: null,
+        status: 'sent',
+        receipts: 0,
+      }
+      const record: DeliveryRecord = { groupId, conversationId, seq, members, wire: gossip ? wire : null }
+      const conversation = { ...g.record.conversation, lastSeq: seq, updatedAt: at }
+      const ops: BatchOp[] = [
+        ...keyed.ops,
+        ...advanced.ops,
+        store.messageOp(message),
+        store.put(store.deliveryKey(id), record),
+        store.put(store.groupKey(groupId), { ...g.record, conversation }),
+      ]
+      if (gossip) ops.push(store.put(store.pendingKey(id), { messageId: id }))
+      const holds = held.hold(g.log.state, me, {
+        groupId,
+        messageId: id,
+        seq,
+        sentAt: at,
+        epoch: g.log.state.epoch,
+        distHex: toHex(own.state.distributionId),
+        chainId: own.state.chains[0]?.chainId ?? 0,
+        wire,
+        distribution,
+      })
+      ops.push(...holds.ops)
+      await store.batch(ops)
+      keys.commitOwn(advanced.next)
+      holds.commit()
+      g.record.conversation = conversation
+      const queued = Object.keys(members).filter((u) => members[u] === 'queued')
+      const copy: Outgoing[] =
+        queued.length === 0
+          ? []
+          : [
+              {
+                groupId,
+                peers: queued,
+                appKind: APP_GROUP_MESSAGE,
+                payload: encodeMessageCopy({ groupId: g.log.groupId, wire }),
+              },
+            ]
+      return { message, topic, wire, gossip, sends: [...keyed.sends, ...copy] }
+    })
+    // distributions first (same ordered queue), then the topic, then the pairwise copies
+    const queued = this.#ctx.enqueue(sent.sends)
+    await transport.publish(sent.topic, sent.wire)
+    if (sent.gossip) this.#schedule(sent.message.id)
+    await queued
+    return sent.message
+  }
+
+  /** Every member acknowledged the gossiped message: no fallback for it. */
+  cancelFallback(messageId: string): void {
+    const timer = this.#timers.get(messageId)
+    if (timer !== undefined) clearTimeout(timer)
+    this.#timers.delete(messageId)
+  }
+
+  #schedule(messageId: string): void {
+    if (!this.#running || this.#timers.has(messageId)) return
+    const timer = setTimeout(() => {
+      this.#timers.delete(messageId)
+      void this.#fallback(messageId)
+    }, this.#ackTimeoutMs)
+    timer.unref?.()
+    this.#timers.set(messageId, timer)
+  }
+
+  /** Members that did not acknowledge the gossiped message get it pairwise. */
+  async #fallback(messageId: string): Promise<void> {
+    const { lock, store, groups } = this.#ctx
+    const sends = await lock.run(async () => {
+      const record = await store.get<DeliveryRecord>(store.deliveryKey(messageId))
+      const ops: BatchOp[] = [store.del(store.pendingKey(messageId))]
+      const out: Outgoing[] = []
+      if (record !== undefined && record.wire !== null) {
+        const late = Object.keys(record.members).filter((u) => record.members[u] === 'gossip')
+        const g = groups.group(record.groupId)
+        const stillMembers = late.filter(
+          (u) => g !== undefined && memberOf(g.log.state, parseUserId(u)) !== undefined,
+        )
+        for (const u of late) record.members[u] = 'queued'
+        if (g !== undefined && stillMembers.length > 0) {
+          out.push({
+            groupId: record.groupId,
+            peers: stillMembers,
+            appKind: APP_GROUP_MESSAGE,
+            payload: encodeMessageCopy({ groupId: g.log.groupId, wire: record.wire }),
+          })
+        }
+        ops.push(store.put(store.deliveryKey(messageId), { ...record, wire: null }))
+      }
+      await store.batch(ops)
+      return out
+    })
+    await this.#ctx.enqueue(sends)
+  }
+}

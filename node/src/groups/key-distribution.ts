@@ -1,0 +1,85 @@
+/**
+ * Sender-key distribution: our Sender Key for each group's epoch, handed to every current member
+ * over the pairwise sessions (reconcile), and the members' keys we receive the same way.
+ * Callers of `reconcile` hold the service's lock; `onSenderKey` takes it.
+ */
+import { toHex } from '../../../core/src/bytes.ts'
+import { memberOf } from '../../../core/src/group/index.ts'
+import { parseUserId } from '../../../core/src/identity.ts'
+import type { AppDelivery } from '../messaging/inbound.ts'
+import type { BatchOp } from '../storage/sealed-store.ts'
+import { APP_GROUP_SENDER_KEY } from './constants.ts'
+import type { GroupContext } from './context.ts'
+import { catchUpSends, type JoinCatchUp } from './join-catch-up.ts'
+import { memberIdsIn, type Outgoing } from './op-sync.ts'
+import type { LiveGroup } from './registry.ts'
+import type { SenderKeyBook } from './sender-keys.ts'
+import { decodeSenderKeyMsg, encodeSenderKeyMsg } from './wire.ts'
+
+export class KeyDistribution {
+  readonly #ctx: GroupContext
+
+  constructor(ctx: GroupContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Our Sender Key for the group's epoch, distributed to every current member (lock held).
+   * Newcomers with a catch-up get our held posts and the distributions that open them first; one
+   * that got a distribution of our current chain that way is not sent the current one as well.
+   */
+  reconcile(g: LiveGroup, catchUps: readonly JoinCatchUp[] = []): { ops: BatchOp[]; sends: Outgoing[] } {
+    const { keys, me, now } = this.#ctx
+    const r = keys.reconcile(g.record.groupId, g.log.state.epoch, memberIdsIn(g.log.state, me), now())
+    keys.commitOwn(r.next)
+    const chain = r.next.state.chains[0]
+    const current =
+      chain === undefined ? null : { distHex: toHex(r.next.state.distributionId), chainId: chain.chainId }
+    const joined = catchUpSends(g.log.groupId, catchUps, current)
+    const sends: Outgoing[] = [...joined.sends]
+    const peers = r.send?.peers.filter((p) => !joined.covered.has(p)) ?? []
+    if (r.send !== null && peers.length > 0) {
+      sends.push({
+        groupId: g.record.groupId,
+        peers,
+        appKind: APP_GROUP_SENDER_KEY,
+        payload: encodeSenderKeyMsg({
+          groupId: g.log.groupId,
+          epoch: r.send.epoch,
+          distribution: r.send.distribution,
+        }),
+        distribution: true,
+      })
+    }
+    return { ops: r.ops, sends }
+  }
+
+  /**
+   * A member's Sender Key (inside the messenger's lock: never await the messenger here).
+   * Returns the distribution id (hex) it opens, so held topic payloads can be retried, or null.
+   */
+  async onSenderKey(d: AppDelivery): Promise<string | null> {
+    const { lock, groups, keys, store, log } = this.#ctx
+    const msg = decodeSenderKeyMsg(d.payload)
+    const groupId = toHex(msg.groupId)
+    return lock.run(async () => {
+      const g = groups.group(groupId)
+      if (g === undefined || g.record.status !== 'member') return null
+      if (memberOf(g.log.state, parseUserId(d.senderUserId)) === undefined) {
+        // the accept may still be on its way from another member: its key waits in pending wires
+        log.debug('sender key from a non-member held back')
+      }
+      let received: ReturnType<SenderKeyBook['receive']>
+      try {
+        received = keys.receive(groupId, d.senderUserId, msg.epoch, msg.distribution)
+      } catch (error) {
+        log.debug('sender key refused', { error: (error as Error)?.name })
+        return null
+      }
+      if (received === null) return null
+      await store.batch(received.ops)
+      keys.commitPeer(received.next)
+      return toHex(received.next.state.distributionId)
+    })
+  }
+}

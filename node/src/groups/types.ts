@@ -1,0 +1,95 @@
+/**
+ * The group layer's own types: what it needs from the rest of the node (a logger, the pairwise
+ * side, the topic side, a place to announce events) and the shapes it answers with. They are
+ * declared here, in the domain, so groups imports neither the daemon nor the RPC layer; rpc/ maps
+ * them onto its API types, which today have the same shape.
+ */
+import type { ContactCard } from '../../../core/src/contact-card.ts'
+import type { AppDelivery, AppHandler } from '../messaging/inbound.ts'
+import type { Vault } from '../messaging/vault.ts'
+
+/** Structured log lines (the daemon's logger fits). Fields: ids, counts and error names only. */
+export interface GroupLogger {
+  debug(msg: string, fields?: Record<string, unknown>): void
+  info(msg: string, fields?: Record<string, unknown>): void
+  warn(msg: string, fields?: Record<string, unknown>): void
+}
+
+/** The pairwise side (the Messenger in the daemon). */
+export interface GroupPairwise {
+  registerApp(appKind: number, handler: AppHandler): void
+  sendApp(peers: readonly string[], appKind: number, payload: Uint8Array): Promise<void>
+  addContact(card: ContactCard, name: string | undefined): Promise<unknown>
+}
+
+/** The topic side (gossipsub in the daemon). Expected network failures are values. */
+export interface GroupTransport {
+  subscribe(topic: string): void
+  unsubscribe(topic: string): void
+  publish(topic: string, data: Uint8Array): Promise<{ ok: boolean }>
+  /** Whether the device is a direct subscriber of the topic (gossip will likely reach it). */
+  isSubscriber(topic: string, devicePeerId: Uint8Array): boolean
+  onMessage(handler: (topic: string, data: Uint8Array) => void): void
+}
+
+/** The contacts the group layer reads (the messenger's vault). */
+export type GroupContacts = Pick<Vault, 'getContact' | 'listContacts'>
+
+/** A message as the messaging layer stores it: group messages share its conversation layout. */
+export type StoredMessage = NonNullable<Awaited<ReturnType<Vault['getMessage']>>>
+
+/** The path a message took to this device; a group's topic payloads came by 'gossip'. */
+export type MessageVia = AppDelivery['via'] | 'gossip'
+
+export type GroupRoleName = 'owner' | 'admin' | 'member'
+
+/** Our view of one group: what lists and events carry. */
+export interface GroupSummary {
+  groupId: string
+  conversationId: string
+  name: string
+  /** Our standing; 'declined' only in the answer to our own decline (the group is then forgotten). */
+  status: 'invited' | 'member' | 'left' | 'removed' | 'declined'
+  /** Our role; null unless we are a member. */
+  role: GroupRoleName | null
+  epoch: number
+  memberCount: number
+  invitedBy: string | null
+  /** Hex hash of the group state: equal on members that converged. */
+  stateHash: string
+  updatedAt: number
+}
+
+export interface GroupMember {
+  userId: string
+  /** The contact's name, 'you', or the user id when unknown. */
+  displayName: string
+  role: GroupRoleName
+  joinedAt: number
+}
+
+export interface GroupInvitation {
+  userId: string
+  role: GroupRoleName
+  invitedBy: string
+  invitedAt: number
+}
+
+/** The events the group layer announces, by name. */
+export interface GroupEvents {
+  'group.invited': { group: GroupSummary }
+  'group.updated': { group: GroupSummary }
+  'message.received': { message: StoredMessage; via: MessageVia }
+  'message.status': {
+    conversationId: string
+    messageId: string
+    status: StoredMessage['status']
+    receipts: number
+  }
+}
+
+/** One event: its name and its payload. */
+export type GroupEvent = { [E in keyof GroupEvents]: [event: E, payload: GroupEvents[E]] }[keyof GroupEvents]
+
+/** Announce an event (the daemon forwards it to subscribed RPC clients). */
+export type GroupNotify = (...event: GroupEvent) => void
