@@ -17,7 +17,7 @@ import {
   isGroupConversation,
   listGroupMessages,
 } from '../groups/group-handlers.ts'
-import { conversationIdFor, peerOfConversation } from '../messaging/messenger.ts'
+import { peerOfConversation } from '../messaging/messenger.ts'
 import type { ContactRecord } from '../messaging/vault.ts'
 import type { Contact, Conversation, Message } from '../rpc/api.ts'
 import { appError } from '../rpc/errors.ts'
@@ -313,5 +313,3 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
     ...settingsHandlers(ctx, () => runtime),
   }
 }
-
-export { conversationIdFor }

@@ -43,9 +43,7 @@ export function groupHandlers(groups: () => GroupService): Pick<Handlers, GroupM
   }
 }
 
-export function isGroupConversation(conversationId: string): boolean {
-  return conversationId.startsWith('grp:')
-}
+export { isGroupConversationId as isGroupConversation } from '../messaging/conversation-id.ts'
 
 /** Group conversations for conversations.list (groups we were only invited to are left out). */
 export async function groupConversations(service: GroupService): Promise<Conversation[]> {

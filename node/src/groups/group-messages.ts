@@ -36,7 +36,12 @@ import {
   RECEIPT_READ,
 } from './constants.ts'
 import type { GroupService, Outgoing } from './group-service.ts'
-import { type DeliveryRecord, groupOfConversation, type MemberDelivery } from './group-store.ts'
+import {
+  type DeliveryRecord,
+  groupConversationId,
+  groupOfConversation,
+  type MemberDelivery,
+} from './group-store.ts'
 import {
   decodeContent,
   decodeMessageCopy,
@@ -327,7 +332,7 @@ export class GroupMessages {
       }
       const at = now()
       const seq = g.record.conversation.lastSeq + 1
-      const conversationId = `grp:${g.record.groupId}`
+      const conversationId = groupConversationId(g.record.groupId)
       const stored: Message = {
         id,
         conversationId,

@@ -36,10 +36,11 @@ import {
   decodeDeliveryRequest,
   encodeDeliveryResponse,
 } from './content.ts'
+import { directConversationId } from './conversation-id.ts'
 import { connectionPath, type InboundSource } from './message-path.ts'
 import type { PrekeyManager } from './prekeys.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
-import { type ContactRecord, type ConversationRecord, conversationIdFor, type Vault } from './vault.ts'
+import type { ContactRecord, ConversationRecord, Vault } from './vault.ts'
 
 /** An app payload that arrived over a pairwise session (see Messenger.registerApp). */
 export interface AppDelivery {
@@ -147,7 +148,12 @@ export class Inbound {
     const { vault, sessions, prekeys } = this.#init
     for (const [peer, ids] of pending.receipts) {
       pending.ops.push(
-        ...(await this.#init.queueReceipt(peer, conversationIdFor(peer), CONTENT_KIND_DELIVERY_RECEIPT, ids)),
+        ...(await this.#init.queueReceipt(
+          peer,
+          directConversationId(peer),
+          CONTENT_KIND_DELIVERY_RECEIPT,
+          ids,
+        )),
       )
       pending.touchedPeers.add(peer)
     }
@@ -305,7 +311,7 @@ export class Inbound {
     const idHex = toHex(content.messageId)
     const refKey = await this.#newRef(userId, idHex, pending)
     if (refKey === null) return DELIVERY_DUPLICATE
-    const conversationId = conversationIdFor(userId)
+    const conversationId = directConversationId(userId)
     const now = this.#init.now()
     const conversation = pending.conversations.get(conversationId) ??
       (await vault.getConversation(conversationId)) ?? {

@@ -84,10 +84,6 @@ export interface OutboxItem {
   createdAt: number
 }
 
-export function conversationIdFor(userId: string): string {
-  return `dm:${userId}`
-}
-
 export class Vault {
   readonly store: SealedStore
   readonly #blindKey: Uint8Array
