@@ -17,7 +17,6 @@ import { formatUserId } from '../../../core/src/identity.ts'
 import { WREN_MSG_PROTOCOL, WREN_PREKEY_PROTOCOL } from '../p2p/constants.ts'
 import { handleRequests } from '../p2p/request-response.ts'
 import type { Message } from '../rpc/api.ts'
-import { appError } from '../rpc/errors.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import { ClaimLimiter } from './claim-limiter.ts'
 import { CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
@@ -31,6 +30,13 @@ import {
   MAX_DELIVERY_REQUEST_BYTES,
   MESSAGE_ID_BYTES,
 } from './content.ts'
+import { directConversationId, peerOfDirectConversation } from './conversation-id.ts'
+import {
+  AppPayloadTooLargeError,
+  ContactKeyChangedError,
+  ContactNotFoundError,
+  ConversationNotFoundError,
+} from './errors.ts'
 import { establishSession } from './establish.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
 import type { Mailboxes } from './mailboxes.ts'
@@ -41,13 +47,7 @@ import { Outbox } from './outbox.ts'
 import { appItem, receiptItemOps } from './outbox-items.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
-import {
-  type ContactRecord,
-  type ConversationRecord,
-  conversationIdFor,
-  type OutboxItem,
-  type Vault,
-} from './vault.ts'
+import type { ContactRecord, ConversationRecord, OutboxItem, Vault } from './vault.ts'
 import { WaitingBook } from './waiting.ts'
 
 export type { MessengerInit, Notify } from './messenger-context.ts'
@@ -108,7 +108,7 @@ export class Messenger {
       mailboxes: null,
       rememberPeer: (contact) => this.#rememberPeer(contact),
       waiting: new WaitingBook((peer, waiting) =>
-        init.notify('conversation.waiting', { conversationId: conversationIdFor(peer), waiting }),
+        init.notify('conversation.waiting', { conversationId: directConversationId(peer), waiting }),
       ),
     }
     this.#outbox = new Outbox(this.#ctx)
@@ -244,8 +244,7 @@ export class Messenger {
     const message = await this.#lock.run(async () => {
       const contact = await this.requireContact(peer)
       if (contact.keyChanged) {
-        throw appError(
-          'KEY_CHANGED_UNACCEPTED',
+        throw new ContactKeyChangedError(
           `${contact.displayName}'s identity key changed: accept it before sending`,
         )
       }
@@ -316,7 +315,7 @@ export class Messenger {
     const peer = peerOfConversation(conversationId)
     const updated = await this.#lock.run(async () => {
       const conversation = await this.#vault.getConversation(conversationId)
-      if (conversation === undefined) throw appError('NOT_FOUND', `no conversation ${conversationId}`)
+      if (conversation === undefined) throw new ConversationNotFoundError(conversationId)
       const upTo = Math.min(upToSeq ?? conversation.lastSeq, conversation.lastSeq)
       const ops: BatchOp[] = []
       const ids: string[] = []
@@ -365,15 +364,14 @@ export class Messenger {
    * peer, retried, re-encrypted after session resets, de-duplicated by the receiver.
    */
   async sendApp(peers: readonly string[], appKind: number, payload: Uint8Array): Promise<void> {
-    if (payload.length > MAX_APP_PAYLOAD_BYTES) throw appError('INVALID_INPUT', 'app payload is too large')
+    if (payload.length > MAX_APP_PAYLOAD_BYTES) throw new AppPayloadTooLargeError()
     const targets = [...new Set(peers)].filter((p) => p !== this.#userIdString)
     await this.#lock.run(async () => {
       const now = this.#init.now()
       let order = await this.#vault.nextCounter('outbox')
       const ops: BatchOp[] = []
       for (const peer of targets) {
-        if ((await this.#vault.getContact(peer)) === undefined)
-          throw appError('NOT_FOUND', `no contact ${peer}`)
+        if ((await this.#vault.getContact(peer)) === undefined) throw new ContactNotFoundError(peer)
         const item = appItem(this.#ctx, peer, order, now, appKind, payload)
         ops.push({ type: 'put', key: this.#vault.outboxKey(peer, order), value: item })
         ops.push(this.#vault.counterOp('outbox', order))
@@ -429,8 +427,9 @@ export class Messenger {
 
   /** `message` as the RPC shows it: with why it waits, when it is an undelivered direct message. */
   withWaiting(message: Message): Message {
-    if (!message.conversationId.startsWith('dm:')) return message
-    const waiting = this.#ctx.waiting.of(message, message.conversationId.slice(3))
+    const peer = peerOfDirectConversation(message.conversationId)
+    if (peer === null) return message
+    const waiting = this.#ctx.waiting.of(message, peer)
     return waiting === undefined ? message : { ...message, waiting }
   }
 
@@ -447,9 +446,11 @@ export function newConversation(id: string, peerUserId: string, now: number): Co
   return { id, kind: 'direct', peerUserId, lastSeq: 0, lastReadSeq: 0, unread: 0, updatedAt: now }
 }
 
+/** The other user of a direct conversation; ConversationNotFoundError for any other id. */
 export function peerOfConversation(conversationId: string): string {
-  if (!conversationId.startsWith('dm:')) throw appError('NOT_FOUND', `no conversation ${conversationId}`)
-  return conversationId.slice(3)
+  const peer = peerOfDirectConversation(conversationId)
+  if (peer === null) throw new ConversationNotFoundError(conversationId)
+  return peer
 }
 
-export { conversationIdFor, peerIdFromBytes, peerIdFromString }
+export { peerIdFromBytes, peerIdFromString }

@@ -18,6 +18,13 @@ import type { Duplex } from 'node:stream'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import { DecodeError } from '../../../core/src/errors.ts'
 import {
+  AlreadyExistsError,
+  InvalidInputError,
+  KeyChangeUnacceptedError,
+  NotFoundError,
+  UnavailableError,
+} from '../errors.ts'
+import {
   type EventName,
   type EventPayload,
   events,
@@ -28,7 +35,7 @@ import {
   type Result,
 } from './api.ts'
 import { BEARER_SUBPROTOCOL_PREFIX, RPC_SUBPROTOCOL } from './client-core.ts'
-import { JSONRPC_ERRORS, RpcError } from './errors.ts'
+import { type AppErrorName, appError, JSONRPC_ERRORS, RpcError } from './errors.ts'
 
 /** The only address the server listens on: the API is for local clients. */
 export const RPC_HOST = '127.0.0.1'
@@ -324,6 +331,11 @@ export class RpcServer {
       result = await handler(parsed.data, ctx)
     } catch (error) {
       if (error instanceof RpcError) return reply(errorResponse(id, error.code, error.message, error.data))
+      const domain = domainErrorName(error)
+      if (domain !== undefined) {
+        const mapped = appError(domain, (error as Error).message)
+        return reply(errorResponse(id, mapped.code, mapped.message, mapped.data))
+      }
       // The schemas are meant to be the parsers' languages; a parser that still refuses a value
       // (core's DecodeError) means the params were bad, not that the daemon failed.
       if (error instanceof DecodeError)
@@ -382,4 +394,18 @@ export class RpcServer {
       this.#http.closeAllConnections()
     })
   }
+}
+
+/**
+ * The application error of a domain error family (node/src/errors.ts), or undefined for anything
+ * else. Minimal stand-in until rpc/ has its one mapping table (issue 13): the codes clients see
+ * are the ones the domain threw with appError before.
+ */
+function domainErrorName(error: unknown): AppErrorName | undefined {
+  if (error instanceof NotFoundError) return 'NOT_FOUND'
+  if (error instanceof InvalidInputError) return 'INVALID_INPUT'
+  if (error instanceof AlreadyExistsError) return 'ALREADY_EXISTS'
+  if (error instanceof KeyChangeUnacceptedError) return 'KEY_CHANGED_UNACCEPTED'
+  if (error instanceof UnavailableError) return 'UNAVAILABLE'
+  return undefined
 }
