@@ -21,14 +21,13 @@ import { peerOfConversation } from '../messaging/messenger.ts'
 import type { ContactRecord } from '../messaging/vault.ts'
 import type { Contact, Conversation, Message } from '../rpc/api.ts'
 import { appError } from '../rpc/errors.ts'
+import { toApiMessage } from '../rpc/messaging-view.ts'
 import type { Handlers } from '../rpc/server.ts'
+import { PREFIXES } from '../storage/layout.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import { listenAddrsFor, plannedAddrs, profileListenPorts } from './listen-ports.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
 import { readNetworkSettings, settingsHandlers, withSavedNetwork } from './settings.ts'
-
-/** Client ids remembered for de-duplicating retried messages.send calls. */
-const CLIENT_ID_PREFIX = 'cid/'
 
 export function toApiContact(contact: ContactRecord, online = false): Contact {
   return {
@@ -157,8 +156,8 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
       runtime = null
       await rt.stop()
       const ops: BatchOp[] = []
-      for await (const [key] of rt.vault.store.iterate({ prefix: 's/' })) ops.push({ type: 'del', key })
-      for await (const [key] of rt.vault.store.iterate({ prefix: 'x/' })) ops.push({ type: 'del', key })
+      for (const prefix of [PREFIXES.session, PREFIXES.identityIndex])
+        for await (const [key] of rt.vault.store.iterate({ prefix })) ops.push({ type: 'del', key })
       await rt.vault.store.batch(ops)
       await ctx.session.updateSecrets(next)
       const unlocked = ctx.session.requireUnlocked()
@@ -250,7 +249,7 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
       const conversations: Conversation[] = []
       for (const record of await rt.vault.listConversations()) {
         const last = record.lastSeq > 0 ? await rt.vault.getMessage(record.id, record.lastSeq) : undefined
-        const lastMessage = last === undefined ? null : rt.messenger.withWaiting(last)
+        const lastMessage = last === undefined ? null : toApiMessage(last, rt.messenger.waitingOf(last))
         conversations.push({
           id: record.id,
           kind: 'direct',
@@ -269,21 +268,24 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
 
     'messages.send': async ({ conversationId, text, clientId }) => {
       const rt = requireRuntime()
-      const clientKey =
-        clientId === undefined
-          ? null
-          : `${CLIENT_ID_PREFIX}${rt.vault.blind(`${conversationId}\n${clientId}`)}`
+      const clientKey = clientId === undefined ? null : rt.vault.clientIdKey(conversationId, clientId)
       if (clientKey !== null) {
-        const ref = await rt.vault.store.get<{ conversationId: string; seq: number }>(clientKey)
+        const ref = await rt.vault.getClientIdRef(clientKey)
         if (ref !== undefined) {
           const message = await rt.vault.getMessage(ref.conversationId, ref.seq)
-          if (message !== undefined) return { message: rt.messenger.withWaiting(message) }
+          if (message !== undefined)
+            return { message: toApiMessage(message, rt.messenger.waitingOf(message)) }
         }
       }
       const message = isGroupConversation(conversationId)
         ? await rt.groups.messages.send(conversationId, text)
-        : rt.messenger.withWaiting(await rt.messenger.sendText(conversationId, text))
-      if (clientKey !== null) await rt.vault.store.put(clientKey, { conversationId, seq: message.seq })
+        : await rt.messenger
+            .sendText(conversationId, text)
+            .then((m) => toApiMessage(m, rt.messenger.waitingOf(m)))
+      if (clientKey !== null)
+        await rt.vault.store.batch([
+          rt.vault.putMessageRefOp(clientKey, { conversationId, seq: message.seq }),
+        ])
       return { message }
     },
 
@@ -298,7 +300,7 @@ export function createAppHandlers(ctx: DaemonContext, network: NetworkOptions): 
         return { messages: [] as Message[], hasMore: false }
       }
       const page = await rt.vault.listMessages(conversationId, before, limit ?? 50)
-      return { ...page, messages: page.messages.map((m) => rt.messenger.withWaiting(m)) }
+      return { ...page, messages: page.messages.map((m) => toApiMessage(m, rt.messenger.waitingOf(m))) }
     },
 
     'messages.markRead': async ({ conversationId, upToSeq }) => {

@@ -34,6 +34,7 @@ import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.t
 import { cardAddrs } from '../p2p/card-addrs.ts'
 import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
+import { messagingNotify } from '../rpc/messaging-view.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
 import { type DoctorCheck, networkReport, runDoctor } from './network-report.ts'
 
@@ -204,7 +205,7 @@ export async function startRuntime(
     libp2p,
     verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, Date.now()),
     currentBundle: () => currentBundle(),
-    notify: (event, payload) => ctx.notify(event, payload),
+    notify: messagingNotify(ctx.notify),
     now: () => Date.now(),
     log,
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),

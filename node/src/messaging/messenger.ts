@@ -16,7 +16,6 @@ import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { formatUserId } from '../../../core/src/identity.ts'
 import { WREN_MSG_PROTOCOL, WREN_PREKEY_PROTOCOL } from '../p2p/constants.ts'
 import { handleRequests } from '../p2p/request-response.ts'
-import type { Message } from '../rpc/api.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import { ClaimLimiter } from './claim-limiter.ts'
 import { CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
@@ -47,8 +46,8 @@ import { Outbox } from './outbox.ts'
 import { appItem, receiptItemOps } from './outbox-items.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
-import type { ContactRecord, ConversationRecord, OutboxItem, Vault } from './vault.ts'
-import { WaitingBook } from './waiting.ts'
+import type { ContactRecord, ConversationRecord, MessageRecord, OutboxItem, Vault } from './vault.ts'
+import { type Waiting, WaitingBook } from './waiting.ts'
 
 export type { MessengerInit, Notify } from './messenger-context.ts'
 
@@ -239,7 +238,7 @@ export class Messenger {
 
   // ---- sending
 
-  async sendText(conversationId: string, text: string): Promise<Message> {
+  async sendText(conversationId: string, text: string): Promise<MessageRecord> {
     const peer = peerOfConversation(conversationId)
     const message = await this.#lock.run(async () => {
       const contact = await this.requireContact(peer)
@@ -253,7 +252,7 @@ export class Messenger {
         (await this.#vault.getConversation(conversationId)) ?? newConversation(conversationId, peer, now)
       const messageId = this.#suite.randomBytes(MESSAGE_ID_BYTES)
       const seq = conversation.lastSeq + 1
-      const message: Message = {
+      const message: MessageRecord = {
         id: toHex(messageId),
         conversationId,
         seq,
@@ -290,18 +289,13 @@ export class Messenger {
         createdAt: now,
       }
       await this.#vault.store.batch([
-        { type: 'put', key: this.#vault.messageKey(conversationId, seq), value: message },
-        {
-          type: 'put',
-          key: this.#vault.messageRefKey(this.#userIdString, message.id),
-          value: { conversationId, seq },
-        },
-        {
-          type: 'put',
-          key: this.#vault.conversationKey(conversationId),
-          value: { ...conversation, lastSeq: seq, updatedAt: now },
-        },
-        { type: 'put', key: this.#vault.outboxKey(peer, order), value: item },
+        this.#vault.putMessageOp(message),
+        this.#vault.putMessageRefOp(this.#vault.messageRefKey(this.#userIdString, message.id), {
+          conversationId,
+          seq,
+        }),
+        this.#vault.putConversationOp({ ...conversation, lastSeq: seq, updatedAt: now }),
+        this.#vault.putOutboxOp(item),
         this.#vault.counterOp('outbox', order),
       ])
       return message
@@ -319,19 +313,20 @@ export class Messenger {
       const upTo = Math.min(upToSeq ?? conversation.lastSeq, conversation.lastSeq)
       const ops: BatchOp[] = []
       const ids: string[] = []
-      const prefix = `m/${this.#vault.blind(conversationId)}/`
-      for await (const [key, message] of this.#vault.store.iterate<Message>({ prefix })) {
+      for await (const [, message] of this.#vault.messages(conversationId)) {
         if (message.seq > upTo) break
         if (message.direction !== 'in' || message.status === 'read') continue
-        ops.push({ type: 'put', key, value: { ...message, status: 'read' } })
+        ops.push(this.#vault.putMessageOp({ ...message, status: 'read' }))
         ids.push(message.id)
       }
       const unread = await this.#countUnread(conversationId, upTo)
-      ops.push({
-        type: 'put',
-        key: this.#vault.conversationKey(conversationId),
-        value: { ...conversation, lastReadSeq: Math.max(conversation.lastReadSeq, upTo), unread },
-      })
+      ops.push(
+        this.#vault.putConversationOp({
+          ...conversation,
+          lastReadSeq: Math.max(conversation.lastReadSeq, upTo),
+          unread,
+        }),
+      )
       ops.push(...(await receiptItemOps(this.#ctx, peer, conversationId, CONTENT_KIND_READ_RECEIPT, ids)))
       await this.#vault.store.batch(ops)
       return ids.length
@@ -342,11 +337,7 @@ export class Messenger {
 
   async #countUnread(conversationId: string, afterSeq: number): Promise<number> {
     let unread = 0
-    const prefix = `m/${this.#vault.blind(conversationId)}/`
-    for await (const [, message] of this.#vault.store.iterate<Message>({
-      prefix,
-      gte: this.#vault.messageKey(conversationId, afterSeq + 1),
-    })) {
+    for await (const [, message] of this.#vault.messages(conversationId, afterSeq + 1)) {
       if (message.direction === 'in') unread++
     }
     return unread
@@ -373,7 +364,7 @@ export class Messenger {
       for (const peer of targets) {
         if ((await this.#vault.getContact(peer)) === undefined) throw new ContactNotFoundError(peer)
         const item = appItem(this.#ctx, peer, order, now, appKind, payload)
-        ops.push({ type: 'put', key: this.#vault.outboxKey(peer, order), value: item })
+        ops.push(this.#vault.putOutboxOp(item))
         ops.push(this.#vault.counterOp('outbox', order))
         order++
       }
@@ -425,12 +416,10 @@ export class Messenger {
 
   // ---- reads
 
-  /** `message` as the RPC shows it: with why it waits, when it is an undelivered direct message. */
-  withWaiting(message: Message): Message {
+  /** Why `message` waits, when it is an undelivered outgoing direct message (else undefined). */
+  waitingOf(message: MessageRecord): Waiting | undefined {
     const peer = peerOfDirectConversation(message.conversationId)
-    if (peer === null) return message
-    const waiting = this.#ctx.waiting.of(message, peer)
-    return waiting === undefined ? message : { ...message, waiting }
+    return peer === null ? undefined : this.#ctx.waiting.of(message, peer)
   }
 
   async conversations(): Promise<ConversationRecord[]> {
