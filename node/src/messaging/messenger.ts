@@ -17,8 +17,9 @@ import { formatUserId } from '../../../core/src/identity.ts'
 import { WREN_MSG_PROTOCOL, WREN_PREKEY_PROTOCOL } from '../p2p/constants.ts'
 import { handleRequests } from '../p2p/request-response.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
+import { Announcer } from './announce.ts'
 import { ClaimLimiter } from './claim-limiter.ts'
-import { CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
+import { CONTACT_DIAL_CONCURRENCY, CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
 import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyContact } from './contacts.ts'
 import {
   CONTENT_KIND_READ_RECEIPT,
@@ -68,6 +69,7 @@ export class Messenger {
   readonly #outbox: Outbox
   readonly #regained: NetworkRegained
   readonly #claims: ClaimLimiter
+  readonly #announcer: Announcer<PeerId>
   readonly #onConnect = (event: CustomEvent<PeerId>) => {
     const userId = this.#peerToUser.get(event.detail.toString())
     if (userId !== undefined) this.kick(userId)
@@ -80,6 +82,11 @@ export class Messenger {
     this.#sessions = new SessionBook(init.vault)
     this.#userIdString = formatUserId(init.userId)
     this.#claims = new ClaimLimiter(init.now)
+    this.#announcer = new Announcer({
+      dial: (peer, options) => init.libp2p.dial(peer, options),
+      concurrency: CONTACT_DIAL_CONCURRENCY,
+      timeoutMs: CONTACT_DIAL_TIMEOUT_MS,
+    })
     this.#inbound = new Inbound({
       suite: init.suite,
       vault: init.vault,
@@ -170,6 +177,7 @@ export class Messenger {
   }
 
   async stop(): Promise<void> {
+    this.#announcer.stop()
     this.#outbox.stop()
     this.#regained.stop()
     const { libp2p } = this.#init
@@ -179,20 +187,13 @@ export class Messenger {
     await this.#lock.run(async () => {})
   }
 
-  /** Dial known contacts after start so they notice we are back and flush their outboxes. */
+  /** Dial known contacts after start (CONTACT_DIAL_CONCURRENCY at a time) so they flush their outboxes. */
   async #announce(): Promise<void> {
     const contacts = await this.#vault.listContacts()
-    await Promise.allSettled(
-      contacts
-        .filter((c) => c.devicePeerId !== null)
-        .map((c) =>
-          this.#init.libp2p
-            .dial(peerIdFromBytes(c.devicePeerId as Uint8Array), {
-              signal: AbortSignal.timeout(CONTACT_DIAL_TIMEOUT_MS),
-            })
-            .catch(() => {}),
-        ),
+    const devices = contacts.flatMap((c) =>
+      c.devicePeerId === null ? [] : [peerIdFromBytes(c.devicePeerId)],
     )
+    await this.#announcer.announce(devices)
   }
 
   #rememberPeer(contact: ContactRecord): void {
