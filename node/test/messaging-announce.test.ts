@@ -48,7 +48,10 @@ describe('announce at start', () => {
     })
     const peers = Array.from({ length: CONTACTS }, (_, i) => i)
     await within(announcer.announce(peers), 'announce')
-    assert.deepEqual([...dialled].sort((a, b) => a - b), peers)
+    assert.deepEqual(
+      [...dialled].sort((a, b) => a - b),
+      peers,
+    )
     assert.equal(most, CONTACT_DIAL_CONCURRENCY)
     assert.equal(inFlight, 0)
   })
