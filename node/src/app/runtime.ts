@@ -20,7 +20,6 @@ import {
 import { signIdentitySuccession } from '../../../core/src/identity-succession.ts'
 import { encodePrekeyBundle, signPrekeyBundle } from '../../../core/src/prekey-bundle.ts'
 import type { DaemonContext } from '../daemon/context.ts'
-import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../daemon/identity-handlers.ts'
 import type { UnlockedProfile } from '../daemon/profile-session.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
@@ -34,6 +33,7 @@ import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.t
 import { cardAddrs } from '../p2p/card-addrs.ts'
 import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
+import { readIdentityRecord } from '../profile/records.ts'
 import { messagingNotify } from '../rpc/messaging-view.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
 import { type DoctorCheck, networkReport, runDoctor } from './network-report.ts'
@@ -115,7 +115,7 @@ export async function startRuntime(
     publicKey: suite.ed25519PublicKey(secrets.deviceKeySeed),
     secretKey: secrets.deviceKeySeed,
   }
-  const record = (await profile.store.get<IdentityRecord>(IDENTITY_RECORD_KEY)) ?? {
+  const record = (await readIdentityRecord(profile.store)) ?? {
     displayName: '',
     createdAt: Date.now(),
   }

@@ -6,28 +6,31 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { DaemonContext } from '../daemon/context.ts'
-import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../daemon/identity-handlers.ts'
+import {
+  NETWORK_SETTINGS_KEY,
+  NETWORK_SETTINGS_RECORD,
+  type NetworkSettingsRecord,
+  readIdentityRecord,
+  writeIdentityRecord,
+} from '../profile/records.ts'
 import { MAX_DISPLAY_NAME_CHARS, MAX_NETWORK_PEERS, type Settings } from '../rpc/api.ts'
 import { appError } from '../rpc/errors.ts'
 import type { Handlers } from '../rpc/server.ts'
+import { StoredRecordError } from '../storage/errors.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
 import type { NetworkOptions, Runtime } from './runtime.ts'
 
-/** Sealed-store record holding the bootstrap peers and relays saved by settings.set. */
-export const NETWORK_SETTINGS_KEY = 'settings/network'
-
-export interface NetworkSettingsRecord {
-  readonly bootstrap: readonly string[]
-  readonly relays: readonly string[]
-}
+export { NETWORK_SETTINGS_KEY, type NetworkSettingsRecord }
 
 const NO_SETTINGS: NetworkSettingsRecord = { bootstrap: [], relays: [] }
 
 export async function readNetworkSettings(store: SealedStore): Promise<NetworkSettingsRecord> {
-  const saved = await store.get<NetworkSettingsRecord>(NETWORK_SETTINGS_KEY)
-  if (saved === undefined || !Array.isArray(saved.bootstrap) || !Array.isArray(saved.relays))
-    return NO_SETTINGS
-  return { bootstrap: saved.bootstrap, relays: saved.relays }
+  // a record that does not read as settings counts as none, as it always did
+  const saved = await store.read(NETWORK_SETTINGS_KEY, NETWORK_SETTINGS_RECORD).catch((error: unknown) => {
+    if (error instanceof StoredRecordError) return undefined
+    throw error
+  })
+  return saved ?? NO_SETTINGS
 }
 
 function merged(first: readonly string[] | undefined, then: readonly string[]): string[] {
@@ -84,7 +87,7 @@ export function settingsHandlers(
 ): Pick<Handlers, 'settings.get' | 'settings.set'> {
   async function read(): Promise<Settings> {
     const { store } = ctx.session.requireUnlocked()
-    const record = await store.get<IdentityRecord>(IDENTITY_RECORD_KEY)
+    const record = await readIdentityRecord(store)
     const saved = await readNetworkSettings(store)
     const applied = currentRuntime()?.network
     return {
@@ -111,18 +114,18 @@ export function settingsHandlers(
 
       if (nextBootstrap !== undefined || nextRelays !== undefined) {
         const saved = await readNetworkSettings(store)
-        await store.put(NETWORK_SETTINGS_KEY, {
+        await store.write(NETWORK_SETTINGS_KEY, NETWORK_SETTINGS_RECORD, {
           bootstrap: nextBootstrap ?? [...saved.bootstrap],
           relays: nextRelays ?? [...saved.relays],
-        } satisfies NetworkSettingsRecord)
+        })
       }
       if (name !== undefined) {
-        const record = await store.get<IdentityRecord>(IDENTITY_RECORD_KEY)
-        await store.put(IDENTITY_RECORD_KEY, {
+        const record = await readIdentityRecord(store)
+        await writeIdentityRecord(store, {
           createdAt: record?.createdAt ?? Date.now(),
           ...record,
           displayName: name,
-        } satisfies IdentityRecord)
+        })
         currentRuntime()?.setDisplayName(name)
       }
       return read()

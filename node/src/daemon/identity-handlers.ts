@@ -13,6 +13,7 @@ import {
   identityKeyPairFromSeed,
   userIdFromIdentityKey,
 } from '../../../core/src/identity.ts'
+import { readIdentityRecord, writeIdentityRecord } from '../profile/records.ts'
 import { eventNames, type Identity, type MethodName } from '../rpc/api.ts'
 import { appError } from '../rpc/errors.ts'
 import type { Handlers } from '../rpc/server.ts'
@@ -22,12 +23,7 @@ import type { DaemonContext } from './context.ts'
 import type { UnlockedProfile } from './profile-session.ts'
 
 /** Sealed-store record holding the non-secret identity profile (display name, creation time). */
-export const IDENTITY_RECORD_KEY = 'identity/profile'
-
-export interface IdentityRecord {
-  readonly displayName: string
-  readonly createdAt: number
-}
+export { IDENTITY_RECORD_KEY, type IdentityRecord } from '../profile/records.ts'
 
 export interface CardInfo {
   readonly userId: string
@@ -76,7 +72,7 @@ export function createProfileHandlers(
 
   async function identityOf(profile: UnlockedProfile): Promise<Identity> {
     const { publicKey } = identityKeyPairFromSeed(ctx.suite, profile.secrets.identitySeed)
-    const record = await profile.store.get<IdentityRecord>(IDENTITY_RECORD_KEY)
+    const record = await readIdentityRecord(profile.store)
     const info: CardInfo = {
       userId: formatUserId(profileUserId(ctx.suite, profile.secrets)),
       identityKey: toHex(publicKey),
@@ -123,7 +119,7 @@ export function createProfileHandlers(
       }
       const createdAt = Date.now()
       const profile = await ctx.session.create(passphrase, secrets, (store) =>
-        store.put(IDENTITY_RECORD_KEY, { displayName, createdAt } satisfies IdentityRecord),
+        writeIdentityRecord(store, { displayName, createdAt }),
       )
       ctx.log.info('identity created', { peerId: profile.peerId })
       return identityOf(profile)
