@@ -4,8 +4,8 @@
  * forbidden import. The repository's own tree passing is `npm run lint`; here Biome runs with the
  * repository's configuration on a fixture tree in a temporary folder, where each fixture line is
  * an import that a rule must flag or must let through, and the flagged lines must be exactly the
- * forbidden ones. Also checked: every file on the domain → rpc/ allow-list still imports rpc/, so
- * the list only ever shrinks.
+ * forbidden ones. Also checked: no domain file is exempted from the layering rule (the
+ * allow-list of today's offenders was emptied by the node/ restructure and removed).
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -66,10 +66,10 @@ const cases: Case[] = [
   bad('node/src/groups/new-thing.ts', "import { h } from '../rpc/server.ts'"),
   bad('node/src/p2p/g.ts', "import { c } from '../rpc/client.ts'"),
   bad('node/src/storage/h.ts', "import { a } from '../rpc/api.ts'"),
-  // the allow-list: only the rpc/ modules these files import today, and still the node-wide rule
-  ok('node/src/messaging/vault.ts', "import { a } from '../rpc/api.ts'"),
-  ok('node/src/messaging/vault.ts', "import { e } from '../rpc/errors.ts'"),
-  bad('node/src/messaging/vault.ts', "import { s } from '../rpc/server.ts'"),
+  // the allow-list is gone (the restructure of issue 13): former offenders get the rule too
+  bad('node/src/messaging/vault.ts', "import { a } from '../rpc/api.ts'"),
+  bad('node/src/messaging/vault.ts', "import { e } from '../rpc/errors.ts'"),
+  bad('node/src/groups/group-service.ts', "import { a } from '../rpc/api.ts'"),
   bad('node/src/messaging/vault.ts', "import { t } from '../../../test/fixtures/chat.ts'"),
   // (group-handlers.ts, once allow-listed, moved to rpc/handlers: a domain file like any other)
   bad('node/src/groups/group-handlers.ts', "import { h } from '../rpc/server.ts'"),
@@ -199,19 +199,11 @@ describe('layering lint (biome.jsonc noRestrictedImports)', () => {
     assert.notEqual(code, 0, 'a forbidden import fails the lint (non-zero exit)')
   })
 
-  test('every file on the domain → rpc/ allow-list still imports rpc/ (the list only shrinks)', async () => {
+  test('no domain file imports rpc/, and no allow-list lets one (the restructure removed it)', async () => {
     const config = await readConfig()
     const allowListed = config.overrides
       .flatMap((o) => o.includes ?? [])
       .filter((p) => /^node\/src\/(messaging|groups|p2p|storage)\/[^*]+\.ts$/.test(p))
-    assert.ok(allowListed.length > 0, 'the allow-list is found in biome.jsonc')
-    for (const file of allowListed) {
-      const source = await readFile(join(REPO, file), 'utf8')
-      assert.match(
-        source,
-        /from '(\.\.\/)+rpc\//,
-        `${file} no longer imports rpc/: remove it from the allow-list in biome.jsonc`,
-      )
-    }
+    assert.deepEqual(allowListed, [], 'no domain file is exempted from the layering rule in biome.jsonc')
   })
 })

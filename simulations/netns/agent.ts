@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { parseContactCard } from '../../core/src/contact-card.ts'
 import { parseUserId } from '../../core/src/identity.ts'
 import { createNodeSuite } from '../../node/src/crypto/node-suite.ts'
-import { conversationIdFor } from '../../node/src/messaging/vault.ts'
+import { directConversationId } from '../../node/src/messaging/conversation-id.ts'
 import { getBundle } from '../../node/src/p2p/dht-records.ts'
 import { makeRunRoot, removeRunRoot, SimRelay, SimUser } from '../src/harness.ts'
 import { loadScenario, mailboxCountOf } from '../src/scenario.ts'
@@ -127,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
       if (target === undefined) continue
       const sentAt = Date.now()
       const message = await rt.messenger.sendText(
-        conversationIdFor(target.userId),
+        directConversationId(target.userId),
         `netns message ${event.id}`,
       )
       sent.push({ id: event.id, to: event.to, messageId: message.id, sentAt, at: event.t })

@@ -5,7 +5,7 @@
  */
 import { parseContactCard } from '../../core/src/contact-card.ts'
 import { createNodeSuite } from '../../node/src/crypto/node-suite.ts'
-import { conversationIdFor } from '../../node/src/messaging/vault.ts'
+import { directConversationId, isDirectConversationId } from '../../node/src/messaging/conversation-id.ts'
 import { getBundle } from '../../node/src/p2p/dht-records.ts'
 import type { EventPayload } from '../../node/src/rpc/api.ts'
 import { makeRunRoot, type NodeLinks, removeRunRoot, SimRelay, SimUser } from './harness.ts'
@@ -278,7 +278,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         onEvent: (user, event, payload) => {
           if (event === 'message.received') {
             const p = payload as EventPayload<'message.received'>
-            if (!p.message.conversationId.startsWith('dm:')) {
+            if (!isDirectConversationId(p.message.conversationId)) {
               metrics.groupReceived(user, p.message.id, p.via ?? 'unknown')
               return
             }
@@ -291,7 +291,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
             metrics.received(user, p, sender === undefined ? 'unknown' : pathOf(user, sender), false)
           } else if (event === 'message.status') {
             const p = payload as EventPayload<'message.status'>
-            if (p.conversationId.startsWith('dm:')) metrics.status(p.messageId, p.status)
+            if (isDirectConversationId(p.conversationId)) metrics.status(p.messageId, p.status)
           }
         },
       })
@@ -430,7 +430,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           const rt = sender.runtime
           if (rt === null) return
           record.calledAt = metrics.now()
-          const conversation = conversationIdFor(userIdOf(recipient))
+          const conversation = directConversationId(userIdOf(recipient))
           track(
             `send ${event.id}`,
             rt.messenger.sendText(conversation, `sim message ${event.id}`).then((message) => {

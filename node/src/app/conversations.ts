@@ -7,20 +7,22 @@
 import { NotFoundError } from '../errors.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { groupOfConversation } from '../groups/group-store.ts'
+import { isGroupConversationId } from '../messaging/conversation-id.ts'
 import { peerOfConversation } from '../messaging/messenger.ts'
 import type { Conversation, Message } from '../rpc/api.ts'
+import { toApiMessage } from '../rpc/messaging-view.ts'
 import type { Runtime } from './runtime.ts'
-
-/** Profile-store prefix of the client ids remembered for de-duplicating retried sends. */
-const CLIENT_ID_PREFIX = 'cid/'
 
 export interface MessagePage {
   readonly messages: Message[]
   readonly hasMore: boolean
 }
 
-function isGroupConversation(conversationId: string): boolean {
-  return conversationId.startsWith('grp:')
+const isGroupConversation = isGroupConversationId
+
+/** A direct message as the RPC shows it, with why it waits when it is not delivered yet. */
+function view(rt: Runtime, message: Parameters<typeof toApiMessage>[0]): Message {
+  return toApiMessage(message, rt.messenger.waitingOf(message))
 }
 
 /** Every conversation, the newest first (groups we were only invited to are left out). */
@@ -35,7 +37,7 @@ export async function listConversations(rt: Runtime): Promise<Conversation[]> {
       peerUserId: record.peerUserId,
       groupId: null,
       title: contacts.get(record.peerUserId)?.displayName ?? record.peerUserId,
-      lastMessage: last === undefined ? null : rt.messenger.withWaiting(last),
+      lastMessage: last === undefined ? null : view(rt, last),
       unread: record.unread,
       updatedAt: record.updatedAt,
     })
@@ -76,19 +78,19 @@ export async function sendMessage(
   text: string,
   clientId: string | undefined,
 ): Promise<Message> {
-  const clientKey =
-    clientId === undefined ? null : `${CLIENT_ID_PREFIX}${rt.vault.blind(`${conversationId}\n${clientId}`)}`
+  const clientKey = clientId === undefined ? null : rt.vault.clientIdKey(conversationId, clientId)
   if (clientKey !== null) {
-    const ref = await rt.vault.store.get<{ conversationId: string; seq: number }>(clientKey)
+    const ref = await rt.vault.getClientIdRef(clientKey)
     if (ref !== undefined) {
       const message = await rt.vault.getMessage(ref.conversationId, ref.seq)
-      if (message !== undefined) return rt.messenger.withWaiting(message)
+      if (message !== undefined) return view(rt, message)
     }
   }
   const message = isGroupConversation(conversationId)
     ? await rt.groups.messages.send(conversationId, text)
-    : rt.messenger.withWaiting(await rt.messenger.sendText(conversationId, text))
-  if (clientKey !== null) await rt.vault.store.put(clientKey, { conversationId, seq: message.seq })
+    : view(rt, await rt.messenger.sendText(conversationId, text))
+  if (clientKey !== null)
+    await rt.vault.store.batch([rt.vault.putMessageRefOp(clientKey, { conversationId, seq: message.seq })])
   return message
 }
 
@@ -111,7 +113,7 @@ export async function listMessages(
     return { messages: [], hasMore: false }
   }
   const page = await rt.vault.listMessages(conversationId, before, limit)
-  return { ...page, messages: page.messages.map((m) => rt.messenger.withWaiting(m)) }
+  return { ...page, messages: page.messages.map((m) => view(rt, m)) }
 }
 
 /** Mark messages read up to `upToSeq` (default: all); the number of messages that changed. */

@@ -7,10 +7,12 @@
  * running node only through `runtime()`, which answers the errors a client should see while
  * there is none: NO_IDENTITY / LOCKED (the profile session), UNAVAILABLE (still starting).
  */
+
 import type { DaemonContext } from '../daemon/context.ts'
 import { rotatedIdentitySecrets } from '../daemon/profile-identity.ts'
 import type { UnlockedProfile } from '../daemon/profile-session.ts'
 import { UnavailableError } from '../errors.ts'
+import { PREFIXES } from '../storage/layout.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import { listenAddrsFor, plannedAddrs, profileListenPorts } from './listen-ports.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
@@ -20,7 +22,7 @@ import { readNetworkSettings, withSavedNetwork } from './settings.ts'
  * Profile-store prefixes of what is bound to the identity key: the sessions ('s/') and their
  * index by identity key ('x/', messaging/session-book.ts).
  */
-const KEY_BOUND_PREFIXES = ['s/', 'x/'] as const
+const KEY_BOUND_PREFIXES = [PREFIXES.session, PREFIXES.identityIndex] as const
 
 export interface NodeLifecycle {
   /** The running node; throws NO_IDENTITY / LOCKED while locked, UnavailableError while it starts. */

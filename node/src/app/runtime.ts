@@ -13,7 +13,6 @@ import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import type { DaemonContext } from '../daemon/context.ts'
-import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../daemon/identity-handlers.ts'
 import type { UnlockedProfile } from '../daemon/profile-session.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
@@ -26,6 +25,8 @@ import { Vault } from '../messaging/vault.ts'
 import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
 import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
+import { readIdentityRecord } from '../profile/records.ts'
+import { messagingNotify } from '../rpc/messaging-view.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
 import { deriveIdentityMaterial } from './identity-material.ts'
 import { type DoctorCheck, networkStatusOf, runDoctor } from './network-report.ts'
@@ -99,7 +100,7 @@ export async function startRuntime(
   // ---- keys and stored state
   const keys = deriveIdentityMaterial(suite, profile.secrets)
   const { identity, userId, succession, deviceKey } = keys
-  const record = (await profile.store.get<IdentityRecord>(IDENTITY_RECORD_KEY)) ?? {
+  const record = (await readIdentityRecord(profile.store)) ?? {
     displayName: '',
     createdAt: now(),
   }
@@ -184,7 +185,7 @@ export async function startRuntime(
     mailboxes,
     verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, now()),
     currentBundle: () => own.bundle(),
-    notify: (event, payload) => ctx.notify(event, payload),
+    notify: messagingNotify(ctx.notify),
     now,
     log,
     ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),

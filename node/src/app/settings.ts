@@ -5,27 +5,30 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { readIdentityRecord, writeIdentityRecord } from '../daemon/profile-identity.ts'
 import { InvalidInputError } from '../errors.ts'
+import {
+  NETWORK_SETTINGS_KEY,
+  NETWORK_SETTINGS_RECORD,
+  type NetworkSettingsRecord,
+  readIdentityRecord,
+  writeIdentityRecord,
+} from '../profile/records.ts'
 import { MAX_DISPLAY_NAME_CHARS, MAX_NETWORK_PEERS } from '../rpc/api.ts'
+import { StoredRecordError } from '../storage/errors.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
 import type { NetworkOptions } from './runtime.ts'
 
-/** Sealed-store record holding the bootstrap peers and relays saved by settings.set. */
-export const NETWORK_SETTINGS_KEY = 'settings/network'
-
-export interface NetworkSettingsRecord {
-  readonly bootstrap: readonly string[]
-  readonly relays: readonly string[]
-}
+export { NETWORK_SETTINGS_KEY, type NetworkSettingsRecord }
 
 const NO_SETTINGS: NetworkSettingsRecord = { bootstrap: [], relays: [] }
 
 export async function readNetworkSettings(store: SealedStore): Promise<NetworkSettingsRecord> {
-  const saved = await store.get<NetworkSettingsRecord>(NETWORK_SETTINGS_KEY)
-  if (saved === undefined || !Array.isArray(saved.bootstrap) || !Array.isArray(saved.relays))
-    return NO_SETTINGS
-  return { bootstrap: saved.bootstrap, relays: saved.relays }
+  // a record that does not read as settings counts as none, as it always did
+  const saved = await store.read(NETWORK_SETTINGS_KEY, NETWORK_SETTINGS_RECORD).catch((error: unknown) => {
+    if (error instanceof StoredRecordError) return undefined
+    throw error
+  })
+  return saved ?? NO_SETTINGS
 }
 
 function merged(first: readonly string[] | undefined, then: readonly string[]): string[] {
@@ -109,10 +112,10 @@ export async function saveSettings(store: SealedStore, change: SettingsChange): 
 
   if (bootstrap !== undefined || relays !== undefined) {
     const saved = await readNetworkSettings(store)
-    await store.put(NETWORK_SETTINGS_KEY, {
+    await store.write(NETWORK_SETTINGS_KEY, NETWORK_SETTINGS_RECORD, {
       bootstrap: bootstrap ?? [...saved.bootstrap],
       relays: relays ?? [...saved.relays],
-    } satisfies NetworkSettingsRecord)
+    })
   }
   if (name !== undefined) {
     const record = await readIdentityRecord(store)

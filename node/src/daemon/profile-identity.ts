@@ -12,24 +12,15 @@ import {
   userIdFromIdentityKey,
 } from '../../../core/src/identity.ts'
 import type { KeystoreSecrets } from '../storage/keystore.ts'
-import { type SealedStore, STORAGE_KEY_BYTES } from '../storage/sealed-store.ts'
+import { STORAGE_KEY_BYTES } from '../storage/sealed-store.ts'
 
-/** Sealed-store record holding the non-secret identity profile (display name, creation time). */
-export const IDENTITY_RECORD_KEY = 'identity/profile'
-
-export interface IdentityRecord {
-  readonly displayName: string
-  readonly createdAt: number
-}
-
-/** The identity record of an opened profile, or undefined before identity.create wrote it. */
-export function readIdentityRecord(store: SealedStore): Promise<IdentityRecord | undefined> {
-  return store.get<IdentityRecord>(IDENTITY_RECORD_KEY)
-}
-
-export function writeIdentityRecord(store: SealedStore, record: IdentityRecord): Promise<void> {
-  return store.put(IDENTITY_RECORD_KEY, record)
-}
+// the identity record (display name, creation time) is a versioned stored record
+export {
+  IDENTITY_RECORD_KEY,
+  type IdentityRecord,
+  readIdentityRecord,
+  writeIdentityRecord,
+} from '../profile/records.ts'
 
 /** The secrets of a new identity: identity key, device key, libp2p key, storage key, no prekeys. */
 export async function newIdentitySecrets(suite: CryptoSuite): Promise<KeystoreSecrets> {

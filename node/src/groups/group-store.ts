@@ -140,11 +140,7 @@ export class GroupStore {
   }
 }
 
-export function groupConversationId(groupIdHex: string): string {
-  return `grp:${groupIdHex}`
-}
-
-/** The group id (hex) of a 'grp:' conversation id, or null for other ids. */
-export function groupOfConversation(conversationId: string): string | null {
-  return /^grp:[0-9a-f]{32}$/.test(conversationId) ? conversationId.slice(4) : null
-}
+export {
+  groupConversationId,
+  groupOfConversationId as groupOfConversation,
+} from '../messaging/conversation-id.ts'

@@ -18,8 +18,12 @@ export const DEVICE_DIAL_TIMEOUT_MS = 15_000
 export const BUNDLE_LOOKUP_TIMEOUT_MS = 10_000
 /** Session resets in a row for one peer before falling back to normal backoff (no reset storms). */
 export const MAX_SESSION_RESETS = 3
-/** Dial attempts to known contacts at start, in parallel: announces we are back. */
+/**
+ * Dials to known contacts in flight at once at start (announces we are back): a few in parallel
+ * reach the online ones quickly without opening hundreds of sockets for a large contact list.
+ */
 export const CONTACT_DIAL_CONCURRENCY = 4
+/** One announce dial: an online contact answers well within this; an offline one is given up. */
 export const CONTACT_DIAL_TIMEOUT_MS = 5_000
 /**
  * Direct attempt before falling back to mailboxes: "unreachable within a short timeout" (issue 4).

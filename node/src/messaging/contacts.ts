@@ -6,8 +6,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { bytesEqual } from '../../../core/src/bytes.ts'
 import type { ContactCard } from '../../../core/src/contact-card.ts'
 import { formatUserId } from '../../../core/src/identity.ts'
-import { appError } from '../rpc/errors.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
+import { ContactKeyChangedError, ContactNotFoundError, OwnCardError } from './errors.ts'
 import type { MessengerContext } from './messenger-context.ts'
 import type { Outbox } from './outbox.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
@@ -19,7 +19,7 @@ export async function addContact(
   name: string | undefined,
 ): Promise<ContactRecord> {
   const userId = formatUserId(card.userId)
-  if (userId === ctx.userIdString) throw appError('INVALID_INPUT', 'this is your own card')
+  if (userId === ctx.userIdString) throw new OwnCardError()
   const after: Array<() => void> = []
   const contact = await ctx.lock.run(async () => {
     const existing = await ctx.vault.getContact(userId)
@@ -69,7 +69,7 @@ export async function learnAddresses(ctx: MessengerContext, contact: ContactReco
 
 export async function requireContact(ctx: MessengerContext, userId: string): Promise<ContactRecord> {
   const contact = await ctx.vault.getContact(userId)
-  if (contact === undefined) throw appError('NOT_FOUND', `no contact ${userId}`)
+  if (contact === undefined) throw new ContactNotFoundError(userId)
   return contact
 }
 
@@ -77,7 +77,7 @@ export async function verifyContact(ctx: MessengerContext, userId: string): Prom
   return ctx.lock.run(async () => {
     const contact = await requireContact(ctx, userId)
     if (contact.keyChanged)
-      throw appError('KEY_CHANGED_UNACCEPTED', 'accept the new identity key before verifying it')
+      throw new ContactKeyChangedError('accept the new identity key before verifying it')
     const next = { ...contact, verified: true }
     await ctx.vault.store.batch([ctx.vault.putContactOp(next)])
     return next

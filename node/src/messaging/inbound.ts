@@ -19,8 +19,6 @@ import { DuplicateMessageError } from '../../../core/src/errors.ts'
 import { formatUserId, type IdentityKeyPair } from '../../../core/src/identity.ts'
 import { isUserBound } from '../../../core/src/identity-succession.ts'
 import { acceptPrekeyMessage } from '../../../core/src/session.ts'
-import type { Logger } from '../daemon/log.ts'
-import type { EventName, EventPayload, Message, MessageVia } from '../rpc/api.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
   CONTENT_KIND_APP,
@@ -36,10 +34,13 @@ import {
   decodeDeliveryRequest,
   encodeDeliveryResponse,
 } from './content.ts'
-import { connectionPath, type InboundSource } from './message-path.ts'
+import { directConversationId } from './conversation-id.ts'
+import type { Notify } from './events.ts'
+import type { MessagingLogger } from './logger.ts'
+import { connectionPath, type InboundSource, type MessageVia } from './message-path.ts'
 import type { PrekeyManager } from './prekeys.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
-import { type ContactRecord, type ConversationRecord, conversationIdFor, type Vault } from './vault.ts'
+import type { ContactRecord, ConversationRecord, MessageRecord, Vault } from './vault.ts'
 
 /** An app payload that arrived over a pairwise session (see Messenger.registerApp). */
 export interface AppDelivery {
@@ -72,9 +73,9 @@ export interface InboundInit {
   identity: IdentityKeyPair
   ourUserId: string
   deviceKey: { publicKey: Uint8Array; secretKey: Uint8Array }
-  notify: <E extends EventName>(event: E, payload: EventPayload<E>) => void
+  notify: Notify
   now: () => number
-  log: Logger
+  log: MessagingLogger
   onContactSeen: (contact: ContactRecord) => void
   queueReceipt: (
     peer: string,
@@ -91,7 +92,7 @@ interface Pending {
   sessions: Map<string, DeviceSessions>
   contacts: Map<string, ContactRecord>
   conversations: Map<string, ConversationRecord>
-  messages: Map<string, Message>
+  messages: Map<string, MessageRecord>
   refs: Set<string>
   usedPrekeys: Array<[number | null, number | null]>
   events: Array<() => void>
@@ -147,14 +148,19 @@ export class Inbound {
     const { vault, sessions, prekeys } = this.#init
     for (const [peer, ids] of pending.receipts) {
       pending.ops.push(
-        ...(await this.#init.queueReceipt(peer, conversationIdFor(peer), CONTENT_KIND_DELIVERY_RECEIPT, ids)),
+        ...(await this.#init.queueReceipt(
+          peer,
+          directConversationId(peer),
+          CONTENT_KIND_DELIVERY_RECEIPT,
+          ids,
+        )),
       )
       pending.touchedPeers.add(peer)
     }
     for (const [userId, s] of pending.sessions) pending.ops.push(...sessions.putOps({ ...s, userId }))
     for (const contact of pending.contacts.values()) pending.ops.push(vault.putContactOp(contact))
     for (const conversation of pending.conversations.values()) {
-      pending.ops.push({ type: 'put', key: vault.conversationKey(conversation.id), value: conversation })
+      pending.ops.push(vault.putConversationOp(conversation))
     }
     try {
       await vault.store.batch(pending.ops)
@@ -291,7 +297,7 @@ export class Inbound {
   /** The record key naming this sender's message id, or null when it was already received. */
   async #newRef(userId: string, idHex: string, pending: Pending): Promise<string | null> {
     const refKey = this.#init.vault.messageRefKey(userId, idHex)
-    if (pending.refs.has(refKey) || (await this.#init.vault.store.get(refKey)) !== undefined) return null
+    if (pending.refs.has(refKey) || (await this.#init.vault.has(refKey))) return null
     return refKey
   }
 
@@ -305,7 +311,7 @@ export class Inbound {
     const idHex = toHex(content.messageId)
     const refKey = await this.#newRef(userId, idHex, pending)
     if (refKey === null) return DELIVERY_DUPLICATE
-    const conversationId = conversationIdFor(userId)
+    const conversationId = directConversationId(userId)
     const now = this.#init.now()
     const conversation = pending.conversations.get(conversationId) ??
       (await vault.getConversation(conversationId)) ?? {
@@ -318,7 +324,7 @@ export class Inbound {
         updatedAt: now,
       }
     const seq = conversation.lastSeq + 1
-    const message: Message = {
+    const message: MessageRecord = {
       id: idHex,
       conversationId,
       seq,
@@ -331,8 +337,8 @@ export class Inbound {
       receipts: 0,
     }
     pending.refs.add(refKey)
-    pending.ops.push({ type: 'put', key: vault.messageKey(conversationId, seq), value: message })
-    pending.ops.push({ type: 'put', key: refKey, value: { conversationId, seq } })
+    pending.ops.push(vault.putMessageOp(message))
+    pending.ops.push(vault.putMessageRefOp(refKey, { conversationId, seq }))
     pending.conversations.set(conversationId, {
       ...conversation,
       lastSeq: seq,
@@ -354,7 +360,7 @@ export class Inbound {
     const refKey = await this.#newRef(userId, idHex, pending)
     if (refKey === null) return DELIVERY_DUPLICATE
     pending.refs.add(refKey)
-    pending.ops.push({ type: 'put', key: refKey, value: { conversationId: '', seq: 0 } })
+    pending.ops.push(this.#init.vault.putMessageRefOp(refKey, { conversationId: '', seq: 0 }))
     const handler = this.#apps.get(content.appKind ?? 0)
     if (handler === undefined) {
       this.#init.log.debug('app payload for an unknown app kind dropped', { appKind: content.appKind })
@@ -391,9 +397,9 @@ export class Inbound {
       const message = pending.messages.get(key) ?? (await vault.getMessage(ref.conversationId, ref.seq))
       if (message === undefined || message.direction !== 'out') continue
       if (message.status === 'read' || (message.status === 'delivered' && status === 'delivered')) continue
-      const next: Message = { ...message, status }
+      const next: MessageRecord = { ...message, status }
       pending.messages.set(key, next)
-      pending.ops.push({ type: 'put', key, value: next })
+      pending.ops.push(vault.putMessageOp(next))
       pending.events.push(() =>
         this.#init.notify('message.status', {
           conversationId: next.conversationId,

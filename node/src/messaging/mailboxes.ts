@@ -10,15 +10,19 @@
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { z } from 'zod'
 import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
 import { MAILBOX_TTL_MS, MAX_FETCH_LIMIT } from '../../../core/src/mailbox/constants.ts'
 import type { StoredEnvelope } from '../../../core/src/mailbox/response.ts'
 import type { MailboxHint } from '../../../core/src/prekey-bundle.ts'
-import type { Logger } from '../daemon/log.ts'
 import { MailboxClient } from '../mailbox/mailbox-client.ts'
+import { StoredRecordError } from '../storage/errors.ts'
+import { FIXED_KEYS } from '../storage/layout.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
+import { type RecordType, recordBytes, versionedRecord } from '../storage/stored-record.ts'
 import { MAX_DELIVERY_BATCH } from './content.ts'
+import type { MessagingLogger } from './logger.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
 import type { PrekeyManager } from './prekeys.ts'
 
@@ -36,20 +40,34 @@ export const MAILBOX_PREKEY_POOL = 10
 export const MAILBOX_PREKEY_LOW_WATER = 3
 /** Pages read from one mailbox per fetch round (64 envelopes each): bounds one round's work. */
 const MAX_PAGES_PER_FETCH = 64
-const MAILBOXES_KEY = 'meta/mailboxes'
+const MAILBOXES_KEY = FIXED_KEYS.mailboxes
 
-interface MailboxRecord {
-  relay: string
-  addrs: string[]
-  inboxSeed: Uint8Array
-  inboxId: Uint8Array
-  registeredAt: number
-  failures: number
+/** One of our mailboxes, version 1 (each element of the list stored at meta/mailboxes). */
+const MailboxRecordSchema = z.object({
+  relay: z.string(),
+  addrs: z.array(z.string()),
+  inboxSeed: recordBytes,
+  inboxId: recordBytes,
+  registeredAt: z.number(),
+  failures: z.number().int().min(0),
   /**
    * Set when the mailbox was replaced after repeated failures: no longer in the bundle, but still
    * fetched (mail may sit there) until it answers once or MAILBOX_TTL_MS has passed.
    */
-  retiredAt?: number
+  retiredAt: z.number().optional(),
+})
+type MailboxRecord = z.output<typeof MailboxRecordSchema>
+const MAILBOX_RECORD = versionedRecord('mailbox', MailboxRecordSchema)
+
+/** The list itself is a plain array (no room for a version); each element carries its own. */
+const MAILBOX_LIST: RecordType<MailboxRecord[]> = {
+  name: 'mailbox list',
+  version: undefined,
+  decode: (key, value) => {
+    if (!Array.isArray(value)) throw new StoredRecordError(key, 'mailbox list is not an array')
+    return value.map((element) => MAILBOX_RECORD.decode(key, element))
+  },
+  encode: (records) => records.map((record) => MAILBOX_RECORD.encode(record)),
 }
 
 export interface MailboxesInit {
@@ -61,7 +79,7 @@ export interface MailboxesInit {
   count?: number
   fetchIntervalMs?: number
   prekeys: PrekeyManager
-  log: Logger
+  log: MessagingLogger
   now: () => number
   /** Persist and process fetched envelopes in order; one status per envelope (content.ts codes). */
   deliver: (envelopes: Uint8Array[]) => Promise<number[]>
@@ -147,7 +165,7 @@ export class Mailboxes {
 
   async start(): Promise<void> {
     this.#running = true
-    this.#records = (await this.#init.store.get<MailboxRecord[]>(MAILBOXES_KEY)) ?? []
+    this.#records = (await this.#init.store.read(MAILBOXES_KEY, MAILBOX_LIST)) ?? []
     await this.#ensure()
     this.#timer = setInterval(
       () => void this.fetch(),
@@ -236,7 +254,7 @@ export class Mailboxes {
           record.retiredAt = now
       }
     }
-    await this.#init.store.put(MAILBOXES_KEY, this.#records)
+    await this.#init.store.write(MAILBOXES_KEY, MAILBOX_LIST, this.#records)
     const after = this.#active()
       .map((r) => r.relay)
       .join()
@@ -312,7 +330,7 @@ export class Mailboxes {
     // with no mailbox at all (every registration failed, e.g. the device started offline) there
     // is nothing to answer: registering is the only way to learn whether the relays are back
     if (belowK && (anyAnswered || outcomes.size === 0)) await this.#ensure()
-    else if (changed) await this.#init.store.put(MAILBOXES_KEY, this.#records)
+    else if (changed) await this.#init.store.write(MAILBOXES_KEY, MAILBOX_LIST, this.#records)
     const merged = mergeMailboxOrder(lists)
     if (merged.length === 0) return
     const acks = new Map<MailboxRecord, Uint8Array[]>()
@@ -346,7 +364,7 @@ export class Mailboxes {
     if (this.#drained.size === 0) return
     this.#records = this.#records.filter((r) => !this.#drained.has(r))
     this.#drained.clear()
-    await this.#init.store.put(MAILBOXES_KEY, this.#records)
+    await this.#init.store.write(MAILBOXES_KEY, MAILBOX_LIST, this.#records)
   }
 
   async #topUp(record: MailboxRecord, client: MailboxClient, key: KeyPair): Promise<void> {

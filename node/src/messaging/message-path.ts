@@ -5,6 +5,12 @@
  */
 import type { Connection, PeerId } from '@libp2p/interface'
 
+/**
+ * How a received message reached this device: over a direct or a relayed connection, from our
+ * relay mailboxes, or (groups) from the group's gossip topic.
+ */
+export type MessageVia = 'direct' | 'relayed' | 'mailbox' | 'gossip'
+
 /** Where the envelopes of one batch came from (the path is reported on message.received). */
 export type InboundSource =
   | { readonly peer: PeerId; readonly via: 'direct' | 'relayed' }

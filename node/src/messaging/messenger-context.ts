@@ -8,10 +8,10 @@ import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
 import type { PrekeyBundle } from '../../../core/src/prekey-bundle.ts'
-import type { Logger } from '../daemon/log.ts'
 import type { WrenServices } from '../p2p/host.ts'
-import type { EventName, EventPayload } from '../rpc/api.ts'
+import type { Notify } from './events.ts'
 import type { Inbound } from './inbound.ts'
+import type { MessagingLogger } from './logger.ts'
 import type { Mailboxes } from './mailboxes.ts'
 import type { Mutex } from './mutex.ts'
 import type { PrekeyManager } from './prekeys.ts'
@@ -41,14 +41,15 @@ export interface MessengerInit {
   currentBundle?: () => Uint8Array | null
   /** Decode + verify a bundle fetched from the DHT or a device (same checks as the DHT validator). */
   verifyBundle: (bytes: Uint8Array, userId: Uint8Array) => PrekeyBundle
-  notify: <E extends EventName>(event: E, payload: EventPayload<E>) => void
+  /** Announce an event (the daemon forwards it to RPC clients). */
+  notify: Notify
   now: () => number
-  log: Logger
+  log: MessagingLogger
   retryBaseMs?: number
   retryMaxMs?: number
 }
 
-export type Notify = MessengerInit['notify']
+export type { Notify }
 
 export interface MessengerContext {
   readonly init: MessengerInit

@@ -16,11 +16,10 @@ import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { formatUserId } from '../../../core/src/identity.ts'
 import { WREN_MSG_PROTOCOL, WREN_PREKEY_PROTOCOL } from '../p2p/constants.ts'
 import { handleRequests } from '../p2p/request-response.ts'
-import type { Message } from '../rpc/api.ts'
-import { appError } from '../rpc/errors.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
+import { Announcer } from './announce.ts'
 import { ClaimLimiter } from './claim-limiter.ts'
-import { CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
+import { CONTACT_DIAL_CONCURRENCY, CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
 import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyContact } from './contacts.ts'
 import {
   CONTENT_KIND_READ_RECEIPT,
@@ -31,6 +30,13 @@ import {
   MAX_DELIVERY_REQUEST_BYTES,
   MESSAGE_ID_BYTES,
 } from './content.ts'
+import { directConversationId, peerOfDirectConversation } from './conversation-id.ts'
+import {
+  AppPayloadTooLargeError,
+  ContactKeyChangedError,
+  ContactNotFoundError,
+  ConversationNotFoundError,
+} from './errors.ts'
 import { establishSession } from './establish.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
 import type { MessengerContext, MessengerInit } from './messenger-context.ts'
@@ -40,14 +46,8 @@ import { Outbox } from './outbox.ts'
 import { appItem, receiptItemOps } from './outbox-items.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
-import {
-  type ContactRecord,
-  type ConversationRecord,
-  conversationIdFor,
-  type OutboxItem,
-  type Vault,
-} from './vault.ts'
-import { WaitingBook } from './waiting.ts'
+import type { ContactRecord, ConversationRecord, MessageRecord, OutboxItem, Vault } from './vault.ts'
+import { type Waiting, WaitingBook } from './waiting.ts'
 
 export type { MessengerInit, Notify } from './messenger-context.ts'
 
@@ -68,6 +68,7 @@ export class Messenger {
   readonly #outbox: Outbox
   readonly #regained: NetworkRegained
   readonly #claims: ClaimLimiter
+  readonly #announcer: Announcer<PeerId>
   readonly #onConnect = (event: CustomEvent<PeerId>) => {
     const userId = this.#peerToUser.get(event.detail.toString())
     if (userId !== undefined) this.kick(userId)
@@ -80,6 +81,11 @@ export class Messenger {
     this.#sessions = new SessionBook(init.vault)
     this.#userIdString = formatUserId(init.userId)
     this.#claims = new ClaimLimiter(init.now)
+    this.#announcer = new Announcer({
+      dial: (peer, options) => init.libp2p.dial(peer, options),
+      concurrency: CONTACT_DIAL_CONCURRENCY,
+      timeoutMs: CONTACT_DIAL_TIMEOUT_MS,
+    })
     this.#inbound = new Inbound({
       suite: init.suite,
       vault: init.vault,
@@ -107,7 +113,7 @@ export class Messenger {
       mailboxes: init.mailboxes ?? null,
       rememberPeer: (contact) => this.#rememberPeer(contact),
       waiting: new WaitingBook((peer, waiting) =>
-        init.notify('conversation.waiting', { conversationId: conversationIdFor(peer), waiting }),
+        init.notify('conversation.waiting', { conversationId: directConversationId(peer), waiting }),
       ),
     }
     this.#outbox = new Outbox(this.#ctx)
@@ -165,6 +171,7 @@ export class Messenger {
   }
 
   async stop(): Promise<void> {
+    this.#announcer.stop()
     this.#outbox.stop()
     this.#regained.stop()
     const { libp2p } = this.#init
@@ -174,20 +181,13 @@ export class Messenger {
     await this.#lock.run(async () => {})
   }
 
-  /** Dial known contacts after start so they notice we are back and flush their outboxes. */
+  /** Dial known contacts after start (CONTACT_DIAL_CONCURRENCY at a time) so they flush their outboxes. */
   async #announce(): Promise<void> {
     const contacts = await this.#vault.listContacts()
-    await Promise.allSettled(
-      contacts
-        .filter((c) => c.devicePeerId !== null)
-        .map((c) =>
-          this.#init.libp2p
-            .dial(peerIdFromBytes(c.devicePeerId as Uint8Array), {
-              signal: AbortSignal.timeout(CONTACT_DIAL_TIMEOUT_MS),
-            })
-            .catch(() => {}),
-        ),
+    const devices = contacts.flatMap((c) =>
+      c.devicePeerId === null ? [] : [peerIdFromBytes(c.devicePeerId)],
     )
+    await this.#announcer.announce(devices)
   }
 
   #rememberPeer(contact: ContactRecord): void {
@@ -233,13 +233,12 @@ export class Messenger {
 
   // ---- sending
 
-  async sendText(conversationId: string, text: string): Promise<Message> {
+  async sendText(conversationId: string, text: string): Promise<MessageRecord> {
     const peer = peerOfConversation(conversationId)
     const message = await this.#lock.run(async () => {
       const contact = await this.requireContact(peer)
       if (contact.keyChanged) {
-        throw appError(
-          'KEY_CHANGED_UNACCEPTED',
+        throw new ContactKeyChangedError(
           `${contact.displayName}'s identity key changed: accept it before sending`,
         )
       }
@@ -248,7 +247,7 @@ export class Messenger {
         (await this.#vault.getConversation(conversationId)) ?? newConversation(conversationId, peer, now)
       const messageId = this.#suite.randomBytes(MESSAGE_ID_BYTES)
       const seq = conversation.lastSeq + 1
-      const message: Message = {
+      const message: MessageRecord = {
         id: toHex(messageId),
         conversationId,
         seq,
@@ -285,18 +284,13 @@ export class Messenger {
         createdAt: now,
       }
       await this.#vault.store.batch([
-        { type: 'put', key: this.#vault.messageKey(conversationId, seq), value: message },
-        {
-          type: 'put',
-          key: this.#vault.messageRefKey(this.#userIdString, message.id),
-          value: { conversationId, seq },
-        },
-        {
-          type: 'put',
-          key: this.#vault.conversationKey(conversationId),
-          value: { ...conversation, lastSeq: seq, updatedAt: now },
-        },
-        { type: 'put', key: this.#vault.outboxKey(peer, order), value: item },
+        this.#vault.putMessageOp(message),
+        this.#vault.putMessageRefOp(this.#vault.messageRefKey(this.#userIdString, message.id), {
+          conversationId,
+          seq,
+        }),
+        this.#vault.putConversationOp({ ...conversation, lastSeq: seq, updatedAt: now }),
+        this.#vault.putOutboxOp(item),
         this.#vault.counterOp('outbox', order),
       ])
       return message
@@ -310,23 +304,24 @@ export class Messenger {
     const peer = peerOfConversation(conversationId)
     const updated = await this.#lock.run(async () => {
       const conversation = await this.#vault.getConversation(conversationId)
-      if (conversation === undefined) throw appError('NOT_FOUND', `no conversation ${conversationId}`)
+      if (conversation === undefined) throw new ConversationNotFoundError(conversationId)
       const upTo = Math.min(upToSeq ?? conversation.lastSeq, conversation.lastSeq)
       const ops: BatchOp[] = []
       const ids: string[] = []
-      const prefix = `m/${this.#vault.blind(conversationId)}/`
-      for await (const [key, message] of this.#vault.store.iterate<Message>({ prefix })) {
+      for await (const [, message] of this.#vault.messages(conversationId)) {
         if (message.seq > upTo) break
         if (message.direction !== 'in' || message.status === 'read') continue
-        ops.push({ type: 'put', key, value: { ...message, status: 'read' } })
+        ops.push(this.#vault.putMessageOp({ ...message, status: 'read' }))
         ids.push(message.id)
       }
       const unread = await this.#countUnread(conversationId, upTo)
-      ops.push({
-        type: 'put',
-        key: this.#vault.conversationKey(conversationId),
-        value: { ...conversation, lastReadSeq: Math.max(conversation.lastReadSeq, upTo), unread },
-      })
+      ops.push(
+        this.#vault.putConversationOp({
+          ...conversation,
+          lastReadSeq: Math.max(conversation.lastReadSeq, upTo),
+          unread,
+        }),
+      )
       ops.push(...(await receiptItemOps(this.#ctx, peer, conversationId, CONTENT_KIND_READ_RECEIPT, ids)))
       await this.#vault.store.batch(ops)
       return ids.length
@@ -337,11 +332,7 @@ export class Messenger {
 
   async #countUnread(conversationId: string, afterSeq: number): Promise<number> {
     let unread = 0
-    const prefix = `m/${this.#vault.blind(conversationId)}/`
-    for await (const [, message] of this.#vault.store.iterate<Message>({
-      prefix,
-      gte: this.#vault.messageKey(conversationId, afterSeq + 1),
-    })) {
+    for await (const [, message] of this.#vault.messages(conversationId, afterSeq + 1)) {
       if (message.direction === 'in') unread++
     }
     return unread
@@ -359,17 +350,16 @@ export class Messenger {
    * peer, retried, re-encrypted after session resets, de-duplicated by the receiver.
    */
   async sendApp(peers: readonly string[], appKind: number, payload: Uint8Array): Promise<void> {
-    if (payload.length > MAX_APP_PAYLOAD_BYTES) throw appError('INVALID_INPUT', 'app payload is too large')
+    if (payload.length > MAX_APP_PAYLOAD_BYTES) throw new AppPayloadTooLargeError()
     const targets = [...new Set(peers)].filter((p) => p !== this.#userIdString)
     await this.#lock.run(async () => {
       const now = this.#init.now()
       let order = await this.#vault.nextCounter('outbox')
       const ops: BatchOp[] = []
       for (const peer of targets) {
-        if ((await this.#vault.getContact(peer)) === undefined)
-          throw appError('NOT_FOUND', `no contact ${peer}`)
+        if ((await this.#vault.getContact(peer)) === undefined) throw new ContactNotFoundError(peer)
         const item = appItem(this.#ctx, peer, order, now, appKind, payload)
-        ops.push({ type: 'put', key: this.#vault.outboxKey(peer, order), value: item })
+        ops.push(this.#vault.putOutboxOp(item))
         ops.push(this.#vault.counterOp('outbox', order))
         order++
       }
@@ -421,11 +411,10 @@ export class Messenger {
 
   // ---- reads
 
-  /** `message` as the RPC shows it: with why it waits, when it is an undelivered direct message. */
-  withWaiting(message: Message): Message {
-    if (!message.conversationId.startsWith('dm:')) return message
-    const waiting = this.#ctx.waiting.of(message, message.conversationId.slice(3))
-    return waiting === undefined ? message : { ...message, waiting }
+  /** Why `message` waits, when it is an undelivered outgoing direct message (else undefined). */
+  waitingOf(message: MessageRecord): Waiting | undefined {
+    const peer = peerOfDirectConversation(message.conversationId)
+    return peer === null ? undefined : this.#ctx.waiting.of(message, peer)
   }
 
   async conversations(): Promise<ConversationRecord[]> {
@@ -441,9 +430,11 @@ export function newConversation(id: string, peerUserId: string, now: number): Co
   return { id, kind: 'direct', peerUserId, lastSeq: 0, lastReadSeq: 0, unread: 0, updatedAt: now }
 }
 
+/** The other user of a direct conversation; ConversationNotFoundError for any other id. */
 export function peerOfConversation(conversationId: string): string {
-  if (!conversationId.startsWith('dm:')) throw appError('NOT_FOUND', `no conversation ${conversationId}`)
-  return conversationId.slice(3)
+  const peer = peerOfDirectConversation(conversationId)
+  if (peer === null) throw new ConversationNotFoundError(conversationId)
+  return peer
 }
 
-export { conversationIdFor, peerIdFromBytes, peerIdFromString }
+export { peerIdFromBytes, peerIdFromString }

@@ -42,7 +42,7 @@ export async function receiptItemOps(
       nextAttemptAt: now,
       createdAt: now,
     }
-    ops.push({ type: 'put', key: ctx.vault.outboxKey(peer, order), value: item })
+    ops.push(ctx.vault.putOutboxOp(item))
     ops.push(ctx.vault.counterOp('outbox', order))
     order++
   }

@@ -19,7 +19,6 @@ import { paddedLength } from '../../../core/src/padding.ts'
 import { sessionEncrypt } from '../../../core/src/session.ts'
 import { WREN_MSG_PROTOCOL } from '../p2p/constants.ts'
 import { type RequestFailure, sendRequest } from '../p2p/request-response.ts'
-import type { Message, WaitingReason } from '../rpc/api.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
   DELIVERY_TIMEOUT_MS,
@@ -43,8 +42,10 @@ import {
 import { establishSession, mailboxHints, readBundle } from './establish.ts'
 import type { MessengerContext } from './messenger-context.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
+import type { MessageStatus } from './records.ts'
 import type { DeviceSessions } from './session-book.ts'
 import type { OutboxItem } from './vault.ts'
+import type { WaitingReason } from './waiting.ts'
 
 export class Outbox {
   readonly #ctx: MessengerContext
@@ -270,7 +271,7 @@ export class Outbox {
         },
       })
       const next = { ...item, envelope }
-      ops.push({ type: 'put', key: this.#ctx.vault.outboxKey(peer, item.order), value: next })
+      ops.push(this.#ctx.vault.putOutboxOp(next))
       // first transmission: the text is 'sent' in the same write as its ratchet state
       if (item.kind === 'text' && item.attempts === 0)
         emits.push(...(await this.#statusOps(item, 'sent', ops)))
@@ -298,11 +299,13 @@ export class Outbox {
       const receipts = counts[i] as number
       if (receipts === 0) {
         const attempts = item.attempts + 1
-        ops.push({
-          type: 'put',
-          key: this.#ctx.vault.outboxKey(peer, item.order),
-          value: { ...item, attempts, nextAttemptAt: this.#ctx.init.now() + this.#delay(attempts) },
-        })
+        ops.push(
+          this.#ctx.vault.putOutboxOp({
+            ...item,
+            attempts,
+            nextAttemptAt: this.#ctx.init.now() + this.#delay(attempts),
+          }),
+        )
         continue
       }
       ops.push({ type: 'del', key: this.#ctx.vault.outboxKey(peer, item.order) })
@@ -331,11 +334,13 @@ export class Outbox {
         resetSession = true
       } else {
         const attempts = item.attempts + 1
-        ops.push({
-          type: 'put',
-          key: this.#ctx.vault.outboxKey(peer, item.order),
-          value: { ...item, attempts, nextAttemptAt: this.#ctx.init.now() + this.#delay(attempts) },
-        })
+        ops.push(
+          this.#ctx.vault.putOutboxOp({
+            ...item,
+            attempts,
+            nextAttemptAt: this.#ctx.init.now() + this.#delay(attempts),
+          }),
+        )
       }
     }
     if (resetSession) {
@@ -344,16 +349,14 @@ export class Outbox {
       ops.push(...this.#ctx.sessions.deleteOps(peer))
       for (const item of items) {
         if (statuses[items.indexOf(item)] !== DELIVERY_NO_SESSION) continue
-        ops.push({
-          type: 'put',
-          key: this.#ctx.vault.outboxKey(peer, item.order),
-          value: {
+        ops.push(
+          this.#ctx.vault.putOutboxOp({
             ...item,
             envelope: null,
             attempts: item.attempts + 1,
             nextAttemptAt: this.#ctx.init.now() + (resets > MAX_SESSION_RESETS ? this.#delay(resets) : 0),
-          },
-        })
+          }),
+        )
       }
       retryNow = resets <= MAX_SESSION_RESETS
     } else {
@@ -371,17 +374,15 @@ export class Outbox {
   /** Every queued envelope of a peer was sealed with a session that is gone: re-encrypt later. */
   async clearEnvelopes(peer: string): Promise<void> {
     const ops: BatchOp[] = []
-    for await (const [key, item] of this.#ctx.vault.store.iterate<OutboxItem>({
-      prefix: this.#ctx.vault.outboxPrefix(peer),
-    })) {
-      if (item.envelope !== null) ops.push({ type: 'put', key, value: { ...item, envelope: null } })
+    for await (const [, item] of this.#ctx.vault.outboxItems(peer)) {
+      if (item.envelope !== null) ops.push(this.#ctx.vault.putOutboxOp({ ...item, envelope: null }))
     }
     if (ops.length > 0) await this.#ctx.vault.store.batch(ops)
   }
 
   async #statusOps(
     item: OutboxItem,
-    status: Message['status'],
+    status: MessageStatus,
     ops: BatchOp[],
     receipts?: number,
   ): Promise<Array<() => void>> {
@@ -399,7 +400,7 @@ export class Outbox {
     )
       return []
     const next = { ...message, status, receipts: receipts ?? message.receipts }
-    ops.push({ type: 'put', key: this.#ctx.vault.messageKey(ref.conversationId, ref.seq), value: next })
+    ops.push(this.#ctx.vault.putMessageOp(next))
     return [
       () =>
         this.#ctx.init.notify('message.status', {
@@ -411,7 +412,7 @@ export class Outbox {
     ]
   }
 
-  async #setStatus(items: OutboxItem[], status: Message['status']): Promise<void> {
+  async #setStatus(items: OutboxItem[], status: MessageStatus): Promise<void> {
     const events = await this.#ctx.lock.run(async () => {
       const ops: BatchOp[] = []
       const emits: Array<() => void> = []
@@ -430,11 +431,13 @@ export class Outbox {
 
   async #backoff(peer: string, items: OutboxItem[]): Promise<void> {
     const now = this.#ctx.init.now()
-    const ops: BatchOp[] = items.map((item) => ({
-      type: 'put' as const,
-      key: this.#ctx.vault.outboxKey(peer, item.order),
-      value: { ...item, attempts: item.attempts + 1, nextAttemptAt: now + this.#delay(item.attempts + 1) },
-    }))
+    const ops: BatchOp[] = items.map((item) =>
+      this.#ctx.vault.putOutboxOp({
+        ...item,
+        attempts: item.attempts + 1,
+        nextAttemptAt: now + this.#delay(item.attempts + 1),
+      }),
+    )
     await this.#ctx.lock.run(() => this.#ctx.vault.store.batch(ops))
     const first = items[0]
     if (first !== undefined) this.#schedule(peer, this.#delay(first.attempts + 1))

@@ -1,5 +1,5 @@
 /**
- * One-time prekey secrets in the profile's sealed LevelDB, one record each (layout in vault.ts):
+ * One-time prekey secrets in the profile's sealed LevelDB, one record each (storage/layout.ts):
  *
  *   pk/<orderedCounter(id)>   OneTimePrekeyRecord (sealed like every value of the store)
  *   meta/prekey-next-id       the next unused prekey id
@@ -9,14 +9,34 @@
  * prekeys in the keystore and the claimed ids under meta/claimed-prekeys: `migrateOneTimePrekeys`
  * moves them here once.
  */
+import { z } from 'zod'
 import type { PrekeySecret } from '../storage/keystore.ts'
-import { type BatchOp, orderedCounter, type SealedStore } from '../storage/sealed-store.ts'
+import { FIXED_KEYS, PREFIXES } from '../storage/layout.ts'
+import { type BatchOp, orderedCounter, putRecord, type SealedStore } from '../storage/sealed-store.ts'
+import { plainRecord, recordBytes, versionedRecord } from '../storage/stored-record.ts'
 import type { OneTimePrekeyRecord, OneTimePrekeyStore } from './prekeys.ts'
 
-export const ONE_TIME_PREKEY_PREFIX = 'pk/'
-const NEXT_ID_KEY = 'meta/prekey-next-id'
+export const ONE_TIME_PREKEY_PREFIX = PREFIXES.oneTimePrekey
+const NEXT_ID_KEY = FIXED_KEYS.prekeyNextId
 /** Where profiles before this store kept the claimed one-time prekey ids. */
-export const LEGACY_CLAIMED_PREKEYS_KEY = 'meta/claimed-prekeys'
+export const LEGACY_CLAIMED_PREKEYS_KEY = FIXED_KEYS.legacyClaimedPrekeys
+
+const id = z.number().int().min(0)
+/** pk/: one one-time prekey (X25519 or ML-KEM), version 1. */
+const ONE_TIME_PREKEY = versionedRecord(
+  'one-time prekey',
+  z.object({
+    kind: z.enum(['one-time', 'kem-one-time']),
+    id,
+    publicKey: recordBytes,
+    secretKey: recordBytes,
+    createdAt: z.number(),
+    lastResort: z.boolean().optional(),
+    claimedAt: z.number().optional(),
+  }) satisfies z.ZodType<OneTimePrekeyRecord>,
+)
+const NEXT_ID = plainRecord('next prekey id', id)
+const LEGACY_CLAIMED = plainRecord('claimed prekey ids', z.array(id))
 
 const recordKey = (id: number) => `${ONE_TIME_PREKEY_PREFIX}${orderedCounter(id)}`
 
@@ -29,18 +49,16 @@ export class SealedOneTimePrekeyStore implements OneTimePrekeyStore {
 
   async load(): Promise<{ records: OneTimePrekeyRecord[]; nextId: number }> {
     const records: OneTimePrekeyRecord[] = []
-    for await (const [, value] of this.#store.iterate<OneTimePrekeyRecord>({
-      prefix: ONE_TIME_PREKEY_PREFIX,
-    }))
+    for await (const [, value] of this.#store.scan(ONE_TIME_PREKEY, { prefix: ONE_TIME_PREKEY_PREFIX }))
       records.push(value)
-    return { records, nextId: (await this.#store.get<number>(NEXT_ID_KEY)) ?? 0 }
+    return { records, nextId: (await this.#store.read(NEXT_ID_KEY, NEXT_ID)) ?? 0 }
   }
 
   async write(put: readonly OneTimePrekeyRecord[], del: readonly number[], nextId: number): Promise<void> {
     const ops: BatchOp[] = [
       ...del.map((id) => ({ type: 'del' as const, key: recordKey(id) })),
-      ...put.map((record) => ({ type: 'put' as const, key: recordKey(record.id), value: record })),
-      { type: 'put', key: NEXT_ID_KEY, value: nextId },
+      ...put.map((record) => putRecord(recordKey(record.id), ONE_TIME_PREKEY, record)),
+      putRecord(NEXT_ID_KEY, NEXT_ID, nextId),
     ]
     await this.#store.batch(ops)
   }
@@ -59,15 +77,17 @@ export async function migrateOneTimePrekeys(
   const oneTime = prekeys.filter((p) => p.kind === 'one-time' || p.kind === 'kem-one-time')
   const longTerm = prekeys.filter((p) => p.kind === 'signed' || p.kind === 'kem')
   if (oneTime.length === 0) return { longTerm, moved: 0 }
-  const claimed = new Set((await store.get<number[]>(LEGACY_CLAIMED_PREKEYS_KEY)) ?? [])
+  const claimed = new Set((await store.read(LEGACY_CLAIMED_PREKEYS_KEY, LEGACY_CLAIMED)) ?? [])
   let max = 0
   for (const p of prekeys) if (p.id > max) max = p.id
-  const ops: BatchOp[] = oneTime.map((p) => ({
-    type: 'put' as const,
-    key: recordKey(p.id),
-    value: (claimed.has(p.id) ? { ...p, claimedAt: now } : p) as OneTimePrekeyRecord,
-  }))
-  ops.push({ type: 'put', key: NEXT_ID_KEY, value: max + 1 })
+  const ops: BatchOp[] = oneTime.map((p) =>
+    putRecord(
+      recordKey(p.id),
+      ONE_TIME_PREKEY,
+      (claimed.has(p.id) ? { ...p, claimedAt: now } : p) as OneTimePrekeyRecord,
+    ),
+  )
+  ops.push(putRecord(NEXT_ID_KEY, NEXT_ID, max + 1))
   ops.push({ type: 'del', key: LEGACY_CLAIMED_PREKEYS_KEY })
   await store.batch(ops)
   return { longTerm, moved: oneTime.length }

@@ -15,7 +15,8 @@ import {
   type SessionRecord,
   sessionDecrypt,
 } from '../../../core/src/session.ts'
-import type { BatchOp } from '../storage/sealed-store.ts'
+import { type BatchOp, putRecord } from '../storage/sealed-store.ts'
+import { IDENTITY_INDEX, STORED_SESSIONS, type StoredSessions } from './records.ts'
 import type { Vault } from './vault.ts'
 
 /** Previous sessions kept per contact (Signal keeps 40; a handful covers simultaneous starts). */
@@ -30,18 +31,6 @@ export interface DeviceSessions {
   devicePeerId: Uint8Array
 }
 
-interface StoredSessions {
-  current: Uint8Array
-  previous: Uint8Array[]
-  deviceKey: Uint8Array
-  devicePeerId: Uint8Array
-}
-
-/** Index from a remote identity key to the user id whose session uses it. */
-interface IdentityIndex {
-  userId: string
-}
-
 export class SessionBook {
   readonly #vault: Vault
   readonly #cache = new Map<string, DeviceSessions | null>()
@@ -51,12 +40,12 @@ export class SessionBook {
   }
 
   #indexKey(identityKey: Uint8Array): string {
-    return `x/${this.#vault.blind(toHex(identityKey))}`
+    return this.#vault.identityIndexKey(toHex(identityKey))
   }
 
   async get(userId: string): Promise<DeviceSessions | null> {
     if (this.#cache.has(userId)) return this.#cache.get(userId) ?? null
-    const stored = await this.#vault.store.get<StoredSessions>(this.#vault.sessionKey(userId))
+    const stored = await this.#vault.store.read(this.#vault.sessionKey(userId), STORED_SESSIONS)
     const sessions =
       stored === undefined
         ? null
@@ -72,7 +61,7 @@ export class SessionBook {
   }
 
   async userIdForIdentityKey(identityKey: Uint8Array): Promise<string | null> {
-    const index = await this.#vault.store.get<IdentityIndex>(this.#indexKey(identityKey))
+    const index = await this.#vault.store.read(this.#indexKey(identityKey), IDENTITY_INDEX)
     return index?.userId ?? null
   }
 
@@ -85,12 +74,10 @@ export class SessionBook {
       devicePeerId: sessions.devicePeerId,
     }
     return [
-      { type: 'put', key: this.#vault.sessionKey(sessions.userId), value: stored },
-      {
-        type: 'put',
-        key: this.#indexKey(sessions.current.remoteIdentityKey),
-        value: { userId: sessions.userId },
-      },
+      putRecord(this.#vault.sessionKey(sessions.userId), STORED_SESSIONS, stored),
+      putRecord(this.#indexKey(sessions.current.remoteIdentityKey), IDENTITY_INDEX, {
+        userId: sessions.userId,
+      }),
     ]
   }
 

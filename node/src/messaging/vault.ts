@@ -1,92 +1,32 @@
 /**
- * The messaging layer's view of the profile database: typed records under a fixed key layout on
- * the SealedStore (every value sealed with the storage key). Keys hold no user ids in clear:
- * per-contact and per-conversation parts are blinded with an HMAC keyed from the storage key,
- * so the db files reveal neither who the user talks to nor what was said.
- *
- * Layout (b(x) = blinded id):
- *   k/b(userId)                 ContactRecord
- *   s/b(userId)                 SessionEntry (encoded core SessionRecord + device keys)
- *   c/b(conversationId)         ConversationRecord
- *   m/b(conversationId)/seq     Message (the API shape)
- *   i/b(senderUserId)/msgIdHex  MessageRef (de-duplication and receipts by message id)
- *   o/b(peerUserId)/order       OutboxItem (per-peer FIFO)
- *   pk/<id>                     one-time prekey secret (prekey-store.ts)
- *   meta/*                      counters and profile metadata
+ * The messaging layer's view of the profile database: typed records (records.ts, checked on
+ * read) under the key layout of storage/layout.ts, on the SealedStore (every value sealed with
+ * the storage key). Keys hold no user ids in clear: per-contact and per-conversation parts are
+ * blinded with an HMAC keyed from the storage key, so the db files reveal neither who the user
+ * talks to nor what was said.
  */
 import { createHmac, hkdfSync } from 'node:crypto'
-import type { MailboxHint } from '../../../core/src/prekey-bundle.ts'
-import type { Message } from '../rpc/api.ts'
-import { type BatchOp, orderedCounter, type SealedStore } from '../storage/sealed-store.ts'
+import { PREFIXES } from '../storage/layout.ts'
+import { type BatchOp, orderedCounter, putRecord, type SealedStore } from '../storage/sealed-store.ts'
+import {
+  CONTACT_RECORD,
+  CONVERSATION_RECORD,
+  COUNTER,
+  type ContactRecord,
+  type ConversationRecord,
+  MESSAGE_RECORD,
+  MESSAGE_REF,
+  type MessageRecord,
+  type MessageRef,
+  OUTBOX_ITEM,
+  type OutboxItem,
+} from './records.ts'
+
+export type { ContactRecord, ConversationRecord, MessageRecord, MessageRef, OutboxItem } from './records.ts'
 
 /** Blinded ids are 96-bit HMAC prefixes: unique for any realistic number of contacts. */
 const BLIND_ID_BYTES = 12
 const BLIND_KEY_INFO = 'wren/storage/blind-keys/v1'
-
-export interface ContactRecord {
-  userId: string
-  displayName: string
-  /** The pinned (trusted) identity key. */
-  identityKey: Uint8Array
-  verified: boolean
-  /** A different identity key was seen and is waiting for contacts.acceptKeyChange. */
-  keyChanged: boolean
-  pendingIdentityKey: Uint8Array | null
-  addedAt: number
-  /** Reachability hints from the card or the latest bundle. */
-  devicePeerId: Uint8Array | null
-  addrs: Uint8Array[]
-  /** The contact's mailboxes from its latest bundle, and when that bundle was read. */
-  mailboxes?: MailboxHint[]
-  bundleCheckedAt?: number
-}
-
-export interface SessionEntry {
-  /** core SessionRecord, encoded. */
-  record: Uint8Array
-  /** Ed25519 device key of the remote device (its X25519 form seals envelopes to it). */
-  deviceKey: Uint8Array
-  devicePeerId: Uint8Array
-}
-
-export interface ConversationRecord {
-  id: string
-  kind: 'direct'
-  peerUserId: string
-  lastSeq: number
-  lastReadSeq: number
-  /** Incoming messages after lastReadSeq. */
-  unread: number
-  updatedAt: number
-}
-
-export interface MessageRef {
-  conversationId: string
-  seq: number
-}
-
-export interface OutboxItem {
-  order: number
-  peerUserId: string
-  /** Text messages show in history; receipts and app payloads do not. */
-  kind: 'text' | 'receipt' | 'app'
-  /** Hex message id of the text message (for status updates); '' for receipts. */
-  messageId: string
-  conversationId: string
-  /** Position of the text message in its conversation (saves an index read per status change). */
-  seq?: number
-  /** Encoded Content, encrypted when the item is first sent. */
-  content: Uint8Array
-  /** The sealed envelope once encrypted: retries resend these exact bytes. */
-  envelope: Uint8Array | null
-  attempts: number
-  nextAttemptAt: number
-  createdAt: number
-}
-
-export function conversationIdFor(userId: string): string {
-  return `dm:${userId}`
-}
 
 export class Vault {
   readonly store: SealedStore
@@ -105,57 +45,84 @@ export class Vault {
   }
 
   contactKey(userId: string): string {
-    return `k/${this.blind(userId)}`
+    return `${PREFIXES.contact}${this.blind(userId)}`
   }
   sessionKey(userId: string): string {
-    return `s/${this.blind(userId)}`
+    return `${PREFIXES.session}${this.blind(userId)}`
+  }
+  /** Index from a remote identity key (hex) to the user whose session uses it. */
+  identityIndexKey(identityKeyHex: string): string {
+    return `${PREFIXES.identityIndex}${this.blind(identityKeyHex)}`
+  }
+  /** The message a messages.send call with this client id created (de-duplicates retried calls). */
+  clientIdKey(conversationId: string, clientId: string): string {
+    return `${PREFIXES.clientId}${this.blind(`${conversationId}\n${clientId}`)}`
   }
   conversationKey(conversationId: string): string {
-    return `c/${this.blind(conversationId)}`
+    return `${PREFIXES.conversation}${this.blind(conversationId)}`
+  }
+  /** The prefix of every message of a conversation. */
+  messagePrefix(conversationId: string): string {
+    return `${PREFIXES.message}${this.blind(conversationId)}/`
   }
   messageKey(conversationId: string, seq: number): string {
-    return `m/${this.blind(conversationId)}/${orderedCounter(seq)}`
+    return `${this.messagePrefix(conversationId)}${orderedCounter(seq)}`
   }
   messageRefKey(senderUserId: string, messageIdHex: string): string {
-    return `i/${this.blind(senderUserId)}/${messageIdHex}`
+    return `${PREFIXES.messageRef}${this.blind(senderUserId)}/${messageIdHex}`
   }
   outboxPrefix(peerUserId: string): string {
-    return `o/${this.blind(peerUserId)}/`
+    return `${PREFIXES.outbox}${this.blind(peerUserId)}/`
   }
   outboxKey(peerUserId: string, order: number): string {
     return `${this.outboxPrefix(peerUserId)}${orderedCounter(order)}`
   }
 
   getContact(userId: string): Promise<ContactRecord | undefined> {
-    return this.store.get<ContactRecord>(this.contactKey(userId))
+    return this.store.read(this.contactKey(userId), CONTACT_RECORD)
   }
 
   async listContacts(): Promise<ContactRecord[]> {
     const out: ContactRecord[] = []
-    for await (const [, value] of this.store.iterate<ContactRecord>({ prefix: 'k/' })) out.push(value)
+    for await (const [, value] of this.store.scan(CONTACT_RECORD, { prefix: PREFIXES.contact }))
+      out.push(value)
     return out.sort((a, b) => a.addedAt - b.addedAt)
   }
 
   putContactOp(contact: ContactRecord): BatchOp {
-    return { type: 'put', key: this.contactKey(contact.userId), value: contact }
-  }
-
-  getSession(userId: string): Promise<SessionEntry | undefined> {
-    return this.store.get<SessionEntry>(this.sessionKey(userId))
+    return putRecord(this.contactKey(contact.userId), CONTACT_RECORD, contact)
   }
 
   getConversation(conversationId: string): Promise<ConversationRecord | undefined> {
-    return this.store.get<ConversationRecord>(this.conversationKey(conversationId))
+    return this.store.read(this.conversationKey(conversationId), CONVERSATION_RECORD)
   }
 
   async listConversations(): Promise<ConversationRecord[]> {
     const out: ConversationRecord[] = []
-    for await (const [, value] of this.store.iterate<ConversationRecord>({ prefix: 'c/' })) out.push(value)
+    for await (const [, value] of this.store.scan(CONVERSATION_RECORD, { prefix: PREFIXES.conversation }))
+      out.push(value)
     return out.sort((a, b) => b.updatedAt - a.updatedAt)
   }
 
-  getMessage(conversationId: string, seq: number): Promise<Message | undefined> {
-    return this.store.get<Message>(this.messageKey(conversationId, seq))
+  putConversationOp(conversation: ConversationRecord): BatchOp {
+    return putRecord(this.conversationKey(conversation.id), CONVERSATION_RECORD, conversation)
+  }
+
+  getMessage(conversationId: string, seq: number): Promise<MessageRecord | undefined> {
+    return this.store.read(this.messageKey(conversationId, seq), MESSAGE_RECORD)
+  }
+
+  putMessageOp(message: MessageRecord): BatchOp {
+    return putRecord(this.messageKey(message.conversationId, message.seq), MESSAGE_RECORD, message)
+  }
+
+  /** A conversation's messages in order, from `fromSeq` on when given (each with its record key). */
+  messages(conversationId: string, fromSeq?: number): AsyncGenerator<[key: string, message: MessageRecord]> {
+    const prefix = this.messagePrefix(conversationId)
+    return this.store.scan(
+      MESSAGE_RECORD,
+      fromSeq === undefined ? { prefix } : { prefix, gte: this.messageKey(conversationId, fromSeq) },
+    )
   }
 
   /** Messages before `beforeSeq` (exclusive), newest first up to `limit`, returned oldest first. */
@@ -163,48 +130,69 @@ export class Vault {
     conversationId: string,
     beforeSeq: number | undefined,
     limit: number,
-  ): Promise<{ messages: Message[]; hasMore: boolean }> {
-    const prefix = `m/${this.blind(conversationId)}/`
-    const out: Message[] = []
+  ): Promise<{ messages: MessageRecord[]; hasMore: boolean }> {
+    const prefix = this.messagePrefix(conversationId)
+    const out: MessageRecord[] = []
     const options =
       beforeSeq === undefined
         ? { prefix, reverse: true, limit: limit + 1 }
         : { prefix, lt: `${prefix}${orderedCounter(beforeSeq)}`, reverse: true, limit: limit + 1 }
-    for await (const [, value] of this.store.iterate<Message>(options)) out.push(value)
+    for await (const [, value] of this.store.scan(MESSAGE_RECORD, options)) out.push(value)
     const hasMore = out.length > limit
     return { messages: out.slice(0, limit).reverse(), hasMore }
   }
 
   getMessageRef(senderUserId: string, messageIdHex: string): Promise<MessageRef | undefined> {
-    return this.store.get<MessageRef>(this.messageRefKey(senderUserId, messageIdHex))
+    return this.store.read(this.messageRefKey(senderUserId, messageIdHex), MESSAGE_REF)
   }
 
   async listOutbox(peerUserId: string, limit: number): Promise<OutboxItem[]> {
     const out: OutboxItem[] = []
-    for await (const [, value] of this.store.iterate<OutboxItem>({
+    for await (const [, value] of this.store.scan(OUTBOX_ITEM, {
       prefix: this.outboxPrefix(peerUserId),
       limit,
-    })) {
+    }))
       out.push(value)
-    }
     return out
+  }
+
+  /** Whether a record exists at `key` (a message ref: de-duplication), without reading it. */
+  async has(key: string): Promise<boolean> {
+    return (await this.store.get(key)) !== undefined
+  }
+
+  putMessageRefOp(key: string, ref: MessageRef): BatchOp {
+    return putRecord(key, MESSAGE_REF, ref)
+  }
+
+  /** The message ref stored under a client id (clientIdKey), if any. */
+  getClientIdRef(key: string): Promise<MessageRef | undefined> {
+    return this.store.read(key, MESSAGE_REF)
+  }
+
+  /** A peer's queued items in order, each with its record key. */
+  outboxItems(peerUserId: string): AsyncGenerator<[key: string, item: OutboxItem]> {
+    return this.store.scan(OUTBOX_ITEM, { prefix: this.outboxPrefix(peerUserId) })
+  }
+
+  putOutboxOp(item: OutboxItem): BatchOp {
+    return putRecord(this.outboxKey(item.peerUserId, item.order), OUTBOX_ITEM, item)
   }
 
   /** Peers with anything waiting in the outbox (blinded keys → read one item each). */
   async outboxPeers(): Promise<Set<string>> {
     const peers = new Set<string>()
-    for await (const [, value] of this.store.iterate<OutboxItem>({ prefix: 'o/' }))
+    for await (const [, value] of this.store.scan(OUTBOX_ITEM, { prefix: PREFIXES.outbox }))
       peers.add(value.peerUserId)
     return peers
   }
 
   async nextCounter(name: string): Promise<number> {
-    const key = `meta/counter/${name}`
-    const current = (await this.store.get<number>(key)) ?? 0
+    const current = (await this.store.read(`${PREFIXES.counter}${name}`, COUNTER)) ?? 0
     return current + 1
   }
 
   counterOp(name: string, value: number): BatchOp {
-    return { type: 'put', key: `meta/counter/${name}`, value }
+    return putRecord(`${PREFIXES.counter}${name}`, COUNTER, value)
   }
 }

@@ -3,15 +3,31 @@
  * establishment through `record`), cleared when the outbox delivers or empties. Kept in memory:
  * after a restart every queued message says 'sending' until the first attempt (made at start).
  *
- * The reasons are the RPC's WaitingReason (docs/rpc.md explains each); messages read through the
+ * The reasons are the domain's; the RPC shows them as its WaitingReason (docs/rpc.md explains
+ * each; rpc/messaging-view.ts checks that both lists are the same). Messages read through the
  * RPC get theirs from `of()`, and every change is announced as a `conversation.waiting` event.
  */
-import type { Message, Waiting, WaitingReason } from '../rpc/api.ts'
+import type { MessageRecord, MessageStatus } from './records.ts'
 
-export type { Waiting, WaitingReason }
+export const WAITING_REASONS = [
+  'sending',
+  'no-bundle',
+  'no-route',
+  'peer-offline',
+  'peer-unavailable',
+  'key-changed',
+  'stored',
+] as const
+export type WaitingReason = (typeof WAITING_REASONS)[number]
+
+export interface Waiting {
+  readonly reason: WaitingReason
+  /** When the outbox tries again (absent for stored, key-changed, sending). */
+  readonly nextAttemptAt?: number
+}
 
 /** Statuses of an outgoing message that is not delivered yet. */
-const UNDELIVERED: ReadonlySet<Message['status']> = new Set(['queued', 'sent'])
+const UNDELIVERED: ReadonlySet<MessageStatus> = new Set(['queued', 'sent'])
 
 export class WaitingBook {
   readonly #byPeer = new Map<string, Waiting>()
@@ -63,7 +79,7 @@ export class WaitingBook {
    * The `waiting` of one message as the RPC shows it: outgoing and not delivered, or stored in
    * mailboxes; undefined otherwise. `peer` is the contact of its direct conversation.
    */
-  of(message: Message, peer: string): Waiting | undefined {
+  of(message: MessageRecord, peer: string): Waiting | undefined {
     if (message.direction !== 'out') return undefined
     if (message.status === 'stored') return { reason: 'stored' }
     if (!UNDELIVERED.has(message.status)) return undefined

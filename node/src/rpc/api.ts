@@ -590,7 +590,5 @@ export function isEventName(name: string): name is EventName {
   return Object.hasOwn(events, name)
 }
 
-/** Conversation id of the direct chat with a user. */
-export function directConversationId(userIdString: string): string {
-  return `dm:${userIdString}`
-}
+/** Conversation id of the direct chat with a user (node/src/messaging/conversation-id.ts). */
+export { directConversationId } from '../messaging/conversation-id.ts'

@@ -59,3 +59,17 @@ export class ValueEncodingError extends StorageError {
     this.name = 'ValueEncodingError'
   }
 }
+
+/**
+ * A value read back from the profile database does not match the schema of its record type (or
+ * carries a schema version this build does not read): the profile was written by something else,
+ * or damaged. Names the record key, never the value (it may hold secrets or message text).
+ */
+export class StoredRecordError extends StorageError {
+  readonly key: string
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_STORED_RECORD', `record at ${JSON.stringify(key)}: ${message}`, options)
+    this.name = 'StoredRecordError'
+    this.key = key
+  }
+}

@@ -17,6 +17,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { Level } from 'level'
 import { InvalidRecordKeyError, SealedValueError, StorageError } from './errors.ts'
 import { decodeJson, encodeJson } from './json-codec.ts'
+import type { RecordType } from './stored-record.ts'
 
 /** Version byte of the sealed value format. */
 export const SEALED_VALUE_VERSION = 1
@@ -43,6 +44,11 @@ export interface IterateOptions {
   readonly lt?: string
   readonly reverse?: boolean
   readonly limit?: number
+}
+
+/** A batch operation storing `value` as a record of `type` (with its schema version). */
+export function putRecord<T>(key: string, type: RecordType<T>, value: T): BatchOp {
+  return { type: 'put', key, value: type.encode(value) }
 }
 
 /** A number as a fixed-width decimal key segment, so lexicographic order is numeric order. */
@@ -131,6 +137,17 @@ export class SealedStore {
     return sealed === undefined ? undefined : (this.#open(key, sealed) as T)
   }
 
+  /** The record at `key`, checked against its record type (stored-record.ts), or undefined. */
+  async read<T>(key: string, type: RecordType<T>): Promise<T | undefined> {
+    const value = await this.get(key)
+    return value === undefined ? undefined : type.decode(key, value)
+  }
+
+  /** Store `value` as a record of `type` (with its schema version). */
+  async write<T>(key: string, type: RecordType<T>, value: T): Promise<void> {
+    await this.put(key, type.encode(value))
+  }
+
   async put(key: string, value: unknown): Promise<void> {
     checkRecordKey(key)
     await this.#db.put(key, this.#seal(key, value))
@@ -171,6 +188,11 @@ export class SealedStore {
     } finally {
       await iterator.close()
     }
+  }
+
+  /** Records of one type in key order (or reverse), each checked as it is read. */
+  async *scan<T>(type: RecordType<T>, options: IterateOptions = {}): AsyncGenerator<[key: string, value: T]> {
+    for await (const [key, value] of this.iterate(options)) yield [key, type.decode(key, value)]
   }
 
   async close(): Promise<void> {

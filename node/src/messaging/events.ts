@@ -1,0 +1,27 @@
+/**
+ * What 1:1 messaging announces, in the domain's shapes. The daemon forwards these to RPC clients
+ * as events of the same names (rpc/messaging-view.ts maps the payloads to the API's shapes).
+ */
+import type { MessageVia } from './message-path.ts'
+import type { MessageRecord, MessageStatus } from './records.ts'
+import type { Waiting } from './waiting.ts'
+
+export interface MessagingEvents {
+  /** A message arrived and was stored. */
+  'message.received': { readonly message: MessageRecord; readonly via: MessageVia }
+  /** The status or receipt count of a message changed. */
+  'message.status': {
+    readonly conversationId: string
+    readonly messageId: string
+    readonly status: MessageStatus
+    readonly receipts: number
+  }
+  /** Why a direct conversation's undelivered messages wait changed (null: nothing waits). */
+  'conversation.waiting': { readonly conversationId: string; readonly waiting: Waiting | null }
+  /** A contact's identity key changed. */
+  'contact.keyChanged': { readonly userId: string; readonly verifiedBefore: boolean }
+}
+
+export type MessagingEventName = keyof MessagingEvents
+
+export type Notify = <E extends MessagingEventName>(event: E, payload: MessagingEvents[E]) => void

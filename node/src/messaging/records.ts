@@ -1,0 +1,118 @@
+/**
+ * The records 1:1 messaging keeps in the profile database (keys in storage/layout.ts), as zod
+ * schemas checked on every read, each versioned in the stored value (storage/stored-record.ts).
+ * These are the domain's shapes; the RPC API's shapes (rpc/api.ts) are mapped from them at the
+ * RPC edge (rpc/messaging-view.ts), so the disk format and the API can change apart.
+ *
+ * Every record here is at version 1, the shape profiles have stored since messaging began
+ * (values without a version read as version 1).
+ */
+import { z } from 'zod'
+import { plainRecord, recordBytes, versionedRecord } from '../storage/stored-record.ts'
+
+const bytes = recordBytes
+const count = z.number().int().min(0)
+const time = z.number()
+
+const MailboxHintSchema = z.object({ relayPeerId: bytes, inboxId: bytes, addrs: z.array(bytes) })
+
+export const ContactRecordSchema = z.object({
+  userId: z.string(),
+  displayName: z.string(),
+  /** The pinned (trusted) identity key. */
+  identityKey: bytes,
+  verified: z.boolean(),
+  /** A different identity key was seen and is waiting for contacts.acceptKeyChange. */
+  keyChanged: z.boolean(),
+  pendingIdentityKey: bytes.nullable(),
+  addedAt: time,
+  /** Reachability hints from the card or the latest bundle. */
+  devicePeerId: bytes.nullable(),
+  addrs: z.array(bytes),
+  /** The contact's mailboxes from its latest bundle, and when that bundle was read. */
+  mailboxes: z.array(MailboxHintSchema).optional(),
+  bundleCheckedAt: time.optional(),
+})
+export type ContactRecord = z.output<typeof ContactRecordSchema>
+export const CONTACT_RECORD = versionedRecord('contact', ContactRecordSchema)
+
+/** A contact's sessions: core SessionRecords, encoded (core owns their own format version). */
+export const StoredSessionsSchema = z.object({
+  current: bytes,
+  previous: z.array(bytes),
+  /** Ed25519 device key of the contact's device. */
+  deviceKey: bytes,
+  devicePeerId: bytes,
+})
+export type StoredSessions = z.output<typeof StoredSessionsSchema>
+export const STORED_SESSIONS = versionedRecord('sessions', StoredSessionsSchema)
+
+/** Index from a remote identity key to the user id whose session uses it. */
+export const IdentityIndexSchema = z.object({ userId: z.string() })
+export type IdentityIndex = z.output<typeof IdentityIndexSchema>
+export const IDENTITY_INDEX = versionedRecord('identity index', IdentityIndexSchema)
+
+export const ConversationRecordSchema = z.object({
+  id: z.string(),
+  kind: z.literal('direct'),
+  peerUserId: z.string(),
+  lastSeq: count,
+  lastReadSeq: count,
+  /** Incoming messages after lastReadSeq. */
+  unread: count,
+  updatedAt: time,
+})
+export type ConversationRecord = z.output<typeof ConversationRecordSchema>
+export const CONVERSATION_RECORD = versionedRecord('conversation', ConversationRecordSchema)
+
+/** queued → sent (or stored in a mailbox) → delivered → read; failed. */
+export const MESSAGE_STATUSES = ['queued', 'sent', 'stored', 'delivered', 'read', 'failed'] as const
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number]
+
+/** A message of a conversation (direct or group: groups store theirs in the same layout). */
+export const MessageRecordSchema = z.object({
+  /** Message id, hex (unique per sender). */
+  id: z.string(),
+  conversationId: z.string(),
+  /** Position in the conversation, increasing from 1. */
+  seq: count,
+  direction: z.enum(['in', 'out']),
+  sender: z.string(),
+  text: z.string(),
+  sentAt: time,
+  receivedAt: time.nullable(),
+  status: z.enum(MESSAGE_STATUSES),
+  /** Delivery/read receipts received (group messages count members). */
+  receipts: count,
+})
+export type MessageRecord = z.output<typeof MessageRecordSchema>
+export const MESSAGE_RECORD = versionedRecord('message', MessageRecordSchema)
+
+/** Where a message is, by sender and message id (conversationId '' for app payloads: seen only). */
+export const MessageRefSchema = z.object({ conversationId: z.string(), seq: count })
+export type MessageRef = z.output<typeof MessageRefSchema>
+export const MESSAGE_REF = versionedRecord('message ref', MessageRefSchema)
+
+export const OutboxItemSchema = z.object({
+  order: count,
+  peerUserId: z.string(),
+  /** Text messages show in history; receipts and app payloads do not. */
+  kind: z.enum(['text', 'receipt', 'app']),
+  /** Hex message id of the text message (for status updates); '' for receipts. */
+  messageId: z.string(),
+  conversationId: z.string(),
+  /** Position of the text message in its conversation (saves an index read per status change). */
+  seq: count.optional(),
+  /** Encoded Content, encrypted when the item is first sent. */
+  content: bytes,
+  /** The sealed envelope once encrypted: retries resend these exact bytes. */
+  envelope: bytes.nullable(),
+  attempts: count,
+  nextAttemptAt: time,
+  createdAt: time,
+})
+export type OutboxItem = z.output<typeof OutboxItemSchema>
+export const OUTBOX_ITEM = versionedRecord('outbox item', OutboxItemSchema)
+
+/** A counter (meta/counter/<name>): the last value used. */
+export const COUNTER = plainRecord('counter', count)

@@ -1,0 +1,69 @@
+/**
+ * The key layout of the profile database (the SealedStore of one profile): every key prefix and
+ * fixed key, in one place. Keys are opaque (sealed-store.ts): ids of people, conversations and
+ * groups appear only blinded, b(x) = a keyed HMAC prefix of x (Vault.blind), and numbers as
+ * orderedCounter(n).
+ *
+ * 1:1 messaging (node/src/messaging):
+ *   k/b(userId)                   ContactRecord
+ *   s/b(userId)                   StoredSessions (current + previous encoded core SessionRecords)
+ *   x/b(identityKeyHex)           IdentityIndex: remote identity key → user id of its session
+ *   c/b(conversationId)           ConversationRecord
+ *   m/b(conversationId)/seq       MessageRecord (direct and group messages alike)
+ *   i/b(senderUserId)/msgIdHex    MessageRef (de-duplication and receipts by message id)
+ *   o/b(peerUserId)/order         OutboxItem (per-peer FIFO)
+ *   pk/order(id)                  one-time prekey secret (prekey-store.ts)
+ *   meta/counter/<name>           counters (the outbox order)
+ *   meta/prekey-next-id           next unused one-time prekey id
+ *   meta/claimed-prekeys          (legacy, read once by the prekey migration, then deleted)
+ *   meta/mailboxes                this device's relay mailboxes (mailboxes.ts)
+ * RPC and profile (node/src/app, node/src/daemon):
+ *   cid/b(conversationId\nclientId)  MessageRef of a messages.send with a client id (retries)
+ *   identity/profile              IdentityRecord (display name, creation time)
+ *   settings/network              NetworkSettingsRecord (saved bootstrap peers and relays)
+ * Groups (node/src/groups, record types in group-store.ts):
+ *   g/ gk/ gr/ gd/ gp/ gi/ gs/ gj/   see GROUP_PREFIXES below
+ */
+
+/** Prefixes of record families; each ends in '/' so that no family's keys fall inside another's. */
+export const PREFIXES = {
+  contact: 'k/',
+  session: 's/',
+  identityIndex: 'x/',
+  conversation: 'c/',
+  message: 'm/',
+  messageRef: 'i/',
+  outbox: 'o/',
+  oneTimePrekey: 'pk/',
+  counter: 'meta/counter/',
+  clientId: 'cid/',
+} as const
+
+/** The group layer's prefixes (node/src/groups/group-store.ts builds their keys). */
+export const GROUP_PREFIXES = {
+  /** g/b(grp:groupIdHex): GroupRecord (status, encoded op log, member cards, conversation). */
+  group: 'g/',
+  /** gk/b(grp:groupIdHex): OwnSenderKey, our Sender Key for the current epoch. */
+  ownSenderKey: 'gk/',
+  /** gr/b(dist:distributionIdHex): PeerSenderKey, a member's Sender Key (receiver copy). */
+  peerSenderKey: 'gr/',
+  /** gd/b(msg:messageIdHex): DeliveryRecord, per-member state of one of our group messages. */
+  delivery: 'gd/',
+  /** gp/b(msg:messageIdHex): pending-fallback index (members that may still need the copy). */
+  pending: 'gp/',
+  /** gi/b(senderUserId)/messageIdHex: received group message ref (de-duplication). */
+  received: 'gi/',
+  /** gs/b(pos:dist:chain:iteration): received Sender Key position → message id. */
+  position: 'gs/',
+  /** gj/b(grp:groupIdHex)/messageIdHex: HeldPost, one of our posts held for pending invitees. */
+  held: 'gj/',
+} as const
+
+/** Single records at fixed keys. */
+export const FIXED_KEYS = {
+  prekeyNextId: 'meta/prekey-next-id',
+  legacyClaimedPrekeys: 'meta/claimed-prekeys',
+  mailboxes: 'meta/mailboxes',
+  identity: 'identity/profile',
+  networkSettings: 'settings/network',
+} as const
