@@ -20,8 +20,6 @@ import { startTestRelay, type TestRelay } from './fixtures/relay.ts'
 const RESERVATION_TIMEOUT_MS = 10_000
 /** Bound on one message crossing the relay (bundle lookup, session setup, dial, delivery). */
 const MESSAGE_TIMEOUT_MS = 20_000
-/** Bound on the background WebRTC dial replacing the relayed connection (signalling, ICE on this host). */
-const WEBRTC_UPGRADE_MS = 30_000
 
 interface ConnectionLine {
   event: 'open' | 'close'
@@ -201,8 +199,11 @@ describe('daemons that cannot dial each other directly chat through a relay rese
     }
   })
 
-  test('with /p2p-circuit and /webrtc, a direct WebRTC connection replaces the relay: chat goes on after the relay stops', async () => {
-    // a relay of its own: this test stops it
+  // Wren no longer replaces a relayed connection by WebRTC (request-response.ts): between two
+  // home NATs without a reachable STUN server a failing attempt, signalled over the circuit,
+  // broke the circuit the messages were using (test/network-nat.test.ts). Until that is fixed the
+  // circuit carries the chat, and a /webrtc listen address must not disturb it.
+  test('with /p2p-circuit and /webrtc, the chat goes over the relayed connection and no WebRTC attempt disturbs it', async () => {
     const introducer = await startTestRelay()
     const peers: ChatPeer[] = []
     try {
@@ -218,21 +219,13 @@ describe('daemons that cannot dial each other directly chat through a relay rese
 
       await alice.client.call('contacts.add', { card: bobCard })
       await bob.client.call('contacts.add', { card: aliceCard })
-      await exchangeMessages(alice, bob, 'via relay signalling')
+      for (let i = 0; i < 4; i++)
+        await exchangeMessages(alice, bob, `over the circuit ${i}`, i === 0 ? undefined : 'relayed')
 
       const webrtc = (from: ChatPeer, to: string) =>
         connectionLines(from).filter((l) => l.event === 'open' && l.peer === to && l.path === 'webrtc')
-      // the messages went over the open circuit at once; the WebRTC dial that replaces it runs
-      // in the background (request-response's upgrade), so wait for it, bounded
-      await eventually(
-        'a direct WebRTC connection between alice and bob',
-        async () => (webrtc(alice, bobId).length > 0 && webrtc(bob, aliceId).length > 0) || undefined,
-        WEBRTC_UPGRADE_MS,
-      )
-
-      // without the relay, only the direct WebRTC connection can carry these
-      await introducer.stop()
-      await exchangeMessages(alice, bob, 'relay gone', 'direct')
+      assert.deepEqual(webrtc(alice, bobId), [], 'alice opened no WebRTC connection to bob')
+      assert.deepEqual(webrtc(bob, aliceId), [], 'bob opened no WebRTC connection to alice')
     } finally {
       await Promise.allSettled(peers.map((p) => p.stop()))
       await introducer.stop()

@@ -60,6 +60,18 @@ test('recipient offline behind a NAT: messages stored at the relay mailbox arriv
     }
     await alice.add(await bob.card())
     await bob.add(await alice.card())
+    // Bob has been online long enough for his bundle to be out (what a contact who cannot reach
+    // him needs to start a session): his status says it is published in a DHT
+    await pollUntil(
+      'Bob’s bundle is published',
+      RELAY_READY_MS,
+      async () => {
+        const s = await bob.status()
+        const dht = (s.network as { dht: Record<string, { bundle: string }> } | null)?.dht
+        return dht?.lan?.bundle === 'published' || dht?.wan?.bundle === 'published' ? true : undefined
+      },
+      () => bob.diagnose(),
+    )
 
     // Bob goes offline (Ctrl-C on `wren daemon`)
     await bob.stopDaemon()

@@ -18,10 +18,12 @@ import { sealEnvelope } from '../../../core/src/envelope.ts'
 import { paddedLength } from '../../../core/src/padding.ts'
 import { sessionEncrypt } from '../../../core/src/session.ts'
 import { WREN_MSG_PROTOCOL } from '../p2p/constants.ts'
-import { type RequestFailure, sendRequest } from '../p2p/request-response.ts'
+import { dialDevice } from '../p2p/reachability.ts'
+import { type RequestFailure, type RequestResult, sendRequest } from '../p2p/request-response.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
   DELIVERY_TIMEOUT_MS,
+  DEVICE_DIAL_TIMEOUT_MS,
   DIRECT_ATTEMPT_TIMEOUT_MS,
   MAX_SESSION_RESETS,
   RETRY_BASE_MS,
@@ -179,17 +181,9 @@ export class Outbox {
     const result =
       sessions.devicePeerId.length === 0
         ? ({ ok: false, reason: 'unreachable', detail: 'device unknown', error: NO_ROUTE_ERROR } as const)
-        : await sendRequest(
-            this.#ctx.init.libp2p,
-            peerIdFromBytes(sessions.devicePeerId),
-            WREN_MSG_PROTOCOL,
-            encodeDeliveryRequest(envelopes),
-            {
-              timeoutMs: this.#ctx.mailboxes !== null ? DIRECT_ATTEMPT_TIMEOUT_MS : DELIVERY_TIMEOUT_MS,
-              runOnLimitedConnection: true,
-            },
-          )
+        : await this.#deliver(sessions.devicePeerId, envelopes)
     const more = prepared.length < listed.length
+
     if (!result.ok) {
       this.#ctx.init.log.debug('direct delivery failed', {
         reason: result.reason,
@@ -240,6 +234,22 @@ export class Outbox {
     else this.#ctx.waiting.clear(peer)
     // another round delivers the rest, or (for items put off) schedules their retry
     if (again || more || unavailable || listed.length === MAX_DELIVERY_BATCH) this.#again.add(peer)
+  }
+
+  /**
+   * One `/wren/msg` exchange with the contact's device. The device is reached first with the
+   * device dial bound (a relayed connection that is open is used as it is; a fresh dial may try a
+   * WebRTC or unreachable address before the circuit that works), then the exchange itself has
+   * the direct-attempt bound when mailboxes can take the batch instead.
+   */
+  async #deliver(devicePeerId: Uint8Array, envelopes: Uint8Array[]): Promise<RequestResult> {
+    const peer = peerIdFromBytes(devicePeerId)
+    const dial = await dialDevice(this.#ctx.init.libp2p, peer, [], { timeoutMs: DEVICE_DIAL_TIMEOUT_MS })
+    if (!dial.ok) return { ok: false, reason: dial.reason, detail: dial.detail }
+    return sendRequest(this.#ctx.init.libp2p, peer, WREN_MSG_PROTOCOL, encodeDeliveryRequest(envelopes), {
+      timeoutMs: this.#ctx.mailboxes !== null ? DIRECT_ATTEMPT_TIMEOUT_MS : DELIVERY_TIMEOUT_MS,
+      runOnLimitedConnection: true,
+    })
   }
 
   /** Encrypt items that have no envelope yet with the current session (one batch write). */

@@ -77,13 +77,16 @@ export const BOOTSTRAP_DIAL_TIMEOUT_MS = 15 * SECOND_MS
 export const BOOTSTRAP_REDIAL_MS = 30 * SECOND_MS
 
 /**
- * Bound on a background dial that tries to replace a relayed connection by a direct one
- * (WebRTC through the relay's signalling, or a direct address): ICE and several addresses in
- * turn take a while, and nothing waits for it.
+ * Bound on a background dial that tries to replace a relayed connection by a direct one through
+ * the peer's public addresses: several addresses in turn take a while, and nothing waits for it.
  */
-export const UPGRADE_DIAL_TIMEOUT_MS = 30 * SECOND_MS
-/** A peer's relayed connection is offered an upgrade at most this often (a failing one costs dials). */
-export const UPGRADE_RETRY_MS = MINUTE_MS
+export const UPGRADE_DIAL_TIMEOUT_MS = 15 * SECOND_MS
+/**
+ * A peer's relayed connection is offered an upgrade at most this often: often enough that a
+ * peer whose public address appears later is soon tried, rarely enough that an address that
+ * cannot work costs little.
+ */
+export const UPGRADE_RETRY_MS = 15 * SECOND_MS
 
 /** Default bound on dialling one device. */
 export const DIAL_TIMEOUT_MS = 10 * SECOND_MS

@@ -8,7 +8,7 @@
  */
 
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { lpStream } from '@libp2p/utils'
+import { isPrivate, lpStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import {
   MAX_REQUEST_BYTES,
@@ -169,10 +169,10 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
  */
 /**
  * The open relayed (limited) connection to a peer we have no unlimited connection to, to carry
- * this request at once. When the peer also has addresses that could give a direct connection
- * (WebRTC, or direct TCP/WS), that dial is started in the background instead of in front of the
- * request: across two home NATs it can take many seconds, or never succeed, and the message
- * should not wait for it (the next request uses the direct connection once it is there).
+ * this request at once. When the peer also has a public direct address, that dial is started in
+ * the background instead of in front of the request: it can take many seconds, or never succeed,
+ * and the message should not wait for it (the next request uses the direct connection once it is
+ * there).
  */
 async function reusableLimitedConnection(
   libp2p: Libp2p,
@@ -180,16 +180,25 @@ async function reusableLimitedConnection(
 ): Promise<Connection | null> {
   if (Array.isArray(peer) || !isPeerId(peer)) return null
   const open = libp2p.getConnections(peer).filter((c) => c.status === 'open')
-  if (open.length === 0 || open.some((c) => c.limits == null)) return null
+  if (open.length === 0) return null
+  // a direct connection is libp2p's own choice; an indirect one (a circuit, limited or not in
+  // this node's view: the listening side of a circuit may carry no limits) is used as it is:
+  // libp2p would dial again to try the peer's direct addresses first
+  if (open.some((c) => c.direct)) return null
   const known = await libp2p.peerStore.get(peer).catch(() => null)
+  // a public direct address only: a private address of the peer's own network leads nowhere from
+  // here (on the same LAN, mDNS has connected us directly already), and a WebRTC attempt signals
+  // over this very circuit (measured between two home NATs without STUN: a failing attempt broke
+  // the circuit the messages were using). WebRTC is tried when a connection is first dialled
+  // (libp2p's address order puts it before the plain circuit); DCUtR upgrades relayed TCP.
   const upgrades = (known?.addresses ?? [])
     .map((a) => a.multiaddr)
     .filter((a) => {
       const names = a.getComponents().map((c) => c.name)
-      return names.includes('webrtc') || !names.includes('p2p-circuit')
+      return !names.includes('p2p-circuit') && !names.includes('webrtc') && !isPrivate(a)
     })
   if (upgrades.length > 0) upgradeInBackground(libp2p, peer, upgrades)
-  return open[0] ?? null
+  return open.find((c) => c.limits == null) ?? open[0] ?? null
 }
 
 /** Last background upgrade attempt per node and peer (ms since the epoch). */
