@@ -17,7 +17,11 @@ const STORED_MS = 20_000
 /** Bound on the stored messages reaching Bob after he is back (a mailbox fetch at start). */
 const FETCH_MS = 20_000
 /** Bound on Alice learning that they were delivered (Bob's receipts). */
-const RECEIPT_MS = 20_000
+/**
+ * Bound on Bob's delivery receipts reaching Alice: they may travel through her mailbox, which she
+ * fetches every MAILBOX_FETCH_INTERVAL_MS (30 s; relays do not push), so one fetch period plus margin.
+ */
+const RECEIPT_MS = 45_000
 
 const TEXTS = ['one, while you were away', 'two, while you were away', 'three, while you were away']
 
