@@ -16,7 +16,6 @@ const RELAY_READY_MS = 20_000
 const STORED_MS = 20_000
 /** Bound on the stored messages reaching Bob after he is back (a mailbox fetch at start). */
 const FETCH_MS = 20_000
-/** Bound on Alice learning that they were delivered (Bob's receipts). */
 /**
  * Bound on Bob's delivery receipts reaching Alice: they may travel through her mailbox, which she
  * fetches every MAILBOX_FETCH_INTERVAL_MS (30 s; relays do not push), so one fetch period plus margin.
