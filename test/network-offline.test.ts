@@ -12,8 +12,12 @@ import { NetnsUser, pollUntil, startRelayIn } from './fixtures/netns-wren.ts'
 
 /** Bound on a daemon getting a reservation and a mailbox on the relay. */
 const RELAY_READY_MS = 20_000
-/** Bound on a message to an offline contact being stored at its mailbox. */
-const STORED_MS = 20_000
+/**
+ * Bound on a message to an offline contact being stored at its mailboxes: without a session yet,
+ * the first attempt includes the device dial bound (DEVICE_DIAL_TIMEOUT_MS, 15 s) and a DHT
+ * lookup (BUNDLE_LOOKUP_TIMEOUT_MS, 10 s) before the deposit.
+ */
+const STORED_MS = 45_000
 /** Bound on the stored messages reaching Bob after he is back (a mailbox fetch at start). */
 const FETCH_MS = 20_000
 /**

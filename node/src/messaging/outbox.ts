@@ -244,9 +244,7 @@ export class Outbox {
    */
   async #deliver(devicePeerId: Uint8Array, envelopes: Uint8Array[]): Promise<RequestResult> {
     const peer = peerIdFromBytes(devicePeerId)
-    // with mailboxes to fall back on, an offline device must not hold the batch for long
-    const dialMs = this.#ctx.mailboxes !== null ? DIRECT_ATTEMPT_TIMEOUT_MS : DEVICE_DIAL_TIMEOUT_MS
-    const dial = await dialDevice(this.#ctx.init.libp2p, peer, [], { timeoutMs: dialMs })
+    const dial = await dialDevice(this.#ctx.init.libp2p, peer, [], { timeoutMs: DEVICE_DIAL_TIMEOUT_MS })
     if (!dial.ok) return { ok: false, reason: dial.reason, detail: dial.detail }
     return sendRequest(this.#ctx.init.libp2p, peer, WREN_MSG_PROTOCOL, encodeDeliveryRequest(envelopes), {
       timeoutMs: this.#ctx.mailboxes !== null ? DIRECT_ATTEMPT_TIMEOUT_MS : DELIVERY_TIMEOUT_MS,
