@@ -1,7 +1,8 @@
 /**
  * The network one run joins, by transport: on `memory`, one SimNetwork of shaped in-process links
- * whose partitions cut at the link level and which counts bytes per node; on `tcp`, loopback TCP
- * with one connection gater per host for partitions (bytes not measured).
+ * whose partitions cut at the link level and which counts bytes per node; on `tcp`, loopback TCP,
+ * each node on a loopback address of its own (see NodeLinks), with one connection gater per host
+ * for partitions (bytes not measured).
  */
 import type { Libp2p } from '@libp2p/interface'
 import type { NodeLinks, SimRelay, SimUser } from '../harness.ts'
@@ -11,9 +12,6 @@ import type { NodeTraffic } from '../metrics.ts'
 import { type Faults, GaterFaults, LinkFaults } from '../network.ts'
 import type { Scenario } from '../scenario.ts'
 import type { TransportMode } from './run-state.ts'
-
-/** The address every in-process node listens on in TCP mode. */
-const TCP_LOOPBACK = '127.0.0.1'
 
 export interface RunLinks {
   /** The simulated network (memory transport), or null on TCP. */
@@ -40,7 +38,7 @@ export function createRunLinks(scenario: Scenario, transport: TransportMode, see
   return {
     network: null,
     faults: gaterFaults,
-    nodeLinks: { kind: 'tcp', host: TCP_LOOPBACK, gater: (self) => gaterFaults.gater(self) },
+    nodeLinks: { kind: 'loopback', gater: (self) => gaterFaults.gater(self) },
     onHost: (libp2p) => gaterFaults.attach(libp2p),
   }
 }
