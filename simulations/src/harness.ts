@@ -5,9 +5,10 @@
  * relay is a real relay-node (circuit relay, DHT server, mailbox on LevelDB). Going offline stops
  * the runtime or relay; coming back starts it again on the same address with the same data.
  *
- * Every node joins the run's network one of two ways (`NodeLinks`): on the memory transport
- * (link-transport.ts: `/memory/u<i>`, `/memory/relay<i>`, shaped links, byte counts) or on TCP
- * loopback with a connection gater for partitions.
+ * Every node joins the run's network one of three ways (`NodeLinks`): on the memory transport
+ * (link-transport.ts: `/memory/u<i>`, `/memory/relay<i>`, shaped links, byte counts), on TCP with
+ * a loopback address of its own (the in-process TCP mode), or on TCP at a given address with the
+ * full production stack (the netns mode: one node per process and namespace).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -15,6 +16,7 @@ import { join } from 'node:path'
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { ConnectionGater, Libp2p } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { type TCPSocketOptions, tcp } from '@libp2p/tcp'
 import type { CryptoSuite } from '../../core/src/crypto/suite.ts'
 import { generateIdentityKeyPair } from '../../core/src/identity.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from '../../node/src/app/runtime.ts'
@@ -36,14 +38,44 @@ export const SIM_KDF: KdfParams = Object.freeze({ memoryKiB: 8, passes: 1, paral
 const SIM_PASSPHRASE = 'simulation profile (throw-away)'
 
 /**
- * How a node joins the run's network: the memory transport of the run's SimNetwork, or TCP on
- * `host` with an optional connection gater per host (its own peer id → gater).
+ * How a node joins the run's network: the memory transport of the run's SimNetwork; `loopback`,
+ * TCP on a loopback address of the node's own (loopbackAddressOf) that its dials leave from too;
+ * or `tcp` on `host` with the production transports, autonat and mDNS (a node alone in its
+ * namespace). Both TCP kinds take an optional connection gater per host (its own peer id → gater).
+ *
+ * Why `loopback` gives each node its own address: libp2p and gossipsub treat one IP as one
+ * machine (at most 5 inbound connections per second per IP, and gossipsub scores peers down past
+ * 10 on one IP until it ignores them). Dozens of users of one run all on 127.0.0.1 would look
+ * like one crowded NAT, not like the separate devices they model. Only TCP is run there: the
+ * host then skips autonat, dcutr and mDNS (each node would read every other's multicast, a cost
+ * quadratic in users), which the netns mode keeps.
  */
 export type NodeLinks =
   | { kind: 'memory'; network: SimNetwork }
+  | { kind: 'loopback'; gater?: (self: string) => ConnectionGater }
   | { kind: 'tcp'; host: string; gater?: (self: string) => ConnectionGater }
 
 const LOOPBACK = '127.0.0.1'
+/** Nodes per /24 of 127.<role>.x.0 (host numbers 1–250 of each). */
+const LOOPBACK_HOSTS_PER_BLOCK = 250
+
+/** The own loopback address of user or relay `index` in `loopback` links: 127.1.x.y or 127.2.x.y. */
+export function loopbackAddressOf(role: 'user' | 'relay', index: number): string {
+  const block = Math.floor(index / LOOPBACK_HOSTS_PER_BLOCK)
+  return `127.${role === 'user' ? 1 : 2}.${block}.${(index % LOOPBACK_HOSTS_PER_BLOCK) + 1}`
+}
+
+/** TCP whose outgoing connections leave from `address` (net.connect's localAddress). */
+function tcpFrom(address: string) {
+  // @libp2p/tcp hands dialOpts to net.connect as they are; its type lists only a few of them
+  return tcp({ dialOpts: { localAddress: address } as TCPSocketOptions })
+}
+
+/** The listen multiaddr and transports of a node in `loopback` or `tcp` links. */
+function tcpListen(links: NodeLinks, address: string, port: number) {
+  const listen = [`/ip4/${address}/tcp/${port}`]
+  return links.kind === 'loopback' ? { listen, transports: [tcpFrom(address)] } : { listen }
+}
 
 export type EventSink = <E extends EventName>(user: number, event: E, payload: EventPayload<E>) => void
 
@@ -168,16 +200,16 @@ export class SimUser {
       const shift = candidates.length === 0 ? 0 : this.index % candidates.length
       const relays = [...candidates.slice(shift), ...candidates.slice(0, shift)]
       const links = this.#links
-      const gater = links.kind === 'tcp' ? links.gater?.(this.#peerId) : undefined
+      const gater = links.kind !== 'memory' ? links.gater?.(this.#peerId) : undefined
       const options: NetworkOptions = {
         // the runtime dials the mailbox relays like bootstrap peers: no need to list them twice
         bootstrap: this.#init.bootstrap().filter((a) => !relays.includes(a)),
         ...(links.kind === 'memory'
           ? { listen: [`/memory/u${this.index}`], transports: [links.network.transport()] }
-          : { listen: [`/ip4/${links.host}/tcp/${this.#port}`] }),
+          : tcpListen(links, this.#address(), this.#port)),
         ...(gater === undefined ? {} : { connectionGater: gater }),
         // in-process links have no public address for autonat to confirm: serve the WAN DHT
-        // (memory addresses count as public; loopback TCP runs use the LAN DHT)
+        // (memory addresses count as public; loopback and netns runs use the LAN DHT)
         ...(links.kind === 'memory' ? { dhtClientMode: false } : {}),
         // hundreds of hosts share this event loop: no per-connection ping / keep-alive timers
         crowd: true,
@@ -194,6 +226,12 @@ export class SimUser {
       if (this.#card === '') this.#card = runtime.card()
       this.#runtime = runtime
     })
+  }
+
+  /** The node's TCP address (unused on the memory transport). */
+  #address(): string {
+    const links = this.#links
+    return links.kind === 'tcp' ? links.host : loopbackAddressOf('user', this.index)
   }
 
   stop(): Promise<void> {
@@ -277,7 +315,13 @@ export class SimRelay {
   get addr(): string {
     return this.#links.kind === 'memory'
       ? `/memory/relay${this.index}/p2p/${this.#peerId}`
-      : `/ip4/${this.#links.host}/tcp/${this.#port}/p2p/${this.#peerId}`
+      : `/ip4/${this.#address()}/tcp/${this.#port}/p2p/${this.#peerId}`
+  }
+
+  /** The relay's TCP address (unused on the memory transport). */
+  #address(): string {
+    const links = this.#links
+    return links.kind === 'tcp' ? links.host : loopbackAddressOf('relay', this.index)
   }
 
   #serial(fn: () => Promise<void>): Promise<void> {
@@ -293,7 +337,11 @@ export class SimRelay {
       const config = loadRelayConfig({
         overrides: {
           dataDir: this.dataDir,
-          listen: { host: links.kind === 'tcp' ? links.host : LOOPBACK, tcpPort: this.#port, wsPort: -1 },
+          listen: {
+            host: links.kind === 'memory' ? LOOPBACK : this.#address(),
+            tcpPort: this.#port,
+            wsPort: -1,
+          },
           bootstrap: this.#bootstrap(),
           // scraped at the end of the run for mailbox load (an HTTP port on 127.0.0.1 in both modes)
           metrics: { enabled: true, port: 0 },
@@ -301,17 +349,19 @@ export class SimRelay {
           logLevel: RELAY_LOG_LEVEL,
         },
       })
-      const gater = links.kind === 'tcp' ? links.gater?.(this.#peerId) : undefined
+      const gater = links.kind !== 'memory' ? links.gater?.(this.#peerId) : undefined
       const handle = await startRelay(config, {
         logSink: () => {},
         crowd: true,
         ...(links.kind === 'memory'
           ? { transports: [links.network.transport()], listen: [`/memory/relay${this.index}`] }
-          : {}),
+          : links.kind === 'loopback'
+            ? tcpListen(links, this.#address(), this.#port)
+            : {}),
         ...(gater === undefined ? {} : { connectionGater: gater }),
       })
       this.#onHost(handle.libp2p)
-      if (links.kind === 'tcp') this.#port = tcpPort(handle.multiaddrs())
+      if (links.kind !== 'memory') this.#port = tcpPort(handle.multiaddrs())
       this.#peerId = handle.peerId.toString()
       this.#handle = handle
     })
