@@ -4,29 +4,23 @@
  * protocol handler. One length-prefixed request → one response per stream. Every refusal is a
  * status code; the relay never learns plaintext, user ids or senders beyond their PeerId/address.
  *
+ * The operations themselves (one per request kind) are in mailbox-operations.ts.
+ *
  * Concurrency: every operation that changes one inbox (register, deposit, ack, upload, claim,
  * sweep) runs under that inbox's lock, so counters, quotas, duplicate detection and the
  * at-most-once hand-out of prekeys hold under concurrent streams from many connections.
  */
 import type { Connection, PeerId, PrivateKey, Startable, Stream, StreamHandler } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { fromHex, toHex } from '../../core/src/bytes.ts'
+import { fromHex } from '../../core/src/bytes.ts'
 import type { Clock, CryptoSuite, Random } from '../../core/src/crypto/suite.ts'
-import { decodeEnvelope } from '../../core/src/envelope.ts'
-import { verifyMailboxAuth } from '../../core/src/mailbox/auth.ts'
 import {
   MAILBOX_MAX_ENVELOPE_BYTES,
   MAILBOX_PROTOCOL,
   MAILBOX_REQUEST_TIMEOUT_MS,
   MAILBOX_TTL_MS,
-  MAX_FETCH_PAGE_BYTES,
-  MAX_PREKEY_ITEM_BYTES,
   MAX_REQUEST_BYTES,
-  RECEIPT_VERSION,
 } from '../../core/src/mailbox/constants.ts'
-import { decodeCursor, encodeCursor } from '../../core/src/mailbox/cursor.ts'
-import { inboxIdFromPublicKey } from '../../core/src/mailbox/inbox-id.ts'
-import { type MailboxReceipt, receiptSigningInput } from '../../core/src/mailbox/receipt.ts'
 import { decodeMailboxRequest, type MailboxRequest } from '../../core/src/mailbox/request.ts'
 import {
   encodeMailboxResponse,
@@ -41,19 +35,11 @@ import {
   KIND_FETCH,
   KIND_REGISTER,
   KIND_UPLOAD_PREKEYS,
-  type MailboxStatus,
-  type OwnerOperation,
-  STATUS_EXHAUSTED,
   STATUS_INTERNAL,
   STATUS_MALFORMED,
   STATUS_OK,
-  STATUS_QUOTA_BYTES,
-  STATUS_QUOTA_COUNT,
   STATUS_RATE_LIMITED,
-  STATUS_RELAY_FULL,
   STATUS_TOO_LARGE,
-  STATUS_UNAUTHORIZED,
-  STATUS_UNKNOWN_INBOX,
   statusName,
 } from '../../core/src/mailbox/status.ts'
 import { ChallengeStore } from './challenge-store.ts'
@@ -74,7 +60,8 @@ import {
 } from './constants.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { type RelayLogger, silentLogger } from './logger.ts'
-import type { InboxRecord, MailboxStore } from './mailbox-store.ts'
+import { MailboxOperations, type Outcome, refuse } from './mailbox-operations.ts'
+import type { MailboxStore } from './mailbox-store.ts'
 import type { MailboxMetrics } from './metrics.ts'
 import { RateLimiter } from './rate-limiter.ts'
 
@@ -124,12 +111,6 @@ export interface MailboxService extends Startable {
   sweep(): Promise<number>
 }
 
-type Body = Omit<MailboxResponse, 'requestId' | 'status' | 'retryAfterMs'>
-type Outcome = { status: MailboxStatus; retryAfterMs?: number; body?: Body }
-
-const ok = (body: Body): Outcome => ({ status: STATUS_OK, body })
-const refuse = (status: MailboxStatus, retryAfterMs = 0): Outcome => ({ status, retryAfterMs })
-
 class DefaultMailboxService implements MailboxService {
   readonly quotas: MailboxQuotas
   readonly #components: MailboxServiceComponents
@@ -146,6 +127,7 @@ class DefaultMailboxService implements MailboxService {
   readonly #claimLimiter: RateLimiter
   readonly #ownerLimiter: RateLimiter
   readonly #locks = new KeyedLock()
+  readonly #ops: MailboxOperations
   readonly #inFlight = new Set<Promise<void>>()
   #relayPeerId: Uint8Array = new Uint8Array(0)
   #sweepTimer?: ReturnType<typeof setInterval>
@@ -185,6 +167,20 @@ class DefaultMailboxService implements MailboxService {
     this.#depositLimiter = limiter(init.depositRate, DEFAULT_DEPOSIT_BURST, DEFAULT_DEPOSIT_RATE_PER_SECOND)
     this.#claimLimiter = limiter(init.claimRate, DEFAULT_CLAIM_BURST, DEFAULT_CLAIM_RATE_PER_SECOND)
     this.#ownerLimiter = limiter(init.ownerRate, DEFAULT_OWNER_BURST, DEFAULT_OWNER_RATE_PER_SECOND)
+    this.#ops = new MailboxOperations({
+      store: this.#store,
+      suite: this.#suite,
+      clock: this.#clock,
+      quotas: this.quotas,
+      maxInboxes: this.#maxInboxes,
+      timeoutMs: this.#timeoutMs,
+      log: this.#log,
+      metrics: this.#metrics,
+      challenges: this.#challenges,
+      locks: this.#locks,
+      sign: (data) => components.privateKey.sign(data),
+      relayPeerId: () => this.#relayPeerId,
+    })
   }
 
   readonly [Symbol.toStringTag] = '@wren/mailbox-service'
@@ -309,212 +305,25 @@ class DefaultMailboxService implements MailboxService {
   async #dispatch(request: MailboxRequest, peer: string): Promise<Outcome> {
     switch (request.kind) {
       case KIND_CHALLENGE:
-        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#challenge(peer)
+        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.challenge(peer)
       case KIND_REGISTER:
-        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#register(request, peer)
+        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.register(request, peer)
       case KIND_DEPOSIT:
-        return this.#rateLimited(this.#depositLimiter, peer) ?? this.#deposit(request)
+        return this.#rateLimited(this.#depositLimiter, peer) ?? this.#ops.deposit(request)
       case KIND_FETCH:
-        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#fetch(request, peer)
+        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.fetch(request, peer)
       case KIND_ACK:
-        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ack(request, peer)
+        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.ack(request, peer)
       case KIND_UPLOAD_PREKEYS:
-        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#uploadPrekeys(request, peer)
+        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.uploadPrekeys(request, peer)
       case KIND_CLAIM_PREKEY:
-        return this.#rateLimited(this.#claimLimiter, peer) ?? this.#claimPrekey(request)
+        return this.#rateLimited(this.#claimLimiter, peer) ?? this.#ops.claimPrekey(request)
     }
   }
 
   #rateLimited(limiter: RateLimiter, peer: string): Outcome | undefined {
     const decision = limiter.take(peer)
     return decision.allowed ? undefined : refuse(STATUS_RATE_LIMITED, decision.retryAfterMs)
-  }
-
-  #challenge(peer: string): Outcome {
-    const issued = this.#challenges.issue(peer)
-    if (issued === undefined) return refuse(STATUS_RATE_LIMITED, this.#timeoutMs)
-    return ok({ challenge: issued })
-  }
-
-  /** Consume the nonce first (so a failed attempt burns it), then check the owner's signature. */
-  #authorized(
-    peer: string,
-    publicKey: Uint8Array,
-    inboxId: Uint8Array,
-    nonce: Uint8Array,
-    signature: Uint8Array,
-    operation: OwnerOperation,
-  ): boolean {
-    if (!this.#challenges.consume(peer, nonce)) return false
-    return verifyMailboxAuth(
-      this.#suite,
-      publicKey,
-      { relayPeerId: this.#relayPeerId, inboxId, nonce, operation },
-      signature,
-    )
-  }
-
-  async #register(
-    request: Extract<MailboxRequest, { kind: typeof KIND_REGISTER }>,
-    peer: string,
-  ): Promise<Outcome> {
-    const inboxId = inboxIdFromPublicKey(this.#suite, request.inboxPublicKey)
-    if (
-      !this.#authorized(
-        peer,
-        request.inboxPublicKey,
-        inboxId,
-        request.nonce,
-        request.signature,
-        KIND_REGISTER,
-      )
-    )
-      return refuse(STATUS_UNAUTHORIZED)
-    return this.#locks.run(toHex(inboxId), async () => {
-      const existing = await this.#store.getInbox(inboxId)
-      if (existing === undefined) {
-        if (this.#store.totals().inboxes >= this.#maxInboxes) return refuse(STATUS_RELAY_FULL)
-        await this.#store.createInbox(inboxId, request.inboxPublicKey, this.#clock())
-        this.#metrics?.registrations.inc()
-        this.#log.info('inbox.registered', { inbox: toHex(inboxId) })
-      }
-      return ok({ register: { inboxId, ...this.quotas } })
-    })
-  }
-
-  async #deposit(request: Extract<MailboxRequest, { kind: typeof KIND_DEPOSIT }>): Promise<Outcome> {
-    const { inboxId, envelope } = request
-    if (envelope.length > this.quotas.maxEnvelopeBytes) return refuse(STATUS_TOO_LARGE)
-    try {
-      decodeEnvelope(envelope)
-    } catch {
-      return refuse(STATUS_MALFORMED)
-    }
-    const envelopeHash = this.#suite.sha256(envelope)
-    return this.#locks.run(toHex(inboxId), async () => {
-      const inbox = await this.#store.getInbox(inboxId)
-      if (inbox === undefined) return refuse(STATUS_UNKNOWN_INBOX)
-      const existing = await this.#store.findByHash(inboxId, envelopeHash)
-      if (existing !== undefined) {
-        this.#metrics?.duplicateDeposits.inc()
-        return ok({
-          receipt: await this.#receipt(inboxId, envelopeHash, existing.storedAt, existing.expiresAt),
-        })
-      }
-      if (inbox.envelopes >= this.quotas.maxEnvelopes) return refuse(STATUS_QUOTA_COUNT)
-      if (inbox.bytes + envelope.length > this.quotas.maxBytes) return refuse(STATUS_QUOTA_BYTES)
-      const storedAt = this.#clock()
-      const expiresAt = storedAt + this.quotas.ttlMs
-      await this.#store.putEnvelope(inbox, { hash: envelopeHash, envelope, storedAt, expiresAt })
-      this.#metrics?.deposits.inc()
-      return ok({ receipt: await this.#receipt(inboxId, envelopeHash, storedAt, expiresAt) })
-    })
-  }
-
-  async #receipt(
-    inboxId: Uint8Array,
-    envelopeHash: Uint8Array,
-    storedAt: number,
-    expiresAt: number,
-  ): Promise<MailboxReceipt> {
-    const unsigned = {
-      version: RECEIPT_VERSION,
-      inboxId,
-      envelopeHash,
-      relayPeerId: this.#relayPeerId,
-      storedAt,
-      expiresAt,
-    }
-    const signature = await this.#components.privateKey.sign(receiptSigningInput(unsigned))
-    return { ...unsigned, signature }
-  }
-
-  /** Look up the inbox and check the owner proof; UNKNOWN_INBOX / UNAUTHORIZED otherwise. */
-  async #owner(
-    request: { inboxId: Uint8Array; nonce: Uint8Array; signature: Uint8Array },
-    peer: string,
-    operation: OwnerOperation,
-  ): Promise<InboxRecord | Outcome> {
-    const inbox = await this.#store.getInbox(request.inboxId)
-    if (inbox === undefined) {
-      this.#challenges.consume(peer, request.nonce)
-      return refuse(STATUS_UNKNOWN_INBOX)
-    }
-    if (
-      !this.#authorized(peer, inbox.publicKey, request.inboxId, request.nonce, request.signature, operation)
-    )
-      return refuse(STATUS_UNAUTHORIZED)
-    return inbox
-  }
-
-  async #fetch(
-    request: Extract<MailboxRequest, { kind: typeof KIND_FETCH }>,
-    peer: string,
-  ): Promise<Outcome> {
-    const inbox = await this.#owner(request, peer, KIND_FETCH)
-    if ('status' in inbox) return inbox
-    const afterSeq = decodeCursor(request.cursor)
-    const page = await this.#store.listEnvelopes(
-      request.inboxId,
-      afterSeq,
-      request.limit,
-      MAX_FETCH_PAGE_BYTES,
-    )
-    const last = page.envelopes.at(-1)
-    this.#metrics?.fetches.inc()
-    return ok({
-      fetch: {
-        envelopes: page.envelopes.map(({ hash, envelope, storedAt, expiresAt }) => ({
-          hash,
-          envelope,
-          storedAt,
-          expiresAt,
-        })),
-        nextCursor: last === undefined ? request.cursor : encodeCursor(last.seq),
-        more: page.more,
-        prekeysRemaining: inbox.prekeys,
-      },
-    })
-  }
-
-  async #ack(request: Extract<MailboxRequest, { kind: typeof KIND_ACK }>, peer: string): Promise<Outcome> {
-    const checked = await this.#owner(request, peer, KIND_ACK)
-    if ('status' in checked) return checked
-    return this.#locks.run(toHex(request.inboxId), async () => {
-      const inbox = await this.#store.getInbox(request.inboxId)
-      if (inbox === undefined) return refuse(STATUS_UNKNOWN_INBOX)
-      const { deleted } = await this.#store.deleteByHashes(inbox, request.hashes)
-      this.#metrics?.ackedEnvelopes.inc({}, deleted)
-      return ok({ ack: { deleted } })
-    })
-  }
-
-  async #uploadPrekeys(
-    request: Extract<MailboxRequest, { kind: typeof KIND_UPLOAD_PREKEYS }>,
-    peer: string,
-  ): Promise<Outcome> {
-    const checked = await this.#owner(request, peer, KIND_UPLOAD_PREKEYS)
-    if ('status' in checked) return checked
-    if (request.prekeys.some((item) => item.length > MAX_PREKEY_ITEM_BYTES)) return refuse(STATUS_TOO_LARGE)
-    return this.#locks.run(toHex(request.inboxId), async () => {
-      let inbox = await this.#store.getInbox(request.inboxId)
-      if (inbox === undefined) return refuse(STATUS_UNKNOWN_INBOX)
-      if (inbox.prekeys + request.prekeys.length > this.quotas.maxPrekeys) return refuse(STATUS_QUOTA_COUNT)
-      if (request.prekeys.length > 0) inbox = await this.#store.addPrekeys(inbox, request.prekeys)
-      this.#metrics?.prekeyUploads.inc({}, request.prekeys.length)
-      return ok({ prekeys: { accepted: request.prekeys.length, remaining: inbox.prekeys } })
-    })
-  }
-
-  async #claimPrekey(request: Extract<MailboxRequest, { kind: typeof KIND_CLAIM_PREKEY }>): Promise<Outcome> {
-    return this.#locks.run(toHex(request.inboxId), async () => {
-      const inbox = await this.#store.getInbox(request.inboxId)
-      if (inbox === undefined) return refuse(STATUS_UNKNOWN_INBOX)
-      const taken = await this.#store.takePrekey(inbox)
-      if (taken === undefined) return refuse(STATUS_EXHAUSTED)
-      this.#metrics?.prekeyClaims.inc()
-      return ok({ claimPrekey: { prekey: taken.prekey } })
-    })
   }
 }
 

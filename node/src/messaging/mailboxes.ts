@@ -2,29 +2,31 @@
  * This device's mailboxes on relay nodes (the layer above MailboxClient): keep k inboxes on
  * distinct relays, re-home when a relay keeps failing, fetch on start / relay (re)connect /
  * periodically and hand the envelopes to the messenger, ack what was persisted, and keep a pool
- * of one-time prekeys at each mailbox. Also the sender side: deposit to a contact's mailboxes.
+ * of one-time prekeys at each mailbox. The sender side (deposit to a contact's mailboxes) is in
+ * mailbox-deposit.ts, the stored records in mailbox-record.ts, the merged order in
+ * mailbox-order.ts.
  *
  * Inbox keys are per inbox (so inboxes on different relays cannot be linked) and live in the
  * sealed profile store.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { z } from 'zod'
-import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
+import { multiaddr } from '@multiformats/multiaddr'
+import { toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
 import { MAILBOX_TTL_MS, MAX_FETCH_LIMIT } from '../../../core/src/mailbox/constants.ts'
 import type { StoredEnvelope } from '../../../core/src/mailbox/response.ts'
 import type { MailboxHint } from '../../../core/src/prekey-bundle.ts'
 import { MailboxClient } from '../mailbox/mailbox-client.ts'
-import { StoredRecordError } from '../storage/errors.ts'
-import { FIXED_KEYS } from '../storage/layout.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
-import { type RecordType, recordBytes, versionedRecord } from '../storage/stored-record.ts'
 import { MAX_DELIVERY_BATCH } from './content.ts'
 import type { MessagingLogger } from './logger.ts'
-import { peerIdFromBytes } from './peer-ids.ts'
+import { claimMailboxPrekey, depositToMailboxes } from './mailbox-deposit.ts'
+import { mergeMailboxOrder } from './mailbox-order.ts'
+import { MAILBOX_LIST, MAILBOXES_KEY, type MailboxRecord, relayOf } from './mailbox-record.ts'
 import type { PrekeyManager } from './prekeys.ts'
+
+export { mergeMailboxOrder } from './mailbox-order.ts'
 
 /** Mailboxes per device: losing k-1 relays loses nothing (DESIGN.md). */
 export const DEFAULT_MAILBOX_COUNT = 3
@@ -40,35 +42,6 @@ export const MAILBOX_PREKEY_POOL = 10
 export const MAILBOX_PREKEY_LOW_WATER = 3
 /** Pages read from one mailbox per fetch round (64 envelopes each): bounds one round's work. */
 const MAX_PAGES_PER_FETCH = 64
-const MAILBOXES_KEY = FIXED_KEYS.mailboxes
-
-/** One of our mailboxes, version 1 (each element of the list stored at meta/mailboxes). */
-const MailboxRecordSchema = z.object({
-  relay: z.string(),
-  addrs: z.array(z.string()),
-  inboxSeed: recordBytes,
-  inboxId: recordBytes,
-  registeredAt: z.number(),
-  failures: z.number().int().min(0),
-  /**
-   * Set when the mailbox was replaced after repeated failures: no longer in the bundle, but still
-   * fetched (mail may sit there) until it answers once or MAILBOX_TTL_MS has passed.
-   */
-  retiredAt: z.number().optional(),
-})
-type MailboxRecord = z.output<typeof MailboxRecordSchema>
-const MAILBOX_RECORD = versionedRecord('mailbox', MailboxRecordSchema)
-
-/** The list itself is a plain array (no room for a version); each element carries its own. */
-const MAILBOX_LIST: RecordType<MailboxRecord[]> = {
-  name: 'mailbox list',
-  version: undefined,
-  decode: (key, value) => {
-    if (!Array.isArray(value)) throw new StoredRecordError(key, 'mailbox list is not an array')
-    return value.map((element) => MAILBOX_RECORD.decode(key, element))
-  },
-  encode: (records) => records.map((record) => MAILBOX_RECORD.encode(record)),
-}
 
 export interface MailboxesInit {
   suite: CryptoSuite
@@ -85,44 +58,6 @@ export interface MailboxesInit {
   deliver: (envelopes: Uint8Array[]) => Promise<number[]>
   /** The set of mailboxes changed: the bundle must be re-published. */
   onChange: () => void
-}
-
-function relayOf(addr: string): { peerId: PeerId; addr: Multiaddr } | null {
-  try {
-    const ma = multiaddr(addr)
-    const id = ma.getComponents().findLast((c) => c.name === 'p2p')?.value
-    if (id === undefined) return null
-    return { peerId: peerIdFromString(id), addr: ma }
-  } catch {
-    return null
-  }
-}
-
-/**
- * Merge envelope lists from several mailboxes into one order consistent with each list (the
- * same envelope is in several; one relay may have missed some): an envelope not seen yet is
- * placed right after the previous envelope of its own list.
- */
-export function mergeMailboxOrder(lists: readonly StoredEnvelope[][]): StoredEnvelope[] {
-  const merged: StoredEnvelope[] = []
-  const position = new Map<string, number>()
-  for (const list of lists) {
-    let previous = -1
-    for (const item of list) {
-      const key = toHex(item.hash)
-      const at = position.get(key)
-      if (at !== undefined) {
-        previous = at
-        continue
-      }
-      merged.splice(previous + 1, 0, item)
-      // positions after the insertion point moved by one
-      for (const [k, p] of position) if (p > previous) position.set(k, p + 1)
-      position.set(key, previous + 1)
-      previous += 1
-    }
-  }
-  return merged
 }
 
 export class Mailboxes {
@@ -380,57 +315,12 @@ export class Mailboxes {
    * Deposit envelopes (in order) to each of a contact's mailboxes, mailboxes in parallel.
    * Returns, per envelope, the number of verified storage receipts.
    */
-  async deposit(hints: readonly MailboxHint[], envelopes: readonly Uint8Array[]): Promise<number[]> {
-    const counts = envelopes.map(() => 0)
-    await Promise.all(
-      hints.map(async (hint) => {
-        let relay: PeerId
-        try {
-          relay = peerIdFromBytes(hint.relayPeerId)
-        } catch {
-          return
-        }
-        if (relay.type !== 'Ed25519') return
-        const client = new MailboxClient({
-          libp2p: this.#init.libp2p,
-          suite: this.#init.suite,
-          relay,
-          addrs: hint.addrs.flatMap((a) => {
-            try {
-              return [multiaddr(a)]
-            } catch {
-              return []
-            }
-          }),
-        })
-        for (let i = 0; i < envelopes.length; i++) {
-          const result = await client.deposit(hint.inboxId, envelopes[i] as Uint8Array)
-          if (result.ok && bytesEqual(result.value.inboxId, hint.inboxId))
-            counts[i] = (counts[i] as number) + 1
-          else if (!result.ok && (result.reason === 'unreachable' || result.reason === 'timeout')) return
-        }
-      }),
-    )
-    return counts
+  deposit(hints: readonly MailboxHint[], envelopes: readonly Uint8Array[]): Promise<number[]> {
+    return depositToMailboxes(this.#init, hints, envelopes)
   }
 
   /** Claim a one-time prekey item from one of a contact's mailboxes; null when none is left. */
-  async claimPrekey(hints: readonly MailboxHint[]): Promise<Uint8Array | null> {
-    for (const hint of hints) {
-      try {
-        const relay = peerIdFromBytes(hint.relayPeerId)
-        const client = new MailboxClient({
-          libp2p: this.#init.libp2p,
-          suite: this.#init.suite,
-          relay,
-          addrs: hint.addrs.map((a) => multiaddr(a)),
-        })
-        const result = await client.claimPrekey(hint.inboxId)
-        if (result.ok) return result.value
-      } catch {
-        // a malformed hint: try the next mailbox
-      }
-    }
-    return null
+  claimPrekey(hints: readonly MailboxHint[]): Promise<Uint8Array | null> {
+    return claimMailboxPrekey(this.#init, hints)
   }
 }

@@ -1,8 +1,9 @@
 /**
- * 1:1 messaging for one unlocked profile: contacts with pinned identity keys, sessions, an
- * outbox that delivers over /wren/msg with retries (outbox.ts), and the receiving side that
- * persists before it acknowledges (inbound.ts). Sessions start from the contact's prekey bundle
- * (establish.ts). Expected network failures are values; they only move a message's retry time.
+ * 1:1 messaging for one unlocked profile: the service that starts and stops the protocol
+ * handlers and ties the parts together: contacts with pinned identity keys (contacts.ts),
+ * sessions, composing texts (send-text.ts) and reading them (mark-read.ts), an outbox that
+ * delivers over /wren/msg with retries (outbox.ts), and the receiving side that persists before
+ * it acknowledges (inbound.ts). Sessions start from the contact's prekey bundle (establish.ts). Expected network failures are values; they only move a message's retry time.
  *
  * One mutex serialises every read-modify-write of sessions, conversations and the outbox;
  * network waits (DHT lookups, dials, deliveries) happen outside it. The parts share it, and the
@@ -10,7 +11,6 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { toHex } from '../../../core/src/bytes.ts'
 import type { ContactCard } from '../../../core/src/contact-card.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { formatUserId } from '../../../core/src/identity.ts'
@@ -21,32 +21,22 @@ import { Announcer } from './announce.ts'
 import { ClaimLimiter } from './claim-limiter.ts'
 import { CONTACT_DIAL_CONCURRENCY, CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
 import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyContact } from './contacts.ts'
-import {
-  CONTENT_KIND_READ_RECEIPT,
-  CONTENT_KIND_TEXT,
-  encodeContent,
-  encodePrekeyResponse,
-  MAX_APP_PAYLOAD_BYTES,
-  MAX_DELIVERY_REQUEST_BYTES,
-  MESSAGE_ID_BYTES,
-} from './content.ts'
+import { encodePrekeyResponse, MAX_APP_PAYLOAD_BYTES, MAX_DELIVERY_REQUEST_BYTES } from './content.ts'
 import { directConversationId, peerOfDirectConversation } from './conversation-id.ts'
-import {
-  AppPayloadTooLargeError,
-  ContactKeyChangedError,
-  ContactNotFoundError,
-  ConversationNotFoundError,
-} from './errors.ts'
+import { peerOfConversation } from './direct-conversation.ts'
+import { AppPayloadTooLargeError, ContactNotFoundError } from './errors.ts'
 import { establishSession } from './establish.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
+import { markConversationRead } from './mark-read.ts'
 import type { MessengerContext, MessengerInit } from './messenger-context.ts'
 import { Mutex } from './mutex.ts'
 import { NetworkRegained, type RegainedReason } from './network-regained.ts'
 import { Outbox } from './outbox.ts'
 import { appItem, receiptItemOps } from './outbox-items.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
+import { queueText } from './send-text.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
-import type { ContactRecord, ConversationRecord, MessageRecord, OutboxItem, Vault } from './vault.ts'
+import type { ContactRecord, ConversationRecord, MessageRecord, Vault } from './vault.ts'
 import { type Waiting, WaitingBook } from './waiting.ts'
 
 export type { MessengerInit, Notify } from './messenger-context.ts'
@@ -235,66 +225,7 @@ export class Messenger {
 
   async sendText(conversationId: string, text: string): Promise<MessageRecord> {
     const peer = peerOfConversation(conversationId)
-    const message = await this.#lock.run(async () => {
-      const contact = await this.requireContact(peer)
-      if (contact.keyChanged) {
-        throw new ContactKeyChangedError(
-          `${contact.displayName}'s identity key changed: accept it before sending`,
-        )
-      }
-      const now = this.#init.now()
-      const conversation =
-        (await this.#vault.getConversation(conversationId)) ?? newConversation(conversationId, peer, now)
-      const messageId = this.#suite.randomBytes(MESSAGE_ID_BYTES)
-      const seq = conversation.lastSeq + 1
-      const message: MessageRecord = {
-        id: toHex(messageId),
-        conversationId,
-        seq,
-        direction: 'out',
-        sender: this.#userIdString,
-        text,
-        sentAt: now,
-        receivedAt: null,
-        status: 'queued',
-        receipts: 0,
-      }
-      const content = encodeContent({
-        kind: CONTENT_KIND_TEXT,
-        messageId,
-        text,
-        sentAt: now,
-        receiptIds: [],
-        senderUserId: this.#init.userId,
-        senderName: this.#init.displayName(),
-        succession: this.#init.succession,
-      })
-      const order = await this.#vault.nextCounter('outbox')
-      const item: OutboxItem = {
-        order,
-        peerUserId: peer,
-        kind: 'text',
-        messageId: message.id,
-        conversationId,
-        seq,
-        content,
-        envelope: null,
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-      }
-      await this.#vault.store.batch([
-        this.#vault.putMessageOp(message),
-        this.#vault.putMessageRefOp(this.#vault.messageRefKey(this.#userIdString, message.id), {
-          conversationId,
-          seq,
-        }),
-        this.#vault.putConversationOp({ ...conversation, lastSeq: seq, updatedAt: now }),
-        this.#vault.putOutboxOp(item),
-        this.#vault.counterOp('outbox', order),
-      ])
-      return message
-    })
+    const message = await this.#lock.run(() => queueText(this.#ctx, conversationId, peer, text))
     void this.#outbox.flush(peer)
     return message
   }
@@ -302,40 +233,9 @@ export class Messenger {
   /** Mark incoming messages read up to `upToSeq` and queue read receipts to the sender. */
   async markRead(conversationId: string, upToSeq: number | undefined): Promise<number> {
     const peer = peerOfConversation(conversationId)
-    const updated = await this.#lock.run(async () => {
-      const conversation = await this.#vault.getConversation(conversationId)
-      if (conversation === undefined) throw new ConversationNotFoundError(conversationId)
-      const upTo = Math.min(upToSeq ?? conversation.lastSeq, conversation.lastSeq)
-      const ops: BatchOp[] = []
-      const ids: string[] = []
-      for await (const [, message] of this.#vault.messages(conversationId)) {
-        if (message.seq > upTo) break
-        if (message.direction !== 'in' || message.status === 'read') continue
-        ops.push(this.#vault.putMessageOp({ ...message, status: 'read' }))
-        ids.push(message.id)
-      }
-      const unread = await this.#countUnread(conversationId, upTo)
-      ops.push(
-        this.#vault.putConversationOp({
-          ...conversation,
-          lastReadSeq: Math.max(conversation.lastReadSeq, upTo),
-          unread,
-        }),
-      )
-      ops.push(...(await receiptItemOps(this.#ctx, peer, conversationId, CONTENT_KIND_READ_RECEIPT, ids)))
-      await this.#vault.store.batch(ops)
-      return ids.length
-    })
+    const updated = await this.#lock.run(() => markConversationRead(this.#ctx, conversationId, peer, upToSeq))
     if (updated > 0) void this.#outbox.flush(peer)
     return updated
-  }
-
-  async #countUnread(conversationId: string, afterSeq: number): Promise<number> {
-    let unread = 0
-    for await (const [, message] of this.#vault.messages(conversationId, afterSeq + 1)) {
-      if (message.direction === 'in') unread++
-    }
-    return unread
   }
 
   // ---- app payloads (groups and other layers over the pairwise sessions)
@@ -426,15 +326,6 @@ export class Messenger {
   }
 }
 
-export function newConversation(id: string, peerUserId: string, now: number): ConversationRecord {
-  return { id, kind: 'direct', peerUserId, lastSeq: 0, lastReadSeq: 0, unread: 0, updatedAt: now }
-}
-
-/** The other user of a direct conversation; ConversationNotFoundError for any other id. */
-export function peerOfConversation(conversationId: string): string {
-  const peer = peerOfDirectConversation(conversationId)
-  if (peer === null) throw new ConversationNotFoundError(conversationId)
-  return peer
-}
+export { newConversation, peerOfConversation } from './direct-conversation.ts'
 
 export { peerIdFromBytes, peerIdFromString }

@@ -1,22 +1,12 @@
 /**
- * The outbox: delivers each peer's queued items over /wren/msg, in order, with retries and
- * backoff; deposits in the contact's relay mailboxes when it is unreachable; settles statuses
- * (sent, stored, delivered, failed) in the same write that takes items off the queue. Expected
- * network failures are values; they only move an item's retry time.
+ * The outbox flush loop: delivers each peer's queued items over /wren/msg, in order, with retries
+ * and backoff; deposits in the contact's relay mailboxes when it is unreachable. Expected network
+ * failures are values; they only move an item's retry time. Batch sizing is in outbox-batch.ts,
+ * sealing in outbox-encrypt.ts, settling statuses in outbox-settle.ts and outbox-status.ts.
  *
  * Read-modify-writes run under the shared mutex; network waits (DHT lookups, dials, deliveries)
  * happen outside it.
  */
-import {
-  ENVELOPE_OVERHEAD_BYTES,
-  MAX_ENVELOPE_BYTES,
-  MAX_PADDED_BYTES,
-  SEALED_CONTENT_OVERHEAD_BYTES,
-} from '../../../core/src/constants.ts'
-import { deviceDhPublicKey } from '../../../core/src/device-certificate.ts'
-import { sealEnvelope } from '../../../core/src/envelope.ts'
-import { paddedLength } from '../../../core/src/padding.ts'
-import { sessionEncrypt } from '../../../core/src/session.ts'
 import { WREN_MSG_PROTOCOL } from '../p2p/constants.ts'
 import { dialDevice } from '../p2p/reachability.ts'
 import { type RequestFailure, type RequestResult, sendRequest } from '../p2p/request-response.ts'
@@ -25,17 +15,10 @@ import {
   DELIVERY_TIMEOUT_MS,
   DEVICE_DIAL_TIMEOUT_MS,
   DIRECT_ATTEMPT_TIMEOUT_MS,
-  MAX_SESSION_RESETS,
-  RETRY_BASE_MS,
   RETRY_MAX_MS,
 } from './constants.ts'
 import {
   DELIVERY_BATCH_BYTES,
-  DELIVERY_DUPLICATE,
-  DELIVERY_ENVELOPE_FRAMING_BYTES,
-  DELIVERY_NO_SESSION,
-  DELIVERY_OK,
-  DELIVERY_REJECTED,
   DELIVERY_UNAVAILABLE,
   decodeDeliveryResponse,
   encodeDeliveryRequest,
@@ -43,8 +26,11 @@ import {
 } from './content.ts'
 import { establishSession, mailboxHints, readBundle } from './establish.ts'
 import type { MessengerContext } from './messenger-context.ts'
+import { batchBytesOf, estimatedEnvelopeBytes, withinBudget } from './outbox-batch.ts'
+import { encryptPending } from './outbox-encrypt.ts'
+import { clearEnvelopes, retryDelay, settle, settleStored } from './outbox-settle.ts'
+import { setStatus } from './outbox-status.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
-import type { MessageStatus } from './records.ts'
 import type { DeviceSessions } from './session-book.ts'
 import type { OutboxItem } from './vault.ts'
 import type { WaitingReason } from './waiting.ts'
@@ -170,7 +156,7 @@ export class Outbox {
         })
       }
     }
-    const encrypted = await this.#ctx.lock.run(() => this.#encryptPending(peer, items))
+    const encrypted = await this.#ctx.lock.run(() => encryptPending(this.#ctx, peer, items))
     if (encrypted === null) return
     const { emits } = encrypted
     for (const emit of emits) emit()
@@ -183,7 +169,6 @@ export class Outbox {
         ? ({ ok: false, reason: 'unreachable', detail: 'device unknown', error: NO_ROUTE_ERROR } as const)
         : await this.#deliver(sessions.devicePeerId, envelopes)
     const more = prepared.length < listed.length
-
     if (!result.ok) {
       this.#ctx.init.log.debug('direct delivery failed', {
         reason: result.reason,
@@ -199,7 +184,7 @@ export class Outbox {
         if (hints.length > 0) {
           const counts = await this.#ctx.mailboxes.deposit(hints, envelopes)
           if (counts.some((c) => c > 0)) {
-            await this.#ctx.lock.run(() => this.#settleStored(peer, prepared, counts))
+            await this.#ctx.lock.run(() => settleStored(this.#ctx, peer, prepared, counts))
             if (counts.some((c) => c === 0)) this.#ctx.waiting.record(peer, waitingReason(result))
             else this.#ctx.waiting.clear(peer)
             if (more || listed.length === MAX_DELIVERY_BATCH || counts.some((c) => c === 0))
@@ -209,7 +194,7 @@ export class Outbox {
         }
       }
       this.#ctx.waiting.record(peer, waitingReason(result))
-      if (texts.length > 0) await this.#setStatus(texts, 'queued')
+      if (texts.length > 0) await setStatus(this.#ctx, texts, 'queued')
       if (split) {
         this.#again.add(peer) // retried now, smaller: not a failure of these messages
         return
@@ -228,12 +213,17 @@ export class Outbox {
     // a good exchange: the budget grows back towards the default
     this.#batchBytes.set(peer, Math.min(DELIVERY_BATCH_BYTES, budget * 2))
     if (this.#batchBytes.get(peer) === DELIVERY_BATCH_BYTES) this.#batchBytes.delete(peer)
-    const again = await this.#ctx.lock.run(() => this.#settle(peer, prepared, statuses))
+    const again = await this.#ctx.lock.run(() => settle(this.#ctx, this.#resets, peer, prepared, statuses))
     const unavailable = statuses.some((s) => s === DELIVERY_UNAVAILABLE)
     if (unavailable) this.#ctx.waiting.record(peer, 'peer-unavailable')
     else this.#ctx.waiting.clear(peer)
     // another round delivers the rest, or (for items put off) schedules their retry
     if (again || more || unavailable || listed.length === MAX_DELIVERY_BATCH) this.#again.add(peer)
+  }
+
+  /** Every queued envelope of a peer was sealed with a session that is gone: re-encrypt later. */
+  async clearEnvelopes(peer: string): Promise<void> {
+    await clearEnvelopes(this.#ctx, peer)
   }
 
   /**
@@ -252,205 +242,18 @@ export class Outbox {
     })
   }
 
-  /** Encrypt items that have no envelope yet with the current session (one batch write). */
-  async #encryptPending(
-    peer: string,
-    items: OutboxItem[],
-  ): Promise<{ items: OutboxItem[]; emits: Array<() => void> } | null> {
-    let sessions = await this.#ctx.sessions.get(peer)
-    if (sessions === null) return null
-    const ops: BatchOp[] = []
-    const out: OutboxItem[] = []
-    const emits: Array<() => void> = []
-    const recipientKey = deviceDhPublicKey(this.#ctx.suite, sessions.deviceKey)
-    for (const item of items) {
-      // re-read: the item may have been settled by a concurrent flush
-      if (item.envelope !== null) {
-        out.push(item)
-        continue
-      }
-      const { record, encrypted } = sessionEncrypt(this.#ctx.suite, sessions.current, item.content)
-      sessions = { ...sessions, current: record }
-      const envelope = sealEnvelope(this.#ctx.suite, {
-        recipientKey,
-        content: {
-          type: encrypted.type,
-          senderIdentityKey: this.#ctx.init.identity.publicKey,
-          senderDeviceKey: this.#ctx.init.deviceKey.publicKey,
-          body: encrypted.body,
-        },
-      })
-      const next = { ...item, envelope }
-      ops.push(this.#ctx.vault.putOutboxOp(next))
-      // first transmission: the text is 'sent' in the same write as its ratchet state
-      if (item.kind === 'text' && item.attempts === 0)
-        emits.push(...(await this.#statusOps(item, 'sent', ops)))
-      out.push(next)
-    }
-    if (ops.length > 0) {
-      ops.push(...this.#ctx.sessions.putOps(sessions))
-      try {
-        await this.#ctx.vault.store.batch(ops)
-      } catch (error) {
-        this.#ctx.sessions.forget(peer)
-        throw error
-      }
-      this.#ctx.sessions.commit(peer, sessions)
-    }
-    return { items: out, emits }
-  }
-
-  /** Envelopes now held by the contact's mailboxes: off the outbox, texts become 'stored'. */
-  async #settleStored(peer: string, items: OutboxItem[], counts: number[]): Promise<void> {
-    const ops: BatchOp[] = []
-    const events: Array<() => void> = []
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as OutboxItem
-      const receipts = counts[i] as number
-      if (receipts === 0) {
-        const attempts = item.attempts + 1
-        ops.push(
-          this.#ctx.vault.putOutboxOp({
-            ...item,
-            attempts,
-            nextAttemptAt: this.#ctx.init.now() + this.#delay(attempts),
-          }),
-        )
-        continue
-      }
-      ops.push({ type: 'del', key: this.#ctx.vault.outboxKey(peer, item.order) })
-      if (item.kind === 'text') events.push(...(await this.#statusOps(item, 'stored', ops, receipts)))
-    }
-    await this.#ctx.vault.store.batch(ops)
-    for (const emit of events) emit()
-  }
-
-  /** Apply the recipient's statuses; returns true when the outbox should be flushed again now. */
-  async #settle(peer: string, items: OutboxItem[], statuses: number[]): Promise<boolean> {
-    const ops: BatchOp[] = []
-    const events: Array<() => void> = []
-    let resetSession = false
-    let retryNow = false
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as OutboxItem
-      const status = statuses[i] as number
-      if (status === DELIVERY_OK || status === DELIVERY_DUPLICATE) {
-        ops.push({ type: 'del', key: this.#ctx.vault.outboxKey(peer, item.order) })
-        if (item.kind === 'text') events.push(...(await this.#statusOps(item, 'delivered', ops)))
-      } else if (status === DELIVERY_REJECTED) {
-        ops.push({ type: 'del', key: this.#ctx.vault.outboxKey(peer, item.order) })
-        if (item.kind === 'text') events.push(...(await this.#statusOps(item, 'failed', ops)))
-      } else if (status === DELIVERY_NO_SESSION) {
-        resetSession = true
-      } else {
-        const attempts = item.attempts + 1
-        ops.push(
-          this.#ctx.vault.putOutboxOp({
-            ...item,
-            attempts,
-            nextAttemptAt: this.#ctx.init.now() + this.#delay(attempts),
-          }),
-        )
-      }
-    }
-    if (resetSession) {
-      const resets = (this.#resets.get(peer) ?? 0) + 1
-      this.#resets.set(peer, resets)
-      ops.push(...this.#ctx.sessions.deleteOps(peer))
-      for (const item of items) {
-        if (statuses[items.indexOf(item)] !== DELIVERY_NO_SESSION) continue
-        ops.push(
-          this.#ctx.vault.putOutboxOp({
-            ...item,
-            envelope: null,
-            attempts: item.attempts + 1,
-            nextAttemptAt: this.#ctx.init.now() + (resets > MAX_SESSION_RESETS ? this.#delay(resets) : 0),
-          }),
-        )
-      }
-      retryNow = resets <= MAX_SESSION_RESETS
-    } else {
-      this.#resets.delete(peer)
-    }
-    await this.#ctx.vault.store.batch(ops)
-    if (resetSession) {
-      this.#ctx.sessions.commit(peer, null)
-      await this.clearEnvelopes(peer)
-    }
-    for (const emit of events) emit()
-    return retryNow
-  }
-
-  /** Every queued envelope of a peer was sealed with a session that is gone: re-encrypt later. */
-  async clearEnvelopes(peer: string): Promise<void> {
-    const ops: BatchOp[] = []
-    for await (const [, item] of this.#ctx.vault.outboxItems(peer)) {
-      if (item.envelope !== null) ops.push(this.#ctx.vault.putOutboxOp({ ...item, envelope: null }))
-    }
-    if (ops.length > 0) await this.#ctx.vault.store.batch(ops)
-  }
-
-  async #statusOps(
-    item: OutboxItem,
-    status: MessageStatus,
-    ops: BatchOp[],
-    receipts?: number,
-  ): Promise<Array<() => void>> {
-    const ref =
-      item.seq !== undefined
-        ? { conversationId: item.conversationId, seq: item.seq }
-        : await this.#ctx.vault.getMessageRef(this.#ctx.userIdString, item.messageId)
-    if (ref === undefined) return []
-    const message = await this.#ctx.vault.getMessage(ref.conversationId, ref.seq)
-    if (message === undefined) return []
-    if (message.status === 'read' && status === 'delivered') return []
-    if (
-      (message.status === 'delivered' || message.status === 'read') &&
-      (status === 'stored' || status === 'sent')
-    )
-      return []
-    const next = { ...message, status, receipts: receipts ?? message.receipts }
-    ops.push(this.#ctx.vault.putMessageOp(next))
-    return [
-      () =>
-        this.#ctx.init.notify('message.status', {
-          conversationId: next.conversationId,
-          messageId: next.id,
-          status: next.status,
-          receipts: next.receipts,
-        }),
-    ]
-  }
-
-  async #setStatus(items: OutboxItem[], status: MessageStatus): Promise<void> {
-    const events = await this.#ctx.lock.run(async () => {
-      const ops: BatchOp[] = []
-      const emits: Array<() => void> = []
-      for (const item of items) emits.push(...(await this.#statusOps(item, status, ops)))
-      if (ops.length > 0) await this.#ctx.vault.store.batch(ops)
-      return emits
-    })
-    for (const emit of events) emit()
-  }
-
-  #delay(attempts: number): number {
-    const base = this.#ctx.init.retryBaseMs ?? RETRY_BASE_MS
-    const max = this.#ctx.init.retryMaxMs ?? RETRY_MAX_MS
-    return Math.min(max, base * 2 ** Math.min(attempts - 1, 20))
-  }
-
   async #backoff(peer: string, items: OutboxItem[]): Promise<void> {
     const now = this.#ctx.init.now()
     const ops: BatchOp[] = items.map((item) =>
       this.#ctx.vault.putOutboxOp({
         ...item,
         attempts: item.attempts + 1,
-        nextAttemptAt: now + this.#delay(item.attempts + 1),
+        nextAttemptAt: now + retryDelay(this.#ctx, item.attempts + 1),
       }),
     )
     await this.#ctx.lock.run(() => this.#ctx.vault.store.batch(ops))
     const first = items[0]
-    if (first !== undefined) this.#schedule(peer, this.#delay(first.attempts + 1))
+    if (first !== undefined) this.#schedule(peer, retryDelay(this.#ctx, first.attempts + 1))
   }
 }
 
@@ -462,45 +265,4 @@ function waitingReason(result: { reason: RequestFailure; error?: string }): Wait
   if (result.error === NO_ROUTE_ERROR) return 'no-route'
   if (result.reason === 'unreachable' || result.reason === 'timeout') return 'peer-offline'
   return 'peer-unavailable'
-}
-
-/** Protobuf bytes a batch of envelopes takes in a DeliveryRequest. */
-function batchBytesOf(items: readonly OutboxItem[]): number {
-  let total = 0
-  for (const item of items) total += estimatedEnvelopeBytes(item) + DELIVERY_ENVELOPE_FRAMING_BYTES
-  return total
-}
-
-/**
- * Room a content takes beyond its own bytes once sealed: ratchet header and tag, or a whole
- * PQXDH prekey message (keys, ML-KEM ciphertext, signatures) on the first message of a session.
- */
-const SEAL_OVERHEAD_BYTES = 4 * 1024
-
-/** An item's envelope size: exact once encrypted, else an upper bound from its padding bucket. */
-export function estimatedEnvelopeBytes(item: OutboxItem): number {
-  if (item.envelope !== null) return item.envelope.length
-  const sealed = item.content.length + SEALED_CONTENT_OVERHEAD_BYTES + SEAL_OVERHEAD_BYTES
-  if (sealed >= MAX_PADDED_BYTES) return MAX_ENVELOPE_BYTES
-  return paddedLength(sealed) + ENVELOPE_OVERHEAD_BYTES
-}
-
-/**
- * The longest prefix of `items` whose envelopes (with their framing) fit `budget` bytes; at least
- * one item, since a single envelope always fits a request (MAX_ENVELOPE_BYTES is far below it).
- */
-export function withinBudget(
-  items: readonly OutboxItem[],
-  budget: number,
-  size: (item: OutboxItem) => number,
-): OutboxItem[] {
-  const out: OutboxItem[] = []
-  let total = 0
-  for (const item of items) {
-    const bytes = size(item) + DELIVERY_ENVELOPE_FRAMING_BYTES
-    if (out.length > 0 && total + bytes > budget) break
-    out.push(item)
-    total += bytes
-  }
-  return out
 }

@@ -1,0 +1,30 @@
+/**
+ * App payloads over the pairwise sessions (groups and other layers): what a handler receives,
+ * what it asks to be written with the message's session state, and the handler's type.
+ */
+import type { BatchOp } from '../storage/sealed-store.ts'
+import type { MessageVia } from './message-path.ts'
+import type { ContactRecord } from './vault.ts'
+
+/** An app payload that arrived over a pairwise session (see Messenger.registerApp). */
+export interface AppDelivery {
+  readonly senderUserId: string
+  readonly contact: ContactRecord
+  readonly payload: Uint8Array
+  readonly messageId: string
+  readonly receivedAt: number
+  /** The path of the envelope that carried it: direct, relayed or mailbox. */
+  readonly via: MessageVia
+}
+
+/**
+ * What an app handler wants written atomically with the message's session state, and what to
+ * run after the write. Handlers run inside the messenger's lock: they must not await messenger
+ * methods (fire and forget them in `after`).
+ */
+export interface AppEffect {
+  readonly ops?: readonly BatchOp[]
+  readonly after?: () => void
+}
+
+export type AppHandler = (delivery: AppDelivery) => Promise<AppEffect>

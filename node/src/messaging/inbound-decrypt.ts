@@ -1,0 +1,75 @@
+/**
+ * Decrypting one opened envelope with the sender's sessions: a prekey message accepted as a new
+ * session (or matched to one we have), or a message of an existing session. Failures come back
+ * as the delivery status to answer with.
+ */
+import type { PeerId } from '@libp2p/interface'
+import { bytesEqual } from '../../../core/src/bytes.ts'
+import { CONTENT_TYPE_PREKEY, decodePrekeyMessage, type SealedContent } from '../../../core/src/envelope.ts'
+import { DuplicateMessageError } from '../../../core/src/errors.ts'
+import { acceptPrekeyMessage } from '../../../core/src/session.ts'
+import { DELIVERY_DUPLICATE, DELIVERY_NO_SESSION } from './content.ts'
+import type { InboundInit, Pending } from './inbound-batch.ts'
+import { type DeviceSessions, SessionBook } from './session-book.ts'
+
+/** A decrypted envelope: its plaintext, the sender's next sessions and its user id if known. */
+export interface Decrypted {
+  readonly plaintext: Uint8Array
+  readonly next: DeviceSessions
+  readonly knownUser: string | null
+}
+
+/** Decrypt `sealed` (from `remotePeer`, null through a mailbox), or the status to answer with. */
+export async function decryptSealed(
+  init: InboundInit,
+  sealed: SealedContent,
+  remotePeer: PeerId | null,
+  pending: Pending,
+): Promise<Decrypted | { status: number }> {
+  const { suite, log } = init
+  const knownUser = await init.sessions.userIdForIdentityKey(sealed.senderIdentityKey)
+  const existing =
+    knownUser === null ? null : (pending.sessions.get(knownUser) ?? (await init.sessions.get(knownUser)))
+  let plaintext: Uint8Array
+  let next: DeviceSessions
+  try {
+    if (sealed.type === CONTENT_TYPE_PREKEY) {
+      const header = decodePrekeyMessage(sealed.body).header
+      const all = existing === null ? [] : [existing.current, ...existing.previous]
+      const match = all.find((r) => bytesEqual(r.baseKey, header.ephemeralKey)) ?? null
+      const accepted = acceptPrekeyMessage(suite, {
+        identity: init.identity,
+        body: sealed.body,
+        existing: match,
+        prekeys: init.prekeys.secrets(),
+        now: init.now(),
+      })
+      plaintext = accepted.plaintext
+      // through a mailbox the sender's device is unknown until its bundle is read
+      const devicePeerId = remotePeer?.toMultihash().bytes ?? existing?.devicePeerId ?? new Uint8Array(0)
+      if (accepted.newSession) {
+        next = SessionBook.replaceCurrent(existing, {
+          userId: knownUser ?? '',
+          current: accepted.record,
+          deviceKey: sealed.senderDeviceKey,
+          devicePeerId,
+        })
+        pending.usedPrekeys.push([accepted.usedOneTimePrekeyId, accepted.usedOneTimeKemPrekeyId])
+      } else {
+        const base = existing as DeviceSessions
+        const others = [base.current, ...base.previous].filter((r) => r !== match)
+        next = { ...base, current: accepted.record, previous: others }
+      }
+    } else {
+      if (existing === null) return { status: DELIVERY_NO_SESSION }
+      const decrypted = SessionBook.decrypt(suite, existing, sealed.body)
+      plaintext = decrypted.plaintext
+      next = decrypted.sessions
+    }
+  } catch (error) {
+    if (error instanceof DuplicateMessageError) return { status: DELIVERY_DUPLICATE }
+    log.debug('could not decrypt', { error: (error as Error)?.name })
+    return { status: DELIVERY_NO_SESSION }
+  }
+  return { plaintext, next, knownUser }
+}
