@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { type Command, InvalidArgumentError, Option } from 'commander'
-import { LOG_FORMAT_CHOICES } from '../../daemon/log.ts'
+import { LOG_FORMAT_CHOICES } from '../../log.ts'
 import type { GlobalOptions } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { EXIT } from '../exit-codes.ts'
