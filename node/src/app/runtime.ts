@@ -62,7 +62,7 @@ export interface NetworkOptions {
   transports?: WrenTransport[]
   /** libp2p connection gater (simulations cut links with it). See `WrenHostInit.connectionGater`. */
   connectionGater?: ConnectionGater
-  /** Many hosts in one process (simulations only). See `CrowdTuning`. */
+  /** Many hosts in one process (simulations only). See `WrenHostInit.crowd` in p2p/host.ts. */
   crowd?: boolean
 }
 
