@@ -11,16 +11,13 @@ import { signDeviceCertificate } from '../src/device-certificate.ts'
 import { decodePrekeyMessage, encodePrekeyMessage } from '../src/envelope.ts'
 import { generateIdentityKeyPair, type IdentityKeyPair, userIdFromIdentityKey } from '../src/identity.ts'
 import { pqxdhInitiate, pqxdhRespond } from '../src/pqxdh.ts'
+import { signKemPrekey, signPrekey, signPrekeyBundle, verifyPrekeyBundle } from '../src/prekey-bundle.ts'
 import {
   decodeOneTimePrekey,
   decodePrekeyBundle,
   encodeOneTimePrekey,
   encodePrekeyBundle,
-  signKemPrekey,
-  signPrekey,
-  signPrekeyBundle,
-  verifyPrekeyBundle,
-} from '../src/prekey-bundle.ts'
+} from '../src/prekey-bundle-codec.ts'
 import {
   initAsInitiator,
   initAsResponder,

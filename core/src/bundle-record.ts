@@ -7,7 +7,8 @@
 import { MAX_BUNDLE_BYTES, USER_ID_BYTES } from './constants.ts'
 import type { CryptoSuite } from './crypto/suite.ts'
 import { DecodeError, TooLargeError } from './errors.ts'
-import { decodePrekeyBundle, type PrekeyBundle, verifyPrekeyBundle } from './prekey-bundle.ts'
+import { type PrekeyBundle, verifyPrekeyBundle } from './prekey-bundle.ts'
+import { decodePrekeyBundle } from './prekey-bundle-codec.ts'
 
 /** DHT namespace of prekey bundles (the text between the first two '/' of the key). */
 export const BUNDLE_NAMESPACE = 'wren-bundle'

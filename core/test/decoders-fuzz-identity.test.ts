@@ -33,6 +33,7 @@ import { DecodeError } from '../src/errors.ts'
 import { formatUserId, parseUserId } from '../src/identity.ts'
 import { pad, unpad } from '../src/padding.ts'
 import { pqxdhInitiate } from '../src/pqxdh.ts'
+import { verifyPrekeyBundle } from '../src/prekey-bundle.ts'
 import {
   decodeOneTimePrekey,
   decodePrekeyBundle,
@@ -40,8 +41,7 @@ import {
   encodeOneTimePrekey,
   encodePrekeyBundle,
   encodeSignedKemPrekey,
-  verifyPrekeyBundle,
-} from '../src/prekey-bundle.ts'
+} from '../src/prekey-bundle-codec.ts'
 import { makeDevice, NOW } from './identity-fixtures.ts'
 
 describe('identity-layer decoders under fuzzing', () => {

@@ -26,8 +26,6 @@ import {
   verifyUserBinding,
 } from '../src/identity-succession.ts'
 import {
-  decodePrekeyBundle,
-  encodePrekeyBundle,
   type PrekeyBundle,
   signKemPrekey,
   signPrekey,
@@ -35,6 +33,7 @@ import {
   verifyPrekeyBundle,
   verifyPrekeyBundleSignatures,
 } from '../src/prekey-bundle.ts'
+import { decodePrekeyBundle, encodePrekeyBundle } from '../src/prekey-bundle-codec.ts'
 import { ContactCard as ContactCardProto } from '../src/proto/contact-card.ts'
 import { PrekeyBundle as PrekeyBundleProto } from '../src/proto/identity.ts'
 import { fakePeerId, makeDevice, makeMailboxes, NOW } from './identity-fixtures.ts'

@@ -9,12 +9,8 @@ import { decodePrekeyMessage, encodePrekeyMessage } from '../src/envelope.ts'
 import { InvalidKeyError, InvalidSignatureError, InvalidStateError } from '../src/errors.ts'
 import { identityDhPublicKey, identityDhSecretKey } from '../src/identity.ts'
 import { pqxdhInitiate, pqxdhRespond } from '../src/pqxdh.ts'
-import {
-  decodePrekeyBundle,
-  encodePrekeyBundle,
-  signKemPrekey,
-  verifyPrekeyBundle,
-} from '../src/prekey-bundle.ts'
+import { signKemPrekey, verifyPrekeyBundle } from '../src/prekey-bundle.ts'
+import { decodePrekeyBundle, encodePrekeyBundle } from '../src/prekey-bundle-codec.ts'
 import { makeDevice, NOW } from './identity-fixtures.ts'
 
 describe('PQXDH', () => {

@@ -20,12 +20,6 @@ import {
 } from '../src/errors.ts'
 import { generateIdentityKeyPair } from '../src/identity.ts'
 import {
-  decodeOneTimePrekey,
-  decodePrekeyBundle,
-  decodeSignedKemPrekey,
-  encodeOneTimePrekey,
-  encodePrekeyBundle,
-  encodeSignedKemPrekey,
   type PrekeyBundle,
   signKemPrekey,
   signPrekey,
@@ -34,6 +28,14 @@ import {
   verifyPrekeyBundle,
   verifySignedPrekey,
 } from '../src/prekey-bundle.ts'
+import {
+  decodeOneTimePrekey,
+  decodePrekeyBundle,
+  decodeSignedKemPrekey,
+  encodeOneTimePrekey,
+  encodePrekeyBundle,
+  encodeSignedKemPrekey,
+} from '../src/prekey-bundle-codec.ts'
 import { PrekeyBundle as PrekeyBundleProto } from '../src/proto/identity.ts'
 import { fakePeerId, makeDevice, makeMailboxes, NOW } from './identity-fixtures.ts'
 

@@ -2,13 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { bytesEqual } from '../../core/src/bytes.ts'
 import { userIdFromIdentityKey } from '../../core/src/identity.ts'
-import {
-  decodePrekeyBundle,
-  encodePrekeyBundle,
-  type PrekeyBundle,
-  signPrekeyBundle,
-  verifyPrekeyBundle,
-} from '../../core/src/prekey-bundle.ts'
+import { type PrekeyBundle, signPrekeyBundle, verifyPrekeyBundle } from '../../core/src/prekey-bundle.ts'
+import { decodePrekeyBundle, encodePrekeyBundle } from '../../core/src/prekey-bundle-codec.ts'
 import { makeDevice, NOW, type TestDevice } from '../../core/test/identity-fixtures.ts'
 import {
   connectNodes,

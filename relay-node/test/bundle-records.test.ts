@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { MAX_BUNDLE_BYTES } from '../../core/src/constants.ts'
 import { userIdFromIdentityKey } from '../../core/src/identity.ts'
-import { encodePrekeyBundle } from '../../core/src/prekey-bundle.ts'
+import { encodePrekeyBundle } from '../../core/src/prekey-bundle-codec.ts'
 import { makeDevice, NOW } from '../../core/test/identity-fixtures.ts'
 import { seededRandom, seededSuite } from '../../test/fixtures/seeded-random.ts'
 import {

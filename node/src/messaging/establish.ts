@@ -6,14 +6,13 @@
  */
 import { bytesEqual } from '../../../core/src/bytes.ts'
 import { parseUserId } from '../../../core/src/identity.ts'
-import {
-  decodeOneTimePrekey,
-  decodeSignedKemPrekey,
-  type MailboxHint,
-  type OneTimePrekey,
-  type PrekeyBundle,
-  type SignedKemPrekey,
+import type {
+  MailboxHint,
+  OneTimePrekey,
+  PrekeyBundle,
+  SignedKemPrekey,
 } from '../../../core/src/prekey-bundle.ts'
+import { decodeOneTimePrekey, decodeSignedKemPrekey } from '../../../core/src/prekey-bundle-codec.ts'
 import { initiateSession } from '../../../core/src/session.ts'
 import { WREN_PREKEY_PROTOCOL } from '../p2p/constants.ts'
 import { getBundle } from '../p2p/dht-records.ts'

@@ -15,13 +15,12 @@
 import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import {
-  encodeOneTimePrekey,
-  encodeSignedKemPrekey,
   type SignedKemPrekey,
   type SignedPrekey,
   signKemPrekey,
   signPrekey,
 } from '../../../core/src/prekey-bundle.ts'
+import { encodeOneTimePrekey, encodeSignedKemPrekey } from '../../../core/src/prekey-bundle-codec.ts'
 import type { PrekeySecrets } from '../../../core/src/session.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
 import { encodePrekeyResponse } from './content.ts'
