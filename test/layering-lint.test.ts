@@ -1,6 +1,7 @@
 /**
  * The layering rules in biome.jsonc (desktop → rpc → node services → core; RPC methods registered
- * in rpc/handlers only; daemon/ hosting the node without importing it) fail the lint on a
+ * in rpc/handlers only; daemon/ (the process entry) importing app/ (the runtime) and never the
+ * reverse; the domain importing none of rpc/, app/, daemon/, cli/) fail the lint on a
  * forbidden import. The repository's own tree passing is `npm run lint`; here Biome runs with the
  * repository's configuration on a fixture tree in a temporary folder, where each fixture line is
  * an import that a rule must flag or must let through, and the flagged lines must be exactly the
@@ -66,6 +67,16 @@ const cases: Case[] = [
   bad('node/src/groups/new-thing.ts', "import { h } from '../rpc/server.ts'"),
   bad('node/src/p2p/g.ts', "import { c } from '../rpc/client.ts'"),
   bad('node/src/storage/h.ts', "import { a } from '../rpc/api.ts'"),
+  // nor the layers above it (app/, daemon/, cli/); profile/, mailbox/, crypto/ are domain too
+  bad('node/src/messaging/new-thing.ts', "import type { Runtime } from '../app/runtime.ts'"),
+  bad('node/src/groups/new-thing.ts', "import type { Daemon } from '../daemon/daemon.ts'"),
+  bad('node/src/p2p/g.ts', "import { f } from '../cli/format.ts'"),
+  bad('node/src/profile/p.ts', "import { appError } from '../rpc/errors.ts'"),
+  bad('node/src/profile/p.ts', "import type { HostContext } from '../app/host-context.ts'"),
+  ok('node/src/profile/p.ts', "import { SealedStore } from '../storage/sealed-store.ts'"),
+  bad('node/src/mailbox/q.ts', "import { a } from '../rpc/api.ts'"),
+  bad('node/src/crypto/r.ts', "import { a } from '../rpc/api.ts'"),
+  bad('node/src/log.ts', "import { a } from './rpc/api.ts'"),
   // the allow-list is gone (the restructure of issue 13): former offenders get the rule too
   bad('node/src/messaging/vault.ts', "import { a } from '../rpc/api.ts'"),
   bad('node/src/messaging/vault.ts', "import { e } from '../rpc/errors.ts'"),
@@ -85,16 +96,25 @@ const cases: Case[] = [
   // rpc/handlers is the edge: only the composition root imports it
   bad('node/src/app/k.ts', "import { createHandlers } from '../rpc/handlers/index.ts'"),
   bad('node/src/rpc/l.ts', "import { createHandlers } from './handlers/index.ts'"),
-  ok('node/src/app/k.ts', "import type { DaemonContext } from '../daemon/context.ts'"),
-  // daemon/ hosts the node without importing it; daemon/main.ts (composition root) joins them
-  bad('node/src/daemon/n.ts', "import { startNodeLifecycle } from '../app/node-lifecycle.ts'"),
+  // daemon/ is the process entry: it imports app/ (the runtime); app/ never imports daemon/, and
+  // nothing else in node/src does either (what the node needs of its host: app/host-context.ts)
+  bad('node/src/app/k.ts', "import type { HostContext } from '../daemon/context.ts'"),
+  bad('node/src/app/k.ts', "import { startDaemon } from '../daemon/daemon.ts'"),
+  bad('node/src/app/k.ts', "import { createLogger } from '../daemon/log.ts'"),
+  bad('node/src/rpc/handlers/m.ts', "import type { Daemon } from '../../daemon/daemon.ts'"),
+  bad('node/src/rpc/o.ts', "import type { Daemon } from '../daemon/daemon.ts'"),
+  ok('node/src/app/k.ts', "import type { ProfileSession } from '../profile/session.ts'"),
+  ok('node/src/app/k.ts', "import type { Logger } from '../log.ts'"),
+  ok('node/src/daemon/n.ts', "import { startNodeLifecycle } from '../app/node-lifecycle.ts'"),
+  ok('node/src/daemon/n.ts', "import type { HostContext } from '../app/host-context.ts'"),
+  ok('node/src/daemon/n.ts', "import { s } from './daemon.ts'"),
   bad('node/src/daemon/n.ts', "import type { Handlers } from '../rpc/server.ts'"),
   bad('node/src/daemon/n.ts', "import { createHandlers } from '../rpc/handlers/index.ts'"),
   bad('node/src/daemon/n.ts', "import { d } from '../../../desktop/x.ts'"),
   ok('node/src/daemon/n.ts', "import { RpcServer } from '../rpc/server.ts'"),
   ok('node/src/daemon/n.ts', "import { appError } from '../rpc/errors.ts'"),
   ok('node/src/daemon/daemon.ts', "import { type Handlers, RpcServer } from '../rpc/server.ts'"),
-  bad('node/src/daemon/daemon.ts', "import { startRuntime } from '../app/runtime.ts'"),
+  ok('node/src/daemon/daemon.ts', "import type { HostContext } from '../app/host-context.ts'"),
   bad('node/src/daemon/daemon.ts', "import { createHandlers } from '../rpc/handlers/index.ts'"),
   ok('node/src/daemon/main.ts', "import { startNodeLifecycle } from '../app/node-lifecycle.ts'"),
   ok('node/src/daemon/main.ts', "import { createHandlers } from '../rpc/handlers/index.ts'"),

@@ -16,10 +16,12 @@ import {
   NotFoundError,
   UnavailableError,
 } from '../src/errors.ts'
+import { IdentityExistsError, NoIdentityError, ProfileLockedError } from '../src/profile/errors.ts'
 import { type MethodName, methods } from '../src/rpc/api.ts'
 import { toRpcError } from '../src/rpc/error-map.ts'
 import { appError } from '../src/rpc/errors.ts'
 import { type Handlers, RpcServer } from '../src/rpc/server.ts'
+import { WrongPassphraseError } from '../src/storage/errors.ts'
 
 const TOKEN = 'cd'.repeat(32)
 /** Bound on one request/response over loopback. */
@@ -46,6 +48,11 @@ const families: Array<{ make: (message: string) => Error; code: number; name: st
   { make: (m) => new AlreadyExistsError(m), code: -32006, name: 'ALREADY_EXISTS' },
   { make: (m) => new KeyChangeUnacceptedError(m), code: -32004, name: 'KEY_CHANGED_UNACCEPTED' },
   { make: (m) => new UnavailableError(m), code: -32010, name: 'UNAVAILABLE' },
+  // the profile session's own errors (profile/session.ts; the keystore's wrong passphrase)
+  { make: (m) => new NoIdentityError(m), code: -32002, name: 'NO_IDENTITY' },
+  { make: (m) => new ProfileLockedError(m), code: -32001, name: 'LOCKED' },
+  { make: (m) => new WrongPassphraseError(m), code: -32005, name: 'WRONG_PASSPHRASE' },
+  { make: (m) => new IdentityExistsError(m), code: -32006, name: 'ALREADY_EXISTS' },
 ]
 
 describe('domain errors → RPC codes (rpc/error-map.ts)', () => {

@@ -8,6 +8,7 @@
  * (`/memory/relay-1`) and a `connectionGater` in StartRelayOptions: programmatic only, since
  * transports are code, not config.
  */
+import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -24,7 +25,7 @@ import { MemoryDatastore } from 'datastore-core'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
-import { dhtPeerMapper } from '../../core/src/dht-peer-mapper.ts'
+import { dhtPeerMapper, networksOf } from '../../core/src/dht-peer-mapper.ts'
 import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
 import { guardRecordDatastore } from '../../core/src/record-guard-datastore.ts'
 import { bundleRecordRules } from './bundle-records.ts'
@@ -160,7 +161,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
         lanDht: kadDHT({
           protocol: WREN_LAN_DHT_PROTOCOL,
           clientMode: false,
-          peerInfoMapper: dhtPeerMapper('lan'),
+          peerInfoMapper: dhtPeerMapper('lan', { localNetworks: () => networksOf(networkInterfaces()) }),
           ...records,
           logPrefix: 'libp2p:wren-dht-lan',
           datastorePrefix: '/dht-lan',

@@ -19,12 +19,12 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { type TCPSocketOptions, tcp } from '@libp2p/tcp'
 import type { CryptoSuite } from '../../core/src/crypto/suite.ts'
 import { generateIdentityKeyPair } from '../../core/src/identity.ts'
+import type { HostContext, NetworkStatus } from '../../node/src/app/host-context.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from '../../node/src/app/runtime.ts'
-import type { DaemonContext, NetworkStatus } from '../../node/src/daemon/context.ts'
-import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../../node/src/daemon/identity-handlers.ts'
-import { silentLogger } from '../../node/src/daemon/log.ts'
-import { ProfileSession } from '../../node/src/daemon/profile-session.ts'
+import { silentLogger } from '../../node/src/log.ts'
 import { openProfile } from '../../node/src/profile/profile.ts'
+import { IDENTITY_RECORD_KEY, type IdentityRecord } from '../../node/src/profile/records.ts'
+import { ProfileSession } from '../../node/src/profile/session.ts'
 import type { EventName, EventPayload } from '../../node/src/rpc/api.ts'
 import type { KdfParams, KeystoreSecrets } from '../../node/src/storage/keystore.ts'
 import { STORAGE_KEY_BYTES } from '../../node/src/storage/sealed-store.ts'
@@ -161,7 +161,7 @@ export class SimUser {
     return this.#card
   }
 
-  #context(session: ProfileSession): DaemonContext {
+  #context(session: ProfileSession): HostContext {
     const index = this.index
     const onEvent = this.#init.onEvent
     const hooks: Array<() => Promise<void> | void> = []

@@ -51,7 +51,6 @@ export function listenAddrsFor(ports: ListenPorts): string[] {
     `/ip4/0.0.0.0/tcp/${ports.wsPort}/ws`,
     '/ip6/::/tcp/0',
     '/p2p-circuit',
-    '/webrtc',
   ]
 }
 

@@ -6,10 +6,10 @@
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { isPrivate } from '@libp2p/utils'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import type { NetworkStatus } from '../daemon/context.ts'
 import type { BundlePublisher } from '../p2p/bundle-publisher.ts'
 import { type DhtName, dhtPeerCount, getBundleRecord } from '../p2p/dht-records.ts'
 import type { WrenServices } from '../p2p/host.ts'
+import type { NetworkStatus } from './host-context.ts'
 
 /** Bound on the doctor's lookup of our own bundle in each DHT. */
 export const DOCTOR_LOOKUP_TIMEOUT_MS = 10_000

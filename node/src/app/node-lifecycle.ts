@@ -8,12 +8,12 @@
  * there is none: NO_IDENTITY / LOCKED (the profile session), UNAVAILABLE (still starting).
  */
 
-import type { DaemonContext } from '../daemon/context.ts'
-import { rotatedIdentitySecrets } from '../daemon/profile-identity.ts'
-import type { UnlockedProfile } from '../daemon/profile-session.ts'
 import { UnavailableError } from '../errors.ts'
+import { rotatedIdentitySecrets } from '../profile/identity.ts'
+import type { UnlockedProfile } from '../profile/session.ts'
 import { PREFIXES } from '../storage/layout.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
+import type { HostContext } from './host-context.ts'
 import { listenAddrsFor, plannedAddrs, profileListenPorts } from './listen-ports.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
 import { readNetworkSettings, withSavedNetwork } from './settings.ts'
@@ -38,7 +38,7 @@ export interface NodeLifecycle {
   rotateIdentity(): Promise<void>
 }
 
-export function startNodeLifecycle(ctx: DaemonContext, network: NetworkOptions): NodeLifecycle {
+export function startNodeLifecycle(ctx: HostContext, network: NetworkOptions): NodeLifecycle {
   let runtime: Runtime | null = null
   let starting: Promise<Runtime> | null = null
 

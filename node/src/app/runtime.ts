@@ -12,8 +12,6 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
-import type { DaemonContext } from '../daemon/context.ts'
-import type { UnlockedProfile } from '../daemon/profile-session.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
 import { DEFAULT_MAILBOX_COUNT, Mailboxes } from '../messaging/mailboxes.ts'
@@ -26,8 +24,10 @@ import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.t
 import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
 import { readIdentityRecord } from '../profile/records.ts'
+import type { UnlockedProfile } from '../profile/session.ts'
 import { messagingNotify } from '../rpc/messaging-view.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
+import type { HostContext } from './host-context.ts'
 import { deriveIdentityMaterial } from './identity-material.ts'
 import { type DoctorCheck, networkStatusOf, runDoctor } from './network-report.ts'
 import { OwnRecords } from './own-records.ts'
@@ -88,7 +88,7 @@ export interface Runtime {
 }
 
 export async function startRuntime(
-  ctx: DaemonContext,
+  ctx: HostContext,
   profile: UnlockedProfile,
   options: NetworkOptions,
 ): Promise<Runtime> {
@@ -274,7 +274,7 @@ export async function startRuntime(
 
 /** The prekey manager; one-time prekeys live in the profile store (older profiles had them in the keystore). */
 async function openPrekeys(
-  ctx: DaemonContext,
+  ctx: HostContext,
   profile: UnlockedProfile,
   identity: IdentityKeyPair,
 ): Promise<PrekeyManager> {

@@ -3,12 +3,16 @@
  * { rpcPort, pid } in daemon.json for clients, and stops cleanly on SIGINT/SIGTERM (server
  * closed, stop hooks run, profile locked, daemon.json removed).
  *
- * The daemon hosts; it does not know the node. Its composition (node/src/daemon/main.ts) passes a
- * factory that starts the node's lifecycle and builds the handlers (node/src/rpc/handlers).
+ * daemon/ is the process: it launches the node (app/, the runtime) and builds the HostContext
+ * the node declares it needs (app/host-context.ts); app/ never imports daemon/. The composition
+ * root (node/src/daemon/main.ts) passes a factory that starts the node's lifecycle and builds
+ * the handlers (node/src/rpc/handlers).
  */
 import { readFileSync } from 'node:fs'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import type { HostContext, NetworkStatus } from '../app/host-context.ts'
 import { createNodeSuite } from '../crypto/node-suite.ts'
+import { createLogger, type Logger } from '../log.ts'
 import {
   assertProfileFree,
   ensureRpcToken,
@@ -16,14 +20,12 @@ import {
   writeDaemonInfo,
 } from '../profile/daemon-info.ts'
 import { openProfile } from '../profile/profile.ts'
+import { ProfileSession } from '../profile/session.ts'
 import type { EventName, EventPayload } from '../rpc/api.ts'
 import { type Handlers, RpcServer } from '../rpc/server.ts'
 import type { KdfParams } from '../storage/keystore.ts'
-import type { DaemonContext, NetworkStatus } from './context.ts'
-import { createLogger, type Logger } from './log.ts'
-import { ProfileSession } from './profile-session.ts'
 
-export type HandlersFactory = (ctx: DaemonContext) => Handlers | Promise<Handlers>
+export type HandlersFactory = (ctx: HostContext) => Handlers | Promise<Handlers>
 
 export interface StartDaemonOptions {
   /** WREN_HOME; default $WREN_HOME or ~/.wren. */
@@ -43,7 +45,7 @@ export interface StartDaemonOptions {
 }
 
 export interface Daemon {
-  readonly ctx: DaemonContext
+  readonly ctx: HostContext
   readonly rpcPort: number
   readonly url: string
   readonly token: string
@@ -74,7 +76,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   let server: RpcServer | null = null
   let network: (() => NetworkStatus) | null = null
   const stopHooks: Array<() => Promise<void> | void> = []
-  const ctx: DaemonContext = {
+  const ctx: HostContext = {
     paths,
     session,
     suite: options.suite ?? createNodeSuite(),

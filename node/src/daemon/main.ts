@@ -5,16 +5,16 @@
  * Starts locked; clients unlock it over RPC (identity.create / identity.unlock).
  * Exit codes: 0 clean stop, 1 failed to start.
  *
- * The composition root: the one file of daemon/ that imports the node (app/) and the RPC
- * handlers (rpc/handlers/); the rest of daemon/ (process, RPC server, profile session) knows
- * neither.
+ * The composition root: the one file that imports the RPC handlers (rpc/handlers/); it joins
+ * them with the node's lifecycle (app/) and the daemon process (./daemon.ts). Imports go one way:
+ * daemon/ → app/ and rpc/handlers → app/, never back.
  */
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { missingServiceFlags, SERVICE_NODE_FLAGS } from '../../../core/src/service-process.ts'
 import { startNodeLifecycle } from '../app/node-lifecycle.ts'
+import { createLogger, LOG_FORMAT_CHOICES, type LogFormatChoice, resolveLogFormat } from '../log.ts'
 import { createHandlers } from '../rpc/handlers/index.ts'
 import { startDaemon } from './daemon.ts'
-import { createLogger, LOG_FORMAT_CHOICES, type LogFormatChoice, resolveLogFormat } from './log.ts'
 
 /** Owner-only permissions for everything the daemon (and LevelDB) creates. */
 const PROFILE_UMASK = 0o077

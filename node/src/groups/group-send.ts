@@ -11,6 +11,7 @@ import { memberOf } from '../../../core/src/group/index.ts'
 import { formatUserId, parseUserId } from '../../../core/src/identity.ts'
 import { pad } from '../../../core/src/padding.ts'
 import { senderKeyDistribution, senderKeyEncrypt } from '../../../core/src/sender-key.ts'
+import { GROUP_PREFIXES } from '../storage/layout.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
   APP_GROUP_MESSAGE,
@@ -43,7 +44,7 @@ export class GroupSend {
   /** Re-arm the fallback of our messages that some member may still need (after a restart). */
   async start(): Promise<void> {
     this.#running = true
-    for await (const index of this.#ctx.store.all<{ messageId: string }>('gp/'))
+    for await (const index of this.#ctx.store.all<{ messageId: string }>(GROUP_PREFIXES.pending))
       this.#schedule(index.messageId)
   }
 

@@ -13,6 +13,7 @@
  * messages.list reads both kinds the same way.
  */
 import type { Vault } from '../messaging/vault.ts'
+import { GROUP_PREFIXES } from '../storage/layout.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import type { StoredMessage } from './types.ts'
 
@@ -81,28 +82,28 @@ export class GroupStore {
   }
 
   groupKey(groupId: string): string {
-    return `g/${this.vault.blind(`grp:${groupId}`)}`
+    return `${GROUP_PREFIXES.group}${this.vault.blind(`grp:${groupId}`)}`
   }
   ownKeyKey(groupId: string): string {
-    return `gk/${this.vault.blind(`grp:${groupId}`)}`
+    return `${GROUP_PREFIXES.ownSenderKey}${this.vault.blind(`grp:${groupId}`)}`
   }
   peerKeyKey(distributionIdHex: string): string {
-    return `gr/${this.vault.blind(`dist:${distributionIdHex}`)}`
+    return `${GROUP_PREFIXES.peerSenderKey}${this.vault.blind(`dist:${distributionIdHex}`)}`
   }
   deliveryKey(messageIdHex: string): string {
-    return `gd/${this.vault.blind(`msg:${messageIdHex}`)}`
+    return `${GROUP_PREFIXES.delivery}${this.vault.blind(`msg:${messageIdHex}`)}`
   }
   pendingKey(messageIdHex: string): string {
-    return `gp/${this.vault.blind(`msg:${messageIdHex}`)}`
+    return `${GROUP_PREFIXES.pending}${this.vault.blind(`msg:${messageIdHex}`)}`
   }
   receivedKey(sender: string, messageIdHex: string): string {
-    return `gi/${this.vault.blind(sender)}/${messageIdHex}`
+    return `${GROUP_PREFIXES.received}${this.vault.blind(sender)}/${messageIdHex}`
   }
   heldKey(groupId: string, messageIdHex: string): string {
-    return `gj/${this.vault.blind(`grp:${groupId}`)}/${messageIdHex}`
+    return `${GROUP_PREFIXES.held}${this.vault.blind(`grp:${groupId}`)}/${messageIdHex}`
   }
   positionKey(distributionIdHex: string, chainId: number, iteration: number): string {
-    return `gs/${this.vault.blind(`pos:${distributionIdHex}:${chainId}:${iteration}`)}`
+    return `${GROUP_PREFIXES.position}${this.vault.blind(`pos:${distributionIdHex}:${chainId}:${iteration}`)}`
   }
 
   async *all<T>(prefix: string): AsyncGenerator<T> {
@@ -135,7 +136,7 @@ export class GroupStore {
 
   /** Every stored message of a conversation with its key, in seq order. */
   async *messages(conversationId: string): AsyncGenerator<[string, StoredMessage]> {
-    const prefix = `m/${this.vault.blind(conversationId)}/`
+    const prefix = this.vault.messagePrefix(conversationId)
     yield* this.vault.store.iterate<StoredMessage>({ prefix })
   }
 }

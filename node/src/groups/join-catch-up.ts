@@ -19,6 +19,7 @@
 import { toHex } from '../../../core/src/bytes.ts'
 import { type GroupState, invitationOf, memberOf } from '../../../core/src/group/index.ts'
 import { formatUserId, parseUserId } from '../../../core/src/identity.ts'
+import { GROUP_PREFIXES } from '../storage/layout.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
   APP_GROUP_MESSAGE,
@@ -67,7 +68,7 @@ export class HeldPosts {
   }
 
   async load(): Promise<void> {
-    for await (const held of this.#store.all<HeldPost>('gj/')) this.#remember(held)
+    for await (const held of this.#store.all<HeldPost>(GROUP_PREFIXES.held)) this.#remember(held)
   }
 
   #remember(held: HeldIndex & { groupId: string }): void {

@@ -17,6 +17,7 @@ import {
   ROLE_OWNER,
 } from '../../../core/src/group/index.ts'
 import { formatUserId } from '../../../core/src/identity.ts'
+import { GROUP_PREFIXES } from '../storage/layout.ts'
 import { GroupNotFoundError } from './errors.ts'
 import { type GroupRecord, type GroupStore, groupConversationId } from './group-store.ts'
 import type {
@@ -61,7 +62,7 @@ export class GroupRegistry {
   }
 
   async load(): Promise<void> {
-    for await (const record of this.#init.store.all<GroupRecord>('g/'))
+    for await (const record of this.#init.store.all<GroupRecord>(GROUP_PREFIXES.group))
       this.#groups.set(record.groupId, { record, log: decodeGroupLog(record.log) })
   }
 

@@ -20,6 +20,7 @@ import {
   type SenderKeyState,
   senderKeyDistribution,
 } from '../../../core/src/sender-key.ts'
+import { GROUP_PREFIXES } from '../storage/layout.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import { SENDER_KEY_ROTATION_MESSAGES, SENDER_KEY_ROTATION_MS } from './constants.ts'
 import type { GroupStore, OwnSenderKey, PeerSenderKey } from './group-store.ts'
@@ -53,9 +54,9 @@ export class SenderKeyBook {
   }
 
   async load(): Promise<void> {
-    for await (const record of this.#store.all<OwnSenderKey>('gk/'))
+    for await (const record of this.#store.all<OwnSenderKey>(GROUP_PREFIXES.ownSenderKey))
       this.#own.set(record.groupId, { record, state: decodeSenderKeyState(record.state) })
-    for await (const record of this.#store.all<PeerSenderKey>('gr/')) {
+    for await (const record of this.#store.all<PeerSenderKey>(GROUP_PREFIXES.peerSenderKey)) {
       const state = decodeSenderKeyState(record.state)
       this.#peers.set(toHex(state.distributionId), { record, state })
     }

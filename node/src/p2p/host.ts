@@ -1,12 +1,12 @@
 /**
- * The libp2p host of a user's node: TCP, WebSockets, circuit-relay and WebRTC transports, noise,
+ * The libp2p host of a user's node: TCP, WebSockets and circuit-relay transports, noise,
  * yamux, identify, ping, a private kad-dht, autonat, dcutr, mDNS, a bootstrap dialer and a
  * connection log (`DEBUG=wren:p2p:connections`).
  *
  * One configuration for users, tests, the demo and the benchmarks. Two DHTs run side by side
  * (the pattern IPFS uses): the WAN DHT (`dht`, WREN_KAD_PROTOCOL) keeps only public addresses in
- * its routing table, the LAN DHT (`lanDht`, WREN_LAN_KAD_PROTOCOL) keeps only private and
- * loopback ones and is always a server, so two daemons on one machine or one home network find
+ * its routing table, the LAN DHT (`lanDht`, WREN_LAN_KAD_PROTOCOL) keeps only loopback ones and
+ * private ones inside the networks this host is attached to, and is always a server, so two daemons on one machine or one home network find
  * each other's bundles without any public peer. mDNS is on. libp2p's connection limits, rate
  * limits and gossipsub scoring are its production ones.
  *
@@ -14,6 +14,7 @@
  * link shaper) and cut links with their own `connectionGater`; see `WrenHostInit`.
  */
 
+import { networkInterfaces } from 'node:os'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { autoNATv2 } from '@libp2p/autonat-v2'
@@ -26,26 +27,29 @@ import { type KadDHT, kadDHT, type Selectors, type Validators } from '@libp2p/ka
 import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { MemoryDatastore } from 'datastore-core'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions, type ServiceFactoryMap } from 'libp2p'
-import { dhtPeerMapper } from '../../../core/src/dht-peer-mapper.ts'
+import { dhtPeerMapper, networksOf } from '../../../core/src/dht-peer-mapper.ts'
 import { guardRecordDatastore } from '../../../core/src/record-guard-datastore.ts'
-import { wrenAddressSorter } from './address-sorter.ts'
 import { bootstrapDialer } from './bootstrap.ts'
 import { connectionLog } from './connection-log.ts'
 import { WREN_KAD_PROTOCOL, WREN_LAN_KAD_PROTOCOL } from './constants.ts'
 import { HostConfigError } from './errors.ts'
 
-/** Production listen addresses: every interface, OS-chosen ports, relay reservations, WebRTC. */
+/**
+ * Production listen addresses: every interface, OS-chosen ports, relay reservations. No WebRTC:
+ * between two home NATs with no STUN server, DCUtR picked the `/p2p-circuit/webrtc` address as a
+ * "public" one, and a WebRTC connection whose ICE never completed was registered all the same —
+ * unlimited, so preferred over the working circuit, it swallowed the messages and receipts sent
+ * on it (scenario c, test/network-nat.test.ts). Direct connections come from DCUtR over TCP.
+ */
 export const DEFAULT_LISTEN: readonly string[] = Object.freeze([
   '/ip4/0.0.0.0/tcp/0',
   '/ip4/0.0.0.0/tcp/0/ws',
   '/ip6/::/tcp/0',
   '/p2p-circuit',
-  '/webrtc',
 ])
 
 /** One libp2p transport factory, as `createLibp2p({ transports })` takes them. */
@@ -73,7 +77,7 @@ export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
   privateKey: PrivateKey
   /**
    * Listen multiaddrs; defaults to DEFAULT_LISTEN. Required
-   * with `transports` (the defaults are TCP/WS/WebRTC addresses the override cannot listen on).
+   * with `transports` (the defaults are TCP/WS addresses the override cannot listen on).
    */
   listen?: string[]
   /** Multiaddrs (with /p2p/<id>) dialled at start and whenever every connection is lost. */
@@ -97,7 +101,7 @@ export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
   /** More services (name → factory), started and stopped with the node. */
   extraServices?: ServiceFactoryMap<E>
   /**
-   * Replaces the default transport list (TCP, WebSockets, circuit relay, WebRTC) entirely: for
+   * Replaces the default transport list (TCP, WebSockets, circuit relay) entirely: for
    * in-process simulations, e.g. `[memory()]` or a wrapping transport that shapes each link.
    * (`circuitRelayTransport()` with a relay known only by a `/memory/...` address crashes
    * libp2p 3.3's address manager when the reservation lands: relayed paths need IP-shaped relay
@@ -131,6 +135,12 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
   if (inProcess && init.listen === undefined) {
     throw new HostConfigError('a transports override needs an explicit listen list (e.g. /memory/<name>)')
   }
+  const webrtc = (init.listen ?? []).find((a) => a.split('/').includes('webrtc'))
+  if (webrtc !== undefined) {
+    throw new HostConfigError(
+      `cannot listen on ${webrtc}: Wren does not use the WebRTC transport (see DEFAULT_LISTEN); direct connections come from DCUtR over TCP`,
+    )
+  }
   const validators = init.records?.validators ?? {}
   const selectors = init.records?.selectors ?? {}
   const datastore = guardRecordDatastore(init.datastore ?? new MemoryDatastore(), selectors)
@@ -152,7 +162,7 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
       protocol: WREN_LAN_KAD_PROTOCOL,
       // every device on a LAN can serve its neighbours; nothing there confirms a public address
       clientMode: false,
-      peerInfoMapper: dhtPeerMapper('lan'),
+      peerInfoMapper: dhtPeerMapper('lan', { localNetworks: () => networksOf(networkInterfaces()) }),
       validators,
       selectors,
       logPrefix: 'libp2p:wren-dht-lan',
@@ -180,14 +190,13 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
     addresses: {
       listen: init.listen ?? [...DEFAULT_LISTEN],
     },
-    transports: init.transports ?? [tcp(), webSockets(), circuitRelayTransport(), webRTC()],
+    transports: init.transports ?? [tcp(), webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     // a crowd's links are in-process: a keep-alive per connection only costs timers
     streamMuxers: [yamux(init.crowd === true ? { enableKeepAlive: false } : {})],
     peerDiscovery,
     services,
   }
-  options.connectionManager = { addressSorter: wrenAddressSorter }
   if (init.crowd === true) options.connectionMonitor = { enabled: false }
   if (init.connectionGater !== undefined) options.connectionGater = init.connectionGater
 

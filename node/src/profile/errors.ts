@@ -1,4 +1,5 @@
-/** Named errors of the profile layer (paths, token, daemon.json). */
+/** Named errors of the profile layer (paths, token, daemon.json, the locked/unlocked session). */
+import { AlreadyExistsError } from '../errors.ts'
 
 export class ProfileError extends Error {
   readonly code: string
@@ -30,5 +31,29 @@ export class ProfileAccessError extends ProfileError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_PROFILE_ACCESS', message, options)
     this.name = 'ProfileAccessError'
+  }
+}
+
+/** The profile has no identity yet: identity.create makes one (RPC code NO_IDENTITY). */
+export class NoIdentityError extends Error {
+  constructor(message = 'this profile has no identity: call identity.create') {
+    super(message)
+    this.name = 'NoIdentityError'
+  }
+}
+
+/** The profile has an identity and is locked: identity.unlock opens it (RPC code LOCKED). */
+export class ProfileLockedError extends Error {
+  constructor(message = 'the profile is locked: call identity.unlock') {
+    super(message)
+    this.name = 'ProfileLockedError'
+  }
+}
+
+/** identity.create on a profile that already has an identity (RPC code ALREADY_EXISTS). */
+export class IdentityExistsError extends AlreadyExistsError {
+  constructor(message = 'this profile already has an identity') {
+    super(message)
+    this.name = 'IdentityExistsError'
   }
 }

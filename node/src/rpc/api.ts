@@ -5,6 +5,11 @@
  *
  * Every params object is strict (unknown fields are rejected) and every string and array that
  * comes from a client has a size cap, so a bad request is refused before any handler runs.
+ *
+ * Longer than ~400 lines on purpose: this is the single declaration of the API (limits, shapes,
+ * events, and the method table of every namespace), read as one contract by the server, both
+ * clients, the docs generator and the desktop; split per namespace it would need a second
+ * place that joins the pieces, which is what this file is. It holds schemas and types only.
  */
 import { z } from 'zod'
 

@@ -2,8 +2,9 @@
  * Errors thrown under a handler → the JSON-RPC error a client sees, in one table.
  *
  * The domain throws its own errors (node/src/errors.ts: one family per outcome a client can act
- * on; each domain folder subclasses them); this table gives each family its application code.
- * An RpcError (appError) thrown by a handler or the profile session passes through as it is. A
+ * on; each domain folder subclasses them); this table gives each family its application code,
+ * and the profile session's own errors (locked, no identity, wrong passphrase) theirs. An
+ * RpcError (appError) thrown by a handler passes through as it is. A
  * core parser refusing a value (DecodeError) means the params were bad. Anything else is a fault
  * of the daemon: the caller gets -32603 without details (those go to the daemon's log).
  *
@@ -18,13 +19,23 @@ import {
   NotFoundError,
   UnavailableError,
 } from '../errors.ts'
+import { NoIdentityError, ProfileLockedError } from '../profile/errors.ts'
+import { WrongPassphraseError } from '../storage/errors.ts'
 import { type AppErrorName, appError, JSONRPC_ERRORS, RpcError } from './errors.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: any constructor of an Error subclass
 type ErrorClass = abstract new (...args: any[]) => Error
 
-/** The domain error families and their application codes (instanceof: subclasses map too). */
+/**
+ * The domain error families and their application codes (instanceof: subclasses map too; the
+ * first row that matches wins, so a finer class goes before its family).
+ */
 export const DOMAIN_ERROR_CODES: ReadonlyArray<readonly [ErrorClass, AppErrorName]> = [
+  // the profile session (profile/session.ts): a locked profile gets no further than these
+  [NoIdentityError, 'NO_IDENTITY'],
+  [ProfileLockedError, 'LOCKED'],
+  [WrongPassphraseError, 'WRONG_PASSPHRASE'],
+  // the families (node/src/errors.ts)
   [NotFoundError, 'NOT_FOUND'],
   [InvalidInputError, 'INVALID_INPUT'],
   [AlreadyExistsError, 'ALREADY_EXISTS'],

@@ -17,7 +17,7 @@
  *   meta/prekey-next-id           next unused one-time prekey id
  *   meta/claimed-prekeys          (legacy, read once by the prekey migration, then deleted)
  *   meta/mailboxes                this device's relay mailboxes (mailboxes.ts)
- * RPC and profile (node/src/app, node/src/daemon):
+ * RPC and profile (node/src/app, node/src/profile):
  *   cid/b(conversationId\nclientId)  MessageRef of a messages.send with a client id (retries)
  *   identity/profile              IdentityRecord (display name, creation time)
  *   settings/network              NetworkSettingsRecord (saved bootstrap peers and relays)

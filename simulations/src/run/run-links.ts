@@ -11,7 +11,6 @@ import { SimNetwork } from '../link-transport.ts'
 import type { NodeTraffic } from '../metrics.ts'
 import { type Faults, GaterFaults, LinkFaults } from '../network.ts'
 import type { Scenario } from '../scenario.ts'
-import type { TransportMode } from './run-state.ts'
 
 export interface RunLinks {
   /** The simulated network (memory transport), or null on TCP. */
@@ -24,7 +23,7 @@ export interface RunLinks {
   readonly onHost: (libp2p: Libp2p) => void
 }
 
-export function createRunLinks(scenario: Scenario, transport: TransportMode, seed: number): RunLinks {
+export function createRunLinks(scenario: Scenario, transport: Scenario['transport'], seed: number): RunLinks {
   if (transport === 'memory') {
     const network = new SimNetwork({ seed: `${seed}`, link: linkModelOf(scenario.network, `${seed}`) })
     return {

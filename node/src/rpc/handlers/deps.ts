@@ -4,12 +4,13 @@
  * client should see (NO_IDENTITY / LOCKED while locked, UNAVAILABLE while it starts). Handlers
  * own nothing: they call the domain and map its results to the API's shapes.
  */
+
+import type { HostContext } from '../../app/host-context.ts'
 import type { NodeLifecycle } from '../../app/node-lifecycle.ts'
-import type { DaemonContext } from '../../daemon/context.ts'
 import type { Handlers } from '../server.ts'
 
 export interface HandlerDeps {
-  readonly ctx: DaemonContext
+  readonly ctx: HostContext
   readonly node: NodeLifecycle
 }
 

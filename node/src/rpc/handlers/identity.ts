@@ -4,14 +4,10 @@
  */
 import { toHex } from '../../../../core/src/bytes.ts'
 import { formatUserId, identityKeyPairFromSeed } from '../../../../core/src/identity.ts'
-import {
-  newIdentitySecrets,
-  profileUserId,
-  readIdentityRecord,
-  writeIdentityRecord,
-} from '../../daemon/profile-identity.ts'
-import type { UnlockedProfile } from '../../daemon/profile-session.ts'
 import { AlreadyExistsError } from '../../errors.ts'
+import { newIdentitySecrets, profileUserId } from '../../profile/identity.ts'
+import { readIdentityRecord, writeIdentityRecord } from '../../profile/records.ts'
+import type { UnlockedProfile } from '../../profile/session.ts'
 import type { Identity } from '../api.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
 import { qrSvg } from './qr.ts'

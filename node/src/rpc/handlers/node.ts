@@ -1,6 +1,6 @@
 /** node.status (works while locked) and node.doctor. */
 import { formatUserId } from '../../../../core/src/identity.ts'
-import { profileUserId } from '../../daemon/profile-identity.ts'
+import { profileUserId } from '../../profile/identity.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
 
 export function nodeHandlers({ ctx, node }: HandlerDeps): NamespaceHandlers<'node'> {

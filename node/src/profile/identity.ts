@@ -1,8 +1,8 @@
 /**
- * The identity of a profile, as the profile session holds it: the fresh secrets of a new
- * identity, the non-secret identity record (display name, creation time) kept in the sealed
- * store beside them, and the user id (derived from the origin identity key, kept across
- * identity.rotate).
+ * The identity secrets of a profile, as the profile session holds them: the fresh secrets of a
+ * new identity, the secrets after identity.rotate, and the user id (derived from the origin
+ * identity key, kept across identity.rotate). The non-secret identity record (display name,
+ * creation time) is in ./records.ts.
  */
 import { generateKeyPair, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
@@ -13,14 +13,6 @@ import {
 } from '../../../core/src/identity.ts'
 import type { KeystoreSecrets } from '../storage/keystore.ts'
 import { STORAGE_KEY_BYTES } from '../storage/sealed-store.ts'
-
-// the identity record (display name, creation time) is a versioned stored record
-export {
-  IDENTITY_RECORD_KEY,
-  type IdentityRecord,
-  readIdentityRecord,
-  writeIdentityRecord,
-} from '../profile/records.ts'
 
 /** The secrets of a new identity: identity key, device key, libp2p key, storage key, no prekeys. */
 export async function newIdentitySecrets(suite: CryptoSuite): Promise<KeystoreSecrets> {

@@ -1,13 +1,12 @@
 /**
- * The unlocked state of a profile inside the daemon: the opened keystore and the sealed store.
- * Locked = neither is open. Handlers reach keys only through requireUnlocked(), which throws the
- * LOCKED / NO_IDENTITY RPC errors, so a locked profile never gets further than that call.
+ * The unlocked state of a profile: the opened keystore and the sealed store. Locked = neither is
+ * open. Handlers and the node reach keys only through requireUnlocked(), which throws
+ * ProfileLockedError / NoIdentityError (RPC codes LOCKED / NO_IDENTITY, rpc/error-map.ts), so a
+ * locked profile never gets further than that call. The daemon holds one per process.
  */
 import { access } from 'node:fs/promises'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import type { ProfilePaths } from '../profile/profile.ts'
-import { appError } from '../rpc/errors.ts'
 import {
   closeKeystore,
   createKeystore,
@@ -19,6 +18,8 @@ import {
   updateKeystore,
 } from '../storage/keystore.ts'
 import { SealedStore } from '../storage/sealed-store.ts'
+import { IdentityExistsError, NoIdentityError, ProfileLockedError } from './errors.ts'
+import type { ProfilePaths } from './profile.ts'
 
 export interface UnlockedProfile {
   readonly keystore: OpenedKeystore
@@ -60,12 +61,11 @@ export class ProfileSession {
     return this.#unlocked
   }
 
-  /** The unlocked profile, or the RPC error a client should see (NO_IDENTITY, LOCKED). */
+  /** The unlocked profile, or the error a client should see (NoIdentityError, ProfileLockedError). */
   requireUnlocked(): UnlockedProfile {
     if (this.#unlocked) return this.#unlocked
-    if (!this.#hasIdentity)
-      throw appError('NO_IDENTITY', 'this profile has no identity: call identity.create')
-    throw appError('LOCKED', 'the profile is locked: call identity.unlock')
+    if (!this.#hasIdentity) throw new NoIdentityError()
+    throw new ProfileLockedError()
   }
 
   /** Run after every unlock (and after create): where the network and messaging layers start. */
@@ -80,10 +80,10 @@ export class ProfileSession {
     return run
   }
 
-  /** Seal new secrets with the passphrase and open the profile. ALREADY_EXISTS if there is a keystore. */
+  /** Seal new secrets with the passphrase and open the profile. IdentityExistsError if there is a keystore. */
   create(passphrase: string, secrets: KeystoreSecrets, init: (store: SealedStore) => Promise<void>) {
     return this.#exclusive(async () => {
-      if (this.#hasIdentity) throw appError('ALREADY_EXISTS', 'this profile already has an identity')
+      if (this.#hasIdentity) throw new IdentityExistsError()
       const keystore = await createKeystore(this.paths.keystore, passphrase, secrets, this.#kdf)
       this.#hasIdentity = true
       const store = await SealedStore.open(this.paths.db, secrets.storageKey)
@@ -92,19 +92,11 @@ export class ProfileSession {
     })
   }
 
-  /** Open the keystore with the passphrase. WRONG_PASSPHRASE / NO_IDENTITY as RPC errors. */
+  /** Open the keystore with the passphrase: NoIdentityError, or the keystore's WrongPassphraseError. */
   unlock(passphrase: string): Promise<UnlockedProfile> {
     return this.#exclusive(async () => {
-      if (!this.#hasIdentity)
-        throw appError('NO_IDENTITY', 'this profile has no identity: call identity.create')
-      let keystore: OpenedKeystore
-      try {
-        keystore = await openKeystore(this.paths.keystore, passphrase)
-      } catch (error) {
-        if ((error as Error).name === 'WrongPassphraseError')
-          throw appError('WRONG_PASSPHRASE', 'wrong passphrase')
-        throw error
-      }
+      if (!this.#hasIdentity) throw new NoIdentityError()
+      const keystore = await openKeystore(this.paths.keystore, passphrase)
       if (this.#unlocked) {
         closeKeystore(keystore) // already open: the passphrase was checked, keep the live state
         return this.#unlocked

@@ -1,12 +1,14 @@
 /**
- * What the daemon gives the node it hosts and the RPC handlers: the profile session, the crypto
+ * What the host process gives the node and the RPC handlers: the profile session, the crypto
  * suite, a logger, and hooks to publish events, report network status and clean up on stop.
+ * Declared here, by the node that needs it; the daemon (node/src/daemon/daemon.ts) builds one,
+ * and so do the simulations' harness and the runtime test fixture. app/ never imports daemon/.
  */
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import type { Logger } from '../log.ts'
 import type { ProfilePaths } from '../profile/profile.ts'
+import type { ProfileSession } from '../profile/session.ts'
 import type { EventName, EventPayload, Result } from '../rpc/api.ts'
-import type { Logger } from './log.ts'
-import type { ProfileSession } from './profile-session.ts'
 
 /** DHTs, bundle and relays of a running node, as node.status reports them. */
 export type NetworkReport = NonNullable<Result<'node.status'>['network']>
@@ -23,7 +25,7 @@ export interface NetworkStatus {
   readonly report: NetworkReport | null
 }
 
-export interface DaemonContext {
+export interface HostContext {
   readonly paths: ProfilePaths
   readonly session: ProfileSession
   readonly suite: CryptoSuite
