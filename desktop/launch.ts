@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { SERVICE_NODE_FLAGS } from '../core/src/service-process.ts'
 import { readDaemonInfo, readRpcToken } from '../node/src/profile/daemon-info.ts'
 import { DaemonNotRunningError } from '../node/src/profile/errors.ts'
 import { DEFAULT_PROFILE, profilePaths, resolveHome } from '../node/src/profile/profile.ts'
@@ -144,7 +145,14 @@ async function main(): Promise<void> {
     process.stdout.write(`Starting the Wren daemon for profile ${paths.name}…\n`)
     daemon = spawn(
       process.execPath,
-      [join(REPO_ROOT, 'node/src/daemon/main.ts'), '--home', home, '--profile', paths.name],
+      [
+        ...SERVICE_NODE_FLAGS,
+        join(REPO_ROOT, 'node/src/daemon/main.ts'),
+        '--home',
+        home,
+        '--profile',
+        paths.name,
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     )
     info = await waitForDaemon(paths, daemon)

@@ -10,15 +10,22 @@
  *                    uploads with forged signatures, deposits and claims for unknown inboxes
  *   idle streams     IDLE_STREAMS streams opened (protocol negotiated) and never written to, held
  *                    for longer than the handlers' timeouts, then dropped with their connections
+ * The targets run with SERVICE_NODE_FLAGS, as every launcher starts them (the fixtures pass them).
  * RSS is read from /proc: start (after a warm-up and a forced GC), peak (sampled during the
- * abuse), settled (attackers gone, SETTLE_MS later, before any forced GC) and end (then a forced
- * GC). The GC is forced in the target through
- * its inspector (HeapProfiler.collectGarbage), which the target is started with on a loopback port.
+ * abuse), end (attackers gone, SETTLE_MS later, no forced GC: what a user sees) and after GC
+ * (then a GC forced through the target's inspector, HeapProfiler.collectGarbage; the target is
+ * started with an inspector on a loopback port). The goal is on end − start.
  *
- * Usage: node node/bench/abuse.ts [--rounds N] [--settle-seconds S] [--snapshots DIR]
- *   --snapshots  also write heap snapshots of both targets at start and end (for diagnosis: a
- *                snapshot itself grows the target's RSS by 100+ MB, so RSS figures of such a run
- *                mean nothing; compare the snapshots instead)
+ * Usage: node node/bench/abuse.ts [--rounds N] [--settle-seconds S] [--phases frames,forged,idle]
+ *                                 [--target-flags "--node-flag ..."] [--verbose] [--snapshots DIR]
+ *   --phases        only these kinds of abuse (to tell which one costs what)
+ *   --target-flags  more Node flags for both targets (NODE_OPTIONS; the command line's
+ *                   SERVICE_NODE_FLAGS win over the same flag given here)
+ *   --verbose       process.memoryUsage() and V8 heap spaces (committed/used MB) at start,
+ *                   after each round and at the end
+ *   --snapshots     also write heap snapshots of both targets at start and end (for diagnosis: a
+ *                   snapshot itself grows the target's RSS by 100+ MB, so RSS figures of such a
+ *                   run mean nothing; compare the snapshots instead)
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -49,7 +56,7 @@ import { type RelayProcess, startRelayProcess } from '../../relay-node/bench/rel
 import { startPeer } from '../../test/fixtures/chat.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { encodeDeliveryRequest } from '../src/messaging/content.ts'
-import { round, rssMb, sleep } from './bench-report.ts'
+import { load1, round, rssMb, sleep } from './bench-report.ts'
 
 /** Abuse rounds; each uses fresh attacker identities. */
 const DEFAULT_ROUNDS = 6
@@ -65,10 +72,14 @@ const IDLE_STREAMS = 300
 const IDLE_HOLD_MS = 12_000
 /** Largest random frame, bytes. */
 const MAX_RANDOM_FRAME_BYTES = 4096
-/** Quiet time before the end reading: timers of the last requests (10 s bounds) have fired. */
-const SETTLE_MS = 15_000
+/**
+ * Quiet time before the end reading: the last requests' timers (10 s bounds) have fired, and
+ * V8's memory reducer, which runs a GC about 100 s after a burst in a process that then stays
+ * nearly idle, has had its turn (nothing in the product forces a GC).
+ */
+const SETTLE_MS = 120_000
 /** Interval of RSS lines while settling. */
-const SETTLE_REPORT_MS = 5_000
+const SETTLE_REPORT_MS = 15_000
 /** Bound on one attacker stream operation. */
 const STREAM_TIMEOUT_MS = 5_000
 /** RSS sampling interval during the abuse. */
@@ -237,14 +248,20 @@ class Inspector {
     return r.result.usedSize / 2 ** 20
   }
 
-  /** V8 heap statistics of the target (total heap, external memory) in MB. */
-  async heapStats(): Promise<{ totalMb: number; externalMb: number }> {
-    const r = (await this.call('Runtime.evaluate', {
-      expression: 'JSON.stringify(process.memoryUsage())',
-      returnByValue: true,
-    })) as { result: { result: { value: string } } }
-    const m = JSON.parse(r.result.result.value) as { heapTotal: number; external: number }
-    return { totalMb: m.heapTotal / 2 ** 20, externalMb: m.external / 2 ** 20 }
+  /** process.memoryUsage() and the V8 heap spaces' committed/used sizes, MB (no GC). */
+  async memory(): Promise<Record<string, number | string>> {
+    const expression = `JSON.stringify((() => {
+      const mb = (n) => Math.round(n / 2 ** 20 * 10) / 10
+      const out = {}
+      for (const [k, v] of Object.entries(process.memoryUsage())) out[k] = mb(v)
+      for (const s of process.getBuiltinModule('v8').getHeapSpaceStatistics())
+        out[s.space_name.replace('_space', '')] = mb(s.space_size) + '/' + mb(s.space_used_size)
+      return out
+    })())`
+    const r = (await this.call('Runtime.evaluate', { expression, returnByValue: true })) as {
+      result: { result: { value: string } }
+    }
+    return JSON.parse(r.result.result.value) as Record<string, number | string>
   }
 
   async snapshot(path: string): Promise<void> {
@@ -298,20 +315,28 @@ interface RoundCount {
   idleClosedByTarget: number
 }
 
-async function abuseTarget(addrs: Multiaddr[], protocols: string[], round: number): Promise<RoundCount> {
+type Phase = 'frames' | 'forged' | 'idle'
+const PHASES: readonly Phase[] = ['frames', 'forged', 'idle']
+
+async function abuseTarget(
+  addrs: Multiaddr[],
+  protocols: string[],
+  round: number,
+  phases: ReadonlySet<Phase>,
+): Promise<RoundCount> {
   let streams = 0
   const nodes = await Promise.all(Array.from({ length: ATTACKERS_PER_ROUND }, attacker))
   try {
     await Promise.all(
       nodes.map(async (node) => {
         for (const protocol of protocols) {
-          for (let i = 0; i < RANDOM_FRAMES; i++) {
+          for (let i = 0; phases.has('frames') && i < RANDOM_FRAMES; i++) {
             const s = await openStream(node, addrs, protocol)
             if (s === null) continue
             streams++
             await sendAndDrop(s, randomFrame(), randomInt(2) === 0)
           }
-          for (let i = 0; i < FORGED_REQUESTS; i++) {
+          for (let i = 0; phases.has('forged') && i < FORGED_REQUESTS; i++) {
             const request = forgedRequest(protocol, round * 1000 + i)
             if (request === null) break
             const s = await openStream(node, addrs, protocol)
@@ -324,6 +349,7 @@ async function abuseTarget(addrs: Multiaddr[], protocols: string[], round: numbe
     )
     // idle streams: negotiated, never written to, spread over the attackers and protocols
     const idle: Stream[] = []
+    if (!phases.has('idle')) return { streams, idle: 0, idleClosedByTarget: 0 }
     for (let i = 0; i < IDLE_STREAMS; i++) {
       const node = nodes[i % nodes.length] as Libp2p
       const s = await openStream(node, addrs, protocols[i % protocols.length] as string)
@@ -355,6 +381,12 @@ async function main(): Promise<void> {
   const rounds = roundsIndex > 0 ? Number(process.argv[roundsIndex + 1]) : DEFAULT_ROUNDS
   const snapIndex = process.argv.indexOf('--snapshots')
   const snapshots = snapIndex > 0 ? (process.argv[snapIndex + 1] ?? null) : null
+  const phasesIndex = process.argv.indexOf('--phases')
+  const phases = new Set(
+    phasesIndex > 0 ? ((process.argv[phasesIndex + 1] ?? '').split(',') as Phase[]) : PHASES,
+  )
+  const verbose = process.argv.includes('--verbose')
+  for (const p of phases) if (!PHASES.includes(p)) throw new Error(`unknown phase ${p}`)
   const dir = await mkdtemp(join(tmpdir(), 'wren-abuse-'))
   const relayPort = await freePort()
   const daemonPort = await freePort()
@@ -362,8 +394,12 @@ async function main(): Promise<void> {
   let stopDaemon: (() => Promise<void>) | undefined
   const targets: Target[] = []
   try {
-    relay = await startRelayProcess(dir, {}, { NODE_OPTIONS: `--inspect=127.0.0.1:${relayPort}` })
-    const peer = await startPeer('Target', { env: { NODE_OPTIONS: `--inspect=127.0.0.1:${daemonPort}` } })
+    const flagsIndex = process.argv.indexOf('--target-flags')
+    const flags = flagsIndex > 0 ? ` ${process.argv[flagsIndex + 1] ?? ''}` : ''
+    relay = await startRelayProcess(dir, {}, { NODE_OPTIONS: `--inspect=127.0.0.1:${relayPort}${flags}` })
+    const peer = await startPeer('Target', {
+      env: { NODE_OPTIONS: `--inspect=127.0.0.1:${daemonPort}${flags}` },
+    })
     stopDaemon = peer.stop
     const daemonAddrs = peer.addrs.map((a) => multiaddr(a))
     const daemonId = peerIdFromString(daemonAddrs[0]?.getComponents().at(-1)?.value ?? '')
@@ -389,6 +425,7 @@ async function main(): Promise<void> {
     for (const t of targets) {
       await t.inspector.gc()
       start.set(t.name, { rss: rssMb(t.pid), heap: await t.inspector.heapUsedMb() })
+      if (verbose) console.log(`  ${t.name} start`, await t.inspector.memory())
       if (snapshots !== null) await t.inspector.snapshot(join(snapshots, `${t.name}-start.heapsnapshot`))
     }
     const sampler = setInterval(() => {
@@ -397,13 +434,14 @@ async function main(): Promise<void> {
     const began = performance.now()
     let streams = 0
     for (let r = 0; r < rounds; r++) {
-      const counts = await Promise.all(targets.map((t) => abuseTarget(t.addrs, t.protocols, r)))
+      const counts = await Promise.all(targets.map((t) => abuseTarget(t.addrs, t.protocols, r, phases)))
       streams += counts.reduce((a, b) => a + b.streams, 0)
       const line = targets.map(
         (t, k) =>
           `${t.name}: ${counts[k]?.streams} streams, ${counts[k]?.idleClosedByTarget}/${counts[k]?.idle} idle closed by it, RSS ${round(rssMb(t.pid))} MB`,
       )
       console.log(`round ${r + 1}/${rounds}: ${line.join('; ')}`)
+      if (verbose) for (const t of targets) console.log(`  ${t.name}`, await t.inspector.memory())
     }
     clearInterval(sampler)
     const abuseSeconds = (performance.now() - began) / 1000
@@ -414,31 +452,35 @@ async function main(): Promise<void> {
       const line = targets.map((t) => `${t.name} ${round(rssMb(t.pid))} MB`).join(', ')
       console.log(`settling ${round((waited + SETTLE_REPORT_MS) / 1000)} s: RSS ${line}`)
     }
+    if (verbose) {
+      for (const t of targets) console.log(`  ${t.name} settled`, await t.inspector.memory())
+    }
     const rows: Array<Record<string, number | string>> = []
     for (const t of targets) {
-      const settled = rssMb(t.pid)
-      const settledHeap = await t.inspector.heapStats()
+      const end = rssMb(t.pid)
+      const endMemory = await t.inspector.memory()
       await t.inspector.gc()
       const s = start.get(t.name) as { rss: number; heap: number }
-      const end = { rss: rssMb(t.pid), heap: await t.inspector.heapUsedMb() }
+      const afterGc = { rss: rssMb(t.pid), heap: await t.inspector.heapUsedMb() }
       if (snapshots !== null) await t.inspector.snapshot(join(snapshots, `${t.name}-end.heapsnapshot`))
       rows.push({
         target: t.name,
-        'start RSS MB': round(s.rss),
-        'peak RSS MB': round(Math.max(t.peak, s.rss)),
-        'settled RSS MB': round(settled),
-        'settled heap total MB': round(settledHeap.totalMb),
-        'settled external MB': round(settledHeap.externalMb),
-        'end RSS MB': round(end.rss),
-        'end - start MB': round(end.rss - s.rss),
-        'start heap MB': round(s.heap),
-        'end heap MB': round(end.heap),
+        'start MB': round(s.rss),
+        'peak MB': round(Math.max(t.peak, s.rss)),
+        'end MB': round(end),
+        'end − start MB': round(end - s.rss),
         goal: `≤ ${GOAL_DELTA_MB}`,
+        'after GC MB': round(afterGc.rss),
+        'end heap total MB': endMemory.heapTotal as number,
+        'end external MB': endMemory.external as number,
+        'heap used start → after GC MB': `${round(s.heap)} → ${round(afterGc.heap)}`,
       })
     }
-    console.log(`\n${rounds} rounds, ${streams} abusive streams in ${round(abuseSeconds)} s`)
+    console.log(
+      `\n${rounds} rounds, ${streams} abusive streams in ${round(abuseSeconds)} s, end read ${round(settleMs / 1000)} s after, load ${load1()}`,
+    )
     console.table(rows)
-    const over = rows.filter((r) => (r['end - start MB'] as number) > GOAL_DELTA_MB)
+    const over = rows.filter((r) => (r['end − start MB'] as number) > GOAL_DELTA_MB)
     if (over.length > 0) process.exitCode = 1
   } finally {
     for (const t of targets) t.inspector.close()

@@ -14,6 +14,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { SERVICE_NODE_FLAGS } from '../../core/src/service-process.ts'
 import { WrenClient } from '../src/rpc/client.ts'
 import { pollUntil } from './bench-report.ts'
 
@@ -47,7 +48,16 @@ export async function coldStart(options: {
   const t0 = performance.now()
   const child: ChildProcess = spawn(
     process.execPath,
-    [DAEMON_MAIN, '--home', options.home, '--profile', options.profile, '--rpc-port', '0'],
+    [
+      ...SERVICE_NODE_FLAGS,
+      DAEMON_MAIN,
+      '--home',
+      options.home,
+      '--profile',
+      options.profile,
+      '--rpc-port',
+      '0',
+    ],
     { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] },
   )
   const logs: string[] = []

@@ -10,6 +10,7 @@
  * daemon/ → app/ and rpc/handlers → app/, never back.
  */
 import { Command, InvalidArgumentError, Option } from 'commander'
+import { missingServiceFlags, SERVICE_NODE_FLAGS } from '../../../core/src/service-process.ts'
 import { startNodeLifecycle } from '../app/node-lifecycle.ts'
 import { createLogger, LOG_FORMAT_CHOICES, type LogFormatChoice, resolveLogFormat } from '../log.ts'
 import { createHandlers } from '../rpc/handlers/index.ts'
@@ -69,6 +70,11 @@ function parsePositive(value: string): number {
 process.umask(PROFILE_UMASK)
 const logFormat = resolveLogFormat(opts.logFormat, process.stderr.isTTY === true)
 const log = createLogger('node:daemon', { format: logFormat })
+const missingFlags = missingServiceFlags(process.execArgv, process.env.NODE_OPTIONS)
+if (missingFlags.length > 0)
+  log.warn(`started without ${missingFlags.join(' ')}: memory a burst of traffic takes stays for minutes`, {
+    expected: SERVICE_NODE_FLAGS,
+  })
 try {
   const daemon = await startDaemon({
     home: opts.home,

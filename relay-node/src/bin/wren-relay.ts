@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * wren-relay: run a Wren relay node (circuit relay, DHT server, mailbox).
  *   wren-relay [--config relay.json] [--data-dir DIR]
@@ -7,8 +7,14 @@
  * Logs are JSON lines on stderr; the 'relay.started' line carries the peer id, addresses and
  * data folder. On a terminal a first plain line also says where the data is kept. SIGINT/SIGTERM stop
  * the relay gracefully (stored envelopes are kept).
+ *
+ * The first line starts Node with SERVICE_NODE_FLAGS (core/src/service-process.ts: a capped young
+ * generation, so a burst of traffic does not leave the relay ~100 MB larger for minutes);
+ * `env -S` splits it (GNU coreutils ≥ 8.30, macOS, the BSDs). Started any other way (`node
+ * wren-relay.ts`), the relay logs which flags it lacks.
  */
 import { Command } from 'commander'
+import { missingServiceFlags, SERVICE_NODE_FLAGS } from '../../../core/src/service-process.ts'
 import { loadRelayConfig } from '../config.ts'
 import { RELAY_UMASK, SHUTDOWN_TIMEOUT_MS } from '../constants.ts'
 import { RelayError } from '../errors.ts'
@@ -29,6 +35,16 @@ const opts = program.opts<{ config?: string; dataDir?: string }>()
 async function main(): Promise<void> {
   // before any file is created: the mailbox store and the key are for the relay's user only
   process.umask(RELAY_UMASK)
+  const missing = missingServiceFlags(process.execArgv, process.env.NODE_OPTIONS)
+  if (missing.length > 0)
+    console.error(
+      JSON.stringify({
+        level: 'warn',
+        event: 'relay.service_flags_missing',
+        missing,
+        expected: SERVICE_NODE_FLAGS,
+      }),
+    )
   const config = loadRelayConfig({
     configPath: opts.config,
     env: process.env,

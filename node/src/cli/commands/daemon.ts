@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { type Command, InvalidArgumentError, Option } from 'commander'
+import { SERVICE_NODE_FLAGS } from '../../../../core/src/service-process.ts'
 import { LOG_FORMAT_CHOICES } from '../../log.ts'
 import type { GlobalOptions } from '../context.ts'
 import { CliError } from '../errors.ts'
@@ -60,7 +61,7 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
       if (opts.mailboxes !== undefined) args.push('--mailboxes', opts.mailboxes)
       if (!opts.mdns) args.push('--no-mdns')
       args.push('--log-format', opts.logFormat)
-      const child = spawn(process.execPath, args, { stdio: 'inherit' })
+      const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...args], { stdio: 'inherit' })
       // Ctrl-C reaches the whole process group; a signal sent to us alone is passed on. The daemon
       // stops once however many times it is told.
       const forward = (signal: NodeJS.Signals) => child.kill(signal)

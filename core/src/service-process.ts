@@ -1,0 +1,39 @@
+/**
+ * How Wren's long-running service processes (the daemon, the relay) are started: the V8 flags
+ * every launcher passes to Node (the CLI's `wren daemon`, the desktop launcher, the relay's
+ * shebang, the test fixtures and benchmarks), and the check each process runs on itself.
+ *
+ * Why a young-generation cap: V8 grows the young generation (two semi-spaces) from 1 MB up to
+ * 2 × 32 MB whenever allocation is fast, and gives it back only at a full GC. A burst of traffic
+ * (a backlog arriving, or protocol abuse: docs/benchmarks.md, bench:abuse) therefore left the
+ * daemon ~130 MB above its idle RSS and the relay ~130 MB above its own, with a live heap that
+ * had not grown: nothing was leaked, but a mostly idle process runs no full GC for a long time.
+ * With 4 MB semi-spaces the same abuse peaks ~100 MB lower and the process is back within a few
+ * MB once V8's memory reducer runs (≈100 s after the burst). Scavenges run more often under
+ * load; bench:abuse's throughput did not change.
+ */
+
+/** Largest V8 semi-space of a service process, MB (the young generation is two of them). */
+export const SERVICE_MAX_SEMI_SPACE_MB = 4
+
+/** Node flags of a service process; pass them before the script: `node ...flags main.ts`. */
+export const SERVICE_NODE_FLAGS: readonly string[] = Object.freeze([
+  `--max-semi-space-size=${SERVICE_MAX_SEMI_SPACE_MB}`,
+])
+
+/**
+ * The service flags a process was started without, given its `process.execArgv` and
+ * NODE_OPTIONS (Node takes flags from both). Empty when every one is there, with any value: an
+ * operator may choose another size on purpose.
+ */
+export function missingServiceFlags(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)]
+    .filter((flag) => flag.startsWith('--'))
+    .map((flag) => flagName(flag))
+  return SERVICE_NODE_FLAGS.filter((flag) => !given.includes(flagName(flag)))
+}
+
+/** `--max-semi-space-size=4` → `max-semi-space-size`; V8 treats `_` and `-` alike. */
+function flagName(flag: string): string {
+  return (flag.split('=')[0] ?? '').slice(2).replaceAll('_', '-')
+}
