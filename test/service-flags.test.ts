@@ -105,6 +105,11 @@ describe('the daemon and the relay run with the service flags however they are s
   test('the relay run as a program gets them from its first line; run through `node` it warns', async () => {
     const firstLine = readFileSync(RELAY_BIN, 'utf8').split('\n')[0]
     assert.equal(firstLine, `#!/usr/bin/env -S node ${SERVICE_NODE_FLAGS.join(' ')}`)
+    // `npm run relay` (the README's command) runs it through node: the script passes the flags
+    const scripts = (
+      JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts
+    assert.equal(scripts.relay, `node ${SERVICE_NODE_FLAGS.join(' ')} relay-node/src/bin/wren-relay.ts`)
     const missingConfig = join(dir, 'no-such-relay.json')
 
     const direct = await run(RELAY_BIN, ['--config', missingConfig])
