@@ -13,6 +13,8 @@ import {
   DEFAULT_CLAIM_RATE_PER_SECOND,
   DEFAULT_DEPOSIT_BURST,
   DEFAULT_DEPOSIT_RATE_PER_SECOND,
+  DEFAULT_INBOX_CLAIM_BURST,
+  DEFAULT_INBOX_CLAIM_RATE_PER_SECOND,
   DEFAULT_MAX_BYTES_PER_INBOX,
   DEFAULT_MAX_ENVELOPES_PER_INBOX,
   DEFAULT_MAX_INBOXES,
@@ -62,6 +64,7 @@ const configSchema = z.strictObject({
     sweepIntervalMs: count,
     depositRate: rate,
     claimRate: rate,
+    inboxClaimRate: rate,
     ownerRate: rate,
   }),
   circuitRelay: z.strictObject({
@@ -116,6 +119,10 @@ export function defaultRelayConfig(dataDir: string): RelayConfig {
       sweepIntervalMs: DEFAULT_SWEEP_INTERVAL_MS,
       depositRate: { burst: DEFAULT_DEPOSIT_BURST, ratePerSecond: DEFAULT_DEPOSIT_RATE_PER_SECOND },
       claimRate: { burst: DEFAULT_CLAIM_BURST, ratePerSecond: DEFAULT_CLAIM_RATE_PER_SECOND },
+      inboxClaimRate: {
+        burst: DEFAULT_INBOX_CLAIM_BURST,
+        ratePerSecond: DEFAULT_INBOX_CLAIM_RATE_PER_SECOND,
+      },
       ownerRate: { burst: DEFAULT_OWNER_BURST, ratePerSecond: DEFAULT_OWNER_RATE_PER_SECOND },
     },
     circuitRelay: {

@@ -31,6 +31,16 @@ export const DEFAULT_DEPOSIT_RATE_PER_SECOND = 20
 export const DEFAULT_CLAIM_BURST = 50
 /** Sustained prekey claims per second per peer: stops one peer draining every pool. */
 export const DEFAULT_CLAIM_RATE_PER_SECOND = 2
+/**
+ * One-time prekeys one inbox hands out in a burst, whoever asks: as many new contacts as a person
+ * starts sessions with at once. Mirrors the device's own limit (node/src/messaging/claim-limiter.ts:
+ * 20 in all, then 1 per 30 s), so many peers together cannot drain a pool the per-peer limit
+ * protects only from each of them alone. Over it a claimer gets none and PQXDH uses the signed and
+ * last-resort prekeys.
+ */
+export const DEFAULT_INBOX_CLAIM_BURST = 20
+/** Sustained one-time prekeys per second one inbox hands out (1 per 30 s). */
+export const DEFAULT_INBOX_CLAIM_RATE_PER_SECOND = 1 / 30
 /** Challenges/registrations/fetches a peer may burst (all owner operations share one bucket). */
 export const DEFAULT_OWNER_BURST = 100
 /** Sustained owner operations per second per peer. */

@@ -44,6 +44,7 @@ import type { KeyedLock } from './keyed-lock.ts'
 import type { RelayLogger } from './logger.ts'
 import type { InboxRecord, MailboxStore } from './mailbox-store.ts'
 import type { MailboxMetrics } from './metrics.ts'
+import type { RateLimiter } from './rate-limiter.ts'
 
 type Body = Omit<MailboxResponse, 'requestId' | 'status' | 'retryAfterMs'>
 /** The answer to one request: a status, a retry hint when refused, a body when OK. */
@@ -70,6 +71,8 @@ export interface MailboxOperationsContext {
   readonly sign: PrivateKey['sign']
   /** This relay's PeerId bytes (known once the service has started). */
   readonly relayPeerId: () => Uint8Array
+  /** One-time prekeys handed out per inbox (keyed by inbox id hex), whoever claims. */
+  readonly inboxClaims: RateLimiter
 }
 
 export class MailboxOperations {
@@ -277,9 +280,14 @@ export class MailboxOperations {
   }
 
   async claimPrekey(request: Extract<MailboxRequest, { kind: typeof KIND_CLAIM_PREKEY }>): Promise<Outcome> {
-    return this.#locks.run(toHex(request.inboxId), async () => {
+    const inboxHex = toHex(request.inboxId)
+    return this.#locks.run(inboxHex, async () => {
       const inbox = await this.#store.getInbox(request.inboxId)
       if (inbox === undefined) return refuse(STATUS_UNKNOWN_INBOX)
+      if (inbox.prekeys === 0) return refuse(STATUS_EXHAUSTED)
+      // counted per key handed out: an empty pool costs the inbox nothing
+      const decision = this.#ctx.inboxClaims.take(inboxHex)
+      if (!decision.allowed) return refuse(STATUS_RATE_LIMITED, decision.retryAfterMs)
       const taken = await this.#store.takePrekey(inbox)
       if (taken === undefined) return refuse(STATUS_EXHAUSTED)
       this.#metrics?.prekeyClaims.inc()

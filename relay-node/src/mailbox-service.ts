@@ -48,6 +48,8 @@ import {
   DEFAULT_CLAIM_RATE_PER_SECOND,
   DEFAULT_DEPOSIT_BURST,
   DEFAULT_DEPOSIT_RATE_PER_SECOND,
+  DEFAULT_INBOX_CLAIM_BURST,
+  DEFAULT_INBOX_CLAIM_RATE_PER_SECOND,
   DEFAULT_MAX_BYTES_PER_INBOX,
   DEFAULT_MAX_ENVELOPES_PER_INBOX,
   DEFAULT_MAX_INBOXES,
@@ -87,6 +89,8 @@ export interface MailboxServiceInit {
   ttlMs?: number
   depositRate?: RateLimitConfig
   claimRate?: RateLimitConfig
+  /** One-time prekeys one inbox hands out, whoever claims (DEFAULT_INBOX_CLAIM_*). */
+  inboxClaimRate?: RateLimitConfig
   ownerRate?: RateLimitConfig
   /** 0 disables the periodic sweep (call sweep() yourself). */
   sweepIntervalMs?: number
@@ -167,6 +171,11 @@ class DefaultMailboxService implements MailboxService {
     this.#depositLimiter = limiter(init.depositRate, DEFAULT_DEPOSIT_BURST, DEFAULT_DEPOSIT_RATE_PER_SECOND)
     this.#claimLimiter = limiter(init.claimRate, DEFAULT_CLAIM_BURST, DEFAULT_CLAIM_RATE_PER_SECOND)
     this.#ownerLimiter = limiter(init.ownerRate, DEFAULT_OWNER_BURST, DEFAULT_OWNER_RATE_PER_SECOND)
+    const inboxClaims = limiter(
+      init.inboxClaimRate,
+      DEFAULT_INBOX_CLAIM_BURST,
+      DEFAULT_INBOX_CLAIM_RATE_PER_SECOND,
+    )
     this.#ops = new MailboxOperations({
       store: this.#store,
       suite: this.#suite,
@@ -180,6 +189,7 @@ class DefaultMailboxService implements MailboxService {
       locks: this.#locks,
       sign: (data) => components.privateKey.sign(data),
       relayPeerId: () => this.#relayPeerId,
+      inboxClaims,
     })
   }
 

@@ -180,6 +180,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
           sweepIntervalMs: config.mailbox.sweepIntervalMs,
           depositRate: config.mailbox.depositRate,
           claimRate: config.mailbox.claimRate,
+          inboxClaimRate: config.mailbox.inboxClaimRate,
           ownerRate: config.mailbox.ownerRate,
           logger: log.child('mailbox'),
           metrics: mailboxMetrics,

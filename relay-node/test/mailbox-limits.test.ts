@@ -6,6 +6,7 @@ import { MailboxClient } from '../../node/src/mailbox/mailbox-client.ts'
 import { startTestNode, stopTestNodes, type TestNode } from '../../test/fixtures/libp2p.ts'
 import { startTestRelay, type TestRelay, testEnvelope } from '../../test/fixtures/relay.ts'
 import { seededRandom, seededSuite } from '../../test/fixtures/seeded-random.ts'
+import { DEFAULT_INBOX_CLAIM_BURST } from '../src/constants.ts'
 
 const suite = seededSuite('mailbox-limits')
 const random = seededRandom('mailbox-limits-bytes')
@@ -104,5 +105,51 @@ describe('mailbox rate limits and one-time prekey custody', () => {
   test('claiming from an unknown inbox is refused with unknown_inbox', async () => {
     const res = await client(nodes[3] as TestNode).claimPrekey(random(16))
     assert.equal(!res.ok && res.reason, 'unknown_inbox')
+  })
+})
+
+describe('one inbox hands out a bounded number of one-time prekeys, whoever claims', () => {
+  let relay: TestRelay
+  const nodes: TestNode[] = []
+  const client = (node: TestNode) =>
+    new MailboxClient({ libp2p: node, suite, relay: relay.peerId, addrs: relay.multiaddrs })
+
+  before(async () => {
+    const frozen = 1_700_000_000_000
+    // the production defaults (DEFAULT_INBOX_CLAIM_*), a frozen clock: no refill during the test
+    relay = await startTestRelay({ clock: () => frozen, config: { mailbox: { maxPrekeysPerInbox: 100 } } })
+    // five connections to the relay (libp2p's production limit: 5 inbound per second per host)
+    for (let i = 0; i < 5; i++) nodes.push(await startTestNode())
+  })
+
+  after(async () => {
+    await stopTestNodes(nodes)
+    await relay?.stop()
+  })
+
+  test('claims from four peers, each within its own limit, get at most DEFAULT_INBOX_CLAIM_BURST keys', async () => {
+    const owner = client(nodes[0] as TestNode)
+    const inboxKey = generateInboxKeyPair(suite)
+    const reg = await owner.register(inboxKey)
+    assert.ok(reg.ok)
+    assert.ok(
+      (
+        await owner.uploadPrekeys(
+          inboxKey,
+          Array.from({ length: 60 }, () => random(64)),
+        )
+      ).ok,
+    )
+    const claimers = nodes.slice(1, 5).map(client)
+    const claims = []
+    // 10 claims per peer: well under the per-peer burst (DEFAULT_CLAIM_BURST = 50)
+    for (let i = 0; i < 40; i++)
+      claims.push(await (claimers[i % 4] as MailboxClient).claimPrekey(reg.value.inboxId))
+    const handedOut = claims.filter((c) => c.ok)
+    assert.equal(handedOut.length, DEFAULT_INBOX_CLAIM_BURST)
+    for (const c of claims.filter((c) => !c.ok)) assert.equal(!c.ok && c.reason, 'rate_limited')
+    const page = await owner.fetch(inboxKey)
+    assert.ok(page.ok)
+    assert.equal(page.value.prekeysRemaining, 60 - DEFAULT_INBOX_CLAIM_BURST, 'the rest stays in the pool')
   })
 })
