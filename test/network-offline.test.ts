@@ -21,8 +21,9 @@ const STORED_MS = 45_000
 /** Bound on the stored messages reaching Bob after he is back (a mailbox fetch at start). */
 const FETCH_MS = 20_000
 /**
- * Bound on Bob's delivery receipts reaching Alice: they may travel through her mailbox, which she
- * fetches every MAILBOX_FETCH_INTERVAL_MS (30 s; relays do not push), so one fetch period plus margin.
+ * Bound on Bob's delivery receipts reaching Alice: they may travel through her mailbox; the relay
+ * announces new mail to her (MAILBOX_NOTIFY_PROTOCOL), and should that be lost she fetches every
+ * MAILBOX_FETCH_INTERVAL_MS (30 s), so one fetch period plus margin.
  */
 const RECEIPT_MS = 45_000
 

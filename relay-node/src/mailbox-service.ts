@@ -12,7 +12,7 @@
  */
 import type { Connection, PeerId, PrivateKey, Startable, Stream, StreamHandler } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { fromHex } from '../../core/src/bytes.ts'
+import { fromHex, toHex } from '../../core/src/bytes.ts'
 import type { Clock, CryptoSuite, Random } from '../../core/src/crypto/suite.ts'
 import {
   MAILBOX_MAX_ENVELOPE_BYTES,
@@ -65,6 +65,7 @@ import { type RelayLogger, silentLogger } from './logger.ts'
 import { MailboxOperations, type Outcome, refuse } from './mailbox-operations.ts'
 import type { MailboxStore } from './mailbox-store.ts'
 import type { MailboxMetrics } from './metrics.ts'
+import { OwnerNotifier } from './owner-notifier.ts'
 import { RateLimiter } from './rate-limiter.ts'
 
 export interface RateLimitConfig {
@@ -107,6 +108,8 @@ export interface MailboxServiceComponents {
     handle(protocol: string, handler: StreamHandler, options?: Record<string, unknown>): Promise<void>
     unhandle(protocol: string): Promise<void>
   }
+  /** The open connections to a peer (owners are notified of new mail on theirs; none dialled). */
+  connectionManager: { getConnections(peer?: PeerId): Connection[] }
 }
 
 export interface MailboxService extends Startable {
@@ -132,6 +135,7 @@ class DefaultMailboxService implements MailboxService {
   readonly #ownerLimiter: RateLimiter
   readonly #locks = new KeyedLock()
   readonly #ops: MailboxOperations
+  readonly #notifier: OwnerNotifier
   readonly #inFlight = new Set<Promise<void>>()
   #relayPeerId: Uint8Array = new Uint8Array(0)
   #sweepTimer?: ReturnType<typeof setInterval>
@@ -190,6 +194,11 @@ class DefaultMailboxService implements MailboxService {
       sign: (data) => components.privateKey.sign(data),
       relayPeerId: () => this.#relayPeerId,
       inboxClaims,
+    })
+    this.#notifier = new OwnerNotifier({
+      getConnections: (peer) => components.connectionManager.getConnections(peer),
+      clock: this.#clock,
+      log: this.#log,
     })
   }
 
@@ -318,10 +327,16 @@ class DefaultMailboxService implements MailboxService {
         return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.challenge(peer)
       case KIND_REGISTER:
         return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.register(request, peer)
-      case KIND_DEPOSIT:
-        return this.#rateLimited(this.#depositLimiter, peer) ?? this.#ops.deposit(request)
-      case KIND_FETCH:
-        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.fetch(request, peer)
+      case KIND_DEPOSIT: {
+        const outcome = this.#rateLimited(this.#depositLimiter, peer) ?? (await this.#ops.deposit(request))
+        if (outcome.status === STATUS_OK) this.#notifier.deposited(toHex(request.inboxId))
+        return outcome
+      }
+      case KIND_FETCH: {
+        const outcome = this.#rateLimited(this.#ownerLimiter, peer) ?? (await this.#ops.fetch(request, peer))
+        if (outcome.status === STATUS_OK) this.#notifier.ownerSeen(toHex(request.inboxId), peer)
+        return outcome
+      }
       case KIND_ACK:
         return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.ack(request, peer)
       case KIND_UPLOAD_PREKEYS:

@@ -10,6 +10,14 @@ const SECOND_MS = 1000
 const DAY_MS = 24 * 60 * 60 * SECOND_MS
 
 export const MAILBOX_PROTOCOL = '/wren/mailbox/1.0.0'
+/**
+ * Relay → owner: "your inbox has new mail" (one length-prefixed inbox id, nothing else), sent on
+ * the owner's open connection after a deposit, so an online owner fetches at once instead of at
+ * its next poll. Carries no content; the owner fetches and authenticates as usual.
+ */
+export const MAILBOX_NOTIFY_PROTOCOL = '/wren/mailbox-notify/1.0.0'
+/** Largest notification frame a node reads (an inbox id is INBOX_ID_BYTES; the rest is slack). */
+export const MAX_MAILBOX_NOTIFY_BYTES = 64
 /** Wire version in every request and response; any other value is refused as malformed. */
 export const MAILBOX_WIRE_VERSION = 1
 /** Version of the receipt structure (part of its signing input). */

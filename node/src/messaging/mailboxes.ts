@@ -22,6 +22,7 @@ import type { SealedStore } from '../storage/sealed-store.ts'
 import { MAX_DELIVERY_BATCH } from './content.ts'
 import type { MessagingLogger } from './logger.ts'
 import { claimMailboxPrekey, depositToMailboxes } from './mailbox-deposit.ts'
+import { listenForNewMail } from './mailbox-notify.ts'
 import { mergeMailboxOrder } from './mailbox-order.ts'
 import { MAILBOX_LIST, MAILBOXES_KEY, type MailboxRecord, relayOf } from './mailbox-record.ts'
 import type { PrekeyManager } from './prekeys.ts'
@@ -68,6 +69,7 @@ export class Mailboxes {
   #again = false
   #running = false
   #ensuring: Promise<void> | null = null
+  #unlisten: (() => Promise<void>) | null = null
 
   constructor(init: MailboxesInit) {
     this.#init = init
@@ -107,12 +109,24 @@ export class Mailboxes {
       this.#init.fetchIntervalMs ?? MAILBOX_FETCH_INTERVAL_MS,
     )
     this.#timer.unref?.()
+    // a relay holding one of our inboxes says when new mail arrives: fetch then, not at the poll
+    this.#unlisten = await listenForNewMail({
+      libp2p: this.#init.libp2p,
+      holds: (relay, inboxId) => {
+        const id = relay.toString()
+        const hex = toHex(inboxId)
+        return this.#records.some((r) => r.relay === id && toHex(r.inboxId) === hex)
+      },
+      onNewMail: () => void this.fetch(),
+    })
     void this.fetch()
   }
 
   async stop(): Promise<void> {
     this.#running = false
     if (this.#timer) clearInterval(this.#timer)
+    await this.#unlisten?.().catch(() => {})
+    this.#unlisten = null
     await this.#fetching?.catch(() => {})
   }
 
