@@ -197,12 +197,16 @@ export async function runDoctor(sources: DoctorSources): Promise<DoctorCheck[]> 
   }
 
   const { lan, wan } = report.dht
+  // a relay joins users' WAN DHTs only with a public address: announced by its operator, or
+  // confirmed by AutoNAT; until then contacts on other networks cannot look the bundle up
+  const relayOutsideWan = wan.peers === 0 && report.relays.some((r) => r.connected)
   checks.push({
     check: 'dht',
-    status: lan.peers + wan.peers > 0 ? 'ok' : 'warn',
+    status: lan.peers + wan.peers > 0 && !relayOutsideWan ? 'ok' : 'warn',
     summary: `DHT peers: ${lan.peers} on the LAN DHT, ${wan.peers} on the WAN DHT (${wan.mode})`,
-    advice:
-      lan.peers + wan.peers > 0
+    advice: relayOutsideWan
+      ? 'connected to a relay, but the WAN DHT has no peer: the relay does not announce a public address yet (its operator sets "announce" in its config, or waits for AutoNAT to confirm it); until then contacts on other networks cannot look your bundle up'
+      : lan.peers + wan.peers > 0
         ? null
         : 'no DHT peer yet: contacts reach you through your card addresses, but cannot look your bundle up; connect to a relay (--relay or --bootstrap) or another Wren device on your network',
   })
