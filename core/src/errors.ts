@@ -115,3 +115,11 @@ export class StaleRecordError extends WrenCoreError {
     this.name = 'StaleRecordError'
   }
 }
+
+/** A file, chunk or pointer was described inconsistently by the caller (size, index, lengths). */
+export class FileLayoutError extends WrenCoreError {
+  constructor(message: string) {
+    super('ERR_FILE_LAYOUT', message)
+    this.name = 'FileLayoutError'
+  }
+}
