@@ -15,9 +15,17 @@ import { dirname, resolve } from 'node:path'
 import { fromHex, utf8 } from '../src/bytes.ts'
 import type { BenchOp, BenchSide, SafetyNumberInput } from './bench-side.ts'
 import { createLibsignalSide, libsignalSafetyNumber } from './libsignal-side.ts'
-import { compare, formatTable, type MeasureOptions, type RowResult, roundRate } from './measure.ts'
+import {
+  compare,
+  formatTable,
+  type MeasureOptions,
+  type RowGoal,
+  type RowResult,
+  roundRate,
+} from './measure.ts'
 import {
   createWrenSide,
+  groupFloor,
   type SuiteFactory,
   safetyNumberInput,
   wrenSafetyNumber,
@@ -25,8 +33,8 @@ import {
 } from './wren-side.ts'
 
 /**
- * Full run: 0.4 s warm-up, then 8 × 0.5 s per side per row, the two sides taking turns so that
- * load from elsewhere on the machine hits both alike → about 65 s for 7 rows.
+ * Full run: 0.4 s warm-up, then 8 × 0.5 s per side per row (and per floor), the sides taking
+ * turns so that load from elsewhere on the machine hits both alike → about 70 s for 7 rows.
  */
 const FULL: MeasureOptions = { warmupMs: 400, budgetMs: 500, runs: 8 }
 /** Smoke run: checks that every row works, figures are only indicative. */
@@ -37,45 +45,61 @@ const KIB = 1024
 interface Row {
   readonly name: string
   readonly unit: string
-  /** Minimum wren/libsignal ratio the issue asks for, if any. */
-  readonly goal?: number
+  /** What the issues ask of the row, if anything. */
+  readonly goal?: RowGoal
   readonly make: (side: BenchSide) => Promise<BenchOp>
+  /** The primitives one unit cannot do without, measured beside it in the same runs. */
+  readonly floor?: { readonly what: string; readonly make: () => BenchOp }
 }
 
-function rows(safety: SafetyNumberInput): Row[] {
+function rows(safety: SafetyNumberInput, makeSuite: SuiteFactory): Row[] {
   return [
     {
       name: 'session setup (bundle → PQXDH → first reply)',
       unit: 'setups/s',
-      goal: 1,
+      goal: { ratio: 1 },
       make: (s) => s.sessionSetup(),
     },
     {
       name: 'ratchet alternating, 64 B',
       unit: 'msgs/s',
-      goal: 2,
+      goal: { ratio: 2 },
       make: (s) => s.ratchet({ size: 64, alternate: true }),
     },
     {
       name: 'ratchet alternating, 1 KiB',
       unit: 'msgs/s',
-      goal: 2,
+      goal: { ratio: 2 },
       make: (s) => s.ratchet({ size: KIB, alternate: true }),
     },
     {
       name: 'ratchet one direction, 64 B',
       unit: 'msgs/s',
-      goal: 2,
+      goal: { ratio: 2 },
       make: (s) => s.ratchet({ size: 64, alternate: false }),
     },
     {
       name: 'ratchet one direction, 1 KiB',
       unit: 'msgs/s',
-      goal: 2,
+      goal: { ratio: 2 },
       make: (s) => s.ratchet({ size: KIB, alternate: false }),
     },
-    { name: 'group (sender keys), 1 KiB', unit: 'msgs/s', goal: 2, make: (s) => s.group(KIB) },
-    { name: 'safety number (5200 × SHA-512 × 2)', unit: 'numbers/s', make: (s) => s.safetyNumber(safety) },
+    {
+      name: 'group (sender keys), 1 KiB',
+      unit: 'msgs/s',
+      goal: { overFloor: 1.25 },
+      make: (s) => s.group(KIB),
+      floor: {
+        what: 'Ed25519 sign + verify of the signed body, AES-256-GCM encrypt + decrypt of 1 KiB',
+        make: () => groupFloor(makeSuite, KIB),
+      },
+    },
+    {
+      name: 'safety number (5200 × SHA-512 × 2)',
+      unit: 'numbers/s',
+      goal: { ratio: 1 },
+      make: (s) => s.safetyNumber(safety),
+    },
   ]
 }
 
@@ -134,7 +158,7 @@ export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly str
       `, load average ${loadAverage()}${quick ? ' — QUICK smoke run, figures are indicative only' : ''}`,
   )
   console.log(
-    `each row: ${options.warmupMs} ms warm-up, then ${options.runs} × ${options.budgetMs} ms per side (alternating), median\n`,
+    `each row: ${options.warmupMs} ms warm-up, then ${options.runs} × ${options.budgetMs} ms per side and per floor (taking turns), median\n`,
   )
 
   const safety = safetyNumberInput(makeSuite)
@@ -143,29 +167,41 @@ export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly str
   const wren = createWrenSide(makeSuite)
   const libsignal = createLibsignalSide()
   const results: RowResult[] = []
-  const goals = new Map<string, number>()
+  const goals = new Map<string, RowGoal>()
   const started = performance.now()
-  for (const row of rows(safety)) {
+  for (const row of rows(safety, makeSuite)) {
     if (row.goal !== undefined) goals.set(row.name, row.goal)
-    const wrenOp = await row.make(wren)
-    const libsignalOp = await row.make(libsignal)
-    const m = await compare(wrenOp, libsignalOp, options)
+    const ops = [await row.make(wren), await row.make(libsignal)]
+    if (row.floor !== undefined) ops.push(row.floor.make())
+    const { medians, runs } = await compare(ops, options)
+    const [w, l, f] = medians as [number, number, number | undefined]
     const result: RowResult = {
       name: row.name,
       unit: row.unit,
-      wren: roundRate(m.a),
-      libsignal: roundRate(m.b),
-      ratio: Math.round((m.a / m.b) * 100) / 100,
+      wren: roundRate(w),
+      libsignal: roundRate(l),
+      ratio: Math.round((w / l) * 100) / 100,
+      ...(row.floor !== undefined && f !== undefined
+        ? { floorWhat: row.floor.what, floor: roundRate(f), overFloor: Math.round((f / w) * 100) / 100 }
+        : {}),
+      load: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     }
     results.push(result)
-    const runs = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ')
-    console.log(`${row.name}: wren [${runs(m.aRuns)}] libsignal [${runs(m.bRuns)}] ${row.unit}`)
+    const list = (xs: number[] | undefined) => (xs ?? []).map((x) => Math.round(x)).join(', ')
+    const floorRuns = row.floor === undefined ? '' : ` floor [${list(runs[2])}]`
+    console.log(
+      `${row.name}: wren [${list(runs[0])}] libsignal [${list(runs[1])}]${floorRuns} ${row.unit}, load ${result.load}`,
+    )
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   console.log(`\n${formatTable(results, goals)}\n`)
   console.log(
-    `ratio = wren / libsignal, higher is better; ${seconds} s; load average ${loadAverage()} at the end`,
+    'ratio = wren / libsignal, higher is better; floor × = floor rate / wren rate (time per unit over the\n' +
+      `floor's), lower is better; load = 1-minute load average when the row ended; ${seconds} s; load average ` +
+      `${loadAverage()} at the end`,
   )
+  for (const r of results)
+    if (r.floorWhat !== undefined) console.log(`floor of "${r.name}": ${r.floorWhat}, same suite, same runs`)
 
   if (out !== undefined) {
     mkdirSync(dirname(out), { recursive: true })

@@ -21,6 +21,20 @@ export interface RowResult {
   readonly libsignal: number
   /** wren / libsignal; higher is better for Wren. */
   readonly ratio: number
+  /** What the row's floor is made of, if it has one (the primitives a unit cannot do without). */
+  readonly floorWhat?: string
+  /** The floor's rate, measured with the same suite in the same alternating runs. */
+  readonly floor?: number
+  /** floor / wren: how many times the floor's time one unit of Wren takes; lower is better. */
+  readonly overFloor?: number
+  /** 1-minute load average of the machine when the row finished. */
+  readonly load: number
+}
+
+/** What a row must reach: a minimum wren/libsignal ratio and/or a maximum overFloor. */
+export interface RowGoal {
+  readonly ratio?: number
+  readonly overFloor?: number
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {
@@ -62,23 +76,18 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * Measures two operations side by side: both warm up, then their runs alternate (a, b, a, b, …)
- * so that slow drifts of the machine (thermal, other load) hit both sides alike.
+ * Measures operations side by side: all warm up, then their runs take turns (a, b, c, a, b, c, …)
+ * so that slow drifts of the machine (thermal, other load) hit them alike. Medians per operation.
  */
 export async function compare(
-  a: BenchOp,
-  b: BenchOp,
+  ops: readonly BenchOp[],
   options: MeasureOptions,
-): Promise<{ a: number; b: number; aRuns: number[]; bRuns: number[] }> {
-  await runFor(a, options.warmupMs)
-  await runFor(b, options.warmupMs)
-  const aRuns: number[] = []
-  const bRuns: number[] = []
-  for (let i = 0; i < options.runs; i++) {
-    aRuns.push(await runFor(a, options.budgetMs))
-    bRuns.push(await runFor(b, options.budgetMs))
-  }
-  return { a: median(aRuns), b: median(bRuns), aRuns, bRuns }
+): Promise<{ medians: number[]; runs: number[][] }> {
+  for (const op of ops) await runFor(op, options.warmupMs)
+  const runs: number[][] = ops.map(() => [])
+  for (let i = 0; i < options.runs; i++)
+    for (const [j, op] of ops.entries()) runs[j]?.push(await runFor(op, options.budgetMs))
+  return { medians: runs.map(median), runs }
 }
 
 /** Rounds a rate for display and JSON: whole numbers, one decimal below 100. */
@@ -86,22 +95,30 @@ export function roundRate(rate: number): number {
   return rate >= 100 ? Math.round(rate) : Math.round(rate * 10) / 10
 }
 
-export function formatTable(rows: readonly RowResult[], goals: ReadonlyMap<string, number>): string {
-  const header = ['name', 'unit', 'wren', 'libsignal', 'ratio', 'goal']
-  const body = rows.map((r) => {
-    const goal = goals.get(r.name)
-    const verdict = goal === undefined ? '' : `≥ ${goal}× ${r.ratio >= goal ? 'met' : 'MISSED'}`
-    return [
-      r.name,
-      r.unit,
-      r.wren.toLocaleString('en-US'),
-      r.libsignal.toLocaleString('en-US'),
-      `${r.ratio.toFixed(2)}×`,
-      verdict,
-    ]
-  })
+function verdict(r: RowResult, goal: RowGoal | undefined): string {
+  const parts: string[] = []
+  if (goal?.ratio !== undefined)
+    parts.push(`ratio ≥ ${goal.ratio} ${r.ratio >= goal.ratio ? 'met' : 'MISSED'}`)
+  if (goal?.overFloor !== undefined && r.overFloor !== undefined)
+    parts.push(`floor × ≤ ${goal.overFloor} ${r.overFloor <= goal.overFloor ? 'met' : 'MISSED'}`)
+  return parts.join(', ')
+}
+
+export function formatTable(rows: readonly RowResult[], goals: ReadonlyMap<string, RowGoal>): string {
+  const header = ['name', 'unit', 'wren', 'libsignal', 'ratio', 'floor', 'floor ×', 'load', 'goal']
+  const body = rows.map((r) => [
+    r.name,
+    r.unit,
+    r.wren.toLocaleString('en-US'),
+    r.libsignal.toLocaleString('en-US'),
+    `${r.ratio.toFixed(2)}×`,
+    r.floor === undefined ? '—' : r.floor.toLocaleString('en-US'),
+    r.overFloor === undefined ? '—' : `${r.overFloor.toFixed(2)}×`,
+    r.load.toFixed(2),
+    verdict(r, goals.get(r.name)),
+  ])
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] as string).length)))
-  const numeric = new Set([2, 3, 4])
+  const numeric = new Set([2, 3, 4, 5, 6, 7])
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (numeric.has(i) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))

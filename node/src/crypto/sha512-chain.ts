@@ -11,13 +11,14 @@
  * state words of one round are the first eight message words of the next: no byte swapping
  * inside the loop. The suffix and padding (words 8‥15) are the same every round.
  *
- * SHA-512 per FIPS 180-4: functions §4.1.3, constants §4.2.3 (derived below from the primes, as
- * the standard defines them), initial hash value §5.3.5, padding §5.1.2, computation §6.4.2.
+ * SHA-512 per FIPS 180-4: functions §4.1.3, constants §4.2.3 and initial hash value §5.3.5
+ * (sha2-constants.ts derives them), padding §5.1.2, computation §6.4.2.
  * The node/test crypto tests compare every output with node:crypto's and noble's SHA-512.
  */
 import { hash } from 'node:crypto'
 import { checkIterations, sha512Chain } from '../../../core/src/crypto/sha512-iterate.ts'
 import { MAX_SHA512_ITERATIONS, type Sha512Chain } from '../../../core/src/crypto/suite.ts'
+import { sha2Constants } from './sha2-constants.ts'
 import { CodeWriter, emitModule, I32, op, simd, V128 } from './wasm-emit.ts'
 
 const SHA512_BLOCK_BYTES = 128
@@ -31,43 +32,13 @@ export const SHA512_CHAIN_LANES = 2
 
 const WORDS = 8
 const ROUNDS = 80
-const MASK64 = (1n << 64n) - 1n
 /** Memory layout: the eight state words (v128 each: lane 0, lane 1), then message words 8‥15. */
 const STATE_OFFSET = 0
 const TAIL_OFFSET = WORDS * 16
 
-/** ⌊x^(1/n)⌋ for a non-negative bigint (Newton's method). */
-function integerRoot(x: bigint, n: bigint): bigint {
-  if (x < 2n) return x
-  let r = 1n << (BigInt(x.toString(2).length) / n + 1n)
-  for (;;) {
-    const next = ((n - 1n) * r + x / r ** (n - 1n)) / n
-    if (next >= r) return r
-    r = next
-  }
-}
-
-function firstPrimes(count: number): bigint[] {
-  const primes: bigint[] = []
-  for (let c = 2n; primes.length < count; c++) if (primes.every((p) => c % p !== 0n)) primes.push(c)
-  return primes
-}
-
-/** First 64 bits of the fractional part of p^(1/n): ⌊p^(1/n) · 2^64⌋ mod 2^64. */
-const fractionBits = (p: bigint, n: bigint) => integerRoot(p << (64n * n), n) & MASK64
-
-/** §4.2.3: cube roots of the first 80 primes. §5.3.5: square roots of the first 8 primes. */
-function constants(): { k: bigint[]; iv: bigint[] } {
-  const primes = firstPrimes(ROUNDS)
-  return {
-    k: primes.map((p) => fractionBits(p, 3n)),
-    iv: primes.slice(0, WORDS).map((p) => fractionBits(p, 2n)),
-  }
-}
-
 /** run(rounds): `rounds` times, state ← SHA-512(state words ‖ tail words) in both lanes. */
 function buildModule(): Uint8Array {
-  const { k, iv } = constants()
+  const { k, iv } = sha2Constants(64, ROUNDS)
   const code = new CodeWriter()
   const rounds = 0
   const h = Array.from({ length: WORDS }, (_, i) => 1 + i)
