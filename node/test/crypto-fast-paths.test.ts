@@ -1,7 +1,8 @@
 /**
- * The node suite's fast paths for whole protocol steps give the reference (noble) suite's bytes:
- * sha512Iterate (WebAssembly, two chains per call) and the safety numbers built on it, and
- * Sender Key messages (signed, encrypted) made and read by either suite. Fixed seeds.
+ * The node suite's WebAssembly fast paths give the reference (noble) suite's bytes:
+ * sha512Iterate (two chains per call) and the safety numbers built on it, HMAC-SHA256 and HKDF
+ * on the WebAssembly SHA-256 at their size limits, and Sender Key messages (signed, encrypted)
+ * made and read by either suite. Fixed seeds.
  */
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
@@ -91,6 +92,50 @@ describe('sha512Iterate: node suite (WebAssembly) and noble suite agree', () => 
     for (const n of [0, -1, 1.5, Number.NaN, MAX_SHA512_ITERATIONS + 1])
       for (const suite of [node, noble])
         assert.throws(() => suite.sha512Iterate(chains, n), RangeError, `${n}`)
+  })
+})
+
+describe('HMAC-SHA256 and HKDF on the WebAssembly SHA-256: node suite and noble suite agree', () => {
+  const random = seededRandom('wasm-sha256-edges')
+
+  test('HMAC at every padding and size boundary: keys 0–100 bytes, data 0–300 bytes', () => {
+    for (const keyLength of [0, 1, 31, 32, 33, 63, 64, 65, 100])
+      for (const dataLength of [0, 1, 55, 56, 63, 64, 119, 120, 191, 192, 255, 256, 257, 300]) {
+        const key = random(keyLength)
+        const data = random(dataLength)
+        assert.equal(
+          toHex(node.hmacSha256(key, data)),
+          toHex(noble.hmacSha256(key, data)),
+          `${keyLength}/${dataLength}`,
+        )
+      }
+  })
+
+  test('HKDF across the WebAssembly limits (output, ikm, salt, info lengths)', () => {
+    for (const length of [0, 1, 32, 44, 64, 128, 129, 200])
+      for (const ikmLength of [0, 32, 256, 257])
+        for (const saltLength of [0, 32, 64, 65])
+          for (const infoLength of [0, 26, 222, 223, 300]) {
+            const [ikm, salt, info] = [random(ikmLength), random(saltLength), random(infoLength)]
+            assert.equal(
+              toHex(node.hkdf(ikm, salt, info, length)),
+              toHex(noble.hkdf(ikm, salt, info, length)),
+              `${length}/${ikmLength}/${saltLength}/${infoLength}`,
+            )
+          }
+  })
+
+  test('HMACs with 20 keys taking turns (more than the kept pad states), each key reused', () => {
+    const keys = Array.from({ length: 20 }, (_, i) => random(i % 2 === 0 ? 32 : 17))
+    for (let round = 0; round < 3; round++)
+      for (const [i, key] of keys.entries()) {
+        const data = Uint8Array.of(round, i)
+        assert.equal(toHex(node.hmacSha256(key, data)), toHex(noble.hmacSha256(key, data)))
+        // a key that differs in its last byte only must not hit the first key's pad states
+        const near = key.slice()
+        near[near.length - 1] = ((near[near.length - 1] ?? 0) + 1) & 0xff
+        assert.equal(toHex(node.hmacSha256(near, data)), toHex(noble.hmacSha256(near, data)))
+      }
   })
 })
 
