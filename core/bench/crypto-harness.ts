@@ -1,6 +1,6 @@
 /**
  * The crypto benchmark's harness; the entry point is node/bench/crypto.bench.ts
- * (`npm run bench:crypto [-- --quick] [-- --out <file>]`), which passes in the node:crypto suite:
+ * (`npm run bench:crypto [-- --quick] [-- --only <part of a row name>] [-- --out <file>]`), which passes in the node:crypto suite:
  * core/ does not import node/, so the suite the daemon runs comes from outside.
  *
  * Wren's core protocol (with the suite passed in: node:crypto, as the daemon runs it) against
@@ -103,11 +103,18 @@ function rows(safety: SafetyNumberInput, makeSuite: SuiteFactory): Row[] {
   ]
 }
 
-function parseArgs(argv: readonly string[]): { quick: boolean; out: string | undefined } {
+function parseArgs(argv: readonly string[]): {
+  quick: boolean
+  out: string | undefined
+  only: string | undefined
+} {
   const quick = argv.includes('--quick')
+  const o = argv.indexOf('--only')
+  const only = o >= 0 ? argv[o + 1] : undefined
   const i = argv.indexOf('--out')
-  const out = i >= 0 ? argv[i + 1] : quick ? undefined : DEFAULT_OUT
-  return { quick, out }
+  // a partial run never overwrites the full results
+  const out = i >= 0 ? argv[i + 1] : quick || only !== undefined ? undefined : DEFAULT_OUT
+  return { quick, out, only }
 }
 
 /** libsignal's published NumericFingerprint vector (the Signal apps' test data). */
@@ -150,7 +157,7 @@ function loadAverage(): string {
 
 /** Run the benchmark with suites from makeSuite; argv as after the script name. */
 export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly string[]): Promise<void> {
-  const { quick, out } = parseArgs(argv)
+  const { quick, out, only } = parseArgs(argv)
   const options = quick ? QUICK : FULL
   const cpu = cpus()
   console.log(
@@ -169,7 +176,7 @@ export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly str
   const results: RowResult[] = []
   const goals = new Map<string, RowGoal>()
   const started = performance.now()
-  for (const row of rows(safety, makeSuite)) {
+  for (const row of rows(safety, makeSuite).filter((r) => only === undefined || r.name.includes(only))) {
     if (row.goal !== undefined) goals.set(row.name, row.goal)
     const ops = [await row.make(wren), await row.make(libsignal)]
     if (row.floor !== undefined) ops.push(row.floor.make())
@@ -208,6 +215,6 @@ export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly str
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
     console.log(`wrote ${out}`)
   } else {
-    console.log('quick run: JSON not written (pass --out <file> to write it)')
+    console.log('quick or partial run: JSON not written (pass --out <file> to write it)')
   }
 }

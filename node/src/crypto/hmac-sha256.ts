@@ -3,7 +3,7 @@
  * - short keys and data (chain keys, message-key derivation: the ratchet's and Sender Keys' hot
  *   path) go to the WebAssembly SHA-256 (sha256-wasm.ts): ~0.7 µs per HMAC against ~2.5 µs for
  *   two node:crypto one-shot hashes, whose cost is the JS ↔ native crossing, and an HKDF of up to
- *   128 bytes from those HMACs costs less than one hkdfSync call;
+ *   128 bytes there costs less than one hkdfSync call;
  * - longer data: two one-shot hashes (createHmac with raw key bytes pays for a native key object
  *   per call), or createHmac streaming past ONE_SHOT_MAX_BYTES;
  * - longer HKDF outputs run natively (hkdfSync) with the input key as a KeyObject from
@@ -11,7 +11,7 @@
  */
 import { createHmac, createSecretKey, hash, hkdfSync } from 'node:crypto'
 import { SHA256_BYTES } from '../../../core/src/crypto/suite.ts'
-import { hmacSha256Wasm, WASM_HMAC_MAX_DATA_BYTES } from './sha256-wasm.ts'
+import { fitsWasmHkdf, hkdfSha256Wasm, hmacSha256Wasm, WASM_HMAC_MAX_DATA_BYTES } from './sha256-wasm.ts'
 
 /** SHA-256 block size (bytes): keys are padded or hashed to this length. */
 const BLOCK_BYTES = 64
@@ -19,11 +19,6 @@ const BLOCK_BYTES = 64
 const ONE_SHOT_MAX_BYTES = 64 * 1024
 /** RFC 5869 §2.3: at most 255 blocks of output. */
 export const HKDF_MAX_OUTPUT_BYTES = 255 * SHA256_BYTES
-/**
- * Longest HKDF output (bytes) computed from WebAssembly HMACs (1 + ⌈L/32⌉ of them) rather than
- * by one hkdfSync call: up to here the HMACs cost less than hkdfSync's crossing and key object.
- */
-const WASM_HKDF_MAX_OUTPUT_BYTES = 128
 /** node:crypto's hkdfSync refuses a longer info (bytes); longer ones take the hash-based path. */
 const NATIVE_HKDF_MAX_INFO_BYTES = 1024
 
@@ -53,13 +48,8 @@ export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
 export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   if (!Number.isSafeInteger(length) || length < 0 || length > HKDF_MAX_OUTPUT_BYTES)
     throw new RangeError(`HKDF length must be 0..${HKDF_MAX_OUTPUT_BYTES}, got ${length}`)
-  if (
-    length <= WASM_HKDF_MAX_OUTPUT_BYTES &&
-    ikm.length <= WASM_HMAC_MAX_DATA_BYTES &&
-    salt.length <= BLOCK_BYTES &&
-    SHA256_BYTES + info.length + 1 <= WASM_HMAC_MAX_DATA_BYTES
-  )
-    return hkdfFromHashes(ikm, salt, info, length)
+  if (fitsWasmHkdf(ikm.length, salt.length, info.length, length))
+    return hkdfSha256Wasm(ikm, salt, info, length)
   if (length > 0 && info.length <= NATIVE_HKDF_MAX_INFO_BYTES)
     return new Uint8Array(hkdfSync('sha256', createSecretKey(ikm), salt, info, length))
   return hkdfFromHashes(ikm, salt, info, length)

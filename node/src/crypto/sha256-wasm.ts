@@ -24,6 +24,11 @@ const PADDING_MIN_BYTES = 1 + 8
  */
 export const WASM_HMAC_MAX_DATA_BYTES = 256
 /**
+ * Longest HKDF output (bytes) derived here (1 + ⌈L/32⌉ HMACs) rather than by one hkdfSync call:
+ * up to here the HMACs cost less than hkdfSync's crossing and key object.
+ */
+const WASM_HKDF_MAX_OUTPUT_BYTES = 128
+/**
  * Memory layout: state words (little-endian numbers) at 0, the digest bytes after each call at
  * 32, then the blocks to compress (message + padding; the key block is in the pad states).
  */
@@ -163,6 +168,8 @@ const MIDSTATE_SLOTS = 8
 /** Per slot: the state after the key ⊕ ipad block, then after the key ⊕ opad block (8 words each). */
 const SLOT_BYTES = 2 * DIGEST_BYTES
 const SLOTS_OFFSET = 1024
+/** The pad states of the PRK of the HKDF under way. */
+const PRK_SLOT_OFFSET = SLOTS_OFFSET + MIDSTATE_SLOTS * SLOT_BYTES
 
 interface Instance {
   readonly compress: (blocks: number) => void
@@ -198,15 +205,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
-/** Offset of the slot holding `key`'s inner and outer pad states (computed on a miss). */
-function padStates(m: Instance, key: Uint8Array): number {
-  for (let i = 0; i < MIDSTATE_SLOTS; i++) {
-    const cached = m.keys[i]
-    if (cached !== undefined && sameBytes(cached, key)) return SLOTS_OFFSET + i * SLOT_BYTES
-  }
-  const slot = m.next
-  m.next = (slot + 1) % MIDSTATE_SLOTS
-  const at = SLOTS_OFFSET + slot * SLOT_BYTES
+/** Writes `key`'s inner and outer pad states (states after key ⊕ ipad, key ⊕ opad) at `at`. */
+function computePadStates(m: Instance, key: Uint8Array, at: number): void {
   for (const [pad, offset] of [
     [IPAD, 0],
     [OPAD, DIGEST_BYTES],
@@ -217,6 +217,18 @@ function padStates(m: Instance, key: Uint8Array): number {
     m.compress(1)
     m.bytes.copyWithin(at + offset, STATE_OFFSET, STATE_OFFSET + DIGEST_BYTES)
   }
+}
+
+/** Offset of the slot holding `key`'s pad states (computed into the next slot on a miss). */
+function padStates(m: Instance, key: Uint8Array): number {
+  for (let i = 0; i < MIDSTATE_SLOTS; i++) {
+    const cached = m.keys[i]
+    if (cached !== undefined && sameBytes(cached, key)) return SLOTS_OFFSET + i * SLOT_BYTES
+  }
+  const slot = m.next
+  m.next = (slot + 1) % MIDSTATE_SLOTS
+  const at = SLOTS_OFFSET + slot * SLOT_BYTES
+  computePadStates(m, key, at)
   m.keys[slot] = key.slice()
   return at
 }
@@ -236,16 +248,76 @@ function finish(m: Instance, state: number, length: number): void {
   m.compress(blocks)
 }
 
+/** HMAC of the `length` bytes at INPUT_OFFSET with the pad states at `slot`; digest at DIGEST_OFFSET. */
+function hmacAt(m: Instance, slot: number, length: number): void {
+  finish(m, slot, length)
+  m.bytes.copyWithin(INPUT_OFFSET, DIGEST_OFFSET, DIGEST_OFFSET + DIGEST_BYTES) // inner digest → outer message
+  finish(m, slot + DIGEST_BYTES, DIGEST_BYTES)
+}
+
 /** HMAC-SHA256 with a key of at most 64 bytes and at most WASM_HMAC_MAX_DATA_BYTES of data. */
 export function hmacSha256Wasm(key: Uint8Array, data: Uint8Array): Uint8Array {
   if (key.length > BLOCK_BYTES || data.length > WASM_HMAC_MAX_DATA_BYTES)
     throw new RangeError('key or data too long for the WebAssembly HMAC')
   const m = load()
-  const { bytes } = m
   const slot = padStates(m, key)
-  bytes.set(data, INPUT_OFFSET)
-  finish(m, slot, data.length)
-  bytes.copyWithin(INPUT_OFFSET, DIGEST_OFFSET, DIGEST_OFFSET + DIGEST_BYTES) // inner digest → outer message
-  finish(m, slot + DIGEST_BYTES, DIGEST_BYTES)
-  return bytes.slice(DIGEST_OFFSET, DIGEST_OFFSET + DIGEST_BYTES)
+  m.bytes.set(data, INPUT_OFFSET)
+  hmacAt(m, slot, data.length)
+  return m.bytes.slice(DIGEST_OFFSET, DIGEST_OFFSET + DIGEST_BYTES)
+}
+
+/** RFC 5869 §2.2: an absent salt is HashLen zero bytes. */
+const ZERO_SALT = new Uint8Array(DIGEST_BYTES)
+
+/** Does HKDF with these sizes fit hkdfSha256Wasm (every HMAC message ≤ WASM_HMAC_MAX_DATA_BYTES)? */
+export function fitsWasmHkdf(
+  ikmBytes: number,
+  saltBytes: number,
+  infoBytes: number,
+  length: number,
+): boolean {
+  return (
+    length <= WASM_HKDF_MAX_OUTPUT_BYTES &&
+    ikmBytes <= WASM_HMAC_MAX_DATA_BYTES &&
+    saltBytes <= BLOCK_BYTES &&
+    DIGEST_BYTES + infoBytes + 1 <= WASM_HMAC_MAX_DATA_BYTES
+  )
+}
+
+/**
+ * HKDF-SHA256 (RFC 5869) inside the module's memory: extract with the salt's kept pad states
+ * (the absent salt's are kept like any key), then the PRK's pad states once for all output
+ * blocks (not kept: a PRK serves one derivation). RangeError unless fitsWasmHkdf.
+ */
+export function hkdfSha256Wasm(
+  ikm: Uint8Array,
+  salt: Uint8Array,
+  info: Uint8Array,
+  length: number,
+): Uint8Array {
+  if (
+    !Number.isSafeInteger(length) ||
+    length < 0 ||
+    !fitsWasmHkdf(ikm.length, salt.length, info.length, length)
+  )
+    throw new RangeError('input or output too long for the WebAssembly HKDF')
+  const m = load()
+  const { bytes } = m
+  // Extract (§2.2): PRK = HMAC(salt, IKM)
+  const saltSlot = padStates(m, salt.length > 0 ? salt : ZERO_SALT)
+  bytes.set(ikm, INPUT_OFFSET)
+  hmacAt(m, saltSlot, ikm.length)
+  computePadStates(m, bytes.slice(DIGEST_OFFSET, DIGEST_OFFSET + DIGEST_BYTES), PRK_SLOT_OFFSET)
+  // Expand (§2.3): T(i) = HMAC(PRK, T(i−1) ‖ info ‖ i), T(0) empty
+  const out = new Uint8Array(length)
+  let previous = 0
+  for (let offset = 0, counter = 1; offset < length; offset += DIGEST_BYTES, counter++) {
+    if (previous > 0) bytes.copyWithin(INPUT_OFFSET, DIGEST_OFFSET, DIGEST_OFFSET + DIGEST_BYTES)
+    bytes.set(info, INPUT_OFFSET + previous)
+    bytes[INPUT_OFFSET + previous + info.length] = counter
+    hmacAt(m, PRK_SLOT_OFFSET, previous + info.length + 1)
+    out.set(bytes.subarray(DIGEST_OFFSET, DIGEST_OFFSET + Math.min(DIGEST_BYTES, length - offset)), offset)
+    previous = DIGEST_BYTES
+  }
+  return out
 }
