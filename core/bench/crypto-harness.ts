@@ -19,6 +19,7 @@ import {
   compare,
   formatTable,
   type MeasureOptions,
+  median,
   type RowGoal,
   type RowResult,
   roundRate,
@@ -149,6 +150,16 @@ function crossCheckSafetyNumbers(safety: SafetyNumberInput, makeSuite: SuiteFact
   console.log('  all equal ✓\n')
 }
 
+/**
+ * floor / wren per round (each Wren run against the floor run that followed it, a second or so
+ * later), median over the rounds: a load swing between rounds cancels out, which a ratio of the
+ * two medians does not do.
+ */
+function pairedOverFloor(wrenRuns: number[] | undefined, floorRuns: number[] | undefined): number {
+  const ratios = (wrenRuns ?? []).map((w, i) => (floorRuns?.[i] ?? Number.NaN) / w)
+  return Math.round(median(ratios) * 100) / 100
+}
+
 function loadAverage(): string {
   return loadavg()
     .map((l) => l.toFixed(2))
@@ -180,16 +191,23 @@ export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly str
     if (row.goal !== undefined) goals.set(row.name, row.goal)
     const ops = [await row.make(wren), await row.make(libsignal)]
     if (row.floor !== undefined) ops.push(row.floor.make())
-    const { medians, runs } = await compare(ops, options)
+    const { medians, runs, cpuMedians, cpuRuns } = await compare(ops, options)
     const [w, l, f] = medians as [number, number, number | undefined]
+    const [wc, lc] = cpuMedians as [number, number]
     const result: RowResult = {
       name: row.name,
       unit: row.unit,
       wren: roundRate(w),
       libsignal: roundRate(l),
       ratio: Math.round((w / l) * 100) / 100,
+      ratioCpu: Math.round((wc / lc) * 100) / 100,
       ...(row.floor !== undefined && f !== undefined
-        ? { floorWhat: row.floor.what, floor: roundRate(f), overFloor: Math.round((f / w) * 100) / 100 }
+        ? {
+            floorWhat: row.floor.what,
+            floor: roundRate(f),
+            overFloor: pairedOverFloor(runs[0], runs[2]),
+            overFloorCpu: pairedOverFloor(cpuRuns[0], cpuRuns[2]),
+          }
         : {}),
       load: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     }
@@ -203,9 +221,11 @@ export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly str
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   console.log(`\n${formatTable(results, goals)}\n`)
   console.log(
-    'ratio = wren / libsignal, higher is better; floor × = floor rate / wren rate (time per unit over the\n' +
-      `floor's), lower is better; load = 1-minute load average when the row ended; ${seconds} s; load average ` +
-      `${loadAverage()} at the end`,
+    'wren, libsignal, floor: medians of the wall-clock rates; ratio = wren / libsignal, higher is better;\n' +
+      "floor × = floor rate / wren rate (time per unit over the floor's), median of the per-round ratios,\n" +
+      'lower is better; each "cpu" column is the same from rates per CPU second of this process, which\n' +
+      'time slices given to other processes do not stretch; load = 1-minute load average when the row\n' +
+      `ended; ${seconds} s; load average ${loadAverage()} at the end`,
   )
   for (const r of results)
     if (r.floorWhat !== undefined) console.log(`floor of "${r.name}": ${r.floorWhat}, same suite, same runs`)
