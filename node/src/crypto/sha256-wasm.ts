@@ -78,7 +78,7 @@ function buildModule(): Uint8Array {
   for (let i = 0; i < WORDS; i++)
     code
       .i32(0)
-      .op(op.i32Load, 2, STATE_OFFSET + 4 * i)
+      .memory(op.i32Load, 2, STATE_OFFSET + 4 * i)
       .set(h[i] as number)
   code.i32(INPUT_OFFSET).set(ptr)
   code.op(op.block, op.emptyBlock)
@@ -88,7 +88,7 @@ function buildModule(): Uint8Array {
     // big-endian word: byte-swap the little-endian load (no bswap instruction in WebAssembly)
     code
       .get(ptr)
-      .op(op.i32Load, 2, 4 * i)
+      .memory(op.i32Load, 2, 4 * i)
       .set(t1)
     code.get(t1).i32(0x00ff00ff).op(op.i32And).i32(8).op(op.i32Rotr)
     code.get(t1).i32(signed(0xff00ff00n)).op(op.i32And).i32(8).op(op.i32Rotl)
@@ -139,18 +139,18 @@ function buildModule(): Uint8Array {
     code.set(h[i] as number)
   }
   code.get(ptr).i32(BLOCK_BYTES).op(op.i32Add).set(ptr)
-  code.get(blocks).i32(1).op(op.i32Sub).op(op.localTee, blocks).op(op.brIf, 0)
+  code.get(blocks).i32(1).op(op.i32Sub).tee(blocks).op(op.brIf, 0)
   code.op(op.end)
   code.op(op.end)
   for (let i = 0; i < WORDS; i++) {
     code
       .i32(0)
       .get(h[i] as number)
-      .op(op.i32Store, 2, STATE_OFFSET + 4 * i)
+      .memory(op.i32Store, 2, STATE_OFFSET + 4 * i)
     // and the digest bytes (big-endian words), ready to copy out or to hash again
     code.i32(0)
     bswap(h[i] as number)
-    code.op(op.i32Store, 2, DIGEST_OFFSET + 4 * i)
+    code.memory(op.i32Store, 2, DIGEST_OFFSET + 4 * i)
   }
   return emitModule(
     { exportName: 'compress', params: [I32], locals: [[1 + 2 * WORDS + 16 + 1, I32]], code },

@@ -117,14 +117,14 @@ function buildModule(): Uint8Array {
     add()
     code.set(h[i] as number)
   }
-  code.get(rounds).i32(1).op(op.i32Sub).op(op.localTee, rounds).op(op.brIf, 0) // --rounds ≠ 0 → again
+  code.get(rounds).i32(1).op(op.i32Sub).tee(rounds).op(op.brIf, 0) // --rounds ≠ 0 → again
   code.op(op.end) // loop
   code.op(op.end) // block
   for (let i = 0; i < WORDS; i++)
     code
       .i32(0)
       .get(h[i] as number)
-      .simd(simd.v128Store, 4, STATE_OFFSET + 16 * i)
+      .simdMemory(simd.v128Store, 4, STATE_OFFSET + 16 * i)
   return emitModule(
     { exportName: 'run', params: [I32], locals: [[2 * WORDS + 16 + 1, V128]], code },
     'memory',

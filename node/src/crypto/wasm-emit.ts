@@ -76,43 +76,92 @@ export const simd = {
   i64x2Add: 0xce,
 } as const
 
+/** Appends the unsigned LEB128 of `value` (no intermediate array: the writer runs cold, once). */
+function pushUleb(out: number[], value: number): void {
+  let v = value >>> 0
+  for (;;) {
+    const byte = v & 0x7f
+    v >>>= 7
+    if (v === 0) {
+      out.push(byte)
+      return
+    }
+    out.push(byte | 0x80)
+  }
+}
+
 /** Accumulates the bytes of one function body's instructions. */
 export class CodeWriter {
   readonly bytes: number[] = []
 
+  /** An instruction with raw immediate bytes (block types, label depths below 128). */
   op(code: number, ...immediates: number[]): this {
     this.bytes.push(code, ...immediates)
     return this
   }
 
-  simd(code: number, ...immediates: number[]): this {
-    this.bytes.push(0xfd, ...uleb(code), ...immediates)
+  /** A SIMD instruction without immediates. */
+  simd(code: number): this {
+    this.bytes.push(0xfd)
+    pushUleb(this.bytes, code)
+    return this
+  }
+
+  /** A load or store with its memarg (§5.4.6): alignment exponent and constant offset. */
+  memory(code: number, align: number, offset: number): this {
+    this.bytes.push(code)
+    pushUleb(this.bytes, align)
+    pushUleb(this.bytes, offset)
+    return this
+  }
+
+  /** A SIMD load or store with its memarg. */
+  simdMemory(code: number, align: number, offset: number): this {
+    this.simd(code)
+    pushUleb(this.bytes, align)
+    pushUleb(this.bytes, offset)
     return this
   }
 
   get(local: number): this {
-    return this.op(op.localGet, ...uleb(local))
+    this.bytes.push(op.localGet)
+    pushUleb(this.bytes, local)
+    return this
   }
 
   set(local: number): this {
-    return this.op(op.localSet, ...uleb(local))
+    this.bytes.push(op.localSet)
+    pushUleb(this.bytes, local)
+    return this
+  }
+
+  tee(local: number): this {
+    this.bytes.push(op.localTee)
+    pushUleb(this.bytes, local)
+    return this
   }
 
   i32(value: number): this {
-    return this.op(op.i32Const, ...sleb(value))
+    this.bytes.push(op.i32Const)
+    for (const byte of sleb(value)) this.bytes.push(byte)
+    return this
   }
 
   /** v128.const with two 64-bit lanes, each given as a bigint (little-endian lanes). */
   i64x2Const(lane0: bigint, lane1: bigint): this {
-    const imm: number[] = []
-    for (const lane of [lane0, lane1])
-      for (let i = 0n; i < 8n; i++) imm.push(Number((lane >> (8n * i)) & 0xffn))
-    return this.simd(simd.v128Const, ...imm)
+    this.simd(simd.v128Const)
+    for (const lane of [lane0, lane1]) {
+      const low = Number(lane & 0xffff_ffffn)
+      const high = Number(lane >> 32n)
+      for (let i = 0; i < 4; i++) this.bytes.push((low >>> (8 * i)) & 0xff)
+      for (let i = 0; i < 4; i++) this.bytes.push((high >>> (8 * i)) & 0xff)
+    }
+    return this
   }
 
-  /** v128.load / v128.store with a 16-byte alignment hint at a constant offset from address 0. */
+  /** v128.load with a 16-byte alignment hint at a constant offset from address 0. */
   load(offset: number): this {
-    return this.i32(0).simd(simd.v128Load, 4, ...uleb(offset))
+    return this.i32(0).simdMemory(simd.v128Load, 4, offset)
   }
 }
 
