@@ -263,7 +263,17 @@ export function hmacSha256Wasm(key: Uint8Array, data: Uint8Array): Uint8Array {
   const slot = padStates(m, key)
   m.bytes.set(data, INPUT_OFFSET)
   hmacAt(m, slot, data.length)
-  return m.bytes.slice(DIGEST_OFFSET, DIGEST_OFFSET + DIGEST_BYTES)
+  const out = m.bytes.slice(DIGEST_OFFSET, DIGEST_OFFSET + DIGEST_BYTES)
+  wipeWork(m)
+  return out
+}
+
+/**
+ * Zeroes the state, digest and message area (inputs and outputs may be keys); only the pad
+ * states of the kept keys stay, as the suite's KeyObject caches keep keys.
+ */
+function wipeWork(m: Instance): void {
+  m.bytes.fill(0, STATE_OFFSET, INPUT_OFFSET + WASM_HMAC_MAX_DATA_BYTES + BLOCK_BYTES)
 }
 
 /** RFC 5869 §2.2: an absent salt is HashLen zero bytes. */
@@ -319,5 +329,7 @@ export function hkdfSha256Wasm(
     out.set(bytes.subarray(DIGEST_OFFSET, DIGEST_OFFSET + Math.min(DIGEST_BYTES, length - offset)), offset)
     previous = DIGEST_BYTES
   }
+  wipeWork(m)
+  m.bytes.fill(0, PRK_SLOT_OFFSET, PRK_SLOT_OFFSET + SLOT_BYTES)
   return out
 }
