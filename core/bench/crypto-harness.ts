@@ -1,6 +1,6 @@
 /**
  * The crypto benchmark's harness; the entry point is node/bench/crypto.bench.ts
- * (`npm run bench:crypto [-- --quick] [-- --out <file>]`), which passes in the node:crypto suite:
+ * (`npm run bench:crypto [-- --quick] [-- --only <part of a row name>] [-- --out <file>]`), which passes in the node:crypto suite:
  * core/ does not import node/, so the suite the daemon runs comes from outside.
  *
  * Wren's core protocol (with the suite passed in: node:crypto, as the daemon runs it) against
@@ -15,9 +15,18 @@ import { dirname, resolve } from 'node:path'
 import { fromHex, utf8 } from '../src/bytes.ts'
 import type { BenchOp, BenchSide, SafetyNumberInput } from './bench-side.ts'
 import { createLibsignalSide, libsignalSafetyNumber } from './libsignal-side.ts'
-import { compare, formatTable, type MeasureOptions, type RowResult, roundRate } from './measure.ts'
+import {
+  compare,
+  formatTable,
+  type MeasureOptions,
+  median,
+  type RowGoal,
+  type RowResult,
+  roundRate,
+} from './measure.ts'
 import {
   createWrenSide,
+  groupFloor,
   type SuiteFactory,
   safetyNumberInput,
   wrenSafetyNumber,
@@ -25,8 +34,8 @@ import {
 } from './wren-side.ts'
 
 /**
- * Full run: 0.4 s warm-up, then 8 × 0.5 s per side per row, the two sides taking turns so that
- * load from elsewhere on the machine hits both alike → about 65 s for 7 rows.
+ * Full run: 0.4 s warm-up, then 8 × 0.5 s per side per row (and per floor), the sides taking
+ * turns so that load from elsewhere on the machine hits both alike → about 70 s for 7 rows.
  */
 const FULL: MeasureOptions = { warmupMs: 400, budgetMs: 500, runs: 8 }
 /** Smoke run: checks that every row works, figures are only indicative. */
@@ -37,53 +46,76 @@ const KIB = 1024
 interface Row {
   readonly name: string
   readonly unit: string
-  /** Minimum wren/libsignal ratio the issue asks for, if any. */
-  readonly goal?: number
+  /** What the issues ask of the row, if anything. */
+  readonly goal?: RowGoal
   readonly make: (side: BenchSide) => Promise<BenchOp>
+  /** The primitives one unit cannot do without, measured beside it in the same runs. */
+  readonly floor?: { readonly what: string; readonly make: () => BenchOp }
 }
 
-function rows(safety: SafetyNumberInput): Row[] {
+function rows(safety: SafetyNumberInput, makeSuite: SuiteFactory): Row[] {
   return [
     {
       name: 'session setup (bundle → PQXDH → first reply)',
       unit: 'setups/s',
-      goal: 1,
+      goal: { ratio: 1 },
       make: (s) => s.sessionSetup(),
     },
     {
       name: 'ratchet alternating, 64 B',
       unit: 'msgs/s',
-      goal: 2,
+      goal: { ratio: 2 },
       make: (s) => s.ratchet({ size: 64, alternate: true }),
     },
     {
       name: 'ratchet alternating, 1 KiB',
       unit: 'msgs/s',
-      goal: 2,
+      goal: { ratio: 2 },
       make: (s) => s.ratchet({ size: KIB, alternate: true }),
     },
     {
       name: 'ratchet one direction, 64 B',
       unit: 'msgs/s',
-      goal: 2,
+      goal: { ratio: 2 },
       make: (s) => s.ratchet({ size: 64, alternate: false }),
     },
     {
       name: 'ratchet one direction, 1 KiB',
       unit: 'msgs/s',
-      goal: 2,
+      goal: { ratio: 2 },
       make: (s) => s.ratchet({ size: KIB, alternate: false }),
     },
-    { name: 'group (sender keys), 1 KiB', unit: 'msgs/s', goal: 2, make: (s) => s.group(KIB) },
-    { name: 'safety number (5200 × SHA-512 × 2)', unit: 'numbers/s', make: (s) => s.safetyNumber(safety) },
+    {
+      name: 'group (sender keys), 1 KiB',
+      unit: 'msgs/s',
+      goal: { overFloor: 1.25 },
+      make: (s) => s.group(KIB),
+      floor: {
+        what: 'Ed25519 sign + verify of the signed body, AES-256-GCM encrypt + decrypt of 1 KiB',
+        make: () => groupFloor(makeSuite, KIB),
+      },
+    },
+    {
+      name: 'safety number (5200 × SHA-512 × 2)',
+      unit: 'numbers/s',
+      goal: { ratio: 1 },
+      make: (s) => s.safetyNumber(safety),
+    },
   ]
 }
 
-function parseArgs(argv: readonly string[]): { quick: boolean; out: string | undefined } {
+function parseArgs(argv: readonly string[]): {
+  quick: boolean
+  out: string | undefined
+  only: string | undefined
+} {
   const quick = argv.includes('--quick')
+  const o = argv.indexOf('--only')
+  const only = o >= 0 ? argv[o + 1] : undefined
   const i = argv.indexOf('--out')
-  const out = i >= 0 ? argv[i + 1] : quick ? undefined : DEFAULT_OUT
-  return { quick, out }
+  // a partial run never overwrites the full results
+  const out = i >= 0 ? argv[i + 1] : quick || only !== undefined ? undefined : DEFAULT_OUT
+  return { quick, out, only }
 }
 
 /** libsignal's published NumericFingerprint vector (the Signal apps' test data). */
@@ -118,6 +150,16 @@ function crossCheckSafetyNumbers(safety: SafetyNumberInput, makeSuite: SuiteFact
   console.log('  all equal ✓\n')
 }
 
+/**
+ * floor / wren per round (each Wren run against the floor run that followed it, a second or so
+ * later), median over the rounds: a load swing between rounds cancels out, which a ratio of the
+ * two medians does not do.
+ */
+function pairedOverFloor(wrenRuns: number[] | undefined, floorRuns: number[] | undefined): number {
+  const ratios = (wrenRuns ?? []).map((w, i) => (floorRuns?.[i] ?? Number.NaN) / w)
+  return Math.round(median(ratios) * 100) / 100
+}
+
 function loadAverage(): string {
   return loadavg()
     .map((l) => l.toFixed(2))
@@ -126,7 +168,7 @@ function loadAverage(): string {
 
 /** Run the benchmark with suites from makeSuite; argv as after the script name. */
 export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly string[]): Promise<void> {
-  const { quick, out } = parseArgs(argv)
+  const { quick, out, only } = parseArgs(argv)
   const options = quick ? QUICK : FULL
   const cpu = cpus()
   console.log(
@@ -134,7 +176,7 @@ export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly str
       `, load average ${loadAverage()}${quick ? ' — QUICK smoke run, figures are indicative only' : ''}`,
   )
   console.log(
-    `each row: ${options.warmupMs} ms warm-up, then ${options.runs} × ${options.budgetMs} ms per side (alternating), median\n`,
+    `each row: ${options.warmupMs} ms warm-up, then ${options.runs} × ${options.budgetMs} ms per side and per floor (taking turns), median\n`,
   )
 
   const safety = safetyNumberInput(makeSuite)
@@ -143,35 +185,56 @@ export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly str
   const wren = createWrenSide(makeSuite)
   const libsignal = createLibsignalSide()
   const results: RowResult[] = []
-  const goals = new Map<string, number>()
+  const goals = new Map<string, RowGoal>()
   const started = performance.now()
-  for (const row of rows(safety)) {
+  for (const row of rows(safety, makeSuite).filter((r) => only === undefined || r.name.includes(only))) {
     if (row.goal !== undefined) goals.set(row.name, row.goal)
-    const wrenOp = await row.make(wren)
-    const libsignalOp = await row.make(libsignal)
-    const m = await compare(wrenOp, libsignalOp, options)
+    const ops = [await row.make(wren), await row.make(libsignal)]
+    if (row.floor !== undefined) ops.push(row.floor.make())
+    const { medians, runs, cpuMedians, cpuRuns } = await compare(ops, options)
+    const [w, l, f] = medians as [number, number, number | undefined]
+    const [wc, lc] = cpuMedians as [number, number]
     const result: RowResult = {
       name: row.name,
       unit: row.unit,
-      wren: roundRate(m.a),
-      libsignal: roundRate(m.b),
-      ratio: Math.round((m.a / m.b) * 100) / 100,
+      wren: roundRate(w),
+      libsignal: roundRate(l),
+      ratio: Math.round((w / l) * 100) / 100,
+      ratioCpu: Math.round((wc / lc) * 100) / 100,
+      ...(row.floor !== undefined && f !== undefined
+        ? {
+            floorWhat: row.floor.what,
+            floor: roundRate(f),
+            overFloor: pairedOverFloor(runs[0], runs[2]),
+            overFloorCpu: pairedOverFloor(cpuRuns[0], cpuRuns[2]),
+          }
+        : {}),
+      load: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     }
     results.push(result)
-    const runs = (xs: number[]) => xs.map((x) => Math.round(x)).join(', ')
-    console.log(`${row.name}: wren [${runs(m.aRuns)}] libsignal [${runs(m.bRuns)}] ${row.unit}`)
+    const list = (xs: number[] | undefined) => (xs ?? []).map((x) => Math.round(x)).join(', ')
+    const floorRuns = row.floor === undefined ? '' : ` floor [${list(runs[2])}]`
+    console.log(
+      `${row.name}: wren [${list(runs[0])}] libsignal [${list(runs[1])}]${floorRuns} ${row.unit}, load ${result.load}`,
+    )
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   console.log(`\n${formatTable(results, goals)}\n`)
   console.log(
-    `ratio = wren / libsignal, higher is better; ${seconds} s; load average ${loadAverage()} at the end`,
+    'wren, libsignal, floor: medians of the wall-clock rates; ratio = wren / libsignal, higher is better;\n' +
+      "floor × = floor rate / wren rate (time per unit over the floor's), median of the per-round ratios,\n" +
+      'lower is better; each "cpu" column is the same from rates per CPU second of this process, which\n' +
+      'time slices given to other processes do not stretch; load = 1-minute load average when the row\n' +
+      `ended; ${seconds} s; load average ${loadAverage()} at the end`,
   )
+  for (const r of results)
+    if (r.floorWhat !== undefined) console.log(`floor of "${r.name}": ${r.floorWhat}, same suite, same runs`)
 
   if (out !== undefined) {
     mkdirSync(dirname(out), { recursive: true })
     writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`)
     console.log(`wrote ${out}`)
   } else {
-    console.log('quick run: JSON not written (pass --out <file> to write it)')
+    console.log('quick or partial run: JSON not written (pass --out <file> to write it)')
   }
 }

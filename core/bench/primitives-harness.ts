@@ -150,6 +150,16 @@ function primitiveOps(random: Random): [string, Op][] {
     ['SHA-256 1 KiB', (s) => () => s.sha256(kib)],
     ['SHA-512 1 KiB', (s) => () => s.sha512(kib)],
     [
+      'SHA-512 × 5200, 2 chains (safety no.)',
+      (s) => {
+        const chains = [
+          { first: random(68), suffix: random(33) },
+          { first: random(68), suffix: random(33) },
+        ]
+        return () => s.sha512Iterate(chains, 5200)
+      },
+    ],
+    [
       'ML-KEM-768 keygen (fresh seed)',
       (s) => {
         const seeds = pool(() => random(64))

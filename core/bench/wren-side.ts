@@ -6,7 +6,13 @@
  * as values in memory, as libsignal's in-memory stores keep its records.
  */
 
-import type { CryptoSuite, KeyPair } from '../src/crypto/suite.ts'
+import {
+  AES_GCM_KEY_BYTES,
+  AES_GCM_NONCE_BYTES,
+  type CryptoSuite,
+  ED25519_SIGNATURE_BYTES,
+  type KeyPair,
+} from '../src/crypto/suite.ts'
 import { signDeviceCertificate } from '../src/device-certificate.ts'
 import { decodePrekeyMessage, encodePrekeyMessage } from '../src/envelope.ts'
 import { generateIdentityKeyPair, type IdentityKeyPair, userIdFromIdentityKey } from '../src/identity.ts'
@@ -172,6 +178,29 @@ export function wrenSafetyNumberFromDigits(input: SafetyNumberInput, suite: Cryp
   const local = fingerprintDigits(suite, input.localKey33, input.localId)
   const remote = fingerprintDigits(suite, input.remoteKey33, input.remoteId)
   return local <= remote ? local + remote : remote + local
+}
+
+/**
+ * The floor of one group message: what a signed, encrypted Sender Key message cannot do
+ * without — Ed25519 sign and verify of a body the size of the real one, AES-256-GCM encrypt and
+ * decrypt of the plaintext with an AAD of the real size — on a fresh suite of the measured kind.
+ */
+export function groupFloor(makeSuite: SuiteFactory, size: number): BenchOp {
+  const suite = makeSuite()
+  const plaintext = new Uint8Array(size).fill(5)
+  const sender = createSenderKey(suite, { distributionId: suite.randomBytes(DISTRIBUTION_ID_BYTES) })
+  const { message } = senderKeyEncrypt(suite, sender, plaintext)
+  const body = message.slice(0, message.length - ED25519_SIGNATURE_BYTES)
+  const signing = suite.ed25519Generate()
+  const key = suite.randomBytes(AES_GCM_KEY_BYTES)
+  const nonce = suite.randomBytes(AES_GCM_NONCE_BYTES)
+  const aad = suite.randomBytes(DISTRIBUTION_ID_BYTES + 8) // distribution id ‖ chain id ‖ iteration
+  return () => {
+    const sealed = suite.aesGcmEncrypt(key, nonce, plaintext, aad)
+    const signature = suite.ed25519Sign(signing.secretKey, body)
+    if (!suite.ed25519Verify(signing.publicKey, body, signature)) throw new Error('floor: signature rejected')
+    return suite.aesGcmDecrypt(key, nonce, sealed, aad)
+  }
 }
 
 export function createWrenSide(makeSuite: SuiteFactory): BenchSide {

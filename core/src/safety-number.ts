@@ -4,14 +4,14 @@
  *
  * Per party: key = 0x05 ‖ X25519 form of the Ed25519 identity key (Signal's DJB key encoding);
  *   H = SHA-512(0x0000 ‖ key ‖ id ‖ key), then FINGERPRINT_ITERATIONS − 1 more rounds
- *   H = SHA-512(H ‖ key). Digits: the first 30 bytes as six 5-byte big-endian numbers mod 100000,
+ *   H = SHA-512(H ‖ key) (the suite's sha512Iterate, both parties in one call). Digits: the first 30 bytes as six 5-byte big-endian numbers mod 100000,
  *   each zero-padded to 5. The 60-digit safety number puts the smaller 30-digit half first, so
  *   both parties see the same number.
  * QR payload: protobuf CombinedFingerprints { version = 1; local { content = H_local[0..32] };
  *   remote { content = H_remote[0..32] } }, laid out exactly as libsignal encodes it (74 bytes).
  */
 import { bytesEqual } from './bytes.ts'
-import { type CryptoSuite, SHA512_BYTES, X25519_KEY_BYTES } from './crypto/suite.ts'
+import { type CryptoSuite, X25519_KEY_BYTES } from './crypto/suite.ts'
 import { DecodeError, InvalidKeyError, UnsupportedVersionError } from './errors.ts'
 
 /** Hash version prefixed to the first round (Signal's FINGERPRINT_VERSION, 2 bytes big-endian). */
@@ -70,30 +70,47 @@ function checkId(id: Uint8Array): void {
     )
 }
 
+/** One party's hash input: its 0x05 ‖ X25519 key and its stable id. */
+interface FingerprintInput {
+  readonly encodedKey: Uint8Array
+  readonly id: Uint8Array
+}
+
+/**
+ * The iterated SHA-512 of each party (64 bytes each), all chains in one suite call so a suite
+ * can hash the two parties side by side.
+ */
+function fingerprintHashes(suite: CryptoSuite, parties: readonly FingerprintInput[]): Uint8Array[] {
+  const chains = parties.map(({ encodedKey, id }) => {
+    if (
+      !(encodedKey instanceof Uint8Array) ||
+      encodedKey.length !== ENCODED_KEY_BYTES ||
+      encodedKey[0] !== DJB_KEY_TYPE
+    )
+      throw new InvalidKeyError(`encoded key must be 0x05 followed by a 32-byte X25519 key`)
+    checkId(id)
+    const first = new Uint8Array(2 + ENCODED_KEY_BYTES + id.length + ENCODED_KEY_BYTES)
+    first[0] = (FINGERPRINT_HASH_VERSION >>> 8) & 0xff
+    first[1] = FINGERPRINT_HASH_VERSION & 0xff
+    first.set(encodedKey, 2)
+    first.set(id, 2 + ENCODED_KEY_BYTES)
+    first.set(encodedKey, 2 + ENCODED_KEY_BYTES + id.length)
+    return { first, suffix: encodedKey }
+  })
+  return suite.sha512Iterate(chains, FINGERPRINT_ITERATIONS)
+}
+
 /** The iterated SHA-512 of one party (64 bytes). */
 function fingerprintHash(suite: CryptoSuite, encodedKey: Uint8Array, id: Uint8Array): Uint8Array {
-  if (
-    !(encodedKey instanceof Uint8Array) ||
-    encodedKey.length !== ENCODED_KEY_BYTES ||
-    encodedKey[0] !== DJB_KEY_TYPE
-  )
-    throw new InvalidKeyError(`encoded key must be 0x05 followed by a 32-byte X25519 key`)
-  checkId(id)
-  const first = new Uint8Array(2 + ENCODED_KEY_BYTES + id.length + ENCODED_KEY_BYTES)
-  first[0] = (FINGERPRINT_HASH_VERSION >>> 8) & 0xff
-  first[1] = FINGERPRINT_HASH_VERSION & 0xff
-  first.set(encodedKey, 2)
-  first.set(id, 2 + ENCODED_KEY_BYTES)
-  first.set(encodedKey, 2 + ENCODED_KEY_BYTES + id.length)
-  let hash = suite.sha512(first)
-  // one reused input buffer H ‖ key: each round only rewrites H (the suite returns a new digest)
-  const round = new Uint8Array(SHA512_BYTES + ENCODED_KEY_BYTES)
-  round.set(encodedKey, SHA512_BYTES)
-  for (let i = 1; i < FINGERPRINT_ITERATIONS; i++) {
-    round.set(hash, 0)
-    hash = suite.sha512(round)
-  }
-  return hash
+  return fingerprintHashes(suite, [{ encodedKey, id }])[0] as Uint8Array
+}
+
+/** Both parties' hashes, local first. */
+function partyHashes(suite: CryptoSuite, local: SafetyNumberParty, remote: SafetyNumberParty): Uint8Array[] {
+  return fingerprintHashes(suite, [
+    { encodedKey: encodeFingerprintKey(suite, local.identityKey), id: local.id },
+    { encodedKey: encodeFingerprintKey(suite, remote.identityKey), id: remote.id },
+  ])
 }
 
 function digitsOf(hash: Uint8Array): string {
@@ -161,8 +178,7 @@ export function safetyNumberFingerprint(
   local: SafetyNumberParty,
   remote: SafetyNumberParty,
 ): SafetyNumberFingerprint {
-  const localHash = fingerprintHash(suite, encodeFingerprintKey(suite, local.identityKey), local.id)
-  const remoteHash = fingerprintHash(suite, encodeFingerprintKey(suite, remote.identityKey), remote.id)
+  const [localHash, remoteHash] = partyHashes(suite, local, remote) as [Uint8Array, Uint8Array]
   return {
     digits: combineDigits(digitsOf(localHash), digitsOf(remoteHash)),
     qrPayload: encodeSafetyNumberQr(localHash, remoteHash),
@@ -175,9 +191,8 @@ export function safetyNumber(
   local: SafetyNumberParty,
   remote: SafetyNumberParty,
 ): string {
-  const l = fingerprintDigits(suite, encodeFingerprintKey(suite, local.identityKey), local.id)
-  const r = fingerprintDigits(suite, encodeFingerprintKey(suite, remote.identityKey), remote.id)
-  return combineDigits(l, r)
+  const [localHash, remoteHash] = partyHashes(suite, local, remote) as [Uint8Array, Uint8Array]
+  return combineDigits(digitsOf(localHash), digitsOf(remoteHash))
 }
 
 /** The bytes our QR code shows (Signal's scannable fingerprint v1 encoding). */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { describe, test } from 'node:test'
 import { fuzzDecoder } from '../../test/fixtures/fuzz.ts'
-import { seededFloat, seededSuite } from '../../test/fixtures/seeded-random.ts'
+import { seededFloat, seededRandom, seededSuite } from '../../test/fixtures/seeded-random.ts'
 import { toHex, utf8 } from '../src/bytes.ts'
 import {
   DecodeError,
@@ -286,5 +287,30 @@ describe('sender keys', () => {
     })
     assert.ok(result.rejected > 0)
     assert.throws(() => decodeSenderKeyState(new Uint8Array(400 * 1024)), DecodeError)
+  })
+})
+
+describe('sender key wire bytes', () => {
+  const vector = JSON.parse(readFileSync(new URL('./vectors/sender-key.json', import.meta.url), 'utf8')) as {
+    seed: string
+    plaintextSeed: string
+    messages: { plaintext: string; message: string }[]
+  }
+
+  test('messages from a seeded sender key are byte-identical to the stored vector, and decrypt', () => {
+    const s = seededSuite(vector.seed)
+    let state = createSenderKey(s, { distributionId: s.randomBytes(16) })
+    let receiver = processSenderKeyDistribution(s, senderKeyDistribution(state))
+    const random = seededRandom(vector.plaintextSeed)
+    for (const expected of vector.messages) {
+      const plaintext = random(expected.plaintext.length / 2)
+      assert.equal(toHex(plaintext), expected.plaintext)
+      const sent = senderKeyEncrypt(s, state, plaintext)
+      assert.equal(toHex(sent.message), expected.message)
+      state = sent.state
+      const got = senderKeyDecrypt(s, receiver, sent.message)
+      assert.equal(toHex(got.plaintext), expected.plaintext)
+      receiver = got.state
+    }
   })
 })

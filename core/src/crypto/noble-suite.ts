@@ -9,6 +9,7 @@ import { hmac } from '@noble/hashes/hmac.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { AeadError, CryptoError, InvalidKeyError } from '../errors.ts'
+import { sha512IterateWith } from './sha512-iterate.ts'
 import {
   AES_GCM_KEY_BYTES,
   AES_GCM_NONCE_BYTES,
@@ -115,6 +116,7 @@ export function createNobleSuite(random: Random): CryptoSuite {
     hmacSha256: (key, data) => hmac(sha256, key, data),
     sha256: (data) => sha256(data),
     sha512: (data) => sha512(data),
+    sha512Iterate: (chains, iterations) => sha512IterateWith(sha512, chains, iterations),
 
     aesGcmEncrypt(key, nonce, plaintext, aad) {
       checkLength('AES-GCM key', key, AES_GCM_KEY_BYTES)

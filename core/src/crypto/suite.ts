@@ -24,6 +24,11 @@ export const AES_GCM_NONCE_BYTES = 12
 export const AES_GCM_TAG_BYTES = 16
 export const SHA256_BYTES = 32
 export const SHA512_BYTES = 64
+/**
+ * Most SHA-512 rounds one sha512Iterate call may run per chain: bounds a call's work (a few
+ * hundred ms); safety numbers use 5,200 (Signal's count).
+ */
+export const MAX_SHA512_ITERATIONS = 1_000_000
 
 /** Source of randomness; injected everywhere so core stays deterministic under test. */
 export type Random = (length: number) => Uint8Array
@@ -39,6 +44,12 @@ export interface KeyPair {
 export interface KemEncapsulation {
   readonly ciphertext: Uint8Array
   readonly sharedSecret: Uint8Array
+}
+
+/** One chain of iterated SHA-512: H = SHA-512(first), then H = SHA-512(H ‖ suffix) each further round. */
+export interface Sha512Chain {
+  readonly first: Uint8Array
+  readonly suffix: Uint8Array
 }
 
 export interface CryptoSuite {
@@ -70,6 +81,13 @@ export interface CryptoSuite {
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array
   sha256(data: Uint8Array): Uint8Array
   sha512(data: Uint8Array): Uint8Array
+  /**
+   * For each chain, H = SHA-512(first), then `iterations` − 1 more rounds H = SHA-512(H ‖ suffix);
+   * returns each final H (64 bytes), in order. The chains are independent, so a suite may hash
+   * them side by side (safety numbers pass both parties at once). RangeError unless
+   * 1 ≤ iterations ≤ MAX_SHA512_ITERATIONS.
+   */
+  sha512Iterate(chains: readonly Sha512Chain[], iterations: number): Uint8Array[]
 
   aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array
   /** Throws AeadError when authentication fails. */

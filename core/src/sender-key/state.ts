@@ -64,11 +64,14 @@ export function messageKeys(suite: CryptoSuite, seed: Uint8Array): { key: Uint8A
  * ciphertext is bound to its header even apart from the signature.
  */
 export function messageAad(distributionId: Uint8Array, chainId: number, iteration: number): Uint8Array {
-  const aad = new Uint8Array(distributionId.length + 8)
+  const n = distributionId.length
+  const aad = new Uint8Array(n + 8)
   aad.set(distributionId, 0)
-  const view = new DataView(aad.buffer)
-  view.setUint32(distributionId.length, chainId >>> 0, false)
-  view.setUint32(distributionId.length + 4, iteration >>> 0, false)
+  // big-endian uint32s, written byte by byte (no DataView per message)
+  for (let i = 0; i < 4; i++) {
+    aad[n + i] = (chainId >>> (24 - 8 * i)) & 0xff
+    aad[n + 4 + i] = (iteration >>> (24 - 8 * i)) & 0xff
+  }
   return aad
 }
 

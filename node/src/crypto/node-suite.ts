@@ -60,6 +60,7 @@ import {
   importX25519Private,
   importX25519Public,
 } from './key-import.ts'
+import { sha512IterateFast } from './sha512-chain.ts'
 
 /** Imported X25519/Ed25519 keys kept per cache: a node's live keys (identity, prekeys, ratchets) fit. */
 export const CURVE_KEY_CACHE_ENTRIES = 256
@@ -207,6 +208,7 @@ export function createNodeSuite(injectedRandom?: Random): CryptoSuite {
     hmacSha256,
     sha256: (data) => plain(hash('sha256', data, 'buffer')),
     sha512: (data) => plain(hash('sha512', data, 'buffer')),
+    sha512Iterate: sha512IterateFast,
 
     aesGcmEncrypt(key, nonce, plaintext, aad) {
       checkLength('AES-GCM key', key, AES_GCM_KEY_BYTES)
