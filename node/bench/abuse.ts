@@ -40,22 +40,9 @@ import { tcp } from '@libp2p/tcp'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import WebSocket from 'ws'
-import { ENVELOPE_VERSION } from '../../core/src/constants.ts'
-import { encodeEnvelope } from '../../core/src/envelope.ts'
-import { encodeMailboxRequest } from '../../core/src/mailbox/request.ts'
-import {
-  KIND_ACK,
-  KIND_CHALLENGE,
-  KIND_CLAIM_PREKEY,
-  KIND_DEPOSIT,
-  KIND_FETCH,
-  KIND_REGISTER,
-  KIND_UPLOAD_PREKEYS,
-} from '../../core/src/mailbox/status.ts'
 import { type RelayProcess, startRelayProcess } from '../../relay-node/bench/relay-process.ts'
 import { startPeer } from '../../test/fixtures/chat.ts'
-import { seededRandom } from '../../test/fixtures/seeded-random.ts'
-import { encodeDeliveryRequest } from '../src/messaging/content.ts'
+import { forgedRequest, framed, randomFrame, randomInt } from './abuse-frames.ts'
 import { load1, round, rssMb, sleep } from './bench-report.ts'
 
 /** Abuse rounds; each uses fresh attacker identities. */
@@ -70,8 +57,6 @@ const FORGED_REQUESTS = 20
 const IDLE_STREAMS = 300
 /** How long idle streams are held: past the handlers' 10 s read timeouts. */
 const IDLE_HOLD_MS = 12_000
-/** Largest random frame, bytes. */
-const MAX_RANDOM_FRAME_BYTES = 4096
 /**
  * Quiet time before the end reading: the last requests' timers (10 s bounds) have fired, and
  * V8's memory reducer, which runs a GC about 100 s after a burst in a process that then stays
@@ -86,98 +71,6 @@ const STREAM_TIMEOUT_MS = 5_000
 const SAMPLE_MS = 250
 /** Goal: RSS after the abuse within this of where it started, MB (issue 12). */
 const GOAL_DELTA_MB = 20
-
-const random = seededRandom('abuse-bench')
-
-function randomInt(below: number): number {
-  const b = random(4)
-  return ((((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0) % below
-}
-
-function varint(n: number): Uint8Array {
-  const out: number[] = []
-  let v = n
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80)
-    v = Math.floor(v / 128)
-  }
-  out.push(v)
-  return Uint8Array.from(out)
-}
-
-function framed(body: Uint8Array): Uint8Array {
-  const prefix = varint(body.length)
-  const out = new Uint8Array(prefix.length + body.length)
-  out.set(prefix)
-  out.set(body, prefix.length)
-  return out
-}
-
-/** One random frame: raw junk, a random body behind a valid prefix, or a prefix that lies. */
-function randomFrame(): Uint8Array {
-  const body = random(1 + randomInt(MAX_RANDOM_FRAME_BYTES))
-  switch (randomInt(3)) {
-    case 0:
-      return body
-    case 1:
-      return framed(body)
-    default: {
-      const prefix = varint(1_000_000 + randomInt(1 << 30))
-      const out = new Uint8Array(prefix.length + body.length)
-      out.set(prefix)
-      out.set(body, prefix.length)
-      return out
-    }
-  }
-}
-
-function fakeEnvelope(): Uint8Array {
-  return encodeEnvelope({ version: ENVELOPE_VERSION, ephemeralKey: random(32), ciphertext: random(200) })
-}
-
-function forgedMailboxRequest(requestId: number): Uint8Array {
-  const proof = { inboxId: random(32), nonce: random(32), signature: random(64) }
-  switch (randomInt(7)) {
-    case 0:
-      return encodeMailboxRequest({ kind: KIND_CHALLENGE, requestId })
-    case 1:
-      return encodeMailboxRequest({
-        kind: KIND_REGISTER,
-        requestId,
-        inboxPublicKey: random(32),
-        nonce: random(32),
-        signature: random(64),
-      })
-    case 2:
-      return encodeMailboxRequest({
-        kind: KIND_DEPOSIT,
-        requestId,
-        inboxId: random(32),
-        envelope: fakeEnvelope(),
-      })
-    case 3:
-      return encodeMailboxRequest({
-        kind: KIND_FETCH,
-        requestId,
-        ...proof,
-        cursor: new Uint8Array(0),
-        limit: 10,
-      })
-    case 4:
-      return encodeMailboxRequest({ kind: KIND_ACK, requestId, ...proof, hashes: [random(32)] })
-    case 5:
-      return encodeMailboxRequest({ kind: KIND_UPLOAD_PREKEYS, requestId, ...proof, prekeys: [random(64)] })
-    default:
-      return encodeMailboxRequest({ kind: KIND_CLAIM_PREKEY, requestId, inboxId: random(32) })
-  }
-}
-
-function forgedRequest(protocol: string, i: number): Uint8Array | null {
-  if (protocol.startsWith('/wren/msg/'))
-    return encodeDeliveryRequest(Array.from({ length: 1 + randomInt(4) }, fakeEnvelope))
-  if (protocol.startsWith('/wren/mailbox/')) return forgedMailboxRequest(i)
-  return null
-}
 
 // ---- the target's inspector (forced GC, heap snapshots)
 
