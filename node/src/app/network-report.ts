@@ -138,6 +138,26 @@ export interface DoctorSources extends ReportSources {
   mailboxesHeld: () => number
 }
 
+/**
+ * The DHT check from the report alone. A relay joins users' WAN DHTs only with a public address:
+ * announced by its operator, or confirmed by AutoNAT; until then contacts on other networks
+ * cannot look the bundle up.
+ */
+export function dhtCheck(report: Pick<NetworkReport, 'dht' | 'relays'>): DoctorCheck {
+  const { lan, wan } = report.dht
+  const relayOutsideWan = wan.peers === 0 && report.relays.some((r) => r.connected)
+  return {
+    check: 'dht',
+    status: lan.peers + wan.peers > 0 && !relayOutsideWan ? 'ok' : 'warn',
+    summary: `DHT peers: ${lan.peers} on the LAN DHT, ${wan.peers} on the WAN DHT (${wan.mode})`,
+    advice: relayOutsideWan
+      ? 'connected to a relay, but the WAN DHT has no peer: the relay does not announce a public address yet (its operator sets "announce" in its config, or waits for AutoNAT to confirm it); until then contacts on other networks cannot look your bundle up'
+      : lan.peers + wan.peers > 0
+        ? null
+        : 'no DHT peer yet: contacts reach you through your card addresses, but cannot look your bundle up; connect to a relay (--relay or --bootstrap) or another Wren device on your network',
+  }
+}
+
 /** Run every check; never throws for a network outcome (each is a value). */
 export async function runDoctor(sources: DoctorSources): Promise<DoctorCheck[]> {
   const { libp2p } = sources
@@ -196,20 +216,7 @@ export async function runDoctor(sources: DoctorSources): Promise<DoctorCheck[]> 
     })
   }
 
-  const { lan, wan } = report.dht
-  // a relay joins users' WAN DHTs only with a public address: announced by its operator, or
-  // confirmed by AutoNAT; until then contacts on other networks cannot look the bundle up
-  const relayOutsideWan = wan.peers === 0 && report.relays.some((r) => r.connected)
-  checks.push({
-    check: 'dht',
-    status: lan.peers + wan.peers > 0 && !relayOutsideWan ? 'ok' : 'warn',
-    summary: `DHT peers: ${lan.peers} on the LAN DHT, ${wan.peers} on the WAN DHT (${wan.mode})`,
-    advice: relayOutsideWan
-      ? 'connected to a relay, but the WAN DHT has no peer: the relay does not announce a public address yet (its operator sets "announce" in its config, or waits for AutoNAT to confirm it); until then contacts on other networks cannot look your bundle up'
-      : lan.peers + wan.peers > 0
-        ? null
-        : 'no DHT peer yet: contacts reach you through your card addresses, but cannot look your bundle up; connect to a relay (--relay or --bootstrap) or another Wren device on your network',
-  })
+  checks.push(dhtCheck(report))
 
   const found: Record<DhtName, boolean> = { lan: false, wan: false }
   await Promise.all(
