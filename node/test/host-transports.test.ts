@@ -17,14 +17,13 @@ import { checkBundleRecord } from '../../core/src/bundle-record.ts'
 import { parseContactCard } from '../../core/src/contact-card.ts'
 import { loadRelayConfig } from '../../relay-node/src/config.ts'
 import { type RelayHandle, startRelay } from '../../relay-node/src/relay-host.ts'
-import { type RuntimeEvent, RuntimeUser } from '../../test/fixtures/runtime-user.ts'
+import { RuntimeUser, receivedText, statusOf } from '../../test/fixtures/runtime-user.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import type { NetworkOptions } from '../src/app/runtime.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
 import { getBundle } from '../src/p2p/dht-records.ts'
 import { createWrenHost } from '../src/p2p/host.ts'
 import { dialDevice } from '../src/p2p/reachability.ts'
-import type { EventPayload } from '../src/rpc/api.ts'
 
 const suite = createNodeSuite()
 const random = seededRandom('host-transports')
@@ -39,7 +38,6 @@ const MemoryUser = {
     RuntimeUser.create(root, name, options, { random, waitMs: WAIT_MS }),
 }
 type MemoryUser = RuntimeUser
-type Event = RuntimeEvent
 
 async function until(what: string, check: () => boolean): Promise<void> {
   const deadline = Date.now() + WAIT_MS
@@ -47,18 +45,6 @@ async function until(what: string, check: () => boolean): Promise<void> {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-}
-
-function receivedText(text: string) {
-  return (e: Event) =>
-    e.event === 'message.received' && (e.payload as EventPayload<'message.received'>).message.text === text
-}
-
-function statusOf(messageId: string, status: string) {
-  return (e: Event) =>
-    e.event === 'message.status' &&
-    (e.payload as EventPayload<'message.status'>).messageId === messageId &&
-    (e.payload as EventPayload<'message.status'>).status === status
 }
 
 describe('a relay and two runtimes on the memory transport only', () => {

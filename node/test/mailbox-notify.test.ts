@@ -18,7 +18,7 @@ import { parseContactCard } from '../../core/src/contact-card.ts'
 import { MAILBOX_NOTIFY_PROTOCOL } from '../../core/src/mailbox/constants.ts'
 import { loadRelayConfig } from '../../relay-node/src/config.ts'
 import { type RelayHandle, startRelay } from '../../relay-node/src/relay-host.ts'
-import { type RuntimeEvent, RuntimeUser } from '../../test/fixtures/runtime-user.ts'
+import { RuntimeUser, receivedText, statusOf } from '../../test/fixtures/runtime-user.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import type { NetworkOptions } from '../src/app/runtime.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
@@ -34,18 +34,6 @@ const WAIT_MS = MAILBOX_FETCH_INTERVAL_MS / 3
 const NAME = `wren-notify-${process.pid}`
 /** Random frames a stranger sends to Bob's notification handler. */
 const FUZZ_FRAMES = 100
-
-function receivedText(text: string) {
-  return (e: RuntimeEvent) =>
-    e.event === 'message.received' && (e.payload as EventPayload<'message.received'>).message.text === text
-}
-
-function statusOf(messageId: string, status: string) {
-  return (e: RuntimeEvent) =>
-    e.event === 'message.status' &&
-    (e.payload as EventPayload<'message.status'>).messageId === messageId &&
-    (e.payload as EventPayload<'message.status'>).status === status
-}
 
 describe('new mail is announced to an online owner', () => {
   let root: string
