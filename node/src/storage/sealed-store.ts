@@ -13,7 +13,7 @@
  * Nonces are random: AES-GCM stays within its bounds for far more than 2^32 writes per key,
  * which a personal profile does not approach.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 import { Level } from 'level'
 import { InvalidRecordKeyError, SealedValueError, StorageError } from './errors.ts'
 import { decodeJson, encodeJson } from './json-codec.ts'
@@ -72,12 +72,20 @@ export function checkRecordKey(key: string): void {
 export class SealedStore {
   readonly location: string
   readonly #db: Level<string, Uint8Array>
-  readonly #key: Buffer
+  /** Own copy of the storage key (the caller may wipe theirs), wiped on close. */
+  readonly #keyBytes: Buffer
+  /**
+   * The same key as a KeyObject: with raw bytes, every createCipheriv/createDecipheriv first
+   * probes them for a KeyObject or CryptoKey, and that probe (two thrown exceptions) cost more
+   * than sealing a small record.
+   */
+  readonly #key: KeyObject
 
   private constructor(location: string, db: Level<string, Uint8Array>, key: Uint8Array) {
     this.location = location
     this.#db = db
-    this.#key = Buffer.from(key) // own copy: the caller may wipe theirs
+    this.#keyBytes = Buffer.from(key)
+    this.#key = createSecretKey(this.#keyBytes)
   }
 
   /** Open (creating if needed) the LevelDB at `location`, sealing values under `storageKey`. */
@@ -197,7 +205,7 @@ export class SealedStore {
 
   async close(): Promise<void> {
     await this.#db.close()
-    this.#key.fill(0)
+    this.#keyBytes.fill(0)
   }
 }
 
