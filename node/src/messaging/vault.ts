@@ -167,12 +167,16 @@ export class Vault {
     return this.store.read(this.messageRefKey(senderUserId, messageIdHex), MESSAGE_REF)
   }
 
-  async listOutbox(peerUserId: string, limit: number): Promise<OutboxItem[]> {
+  /** A peer's first `limit` queued items in order (after the item `afterOrder` when given). */
+  async listOutbox(peerUserId: string, limit: number, afterOrder?: number): Promise<OutboxItem[]> {
     const out: OutboxItem[] = []
-    for await (const [, value] of this.store.scan(OUTBOX_ITEM, {
-      prefix: this.outboxPrefix(peerUserId),
-      limit,
-    }))
+    const prefix = this.outboxPrefix(peerUserId)
+    for await (const [, value] of this.store.scan(
+      OUTBOX_ITEM,
+      afterOrder === undefined
+        ? { prefix, limit }
+        : { prefix, gte: this.outboxKey(peerUserId, afterOrder + 1), limit },
+    ))
       out.push(value)
     return out
   }
