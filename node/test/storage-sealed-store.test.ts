@@ -262,6 +262,29 @@ describe('sealed store', () => {
     }
   })
 
+  test('existing() tells which keys hold a value, from memory and from disk, after puts and dels', async () => {
+    const location = join(dir, 'existing')
+    const key = random(32)
+    const first = await SealedStore.open(location, key)
+    await first.batch([
+      { type: 'put', key: 'e/disk', value: 1 },
+      { type: 'put', key: 'e/gone', value: 2 },
+    ])
+    await first.close()
+    const store = await SealedStore.open(location, key) // 'e/disk' is on disk only
+    try {
+      await store.put('e/new', 3)
+      await store.del('e/gone')
+      assert.deepEqual([...(await store.existing(['e/disk', 'e/gone', 'e/new', 'e/never']))].sort(), [
+        'e/disk',
+        'e/new',
+      ])
+      await assert.rejects(store.existing(['bad key']), InvalidRecordKeyError)
+    } finally {
+      await store.close()
+    }
+  })
+
   test('json codec round-trips bytes, including Buffers, and rejects cycles', () => {
     const value = { b: Buffer.from([1, 2, 3]), list: [new Uint8Array([9])] }
     assert.deepEqual(decodeJson(encodeJson(value)), {
