@@ -285,6 +285,39 @@ describe('sealed store', () => {
     }
   })
 
+  test('warm() reads ahead in one call: later gets see the stored values, and a warm racing a write keeps nothing old', async () => {
+    const location = join(dir, 'warm')
+    const key = random(32)
+    const rounds = 300
+    const first = await SealedStore.open(location, key)
+    await first.batch(
+      Array.from({ length: rounds }, (_, i) => ({
+        type: 'put' as const,
+        key: `w/${orderedCounter(i)}`,
+        value: { i },
+      })),
+    )
+    await first.close()
+    const store = await SealedStore.open(location, key)
+    try {
+      await store.warm(['w/missing', `w/${orderedCounter(0)}`, `w/${orderedCounter(1)}`])
+      assert.deepEqual(await store.get(`w/${orderedCounter(1)}`), { i: 1 })
+      assert.equal(await store.get('w/missing'), undefined)
+      for (let i = 2; i < rounds; i++) {
+        const k = `w/${orderedCounter(i)}`
+        // either one first: the write's value must be what stays
+        await Promise.all(
+          i % 2 === 0
+            ? [store.warm([k]), store.put(k, { i: -i })]
+            : [store.put(k, { i: -i }), store.warm([k])],
+        )
+        assert.deepEqual(await store.get(k), { i: -i }, `round ${i}`)
+      }
+    } finally {
+      await store.close()
+    }
+  })
+
   test('json codec round-trips bytes, including Buffers, and rejects cycles', () => {
     const value = { b: Buffer.from([1, 2, 3]), list: [new Uint8Array([9])] }
     assert.deepEqual(decodeJson(encodeJson(value)), {

@@ -205,6 +205,25 @@ export class SealedStore {
     return out
   }
 
+  /**
+   * Read `keys` that are not in memory yet in one LevelDB call and keep them opened in memory, so
+   * that the `get`s that follow (a batch's records, read one by one) do not go to LevelDB each.
+   */
+  async warm(keys: readonly string[]): Promise<void> {
+    const missing = keys.filter((key) => {
+      checkRecordKey(key)
+      return !this.#cache.has(key)
+    })
+    if (missing.length === 0) return
+    const writes = this.#writes
+    const values = await this.#db.getMany(missing)
+    if (writes !== this.#writes) return // a write raced the read: the gets will read afresh
+    values.forEach((sealed, i) => {
+      const key = missing[i] as string
+      if (sealed !== undefined) this.#remember(key, { value: this.#open(key, sealed) })
+    })
+  }
+
   /** The record at `key`, checked against its record type (stored-record.ts), or undefined. */
   async read<T>(key: string, type: RecordType<T>): Promise<T | undefined> {
     const value = await this.get(key)
