@@ -59,6 +59,45 @@ describe('two daemons chat end to end over loopback', () => {
     )
   })
 
+  test('200 sends in flight at once take consecutive positions and arrive exactly once, in that order, all delivered', async () => {
+    const count = 200
+    const texts = Array.from({ length: count }, (_, i) => `flight ${i}`)
+    const delivered = new Set<string>()
+    const off = await alice.client.on('message.status', (p) => {
+      if (p.status === 'delivered') delivered.add(p.messageId)
+    })
+    try {
+      const sent = await Promise.all(
+        texts.map((text) => alice.client.call('messages.send', { conversationId: `dm:${bob.userId}`, text })),
+      )
+      const seqs = sent.map((r) => r.message.seq).sort((a, b) => a - b)
+      const first = seqs[0] as number
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: count }, (_, i) => first + i),
+        'one position each, no gaps',
+      )
+      const inSeqOrder = [...sent].sort((a, b) => a.message.seq - b.message.seq).map((r) => r.message.text)
+      const messages = await eventually(`${count} messages in flight at bob`, async () => {
+        const page = await bob.client.call('messages.list', {
+          conversationId: `dm:${alice.userId}`,
+          limit: 500,
+        })
+        const flight = page.messages.filter((m) => m.text.startsWith('flight '))
+        return flight.length >= count ? flight : undefined
+      })
+      assert.deepEqual(
+        messages.map((m) => m.text),
+        inSeqOrder,
+      )
+      await eventually('every one delivered at alice', async () =>
+        sent.every((r) => delivered.has(r.message.id)) ? true : undefined,
+      )
+    } finally {
+      off()
+    }
+  })
+
   test('read receipts move alice’s message to read', async () => {
     const read = waitForEvent(alice.client, 'message.status', (p) => p.status === 'read')
     const { updated } = await bob.client.call('messages.markRead', { conversationId: `dm:${alice.userId}` })

@@ -18,8 +18,10 @@
  *                else): the first messages.send call → message.status 'delivered' at the sender;
  *                session set-up (bundle and one-time prekey from the contact) included
  *
- * Usage: node node/bench/node.bench.ts [--quick] [--out FILE] [--cpu-prof DIR]
+ * Usage: node node/bench/node.bench.ts [--quick] [--out FILE] [--cpu-prof DIR] [--only PART]
  *   --quick      a short run (figures indicative only; writes nothing unless --out)
+ *   --only       one part: cold (cold start, idle RSS), first (first message), pair (latency,
+ *                throughput, receiver RSS); writes nothing unless --out
  *   --cpu-prof   run the daemons with NODE_OPTIONS=--cpu-prof --cpu-prof-dir=DIR (profiles on exit)
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -45,7 +47,13 @@ import {
 } from './bench-report.ts'
 import { coldStart } from './cold-start.ts'
 
-const { quick, out } = benchArgs('docs/bench/node.json')
+const { quick, out: defaultOut } = benchArgs('docs/bench/node.json')
+const onlyIndex = process.argv.indexOf('--only')
+const only = onlyIndex > 0 ? process.argv[onlyIndex + 1] : undefined
+if (only !== undefined && !['cold', 'first', 'pair'].includes(only))
+  throw new Error('--only takes cold, first or pair')
+/** A partial run writes only where --out says (the full file needs every row). */
+const out = only !== undefined && !process.argv.includes('--out') ? null : defaultOut
 const profIndex = process.argv.indexOf('--cpu-prof')
 const cpuProfDir = profIndex > 0 ? process.argv[profIndex + 1] : undefined
 const daemonEnv: Record<string, string> =
@@ -323,9 +331,9 @@ async function benchFirstContact(): Promise<void> {
   )
 }
 
-await benchColdStart()
-await benchFirstContact()
-await benchPair()
+if (only === undefined || only === 'cold') await benchColdStart()
+if (only === undefined || only === 'first') await benchFirstContact()
+if (only === undefined || only === 'pair') await benchPair()
 loads.push(load1())
 console.log(`load average during the run: ${loads.join(', ')}`)
 writeRows(out, rows)

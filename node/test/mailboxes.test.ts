@@ -5,9 +5,11 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { generateIdentityKeyPair } from '../../core/src/identity.ts'
 import { startTestNode, type TestNode } from '../../test/fixtures/libp2p.ts'
-import { startTestRelay, type TestRelay } from '../../test/fixtures/relay.ts'
+import { startTestRelay, type TestRelay, testEnvelope } from '../../test/fixtures/relay.ts'
+import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
 import { createLogger } from '../src/log.ts'
+import { MAX_DELIVERY_BATCH } from '../src/messaging/content.ts'
 import { MAILBOX_REHOME_FAILURES, Mailboxes, mergeMailboxOrder } from '../src/messaging/mailboxes.ts'
 import { MemoryOneTimePrekeyStore, PrekeyManager } from '../src/messaging/prekeys.ts'
 import { SealedStore } from '../src/storage/sealed-store.ts'
@@ -40,7 +42,11 @@ describe('mailboxes on real relays', () => {
   })
 
   /** Each test gets its own profile database, as a fresh device would. */
-  async function mailboxes(relayAddrs: string[], count: number): Promise<Mailboxes> {
+  async function mailboxes(
+    relayAddrs: string[],
+    count: number,
+    deliver: (envelopes: Uint8Array[]) => Promise<number[]> = async (envelopes) => envelopes.map(() => 0),
+  ): Promise<Mailboxes> {
     const store = await SealedStore.open(join(dir, `db-${stores.length}`), suite.randomBytes(32))
     stores.push(store)
     const prekeys = await PrekeyManager.open({
@@ -60,7 +66,7 @@ describe('mailboxes on real relays', () => {
       prekeys,
       log: createLogger('test', { level: 'error' }),
       now: () => Date.now(),
-      deliver: async (envelopes) => envelopes.map(() => 0),
+      deliver,
       onChange: () => {},
     })
   }
@@ -97,6 +103,46 @@ describe('mailboxes on real relays', () => {
       assert.equal(boxes.hints().length, 2)
       assert.ok(!has(deadId), 'the failing relay is no longer advertised')
       assert.ok(has((relays[1] as TestRelay).peerId.toMultihash().bytes), 'the spare relay took its place')
+    } finally {
+      await boxes.stop()
+    }
+  })
+
+  test('only batches that were persisted are acknowledged: after a failed batch the rest is fetched again, in order, nothing twice', async () => {
+    const random = seededRandom('mailboxes-persist-then-ack')
+    const envelopes = Array.from({ length: 2 * MAX_DELIVERY_BATCH + 22 }, () => testEnvelope(random, 300))
+    const persisted: Uint8Array[] = []
+    let failNext = false
+    let batches = 0
+    const boxes = await mailboxes(
+      [relayAddr(relays[0] as TestRelay), relayAddr(relays[1] as TestRelay)],
+      2,
+      async (batch) => {
+        batches++
+        if (failNext && batches === 2) throw new Error('disk full') // the second batch is not persisted
+        persisted.push(...batch)
+        return batch.map(() => 0)
+      },
+    )
+    await boxes.start()
+    try {
+      await boxes.fetch() // the fetch on start is over: nothing fetches while the envelopes go in
+      const counts = await boxes.deposit(boxes.hints(), envelopes)
+      assert.ok(
+        counts.every((c) => c === 2),
+        'every envelope is held by both mailboxes',
+      )
+      failNext = true
+      batches = 0
+      await assert.rejects(boxes.fetch(), /disk full/)
+      assert.equal(persisted.length, MAX_DELIVERY_BATCH)
+      failNext = false
+      await boxes.fetch()
+      const hex = (list: Uint8Array[]) => list.map((e) => Buffer.from(e).toString('hex'))
+      assert.deepEqual(hex(persisted), hex(envelopes), 'each envelope once, in deposit order')
+      const before = persisted.length
+      await boxes.fetch()
+      assert.equal(persisted.length, before, 'everything persisted was acknowledged on both relays')
     } finally {
       await boxes.stop()
     }

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { InvalidRecordKeyError, SealedValueError } from '../src/storage/errors.ts'
 import { decodeJson, encodeJson } from '../src/storage/json-codec.ts'
-import { orderedCounter, SealedStore } from '../src/storage/sealed-store.ts'
+import { orderedCounter, READ_CACHE_ENTRIES, SealedStore } from '../src/storage/sealed-store.ts'
 
 async function rawDbBytes(location: string): Promise<Buffer> {
   const files = await readdir(location)
@@ -158,6 +158,161 @@ describe('sealed store', () => {
     try {
       for (const key of ['', 'a b', 'é', 'x'.repeat(513), 'tab\tkey'])
         await assert.rejects(store.put(key, 1), InvalidRecordKeyError)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('a value read from memory is the value a fresh store reads from disk (bytes as Uint8Array, undefined fields dropped)', async () => {
+    const location = join(dir, 'cache-faithful')
+    const value = { b: Buffer.from([1, 2, 3]), gone: undefined, n: 5, list: [new Uint8Array([9])] }
+    const key = random(32)
+    const store = await SealedStore.open(location, key)
+    let cached: unknown
+    try {
+      await store.put('rec/x', value)
+      cached = await store.get('rec/x')
+    } finally {
+      await store.close()
+    }
+    const fresh = await SealedStore.open(location, key)
+    try {
+      assert.deepEqual(cached, await fresh.get('rec/x'))
+    } finally {
+      await fresh.close()
+    }
+    assert.deepEqual(cached, { b: new Uint8Array([1, 2, 3]), n: 5, list: [new Uint8Array([9])] })
+    assert.ok(!Buffer.isBuffer((cached as { b: Uint8Array }).b), 'bytes come back as a plain Uint8Array')
+  })
+
+  test('reads follow writes: puts, dels and batches replace what was read before, and a read racing a write never leaves the old value behind', async () => {
+    const store = await SealedStore.open(join(dir, 'cache-coherent'), random(32))
+    try {
+      await store.put('rec/a', { v: 1 })
+      assert.deepEqual(await store.get('rec/a'), { v: 1 })
+      await store.batch([
+        { type: 'put', key: 'rec/a', value: { v: 2 } },
+        { type: 'put', key: 'rec/b', value: { v: 3 } },
+      ])
+      assert.deepEqual(await store.get('rec/a'), { v: 2 })
+      await store.del('rec/a')
+      assert.equal(await store.get('rec/a'), undefined)
+      // a failed batch (bad key) changes nothing, in memory as on disk
+      await assert.rejects(
+        store.batch([
+          { type: 'put', key: 'rec/b', value: { v: 4 } },
+          { type: 'put', key: 'bad key', value: 0 },
+        ]),
+        InvalidRecordKeyError,
+      )
+      assert.deepEqual(await store.get('rec/b'), { v: 3 })
+      // reads started before, during and after writes of the same key: the last write wins
+      for (let round = 0; round < 50; round++) {
+        const reads = [store.get('rec/b')]
+        const write = store.put('rec/b', { v: 10 + round })
+        reads.push(store.get('rec/b'))
+        await Promise.all([write, ...reads])
+        assert.deepEqual(await store.get('rec/b'), { v: 10 + round })
+      }
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('a read from disk that races a write of the same key does not keep the older value', async () => {
+    const location = join(dir, 'cache-race')
+    const key = random(32)
+    const rounds = 200
+    const first = await SealedStore.open(location, key)
+    await first.batch(
+      Array.from({ length: rounds }, (_, i) => ({
+        type: 'put' as const,
+        key: `r/${orderedCounter(i)}`,
+        value: 0,
+      })),
+    )
+    await first.close()
+    const store = await SealedStore.open(location, key) // nothing in memory yet
+    try {
+      for (let i = 0; i < rounds; i++) {
+        const k = `r/${orderedCounter(i)}`
+        const read = store.get(k) // goes to disk
+        await Promise.all([read, store.put(k, 1)])
+        assert.equal(await store.get(k), 1, `round ${i}`)
+      }
+    } finally {
+      await store.close()
+    }
+  })
+
+  test(`more than READ_CACHE_ENTRIES (${READ_CACHE_ENTRIES}) records still read back, each its own value`, async () => {
+    const store = await SealedStore.open(join(dir, 'cache-bounded'), random(32))
+    try {
+      const count = READ_CACHE_ENTRIES + 50
+      await store.batch(
+        Array.from({ length: count }, (_, i) => ({
+          type: 'put' as const,
+          key: `n/${orderedCounter(i)}`,
+          value: i,
+        })),
+      )
+      for (const i of [0, 1, 49, 50, count - 1]) assert.equal(await store.get(`n/${orderedCounter(i)}`), i)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('existing() tells which keys hold a value, from memory and from disk, after puts and dels', async () => {
+    const location = join(dir, 'existing')
+    const key = random(32)
+    const first = await SealedStore.open(location, key)
+    await first.batch([
+      { type: 'put', key: 'e/disk', value: 1 },
+      { type: 'put', key: 'e/gone', value: 2 },
+    ])
+    await first.close()
+    const store = await SealedStore.open(location, key) // 'e/disk' is on disk only
+    try {
+      await store.put('e/new', 3)
+      await store.del('e/gone')
+      assert.deepEqual([...(await store.existing(['e/disk', 'e/gone', 'e/new', 'e/never']))].sort(), [
+        'e/disk',
+        'e/new',
+      ])
+      await assert.rejects(store.existing(['bad key']), InvalidRecordKeyError)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('warm() reads ahead in one call: later gets see the stored values, and a warm racing a write keeps nothing old', async () => {
+    const location = join(dir, 'warm')
+    const key = random(32)
+    const rounds = 300
+    const first = await SealedStore.open(location, key)
+    await first.batch(
+      Array.from({ length: rounds }, (_, i) => ({
+        type: 'put' as const,
+        key: `w/${orderedCounter(i)}`,
+        value: { i },
+      })),
+    )
+    await first.close()
+    const store = await SealedStore.open(location, key)
+    try {
+      await store.warm(['w/missing', `w/${orderedCounter(0)}`, `w/${orderedCounter(1)}`])
+      assert.deepEqual(await store.get(`w/${orderedCounter(1)}`), { i: 1 })
+      assert.equal(await store.get('w/missing'), undefined)
+      for (let i = 2; i < rounds; i++) {
+        const k = `w/${orderedCounter(i)}`
+        // either one first: the write's value must be what stays
+        await Promise.all(
+          i % 2 === 0
+            ? [store.warm([k]), store.put(k, { i: -i })]
+            : [store.put(k, { i: -i }), store.warm([k])],
+        )
+        assert.deepEqual(await store.get(k), { i: -i }, `round ${i}`)
+      }
     } finally {
       await store.close()
     }

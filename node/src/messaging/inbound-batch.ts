@@ -41,6 +41,9 @@ export interface Pending {
   conversations: Map<string, ConversationRecord>
   messages: Map<string, MessageRecord>
   refs: Set<string>
+  /** Message ref keys looked up for the whole batch at once, and those of them already stored. */
+  checkedRefs: Set<string>
+  storedRefs: Set<string>
   usedPrekeys: Array<[number | null, number | null]>
   events: Array<() => void>
   touchedPeers: Set<string>
@@ -59,6 +62,8 @@ export function newPending(via: MessageVia): Pending {
     conversations: new Map(),
     messages: new Map(),
     refs: new Set(),
+    checkedRefs: new Set(),
+    storedRefs: new Set(),
     usedPrekeys: [],
     events: [],
     touchedPeers: new Set(),

@@ -18,8 +18,11 @@ async function newRef(
   pending: Pending,
 ): Promise<string | null> {
   const refKey = init.vault.messageRefKey(userId, idHex)
-  if (pending.refs.has(refKey) || (await init.vault.has(refKey))) return null
-  return refKey
+  if (pending.refs.has(refKey)) return null
+  const stored = pending.checkedRefs.has(refKey)
+    ? pending.storedRefs.has(refKey)
+    : await init.vault.has(refKey)
+  return stored ? null : refKey
 }
 
 export async function receiveText(

@@ -34,6 +34,14 @@ import { connectionPath, type InboundSource } from './message-path.ts'
 import type { ContactRecord } from './vault.ts'
 
 export type { AppDelivery, AppEffect, AppHandler } from './app-payloads.ts'
+
+/** A decrypted envelope whose sender checked out, waiting to be applied. */
+interface Opened {
+  readonly userId: string
+  readonly contact: ContactRecord
+  readonly content: Content
+}
+
 export type { InboundInit } from './inbound-batch.ts'
 
 export class Inbound {
@@ -64,9 +72,21 @@ export class Inbound {
   async handleEnvelopes(envelopes: readonly Uint8Array[], source: InboundSource): Promise<number[]> {
     const remotePeer = source.peer
     const pending: Pending = newPending(source.via)
-    const statuses: number[] = []
-    for (const envelope of envelopes) statuses.push(await this.#receive(envelope, remotePeer, pending))
     const { vault, sessions, prekeys } = this.#init
+    // decrypt every envelope first (session states follow one another), then learn in one lookup
+    // which message ids were received before, then apply the contents in order
+    const opened: Array<Opened | number> = []
+    for (const envelope of envelopes) opened.push(await this.#open(envelope, remotePeer, pending))
+    const refKeys = opened.flatMap((o) =>
+      typeof o === 'number' || (o.content.kind !== CONTENT_KIND_TEXT && o.content.kind !== CONTENT_KIND_APP)
+        ? []
+        : [vault.messageRefKey(o.userId, toHex(o.content.messageId))],
+    )
+    pending.checkedRefs = new Set(refKeys)
+    pending.storedRefs = await vault.store.existing(refKeys)
+    const statuses: number[] = []
+    for (const o of opened)
+      statuses.push(typeof o === 'number' ? o : await this.#apply(o, remotePeer, pending))
     for (const [peer, ids] of pending.receipts) {
       pending.ops.push(
         ...(await this.#init.queueReceipt(
@@ -101,7 +121,8 @@ export class Inbound {
     return pending.contacts.get(userId) ?? (await this.#init.vault.getContact(userId))
   }
 
-  async #receive(envelope: Uint8Array, remotePeer: PeerId | null, pending: Pending): Promise<number> {
+  /** Open and decrypt one envelope and check its sender: the content to apply, or a status. */
+  async #open(envelope: Uint8Array, remotePeer: PeerId | null, pending: Pending): Promise<Opened | number> {
     const { suite, log } = this.#init
     let sealed: SealedContent
     try {
@@ -154,7 +175,15 @@ export class Inbound {
     }
     pending.contacts.set(userId, contact)
     pending.sessions.set(userId, { ...next, userId })
+    return { userId, contact, content }
+  }
 
+  /** Apply one decrypted content to the batch; its delivery status. */
+  async #apply(
+    { userId, contact, content }: Opened,
+    remotePeer: PeerId | null,
+    pending: Pending,
+  ): Promise<number> {
     if (content.kind === CONTENT_KIND_TEXT) {
       const status = await receiveText(this.#init, userId, contact, content, pending)
       if (remotePeer === null) {

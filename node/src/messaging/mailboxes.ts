@@ -14,7 +14,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
-import { MAILBOX_TTL_MS, MAX_FETCH_LIMIT } from '../../../core/src/mailbox/constants.ts'
+import { MAILBOX_TTL_MS, MAX_ACK_HASHES, MAX_FETCH_LIMIT } from '../../../core/src/mailbox/constants.ts'
 import type { StoredEnvelope } from '../../../core/src/mailbox/response.ts'
 import type { MailboxHint } from '../../../core/src/prekey-bundle.ts'
 import { MailboxClient } from '../mailbox/mailbox-client.ts'
@@ -232,29 +232,12 @@ export class Mailboxes {
 
   async #fetchOnce(): Promise<void> {
     await this.#dropDrainedRetired()
+    // every mailbox at once: a catch-up waits for the slowest relay, not for the sum of them
+    const fetched = await Promise.all([...this.#records].map((record) => this.#fetchMailbox(record)))
     const lists: StoredEnvelope[][] = []
     const holders = new Map<string, Array<{ record: MailboxRecord; hash: Uint8Array }>>()
     const outcomes = new Map<MailboxRecord, boolean>()
-    for (const record of [...this.#records]) {
-      const client = this.#client(record)
-      const key = this.#inboxKey(record)
-      const list: StoredEnvelope[] = []
-      let cursor: Uint8Array | undefined
-      let ok = true
-      for (let page = 0; page < MAX_PAGES_PER_FETCH; page++) {
-        const result = await client.fetch(key, cursor, MAX_FETCH_LIMIT)
-        if (!result.ok) {
-          ok = false
-          this.#init.log.debug('mailbox fetch failed', { relay: record.relay, reason: result.reason })
-          break
-        }
-        list.push(...result.value.envelopes)
-        if (result.value.prekeysRemaining < MAILBOX_PREKEY_LOW_WATER && record.retiredAt === undefined) {
-          await this.#topUp(record, client, key)
-        }
-        if (!result.value.more) break
-        cursor = result.value.nextCursor
-      }
+    for (const { record, ok, list } of fetched) {
       outcomes.set(record, ok)
       if (ok && list.length === 0 && record.retiredAt !== undefined) this.#drained.add(record)
       lists.push(list)
@@ -282,28 +265,62 @@ export class Mailboxes {
     else if (changed) await this.#init.store.write(MAILBOXES_KEY, MAILBOX_LIST, this.#records)
     const merged = mergeMailboxOrder(lists)
     if (merged.length === 0) return
-    const acks = new Map<MailboxRecord, Uint8Array[]>()
-    for (let i = 0; i < merged.length; i += MAX_DELIVERY_BATCH) {
-      const chunk = merged.slice(i, i + MAX_DELIVERY_BATCH)
-      await this.#init.deliver(chunk.map((e) => e.envelope))
-      // every status is final for a stored envelope: delivered, duplicate, or undecryptable
-      for (const item of chunk) {
-        for (const holder of holders.get(toHex(item.hash)) ?? []) {
-          const list = acks.get(holder.record) ?? []
-          list.push(holder.hash)
-          acks.set(holder.record, list)
+    // each batch is acknowledged to its mailboxes as soon as it is persisted (never before),
+    // while the next batch is processed
+    const acks: Array<Promise<void>> = []
+    try {
+      for (let i = 0; i < merged.length; i += MAX_DELIVERY_BATCH) {
+        const chunk = merged.slice(i, i + MAX_DELIVERY_BATCH)
+        await this.#init.deliver(chunk.map((e) => e.envelope))
+        // every status is final for a stored envelope: delivered, duplicate, or undecryptable
+        const batch = new Map<MailboxRecord, Uint8Array[]>()
+        for (const item of chunk) {
+          for (const holder of holders.get(toHex(item.hash)) ?? []) {
+            const list = batch.get(holder.record) ?? []
+            list.push(holder.hash)
+            batch.set(holder.record, list)
+          }
         }
+        for (const [record, hashes] of batch) acks.push(this.#ack(record, hashes))
       }
-    }
-    for (const [record, hashes] of acks) {
-      const client = this.#client(record)
-      for (let i = 0; i < hashes.length; i += 256) {
-        const result = await client.ack(this.#inboxKey(record), hashes.slice(i, i + 256))
-        if (!result.ok)
-          this.#init.log.debug('mailbox ack failed', { relay: record.relay, reason: result.reason })
-      }
+    } finally {
+      await Promise.allSettled(acks)
     }
     this.#init.log.info('mailbox envelopes processed', { count: merged.length })
+  }
+
+  /** Every page of one mailbox (up to MAX_PAGES_PER_FETCH); `ok` false when a request failed. */
+  async #fetchMailbox(
+    record: MailboxRecord,
+  ): Promise<{ record: MailboxRecord; ok: boolean; list: StoredEnvelope[] }> {
+    const client = this.#client(record)
+    const key = this.#inboxKey(record)
+    const list: StoredEnvelope[] = []
+    let cursor: Uint8Array | undefined
+    for (let page = 0; page < MAX_PAGES_PER_FETCH; page++) {
+      const result = await client.fetch(key, cursor, MAX_FETCH_LIMIT)
+      if (!result.ok) {
+        this.#init.log.debug('mailbox fetch failed', { relay: record.relay, reason: result.reason })
+        return { record, ok: false, list }
+      }
+      list.push(...result.value.envelopes)
+      if (result.value.prekeysRemaining < MAILBOX_PREKEY_LOW_WATER && record.retiredAt === undefined) {
+        await this.#topUp(record, client, key)
+      }
+      if (!result.value.more) break
+      cursor = result.value.nextCursor
+    }
+    return { record, ok: true, list }
+  }
+
+  /** Acknowledge persisted envelopes to one mailbox (MAX_ACK_HASHES per request); failures are logged. */
+  async #ack(record: MailboxRecord, hashes: Uint8Array[]): Promise<void> {
+    const client = this.#client(record)
+    for (let i = 0; i < hashes.length; i += MAX_ACK_HASHES) {
+      const result = await client.ack(this.#inboxKey(record), hashes.slice(i, i + MAX_ACK_HASHES))
+      if (!result.ok)
+        this.#init.log.debug('mailbox ack failed', { relay: record.relay, reason: result.reason })
+    }
   }
 
   /** A retired mailbox that answered a fetch with nothing left in it is forgotten. */

@@ -34,7 +34,7 @@ import { NetworkRegained, type RegainedReason } from './network-regained.ts'
 import { Outbox } from './outbox.ts'
 import { appItem, receiptItemOps } from './outbox-items.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
-import { queueText } from './send-text.ts'
+import { TextSender } from './send-text.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
 import type { ContactRecord, ConversationRecord, MessageRecord, Vault } from './vault.ts'
 import { type Waiting, WaitingBook } from './waiting.ts'
@@ -56,6 +56,7 @@ export class Messenger {
   readonly #peerToUser = new Map<string, string>()
   readonly #ctx: MessengerContext
   readonly #outbox: Outbox
+  readonly #texts: TextSender
   readonly #regained: NetworkRegained
   readonly #claims: ClaimLimiter
   readonly #announcer: Announcer<PeerId>
@@ -107,6 +108,7 @@ export class Messenger {
       ),
     }
     this.#outbox = new Outbox(this.#ctx)
+    this.#texts = new TextSender(this.#ctx)
     this.#regained = new NetworkRegained({
       libp2p: init.libp2p,
       isMailboxRelay: (peer) => this.#ctx.mailboxes?.isRelay(peer) ?? false,
@@ -225,7 +227,7 @@ export class Messenger {
 
   async sendText(conversationId: string, text: string): Promise<MessageRecord> {
     const peer = peerOfConversation(conversationId)
-    const message = await this.#lock.run(() => queueText(this.#ctx, conversationId, peer, text))
+    const message = await this.#texts.send(conversationId, peer, text)
     void this.#outbox.flush(peer)
     return message
   }

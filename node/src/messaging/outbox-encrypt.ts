@@ -7,7 +7,7 @@ import { sealEnvelope } from '../../../core/src/envelope.ts'
 import { sessionEncrypt } from '../../../core/src/session.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import type { MessengerContext } from './messenger-context.ts'
-import { statusOps } from './outbox-status.ts'
+import { statusOps, warmMessages } from './outbox-status.ts'
 import type { OutboxItem } from './vault.ts'
 
 /** Encrypt items that have no envelope yet with the current session (one batch write). */
@@ -22,6 +22,10 @@ export async function encryptPending(
   const out: OutboxItem[] = []
   const emits: Array<() => void> = []
   const recipientKey = deviceDhPublicKey(ctx.suite, sessions.deviceKey)
+  await warmMessages(
+    ctx,
+    items.filter((item) => item.envelope === null && item.attempts === 0),
+  )
   for (const item of items) {
     // re-read: the item may have been settled by a concurrent flush
     if (item.envelope !== null) {

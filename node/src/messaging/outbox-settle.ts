@@ -7,7 +7,7 @@ import type { BatchOp } from '../storage/sealed-store.ts'
 import { MAX_SESSION_RESETS, RETRY_BASE_MS, RETRY_MAX_MS } from './constants.ts'
 import { DELIVERY_DUPLICATE, DELIVERY_NO_SESSION, DELIVERY_OK, DELIVERY_REJECTED } from './content.ts'
 import type { MessengerContext } from './messenger-context.ts'
-import { statusOps } from './outbox-status.ts'
+import { statusOps, warmMessages } from './outbox-status.ts'
 import type { OutboxItem } from './vault.ts'
 
 /** Backoff before attempt number `attempts + 1`: doubling from the base, capped at the max. */
@@ -26,6 +26,7 @@ export async function settleStored(
 ): Promise<void> {
   const ops: BatchOp[] = []
   const events: Array<() => void> = []
+  await warmMessages(ctx, items)
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as OutboxItem
     const receipts = counts[i] as number
@@ -62,6 +63,7 @@ export async function settle(
   const events: Array<() => void> = []
   let resetSession = false
   let retryNow = false
+  await warmMessages(ctx, items)
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as OutboxItem
     const status = statuses[i] as number

@@ -44,6 +44,16 @@ export async function statusOps(
   ]
 }
 
+/** Read the messages of a batch's text items in one store call before statusOps reads each. */
+export async function warmMessages(ctx: MessengerContext, items: readonly OutboxItem[]): Promise<void> {
+  const keys = items.flatMap((item) =>
+    item.kind === 'text' && item.seq !== undefined
+      ? [ctx.vault.messageKey(item.conversationId, item.seq)]
+      : [],
+  )
+  await ctx.vault.store.warm(keys)
+}
+
 /** Give the items' messages `status` in one write under the lock, then announce it. */
 export async function setStatus(
   ctx: MessengerContext,

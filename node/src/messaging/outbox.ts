@@ -164,11 +164,20 @@ export class Outbox {
     const prepared = withinBudget(encrypted.items, budget, (item) => (item.envelope as Uint8Array).length)
     const texts = prepared.filter((item) => item.kind === 'text' && item.attempts === 0)
     const envelopes = prepared.map((item) => item.envelope as Uint8Array)
-    const result =
-      sessions.devicePeerId.length === 0
-        ? ({ ok: false, reason: 'unreachable', detail: 'device unknown', error: NO_ROUTE_ERROR } as const)
-        : await this.#deliver(sessions.devicePeerId, envelopes)
     const more = prepared.length < listed.length
+    let result: RequestResult
+    if (sessions.devicePeerId.length === 0) {
+      result = { ok: false, reason: 'unreachable', detail: 'device unknown', error: NO_ROUTE_ERROR }
+    } else {
+      // while this batch travels and the recipient persists it, the next one is sealed (it is
+      // sent after this one is answered, so the order on the wire stays the queue's order)
+      const delivering = this.#deliver(sessions.devicePeerId, envelopes)
+      const last = prepared[prepared.length - 1] as OutboxItem
+      const ahead =
+        more || listed.length === MAX_DELIVERY_BATCH ? this.#sealAhead(peer, last.order, budget) : null
+      result = await delivering
+      await ahead
+    }
     if (!result.ok) {
       this.#ctx.init.log.debug('direct delivery failed', {
         reason: result.reason,
@@ -240,6 +249,26 @@ export class Outbox {
       timeoutMs: this.#ctx.mailboxes !== null ? DIRECT_ATTEMPT_TIMEOUT_MS : DELIVERY_TIMEOUT_MS,
       runOnLimitedConnection: true,
     })
+  }
+
+  /**
+   * Seal the batch after the item `afterOrder` now, so that the next round finds its envelopes
+   * stored and sends them at once. Listing and sealing run in one critical section, so nothing
+   * that changed the queue in between (a reset clearing envelopes) is written over. Best effort:
+   * on any failure the next round seals these items itself.
+   */
+  async #sealAhead(peer: string, afterOrder: number, budget: number): Promise<void> {
+    try {
+      const emits = await this.#ctx.lock.run(async () => {
+        const next = await this.#ctx.vault.listOutbox(peer, MAX_DELIVERY_BATCH, afterOrder)
+        const due = withinBudget(next, budget, estimatedEnvelopeBytes).filter((i) => i.envelope === null)
+        if (due.length === 0) return []
+        return (await encryptPending(this.#ctx, peer, due))?.emits ?? []
+      })
+      for (const emit of emits) emit()
+    } catch (error) {
+      this.#ctx.init.log.debug('sealing ahead failed', { error: (error as Error)?.name })
+    }
   }
 
   async #backoff(peer: string, items: OutboxItem[]): Promise<void> {

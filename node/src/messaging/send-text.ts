@@ -1,21 +1,97 @@
 /**
- * Composing an outgoing text of a direct conversation: the message record, its content and the
- * outbox item, written in one batch with the conversation's new last sequence number.
+ * Composing outgoing texts of direct conversations: each message record, its content and its
+ * outbox item, with the conversation's new last sequence number. Calls that arrive while a write
+ * is under way wait for the next one and then share it: one atomic store write for every text
+ * queued at that moment (a busy client's burst costs one write, not one per message).
  */
 import { toHex } from '../../../core/src/bytes.ts'
+import type { BatchOp } from '../storage/sealed-store.ts'
 import { requireContact } from './contacts.ts'
 import { CONTENT_KIND_TEXT, encodeContent, MESSAGE_ID_BYTES } from './content.ts'
 import { newConversation } from './direct-conversation.ts'
 import { ContactKeyChangedError } from './errors.ts'
 import type { MessengerContext } from './messenger-context.ts'
-import type { MessageRecord, OutboxItem } from './vault.ts'
+import type { ConversationRecord, MessageRecord, OutboxItem } from './vault.ts'
 
-/** Queue `text` to `peer` in `conversationId`; call under the lock. The caller flushes the outbox. */
-export async function queueText(
+/**
+ * Texts composed into one store write at most: bounds the write (and the time the lock is held)
+ * while still taking a burst of a few hundred calls in a handful of writes.
+ */
+export const MAX_TEXTS_PER_WRITE = 256
+
+interface Request {
+  readonly conversationId: string
+  readonly peer: string
+  readonly text: string
+  readonly resolve: (message: MessageRecord) => void
+  readonly reject: (error: unknown) => void
+}
+
+/** What the texts of one write have changed so far (the next text builds on it). */
+interface Draft {
+  readonly ops: BatchOp[]
+  readonly conversations: Map<string, ConversationRecord>
+  order: number
+}
+
+export class TextSender {
+  readonly #ctx: MessengerContext
+  #waiting: Request[] = []
+  #scheduled = false
+
+  constructor(ctx: MessengerContext) {
+    this.#ctx = ctx
+  }
+
+  /** Queue `text` to `peer` in `conversationId`; resolves once it is written. The caller flushes. */
+  send(conversationId: string, peer: string, text: string): Promise<MessageRecord> {
+    const { promise, resolve, reject } = Promise.withResolvers<MessageRecord>()
+    this.#waiting.push({ conversationId, peer, text, resolve, reject })
+    if (!this.#scheduled) {
+      this.#scheduled = true
+      void this.#ctx.lock.run(() => this.#write())
+    }
+    return promise
+  }
+
+  /** Under the lock: compose every waiting text (up to MAX_TEXTS_PER_WRITE) into one write. */
+  async #write(): Promise<void> {
+    const requests = this.#waiting.splice(0, MAX_TEXTS_PER_WRITE)
+    if (this.#waiting.length > 0) void this.#ctx.lock.run(() => this.#write())
+    else this.#scheduled = false
+    const draft: Draft = {
+      ops: [],
+      conversations: new Map(),
+      order: await this.#ctx.vault.nextCounter('outbox'),
+    }
+    const done: Array<[Request, MessageRecord]> = []
+    for (const request of requests) {
+      try {
+        // a text that is refused throws before it changes the draft
+        done.push([request, await composeText(this.#ctx, request, draft)])
+      } catch (error) {
+        request.reject(error)
+      }
+    }
+    if (done.length === 0) return
+    draft.ops.push(this.#ctx.vault.counterOp('outbox', draft.order - 1))
+    for (const conversation of draft.conversations.values())
+      draft.ops.push(this.#ctx.vault.putConversationOp(conversation))
+    try {
+      await this.#ctx.vault.store.batch(draft.ops)
+    } catch (error) {
+      for (const [request] of done) request.reject(error)
+      return
+    }
+    for (const [request, message] of done) request.resolve(message)
+  }
+}
+
+/** One text into `draft`: its message, ref and outbox item; the conversation is updated in the draft. */
+async function composeText(
   ctx: MessengerContext,
-  conversationId: string,
-  peer: string,
-  text: string,
+  { conversationId, peer, text }: Request,
+  draft: Draft,
 ): Promise<MessageRecord> {
   const contact = await requireContact(ctx, peer)
   if (contact.keyChanged) {
@@ -25,7 +101,9 @@ export async function queueText(
   }
   const now = ctx.init.now()
   const conversation =
-    (await ctx.vault.getConversation(conversationId)) ?? newConversation(conversationId, peer, now)
+    draft.conversations.get(conversationId) ??
+    (await ctx.vault.getConversation(conversationId)) ??
+    newConversation(conversationId, peer, now)
   const messageId = ctx.suite.randomBytes(MESSAGE_ID_BYTES)
   const seq = conversation.lastSeq + 1
   const message: MessageRecord = {
@@ -50,7 +128,7 @@ export async function queueText(
     senderName: ctx.init.displayName(),
     succession: ctx.init.succession,
   })
-  const order = await ctx.vault.nextCounter('outbox')
+  const order = draft.order++
   const item: OutboxItem = {
     order,
     peerUserId: peer,
@@ -64,15 +142,14 @@ export async function queueText(
     nextAttemptAt: now,
     createdAt: now,
   }
-  await ctx.vault.store.batch([
+  draft.ops.push(
     ctx.vault.putMessageOp(message),
     ctx.vault.putMessageRefOp(ctx.vault.messageRefKey(ctx.userIdString, message.id), {
       conversationId,
       seq,
     }),
-    ctx.vault.putConversationOp({ ...conversation, lastSeq: seq, updatedAt: now }),
     ctx.vault.putOutboxOp(item),
-    ctx.vault.counterOp('outbox', order),
-  ])
+  )
+  draft.conversations.set(conversationId, { ...conversation, lastSeq: seq, updatedAt: now })
   return message
 }

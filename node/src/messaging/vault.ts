@@ -5,7 +5,7 @@
  * blinded with an HMAC keyed from the storage key, so the db files reveal neither who the user
  * talks to nor what was said.
  */
-import { createHmac, hkdfSync } from 'node:crypto'
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto'
 import { PREFIXES } from '../storage/layout.ts'
 import { type BatchOp, orderedCounter, putRecord, type SealedStore } from '../storage/sealed-store.ts'
 import {
@@ -27,21 +27,42 @@ export type { ContactRecord, ConversationRecord, MessageRecord, MessageRef, Outb
 /** Blinded ids are 96-bit HMAC prefixes: unique for any realistic number of contacts. */
 const BLIND_ID_BYTES = 12
 const BLIND_KEY_INFO = 'wren/storage/blind-keys/v1'
+/**
+ * Blinded ids remembered (id → HMAC): a profile blinds the same few ids (its contacts, their
+ * conversations, its own user id) on every message; beyond this many the oldest are dropped, so
+ * the memo stays small however many ids pass through (least recently used dropped first).
+ */
+const BLIND_MEMO_ENTRIES = 1024
 
 export class Vault {
   readonly store: SealedStore
-  readonly #blindKey: Uint8Array
+  /** A KeyObject: raw key bytes cost a thrown-exception probe in every createHmac. */
+  readonly #blindKey: KeyObject
+  readonly #blinded = new Map<string, string>()
 
   constructor(store: SealedStore, storageKey: Uint8Array) {
     this.store = store
-    this.#blindKey = new Uint8Array(hkdfSync('sha256', storageKey, new Uint8Array(32), BLIND_KEY_INFO, 32))
+    const key = new Uint8Array(hkdfSync('sha256', storageKey, new Uint8Array(32), BLIND_KEY_INFO, 32))
+    this.#blindKey = createSecretKey(key)
+    key.fill(0)
   }
 
   blind(id: string): string {
-    return createHmac('sha256', this.#blindKey)
+    const known = this.#blinded.get(id)
+    if (known !== undefined) {
+      // most recently used last: per-message ids (groups blind some) push out old ones first
+      this.#blinded.delete(id)
+      this.#blinded.set(id, known)
+      return known
+    }
+    const blinded = createHmac('sha256', this.#blindKey)
       .update(id)
       .digest('hex')
       .slice(0, BLIND_ID_BYTES * 2)
+    if (this.#blinded.size >= BLIND_MEMO_ENTRIES)
+      this.#blinded.delete(this.#blinded.keys().next().value as string)
+    this.#blinded.set(id, blinded)
+    return blinded
   }
 
   contactKey(userId: string): string {
@@ -146,12 +167,16 @@ export class Vault {
     return this.store.read(this.messageRefKey(senderUserId, messageIdHex), MESSAGE_REF)
   }
 
-  async listOutbox(peerUserId: string, limit: number): Promise<OutboxItem[]> {
+  /** A peer's first `limit` queued items in order (after the item `afterOrder` when given). */
+  async listOutbox(peerUserId: string, limit: number, afterOrder?: number): Promise<OutboxItem[]> {
     const out: OutboxItem[] = []
-    for await (const [, value] of this.store.scan(OUTBOX_ITEM, {
-      prefix: this.outboxPrefix(peerUserId),
-      limit,
-    }))
+    const prefix = this.outboxPrefix(peerUserId)
+    for await (const [, value] of this.store.scan(
+      OUTBOX_ITEM,
+      afterOrder === undefined
+        ? { prefix, limit }
+        : { prefix, gte: this.outboxKey(peerUserId, afterOrder + 1), limit },
+    ))
       out.push(value)
     return out
   }

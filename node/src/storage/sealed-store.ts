@@ -12,8 +12,15 @@
  *
  * Nonces are random: AES-GCM stays within its bounds for far more than 2^32 writes per key,
  * which a personal profile does not approach.
+ *
+ * Recently read or written values are kept opened in memory (READ_CACHE_ENTRIES, least recently
+ * used dropped first), so the records read on every message (a contact, its conversation, a
+ * counter, the message just written) cost no LevelDB read and no AES-GCM open. This store is the
+ * only writer of its database, so the cache follows every write once it has committed. Values
+ * handed out by `get` may be shared between callers: treat them as read-only (records are
+ * replaced with spread copies, never changed in place).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 import { Level } from 'level'
 import { InvalidRecordKeyError, SealedValueError, StorageError } from './errors.ts'
 import { decodeJson, encodeJson } from './json-codec.ts'
@@ -27,6 +34,11 @@ export const MAX_RECORD_KEY_LENGTH = 512
 export const ORDERED_COUNTER_DIGITS = 16
 /** Storage key length in bytes (AES-256). */
 export const STORAGE_KEY_BYTES = 32
+/**
+ * Opened values kept in memory: the records one message touches, for a few hundred messages in
+ * flight; a few MB at most whatever the traffic (records are small).
+ */
+export const READ_CACHE_ENTRIES = 2048
 const NONCE_BYTES = 12
 const TAG_BYTES = 16
 /** One past the highest allowed key character: the exclusive upper bound of a prefix range. */
@@ -72,12 +84,24 @@ export function checkRecordKey(key: string): void {
 export class SealedStore {
   readonly location: string
   readonly #db: Level<string, Uint8Array>
-  readonly #key: Buffer
+  /** Own copy of the storage key (the caller may wipe theirs), wiped on close. */
+  readonly #keyBytes: Buffer
+  /**
+   * The same key as a KeyObject: with raw bytes, every createCipheriv/createDecipheriv first
+   * probes them for a KeyObject or CryptoKey, and that probe (two thrown exceptions) cost more
+   * than sealing a small record.
+   */
+  readonly #key: KeyObject
+  /** key → opened value, or the JSON just written (parsed on first read), in LRU order. */
+  readonly #cache = new Map<string, { value: unknown } | { json: string }>()
+  /** Bumped by every write: a read that raced a write does not fill the cache. */
+  #writes = 0
 
   private constructor(location: string, db: Level<string, Uint8Array>, key: Uint8Array) {
     this.location = location
     this.#db = db
-    this.#key = Buffer.from(key) // own copy: the caller may wipe theirs
+    this.#keyBytes = Buffer.from(key)
+    this.#key = createSecretKey(this.#keyBytes)
   }
 
   /** Open (creating if needed) the LevelDB at `location`, sealing values under `storageKey`. */
@@ -89,11 +113,11 @@ export class SealedStore {
     return new SealedStore(location, db, storageKey)
   }
 
-  #seal(key: string, value: unknown): Uint8Array {
+  #seal(key: string, json: string): Uint8Array {
     const nonce = randomBytes(NONCE_BYTES)
     const cipher = createCipheriv('aes-256-gcm', this.#key, nonce, { authTagLength: TAG_BYTES })
     cipher.setAAD(aad(key))
-    const plaintext = Buffer.from(encodeJson(value))
+    const plaintext = Buffer.from(json)
     const out = Buffer.concat([
       Uint8Array.of(SEALED_VALUE_VERSION),
       nonce,
@@ -133,8 +157,71 @@ export class SealedStore {
   /** The value at `key`, or undefined. T is the caller's claim about what it stored there. */
   async get<T = unknown>(key: string): Promise<T | undefined> {
     checkRecordKey(key)
+    const cached = this.#cache.get(key)
+    if (cached !== undefined) {
+      const value = 'value' in cached ? cached.value : this.#parse(key, cached.json)
+      this.#remember(key, { value })
+      return value as T
+    }
+    const writes = this.#writes
     const sealed = await this.#db.get(key)
-    return sealed === undefined ? undefined : (this.#open(key, sealed) as T)
+    if (sealed === undefined) return undefined
+    const value = this.#open(key, sealed)
+    if (writes === this.#writes) this.#remember(key, { value })
+    return value as T
+  }
+
+  #remember(key: string, entry: { value: unknown } | { json: string }): void {
+    this.#cache.delete(key)
+    if (this.#cache.size >= READ_CACHE_ENTRIES) this.#cache.delete(this.#cache.keys().next().value as string)
+    this.#cache.set(key, entry)
+  }
+
+  #parse(key: string, json: string): unknown {
+    try {
+      return decodeJson(json)
+    } catch (error) {
+      throw new SealedValueError(key, { cause: error })
+    }
+  }
+
+  /**
+   * Which of `keys` hold a value, in one LevelDB call (values are not opened): existence checks
+   * for a whole batch cost one round trip to LevelDB's thread instead of one each.
+   */
+  async existing(keys: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>()
+    const unknown: string[] = []
+    for (const key of keys) {
+      checkRecordKey(key)
+      if (this.#cache.has(key)) out.add(key)
+      else unknown.push(key)
+    }
+    if (unknown.length === 0) return out
+    const values = await this.#db.getMany(unknown)
+    values.forEach((value, i) => {
+      if (value !== undefined) out.add(unknown[i] as string)
+    })
+    return out
+  }
+
+  /**
+   * Read `keys` that are not in memory yet in one LevelDB call and keep them opened in memory, so
+   * that the `get`s that follow (a batch's records, read one by one) do not go to LevelDB each.
+   */
+  async warm(keys: readonly string[]): Promise<void> {
+    const missing = keys.filter((key) => {
+      checkRecordKey(key)
+      return !this.#cache.has(key)
+    })
+    if (missing.length === 0) return
+    const writes = this.#writes
+    const values = await this.#db.getMany(missing)
+    if (writes !== this.#writes) return // a write raced the read: the gets will read afresh
+    values.forEach((sealed, i) => {
+      const key = missing[i] as string
+      if (sealed !== undefined) this.#remember(key, { value: this.#open(key, sealed) })
+    })
   }
 
   /** The record at `key`, checked against its record type (stored-record.ts), or undefined. */
@@ -149,24 +236,37 @@ export class SealedStore {
   }
 
   async put(key: string, value: unknown): Promise<void> {
-    checkRecordKey(key)
-    await this.#db.put(key, this.#seal(key, value))
+    await this.batch([{ type: 'put', key, value }])
   }
 
   async del(key: string): Promise<void> {
-    checkRecordKey(key)
-    await this.#db.del(key)
+    await this.batch([{ type: 'del', key }])
   }
 
   /** Apply all operations atomically: either every one is written or none is. */
   async batch(ops: readonly BatchOp[]): Promise<void> {
+    const written: Array<[key: string, json: string | null]> = []
     const sealed = ops.map((op) => {
       checkRecordKey(op.key)
-      return op.type === 'put'
-        ? { type: 'put' as const, key: op.key, value: this.#seal(op.key, op.value) }
-        : { type: 'del' as const, key: op.key }
+      if (op.type === 'del') {
+        written.push([op.key, null])
+        return { type: 'del' as const, key: op.key }
+      }
+      const json = encodeJson(op.value)
+      written.push([op.key, json])
+      return { type: 'put' as const, key: op.key, value: this.#seal(op.key, json) }
     })
-    await this.#db.batch(sealed)
+    this.#writes++
+    try {
+      await this.#db.batch(sealed)
+    } finally {
+      this.#writes++
+    }
+    // committed: later reads see these values (later ops on the same key win, as in LevelDB)
+    for (const [key, json] of written) {
+      if (json === null) this.#cache.delete(key)
+      else this.#remember(key, { json })
+    }
   }
 
   /** Entries in key order (or reverse), opened one by one as they are read. */
@@ -197,7 +297,8 @@ export class SealedStore {
 
   async close(): Promise<void> {
     await this.#db.close()
-    this.#key.fill(0)
+    this.#cache.clear()
+    this.#keyBytes.fill(0)
   }
 }
 
