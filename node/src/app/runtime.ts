@@ -1,7 +1,8 @@
 /**
  * The running node of an unlocked profile, and its composition root: `startRuntime` builds the
  * parts in dependency order — keys, prekeys, this device's own records (bundle, card), the
- * libp2p host (with the bundle publisher), the relay mailboxes, the messenger, the groups — then
+ * libp2p host (with the bundle publisher), the relay mailboxes, the messenger, the groups, the
+ * calls — then
  * starts them in order and stops them in reverse. Nothing is attached after construction.
  * Started by the daemon on unlock, stopped on lock or daemon stop. There is one network
  * configuration: users, tests, the demo and the benchmarks all run it.
@@ -12,6 +13,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
+import { type CallService, callService } from '../calls/call-service.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
 import { DEFAULT_MAILBOX_COUNT, Mailboxes } from '../messaging/mailboxes.ts'
@@ -25,6 +27,7 @@ import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
 import { readIdentityRecord } from '../profile/records.ts'
 import type { UnlockedProfile } from '../profile/session.ts'
+import { callsNotify } from '../rpc/calls-view.ts'
 import { messagingNotify } from '../rpc/messaging-view.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
 import type { HostContext } from './host-context.ts'
@@ -64,6 +67,8 @@ export interface NetworkOptions {
   connectionGater?: ConnectionGater
   /** Many hosts in one process (simulations only). See `WrenHostInit.crowd` in p2p/host.ts. */
   crowd?: boolean
+  /** Call ring timeout (default RING_TIMEOUT_MS in calls/constants.ts; tests shorten it). */
+  callRingTimeoutMs?: number
 }
 
 export interface Runtime {
@@ -71,6 +76,8 @@ export interface Runtime {
   readonly messenger: Messenger
   /** Groups over gossipsub with Sender Keys (node/src/groups). */
   readonly groups: GroupService
+  /** Calls: signalling and media keys; the media owner is the page or the CLI (node/src/calls). */
+  readonly calls: CallService
   readonly vault: Vault
   readonly identity: IdentityKeyPair
   readonly userId: Uint8Array
@@ -206,6 +213,21 @@ export async function startRuntime(
     log: ctx.log.child('node:groups'),
   })
 
+  // calls register their app kind before the messenger starts delivering, too (node/src/calls)
+  const calls = callService(
+    options.callRingTimeoutMs !== undefined ? { ringTimeoutMs: options.callRingTimeoutMs } : {},
+  )({
+    suite,
+    identityKey: identity.publicKey,
+    userId: messenger.userId,
+    pairwise: messenger,
+    vault,
+    notify: callsNotify(ctx.notify),
+    now,
+    log: ctx.log.child('node:calls'),
+  })
+  await calls.start()
+
   // ---- periodic work and reactions
   const maintenance = repeatingTask(async () => {
     if (await prekeys.maintain(now())) republish()
@@ -236,6 +258,7 @@ export async function startRuntime(
     libp2p,
     messenger,
     groups: groups.service,
+    calls,
     vault,
     identity,
     userId,
@@ -264,6 +287,7 @@ export async function startRuntime(
       maintenance.stop()
       libp2p.removeEventListener('peer:identify', onIdentify)
       ctx.setNetworkStatus(null)
+      await calls.stop()
       await groups.stop()
       await mailboxes?.stop()
       await messenger.stop()

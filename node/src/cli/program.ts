@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { PROFILE_NAME_PATTERN } from '../profile/profile.ts'
 import { WREN_COMMAND } from './command-name.ts'
+import { registerCallCommands } from './commands/calls.ts'
 import { registerChatCommand } from './commands/chat.ts'
 import { registerContactCommands } from './commands/contacts.ts'
 import { registerDaemonCommand } from './commands/daemon.ts'
@@ -87,6 +88,7 @@ export function createProgram(): Command {
   registerMessageCommands(program, globalOptions)
   registerChatCommand(program, globalOptions)
   registerGroupCommands(program, globalOptions)
+  registerCallCommands(program, globalOptions)
   registerNetworkCommands(program, globalOptions)
   return program
 }

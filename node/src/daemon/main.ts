@@ -37,6 +37,7 @@ const program = new Command()
   .option('--mailbox-fetch-ms <ms>', 'periodic mailbox fetch interval', parsePositive)
   .option('--no-mdns', 'do not announce or discover this device on the local network (mDNS)')
   .option('--retry-max-ms <ms>', 'longest wait between delivery retries', parsePositive)
+  .option('--call-ring-ms <ms>', 'how long a call rings before it ends with timeout', parsePositive)
   .addOption(
     new Option('--log-format <format>', 'log lines on stderr: text on a terminal, JSON otherwise (auto)')
       .choices(LOG_FORMAT_CHOICES)
@@ -54,6 +55,7 @@ const opts = program.opts<{
   mailboxFetchMs?: number
   mdns: boolean
   retryMaxMs?: number
+  callRingMs?: number
   logFormat: LogFormatChoice
 }>()
 
@@ -89,6 +91,7 @@ try {
         ...(opts.mailboxes !== undefined ? { mailboxCount: opts.mailboxes } : {}),
         ...(opts.mailboxFetchMs !== undefined ? { mailboxFetchIntervalMs: opts.mailboxFetchMs } : {}),
         ...(opts.retryMaxMs !== undefined ? { retryMaxMs: opts.retryMaxMs } : {}),
+        ...(opts.callRingMs !== undefined ? { callRingTimeoutMs: opts.callRingMs } : {}),
       })
       return createHandlers({ ctx, node })
     },

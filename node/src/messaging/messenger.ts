@@ -27,7 +27,9 @@ import { peerOfConversation } from './direct-conversation.ts'
 import { AppPayloadTooLargeError, ContactNotFoundError } from './errors.ts'
 import { establishSession } from './establish.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
+import { appendEntry } from './local-entry.ts'
 import { markConversationRead } from './mark-read.ts'
+import type { MessageVia } from './message-path.ts'
 import type { MessengerContext, MessengerInit } from './messenger-context.ts'
 import { Mutex } from './mutex.ts'
 import { NetworkRegained, type RegainedReason } from './network-regained.ts'
@@ -241,6 +243,21 @@ export class Messenger {
   }
 
   // ---- app payloads (groups and other layers over the pairwise sessions)
+
+  /**
+   * Append a line of another layer (a call's history entry) to the direct conversation with
+   * `peer`, under the lock: `make` gets its conversation id and seq. An incoming line not yet
+   * read counts as unread; with a `via` it is announced as message.received.
+   */
+  async appendEntry(
+    peer: string,
+    make: (conversationId: string, seq: number) => MessageRecord,
+    via: MessageVia | null,
+  ): Promise<MessageRecord> {
+    const message = await this.#lock.run(() => appendEntry(this.#ctx, peer, make))
+    if (via !== null) this.#init.notify('message.received', { message, via })
+    return message
+  }
 
   /** Route incoming CONTENT_KIND_APP payloads of `appKind` to `handler` (see AppHandler). */
   registerApp(appKind: number, handler: AppHandler): void {

@@ -69,6 +69,24 @@ export const CONVERSATION_RECORD = versionedRecord('conversation', ConversationR
 export const MESSAGE_STATUSES = ['queued', 'sent', 'stored', 'delivered', 'read', 'failed'] as const
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number]
 
+/** Why a call ended (node/src/calls), as its history line in the conversation records it. */
+export const CALL_END_REASONS = [
+  'hangup',
+  'declined',
+  'busy',
+  'timeout',
+  'failed-ice',
+  'failed-decrypt',
+] as const
+/** A call's line in a direct conversation (node/src/calls writes it with Messenger.appendEntry). */
+export const CallEntrySchema = z.object({
+  callId: z.string(),
+  kind: z.enum(['outgoing', 'incoming', 'missed']),
+  durationMs: count,
+  endReason: z.enum(CALL_END_REASONS),
+})
+export type CallEntry = z.output<typeof CallEntrySchema>
+
 /** A message of a conversation (direct or group: groups store theirs in the same layout). */
 export const MessageRecordSchema = z.object({
   /** Message id, hex (unique per sender). */
@@ -84,6 +102,8 @@ export const MessageRecordSchema = z.object({
   status: z.enum(MESSAGE_STATUSES),
   /** Delivery/read receipts received (group messages count members). */
   receipts: count,
+  /** Set on a call's history line (text is then its summary for clients that do not know calls). */
+  call: CallEntrySchema.optional(),
 })
 export type MessageRecord = z.output<typeof MessageRecordSchema>
 export const MESSAGE_RECORD = versionedRecord('message', MessageRecordSchema)

@@ -40,6 +40,12 @@ export const MAX_SAFETY_NUMBER_CHARS = 120
 /** A scanned safety-number QR payload in base64: 74 bytes are 100 characters. */
 export const MAX_SAFETY_QR_CHARS = 128
 
+/** Media-owner text per calls.signal (one SDP or ICE candidate), in characters; the daemon also
+ * refuses more than core's MAX_MEDIA_DATA_BYTES (16 KiB) of UTF-8. */
+export const MAX_CALL_SIGNAL_CHARS = 16384
+/** Calls per calls.list page. */
+export const MAX_CALL_LIST_LIMIT = 500
+
 // ---- shared types
 
 const id = z.string().min(1).max(MAX_ID_CHARS)
@@ -110,6 +116,23 @@ export const WaitingSchema = z
   .meta({ id: 'Waiting' })
 export type Waiting = z.infer<typeof WaitingSchema>
 
+export const CallEndReasonSchema = z
+  .enum(['hangup', 'declined', 'busy', 'timeout', 'failed-ice', 'failed-decrypt'])
+  .meta({
+    id: 'CallEndReason',
+    description:
+      'why a call ended: hangup (either side), declined, busy (the callee was in another call), timeout (nobody answered within the ring timeout), failed-ice (the media never connected), failed-decrypt (media frames did not decrypt with the call keys)',
+  })
+
+export const CallEntrySchema = z
+  .strictObject({
+    callId: z.string().describe('the call (32 hex characters)'),
+    kind: z.enum(['outgoing', 'incoming', 'missed']),
+    durationMs: z.number().int().min(0).describe('connected time; 0 when the media never connected'),
+    endReason: CallEndReasonSchema,
+  })
+  .meta({ id: 'CallEntry', description: "A call's line in a direct conversation." })
+
 export const MessageSchema = z
   .strictObject({
     id: id.describe('message id (unique per sender)'),
@@ -124,6 +147,9 @@ export const MessageSchema = z
     receipts: z.number().int().min(0).describe('delivery/read receipts received'),
     waiting: WaitingSchema.optional().describe(
       'outgoing direct messages not yet delivered (queued, sent, stored): why, and the next attempt',
+    ),
+    call: CallEntrySchema.optional().describe(
+      "set on a call's history line (text is then its summary: 'Missed call', 'Outgoing call, 1:05')",
     ),
   })
   .meta({ id: 'Message' })
@@ -208,6 +234,46 @@ export const GroupInvitationSchema = z
   })
   .meta({ id: 'GroupInvitation' })
 
+// ---- calls
+
+const callId = z
+  .string()
+  .regex(/^[0-9a-f]{32}$/, 'must be a call id (32 lowercase hex characters)')
+  .describe('call id')
+
+export const CallSchema = z
+  .strictObject({
+    callId,
+    peerUserId: userId,
+    direction: z.enum(['outgoing', 'incoming']),
+    state: z
+      .enum(['ringing', 'incoming', 'connecting', 'connected', 'ended'])
+      .describe(
+        'outgoing: ringing → connecting (accepted) → connected (the media owner said so, calls.media) → ended; incoming: incoming → connecting → connected → ended',
+      ),
+    endReason: CallEndReasonSchema.nullable().describe('set once ended'),
+    remoteRinging: z.boolean().describe("the callee's device rings (outgoing calls)"),
+    startedAt: timestamp.describe("when the call was offered (the caller's clock)"),
+    connectedAt: timestamp.nullable(),
+    endedAt: timestamp.nullable(),
+    durationMs: z.number().int().min(0).describe('connected time so far'),
+    missed: z.boolean().describe('an incoming call neither answered nor declined'),
+  })
+  .meta({ id: 'Call' })
+
+export const MediaSignalSchema = z
+  .strictObject({
+    kind: z.enum(['offer', 'answer', 'ice']),
+    data: z
+      .string()
+      .max(MAX_CALL_SIGNAL_CHARS)
+      .describe('opaque to the daemon: SDP, or one ICE candidate, as the media owner writes it'),
+  })
+  .meta({
+    id: 'MediaSignal',
+    description: "What one side's media owner (page or CLI) hands the other's, end-to-end encrypted.",
+  })
+
 // ---- settings
 
 const multiaddrText = z
@@ -263,6 +329,19 @@ export const events = {
   'contact.keyChanged': {
     description: "A contact's identity key changed; sending is refused until contacts.acceptKeyChange.",
     payload: z.strictObject({ userId, verifiedBefore: z.boolean() }),
+  },
+  'call.incoming': {
+    description: 'A call rings here: calls.accept or calls.decline (it ends with timeout otherwise).',
+    payload: z.strictObject({ call: CallSchema }),
+  },
+  'call.state': {
+    description:
+      'A call changed state (ringing with remoteRinging, connecting, connected, ended with endReason). A missed call offer that arrived too old to ring is announced as ended.',
+    payload: z.strictObject({ call: CallSchema }),
+  },
+  'call.signal': {
+    description: "The other side's media owner sent SDP or ICE for the local one (from calls.signal there).",
+    payload: z.strictObject({ callId, signal: MediaSignalSchema }),
   },
   'group.invited': {
     description: 'Someone invited us to a group: groups.accept or groups.decline.',
@@ -539,6 +618,50 @@ export const methods = {
       receipts: z.array(z.strictObject({ userId, status: z.enum(['sent', 'delivered', 'read']) })),
     }),
   },
+  'calls.start': {
+    description:
+      'Call a contact: its device rings (over its relay mailboxes if it is away: an offer older than the ring timeout becomes a missed call there). ALREADY_EXISTS while another call is live, KEY_CHANGED_UNACCEPTED when the contact key changed.',
+    params: z.strictObject({ contactId: userId }),
+    result: z.strictObject({ callId }),
+  },
+  'calls.accept': {
+    description: 'Accept a call that rings here; both sides go to connecting and can exchange media signals.',
+    params: z.strictObject({ callId }),
+    result: z.strictObject({ call: CallSchema }),
+  },
+  'calls.decline': {
+    description: 'Decline a call that rings here; it ends with declined on both sides.',
+    params: z.strictObject({ callId }),
+    result: z.strictObject({ call: CallSchema }),
+  },
+  'calls.hangup': {
+    description: 'End a call (declines one that rings here); the other side ends with hangup.',
+    params: z.strictObject({ callId }),
+    result: z.strictObject({ call: CallSchema }),
+  },
+  'calls.signal': {
+    description:
+      "The local media owner hands its SDP or an ICE candidate to the daemon; the other side's media owner gets it as call.signal. Only once the call is accepted (connecting or connected).",
+    params: z.strictObject({ callId, signal: MediaSignalSchema }),
+    result: z.strictObject({ sent: z.literal(true) }),
+  },
+  'calls.media': {
+    description:
+      "The local media owner reports its media: connected (the call goes to connected here), or failed-ice / failed-decrypt (the call ends with that reason on both sides). Each side's media owner reports for its own side.",
+    params: z.strictObject({ callId, state: z.enum(['connected', 'failed-ice', 'failed-decrypt']) }),
+    result: z.strictObject({ call: CallSchema }),
+  },
+  'calls.mediaKeys': {
+    description:
+      "The call's two media keys (hex, AES-256 each) for the local media owner's frame encryption, once accepted: sendKey encrypts what we send, receiveKey decrypts what we receive (the other side's sendKey). Derived from per-call X25519 keys, both identity keys and the call id.",
+    params: z.strictObject({ callId }),
+    result: z.strictObject({ sendKey: hexKey, receiveKey: hexKey }),
+  },
+  'calls.list': {
+    description: 'Live calls, then ended ones (the call log), newest first.',
+    params: z.strictObject({ limit: z.number().int().min(1).max(MAX_CALL_LIST_LIMIT).optional() }),
+    result: z.strictObject({ calls: z.array(CallSchema) }),
+  },
   'settings.get': {
     description:
       'Profile settings: the display name, and the bootstrap peers and relays saved in this profile. applied* are the lists the running node uses (command line first, then the saved ones).',
@@ -586,6 +709,8 @@ export type GroupSummary = z.infer<typeof GroupSummarySchema>
 export type GroupMember = z.infer<typeof GroupMemberSchema>
 export type GroupInvitation = z.infer<typeof GroupInvitationSchema>
 export type Settings = z.infer<typeof SettingsSchema>
+export type Call = z.infer<typeof CallSchema>
+export type CallEntry = z.infer<typeof CallEntrySchema>
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)

@@ -17,6 +17,8 @@
  *   meta/prekey-next-id           next unused one-time prekey id
  *   meta/claimed-prekeys          (legacy, read once by the prekey migration, then deleted)
  *   meta/mailboxes                this device's relay mailboxes (mailboxes.ts)
+ * Calls (node/src/calls):
+ *   cl/order                      CallLogRecord (one per ended call, in order; counter 'calls')
  * RPC and profile (node/src/app, node/src/profile):
  *   cid/b(conversationId\nclientId)  MessageRef of a messages.send with a client id (retries)
  *   identity/profile              IdentityRecord (display name, creation time)
@@ -37,6 +39,7 @@ export const PREFIXES = {
   oneTimePrekey: 'pk/',
   counter: 'meta/counter/',
   clientId: 'cid/',
+  callLog: 'cl/',
 } as const
 
 /** The group layer's prefixes (node/src/groups/group-store.ts builds their keys). */

@@ -5,6 +5,7 @@
  * throws to an RPC error (rpc/error-map.ts).
  */
 import type { Handlers } from '../server.ts'
+import { callsHandlers } from './calls.ts'
 import { contactsHandlers } from './contacts.ts'
 import { conversationsHandlers } from './conversations.ts'
 import type { HandlerDeps } from './deps.ts'
@@ -25,6 +26,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...conversationsHandlers(deps),
     ...messagesHandlers(deps),
     ...groupsHandlers(deps),
+    ...callsHandlers(deps),
     ...settingsHandlers(deps),
     ...eventsHandlers(),
   }

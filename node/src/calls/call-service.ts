@@ -1,0 +1,517 @@
+/**
+ * The calls service: the daemon side of a call (issue 15). It owns the call — signalling and the
+ * per-call media keys — while the media owner (the desktop page, or the CLI) owns the media.
+ *
+ * Signals travel end-to-end encrypted over the pairwise sessions as app payloads of kind
+ * APP_CALL_SIGNAL (Messenger.sendApp / registerApp): in order per contact, retried, and through
+ * the contact's mailboxes when its device is away — which is how a callee who was offline learns
+ * of a missed call: an offer older than RING_TIMEOUT_MS is not rung. The SDP and ICE of the
+ * media owners ride the same sessions, so their DTLS fingerprints are authenticated by Wren.
+ *
+ * Each call's state is call-machine.ts (pure); this class adds the timers, the signals, the
+ * events, the call log and the history line in the conversation. One live call at a time.
+ */
+import { toHex } from '../../../core/src/bytes.ts'
+import { formatCallId, newCallId } from '../../../core/src/call/call-id.ts'
+import {
+  HANGUP_BY_USER,
+  HANGUP_FAILED_DECRYPT,
+  HANGUP_FAILED_ICE,
+  HANGUP_TIMEOUT,
+  MAX_MEDIA_DATA_BYTES,
+  SIGNAL_ACCEPT,
+  SIGNAL_ANSWER,
+  SIGNAL_BUSY,
+  SIGNAL_DECLINE,
+  SIGNAL_HANGUP,
+  SIGNAL_ICE,
+  SIGNAL_INVITE,
+  SIGNAL_OFFER,
+  SIGNAL_RINGING,
+} from '../../../core/src/call/constants.ts'
+import { deriveMediaKeys, type MediaKeys, newCallKeyPair } from '../../../core/src/call/media-keys.ts'
+import { type CallSignal, decodeCallSignal, encodeCallSignal } from '../../../core/src/call/signal.ts'
+import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
+import { WrenCoreError } from '../../../core/src/errors.ts'
+import type { AppDelivery, AppEffect } from '../messaging/app-payloads.ts'
+import type { MessageVia } from '../messaging/message-path.ts'
+import type { Vault } from '../messaging/vault.ts'
+import { CallLog } from './call-log.ts'
+import {
+  type CallInput,
+  type CallState,
+  durationOf,
+  type EndReason,
+  historyKind,
+  newIncomingCall,
+  newOutgoingCall,
+  type Reply,
+  step,
+} from './call-machine.ts'
+import {
+  APP_CALL_SIGNAL,
+  CONNECT_TIMEOUT_MS,
+  DEFAULT_CALL_LIST_LIMIT,
+  MAX_LIVE_CALLS,
+  RING_TIMEOUT_MS,
+} from './constants.ts'
+import {
+  CallInProgressError,
+  CallKeyChangedError,
+  CallNotFoundError,
+  CallStateError,
+  MediaDataTooLargeError,
+} from './errors.ts'
+import { historyLine } from './history-entry.ts'
+import type {
+  CallInfo,
+  CallLogger,
+  CallNotify,
+  CallPairwise,
+  MediaReport,
+  MediaSignal,
+  MediaSignalKind,
+} from './types.ts'
+
+export interface CallServiceInit {
+  /** Ring timeout in ms (default RING_TIMEOUT_MS; tests shorten it). */
+  readonly ringTimeoutMs?: number
+  /** Connect timeout in ms (default CONNECT_TIMEOUT_MS). */
+  readonly connectTimeoutMs?: number
+}
+
+export interface CallServiceComponents {
+  readonly suite: CryptoSuite
+  /** Our Ed25519 identity public key (bound into the media keys). */
+  readonly identityKey: Uint8Array
+  readonly userId: string
+  readonly pairwise: CallPairwise
+  /** The profile database (the call log lives beside the messages). */
+  readonly vault: Vault
+  readonly notify: CallNotify
+  readonly now: () => number
+  readonly log: CallLogger
+}
+
+/** A live call and what only the daemon holds about it. */
+interface LiveCall {
+  state: CallState
+  readonly callIdBytes: Uint8Array
+  readonly ownKey: KeyPair
+  peerMediaKey: Uint8Array | null
+  readonly peerIdentityKey: Uint8Array
+  keys: MediaKeys | null
+  timer: ReturnType<typeof setTimeout> | null
+  /** How the offer reached us (incoming calls): the history line is announced with it. */
+  readonly via: MessageVia | null
+}
+
+const TO_WIRE_REASON = {
+  hangup: HANGUP_BY_USER,
+  timeout: HANGUP_TIMEOUT,
+  'failed-ice': HANGUP_FAILED_ICE,
+  'failed-decrypt': HANGUP_FAILED_DECRYPT,
+} as const satisfies Record<Extract<Reply, { kind: 'hangup' }>['reason'], number>
+
+const FROM_WIRE_REASON: ReadonlyMap<number, EndReason> = new Map([
+  [HANGUP_BY_USER, 'hangup'],
+  [HANGUP_TIMEOUT, 'timeout'],
+  [HANGUP_FAILED_ICE, 'failed-ice'],
+  [HANGUP_FAILED_DECRYPT, 'failed-decrypt'],
+])
+
+const MEDIA_KINDS = { offer: SIGNAL_OFFER, answer: SIGNAL_ANSWER, ice: SIGNAL_ICE } as const
+const MEDIA_KIND_NAMES: ReadonlyMap<number, MediaSignalKind> = new Map([
+  [SIGNAL_OFFER, 'offer'],
+  [SIGNAL_ANSWER, 'answer'],
+  [SIGNAL_ICE, 'ice'],
+])
+
+const utf8 = new TextEncoder()
+
+export class CallService {
+  readonly #c: CallServiceComponents
+  readonly #ringTimeoutMs: number
+  readonly #connectTimeoutMs: number
+  readonly #log: CallLog
+  readonly #live = new Map<string, LiveCall>()
+  /** Sends, log appends and history lines run one at a time, in the order the calls made them. */
+  #chain: Promise<void> = Promise.resolve()
+  #running = false
+
+  constructor(init: CallServiceInit, components: CallServiceComponents) {
+    this.#c = components
+    this.#ringTimeoutMs = init.ringTimeoutMs ?? RING_TIMEOUT_MS
+    this.#connectTimeoutMs = init.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
+    this.#log = new CallLog(components.vault)
+  }
+
+  /** Register the signal handler; call before the messenger starts delivering. */
+  async start(): Promise<void> {
+    if (this.#running) return
+    this.#c.pairwise.registerApp(APP_CALL_SIGNAL, async (delivery) => this.#onPayload(delivery))
+    this.#running = true
+  }
+
+  /** End every live call here (a daemon going down cannot carry one) and wait for the writes. */
+  async stop(): Promise<void> {
+    if (!this.#running) return
+    for (const live of [...this.#live.values()]) this.#apply(live, { type: 'hangup' })
+    this.#running = false
+    await this.#chain
+  }
+
+  // ---- the local user (RPC)
+
+  /** Call a contact: it rings there; returns the call id. */
+  async startCall(contactId: string): Promise<string> {
+    if (this.#live.size >= MAX_LIVE_CALLS) throw new CallInProgressError()
+    const contact = await this.#c.pairwise.requireContact(contactId)
+    if (contact.keyChanged) throw new CallKeyChangedError(contact.displayName)
+    if (this.#live.size >= MAX_LIVE_CALLS) throw new CallInProgressError()
+    const now = this.#c.now()
+    const callIdBytes = newCallId(this.#c.suite.randomBytes)
+    const callId = formatCallId(callIdBytes)
+    const live: LiveCall = {
+      state: newOutgoingCall(callId, contact.userId, now),
+      callIdBytes,
+      ownKey: newCallKeyPair(this.#c.suite),
+      peerMediaKey: null,
+      peerIdentityKey: contact.identityKey,
+      keys: null,
+      timer: null,
+      via: null,
+    }
+    this.#live.set(callId, live)
+    this.#arm(live, this.#ringTimeoutMs, { type: 'ring-timeout' })
+    await this.#send(live, { kind: SIGNAL_INVITE, mediaKey: live.ownKey.publicKey })
+    this.#c.log.info('call started', { callId })
+    this.#c.notify('call.state', { call: this.#info(live.state) })
+    return callId
+  }
+
+  accept(callId: string): CallInfo {
+    return this.#local(callId, { type: 'accept' })
+  }
+
+  decline(callId: string): CallInfo {
+    return this.#local(callId, { type: 'decline' })
+  }
+
+  hangup(callId: string): CallInfo {
+    return this.#local(callId, { type: 'hangup' })
+  }
+
+  /** The local media owner's SDP or ICE, for the other side's media owner (call.signal there). */
+  async signal(callId: string, signal: MediaSignal): Promise<void> {
+    const live = this.#require(callId)
+    const { phase } = live.state
+    if (phase !== 'connecting' && phase !== 'connected')
+      throw new CallStateError(`call ${callId} is not accepted yet: no media signals before it is`)
+    if (utf8.encode(signal.data).length > MAX_MEDIA_DATA_BYTES)
+      throw new MediaDataTooLargeError(MAX_MEDIA_DATA_BYTES)
+    await this.#send(live, { kind: MEDIA_KINDS[signal.kind], data: signal.data })
+  }
+
+  /** What the local media owner reports: the media connected, or failed (the call then ends). */
+  media(callId: string, report: MediaReport): CallInfo {
+    return this.#local(
+      callId,
+      report === 'connected' ? { type: 'media-connected' } : { type: 'media-failed', reason: report },
+    )
+  }
+
+  /** The media keys of a call for the local media owner (hex); once it is accepted. */
+  mediaKeys(callId: string): { sendKey: string; receiveKey: string } {
+    const live = this.#require(callId)
+    if (live.keys === null)
+      throw new CallStateError(`call ${callId} has no media keys yet: it is not accepted`)
+    return { sendKey: toHex(live.keys.sendKey), receiveKey: toHex(live.keys.receiveKey) }
+  }
+
+  /** Live calls first, then ended ones from the call log, newest first. */
+  async list(limit = DEFAULT_CALL_LIST_LIMIT): Promise<CallInfo[]> {
+    const live = [...this.#live.values()].map((l) => this.#info(l.state))
+    if (live.length >= limit) return live.slice(0, limit)
+    const ended = (await this.#log.newest(limit - live.length)).map(
+      (r): CallInfo => ({
+        callId: r.callId,
+        peerUserId: r.peerUserId,
+        direction: r.direction,
+        state: 'ended',
+        endReason: r.endReason,
+        remoteRinging: false,
+        startedAt: r.startedAt,
+        connectedAt: r.connectedAt,
+        endedAt: r.endedAt,
+        durationMs: r.durationMs,
+        missed: r.kind === 'missed',
+      }),
+    )
+    return [...live, ...ended]
+  }
+
+  #require(callId: string): LiveCall {
+    const live = this.#live.get(callId)
+    if (live === undefined) throw new CallNotFoundError(callId)
+    return live
+  }
+
+  #local(callId: string, input: CallInput): CallInfo {
+    const live = this.#require(callId)
+    this.#apply(live, input)
+    return this.#info(live.state)
+  }
+
+  // ---- the other side (signals)
+
+  /** Runs inside the messenger's lock: decode only; the work runs after the payload is committed. */
+  #onPayload(delivery: AppDelivery): AppEffect {
+    let signal: CallSignal
+    try {
+      signal = decodeCallSignal(delivery.payload)
+    } catch (error) {
+      if (!(error instanceof WrenCoreError)) throw error
+      this.#c.log.debug('malformed call signal dropped', { error: error.name })
+      return {}
+    }
+    return { after: () => this.#onSignal(delivery, signal) }
+  }
+
+  #onSignal(delivery: AppDelivery, signal: CallSignal): void {
+    if (!this.#running) return
+    const callId = formatCallId(signal.callId)
+    if (signal.kind === SIGNAL_INVITE) {
+      this.#onInvite(delivery, callId, signal.callId, signal.sentAt, signal.mediaKey)
+      return
+    }
+    const live = this.#live.get(callId)
+    // a straggler of an ended call, or a signal about someone else's call: nothing to do
+    if (live === undefined || live.state.peerUserId !== delivery.senderUserId) {
+      this.#c.log.debug('call signal for no live call dropped', { kind: signal.kind })
+      return
+    }
+    switch (signal.kind) {
+      case SIGNAL_RINGING:
+        this.#applyOutgoingOnly(live, { type: 'remote-ringing' })
+        return
+      case SIGNAL_ACCEPT:
+        if (live.state.direction !== 'outgoing' || live.state.phase !== 'ringing') return
+        live.peerMediaKey = signal.mediaKey
+        this.#apply(live, { type: 'remote-accept' })
+        return
+      case SIGNAL_BUSY:
+        this.#applyOutgoingOnly(live, { type: 'remote-busy' })
+        return
+      case SIGNAL_DECLINE:
+        this.#applyOutgoingOnly(live, { type: 'remote-decline' })
+        return
+      case SIGNAL_HANGUP:
+        this.#apply(live, { type: 'remote-hangup', reason: FROM_WIRE_REASON.get(signal.reason) ?? 'hangup' })
+        return
+      case SIGNAL_OFFER:
+      case SIGNAL_ANSWER:
+      case SIGNAL_ICE: {
+        const { phase } = live.state
+        if (phase !== 'connecting' && phase !== 'connected') return
+        const kind = MEDIA_KIND_NAMES.get(signal.kind) as MediaSignalKind
+        this.#c.notify('call.signal', { callId, signal: { kind, data: signal.data } })
+        return
+      }
+    }
+  }
+
+  #applyOutgoingOnly(live: LiveCall, input: CallInput): void {
+    if (live.state.direction === 'outgoing') this.#apply(live, input)
+  }
+
+  #onInvite(
+    delivery: AppDelivery,
+    callId: string,
+    callIdBytes: Uint8Array,
+    offeredAt: number,
+    peerMediaKey: Uint8Array,
+  ): void {
+    if (this.#live.has(callId)) return
+    const now = this.#c.now()
+    const peer = delivery.senderUserId
+    const fresh = newIncomingCall(callId, peer, offeredAt)
+    const age = Math.max(0, now - offeredAt)
+    // an offer older than its timeout is not rung: a missed call (it came from a mailbox)
+    if (age >= this.#ringTimeoutMs) {
+      this.#c.log.info('call offer too old to ring: missed', { callId, ageMs: age })
+      this.#finish(step(fresh, { type: 'ring-timeout' }, now).call, delivery.via)
+      return
+    }
+    if (this.#live.size >= MAX_LIVE_CALLS) {
+      this.#c.log.info('call offer while in a call: busy', { callId })
+      const stub = { state: fresh, callIdBytes }
+      void this.#enqueue(() => this.#sendNow(stub, { kind: SIGNAL_BUSY }))
+      this.#finish({ ...fresh, phase: 'ended', endReason: 'busy', endedAt: now }, delivery.via)
+      return
+    }
+    const live: LiveCall = {
+      state: fresh,
+      callIdBytes,
+      ownKey: newCallKeyPair(this.#c.suite),
+      peerMediaKey,
+      peerIdentityKey: delivery.contact.identityKey,
+      keys: null,
+      timer: null,
+      via: delivery.via,
+    }
+    this.#live.set(callId, live)
+    this.#arm(live, this.#ringTimeoutMs - age, { type: 'ring-timeout' })
+    void this.#send(live, { kind: SIGNAL_RINGING })
+    this.#c.log.info('call rings', { callId, via: delivery.via })
+    this.#c.notify('call.incoming', { call: this.#info(live.state) })
+  }
+
+  // ---- applying a step: timers, keys, replies, events, the end
+
+  #apply(live: LiveCall, input: CallInput): void {
+    const before = live.state.phase
+    const { call, reply, changed } = step(live.state, input, this.#c.now())
+    if (!changed) return
+    live.state = call
+    if (reply !== null) void this.#send(live, replyOf(reply, live.ownKey.publicKey))
+    if (call.phase === 'connecting' && before !== 'connecting') {
+      this.#arm(live, this.#connectTimeoutMs, { type: 'connect-timeout' })
+      if (!this.#deriveKeys(live)) return
+    } else if (call.phase !== before) this.#disarm(live)
+    if (call.phase === 'ended') {
+      this.#end(live)
+      return
+    }
+    this.#c.notify('call.state', { call: this.#info(call) })
+  }
+
+  /** The media keys of an accepted call; a bad peer key ends it (failed-decrypt). */
+  #deriveKeys(live: LiveCall): boolean {
+    const outgoing = live.state.direction === 'outgoing'
+    try {
+      live.keys = deriveMediaKeys(this.#c.suite, {
+        role: outgoing ? 'caller' : 'callee',
+        callId: live.callIdBytes,
+        own: live.ownKey,
+        peerMediaKey: live.peerMediaKey ?? new Uint8Array(0),
+        callerIdentityKey: outgoing ? this.#c.identityKey : live.peerIdentityKey,
+        calleeIdentityKey: outgoing ? live.peerIdentityKey : this.#c.identityKey,
+      })
+      return true
+    } catch (error) {
+      if (!(error instanceof WrenCoreError)) throw error
+      this.#c.log.warn('call media keys failed', { callId: live.state.callId, error: error.name })
+      this.#apply(live, { type: 'media-failed', reason: 'failed-decrypt' })
+      return false
+    }
+  }
+
+  #arm(live: LiveCall, ms: number, input: CallInput): void {
+    this.#disarm(live)
+    live.timer = setTimeout(() => this.#apply(live, input), Math.max(0, ms))
+    live.timer.unref?.()
+  }
+
+  #disarm(live: LiveCall): void {
+    if (live.timer !== null) clearTimeout(live.timer)
+    live.timer = null
+  }
+
+  #end(live: LiveCall): void {
+    this.#disarm(live)
+    this.#live.delete(live.state.callId)
+    live.ownKey.secretKey.fill(0)
+    live.keys?.sendKey.fill(0)
+    live.keys?.receiveKey.fill(0)
+    live.keys = null
+    this.#finish(live.state, live.via)
+  }
+
+  /** An ended call: announce it, log it, and write its line in the conversation. */
+  #finish(call: CallState, via: MessageVia | null): void {
+    this.#c.log.info('call ended', { callId: call.callId, reason: call.endReason })
+    this.#c.notify('call.state', { call: this.#info(call) })
+    void this.#enqueue(async () => {
+      await this.#log.append({
+        callId: call.callId,
+        peerUserId: call.peerUserId,
+        direction: call.direction,
+        kind: historyKind(call),
+        startedAt: call.startedAt,
+        acceptedAt: call.acceptedAt,
+        connectedAt: call.connectedAt,
+        endedAt: call.endedAt ?? this.#c.now(),
+        endReason: call.endReason ?? 'hangup',
+        durationMs: durationOf(call),
+      })
+      await this.#c.pairwise.appendEntry(
+        call.peerUserId,
+        historyLine(call, this.#c.userId),
+        call.direction === 'incoming' ? via : null,
+      )
+    })
+  }
+
+  // ---- sending
+
+  #send(live: LiveCall, body: SignalBody): Promise<void> {
+    return this.#enqueue(() => this.#sendNow(live, body))
+  }
+
+  async #sendNow(live: Pick<LiveCall, 'state' | 'callIdBytes'>, body: SignalBody): Promise<void> {
+    const signal = { ...body, callId: live.callIdBytes, sentAt: this.#c.now() } as CallSignal
+    await this.#c.pairwise.sendApp([live.state.peerUserId], APP_CALL_SIGNAL, encodeCallSignal(signal))
+  }
+
+  /** Run `work` after everything queued before it; a failure is logged, not thrown into the chain. */
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    const run = this.#chain.then(work)
+    this.#chain = run.catch((error) =>
+      this.#c.log.warn('call work failed', { error: (error as Error)?.name }),
+    )
+    return run
+  }
+
+  #info(call: CallState): CallInfo {
+    const now = this.#c.now()
+    return {
+      callId: call.callId,
+      peerUserId: call.peerUserId,
+      direction: call.direction,
+      state: call.phase,
+      endReason: call.endReason,
+      remoteRinging: call.remoteRinging,
+      startedAt: call.startedAt,
+      connectedAt: call.connectedAt,
+      endedAt: call.endedAt,
+      durationMs:
+        call.connectedAt === null ? 0 : durationOf(call.endedAt === null ? { ...call, endedAt: now } : call),
+      missed: call.phase === 'ended' && historyKind(call) === 'missed',
+    }
+  }
+}
+
+/** A signal without its call id and time (the sender adds them). */
+type SignalBody =
+  | { kind: typeof SIGNAL_INVITE | typeof SIGNAL_ACCEPT; mediaKey: Uint8Array }
+  | { kind: typeof SIGNAL_RINGING | typeof SIGNAL_BUSY | typeof SIGNAL_DECLINE }
+  | { kind: typeof SIGNAL_HANGUP; reason: number }
+  | { kind: typeof SIGNAL_OFFER | typeof SIGNAL_ANSWER | typeof SIGNAL_ICE; data: string }
+
+/** The signal a step's reply sends; an accept carries our media public key. */
+function replyOf(reply: Reply, mediaKey: Uint8Array): SignalBody {
+  switch (reply.kind) {
+    case 'accept':
+      return { kind: SIGNAL_ACCEPT, mediaKey }
+    case 'decline':
+      return { kind: SIGNAL_DECLINE }
+    case 'hangup':
+      return { kind: SIGNAL_HANGUP, reason: TO_WIRE_REASON[reply.reason] }
+  }
+}
+
+/** The calls service in the libp2p service shape: `callService(init)(components)`. */
+export function callService(init: CallServiceInit = {}): (components: CallServiceComponents) => CallService {
+  return (components) => new CallService(init, components)
+}

@@ -1,0 +1,30 @@
+/**
+ * Calls: the app kind of call signals on the pairwise sessions, timings and limits. Every
+ * number has a unit and a reason. Wire constants (signal kinds, sizes) are in core/src/call.
+ */
+
+/**
+ * App kind of call signals (CONTENT_KIND_APP payloads routed by Messenger.registerApp). Groups
+ * use 100+; calls take 20.
+ */
+export const APP_CALL_SIGNAL = 20
+
+/**
+ * How long a call rings before it ends with `timeout`, in ms: 45 s, inside the 30–60 s phones
+ * ring for. The callee rings for what is left of it after the offer's age, and an offer that
+ * arrives older than this (from a mailbox) is not rung: it becomes a missed call.
+ */
+export const RING_TIMEOUT_MS = 45_000
+
+/**
+ * How long an accepted call may stay `connecting` before it ends with `failed-ice`, in ms: ICE
+ * with STUN and TURN candidates settles within ~10 s; 30 s covers a slow TURN allocation.
+ */
+export const CONNECT_TIMEOUT_MS = 30_000
+
+/** Calls at a time: one, the page and the CLI own one microphone and speaker each. */
+export const MAX_LIVE_CALLS = 1
+
+/** Entries calls.list returns when no limit is given, and the most it returns. */
+export const DEFAULT_CALL_LIST_LIMIT = 50
+export const MAX_CALL_LIST_LIMIT = 500

@@ -1,0 +1,51 @@
+/**
+ * wren calls: the call list (live calls, then the call log), newest first. Placing and answering
+ * calls (`wren call`, `wren answer`) need media in the CLI process and are not here yet.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import { type Call, MAX_CALL_LIST_LIMIT } from '../../rpc/api.ts'
+import type { GlobalOptions } from '../context.ts'
+import { withClient } from '../context.ts'
+import { formatTime, printJson, printLine, safeText } from '../format.ts'
+
+type Globals = (command: Command) => GlobalOptions
+
+const DEFAULT_LIMIT = 20
+const MS_PER_SECOND = 1000
+
+function parseCallLimit(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CALL_LIST_LIMIT)
+    throw new InvalidArgumentError(`must be an integer from 1 to ${MAX_CALL_LIST_LIMIT}`)
+  return n
+}
+
+/** One line: when, direction, who, and how it went. */
+export function formatCall(call: Call, names: ReadonlyMap<string, string>): string {
+  const who = safeText(names.get(call.peerUserId) ?? call.peerUserId)
+  const arrow = call.direction === 'outgoing' ? '→' : '←'
+  let how: string
+  if (call.state !== 'ended') how = call.state
+  else if (call.missed) how = 'missed'
+  else if (call.connectedAt !== null) how = `${Math.round(call.durationMs / MS_PER_SECOND)} s`
+  else how = call.endReason ?? 'ended'
+  return `${formatTime(call.startedAt)}  ${arrow} ${who}  ${how}`
+}
+
+export function registerCallCommands(program: Command, globals: Globals): void {
+  program
+    .command('calls')
+    .description('list calls: live ones, then the call log, newest first')
+    .addOption(new Option('-n, --limit <n>', 'how many').argParser(parseCallLimit).default(DEFAULT_LIMIT))
+    .action(async (opts: { limit: number }, command: Command) => {
+      const g = globals(command)
+      const { calls, contacts } = await withClient(g, async (client) => ({
+        calls: (await client.call('calls.list', { limit: opts.limit })).calls,
+        contacts: (await client.call('contacts.list')).contacts,
+      }))
+      if (g.json) return printJson({ calls })
+      if (calls.length === 0) return printLine('No calls yet.')
+      const names = new Map(contacts.map((c) => [c.userId, c.displayName]))
+      for (const call of calls) printLine(formatCall(call, names))
+    })
+}

@@ -1,0 +1,20 @@
+/** calls.*: the daemon side of a call (node/src/calls); the media owner is the page or the CLI. */
+import { DEFAULT_CALL_LIST_LIMIT } from '../../calls/constants.ts'
+import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
+
+export function callsHandlers({ node }: HandlerDeps): NamespaceHandlers<'calls'> {
+  const calls = () => node.runtime().calls
+  return {
+    'calls.start': async ({ contactId }) => ({ callId: await calls().startCall(contactId) }),
+    'calls.accept': async ({ callId }) => ({ call: calls().accept(callId) }),
+    'calls.decline': async ({ callId }) => ({ call: calls().decline(callId) }),
+    'calls.hangup': async ({ callId }) => ({ call: calls().hangup(callId) }),
+    'calls.signal': async ({ callId, signal }) => {
+      await calls().signal(callId, signal)
+      return { sent: true as const }
+    },
+    'calls.media': async ({ callId, state }) => ({ call: calls().media(callId, state) }),
+    'calls.mediaKeys': async ({ callId }) => calls().mediaKeys(callId),
+    'calls.list': async ({ limit }) => ({ calls: await calls().list(limit ?? DEFAULT_CALL_LIST_LIMIT) }),
+  }
+}
