@@ -63,6 +63,8 @@ describe('mailboxes on real relays', () => {
       relays: relayAddrs,
       count,
       fetchIntervalMs: 3_600_000,
+      // these tests drive every fetch themselves (announced fetches: node/test/mailbox-notify.test.ts)
+      announcedFetch: false,
       prekeys,
       log: createLogger('test', { level: 'error' }),
       now: () => Date.now(),

@@ -52,6 +52,11 @@ export interface MailboxesInit {
   relays: readonly string[]
   count?: number
   fetchIntervalMs?: number
+  /**
+   * Fetch when a relay announces new mail (default true). false: the poll only — for a test that
+   * drives every fetch itself and must not race an announced one.
+   */
+  announcedFetch?: boolean
   prekeys: PrekeyManager
   log: MessagingLogger
   now: () => number
@@ -110,15 +115,16 @@ export class Mailboxes {
     )
     this.#timer.unref?.()
     // a relay holding one of our inboxes says when new mail arrives: fetch then, not at the poll
-    this.#unlisten = await listenForNewMail({
-      libp2p: this.#init.libp2p,
-      holds: (relay, inboxId) => {
-        const id = relay.toString()
-        const hex = toHex(inboxId)
-        return this.#records.some((r) => r.relay === id && toHex(r.inboxId) === hex)
-      },
-      onNewMail: () => void this.fetch(),
-    })
+    if (this.#init.announcedFetch !== false)
+      this.#unlisten = await listenForNewMail({
+        libp2p: this.#init.libp2p,
+        holds: (relay, inboxId) => {
+          const id = relay.toString()
+          const hex = toHex(inboxId)
+          return this.#records.some((r) => r.relay === id && toHex(r.inboxId) === hex)
+        },
+        onNewMail: () => void this.fetch(),
+      })
     void this.fetch()
   }
 
