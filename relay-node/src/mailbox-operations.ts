@@ -23,6 +23,7 @@ import {
   KIND_ACK,
   type KIND_CLAIM_PREKEY,
   type KIND_DEPOSIT,
+  type KIND_DEPOSIT_BATCH,
   KIND_FETCH,
   KIND_REGISTER,
   KIND_UPLOAD_PREKEYS,
@@ -184,6 +185,53 @@ export class MailboxOperations {
       await this.#store.putEnvelope(inbox, { hash: envelopeHash, envelope, storedAt, expiresAt })
       this.#metrics?.deposits.inc()
       return ok({ receipt: await this.#receipt(inboxId, envelopeHash, storedAt, expiresAt) })
+    })
+  }
+
+  /**
+   * Store a batch for one inbox in order, under one lock, stopping at the first envelope it
+   * refuses (too large, malformed, over quota): the answer carries a receipt for each envelope
+   * stored — a prefix of the batch — and, when it stopped early, the reason as the status (OK
+   * when the whole batch is stored, or when something was stored before the refusal, so the
+   * receipts count; the sender sees the shortfall and tries the rest again).
+   */
+  async depositBatch(
+    request: Extract<MailboxRequest, { kind: typeof KIND_DEPOSIT_BATCH }>,
+  ): Promise<Outcome> {
+    const { inboxId, envelopes } = request
+    return this.#locks.run(toHex(inboxId), async () => {
+      let inbox = await this.#store.getInbox(inboxId)
+      if (inbox === undefined) return refuse(STATUS_UNKNOWN_INBOX)
+      const receipts: MailboxReceipt[] = []
+      let stopped: MailboxStatus | null = null
+      for (const envelope of envelopes) {
+        if (envelope.length > this.quotas.maxEnvelopeBytes) stopped = STATUS_TOO_LARGE
+        else {
+          try {
+            decodeEnvelope(envelope)
+          } catch {
+            stopped = STATUS_MALFORMED
+          }
+        }
+        if (stopped !== null) break
+        const envelopeHash = this.#suite.sha256(envelope)
+        const existing = await this.#store.findByHash(inboxId, envelopeHash)
+        if (existing !== undefined) {
+          this.#metrics?.duplicateDeposits.inc()
+          receipts.push(await this.#receipt(inboxId, envelopeHash, existing.storedAt, existing.expiresAt))
+          continue
+        }
+        if (inbox.envelopes >= this.quotas.maxEnvelopes) stopped = STATUS_QUOTA_COUNT
+        else if (inbox.bytes + envelope.length > this.quotas.maxBytes) stopped = STATUS_QUOTA_BYTES
+        if (stopped !== null) break
+        const storedAt = this.#clock()
+        const expiresAt = storedAt + this.quotas.ttlMs
+        inbox = await this.#store.putEnvelope(inbox, { hash: envelopeHash, envelope, storedAt, expiresAt })
+        this.#metrics?.deposits.inc()
+        receipts.push(await this.#receipt(inboxId, envelopeHash, storedAt, expiresAt))
+      }
+      if (receipts.length === 0 && stopped !== null) return refuse(stopped)
+      return ok({ depositBatch: { receipts } })
     })
   }
 

@@ -32,6 +32,7 @@ import {
   KIND_CHALLENGE,
   KIND_CLAIM_PREKEY,
   KIND_DEPOSIT,
+  KIND_DEPOSIT_BATCH,
   KIND_FETCH,
   KIND_REGISTER,
   KIND_UPLOAD_PREKEYS,
@@ -332,6 +333,14 @@ class DefaultMailboxService implements MailboxService {
         if (outcome.status === STATUS_OK) this.#notifier.deposited(toHex(request.inboxId))
         return outcome
       }
+      case KIND_DEPOSIT_BATCH: {
+        // one token per envelope: a batch is as many deposits, sent in one exchange
+        const outcome =
+          this.#rateLimited(this.#depositLimiter, peer, request.envelopes.length) ??
+          (await this.#ops.depositBatch(request))
+        if (outcome.status === STATUS_OK) this.#notifier.deposited(toHex(request.inboxId))
+        return outcome
+      }
       case KIND_FETCH: {
         const outcome = this.#rateLimited(this.#ownerLimiter, peer) ?? (await this.#ops.fetch(request, peer))
         if (outcome.status === STATUS_OK) this.#notifier.ownerSeen(toHex(request.inboxId), peer)
@@ -346,8 +355,8 @@ class DefaultMailboxService implements MailboxService {
     }
   }
 
-  #rateLimited(limiter: RateLimiter, peer: string): Outcome | undefined {
-    const decision = limiter.take(peer)
+  #rateLimited(limiter: RateLimiter, peer: string, tokens = 1): Outcome | undefined {
+    const decision = limiter.take(peer, tokens)
     return decision.allowed ? undefined : refuse(STATUS_RATE_LIMITED, decision.retryAfterMs)
   }
 }

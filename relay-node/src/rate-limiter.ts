@@ -39,8 +39,10 @@ export class RateLimiter {
     this.#maxKeys = init.maxKeys ?? MAX_RATE_LIMITED_PEERS
   }
 
-  /** Take one token for `key` if available. */
-  take(key: string): RateDecision {
+  /** Take `tokens` tokens for `key` if all are available (none are taken otherwise). */
+  take(key: string, requested = 1): RateDecision {
+    // never more than a full bucket: a request bigger than the burst would otherwise never pass
+    const tokens = Math.min(requested, this.#burst)
     const now = this.#clock()
     let bucket = this.#buckets.get(key)
     if (bucket === undefined) {
@@ -56,12 +58,12 @@ export class RateLimiter {
       const oldest = this.#buckets.keys().next().value
       if (oldest !== undefined) this.#buckets.delete(oldest)
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1
+    if (bucket.tokens >= tokens) {
+      bucket.tokens -= tokens
       return { allowed: true }
     }
     const retryAfterMs =
-      this.#ratePerMs > 0 ? Math.ceil((1 - bucket.tokens) / this.#ratePerMs) : MAX_RETRY_AFTER_MS
+      this.#ratePerMs > 0 ? Math.ceil((tokens - bucket.tokens) / this.#ratePerMs) : MAX_RETRY_AFTER_MS
     return { allowed: false, retryAfterMs: Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) }
   }
 

@@ -18,6 +18,7 @@ import {
   KIND_CHALLENGE,
   KIND_CLAIM_PREKEY,
   KIND_DEPOSIT,
+  KIND_DEPOSIT_BATCH,
   KIND_FETCH,
   KIND_REGISTER,
   KIND_UPLOAD_PREKEYS,
@@ -70,6 +71,12 @@ const requests: MailboxRequest[] = [
     prekeys: [random(100), random(50)],
   },
   { kind: KIND_CLAIM_PREKEY, requestId: 7, inboxId: random(16) },
+  {
+    kind: KIND_DEPOSIT_BATCH,
+    requestId: 8,
+    inboxId: random(16),
+    envelopes: [random(300), random(120), random(40)],
+  },
 ]
 
 function signedReceipt(): { receipt: MailboxReceipt; publicKey: Uint8Array } {
@@ -206,6 +213,12 @@ describe('mailbox decoders under fuzzing (random, truncated and bit-flipped byte
         status: STATUS_OK,
         retryAfterMs: 0,
         challenge: { nonce: random(32), expiresAt: 4 },
+      }),
+      encodeMailboxResponse({
+        requestId: 4,
+        status: STATUS_OK,
+        retryAfterMs: 0,
+        depositBatch: { receipts: [receipt, receipt] },
       }),
     ]
     fuzzDecoder(decodeMailboxResponse, { seed: 'mailbox-response', samples })

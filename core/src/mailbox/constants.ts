@@ -63,11 +63,22 @@ export const MAX_ACK_HASHES = 256
 export const MAX_FETCH_LIMIT = 64
 /** Envelope bytes per fetch page: a page always holds at least one envelope, then stops here. */
 export const MAX_FETCH_PAGE_BYTES = 1024 * KIB
+/** Envelopes per deposit batch: a delivery batch's worth (MAX_DELIVERY_BATCH in node/). */
+export const MAX_DEPOSIT_BATCH = 64
+/** Envelope bytes per deposit batch: a batch always holds at least one envelope, then stops here. */
+export const MAX_DEPOSIT_BATCH_BYTES = 1024 * KIB
 /** Protobuf framing per message beyond its byte fields: ids, tags, lengths, keys, signatures. */
 const FRAMING_BYTES = 4 * KIB
-/** Largest encoded request, in bytes: the bigger of one deposit and one full prekey upload. */
+/**
+ * Largest encoded request, in bytes: the biggest of one deposit, one full deposit batch (whose
+ * last envelope may overshoot its byte budget) and one full prekey upload.
+ */
 export const MAX_REQUEST_BYTES =
-  Math.max(MAILBOX_MAX_ENVELOPE_BYTES, MAX_PREKEYS_PER_UPLOAD * (MAX_PREKEY_ITEM_BYTES + 8)) + FRAMING_BYTES
+  Math.max(
+    MAILBOX_MAX_ENVELOPE_BYTES,
+    MAX_DEPOSIT_BATCH_BYTES + MAILBOX_MAX_ENVELOPE_BYTES + MAX_DEPOSIT_BATCH * 8,
+    MAX_PREKEYS_PER_UPLOAD * (MAX_PREKEY_ITEM_BYTES + 8),
+  ) + FRAMING_BYTES
 /** Largest encoded response, in bytes: a full fetch page (one envelope may overshoot) plus framing. */
 export const MAX_RESPONSE_BYTES =
   MAX_FETCH_PAGE_BYTES + MAILBOX_MAX_ENVELOPE_BYTES + MAX_FETCH_LIMIT * 128 + FRAMING_BYTES

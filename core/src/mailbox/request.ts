@@ -15,6 +15,7 @@ import {
   INBOX_ID_BYTES,
   MAILBOX_WIRE_VERSION,
   MAX_ACK_HASHES,
+  MAX_DEPOSIT_BATCH,
   MAX_FETCH_LIMIT,
   MAX_PREKEYS_PER_UPLOAD,
   MAX_REQUEST_BYTES,
@@ -24,6 +25,7 @@ import {
   KIND_CHALLENGE,
   KIND_CLAIM_PREKEY,
   KIND_DEPOSIT,
+  KIND_DEPOSIT_BATCH,
   KIND_FETCH,
   KIND_REGISTER,
   KIND_UPLOAD_PREKEYS,
@@ -50,6 +52,13 @@ export type MailboxRequest =
       readonly requestId: number
       readonly inboxId: Uint8Array
       readonly envelope: Uint8Array
+    }
+  | {
+      readonly kind: typeof KIND_DEPOSIT_BATCH
+      readonly requestId: number
+      readonly inboxId: Uint8Array
+      /** 1..MAX_DEPOSIT_BATCH envelopes, stored in this order. */
+      readonly envelopes: Uint8Array[]
     }
   | (OwnerProof & {
       readonly kind: typeof KIND_FETCH
@@ -89,6 +98,8 @@ export function encodeMailboxRequest(request: MailboxRequest): Uint8Array {
       })
     case KIND_DEPOSIT:
       return encode({ ...base, deposit: { inboxId: request.inboxId, envelope: request.envelope } })
+    case KIND_DEPOSIT_BATCH:
+      return encode({ ...base, depositBatch: { inboxId: request.inboxId, envelopes: request.envelopes } })
     case KIND_FETCH:
       return encode({
         ...base,
@@ -138,7 +149,11 @@ export function decodeMailboxRequest(bytes: Uint8Array): MailboxRequest {
   let msg: MailboxRequestProto
   try {
     msg = MailboxRequestProto.decode(bytes, {
-      limits: { ack: { hashes: MAX_ACK_HASHES }, uploadPrekeys: { prekeys: MAX_PREKEYS_PER_UPLOAD } },
+      limits: {
+        ack: { hashes: MAX_ACK_HASHES },
+        uploadPrekeys: { prekeys: MAX_PREKEYS_PER_UPLOAD },
+        depositBatch: { envelopes: MAX_DEPOSIT_BATCH },
+      },
     })
   } catch (err) {
     throw new DecodeError('malformed mailbox request', { cause: err })
@@ -153,6 +168,7 @@ export function decodeMailboxRequest(bytes: Uint8Array): MailboxRequest {
     msg.ack,
     msg.uploadPrekeys,
     msg.claimPrekey,
+    msg.depositBatch,
   ].filter((body) => body !== undefined)
   if (bodies.length !== 1) throw new DecodeError(`mailbox request must carry one body, got ${bodies.length}`)
   const requestId = msg.requestId
@@ -169,6 +185,13 @@ export function decodeMailboxRequest(bytes: Uint8Array): MailboxRequest {
     checkDecodedLength('inbox id', inboxId, INBOX_ID_BYTES)
     if (envelope.length === 0) throw new DecodeError('empty envelope')
     return { kind: KIND_DEPOSIT, requestId, inboxId, envelope }
+  }
+  if (msg.depositBatch !== undefined) {
+    const { inboxId, envelopes } = msg.depositBatch
+    checkDecodedLength('inbox id', inboxId, INBOX_ID_BYTES)
+    if (envelopes.length === 0) throw new DecodeError('empty deposit batch')
+    for (const envelope of envelopes) if (envelope.length === 0) throw new DecodeError('empty envelope')
+    return { kind: KIND_DEPOSIT_BATCH, requestId, inboxId, envelopes }
   }
   if (msg.fetch !== undefined) {
     const { inboxId, nonce, signature, cursor, limit } = msg.fetch

@@ -13,6 +13,7 @@ import {
   INBOX_ID_BYTES,
   MAILBOX_MAX_ENVELOPE_BYTES,
   MAILBOX_WIRE_VERSION,
+  MAX_DEPOSIT_BATCH,
   MAX_FETCH_LIMIT,
   MAX_PREKEY_ITEM_BYTES,
   MAX_RESPONSE_BYTES,
@@ -59,6 +60,8 @@ export interface MailboxResponse {
   readonly ack?: { readonly deleted: number }
   readonly prekeys?: { readonly accepted: number; readonly remaining: number }
   readonly claimPrekey?: { readonly prekey: Uint8Array }
+  /** Receipts of the envelopes stored, in request order (a prefix of the batch). */
+  readonly depositBatch?: { readonly receipts: MailboxReceipt[] }
 }
 
 export function encodeMailboxResponse(response: MailboxResponse): Uint8Array {
@@ -77,6 +80,9 @@ export function encodeMailboxResponse(response: MailboxResponse): Uint8Array {
     ack: response.ack && { ...response.ack },
     prekeys: response.prekeys && { ...response.prekeys },
     claimPrekey: response.claimPrekey && { ...response.claimPrekey },
+    depositBatch: response.depositBatch && {
+      receipts: response.depositBatch.receipts.map((r) => ({ ...r })),
+    },
   } as MailboxResponseProto)
 }
 
@@ -86,7 +92,9 @@ export function decodeMailboxResponse(bytes: Uint8Array): MailboxResponse {
     throw new DecodeError(`mailbox response over ${MAX_RESPONSE_BYTES} bytes`)
   let msg: MailboxResponseProto
   try {
-    msg = MailboxResponseProto.decode(bytes, { limits: { fetch: { envelopes: MAX_FETCH_LIMIT } } })
+    msg = MailboxResponseProto.decode(bytes, {
+      limits: { fetch: { envelopes: MAX_FETCH_LIMIT }, depositBatch: { receipts: MAX_DEPOSIT_BATCH } },
+    })
   } catch (err) {
     throw new DecodeError('malformed mailbox response', { cause: err })
   }
@@ -103,6 +111,7 @@ export function decodeMailboxResponse(bytes: Uint8Array): MailboxResponse {
     checkDecodedUint('quota ttlMs', msg.register.ttlMs)
   }
   if (msg.receipt !== undefined) checkDecodedReceipt(msg.receipt)
+  for (const receipt of msg.depositBatch?.receipts ?? []) checkDecodedReceipt(receipt)
   if (msg.fetch !== undefined) {
     const { nextCursor, envelopes } = msg.fetch
     if (nextCursor.length !== 0) checkDecodedLength('cursor', nextCursor, CURSOR_BYTES)
@@ -126,5 +135,6 @@ export function decodeMailboxResponse(bytes: Uint8Array): MailboxResponse {
     ack: msg.ack,
     prekeys: msg.prekeys,
     claimPrekey: msg.claimPrekey,
+    depositBatch: msg.depositBatch,
   }
 }

@@ -12,6 +12,7 @@ export const KIND_FETCH = 4
 export const KIND_ACK = 5
 export const KIND_UPLOAD_PREKEYS = 6
 export const KIND_CLAIM_PREKEY = 7
+export const KIND_DEPOSIT_BATCH = 8
 
 export type MailboxKind =
   | typeof KIND_CHALLENGE
@@ -21,6 +22,7 @@ export type MailboxKind =
   | typeof KIND_ACK
   | typeof KIND_UPLOAD_PREKEYS
   | typeof KIND_CLAIM_PREKEY
+  | typeof KIND_DEPOSIT_BATCH
 
 /** The operations that need an owner signature over a fresh challenge. */
 export type OwnerOperation =

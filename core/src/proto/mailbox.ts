@@ -346,6 +346,139 @@ export const DepositRequest = (() => {
   return { codec, encode, decode, stream }
 })()
 
+export interface DepositBatchRequest {
+  inboxId: Uint8Array<ArrayBuffer>
+  envelopes: Uint8Array<ArrayBuffer>[]
+}
+
+export interface DepositBatchRequestInboxIdFieldEvent {
+  field: '$.inboxId'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface DepositBatchRequestEnvelopesFieldEvent {
+  field: '$.envelopes[]'
+  index: number
+  value: Uint8Array<ArrayBuffer>
+}
+
+export const DepositBatchRequest = (() => {
+  let _codec: Codec<DepositBatchRequest>
+
+  const codec = (): Codec<DepositBatchRequest> => {
+    if (_codec == null) {
+      _codec = message<DepositBatchRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.inboxId != null && obj.inboxId.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.inboxId)
+        }
+
+        if (obj.envelopes != null && obj.envelopes.length > 0) {
+          for (const value of obj.envelopes) {
+            w.uint32(18)
+            w.bytes(value)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          inboxId: uint8ArrayAlloc(0),
+          envelopes: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.inboxId = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.envelopes != null && obj.envelopes.length === opts.limits.envelopes) {
+                throw new MaxLengthError('Decode error - repeated field "envelopes" had too many elements')
+              }
+
+              obj.envelopes.push(reader.bytes())
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          envelopes: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.inboxId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.envelopes != null && obj.envelopes === opts.limits.envelopes) {
+                throw new MaxLengthError('Streaming decode error - repeated field "envelopes" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.envelopes[]`,
+                index: obj.envelopes,
+                value: reader.bytes()
+              }
+
+              obj.envelopes++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+
+
+  function encode (obj: Partial<DepositBatchRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DepositBatchRequest.codec())
+  }
+
+  function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DepositBatchRequest>): DepositBatchRequest {
+    return decodeMessage(buf, DepositBatchRequest.codec(), opts)
+  }
+
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DepositBatchRequest>): Generator<DepositBatchRequestInboxIdFieldEvent | DepositBatchRequestEnvelopesFieldEvent> {
+    return streamMessage(buf, DepositBatchRequest.codec(), opts)
+  }
+  return { codec, encode, decode, stream }
+})()
+
 export interface FetchRequest {
   inboxId: Uint8Array<ArrayBuffer>
   nonce: Uint8Array<ArrayBuffer>
@@ -988,6 +1121,7 @@ export interface MailboxRequest {
   ack?: AckRequest
   uploadPrekeys?: UploadPrekeysRequest
   claimPrekey?: ClaimPrekeyRequest
+  depositBatch?: DepositBatchRequest
 }
 
 export interface MailboxRequestVersionFieldEvent {
@@ -1080,6 +1214,15 @@ export interface MailboxRequestClaimPrekeyInboxIdFieldEvent {
   field: '$.claimPrekey.inboxId'
   value: Uint8Array<ArrayBuffer>
 }
+export interface MailboxRequestDepositBatchInboxIdFieldEvent {
+  field: '$.depositBatch.inboxId'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface MailboxRequestDepositBatchEnvelopesFieldEvent {
+  field: '$.depositBatch.envelopes[]'
+  index: number
+  value: Uint8Array<ArrayBuffer>
+}
 
 export const MailboxRequest = (() => {
   let _codec: Codec<MailboxRequest>
@@ -1134,6 +1277,11 @@ export const MailboxRequest = (() => {
         if (obj.claimPrekey != null) {
           w.uint32(74)
           ClaimPrekeyRequest.codec().encode(obj.claimPrekey, w)
+        }
+
+        if (obj.depositBatch != null) {
+          w.uint32(82)
+          DepositBatchRequest.codec().encode(obj.depositBatch, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1198,6 +1346,12 @@ export const MailboxRequest = (() => {
             case 9: {
               obj.claimPrekey = ClaimPrekeyRequest.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.claimPrekey
+              })
+              break
+            }
+            case 10: {
+              obj.depositBatch = DepositBatchRequest.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.depositBatch
               })
               break
             }
@@ -1279,6 +1433,13 @@ export const MailboxRequest = (() => {
 
               break
             }
+            case 10: {
+              yield * DepositBatchRequest.codec().stream(reader, reader.uint32(), `${prefix}.depositBatch`, {
+                limits: opts.limits?.depositBatch
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1313,6 +1474,8 @@ export const MailboxRequest = (() => {
 
 
 
+
+
   function encode (obj: Partial<MailboxRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MailboxRequest.codec())
   }
@@ -1321,7 +1484,7 @@ export const MailboxRequest = (() => {
     return decodeMessage(buf, MailboxRequest.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestVersionFieldEvent | MailboxRequestRequestIdFieldEvent | MailboxRequestChallengeReservedFieldEvent | MailboxRequestRegisterInboxPublicKeyFieldEvent | MailboxRequestRegisterNonceFieldEvent | MailboxRequestRegisterSignatureFieldEvent | MailboxRequestDepositInboxIdFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestFetchInboxIdFieldEvent | MailboxRequestFetchNonceFieldEvent | MailboxRequestFetchSignatureFieldEvent | MailboxRequestFetchCursorFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestAckInboxIdFieldEvent | MailboxRequestAckNonceFieldEvent | MailboxRequestAckSignatureFieldEvent | MailboxRequestAckHashesFieldEvent | MailboxRequestUploadPrekeysInboxIdFieldEvent | MailboxRequestUploadPrekeysNonceFieldEvent | MailboxRequestUploadPrekeysSignatureFieldEvent | MailboxRequestUploadPrekeysPrekeysFieldEvent | MailboxRequestClaimPrekeyInboxIdFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestVersionFieldEvent | MailboxRequestRequestIdFieldEvent | MailboxRequestChallengeReservedFieldEvent | MailboxRequestRegisterInboxPublicKeyFieldEvent | MailboxRequestRegisterNonceFieldEvent | MailboxRequestRegisterSignatureFieldEvent | MailboxRequestDepositInboxIdFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestFetchInboxIdFieldEvent | MailboxRequestFetchNonceFieldEvent | MailboxRequestFetchSignatureFieldEvent | MailboxRequestFetchCursorFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestAckInboxIdFieldEvent | MailboxRequestAckNonceFieldEvent | MailboxRequestAckSignatureFieldEvent | MailboxRequestAckHashesFieldEvent | MailboxRequestUploadPrekeysInboxIdFieldEvent | MailboxRequestUploadPrekeysNonceFieldEvent | MailboxRequestUploadPrekeysSignatureFieldEvent | MailboxRequestUploadPrekeysPrekeysFieldEvent | MailboxRequestClaimPrekeyInboxIdFieldEvent | MailboxRequestDepositBatchInboxIdFieldEvent | MailboxRequestDepositBatchEnvelopesFieldEvent> {
     return streamMessage(buf, MailboxRequest.codec(), opts)
   }
   return { codec, encode, decode, stream }
@@ -2534,6 +2697,157 @@ export const ClaimPrekeyResponse = (() => {
   return { codec, encode, decode, stream }
 })()
 
+export interface DepositBatchResponse {
+  receipts: Receipt[]
+}
+
+export interface DepositBatchResponseReceiptsVersionFieldEvent {
+  field: '$.receipts[].version'
+  value: number
+  index: number
+}
+export interface DepositBatchResponseReceiptsInboxIdFieldEvent {
+  field: '$.receipts[].inboxId'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface DepositBatchResponseReceiptsEnvelopeHashFieldEvent {
+  field: '$.receipts[].envelopeHash'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface DepositBatchResponseReceiptsRelayPeerIdFieldEvent {
+  field: '$.receipts[].relayPeerId'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface DepositBatchResponseReceiptsStoredAtFieldEvent {
+  field: '$.receipts[].storedAt'
+  value: number
+  index: number
+}
+export interface DepositBatchResponseReceiptsExpiresAtFieldEvent {
+  field: '$.receipts[].expiresAt'
+  value: number
+  index: number
+}
+export interface DepositBatchResponseReceiptsSignatureFieldEvent {
+  field: '$.receipts[].signature'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+
+export const DepositBatchResponse = (() => {
+  let _codec: Codec<DepositBatchResponse>
+
+  const codec = (): Codec<DepositBatchResponse> => {
+    if (_codec == null) {
+      _codec = message<DepositBatchResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.receipts != null && obj.receipts.length > 0) {
+          for (const value of obj.receipts) {
+            w.uint32(10)
+            Receipt.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          receipts: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.receipts != null && obj.receipts.length === opts.limits.receipts) {
+                throw new MaxLengthError('Decode error - repeated field "receipts" had too many elements')
+              }
+
+              obj.receipts.push(Receipt.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.receipts$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          receipts: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              if (opts.limits?.receipts != null && obj.receipts === opts.limits.receipts) {
+                throw new MaxLengthError('Streaming decode error - repeated field "receipts" had too many elements')
+              }
+
+              for (const evt of Receipt.codec().stream(reader, reader.uint32(), `${prefix}.receipts[]`, {
+                limits: opts.limits?.receipts$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.receipts
+                }
+              }
+
+              obj.receipts++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+
+
+
+
+
+
+
+  function encode (obj: Partial<DepositBatchResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DepositBatchResponse.codec())
+  }
+
+  function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DepositBatchResponse>): DepositBatchResponse {
+    return decodeMessage(buf, DepositBatchResponse.codec(), opts)
+  }
+
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DepositBatchResponse>): Generator<DepositBatchResponseReceiptsVersionFieldEvent | DepositBatchResponseReceiptsInboxIdFieldEvent | DepositBatchResponseReceiptsEnvelopeHashFieldEvent | DepositBatchResponseReceiptsRelayPeerIdFieldEvent | DepositBatchResponseReceiptsStoredAtFieldEvent | DepositBatchResponseReceiptsExpiresAtFieldEvent | DepositBatchResponseReceiptsSignatureFieldEvent> {
+    return streamMessage(buf, DepositBatchResponse.codec(), opts)
+  }
+  return { codec, encode, decode, stream }
+})()
+
 export interface MailboxResponse {
   version: number
   requestId: number
@@ -2546,6 +2860,7 @@ export interface MailboxResponse {
   ack?: AckResponse
   prekeys?: PrekeysResponse
   claimPrekey?: ClaimPrekeyResponse
+  depositBatch?: DepositBatchResponse
 }
 
 export interface MailboxResponseVersionFieldEvent {
@@ -2672,6 +2987,41 @@ export interface MailboxResponseClaimPrekeyPrekeyFieldEvent {
   field: '$.claimPrekey.prekey'
   value: Uint8Array<ArrayBuffer>
 }
+export interface MailboxResponseDepositBatchReceiptsVersionFieldEvent {
+  field: '$.depositBatch.receipts[].version'
+  value: number
+  index: number
+}
+export interface MailboxResponseDepositBatchReceiptsInboxIdFieldEvent {
+  field: '$.depositBatch.receipts[].inboxId'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface MailboxResponseDepositBatchReceiptsEnvelopeHashFieldEvent {
+  field: '$.depositBatch.receipts[].envelopeHash'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface MailboxResponseDepositBatchReceiptsRelayPeerIdFieldEvent {
+  field: '$.depositBatch.receipts[].relayPeerId'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface MailboxResponseDepositBatchReceiptsStoredAtFieldEvent {
+  field: '$.depositBatch.receipts[].storedAt'
+  value: number
+  index: number
+}
+export interface MailboxResponseDepositBatchReceiptsExpiresAtFieldEvent {
+  field: '$.depositBatch.receipts[].expiresAt'
+  value: number
+  index: number
+}
+export interface MailboxResponseDepositBatchReceiptsSignatureFieldEvent {
+  field: '$.depositBatch.receipts[].signature'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
 
 export const MailboxResponse = (() => {
   let _codec: Codec<MailboxResponse>
@@ -2736,6 +3086,11 @@ export const MailboxResponse = (() => {
         if (obj.claimPrekey != null) {
           w.uint32(90)
           ClaimPrekeyResponse.codec().encode(obj.claimPrekey, w)
+        }
+
+        if (obj.depositBatch != null) {
+          w.uint32(98)
+          DepositBatchResponse.codec().encode(obj.depositBatch, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2810,6 +3165,12 @@ export const MailboxResponse = (() => {
             case 11: {
               obj.claimPrekey = ClaimPrekeyResponse.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.claimPrekey
+              })
+              break
+            }
+            case 12: {
+              obj.depositBatch = DepositBatchResponse.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.depositBatch
               })
               break
             }
@@ -2905,6 +3266,13 @@ export const MailboxResponse = (() => {
 
               break
             }
+            case 12: {
+              yield * DepositBatchResponse.codec().stream(reader, reader.uint32(), `${prefix}.depositBatch`, {
+                limits: opts.limits?.depositBatch
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2947,6 +3315,13 @@ export const MailboxResponse = (() => {
 
 
 
+
+
+
+
+
+
+
   function encode (obj: Partial<MailboxResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MailboxResponse.codec())
   }
@@ -2955,7 +3330,7 @@ export const MailboxResponse = (() => {
     return decodeMessage(buf, MailboxResponse.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseVersionFieldEvent | MailboxResponseRequestIdFieldEvent | MailboxResponseStatusFieldEvent | MailboxResponseRetryAfterMsFieldEvent | MailboxResponseChallengeNonceFieldEvent | MailboxResponseChallengeExpiresAtFieldEvent | MailboxResponseRegisterInboxIdFieldEvent | MailboxResponseRegisterMaxEnvelopesFieldEvent | MailboxResponseRegisterMaxBytesFieldEvent | MailboxResponseRegisterTtlMsFieldEvent | MailboxResponseRegisterMaxEnvelopeBytesFieldEvent | MailboxResponseRegisterMaxPrekeysFieldEvent | MailboxResponseReceiptVersionFieldEvent | MailboxResponseReceiptInboxIdFieldEvent | MailboxResponseReceiptEnvelopeHashFieldEvent | MailboxResponseReceiptRelayPeerIdFieldEvent | MailboxResponseReceiptStoredAtFieldEvent | MailboxResponseReceiptExpiresAtFieldEvent | MailboxResponseReceiptSignatureFieldEvent | MailboxResponseFetchEnvelopesHashFieldEvent | MailboxResponseFetchEnvelopesEnvelopeFieldEvent | MailboxResponseFetchEnvelopesStoredAtFieldEvent | MailboxResponseFetchEnvelopesExpiresAtFieldEvent | MailboxResponseFetchNextCursorFieldEvent | MailboxResponseFetchMoreFieldEvent | MailboxResponseFetchPrekeysRemainingFieldEvent | MailboxResponseAckDeletedFieldEvent | MailboxResponsePrekeysAcceptedFieldEvent | MailboxResponsePrekeysRemainingFieldEvent | MailboxResponseClaimPrekeyPrekeyFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxResponse>): Generator<MailboxResponseVersionFieldEvent | MailboxResponseRequestIdFieldEvent | MailboxResponseStatusFieldEvent | MailboxResponseRetryAfterMsFieldEvent | MailboxResponseChallengeNonceFieldEvent | MailboxResponseChallengeExpiresAtFieldEvent | MailboxResponseRegisterInboxIdFieldEvent | MailboxResponseRegisterMaxEnvelopesFieldEvent | MailboxResponseRegisterMaxBytesFieldEvent | MailboxResponseRegisterTtlMsFieldEvent | MailboxResponseRegisterMaxEnvelopeBytesFieldEvent | MailboxResponseRegisterMaxPrekeysFieldEvent | MailboxResponseReceiptVersionFieldEvent | MailboxResponseReceiptInboxIdFieldEvent | MailboxResponseReceiptEnvelopeHashFieldEvent | MailboxResponseReceiptRelayPeerIdFieldEvent | MailboxResponseReceiptStoredAtFieldEvent | MailboxResponseReceiptExpiresAtFieldEvent | MailboxResponseReceiptSignatureFieldEvent | MailboxResponseFetchEnvelopesHashFieldEvent | MailboxResponseFetchEnvelopesEnvelopeFieldEvent | MailboxResponseFetchEnvelopesStoredAtFieldEvent | MailboxResponseFetchEnvelopesExpiresAtFieldEvent | MailboxResponseFetchNextCursorFieldEvent | MailboxResponseFetchMoreFieldEvent | MailboxResponseFetchPrekeysRemainingFieldEvent | MailboxResponseAckDeletedFieldEvent | MailboxResponsePrekeysAcceptedFieldEvent | MailboxResponsePrekeysRemainingFieldEvent | MailboxResponseClaimPrekeyPrekeyFieldEvent | MailboxResponseDepositBatchReceiptsVersionFieldEvent | MailboxResponseDepositBatchReceiptsInboxIdFieldEvent | MailboxResponseDepositBatchReceiptsEnvelopeHashFieldEvent | MailboxResponseDepositBatchReceiptsRelayPeerIdFieldEvent | MailboxResponseDepositBatchReceiptsStoredAtFieldEvent | MailboxResponseDepositBatchReceiptsExpiresAtFieldEvent | MailboxResponseDepositBatchReceiptsSignatureFieldEvent> {
     return streamMessage(buf, MailboxResponse.codec(), opts)
   }
   return { codec, encode, decode, stream }

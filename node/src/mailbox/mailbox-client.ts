@@ -33,6 +33,7 @@ import {
   KIND_CHALLENGE,
   KIND_CLAIM_PREKEY,
   KIND_DEPOSIT,
+  KIND_DEPOSIT_BATCH,
   KIND_FETCH,
   KIND_REGISTER,
   KIND_UPLOAD_PREKEYS,
@@ -164,6 +165,42 @@ export class MailboxClient {
       return { ok: false, reason: 'bad_receipt', detail: (err as Error).message }
     }
     return { ok: true, value: receipt }
+  }
+
+  /**
+   * Deposit several envelopes for one inbox in one exchange (at most MAX_DEPOSIT_BATCH, in
+   * order). The relay stores a prefix of them; the value is that prefix's verified receipts, in
+   * order (a receipt that does not verify ends the prefix there).
+   */
+  async depositBatch(
+    inboxId: Uint8Array,
+    envelopes: readonly Uint8Array[],
+  ): Promise<MailboxResult<MailboxReceipt[]>> {
+    const res = await this.#exchange({
+      kind: KIND_DEPOSIT_BATCH,
+      requestId: this.#requestId(),
+      inboxId,
+      envelopes: [...envelopes],
+    })
+    if (!res.ok) return res
+    const receipts = res.value.depositBatch?.receipts
+    if (receipts === undefined) return protocolFailure('deposit batch answer without receipts')
+    if (receipts.length > envelopes.length) return protocolFailure('more receipts than envelopes')
+    const verified: MailboxReceipt[] = []
+    for (const [i, receipt] of receipts.entries()) {
+      try {
+        verifyReceipt(this.#suite, receipt, {
+          relayPublicKey: this.#relayPublicKey,
+          inboxId,
+          envelopeHash: this.#suite.sha256(envelopes[i] as Uint8Array),
+        })
+      } catch (err) {
+        if (verified.length === 0) return { ok: false, reason: 'bad_receipt', detail: (err as Error).message }
+        break
+      }
+      verified.push(receipt)
+    }
+    return { ok: true, value: verified }
   }
 
   /** One page of envelopes after `cursor` (empty = oldest), in deposit order; hashes are checked. */
