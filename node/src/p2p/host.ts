@@ -52,6 +52,21 @@ export const DEFAULT_LISTEN: readonly string[] = Object.freeze([
   '/p2p-circuit',
 ])
 
+/**
+ * Peers one IP address may hold in gossipsub before its colocation penalty starts. gossipsub's
+ * default (10) counts the address of the connection, which for a relayed connection is the
+ * relay's: more than ~12 group members reached through one relay (or behind one carrier-grade
+ * NAT) were graylisted, their subscriptions and posts dropped, and the group fell back to
+ * pairwise copies after GOSSIP_ACK_TIMEOUT_MS. 128 covers a relay's share of a large group and
+ * still penalises a crowd of identities on one address.
+ */
+export const GOSSIP_PEERS_PER_IP = 128
+
+/** This host's own interface addresses (other daemons on the machine connect from them). */
+function ownAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address))
+}
+
 /** One libp2p transport factory, as `createLibp2p({ transports })` takes them. */
 export type WrenTransport = NonNullable<Libp2pOptions['transports']>[number]
 
@@ -180,6 +195,11 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
       globalSignaturePolicy: 'StrictNoSign',
       // a group message with no topic peer is not an error: the pairwise copy carries it
       allowPublishToZeroTopicPeers: true,
+      scoreParams: {
+        IPColocationFactorThreshold: GOSSIP_PEERS_PER_IP,
+        // daemons on this very machine are not a Sybil cluster behind one remote address
+        IPColocationFactorWhitelist: new Set(ownAddresses()),
+      },
     }),
     ...init.extraServices,
   } as ServiceFactoryMap<WrenServices & E>
