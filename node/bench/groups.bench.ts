@@ -11,8 +11,12 @@
  * distributions after a removal (the pairwise transport of those distributions is not timed).
  *
  * Usage: node node/bench/groups.bench.ts [--quick] [--sizes 10,50] [--out docs/bench/groups.json]
+ *        [--cpu-prof f.cpuprofile]  (V8 CPU profile of the publish → delivery phase of the last size,
+ *        setup excluded; open it in Chrome DevTools or summarise it with scripts/cpuprofile-top.ts)
+ * Progress (host start, dials, mesh) goes to stderr with timestamps.
  */
 import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { ENVELOPE_OVERHEAD_BYTES } from '../../core/src/constants.ts'
 import { pad } from '../../core/src/padding.ts'
@@ -32,6 +36,15 @@ import { createWrenHost } from '../src/p2p/host.ts'
 const quick = process.argv.includes('--quick')
 const outIndex = process.argv.indexOf('--out')
 const out = outIndex > 0 ? process.argv[outIndex + 1] : quick ? null : 'docs/bench/groups.json'
+const profIndex = process.argv.indexOf('--cpu-prof')
+const cpuProf = profIndex > 0 ? (process.argv[profIndex + 1] ?? null) : null
+/**
+ * mDNS stays off unless --mdns: with it, every one of the N hosts in this one process answers
+ * every other's queries and ends up connected to all of them, so the run measures N² mDNS
+ * traffic on two cores instead of a group's fan-out, and the sparse graph below is lost. Users
+ * can turn mDNS off too (`--no-mdns`), so this is one of the settings users get.
+ */
+const mdns = process.argv.includes('--mdns')
 const sizesIndex = process.argv.indexOf('--sizes')
 const SIZES =
   sizesIndex > 0 ? (process.argv[sizesIndex + 1] ?? '').split(',').map(Number) : quick ? [10] : [10, 50, 100]
@@ -52,6 +65,17 @@ const float = seededFloat('groups-bench')
 type Row = { name: string; unit: string; value: number; goal: string | null }
 const rows: Row[] = []
 
+/** Diagnostics gossipsub's class has beyond its exported interface. */
+interface GossipView {
+  getMeshPeers(topic: string): string[]
+  getScore(peerId: string): number
+}
+
+const t0 = performance.now()
+function progress(what: string): void {
+  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)} s] ${what}\n`)
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
@@ -60,14 +84,16 @@ function percentile(values: number[], p: number): number {
 async function fanOut(size: number): Promise<void> {
   const hosts = []
   for (let i = 0; i < size; i++) {
-    hosts.push(await createWrenHost({ privateKey: await generateKeyPair('Ed25519') }))
+    hosts.push(await createWrenHost({ privateKey: await generateKeyPair('Ed25519'), mdns }))
   }
+  progress(`${size} hosts started`)
   for (const [i, host] of hosts.entries()) {
     for (let k = 0; k < DIALS_PER_NODE; k++) {
       const j = (i + 1 + Math.floor(float() * (size - 1))) % size
       await host.dial(hosts[j]?.getMultiaddrs() ?? [], { signal: AbortSignal.timeout(5_000) }).catch(() => {})
     }
   }
+  progress(`${size} hosts dialled`)
   // every member's own key, and every member's receiver copy of every other key
   const own: SenderKeyState[] = hosts.map(() =>
     createSenderKey(suite, { distributionId: suite.randomBytes(16) }),
@@ -100,7 +126,24 @@ async function fanOut(size: number): Promise<void> {
     })
   }
   await new Promise((r) => setTimeout(r, MESH_SETTLE_MS))
+  // gossipsub's own view (methods of its class that its exported interface does not declare)
+  const views = hosts.map((h) => h.services.pubsub as unknown as GossipView)
+  const meshes = views.map((v) => v.getMeshPeers(TOPIC).length)
+  const conns = hosts.map((h) => h.getConnections().length)
+  const scores = hosts.flatMap((h, i) =>
+    h.services.pubsub.getSubscribers(TOPIC).map((p) => views[i]?.getScore(p.toString()) ?? 0),
+  )
+  progress(
+    `mesh settled: mesh peers min ${Math.min(...meshes)} max ${Math.max(...meshes)}, connections min ${Math.min(...conns)} max ${Math.max(...conns)}, gossipsub peer scores p1 ${round(percentile(scores, 1))} p50 ${round(percentile(scores, 50))}`,
+  )
+  const profiling = cpuProf !== null && size === SIZES[SIZES.length - 1] ? new Session() : null
+  if (profiling !== null) {
+    profiling.connect()
+    await profiling.post('Profiler.enable')
+    await profiling.post('Profiler.start')
+  }
   let wireBytes = 0
+  const recipients: number[] = []
   for (let m = 0; m < MESSAGES; m++) {
     const s = Math.floor(float() * size)
     const content = encodeContent({
@@ -120,10 +163,20 @@ async function fanOut(size: number): Promise<void> {
     framed.set(encrypted.message, 3)
     const id = `${s % 256}:${m % 256}:${Math.floor(m / 256)}`
     sentAt.set(id, performance.now())
-    await hosts[s]?.services.pubsub.publish(TOPIC, framed)
+    const published = await hosts[s]?.services.pubsub.publish(TOPIC, framed)
+    recipients.push(published?.recipients.length ?? 0)
     await new Promise((r) => setTimeout(r, PUBLISH_GAP_MS))
   }
   await new Promise((r) => setTimeout(r, DELIVERY_TIMEOUT_MS))
+  if (profiling !== null && cpuProf !== null) {
+    const { profile } = await profiling.post('Profiler.stop')
+    writeFileSync(cpuProf, JSON.stringify(profile))
+    profiling.disconnect()
+    progress(`wrote ${cpuProf}`)
+  }
+  progress(
+    `${size} members: published, gossipsub recipients per publish p50 ${percentile(recipients, 50)} min ${Math.min(...recipients)}`,
+  )
   const latencies = [...arrivals.values()].flat()
   const expected = MESSAGES * (size - 1)
   const delivered = Math.min(latencies.length, expected)

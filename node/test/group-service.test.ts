@@ -102,7 +102,8 @@ class MemoryNet {
           if (peer !== userId) this.listeners.get(peer)?.(topic, data)
         return { ok: true }
       },
-      isSubscriber: (topic, device) => this.topics.get(topic)?.has(new TextDecoder().decode(device)) ?? false,
+      subscribers: (topic) =>
+        new Set([...(this.topics.get(topic) ?? [])].map((device) => toHex(new TextEncoder().encode(device)))),
       onMessage: (handler) => void this.listeners.set(userId, handler),
     }
   }

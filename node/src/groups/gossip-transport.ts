@@ -7,6 +7,7 @@
  * reaches nobody is not an error: members that gossip misses get the pairwise copy.
  */
 import type { GossipSub } from '@libp2p/gossipsub'
+import { toHex } from '../../../core/src/bytes.ts'
 import { SUBSCRIBER_POLL_MS, SUBSCRIBER_WAIT_MS } from './constants.ts'
 import type { GroupLogger, GroupTransport } from './types.ts'
 
@@ -19,8 +20,6 @@ export function gossipTransport(pubsub: GossipSub, log: GroupLogger): GroupTrans
     for (const handler of handlers) handler(topic, data)
   }
   pubsub.addEventListener('message', onMessage as never)
-
-  const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
 
   return {
     subscribe(topic) {
@@ -46,8 +45,8 @@ export function gossipTransport(pubsub: GossipSub, log: GroupLogger): GroupTrans
         return { ok: false }
       }
     },
-    isSubscriber(topic, devicePeerId) {
-      return pubsub.getSubscribers(topic).some((peer) => equalBytes(peer.toMultihash().bytes, devicePeerId))
+    subscribers(topic) {
+      return new Set(pubsub.getSubscribers(topic).map((peer) => toHex(peer.toMultihash().bytes)))
     },
     onMessage(handler) {
       handlers.push(handler)

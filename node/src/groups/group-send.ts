@@ -86,12 +86,15 @@ export class GroupSend {
         nonce: suite.randomBytes(GROUP_WIRE_NONCE_BYTES),
         message: encrypted.message,
       })
+      // one subscriber set and the members' contact records read side by side, not one sealed
+      // read and one scan of the topic's peers after another per member (100-member groups)
+      const subscribers = transport.subscribers(topic)
+      const others = g.log.state.members.map((m) => formatUserId(m.userId)).filter((u) => u !== me)
+      const contactsOf = await Promise.all(others.map((u) => contacts.getContact(u)))
       const members: Record<string, MemberDelivery> = {}
-      for (const m of g.log.state.members) {
-        const userId = formatUserId(m.userId)
-        if (userId === me) continue
-        const device = (await contacts.getContact(userId))?.devicePeerId ?? null
-        members[userId] = device !== null && transport.isSubscriber(topic, device) ? 'gossip' : 'queued'
+      for (const [i, userId] of others.entries()) {
+        const device = contactsOf[i]?.devicePeerId ?? null
+        members[userId] = device !== null && subscribers.has(toHex(device)) ? 'gossip' : 'queued'
       }
       const gossip = Object.values(members).includes('gossip')
       const seq = g.record.conversation.lastSeq + 1

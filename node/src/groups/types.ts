@@ -27,8 +27,11 @@ export interface GroupTransport {
   subscribe(topic: string): void
   unsubscribe(topic: string): void
   publish(topic: string, data: Uint8Array): Promise<{ ok: boolean }>
-  /** Whether the device is a direct subscriber of the topic (gossip will likely reach it). */
-  isSubscriber(topic: string, devicePeerId: Uint8Array): boolean
+  /**
+   * The devices subscribed to the topic that we are connected to (gossip will likely reach them),
+   * as hex of their PeerId multihash bytes: one set per send, looked up once per member.
+   */
+  subscribers(topic: string): ReadonlySet<string>
   onMessage(handler: (topic: string, data: Uint8Array) => void): void
 }
 
