@@ -26,6 +26,7 @@ import { directConversationId, peerOfDirectConversation } from './conversation-i
 import { peerOfConversation } from './direct-conversation.ts'
 import { AppPayloadTooLargeError, ContactNotFoundError } from './errors.ts'
 import { establishSession } from './establish.ts'
+import type { AttachmentHandler, OutgoingAttachment } from './app-payloads.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
 import { markConversationRead } from './mark-read.ts'
 import type { MessengerContext, MessengerInit } from './messenger-context.ts'
@@ -223,9 +224,9 @@ export class Messenger {
 
   // ---- sending
 
-  async sendText(conversationId: string, text: string): Promise<MessageRecord> {
+  async sendText(conversationId: string, text: string, attachment?: OutgoingAttachment): Promise<MessageRecord> {
     const peer = peerOfConversation(conversationId)
-    const message = await this.#lock.run(() => queueText(this.#ctx, conversationId, peer, text))
+    const message = await this.#lock.run(() => queueText(this.#ctx, conversationId, peer, text, attachment))
     void this.#outbox.flush(peer)
     return message
   }
@@ -239,6 +240,11 @@ export class Messenger {
   }
 
   // ---- app payloads (groups and other layers over the pairwise sessions)
+
+  /** Incoming text messages with a file pointer go to `handler` (node/src/files). */
+  registerAttachments(handler: AttachmentHandler): void {
+    this.#inbound.registerAttachments(handler)
+  }
 
   /** Route incoming CONTENT_KIND_APP payloads of `appKind` to `handler` (see AppHandler). */
   registerApp(appKind: number, handler: AppHandler): void {

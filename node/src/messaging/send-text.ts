@@ -3,6 +3,7 @@
  * outbox item, written in one batch with the conversation's new last sequence number.
  */
 import { toHex } from '../../../core/src/bytes.ts'
+import type { OutgoingAttachment } from './app-payloads.ts'
 import { requireContact } from './contacts.ts'
 import { CONTENT_KIND_TEXT, encodeContent, MESSAGE_ID_BYTES } from './content.ts'
 import { newConversation } from './direct-conversation.ts'
@@ -16,6 +17,7 @@ export async function queueText(
   conversationId: string,
   peer: string,
   text: string,
+  attachment?: OutgoingAttachment,
 ): Promise<MessageRecord> {
   const contact = await requireContact(ctx, peer)
   if (contact.keyChanged) {
@@ -39,6 +41,7 @@ export async function queueText(
     receivedAt: null,
     status: 'queued',
     receipts: 0,
+    ...(attachment ? { attachment: attachment.summary } : {}),
   }
   const content = encodeContent({
     kind: CONTENT_KIND_TEXT,
@@ -49,6 +52,7 @@ export async function queueText(
     senderUserId: ctx.init.userId,
     senderName: ctx.init.displayName(),
     succession: ctx.init.succession,
+    ...(attachment ? { attachment: attachment.pointer } : {}),
   })
   const order = await ctx.vault.nextCounter('outbox')
   const item: OutboxItem = {
@@ -73,6 +77,7 @@ export async function queueText(
     ctx.vault.putConversationOp({ ...conversation, lastSeq: seq, updatedAt: now }),
     ctx.vault.putOutboxOp(item),
     ctx.vault.counterOp('outbox', order),
+    ...(attachment?.ops(message) ?? []),
   ])
   return message
 }
