@@ -12,6 +12,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
+import { FileService } from '../files/file-service.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
 import { DEFAULT_MAILBOX_COUNT, Mailboxes } from '../messaging/mailboxes.ts'
@@ -25,6 +26,7 @@ import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
 import { readIdentityRecord } from '../profile/records.ts'
 import type { UnlockedProfile } from '../profile/session.ts'
+import { filesNotify } from '../rpc/files-view.ts'
 import { messagingNotify } from '../rpc/messaging-view.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
 import type { HostContext } from './host-context.ts'
@@ -71,6 +73,8 @@ export interface Runtime {
   readonly messenger: Messenger
   /** Groups over gossipsub with Sender Keys (node/src/groups). */
   readonly groups: GroupService
+  /** Files sent and received in 1:1 messages (node/src/files). */
+  readonly files: FileService
   readonly vault: Vault
   readonly identity: IdentityKeyPair
   readonly userId: Uint8Array
@@ -206,6 +210,18 @@ export async function startRuntime(
     log: ctx.log.child('node:groups'),
   })
 
+  // files register their attachment handler before the messenger starts delivering (node/src/files)
+  const files = new FileService({
+    suite,
+    store: profile.store,
+    libp2p,
+    messenger,
+    getContact: (id) => vault.getContact(id),
+    notify: filesNotify(ctx.notify),
+    log: ctx.log.child('node:files'),
+    now,
+  })
+
   // ---- periodic work and reactions
   const maintenance = repeatingTask(async () => {
     if (await prekeys.maintain(now())) republish()
@@ -218,6 +234,7 @@ export async function startRuntime(
 
   // ---- start, in order
   await messenger.start()
+  await files.start()
   await mailboxes?.start()
   ready = true
   republish()
@@ -236,6 +253,7 @@ export async function startRuntime(
     libp2p,
     messenger,
     groups: groups.service,
+    files,
     vault,
     identity,
     userId,
@@ -266,6 +284,7 @@ export async function startRuntime(
       ctx.setNetworkStatus(null)
       await groups.stop()
       await mailboxes?.stop()
+      await files.stop()
       await messenger.stop()
       await libp2p.stop()
     },

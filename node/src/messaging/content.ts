@@ -117,7 +117,9 @@ export function decodeContent(bytes: Uint8Array): Content {
     senderName: proto.senderName,
     succession: origin.length === 0 ? null : { originIdentityKey: origin, signature },
     ...(proto.kind === CONTENT_KIND_APP ? { appKind: proto.appKind, appPayload: proto.appPayload } : {}),
-    ...(proto.kind === CONTENT_KIND_TEXT && proto.attachment.length > 0 ? { attachment: proto.attachment } : {}),
+    ...(proto.kind === CONTENT_KIND_TEXT && proto.attachment.length > 0
+      ? { attachment: proto.attachment }
+      : {}),
   }
 }
 

@@ -51,7 +51,10 @@ export async function receiveText(
     content.attachment === undefined || attachments === null
       ? null
       : await attachments({ contact, messageId: idHex, conversationId, pointer: content.attachment }).catch(
-          (error) => (init.log.warn('attachment refused', { error: (error as Error)?.name }), null),
+          (error) => {
+            init.log.warn('attachment refused', { error: (error as Error)?.name })
+            return null
+          },
         )
   const message: MessageRecord = {
     id: idHex,

@@ -18,6 +18,7 @@ import { WREN_MSG_PROTOCOL, WREN_PREKEY_PROTOCOL } from '../p2p/constants.ts'
 import { handleRequests } from '../p2p/request-response.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import { Announcer } from './announce.ts'
+import type { AttachmentHandler, OutgoingAttachment } from './app-payloads.ts'
 import { ClaimLimiter } from './claim-limiter.ts'
 import { CONTACT_DIAL_CONCURRENCY, CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
 import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyContact } from './contacts.ts'
@@ -26,7 +27,6 @@ import { directConversationId, peerOfDirectConversation } from './conversation-i
 import { peerOfConversation } from './direct-conversation.ts'
 import { AppPayloadTooLargeError, ContactNotFoundError } from './errors.ts'
 import { establishSession } from './establish.ts'
-import type { AttachmentHandler, OutgoingAttachment } from './app-payloads.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
 import { markConversationRead } from './mark-read.ts'
 import type { MessengerContext, MessengerInit } from './messenger-context.ts'
@@ -224,7 +224,11 @@ export class Messenger {
 
   // ---- sending
 
-  async sendText(conversationId: string, text: string, attachment?: OutgoingAttachment): Promise<MessageRecord> {
+  async sendText(
+    conversationId: string,
+    text: string,
+    attachment?: OutgoingAttachment,
+  ): Promise<MessageRecord> {
     const peer = peerOfConversation(conversationId)
     const message = await this.#lock.run(() => queueText(this.#ctx, conversationId, peer, text, attachment))
     void this.#outbox.flush(peer)

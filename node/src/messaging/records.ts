@@ -85,7 +85,9 @@ export const MessageRecordSchema = z.object({
   /** Delivery/read receipts received (group messages count members). */
   receipts: count,
   /** A file this message carries (node/src/files keeps the transfer; text is its caption). */
-  attachment: z.object({ fileId: z.string(), name: z.string(), size: count, mediaType: z.string() }).optional(),
+  attachment: z
+    .object({ fileId: z.string(), name: z.string(), size: count, mediaType: z.string() })
+    .optional(),
 })
 export type MessageRecord = z.output<typeof MessageRecordSchema>
 export const MESSAGE_RECORD = versionedRecord('message', MessageRecordSchema)

@@ -32,6 +32,7 @@ export function toApiMessage(record: MessageRecord, waiting?: DomainWaiting): Me
     receipts: record.receipts,
   }
   if (waiting !== undefined) message.waiting = toApiWaiting(waiting)
+  if (record.attachment !== undefined) message.attachment = { ...record.attachment }
   return message
 }
 

@@ -5,6 +5,7 @@
  * throws to an RPC error (rpc/error-map.ts).
  */
 import type { Handlers } from '../server.ts'
+import { attachmentsHandlers } from './attachments.ts'
 import { contactsHandlers } from './contacts.ts'
 import { conversationsHandlers } from './conversations.ts'
 import type { HandlerDeps } from './deps.ts'
@@ -27,5 +28,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...groupsHandlers(deps),
     ...settingsHandlers(deps),
     ...eventsHandlers(),
+    ...attachmentsHandlers(deps),
   }
 }
