@@ -15,6 +15,7 @@ import type { RpcError } from '../node/src/rpc/errors.ts'
 import { type ChatPeer, eventually, startPair, TEST_PASSPHRASE } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
 import { seededRandom } from './fixtures/seeded-random.ts'
+import { runWren } from './fixtures/wren-cli.ts'
 
 const MIB = 1024 * 1024
 /** The transferred file: 8 MiB (32 chunks) keeps the suite quick; 50 MiB is for a benchmark. */
@@ -133,6 +134,31 @@ describe('files between two daemons (direct path)', () => {
     await bob.client.call('attachments.save', { messageId: message.id, path: target, overwrite: true })
     assert.equal(sha256(await readFile(target)), digest)
     process.stdout.write(`# 8 MiB direct transfer: ${seconds.toFixed(2)} s (send call to complete)\n`)
+  })
+
+  test('wren send --file and wren save move a file between the two profiles', async () => {
+    const source = join(dir, 'notes.txt')
+    const digest = await writeRandomFile(source, 300 * 1024, 'files-e2e-cli')
+    const cli = (peer: ChatPeer, args: string[]) =>
+      runWren(args, { home: peer.home, profile: peer.daemon.profile })
+    const sent = await cli(alice, ['--json', 'send', 'Bob', '--file', source, 'see', 'notes'])
+    assert.equal(sent.code, 0, sent.stderr)
+    const message = JSON.parse(sent.stdout) as { id: string; text: string; attachment: { name: string } }
+    assert.equal(message.text, 'see notes')
+    assert.equal(message.attachment.name, 'notes.txt')
+    await complete(bob.client, message.id)
+    const target = join(dir, 'notes-saved.txt')
+    const saved = await cli(bob, ['save', message.id, target])
+    assert.equal(saved.code, 0, saved.stderr)
+    assert.match(saved.stdout, /Saved 307200 bytes/)
+    assert.equal(sha256(await readFile(target)), digest)
+    const again = await cli(bob, ['save', message.id, target])
+    assert.notEqual(again.code, 0, 'a second save without --overwrite is refused')
+    const history = await cli(bob, ['history', 'Alice'])
+    assert.match(
+      history.stdout,
+      new RegExp(`\\[file notes.txt, 307200 bytes, message ${message.id}\\] see notes`),
+    )
   })
 
   test('a receiver killed with SIGKILL half way resumes after restart and fetches only what it lacked', async () => {
