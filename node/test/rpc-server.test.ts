@@ -77,6 +77,10 @@ function stubHandlers(): Handlers {
     'settings.get': fail('settings.get'),
     'settings.set': fail('settings.set'),
     'events.subscribe': async ({ events }, ctx) => ({ subscribed: ctx.subscribe(events ?? eventNames) }),
+    'attachments.send': fail('attachments.send'),
+    'attachments.get': fail('attachments.get'),
+    'attachments.save': fail('attachments.save'),
+    'attachments.cancel': fail('attachments.cancel'),
   }
 }
 

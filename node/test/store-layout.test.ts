@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { describe, test } from 'node:test'
-import { FIXED_KEYS, GROUP_PREFIXES, PREFIXES } from '../src/storage/layout.ts'
+import { FILE_PREFIXES, FIXED_KEYS, GROUP_PREFIXES, PREFIXES } from '../src/storage/layout.ts'
 
 const SRC = join(import.meta.dirname, '../src')
 const LAYOUT = 'storage/layout.ts'
@@ -29,7 +29,12 @@ function withoutComments(source: string): string {
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
-const keys = [...Object.values(PREFIXES), ...Object.values(GROUP_PREFIXES), ...Object.values(FIXED_KEYS)]
+const keys = [
+  ...Object.values(PREFIXES),
+  ...Object.values(GROUP_PREFIXES),
+  ...Object.values(FILE_PREFIXES),
+  ...Object.values(FIXED_KEYS),
+]
 /** A literal that opens with a layout key: 'k/…', `gk/${…}`, "identity/profile". */
 const literal = new RegExp(`['"\`](${keys.map(escapeRegExp).join('|')})`)
 

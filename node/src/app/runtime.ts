@@ -14,6 +14,7 @@ import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
+import { FileService } from '../files/file-service.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
 import { DEFAULT_MAILBOX_COUNT, Mailboxes } from '../messaging/mailboxes.ts'
@@ -28,6 +29,7 @@ import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/ho
 import { readIdentityRecord } from '../profile/records.ts'
 import type { UnlockedProfile } from '../profile/session.ts'
 import { callsNotify } from '../rpc/calls-view.ts'
+import { filesNotify } from '../rpc/files-view.ts'
 import { messagingNotify } from '../rpc/messaging-view.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
 import type { HostContext } from './host-context.ts'
@@ -78,6 +80,8 @@ export interface Runtime {
   readonly groups: GroupService
   /** Calls: signalling and media keys; the media owner is the page or the CLI (node/src/calls). */
   readonly calls: CallService
+  /** Files sent and received in 1:1 messages (node/src/files). */
+  readonly files: FileService
   readonly vault: Vault
   readonly identity: IdentityKeyPair
   readonly userId: Uint8Array
@@ -227,6 +231,17 @@ export async function startRuntime(
     log: ctx.log.child('node:calls'),
   })
   await calls.start()
+  // files register their attachment handler before the messenger starts delivering (node/src/files)
+  const files = new FileService({
+    suite,
+    store: profile.store,
+    libp2p,
+    messenger,
+    getContact: (id) => vault.getContact(id),
+    notify: filesNotify(ctx.notify),
+    log: ctx.log.child('node:files'),
+    now,
+  })
 
   // ---- periodic work and reactions
   const maintenance = repeatingTask(async () => {
@@ -240,6 +255,7 @@ export async function startRuntime(
 
   // ---- start, in order
   await messenger.start()
+  await files.start()
   await mailboxes?.start()
   ready = true
   republish()
@@ -259,6 +275,7 @@ export async function startRuntime(
     messenger,
     groups: groups.service,
     calls,
+    files,
     vault,
     identity,
     userId,
@@ -290,6 +307,7 @@ export async function startRuntime(
       await calls.stop()
       await groups.stop()
       await mailboxes?.stop()
+      await files.stop()
       await messenger.stop()
       await libp2p.stop()
     },

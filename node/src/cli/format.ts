@@ -54,7 +54,11 @@ export function formatMessage(message: Message, peerName: string, now: number = 
   const status = message.direction === 'out' ? ` (${message.status}${waiting})` : ''
   const indent = ' '.repeat(`[${formatTime(message.sentAt)}] ${who}: `.length)
   const text = safeText(message.text, { multiline: true }).replace(/\n/g, `\n${indent}`)
-  return `[${formatTime(message.sentAt)}] ${who}: ${text}${status}`
+  const file =
+    message.attachment === undefined
+      ? ''
+      : `[file ${safeText(message.attachment.name)}, ${message.attachment.size} bytes, message ${message.id}] `
+  return `[${formatTime(message.sentAt)}] ${who}: ${file}${text}${status}`
 }
 
 /** Why a message waits, in words: "no route to Bob yet, next try in 12 s". */

@@ -4,7 +4,7 @@
  */
 import type { BatchOp } from '../storage/sealed-store.ts'
 import type { MessageVia } from './message-path.ts'
-import type { ContactRecord } from './vault.ts'
+import type { ContactRecord, MessageRecord } from './vault.ts'
 
 /** An app payload that arrived over a pairwise session (see Messenger.registerApp). */
 export interface AppDelivery {
@@ -28,3 +28,27 @@ export interface AppEffect {
 }
 
 export type AppHandler = (delivery: AppDelivery) => Promise<AppEffect>
+
+/** What a message's attachment shows in the conversation (MessageRecord.attachment). */
+export type AttachmentSummary = NonNullable<MessageRecord['attachment']>
+
+/** A text message that carries a file pointer arrived (see Messenger.registerAttachments). */
+export interface AttachmentDelivery {
+  readonly contact: ContactRecord
+  readonly messageId: string
+  readonly conversationId: string
+  /** The encoded pointer, untrusted: the handler decodes it. */
+  readonly pointer: Uint8Array
+}
+
+/** The attachment accepted: its summary for the message record and what to write with it. Null: refused. */
+export type AttachmentHandler = (
+  delivery: AttachmentDelivery,
+) => Promise<(AppEffect & { readonly summary: AttachmentSummary }) | null>
+
+/** An outgoing message's file: its pointer, its summary, and records written with the message. */
+export interface OutgoingAttachment {
+  readonly pointer: Uint8Array
+  readonly summary: AttachmentSummary
+  readonly ops: (message: MessageRecord) => readonly BatchOp[]
+}

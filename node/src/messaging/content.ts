@@ -4,6 +4,7 @@
  */
 import { MAX_BUNDLE_BYTES } from '../../../core/src/constants.ts'
 import { DecodeError, UnsupportedVersionError } from '../../../core/src/errors.ts'
+import { MAX_FILE_POINTER_BYTES } from '../../../core/src/file/constants.ts'
 import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
 import { STREAM_READ_BUFFER_BYTES } from '../p2p/constants.ts'
 import {
@@ -33,8 +34,9 @@ export const MESSAGE_ID_BYTES = 16
 export const MAX_TEXT_CHARS = 65_536
 /** A receipt acknowledges at most this many messages; bigger batches are split. */
 export const MAX_RECEIPT_IDS = 512
-/** Upper bound of an encoded Content: text in UTF-8 or an app payload, plus receipts and headers. */
-export const MAX_CONTENT_BYTES = MAX_TEXT_CHARS * 4 + MAX_RECEIPT_IDS * (MESSAGE_ID_BYTES + 2) + 1024
+/** Upper bound of an encoded Content: text in UTF-8 or an app payload, plus receipts, a file pointer and headers. */
+export const MAX_CONTENT_BYTES =
+  MAX_TEXT_CHARS * 4 + MAX_RECEIPT_IDS * (MESSAGE_ID_BYTES + 2) + MAX_FILE_POINTER_BYTES + 1024
 const USER_ID_BYTES = 16
 const MAX_NAME_CHARS = 64
 
@@ -51,6 +53,8 @@ export interface Content {
   /** CONTENT_KIND_APP only. */
   readonly appKind?: number
   readonly appPayload?: Uint8Array
+  /** CONTENT_KIND_TEXT with a file: the encoded FilePointer (node/src/files decodes it). */
+  readonly attachment?: Uint8Array
 }
 
 type Buf = Uint8Array<ArrayBuffer>
@@ -69,6 +73,7 @@ export function encodeContent(content: Content): Uint8Array {
     senderSuccessionSignature: (content.succession?.signature ?? new Uint8Array(0)) as Buf,
     appKind: content.appKind ?? 0,
     appPayload: (content.appPayload ?? new Uint8Array(0)) as Buf,
+    attachment: (content.attachment ?? new Uint8Array(0)) as Buf,
   })
 }
 
@@ -86,7 +91,9 @@ export function decodeContent(bytes: Uint8Array): Content {
   if (proto.senderUserId.length !== USER_ID_BYTES) throw new DecodeError('sender user id has a bad length')
   if (proto.text.length > MAX_TEXT_CHARS) throw new DecodeError('text is too long')
   if (proto.senderName.length > MAX_NAME_CHARS) throw new DecodeError('sender name is too long')
-  if (proto.kind === CONTENT_KIND_TEXT && proto.text.length === 0) throw new DecodeError('empty text message')
+  if (proto.attachment.length > MAX_FILE_POINTER_BYTES) throw new DecodeError('attachment is too large')
+  if (proto.kind === CONTENT_KIND_TEXT && proto.text.length === 0 && proto.attachment.length === 0)
+    throw new DecodeError('empty text message')
   for (const id of proto.receiptIds) {
     if (id.length !== MESSAGE_ID_BYTES) throw new DecodeError('receipt id has a bad length')
   }
@@ -110,6 +117,9 @@ export function decodeContent(bytes: Uint8Array): Content {
     senderName: proto.senderName,
     succession: origin.length === 0 ? null : { originIdentityKey: origin, signature },
     ...(proto.kind === CONTENT_KIND_APP ? { appKind: proto.appKind, appPayload: proto.appPayload } : {}),
+    ...(proto.kind === CONTENT_KIND_TEXT && proto.attachment.length > 0
+      ? { attachment: proto.attachment }
+      : {}),
   }
 }
 

@@ -4,7 +4,7 @@
  * that move our sent messages' statuses. Each sender's message id is taken once.
  */
 import { toHex } from '../../../core/src/bytes.ts'
-import type { AppHandler } from './app-payloads.ts'
+import type { AppHandler, AttachmentHandler } from './app-payloads.ts'
 import { CONTENT_KIND_READ_RECEIPT, type Content, DELIVERY_DUPLICATE, DELIVERY_OK } from './content.ts'
 import { directConversationId } from './conversation-id.ts'
 import type { InboundInit, Pending } from './inbound-batch.ts'
@@ -31,6 +31,7 @@ export async function receiveText(
   contact: ContactRecord,
   content: Content,
   pending: Pending,
+  attachments: AttachmentHandler | null = null,
 ): Promise<number> {
   const { vault } = init
   const idHex = toHex(content.messageId)
@@ -49,6 +50,15 @@ export async function receiveText(
       updatedAt: now,
     }
   const seq = conversation.lastSeq + 1
+  const file =
+    content.attachment === undefined || attachments === null
+      ? null
+      : await attachments({ contact, messageId: idHex, conversationId, pointer: content.attachment }).catch(
+          (error) => {
+            init.log.warn('attachment refused', { error: (error as Error)?.name })
+            return null
+          },
+        )
   const message: MessageRecord = {
     id: idHex,
     conversationId,
@@ -60,7 +70,10 @@ export async function receiveText(
     receivedAt: now,
     status: 'delivered',
     receipts: 0,
+    ...(file ? { attachment: file.summary } : {}),
   }
+  if (file?.ops) pending.ops.push(...file.ops)
+  if (file?.after) pending.events.push(file.after)
   pending.refs.add(refKey)
   pending.ops.push(vault.putMessageOp(message))
   pending.ops.push(vault.putMessageRefOp(refKey, { conversationId, seq }))

@@ -13,7 +13,7 @@ import { deviceDhSecretKey } from '../../../core/src/device-certificate.ts'
 import { openEnvelope, type SealedContent } from '../../../core/src/envelope.ts'
 import { formatUserId } from '../../../core/src/identity.ts'
 import { isUserBound } from '../../../core/src/identity-succession.ts'
-import type { AppHandler } from './app-payloads.ts'
+import type { AppHandler, AttachmentHandler } from './app-payloads.ts'
 import {
   CONTENT_KIND_APP,
   CONTENT_KIND_DELIVERY_RECEIPT,
@@ -48,6 +48,11 @@ export class Inbound {
   readonly #init: InboundInit
   readonly #deviceDhSecret: Uint8Array
   readonly #apps = new Map<number, AppHandler>()
+  #attachments: AttachmentHandler | null = null
+
+  registerAttachments(handler: AttachmentHandler): void {
+    this.#attachments = handler
+  }
 
   registerApp(appKind: number, handler: AppHandler): void {
     if (this.#apps.has(appKind)) throw new Error(`app kind ${appKind} already registered`)
@@ -185,7 +190,7 @@ export class Inbound {
     pending: Pending,
   ): Promise<number> {
     if (content.kind === CONTENT_KIND_TEXT) {
-      const status = await receiveText(this.#init, userId, contact, content, pending)
+      const status = await receiveText(this.#init, userId, contact, content, pending, this.#attachments)
       if (remotePeer === null) {
         const ids = pending.receipts.get(userId) ?? []
         ids.push(toHex(content.messageId))

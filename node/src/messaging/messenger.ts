@@ -18,6 +18,7 @@ import { WREN_MSG_PROTOCOL, WREN_PREKEY_PROTOCOL } from '../p2p/constants.ts'
 import { handleRequests } from '../p2p/request-response.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import { Announcer } from './announce.ts'
+import type { AttachmentHandler, OutgoingAttachment } from './app-payloads.ts'
 import { ClaimLimiter } from './claim-limiter.ts'
 import { CONTACT_DIAL_CONCURRENCY, CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
 import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyContact } from './contacts.ts'
@@ -227,9 +228,13 @@ export class Messenger {
 
   // ---- sending
 
-  async sendText(conversationId: string, text: string): Promise<MessageRecord> {
+  async sendText(
+    conversationId: string,
+    text: string,
+    attachment?: OutgoingAttachment,
+  ): Promise<MessageRecord> {
     const peer = peerOfConversation(conversationId)
-    const message = await this.#texts.send(conversationId, peer, text)
+    const message = await this.#texts.send(conversationId, peer, text, attachment)
     void this.#outbox.flush(peer)
     return message
   }
@@ -257,6 +262,11 @@ export class Messenger {
     const message = await this.#lock.run(() => appendEntry(this.#ctx, peer, make))
     if (via !== null) this.#init.notify('message.received', { message, via })
     return message
+  }
+
+  /** Incoming text messages with a file pointer go to `handler` (node/src/files). */
+  registerAttachments(handler: AttachmentHandler): void {
+    this.#inbound.registerAttachments(handler)
   }
 
   /** Route incoming CONTENT_KIND_APP payloads of `appKind` to `handler` (see AppHandler). */

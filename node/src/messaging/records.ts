@@ -104,6 +104,10 @@ export const MessageRecordSchema = z.object({
   receipts: count,
   /** Set on a call's history line (text is then its summary for clients that do not know calls). */
   call: CallEntrySchema.optional(),
+  /** A file this message carries (node/src/files keeps the transfer; text is its caption). */
+  attachment: z
+    .object({ fileId: z.string(), name: z.string(), size: count, mediaType: z.string() })
+    .optional(),
 })
 export type MessageRecord = z.output<typeof MessageRecordSchema>
 export const MESSAGE_RECORD = versionedRecord('message', MessageRecordSchema)

@@ -6,6 +6,7 @@
  */
 import { toHex } from '../../../core/src/bytes.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
+import type { OutgoingAttachment } from './app-payloads.ts'
 import { requireContact } from './contacts.ts'
 import { CONTENT_KIND_TEXT, encodeContent, MESSAGE_ID_BYTES } from './content.ts'
 import { newConversation } from './direct-conversation.ts'
@@ -23,6 +24,8 @@ interface Request {
   readonly conversationId: string
   readonly peer: string
   readonly text: string
+  /** A file this text carries (node/src/files): its pointer, summary and records. */
+  readonly attachment: OutgoingAttachment | undefined
   readonly resolve: (message: MessageRecord) => void
   readonly reject: (error: unknown) => void
 }
@@ -44,9 +47,14 @@ export class TextSender {
   }
 
   /** Queue `text` to `peer` in `conversationId`; resolves once it is written. The caller flushes. */
-  send(conversationId: string, peer: string, text: string): Promise<MessageRecord> {
+  send(
+    conversationId: string,
+    peer: string,
+    text: string,
+    attachment?: OutgoingAttachment,
+  ): Promise<MessageRecord> {
     const { promise, resolve, reject } = Promise.withResolvers<MessageRecord>()
-    this.#waiting.push({ conversationId, peer, text, resolve, reject })
+    this.#waiting.push({ conversationId, peer, text, attachment, resolve, reject })
     if (!this.#scheduled) {
       this.#scheduled = true
       void this.#ctx.lock.run(() => this.#write())
@@ -90,7 +98,7 @@ export class TextSender {
 /** One text into `draft`: its message, ref and outbox item; the conversation is updated in the draft. */
 async function composeText(
   ctx: MessengerContext,
-  { conversationId, peer, text }: Request,
+  { conversationId, peer, text, attachment }: Request,
   draft: Draft,
 ): Promise<MessageRecord> {
   const contact = await requireContact(ctx, peer)
@@ -117,6 +125,7 @@ async function composeText(
     receivedAt: null,
     status: 'queued',
     receipts: 0,
+    ...(attachment ? { attachment: attachment.summary } : {}),
   }
   const content = encodeContent({
     kind: CONTENT_KIND_TEXT,
@@ -127,6 +136,7 @@ async function composeText(
     senderUserId: ctx.init.userId,
     senderName: ctx.init.displayName(),
     succession: ctx.init.succession,
+    ...(attachment ? { attachment: attachment.pointer } : {}),
   })
   const order = draft.order++
   const item: OutboxItem = {
@@ -149,6 +159,7 @@ async function composeText(
       seq,
     }),
     ctx.vault.putOutboxOp(item),
+    ...(attachment?.ops(message) ?? []),
   )
   draft.conversations.set(conversationId, { ...conversation, lastSeq: seq, updatedAt: now })
   return message

@@ -151,6 +151,15 @@ export const MessageSchema = z
     call: CallEntrySchema.optional().describe(
       "set on a call's history line (text is then its summary: 'Missed call', 'Outgoing call, 1:05')",
     ),
+    attachment: z
+      .strictObject({
+        fileId: z.string().describe('random file id, hex'),
+        name: z.string().describe("the sender's file name (never used as a path here)"),
+        size: z.number().int().min(0).describe('bytes'),
+        mediaType: z.string(),
+      })
+      .optional()
+      .describe('a file this message carries (attachments.get for its transfer); text is then its caption'),
   })
   .meta({ id: 'Message' })
 
@@ -292,6 +301,105 @@ export const SettingsSchema = z
   })
   .meta({ id: 'Settings' })
 
+// ---- attachments (files in 1:1 messages, node/src/files): their own block, joined below
+
+/** A local file path the daemon reads or writes: absolute (the daemon's working folder is not the caller's). */
+export const MAX_PATH_CHARS = 4096
+const localPath = z
+  .string()
+  .min(1)
+  .max(MAX_PATH_CHARS)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path')
+  .describe('absolute path on the daemon’s machine')
+
+export const AttachmentStateSchema = z
+  .enum(['available', 'downloading', 'complete', 'failed', 'cancelled'])
+  .meta({
+    id: 'AttachmentState',
+    description:
+      'sent: available (served to the recipient) or cancelled; received: downloading → complete, failed (the sender’s data does not match the pointer) or cancelled.',
+  })
+
+export const AttachmentSchema = z
+  .strictObject({
+    messageId: id,
+    fileId: z.string(),
+    conversationId: id,
+    direction: z.enum(['in', 'out']),
+    name: z.string(),
+    mediaType: z.string(),
+    size: z.number().int().min(0).describe('bytes'),
+    state: AttachmentStateSchema,
+    chunks: z.number().int().min(0).describe('chunks held here, checked against the manifest'),
+    chunkCount: z.number().int().min(1),
+    bytes: z.number().int().min(0).describe('plaintext bytes those chunks hold'),
+    fetchedChunks: z.number().int().min(0).describe('chunks fetched by this daemon since it started'),
+    refusedChunks: z
+      .number()
+      .int()
+      .min(0)
+      .describe('chunks refused since start: they did not match the manifest'),
+    error: z.string().optional().describe('why a download failed'),
+  })
+  .meta({ id: 'Attachment' })
+
+function attachmentEvents() {
+  return {
+    'attachment.progress': {
+      description: 'More of a received file arrived (a few times a second at most, and at the end).',
+      payload: z.strictObject({
+        messageId: id,
+        fileId: z.string(),
+        chunks: z.number().int().min(0),
+        chunkCount: z.number().int().min(1),
+        bytes: z.number().int().min(0),
+        size: z.number().int().min(0),
+      }),
+    },
+    'attachment.state': {
+      description: 'A file transfer changed state.',
+      payload: z.strictObject({
+        messageId: id,
+        fileId: z.string(),
+        state: AttachmentStateSchema,
+        error: z.string().optional(),
+      }),
+    },
+  } as const
+}
+
+function attachmentMethods() {
+  return {
+    'attachments.send': {
+      description:
+        'Send a local file to a direct conversation: it is encrypted once into the profile, and its pointer goes in an end-to-end encrypted message (returned) with the caption; the recipient pulls it over a direct connection. NOT_FOUND when no file is at the path, INVALID_INPUT when it is a directory, unreadable or too large.',
+      params: z.strictObject({
+        conversationId: id,
+        path: localPath,
+        caption: z.string().max(MAX_TEXT_CHARS).optional(),
+      }),
+      result: z.strictObject({ message: MessageSchema }),
+    },
+    'attachments.get': {
+      description: 'The file of a message and its transfer: state and progress.',
+      params: z.strictObject({ messageId: id }),
+      result: AttachmentSchema,
+    },
+    'attachments.save': {
+      description:
+        'Write the decrypted file of a message to a path (complete received files, or our own sent ones). ALREADY_EXISTS when the path exists, unless overwrite.',
+      params: z.strictObject({ messageId: id, path: localPath, overwrite: z.boolean().optional() }),
+      result: z.strictObject({ path: z.string(), bytes: z.number().int().min(0) }),
+    },
+    'attachments.cancel': {
+      description:
+        'Stop a download and drop what arrived, or stop serving a file we sent; the message stays.',
+      params: z.strictObject({ messageId: id }),
+      result: AttachmentSchema,
+    },
+  } as const
+}
+
 // ---- events
 
 /**
@@ -351,6 +459,7 @@ export const events = {
     description: 'A group changed: members, roles, name, epoch, or our own standing.',
     payload: z.strictObject({ group: GroupSummarySchema }),
   },
+  ...attachmentEvents(),
 } as const satisfies Record<string, { description: string; payload: z.ZodType }>
 
 export type EventName = keyof typeof events
@@ -693,6 +802,7 @@ export const methods = {
     }),
     result: z.strictObject({ subscribed: z.array(z.enum(eventNames)) }),
   },
+  ...attachmentMethods(),
 } as const satisfies Record<string, { description: string; params: z.ZodType; result: z.ZodType }>
 
 export type MethodName = keyof typeof methods
@@ -711,6 +821,7 @@ export type GroupInvitation = z.infer<typeof GroupInvitationSchema>
 export type Settings = z.infer<typeof SettingsSchema>
 export type Call = z.infer<typeof CallSchema>
 export type CallEntry = z.infer<typeof CallEntrySchema>
+export type Attachment = z.infer<typeof AttachmentSchema>
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)

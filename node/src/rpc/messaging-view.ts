@@ -33,6 +33,7 @@ export function toApiMessage(record: MessageRecord, waiting?: DomainWaiting): Me
   }
   if (waiting !== undefined) message.waiting = toApiWaiting(waiting)
   if (record.call !== undefined) message.call = { ...record.call }
+  if (record.attachment !== undefined) message.attachment = { ...record.attachment }
   return message
 }
 

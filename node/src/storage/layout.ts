@@ -23,6 +23,12 @@
  *   cid/b(conversationId\nclientId)  MessageRef of a messages.send with a client id (retries)
  *   identity/profile              IdentityRecord (display name, creation time)
  *   settings/network              NetworkSettingsRecord (saved bootstrap peers and relays)
+ * Files (node/src/files, records in files/records.ts; file ids are random, so they appear as hex):
+ *   fa/fileIdHex                  AttachmentRecord (pointer, direction, peer, state)
+ *   fx/messageIdHex               AttachmentIndex: message id → file id (attachments.get/save)
+ *   fh/fileIdHex                  the manifest: SHA-256 of every ciphertext chunk, in order
+ *   fb/fileIdHex                  the receiver's bitmap of chunks it holds (checked ones only)
+ *   fc/fileIdHex/order(index)     one ciphertext chunk (sealed again by the store)
  * Groups (node/src/groups, record types in group-store.ts):
  *   g/ gk/ gr/ gd/ gp/ gi/ gs/ gj/   see GROUP_PREFIXES below
  */
@@ -60,6 +66,15 @@ export const GROUP_PREFIXES = {
   position: 'gs/',
   /** gj/b(grp:groupIdHex)/messageIdHex: HeldPost, one of our posts held for pending invitees. */
   held: 'gj/',
+} as const
+
+/** The files layer's prefixes (node/src/files/file-store.ts builds their keys). */
+export const FILE_PREFIXES = {
+  attachment: 'fa/',
+  byMessage: 'fx/',
+  manifest: 'fh/',
+  bitmap: 'fb/',
+  chunk: 'fc/',
 } as const
 
 /** Single records at fixed keys. */

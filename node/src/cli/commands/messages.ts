@@ -1,4 +1,5 @@
-/** wren send | history: one-shot messaging. */
+/** wren send | history | save: one-shot messaging, files included. */
+import { resolve } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
 import { DEFAULT_PAGE_LIMIT, directConversationId, MAX_PAGE_LIMIT, MAX_TEXT_CHARS } from '../../rpc/api.ts'
 import { type GlobalOptions, withClient } from '../context.ts'
@@ -18,25 +19,52 @@ export function parseLimit(value: string): number {
 export function registerMessageCommands(program: Command, globals: Globals): void {
   program
     .command('send')
-    .description('send a message (end-to-end encrypted); returns once the daemon has queued it')
+    .description('send a message or a file (end-to-end encrypted); returns once the daemon has queued it')
     .argument('<contact>', 'user id or display name')
-    .argument('<text...>', 'the message (words are joined with spaces)')
-    .action(async (query: string, words: string[], _opts: unknown, command: Command) => {
+    .argument('[text...]', 'the message, or the caption of a file (words are joined with spaces)')
+    .option('--file <path>', 'send this file (the recipient pulls it while both are online)')
+    .action(async (query: string, words: string[], opts: { file?: string }, command: Command) => {
       const g = globals(command)
       const text = words.join(' ')
-      if (text.trim() === '') throw new UsageError('the message is empty')
+      if (opts.file === undefined && text.trim() === '') throw new UsageError('the message is empty')
       if (text.length > MAX_TEXT_CHARS)
         throw new UsageError(`the message is longer than ${MAX_TEXT_CHARS} characters`)
       const { contact, message } = await withClient(g, async (client) => {
         const contact = await resolveContact(client, query)
-        const { message } = await client.call('messages.send', {
-          conversationId: directConversationId(contact.userId),
-          text,
-        })
+        const conversationId = directConversationId(contact.userId)
+        const { message } =
+          opts.file === undefined
+            ? await client.call('messages.send', { conversationId, text })
+            : await client.call('attachments.send', {
+                conversationId,
+                path: resolve(opts.file),
+                ...(text === '' ? {} : { caption: text }),
+              })
         return { contact, message }
       })
       if (g.json) return printJson(message)
-      printLine(`Sent to ${contactLabel(contact)} (${message.status}).`)
+      const what =
+        message.attachment === undefined ? '' : ` file ${message.attachment.name}, message ${message.id}`
+      printLine(`Sent${what} to ${contactLabel(contact)} (${message.status}).`)
+    })
+
+  program
+    .command('save')
+    .description('write the file of a message (received and complete, or one you sent) to PATH')
+    .argument('<messageId>', 'the message that carries the file (wren history --json shows ids)')
+    .argument('<path>', 'where to write it')
+    .option('--overwrite', 'replace PATH if it exists')
+    .action(async (messageId: string, path: string, opts: { overwrite?: boolean }, command: Command) => {
+      const g = globals(command)
+      const saved = await withClient(g, (client) =>
+        client.call('attachments.save', {
+          messageId,
+          path: resolve(path),
+          ...(opts.overwrite ? { overwrite: true } : {}),
+        }),
+      )
+      if (g.json) return printJson(saved)
+      printLine(`Saved ${saved.bytes} bytes to ${saved.path}.`)
     })
 
   program

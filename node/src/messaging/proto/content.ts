@@ -18,6 +18,7 @@ export interface Content {
   senderSuccessionSignature: Uint8Array<ArrayBuffer>
   appKind: number
   appPayload: Uint8Array<ArrayBuffer>
+  attachment: Uint8Array<ArrayBuffer>
 }
 
 export interface ContentVersionFieldEvent {
@@ -67,6 +68,10 @@ export interface ContentAppKindFieldEvent {
 }
 export interface ContentAppPayloadFieldEvent {
   field: '$.appPayload'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface ContentAttachmentFieldEvent {
+  field: '$.attachment'
   value: Uint8Array<ArrayBuffer>
 }
 
@@ -142,6 +147,11 @@ export const Content = (() => {
           w.bytes(obj.appPayload)
         }
 
+        if ((obj.attachment != null && obj.attachment.byteLength > 0)) {
+          w.uint32(106)
+          w.bytes(obj.attachment)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -158,7 +168,8 @@ export const Content = (() => {
           senderOriginIdentityKey: uint8ArrayAlloc(0),
           senderSuccessionSignature: uint8ArrayAlloc(0),
           appKind: 0,
-          appPayload: uint8ArrayAlloc(0)
+          appPayload: uint8ArrayAlloc(0),
+          attachment: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -217,6 +228,10 @@ export const Content = (() => {
             }
             case 12: {
               obj.appPayload = reader.bytes()
+              break
+            }
+            case 13: {
+              obj.attachment = reader.bytes()
               break
             }
             default: {
@@ -330,6 +345,13 @@ export const Content = (() => {
               }
               break
             }
+            case 13: {
+              yield {
+                field: `${prefix}.attachment`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -354,6 +376,7 @@ export const Content = (() => {
 
 
 
+
   function encode (obj: Partial<Content>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Content.codec())
   }
@@ -362,7 +385,7 @@ export const Content = (() => {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentReceiptIdsFieldEvent | ContentSenderUserIdFieldEvent | ContentSenderNameFieldEvent | ContentSenderOriginIdentityKeyFieldEvent | ContentSenderSuccessionSignatureFieldEvent | ContentAppKindFieldEvent | ContentAppPayloadFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentReceiptIdsFieldEvent | ContentSenderUserIdFieldEvent | ContentSenderNameFieldEvent | ContentSenderOriginIdentityKeyFieldEvent | ContentSenderSuccessionSignatureFieldEvent | ContentAppKindFieldEvent | ContentAppPayloadFieldEvent | ContentAttachmentFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
   return { codec, encode, decode, stream }

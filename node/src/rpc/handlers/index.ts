@@ -5,6 +5,7 @@
  * throws to an RPC error (rpc/error-map.ts).
  */
 import type { Handlers } from '../server.ts'
+import { attachmentsHandlers } from './attachments.ts'
 import { callsHandlers } from './calls.ts'
 import { contactsHandlers } from './contacts.ts'
 import { conversationsHandlers } from './conversations.ts'
@@ -29,5 +30,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...callsHandlers(deps),
     ...settingsHandlers(deps),
     ...eventsHandlers(),
+    ...attachmentsHandlers(deps),
   }
 }

@@ -1,0 +1,47 @@
+/**
+ * Protocol id and limits of file transfers between devices (issue 16, direct path). Every number
+ * has a unit and a reason; the file format's own sizes are in core/src/file/constants.ts.
+ */
+import { FILE_HASH_BYTES, MAX_FILE_CHUNK_BYTES } from '../../../core/src/file/constants.ts'
+
+const SECOND_MS = 1000
+const KIB = 1024
+
+/** The pull protocol: the receiver asks the sender for the manifest, then for chunks. */
+export const FILE_PROTOCOL = '/wren/file/1.0.0'
+/** Version of the request frame; any other is refused. */
+export const FILE_WIRE_VERSION = 1
+
+/**
+ * Chunk requests a receiver keeps open at once: 4 × 256 KiB keeps a link of up to ~100 Mbit/s
+ * × 80 ms busy while bounding what is in flight (and re-fetched after a kill) to 1 MiB.
+ */
+export const CHUNKS_IN_FLIGHT = 4
+/** Hashes per manifest request: 8192 × 32 B = 256 KiB, one chunk's worth of bytes. */
+export const MANIFEST_HASHES_PER_REQUEST = 8192
+/** Largest request frame, in bytes: version, a 16-byte file id, kind, index and count fit in ~40. */
+export const MAX_FILE_REQUEST_BYTES = 64
+/** Protobuf framing of a response around its data: status, tag and a length of ≤ 5 bytes. */
+const RESPONSE_FRAMING_BYTES = 16
+/** AES-GCM tag on every chunk. */
+const CHUNK_TAG_BYTES = 16
+/** Largest response data: a sealed chunk of the largest size a pointer may announce. */
+export const MAX_FILE_RESPONSE_DATA_BYTES = Math.max(
+  MAX_FILE_CHUNK_BYTES + CHUNK_TAG_BYTES,
+  MANIFEST_HASHES_PER_REQUEST * FILE_HASH_BYTES,
+)
+/** Largest response frame, in bytes (checked from the length prefix before it is read). */
+export const MAX_FILE_RESPONSE_BYTES = MAX_FILE_RESPONSE_DATA_BYTES + RESPONSE_FRAMING_BYTES + KIB
+
+/** One request/response exchange: a 1 MiB chunk over a 1 Mbit/s link takes ~8 s. */
+export const FILE_REQUEST_TIMEOUT_MS = 30 * SECOND_MS
+/** A chunk that fails its hash is asked for again this many times in one run, then the run ends. */
+export const MAX_CHUNK_REFETCHES = 3
+/** First wait before a failed download run is tried again (the sender may be restarting). */
+export const DOWNLOAD_RETRY_BASE_MS = SECOND_MS
+/** Longest wait between download runs (a connection from the sender also starts one at once). */
+export const DOWNLOAD_RETRY_MAX_MS = 30 * SECOND_MS
+/** Progress events at most this often per transfer: a UI needs a few per second, not one per chunk. */
+export const PROGRESS_EVENT_INTERVAL_MS = 250
+/** Bytes read from the local file at once when sealing: exactly one chunk (never the whole file). */
+export const SEAL_READ_BYTES = 256 * KIB

@@ -1,0 +1,39 @@
+/**
+ * What the files layer keeps in the profile database (keys in storage/layout.ts FILE_PREFIXES),
+ * as zod schemas checked on every read. The attachment record holds the encoded pointer, and so
+ * the file key: it lives only in the sealed store, like the message that carried it.
+ */
+import { z } from 'zod'
+import { plainRecord, recordBytes, versionedRecord } from '../storage/stored-record.ts'
+
+/**
+ * out: available (served to the recipient) → cancelled.
+ * in: downloading → complete; failed (the pointer or the sender's manifest is bad); cancelled.
+ */
+export const ATTACHMENT_STATES = ['available', 'downloading', 'complete', 'failed', 'cancelled'] as const
+export type AttachmentState = (typeof ATTACHMENT_STATES)[number]
+
+export const AttachmentRecordSchema = z.object({
+  fileId: z.string(),
+  messageId: z.string(),
+  conversationId: z.string(),
+  /** The contact the file was sent to (out) or came from (in). */
+  peerUserId: z.string(),
+  direction: z.enum(['in', 'out']),
+  /** The encoded FilePointer (core/src/file/pointer.ts). */
+  pointer: recordBytes,
+  state: z.enum(ATTACHMENT_STATES),
+  /** Why a download failed (no file contents, no key). */
+  error: z.string().optional(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+})
+export type AttachmentRecord = z.output<typeof AttachmentRecordSchema>
+export const ATTACHMENT_RECORD = versionedRecord('attachment', AttachmentRecordSchema)
+
+/** Message id → file id. */
+export const AttachmentIndexSchema = z.object({ fileId: z.string() })
+export const ATTACHMENT_INDEX = versionedRecord('attachment index', AttachmentIndexSchema)
+
+/** The manifest, a bitmap, a chunk: bytes (checked against the pointer by their users). */
+export const FILE_BYTES = plainRecord('file bytes', recordBytes)

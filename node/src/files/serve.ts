@@ -1,0 +1,87 @@
+/**
+ * The sender's side of /wren/file/1.0.0: answers a receiver's requests for the manifest and the
+ * chunks of a file it sent, from the store as they were sealed (nothing is decrypted here).
+ * Only the device of the contact the file was sent to gets an answer, and only on a direct
+ * connection (libp2p refuses the protocol on limited ones; a circuit that carries no limits on
+ * this side is refused here); anyone else learns nothing, not even that the file exists.
+ */
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
+import { FILE_HASH_BYTES } from '../../../core/src/file/constants.ts'
+import { decodeFilePointer } from '../../../core/src/file/pointer.ts'
+import type { Logger } from '../log.ts'
+import { connectionPath } from '../messaging/message-path.ts'
+import { handleRequests, type RequestContext } from '../p2p/request-response.ts'
+import { FILE_PROTOCOL, FILE_REQUEST_TIMEOUT_MS, MAX_FILE_REQUEST_BYTES } from './constants.ts'
+import type { ChunkSource } from './file-store.ts'
+import {
+  decodeFileRequest,
+  encodeFileResponse,
+  FILE_REQUEST_CHUNK,
+  FILE_STATUS_BAD_REQUEST,
+  FILE_STATUS_NOT_FOUND,
+  FILE_STATUS_OK,
+  type FileRequest,
+} from './wire.ts'
+
+export interface FileServerDeps {
+  readonly libp2p: Libp2p
+  readonly source: ChunkSource
+  /** The libp2p PeerId (multihash bytes) of a contact's device, or null. */
+  contactDevice(userId: string): Promise<Uint8Array | null>
+  readonly log: Logger
+  /** A chunk or manifest piece was served (for progress and tests). */
+  onServed?(fileIdHex: string, request: FileRequest): void
+}
+
+const NOT_FOUND = encodeFileResponse({ status: FILE_STATUS_NOT_FOUND, data: new Uint8Array(0) })
+const BAD_REQUEST = encodeFileResponse({ status: FILE_STATUS_BAD_REQUEST, data: new Uint8Array(0) })
+
+async function answer(deps: FileServerDeps, bytes: Uint8Array, ctx: RequestContext): Promise<Uint8Array> {
+  if (connectionPath(ctx.connection) === 'relayed') return BAD_REQUEST
+  let request: FileRequest
+  try {
+    request = decodeFileRequest(bytes)
+  } catch {
+    return BAD_REQUEST
+  }
+  const fileIdHex = toHex(request.fileId)
+  const record = await deps.source.attachment(fileIdHex)
+  if (record === undefined || record.direction !== 'out' || record.state !== 'available') return NOT_FOUND
+  if (!(await isDeviceOf(deps, record.peerUserId, ctx.peerId))) {
+    deps.log.debug('file request from a peer the file was not sent to', { peer: ctx.peerId.toString() })
+    return NOT_FOUND
+  }
+  const { chunkCount } = decodeFilePointer(record.pointer)
+  if (request.kind === FILE_REQUEST_CHUNK) {
+    if (request.index >= chunkCount) return BAD_REQUEST
+    const chunk = await deps.source.chunk(fileIdHex, request.index)
+    if (chunk === undefined) return NOT_FOUND
+    deps.onServed?.(fileIdHex, request)
+    return encodeFileResponse({ status: FILE_STATUS_OK, data: chunk })
+  }
+  if (request.index + request.count > chunkCount) return BAD_REQUEST
+  const manifest = await deps.source.manifest(fileIdHex)
+  if (manifest === undefined) return NOT_FOUND
+  deps.onServed?.(fileIdHex, request)
+  const data = manifest.subarray(
+    request.index * FILE_HASH_BYTES,
+    (request.index + request.count) * FILE_HASH_BYTES,
+  )
+  return encodeFileResponse({ status: FILE_STATUS_OK, data })
+}
+
+async function isDeviceOf(deps: FileServerDeps, userId: string, peer: PeerId): Promise<boolean> {
+  const device = await deps.contactDevice(userId)
+  return device !== null && bytesEqual(device, peer.toMultihash().bytes)
+}
+
+/** Register the handler; undo with `libp2p.unhandle(FILE_PROTOCOL)`. */
+export function startFileServer(deps: FileServerDeps): Promise<void> {
+  return handleRequests(deps.libp2p, FILE_PROTOCOL, (request, ctx) => answer(deps, request, ctx), {
+    maxRequestBytes: MAX_FILE_REQUEST_BYTES,
+    timeoutMs: FILE_REQUEST_TIMEOUT_MS,
+    onError: (err, ctx) =>
+      deps.log.debug('file exchange failed', { peer: ctx.peerId.toString(), error: (err as Error)?.name }),
+  })
+}

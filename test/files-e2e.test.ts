@@ -1,0 +1,211 @@
+/**
+ * Files between two real daemons over loopback (issue 16, direct path): a file of several MiB
+ * arrives with the same SHA-256; a receiver killed with SIGKILL half way resumes after a restart
+ * and fetches only what it lacked; bad paths are clear errors; a save never overwrites unasked.
+ */
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import type { Attachment } from '../node/src/rpc/api.ts'
+import type { WrenClient } from '../node/src/rpc/client.ts'
+import type { RpcError } from '../node/src/rpc/errors.ts'
+import { type ChatPeer, eventually, startPair, TEST_PASSPHRASE } from './fixtures/chat.ts'
+import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
+import { seededRandom } from './fixtures/seeded-random.ts'
+import { runWren } from './fixtures/wren-cli.ts'
+
+const MIB = 1024 * 1024
+/** The transferred file: 8 MiB (32 chunks) keeps the suite quick; 50 MiB is for a benchmark. */
+const FILE_BYTES = 8 * MIB
+/** The resume test's file: large enough that a kill lands while chunks are still missing. */
+const RESUME_FILE_BYTES = 24 * MIB
+/** Bound on a whole transfer over loopback (it takes well under a second per 8 MiB here). */
+const TRANSFER_TIMEOUT_MS = 60_000
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+/** A file of seeded random bytes, written in 1 MiB pieces. */
+async function writeRandomFile(path: string, size: number, seed: string): Promise<string> {
+  const random = seededRandom(seed)
+  const hash = createHash('sha256')
+  const parts: Uint8Array[] = []
+  for (let at = 0; at < size; at += MIB) {
+    const part = random(Math.min(MIB, size - at))
+    hash.update(part)
+    parts.push(part)
+  }
+  await writeFile(path, Buffer.concat(parts), { mode: 0o600 })
+  return hash.digest('hex')
+}
+
+async function attachmentAt(client: WrenClient, messageId: string): Promise<Attachment | undefined> {
+  return client.call('attachments.get', { messageId }).catch((e: RpcError) => {
+    if (e.errorName === 'NOT_FOUND') return undefined
+    throw e
+  })
+}
+
+async function complete(client: WrenClient, messageId: string): Promise<Attachment> {
+  return eventually(
+    `file of ${messageId} complete`,
+    async () => {
+      const a = await attachmentAt(client, messageId)
+      return a?.state === 'complete' ? a : undefined
+    },
+    TRANSFER_TIMEOUT_MS,
+  )
+}
+
+describe('files between two daemons (direct path)', () => {
+  let alice: ChatPeer
+  let bob: ChatPeer
+  let bobArgs: string[]
+  let dir: string
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wren-files-'))
+    ;({ alice, bob } = await startPair())
+    bobArgs = alice.addrs.flatMap((a) => ['--bootstrap', a])
+  })
+  after(async () => {
+    await Promise.allSettled([alice?.stop(), bob?.stop()])
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  test('a missing path and a directory are refused with clear errors, and nothing is sent', async () => {
+    const conversationId = `dm:${bob.userId}`
+    await assert.rejects(
+      alice.client.call('attachments.send', { conversationId, path: join(dir, 'no-such-file') }),
+      (e: RpcError) => e.errorName === 'NOT_FOUND' && /no file at/.test(e.message),
+    )
+    const folder = join(dir, 'a-folder')
+    await mkdir(folder)
+    await assert.rejects(
+      alice.client.call('attachments.send', { conversationId, path: folder }),
+      (e: RpcError) => e.errorName === 'INVALID_INPUT' && /is a directory/.test(e.message),
+    )
+    await assert.rejects(
+      alice.client.call('attachments.send', { conversationId, path: 'relative/path' }),
+      (e: RpcError) => /absolute path/.test(e.message),
+    )
+    const history = await alice.client.call('messages.list', { conversationId })
+    assert.equal(history.messages.length, 0)
+  })
+
+  test('an 8 MiB file arrives with the same SHA-256; saving twice without overwrite is refused', async () => {
+    const source = join(dir, 'eight.bin')
+    const digest = await writeRandomFile(source, FILE_BYTES, 'files-e2e-8mib')
+    const started = Date.now()
+    const { message } = await alice.client.call('attachments.send', {
+      conversationId: `dm:${bob.userId}`,
+      path: source,
+      caption: 'the report',
+    })
+    assert.deepEqual(message.attachment, {
+      fileId: message.attachment?.fileId,
+      name: 'eight.bin',
+      size: FILE_BYTES,
+      mediaType: 'application/octet-stream',
+    })
+    assert.equal(message.text, 'the report')
+    const got = await complete(bob.client, message.id)
+    const seconds = (Date.now() - started) / 1000
+    assert.equal(got.chunks, got.chunkCount)
+    assert.equal(got.bytes, FILE_BYTES)
+    assert.equal(got.refusedChunks, 0)
+    const shown = await bob.client.call('messages.list', { conversationId: `dm:${alice.userId}` })
+    const received = shown.messages.find((m) => m.id === message.id)
+    assert.equal(received?.text, 'the report')
+    assert.equal(received?.attachment?.name, 'eight.bin')
+
+    const target = join(dir, 'eight-saved.bin')
+    const saved = await bob.client.call('attachments.save', { messageId: message.id, path: target })
+    assert.equal(saved.bytes, FILE_BYTES)
+    assert.equal(sha256(await readFile(target)), digest)
+    await assert.rejects(
+      bob.client.call('attachments.save', { messageId: message.id, path: target }),
+      (e: RpcError) => e.errorName === 'ALREADY_EXISTS',
+    )
+    await bob.client.call('attachments.save', { messageId: message.id, path: target, overwrite: true })
+    assert.equal(sha256(await readFile(target)), digest)
+    process.stdout.write(`# 8 MiB direct transfer: ${seconds.toFixed(2)} s (send call to complete)\n`)
+  })
+
+  test('wren send --file and wren save move a file between the two profiles', async () => {
+    const source = join(dir, 'notes.txt')
+    const digest = await writeRandomFile(source, 300 * 1024, 'files-e2e-cli')
+    const cli = (peer: ChatPeer, args: string[]) =>
+      runWren(args, { home: peer.home, profile: peer.daemon.profile })
+    const sent = await cli(alice, ['--json', 'send', 'Bob', '--file', source, 'see', 'notes'])
+    assert.equal(sent.code, 0, sent.stderr)
+    const message = JSON.parse(sent.stdout) as { id: string; text: string; attachment: { name: string } }
+    assert.equal(message.text, 'see notes')
+    assert.equal(message.attachment.name, 'notes.txt')
+    await complete(bob.client, message.id)
+    const target = join(dir, 'notes-saved.txt')
+    const saved = await cli(bob, ['save', message.id, target])
+    assert.equal(saved.code, 0, saved.stderr)
+    assert.match(saved.stdout, /Saved 307200 bytes/)
+    assert.equal(sha256(await readFile(target)), digest)
+    const again = await cli(bob, ['save', message.id, target])
+    assert.notEqual(again.code, 0, 'a second save without --overwrite is refused')
+    const history = await cli(bob, ['history', 'Alice'])
+    assert.match(
+      history.stdout,
+      new RegExp(`\\[file notes.txt, 307200 bytes, message ${message.id}\\] see notes`),
+    )
+  })
+
+  test('a receiver killed with SIGKILL half way resumes after restart and fetches only what it lacked', async () => {
+    const source = join(dir, 'resume.bin')
+    const digest = await writeRandomFile(source, RESUME_FILE_BYTES, 'files-e2e-resume')
+    const { message } = await alice.client.call('attachments.send', {
+      conversationId: `dm:${bob.userId}`,
+      path: source,
+    })
+    // wait until bob holds about half of it, then kill -9 while chunks are still missing
+    const before = await eventually(
+      'bob holding half of the file',
+      async () => {
+        const a = await attachmentAt(bob.client, message.id)
+        return a !== undefined && a.chunks >= a.chunkCount / 2 ? a : undefined
+      },
+      TRANSFER_TIMEOUT_MS,
+    )
+    bob.daemon.child.kill('SIGKILL')
+    await bob.daemon.stop()
+    assert.ok(
+      before.chunks < before.chunkCount,
+      `killed before the end (${before.chunks}/${before.chunkCount})`,
+    )
+
+    let again: SpawnedDaemon | undefined
+    try {
+      again = await spawnDaemon({
+        home: bob.home,
+        profile: bob.daemon.profile,
+        keepHome: true,
+        args: bobArgs,
+      })
+      await again.client.call('identity.unlock', { passphrase: TEST_PASSPHRASE })
+      const done = await complete(again.client, message.id)
+      assert.ok(
+        done.fetchedChunks <= done.chunkCount - before.chunks,
+        `after restart fetched ${done.fetchedChunks} of ${done.chunkCount}; ${before.chunks} were held at the kill`,
+      )
+      const target = join(dir, 'resume-saved.bin')
+      await again.client.call('attachments.save', { messageId: message.id, path: target })
+      assert.equal(sha256(await readFile(target)), digest)
+      process.stdout.write(
+        `# resume: ${before.chunks}/${done.chunkCount} chunks held at kill -9, ${done.fetchedChunks} fetched after restart\n`,
+      )
+    } finally {
+      await again?.stop()
+    }
+  })
+})
