@@ -26,14 +26,16 @@
  * and, for the raw part only, the deposit and owner rates and the per-inbox count quota, raised
  * so that the limiter does not cap what is measured (the relay's own capacity).
  *
- * Usage: node relay-node/bench/relay.bench.ts [--quick] [--out FILE] [--only daemons|raw]
+ * Usage: node relay-node/bench/relay.bench.ts [--quick] [--out FILE] [--only daemons|raw] [--batch N]
+ *   [--batch N]       raw deposits N envelopes per request (deposit batches, KIND_DEPOSIT_BATCH;
+ *                     default 1: one deposit per request)
  *   [--cpu-prof DIR]  (relay processes run with NODE_OPTIONS=--cpu-prof --cpu-prof-dir=DIR)
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { MAILBOX_TTL_MS } from '../../core/src/mailbox/constants.ts'
+import { MAILBOX_TTL_MS, MAX_DEPOSIT_BATCH } from '../../core/src/mailbox/constants.ts'
 import type { BenchRow } from '../../node/bench/bench-report.ts'
 import { benchArgs, load1, round, rssMb, sleep, writeRows } from '../../node/bench/bench-report.ts'
 import { createNodeSuite } from '../../node/src/crypto/node-suite.ts'
@@ -48,6 +50,11 @@ import { readMetric, startRelayProcess } from './relay-process.ts'
 const { quick, out } = benchArgs('docs/bench/relay.json')
 const onlyIndex = process.argv.indexOf('--only')
 const only = onlyIndex > 0 ? process.argv[onlyIndex + 1] : undefined
+const batchIndex = process.argv.indexOf('--batch')
+/** Envelopes per raw deposit request (1: KIND_DEPOSIT; more: KIND_DEPOSIT_BATCH). */
+const DEPOSIT_BATCH = batchIndex > 0 ? Number(process.argv[batchIndex + 1]) : 1
+if (!Number.isInteger(DEPOSIT_BATCH) || DEPOSIT_BATCH < 1 || DEPOSIT_BATCH > MAX_DEPOSIT_BATCH)
+  throw new Error(`--batch takes 1..${MAX_DEPOSIT_BATCH}`)
 const profIndex = process.argv.indexOf('--cpu-prof')
 const cpuProfDir = profIndex > 0 ? process.argv[profIndex + 1] : undefined
 const relayEnv: Record<string, string> =
@@ -127,10 +134,17 @@ async function benchRawDeposits(envelopeBytes: number): Promise<void> {
     const t0 = performance.now()
     const loop = async (client: MailboxClient) => {
       while (next < RAW_ENVELOPES && performance.now() - t0 < DEPOSIT_WINDOW_MS) {
-        const i = next++
-        const envelope = testEnvelope((n) => suite.randomBytes(n), envelopeBytes)
-        const result = await client.deposit(inboxes[i % INBOXES] as Uint8Array, envelope)
-        if (result.ok) stored++
+        const i = next
+        next += DEPOSIT_BATCH
+        const inbox = inboxes[(i / DEPOSIT_BATCH) % INBOXES] as Uint8Array
+        const envelopes = Array.from({ length: DEPOSIT_BATCH }, () =>
+          testEnvelope((n) => suite.randomBytes(n), envelopeBytes),
+        )
+        const result =
+          DEPOSIT_BATCH === 1
+            ? await client.deposit(inbox, envelopes[0] as Uint8Array)
+            : await client.depositBatch(inbox, envelopes)
+        if (result.ok) stored += DEPOSIT_BATCH === 1 ? 1 : (result.value as unknown[]).length
         else failures.set(result.reason, (failures.get(result.reason) ?? 0) + 1)
       }
     }
@@ -139,7 +153,7 @@ async function benchRawDeposits(envelopeBytes: number): Promise<void> {
     loads.push(load1())
     if (failures.size > 0) console.log(`  refused or failed: ${JSON.stringify(Object.fromEntries(failures))}`)
     row(
-      'deposits/s one relay sustains (receipts verified)',
+      `deposits/s one relay sustains (receipts verified${DEPOSIT_BATCH > 1 ? `, batches of ${DEPOSIT_BATCH}` : ''})`,
       'deposits/s',
       round(stored / (elapsed / 1000), 0),
       1000,
