@@ -22,6 +22,8 @@ const MIB = 1024 * 1024
 const FILE_BYTES = 8 * MIB
 /** The resume test's file: large enough that a kill lands while chunks are still missing. */
 const RESUME_FILE_BYTES = 24 * MIB
+/** The offered file: over the 1 MiB auto-download limit its receiver is given. */
+const OFFERED_FILE_BYTES = 2 * MIB
 /** Bound on a whole transfer over loopback (it takes well under a second per 8 MiB here). */
 const TRANSFER_TIMEOUT_MS = 60_000
 
@@ -206,6 +208,51 @@ describe('files between two daemons (direct path)', () => {
       )
     } finally {
       await again?.stop()
+    }
+  })
+
+  test('a file over the auto-download size waits as offered until attachments.download', async () => {
+    // bob's daemon (stopped by the test above) comes back with a 1 MiB auto-download limit
+    const limited = await spawnDaemon({
+      home: bob.home,
+      profile: bob.daemon.profile,
+      keepHome: true,
+      args: [...bobArgs, '--auto-download-mb', '1'],
+    })
+    try {
+      await limited.client.call('identity.unlock', { passphrase: TEST_PASSPHRASE })
+      const source = join(dir, 'big.bin')
+      const digest = await writeRandomFile(source, OFFERED_FILE_BYTES, 'files-e2e-offered')
+      const { message } = await alice.client.call('attachments.send', {
+        conversationId: `dm:${bob.userId}`,
+        path: source,
+      })
+      const offered = await eventually(
+        'the file offered at bob',
+        async () => {
+          const a = await attachmentAt(limited.client, message.id)
+          return a?.state === 'offered' ? a : undefined
+        },
+        TRANSFER_TIMEOUT_MS,
+      )
+      assert.equal(offered.chunks, 0, 'nothing fetched unasked')
+      await assert.rejects(
+        limited.client.call('attachments.save', { messageId: message.id, path: join(dir, 'big-early.bin') }),
+        (e: RpcError) => e.errorName === 'UNAVAILABLE',
+      )
+      const started = await limited.client.call('attachments.download', { messageId: message.id })
+      assert.equal(started.state, 'downloading')
+      await complete(limited.client, message.id)
+      const target = join(dir, 'big-saved.bin')
+      await limited.client.call('attachments.save', { messageId: message.id, path: target })
+      assert.equal(sha256(await readFile(target)), digest)
+      await assert.rejects(
+        limited.client.call('attachments.download', { messageId: message.id }),
+        (e: RpcError) => e.errorName === 'UNAVAILABLE',
+        'a complete file is not offered',
+      )
+    } finally {
+      await limited.stop()
     }
   })
 })

@@ -80,6 +80,7 @@ function stubHandlers(): Handlers {
     'attachments.send': fail('attachments.send'),
     'attachments.get': fail('attachments.get'),
     'attachments.save': fail('attachments.save'),
+    'attachments.download': fail('attachments.download'),
     'attachments.cancel': fail('attachments.cancel'),
   }
 }

@@ -71,6 +71,8 @@ export interface NetworkOptions {
   crowd?: boolean
   /** Call ring timeout (default RING_TIMEOUT_MS in calls/constants.ts; tests shorten it). */
   callRingTimeoutMs?: number
+  /** Largest received file fetched without being asked (default AUTO_DOWNLOAD_MAX_BYTES). */
+  autoDownloadMaxBytes?: number
 }
 
 export interface Runtime {
@@ -241,6 +243,9 @@ export async function startRuntime(
     notify: filesNotify(ctx.notify),
     log: ctx.log.child('node:files'),
     now,
+    ...(options.autoDownloadMaxBytes !== undefined
+      ? { autoDownloadMaxBytes: options.autoDownloadMaxBytes }
+      : {}),
   })
 
   // ---- periodic work and reactions

@@ -18,6 +18,8 @@ import { startDaemon } from './daemon.ts'
 
 /** Owner-only permissions for everything the daemon (and LevelDB) creates. */
 const PROFILE_UMASK = 0o077
+/** Bytes in a MiB (--auto-download-mb). */
+const MIB = 1024 * 1024
 
 function parsePort(value: string): number {
   const port = Number(value)
@@ -38,6 +40,11 @@ const program = new Command()
   .option('--no-mdns', 'do not announce or discover this device on the local network (mDNS)')
   .option('--retry-max-ms <ms>', 'longest wait between delivery retries', parsePositive)
   .option('--call-ring-ms <ms>', 'how long a call rings before it ends with timeout', parsePositive)
+  .option(
+    '--auto-download-mb <MiB>',
+    'received files up to this size are fetched at once; bigger ones wait for `wren download` (default 100)',
+    parsePositive,
+  )
   .addOption(
     new Option('--log-format <format>', 'log lines on stderr: text on a terminal, JSON otherwise (auto)')
       .choices(LOG_FORMAT_CHOICES)
@@ -56,6 +63,7 @@ const opts = program.opts<{
   mdns: boolean
   retryMaxMs?: number
   callRingMs?: number
+  autoDownloadMb?: number
   logFormat: LogFormatChoice
 }>()
 
@@ -92,6 +100,7 @@ try {
         ...(opts.mailboxFetchMs !== undefined ? { mailboxFetchIntervalMs: opts.mailboxFetchMs } : {}),
         ...(opts.retryMaxMs !== undefined ? { retryMaxMs: opts.retryMaxMs } : {}),
         ...(opts.callRingMs !== undefined ? { callRingTimeoutMs: opts.callRingMs } : {}),
+        ...(opts.autoDownloadMb !== undefined ? { autoDownloadMaxBytes: opts.autoDownloadMb * MIB } : {}),
       })
       return createHandlers({ ctx, node })
     },

@@ -43,5 +43,11 @@ export const DOWNLOAD_RETRY_BASE_MS = SECOND_MS
 export const DOWNLOAD_RETRY_MAX_MS = 30 * SECOND_MS
 /** Progress events at most this often per transfer: a UI needs a few per second, not one per chunk. */
 export const PROGRESS_EVENT_INTERVAL_MS = 250
+/**
+ * Largest received file fetched without being asked, in bytes: a contact cannot fill the disk
+ * by sending files; a bigger one waits as 'offered' until attachments.download (the offline
+ * path's cap, MAX_OFFLINE_FILE_BYTES, is the same size).
+ */
+export const AUTO_DOWNLOAD_MAX_BYTES = 100 * 1024 * KIB
 /** Bytes read from the local file at once when sealing: exactly one chunk (never the whole file). */
 export const SEAL_READ_BYTES = 256 * KIB

@@ -60,6 +60,14 @@ export class AttachmentNotReadyError extends UnavailableError {
   }
 }
 
+/** attachments.download: only a received file that waits as 'offered' can be started. */
+export class AttachmentNotOfferedError extends UnavailableError {
+  constructor(messageId: string, state: string) {
+    super(`the file of message ${messageId} is ${state}: only an offered file is downloaded on request`)
+    this.name = 'AttachmentNotOfferedError'
+  }
+}
+
 /** attachments.save: the target exists and overwrite was not asked for. */
 export class SaveTargetExistsError extends AlreadyExistsError {
   constructor(path: string) {

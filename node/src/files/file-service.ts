@@ -22,13 +22,19 @@ import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import type { ContactRecord, MessageRecord } from '../messaging/records.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
 import {
+  AUTO_DOWNLOAD_MAX_BYTES,
   DOWNLOAD_RETRY_BASE_MS,
   DOWNLOAD_RETRY_MAX_MS,
   FILE_PROTOCOL,
   PROGRESS_EVENT_INTERVAL_MS,
 } from './constants.ts'
 import { runDownload } from './download.ts'
-import { AttachmentNotFoundError, AttachmentNotReadyError, StoredChunkCorruptError } from './errors.ts'
+import {
+  AttachmentNotFoundError,
+  AttachmentNotOfferedError,
+  AttachmentNotReadyError,
+  StoredChunkCorruptError,
+} from './errors.ts'
 import type { FilesNotify } from './events.ts'
 import { type ChunkSource, countChunks, FileStore, hasChunk, setChunk } from './file-store.ts'
 import type { AttachmentRecord, AttachmentState } from './records.ts'
@@ -56,6 +62,8 @@ export interface FilesInit {
   readonly source?: ChunkSource
   readonly retryBaseMs?: number
   readonly retryMaxMs?: number
+  /** Largest received file fetched unasked, bytes (default AUTO_DOWNLOAD_MAX_BYTES; a user setting). */
+  readonly autoDownloadMaxBytes?: number
 }
 
 /** An attachment as attachments.get shows it. */
@@ -180,6 +188,9 @@ export class FileService {
     // a file id is random: one we hold already is a replay or a forgery, never a new file
     if ((await this.#files.attachment(fileIdHex)) !== undefined) return null
     const now = this.#init.now()
+    // a large file waits to be asked for (attachments.download): no contact fills the disk unasked
+    const state =
+      pointer.size > (this.#init.autoDownloadMaxBytes ?? AUTO_DOWNLOAD_MAX_BYTES) ? 'offered' : 'downloading'
     const ops = this.#files.newAttachmentOps({
       fileId: fileIdHex,
       messageId: delivery.messageId,
@@ -187,7 +198,7 @@ export class FileService {
       peerUserId: delivery.contact.userId,
       direction: 'in',
       pointer: delivery.pointer,
-      state: 'downloading',
+      state,
       createdAt: now,
       updatedAt: now,
     })
@@ -195,12 +206,8 @@ export class FileService {
       summary: summaryOf(pointer, fileIdHex),
       ops,
       after: () => {
-        this.#init.notify('attachment.state', {
-          messageId: delivery.messageId,
-          fileId: fileIdHex,
-          state: 'downloading',
-        })
-        this.#schedule(fileIdHex, 0)
+        this.#init.notify('attachment.state', { messageId: delivery.messageId, fileId: fileIdHex, state })
+        if (state === 'downloading') this.#schedule(fileIdHex, 0)
       },
     }
   }
@@ -384,6 +391,16 @@ export class FileService {
     }
     await this.#setState(record, 'downloading')
     this.#schedule(record.fileId, 0)
+  }
+
+  /** Start fetching a received file that was offered (over AUTO_DOWNLOAD_MAX_BYTES). */
+  async download(messageId: string): Promise<AttachmentView> {
+    const record = await this.#require(messageId)
+    if (record.direction !== 'in' || record.state !== 'offered')
+      throw new AttachmentNotOfferedError(messageId, record.state)
+    await this.#setState(record, 'downloading')
+    this.#schedule(record.fileId, 0)
+    return this.get(messageId)
   }
 
   /** Stop a download (and drop what arrived) or stop serving a sent file; the message stays. */

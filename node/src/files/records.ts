@@ -8,9 +8,17 @@ import { plainRecord, recordBytes, versionedRecord } from '../storage/stored-rec
 
 /**
  * out: available (served to the recipient) → cancelled.
- * in: downloading → complete; failed (the pointer or the sender's manifest is bad); cancelled.
+ * in: offered (over AUTO_DOWNLOAD_MAX_BYTES: waits for attachments.download) → downloading →
+ * complete; failed (the pointer or the sender's manifest is bad); cancelled.
  */
-export const ATTACHMENT_STATES = ['available', 'downloading', 'complete', 'failed', 'cancelled'] as const
+export const ATTACHMENT_STATES = [
+  'available',
+  'offered',
+  'downloading',
+  'complete',
+  'failed',
+  'cancelled',
+] as const
 export type AttachmentState = (typeof ATTACHMENT_STATES)[number]
 
 export const AttachmentRecordSchema = z.object({

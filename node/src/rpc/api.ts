@@ -313,11 +313,11 @@ const localPath = z
   .describe('absolute path on the daemon’s machine')
 
 export const AttachmentStateSchema = z
-  .enum(['available', 'downloading', 'complete', 'failed', 'cancelled'])
+  .enum(['available', 'offered', 'downloading', 'complete', 'failed', 'cancelled'])
   .meta({
     id: 'AttachmentState',
     description:
-      'sent: available (served to the recipient) or cancelled; received: downloading → complete, failed (the sender’s data does not match the pointer) or cancelled.',
+      'sent: available (served to the recipient) or cancelled; received: downloading → complete, failed (the sender’s data does not match the pointer) or cancelled; a received file over 100 MiB waits as offered until attachments.download.',
   })
 
 export const AttachmentSchema = z
@@ -390,6 +390,12 @@ function attachmentMethods() {
         'Write the decrypted file of a message to a path (complete received files, or our own sent ones). ALREADY_EXISTS when the path exists, unless overwrite.',
       params: z.strictObject({ messageId: id, path: localPath, overwrite: z.boolean().optional() }),
       result: z.strictObject({ path: z.string(), bytes: z.number().int().min(0) }),
+    },
+    'attachments.download': {
+      description:
+        'Start fetching a received file that waits as offered (over 100 MiB: nothing that big is fetched unasked). UNAVAILABLE when the file is not offered.',
+      params: z.strictObject({ messageId: id }),
+      result: AttachmentSchema,
     },
     'attachments.cancel': {
       description:

@@ -1,4 +1,4 @@
-/** wren send | history | save: one-shot messaging, files included. */
+/** wren send | history | save | download: one-shot messaging, files included. */
 import { resolve } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
 import { DEFAULT_PAGE_LIMIT, directConversationId, MAX_PAGE_LIMIT, MAX_TEXT_CHARS } from '../../rpc/api.ts'
@@ -65,6 +65,17 @@ export function registerMessageCommands(program: Command, globals: Globals): voi
       )
       if (g.json) return printJson(saved)
       printLine(`Saved ${saved.bytes} bytes to ${saved.path}.`)
+    })
+
+  program
+    .command('download')
+    .description('fetch a received file that waits as offered (over 100 MiB, nothing is fetched unasked)')
+    .argument('<messageId>', 'the message that carries the file')
+    .action(async (messageId: string, _opts: unknown, command: Command) => {
+      const g = globals(command)
+      const view = await withClient(g, (client) => client.call('attachments.download', { messageId }))
+      if (g.json) return printJson(view)
+      printLine(`Downloading ${view.name} (${view.state}); wren save ${messageId} PATH once it is complete.`)
     })
 
   program

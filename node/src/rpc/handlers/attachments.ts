@@ -16,6 +16,9 @@ export function attachmentsHandlers({ node }: HandlerDeps): NamespaceHandlers<'a
     'attachments.save': async ({ messageId, path, overwrite }) =>
       node.runtime().files.save(messageId, path, overwrite ?? false),
 
+    'attachments.download': async ({ messageId }) =>
+      toApiAttachment(await node.runtime().files.download(messageId)),
+
     'attachments.cancel': async ({ messageId }) =>
       toApiAttachment(await node.runtime().files.cancel(messageId)),
   }
