@@ -9,7 +9,9 @@
  * Options: --home DIR (default $WREN_HOME or ~/.wren), --profile NAME (default 'default').
  * It needs a running, unlocked daemon for its profile: if the profile is locked and
  * WREN_PASSPHRASE is set, the bot unlocks it. Prints "ready" once it listens; stops on
- * SIGINT/SIGTERM or when the daemon goes away (exit 3). Exit 3: no daemon; 6: locked or no identity.
+ * SIGINT/SIGTERM. When the daemon restarts, the client connects again (3 s → 60 s backoff), the
+ * bot unlocks the profile again if it can, and goes on answering. Exit 3: no daemon at start;
+ * 6: locked or no identity at start.
  */
 import { parseArgs } from 'node:util'
 import { wrenCommand } from '../node/src/cli/command-name.ts'
@@ -19,8 +21,6 @@ import { MAX_TEXT_CHARS, type Message } from '../node/src/rpc/api.ts'
 import { WrenClient } from '../node/src/rpc/client.ts'
 
 const PREFIX = 'echo: '
-/** How often to check that the daemon connection is still open, in ms. */
-const CONNECTION_CHECK_MS = 1_000
 
 const { values } = parseArgs({
   options: { home: { type: 'string' }, profile: { type: 'string', default: 'default' } },
@@ -29,12 +29,14 @@ const { values } = parseArgs({
 const profile = values.profile
 const NEEDS = `echo-bot needs a running, unlocked daemon for profile ${profile}`
 
-const client = await WrenClient.connectProfile({ home: values.home, profile }).catch((error: Error) => {
-  const why =
-    error instanceof DaemonNotRunningError ? 'no daemon is running' : `cannot reach it (${error.message})`
-  console.error(`${NEEDS}: ${why}.\nStart it in another terminal with: ${wrenCommand('daemon', profile)}`)
-  process.exit(EXIT.DAEMON_UNREACHABLE)
-})
+const client = await WrenClient.connectProfile({ home: values.home, profile, reconnect: true }).catch(
+  (error: Error) => {
+    const why =
+      error instanceof DaemonNotRunningError ? 'no daemon is running' : `cannot reach it (${error.message})`
+    console.error(`${NEEDS}: ${why}.\nStart it in another terminal with: ${wrenCommand('daemon', profile)}`)
+    process.exit(EXIT.DAEMON_UNREACHABLE)
+  },
+)
 
 const status = await client.call('node.status')
 if (!status.unlocked) {
@@ -70,16 +72,21 @@ await client.on('message', (message) => {
 })
 console.log(`ready (profile ${profile}, user ${status.userId ?? 'unlocked now'})`)
 
+// a restarted daemon is locked: unlock it again when the passphrase is at hand
+client.onReconnect(() => {
+  void (async () => {
+    const now = await client.call('node.status')
+    const passphrase = process.env.WREN_PASSPHRASE
+    if (!now.unlocked && now.hasIdentity && passphrase) await client.call('identity.unlock', { passphrase })
+    console.log(
+      `echo-bot: reconnected to the daemon${now.unlocked || passphrase ? '' : ' (locked: unlock it to resume)'}`,
+    )
+  })().catch((error: Error) => console.error(`echo-bot: after reconnecting: ${error.name}: ${error.message}`))
+})
+
 const stop = async (code: number) => {
-  clearInterval(watchdog)
   await client.close()
   process.exit(code)
 }
-const watchdog = setInterval(() => {
-  if (client.closed) {
-    console.error('echo-bot: the daemon connection closed')
-    void stop(3)
-  }
-}, CONNECTION_CHECK_MS)
 process.once('SIGINT', () => void stop(0))
 process.once('SIGTERM', () => void stop(0))

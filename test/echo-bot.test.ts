@@ -1,14 +1,17 @@
 /**
  * examples/echo-bot.ts as a bot writer runs it: a process on one daemon's profile. Alice sends
  * from another daemon (with the wren CLI) and gets "echo: <text>" back; the bot never answers
- * its own echoes; SIGTERM stops it cleanly.
+ * its own echoes; when its daemon restarts it connects again, unlocks and goes on answering;
+ * SIGTERM stops it cleanly.
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { type ChatPeer, startPair, waitForEvent } from './fixtures/chat.ts'
+import { RECONNECT_MAX_MS } from '../node/src/rpc/client.ts'
+import { type ChatPeer, startPair, TEST_PASSPHRASE, waitForEvent } from './fixtures/chat.ts'
+import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
 import { runWren } from './fixtures/wren-cli.ts'
 
 const BOT = join(dirname(fileURLToPath(import.meta.url)), '../examples/echo-bot.ts')
@@ -26,6 +29,8 @@ describe('echo bot', () => {
     ;({ alice, bob } = await startPair())
     bot = spawn(process.execPath, [BOT, '--home', bob.daemon.home, '--profile', bob.daemon.profile], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // the bot unlocks its profile again after a daemon restart when it has the passphrase
+      env: { ...process.env, WREN_PASSPHRASE: TEST_PASSPHRASE },
     })
     bot.stdout?.setEncoding('utf8').on('data', (c: string) => {
       botOut += c
@@ -40,8 +45,10 @@ describe('echo bot', () => {
       await new Promise((r) => setTimeout(r, 50))
     }
   })
+  let restarted: SpawnedDaemon | undefined
   after(async () => {
     bot?.kill('SIGKILL')
+    await restarted?.stop()
     await Promise.allSettled([alice?.stop(), bob?.stop()])
   })
 
@@ -68,6 +75,26 @@ describe('echo bot', () => {
     const page = await alice.client.call('messages.list', { conversationId: `dm:${bob.userId}` })
     const incoming = page.messages.filter((m) => m.direction === 'in').map((m) => m.text)
     assert.deepEqual(incoming, ['echo: ping 1', 'echo: ping 2'])
+  })
+
+  test('the bot’s daemon restarts: the bot connects again, unlocks it and answers again', async () => {
+    await bob.daemon.stop()
+    restarted = await spawnDaemon({
+      home: bob.daemon.home,
+      profile: bob.daemon.profile,
+      keepHome: true,
+      args: alice.addrs.flatMap((a) => ['--bootstrap', a]),
+    })
+    // the first attempt comes RECONNECT_MIN_MS after the drop; a failed one doubles the wait
+    const deadline = Date.now() + RECONNECT_MAX_MS
+    while (!botOut.includes('reconnected')) {
+      assert.equal(bot.exitCode, null, `bot exited: ${botErr}`)
+      assert.ok(Date.now() < deadline, `bot did not reconnect in time: ${botErr}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const echoed = waitForEvent(alice.client, 'message.received', (p) => p.message.text === 'echo: ping 3')
+    await alice.client.call('messages.send', { conversationId: `dm:${bob.userId}`, text: 'ping 3' })
+    await echoed
   })
 
   test('SIGTERM stops the bot with exit code 0', async () => {

@@ -6,6 +6,13 @@
  *   await client.on('message', (m) => client.call('messages.send', { conversationId: m.conversationId, text: m.text }))
  *
  * Every wait is bounded: connecting by connectTimeoutMs, each call by callTimeoutMs.
+ *
+ * With `reconnect` (connectProfile), a connection the daemon drops — a daemon restart — is opened
+ * again with backoff (RECONNECT_MIN_MS doubling to RECONNECT_MAX_MS, the bot-client
+ * specification's 3 s → 60 s), the daemon found again through the profile's daemon.json and token,
+ * and the events this client listened to subscribed again. Calls made meanwhile fail at once
+ * (ERR_CLOSED); `onReconnect` handlers run once it is back. Events the daemon emitted while no
+ * connection was open are not replayed.
  */
 import { WebSocket } from 'ws'
 import { readDaemonInfo, readRpcToken } from '../profile/daemon-info.ts'
@@ -31,7 +38,14 @@ export interface ConnectOptions {
 export interface ConnectProfileOptions extends Omit<ConnectOptions, 'url' | 'token'> {
   readonly home?: string
   readonly profile?: string
+  /** Open the connection again when the daemon drops it (a restart), with backoff. */
+  readonly reconnect?: boolean
 }
+
+/** First wait before opening a dropped connection again, in ms. */
+export const RECONNECT_MIN_MS = 3_000
+/** Longest wait between attempts, in ms (the wait doubles up to it). */
+export const RECONNECT_MAX_MS = 60_000
 
 /** A call that got no answer, in this client's words. */
 function connectionError(failure: CallFailure): RpcConnectionError {
@@ -49,16 +63,29 @@ function connectionError(failure: CallFailure): RpcConnectionError {
 }
 
 export class WrenClient {
-  readonly #ws: WebSocket
+  #ws: WebSocket
   readonly #core: RpcClientCore
   readonly #subscribed = new Set<EventName>()
+  /** How to open the connection again (reconnect), or null. */
+  readonly #reopen: (() => Promise<WebSocket>) | null
+  readonly #onReconnect = new Set<() => void>()
   #closed = false
+  #closing = false
+  #reconnecting = false
+  #retryTimer: ReturnType<typeof setTimeout> | null = null
 
-  private constructor(ws: WebSocket, options: ConnectOptions) {
+  private constructor(
+    ws: WebSocket,
+    options: ConnectOptions,
+    reopen: (() => Promise<WebSocket>) | null = null,
+  ) {
     this.#ws = ws
+    this.#reopen = reopen
     this.#core = new RpcClientCore({
       send: (text) =>
-        new Promise<void>((resolve, reject) => ws.send(text, (error) => (error ? reject(error) : resolve()))),
+        new Promise<void>((resolve, reject) =>
+          this.#ws.send(text, (error) => (error ? reject(error) : resolve())),
+        ),
       callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
       remoteError: (code, message, data) => new RpcError(code, message, data),
       failure: connectionError,
@@ -66,12 +93,21 @@ export class WrenClient {
         options.onHandlerError ??
         ((error) => process.emitWarning(`WrenClient event handler threw: ${String(error)}`)),
     })
+    this.#attach(ws)
+  }
+
+  #attach(ws: WebSocket): void {
     ws.on('message', (data) => this.#core.receive(data.toString()))
     ws.on('close', () => this.#onClose())
     ws.on('error', () => {}) // 'close' follows and rejects what is pending
   }
 
-  static connect(options: ConnectOptions): Promise<WrenClient> {
+  static async connect(options: ConnectOptions): Promise<WrenClient> {
+    return new WrenClient(await WrenClient.#open(options), options)
+  }
+
+  /** Open and authenticate one WebSocket to the daemon (bounded by connectTimeoutMs). */
+  static #open(options: ConnectOptions): Promise<WebSocket> {
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(options.url, {
@@ -106,7 +142,7 @@ export class WrenClient {
       ws.once('open', () => {
         clearTimeout(timer)
         ws.removeAllListeners()
-        resolve(new WrenClient(ws, options))
+        resolve(ws)
       })
     })
   }
@@ -114,14 +150,28 @@ export class WrenClient {
   /** Connect to the daemon serving a profile, using its daemon.json and rpc-token. */
   static async connectProfile(options: ConnectProfileOptions = {}): Promise<WrenClient> {
     const paths = profilePaths(resolveHome(options.home), options.profile ?? DEFAULT_PROFILE)
-    const info = await readDaemonInfo(paths)
-    const token = await readRpcToken(paths)
-    return WrenClient.connect({ ...options, url: `ws://${RPC_HOST}:${info.rpcPort}/`, token })
+    // the daemon's port and token are read again on every (re)connection: a restart changes them
+    const open = async () => {
+      const info = await readDaemonInfo(paths)
+      const token = await readRpcToken(paths)
+      return WrenClient.#open({ ...options, url: `ws://${RPC_HOST}:${info.rpcPort}/`, token })
+    }
+    return new WrenClient(await open(), { ...options, url: '', token: '' }, options.reconnect ? open : null)
+  }
+
+  /** Run `handler` each time a dropped connection is open again (reconnect); returns a remover. */
+  onReconnect(handler: () => void): () => void {
+    this.#onReconnect.add(handler)
+    return () => this.#onReconnect.delete(handler)
   }
 
   /** Call a method; rejects with RpcError (code, message, data) or RpcConnectionError. */
   call<M extends MethodName>(method: M, ...[params]: ParamsArg<M>): Promise<Result<M>> {
     if (this.#closed) return Promise.reject(new RpcConnectionError('ERR_CLOSED', 'client is closed'))
+    if (this.#reconnecting)
+      return Promise.reject(
+        new RpcConnectionError('ERR_CLOSED', 'the daemon connection dropped; reconnecting'),
+      )
     return this.#core.call(method, params)
   }
 
@@ -148,8 +198,38 @@ export class WrenClient {
   }
 
   #onClose(): void {
-    this.#closed = true
     this.#core.failAll()
+    if (this.#reopen === null || this.#closing) {
+      this.#closed = true
+      return
+    }
+    if (!this.#reconnecting) {
+      this.#reconnecting = true
+      this.#retry(RECONNECT_MIN_MS)
+    }
+  }
+
+  #retry(delayMs: number): void {
+    this.#retryTimer = setTimeout(() => void this.#reconnect(delayMs), delayMs)
+  }
+
+  async #reconnect(delayMs: number): Promise<void> {
+    if (this.#closing || this.#reopen === null) return
+    try {
+      const ws = await this.#reopen()
+      if (this.#closing) {
+        ws.terminate()
+        return
+      }
+      this.#ws = ws
+      this.#attach(ws)
+      this.#reconnecting = false
+      if (this.#subscribed.size > 0)
+        await this.#core.call('events.subscribe', { events: [...this.#subscribed] }).catch(() => {})
+      for (const handler of this.#onReconnect) handler()
+    } catch {
+      this.#retry(Math.min(delayMs * 2, RECONNECT_MAX_MS))
+    }
   }
 
   get closed(): boolean {
@@ -158,6 +238,8 @@ export class WrenClient {
 
   /** Close the connection; resolves once closed (bounded by the connect timeout). */
   async close(): Promise<void> {
+    this.#closing = true
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer)
     if (this.#ws.readyState === WebSocket.CLOSED) {
       this.#onClose()
       return
