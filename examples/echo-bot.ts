@@ -73,17 +73,18 @@ await client.on('message', (message) => {
 console.log(`ready (profile ${profile}, user ${status.userId ?? 'unlocked now'})`)
 
 // a restarted daemon is locked: unlock it again when the passphrase is at hand
-client.onReconnect(() => {
-  void (async () => {
+client.onReconnect(async () => {
+  try {
     const now = await client.call('node.status')
     const passphrase = process.env.WREN_PASSPHRASE
     if (!now.unlocked && now.hasIdentity && passphrase) await client.call('identity.unlock', { passphrase })
     console.log(
       `echo-bot: reconnected to the daemon${now.unlocked || passphrase ? '' : ' (locked: unlock it to resume)'}`,
     )
-  })().catch((error: Error) => console.error(`echo-bot: after reconnecting: ${error.name}: ${error.message}`))
+  } catch (error) {
+    console.error(`echo-bot: after reconnecting: ${(error as Error).name}: ${(error as Error).message}`)
+  }
 })
-
 const stop = async (code: number) => {
   await client.close()
   process.exit(code)

@@ -169,6 +169,11 @@ export class RpcClientCore {
     } else pending.resolve(msg.result)
   }
 
+  /** Hand an event to its handlers as if the daemon had sent it (a client replaying what it missed). */
+  deliver<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    this.#notify(event, payload)
+  }
+
   #notify(method: string, params: unknown): void {
     for (const handler of this.#handlers.get(method as EventName) ?? []) {
       try {

@@ -11,13 +11,22 @@
  * again with backoff (RECONNECT_MIN_MS doubling to RECONNECT_MAX_MS, the bot-client
  * specification's 3 s → 60 s), the daemon found again through the profile's daemon.json and token,
  * and the events this client listened to subscribed again. Calls made meanwhile fail at once
- * (ERR_CLOSED); `onReconnect` handlers run once it is back. Events the daemon emitted while no
- * connection was open are not replayed.
+ * (ERR_CLOSED); `onReconnect` handlers run once it is back. Messages that arrived while no
+ * connection was open are handed to the message.received handlers then, in each conversation's
+ * order (found by sequence number: what the client saw, or what the conversations held when it
+ * first subscribed); other events of that gap are not replayed.
  */
 import { WebSocket } from 'ws'
 import { readDaemonInfo, readRpcToken } from '../profile/daemon-info.ts'
 import { DEFAULT_PROFILE, profilePaths, resolveHome } from '../profile/profile.ts'
-import type { EventName, EventPayload, Message, MethodName, Result } from './api.ts'
+import {
+  type EventName,
+  type EventPayload,
+  MAX_PAGE_LIMIT,
+  type Message,
+  type MethodName,
+  type Result,
+} from './api.ts'
 import { type CallFailure, DEFAULT_CALL_TIMEOUT_MS, type ParamsArg, RpcClientCore } from './client-core.ts'
 import { RpcConnectionError, RpcError } from './errors.ts'
 import { MAX_RPC_MESSAGE_BYTES, RPC_HOST } from './server.ts'
@@ -40,6 +49,8 @@ export interface ConnectProfileOptions extends Omit<ConnectOptions, 'url' | 'tok
   readonly profile?: string
   /** Open the connection again when the daemon drops it (a restart), with backoff. */
   readonly reconnect?: boolean
+  /** First wait before reconnecting, in ms (default RECONNECT_MIN_MS). */
+  readonly reconnectMinMs?: number
 }
 
 /** First wait before opening a dropped connection again, in ms. */
@@ -68,11 +79,18 @@ export class WrenClient {
   readonly #subscribed = new Set<EventName>()
   /** How to open the connection again (reconnect), or null. */
   readonly #reopen: (() => Promise<WebSocket>) | null
-  readonly #onReconnect = new Set<() => void>()
+  readonly #onReconnect = new Set<() => void | Promise<void>>()
   #closed = false
   #closing = false
   #reconnecting = false
   #retryTimer: ReturnType<typeof setTimeout> | null = null
+  #reconnectMinMs = RECONNECT_MIN_MS
+  /** Per conversation, the highest message seq handed to message.received handlers (reconnect). */
+  readonly #seenSeq = new Map<string, number>()
+  /** Per conversation, its last seq when message.received was first subscribed (null: not yet). */
+  #baseline: Map<string, number> | null = null
+  /** Whether the message.received being dispatched now was handed over before (live after replay). */
+  #duplicate = false
 
   private constructor(
     ws: WebSocket,
@@ -156,11 +174,20 @@ export class WrenClient {
       const token = await readRpcToken(paths)
       return WrenClient.#open({ ...options, url: `ws://${RPC_HOST}:${info.rpcPort}/`, token })
     }
-    return new WrenClient(await open(), { ...options, url: '', token: '' }, options.reconnect ? open : null)
+    const client = new WrenClient(
+      await open(),
+      { ...options, url: '', token: '' },
+      options.reconnect ? open : null,
+    )
+    client.#reconnectMinMs = options.reconnectMinMs ?? RECONNECT_MIN_MS
+    return client
   }
 
-  /** Run `handler` each time a dropped connection is open again (reconnect); returns a remover. */
-  onReconnect(handler: () => void): () => void {
+  /**
+   * Run `handler` each time a dropped connection is open again (reconnect), before the messages
+   * missed meanwhile are handed over (e.g. to unlock a restarted daemon); returns a remover.
+   */
+  onReconnect(handler: () => void | Promise<void>): () => void {
     this.#onReconnect.add(handler)
     return () => this.#onReconnect.delete(handler)
   }
@@ -184,12 +211,23 @@ export class WrenClient {
   on<E extends EventName>(event: E, handler: (payload: EventPayload<E>) => void): Promise<() => void>
   async on(event: EventName | 'message', handler: (payload: never) => void): Promise<() => void> {
     const name: EventName = event === 'message' ? 'message.received' : event
-    const wrapped: (payload: EventPayload<EventName>) => void =
+    const inner: (payload: EventPayload<EventName>) => void =
       event === 'message'
         ? (payload) =>
             (handler as (m: Message) => void)((payload as EventPayload<'message.received'>).message)
         : (handler as (payload: EventPayload<EventName>) => void)
+    // with reconnect, a message is handed over once: replayed after a gap, or live, never both
+    const wrapped: (payload: EventPayload<EventName>) => void =
+      name === 'message.received' && this.#reopen !== null
+        ? (payload) => {
+            if (!this.#duplicate) inner(payload)
+          }
+        : inner
+    const tracking = name === 'message.received' && this.#reopen !== null && this.#baseline === null
+    // the tracker is registered before the handler, so it judges each message first
+    const baseline = tracking ? this.#trackMessages() : null
     const remove = this.#core.listen(name, wrapped)
+    await baseline
     if (!this.#subscribed.has(name)) {
       const { subscribed } = await this.call('events.subscribe', { events: [name] })
       for (const s of subscribed) this.#subscribed.add(s)
@@ -205,7 +243,46 @@ export class WrenClient {
     }
     if (!this.#reconnecting) {
       this.#reconnecting = true
-      this.#retry(RECONNECT_MIN_MS)
+      this.#retry(this.#reconnectMinMs)
+    }
+  }
+
+  /** Remember where each conversation stands, and every message handed over from now on. */
+  async #trackMessages(): Promise<void> {
+    const baseline = new Map<string, number>()
+    this.#baseline = baseline
+    this.#core.listen('message.received', ({ message }) => {
+      const seen = this.#seenSeq.get(message.conversationId) ?? 0
+      this.#duplicate = message.seq <= seen
+      if (!this.#duplicate) this.#seenSeq.set(message.conversationId, message.seq)
+    })
+    const { conversations } = await this.call('conversations.list')
+    for (const c of conversations) baseline.set(c.id, c.lastMessage?.seq ?? 0)
+  }
+
+  /** After a reconnect: hand over the incoming messages that arrived while disconnected, in order. */
+  async #replayMissed(): Promise<void> {
+    if (this.#baseline === null) return
+    const { conversations } = await this.#core.call('conversations.list', {})
+    for (const c of conversations) {
+      const from = Math.max(this.#seenSeq.get(c.id) ?? 0, this.#baseline.get(c.id) ?? 0)
+      if ((c.lastMessage?.seq ?? 0) <= from) continue
+      const missed: Message[] = []
+      let before: number | undefined
+      for (;;) {
+        const page = await this.#core.call('messages.list', {
+          conversationId: c.id,
+          limit: MAX_PAGE_LIMIT,
+          ...(before !== undefined ? { before } : {}),
+        })
+        missed.unshift(...page.messages.filter((m) => m.seq > from))
+        const oldest = page.messages[0]?.seq
+        if (!page.hasMore || oldest === undefined || oldest <= from + 1) break
+        before = oldest
+      }
+      // the tracker skips any of them a live event has handed over meanwhile
+      for (const message of missed)
+        if (message.direction === 'in') this.#core.deliver('message.received', { message })
     }
   }
 
@@ -226,7 +303,15 @@ export class WrenClient {
       this.#reconnecting = false
       if (this.#subscribed.size > 0)
         await this.#core.call('events.subscribe', { events: [...this.#subscribed] }).catch(() => {})
-      for (const handler of this.#onReconnect) handler()
+      for (const handler of this.#onReconnect)
+        await Promise.resolve()
+          .then(handler)
+          .catch((error) => process.emitWarning(`WrenClient onReconnect handler threw: ${String(error)}`))
+      await this.#replayMissed().catch((error) =>
+        process.emitWarning(
+          `WrenClient: could not replay messages missed while disconnected: ${String(error)}`,
+        ),
+      )
     } catch {
       this.#retry(Math.min(delayMs * 2, RECONNECT_MAX_MS))
     }
