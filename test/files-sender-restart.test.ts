@@ -41,10 +41,8 @@ test('a sender killed half way and started again: the receiver completes from wh
   const source = join(dir, 'big.bin')
   await writeFile(source, data, { mode: 0o600 })
   const digest = createHash('sha256').update(data).digest('hex')
-  const { message } = await alice.client.call('attachments.send', {
-    conversationId: `dm:${bob.userId}`,
-    path: source,
-  })
+  // WrenClient.sendFile: attachments.send with the path made absolute
+  const message = await alice.client.sendFile(`dm:${bob.userId}`, source)
   const at = () => bob.client.call('attachments.get', { messageId: message.id }).catch(() => undefined)
   const half = await eventually(
     'bob holding half of the file',

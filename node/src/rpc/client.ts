@@ -16,6 +16,7 @@
  * order (found by sequence number: what the client saw, or what the conversations held when it
  * first subscribed); other events of that gap are not replayed.
  */
+import { resolve } from 'node:path'
 import { WebSocket } from 'ws'
 import { readDaemonInfo, readRpcToken } from '../profile/daemon-info.ts'
 import { DEFAULT_PROFILE, profilePaths, resolveHome } from '../profile/profile.ts'
@@ -200,6 +201,19 @@ export class WrenClient {
         new RpcConnectionError('ERR_CLOSED', 'the daemon connection dropped; reconnecting'),
       )
     return this.#core.call(method, params)
+  }
+
+  /**
+   * Send a local file to a conversation (attachments.send): `path` is made absolute here, since
+   * the daemon does not share this process's working folder. Resolves to the message carrying it.
+   */
+  async sendFile(conversationId: string, path: string, caption?: string): Promise<Message> {
+    const { message } = await this.call('attachments.send', {
+      conversationId,
+      path: resolve(path),
+      ...(caption !== undefined ? { caption } : {}),
+    })
+    return message
   }
 
   /**
