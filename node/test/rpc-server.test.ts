@@ -42,6 +42,7 @@ function stubHandlers(): Handlers {
       throw appError('WRONG_PASSPHRASE', 'wrong passphrase')
     },
     'identity.get': async () => ({ bogus: true }) as never,
+    'identity.lock': fail('identity.lock'),
     'identity.rotate': fail('identity.rotate'),
     'identity.card': fail('identity.card'),
     'contacts.add': fail('contacts.add'),

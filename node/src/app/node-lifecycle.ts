@@ -36,6 +36,12 @@ export interface NodeLifecycle {
    * (bound to the old key) is dropped, the secrets are re-sealed, the node starts again.
    */
   rotateIdentity(): Promise<void>
+  /**
+   * Lock the profile: the node stops (the device goes offline; messages wait at its mailboxes and
+   * in their senders' outboxes), the sealed store closes and the keys are dropped from memory.
+   * identity.unlock starts it all again.
+   */
+  lock(): Promise<void>
 }
 
 export function startNodeLifecycle(ctx: HostContext, network: NetworkOptions): NodeLifecycle {
@@ -106,6 +112,14 @@ export function startNodeLifecycle(ctx: HostContext, network: NetworkOptions): N
     running: () => runtime,
     settled: async () => {
       if (starting !== null) await starting.catch(() => {})
+    },
+    async lock() {
+      const current = runtime ?? (starting ? await starting.catch(() => null) : null)
+      runtime = null
+      starting = null
+      await current?.stop()
+      await ctx.session.close()
+      ctx.log.info('profile locked')
     },
     async rotateIdentity() {
       const rt = requireRuntime()

@@ -1,5 +1,5 @@
 /** Named errors of the profile layer (paths, token, daemon.json, the locked/unlocked session). */
-import { AlreadyExistsError } from '../errors.ts'
+import { AlreadyExistsError, UnavailableError } from '../errors.ts'
 
 export class ProfileError extends Error {
   readonly code: string
@@ -51,6 +51,18 @@ export class ProfileLockedError extends Error {
 }
 
 /** identity.create on a profile that already has an identity (RPC code ALREADY_EXISTS). */
+/** identity.unlock after too many wrong passphrases in a row: wait, then try again. */
+export class UnlockDelayedError extends UnavailableError {
+  readonly retryAfterMs: number
+  constructor(retryAfterMs: number) {
+    super(
+      `too many wrong passphrases in a row: try again in ${Math.ceil(retryAfterMs / 1000)} s (the wait doubles with each wrong one)`,
+    )
+    this.name = 'UnlockDelayedError'
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
 export class IdentityExistsError extends AlreadyExistsError {
   constructor(message = 'this profile already has an identity') {
     super(message)

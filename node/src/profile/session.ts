@@ -7,6 +7,7 @@
 import { access } from 'node:fs/promises'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { WrongPassphraseError } from '../storage/errors.ts'
 import {
   closeKeystore,
   createKeystore,
@@ -20,6 +21,7 @@ import {
 import { SealedStore } from '../storage/sealed-store.ts'
 import { IdentityExistsError, NoIdentityError, ProfileLockedError } from './errors.ts'
 import type { ProfilePaths } from './profile.ts'
+import { UnlockGuard } from './unlock-guard.ts'
 
 export interface UnlockedProfile {
   readonly keystore: OpenedKeystore
@@ -96,7 +98,16 @@ export class ProfileSession {
   unlock(passphrase: string): Promise<UnlockedProfile> {
     return this.#exclusive(async () => {
       if (!this.#hasIdentity) throw new NoIdentityError()
-      const keystore = await openKeystore(this.paths.keystore, passphrase)
+      const guard = new UnlockGuard(this.paths)
+      await guard.check()
+      let keystore: OpenedKeystore
+      try {
+        keystore = await openKeystore(this.paths.keystore, passphrase)
+      } catch (error) {
+        if (error instanceof WrongPassphraseError) await guard.failed()
+        throw error
+      }
+      await guard.succeeded()
       if (this.#unlocked) {
         closeKeystore(keystore) // already open: the passphrase was checked, keep the live state
         return this.#unlocked

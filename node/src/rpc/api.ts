@@ -554,6 +554,12 @@ export const methods = {
     params: z.strictObject({ passphrase: z.string().min(1).max(MAX_PASSPHRASE_CHARS) }),
     result: IdentitySchema,
   },
+  'identity.lock': {
+    description:
+      'Lock the profile: the node stops (messages wait at its mailboxes), the store closes and the keys leave memory; every method but node.status, node.doctor and identity.unlock then answers LOCKED. After three wrong passphrases in a row, identity.unlock waits 1 s, doubling per further failure up to 15 min (UNAVAILABLE with the wait), across daemon restarts.',
+    params: empty,
+    result: z.strictObject({ locked: z.literal(true) }),
+  },
   'identity.get': {
     description: 'The unlocked identity, with its contact card.',
     params: empty,

@@ -58,6 +58,16 @@ export function registerIdentityCommands(program: Command, globals: Globals): vo
     })
 
   program
+    .command('lock')
+    .description('lock the profile: the node stops, keys leave memory; wren unlock opens it again')
+    .action(async (_opts: unknown, command: Command) => {
+      const g = globals(command)
+      await withClient(g, (client) => client.call('identity.lock'))
+      if (g.json) return printJson({ locked: true })
+      printLine(`Locked profile ${g.profile}: the device is offline until wren unlock.`)
+    })
+
+  program
     .command('card')
     .description('print your contact card, to give to people who should be able to message you')
     .option('--qr', 'also draw the card as a QR code in the terminal')

@@ -72,6 +72,12 @@ export function identityHandlers({ ctx, node }: HandlerDeps): NamespaceHandlers<
       return identityOf(ctx.session.requireUnlocked())
     },
 
+    'identity.lock': async () => {
+      ctx.session.requireUnlocked()
+      await node.lock()
+      return { locked: true as const }
+    },
+
     'identity.get': async () => identityOf(ctx.session.requireUnlocked()),
 
     'identity.card': async () => {
