@@ -202,7 +202,12 @@ export class Outbox {
           }
         }
       }
-      this.#ctx.waiting.record(peer, waitingReason(result))
+      // the reason and the next try together: recorded apart, a reader between the two (wren
+      // history) saw "offline" with no next try
+      const retryAt = split
+        ? undefined
+        : this.#ctx.init.now() + retryDelay(this.#ctx, (prepared[0]?.attempts ?? 0) + 1)
+      this.#ctx.waiting.record(peer, waitingReason(result), retryAt)
       if (texts.length > 0) await setStatus(this.#ctx, texts, 'queued')
       if (split) {
         this.#again.add(peer) // retried now, smaller: not a failure of these messages
