@@ -21,9 +21,11 @@
  * Usage: node node/bench/node.bench.ts [--quick] [--out FILE] [--cpu-prof DIR] [--only PART]
  *   --quick      a short run (figures indicative only; writes nothing unless --out)
  *   --only       one part: cold (cold start, idle RSS), first (first message), pair (latency,
- *                throughput, receiver RSS); writes nothing unless --out
+ *                throughput, receiver RSS), idle (idle CPU with IDLE_PEERS connected peers);
+ *                writes nothing unless --out
  *   --cpu-prof   run the daemons with NODE_OPTIONS=--cpu-prof --cpu-prof-dir=DIR (profiles on exit)
  */
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,8 +52,8 @@ import { coldStart } from './cold-start.ts'
 const { quick, out: defaultOut } = benchArgs('docs/bench/node.json')
 const onlyIndex = process.argv.indexOf('--only')
 const only = onlyIndex > 0 ? process.argv[onlyIndex + 1] : undefined
-if (only !== undefined && !['cold', 'first', 'pair'].includes(only))
-  throw new Error('--only takes cold, first or pair')
+if (only !== undefined && !['cold', 'first', 'pair', 'idle'].includes(only))
+  throw new Error('--only takes cold, first, pair or idle')
 /** A partial run writes only where --out says (the full file needs every row). */
 const out = only !== undefined && !process.argv.includes('--out') ? null : defaultOut
 const profIndex = process.argv.indexOf('--cpu-prof')
@@ -59,6 +61,16 @@ const cpuProfDir = profIndex > 0 ? process.argv[profIndex + 1] : undefined
 const daemonEnv: Record<string, string> =
   cpuProfDir !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfDir}` } : {}
 
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
+const CLOCK_TICKS_PER_S = 100
+/** Peers (in-process hosts on user settings) connected to the daemon whose idle CPU is read (issue 20). */
+const IDLE_PEERS = 20
+/** Pause between the peers' dials (see benchIdleCpu). */
+const IDLE_DIAL_GAP_MS = 300
+/** Time the peers get to connect and the daemon to settle before its CPU is read. */
+const IDLE_SETTLE_MS = quick ? 5_000 : 15_000
+/** Window over which the idle daemon's CPU time is read. */
+const IDLE_CPU_WINDOW_MS = quick ? 10_000 : 60_000
 /** Cold starts timed (the median is reported): the first one also pays a cold disk cache. */
 const COLD_STARTS = quick ? 2 : 5
 /** Time a daemon sits unlocked with nothing to do before its RSS is read. */
@@ -184,6 +196,49 @@ async function sendAndWait(
   const t0 = performance.now()
   await from.call('messages.send', { conversationId: `dm:${to.userId}`, text })
   return (await arrived) - t0
+}
+
+/** CPU time (user + system) of a process so far, in ms, from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  // after "pid (comm) ": state is field 3, utime 14, stime 15 (1-based): indices 11 and 12 here
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return (ticks / CLOCK_TICKS_PER_S) * 1000
+}
+
+/** A daemon with IDLE_PEERS connected peers and nothing to do: the share of a core it burns. */
+async function benchIdleCpu(): Promise<void> {
+  console.log(`idle CPU: one daemon, ${IDLE_PEERS} connected peers, ${IDLE_CPU_WINDOW_MS / 1000} s`)
+  const daemon = await startPeer('Idle', { env: daemonEnv })
+  const hosts = await Promise.all(
+    Array.from({ length: IDLE_PEERS }, async () =>
+      createWrenHost({ privateKey: await generateKeyPair('Ed25519') }),
+    ),
+  )
+  try {
+    // one at a time, paced: libp2p takes at most 5 inbound connections per second from one
+    // address (a production limit), and every peer here dials from the same one
+    for (const h of hosts) {
+      await h.dial(
+        daemon.addrs.map((a) => multiaddr(a)),
+        { signal: AbortSignal.timeout(PING_TIMEOUT_MS) },
+      )
+      await sleep(IDLE_DIAL_GAP_MS)
+    }
+    await sleep(IDLE_SETTLE_MS)
+    const pid = daemon.daemon.child.pid as number
+    const c0 = cpuMs(pid)
+    const t0 = performance.now()
+    await sleep(IDLE_CPU_WINDOW_MS)
+    const share = ((cpuMs(pid) - c0) / (performance.now() - t0)) * 100
+    const connections = (await daemon.client.call('node.status')).connections
+    loads.push(load1())
+    console.log(`  connections at the daemon: ${connections}`)
+    row(`idle CPU, ${IDLE_PEERS} connected peers, % of a core`, '%', round(share, 2), 0.5)
+  } finally {
+    await Promise.allSettled(hosts.map((h) => h.stop()))
+    await daemon.stop()
+  }
 }
 
 async function benchPair(): Promise<void> {
@@ -334,6 +389,7 @@ async function benchFirstContact(): Promise<void> {
 if (only === undefined || only === 'cold') await benchColdStart()
 if (only === undefined || only === 'first') await benchFirstContact()
 if (only === undefined || only === 'pair') await benchPair()
+if (only === undefined || only === 'idle') await benchIdleCpu()
 loads.push(load1())
 console.log(`load average during the run: ${loads.join(', ')}`)
 writeRows(out, rows)
