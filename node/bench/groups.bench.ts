@@ -12,7 +12,7 @@
  *
  * Usage: node node/bench/groups.bench.ts [--quick] [--sizes 10,50] [--out docs/bench/groups.json]
  *        [--cpu-prof f.cpuprofile]  (V8 CPU profile of the publish → delivery phase of the last size,
- *        setup excluded; open it in Chrome DevTools or summarise it with scripts/cpuprofile-top.ts)
+ *        setup excluded; open it in Chrome DevTools or summarise it with node/bench/cpu-profile-summary.ts)
  * Progress (host start, dials, mesh) goes to stderr with timestamps.
  */
 import { writeFileSync } from 'node:fs'
