@@ -17,6 +17,7 @@ import { checkBundleRecord } from '../../core/src/bundle-record.ts'
 import { parseContactCard } from '../../core/src/contact-card.ts'
 import { loadRelayConfig } from '../../relay-node/src/config.ts'
 import { type RelayHandle, startRelay } from '../../relay-node/src/relay-host.ts'
+import { startMemoryRelay } from '../../test/fixtures/relay.ts'
 import { RuntimeUser, receivedText, statusOf } from '../../test/fixtures/runtime-user.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import type { NetworkOptions } from '../src/app/runtime.ts'
@@ -56,20 +57,7 @@ describe('a relay and two runtimes on the memory transport only', () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'wren-hooks-'))
-    const config = loadRelayConfig({
-      overrides: {
-        dataDir: join(root, 'relay'),
-        metrics: { enabled: false, port: 0 },
-        dht: { provide: false },
-        logLevel: 'error',
-      },
-    })
-    relay = await startRelay(config, {
-      transports: [memory()],
-      listen: [`/memory/${NAME}-relay`],
-      logSink: () => {},
-    })
-    relayAddr = `/memory/${NAME}-relay/p2p/${relay.peerId.toString()}`
+    ;({ relay, addr: relayAddr } = await startMemoryRelay(join(root, 'relay'), `${NAME}-relay`))
     const options = (name: string): NetworkOptions => ({
       transports: [memory()],
       listen: [`/memory/${NAME}-${name}`],

@@ -16,8 +16,8 @@ import { memory } from '@libp2p/memory'
 import { lpStream } from '@libp2p/utils'
 import { parseContactCard } from '../../core/src/contact-card.ts'
 import { MAILBOX_NOTIFY_PROTOCOL } from '../../core/src/mailbox/constants.ts'
-import { loadRelayConfig } from '../../relay-node/src/config.ts'
-import { type RelayHandle, startRelay } from '../../relay-node/src/relay-host.ts'
+import type { RelayHandle } from '../../relay-node/src/relay-host.ts'
+import { startMemoryRelay } from '../../test/fixtures/relay.ts'
 import { RuntimeUser, receivedText, statusOf } from '../../test/fixtures/runtime-user.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import type { NetworkOptions } from '../src/app/runtime.ts'
@@ -45,20 +45,9 @@ describe('new mail is announced to an online owner', () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'wren-notify-'))
-    const config = loadRelayConfig({
-      overrides: {
-        dataDir: join(root, 'relay'),
-        metrics: { enabled: false, port: 0 },
-        dht: { provide: false },
-        logLevel: 'error',
-      },
-    })
-    relay = await startRelay(config, {
-      transports: [memory()],
-      listen: [`/memory/${NAME}-relay`],
-      logSink: () => {},
-    })
-    const relayAddr = `/memory/${NAME}-relay/p2p/${relay.peerId.toString()}`
+    const started = await startMemoryRelay(join(root, 'relay'), `${NAME}-relay`)
+    relay = started.relay
+    const relayAddr = started.addr
     const options = (name: string): NetworkOptions => {
       const gater: ConnectionGater = {
         denyDialPeer: async (peer) => apart.get(name)?.equals(peer) === true,
