@@ -79,3 +79,27 @@ export function networksOf(
     (entries ?? []).flatMap((e) => (e.cidr === null ? [] : [e.cidr])),
   )
 }
+
+/**
+ * How long a read of the local networks is reused, in ms: interfaces change rarely (a network
+ * switch is noticed within this), while a read costs ~40 µs and one DHT response maps up to 20 peers.
+ */
+export const LOCAL_NETWORKS_TTL_MS = 10_000
+
+/** `read` (e.g. networksOf(os.networkInterfaces())) reused for `ttlMs` by the injected clock. */
+export function cachedNetworks(
+  read: () => readonly string[],
+  now: () => number,
+  ttlMs: number = LOCAL_NETWORKS_TTL_MS,
+): () => readonly string[] {
+  let value: readonly string[] = []
+  let readAt = Number.NEGATIVE_INFINITY
+  return () => {
+    const t = now()
+    if (t - readAt >= ttlMs) {
+      value = read()
+      readAt = t
+    }
+    return value
+  }
+}

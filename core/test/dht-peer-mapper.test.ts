@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { dhtPeerMapper, insideNetworks, networksOf } from '../src/dht-peer-mapper.ts'
+import { cachedNetworks, dhtPeerMapper, insideNetworks, networksOf } from '../src/dht-peer-mapper.ts'
 
 const ADDRS = [
   '/ip4/127.0.0.1/tcp/4001',
@@ -64,4 +64,23 @@ test('networksOf lists every interface CIDR; insideNetworks ignores malformed CI
   assert.equal(insideNetworks('192.168.1.200', networks), true)
   assert.equal(insideNetworks('192.168.3.1', networks), false)
   assert.equal(insideNetworks('192.168.1.1', ['not a cidr', '192.168.1.0/24']), true)
+})
+
+test('cachedNetworks reads again only after its time to live', () => {
+  let reads = 0
+  let clock = 0
+  const networks = cachedNetworks(
+    () => {
+      reads++
+      return [`10.0.${reads}.0/24`]
+    },
+    () => clock,
+    1_000,
+  )
+  assert.deepEqual(networks(), ['10.0.1.0/24'])
+  clock = 999
+  assert.deepEqual(networks(), ['10.0.1.0/24'])
+  clock = 1_000
+  assert.deepEqual(networks(), ['10.0.2.0/24'])
+  assert.equal(reads, 2)
 })

@@ -25,7 +25,7 @@ import { MemoryDatastore } from 'datastore-core'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
-import { dhtPeerMapper, networksOf } from '../../core/src/dht-peer-mapper.ts'
+import { cachedNetworks, dhtPeerMapper, networksOf } from '../../core/src/dht-peer-mapper.ts'
 import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
 import { guardRecordDatastore } from '../../core/src/record-guard-datastore.ts'
 import { bundleRecordRules } from './bundle-records.ts'
@@ -161,7 +161,9 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
         lanDht: kadDHT({
           protocol: WREN_LAN_DHT_PROTOCOL,
           clientMode: false,
-          peerInfoMapper: dhtPeerMapper('lan', { localNetworks: () => networksOf(networkInterfaces()) }),
+          peerInfoMapper: dhtPeerMapper('lan', {
+            localNetworks: cachedNetworks(() => networksOf(networkInterfaces()), Date.now),
+          }),
           ...records,
           logPrefix: 'libp2p:wren-dht-lan',
           datastorePrefix: '/dht-lan',

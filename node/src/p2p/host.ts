@@ -31,7 +31,7 @@ import { webSockets } from '@libp2p/websockets'
 import { MemoryDatastore } from 'datastore-core'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p, type Libp2pOptions, type ServiceFactoryMap } from 'libp2p'
-import { dhtPeerMapper, networksOf } from '../../../core/src/dht-peer-mapper.ts'
+import { cachedNetworks, dhtPeerMapper, networksOf } from '../../../core/src/dht-peer-mapper.ts'
 import { guardRecordDatastore } from '../../../core/src/record-guard-datastore.ts'
 import { bootstrapDialer } from './bootstrap.ts'
 import { connectionLog } from './connection-log.ts'
@@ -177,7 +177,9 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
       protocol: WREN_LAN_KAD_PROTOCOL,
       // every device on a LAN can serve its neighbours; nothing there confirms a public address
       clientMode: false,
-      peerInfoMapper: dhtPeerMapper('lan', { localNetworks: () => networksOf(networkInterfaces()) }),
+      peerInfoMapper: dhtPeerMapper('lan', {
+        localNetworks: cachedNetworks(() => networksOf(networkInterfaces()), Date.now),
+      }),
       validators,
       selectors,
       logPrefix: 'libp2p:wren-dht-lan',
