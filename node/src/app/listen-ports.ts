@@ -38,8 +38,15 @@ export async function profileListenPorts(profileDir: string): Promise<ListenPort
   } catch {
     kept = null // missing or unreadable: choose anew
   }
-  if (kept !== null && (await portIsFree(kept.tcpPort)) && (await portIsFree(kept.wsPort))) return kept
-  const fresh = { tcpPort: await freePort(), wsPort: await freePort() }
+  // equal ports (picked one after the other, the OS may hand the same one out twice) cannot both listen
+  const usable =
+    kept !== null &&
+    kept.tcpPort !== kept.wsPort &&
+    (await portIsFree(kept.tcpPort)) &&
+    (await portIsFree(kept.wsPort))
+  if (usable && kept !== null) return kept
+  const [tcpPort, wsPort] = await freePorts(2)
+  const fresh = { tcpPort: tcpPort as number, wsPort: wsPort as number }
   await writeFile(path, `${JSON.stringify({ version: LISTEN_PORTS_VERSION, ...fresh })}\n`, { mode: 0o600 })
   return fresh
 }
@@ -66,16 +73,30 @@ export function plannedAddrs(ports: ListenPorts): string[] {
   return hosts.map((host) => `/ip4/${host}/tcp/${ports.tcpPort}`)
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '0.0.0.0', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
+/** `count` distinct free ports: every listener stays open until all are chosen. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer())
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject)
+            server.listen(0, '0.0.0.0', () => {
+              const address = server.address()
+              resolve(typeof address === 'object' && address !== null ? address.port : 0)
+            })
+          }),
+      ),
+    )
+  } finally {
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+      ),
+    )
+  }
 }
 
 function portIsFree(port: number): Promise<boolean> {
