@@ -14,16 +14,15 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { SERVICE_NODE_FLAGS } from '../core/src/service-process.ts'
+import { daemonEntry } from '../node/src/launch/service-entry.ts'
 import { readDaemonInfo, readRpcToken } from '../node/src/profile/daemon-info.ts'
 import { DaemonNotRunningError } from '../node/src/profile/errors.ts'
 import { DEFAULT_PROFILE, profilePaths, resolveHome } from '../node/src/profile/profile.ts'
 import { LAUNCH_CODE_TTL_MS, launchCommand, startDesktopServer } from './server.ts'
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 /** Time a freshly started daemon has to write daemon.json, in ms. */
 export const DAEMON_START_TIMEOUT_MS = 20_000
 const POLL_MS = 100
@@ -145,14 +144,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Starting the Wren daemon for profile ${paths.name}…\n`)
     daemon = spawn(
       process.execPath,
-      [
-        ...SERVICE_NODE_FLAGS,
-        join(REPO_ROOT, 'node/src/daemon/main.ts'),
-        '--home',
-        home,
-        '--profile',
-        paths.name,
-      ],
+      [...SERVICE_NODE_FLAGS, await daemonEntry(), '--home', home, '--profile', paths.name],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     )
     info = await waitForDaemon(paths, daemon)

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { daemonEntry } from '../node/src/launch/service-entry.ts'
 import { readDaemonInfo, readRpcToken } from '../node/src/profile/daemon-info.ts'
 import { profilePaths } from '../node/src/profile/profile.ts'
 import type { Message } from '../node/src/rpc/api.ts'
@@ -13,7 +14,6 @@ import { WrenClient } from '../node/src/rpc/client.ts'
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const RELAY_BIN = join(REPO_ROOT, 'relay-node/src/bin/wren-relay.ts')
-export const DAEMON_MAIN = join(REPO_ROOT, 'node/src/daemon/main.ts')
 
 /** Passphrase of the demo profiles: printed on purpose, these identities are throwaway. */
 export const DEMO_PASSPHRASE = 'wren-demo-passphrase'
@@ -202,7 +202,7 @@ export interface Daemon {
 
 export async function startDaemon(home: string, profile: string, args: string[]): Promise<Daemon> {
   const child = startChild(profile, [
-    DAEMON_MAIN,
+    await daemonEntry(),
     '--home',
     home,
     '--profile',

@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { missingServiceFlags, SERVICE_NODE_FLAGS } from '../core/src/service-process.ts'
+import { daemonEntry } from '../node/src/launch/service-entry.ts'
 import { REPO_ROOT } from './fixtures/system-path.ts'
 import { WREN_BIN } from './fixtures/wren-cli.ts'
 
-const DAEMON_MAIN = join(REPO_ROOT, 'node/src/daemon/main.ts')
 const RELAY_BIN = join(REPO_ROOT, 'relay-node/src/bin/wren-relay.ts')
 /** Bound on a process that must fail at start, in ms (it fails before opening anything). */
 const FAILING_START_MS = 20_000
@@ -90,7 +90,13 @@ describe('the daemon and the relay run with the service flags however they are s
     assert.match(viaCli.stderr, /could not start|failed to start/, viaCli.stderr)
     assert.doesNotMatch(viaCli.stderr, /started without --max-semi-space-size/)
 
-    const bare = await run(process.execPath, [DAEMON_MAIN, '--home', notAFolder, '--log-format', 'json'])
+    const bare = await run(process.execPath, [
+      await daemonEntry(),
+      '--home',
+      notAFolder,
+      '--log-format',
+      'json',
+    ])
     assert.equal(bare.code, 1, bare.stderr)
     const warning = bare.stderr
       .split('\n')

@@ -2,7 +2,8 @@
  * Daemon cold start, timed in phases, for node.bench.ts. The profile exists already (identity
  * created in an earlier run of the daemon), as when a user starts Wren again:
  *
- *   t0       spawn(node node/src/daemon/main.ts --home H --profile P --rpc-port 0)
+ *   t0       spawn(node <daemon bundle> --home H --profile P --rpc-port 0); the bundle is built
+ *            before t0, by the launcher, as users' launchers do (launch/service-entry.ts)
  *   json     <home>/<profile>/daemon.json holds the child's pid (RPC server listening), polled every 5 ms
  *   rpc      WebSocket RPC client connected with the profile's bearer token
  *   unlock   identity.unlock returned (Argon2id keystore open, runtime and libp2p started)
@@ -15,10 +16,10 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SERVICE_NODE_FLAGS } from '../../core/src/service-process.ts'
+import { daemonEntry } from '../src/launch/service-entry.ts'
 import { WrenClient } from '../src/rpc/client.ts'
 import { pollUntil } from './bench-report.ts'
 
-const DAEMON_MAIN = new URL('../src/daemon/main.ts', import.meta.url).pathname
 const REPO_ROOT = new URL('../..', import.meta.url).pathname
 /** Bound on a cold start: far above the 1.5 s goal, so a slow start is measured, not hung on. */
 export const COLD_START_TIMEOUT_MS = 20_000
@@ -45,19 +46,11 @@ export async function coldStart(options: {
   passphrase: string
   env?: Record<string, string>
 }): Promise<ColdStarted> {
+  const entry = await daemonEntry()
   const t0 = performance.now()
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      ...SERVICE_NODE_FLAGS,
-      DAEMON_MAIN,
-      '--home',
-      options.home,
-      '--profile',
-      options.profile,
-      '--rpc-port',
-      '0',
-    ],
+    [...SERVICE_NODE_FLAGS, entry, '--home', options.home, '--profile', options.profile, '--rpc-port', '0'],
     { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] },
   )
   const logs: string[] = []

@@ -13,8 +13,8 @@ import { type SpawnedDaemon, spawnDaemon } from '../../test/fixtures/daemon.ts'
 import { findOnSystemPath, REPO_ROOT, runOnSystemPath } from '../../test/fixtures/system-path.ts'
 import { runWren, WREN_BIN } from '../../test/fixtures/wren-cli.ts'
 import { EXIT } from '../src/cli/exit-codes.ts'
+import { daemonEntry } from '../src/launch/service-entry.ts'
 
-const DAEMON_MAIN = join(REPO_ROOT, 'node/src/daemon/main.ts')
 /** Bound on a daemon that must fail at start, in ms: it fails before opening anything. */
 const FAILING_START_MS = 20_000
 /** An unprivileged uid/gid to run as when the tests run as root (who may read anything). */
@@ -163,7 +163,7 @@ describe('a WREN_HOME that cannot be used gets an error that says why', () => {
     const file = join(dir, 'a-file')
     await writeFile(file, 'not a folder\n')
     assert.ok(findOnSystemPath('script'), "util-linux's script runs the daemon on a pseudo-terminal")
-    const command = [process.execPath, DAEMON_MAIN, '--home', file].map((a) => `'${a}'`).join(' ')
+    const command = [process.execPath, await daemonEntry(), '--home', file].map((a) => `'${a}'`).join(' ')
     const tty = await run('script', ['-qec', command, '/dev/null'])
     assert.equal(tty.code, 1, tty.stdout)
     assert.match(
@@ -172,14 +172,14 @@ describe('a WREN_HOME that cannot be used gets an error that says why', () => {
     )
     assert.doesNotMatch(tty.stdout, /\{"time"/, 'no JSON on a terminal')
 
-    const piped = await run(process.execPath, [DAEMON_MAIN, '--home', file])
+    const piped = await run(process.execPath, [await daemonEntry(), '--home', file])
     assert.equal(piped.code, 1)
     const entry = JSON.parse(piped.stderr.trim().split('\n').at(-1) ?? '')
     assert.equal(entry.level, 'error')
     assert.equal(entry.error, 'ProfileAccessError')
     assert.match(entry.message, /is a file, not a folder/)
 
-    const forced = await run(process.execPath, [DAEMON_MAIN, '--home', file, '--log-format', 'text'])
+    const forced = await run(process.execPath, [await daemonEntry(), '--home', file, '--log-format', 'text'])
     assert.match(forced.stderr, /error node:daemon: the daemon could not start: WREN_HOME/)
   })
 
@@ -208,7 +208,11 @@ describe('a WREN_HOME that cannot be used gets an error that says why', () => {
       )
       if (asRoot) {
         // the owner repairs the modes of their own home; someone else cannot, and is told why
-        const daemon = await run(process.execPath, [DAEMON_MAIN, '--home', home, '--log-format', 'text'], as)
+        const daemon = await run(
+          process.execPath,
+          [await daemonEntry(), '--home', home, '--log-format', 'text'],
+          as,
+        )
         assert.equal(daemon.code, 1)
         assert.match(
           daemon.stderr,

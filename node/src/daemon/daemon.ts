@@ -8,8 +8,9 @@
  * root (node/src/daemon/main.ts) passes a factory that starts the node's lifecycle and builds
  * the handlers (node/src/rpc/handlers).
  */
-import { readFileSync } from 'node:fs'
+
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import packageJson from '../../../package.json' with { type: 'json' }
 import type { HostContext, NetworkStatus } from '../app/host-context.ts'
 import { createNodeSuite } from '../crypto/node-suite.ts'
 import { createLogger, type Logger } from '../log.ts'
@@ -57,15 +58,6 @@ export interface Daemon {
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0'
-  } catch {
-    return '0.0.0'
-  }
-}
-
 export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> {
   const log = options.log ?? createLogger('node:daemon')
   const paths = await openProfile({ home: options.home, profile: options.profile })
@@ -81,7 +73,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
     session,
     suite: options.suite ?? createNodeSuite(),
     log,
-    version: packageVersion(),
+    version: packageJson.version,
     startedAt: Date.now(),
     notify<E extends EventName>(event: E, payload: EventPayload<E>) {
       server?.notify(event, payload)

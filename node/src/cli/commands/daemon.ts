@@ -1,11 +1,11 @@
 /**
- * wren daemon: run the profile's daemon in the foreground (node/src/daemon/main.ts as a child on
- * the same Node), passing signals on and exiting with its code. Its logs go to stderr.
+ * wren daemon: run the profile's daemon in the foreground (its bundle, launch/service-entry.ts, as a
+ * child on the same Node), passing signals on and exiting with its code. Its logs go to stderr.
  */
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { SERVICE_NODE_FLAGS } from '../../../../core/src/service-process.ts'
+import { daemonEntry } from '../../launch/service-entry.ts'
 import { LOG_FORMAT_CHOICES } from '../../log.ts'
 import type { GlobalOptions } from '../context.ts'
 import { CliError } from '../errors.ts'
@@ -13,7 +13,6 @@ import { EXIT } from '../exit-codes.ts'
 
 type Globals = (command: Command) => GlobalOptions
 
-const DAEMON_MAIN = fileURLToPath(new URL('../../daemon/main.ts', import.meta.url))
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
 interface DaemonOptions {
@@ -53,7 +52,7 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
     )
     .action(async (opts: DaemonOptions, command: Command) => {
       const g = globals(command)
-      const args = [DAEMON_MAIN, '--profile', g.profile, '--rpc-port', String(opts.rpcPort)]
+      const args = [await daemonEntry(), '--profile', g.profile, '--rpc-port', String(opts.rpcPort)]
       if (g.home !== undefined) args.push('--home', g.home)
       for (const addr of opts.bootstrap) args.push('--bootstrap', addr)
       for (const addr of opts.listen) args.push('--listen', addr)
