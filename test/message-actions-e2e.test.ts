@@ -15,6 +15,7 @@ import { RpcError } from '../node/src/rpc/errors.ts'
 import { type ChatPeer, eventually, startPeer, TEST_PASSPHRASE, waitForEvent } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
 import { startTestRelay, type TestRelay } from './fixtures/relay.ts'
+import { runWren } from './fixtures/wren-cli.ts'
 
 /** Mailbox round trips (deposit, restart, fetch) on a loaded 2-core machine. */
 const OFFLINE_TIMEOUT_MS = 60_000
@@ -190,6 +191,28 @@ describe('conversation actions between two daemons', () => {
     )
     await bob.client.call('messages.pin', { messageId: lunch.id, pinned: false })
     await unpinned
+  })
+
+  test('wren reply, react, edit and delete drive the same actions from the command line', async () => {
+    const cli = (args: string[], peer: ChatPeer) =>
+      runWren([...args, '--json'], { home: peer.home, profile: peer.daemon.profile })
+    const reply = await cli(['reply', 'Alice', lunch.id, 'from', 'the', 'cli'], bob)
+    assert.equal(reply.code, 0, reply.stderr)
+    const replied = JSON.parse(reply.stdout) as Message
+    assert.equal(replied.replyTo?.messageId, lunch.id)
+    const reacted = await cli(['react', lunch.id, '🙂'], bob)
+    assert.equal(reacted.code, 0, reacted.stderr)
+    assert.equal((JSON.parse(reacted.stdout) as Message).reactions?.[0]?.emoji, '🙂')
+    assert.equal((await cli(['react', lunch.id, '--remove'], bob)).code, 0)
+    const refused = await cli(['edit', lunch.id, 'not', 'mine'], bob)
+    assert.notEqual(refused.code, 0, 'bob may not edit alice’s message')
+    const edited = await cli(['edit', replied.id, 'from', 'the', 'CLI'], bob)
+    assert.equal((JSON.parse(edited.stdout) as Message).text, 'from the CLI')
+    const deleted = await cli(['delete', replied.id, '--for-everyone'], bob)
+    assert.equal((JSON.parse(deleted.stdout) as Message).text, '')
+    await eventually('the CLI delete at alice', async () =>
+      (await find(alice.client, bob.userId, replied.id))?.deletedAt !== undefined ? true : undefined,
+    )
   })
 
   test('a forward arrives as a new message marked forwarded', async () => {
