@@ -4,7 +4,7 @@
  * conversations.list and messages.send / list / markRead, which name a conversation by id and
  * do not care which service holds it.
  */
-import { NotFoundError } from '../errors.ts'
+import { InvalidInputError, NotFoundError } from '../errors.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { groupOfConversation } from '../groups/group-store.ts'
 import { isGroupConversationId } from '../messaging/conversation-id.ts'
@@ -21,7 +21,7 @@ export interface MessagePage {
 const isGroupConversation = isGroupConversationId
 
 /** A direct message as the RPC shows it, with why it waits when it is not delivered yet. */
-function view(rt: Runtime, message: Parameters<typeof toApiMessage>[0]): Message {
+export function view(rt: Runtime, message: Parameters<typeof toApiMessage>[0]): Message {
   return toApiMessage(message, rt.messenger.waitingOf(message))
 }
 
@@ -77,7 +77,10 @@ export async function sendMessage(
   conversationId: string,
   text: string,
   clientId: string | undefined,
+  replyTo?: string,
 ): Promise<Message> {
+  if (replyTo !== undefined && isGroupConversation(conversationId))
+    throw new InvalidInputError('replies in groups are not supported yet')
   const clientKey = clientId === undefined ? null : rt.vault.clientIdKey(conversationId, clientId)
   if (clientKey !== null) {
     const ref = await rt.vault.getClientIdRef(clientKey)
@@ -88,7 +91,15 @@ export async function sendMessage(
   }
   const message = isGroupConversation(conversationId)
     ? await rt.groups.messages.send(conversationId, text)
-    : view(rt, await rt.messenger.sendText(conversationId, text))
+    : view(
+        rt,
+        await rt.messenger.sendText(
+          conversationId,
+          text,
+          undefined,
+          replyTo === undefined ? {} : { replyTo },
+        ),
+      )
   if (clientKey !== null)
     await rt.vault.store.batch([rt.vault.putMessageRefOp(clientKey, { conversationId, seq: message.seq })])
   return message

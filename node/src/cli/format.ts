@@ -58,7 +58,14 @@ export function formatMessage(message: Message, peerName: string, now: number = 
     message.attachment === undefined
       ? ''
       : `[file ${safeText(message.attachment.name)}, ${message.attachment.size} bytes, message ${message.id}] `
-  return `[${formatTime(message.sentAt)}] ${who}: ${file}${text}${status}`
+  if (message.deletedAt !== undefined) return `[${formatTime(message.sentAt)}] ${who}: [deleted]${status}`
+  const quote = message.replyTo === undefined ? '' : `[↪ ${safeText(message.replyTo.text) || '…'}] `
+  const forwarded = message.forwarded ? '[forwarded] ' : ''
+  const edited = message.editedAt === undefined ? '' : ' (edited)'
+  const reactions =
+    message.reactions === undefined ? '' : ` [${message.reactions.map((r) => safeText(r.emoji)).join(' ')}]`
+  const pinned = message.pinned === undefined ? '' : ' [pinned]'
+  return `[${formatTime(message.sentAt)}] ${who}: ${forwarded}${quote}${file}${text}${edited}${reactions}${pinned}${status}`
 }
 
 /** Why a message waits, in words: "no route to Bob yet, next try in 12 s". */

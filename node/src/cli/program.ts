@@ -12,6 +12,7 @@ import { registerContactCommands } from './commands/contacts.ts'
 import { registerDaemonCommand } from './commands/daemon.ts'
 import { registerGroupCommands } from './commands/group.ts'
 import { registerIdentityCommands } from './commands/identity.ts'
+import { registerMessageActionCommands } from './commands/message-actions.ts'
 import { registerMessageCommands } from './commands/messages.ts'
 import { registerNetworkCommands } from './commands/network.ts'
 import type { GlobalOptions } from './context.ts'
@@ -86,6 +87,7 @@ export function createProgram(): Command {
   registerIdentityCommands(program, globalOptions)
   registerContactCommands(program, globalOptions)
   registerMessageCommands(program, globalOptions)
+  registerMessageActionCommands(program, globalOptions)
   registerChatCommand(program, globalOptions)
   registerGroupCommands(program, globalOptions)
   registerCallCommands(program, globalOptions)

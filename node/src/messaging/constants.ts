@@ -34,3 +34,15 @@ export const CONTACT_DIAL_TIMEOUT_MS = 5_000
 export const DIRECT_ATTEMPT_TIMEOUT_MS = 5_000
 /** A contact's bundle (mailboxes, device) is re-read from the DHT when older than this. */
 export const BUNDLE_REFRESH_MS = 10 * 60_000
+
+/**
+ * Actions (reaction, edit, delete, pin) held for messages that have not arrived, in one profile:
+ * the pairwise path delivers in order, so this only catches reordering across mailboxes and lost
+ * originals; a few hundred bound the records (each ≤ MAX_HELD_PER_MESSAGE actions) and the scan
+ * that prunes them. Over the cap the newest action is dropped (logged).
+ */
+export const MAX_HELD_ACTIONS = 256
+/** Actions held for one message: a person does not react or edit more than this before it lands. */
+export const MAX_HELD_PER_MESSAGE = 16
+/** A held action is dropped after this: the relays' mailbox TTL (14 days), after which the original cannot come. */
+export const HELD_ACTION_TTL_MS = 14 * 24 * 60 * 60 * 1000

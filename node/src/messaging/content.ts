@@ -1,8 +1,10 @@
 /**
- * The plaintext of a 1:1 ratchet message: a text message, a delivery receipt or a read receipt.
+ * The plaintext of a 1:1 ratchet message: a text message (maybe a reply or a forward), a delivery
+ * or read receipt, an app payload, or an action on a message (reaction, edit, delete, pin).
  * Parsed once here, at the edge, into a typed value; everything past this trusts its fields.
  */
 import { MAX_BUNDLE_BYTES } from '../../../core/src/constants.ts'
+import { MAX_ACTION_BYTES, MAX_QUOTE_CHARS } from '../../../core/src/conversation/constants.ts'
 import { DecodeError, UnsupportedVersionError } from '../../../core/src/errors.ts'
 import { MAX_FILE_POINTER_BYTES } from '../../../core/src/file/constants.ts'
 import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
@@ -20,11 +22,14 @@ export const CONTENT_KIND_DELIVERY_RECEIPT = 2
 export const CONTENT_KIND_READ_RECEIPT = 3
 /** A payload for another layer over the pairwise session (groups), routed by appKind. */
 export const CONTENT_KIND_APP = 4
+/** An action on one message (core/src/conversation/action.ts): reaction, edit, delete, pin. */
+export const CONTENT_KIND_ACTION = 5
 const CONTENT_KINDS = new Set([
   CONTENT_KIND_TEXT,
   CONTENT_KIND_DELIVERY_RECEIPT,
   CONTENT_KIND_READ_RECEIPT,
   CONTENT_KIND_APP,
+  CONTENT_KIND_ACTION,
 ])
 /** App payloads: a group's operation log for a new member must fit (≈100 ops of 2 KiB). */
 export const MAX_APP_PAYLOAD_BYTES = 192 * 1024
@@ -34,9 +39,16 @@ export const MESSAGE_ID_BYTES = 16
 export const MAX_TEXT_CHARS = 65_536
 /** A receipt acknowledges at most this many messages; bigger batches are split. */
 export const MAX_RECEIPT_IDS = 512
-/** Upper bound of an encoded Content: text in UTF-8 or an app payload, plus receipts, a file pointer and headers. */
+/**
+ * Upper bound of an encoded Content: text in UTF-8 or an app payload or an action (each at most
+ * the text's bytes plus 1 KiB), plus receipts, a file pointer, a reply's quote and headers.
+ */
 export const MAX_CONTENT_BYTES =
-  MAX_TEXT_CHARS * 4 + MAX_RECEIPT_IDS * (MESSAGE_ID_BYTES + 2) + MAX_FILE_POINTER_BYTES + 1024
+  Math.max(MAX_TEXT_CHARS * 4, MAX_ACTION_BYTES) +
+  MAX_RECEIPT_IDS * (MESSAGE_ID_BYTES + 2) +
+  MAX_FILE_POINTER_BYTES +
+  MAX_QUOTE_CHARS * 4 +
+  1024
 const USER_ID_BYTES = 16
 const MAX_NAME_CHARS = 64
 
@@ -55,6 +67,19 @@ export interface Content {
   readonly appPayload?: Uint8Array
   /** CONTENT_KIND_TEXT with a file: the encoded FilePointer (node/src/files decodes it). */
   readonly attachment?: Uint8Array
+  /** CONTENT_KIND_TEXT answering a message: its id, its author's user id and the quoted line. */
+  readonly replyTo?: ContentQuote
+  /** CONTENT_KIND_TEXT forwarded from another conversation. */
+  readonly forwarded?: boolean
+  /** CONTENT_KIND_ACTION only: the encoded MessageAction (decoded by the receiving side). */
+  readonly action?: Uint8Array
+}
+
+/** The replied message as a reply carries it. */
+export interface ContentQuote {
+  readonly id: Uint8Array
+  readonly author: Uint8Array
+  readonly text: string
 }
 
 type Buf = Uint8Array<ArrayBuffer>
@@ -74,6 +99,11 @@ export function encodeContent(content: Content): Uint8Array {
     appKind: content.appKind ?? 0,
     appPayload: (content.appPayload ?? new Uint8Array(0)) as Buf,
     attachment: (content.attachment ?? new Uint8Array(0)) as Buf,
+    replyToId: (content.replyTo?.id ?? new Uint8Array(0)) as Buf,
+    replyToAuthor: (content.replyTo?.author ?? new Uint8Array(0)) as Buf,
+    replyToText: content.replyTo?.text ?? '',
+    forwarded: content.forwarded ?? false,
+    action: (content.action ?? new Uint8Array(0)) as Buf,
   })
 }
 
@@ -100,6 +130,18 @@ export function decodeContent(bytes: Uint8Array): Content {
   if (proto.appPayload.length > MAX_APP_PAYLOAD_BYTES) throw new DecodeError('app payload is too large')
   if (proto.kind === CONTENT_KIND_APP && proto.appKind === 0)
     throw new DecodeError('app content without app kind')
+  if (proto.action.length > MAX_ACTION_BYTES) throw new DecodeError('action is too large')
+  if ((proto.kind === CONTENT_KIND_ACTION) !== proto.action.length > 0)
+    throw new DecodeError('an action content carries exactly one action')
+  const hasReply = proto.replyToId.length > 0 || proto.replyToAuthor.length > 0 || proto.replyToText !== ''
+  if (hasReply) {
+    if (proto.kind !== CONTENT_KIND_TEXT) throw new DecodeError('a reply quote on a content that is no text')
+    if (proto.replyToId.length !== MESSAGE_ID_BYTES || proto.replyToAuthor.length !== USER_ID_BYTES)
+      throw new DecodeError('reply quote ids have a bad length')
+    if (proto.replyToText.length > MAX_QUOTE_CHARS) throw new DecodeError('reply quote is too long')
+  }
+  if (proto.forwarded && proto.kind !== CONTENT_KIND_TEXT)
+    throw new DecodeError('forwarded flag on a content that is no text')
   const origin = proto.senderOriginIdentityKey
   const signature = proto.senderSuccessionSignature
   if (
@@ -120,6 +162,11 @@ export function decodeContent(bytes: Uint8Array): Content {
     ...(proto.kind === CONTENT_KIND_TEXT && proto.attachment.length > 0
       ? { attachment: proto.attachment }
       : {}),
+    ...(hasReply
+      ? { replyTo: { id: proto.replyToId, author: proto.replyToAuthor, text: proto.replyToText } }
+      : {}),
+    ...(proto.forwarded ? { forwarded: true } : {}),
+    ...(proto.kind === CONTENT_KIND_ACTION ? { action: proto.action } : {}),
   }
 }
 

@@ -43,3 +43,61 @@ export class ContactKeyChangedError extends KeyChangeUnacceptedError {
     this.name = 'ContactKeyChangedError'
   }
 }
+
+/** No message with this id in a direct conversation (never sent or received here, or deleted for me). */
+export class MessageNotFoundError extends NotFoundError {
+  constructor(messageId: string) {
+    super(`no message ${messageId}`)
+    this.name = 'MessageNotFoundError'
+  }
+}
+
+/** An action on a message was refused (core/src/conversation rules): `reason` says which rule. */
+export class MessageActionRefusedError extends InvalidInputError {
+  readonly reason: string
+  constructor(reason: string, message: string) {
+    super(message)
+    this.name = 'MessageActionRefusedError'
+    this.reason = reason
+  }
+}
+
+/** Editing or deleting for everyone a message someone else wrote. */
+export class NotMessageAuthorError extends MessageActionRefusedError {
+  constructor() {
+    super('not-author', 'only the author of a message may edit it or delete it for everyone')
+    this.name = 'NotMessageAuthorError'
+  }
+}
+
+/** The author's window for editing or deleting for everyone has passed. */
+export class ActionWindowClosedError extends MessageActionRefusedError {
+  constructor(what: string, windowMs: number) {
+    super('window-closed', `a message can be ${what} only within ${windowMs / 3_600_000} h of sending`)
+    this.name = 'ActionWindowClosedError'
+  }
+}
+
+/** The message was deleted for everyone: nothing more can be done to it. */
+export class MessageDeletedError extends MessageActionRefusedError {
+  constructor() {
+    super('deleted', 'the message was deleted')
+    this.name = 'MessageDeletedError'
+  }
+}
+
+/** A reaction that is not exactly one emoji of at most MAX_REACTION_BYTES. */
+export class InvalidReactionError extends InvalidInputError {
+  constructor(maxBytes: number) {
+    super(`a reaction is one emoji of at most ${maxBytes} bytes`)
+    this.name = 'InvalidReactionError'
+  }
+}
+
+/** A message that cannot be forwarded (deleted, or carrying a file: files are not forwarded yet). */
+export class NotForwardableError extends InvalidInputError {
+  constructor(why: string) {
+    super(`this message cannot be forwarded: ${why}`)
+    this.name = 'NotForwardableError'
+  }
+}

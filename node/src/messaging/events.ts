@@ -2,6 +2,7 @@
  * What 1:1 messaging announces, in the domain's shapes. The daemon forwards these to RPC clients
  * as events of the same names (rpc/messaging-view.ts maps the payloads to the API's shapes).
  */
+import type { MessageChange } from './apply-action.ts'
 import type { MessageVia } from './message-path.ts'
 import type { MessageRecord, MessageStatus } from './records.ts'
 import type { Waiting } from './waiting.ts'
@@ -9,6 +10,8 @@ import type { Waiting } from './waiting.ts'
 export interface MessagingEvents {
   /** A message arrived and was stored. */
   'message.received': { readonly message: MessageRecord; readonly via: MessageVia }
+  /** A message was edited, deleted (for everyone, or for me), reacted to, pinned or unpinned. */
+  'message.updated': { readonly message: MessageRecord; readonly change: MessageChange }
   /** The status or receipt count of a message changed. */
   'message.status': {
     readonly conversationId: string

@@ -10,7 +10,14 @@ import type { MessagingLogger } from './logger.ts'
 import type { MessageVia } from './message-path.ts'
 import type { PrekeyManager } from './prekeys.ts'
 import type { DeviceSessions, SessionBook } from './session-book.ts'
-import type { ContactRecord, ConversationRecord, MessageRecord, Vault } from './vault.ts'
+import type {
+  ContactRecord,
+  ConversationRecord,
+  HeldActions,
+  MessageRecord,
+  MessageRef,
+  Vault,
+} from './vault.ts'
 
 export interface InboundInit {
   suite: CryptoSuite
@@ -41,6 +48,12 @@ export interface Pending {
   conversations: Map<string, ConversationRecord>
   messages: Map<string, MessageRecord>
   refs: Set<string>
+  /** Refs of the messages this batch stores, by ref key (actions later in the batch find them). */
+  newRefs: Map<string, MessageRef>
+  /** Held-action records this batch changed, by key (null: taken, deleted in this batch). */
+  held: Map<string, HeldActions | null>
+  /** Held-action keys looked up for the batch's texts at once, and those of them stored. */
+  storedHeld: Set<string>
   /** Message ref keys looked up for the whole batch at once, and those of them already stored. */
   checkedRefs: Set<string>
   storedRefs: Set<string>
@@ -62,6 +75,9 @@ export function newPending(via: MessageVia): Pending {
     conversations: new Map(),
     messages: new Map(),
     refs: new Set(),
+    newRefs: new Map(),
+    held: new Map(),
+    storedHeld: new Set(),
     checkedRefs: new Set(),
     storedRefs: new Set(),
     usedPrekeys: [],

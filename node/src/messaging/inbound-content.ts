@@ -4,14 +4,35 @@
  * that move our sent messages' statuses. Each sender's message id is taken once.
  */
 import { toHex } from '../../../core/src/bytes.ts'
+import { formatUserId } from '../../../core/src/identity.ts'
 import type { AppHandler, AttachmentHandler } from './app-payloads.ts'
 import { CONTENT_KIND_READ_RECEIPT, type Content, DELIVERY_DUPLICATE, DELIVERY_OK } from './content.ts'
 import { directConversationId } from './conversation-id.ts'
+import { applyHeld, findTarget } from './inbound-action.ts'
 import type { InboundInit, Pending } from './inbound-batch.ts'
 import type { ContactRecord, MessageRecord } from './vault.ts'
 
+/**
+ * A reply's quote as stored: kept when it quotes the sender or us (the only authors of a direct
+ * conversation), emptied when we have the original and it was deleted, dropped otherwise.
+ */
+async function quoteOf(
+  init: InboundInit,
+  userId: string,
+  content: Content,
+  pending: Pending,
+): Promise<MessageRecord['replyTo']> {
+  if (content.replyTo === undefined) return undefined
+  const author = formatUserId(content.replyTo.author)
+  if (author !== userId && author !== init.ourUserId) return undefined
+  const id = toHex(content.replyTo.id)
+  const original = await findTarget(init, pending, author, id)
+  const erased = typeof original === 'string' ? original === 'gone' : original.message.deletedAt !== undefined
+  return { messageId: id, sender: author, text: erased ? '' : content.replyTo.text }
+}
+
 /** The record key naming this sender's message id, or null when it was already received. */
-async function newRef(
+export async function newRef(
   init: InboundInit,
   userId: string,
   idHex: string,
@@ -59,6 +80,7 @@ export async function receiveText(
             return null
           },
         )
+  const replyTo = await quoteOf(init, userId, content, pending)
   const message: MessageRecord = {
     id: idHex,
     conversationId,
@@ -71,11 +93,20 @@ export async function receiveText(
     status: 'delivered',
     receipts: 0,
     ...(file ? { attachment: file.summary } : {}),
+    ...(replyTo ? { replyTo } : {}),
+    ...(content.forwarded ? { forwarded: true } : {}),
   }
   if (file?.ops) pending.ops.push(...file.ops)
   if (file?.after) pending.events.push(file.after)
   pending.refs.add(refKey)
-  pending.ops.push(vault.putMessageOp(message))
+  pending.newRefs.set(refKey, { conversationId, seq })
+  const key = vault.messageKey(conversationId, seq)
+  pending.messages.set(key, message)
+  // actions that overtook the message apply before it is written: a held delete means its text
+  // is never stored at all
+  await applyHeld(init, pending, userId, idHex)
+  const latest = pending.messages.get(key) ?? message
+  pending.ops.push(vault.putMessageOp(latest))
   pending.ops.push(vault.putMessageRefOp(refKey, { conversationId, seq }))
   pending.conversations.set(conversationId, {
     ...conversation,
@@ -83,7 +114,9 @@ export async function receiveText(
     unread: conversation.unread + 1,
     updatedAt: now,
   })
-  pending.events.push(() => init.notify('message.received', { message, via: pending.via }))
+  pending.events.push(() =>
+    init.notify('message.received', { message: pending.messages.get(key) ?? message, via: pending.via }),
+  )
   void contact
   return DELIVERY_OK
 }

@@ -15,6 +15,7 @@ import { formatUserId } from '../../../core/src/identity.ts'
 import { isUserBound } from '../../../core/src/identity-succession.ts'
 import type { AppHandler, AttachmentHandler } from './app-payloads.ts'
 import {
+  CONTENT_KIND_ACTION,
   CONTENT_KIND_APP,
   CONTENT_KIND_DELIVERY_RECEIPT,
   CONTENT_KIND_READ_RECEIPT,
@@ -27,8 +28,9 @@ import {
   encodeDeliveryResponse,
 } from './content.ts'
 import { directConversationId } from './conversation-id.ts'
+import { receiveAction } from './inbound-action.ts'
 import { type InboundInit, newPending, type Pending } from './inbound-batch.ts'
-import { receiveApp, receiveReceipt, receiveText } from './inbound-content.ts'
+import { newRef, receiveApp, receiveReceipt, receiveText } from './inbound-content.ts'
 import { decryptSealed } from './inbound-decrypt.ts'
 import { connectionPath, type InboundSource } from './message-path.ts'
 import type { ContactRecord } from './vault.ts'
@@ -43,6 +45,9 @@ interface Opened {
 }
 
 export type { InboundInit } from './inbound-batch.ts'
+
+/** Contents taken once per sender and message id (receipts are not: they carry no message). */
+const COUNTED_KINDS: ReadonlySet<number> = new Set([CONTENT_KIND_TEXT, CONTENT_KIND_APP, CONTENT_KIND_ACTION])
 
 export class Inbound {
   readonly #init: InboundInit
@@ -83,12 +88,20 @@ export class Inbound {
     const opened: Array<Opened | number> = []
     for (const envelope of envelopes) opened.push(await this.#open(envelope, remotePeer, pending))
     const refKeys = opened.flatMap((o) =>
-      typeof o === 'number' || (o.content.kind !== CONTENT_KIND_TEXT && o.content.kind !== CONTENT_KIND_APP)
+      typeof o === 'number' || !COUNTED_KINDS.has(o.content.kind)
         ? []
         : [vault.messageRefKey(o.userId, toHex(o.content.messageId))],
     )
+    // actions held for the batch's texts, looked up in the same round trip
+    const heldKeys = opened.flatMap((o) =>
+      typeof o === 'number' || o.content.kind !== CONTENT_KIND_TEXT
+        ? []
+        : [vault.heldActionsKey(o.userId, toHex(o.content.messageId))],
+    )
     pending.checkedRefs = new Set(refKeys)
-    pending.storedRefs = await vault.store.existing(refKeys)
+    const stored = await vault.store.existing([...refKeys, ...heldKeys])
+    pending.storedRefs = new Set(refKeys.filter((k) => stored.has(k)))
+    pending.storedHeld = new Set(heldKeys.filter((k) => stored.has(k)))
     const statuses: number[] = []
     for (const o of opened)
       statuses.push(typeof o === 'number' ? o : await this.#apply(o, remotePeer, pending))
@@ -200,6 +213,10 @@ export class Inbound {
     }
     if (content.kind === CONTENT_KIND_APP)
       return receiveApp(this.#init, this.#apps, userId, contact, content, pending)
+    if (content.kind === CONTENT_KIND_ACTION)
+      return receiveAction(this.#init, userId, content, pending, (idHex) =>
+        newRef(this.#init, userId, idHex, pending),
+      )
     if (content.kind === CONTENT_KIND_DELIVERY_RECEIPT || content.kind === CONTENT_KIND_READ_RECEIPT) {
       await receiveReceipt(this.#init, content, pending)
     }

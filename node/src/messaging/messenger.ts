@@ -25,11 +25,12 @@ import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyCont
 import { encodePrekeyResponse, MAX_APP_PAYLOAD_BYTES, MAX_DELIVERY_REQUEST_BYTES } from './content.ts'
 import { directConversationId, peerOfDirectConversation } from './conversation-id.ts'
 import { peerOfConversation } from './direct-conversation.ts'
-import { AppPayloadTooLargeError, ContactNotFoundError } from './errors.ts'
+import { AppPayloadTooLargeError, ContactNotFoundError, NotForwardableError } from './errors.ts'
 import { establishSession } from './establish.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
 import { appendEntry } from './local-entry.ts'
 import { markConversationRead } from './mark-read.ts'
+import { type ActionRequest, actOnMessage, deleteForMe, locateMessage } from './message-actions.ts'
 import type { MessageVia } from './message-path.ts'
 import type { MessengerContext, MessengerInit } from './messenger-context.ts'
 import { Mutex } from './mutex.ts'
@@ -37,7 +38,7 @@ import { NetworkRegained, type RegainedReason } from './network-regained.ts'
 import { Outbox } from './outbox.ts'
 import { appItem, receiptItemOps } from './outbox-items.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
-import { TextSender } from './send-text.ts'
+import { type TextOptions, TextSender } from './send-text.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
 import type { ContactRecord, ConversationRecord, MessageRecord, Vault } from './vault.ts'
 import { type Waiting, WaitingBook } from './waiting.ts'
@@ -232,11 +233,44 @@ export class Messenger {
     conversationId: string,
     text: string,
     attachment?: OutgoingAttachment,
+    options?: TextOptions,
   ): Promise<MessageRecord> {
     const peer = peerOfConversation(conversationId)
-    const message = await this.#texts.send(conversationId, peer, text, attachment)
+    const message = await this.#texts.send(conversationId, peer, text, attachment, options)
     void this.#outbox.flush(peer)
     return message
+  }
+
+  // ---- actions on messages (message-actions.ts)
+
+  /** React, edit, delete for everyone or pin: applied here and sent to the contact. */
+  async act(messageId: string, request: ActionRequest): Promise<MessageRecord> {
+    const result = await actOnMessage(this.#ctx, messageId, request)
+    if (result.queuedTo !== null) void this.#outbox.flush(result.queuedTo)
+    return result.message
+  }
+
+  /** Delete a message here only (nothing is sent); the tombstone clients are told about. */
+  deleteForMe(messageId: string): Promise<MessageRecord> {
+    return deleteForMe(this.#ctx, messageId)
+  }
+
+  /**
+   * Send the text of message `messageId` as a new message, marked forwarded, to each direct
+   * conversation of `conversationIds` (all checked before any is sent).
+   */
+  async forward(messageId: string, conversationIds: readonly string[]): Promise<MessageRecord[]> {
+    const source = await this.message(messageId)
+    if (source.deletedAt !== undefined) throw new NotForwardableError('it was deleted')
+    if (source.attachment !== undefined) throw new NotForwardableError('it carries a file')
+    const targets = [...new Set(conversationIds)]
+    for (const id of targets) await this.requireContact(peerOfConversation(id))
+    return Promise.all(targets.map((id) => this.sendText(id, source.text, undefined, { forwarded: true })))
+  }
+
+  /** A message of a direct conversation by id (MessageNotFoundError otherwise). */
+  async message(messageId: string): Promise<MessageRecord> {
+    return (await this.#lock.run(() => locateMessage(this.#ctx, messageId))).message
   }
 
   /** Mark incoming messages read up to `upToSeq` and queue read receipts to the sender. */

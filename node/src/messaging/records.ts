@@ -108,6 +108,20 @@ export const MessageRecordSchema = z.object({
   attachment: z
     .object({ fileId: z.string(), name: z.string(), size: count, mediaType: z.string() })
     .optional(),
+  // ---- conversation actions (issue 17; core/src/conversation). All optional: older records read as is.
+  /** A reply: the answered message's id, its author and the quoted first line ('' once deleted). */
+  replyTo: z.object({ messageId: z.string(), sender: z.string(), text: z.string() }).optional(),
+  /** Forwarded from another conversation (messages.forward). */
+  forwarded: z.literal(true).optional(),
+  /** One reaction per person (user id), the latest one they sent. */
+  reactions: z.array(z.object({ sender: z.string(), emoji: z.string(), at: time })).optional(),
+  /** When the author last edited the text (the sender's clock), and the texts it replaced, oldest first. */
+  editedAt: time.optional(),
+  edits: z.array(z.object({ text: z.string(), replacedAt: time })).optional(),
+  /** Deleted for everyone: text, edits, quote and attachment are erased; this tombstone stays. */
+  deletedAt: time.optional(),
+  /** Pinned in its conversation, by whom and when (the pinner's clock). */
+  pinned: z.object({ by: z.string(), at: time }).optional(),
 })
 export type MessageRecord = z.output<typeof MessageRecordSchema>
 export const MESSAGE_RECORD = versionedRecord('message', MessageRecordSchema)
@@ -120,8 +134,8 @@ export const MESSAGE_REF = versionedRecord('message ref', MessageRefSchema)
 export const OutboxItemSchema = z.object({
   order: count,
   peerUserId: z.string(),
-  /** Text messages show in history; receipts and app payloads do not. */
-  kind: z.enum(['text', 'receipt', 'app']),
+  /** Text messages show in history; receipts, app payloads and actions on messages do not. */
+  kind: z.enum(['text', 'receipt', 'app', 'action']),
   /** Hex message id of the text message (for status updates); '' for receipts. */
   messageId: z.string(),
   conversationId: z.string(),
@@ -137,6 +151,16 @@ export const OutboxItemSchema = z.object({
 })
 export type OutboxItem = z.output<typeof OutboxItemSchema>
 export const OUTBOX_ITEM = versionedRecord('outbox item', OutboxItemSchema)
+
+/**
+ * Actions on a message that has not arrived (yet), held until it does (node/src/messaging
+ * held-actions.ts): each one as it came, with its sender and when it was held.
+ */
+export const HeldActionsSchema = z.object({
+  actions: z.array(z.object({ sender: z.string(), action: bytes, heldAt: time })),
+})
+export type HeldActions = z.output<typeof HeldActionsSchema>
+export const HELD_ACTIONS = versionedRecord('held actions', HeldActionsSchema)
 
 /** A counter (meta/counter/<name>): the last value used. */
 export const COUNTER = plainRecord('counter', count)

@@ -4,13 +4,16 @@
  * is under way wait for the next one and then share it: one atomic store write for every text
  * queued at that moment (a busy client's burst costs one write, not one per message).
  */
-import { toHex } from '../../../core/src/bytes.ts'
+import { fromHex, toHex } from '../../../core/src/bytes.ts'
+import { quoteOf } from '../../../core/src/conversation/quote.ts'
+import { parseUserId } from '../../../core/src/identity.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import type { OutgoingAttachment } from './app-payloads.ts'
 import { requireContact } from './contacts.ts'
 import { CONTENT_KIND_TEXT, encodeContent, MESSAGE_ID_BYTES } from './content.ts'
 import { newConversation } from './direct-conversation.ts'
-import { ContactKeyChangedError } from './errors.ts'
+import { ContactKeyChangedError, MessageDeletedError, MessageNotFoundError } from './errors.ts'
+import { locateMessage } from './message-actions.ts'
 import type { MessengerContext } from './messenger-context.ts'
 import type { ConversationRecord, MessageRecord, OutboxItem } from './vault.ts'
 
@@ -20,12 +23,21 @@ import type { ConversationRecord, MessageRecord, OutboxItem } from './vault.ts'
  */
 export const MAX_TEXTS_PER_WRITE = 256
 
+/** What a text is besides its words: a reply to a message of its conversation, or a forward. */
+export interface TextOptions {
+  /** Hex id of the message answered (ours or the contact's, in this conversation). */
+  readonly replyTo?: string
+  /** Forwarded from another conversation (messages.forward). */
+  readonly forwarded?: boolean
+}
+
 interface Request {
   readonly conversationId: string
   readonly peer: string
   readonly text: string
   /** A file this text carries (node/src/files): its pointer, summary and records. */
   readonly attachment: OutgoingAttachment | undefined
+  readonly options: TextOptions
   readonly resolve: (message: MessageRecord) => void
   readonly reject: (error: unknown) => void
 }
@@ -52,9 +64,10 @@ export class TextSender {
     peer: string,
     text: string,
     attachment?: OutgoingAttachment,
+    options: TextOptions = {},
   ): Promise<MessageRecord> {
     const { promise, resolve, reject } = Promise.withResolvers<MessageRecord>()
-    this.#waiting.push({ conversationId, peer, text, attachment, resolve, reject })
+    this.#waiting.push({ conversationId, peer, text, attachment, options, resolve, reject })
     if (!this.#scheduled) {
       this.#scheduled = true
       void this.#ctx.lock.run(() => this.#write())
@@ -95,10 +108,22 @@ export class TextSender {
   }
 }
 
+/** The quote of the message `idHex` a text in `conversationId` answers (it must be there, not deleted). */
+async function replyQuote(
+  ctx: MessengerContext,
+  conversationId: string,
+  idHex: string,
+): Promise<NonNullable<MessageRecord['replyTo']>> {
+  const { message } = await locateMessage(ctx, idHex)
+  if (message.conversationId !== conversationId) throw new MessageNotFoundError(idHex)
+  if (message.deletedAt !== undefined) throw new MessageDeletedError()
+  return { messageId: message.id, sender: message.sender, text: quoteOf(message.text) }
+}
+
 /** One text into `draft`: its message, ref and outbox item; the conversation is updated in the draft. */
 async function composeText(
   ctx: MessengerContext,
-  { conversationId, peer, text, attachment }: Request,
+  { conversationId, peer, text, attachment, options }: Request,
   draft: Draft,
 ): Promise<MessageRecord> {
   const contact = await requireContact(ctx, peer)
@@ -107,6 +132,8 @@ async function composeText(
       `${contact.displayName}'s identity key changed: accept it before sending`,
     )
   }
+  const replyTo =
+    options.replyTo === undefined ? undefined : await replyQuote(ctx, conversationId, options.replyTo)
   const now = ctx.init.now()
   const conversation =
     draft.conversations.get(conversationId) ??
@@ -126,6 +153,8 @@ async function composeText(
     status: 'queued',
     receipts: 0,
     ...(attachment ? { attachment: attachment.summary } : {}),
+    ...(replyTo ? { replyTo } : {}),
+    ...(options.forwarded ? { forwarded: true } : {}),
   }
   const content = encodeContent({
     kind: CONTENT_KIND_TEXT,
@@ -137,6 +166,16 @@ async function composeText(
     senderName: ctx.init.displayName(),
     succession: ctx.init.succession,
     ...(attachment ? { attachment: attachment.pointer } : {}),
+    ...(replyTo
+      ? {
+          replyTo: {
+            id: fromHex(replyTo.messageId),
+            author: parseUserId(replyTo.sender),
+            text: replyTo.text,
+          },
+        }
+      : {}),
+    ...(options.forwarded ? { forwarded: true } : {}),
   })
   const order = draft.order++
   const item: OutboxItem = {

@@ -14,6 +14,8 @@ import {
   COUNTER,
   type ContactRecord,
   type ConversationRecord,
+  HELD_ACTIONS,
+  type HeldActions,
   MESSAGE_RECORD,
   MESSAGE_REF,
   type MessageRecord,
@@ -22,7 +24,14 @@ import {
   type OutboxItem,
 } from './records.ts'
 
-export type { ContactRecord, ConversationRecord, MessageRecord, MessageRef, OutboxItem } from './records.ts'
+export type {
+  ContactRecord,
+  ConversationRecord,
+  HeldActions,
+  MessageRecord,
+  MessageRef,
+  OutboxItem,
+} from './records.ts'
 
 /** Blinded ids are 96-bit HMAC prefixes: unique for any realistic number of contacts. */
 const BLIND_ID_BYTES = 12
@@ -95,6 +104,10 @@ export class Vault {
   outboxPrefix(peerUserId: string): string {
     return `${PREFIXES.outbox}${this.blind(peerUserId)}/`
   }
+  /** Actions held for the message `messageIdHex` of `authorUserId`, which has not arrived yet. */
+  heldActionsKey(authorUserId: string, messageIdHex: string): string {
+    return `${PREFIXES.heldActions}${this.blind(authorUserId)}/${messageIdHex}`
+  }
   outboxKey(peerUserId: string, order: number): string {
     return `${this.outboxPrefix(peerUserId)}${orderedCounter(order)}`
   }
@@ -165,6 +178,24 @@ export class Vault {
 
   getMessageRef(senderUserId: string, messageIdHex: string): Promise<MessageRef | undefined> {
     return this.store.read(this.messageRefKey(senderUserId, messageIdHex), MESSAGE_REF)
+  }
+
+  /** The message ref at `key` (messageRefKey), if any. */
+  getMessageRefAt(key: string): Promise<MessageRef | undefined> {
+    return this.store.read(key, MESSAGE_REF)
+  }
+
+  getHeldActions(key: string): Promise<HeldActions | undefined> {
+    return this.store.read(key, HELD_ACTIONS)
+  }
+
+  putHeldActionsOp(key: string, held: HeldActions): BatchOp {
+    return putRecord(key, HELD_ACTIONS, held)
+  }
+
+  /** Every held record (few: capped by MAX_HELD_ACTIONS), each with its key. */
+  heldActions(): AsyncGenerator<[key: string, held: HeldActions]> {
+    return this.store.scan(HELD_ACTIONS, { prefix: PREFIXES.heldActions })
   }
 
   /** A peer's first `limit` queued items in order (after the item `afterOrder` when given). */

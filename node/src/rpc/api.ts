@@ -40,6 +40,11 @@ export const MAX_SAFETY_NUMBER_CHARS = 120
 /** A scanned safety-number QR payload in base64: 74 bytes are 100 characters. */
 export const MAX_SAFETY_QR_CHARS = 128
 
+/** A reaction in characters: one emoji (the daemon also refuses more than 64 bytes of UTF-8, or more than one emoji). */
+export const MAX_REACTION_CHARS = 64
+/** Conversations one messages.forward sends to: a handful of chats, not a broadcast list. */
+export const MAX_FORWARD_TARGETS = 32
+
 /** Media-owner text per calls.signal (one SDP or ICE candidate), in characters; the daemon also
  * refuses more than core's MAX_MEDIA_DATA_BYTES (16 KiB) of UTF-8. */
 export const MAX_CALL_SIGNAL_CHARS = 16384
@@ -160,6 +165,33 @@ export const MessageSchema = z
       })
       .optional()
       .describe('a file this message carries (attachments.get for its transfer); text is then its caption'),
+    replyTo: z
+      .strictObject({
+        messageId: id,
+        sender: userId,
+        text: z.string().describe("the quoted first line; '' once the quoted message was deleted"),
+      })
+      .optional()
+      .describe('set on a reply: the message it answers, shown even when this side lacks it'),
+    forwarded: z.literal(true).optional().describe('sent with messages.forward'),
+    reactions: z
+      .array(z.strictObject({ sender: userId, emoji: z.string(), at: timestamp }))
+      .optional()
+      .describe('one reaction per person, the latest they sent'),
+    editedAt: timestamp
+      .optional()
+      .describe('set once edited ("edited" mark): the last edit, on the author’s clock'),
+    edits: z
+      .array(z.strictObject({ text: z.string(), replacedAt: timestamp }))
+      .optional()
+      .describe('the texts earlier edits replaced, oldest first'),
+    deletedAt: timestamp
+      .optional()
+      .describe('deleted for everyone (a tombstone: text, edits, quote, reactions and file are erased)'),
+    pinned: z
+      .strictObject({ by: userId, at: timestamp })
+      .optional()
+      .describe('pinned in its conversation, by whom and when'),
   })
   .meta({ id: 'Message' })
 
@@ -426,6 +458,16 @@ export const events = {
       ),
     }),
   },
+  'message.updated': {
+    description:
+      'A message changed: edited, deleted (for everyone, or for me: then it is gone from messages.list and this carries its tombstone), reacted to, pinned or unpinned; message is its new state.',
+    payload: z.strictObject({
+      conversationId: id,
+      messageId: id,
+      change: z.enum(['edit', 'delete', 'reaction', 'pin']),
+      message: MessageSchema,
+    }),
+  },
   'message.status': {
     description: 'The status or receipt count of a message changed.',
     payload: z.strictObject({
@@ -652,8 +694,45 @@ export const methods = {
       conversationId: id,
       text: z.string().min(1).max(MAX_TEXT_CHARS),
       clientId: z.string().min(1).max(MAX_CLIENT_ID_CHARS).optional(),
+      replyTo: id
+        .optional()
+        .describe(
+          'id of a message of this conversation to answer; the reply carries its quote (direct chats)',
+        ),
     }),
     result: z.strictObject({ message: MessageSchema }),
+  },
+  'messages.react': {
+    description:
+      'Set our one reaction to a message of a direct chat (an emoji), or remove it (null). NOT_FOUND for an unknown message.',
+    params: z.strictObject({ messageId: id, emoji: z.string().min(1).max(MAX_REACTION_CHARS).nullable() }),
+    result: z.strictObject({ message: MessageSchema }),
+  },
+  'messages.edit': {
+    description:
+      'Replace the text of one of our messages (within 24 h of sending, up to 10 times); the earlier texts are kept in edits. INVALID_INPUT for another person’s message or a closed window.',
+    params: z.strictObject({ messageId: id, text: z.string().min(1).max(MAX_TEXT_CHARS) }),
+    result: z.strictObject({ message: MessageSchema }),
+  },
+  'messages.delete': {
+    description:
+      'Delete a message for me (here only: it leaves messages.list) or for everyone (our own message, within 24 h: its text is erased on both sides and a tombstone stays).',
+    params: z.strictObject({ messageId: id, forEveryone: z.boolean() }),
+    result: z.strictObject({ message: MessageSchema.describe('its new state: a tombstone') }),
+  },
+  'messages.pin': {
+    description: 'Pin or unpin a message in its direct chat; both sides see it.',
+    params: z.strictObject({ messageId: id, pinned: z.boolean() }),
+    result: z.strictObject({ message: MessageSchema }),
+  },
+  'messages.forward': {
+    description:
+      'Send the text of a message as a new message, marked forwarded, to each of these direct chats (not deleted messages, not files yet).',
+    params: z.strictObject({
+      messageId: id,
+      conversationIds: z.array(id).min(1).max(MAX_FORWARD_TARGETS),
+    }),
+    result: z.strictObject({ messages: z.array(MessageSchema) }),
   },
   'messages.list': {
     description: `Messages of a conversation, oldest first, ending before seq \`before\` (default: newest). limit defaults to ${DEFAULT_PAGE_LIMIT}.`,

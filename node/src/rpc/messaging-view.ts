@@ -34,6 +34,13 @@ export function toApiMessage(record: MessageRecord, waiting?: DomainWaiting): Me
   if (waiting !== undefined) message.waiting = toApiWaiting(waiting)
   if (record.call !== undefined) message.call = { ...record.call }
   if (record.attachment !== undefined) message.attachment = { ...record.attachment }
+  if (record.replyTo !== undefined) message.replyTo = { ...record.replyTo }
+  if (record.forwarded === true) message.forwarded = true
+  if (record.reactions !== undefined) message.reactions = record.reactions.map((r) => ({ ...r }))
+  if (record.editedAt !== undefined) message.editedAt = record.editedAt
+  if (record.edits !== undefined) message.edits = record.edits.map((e) => ({ ...e }))
+  if (record.deletedAt !== undefined) message.deletedAt = record.deletedAt
+  if (record.pinned !== undefined) message.pinned = { ...record.pinned }
   return message
 }
 
@@ -50,6 +57,13 @@ export function messagingNotify(notify: RpcNotify): Notify {
   const forward: { [E in MessagingEventName]: (payload: MessagingEvents[E]) => void } = {
     'message.received': ({ message, via }) =>
       notify('message.received', { message: toApiMessage(message), via }),
+    'message.updated': ({ message, change }) =>
+      notify('message.updated', {
+        conversationId: message.conversationId,
+        messageId: message.id,
+        change,
+        message: toApiMessage(message),
+      }),
     'message.status': (payload) => notify('message.status', { ...payload }),
     'conversation.waiting': ({ conversationId, waiting }) =>
       notify('conversation.waiting', {

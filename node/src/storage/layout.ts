@@ -12,6 +12,7 @@
  *   m/b(conversationId)/seq       MessageRecord (direct and group messages alike)
  *   i/b(senderUserId)/msgIdHex    MessageRef (de-duplication and receipts by message id)
  *   o/b(peerUserId)/order         OutboxItem (per-peer FIFO)
+ *   ha/b(authorUserId)/msgIdHex   HeldActions: actions on a message not received yet (held-actions.ts)
  *   pk/order(id)                  one-time prekey secret (prekey-store.ts)
  *   meta/counter/<name>           counters (the outbox order)
  *   meta/prekey-next-id           next unused one-time prekey id
@@ -42,6 +43,7 @@ export const PREFIXES = {
   message: 'm/',
   messageRef: 'i/',
   outbox: 'o/',
+  heldActions: 'ha/',
   oneTimePrekey: 'pk/',
   counter: 'meta/counter/',
   clientId: 'cid/',

@@ -19,6 +19,11 @@ export interface Content {
   appKind: number
   appPayload: Uint8Array<ArrayBuffer>
   attachment: Uint8Array<ArrayBuffer>
+  replyToId: Uint8Array<ArrayBuffer>
+  replyToAuthor: Uint8Array<ArrayBuffer>
+  replyToText: string
+  forwarded: boolean
+  action: Uint8Array<ArrayBuffer>
 }
 
 export interface ContentVersionFieldEvent {
@@ -72,6 +77,26 @@ export interface ContentAppPayloadFieldEvent {
 }
 export interface ContentAttachmentFieldEvent {
   field: '$.attachment'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface ContentReplyToIdFieldEvent {
+  field: '$.replyToId'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface ContentReplyToAuthorFieldEvent {
+  field: '$.replyToAuthor'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface ContentReplyToTextFieldEvent {
+  field: '$.replyToText'
+  value: string
+}
+export interface ContentForwardedFieldEvent {
+  field: '$.forwarded'
+  value: boolean
+}
+export interface ContentActionFieldEvent {
+  field: '$.action'
   value: Uint8Array<ArrayBuffer>
 }
 
@@ -152,6 +177,31 @@ export const Content = (() => {
           w.bytes(obj.attachment)
         }
 
+        if ((obj.replyToId != null && obj.replyToId.byteLength > 0)) {
+          w.uint32(114)
+          w.bytes(obj.replyToId)
+        }
+
+        if ((obj.replyToAuthor != null && obj.replyToAuthor.byteLength > 0)) {
+          w.uint32(122)
+          w.bytes(obj.replyToAuthor)
+        }
+
+        if ((obj.replyToText != null && obj.replyToText !== '')) {
+          w.uint32(130)
+          w.bytes(encodeProtoString(obj.replyToText))
+        }
+
+        if ((obj.forwarded != null && obj.forwarded !== false)) {
+          w.uint32(136)
+          w.bool(obj.forwarded)
+        }
+
+        if ((obj.action != null && obj.action.byteLength > 0)) {
+          w.uint32(146)
+          w.bytes(obj.action)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -169,7 +219,12 @@ export const Content = (() => {
           senderSuccessionSignature: uint8ArrayAlloc(0),
           appKind: 0,
           appPayload: uint8ArrayAlloc(0),
-          attachment: uint8ArrayAlloc(0)
+          attachment: uint8ArrayAlloc(0),
+          replyToId: uint8ArrayAlloc(0),
+          replyToAuthor: uint8ArrayAlloc(0),
+          replyToText: '',
+          forwarded: false,
+          action: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -232,6 +287,26 @@ export const Content = (() => {
             }
             case 13: {
               obj.attachment = reader.bytes()
+              break
+            }
+            case 14: {
+              obj.replyToId = reader.bytes()
+              break
+            }
+            case 15: {
+              obj.replyToAuthor = reader.bytes()
+              break
+            }
+            case 16: {
+              obj.replyToText = decodeProtoString(reader.bytes())
+              break
+            }
+            case 17: {
+              obj.forwarded = reader.bool()
+              break
+            }
+            case 18: {
+              obj.action = reader.bytes()
               break
             }
             default: {
@@ -352,6 +427,41 @@ export const Content = (() => {
               }
               break
             }
+            case 14: {
+              yield {
+                field: `${prefix}.replyToId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 15: {
+              yield {
+                field: `${prefix}.replyToAuthor`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 16: {
+              yield {
+                field: `${prefix}.replyToText`,
+                value: decodeProtoString(reader.bytes())
+              }
+              break
+            }
+            case 17: {
+              yield {
+                field: `${prefix}.forwarded`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 18: {
+              yield {
+                field: `${prefix}.action`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -377,6 +487,11 @@ export const Content = (() => {
 
 
 
+
+
+
+
+
   function encode (obj: Partial<Content>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Content.codec())
   }
@@ -385,7 +500,7 @@ export const Content = (() => {
     return decodeMessage(buf, Content.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentReceiptIdsFieldEvent | ContentSenderUserIdFieldEvent | ContentSenderNameFieldEvent | ContentSenderOriginIdentityKeyFieldEvent | ContentSenderSuccessionSignatureFieldEvent | ContentAppKindFieldEvent | ContentAppPayloadFieldEvent | ContentAttachmentFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Content>): Generator<ContentVersionFieldEvent | ContentKindFieldEvent | ContentMessageIdFieldEvent | ContentTextFieldEvent | ContentSentAtFieldEvent | ContentReceiptIdsFieldEvent | ContentSenderUserIdFieldEvent | ContentSenderNameFieldEvent | ContentSenderOriginIdentityKeyFieldEvent | ContentSenderSuccessionSignatureFieldEvent | ContentAppKindFieldEvent | ContentAppPayloadFieldEvent | ContentAttachmentFieldEvent | ContentReplyToIdFieldEvent | ContentReplyToAuthorFieldEvent | ContentReplyToTextFieldEvent | ContentForwardedFieldEvent | ContentActionFieldEvent> {
     return streamMessage(buf, Content.codec(), opts)
   }
   return { codec, encode, decode, stream }

@@ -1,12 +1,16 @@
-/** messages.*: send (de-duplicated by client id), list a page, mark read; direct chats and groups. */
+/**
+ * messages.*: send (de-duplicated by client id, maybe a reply), list a page, mark read; direct
+ * chats and groups. Actions on one message (react, edit, delete, pin, forward): direct chats.
+ */
 import { listMessages, markRead, sendMessage } from '../../app/conversations.ts'
+import { deleteMessage, edit, forward, pin, react } from '../../app/message-actions.ts'
 import { DEFAULT_PAGE_LIMIT } from '../api.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
 
 export function messagesHandlers({ node }: HandlerDeps): NamespaceHandlers<'messages'> {
   return {
-    'messages.send': async ({ conversationId, text, clientId }) => ({
-      message: await sendMessage(node.runtime(), conversationId, text, clientId),
+    'messages.send': async ({ conversationId, text, clientId, replyTo }) => ({
+      message: await sendMessage(node.runtime(), conversationId, text, clientId, replyTo),
     }),
 
     'messages.list': async ({ conversationId, before, limit }) =>
@@ -14,6 +18,26 @@ export function messagesHandlers({ node }: HandlerDeps): NamespaceHandlers<'mess
 
     'messages.markRead': async ({ conversationId, upToSeq }) => ({
       updated: await markRead(node.runtime(), conversationId, upToSeq),
+    }),
+
+    'messages.react': async ({ messageId, emoji }) => ({
+      message: await react(node.runtime(), messageId, emoji),
+    }),
+
+    'messages.edit': async ({ messageId, text }) => ({
+      message: await edit(node.runtime(), messageId, text),
+    }),
+
+    'messages.delete': async ({ messageId, forEveryone }) => ({
+      message: await deleteMessage(node.runtime(), messageId, forEveryone),
+    }),
+
+    'messages.pin': async ({ messageId, pinned }) => ({
+      message: await pin(node.runtime(), messageId, pinned),
+    }),
+
+    'messages.forward': async ({ messageId, conversationIds }) => ({
+      messages: await forward(node.runtime(), messageId, conversationIds),
     }),
   }
 }

@@ -1,0 +1,5 @@
+/** Conversation actions on one message (issue 17): wire format, kinds, windows, reactions. */
+export * from './action.ts'
+export * from './constants.ts'
+export * from './quote.ts'
+export * from './reaction.ts'
