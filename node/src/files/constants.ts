@@ -64,3 +64,9 @@ export const BLOB_ATTEMPTS = 3
 export const UPLOAD_RETRY_BASE_MS = 2 * SECOND_MS
 /** Longest wait between upload runs. */
 export const UPLOAD_RETRY_MAX_MS = 60 * SECOND_MS
+/**
+ * A file sent while its recipient was directly connected, and not asked for over the direct path
+ * within this time, goes to the relays as well: the direct path failed (the recipient left, or
+ * no direct connection could carry it), and the sender may go offline next.
+ */
+export const OFFLINE_FALLBACK_MS = 30 * SECOND_MS
