@@ -23,19 +23,11 @@ import { decodeFilePointer, encodeFilePointer, type FilePointer } from '../../..
 import type { Logger } from '../log.ts'
 import type { AttachmentDelivery, AttachmentHandler, OutgoingAttachment } from '../messaging/app-payloads.ts'
 import { peerOfConversation } from '../messaging/direct-conversation.ts'
-import { connectionPath } from '../messaging/message-path.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import type { ContactRecord, MessageRecord } from '../messaging/records.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
-import {
-  AUTO_DOWNLOAD_MAX_BYTES,
-  DOWNLOAD_RETRY_BASE_MS,
-  DOWNLOAD_RETRY_MAX_MS,
-  FILE_PROTOCOL,
-  OFFLINE_FALLBACK_MS,
-  PROGRESS_EVENT_INTERVAL_MS,
-} from './constants.ts'
-import { type DownloadDeps, pullFile, runDownload } from './download.ts'
+import { AUTO_DOWNLOAD_MAX_BYTES, FILE_PROTOCOL, OFFLINE_FALLBACK_MS } from './constants.ts'
+import { Downloads, hasDirectConnection } from './downloads.ts'
 import {
   AttachmentNotFoundError,
   AttachmentNotOfferedError,
@@ -46,7 +38,7 @@ import type { FilesNotify, TransferPath } from './events.ts'
 import { type ChunkSource, countChunks, FileStore, hasChunk, setChunk } from './file-store.ts'
 import { OfflineUploads } from './offline-uploads.ts'
 import type { AttachmentRecord, AttachmentState } from './records.ts'
-import { ackReplicas, relayRemote, replicasOf } from './relay-blobs.ts'
+import { replicasOf } from './relay-blobs.ts'
 import { saveFile } from './save-file.ts'
 import { sealFile } from './seal-file.ts'
 import { startFileServer } from './serve.ts'
@@ -104,47 +96,39 @@ export interface AttachmentView {
   readonly error?: string
 }
 
-interface Transfer {
-  readonly fileIdHex: string
-  readonly controller: AbortController
-  peer: string | null
-  running: Promise<void> | null
-  timer: ReturnType<typeof setTimeout> | null
-  failures: number
-  fetched: number
-  refused: number
-  lastProgressAt: number
-  via: TransferPath | null
-}
-
 export class FileService {
   readonly #init: FilesInit
   readonly #files: FileStore
-  readonly #transfers = new Map<string, Transfer>()
+  readonly #downloads: Downloads
   readonly #offline: OfflineUploads
   /** Sent files the recipient asked for over the direct path since this daemon started. */
   readonly #served = new Set<string>()
   readonly #fallbacks = new Set<ReturnType<typeof setTimeout>>()
-  readonly #acks = new Set<Promise<unknown>>()
-  #stopped = false
-  readonly #onConnect = (event: CustomEvent<PeerId>): void => {
-    const peer = event.detail.toString()
-    for (const t of this.#transfers.values())
-      if (t.timer !== null && t.peer === peer) this.#schedule(t.fileIdHex, 0)
-  }
+  readonly #onConnect = (event: CustomEvent<PeerId>): void =>
+    this.#downloads.connected(event.detail.toString())
 
   constructor(init: FilesInit) {
     this.#init = init
     this.#files = new FileStore(init.store)
-    this.#offline = new OfflineUploads({
+    const parts = {
       suite: init.suite,
       libp2p: init.libp2p,
       files: this.#files,
       log: init.log,
-      relays: init.relays ?? [],
-      setState: (record, state, error) => this.#setState(record, state, error),
-      progress: (record, pointer, chunks) => this.#progress(record, pointer, chunks, true),
+      now: init.now,
+      setState: (record: AttachmentRecord, state: AttachmentState, error?: string) =>
+        this.#setState(record, state, error),
+      progress: (record: AttachmentRecord, pointer: FilePointer, chunks: number) =>
+        this.#progress(record, pointer, chunks),
+    }
+    this.#downloads = new Downloads({
+      ...parts,
+      notify: init.notify,
+      getContact: init.getContact,
+      ...(init.retryBaseMs !== undefined ? { retryBaseMs: init.retryBaseMs } : {}),
+      ...(init.retryMaxMs !== undefined ? { retryMaxMs: init.retryMaxMs } : {}),
     })
+    this.#offline = new OfflineUploads({ ...parts, relays: init.relays ?? [] })
     init.messenger.registerAttachments((delivery) => this.#onIncoming(delivery))
   }
 
@@ -159,24 +143,17 @@ export class FileService {
     })
     libp2p.addEventListener('peer:connect', this.#onConnect)
     for (const record of await this.#files.listAttachments()) {
-      if (record.direction === 'in' && record.state === 'downloading') this.#schedule(record.fileId, 0)
+      if (record.direction === 'in' && record.state === 'downloading')
+        this.#downloads.schedule(record.fileId, 0)
       if (record.direction === 'out' && record.state === 'uploading') this.#offline.schedule(record.fileId, 0)
     }
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true
     this.#init.libp2p.removeEventListener('peer:connect', this.#onConnect)
     await this.#init.libp2p.unhandle(FILE_PROTOCOL).catch(() => {})
     for (const timer of this.#fallbacks) clearTimeout(timer)
-    await this.#offline.stop()
-    const running: Promise<unknown>[] = [...this.#acks]
-    for (const t of this.#transfers.values()) {
-      if (t.timer !== null) clearTimeout(t.timer)
-      t.controller.abort()
-      if (t.running) running.push(t.running)
-    }
-    await Promise.allSettled(running)
+    await Promise.allSettled([this.#offline.stop(), this.#downloads.stop()])
   }
 
   // ---- sending
@@ -188,7 +165,8 @@ export class FileService {
     const sealed = await sealFile(this.#init.suite, this.#files, path)
     const { fileIdHex } = sealed
     const direct =
-      contact.devicePeerId != null && this.#hasDirectConnection(peerIdFromBytes(contact.devicePeerId))
+      contact.devicePeerId != null &&
+      hasDirectConnection(this.#init.libp2p, peerIdFromBytes(contact.devicePeerId))
     // the offline path's replicas, or why there are none (the file then goes direct only)
     let pointer = sealed.pointer
     let offlineError: string | undefined
@@ -247,12 +225,6 @@ export class FileService {
     this.#fallbacks.add(timer)
   }
 
-  #hasDirectConnection(peer: PeerId): boolean {
-    return this.#init.libp2p
-      .getConnections(peer)
-      .some((c) => c.status === 'open' && connectionPath(c) === 'direct')
-  }
-
   // ---- receiving
 
   async #onIncoming(delivery: AttachmentDelivery): ReturnType<AttachmentHandler> {
@@ -286,142 +258,12 @@ export class FileService {
       ops,
       after: () => {
         this.#init.notify('attachment.state', { messageId: delivery.messageId, fileId: fileIdHex, state })
-        if (state === 'downloading') this.#schedule(fileIdHex, 0)
+        if (state === 'downloading') this.#downloads.schedule(fileIdHex, 0)
       },
     }
   }
 
-  #transfer(fileIdHex: string): Transfer {
-    let t = this.#transfers.get(fileIdHex)
-    if (t === undefined) {
-      t = {
-        fileIdHex,
-        controller: new AbortController(),
-        peer: null,
-        running: null,
-        timer: null,
-        failures: 0,
-        fetched: 0,
-        refused: 0,
-        lastProgressAt: 0,
-        via: null,
-      }
-      this.#transfers.set(fileIdHex, t)
-    }
-    return t
-  }
-
-  #schedule(fileIdHex: string, delayMs: number): void {
-    if (this.#stopped) return
-    const t = this.#transfer(fileIdHex)
-    if (t.running !== null || t.controller.signal.aborted) return
-    if (t.timer !== null) clearTimeout(t.timer)
-    t.timer = setTimeout(() => {
-      t.timer = null
-      t.running = this.#run(t)
-        .catch((error) => {
-          this.#init.log.warn('file download failed', { error: (error as Error)?.name })
-          return this.#backoff(t)
-        })
-        .then((retryMs) => {
-          t.running = null
-          if (retryMs !== null) this.#schedule(fileIdHex, retryMs)
-        })
-    }, delayMs)
-  }
-
-  #backoff(t: Transfer): number {
-    t.failures++
-    const base = this.#init.retryBaseMs ?? DOWNLOAD_RETRY_BASE_MS
-    return Math.min(base * 2 ** (t.failures - 1), this.#init.retryMaxMs ?? DOWNLOAD_RETRY_MAX_MS)
-  }
-
-  /**
-   * One download run; returns when to try again, or null when done. The sender's device first
-   * when a direct connection to it is open, else the relay replicas first; then the other.
-   */
-  async #run(t: Transfer): Promise<number | null> {
-    const record = await this.#files.attachment(t.fileIdHex)
-    if (record === undefined || record.direction !== 'in' || record.state !== 'downloading') return null
-    const pointer = decodeFilePointer(record.pointer)
-    const contact = await this.#init.getContact(record.peerUserId)
-    const peer = contact?.devicePeerId == null ? null : peerIdFromBytes(contact.devicePeerId)
-    t.peer = peer?.toString() ?? null
-    const deps: DownloadDeps = {
-      suite: this.#init.suite,
-      files: this.#files,
-      libp2p: this.#init.libp2p,
-      signal: t.controller.signal,
-      onChunk: (have) => {
-        t.fetched++
-        const now = this.#init.now()
-        if (now - t.lastProgressAt >= PROGRESS_EVENT_INTERVAL_MS || have === pointer.chunkCount) {
-          t.lastProgressAt = now
-          this.#progress(record, pointer, have)
-        }
-      },
-      onRefused: (index) => {
-        t.refused++
-        this.#init.log.warn('file chunk refused: it does not match the manifest', { index })
-      },
-    }
-    const replicas = replicasOf(deps, pointer)
-    const paths: TransferPath[] = []
-    if (peer !== null) paths.push('direct')
-    if (replicas.length > 0) {
-      if (peer !== null && this.#hasDirectConnection(peer)) paths.push('relay')
-      else paths.unshift('relay')
-    }
-    if (paths.length === 0) return this.#backoff(t)
-    const reasons: string[] = []
-    for (const via of paths) {
-      if (t.via !== via) {
-        t.via = via
-        this.#init.notify('attachment.state', {
-          messageId: record.messageId,
-          fileId: record.fileId,
-          state: 'downloading',
-          via,
-        })
-      }
-      const outcome =
-        via === 'direct' && peer !== null
-          ? await runDownload(deps, peer, pointer, t.fileIdHex)
-          : await pullFile(deps, relayRemote(deps, pointer, replicas), pointer, t.fileIdHex)
-      if (t.controller.signal.aborted) return null
-      if (outcome.ok) {
-        t.failures = 0
-        await this.#setState(record, 'complete')
-        if (replicas.length > 0) this.#ack(pointer)
-        return null
-      }
-      if (!outcome.retry) {
-        await this.#setState(record, 'failed', outcome.reason)
-        return null
-      }
-      reasons.push(`${via}: ${outcome.reason}`)
-    }
-    this.#init.log.debug('file download will be retried', { reason: reasons.join('; ') })
-    return this.#backoff(t)
-  }
-
-  /** The recipient's acknowledgement: the relays may drop the file's blobs (best effort; TTL else). */
-  #ack(pointer: FilePointer): void {
-    const signal = AbortSignal.timeout(OFFLINE_FALLBACK_MS * 4)
-    const job = ackReplicas({ suite: this.#init.suite, libp2p: this.#init.libp2p, signal }, pointer)
-      .then((deleted) => this.#init.log.debug('file blobs acknowledged', { deleted }))
-      .catch((error) => this.#init.log.warn('file blobs not acknowledged', { error: (error as Error)?.name }))
-      .finally(() => this.#acks.delete(job))
-    this.#acks.add(job)
-  }
-
-  #progress(record: AttachmentRecord, pointer: FilePointer, have: number, upload = false): void {
-    if (upload) {
-      const now = this.#init.now()
-      const t = this.#transfer(record.fileId)
-      if (now - t.lastProgressAt < PROGRESS_EVENT_INTERVAL_MS && have < pointer.chunkCount) return
-      t.lastProgressAt = now
-    }
+  #progress(record: AttachmentRecord, pointer: FilePointer, have: number): void {
     this.#init.notify('attachment.progress', {
       messageId: record.messageId,
       fileId: record.fileId,
@@ -456,7 +298,7 @@ export class FileService {
   async get(messageId: string): Promise<AttachmentView> {
     const record = await this.#require(messageId)
     const pointer = decodeFilePointer(record.pointer)
-    const t = this.#transfers.get(record.fileId)
+    const t = this.#downloads.stats(record.fileId)
     let chunks = 0
     let bytes = 0
     if (record.direction === 'out' && record.state !== 'cancelled') {
@@ -513,7 +355,7 @@ export class FileService {
       await this.#files.store.batch([this.#files.bitmapOp(record.fileId, bitmap)])
     }
     await this.#setState(record, 'downloading')
-    this.#schedule(record.fileId, 0)
+    this.#downloads.schedule(record.fileId, 0)
   }
 
   /** Start fetching a received file that was offered (over AUTO_DOWNLOAD_MAX_BYTES). */
@@ -522,7 +364,7 @@ export class FileService {
     if (record.direction !== 'in' || record.state !== 'offered')
       throw new AttachmentNotOfferedError(messageId, record.state)
     await this.#setState(record, 'downloading')
-    this.#schedule(record.fileId, 0)
+    this.#downloads.schedule(record.fileId, 0)
     return this.get(messageId)
   }
 
@@ -530,11 +372,7 @@ export class FileService {
   async cancel(messageId: string): Promise<AttachmentView> {
     const record = await this.#require(messageId)
     if (record.state !== 'cancelled') {
-      const t = this.#transfer(record.fileId)
-      if (t.timer !== null) clearTimeout(t.timer)
-      t.timer = null
-      t.controller.abort()
-      await t.running
+      await this.#downloads.cancel(record.fileId)
       await this.#offline.cancel(record.fileId)
       await this.#setState(record, 'cancelled')
       await this.#files.dropContents(record.fileId, decodeFilePointer(record.pointer).chunkCount)

@@ -19,7 +19,7 @@ import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { MAX_OFFLINE_FILE_BYTES } from '../../../core/src/file/constants.ts'
 import { type BlobReplica, decodeFilePointer, type FilePointer } from '../../../core/src/file/pointer.ts'
 import type { Logger } from '../log.ts'
-import { UPLOAD_RETRY_BASE_MS, UPLOAD_RETRY_MAX_MS } from './constants.ts'
+import { PROGRESS_EVENT_INTERVAL_MS, UPLOAD_RETRY_BASE_MS, UPLOAD_RETRY_MAX_MS } from './constants.ts'
 import { NoOfflineRelaysError, OfflineFileTooLargeError } from './errors.ts'
 import type { FileStore } from './file-store.ts'
 import type { AttachmentRecord, AttachmentState } from './records.ts'
@@ -31,10 +31,11 @@ export interface OfflineContext {
   readonly libp2p: Libp2p
   readonly files: FileStore
   readonly log: Logger
+  readonly now: () => number
   /** Relays this node keeps mailboxes on (multiaddrs with /p2p/<id>). */
   readonly relays: readonly string[]
   setState(record: AttachmentRecord, state: AttachmentState, error?: string): Promise<void>
-  /** Blobs stored so far, as chunks of the file (both replicas count half each). */
+  /** Blobs stored so far, as chunks of the file (both replicas count half each; throttled here). */
   progress(record: AttachmentRecord, pointer: FilePointer, chunks: number): void
   readonly retryBaseMs?: number
   readonly retryMaxMs?: number
@@ -45,6 +46,7 @@ interface Upload {
   running: Promise<void> | null
   timer: ReturnType<typeof setTimeout> | null
   failures: number
+  lastProgressAt: number
 }
 
 /** Relays by PeerId, with their addresses, in the order given (a relay listed twice is one). */
@@ -97,7 +99,7 @@ export class OfflineUploads {
     if (this.#stopped) return
     let u = this.#uploads.get(fileIdHex)
     if (u === undefined) {
-      u = { controller: new AbortController(), running: null, timer: null, failures: 0 }
+      u = { controller: new AbortController(), running: null, timer: null, failures: 0, lastProgressAt: 0 }
       this.#uploads.set(fileIdHex, u)
     }
     const upload = u
@@ -143,6 +145,9 @@ export class OfflineUploads {
         signal: u.controller.signal,
         onStored: () => {
           stored++
+          const now = this.#ctx.now()
+          if (now - u.lastProgressAt < PROGRESS_EVENT_INTERVAL_MS && stored < total) return
+          u.lastProgressAt = now
           this.#ctx.progress(record, pointer, Math.floor((stored / total) * pointer.chunkCount))
         },
       },

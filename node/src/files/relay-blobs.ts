@@ -122,26 +122,34 @@ export async function uploadToReplicas(
   const manifest = await deps.files.manifest(fileIdHex)
   if (manifest === undefined) return { ok: false, retry: false, reason: 'the sealed file is gone' }
   const chunks = Array.from({ length: pointer.chunkCount }, (_, i) => i)
-  try {
-    await Promise.all(
-      replicas.map(async (replica) => {
+  // one replica failing ends the run: the other stops too (the next run resumes both)
+  let failed = false
+  const results = await Promise.allSettled(
+    replicas.map(async (replica) => {
+      try {
         await putOne(replica, deps.suite, manifestSlot(pointer.chunkCount), manifest)
         deps.onStored()
         await eachBounded(chunks, BLOBS_IN_FLIGHT, async (index) => {
           if (deps.signal.aborted) throw new UploadFailure({ ok: false, retry: false, reason: 'cancelled' })
+          if (failed) throw new UploadFailure({ ok: false, retry: true, reason: 'the other replica failed' })
           const chunk = await deps.files.chunk(fileIdHex, index)
           if (chunk === undefined)
             throw new UploadFailure({ ok: false, retry: false, reason: `chunk ${index} is gone` })
           await putOne(replica, deps.suite, index, chunk)
           deps.onStored()
         })
-      }),
-    )
-  } catch (error) {
-    if (error instanceof UploadFailure) return error.outcome
-    throw error
-  }
-  return { ok: true }
+      } catch (error) {
+        failed = true
+        throw error
+      }
+    }),
+  )
+  const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
+  const other = failures.find((e) => !(e instanceof UploadFailure))
+  if (other !== undefined) throw other
+  const outcomes = failures.map((e) => (e as UploadFailure).outcome)
+  // a refusal for good outweighs a network failure of the other replica
+  return outcomes.find((o) => !o.ok && !o.retry) ?? outcomes[0] ?? { ok: true }
 }
 
 // ---- download (the recipient)
