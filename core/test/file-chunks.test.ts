@@ -161,6 +161,10 @@ describe('file pointers', () => {
         { ...pointer, replicas: [replica(1), { ...replica(2), relayPeerId: random(0) }] },
       ],
       [
+        'a manifest larger than a blob (tiny chunks)',
+        { ...offline, chunkBytes: 64, chunkCount: chunkCountFor(offline.size, 64) },
+      ],
+      [
         'a file over the offline cap',
         {
           ...offline,

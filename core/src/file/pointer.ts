@@ -95,6 +95,8 @@ function checkReplicas(p: FilePointer, fail: (message: string) => Error): void {
   if (p.replicas.length !== BLOB_REPLICAS) throw fail(`a pointer names 0 or ${BLOB_REPLICAS} replicas`)
   if (p.size > MAX_OFFLINE_FILE_BYTES) throw fail(`replicas for a file over ${MAX_OFFLINE_FILE_BYTES} bytes`)
   if (p.chunkBytes + CHUNK_TAG_BYTES > MAX_BLOB_BYTES) throw fail('replicas for chunks larger than a blob')
+  if (p.chunkCount * FILE_HASH_BYTES > MAX_BLOB_BYTES)
+    throw fail('replicas for a manifest larger than a blob')
   for (const [i, r] of p.replicas.entries()) {
     if (r.relayPeerId.length < 1 || r.relayPeerId.length > MAX_REPLICA_PEER_ID_BYTES)
       throw fail('replica relay id out of range')

@@ -62,7 +62,10 @@ export function replicasOf(deps: ReplicaDeps, pointer: FilePointer): Replica[] {
   return out
 }
 
-/** Run `fn` over `items`, at most `limit` at once; the first rejection rejects (the rest stop). */
+/**
+ * Run `fn` over `items`, at most `limit` at once. After a rejection no new item starts; the call
+ * settles once the ones in flight have, with the first rejection.
+ */
 export async function eachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
   let next = 0
   let failed = false
@@ -77,7 +80,9 @@ export async function eachBounded<T>(items: readonly T[], limit: number, fn: (it
       }
     }
   }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker))
+  const rejected = results.find((r) => r.status === 'rejected')
+  if (rejected !== undefined) throw (rejected as PromiseRejectedResult).reason
 }
 
 // ---- upload (the sender)
