@@ -21,8 +21,18 @@ import {
   readManifest,
   sealChunk,
 } from '../src/file/chunks.ts'
-import { FILE_CHUNK_BYTES, MAX_FILE_POINTER_BYTES, MAX_THUMBNAIL_BYTES } from '../src/file/constants.ts'
-import { decodeFilePointer, encodeFilePointer, type FilePointer } from '../src/file/pointer.ts'
+import {
+  FILE_CHUNK_BYTES,
+  MAX_FILE_POINTER_BYTES,
+  MAX_OFFLINE_FILE_BYTES,
+  MAX_THUMBNAIL_BYTES,
+} from '../src/file/constants.ts'
+import {
+  type BlobReplica,
+  decodeFilePointer,
+  encodeFilePointer,
+  type FilePointer,
+} from '../src/file/pointer.ts'
 
 const suite = seededSuite('file-chunks')
 const random = seededRandom('file-chunks-bytes')
@@ -117,12 +127,58 @@ describe('file pointers', () => {
     thumbnail: random(MAX_THUMBNAIL_BYTES),
     width: 1920,
     height: 1080,
+    replicas: [],
   }
+  /** A replica as large as a pointer allows: a 64-byte id, 4 addresses of 256 bytes. */
+  const replica = (fill: number): BlobReplica => ({
+    relayPeerId: new Uint8Array(64).fill(fill),
+    addrs: Array.from({ length: 4 }, () => random(256)),
+    capSeed: random(32),
+  })
+  const offline: FilePointer = { ...pointer, replicas: [replica(1), replica(2)] }
 
-  test('round-trip, within the size cap even with the largest thumbnail', () => {
+  test('round-trip, within the size cap even with the largest thumbnail and two replicas', () => {
     const bytes = encodeFilePointer(pointer)
     assert.ok(bytes.length <= MAX_FILE_POINTER_BYTES)
     assert.deepEqual(decodeFilePointer(bytes), pointer)
+    const withReplicas = encodeFilePointer(offline)
+    assert.ok(withReplicas.length <= MAX_FILE_POINTER_BYTES, `${withReplicas.length} bytes`)
+    assert.deepEqual(decodeFilePointer(withReplicas), offline)
+  })
+
+  test('replicas: exactly two, on distinct relays, with seeds and capped addresses, for files under the offline cap', () => {
+    const bad: Array<[string, FilePointer]> = [
+      ['one replica', { ...pointer, replicas: [replica(1)] }],
+      ['three replicas', { ...pointer, replicas: [replica(1), replica(2), replica(3)] }],
+      ['the same relay twice', { ...pointer, replicas: [replica(1), replica(1)] }],
+      ['a short seed', { ...pointer, replicas: [replica(1), { ...replica(2), capSeed: random(31) }] }],
+      [
+        'five addresses',
+        { ...pointer, replicas: [replica(1), { ...replica(2), addrs: [...replica(2).addrs, random(8)] }] },
+      ],
+      [
+        'an empty relay id',
+        { ...pointer, replicas: [replica(1), { ...replica(2), relayPeerId: random(0) }] },
+      ],
+      [
+        'a manifest larger than a blob (tiny chunks)',
+        { ...offline, chunkBytes: 64, chunkCount: chunkCountFor(offline.size, 64) },
+      ],
+      [
+        'a file over the offline cap',
+        {
+          ...offline,
+          size: MAX_OFFLINE_FILE_BYTES + 1,
+          chunkCount: chunkCountFor(MAX_OFFLINE_FILE_BYTES + 1, FILE_CHUNK_BYTES),
+        },
+      ],
+    ]
+    for (const [what, p] of bad) assert.throws(() => encodeFilePointer(p), FileLayoutError, what)
+    // the decoder refuses the same, built by hand past the encoder's checks: three replicas
+    const three = encodeFilePointer({ ...pointer, replicas: [replica(1), replica(2)] })
+    const extra = encodeFilePointer({ ...pointer, replicas: [replica(3), replica(4)] })
+    const tail = extra.subarray(encodeFilePointer(pointer).length)
+    assert.throws(() => decodeFilePointer(concatBytes(three, tail)), DecodeError)
   })
 
   test('inconsistent pointers are refused on both sides', () => {
@@ -139,8 +195,13 @@ describe('file pointers', () => {
     const result = fuzzDecoder(decodeFilePointer, {
       seed: 'file-pointer',
       maxLength: MAX_FILE_POINTER_BYTES + 64,
-      samples: [encodeFilePointer(pointer), encodeFilePointer({ ...pointer, thumbnail: new Uint8Array(0) })],
+      samples: [
+        encodeFilePointer(pointer),
+        encodeFilePointer({ ...pointer, thumbnail: new Uint8Array(0) }),
+        encodeFilePointer({ ...offline, thumbnail: new Uint8Array(0) }),
+      ],
     })
     assert.ok(result.rejected > 0)
+    assert.ok(result.accepted > 0)
   })
 })

@@ -7,14 +7,19 @@ import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { z } from 'zod'
+import { BLOB_TTL_MS } from '../../core/src/blob/constants.ts'
 import { MAILBOX_MAX_ENVELOPE_BYTES, MAILBOX_TTL_MS } from '../../core/src/mailbox/constants.ts'
 import {
+  DEFAULT_BLOB_SWEEP_INTERVAL_MS,
   DEFAULT_CLAIM_BURST,
   DEFAULT_CLAIM_RATE_PER_SECOND,
   DEFAULT_DEPOSIT_BURST,
   DEFAULT_DEPOSIT_RATE_PER_SECOND,
   DEFAULT_INBOX_CLAIM_BURST,
   DEFAULT_INBOX_CLAIM_RATE_PER_SECOND,
+  DEFAULT_MAX_BLOB_BYTES_PER_SENDER,
+  DEFAULT_MAX_BLOB_STORE_BYTES,
+  DEFAULT_MAX_BLOBS_PER_SENDER,
   DEFAULT_MAX_BYTES_PER_INBOX,
   DEFAULT_MAX_ENVELOPES_PER_INBOX,
   DEFAULT_MAX_INBOXES,
@@ -66,6 +71,15 @@ const configSchema = z.strictObject({
     claimRate: rate,
     inboxClaimRate: rate,
     ownerRate: rate,
+  }),
+  /** The blob service (offline path of files): per-sender quotas, the store's cap, TTL, sweep. */
+  blob: z.strictObject({
+    maxBytesPerSender: positive,
+    maxBlobsPerSender: positive,
+    maxStoreBytes: positive,
+    ttlMs: positive,
+    /** 0 disables the periodic TTL sweep. */
+    sweepIntervalMs: count,
   }),
   circuitRelay: z.strictObject({
     maxReservations: positive,
@@ -124,6 +138,13 @@ export function defaultRelayConfig(dataDir: string): RelayConfig {
         ratePerSecond: DEFAULT_INBOX_CLAIM_RATE_PER_SECOND,
       },
       ownerRate: { burst: DEFAULT_OWNER_BURST, ratePerSecond: DEFAULT_OWNER_RATE_PER_SECOND },
+    },
+    blob: {
+      maxBytesPerSender: DEFAULT_MAX_BLOB_BYTES_PER_SENDER,
+      maxBlobsPerSender: DEFAULT_MAX_BLOBS_PER_SENDER,
+      maxStoreBytes: DEFAULT_MAX_BLOB_STORE_BYTES,
+      ttlMs: BLOB_TTL_MS,
+      sweepIntervalMs: DEFAULT_BLOB_SWEEP_INTERVAL_MS,
     },
     circuitRelay: {
       maxReservations: DEFAULT_MAX_RESERVATIONS,

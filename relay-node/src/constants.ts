@@ -21,6 +21,25 @@ export const DEFAULT_MAX_PREKEYS_PER_INBOX = 200
 /** Inboxes one relay holds: bounds disk (× per-inbox quota) and the startup scan. */
 export const DEFAULT_MAX_INBOXES = 100_000
 
+// ---- blob quotas (the offline path of files, /wren/blob/1.0.0; wire limits in core/src/blob)
+
+const GIB = 1024 * MIB
+/**
+ * Blob bytes one sender (a device PeerId) may hold on a relay: two files at the offline path's
+ * 100 MiB cap waiting at once, with a quarter to spare for a third being uploaded.
+ */
+export const DEFAULT_MAX_BLOB_BYTES_PER_SENDER = 256 * MIB
+/** Blobs one sender may hold: the chunks (256 KiB) and manifests of those bytes. */
+export const DEFAULT_MAX_BLOBS_PER_SENDER = 1100
+/** Blob bytes one relay holds in all: bounds a volunteer's disk (32 senders at their quota). */
+export const DEFAULT_MAX_BLOB_STORE_BYTES = 8 * GIB
+/** Interval between blob TTL sweeps, in ms: expiry need not be exact to the minute. */
+export const DEFAULT_BLOB_SWEEP_INTERVAL_MS = 10 * MINUTE_MS
+/** Concurrent inbound blob streams per connection: a client keeps 4 chunks in flight. */
+export const BLOB_MAX_INBOUND_STREAMS = 16
+/** Time allowed for one blob exchange, in ms: a 256 KiB chunk over a 1 Mbit/s link takes ~2 s. */
+export const BLOB_REQUEST_TIMEOUT_MS = 30 * SECOND_MS
+
 // ---- rate limits (token buckets per remote PeerId)
 
 /** Deposits a peer may burst: a sender catching up on a queue of messages. */
@@ -95,6 +114,8 @@ export const SHUTDOWN_TIMEOUT_MS = 15 * SECOND_MS
 export const IDENTITY_KEY_FILE = 'identity.key'
 /** Folder name of the LevelDB mailbox store inside the data dir. */
 export const MAILBOX_DB_DIR = 'mailbox-db'
+/** Folder of the blob store inside the data dir (one file per blob; not inside the mailbox store). */
+export const BLOB_DIR = 'blobs'
 
 // ---- files at rest (mailbox envelopes, prekeys and the identity key are nobody else's business)
 

@@ -1,7 +1,8 @@
 /**
  * Starts a Wren relay node: libp2p on TCP + WebSockets with a persistent identity, circuit relay
- * v2 server, kad-dht server on the Wren DHT, identify, ping, autonat, and the mailbox service on
- * LevelDB; Prometheus metrics on 127.0.0.1; a best-effort DHT provider record for the mailbox CID.
+ * v2 server, kad-dht server on the Wren DHT, identify, ping, autonat, the mailbox service on
+ * LevelDB, the blob service (sealed file chunks, one file each under blobs/); Prometheus metrics
+ * on 127.0.0.1; a best-effort DHT provider record for the mailbox CID.
  * `stop()` shuts down in order (network, in-flight requests, store, metrics) and keeps all data.
  *
  * In-process simulations pass `transports` (e.g. `[memory()]`), explicit `listen` addresses
@@ -28,9 +29,17 @@ import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
 import { cachedNetworks, dhtPeerMapper, networksOf } from '../../core/src/dht-peer-mapper.ts'
 import { mailboxProviderCidBytes } from '../../core/src/mailbox/provider-key.ts'
 import { guardRecordDatastore } from '../../core/src/record-guard-datastore.ts'
+import { type BlobService, blobService } from './blob-service.ts'
+import { BlobStore } from './blob-store.ts'
 import { bundleRecordRules } from './bundle-records.ts'
 import type { RelayConfig } from './config.ts'
-import { MAILBOX_DB_DIR, PROVIDE_TIMEOUT_MS, WREN_DHT_PROTOCOL, WREN_LAN_DHT_PROTOCOL } from './constants.ts'
+import {
+  BLOB_DIR,
+  MAILBOX_DB_DIR,
+  PROVIDE_TIMEOUT_MS,
+  WREN_DHT_PROTOCOL,
+  WREN_LAN_DHT_PROTOCOL,
+} from './constants.ts'
 import { secureDataDir } from './data-dir.ts'
 import { ConfigError } from './errors.ts'
 import { loadOrCreateIdentityKey } from './identity-key.ts'
@@ -54,6 +63,8 @@ export interface RelayServices extends Record<string, unknown> {
   /** The LAN DHT (a relay on a home or office network serves its neighbours): private addresses only. */
   lanDht: KadDHT
   mailbox: MailboxService
+  /** Sealed file chunks for offline recipients (/wren/blob/1.0.0), beside the mailbox. */
+  blob: BlobService
 }
 
 export interface StartRelayOptions {
@@ -87,6 +98,9 @@ export interface RelayHandle {
   readonly peerId: PeerId
   readonly libp2p: Libp2p<RelayServices>
   readonly mailbox: MailboxService
+  readonly blob: BlobService
+  /** The blob store's folder (one file per blob). */
+  readonly blobDir: string
   /** http://127.0.0.1:<port>/metrics, when metrics are enabled. */
   readonly metricsUrl: string | undefined
   /** Current listen/announce addresses, each ending in /p2p/<relay id>. */
@@ -119,6 +133,8 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   await secureDataDir(config.dataDir)
   const privateKey = await loadOrCreateIdentityKey(config.dataDir)
   const store = await MailboxStore.open(join(config.dataDir, MAILBOX_DB_DIR))
+  const blobDir = join(config.dataDir, BLOB_DIR)
+  const blobs = await BlobStore.open(blobDir)
   const registry = new MetricsRegistry()
   const mailboxMetrics = createMailboxMetrics(registry)
   // devices keep their prekey bundles on relays; kad-dht refuses namespaces it cannot validate
@@ -187,6 +203,13 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
           logger: log.child('mailbox'),
           metrics: mailboxMetrics,
         }),
+        blob: blobService({
+          store: blobs,
+          suite,
+          clock: options.clock,
+          ...config.blob,
+          logger: log.child('blob'),
+        }),
       },
     })
   } catch (err) {
@@ -204,6 +227,8 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     'Envelope bytes currently stored',
     () => store.totals().bytes,
   )
+  registry.gauge('wren_relay_blobs', 'File blobs currently stored', () => blobs.totals().blobs)
+  registry.gauge('wren_relay_blob_bytes', 'File blob bytes currently stored', () => blobs.totals().bytes)
   registry.gauge('wren_relay_mailbox_inboxes', 'Registered inboxes', () => store.totals().inboxes)
   registry.gauge('wren_relay_mailbox_prekeys', 'One-time prekeys held', () => store.totals().prekeys)
   registry.gauge(
@@ -290,6 +315,8 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     peerId,
     libp2p,
     mailbox: libp2p.services.mailbox,
+    blob: libp2p.services.blob,
+    blobDir,
     metricsUrl: metricsServer?.url,
     multiaddrs,
     stop,

@@ -23,8 +23,11 @@ export const MAX_FILE_NAME_BYTES = 255
 export const MAX_MEDIA_TYPE_BYTES = 127
 /** Inline thumbnail of an image, in bytes (≤ 320 px WebP/JPEG). */
 export const MAX_THUMBNAIL_BYTES = 16 * KIB
-/** Largest encoded pointer: the thumbnail plus a few hundred bytes of fields. */
-export const MAX_FILE_POINTER_BYTES = MAX_THUMBNAIL_BYTES + 2 * KIB
+/**
+ * Largest encoded pointer: the thumbnail, a few hundred bytes of fields, and two relay replicas
+ * (each a PeerId ≤ 64 B, 4 addresses ≤ 256 B and a 32-byte seed: ≤ 1.2 KiB with framing).
+ */
+export const MAX_FILE_POINTER_BYTES = MAX_THUMBNAIL_BYTES + 2 * KIB + 3 * KIB
 /** Largest image side a pointer may announce, in pixels. */
 export const MAX_IMAGE_SIDE_PX = 65_535
 /**

@@ -243,6 +243,7 @@ export async function startRuntime(
     notify: filesNotify(ctx.notify),
     log: ctx.log.child('node:files'),
     now,
+    relays,
     ...(options.autoDownloadMaxBytes !== undefined
       ? { autoDownloadMaxBytes: options.autoDownloadMaxBytes }
       : {}),

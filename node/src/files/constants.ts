@@ -51,3 +51,22 @@ export const PROGRESS_EVENT_INTERVAL_MS = 250
 export const AUTO_DOWNLOAD_MAX_BYTES = 100 * 1024 * KIB
 /** Bytes read from the local file at once when sealing: exactly one chunk (never the whole file). */
 export const SEAL_READ_BYTES = 256 * KIB
+
+// ---- the offline path: sealed chunks on two relays (/wren/blob/1.0.0; wire limits in core/src/blob)
+
+/** One blob exchange: a 256 KiB chunk over a 1 Mbit/s link takes ~2 s; a relay may be slow. */
+export const BLOB_EXCHANGE_TIMEOUT_MS = 30 * SECOND_MS
+/** Blob puts or gets kept open at once per relay: the same reasoning as CHUNKS_IN_FLIGHT. */
+export const BLOBS_IN_FLIGHT = 4
+/** A blob exchange that failed on the network is tried again this many times in one run. */
+export const BLOB_ATTEMPTS = 3
+/** First wait before a failed upload run is tried again (a relay may be restarting). */
+export const UPLOAD_RETRY_BASE_MS = 2 * SECOND_MS
+/** Longest wait between upload runs. */
+export const UPLOAD_RETRY_MAX_MS = 60 * SECOND_MS
+/**
+ * A file sent while its recipient was directly connected, and not asked for over the direct path
+ * within this time, goes to the relays as well: the direct path failed (the recipient left, or
+ * no direct connection could carry it), and the sender may go offline next.
+ */
+export const OFFLINE_FALLBACK_MS = 30 * SECOND_MS

@@ -1,6 +1,6 @@
 /**
- * One run of pulling a file from its sender over /wren/file/1.0.0 (direct connections only):
- * the manifest first (checked against the pointer, then stored), then every chunk the bitmap
+ * One run of pulling a file from its sender over /wren/file/1.0.0 (direct connections only), or
+ * from the relays holding its blobs (relay-source.ts): the manifest first (checked against the pointer, then stored), then every chunk the bitmap
  * lacks, CHUNKS_IN_FLIGHT at a time. Each chunk is checked against the manifest before it is
  * written; chunk and bitmap go in one atomic write, so a run killed at any point resumes from
  * what was stored. A chunk that fails its hash is asked for again (MAX_CHUNK_REFETCHES), never
@@ -51,12 +51,24 @@ export interface DownloadDeps {
   onRefused(index: number): void
 }
 
-class RunFailure extends Error {
+export class RunFailure extends Error {
   readonly outcome: RunOutcome
   constructor(outcome: RunOutcome) {
     super(outcome.ok ? 'ok' : outcome.reason)
     this.outcome = outcome
   }
+}
+
+/**
+ * Where a run pulls from: the sender's device (directRemote below) or the relay replicas
+ * (relay-source.ts). Failures are thrown as RunFailure; a chunk is returned only once it matched
+ * its expected hash.
+ */
+export interface RemoteFile {
+  /** The whole manifest (checked against the pointer by the run). */
+  manifest(): Promise<Uint8Array>
+  /** Chunk `index`, matching `expected`; onRefused is called for every copy that did not. */
+  chunk(index: number, expected: Uint8Array): Promise<Uint8Array>
 }
 
 async function ask(deps: DownloadDeps, peer: PeerId, request: FileRequest): Promise<Uint8Array> {
@@ -78,23 +90,41 @@ async function ask(deps: DownloadDeps, peer: PeerId, request: FileRequest): Prom
   return response.data
 }
 
-async function manifestOf(deps: DownloadDeps, peer: PeerId, pointer: FilePointer, fileIdHex: string) {
+/** The sender's device over /wren/file/1.0.0 (direct connections only). */
+export function directRemote(deps: DownloadDeps, peer: PeerId, pointer: FilePointer): RemoteFile {
+  return {
+    async manifest() {
+      const manifest = new Uint8Array(pointer.chunkCount * FILE_HASH_BYTES)
+      for (let from = 0; from < pointer.chunkCount; from += MANIFEST_HASHES_PER_REQUEST) {
+        const count = Math.min(MANIFEST_HASHES_PER_REQUEST, pointer.chunkCount - from)
+        const data = await ask(deps, peer, {
+          kind: FILE_REQUEST_MANIFEST,
+          fileId: pointer.fileId,
+          index: from,
+          count,
+        })
+        if (data.length !== count * FILE_HASH_BYTES)
+          throw new RunFailure({ ok: false, retry: true, reason: 'manifest piece of the wrong length' })
+        manifest.set(data, from * FILE_HASH_BYTES)
+      }
+      return manifest
+    },
+    async chunk(index, expected) {
+      for (let attempt = 0; attempt <= MAX_CHUNK_REFETCHES; attempt++) {
+        const got = await ask(deps, peer, { kind: FILE_REQUEST_CHUNK, fileId: pointer.fileId, index })
+        if (chunkMatches(deps.suite, expected, got)) return got
+        deps.onRefused(index)
+      }
+      throw new RunFailure({ ok: false, retry: true, reason: `chunk ${index} failed its hash check` })
+    },
+  }
+}
+
+async function manifestOf(deps: DownloadDeps, remote: RemoteFile, pointer: FilePointer, fileIdHex: string) {
   const layout: ChunkLayout = pointer
   const stored = await deps.files.manifest(fileIdHex)
   if (stored !== undefined) return readManifest(deps.suite, layout, pointer.manifestHash, stored)
-  const manifest = new Uint8Array(pointer.chunkCount * FILE_HASH_BYTES)
-  for (let from = 0; from < pointer.chunkCount; from += MANIFEST_HASHES_PER_REQUEST) {
-    const count = Math.min(MANIFEST_HASHES_PER_REQUEST, pointer.chunkCount - from)
-    const data = await ask(deps, peer, {
-      kind: FILE_REQUEST_MANIFEST,
-      fileId: pointer.fileId,
-      index: from,
-      count,
-    })
-    if (data.length !== count * FILE_HASH_BYTES)
-      throw new RunFailure({ ok: false, retry: true, reason: 'manifest piece of the wrong length' })
-    manifest.set(data, from * FILE_HASH_BYTES)
-  }
+  const manifest = await remote.manifest()
   let hashes: Uint8Array[]
   try {
     hashes = readManifest(deps.suite, layout, pointer.manifestHash, manifest)
@@ -109,15 +139,25 @@ async function manifestOf(deps: DownloadDeps, peer: PeerId, pointer: FilePointer
   return hashes
 }
 
-/** Pull what is missing of `pointer`'s file from `peer` into the store. */
-export async function runDownload(
+/** Pull what is missing of `pointer`'s file from the sender's device `peer` into the store. */
+export function runDownload(
   deps: DownloadDeps,
   peer: PeerId,
   pointer: FilePointer,
   fileIdHex: string,
 ): Promise<RunOutcome> {
+  return pullFile(deps, directRemote(deps, peer, pointer), pointer, fileIdHex)
+}
+
+/** Pull what is missing of `pointer`'s file from `remote` into the store. */
+export async function pullFile(
+  deps: DownloadDeps,
+  remote: RemoteFile,
+  pointer: FilePointer,
+  fileIdHex: string,
+): Promise<RunOutcome> {
   try {
-    const hashes = await manifestOf(deps, peer, pointer, fileIdHex)
+    const hashes = await manifestOf(deps, remote, pointer, fileIdHex)
     const bitmap = (await deps.files.bitmap(fileIdHex)) ?? newBitmap(pointer.chunkCount)
     const missing: number[] = []
     for (let i = 0; i < pointer.chunkCount; i++) if (!hasChunk(bitmap, i)) missing.push(i)
@@ -128,16 +168,7 @@ export async function runDownload(
     const worker = async (): Promise<void> => {
       while (next < missing.length && !deps.signal.aborted) {
         const index = missing[next++] as number
-        const expected = hashes[index] as Uint8Array
-        let data: Uint8Array | null = null
-        for (let attempt = 0; attempt <= MAX_CHUNK_REFETCHES && data === null; attempt++) {
-          const got = await ask(deps, peer, { kind: FILE_REQUEST_CHUNK, fileId: pointer.fileId, index })
-          if (chunkMatches(deps.suite, expected, got)) data = got
-          else deps.onRefused(index)
-        }
-        if (data === null)
-          throw new RunFailure({ ok: false, retry: true, reason: `chunk ${index} failed its hash check` })
-        const chunk = data
+        const chunk = await remote.chunk(index, hashes[index] as Uint8Array)
         const write = writes.then(async () => {
           setChunk(bitmap, index, true)
           await deps.files.store.batch([

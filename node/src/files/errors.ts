@@ -91,3 +91,19 @@ export class StoredChunkCorruptError extends UnavailableError {
     this.name = 'StoredChunkCorruptError'
   }
 }
+
+/** The offline path (relay blobs) carries files up to a cap; a larger one goes direct only. */
+export class OfflineFileTooLargeError extends InvalidInputError {
+  constructor(size: number, max: number) {
+    super(`a file of ${size} bytes is over the offline path's ${max}-byte cap: it is sent directly only`)
+    this.name = 'OfflineFileTooLargeError'
+  }
+}
+
+/** The offline path needs relays for its replicas; with fewer the file goes direct only. */
+export class NoOfflineRelaysError extends UnavailableError {
+  constructor(have: number, need: number) {
+    super(`the offline path needs ${need} relays and this node has ${have}: the file is sent directly only`)
+    this.name = 'NoOfflineRelaysError'
+  }
+}

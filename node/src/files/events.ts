@@ -4,8 +4,14 @@
  */
 import type { AttachmentState } from './records.ts'
 
+/** Where a received file's chunks come from: the sender's device, or the relay replicas. */
+export type TransferPath = 'direct' | 'relay'
+
 export interface FileEvents {
-  /** More of a file arrived (at most every PROGRESS_EVENT_INTERVAL_MS, and at the end). */
+  /**
+   * More of a file arrived, or (sent) more of it is on the relays (at most every
+   * PROGRESS_EVENT_INTERVAL_MS, and at the end).
+   */
   'attachment.progress': {
     readonly messageId: string
     readonly fileId: string
@@ -14,11 +20,13 @@ export interface FileEvents {
     readonly bytes: number
     readonly size: number
   }
-  /** A transfer changed state (downloading, complete, failed, cancelled), or why it waits. */
+  /** A transfer changed state (uploading, uploaded, downloading, complete…), or why it waits. */
   'attachment.state': {
     readonly messageId: string
     readonly fileId: string
     readonly state: AttachmentState
+    /** With downloading: where the chunks come from now. */
+    readonly via?: TransferPath
     readonly error?: string
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Files between two online devices (issue 16, direct path): the service that ties sealing,
- * serving, pulling and saving together for one unlocked profile.
+ * Files in 1:1 messages (issue 16): the service that ties sealing, serving, uploading to relays,
+ * pulling and saving together for one unlocked profile.
  *
  * Sending seals the local file into the store (seal-file.ts) and sends its pointer inside a
  * normal encrypted 1:1 text message (Messenger.sendText with an attachment), the attachment
@@ -9,6 +9,11 @@
  * the message; after the write a download starts (download.ts), and is retried with backoff, at
  * once when the sender's device connects, and after a restart of this daemon. Every file is
  * downloaded as it arrives (an auto-download setting is future work).
+ *
+ * The offline path: a pointer may name two relay replicas (offline-uploads.ts chooses them and
+ * uploads the sealed chunks when the recipient is not directly reachable). A receiver pulls from
+ * the sender's device when it has a direct connection to it, else from the relays first, and
+ * falls back to the other source; once the file is complete it deletes the blobs on the relays.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { toHex } from '../../../core/src/bytes.ts'
@@ -21,23 +26,19 @@ import { peerOfConversation } from '../messaging/direct-conversation.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import type { ContactRecord, MessageRecord } from '../messaging/records.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
-import {
-  AUTO_DOWNLOAD_MAX_BYTES,
-  DOWNLOAD_RETRY_BASE_MS,
-  DOWNLOAD_RETRY_MAX_MS,
-  FILE_PROTOCOL,
-  PROGRESS_EVENT_INTERVAL_MS,
-} from './constants.ts'
-import { runDownload } from './download.ts'
+import { AUTO_DOWNLOAD_MAX_BYTES, FILE_PROTOCOL, OFFLINE_FALLBACK_MS } from './constants.ts'
+import { Downloads, hasDirectConnection } from './downloads.ts'
 import {
   AttachmentNotFoundError,
   AttachmentNotOfferedError,
   AttachmentNotReadyError,
   StoredChunkCorruptError,
 } from './errors.ts'
-import type { FilesNotify } from './events.ts'
+import type { FilesNotify, TransferPath } from './events.ts'
 import { type ChunkSource, countChunks, FileStore, hasChunk, setChunk } from './file-store.ts'
+import { OfflineUploads } from './offline-uploads.ts'
 import type { AttachmentRecord, AttachmentState } from './records.ts'
+import { replicasOf } from './relay-blobs.ts'
 import { saveFile } from './save-file.ts'
 import { sealFile } from './seal-file.ts'
 import { startFileServer } from './serve.ts'
@@ -64,6 +65,10 @@ export interface FilesInit {
   readonly retryMaxMs?: number
   /** Largest received file fetched unasked, bytes (default AUTO_DOWNLOAD_MAX_BYTES; a user setting). */
   readonly autoDownloadMaxBytes?: number
+  /** Relays this node keeps mailboxes on (multiaddrs with /p2p/): the offline path's replicas. */
+  readonly relays?: readonly string[]
+  /** Default OFFLINE_FALLBACK_MS. */
+  readonly offlineFallbackMs?: number
 }
 
 /** An attachment as attachments.get shows it. */
@@ -76,6 +81,10 @@ export interface AttachmentView {
   readonly mediaType: string
   readonly size: number
   readonly state: AttachmentState
+  /** PeerIds of the relays the pointer names for the offline path (none: direct only). */
+  readonly relays: readonly string[]
+  /** A received file: where its chunks are coming from in the current (or last) run. */
+  readonly via?: TransferPath
   /** Chunks held here (checked), of chunkCount. */
   readonly chunks: number
   readonly chunkCount: number
@@ -87,32 +96,39 @@ export interface AttachmentView {
   readonly error?: string
 }
 
-interface Transfer {
-  readonly fileIdHex: string
-  readonly controller: AbortController
-  peer: string | null
-  running: Promise<void> | null
-  timer: ReturnType<typeof setTimeout> | null
-  failures: number
-  fetched: number
-  refused: number
-  lastProgressAt: number
-}
-
 export class FileService {
   readonly #init: FilesInit
   readonly #files: FileStore
-  readonly #transfers = new Map<string, Transfer>()
-  #stopped = false
-  readonly #onConnect = (event: CustomEvent<PeerId>): void => {
-    const peer = event.detail.toString()
-    for (const t of this.#transfers.values())
-      if (t.timer !== null && t.peer === peer) this.#schedule(t.fileIdHex, 0)
-  }
+  readonly #downloads: Downloads
+  readonly #offline: OfflineUploads
+  /** Sent files the recipient asked for over the direct path since this daemon started. */
+  readonly #served = new Set<string>()
+  readonly #fallbacks = new Set<ReturnType<typeof setTimeout>>()
+  readonly #onConnect = (event: CustomEvent<PeerId>): void =>
+    this.#downloads.connected(event.detail.toString())
 
   constructor(init: FilesInit) {
     this.#init = init
     this.#files = new FileStore(init.store)
+    const parts = {
+      suite: init.suite,
+      libp2p: init.libp2p,
+      files: this.#files,
+      log: init.log,
+      now: init.now,
+      setState: (record: AttachmentRecord, state: AttachmentState, error?: string) =>
+        this.#setState(record, state, error),
+      progress: (record: AttachmentRecord, pointer: FilePointer, chunks: number) =>
+        this.#progress(record, pointer, chunks),
+    }
+    this.#downloads = new Downloads({
+      ...parts,
+      notify: init.notify,
+      getContact: init.getContact,
+      ...(init.retryBaseMs !== undefined ? { retryBaseMs: init.retryBaseMs } : {}),
+      ...(init.retryMaxMs !== undefined ? { retryMaxMs: init.retryMaxMs } : {}),
+    })
+    this.#offline = new OfflineUploads({ ...parts, relays: init.relays ?? [] })
     init.messenger.registerAttachments((delivery) => this.#onIncoming(delivery))
   }
 
@@ -123,23 +139,21 @@ export class FileService {
       source: this.#init.source ?? this.#files,
       contactDevice: async (userId) => (await this.#init.getContact(userId))?.devicePeerId ?? null,
       log: this.#init.log,
+      onServed: (fileIdHex) => this.#served.add(fileIdHex),
     })
     libp2p.addEventListener('peer:connect', this.#onConnect)
-    for (const record of await this.#files.listAttachments())
-      if (record.direction === 'in' && record.state === 'downloading') this.#schedule(record.fileId, 0)
+    for (const record of await this.#files.listAttachments()) {
+      if (record.direction === 'in' && record.state === 'downloading')
+        this.#downloads.schedule(record.fileId, 0)
+      if (record.direction === 'out' && record.state === 'uploading') this.#offline.schedule(record.fileId, 0)
+    }
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true
     this.#init.libp2p.removeEventListener('peer:connect', this.#onConnect)
     await this.#init.libp2p.unhandle(FILE_PROTOCOL).catch(() => {})
-    const running: Promise<void>[] = []
-    for (const t of this.#transfers.values()) {
-      if (t.timer !== null) clearTimeout(t.timer)
-      t.controller.abort()
-      if (t.running) running.push(t.running)
-    }
-    await Promise.allSettled(running)
+    for (const timer of this.#fallbacks) clearTimeout(timer)
+    await Promise.allSettled([this.#offline.stop(), this.#downloads.stop()])
   }
 
   // ---- sending
@@ -147,8 +161,20 @@ export class FileService {
   /** Seal the file at `path` and send its pointer to the conversation's contact, with a caption. */
   async send(conversationId: string, path: string, caption: string): Promise<MessageRecord> {
     const peer = peerOfConversation(conversationId)
-    await this.#init.messenger.requireContact(peer)
-    const { pointer, fileIdHex } = await sealFile(this.#init.suite, this.#files, path)
+    const contact = await this.#init.messenger.requireContact(peer)
+    const sealed = await sealFile(this.#init.suite, this.#files, path)
+    const { fileIdHex } = sealed
+    const direct =
+      contact.devicePeerId != null &&
+      hasDirectConnection(this.#init.libp2p, peerIdFromBytes(contact.devicePeerId))
+    // the offline path's replicas, or why there are none (the file then goes direct only)
+    let pointer = sealed.pointer
+    let offlineError: string | undefined
+    try {
+      pointer = { ...pointer, replicas: this.#offline.plan(pointer.size) }
+    } catch (error) {
+      offlineError = (error as Error).message
+    }
     const now = this.#init.now()
     const attachment: OutgoingAttachment = {
       pointer: encodeFilePointer(pointer),
@@ -162,16 +188,41 @@ export class FileService {
           direction: 'out',
           pointer: encodeFilePointer(pointer),
           state: 'available',
+          // an offline recipient and no offline path: say why it waits for a direct connection
+          ...(!direct && offlineError !== undefined ? { error: offlineError } : {}),
           createdAt: now,
           updatedAt: now,
         }),
     }
+    let message: MessageRecord
     try {
-      return await this.#init.messenger.sendText(conversationId, caption, attachment)
+      message = await this.#init.messenger.sendText(conversationId, caption, attachment)
     } catch (error) {
       await this.#files.dropContents(fileIdHex, pointer.chunkCount).catch(() => {})
       throw error
     }
+    if (pointer.replicas.length > 0) {
+      if (!direct) await this.#uploadNow(fileIdHex)
+      else this.#fallbackLater(fileIdHex)
+    }
+    return message
+  }
+
+  async #uploadNow(fileIdHex: string): Promise<void> {
+    const record = await this.#files.attachment(fileIdHex)
+    if (record?.state === 'available') await this.#offline.begin(record)
+  }
+
+  /** The direct path failed when the recipient has not asked for the file in time: upload then. */
+  #fallbackLater(fileIdHex: string): void {
+    const timer = setTimeout(() => {
+      this.#fallbacks.delete(timer)
+      if (!this.#served.has(fileIdHex))
+        this.#uploadNow(fileIdHex).catch((error) =>
+          this.#init.log.warn('file upload not started', { error: (error as Error)?.name }),
+        )
+    }, this.#init.offlineFallbackMs ?? OFFLINE_FALLBACK_MS)
+    this.#fallbacks.add(timer)
   }
 
   // ---- receiving
@@ -207,99 +258,9 @@ export class FileService {
       ops,
       after: () => {
         this.#init.notify('attachment.state', { messageId: delivery.messageId, fileId: fileIdHex, state })
-        if (state === 'downloading') this.#schedule(fileIdHex, 0)
+        if (state === 'downloading') this.#downloads.schedule(fileIdHex, 0)
       },
     }
-  }
-
-  #transfer(fileIdHex: string): Transfer {
-    let t = this.#transfers.get(fileIdHex)
-    if (t === undefined) {
-      t = {
-        fileIdHex,
-        controller: new AbortController(),
-        peer: null,
-        running: null,
-        timer: null,
-        failures: 0,
-        fetched: 0,
-        refused: 0,
-        lastProgressAt: 0,
-      }
-      this.#transfers.set(fileIdHex, t)
-    }
-    return t
-  }
-
-  #schedule(fileIdHex: string, delayMs: number): void {
-    if (this.#stopped) return
-    const t = this.#transfer(fileIdHex)
-    if (t.running !== null || t.controller.signal.aborted) return
-    if (t.timer !== null) clearTimeout(t.timer)
-    t.timer = setTimeout(() => {
-      t.timer = null
-      t.running = this.#run(t)
-        .catch((error) => {
-          this.#init.log.warn('file download failed', { error: (error as Error)?.name })
-          return this.#backoff(t)
-        })
-        .then((retryMs) => {
-          t.running = null
-          if (retryMs !== null) this.#schedule(fileIdHex, retryMs)
-        })
-    }, delayMs)
-  }
-
-  #backoff(t: Transfer): number {
-    t.failures++
-    const base = this.#init.retryBaseMs ?? DOWNLOAD_RETRY_BASE_MS
-    return Math.min(base * 2 ** (t.failures - 1), this.#init.retryMaxMs ?? DOWNLOAD_RETRY_MAX_MS)
-  }
-
-  /** One download run; returns when to try again, or null when done. */
-  async #run(t: Transfer): Promise<number | null> {
-    const record = await this.#files.attachment(t.fileIdHex)
-    if (record === undefined || record.direction !== 'in' || record.state !== 'downloading') return null
-    const contact = await this.#init.getContact(record.peerUserId)
-    if (contact?.devicePeerId == null) return this.#backoff(t)
-    const peer = peerIdFromBytes(contact.devicePeerId)
-    t.peer = peer.toString()
-    const pointer = decodeFilePointer(record.pointer)
-    const outcome = await runDownload(
-      {
-        suite: this.#init.suite,
-        files: this.#files,
-        libp2p: this.#init.libp2p,
-        signal: t.controller.signal,
-        onChunk: (have) => {
-          t.fetched++
-          const now = this.#init.now()
-          if (now - t.lastProgressAt >= PROGRESS_EVENT_INTERVAL_MS || have === pointer.chunkCount) {
-            t.lastProgressAt = now
-            this.#progress(record, pointer, have)
-          }
-        },
-        onRefused: (index) => {
-          t.refused++
-          this.#init.log.warn('file chunk refused: it does not match the manifest', { index })
-        },
-      },
-      peer,
-      pointer,
-      t.fileIdHex,
-    )
-    if (t.controller.signal.aborted) return null
-    if (outcome.ok) {
-      t.failures = 0
-      await this.#setState(record, 'complete')
-      return null
-    }
-    if (!outcome.retry) {
-      await this.#setState(record, 'failed', outcome.reason)
-      return null
-    }
-    this.#init.log.debug('file download will be retried', { reason: outcome.reason })
-    return this.#backoff(t)
   }
 
   #progress(record: AttachmentRecord, pointer: FilePointer, have: number): void {
@@ -337,10 +298,10 @@ export class FileService {
   async get(messageId: string): Promise<AttachmentView> {
     const record = await this.#require(messageId)
     const pointer = decodeFilePointer(record.pointer)
-    const t = this.#transfers.get(record.fileId)
+    const t = this.#downloads.stats(record.fileId)
     let chunks = 0
     let bytes = 0
-    if (record.direction === 'out' && record.state === 'available') {
+    if (record.direction === 'out' && record.state !== 'cancelled') {
       chunks = pointer.chunkCount
       bytes = pointer.size
     } else if (record.direction === 'in' && record.state !== 'cancelled') {
@@ -360,6 +321,10 @@ export class FileService {
       mediaType: pointer.mediaType,
       size: pointer.size,
       state: record.state,
+      relays: replicasOf({ suite: this.#init.suite, libp2p: this.#init.libp2p }, pointer).map((r) =>
+        r.relay.toString(),
+      ),
+      ...(t?.via != null ? { via: t.via } : {}),
       chunks,
       chunkCount: pointer.chunkCount,
       bytes,
@@ -372,7 +337,7 @@ export class FileService {
   /** Write the decrypted file to `path` (absolute); refused when it exists unless `overwrite`. */
   async save(messageId: string, path: string, overwrite: boolean): Promise<{ path: string; bytes: number }> {
     const record = await this.#require(messageId)
-    const usable = record.direction === 'in' ? record.state === 'complete' : record.state === 'available'
+    const usable = record.direction === 'in' ? record.state === 'complete' : record.state !== 'cancelled'
     if (!usable) throw new AttachmentNotReadyError(messageId, record.state)
     const pointer = decodeFilePointer(record.pointer)
     const saved = await saveFile(this.#init.suite, this.#files, pointer, record.fileId, { path, overwrite })
@@ -390,7 +355,7 @@ export class FileService {
       await this.#files.store.batch([this.#files.bitmapOp(record.fileId, bitmap)])
     }
     await this.#setState(record, 'downloading')
-    this.#schedule(record.fileId, 0)
+    this.#downloads.schedule(record.fileId, 0)
   }
 
   /** Start fetching a received file that was offered (over AUTO_DOWNLOAD_MAX_BYTES). */
@@ -399,7 +364,7 @@ export class FileService {
     if (record.direction !== 'in' || record.state !== 'offered')
       throw new AttachmentNotOfferedError(messageId, record.state)
     await this.#setState(record, 'downloading')
-    this.#schedule(record.fileId, 0)
+    this.#downloads.schedule(record.fileId, 0)
     return this.get(messageId)
   }
 
@@ -407,11 +372,8 @@ export class FileService {
   async cancel(messageId: string): Promise<AttachmentView> {
     const record = await this.#require(messageId)
     if (record.state !== 'cancelled') {
-      const t = this.#transfer(record.fileId)
-      if (t.timer !== null) clearTimeout(t.timer)
-      t.timer = null
-      t.controller.abort()
-      await t.running
+      await this.#downloads.cancel(record.fileId)
+      await this.#offline.cancel(record.fileId)
       await this.#setState(record, 'cancelled')
       await this.#files.dropContents(record.fileId, decodeFilePointer(record.pointer).chunkCount)
     }

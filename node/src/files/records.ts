@@ -7,12 +7,16 @@ import { z } from 'zod'
 import { plainRecord, recordBytes, versionedRecord } from '../storage/stored-record.ts'
 
 /**
- * out: available (served to the recipient) → cancelled.
+ * out: available (served to the recipient) → uploading (to the relay replicas, for an offline
+ * recipient; still served directly) → uploaded; back to available with an error when a relay
+ * refuses for good; cancelled.
  * in: offered (over AUTO_DOWNLOAD_MAX_BYTES: waits for attachments.download) → downloading →
  * complete; failed (the pointer or the sender's manifest is bad); cancelled.
  */
 export const ATTACHMENT_STATES = [
   'available',
+  'uploading',
+  'uploaded',
   'offered',
   'downloading',
   'complete',

@@ -132,6 +132,7 @@ export async function sealFile(suite: CryptoSuite, files: FileStore, path: strin
       thumbnail: new Uint8Array(0),
       width: 0,
       height: 0,
+      replicas: [],
     }
     return { pointer, fileIdHex }
   } catch (error) {

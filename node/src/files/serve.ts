@@ -47,7 +47,8 @@ async function answer(deps: FileServerDeps, bytes: Uint8Array, ctx: RequestConte
   }
   const fileIdHex = toHex(request.fileId)
   const record = await deps.source.attachment(fileIdHex)
-  if (record === undefined || record.direction !== 'out' || record.state !== 'available') return NOT_FOUND
+  // a file being (or once) uploaded to relays is still served directly
+  if (record === undefined || record.direction !== 'out' || record.state === 'cancelled') return NOT_FOUND
   if (!(await isDeviceOf(deps, record.peerUserId, ctx.peerId))) {
     deps.log.debug('file request from a peer the file was not sent to', { peer: ctx.peerId.toString() })
     return NOT_FOUND

@@ -345,12 +345,16 @@ const localPath = z
   .describe('absolute path on the daemon’s machine')
 
 export const AttachmentStateSchema = z
-  .enum(['available', 'offered', 'downloading', 'complete', 'failed', 'cancelled'])
+  .enum(['available', 'uploading', 'uploaded', 'offered', 'downloading', 'complete', 'failed', 'cancelled'])
   .meta({
     id: 'AttachmentState',
     description:
-      'sent: available (served to the recipient) or cancelled; received: downloading → complete, failed (the sender’s data does not match the pointer) or cancelled; a received file over 100 MiB waits as offered until attachments.download.',
+      'sent: available (served to the recipient directly) → uploading (to two relays, for a recipient that is not directly reachable; still served directly) → uploaded, or back to available with an error when a relay refuses; cancelled. received: downloading (from the sender or the relays, see via) → complete, failed (the sender’s data does not match the pointer) or cancelled; a received file over 100 MiB waits as offered until attachments.download.',
   })
+
+const TransferPathSchema = z
+  .enum(['direct', 'relay'])
+  .describe('where a received file’s chunks come from: the sender’s device, or the relay replicas')
 
 export const AttachmentSchema = z
   .strictObject({
@@ -362,6 +366,12 @@ export const AttachmentSchema = z
     mediaType: z.string(),
     size: z.number().int().min(0).describe('bytes'),
     state: AttachmentStateSchema,
+    relays: z
+      .array(z.string())
+      .describe('PeerIds of the relays the pointer names for the offline path (none: direct only)'),
+    via: TransferPathSchema.optional().describe(
+      'received: where the chunks come from in the current or last run',
+    ),
     chunks: z.number().int().min(0).describe('chunks held here, checked against the manifest'),
     chunkCount: z.number().int().min(1),
     bytes: z.number().int().min(0).describe('plaintext bytes those chunks hold'),
@@ -371,14 +381,18 @@ export const AttachmentSchema = z
       .int()
       .min(0)
       .describe('chunks refused since start: they did not match the manifest'),
-    error: z.string().optional().describe('why a download failed'),
+    error: z
+      .string()
+      .optional()
+      .describe('why a download failed, or why a sent file is not on the relays (direct only)'),
   })
   .meta({ id: 'Attachment' })
 
 function attachmentEvents() {
   return {
     'attachment.progress': {
-      description: 'More of a received file arrived (a few times a second at most, and at the end).',
+      description:
+        'More of a received file arrived, or more of a sent one is on the relays (a few times a second at most, and at the end).',
       payload: z.strictObject({
         messageId: id,
         fileId: z.string(),
@@ -394,6 +408,7 @@ function attachmentEvents() {
         messageId: id,
         fileId: z.string(),
         state: AttachmentStateSchema,
+        via: TransferPathSchema.optional(),
         error: z.string().optional(),
       }),
     },
@@ -404,7 +419,7 @@ function attachmentMethods() {
   return {
     'attachments.send': {
       description:
-        'Send a local file to a direct conversation: it is encrypted once into the profile, and its pointer goes in an end-to-end encrypted message (returned) with the caption; the recipient pulls it over a direct connection. NOT_FOUND when no file is at the path, INVALID_INPUT when it is a directory, unreadable or too large.',
+        'Send a local file to a direct conversation: it is encrypted once into the profile, and its pointer goes in an end-to-end encrypted message (returned) with the caption; the recipient pulls it over a direct connection, or, when it is not directly reachable, from two relays the sealed chunks are uploaded to (files up to 100 MiB; a larger one is sent directly only, with the reason as the attachment’s error). NOT_FOUND when no file is at the path, INVALID_INPUT when it is a directory, unreadable or too large.',
       params: z.strictObject({
         conversationId: id,
         path: localPath,

@@ -10,7 +10,7 @@ import type { Attachment, EventName, EventPayload } from './api.ts'
 type RpcNotify = <E extends EventName>(event: E, payload: EventPayload<E>) => void
 
 export function toApiAttachment(view: AttachmentView): Attachment {
-  return { ...view }
+  return { ...view, relays: [...view.relays] }
 }
 
 /** The files layer's notify, forwarding each event to RPC clients. */
