@@ -40,8 +40,8 @@ export const MAILBOX_REHOME_FAILURES = 5
 /** One-time prekeys kept at each mailbox, and the level under which they are topped up. */
 export const MAILBOX_PREKEY_POOL = 10
 export const MAILBOX_PREKEY_LOW_WATER = 3
-/** Pages read from one mailbox per fetch round (64 envelopes each): bounds one round's work. */
-const MAX_PAGES_PER_FETCH = 64
+/** Pages read from one mailbox per fetch round (MAX_FETCH_LIMIT = 256 envelopes each): bounds one round's work (4,096 envelopes). */
+const MAX_PAGES_PER_FETCH = 16
 /**
  * Fetched envelopes handed to the messenger at once: one sealed write, one delivery receipt per
  * sender and one ack request per mailbox for this many (a catch-up of 1,000 paid those per 64
