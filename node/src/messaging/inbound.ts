@@ -47,6 +47,7 @@ export type { InboundInit } from './inbound-batch.ts'
 export class Inbound {
   readonly #init: InboundInit
   readonly #deviceDhSecret: Uint8Array
+  readonly #deviceDhPublic: Uint8Array
   readonly #apps = new Map<number, AppHandler>()
   #attachments: AttachmentHandler | null = null
 
@@ -62,6 +63,7 @@ export class Inbound {
   constructor(init: InboundInit) {
     this.#init = init
     this.#deviceDhSecret = deviceDhSecretKey(init.suite, init.deviceKey.secretKey)
+    this.#deviceDhPublic = init.suite.x25519PublicKey(this.#deviceDhSecret)
   }
 
   async handle(request: Uint8Array, connection: Connection): Promise<Uint8Array> {
@@ -131,7 +133,11 @@ export class Inbound {
     const { suite, log } = this.#init
     let sealed: SealedContent
     try {
-      sealed = openEnvelope(suite, { recipientSecretKey: this.#deviceDhSecret, envelope })
+      sealed = openEnvelope(suite, {
+        recipientSecretKey: this.#deviceDhSecret,
+        recipientPublicKey: this.#deviceDhPublic,
+        envelope,
+      })
     } catch (error) {
       log.debug('envelope refused', { error: (error as Error)?.name })
       return DELIVERY_REJECTED
