@@ -170,6 +170,18 @@ describe('sealed envelope', () => {
     assert.throws(() => openEnvelope(suite, { recipientSecretKey, envelope: truncated }), AeadError)
   })
 
+  test('an envelope opens with the recipient public key passed in, and not with a key that does not match', () => {
+    const original = content(suite.randomBytes(120))
+    const envelope = sealEnvelope(suite, { recipientKey, content: original })
+    const opened = openEnvelope(suite, { recipientSecretKey, recipientPublicKey: recipientKey, envelope })
+    assert.deepEqual({ ...opened }, { ...original })
+    const otherKey = deviceDhPublicKey(suite, suite.ed25519Generate().publicKey)
+    assert.throws(
+      () => openEnvelope(suite, { recipientSecretKey, recipientPublicKey: otherKey, envelope }),
+      AeadError,
+    )
+  })
+
   test('the wrong recipient cannot open the envelope', () => {
     const envelope = sealEnvelope(suite, { recipientKey, content: content(suite.randomBytes(40)) })
     const other = suite.ed25519Generate()

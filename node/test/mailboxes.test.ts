@@ -9,12 +9,21 @@ import { startTestRelay, type TestRelay, testEnvelope } from '../../test/fixture
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
 import { createLogger } from '../src/log.ts'
-import { MAX_DELIVERY_BATCH } from '../src/messaging/content.ts'
-import { MAILBOX_REHOME_FAILURES, Mailboxes, mergeMailboxOrder } from '../src/messaging/mailboxes.ts'
+import {
+  MAILBOX_DELIVER_BATCH,
+  MAILBOX_REHOME_FAILURES,
+  Mailboxes,
+  mergeMailboxOrder,
+} from '../src/messaging/mailboxes.ts'
 import { MemoryOneTimePrekeyStore, PrekeyManager } from '../src/messaging/prekeys.ts'
 import { SealedStore } from '../src/storage/sealed-store.ts'
 
 const suite = createNodeSuite()
+/**
+ * Per-peer deposit burst of these relays (default 200): the persist-then-ack test deposits more
+ * than two delivery batches (534 envelopes) at once.
+ */
+const DEPOSIT_BURST = 1_000
 
 function relayAddr(relay: TestRelay): string {
   const addr = relay.multiaddrs.find((a) => a.toString().includes('/tcp/') && !a.toString().includes('/ws'))
@@ -32,7 +41,12 @@ describe('mailboxes on real relays', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wren-mailboxes-'))
     node = await startTestNode()
-    for (let i = 0; i < 3; i++) relays.push(await startTestRelay())
+    for (let i = 0; i < 3; i++)
+      relays.push(
+        await startTestRelay({
+          config: { mailbox: { depositRate: { burst: DEPOSIT_BURST, ratePerSecond: 20 } } },
+        }),
+      )
   })
   after(async () => {
     await node.stop()
@@ -112,7 +126,7 @@ describe('mailboxes on real relays', () => {
 
   test('only batches that were persisted are acknowledged: after a failed batch the rest is fetched again, in order, nothing twice', async () => {
     const random = seededRandom('mailboxes-persist-then-ack')
-    const envelopes = Array.from({ length: 2 * MAX_DELIVERY_BATCH + 22 }, () => testEnvelope(random, 300))
+    const envelopes = Array.from({ length: 2 * MAILBOX_DELIVER_BATCH + 22 }, () => testEnvelope(random, 300))
     const persisted: Uint8Array[] = []
     let failNext = false
     let batches = 0
@@ -137,7 +151,7 @@ describe('mailboxes on real relays', () => {
       failNext = true
       batches = 0
       await assert.rejects(boxes.fetch(), /disk full/)
-      assert.equal(persisted.length, MAX_DELIVERY_BATCH)
+      assert.equal(persisted.length, MAILBOX_DELIVER_BATCH)
       failNext = false
       await boxes.fetch()
       const hex = (list: Uint8Array[]) => list.map((e) => Buffer.from(e).toString('hex'))

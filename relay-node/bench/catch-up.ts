@@ -54,9 +54,12 @@ async function send(client: WrenClient, to: ChatPeer, text: string): Promise<str
 export async function benchCatchUp(options: {
   quick: boolean
   relayEnv: Record<string, string>
+  /** Environment of the daemons (e.g. NODE_OPTIONS for --cpu-prof). */
+  daemonEnv?: Record<string, string>
   row: Row
 }): Promise<{ envelopeBytes: number }> {
   const { quick, row } = options
+  const env = options.daemonEnv ?? {}
   const receiptMessages = quick ? 5 : 40
   const queued = quick ? 200 : 1_000
   console.log(
@@ -79,10 +82,10 @@ export async function benchCatchUp(options: {
       )
     }
     const relayArgs = relays.flatMap((r) => ['--relay', relayArg(r)])
-    const alice = await startPeer('Alice', { args: relayArgs })
+    const alice = await startPeer('Alice', { args: relayArgs, env })
     peers.push(alice)
     const bobArgs = [...relayArgs, ...alice.addrs.flatMap((a) => ['--bootstrap', a])]
-    const bob = await startPeer('Bob', { args: bobArgs })
+    const bob = await startPeer('Bob', { args: bobArgs, env })
     peers.push(bob)
     await alice.client.call('contacts.add', { card: (await bob.client.call('identity.get', {})).card })
     await bob.client.call('contacts.add', { card: (await alice.client.call('identity.get', {})).card })
@@ -176,6 +179,7 @@ export async function benchCatchUp(options: {
       profile: bob.daemon.profile,
       keepHome: true,
       args: bobArgs,
+      env,
     })
     await bobAgain.client.on('message.received', ({ message }) => {
       if (!message.text.startsWith('catchup ')) return

@@ -30,6 +30,8 @@
  *   [--batch N]       raw deposits N envelopes per request (deposit batches, KIND_DEPOSIT_BATCH;
  *                     default 1: one deposit per request)
  *   [--cpu-prof DIR]  (relay processes run with NODE_OPTIONS=--cpu-prof --cpu-prof-dir=DIR)
+ *   [--daemon-cpu-prof DIR]  (the daemons of the daemon part likewise: bob's second daemon's
+ *                     profile is the catch-up; profiles are written when a daemon exits)
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -59,6 +61,10 @@ const profIndex = process.argv.indexOf('--cpu-prof')
 const cpuProfDir = profIndex > 0 ? process.argv[profIndex + 1] : undefined
 const relayEnv: Record<string, string> =
   cpuProfDir !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfDir}` } : {}
+const daemonProfIndex = process.argv.indexOf('--daemon-cpu-prof')
+const daemonProfDir = daemonProfIndex > 0 ? process.argv[daemonProfIndex + 1] : undefined
+const daemonEnv: Record<string, string> =
+  daemonProfDir !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${daemonProfDir}` } : {}
 
 /** Envelopes stored in the raw part (the issue asks for RSS at 100,000). */
 const RAW_ENVELOPES = quick ? 10_000 : 100_000
@@ -223,7 +229,7 @@ async function benchRawDeposits(envelopeBytes: number): Promise<void> {
 
 let envelopeBytes = DEFAULT_ENVELOPE_BYTES
 if (only !== 'raw') {
-  const result = await benchCatchUp({ quick, relayEnv, row })
+  const result = await benchCatchUp({ quick, relayEnv, daemonEnv, row })
   envelopeBytes = result.envelopeBytes
   loads.push(load1())
 }

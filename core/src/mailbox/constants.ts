@@ -59,8 +59,12 @@ export const MAX_PREKEY_ITEM_BYTES = 4 * KIB
 export const MAX_PREKEYS_PER_UPLOAD = 100
 /** Envelope hashes per ack request: matches the largest fetch page with headroom. */
 export const MAX_ACK_HASHES = 256
-/** Envelopes per fetch page (the relay may return fewer to stay under MAX_FETCH_RESPONSE_BYTES). */
-export const MAX_FETCH_LIMIT = 64
+/**
+ * Envelopes per fetch page (the relay may return fewer to stay under MAX_FETCH_PAGE_BYTES): 256
+ * short messages are ~80 KiB; every page costs the owner a challenge and a request (two streams),
+ * so a catch-up of 1,000 takes 4 pages per mailbox, not 16.
+ */
+export const MAX_FETCH_LIMIT = 256
 /** Envelope bytes per fetch page: a page always holds at least one envelope, then stops here. */
 export const MAX_FETCH_PAGE_BYTES = 1024 * KIB
 /** Envelopes per deposit batch: a delivery batch's worth (MAX_DELIVERY_BATCH in node/). */

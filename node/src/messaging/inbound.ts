@@ -52,6 +52,7 @@ const COUNTED_KINDS: ReadonlySet<number> = new Set([CONTENT_KIND_TEXT, CONTENT_K
 export class Inbound {
   readonly #init: InboundInit
   readonly #deviceDhSecret: Uint8Array
+  readonly #deviceDhPublic: Uint8Array
   readonly #apps = new Map<number, AppHandler>()
   #attachments: AttachmentHandler | null = null
 
@@ -67,6 +68,7 @@ export class Inbound {
   constructor(init: InboundInit) {
     this.#init = init
     this.#deviceDhSecret = deviceDhSecretKey(init.suite, init.deviceKey.secretKey)
+    this.#deviceDhPublic = init.suite.x25519PublicKey(this.#deviceDhSecret)
   }
 
   async handle(request: Uint8Array, connection: Connection): Promise<Uint8Array> {
@@ -144,7 +146,11 @@ export class Inbound {
     const { suite, log } = this.#init
     let sealed: SealedContent
     try {
-      sealed = openEnvelope(suite, { recipientSecretKey: this.#deviceDhSecret, envelope })
+      sealed = openEnvelope(suite, {
+        recipientSecretKey: this.#deviceDhSecret,
+        recipientPublicKey: this.#deviceDhPublic,
+        envelope,
+      })
     } catch (error) {
       log.debug('envelope refused', { error: (error as Error)?.name })
       return DELIVERY_REJECTED

@@ -19,7 +19,6 @@ import type { StoredEnvelope } from '../../../core/src/mailbox/response.ts'
 import type { MailboxHint } from '../../../core/src/prekey-bundle.ts'
 import { MailboxClient } from '../mailbox/mailbox-client.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
-import { MAX_DELIVERY_BATCH } from './content.ts'
 import type { MessagingLogger } from './logger.ts'
 import { claimMailboxPrekey, depositToMailboxes } from './mailbox-deposit.ts'
 import { listenForNewMail } from './mailbox-notify.ts'
@@ -41,8 +40,15 @@ export const MAILBOX_REHOME_FAILURES = 5
 /** One-time prekeys kept at each mailbox, and the level under which they are topped up. */
 export const MAILBOX_PREKEY_POOL = 10
 export const MAILBOX_PREKEY_LOW_WATER = 3
-/** Pages read from one mailbox per fetch round (64 envelopes each): bounds one round's work. */
-const MAX_PAGES_PER_FETCH = 64
+/** Pages read from one mailbox per fetch round (MAX_FETCH_LIMIT = 256 envelopes each): bounds one round's work (4,096 envelopes). */
+const MAX_PAGES_PER_FETCH = 16
+/**
+ * Fetched envelopes handed to the messenger at once: one sealed write, one delivery receipt per
+ * sender and one ack request per mailbox for this many (a catch-up of 1,000 paid those per 64
+ * before: 16 acks, each a challenge and a request, per mailbox). One ack request's worth, and
+ * within one receipt message's ids (MAX_RECEIPT_IDS, 512).
+ */
+export const MAILBOX_DELIVER_BATCH = MAX_ACK_HASHES
 
 export interface MailboxesInit {
   suite: CryptoSuite
@@ -275,8 +281,8 @@ export class Mailboxes {
     // while the next batch is processed
     const acks: Array<Promise<void>> = []
     try {
-      for (let i = 0; i < merged.length; i += MAX_DELIVERY_BATCH) {
-        const chunk = merged.slice(i, i + MAX_DELIVERY_BATCH)
+      for (let i = 0; i < merged.length; i += MAILBOX_DELIVER_BATCH) {
+        const chunk = merged.slice(i, i + MAILBOX_DELIVER_BATCH)
         await this.#init.deliver(chunk.map((e) => e.envelope))
         // every status is final for a stored envelope: delivered, duplicate, or undecryptable
         const batch = new Map<MailboxRecord, Uint8Array[]>()

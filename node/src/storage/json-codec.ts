@@ -22,7 +22,12 @@ export function encodeJson(value: unknown): string {
     const text = JSON.stringify(value, function replacer(this: Record<string, unknown>, key: string, v) {
       // Read the holder's original value: Buffer#toJSON would already have run on `v`.
       const original = this[key]
-      if (original instanceof Uint8Array) return { [BYTES_TAG]: Buffer.from(original).toString('base64') }
+      if (original instanceof Uint8Array)
+        return {
+          [BYTES_TAG]: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString(
+            'base64',
+          ),
+        }
       return v
     })
     if (text === undefined) throw new ValueEncodingError('value is not JSON-encodable')
@@ -35,12 +40,14 @@ export function encodeJson(value: unknown): string {
 
 /** Parse text written by encodeJson. Throws SyntaxError on malformed JSON (callers map it). */
 export function decodeJson(text: string): unknown {
+  // without a tag there is nothing to revive, and a reviver costs a call per value
+  if (!text.includes(BYTES_TAG)) return JSON.parse(text)
   return JSON.parse(text, (_key, v) => {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    // the tag's own property is checked first: most objects have none, so keys are listed rarely
+    if (v !== null && typeof v === 'object' && typeof v[BYTES_TAG] === 'string' && !Array.isArray(v)) {
       const keys = Object.keys(v)
-      if (keys.length === 1 && keys[0] === BYTES_TAG && typeof v[BYTES_TAG] === 'string') {
+      if (keys.length === 1 && keys[0] === BYTES_TAG)
         return new Uint8Array(Buffer.from(v[BYTES_TAG], 'base64'))
-      }
     }
     return v
   })

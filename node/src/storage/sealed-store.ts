@@ -41,6 +41,12 @@ export const STORAGE_KEY_BYTES = 32
 export const READ_CACHE_ENTRIES = 2048
 const NONCE_BYTES = 12
 const TAG_BYTES = 16
+/**
+ * Random bytes drawn at once for nonces (341 of them): a draw per sealed value cost about a
+ * quarter of sealing one (a busy send path seals several values per message). Nonces are not
+ * secret; each slice is used once.
+ */
+const NONCE_POOL_BYTES = 4096
 /** One past the highest allowed key character: the exclusive upper bound of a prefix range. */
 const KEY_CHAR_CEILING = '\x7f'
 const KEY_PATTERN = /^[\x21-\x7e]+$/
@@ -96,6 +102,9 @@ export class SealedStore {
   readonly #cache = new Map<string, { value: unknown } | { json: string }>()
   /** Bumped by every write: a read that raced a write does not fill the cache. */
   #writes = 0
+  /** Random bytes for nonces, used from #nonceAt on (see NONCE_POOL_BYTES). */
+  #noncePool: Buffer = Buffer.alloc(0)
+  #nonceAt = 0
 
   private constructor(location: string, db: Level<string, Uint8Array>, key: Uint8Array) {
     this.location = location
@@ -113,18 +122,31 @@ export class SealedStore {
     return new SealedStore(location, db, storageKey)
   }
 
+  #nonce(): Buffer {
+    if (this.#noncePool.length - this.#nonceAt < NONCE_BYTES) {
+      this.#noncePool = randomBytes(NONCE_POOL_BYTES)
+      this.#nonceAt = 0
+    }
+    const nonce = this.#noncePool.subarray(this.#nonceAt, this.#nonceAt + NONCE_BYTES)
+    this.#nonceAt += NONCE_BYTES
+    return nonce
+  }
+
   #seal(key: string, json: string): Uint8Array {
-    const nonce = randomBytes(NONCE_BYTES)
+    const nonce = this.#nonce()
     const cipher = createCipheriv('aes-256-gcm', this.#key, nonce, { authTagLength: TAG_BYTES })
     cipher.setAAD(aad(key))
     const plaintext = Buffer.from(json)
-    const out = Buffer.concat([
-      Uint8Array.of(SEALED_VALUE_VERSION),
-      nonce,
-      cipher.update(plaintext),
-      cipher.final(),
-      cipher.getAuthTag(),
-    ])
+    const body = cipher.update(plaintext)
+    const tail = cipher.final() // empty for GCM (a stream mode)
+    // version ‖ nonce ‖ ciphertext ‖ tag, in one allocation
+    const length = body.length + tail.length
+    const out = Buffer.allocUnsafe(1 + NONCE_BYTES + length + TAG_BYTES)
+    out[0] = SEALED_VALUE_VERSION
+    nonce.copy(out, 1)
+    body.copy(out, 1 + NONCE_BYTES)
+    tail.copy(out, 1 + NONCE_BYTES + body.length)
+    cipher.getAuthTag().copy(out, 1 + NONCE_BYTES + length)
     plaintext.fill(0)
     return out
   }
