@@ -71,6 +71,8 @@ export function CallScreen({
       aria-label={c.state === 'incoming' ? `Incoming call from ${name}` : `Call with ${name}`}
       data-call-state={c.state}
       data-end-reason={c.endReason ?? ''}
+      data-frames-opened={c.framesOpened}
+      data-frames-failed={c.framesFailed}
     >
       <Avatar name={name} id={c.peerUserId} size={88} />
       <h2 class="call-name">{name}</h2>

@@ -87,6 +87,7 @@ export class CallMedia {
   #outcome: MediaOutcome | null = null
   #timer: ReturnType<typeof setTimeout>
   #closed = false
+  readonly #attached = new Set<RTCRtpSender | RTCRtpReceiver>()
 
   constructor(init: CallMediaInit) {
     this.#init = init
@@ -104,12 +105,18 @@ export class CallMedia {
       init.onFrames?.(e.data)
       if (e.data.type === 'failed-decrypt') this.#finish('failed-decrypt')
     }
+    // without its worker no frame is sealed or opened: the call cannot carry audio
+    this.#worker.onerror = () => this.#finish('failed-decrypt')
     const track = init.microphone.getAudioTracks()[0]
     if (track === undefined) throw new MicrophoneError('NotFoundError', 'no audio track')
     const sender = this.#pc.addTrack(track, init.microphone)
     this.#attach(sender, 'send')
+    // the receiver of this transceiver gets its transform now, before any packet: the callee's
+    // remote offer reuses a transceiver made by addTrack (JSEP §5.10), so both roles have it
+    const receiver = this.#pc.getTransceivers().find((t) => t.sender === sender)?.receiver
+    if (receiver) this.#attach(receiver, 'receive')
     this.#pc.ontrack = (e) => {
-      this.#attach(e.receiver, 'receive')
+      if (!this.#attached.has(e.receiver)) this.#attach(e.receiver, 'receive')
       init.onRemoteStream(e.streams[0] ?? new MediaStream([e.track]))
     }
     this.#pc.onicecandidate = (e) => {
@@ -127,6 +134,7 @@ export class CallMedia {
   }
 
   #attach(endpoint: RTCRtpSender | RTCRtpReceiver, side: 'send' | 'receive'): void {
+    this.#attached.add(endpoint)
     const key = side === 'send' ? this.#init.keys.sendKey : this.#init.keys.receiveKey
     const firstCounter = side === 'send' ? Math.floor(Math.random() * COUNTER_START_SPACE) : 0
     const options: FrameTransformOptions = { side, key, firstCounter }
