@@ -28,13 +28,18 @@ const RATE = 48_000
 const SOURCE_SECONDS = 60
 /** Recorded at Bob after the media connected, in s, after letting the jitter buffer settle. */
 const RECORD_SECONDS = 4
-const SETTLE_MS = 1_500
-/** Correlation blocks (0.5 s), and how far each may drift from where the previous one ended
+const SETTLE_MS = 3_000
+/** Correlation blocks (0.25 s), and how far each may drift from where the previous one ended
  * (±60 ms: the jitter buffer stretches or shrinks audio, and conceals lost packets). */
-const BLOCK_SAMPLES = RATE / 2
+const BLOCK_SAMPLES = RATE / 4
 const DRIFT_SAMPLES = (RATE * 60) / 1000
 /** What the received audio must reach (issue 15). */
 const MIN_CORRELATION = 0.8
+/** After mute, what bob hears is checked for this long, once the jitter buffer drained. */
+const MUTE_SETTLE_MS = 1_000
+const MUTE_RECORD_SECONDS = 1
+/** Peak amplitude of "silence" (the sweeps peak at 0.5, before the sender's gain control). */
+const MUTED_PEAK = 0.01
 const ARTIFACTS = join(import.meta.dirname, '../test-artifacts/desktop-calls')
 
 interface Window {
@@ -194,21 +199,16 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
     const recorded = await recordRemote(bob.page, RECORD_SECONDS)
     // every frame went through the call worker and opened with the call's key
     const screen = bob.page.locator('.call-screen')
-    assert.ok(Number(await screen.getAttribute('data-frames-opened')) > 0, 'bob opened sealed frames')
-    assert.equal(await screen.getAttribute('data-frames-failed'), '0')
-    assert.equal(recorded.rate, RATE, 'the remote track is decoded at 48 kHz')
-    const match = matchRecording(source, Float32Array.from(recorded.samples), BLOCK_SAMPLES, DRIFT_SAMPLES)
-    const sorted = [...match.blocks].sort((a, b) => a - b)
-    const median = sorted[Math.floor(sorted.length / 2)] ?? 0
-    process.stdout.write(
-      `# received audio: lag ${(match.lag / RATE).toFixed(3)} s into the source, correlation ${match.correlation.toFixed(3)} over ${RECORD_SECONDS} s; per 0.5 s block ${match.blocks.map((c) => c.toFixed(3)).join(' ')} (median ${median.toFixed(3)}); drift ${match.shifts.map((d) => ((d / RATE) * 1000).toFixed(1)).join(' ')} ms\n`,
-    )
-    assert.ok(median >= MIN_CORRELATION, `median block correlation ${median.toFixed(3)} ≥ ${MIN_CORRELATION}`)
+    const opened = Number(await screen.getAttribute('data-frames-opened'))
+    const failed = await screen.getAttribute('data-frames-failed')
     await bob.page.screenshot({ path: join(ARTIFACTS, '01-bob-in-call.png') })
 
-    // mute is local: the button says so
+    // mute is local: the button says so, and bob hears silence
     await alice.page.getByRole('button', { name: 'Mute' }).click()
     await alice.page.getByRole('button', { name: 'Unmute' }).waitFor()
+    await new Promise((r) => setTimeout(r, MUTE_SETTLE_MS))
+    const muted = await recordRemote(bob.page, MUTE_RECORD_SECONDS)
+    const mutedPeak = muted.samples.reduce((m, x) => Math.max(m, Math.abs(x)), 0)
 
     const bobEnded = waitForEvent(
       bob.peer.client,
@@ -220,6 +220,19 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
     assert.equal((await bobEnded).call.endReason, 'hangup')
     for (const w of [alice, bob]) await w.page.locator('.call-screen').waitFor({ state: 'detached' })
     assert.deepEqual([...alice.errors, ...bob.errors], [])
+
+    assert.ok(opened > 0, 'bob opened sealed frames')
+    assert.equal(failed, '0')
+    assert.equal(recorded.rate, RATE, 'the remote track is decoded at 48 kHz')
+    const match = matchRecording(source, Float32Array.from(recorded.samples), BLOCK_SAMPLES, DRIFT_SAMPLES)
+    const sorted = [...match.blocks].sort((a, b) => a - b)
+    const median = sorted[Math.floor(sorted.length / 2)] ?? 0
+    const ms = (samples: number) => ((samples / RATE) * 1000).toFixed(1)
+    process.stdout.write(
+      `# received audio: ${(match.lag / RATE).toFixed(3)} s into the source; correlation over all ${RECORD_SECONDS} s at one lag ${match.correlation.toFixed(3)}; per ${ms(BLOCK_SAMPLES)} ms block ${match.blocks.map((c) => c.toFixed(3)).join(' ')} (median ${median.toFixed(3)}); block shifts ${match.shifts.map(ms).join(' ')} ms; peak while muted ${mutedPeak.toFixed(4)}\n`,
+    )
+    assert.ok(median >= MIN_CORRELATION, `median block correlation ${median.toFixed(3)} ≥ ${MIN_CORRELATION}`)
+    assert.ok(mutedPeak < MUTED_PEAK, `muted audio peaks at ${mutedPeak} (< ${MUTED_PEAK})`)
   })
 
   test('a wrong media key in bob’s page: his frames do not decrypt, the call ends failed-decrypt on both sides, nothing crashes', async () => {
