@@ -36,7 +36,7 @@ export function endReasonWords(reason: EndReason | null, direction: Call['direct
     case 'failed-ice':
       return 'The call could not connect: no network path between you was found'
     case 'failed-decrypt':
-      return 'The call was ended: audio from the other side did not decrypt with the call keys (tampered or wrong keys)'
+      return 'The call was ended: its audio did not decrypt with the call keys (tampered or wrong keys)'
   }
 }
 
