@@ -6,7 +6,7 @@
  * Empty frames pass through. Frames that do not open are dropped and counted; a run of them
  * (DECRYPT_FAILURES_TO_END) is reported once as failed-decrypt. Keys never leave the worker.
  */
-import { FrameCipher } from './logic/frame-cipher.ts'
+import { FrameCipher, FrameReplayError } from './logic/frame-cipher.ts'
 import { DecryptCounter } from './logic/sframe.ts'
 
 /** What the page passes with each transform (RTCRtpScriptTransform options, or the message). */
@@ -74,9 +74,10 @@ async function run(
         controller.enqueue(frame)
         done++
         if (options.side === 'receive') counter.ok()
-      } catch {
-        // a frame that cannot be sealed is dropped, never sent in the clear; one that does not
-        // open is dropped and counted
+      } catch (error) {
+        // a frame that cannot be sealed is dropped, never sent in the clear; a replayed one is
+        // dropped (a duplicate, not a key problem); one that does not open is dropped and counted
+        if (error instanceof FrameReplayError) return
         failed++
         if (options.side === 'receive' && counter.fail() && !reportedFailure) {
           reportedFailure = true

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { FrameCipher, FrameOpenError, FrameSealError } from '../src/logic/frame-cipher.ts'
+import { FrameCipher, FrameOpenError, FrameReplayError, FrameSealError } from '../src/logic/frame-cipher.ts'
 import {
   DECRYPT_FAILURES_TO_END,
   DecryptCounter,
@@ -18,6 +18,8 @@ import {
   MAX_SEALED_FRAME_BYTES,
   mediaKeyBytes,
   parseFrame,
+  REPLAY_WINDOW_FRAMES,
+  ReplayWindow,
   TAG_BYTES,
 } from '../src/logic/sframe.ts'
 
@@ -136,6 +138,46 @@ describe('call media frames: sealing with WebCrypto', () => {
         },
       ),
       { seed: SEED, numRuns: 200 },
+    )
+  })
+
+  test('a replayed frame is refused as a replay; a forged one does not move the replay window', async () => {
+    const send = await FrameCipher.create(subtle, KEY_A, 5)
+    const recv = await FrameCipher.create(subtle, KEY_A)
+    const first = await send.seal(Uint8Array.of(1))
+    const second = await send.seal(Uint8Array.of(2))
+    assert.deepEqual(await recv.open(second), Uint8Array.of(2))
+    assert.deepEqual(await recv.open(first), Uint8Array.of(1), 'reordered within the window')
+    await assert.rejects(recv.open(first), FrameReplayError)
+    await assert.rejects(recv.open(second), FrameReplayError)
+    // a forged frame with a far-ahead counter fails to open and leaves the window where it was
+    const forged = new Uint8Array(8 + TAG_BYTES)
+    forged.set(encodeHeader(5 + 10 * REPLAY_WINDOW_FRAMES))
+    await assert.rejects(recv.open(forged), FrameOpenError)
+    assert.deepEqual(await recv.open(await send.seal(Uint8Array.of(3))), Uint8Array.of(3))
+  })
+
+  test('the replay window: fresh once, never again, and nothing older than the window', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 4 * REPLAY_WINDOW_FRAMES }), { maxLength: 400 }),
+        (counters) => {
+          const w = new ReplayWindow()
+          const accepted = new Set<number>()
+          let newest = -1
+          for (const c of counters) {
+            const fresh = w.fresh(c)
+            const expected = !accepted.has(c) && c > newest - REPLAY_WINDOW_FRAMES
+            assert.equal(fresh, expected, `counter ${c} after newest ${newest}`)
+            if (fresh) {
+              w.seen(c)
+              accepted.add(c)
+              newest = Math.max(newest, c)
+            }
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
     )
   })
 

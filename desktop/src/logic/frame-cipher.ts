@@ -16,6 +16,7 @@ import {
   mediaKeyBytes,
   NONCE_BYTES,
   parseFrame,
+  ReplayWindow,
   TAG_BYTES,
 } from './sframe.ts'
 
@@ -24,6 +25,14 @@ export class FrameOpenError extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'FrameOpenError'
+  }
+}
+
+/** A frame whose counter was already opened, or is older than the replay window. */
+export class FrameReplayError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'FrameReplayError'
   }
 }
 
@@ -58,6 +67,7 @@ export class FrameCipher {
   readonly #subtle: SubtleCrypto
   readonly #key: CryptoKey
   readonly #salt: Uint8Array
+  readonly #replay = new ReplayWindow()
   #next: number
 
   private constructor(subtle: SubtleCrypto, key: CryptoKey, salt: Uint8Array, firstCounter: number) {
@@ -99,7 +109,10 @@ export class FrameCipher {
     return concat(header, new Uint8Array(sealed))
   }
 
-  /** Open one sealed frame; throws FrameOpenError when it does not open. */
+  /**
+   * Open one sealed frame; throws FrameOpenError when it does not open, FrameReplayError when
+   * its counter was opened before (or is older than the replay window).
+   */
   async open(frame: Uint8Array): Promise<Uint8Array> {
     let parsed: ReturnType<typeof parseFrame>
     try {
@@ -109,8 +122,10 @@ export class FrameCipher {
       throw error
     }
     if (parsed.keyId !== KEY_ID) throw new FrameOpenError('unknown key id')
+    if (!this.#replay.fresh(parsed.counter)) throw new FrameReplayError('frame replayed or too old')
+    let plain: ArrayBuffer
     try {
-      const plain = await this.#subtle.decrypt(
+      plain = await this.#subtle.decrypt(
         {
           name: 'AES-GCM',
           iv: frameNonce(this.#salt, parsed.counter) as BufferSource,
@@ -120,9 +135,10 @@ export class FrameCipher {
         this.#key,
         parsed.sealed as BufferSource,
       )
-      return new Uint8Array(plain)
     } catch {
       throw new FrameOpenError('frame did not authenticate')
     }
+    this.#replay.seen(parsed.counter)
+    return new Uint8Array(plain)
   }
 }

@@ -140,3 +140,29 @@ export class DecryptCounter {
     return this.#run >= DECRYPT_FAILURES_TO_END
   }
 }
+
+/**
+ * Received counters remembered, in frames: a frame older than the newest by this much, or seen
+ * within it, is a replay and dropped (RFC 9605 §7.4). 128 frames is 2.5 s of 20 ms audio, far
+ * beyond any jitter buffer's reordering.
+ */
+export const REPLAY_WINDOW_FRAMES = 128
+
+/** The receive side's replay check: fresh() before opening a frame, seen() once it opened. */
+export class ReplayWindow {
+  readonly #slots = new Float64Array(REPLAY_WINDOW_FRAMES).fill(-1)
+  #newest = -1
+
+  /** Whether `counter` may be a new frame (not too old, not seen). */
+  fresh(counter: number): boolean {
+    if (counter > this.#newest) return true
+    if (counter <= this.#newest - REPLAY_WINDOW_FRAMES) return false
+    return this.#slots[counter % REPLAY_WINDOW_FRAMES] !== counter
+  }
+
+  /** Record an authenticated frame (only those: a forged counter must not move the window). */
+  seen(counter: number): void {
+    this.#slots[counter % REPLAY_WINDOW_FRAMES] = counter
+    if (counter > this.#newest) this.#newest = counter
+  }
+}
