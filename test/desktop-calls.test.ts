@@ -262,4 +262,33 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
       assert.equal((await w.peer.client.call('node.status', {})).unlocked, true)
     }
   })
+
+  test('a microphone permission refused: alice is told how to allow it, and bob’s device never rings', async () => {
+    // a browser without the fake permission prompt: headless Chromium refuses the microphone
+    const strict = await chromium.launch({
+      executablePath: findChromium()!,
+      headless: true,
+      timeout: 30_000,
+      args: [...CHROMIUM_FLAGS, '--use-fake-device-for-media-stream'],
+    })
+    try {
+      const refused = await openWindow(strict, alice.peer)
+      await openChat(refused, 'Bob')
+      const before = (await bob.peer.client.call('calls.list', {})).calls.length
+      await refused.page.getByRole('button', { name: 'Call Bob' }).click()
+      const screen = refused.page.locator('.call-screen[data-call-state=ended]')
+      await screen.waitFor()
+      assert.match(await screen.getByRole('alert').innerText(), /may not use your microphone\. Allow it/)
+      await refused.page.screenshot({ path: join(ARTIFACTS, '03-microphone-refused.png') })
+      await refused.page.getByRole('button', { name: 'Close' }).click()
+      await screen.waitFor({ state: 'detached' })
+      assert.equal((await alice.peer.client.call('calls.list', {})).calls[0]?.state, 'ended', 'no live call')
+      assert.equal((await bob.peer.client.call('calls.list', {})).calls.length, before, 'bob has no new call')
+      assert.deepEqual(refused.errors, [])
+      await refused.context.close()
+      await refused.server.close()
+    } finally {
+      await strict.close()
+    }
+  })
 })
