@@ -72,6 +72,13 @@ export interface MediaStatsSnapshot {
   readonly concealedSamples: number
 }
 
+/** A uniformly random first send counter below COUNTER_START_SPACE (2^48: six random bytes). */
+function randomCounterStart(): number {
+  const b = crypto.getRandomValues(new Uint8Array(6))
+  const n = b.reduce((acc, x) => acc * 256 + x, 0)
+  return n % COUNTER_START_SPACE
+}
+
 type EncodedStreamsSender = RTCRtpSender & {
   createEncodedStreams(): { readable: ReadableStream; writable: WritableStream }
 }
@@ -136,7 +143,7 @@ export class CallMedia {
   #attach(endpoint: RTCRtpSender | RTCRtpReceiver, side: 'send' | 'receive'): void {
     this.#attached.add(endpoint)
     const key = side === 'send' ? this.#init.keys.sendKey : this.#init.keys.receiveKey
-    const firstCounter = side === 'send' ? Math.floor(Math.random() * COUNTER_START_SPACE) : 0
+    const firstCounter = side === 'send' ? randomCounterStart() : 0
     const options: FrameTransformOptions = { side, key, firstCounter }
     if (this.#scriptTransform) {
       endpoint.transform = new RTCRtpScriptTransform(this.#worker, options)
