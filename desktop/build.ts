@@ -1,6 +1,6 @@
 /**
- * Bundles the desktop shell with esbuild into desktop/dist/: index.html, app.js (minified ESM)
- * and app.css (palette variables from src/logic/palette.ts + src/styles.css + src/groups.css).
+ * Bundles the desktop shell with esbuild into desktop/dist/: index.html, app.js (minified ESM),
+ * call-worker.js (the call media worker: frame encryption, a classic worker script) and app.css (palette variables from src/logic/palette.ts + src/styles.css + src/groups.css).
  *
  *   node desktop/build.ts            production bundle into desktop/dist/
  *   node desktop/build.ts --preview  preview harness (canned data, no daemon) into desktop/dist/preview/
@@ -18,7 +18,7 @@ export const PREVIEW_DIST_DIR = join(DIST_DIR, 'preview')
 /** Browsers the bundle targets: the Chromium the shell opens, and current evergreen browsers. */
 const TARGETS = ['chrome120', 'firefox121', 'safari17']
 /** Stylesheets under src/, concatenated in this order after the palette. */
-const STYLESHEETS = ['styles.css', 'groups.css']
+const STYLESHEETS = ['styles.css', 'groups.css', 'calls.css']
 
 export interface BuildResult {
   readonly outdir: string
@@ -49,6 +49,21 @@ export async function buildDesktop(
     logLevel: 'silent',
   })
   const js = result.outputFiles[0]!.contents
+  const worker = preview
+    ? null
+    : (
+        await build({
+          entryPoints: [join(here, 'src/call-worker.ts')],
+          bundle: true,
+          format: 'iife',
+          target: TARGETS,
+          minify: options.minify ?? true,
+          legalComments: 'none',
+          write: false,
+          outfile: join(outdir, 'call-worker.js'),
+          logLevel: 'silent',
+        })
+      ).outputFiles[0]!.contents
   const sheets = await Promise.all(STYLESHEETS.map((name) => readFile(join(here, 'src', name), 'utf8')))
   const css = [paletteCss(), ...sheets].join('\n')
   const html = await readFile(join(here, 'src/index.html'), 'utf8')
@@ -57,6 +72,7 @@ export async function buildDesktop(
     ['app.js', js],
     ['app.css', css],
   ]
+  if (worker !== null) outputs.push(['call-worker.js', worker])
   const files = []
   for (const [name, data] of outputs) {
     await writeFile(join(outdir, name), data)

@@ -2,11 +2,13 @@
 /** The shell: theme, phase (create / unlock / chats), layout, dialogs and notifications. */
 import type { JSX } from 'preact'
 import { useEffect, useMemo, useState } from 'preact/hooks'
+import { CallScreen } from './call-screen.tsx'
 import { Chat } from './chat.tsx'
 import { CreateGroup } from './create-group.tsx'
 import { AddContact, ContactDetails, MyCard, Settings } from './dialogs.tsx'
 import { GroupDetails } from './group-details.tsx'
 import type { AppStore } from './logic/app-store.ts'
+import { CallStore } from './logic/call-store.ts'
 import { contactsById, totalUnread } from './logic/conversations.ts'
 import {
   NOTIFY_STORAGE_KEY,
@@ -113,8 +115,15 @@ export function App({ store }: { store: AppStore }): JSX.Element {
     if (performance.getEntriesByName('wren-interactive').length === 0) performance.mark('wren-interactive')
   }, [state.phase])
 
+  const calls = useMemo(() => new CallStore(store.rpc), [store])
+  useEffect(() => () => calls.close(), [calls])
+  useEffect(() => {
+    if (state.phase === 'ready') void calls.resume()
+  }, [calls, state.phase])
+
   const contacts = useMemo(() => contactsById(state.contacts), [state.contacts])
   const open = state.conversations.find((c) => c.id === state.openId)
+  const callPeer = open?.peerUserId ?? null
   const openGroup =
     open?.groupId === null || open === undefined
       ? undefined
@@ -160,6 +169,7 @@ export function App({ store }: { store: AppStore }): JSX.Element {
               else if (open.groupId !== null) setDialog({ group: open.groupId })
             }}
             onBack={() => store.open(null)}
+            onCall={callPeer === null ? undefined : () => void calls.start(callPeer)}
           />
         ) : (
           <div class="no-chat muted">
@@ -167,6 +177,7 @@ export function App({ store }: { store: AppStore }): JSX.Element {
           </div>
         )}
       </main>
+      <CallScreen calls={calls} nameOf={(id) => contacts.get(id)?.displayName ?? 'Unknown contact'} />
       {dialog === 'add-contact' && (
         <AddContact
           app={store}

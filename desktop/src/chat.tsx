@@ -31,6 +31,8 @@ export interface ChatProps {
   readonly visible: boolean
   readonly onDetails: () => void
   readonly onBack: () => void
+  /** Start a voice call with the contact of a direct chat (absent: no call button). */
+  readonly onCall?: () => void
 }
 
 function newClientId(): string {
@@ -199,6 +201,7 @@ export function Chat({
   visible,
   onDetails,
   onBack,
+  onCall,
 }: ChatProps): JSX.Element {
   const chat = useMemo(() => new ChatStore(app, conversation.id), [app, conversation.id])
   const state = useStore(chat)
@@ -281,6 +284,18 @@ export function Chat({
             )}
           </span>
         </button>
+        {!isGroup && onCall && (
+          <button
+            type="button"
+            class="icon-button"
+            onClick={onCall}
+            disabled={daemonBlock !== null || keyChanged}
+            aria-label={`Call ${conversation.title}`}
+            title={keyChanged ? 'Accept the new safety number to call' : 'Voice call'}
+          >
+            <Icon name="phone" />
+          </button>
+        )}
         <button
           type="button"
           class="icon-button"
