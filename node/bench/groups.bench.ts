@@ -18,6 +18,7 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { type TCPSocketOptions, tcp } from '@libp2p/tcp'
 import { ENVELOPE_OVERHEAD_BYTES } from '../../core/src/constants.ts'
 import { pad } from '../../core/src/padding.ts'
 import {
@@ -45,6 +46,7 @@ const cpuProf = profIndex > 0 ? (process.argv[profIndex + 1] ?? null) : null
  * can turn mDNS off too (`--no-mdns`), so this is one of the settings users get.
  */
 const mdns = process.argv.includes('--mdns')
+const alone = process.argv.includes('--alone')
 const sizesIndex = process.argv.indexOf('--sizes')
 const SIZES =
   sizesIndex > 0 ? (process.argv[sizesIndex + 1] ?? '').split(',').map(Number) : quick ? [10] : [10, 50, 100]
@@ -81,10 +83,27 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
 }
 
+/** Member `i`'s own loopback address: 127.3.x.y (250 hosts per /24). */
+function memberAddress(i: number): string {
+  return `127.3.${Math.floor(i / 250)}.${(i % 250) + 1}`
+}
+
 async function fanOut(size: number): Promise<void> {
   const hosts = []
   for (let i = 0; i < size; i++) {
-    hosts.push(await createWrenHost({ privateKey: await generateKeyPair('Ed25519'), mdns }))
+    hosts.push(
+      await createWrenHost({
+        privateKey: await generateKeyPair('Ed25519'),
+        mdns,
+        // each member on its own loopback address, which its dials leave from too, as each user
+        // has their own machine: libp2p admits 5 inbound connections per second from one
+        // address (100 members took ~7 min to dial on 127.0.0.1), and gossipsub scores peers
+        // that share one. A transports override runs TCP only, without autonat, DCUtR and mDNS
+        // (nothing to probe or punch between loopback addresses), as the simulations do.
+        listen: [`/ip4/${memberAddress(i)}/tcp/0`],
+        transports: [tcp({ dialOpts: { localAddress: memberAddress(i) } as TCPSocketOptions })],
+      }),
+    )
   }
   progress(`${size} hosts started`)
   for (const [i, host] of hosts.entries()) {
@@ -129,12 +148,21 @@ async function fanOut(size: number): Promise<void> {
   // gossipsub's own view (methods of its class that its exported interface does not declare)
   const views = hosts.map((h) => h.services.pubsub as unknown as GossipView)
   const meshes = views.map((v) => v.getMeshPeers(TOPIC).length)
+  // members a message can reach through mesh links alone (the rest only through gossip, IHAVE at
+  // the next heartbeat and IWANT back): the mesh graph's largest connected part
+  const index = new Map(hosts.map((h, i) => [h.peerId.toString(), i]))
+  const meshOf = views.map((v) => v.getMeshPeers(TOPIC).map((p) => index.get(p) ?? -1))
+  const reached = new Set([0])
+  for (const queue = [0]; queue.length > 0; ) {
+    for (const j of meshOf[queue.pop() as number] ?? [])
+      if (j >= 0 && !reached.has(j)) reached.add(j) && queue.push(j)
+  }
   const conns = hosts.map((h) => h.getConnections().length)
   const scores = hosts.flatMap((h, i) =>
     h.services.pubsub.getSubscribers(TOPIC).map((p) => views[i]?.getScore(p.toString()) ?? 0),
   )
   progress(
-    `mesh settled: mesh peers min ${Math.min(...meshes)} max ${Math.max(...meshes)}, connections min ${Math.min(...conns)} max ${Math.max(...conns)}, gossipsub peer scores p1 ${round(percentile(scores, 1))} p50 ${round(percentile(scores, 50))}`,
+    `mesh settled: member 0 reaches ${reached.size} of ${size} through mesh links; mesh peers min ${Math.min(...meshes)} max ${Math.max(...meshes)}, connections min ${Math.min(...conns)} max ${Math.max(...conns)}, gossipsub peer scores p1 ${round(percentile(scores, 1))} p50 ${round(percentile(scores, 50))}`,
   )
   const profiling = cpuProf !== null && size === SIZES[SIZES.length - 1] ? new Session() : null
   if (profiling !== null) {
@@ -165,6 +193,11 @@ async function fanOut(size: number): Promise<void> {
     sentAt.set(id, performance.now())
     const published = await hosts[s]?.services.pubsub.publish(TOPIC, framed)
     recipients.push(published?.recipients.length ?? 0)
+    if (alone) {
+      const deadline = performance.now() + DELIVERY_TIMEOUT_MS
+      while ((arrivals.get(id)?.length ?? 0) < size - 1 && performance.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5))
+    }
     await new Promise((r) => setTimeout(r, PUBLISH_GAP_MS))
   }
   await new Promise((r) => setTimeout(r, DELIVERY_TIMEOUT_MS))
@@ -178,6 +211,9 @@ async function fanOut(size: number): Promise<void> {
     `${size} members: published, gossipsub recipients per publish p50 ${percentile(recipients, 50)} min ${Math.min(...recipients)}`,
   )
   const latencies = [...arrivals.values()].flat()
+  progress(
+    `${size} members: arrivals after 200 ms ${latencies.filter((l) => l > 200).length}, after 1 s ${latencies.filter((l) => l > 1000).length} of ${latencies.length}`,
+  )
   const expected = MESSAGES * (size - 1)
   const delivered = Math.min(latencies.length, expected)
   const isGoal = size === 100
