@@ -12,6 +12,12 @@
  * place that joins the pieces, which is what this file is. It holds schemas and types only.
  */
 import { z } from 'zod'
+import {
+  AUTO_LOCK_MAX_MINUTES,
+  AUTO_LOCK_MIN_MINUTES,
+  WIPE_MAX_FAILURES,
+  WIPE_MIN_FAILURES,
+} from '../profile/lock-limits.ts'
 
 // ---- limits (characters or items; each bounds what a client can make the daemon hold)
 
@@ -323,6 +329,28 @@ const multiaddrText = z
   .max(MAX_MULTIADDR_CHARS)
   .describe('multiaddr, e.g. /ip4/…/tcp/…/p2p/…')
 
+/** The lock policy's settings (node/src/profile/lock-policy.ts), the same in Settings and settings.set. */
+const lockSettings = {
+  autoLockMinutes: z
+    .number()
+    .int()
+    .min(AUTO_LOCK_MIN_MINUTES)
+    .max(AUTO_LOCK_MAX_MINUTES)
+    .nullable()
+    .describe(
+      'lock the profile after this many minutes without a client request (node.status, node.doctor, contacts.list and events.subscribe do not count; events pushed do not count); null = off, the default',
+    ),
+  wipeAfterFailedUnlocks: z
+    .number()
+    .int()
+    .min(WIPE_MIN_FAILURES)
+    .max(WIPE_MAX_FAILURES)
+    .nullable()
+    .describe(
+      'DANGER — IRREVERSIBLE: after this many wrong passphrases in a row, the keystore and every message and file of this profile are DESTROYED, with no way back (no backup is kept). Anyone who can reach the RPC can trigger it by guessing. null = off, the default',
+    ),
+}
+
 export const SettingsSchema = z
   .strictObject({
     displayName: z.string(),
@@ -330,6 +358,7 @@ export const SettingsSchema = z
     relays: z.array(z.string()).describe('relays saved in this profile'),
     appliedBootstrap: z.array(z.string()).describe('bootstrap peers the running node dialled at start'),
     appliedRelays: z.array(z.string()).describe('relays the running node keeps mailboxes on'),
+    ...lockSettings,
   })
   .meta({ id: 'Settings' })
 
@@ -885,7 +914,7 @@ export const methods = {
   },
   'settings.set': {
     description:
-      'Change the display name (used at once for new cards and outgoing messages) and/or the saved bootstrap peers and relays (multiaddrs; relays must end in /p2p/<peer id>). Network changes apply after a restart of the daemon. INVALID_INPUT (nothing changed) when an address is not valid.',
+      'Change the display name (used at once for new cards and outgoing messages), the saved bootstrap peers and relays (multiaddrs; relays must end in /p2p/<peer id>), and/or the lock policy (auto-lock at once; the opt-in wipe from the next wrong passphrase). Network changes apply after a restart of the daemon. INVALID_INPUT (nothing changed) when an address is not valid.',
     params: z.strictObject({
       displayName: z
         .string()
@@ -895,6 +924,8 @@ export const methods = {
         .describe('leading and trailing spaces are dropped'),
       bootstrap: z.array(multiaddrText).max(MAX_NETWORK_PEERS).optional(),
       relays: z.array(multiaddrText).max(MAX_NETWORK_PEERS).optional(),
+      autoLockMinutes: lockSettings.autoLockMinutes.optional(),
+      wipeAfterFailedUnlocks: lockSettings.wipeAfterFailedUnlocks.optional(),
     }),
     result: SettingsSchema,
   },
