@@ -13,6 +13,11 @@
  */
 import { z } from 'zod'
 import {
+  isTimerSeconds,
+  TIMER_MAX_SECONDS,
+  TIMER_MIN_SECONDS,
+} from '../../../core/src/conversation/disappearing.ts'
+import {
   AUTO_LOCK_MAX_MINUTES,
   AUTO_LOCK_MIN_MINUTES,
   WIPE_MAX_FAILURES,
@@ -223,6 +228,13 @@ export const ContactSchema = z
     addedAt: timestamp,
   })
   .meta({ id: 'Contact' })
+
+/** A disappearing-messages timer (core/src/conversation/disappearing.ts). */
+const timerSeconds = z
+  .number()
+  .int()
+  .refine(isTimerSeconds, `0 (off) or ${TIMER_MIN_SECONDS}..${TIMER_MAX_SECONDS} seconds (5 s to 4 weeks)`)
+  .describe('seconds; 0 = off')
 
 export const ConversationSchema = z
   .strictObject({
@@ -526,6 +538,16 @@ export const events = {
       "Why a direct conversation's undelivered outgoing messages wait changed (null: nothing waits on the outbox any more).",
     payload: z.strictObject({ conversationId: id, waiting: WaitingSchema.nullable() }),
   },
+  'conversation.timerChanged': {
+    description:
+      "A direct chat's disappearing-messages timer changed (conversations.setTimer here or on the other side); message is its line in the chat.",
+    payload: z.strictObject({
+      conversationId: id,
+      seconds: timerSeconds,
+      by: userId,
+      message: MessageSchema,
+    }),
+  },
   'contact.keyChanged': {
     description: "A contact's identity key changed; sending is refused until contacts.acceptKeyChange.",
     payload: z.strictObject({ userId, verifiedBefore: z.boolean() }),
@@ -730,6 +752,14 @@ export const methods = {
     description: 'Conversations, most recently updated first.',
     params: empty,
     result: z.strictObject({ conversations: z.array(ConversationSchema) }),
+  },
+  'conversations.setTimer': {
+    description: `Set a direct chat's disappearing-messages timer (seconds, 0 = off), for both sides: the change travels end-to-end encrypted and shows as a line in the chat. New messages then disappear that long after they were sent (ours) or read (theirs). INVALID_INPUT for a group.`,
+    params: z.strictObject({ conversationId: id, seconds: timerSeconds }),
+    result: z.strictObject({
+      seconds: timerSeconds,
+      message: MessageSchema.nullable().describe('the new line; null when the timer already had this value'),
+    }),
   },
   'messages.send': {
     description:
