@@ -51,6 +51,7 @@ function stubHandlers(): Handlers {
     'contacts.verify': fail('contacts.verify'),
     'contacts.acceptKeyChange': fail('contacts.acceptKeyChange'),
     'conversations.list': async () => ({ conversations: [] }),
+    'conversations.setTimer': fail('conversations.setTimer'),
     'messages.send': fail('messages.send'),
     'messages.list': async (p) => ({ messages: [], hasMore: (p.limit ?? 50) > 100 }),
     'messages.markRead': fail('messages.markRead'),

@@ -10,9 +10,11 @@
 
 import { UnavailableError } from '../errors.ts'
 import { rotatedIdentitySecrets } from '../profile/identity.ts'
+import { readLockPolicy } from '../profile/lock-policy.ts'
 import type { UnlockedProfile } from '../profile/session.ts'
 import { PREFIXES } from '../storage/layout.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
+import { AutoLock, type AutoLockClock, SYSTEM_CLOCK } from './auto-lock.ts'
 import type { HostContext } from './host-context.ts'
 import { listenAddrsFor, plannedAddrs, profileListenPorts } from './listen-ports.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
@@ -42,11 +44,33 @@ export interface NodeLifecycle {
    * identity.unlock starts it all again.
    */
   lock(): Promise<void>
+  /** Locks the profile after the idle minutes of its lock policy (app/auto-lock.ts). */
+  readonly autoLock: AutoLock
 }
 
-export function startNodeLifecycle(ctx: HostContext, network: NetworkOptions): NodeLifecycle {
+export function startNodeLifecycle(
+  ctx: HostContext,
+  network: NetworkOptions,
+  clock: AutoLockClock = SYSTEM_CLOCK,
+): NodeLifecycle {
   let runtime: Runtime | null = null
   let starting: Promise<Runtime> | null = null
+
+  /** Stop the running (or starting) node, if any. */
+  async function stopNode(): Promise<void> {
+    const current = runtime ?? (starting ? await starting.catch(() => null) : null)
+    runtime = null
+    starting = null
+    await current?.stop()
+  }
+
+  async function lock(): Promise<void> {
+    autoLock.disarm()
+    await stopNode()
+    await ctx.session.close()
+    ctx.log.info('profile locked')
+  }
+  const autoLock = new AutoLock({ clock, lock, log: ctx.log })
 
   // The profile's kept listen ports (unless --listen names addresses): status shows where the
   // node will listen even before `wren init` or unlock.
@@ -79,7 +103,8 @@ export function startNodeLifecycle(ctx: HostContext, network: NetworkOptions): N
 
   // Started after the unlock call's critical section: the runtime itself re-seals the keystore
   // (prekeys), which waits for that section to end.
-  ctx.session.onUnlock((profile) => {
+  ctx.session.onUnlock(async (profile) => {
+    autoLock.arm((await readLockPolicy(ctx.paths)).autoLockMinutes)
     if (runtime !== null || starting !== null) return
     starting = new Promise<void>((resolve) => setImmediate(resolve)).then(() => start(profile))
     starting.then(
@@ -95,10 +120,15 @@ export function startNodeLifecycle(ctx: HostContext, network: NetworkOptions): N
       },
     )
   })
+  // an opt-in wipe after failed unlocks (profile/session.ts): the node stops before its files go
+  ctx.session.onWipe(async () => {
+    autoLock.disarm()
+    await stopNode()
+    ctx.log.warn('profile wiped after too many wrong passphrases')
+  })
   ctx.onStop(async () => {
-    const current = runtime ?? (starting ? await starting.catch(() => null) : null)
-    runtime = null
-    await current?.stop()
+    autoLock.disarm()
+    await stopNode()
   })
 
   function requireRuntime(): Runtime {
@@ -113,14 +143,8 @@ export function startNodeLifecycle(ctx: HostContext, network: NetworkOptions): N
     settled: async () => {
       if (starting !== null) await starting.catch(() => {})
     },
-    async lock() {
-      const current = runtime ?? (starting ? await starting.catch(() => null) : null)
-      runtime = null
-      starting = null
-      await current?.stop()
-      await ctx.session.close()
-      ctx.log.info('profile locked')
-    },
+    lock,
+    autoLock,
     async rotateIdentity() {
       const rt = requireRuntime()
       const next = rotatedIdentitySecrets(ctx.suite, ctx.session.requireUnlocked().secrets)

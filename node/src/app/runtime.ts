@@ -39,6 +39,8 @@ import { OwnRecords } from './own-records.ts'
 
 /** How often prekeys are checked for rotation and refill while the node runs. */
 export const PREKEY_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000
+/** How often expired disappearing messages are swept: 1 s, the precision a 5 s timer needs. */
+export const EXPIRY_SWEEP_INTERVAL_MS = 1_000
 /** Retry of a failed bundle put: contacts cannot start a session until the bundle is out. */
 export const BUNDLE_PUBLISH_RETRY_MS = 5_000
 
@@ -253,6 +255,11 @@ export async function startRuntime(
   const maintenance = repeatingTask(async () => {
     if (await prekeys.maintain(now())) republish()
   }, PREKEY_MAINTENANCE_INTERVAL_MS)
+  // disappearing messages: expired ones leave the store, their files too (messaging/disappearing.ts)
+  const expirySweep = repeatingTask(async () => {
+    for (const message of await messenger.sweepExpired(now()))
+      if (message.attachment !== undefined) await files.erase(message.id)
+  }, EXPIRY_SWEEP_INTERVAL_MS)
   // a put with no DHT peers fails: publish again once a peer is identified (it is then routable)
   const onIdentify = (): void => {
     const last = libp2p.services.publisher.lastResult
@@ -267,6 +274,7 @@ export async function startRuntime(
   republish()
   libp2p.addEventListener('peer:identify', onIdentify)
   maintenance.start()
+  expirySweep.start()
 
   const reportSources = {
     libp2p,
@@ -308,6 +316,7 @@ export async function startRuntime(
     // ---- stop, in reverse
     async stop() {
       maintenance.stop()
+      expirySweep.stop()
       libp2p.removeEventListener('peer:identify', onIdentify)
       ctx.setNetworkStatus(null)
       await calls.stop()

@@ -22,7 +22,7 @@ import {
 } from '../profile/daemon-info.ts'
 import { openProfile } from '../profile/profile.ts'
 import { ProfileSession } from '../profile/session.ts'
-import type { EventName, EventPayload } from '../rpc/api.ts'
+import type { EventName, EventPayload, MethodName } from '../rpc/api.ts'
 import { type Handlers, RpcServer } from '../rpc/server.ts'
 import type { KdfParams } from '../storage/keystore.ts'
 
@@ -43,6 +43,8 @@ export interface StartDaemonOptions {
   readonly handleSignals?: boolean
   /** Argon2 cost for a new keystore; tests only. */
   readonly kdf?: KdfParams
+  /** Every client request's method (auto-lock's activity); see RpcServerOptions.onRequest. */
+  readonly onRequest?: (method: MethodName) => void
 }
 
 export interface Daemon {
@@ -88,7 +90,13 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   }
 
   const handlers = await options.handlersFactory(ctx)
-  server = await RpcServer.start({ handlers, token, port: options.rpcPort ?? 0, log: log.child('node:rpc') })
+  server = await RpcServer.start({
+    handlers,
+    token,
+    port: options.rpcPort ?? 0,
+    log: log.child('node:rpc'),
+    ...(options.onRequest !== undefined ? { onRequest: options.onRequest } : {}),
+  })
   const rpc = server
   await writeDaemonInfo(paths, { rpcPort: rpc.port, pid: process.pid })
   log.info('daemon ready', {

@@ -11,7 +11,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { missingServiceFlags, SERVICE_NODE_FLAGS } from '../../../core/src/service-process.ts'
-import { startNodeLifecycle } from '../app/node-lifecycle.ts'
+import { type NodeLifecycle, startNodeLifecycle } from '../app/node-lifecycle.ts'
 import { createLogger, LOG_FORMAT_CHOICES, type LogFormatChoice, resolveLogFormat } from '../log.ts'
 import { createHandlers } from '../rpc/handlers/index.ts'
 import { startDaemon } from './daemon.ts'
@@ -86,10 +86,12 @@ if (missingFlags.length > 0)
     expected: SERVICE_NODE_FLAGS,
   })
 try {
+  let lifecycle: NodeLifecycle | null = null
   const daemon = await startDaemon({
     home: opts.home,
     profile: opts.profile,
     rpcPort: opts.rpcPort,
+    onRequest: (method) => lifecycle?.autoLock.activity(method),
     handlersFactory: (ctx) => {
       const node = startNodeLifecycle(ctx, {
         bootstrap: opts.bootstrap,
@@ -102,6 +104,7 @@ try {
         ...(opts.callRingMs !== undefined ? { callRingTimeoutMs: opts.callRingMs } : {}),
         ...(opts.autoDownloadMb !== undefined ? { autoDownloadMaxBytes: opts.autoDownloadMb * MIB } : {}),
       })
+      lifecycle = node
       return createHandlers({ ctx, node })
     },
     handleSignals: true,

@@ -38,7 +38,7 @@ import type { FilesNotify, TransferPath } from './events.ts'
 import { type ChunkSource, countChunks, FileStore, hasChunk, setChunk } from './file-store.ts'
 import { OfflineUploads } from './offline-uploads.ts'
 import type { AttachmentRecord, AttachmentState } from './records.ts'
-import { replicasOf } from './relay-blobs.ts'
+import { ackReplicas, replicasOf } from './relay-blobs.ts'
 import { saveFile } from './save-file.ts'
 import { sealFile } from './seal-file.ts'
 import { startFileServer } from './serve.ts'
@@ -366,6 +366,28 @@ export class FileService {
     await this.#setState(record, 'downloading')
     this.#downloads.schedule(record.fileId, 0)
     return this.get(messageId)
+  }
+
+  /**
+   * Erase the file of a message that disappeared (messaging/disappearing.ts): transfers stop, the
+   * chunks, manifest, bitmap, record and index go, and the relays are asked in the background to
+   * delete any blob of it they still hold (either side holds the pointer's delete capabilities).
+   */
+  async erase(messageId: string): Promise<void> {
+    const record = await this.#files.byMessage(messageId)
+    if (record === undefined) return
+    const pointer = decodeFilePointer(record.pointer)
+    await this.#downloads.cancel(record.fileId)
+    await this.#offline.cancel(record.fileId)
+    await this.#files.dropContents(record.fileId, pointer.chunkCount)
+    await this.#files.store.batch([
+      { type: 'del', key: this.#files.attachmentKey(record.fileId) },
+      { type: 'del', key: this.#files.indexKey(messageId) },
+    ])
+    if (pointer.replicas.length > 0)
+      void ackReplicas({ suite: this.#init.suite, libp2p: this.#init.libp2p }, pointer).catch((error) =>
+        this.#init.log.debug('relay blobs not deleted', { error: (error as Error)?.name }),
+      )
   }
 
   /** Stop a download (and drop what arrived) or stop serving a sent file; the message stays. */

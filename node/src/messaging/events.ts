@@ -21,6 +21,13 @@ export interface MessagingEvents {
   }
   /** Why a direct conversation's undelivered messages wait changed (null: nothing waits). */
   'conversation.waiting': { readonly conversationId: string; readonly waiting: Waiting | null }
+  /** A direct conversation's disappearing-messages timer changed (by us or the contact); line is its entry in the chat. */
+  'conversation.timerChanged': {
+    readonly conversationId: string
+    readonly seconds: number
+    readonly by: string
+    readonly line: MessageRecord
+  }
   /** A contact's identity key changed. */
   'contact.keyChanged': { readonly userId: string; readonly verifiedBefore: boolean }
 }

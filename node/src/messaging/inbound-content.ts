@@ -95,6 +95,7 @@ export async function receiveText(
     ...(file ? { attachment: file.summary } : {}),
     ...(replyTo ? { replyTo } : {}),
     ...(content.forwarded ? { forwarded: true } : {}),
+    ...(conversation.timerSeconds ? { expiresAfterSeconds: conversation.timerSeconds } : {}),
   }
   if (file?.ops) pending.ops.push(...file.ops)
   if (file?.after) pending.events.push(file.after)

@@ -7,6 +7,7 @@ import { CONTENT_KIND_READ_RECEIPT } from './content.ts'
 import { ConversationNotFoundError } from './errors.ts'
 import type { MessengerContext } from './messenger-context.ts'
 import { receiptItemOps } from './outbox-items.ts'
+import type { MessageRecord } from './records.ts'
 
 /**
  * Mark incoming messages of `conversationId` read up to `upToSeq` (default: all) and queue read
@@ -23,16 +24,26 @@ export async function markConversationRead(
   const upTo = Math.min(upToSeq ?? conversation.lastSeq, conversation.lastSeq)
   const ops: BatchOp[] = []
   const ids: string[] = []
+  const now = ctx.init.now()
+  let nextExpiry = conversation.nextExpiry
   for await (const [, message] of ctx.vault.messages(conversationId)) {
     if (message.seq > upTo) break
     if (message.direction !== 'in' || message.status === 'read') continue
-    ops.push(ctx.vault.putMessageOp({ ...message, status: 'read' }))
+    // a disappearing message's timer starts now that it is read
+    const { expiresAfterSeconds, ...rest } = message
+    const read: MessageRecord = { ...rest, status: 'read' }
+    if (expiresAfterSeconds !== undefined) {
+      read.expiresAt = now + expiresAfterSeconds * 1000
+      nextExpiry = Math.min(nextExpiry ?? read.expiresAt, read.expiresAt)
+    }
+    ops.push(ctx.vault.putMessageOp(read))
     ids.push(message.id)
   }
   const unread = await countUnread(ctx, conversationId, upTo)
   ops.push(
     ctx.vault.putConversationOp({
       ...conversation,
+      ...(nextExpiry !== undefined ? { nextExpiry } : {}),
       lastReadSeq: Math.max(conversation.lastReadSeq, upTo),
       unread,
     }),

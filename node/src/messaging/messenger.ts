@@ -25,6 +25,13 @@ import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyCont
 import { encodePrekeyResponse, MAX_APP_PAYLOAD_BYTES, MAX_DELIVERY_REQUEST_BYTES } from './content.ts'
 import { directConversationId, peerOfDirectConversation } from './conversation-id.ts'
 import { peerOfConversation } from './direct-conversation.ts'
+import {
+  APP_CONVERSATION_TIMER,
+  setOurTimer,
+  sweepExpired,
+  type TimerApplied,
+  timerHandler,
+} from './disappearing.ts'
 import { AppPayloadTooLargeError, ContactNotFoundError, NotForwardableError } from './errors.ts'
 import { establishSession } from './establish.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
@@ -113,6 +120,15 @@ export class Messenger {
     }
     this.#outbox = new Outbox(this.#ctx)
     this.#texts = new TextSender(this.#ctx)
+    this.#inbound.registerApp(
+      APP_CONVERSATION_TIMER,
+      timerHandler(this.#ctx, (apply, via) =>
+        this.#lock.run(apply).then(
+          (applied) => this.#timerChanged(applied, via),
+          (error) => init.log.warn('timer change not applied', { error: (error as Error)?.name }),
+        ),
+      ),
+    )
     this.#regained = new NetworkRegained({
       libp2p: init.libp2p,
       isMailboxRelay: (peer) => this.#ctx.mailboxes?.isRelay(peer) ?? false,
@@ -239,6 +255,30 @@ export class Messenger {
     const message = await this.#texts.send(conversationId, peer, text, attachment, options)
     void this.#outbox.flush(peer)
     return message
+  }
+
+  // ---- disappearing messages (disappearing.ts)
+
+  /** Set the timer of a direct conversation for both sides; its new line (null: unchanged). */
+  async setTimer(conversationId: string, seconds: number): Promise<MessageRecord | null> {
+    const peer = peerOfConversation(conversationId)
+    await this.requireContact(peer)
+    const applied = await this.#lock.run(() => setOurTimer(this.#ctx, peer, seconds))
+    if (applied !== null) void this.#outbox.flush(peer)
+    this.#timerChanged(applied, null)
+    return applied?.line ?? null
+  }
+
+  #timerChanged(applied: TimerApplied | null, via: MessageVia | null): void {
+    if (applied === null) return
+    const { line, seconds, by } = applied
+    this.#init.notify('conversation.timerChanged', { conversationId: line.conversationId, seconds, by, line })
+    if (via !== null) this.#init.notify('message.received', { message: line, via })
+  }
+
+  /** Delete the messages whose timer ran out (at `now`); returns them (their files go too). */
+  sweepExpired(now: number): Promise<MessageRecord[]> {
+    return this.#lock.run(() => sweepExpired(this.#ctx, now))
   }
 
   // ---- actions on messages (message-actions.ts)

@@ -61,6 +61,12 @@ export const ConversationRecordSchema = z.object({
   /** Incoming messages after lastReadSeq. */
   unread: count,
   updatedAt: time,
+  // ---- disappearing messages (issue 19; messaging/disappearing.ts). Optional: older records read as is.
+  /** The timer in seconds new messages get (absent: off), and when it was set (the setter's clock). */
+  timerSeconds: count.optional(),
+  timerSetAt: time.optional(),
+  /** The earliest expiresAt of a message here: the sweeper reads only conversations that are due. */
+  nextExpiry: time.optional(),
 })
 export type ConversationRecord = z.output<typeof ConversationRecordSchema>
 export const CONVERSATION_RECORD = versionedRecord('conversation', ConversationRecordSchema)
@@ -122,6 +128,13 @@ export const MessageRecordSchema = z.object({
   deletedAt: time.optional(),
   /** Pinned in its conversation, by whom and when (the pinner's clock). */
   pinned: z.object({ by: z.string(), at: time }).optional(),
+  // ---- disappearing messages (issue 19). All optional.
+  /** When the expiry sweeper deletes this message (ours: sent + timer; theirs: read + timer). */
+  expiresAt: time.optional(),
+  /** An incoming message of a timed conversation not read yet: its timer, started when read. */
+  expiresAfterSeconds: count.optional(),
+  /** This line records a change of the conversation's timer (text is its summary). */
+  timerChange: z.object({ seconds: count }).optional(),
 })
 export type MessageRecord = z.output<typeof MessageRecordSchema>
 export const MESSAGE_RECORD = versionedRecord('message', MessageRecordSchema)

@@ -12,6 +12,7 @@ import type { OutgoingAttachment } from './app-payloads.ts'
 import { requireContact } from './contacts.ts'
 import { CONTENT_KIND_TEXT, encodeContent, MESSAGE_ID_BYTES } from './content.ts'
 import { newConversation } from './direct-conversation.ts'
+import { withExpiry } from './disappearing.ts'
 import { ContactKeyChangedError, MessageDeletedError, MessageNotFoundError } from './errors.ts'
 import { locateMessage } from './message-actions.ts'
 import type { MessengerContext } from './messenger-context.ts'
@@ -155,6 +156,7 @@ async function composeText(
     ...(attachment ? { attachment: attachment.summary } : {}),
     ...(replyTo ? { replyTo } : {}),
     ...(options.forwarded ? { forwarded: true } : {}),
+    ...(conversation.timerSeconds ? { expiresAt: now + conversation.timerSeconds * 1000 } : {}),
   }
   const content = encodeContent({
     kind: CONTENT_KIND_TEXT,
@@ -200,6 +202,10 @@ async function composeText(
     ctx.vault.putOutboxOp(item),
     ...(attachment?.ops(message) ?? []),
   )
-  draft.conversations.set(conversationId, { ...conversation, lastSeq: seq, updatedAt: now })
+  draft.conversations.set(conversationId, {
+    ...withExpiry(conversation, message.expiresAt),
+    lastSeq: seq,
+    updatedAt: now,
+  })
   return message
 }

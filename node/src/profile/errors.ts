@@ -50,7 +50,19 @@ export class ProfileLockedError extends Error {
   }
 }
 
-/** identity.create on a profile that already has an identity (RPC code ALREADY_EXISTS). */
+/**
+ * The wrong passphrase that reached the opt-in wipe limit: the keystore and the sealed store were
+ * destroyed. A NoIdentityError (RPC code NO_IDENTITY): the profile has none any more.
+ */
+export class ProfileWipedError extends NoIdentityError {
+  constructor(failures: number) {
+    super(
+      `${failures} wrong passphrases in a row: this profile's keys and messages were destroyed (wipe after failed unlocks is on); identity.create starts a new identity`,
+    )
+    this.name = 'ProfileWipedError'
+  }
+}
+
 /** identity.unlock after too many wrong passphrases in a row: wait, then try again. */
 export class UnlockDelayedError extends UnavailableError {
   readonly retryAfterMs: number
@@ -63,6 +75,7 @@ export class UnlockDelayedError extends UnavailableError {
   }
 }
 
+/** identity.create on a profile that already has an identity (RPC code ALREADY_EXISTS). */
 export class IdentityExistsError extends AlreadyExistsError {
   constructor(message = 'this profile already has an identity') {
     super(message)

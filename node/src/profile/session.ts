@@ -4,7 +4,8 @@
  * ProfileLockedError / NoIdentityError (RPC codes LOCKED / NO_IDENTITY, rpc/error-map.ts), so a
  * locked profile never gets further than that call. The daemon holds one per process.
  */
-import { access } from 'node:fs/promises'
+import { access, rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { WrongPassphraseError } from '../storage/errors.ts'
@@ -19,7 +20,8 @@ import {
   updateKeystore,
 } from '../storage/keystore.ts'
 import { SealedStore } from '../storage/sealed-store.ts'
-import { IdentityExistsError, NoIdentityError, ProfileLockedError } from './errors.ts'
+import { IdentityExistsError, NoIdentityError, ProfileLockedError, ProfileWipedError } from './errors.ts'
+import { LOCK_POLICY_FILE, readLockPolicy } from './lock-policy.ts'
 import type { ProfilePaths } from './profile.ts'
 import { UnlockGuard } from './unlock-guard.ts'
 
@@ -32,6 +34,8 @@ export interface UnlockedProfile {
 }
 
 export type UnlockListener = (profile: UnlockedProfile) => void | Promise<void>
+/** Run before a wipe destroys the profile's files: whatever uses the store stops here. */
+export type WipeListener = () => void | Promise<void>
 
 export class ProfileSession {
   readonly paths: ProfilePaths
@@ -40,6 +44,7 @@ export class ProfileSession {
   #hasIdentity = false
   #busy: Promise<unknown> = Promise.resolve()
   readonly #listeners: UnlockListener[] = []
+  readonly #wipeListeners: WipeListener[] = []
 
   private constructor(paths: ProfilePaths, kdf: KdfParams) {
     this.paths = paths
@@ -75,6 +80,11 @@ export class ProfileSession {
     this.#listeners.push(listener)
   }
 
+  /** Run before an opt-in wipe (lock-policy.ts) removes the keystore and the store. */
+  onWipe(listener: WipeListener): void {
+    this.#wipeListeners.push(listener)
+  }
+
   /** Serialise create/unlock/update so two clients cannot race them. */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#busy.then(fn, fn)
@@ -104,7 +114,14 @@ export class ProfileSession {
       try {
         keystore = await openKeystore(this.paths.keystore, passphrase)
       } catch (error) {
-        if (error instanceof WrongPassphraseError) await guard.failed()
+        if (error instanceof WrongPassphraseError) {
+          const failures = await guard.failed()
+          const { wipeAfterFailures } = await readLockPolicy(this.paths)
+          if (wipeAfterFailures !== null && failures >= wipeAfterFailures) {
+            await this.#wipe()
+            throw new ProfileWipedError(failures)
+          }
+        }
         throw error
       }
       await guard.succeeded()
@@ -132,6 +149,26 @@ export class ProfileSession {
     this.#unlocked = unlocked
     for (const listener of this.#listeners) await listener(unlocked)
     return unlocked
+  }
+
+  /**
+   * Destroy the profile's identity: whatever runs on the store stops, the store closes, and the
+   * keystore, the sealed store, the failure count and the lock policy are removed (the profile
+   * starts over as new). Runs inside the exclusive section of the unlock that triggered it.
+   */
+  async #wipe(): Promise<void> {
+    for (const listener of this.#wipeListeners) await listener()
+    const current = this.#unlocked
+    this.#unlocked = null
+    if (current) {
+      await current.store.close()
+      closeKeystore(current.keystore)
+    }
+    await rm(this.paths.keystore, { force: true })
+    await rm(this.paths.db, { recursive: true, force: true })
+    await rm(join(this.paths.dir, LOCK_POLICY_FILE), { force: true })
+    await new UnlockGuard(this.paths).succeeded()
+    this.#hasIdentity = false
   }
 
   /** Lock: close the store and drop the cached key. */

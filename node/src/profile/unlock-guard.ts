@@ -63,10 +63,12 @@ export class UnlockGuard {
     if (waitMs > 0) throw new UnlockDelayedError(waitMs)
   }
 
-  async failed(): Promise<void> {
+  /** Count one more failure; returns the failures in a row now. */
+  async failed(): Promise<number> {
     const { failures } = await this.#read()
     const next: Failures = { failures: failures + 1, lastFailureAt: this.#now() }
     await writeFile(this.#file, `${JSON.stringify(next)}\n`, { mode: 0o600 })
+    return next.failures
   }
 
   async succeeded(): Promise<void> {

@@ -12,6 +12,17 @@
  * place that joins the pieces, which is what this file is. It holds schemas and types only.
  */
 import { z } from 'zod'
+import {
+  isTimerSeconds,
+  TIMER_MAX_SECONDS,
+  TIMER_MIN_SECONDS,
+} from '../../../core/src/conversation/disappearing.ts'
+import {
+  AUTO_LOCK_MAX_MINUTES,
+  AUTO_LOCK_MIN_MINUTES,
+  WIPE_MAX_FAILURES,
+  WIPE_MIN_FAILURES,
+} from '../profile/lock-limits.ts'
 
 // ---- limits (characters or items; each bounds what a client can make the daemon hold)
 
@@ -218,6 +229,13 @@ export const ContactSchema = z
   })
   .meta({ id: 'Contact' })
 
+/** A disappearing-messages timer (core/src/conversation/disappearing.ts). */
+const timerSeconds = z
+  .number()
+  .int()
+  .refine(isTimerSeconds, `0 (off) or ${TIMER_MIN_SECONDS}..${TIMER_MAX_SECONDS} seconds (5 s to 4 weeks)`)
+  .describe('seconds; 0 = off')
+
 export const ConversationSchema = z
   .strictObject({
     id: id.describe("'dm:' + userId for a direct chat, 'grp:' + groupId for a group"),
@@ -323,6 +341,28 @@ const multiaddrText = z
   .max(MAX_MULTIADDR_CHARS)
   .describe('multiaddr, e.g. /ip4/…/tcp/…/p2p/…')
 
+/** The lock policy's settings (node/src/profile/lock-policy.ts), the same in Settings and settings.set. */
+const lockSettings = {
+  autoLockMinutes: z
+    .number()
+    .int()
+    .min(AUTO_LOCK_MIN_MINUTES)
+    .max(AUTO_LOCK_MAX_MINUTES)
+    .nullable()
+    .describe(
+      'lock the profile after this many minutes without a client request (node.status, node.doctor, contacts.list and events.subscribe do not count; events pushed do not count); null = off, the default',
+    ),
+  wipeAfterFailedUnlocks: z
+    .number()
+    .int()
+    .min(WIPE_MIN_FAILURES)
+    .max(WIPE_MAX_FAILURES)
+    .nullable()
+    .describe(
+      'DANGER — IRREVERSIBLE: after this many wrong passphrases in a row, the keystore and every message and file of this profile are DESTROYED, with no way back (no backup is kept). Anyone who can reach the RPC can trigger it by guessing. null = off, the default',
+    ),
+}
+
 export const SettingsSchema = z
   .strictObject({
     displayName: z.string(),
@@ -330,6 +370,7 @@ export const SettingsSchema = z
     relays: z.array(z.string()).describe('relays saved in this profile'),
     appliedBootstrap: z.array(z.string()).describe('bootstrap peers the running node dialled at start'),
     appliedRelays: z.array(z.string()).describe('relays the running node keeps mailboxes on'),
+    ...lockSettings,
   })
   .meta({ id: 'Settings' })
 
@@ -496,6 +537,16 @@ export const events = {
     description:
       "Why a direct conversation's undelivered outgoing messages wait changed (null: nothing waits on the outbox any more).",
     payload: z.strictObject({ conversationId: id, waiting: WaitingSchema.nullable() }),
+  },
+  'conversation.timerChanged': {
+    description:
+      "A direct chat's disappearing-messages timer changed (conversations.setTimer here or on the other side); message is its line in the chat.",
+    payload: z.strictObject({
+      conversationId: id,
+      seconds: timerSeconds,
+      by: userId,
+      message: MessageSchema,
+    }),
   },
   'contact.keyChanged': {
     description: "A contact's identity key changed; sending is refused until contacts.acceptKeyChange.",
@@ -702,6 +753,14 @@ export const methods = {
     params: empty,
     result: z.strictObject({ conversations: z.array(ConversationSchema) }),
   },
+  'conversations.setTimer': {
+    description: `Set a direct chat's disappearing-messages timer (seconds, 0 = off), for both sides: the change travels end-to-end encrypted and shows as a line in the chat. New messages then disappear that long after they were sent (ours) or read (theirs). INVALID_INPUT for a group.`,
+    params: z.strictObject({ conversationId: id, seconds: timerSeconds }),
+    result: z.strictObject({
+      seconds: timerSeconds,
+      message: MessageSchema.nullable().describe('the new line; null when the timer already had this value'),
+    }),
+  },
   'messages.send': {
     description:
       'Queue a message and send it end-to-end encrypted. KEY_CHANGED_UNACCEPTED when the contact key changed.',
@@ -885,7 +944,7 @@ export const methods = {
   },
   'settings.set': {
     description:
-      'Change the display name (used at once for new cards and outgoing messages) and/or the saved bootstrap peers and relays (multiaddrs; relays must end in /p2p/<peer id>). Network changes apply after a restart of the daemon. INVALID_INPUT (nothing changed) when an address is not valid.',
+      'Change the display name (used at once for new cards and outgoing messages), the saved bootstrap peers and relays (multiaddrs; relays must end in /p2p/<peer id>), and/or the lock policy (auto-lock at once; the opt-in wipe from the next wrong passphrase). Network changes apply after a restart of the daemon. INVALID_INPUT (nothing changed) when an address is not valid.',
     params: z.strictObject({
       displayName: z
         .string()
@@ -895,6 +954,8 @@ export const methods = {
         .describe('leading and trailing spaces are dropped'),
       bootstrap: z.array(multiaddrText).max(MAX_NETWORK_PEERS).optional(),
       relays: z.array(multiaddrText).max(MAX_NETWORK_PEERS).optional(),
+      autoLockMinutes: lockSettings.autoLockMinutes.optional(),
+      wipeAfterFailedUnlocks: lockSettings.wipeAfterFailedUnlocks.optional(),
     }),
     result: SettingsSchema,
   },

@@ -71,6 +71,8 @@ export function messagingNotify(notify: RpcNotify): Notify {
         waiting: waiting === null ? null : toApiWaiting(waiting),
       }),
     'contact.keyChanged': (payload) => notify('contact.keyChanged', { ...payload }),
+    'conversation.timerChanged': ({ conversationId, seconds, by, line }) =>
+      notify('conversation.timerChanged', { conversationId, seconds, by, message: toApiMessage(line) }),
   }
   return (event, payload) => forward[event](payload)
 }

@@ -75,6 +75,11 @@ export interface RpcServerOptions {
   /** Check results and event payloads against the schemas (default: on unless NODE_ENV=production). */
   readonly validateResults?: boolean
   readonly log?: RpcLogger
+  /**
+   * Told of every request for a known method on an authenticated connection, before its params
+   * are checked (auto-lock's "activity", app/auto-lock.ts). Notifications pushed out are not requests.
+   */
+  readonly onRequest?: (method: MethodName) => void
 }
 
 interface Connection {
@@ -112,6 +117,7 @@ export class RpcServer {
   readonly #tokenDigest: Buffer
   readonly #validate: boolean
   readonly #log: RpcLogger
+  readonly #onRequest: (method: MethodName) => void
   readonly #http: Server
   readonly #wss: WebSocketServer
   readonly #connections = new Set<Connection>()
@@ -122,6 +128,7 @@ export class RpcServer {
     this.#tokenDigest = digest(options.token)
     this.#validate = options.validateResults ?? process.env.NODE_ENV !== 'production'
     this.#log = options.log ?? silentLog
+    this.#onRequest = options.onRequest ?? (() => {})
     this.#http = createServer((_req, res) => {
       res
         .writeHead(426, { 'content-type': 'text/plain', connection: 'close' })
@@ -317,6 +324,7 @@ export class RpcServer {
       return reply(
         errorResponse(id, JSONRPC_ERRORS.METHOD_NOT_FOUND.code, `method not found: ${method.slice(0, 100)}`),
       )
+    this.#onRequest(method)
     const rawParams = request.params === undefined ? {} : request.params
     if (!isPlainObject(rawParams))
       return reply(
