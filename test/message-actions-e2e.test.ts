@@ -7,14 +7,13 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { openProfile } from '../node/src/profile/profile.ts'
-import { ProfileSession } from '../node/src/profile/session.ts'
 import type { Message } from '../node/src/rpc/api.ts'
 import type { WrenClient } from '../node/src/rpc/client.ts'
 import { RpcError } from '../node/src/rpc/errors.ts'
 import { type ChatPeer, eventually, startPeer, TEST_PASSPHRASE, waitForEvent } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
 import { startTestRelay, type TestRelay } from './fixtures/relay.ts'
+import { sealedStoreDump } from './fixtures/store-dump.ts'
 import { runWren } from './fixtures/wren-cli.ts'
 
 /** Mailbox round trips (deposit, restart, fetch) on a loaded 2-core machine. */
@@ -36,27 +35,6 @@ async function history(client: WrenClient, peerUserId: string): Promise<Message[
 
 async function find(client: WrenClient, peerUserId: string, id: string): Promise<Message | undefined> {
   return (await history(client, peerUserId)).find((m) => m.id === id)
-}
-
-/** Every record of a stopped daemon's sealed store, as text (bytes as UTF-8 too). */
-async function storeDump(peer: ChatPeer): Promise<string> {
-  const session = await ProfileSession.open(
-    await openProfile({ home: peer.home, profile: peer.daemon.profile }),
-  )
-  const { store } = await session.unlock(TEST_PASSPHRASE)
-  const parts: string[] = []
-  try {
-    for await (const [key, value] of store.iterate())
-      parts.push(
-        key,
-        JSON.stringify(value, (_k, v) =>
-          v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : (v as unknown),
-        ),
-      )
-  } finally {
-    await session.close()
-  }
-  return parts.join('\n')
 }
 
 describe('conversation actions between two daemons', () => {
@@ -352,7 +330,7 @@ describe('conversation actions between two daemons', () => {
     bobAgain = undefined
     await alice.daemon.stop()
     for (const peer of [alice, bob]) {
-      const dump = await storeDump(peer)
+      const dump = await sealedStoreDump(peer.home, peer.daemon.profile, TEST_PASSPHRASE)
       assert.ok(dump.includes('changed while you were away'), 'the dump reads real records')
       assert.ok(!dump.includes('7781-XQ'), `${peer === alice ? 'alice' : 'bob'}: the deleted text is gone`)
       assert.ok(
