@@ -119,7 +119,7 @@ describe('desktop message actions: two pages, two daemons, each action seen live
     await original.waitFor()
     // a reply started and cancelled with Escape leaves the chat open and sends nothing
     await original.hover()
-    await original.getByRole('button', { name: 'Reply' }).click()
+    await original.getByRole('button', { name: 'Reply', exact: true }).click()
     const preview = bob.page.getByRole('status', { name: 'Replying' })
     assert.match(await preview.innerText(), /Reply to Alice\s+where shall we meet\?/)
     await bob.page.getByRole('textbox', { name: /^Message / }).press('Escape')
@@ -127,7 +127,7 @@ describe('desktop message actions: two pages, two daemons, each action seen live
     await bob.page.locator('.chat-title', { hasText: 'Alice' }).waitFor()
 
     await original.hover()
-    await original.getByRole('button', { name: 'Reply' }).click()
+    await original.getByRole('button', { name: 'Reply', exact: true }).click()
     await preview.waitFor()
     await send(bob, 'at the station')
     await preview.waitFor({ state: 'detached' })
