@@ -7,7 +7,9 @@
  * message.received) — no reload. Screenshots go to test-artifacts/desktop-message-actions/.
  */
 import assert from 'node:assert/strict'
-import { mkdir } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
@@ -19,6 +21,23 @@ import { type ChatPeer, startPair } from './fixtures/chat.ts'
 /** Bound on each UI wait, in ms: a message and its action crossing two daemons on a loaded 2-core machine. */
 const UI_WAIT_MS = 30_000
 const ARTIFACTS = join(import.meta.dirname, '../test-artifacts/desktop-message-actions')
+/** A file of a few chunks (256 KiB each), from a seeded generator. */
+const FILE_BYTES = 700_000
+
+/** Deterministic bytes (xorshift32 from `seed`). */
+function seededBytes(seed: number, length: number): Buffer {
+  const out = Buffer.alloc(length)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = x & 0xff
+  }
+  return out
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
 
 interface Window {
   peer: ChatPeer
@@ -91,12 +110,14 @@ describe('desktop message actions: two pages, two daemons, each action seen live
   let browser: Browser
   let alice: Window
   let bob: Window
+  let dir = ''
 
   before(async () => {
     // Chromium is a test requirement (.ci/run installs Debian's package): fail loudly, never skip
     if (findChromium() === null)
       throw new Error('Chromium not found: install the chromium package (.ci/run does)')
     await mkdir(ARTIFACTS, { recursive: true })
+    dir = await mkdtemp(join(tmpdir(), 'wren-desktop-actions-'))
     await buildDesktop()
     browser = await launchBrowser()
     const pair = await startPair()
@@ -111,6 +132,7 @@ describe('desktop message actions: two pages, two daemons, each action seen live
     await browser?.close()
     await Promise.allSettled([alice?.server.close(), bob?.server.close()])
     await Promise.allSettled([alice?.peer.stop(), bob?.peer.stop()])
+    if (dir) await rm(dir, { recursive: true, force: true })
   })
 
   test('bob replies from the hover actions; Escape cancels a reply; alice sees the quote and it jumps to her message', async () => {
@@ -246,11 +268,59 @@ describe('desktop message actions: two pages, two daemons, each action seen live
     await dialog.getByRole('checkbox', { name: 'Bob' }).check()
     await dialog.getByRole('button', { name: 'Forward' }).click()
     await dialog.waitFor({ state: 'detached' })
+    const focused = await alice.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))
+    assert.equal(focused, 'More actions', 'the focus goes back to the button that opened the menu')
     for (const w of [alice, bob])
       await w.page
         .locator('article.msg', { has: w.page.locator('.forwarded') })
         .filter({ hasText: 'at the station' })
         .waitFor()
+    assert.deepEqual([...alice.errors, ...bob.errors], [])
+  })
+
+  test('a file alice sends shows on bob’s page as a card that completes, and Save writes the same bytes', async () => {
+    const data = seededBytes(17, FILE_BYTES)
+    const source = join(dir, 'route plan.bin')
+    await writeFile(source, data)
+    await alice.peer.client.call('attachments.send', {
+      conversationId: `dm:${bob.peer.userId}`,
+      path: source,
+      caption: 'the route',
+    })
+    const card = bubble(bob, 'the route').locator('.file-card')
+    await card.locator('.file-name', { hasText: 'route plan.bin' }).waitFor()
+    assert.match(await card.locator('.file-info').innerText(), /^700 KB/)
+    await bob.page.locator('.file-card[data-state=complete]').waitFor()
+    assert.match(await card.locator('.file-info').innerText(), /Received/)
+    // alice's page did not send it (the RPC did): reloaded, her chat shows it as sent
+    await alice.page.reload()
+    await openChat(alice, 'Bob')
+    const sent = bubble(alice, 'the route').locator('.file-card')
+    await sent
+      .locator('.file-info', { hasText: /^700 KB · (Sent|Uploading to relays|On the relays)/ })
+      .waitFor()
+    await shot(bob, '07-bob-file-card')
+
+    const target = join(dir, 'saved.bin')
+    await card.getByRole('button', { name: 'Save route plan.bin' }).click()
+    const dialog = bob.page.getByRole('dialog', { name: 'Save route plan.bin' })
+    await dialog.getByLabel('Save as (a full path on this computer)').fill(target)
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click()
+    await dialog
+      .getByRole('status')
+      .filter({ hasText: `Saved to ${target}` })
+      .waitFor()
+    assert.equal(sha256(await readFile(target)), sha256(data))
+    // saving over an existing file is refused, and said so in the dialog
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click()
+    await dialog.getByRole('alert').waitFor()
+    await bob.page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+    assert.equal(
+      await bob.page.locator('.chat-title').innerText(),
+      'Alice',
+      'Escape closed the dialog, not the chat',
+    )
     assert.deepEqual([...alice.errors, ...bob.errors], [])
   })
 })

@@ -192,8 +192,9 @@ export function Chat({
       class="chat"
       aria-label={isGroup ? `Group chat ${conversation.title}` : `Chat with ${conversation.title}`}
       onKeyDown={(e) => {
-        // Escape leaves the chat (dialogs handle their own Escape first)
-        if (e.key === 'Escape' && !e.isComposing && !e.defaultPrevented) onBack()
+        // Escape leaves the chat; a dialog of this chat (delete, forward, save) handles its own
+        const inDialog = (e.target as Element | null)?.closest?.('dialog') != null
+        if (e.key === 'Escape' && !e.isComposing && !e.defaultPrevented && !inDialog) onBack()
       }}
     >
       <header class="chat-head">

@@ -5,7 +5,7 @@
  * in the box and Enter saves it; the text typed before comes back when the edit ends.
  */
 import type { JSX } from 'preact'
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { Message } from '../../node/src/rpc/api.ts'
 import { Icon } from './icons.tsx'
 import type { ChatStore } from './logic/chat-store.ts'
@@ -61,7 +61,8 @@ export function Composer({
     if (!blocked) area.current?.focus()
   }, [chat, blocked])
 
-  useEffect(() => {
+  // a layout effect: the box never shows the edited text once the edit preview is gone
+  useLayoutEffect(() => {
     if (draft?.kind === 'edit') {
       stashed.current ??= text
       setText(draft.message.text)
