@@ -1,6 +1,6 @@
 /**
  * Bundles the desktop shell with esbuild into desktop/dist/: index.html, app.js (minified ESM),
- * call-worker.js (the call media worker: frame encryption, a classic worker script) and app.css (palette variables from src/logic/palette.ts + src/styles.css + src/groups.css).
+ * call-worker.js (the call media worker: frame encryption, a classic worker script) and app.css (palette variables from src/logic/palette.ts + the stylesheets in STYLESHEETS).
  *
  *   node desktop/build.ts            production bundle into desktop/dist/
  *   node desktop/build.ts --preview  preview harness (canned data, no daemon) into desktop/dist/preview/
@@ -18,7 +18,7 @@ export const PREVIEW_DIST_DIR = join(DIST_DIR, 'preview')
 /** Browsers the bundle targets: the Chromium the shell opens, and current evergreen browsers. */
 const TARGETS = ['chrome120', 'firefox121', 'safari17']
 /** Stylesheets under src/, concatenated in this order after the palette. */
-const STYLESHEETS = ['styles.css', 'groups.css', 'calls.css']
+const STYLESHEETS = ['styles.css', 'groups.css', 'calls.css', 'messages.css']
 
 export interface BuildResult {
   readonly outdir: string

@@ -19,6 +19,7 @@ import type {
 } from '../../node/src/rpc/api.ts'
 import type { DaemonLink } from '../src/logic/connection.ts'
 import { BrowserRpcError, type ParamsArg, type WrenRpc } from '../src/rpc-browser.ts'
+import { ACTIONS_CONTACT, fakeAttachment, withActionShowcase } from './fake-actions.ts'
 import { FakeGroups } from './fake-groups.ts'
 
 export interface FakeOptions {
@@ -166,7 +167,10 @@ export class FakeDaemon implements WrenRpc {
           receipts: direction === 'out' ? 2 : 0,
         })
       }
-      this.#messages.set(convId, list)
+      this.#messages.set(
+        convId,
+        c.displayName === ACTIONS_CONTACT ? withActionShowcase(list, ME, c.userId, now) : list,
+      )
       this.#unread.set(convId, i === 0 ? Math.min(3, count) : i === 2 ? 2 : 0)
       if (i === 0 && count >= 3)
         for (const m of list.slice(-3))
@@ -321,6 +325,12 @@ export class FakeDaemon implements WrenRpc {
         const older = list.filter((m) => m.seq < before)
         const page = older.slice(-limit)
         return { messages: page, hasMore: older.length > page.length }
+      }
+      case 'attachments.get': {
+        const m = [...this.#messages.values()].flat().find((x) => x.id === p.messageId)
+        const a = m ? fakeAttachment(m) : null
+        if (!a) throw new BrowserRpcError(-32003, 'no such file', { error: 'NOT_FOUND' })
+        return a
       }
       case 'messages.markRead':
         if (group) this.#groups.markRead(conversation)

@@ -97,6 +97,18 @@ for (const theme of ['light', 'dark'] as const) {
   await shot(page, `${theme}-11-settings`)
   await page.keyboard.press('Escape')
 
+  await page.locator('.conv', { hasText: 'Erin Lindqvist' }).click()
+  await page.getByRole('region', { name: 'Pinned messages' }).waitFor()
+  await page.locator('.file-card[data-state=complete]').waitFor()
+  const reply = page.locator('article.msg', { hasText: 'I’ll bring the map' })
+  await reply.hover()
+  await reply.getByRole('button', { name: 'More actions' }).click()
+  await shot(page, `${theme}-20-message-actions`)
+  await page.keyboard.press('Escape')
+  await reply.getByRole('button', { name: 'Reply', exact: true }).click()
+  await shot(page, `${theme}-21-reply-preview`)
+  await page.keyboard.press('Escape')
+
   await page.locator('.conv', { hasText: 'Weekend hikers' }).click()
   await page.locator('.msg-in .sender').first().waitFor()
   await shot(page, `${theme}-13-group-chat`)

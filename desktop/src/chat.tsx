@@ -2,24 +2,25 @@
 /** The open conversation: header, key-change banner, virtualised messages and the composer. */
 import type { JSX } from 'preact'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
-import type { Contact, Conversation, GroupMember, GroupSummary } from '../../node/src/rpc/api.ts'
+import type { Contact, Conversation, GroupMember, GroupSummary, Message } from '../../node/src/rpc/api.ts'
 import { Avatar } from './avatar.tsx'
+import { Composer, type Draft } from './composer.tsx'
 import { Icon } from './icons.tsx'
 import type { AppStore } from './logic/app-store.ts'
+import { AttachmentFeed } from './logic/attachment-feed.ts'
 import { buildChatRows } from './logic/chat-rows.ts'
 import { ChatStore } from './logic/chat-store.ts'
 import { daemonSendBlock } from './logic/connection.ts'
 import { directSubtitle } from './logic/conversations.ts'
 import { groupSubtitle, senderNames, shortUserId } from './logic/groups.ts'
+import { pinnedMessages } from './logic/message-actions.ts'
 import { describeError } from './logic/rpc-errors.ts'
 import { conversationWaiting, waitingWords } from './logic/waiting.ts'
+import { type MessageActionsApi, MessageActionsContext } from './message-actions-context.ts'
+import { DeleteMessage, ForwardMessage, SaveFile } from './message-dialogs.tsx'
 import { MessageList } from './message-list.tsx'
+import { PinnedBar } from './pinned-bar.tsx'
 import { useStore } from './use-store.ts'
-
-/** Composer grows up to this many pixels before it scrolls. */
-const COMPOSER_MAX_PX = 160
-/** Message text limit (the daemon's MAX_TEXT_CHARS). */
-const MAX_TEXT_CHARS = 65536
 
 export interface ChatProps {
   readonly app: AppStore
@@ -33,11 +34,6 @@ export interface ChatProps {
   readonly onBack: () => void
   /** Start a voice call with the contact of a direct chat (absent: no call button). */
   readonly onCall?: () => void
-}
-
-function newClientId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12))
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 function KeyChangeBanner({
@@ -85,94 +81,6 @@ function KeyChangeBanner({
   )
 }
 
-function Composer({
-  chat,
-  blocked,
-  blockedText,
-  title,
-}: {
-  chat: ChatStore
-  blocked: boolean
-  blockedText: string
-  title: string
-}): JSX.Element {
-  const [text, setText] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [sending, setSending] = useState(false)
-  const area = useRef<HTMLTextAreaElement>(null)
-
-  useEffect(() => {
-    const el = area.current
-    if (!el) return
-    el.style.height = 'auto'
-    el.style.height = `${Math.min(el.scrollHeight, COMPOSER_MAX_PX)}px`
-  }, [text])
-
-  useEffect(() => {
-    if (!blocked) area.current?.focus()
-  }, [chat, blocked])
-
-  const send = async () => {
-    const body = text.replace(/^\s+|\s+$/g, '')
-    if (!body || blocked || sending) return
-    setSending(true)
-    setError(null)
-    try {
-      await chat.send(body, newClientId())
-      setText('')
-    } catch (e) {
-      setError(describeError(e))
-    } finally {
-      setSending(false)
-      area.current?.focus()
-    }
-  }
-
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault()
-      void send()
-    }
-  }
-
-  return (
-    <div class="composer-wrap">
-      {error && (
-        <p class="error composer-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="composer">
-        <textarea
-          ref={area}
-          rows={1}
-          value={text}
-          maxLength={MAX_TEXT_CHARS}
-          disabled={blocked}
-          placeholder={blocked ? blockedText : `Message ${title}`}
-          aria-label={`Message ${title}`}
-          aria-describedby="composer-hint"
-          onInput={(e) => setText(e.currentTarget.value)}
-          onKeyDown={onKeyDown}
-        />
-        <span id="composer-hint" class="sr-only">
-          Enter sends, Shift+Enter adds a new line.
-        </span>
-        <button
-          type="button"
-          class="send"
-          onClick={send}
-          disabled={blocked || sending || text.trim() === ''}
-          aria-label="Send"
-          title={blocked ? blockedText : 'Send (Enter)'}
-        >
-          <Icon name="send" />
-        </button>
-      </div>
-    </div>
-  )
-}
-
 /** Members of a group chat, re-read when the group's state changes (for sender names). */
 function useGroupMembers(app: AppStore, group: GroupSummary | undefined): readonly GroupMember[] {
   const [members, setMembers] = useState<readonly GroupMember[]>([])
@@ -191,6 +99,9 @@ function useGroupMembers(app: AppStore, group: GroupSummary | undefined): readon
   }, [group?.groupId, group?.stateHash])
   return members
 }
+
+/** The message dialog open over the chat. */
+type MessageDialog = { readonly kind: 'delete' | 'forward' | 'save'; readonly message: Message } | null
 
 export function Chat({
   app,
@@ -224,6 +135,42 @@ export function Chat({
     () => buildChatRows(state.messages, state.unreadFromSeq, groupContext),
     [state.messages, state.unreadFromSeq, groupContext],
   )
+  const [draft, setDraft] = useState<Draft>(null)
+  const [dialog, setDialog] = useState<MessageDialog>(null)
+  const [actionError, setActionError] = useState<string | null>(null)
+  const [jumpTo, setJumpTo] = useState<{ messageId: string } | null>(null)
+  const files = useMemo(() => new AttachmentFeed(app.rpc), [app])
+  useEffect(() => () => files.close(), [files])
+  const me = app.state.identity?.userId ?? ''
+  const nameOf = useMemo(() => {
+    if (groupContext) return groupContext.senderName
+    return (userId: string) =>
+      userId === conversation.peerUserId
+        ? conversation.title
+        : (contacts.find((c) => c.userId === userId)?.displayName ?? shortUserId(userId))
+  }, [groupContext, contacts, conversation.title])
+  const actions = useMemo<MessageActionsApi>(() => {
+    const attempt = (f: () => Promise<unknown>) => {
+      setActionError(null)
+      f().catch((e) => setActionError(describeError(e)))
+    }
+    return {
+      me,
+      direct: !isGroup,
+      nameOf,
+      files,
+      reply: (m) => setDraft({ kind: 'reply', message: m }),
+      edit: (m) => setDraft({ kind: 'edit', message: m }),
+      react: (m, emoji) => attempt(() => chat.react(m.id, emoji)),
+      remove: (m) => setDialog({ kind: 'delete', message: m }),
+      forward: (m) => setDialog({ kind: 'forward', message: m }),
+      pin: (m, pinned) => attempt(() => chat.pin(m.id, pinned)),
+      copy: (m) => attempt(() => navigator.clipboard.writeText(m.text)),
+      jump: (messageId) => setJumpTo({ messageId }),
+      saveFile: (m) => setDialog({ kind: 'save', message: m }),
+    }
+  }, [chat, me, isGroup, nameOf, files])
+  const pinned = useMemo(() => pinnedMessages(state.messages), [state.messages])
   const atBottom = useRef(false)
   const onAtBottom = () => {
     atBottom.current = true
@@ -245,8 +192,9 @@ export function Chat({
       class="chat"
       aria-label={isGroup ? `Group chat ${conversation.title}` : `Chat with ${conversation.title}`}
       onKeyDown={(e) => {
-        // Escape leaves the chat (dialogs handle their own Escape first)
-        if (e.key === 'Escape' && !e.isComposing && !e.defaultPrevented) onBack()
+        // Escape leaves the chat; a dialog of this chat (delete, forward, save) handles its own
+        const inDialog = (e.target as Element | null)?.closest?.('dialog') != null
+        if (e.key === 'Escape' && !e.isComposing && !e.defaultPrevented && !inDialog) onBack()
       }}
     >
       <header class="chat-head">
@@ -306,6 +254,11 @@ export function Chat({
           <Icon name={isGroup ? 'group' : 'info'} />
         </button>
       </header>
+      <PinnedBar
+        pinned={pinned}
+        onJump={(m) => actions.jump(m.id)}
+        onUnpin={isGroup ? null : (m) => actions.pin(m, false)}
+      />
       {keyChanged && contact && <KeyChangeBanner app={app} contact={contact} onDetails={onDetails} />}
       {app.state.link === 'closed' && (
         <p class="banner banner-warn" role="alert">
@@ -328,18 +281,53 @@ export function Chat({
           </p>
         </div>
       ) : (
-        <MessageList
-          key={conversation.id}
-          rows={rows}
-          now={now}
-          peerName={isGroup ? null : conversation.title}
-          hasMore={state.hasMore}
-          loading={state.loading}
-          onNearTop={() => void chat.loadOlder()}
-          onAtBottom={onAtBottom}
+        <MessageActionsContext.Provider value={actions}>
+          <MessageList
+            key={conversation.id}
+            jumpTo={jumpTo}
+            rows={rows}
+            now={now}
+            peerName={isGroup ? null : conversation.title}
+            hasMore={state.hasMore}
+            loading={state.loading}
+            onNearTop={() => void chat.loadOlder()}
+            onAtBottom={onAtBottom}
+          />
+        </MessageActionsContext.Provider>
+      )}
+      {actionError && (
+        <p class="error inset" role="alert">
+          {actionError}
+        </p>
+      )}
+      <Composer
+        chat={chat}
+        blocked={blocked}
+        blockedText={blockedText}
+        title={conversation.title}
+        draft={draft}
+        authorOf={(m) => (m.direction === 'out' ? 'You' : nameOf(m.sender))}
+        onDraftDone={() => setDraft(null)}
+      />
+      {dialog?.kind === 'delete' && (
+        <DeleteMessage
+          chat={chat}
+          message={dialog.message}
+          peerName={conversation.title}
+          onClose={() => setDialog(null)}
         />
       )}
-      <Composer chat={chat} blocked={blocked} blockedText={blockedText} title={conversation.title} />
+      {dialog?.kind === 'forward' && (
+        <ForwardMessage
+          chat={chat}
+          message={dialog.message}
+          conversations={app.state.conversations}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {dialog?.kind === 'save' && (
+        <SaveFile files={files} message={dialog.message} onClose={() => setDialog(null)} />
+      )}
     </section>
   )
 }

@@ -25,7 +25,12 @@ export function Dialog({
     const opener = document.activeElement as HTMLElement | null
     const el = ref.current
     if (el && !el.open) el.showModal()
-    return () => opener?.focus?.()
+    return () => {
+      // closed by the app (a button, not Escape): leave the modal state first, else the page
+      // behind it is still inert and the opener cannot take the focus back
+      if (el?.open) el.close()
+      opener?.focus?.()
+    }
   }, [])
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: backdrop clicks only; <dialog> closes on Escape natively

@@ -9,14 +9,16 @@ import { Component, type JSX } from 'preact'
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks'
 import { Icon } from './icons.tsx'
 import type { ChatRow } from './logic/chat-rows.ts'
-import { clockTime, dayLabel, fullTime } from './logic/format-time.ts'
-import { groupStatusView } from './logic/groups.ts'
-import { statusView } from './logic/message-status.ts'
+import { dayLabel } from './logic/format-time.ts'
 import { computeWindow, HeightIndex, isNearBottom, isNearTop } from './logic/virtual-list.ts'
-import { waitingWords } from './logic/waiting.ts'
+import { MessageBubble } from './message-bubble.tsx'
 
 /** Pixels above the anchor row shown when a chat opens at its unread divider. */
 const UNREAD_DIVIDER_MARGIN_PX = 48
+/** Pixels above a message the list jumps to (a quote's original, a pinned message). */
+const JUMP_MARGIN_PX = 96
+/** How long a message jumped to stays highlighted, in ms. */
+const JUMP_HIGHLIGHT_MS = 1_600
 
 interface Anchor {
   key: string
@@ -33,37 +35,8 @@ export interface MessageListProps {
   readonly onNearTop: () => void
   /** Called when the user reaches the newest message (mark read). */
   readonly onAtBottom: () => void
-}
-
-function Ticks({
-  status,
-  receipts,
-  recipients,
-  why,
-}: {
-  why: string | undefined
-  status: Parameters<typeof statusView>[0]
-  receipts: number
-  /** Other members of a group (aggregate ticks); null in a direct chat. */
-  recipients: number | null
-}) {
-  const view =
-    recipients === null ? statusView(status, receipts, why) : groupStatusView(status, receipts, recipients)
-  const icon =
-    view.kind === 'clock'
-      ? 'clock'
-      : view.kind === 'single'
-        ? 'check'
-        : view.kind === 'error'
-          ? 'alert'
-          : 'checks'
-  return (
-    <span class={`ticks ticks-${view.kind}`} title={view.label}>
-      <Icon name={icon} size={14} />
-      {view.detail && <span class="receipts">{view.detail}</span>}
-      <span class="sr-only">{view.label}</span>
-    </span>
-  )
+  /** A loaded message to scroll to, highlight and focus (a new object for each jump). */
+  readonly jumpTo?: { readonly messageId: string } | null
 }
 
 /** Rows re-render only when their row object or the day changes (scrolling re-renders the list). */
@@ -102,40 +75,7 @@ function RowView({
         </span>
       </div>
     )
-  const m = row.message
-  const at = m.direction === 'in' ? (m.receivedAt ?? m.sentAt) : m.sentAt
-  const cls = `msg msg-${m.direction}${row.first ? ' first' : ''}${row.last ? ' last' : ''}${m.status === 'failed' ? ' failed' : ''}`
-  return (
-    <article
-      class={cls}
-      aria-label={
-        m.direction === 'out' ? 'You said' : row.senderName ? `${row.senderName} said` : 'They said'
-      }
-    >
-      <div class="bubble">
-        {row.senderName && row.first && (
-          <div class="sender" aria-hidden="true">
-            {row.senderName}
-          </div>
-        )}
-        {/* replies-ready: a quoted message would render here as <div class="quote"> */}
-        <div class="text">{m.text}</div>
-        <span class="meta">
-          <time dateTime={new Date(at).toISOString()} title={fullTime(at)}>
-            {clockTime(at)}
-          </time>
-          {m.direction === 'out' && (
-            <Ticks
-              status={m.status}
-              receipts={m.receipts}
-              recipients={row.recipients}
-              why={m.waiting && peerName ? waitingWords(m.waiting, peerName, now) : undefined}
-            />
-          )}
-        </span>
-      </div>
-    </article>
-  )
+  return <MessageBubble row={row} now={now} peerName={peerName} />
 }
 
 export function MessageList({
@@ -146,6 +86,7 @@ export function MessageList({
   loading,
   onNearTop,
   onAtBottom,
+  jumpTo = null,
 }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null)
   const index = useMemo(() => new HeightIndex(), [])
@@ -160,6 +101,19 @@ export function MessageList({
   const anchor = useRef<Anchor | null>(null)
   const initialised = useRef(false)
   const [showJump, setShowJump] = useState(false)
+  const [highlight, setHighlight] = useState<string | null>(null)
+  const focusAfterJump = useRef<string | null>(null)
+
+  useEffect(() => {
+    if (jumpTo === null || !keyIndex.has(jumpTo.messageId)) return
+    stick.current = false
+    anchor.current = { key: jumpTo.messageId, delta: -JUMP_MARGIN_PX }
+    focusAfterJump.current = jumpTo.messageId
+    setHighlight(jumpTo.messageId)
+    remeasured(0)
+    const t = setTimeout(() => setHighlight(null), JUMP_HIGHLIGHT_MS)
+    return () => clearTimeout(t)
+  }, [jumpTo])
 
   // Open at the unread divider when there is one, else at the bottom.
   if (!initialised.current && rows.length > 0) {
@@ -193,6 +147,13 @@ export function MessageList({
     }
     // short chats never scroll: reaching the newest message also counts after layout
     if (rows.length > 0 && isNearBottom(el.scrollTop, el.clientHeight, total)) onAtBottom()
+    const focusKey = focusAfterJump.current
+    const jumped =
+      focusKey === null ? null : el.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusKey)}"] article`)
+    if (jumped) {
+      focusAfterJump.current = null
+      jumped.focus({ preventScroll: true })
+    }
     if (changed || (target !== null && Math.abs(scrollTop - el.scrollTop) >= 1)) {
       setScrollTop(el.scrollTop)
       remeasured(0)
@@ -250,7 +211,7 @@ export function MessageList({
       >
         <div class="pad-top" style={{ height: `${win.padTop}px` }} />
         {rows.slice(win.start, win.end).map((row) => (
-          <div key={row.key} data-key={row.key} class="row">
+          <div key={row.key} data-key={row.key} class={row.key === highlight ? 'row highlight' : 'row'}>
             <Row row={row} now={now} peerName={peerName} />
           </div>
         ))}

@@ -48,6 +48,7 @@ export interface AppState {
 export type MessageListener = (message: Message) => void
 export type StatusListener = (payload: EventPayload<'message.status'>) => void
 export type WaitingListener = (payload: EventPayload<'conversation.waiting'>) => void
+export type UpdateListener = (payload: EventPayload<'message.updated'>) => void
 
 const initialState: AppState = {
   link: 'connecting',
@@ -68,6 +69,7 @@ export class AppStore {
   readonly #messageListeners = new Set<MessageListener>()
   readonly #statusListeners = new Set<StatusListener>()
   readonly #waitingListeners = new Set<WaitingListener>()
+  readonly #updateListeners = new Set<UpdateListener>()
   readonly #unsubscribe: Array<() => void> = []
   #poll: ReturnType<typeof setInterval> | null = null
   #contactsPoll: ReturnType<typeof setInterval> | null = null
@@ -81,6 +83,7 @@ export class AppStore {
     this.#unsubscribe.push(
       rpc.on('message.received', ({ message }) => this.#onMessage(message)),
       rpc.on('message.status', (p) => this.#onStatus(p)),
+      rpc.on('message.updated', (p) => this.noteUpdated(p)),
       rpc.on('conversation.waiting', (p) => {
         for (const l of this.#waitingListeners) l(p)
       }),
@@ -124,6 +127,21 @@ export class AppStore {
   onWaiting(listener: WaitingListener): () => void {
     this.#waitingListeners.add(listener)
     return () => this.#waitingListeners.delete(listener)
+  }
+
+  /** A message was edited, deleted, reacted to or (un)pinned, here or by the contact. */
+  onMessageUpdated(listener: UpdateListener): () => void {
+    this.#updateListeners.add(listener)
+    return () => this.#updateListeners.delete(listener)
+  }
+
+  /** An update (from the event, or an action's answer): the chat list's preview and open chats follow. */
+  noteUpdated(p: EventPayload<'message.updated'>): void {
+    const conversations = this.#state.conversations.map((c) =>
+      c.id === p.conversationId && c.lastMessage?.id === p.messageId ? { ...c, lastMessage: p.message } : c,
+    )
+    this.#set({ conversations })
+    for (const l of this.#updateListeners) l(p)
   }
 
   onMessageStatus(listener: StatusListener): () => void {

@@ -25,6 +25,8 @@ export type ChatRow =
       readonly senderName: string | null
       /** Other members of the group when the message was shown (aggregate ticks); null in a direct chat. */
       readonly recipients: number | null
+      /** A reply whose quoted message is loaded here (its quote jumps to it). */
+      readonly quoteLoaded: boolean
     }
 
 /** What a group chat adds to its rows: sender names and the recipient count for ticks. */
@@ -67,6 +69,11 @@ export function buildChatRows(
   let dividerPlaced = false
   // local calendar day of each message, computed once (Date work dominates for long histories)
   const days = messages.map((m) => dayNumber(at(m)))
+  const quoted = new Set<string>()
+  for (const m of messages) if (m.replyTo !== undefined) quoted.add(m.replyTo.messageId)
+  const loadedQuoted = new Set(
+    quoted.size === 0 ? [] : messages.filter((m) => quoted.has(m.id)).map((m) => m.id),
+  )
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!
     const prev = messages[i - 1]
@@ -95,6 +102,7 @@ export function buildChatRows(
       last: !joinsNext,
       senderName,
       recipients: group?.recipients ?? null,
+      quoteLoaded: m.replyTo !== undefined && loadedQuoted.has(m.replyTo.messageId),
     })
   }
   return rows

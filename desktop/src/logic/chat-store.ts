@@ -5,6 +5,7 @@
 import type { EventPayload, Message } from '../../../node/src/rpc/api.ts'
 import type { AppStore } from './app-store.ts'
 import { firstUnreadSeq, mergeMessages, newestIncomingSeq } from './chat-rows.ts'
+import { applyUpdate, removeMessage } from './message-actions.ts'
 import { applyStatus } from './message-status.ts'
 import { describeError } from './rpc-errors.ts'
 import { applyWaiting } from './waiting.ts'
@@ -52,6 +53,11 @@ export class ChatStore {
         if (m.conversationId === conversationId) this.#merge([m])
       }),
       app.onMessageStatus((p) => this.#onStatus(p)),
+      app.onMessageUpdated((p) => {
+        if (p.conversationId !== conversationId) return
+        const messages = applyUpdate(this.#state.messages, p)
+        if (messages !== this.#state.messages) this.#set({ messages })
+      }),
       app.onWaiting((p) => {
         if (p.conversationId !== conversationId) return
         const messages = applyWaiting(this.#state.messages, p.waiting)
@@ -112,15 +118,65 @@ export class ChatStore {
     }
   }
 
-  /** Send; rejects with the daemon's error so the composer can keep the text and show it. */
-  async send(text: string, clientId: string): Promise<void> {
+  /**
+   * Send (a reply when `replyTo` is a message id); rejects with the daemon's error so the
+   * composer can keep the text and show it.
+   */
+  async send(text: string, clientId: string, replyTo?: string): Promise<void> {
     const { message } = await this.#app.rpc.call('messages.send', {
       conversationId: this.conversationId,
       text,
       clientId,
+      ...(replyTo === undefined ? {} : { replyTo }),
     })
     this.#merge([message])
     this.#app.noteSent(message)
+  }
+
+  // ---- actions on a message: each answer is applied at once (the message.updated event that
+  // follows it changes nothing more); each rejects with the daemon's error for the view to show
+
+  async react(messageId: string, emoji: string | null): Promise<void> {
+    this.#updated(messageId, 'reaction', await this.#app.rpc.call('messages.react', { messageId, emoji }))
+  }
+
+  async edit(messageId: string, text: string): Promise<void> {
+    this.#updated(messageId, 'edit', await this.#app.rpc.call('messages.edit', { messageId, text }))
+  }
+
+  async pin(messageId: string, pinned: boolean): Promise<void> {
+    this.#updated(messageId, 'pin', await this.#app.rpc.call('messages.pin', { messageId, pinned }))
+  }
+
+  /** Delete for everyone (a tombstone stays) or for me (the message leaves this list). */
+  async delete(messageId: string, forEveryone: boolean): Promise<void> {
+    const answer = await this.#app.rpc.call('messages.delete', { messageId, forEveryone })
+    if (forEveryone) this.#updated(messageId, 'delete', answer)
+    else {
+      const messages = removeMessage(this.#state.messages, messageId)
+      if (messages !== this.#state.messages) this.#set({ messages })
+    }
+  }
+
+  /** Forward to other direct chats; returns how many copies the daemon queued. */
+  async forward(messageId: string, conversationIds: readonly string[]): Promise<number> {
+    const { messages } = await this.#app.rpc.call('messages.forward', {
+      messageId,
+      conversationIds: [...conversationIds],
+    })
+    for (const m of messages) {
+      if (m.conversationId === this.conversationId) this.#merge([m])
+      this.#app.noteSent(m)
+    }
+    return messages.length
+  }
+
+  #updated(
+    messageId: string,
+    change: EventPayload<'message.updated'>['change'],
+    { message }: { message: Message },
+  ): void {
+    this.#app.noteUpdated({ conversationId: this.conversationId, messageId, change, message })
   }
 
   /** Merge messages, keeping any status already known for them (statuses only move forward). */

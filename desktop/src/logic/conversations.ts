@@ -113,7 +113,12 @@ export function sameContacts(a: readonly Contact[], b: readonly Contact[]): bool
 export function previewText(c: Conversation, senderName?: (userId: string) => string): string {
   const m = c.lastMessage
   if (m === null) return c.kind === 'group' ? 'No messages yet in this group' : 'No messages yet'
-  const text = m.text.replace(/\s+/g, ' ').trim()
+  const text =
+    m.deletedAt !== undefined
+      ? 'Message deleted'
+      : m.attachment && m.text === ''
+        ? m.attachment.name
+        : m.text.replace(/\s+/g, ' ').trim()
   if (m.direction === 'out') return `You: ${text}`
   return c.kind === 'group' && senderName ? `${senderName(m.sender)}: ${text}` : text
 }
