@@ -26,7 +26,15 @@ import { SealedStore } from '../src/storage/sealed-store.ts'
 const SEED = 17017
 
 function indexed(i: number, text: string, conversationId = 'dm:a') {
-  return { messageId: `m${i}`, conversationId, seq: i, sender: 'wu', direction: 'in' as const, sentAt: 1000 + i, text }
+  return {
+    messageId: `m${i}`,
+    conversationId,
+    seq: i,
+    sender: 'wu',
+    direction: 'in' as const,
+    sentAt: 1000 + i,
+    text,
+  }
 }
 
 describe('search folding', () => {
@@ -74,7 +82,10 @@ describe('search index', () => {
     const index = new SearchIndex()
     // equal times across conversations: the order still is total
     for (let i = 1; i <= 57; i++)
-      index.put(`k${i}`, { ...indexed(i, `match ${i}`, i % 2 === 0 ? 'dm:a' : 'dm:b'), sentAt: 1000 + (i % 5) })
+      index.put(`k${i}`, {
+        ...indexed(i, `match ${i}`, i % 2 === 0 ? 'dm:a' : 'dm:b'),
+        sentAt: 1000 + (i % 5),
+      })
     for (const limit of [1, 7, 57, 100]) {
       const seen: string[] = []
       let after: ReturnType<typeof parseSearchCursor> | undefined
@@ -161,7 +172,10 @@ describe('search service on a sealed store', () => {
         status: 'sent',
         receipts: 0,
       })
-      await store.batch([vault.putMessageOp(message(1, 'Lunch at noon?')), vault.putMessageOp(message(2, 'sure'))])
+      await store.batch([
+        vault.putMessageOp(message(1, 'Lunch at noon?')),
+        vault.putMessageOp(message(2, 'sure')),
+      ])
       const ids = async (query: string) =>
         (await search.search({ query, limit: 10 })).results.map((r) => r.messageId)
       assert.equal(search.stats(), null, 'nothing is built before the first search')

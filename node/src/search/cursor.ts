@@ -24,7 +24,8 @@ export function formatSearchCursor(position: SearchPosition): string {
 }
 
 export function parseSearchCursor(cursor: string): SearchPosition {
-  if (typeof cursor !== 'string' || cursor.length > MAX_SEARCH_CURSOR_CHARS) throw new InvalidSearchCursorError()
+  if (typeof cursor !== 'string' || cursor.length > MAX_SEARCH_CURSOR_CHARS)
+    throw new InvalidSearchCursorError()
   const match = CURSOR.exec(cursor)
   if (match === null) throw new InvalidSearchCursorError()
   const sentAt = Number(match[1])

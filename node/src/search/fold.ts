@@ -16,7 +16,12 @@ const FINAL_SIGMA = /ς/g
 
 /** The folded form of `text` (what the index keeps and what queries are folded to). */
 export function fold(text: string): string {
-  return text.toLowerCase().normalize('NFKD').replace(MARKS, '').replace(SHARP_S, 'ss').replace(FINAL_SIGMA, 'σ')
+  return text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(MARKS, '')
+    .replace(SHARP_S, 'ss')
+    .replace(FINAL_SIGMA, 'σ')
 }
 
 /** The folded text and, for each of its UTF-16 units, the offset in `text` of the code point it came from. */

@@ -60,7 +60,13 @@ export interface SearchPage {
 
 /** Terms of a query per folding; empty terms dropped, duplicates once. */
 export function queryTerms(query: string, maxTerms: number): string[] {
-  const terms = [...new Set(fold(query).split(/\s+/u).filter((t) => t.length > 0))]
+  const terms = [
+    ...new Set(
+      fold(query)
+        .split(/\s+/u)
+        .filter((t) => t.length > 0),
+    ),
+  ]
   return terms.slice(0, maxTerms)
 }
 
