@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { InvalidInputError } from '../src/errors.ts'
-import { Vault } from '../src/messaging/vault.ts'
 import type { MessageRecord } from '../src/messaging/records.ts'
+import { Vault } from '../src/messaging/vault.ts'
 import {
   formatSearchCursor,
   InvalidSearchCursorError,

@@ -84,7 +84,11 @@ export function sealEphemeral(suite: CryptoSuite, key: Uint8Array, signal: Ephem
   })
   const nonce = suite.randomBytes(EPHEMERAL_NONCE_BYTES)
   const ciphertext = suite.aesGcmEncrypt(key, nonce, plaintext, aad())
-  return EphemeralFrame.encode({ version: EPHEMERAL_WIRE_VERSION, nonce, ciphertext })
+  return EphemeralFrame.encode({
+    version: EPHEMERAL_WIRE_VERSION,
+    nonce: new Uint8Array(nonce),
+    ciphertext: new Uint8Array(ciphertext),
+  })
 }
 
 /**
@@ -98,7 +102,12 @@ export function openEphemeral(suite: CryptoSuite, key: Uint8Array, bytes: Uint8A
   if (frame.version !== EPHEMERAL_WIRE_VERSION)
     throw new UnsupportedVersionError(`ephemeral frame version ${frame.version}`)
   checkDecodedLength('nonce', frame.nonce, EPHEMERAL_NONCE_BYTES)
-  const plaintext = suite.aesGcmDecrypt(key, frame.nonce, frame.ciphertext, aad())
+  const plaintext = suite.aesGcmDecrypt(
+    key,
+    new Uint8Array(frame.nonce),
+    new Uint8Array(frame.ciphertext),
+    aad(),
+  )
   const signal = decodeCapped('ephemeral signal', plaintext, MAX_EPHEMERAL_SIGNAL_BYTES, (b) =>
     EphemeralSignalProto.decode(b),
   )

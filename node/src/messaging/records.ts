@@ -61,6 +61,8 @@ export const ConversationRecordSchema = z.object({
   /** Incoming messages after lastReadSeq. */
   unread: count,
   updatedAt: time,
+  /** conversations.delete erased every message up to this seq (seqs are never reused after it). */
+  clearedSeq: count.optional(),
 })
 export type ConversationRecord = z.output<typeof ConversationRecordSchema>
 export const CONVERSATION_RECORD = versionedRecord('conversation', ConversationRecordSchema)

@@ -11,11 +11,12 @@
  * snapshot would have to be written on every change (or go stale and be reconciled), adding a
  * second copy of every text at rest for a saving the user rarely feels.
  */
+
+import { MESSAGE_RECORD, type MessageRecord } from '../messaging/records.ts'
 import { PREFIXES } from '../storage/layout.ts'
 import type { ObservedWrite, SealedStore } from '../storage/sealed-store.ts'
-import { MESSAGE_RECORD, type MessageRecord } from '../messaging/records.ts'
 import { formatSearchCursor, parseSearchCursor } from './cursor.ts'
-import { queryTerms, SearchIndex, type SearchPage, snippetOf, type Snippet } from './search-index.ts'
+import { queryTerms, SearchIndex, type SearchPage, type Snippet, snippetOf } from './search-index.ts'
 
 /** Terms of one query: a few words; more add cost and no precision. */
 export const MAX_SEARCH_TERMS = 8
