@@ -75,6 +75,8 @@ export class EphemeralService {
   readonly #presence: PresenceBook
   /** Keys per direction and contact identity key (hex): derived once, kept while running. */
   readonly #keys = new Map<string, Uint8Array>()
+  /** Contacts we heard a presence frame from on their current connection (we answer the first). */
+  readonly #heard = new Set<string>()
   /** Last counter accepted per contact (replays and reordering refused). */
   readonly #lastCounter = new Map<string, number>()
   #counter = 0
@@ -160,11 +162,19 @@ export class EphemeralService {
     return (await this.#init.contacts()).map((c) => this.#presence.of(c.userId))
   }
 
+  /** A contact was just added: when its device is connected already, it hears our presence now. */
+  async contactAdded(userId: string): Promise<void> {
+    const contact = await this.#init.contact(userId).catch(() => null)
+    if (contact?.devicePeerId != null && this.#connection(contact.devicePeerId) !== null)
+      await this.#peerChanged(peerIdFromBytes(contact.devicePeerId), true)
+  }
+
   async #peerChanged(peer: PeerId, connected: boolean): Promise<void> {
     try {
       const contact = await this.#init.contactOfPeer(peer.toString())
       if (contact === null) return
       if (!connected) {
+        this.#heard.delete(contact.userId)
         this.#presence.disconnected(contact.userId)
         this.#typing.received(contact.userId, false)
         return
@@ -253,21 +263,31 @@ export class EphemeralService {
         this.#key(contact, false),
         new Uint8Array(bytes.subarray()),
       )
-      this.#apply(contact.userId, signal)
+      this.#apply(contact, signal)
     } catch (error) {
       this.ignored++
       stream.abort(error instanceof Error ? error : new Error(String(error)))
     }
   }
 
-  #apply(userId: string, signal: EphemeralSignal): void {
+  #apply(contact: ContactDevice, signal: EphemeralSignal): void {
+    const { userId } = contact
     if (signal.counter <= (this.#lastCounter.get(userId) ?? -1)) {
       this.ignored++
       return
     }
     this.#lastCounter.set(userId, signal.counter)
-    if (signal.kind === EPHEMERAL_PRESENCE) this.#presence.shared(userId, signal.on)
-    else if (signal.kind === EPHEMERAL_TYPING && this.#settings.typing)
+    if (signal.kind === EPHEMERAL_PRESENCE) {
+      // the frame proves a live connection (it may have opened before we listened for it)
+      this.#presence.connected(userId)
+      this.#presence.shared(userId, signal.on)
+      // the first word on a connection is answered with ours: the contact may not have known us
+      // (or not listened yet) when we told it, and each side answers once per connection
+      if (!this.#heard.has(userId)) {
+        this.#heard.add(userId)
+        if (this.#settings.presence) void this.#send(contact, EPHEMERAL_PRESENCE, true)
+      }
+    } else if (signal.kind === EPHEMERAL_TYPING && this.#settings.typing)
       this.#typing.received(userId, signal.on)
   }
 }
