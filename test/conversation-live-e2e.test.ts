@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test'
 import type { EventName, EventPayload } from '../node/src/rpc/api.ts'
 import type { WrenClient } from '../node/src/rpc/client.ts'
 import { type ChatPeer, eventually, startPair, waitForEvent } from './fixtures/chat.ts'
+import { runWren } from './fixtures/wren-cli.ts'
 
 /** A typing indicator lapses after TYPING_EXPIRE_MS (6 s); leave room on a loaded machine. */
 const TYPING_EXPIRY_WAIT_MS = 20_000
@@ -153,6 +154,36 @@ describe('typing, presence, search and conversation delete between two daemons',
     await alice.client.call('messages.delete', { messageId: message.id, forEveryone: true })
     await deleted
     for (const client of [alice.client, bob.client]) assert.deepEqual(await searchIds(client, 'kiliman'), [])
+  })
+
+  test('wren search prints matches in context, and WrenClient.history pages back to the first message', async () => {
+    const arrived = waitForEvent(bob.client, 'message.received', (p) =>
+      p.message.text.includes('Ouagadougou'),
+    )
+    await alice.client.call('messages.send', {
+      conversationId: toBob,
+      text: 'Flights to Ouagadougou are cheap',
+    })
+    await arrived
+    const run = await runWren(['search', 'ouaga'], { home: bob.home, profile: bob.daemon.profile })
+    assert.equal(run.code, 0, run.stderr)
+    assert.match(run.stdout, /Alice · Alice: Flights to Ouagadougou are cheap/)
+    const json = await runWren(['search', 'ouaga', '--in', 'Alice', '--json'], {
+      home: bob.home,
+      profile: bob.daemon.profile,
+    })
+    assert.equal((JSON.parse(json.stdout) as { results: unknown[] }).results.length, 1)
+
+    const pages: number[][] = []
+    for await (const page of bob.client.history(toAlice, { pageSize: 2 })) pages.push(page.map((m) => m.seq))
+    const seqs = pages.flat()
+    assert.ok(pages.length >= 2)
+    assert.deepEqual(
+      [...seqs].sort((a, b) => a - b),
+      (await bob.client.call('messages.list', { conversationId: toAlice, limit: 500 })).messages.map(
+        (m) => m.seq,
+      ),
+    )
   })
 
   test('a deleted conversation leaves no message, search entry or list row until a new message', async () => {
