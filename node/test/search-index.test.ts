@@ -43,6 +43,7 @@ describe('search folding', () => {
     assert.equal(fold('İstanbul'), 'istanbul')
     assert.equal(fold('ﬁle ＡＢＣ'), 'file abc')
     assert.equal(fold('Straße'), 'strasse')
+    assert.equal(fold('𝒜𝐁c'), 'abc')
     assert.equal(fold('ΟΔΟΣ οδος'), 'οδοσ οδοσ')
   })
 
@@ -121,6 +122,28 @@ describe('search index', () => {
     assert.deepEqual(marked, ['Straße', 'STRASSE'])
     const emoji = snippetOf(`${'😀'.repeat(30)} café ${'😀'.repeat(30)}`, ['cafe'])
     assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(emoji.text))
+  })
+})
+
+describe('search queries', () => {
+  test('any query (fuzzed) gives at most the capped number of non-empty folded terms, and a search never throws', () => {
+    const index = new SearchIndex()
+    index.put('k1', indexed(1, 'Grüße aus Köln 🙂 ﬁne'))
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), (query) => {
+        const terms = queryTerms(query, 8)
+        assert.ok(terms.length <= 8)
+        for (const term of terms) {
+          assert.ok(term.length > 0 && !/\s/u.test(term))
+          assert.equal(fold(term), term)
+        }
+        const page = index.search({ terms, limit: 5 })
+        for (const hit of page.hits) snippetOf(hit.message.text, terms)
+      }),
+      { seed: SEED, numRuns: 1000 },
+    )
+    assert.deepEqual(queryTerms('GRÜSSE köln', 8), ['grusse', 'koln'])
+    assert.equal(index.search({ terms: queryTerms('GRÜSSE köln', 8), limit: 5 }).hits.length, 1)
   })
 })
 

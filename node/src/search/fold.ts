@@ -1,7 +1,7 @@
 /**
  * Search folding: the form of a text that a query is matched against. Case-insensitive and
  * Unicode-aware: lower case (locale-independent), compatibility decomposition (NFKD: 'ﬁ' → 'fi',
- * full-width → ASCII), combining marks dropped (so 'cafe' finds 'café', 'İ' folds to 'i'), and
+ * full-width → ASCII, '𝒜' → 'a'), combining marks dropped (so 'cafe' finds 'café', 'İ' folds to 'i'), and
  * the two lower-case letters with a second form folded to one ('ß' → 'ss', final 'ς' → 'σ').
  *
  * Folding a whole text at once equals folding it code point by code point (marks are dropped,
@@ -16,10 +16,13 @@ const FINAL_SIGMA = /ς/g
 
 /** The folded form of `text` (what the index keeps and what queries are folded to). */
 export function fold(text: string): string {
+  // lower case twice: compatibility forms decompose to capitals too ('𝒜' → 'A'), so folding
+  // stays idempotent (fold(fold(x)) = fold(x): a folded query matches what it folded from)
   return text
     .toLowerCase()
     .normalize('NFKD')
     .replace(MARKS, '')
+    .toLowerCase()
     .replace(SHARP_S, 'ss')
     .replace(FINAL_SIGMA, 'σ')
 }
