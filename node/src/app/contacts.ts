@@ -28,6 +28,8 @@ export async function addContactByCard(
     throw error
   }
   const contact = await rt.messenger.addContact(parsed, name)
+  // a contact whose device is connected already (it handed its card over) hears our presence now
+  void rt.ephemeral.contactAdded(contact.userId)
   return { contact, online: rt.isOnline(parsed.devicePeerId) }
 }
 

@@ -7,7 +7,9 @@
 import { InvalidInputError, NotFoundError } from '../errors.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { groupOfConversation } from '../groups/group-store.ts'
+import { isCleared } from '../messaging/clear-conversation.ts'
 import { isGroupConversationId } from '../messaging/conversation-id.ts'
+import { getConversationPrefs, updateConversationPrefs } from '../messaging/conversation-prefs.ts'
 import { peerOfConversation } from '../messaging/messenger.ts'
 import type { Conversation, Message } from '../rpc/api.ts'
 import { toApiMessage } from '../rpc/messaging-view.ts'
@@ -25,11 +27,18 @@ export function view(rt: Runtime, message: Parameters<typeof toApiMessage>[0]): 
   return toApiMessage(message, rt.messenger.waitingOf(message))
 }
 
-/** Every conversation, the newest first (groups we were only invited to are left out). */
-export async function listConversations(rt: Runtime): Promise<Conversation[]> {
+/**
+ * Every conversation, the newest first (groups we were only invited to are left out, and direct
+ * chats deleted with nothing new since, unless `includeCleared`), with the user's flags.
+ */
+export async function listConversations(
+  rt: Runtime,
+  options: { includeCleared?: boolean } = {},
+): Promise<Conversation[]> {
   const contacts = new Map((await rt.vault.listContacts()).map((c) => [c.userId, c]))
   const conversations: Conversation[] = []
   for (const record of await rt.vault.listConversations()) {
+    if (options.includeCleared !== true && isCleared(record)) continue
     const last = record.lastSeq > 0 ? await rt.vault.getMessage(record.id, record.lastSeq) : undefined
     conversations.push({
       id: record.id,
@@ -44,6 +53,12 @@ export async function listConversations(rt: Runtime): Promise<Conversation[]> {
   }
   conversations.push(...(await groupConversations(rt.groups)))
   conversations.sort((a, b) => b.updatedAt - a.updatedAt)
+  for (const c of conversations) {
+    const prefs = await getConversationPrefs(rt.vault, c.id)
+    c.muted = prefs.muted
+    c.archived = prefs.archived
+    c.markedUnread = prefs.markedUnread
+  }
   return conversations
 }
 
@@ -127,9 +142,19 @@ export async function listMessages(
   return { ...page, messages: page.messages.map((m) => view(rt, m)) }
 }
 
-/** Mark messages read up to `upToSeq` (default: all); the number of messages that changed. */
-export function markRead(rt: Runtime, conversationId: string, upToSeq: number | undefined): Promise<number> {
-  return isGroupConversation(conversationId)
+/**
+ * Mark messages read up to `upToSeq` (default: all); the number of messages that changed. A
+ * conversation marked unread by the user is unmarked.
+ */
+export async function markRead(
+  rt: Runtime,
+  conversationId: string,
+  upToSeq: number | undefined,
+): Promise<number> {
+  const updated = await (isGroupConversation(conversationId)
     ? rt.groups.messages.markRead(conversationId, upToSeq)
-    : rt.messenger.markRead(conversationId, upToSeq)
+    : rt.messenger.markRead(conversationId, upToSeq))
+  if ((await getConversationPrefs(rt.vault, conversationId)).markedUnread)
+    await updateConversationPrefs(rt.vault, conversationId, { markedUnread: false })
+  return updated
 }

@@ -17,20 +17,23 @@ import { type CallService, callService } from '../calls/call-service.ts'
 import { FileService } from '../files/file-service.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
+import { directConversationId } from '../messaging/conversation-id.ts'
 import { DEFAULT_MAILBOX_COUNT, Mailboxes } from '../messaging/mailboxes.ts'
 import { Messenger } from '../messaging/messenger.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import { migrateOneTimePrekeys, SealedOneTimePrekeyStore } from '../messaging/prekey-store.ts'
 import { PrekeyManager } from '../messaging/prekeys.ts'
-import { Vault } from '../messaging/vault.ts'
+import { type ContactRecord, Vault } from '../messaging/vault.ts'
 import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
 import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
+import { type ContactDevice, EphemeralService } from '../presence/ephemeral-service.ts'
 import { readIdentityRecord } from '../profile/records.ts'
 import type { UnlockedProfile } from '../profile/session.ts'
 import { callsNotify } from '../rpc/calls-view.ts'
 import { filesNotify } from '../rpc/files-view.ts'
 import { messagingNotify } from '../rpc/messaging-view.ts'
+import { MessageSearch } from '../search/search-service.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
 import type { HostContext } from './host-context.ts'
 import { deriveIdentityMaterial } from './identity-material.ts'
@@ -86,6 +89,10 @@ export interface Runtime {
   readonly calls: CallService
   /** Files sent and received in 1:1 messages (node/src/files). */
   readonly files: FileService
+  /** Search of the whole history (node/src/search): an in-memory index following the store. */
+  readonly search: MessageSearch
+  /** Typing indicators and presence between contacts (node/src/presence). */
+  readonly ephemeral: EphemeralService
   readonly vault: Vault
   readonly identity: IdentityKeyPair
   readonly userId: Uint8Array
@@ -251,6 +258,28 @@ export async function startRuntime(
       : {}),
   })
 
+  // ---- search (follows every message write from here on) and typing/presence
+  const search = new MessageSearch(profile.store)
+  const device = (c: ContactRecord | undefined): ContactDevice | null =>
+    c === undefined ? null : { userId: c.userId, identityKey: c.identityKey, devicePeerId: c.devicePeerId }
+  const ephemeral = new EphemeralService({
+    suite,
+    identity,
+    libp2p,
+    store: profile.store,
+    contactOfPeer: async (peerId) => {
+      const user = messenger.userOfPeer(peerId)
+      return user === undefined ? null : device(await vault.getContact(user))
+    },
+    contact: async (id) => device(await vault.getContact(id)),
+    contacts: async () => (await vault.listContacts()).map((c) => device(c) as ContactDevice),
+    onTyping: (event) =>
+      ctx.notify('typing', { conversationId: directConversationId(event.userId), ...event }),
+    onPresence: (state) => ctx.notify('contact.presence', { ...state }),
+    now,
+    log: ctx.log.child('node:presence'),
+  })
+
   // ---- periodic work and reactions
   const maintenance = repeatingTask(async () => {
     if (await prekeys.maintain(now())) republish()
@@ -268,6 +297,7 @@ export async function startRuntime(
 
   // ---- start, in order
   await messenger.start()
+  await ephemeral.start()
   await files.start()
   await mailboxes?.start()
   ready = true
@@ -290,6 +320,8 @@ export async function startRuntime(
     groups: groups.service,
     calls,
     files,
+    search,
+    ephemeral,
     vault,
     identity,
     userId,
@@ -323,8 +355,10 @@ export async function startRuntime(
       await groups.stop()
       await mailboxes?.stop()
       await files.stop()
+      await ephemeral.stop()
       await messenger.stop()
       await libp2p.stop()
+      search.stop()
     },
   }
 }

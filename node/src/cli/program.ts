@@ -15,6 +15,7 @@ import { registerIdentityCommands } from './commands/identity.ts'
 import { registerMessageActionCommands } from './commands/message-actions.ts'
 import { registerMessageCommands } from './commands/messages.ts'
 import { registerNetworkCommands } from './commands/network.ts'
+import { registerSearchCommand } from './commands/search.ts'
 import type { GlobalOptions } from './context.ts'
 import { exitCodeHelp } from './exit-codes.ts'
 import { PASSPHRASE_ENV } from './passphrase.ts'
@@ -88,6 +89,7 @@ export function createProgram(): Command {
   registerContactCommands(program, globalOptions)
   registerMessageCommands(program, globalOptions)
   registerMessageActionCommands(program, globalOptions)
+  registerSearchCommand(program, globalOptions)
   registerChatCommand(program, globalOptions)
   registerGroupCommands(program, globalOptions)
   registerCallCommands(program, globalOptions)

@@ -401,6 +401,24 @@ export class FileService {
     }
     return this.get(messageId)
   }
+
+  /**
+   * Erase the file of a message that is being deleted with its conversation: transfers stop, the
+   * chunks, manifest and bitmap go, and so do the record and its message index. Nothing when the
+   * message carries no file.
+   */
+  async forget(messageId: string): Promise<void> {
+    const record = await this.#files.byMessage(messageId)
+    if (record === undefined) return
+    await this.#downloads.cancel(record.fileId)
+    await this.#offline.cancel(record.fileId)
+    this.#served.delete(record.fileId)
+    await this.#files.dropContents(record.fileId, decodeFilePointer(record.pointer).chunkCount)
+    await this.#files.store.batch([
+      { type: 'del', key: this.#files.attachmentKey(record.fileId) },
+      { type: 'del', key: this.#files.indexKey(messageId) },
+    ])
+  }
 }
 
 function summaryOf(pointer: FilePointer, fileIdHex: string): NonNullable<MessageRecord['attachment']> {

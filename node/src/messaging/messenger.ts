@@ -20,6 +20,7 @@ import type { BatchOp } from '../storage/sealed-store.ts'
 import { Announcer } from './announce.ts'
 import type { AttachmentHandler, OutgoingAttachment } from './app-payloads.ts'
 import { ClaimLimiter } from './claim-limiter.ts'
+import { clearConversation } from './clear-conversation.ts'
 import { CONTACT_DIAL_CONCURRENCY, CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
 import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyContact } from './contacts.ts'
 import { encodePrekeyResponse, MAX_APP_PAYLOAD_BYTES, MAX_DELIVERY_REQUEST_BYTES } from './content.ts'
@@ -311,6 +312,17 @@ export class Messenger {
   /** A message of a direct conversation by id (MessageNotFoundError otherwise). */
   async message(messageId: string): Promise<MessageRecord> {
     return (await this.#lock.run(() => locateMessage(this.#ctx, messageId))).message
+  }
+
+  /** Erase every message of a direct conversation here (clear-conversation.ts); the erased ones. */
+  clearConversation(conversationId: string): Promise<MessageRecord[]> {
+    peerOfConversation(conversationId)
+    return clearConversation(this.#ctx, conversationId)
+  }
+
+  /** The contact whose device is this libp2p peer (PeerId string), if it is one. */
+  userOfPeer(peerId: string): string | undefined {
+    return this.#peerToUser.get(peerId)
   }
 
   /** Mark incoming messages read up to `upToSeq` and queue read receipts to the sender. */

@@ -67,6 +67,8 @@ export const ConversationRecordSchema = z.object({
   timerSetAt: time.optional(),
   /** The earliest expiresAt of a message here: the sweeper reads only conversations that are due. */
   nextExpiry: time.optional(),
+  /** conversations.delete erased every message up to this seq (seqs are never reused after it). */
+  clearedSeq: count.optional(),
 })
 export type ConversationRecord = z.output<typeof ConversationRecordSchema>
 export const CONVERSATION_RECORD = versionedRecord('conversation', ConversationRecordSchema)

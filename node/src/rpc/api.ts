@@ -56,6 +56,14 @@ export const MAX_REACTION_CHARS = 64
 /** Conversations one messages.forward sends to: a handful of chats, not a broadcast list. */
 export const MAX_FORWARD_TARGETS = 32
 
+/** A search query in characters: a few words (the daemon uses the first 8 terms). */
+export const MAX_SEARCH_QUERY_CHARS = 256
+/** Results per messages.search page. */
+export const MAX_SEARCH_LIMIT = 100
+export const DEFAULT_SEARCH_LIMIT = 20
+/** A messages.search cursor (node/src/search/cursor.ts MAX_SEARCH_CURSOR_CHARS). */
+export const MAX_SEARCH_CURSOR_CHARS = 162
+
 /** Media-owner text per calls.signal (one SDP or ICE candidate), in characters; the daemon also
  * refuses more than core's MAX_MEDIA_DATA_BYTES (16 KiB) of UTF-8. */
 export const MAX_CALL_SIGNAL_CHARS = 16384
@@ -246,8 +254,42 @@ export const ConversationSchema = z
     lastMessage: MessageSchema.nullable(),
     unread: z.number().int().min(0),
     updatedAt: timestamp,
+    muted: z.boolean().optional().describe('conversations.update mute (the daemon always sets it)'),
+    archived: z.boolean().optional().describe('conversations.update archived (the daemon always sets it)'),
+    markedUnread: z
+      .boolean()
+      .optional()
+      .describe('marked unread by the user (conversations.update unread), until read again'),
   })
   .meta({ id: 'Conversation' })
+
+export const PresenceSchema = z
+  .strictObject({
+    userId,
+    online: z
+      .boolean()
+      .describe(
+        "this daemon holds a live connection to the contact's device and the contact shares its presence",
+      ),
+    lastSeen: timestamp.nullable().describe('when the contact was last online here (null: not since start)'),
+  })
+  .meta({ id: 'Presence' })
+
+export const SearchResultSchema = z
+  .strictObject({
+    messageId: id,
+    conversationId: id,
+    seq: seq.describe('jump to it: messages.list with before = seq + 1 ends the page on it'),
+    sender: userId,
+    direction: z.enum(['in', 'out']),
+    sentAt: timestamp,
+    snippet: z.string().describe("the text around the first match ('…' where cut)"),
+    highlights: z
+      .array(z.strictObject({ start: z.number().int().min(0), length: z.number().int().min(0) }))
+      .describe('where terms matched in snippet (UTF-16 offsets)'),
+    wordPrefix: z.boolean().describe('every term starts a word (else some matched inside a word)'),
+  })
+  .meta({ id: 'SearchResult' })
 
 // ---- groups
 
@@ -533,6 +575,20 @@ export const events = {
       receipts: z.number().int().min(0),
     }),
   },
+  typing: {
+    description:
+      'A contact started or stopped typing in a direct chat. typing: true expires by itself at expiresAt (a typing: false follows then) unless renewed; never stored, only over a live connection.',
+    payload: z.strictObject({
+      conversationId: id,
+      userId,
+      typing: z.boolean(),
+      expiresAt: timestamp.nullable().describe('when a typing: true lapses; null for false'),
+    }),
+  },
+  'contact.presence': {
+    description: "A contact's presence changed (came online, or went offline: lastSeen is then now).",
+    payload: PresenceSchema,
+  },
   'conversation.waiting': {
     description:
       "Why a direct conversation's undelivered outgoing messages wait changed (null: nothing waits on the outbox any more).",
@@ -761,6 +817,47 @@ export const methods = {
       message: MessageSchema.nullable().describe('the new line; null when the timer already had this value'),
     }),
   },
+  'conversations.delete': {
+    description:
+      'Delete a conversation here: its messages, their files and their search entries are erased (nothing is sent). A direct chat leaves conversations.list until a new message; a group keeps its membership (groups.leave for that) and loses its history.',
+    params: z.strictObject({ conversationId: id }),
+    result: z.strictObject({ deleted: z.number().int().min(0).describe('messages erased') }),
+  },
+  'conversations.update': {
+    description:
+      'Mute, archive, or mark a conversation unread (unread: true; it stays marked until messages.markRead or unread: false). Muting is a flag for the clients: the daemon keeps counting unread messages.',
+    params: z.strictObject({
+      conversationId: id,
+      mute: z.boolean().optional(),
+      archived: z.boolean().optional(),
+      unread: z.boolean().optional(),
+    }),
+    result: ConversationSchema,
+  },
+  'typing.set': {
+    description:
+      'Tell the contact of a direct chat that we are (or stopped) typing: sent at most every 3 s while typing, only over a live connection (dropped otherwise, never queued or stored), sealed with a key of the two identities. A no-op when typing indicators are off (typing.configure). sent says whether a frame left.',
+    params: z.strictObject({ conversationId: id, typing: z.boolean() }),
+    result: z.strictObject({ sent: z.boolean() }),
+  },
+  'typing.configure': {
+    description:
+      'Typing indicators on or off (default on); off sends none and announces none received. Without enabled: the current setting.',
+    params: z.strictObject({ enabled: z.boolean().optional() }),
+    result: z.strictObject({ enabled: z.boolean() }),
+  },
+  'contacts.presence': {
+    description:
+      "Online / last seen of every contact, from this daemon's own connections: online while it holds a live connection to the contact's device and the contact shares its presence (a sealed frame only contacts can read). Empty while our own presence is hidden (as in other messengers: hide yours, see none).",
+    params: empty,
+    result: z.strictObject({ presence: z.array(PresenceSchema) }),
+  },
+  'contacts.configurePresence': {
+    description:
+      'Share our presence with contacts (default) or hide it: hidden, contacts see us offline, and we see no presence either. Without shared: the current setting.',
+    params: z.strictObject({ shared: z.boolean().optional() }),
+    result: z.strictObject({ shared: z.boolean() }),
+  },
   'messages.send': {
     description:
       'Queue a message and send it end-to-end encrypted. KEY_CHANGED_UNACCEPTED when the contact key changed.',
@@ -816,6 +913,24 @@ export const methods = {
       limit: z.number().int().min(1).max(MAX_PAGE_LIMIT).optional(),
     }),
     result: z.strictObject({ messages: z.array(MessageSchema), hasMore: z.boolean() }),
+  },
+  'messages.search': {
+    description: `Search the whole history (every conversation, or one): every term (words of the query) must occur in the text, case- and accent-insensitively, as a word prefix or anywhere in a word. Newest first, limit (default ${DEFAULT_SEARCH_LIMIT}) at a time; pass next back as before for the next page. Edited messages are found by their current text only; deleted ones not at all.`,
+    params: z.strictObject({
+      query: z.string().min(1).max(MAX_SEARCH_QUERY_CHARS),
+      conversationId: id.optional(),
+      limit: z.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
+      before: z
+        .string()
+        .min(1)
+        .max(MAX_SEARCH_CURSOR_CHARS)
+        .optional()
+        .describe('the next of the previous page'),
+    }),
+    result: z.strictObject({
+      results: z.array(SearchResultSchema),
+      next: z.string().nullable().describe('cursor of the next page; null on the last'),
+    }),
   },
   'messages.markRead': {
     description: 'Mark incoming messages read up to upToSeq (default: all) and send read receipts.',
@@ -989,6 +1104,8 @@ export type Settings = z.infer<typeof SettingsSchema>
 export type Call = z.infer<typeof CallSchema>
 export type CallEntry = z.infer<typeof CallEntrySchema>
 export type Attachment = z.infer<typeof AttachmentSchema>
+export type Presence = z.infer<typeof PresenceSchema>
+export type SearchResult = z.infer<typeof SearchResultSchema>
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)

@@ -249,6 +249,47 @@ export class WrenClient {
     return remove
   }
 
+  // ---- typed helpers over `on` and `call` (the bot-client specification's names)
+
+  /** Each received message (replayed once after a reconnect gap, as `on('message')`). */
+  onMessage(handler: (message: Message) => void): Promise<() => void> {
+    return this.on('message', handler)
+  }
+  /** Status and receipt changes of our messages. */
+  onStatus(handler: (payload: EventPayload<'message.status'>) => void): Promise<() => void> {
+    return this.on('message.status', handler)
+  }
+  /** A contact typing (or stopped) in a direct chat; a typing: true lapses at expiresAt. */
+  onTyping(handler: (payload: EventPayload<'typing'>) => void): Promise<() => void> {
+    return this.on('typing', handler)
+  }
+  /** A contact came online or went offline. */
+  onPresence(handler: (payload: EventPayload<'contact.presence'>) => void): Promise<() => void> {
+    return this.on('contact.presence', handler)
+  }
+
+  /**
+   * A conversation's history, newest page first, each page oldest first (messages.list): the
+   * pages go back in time until the first message, `pageSize` at a time, from `before` when given.
+   */
+  async *history(
+    conversationId: string,
+    options: { before?: number; pageSize?: number } = {},
+  ): AsyncGenerator<Message[]> {
+    let before = options.before
+    for (;;) {
+      const page = await this.call('messages.list', {
+        conversationId,
+        ...(before !== undefined ? { before } : {}),
+        ...(options.pageSize !== undefined ? { limit: options.pageSize } : {}),
+      })
+      if (page.messages.length > 0) yield page.messages
+      const oldest = page.messages[0]
+      if (!page.hasMore || oldest === undefined) return
+      before = oldest.seq
+    }
+  }
+
   #onClose(): void {
     this.#core.failAll()
     if (this.#reopen === null || this.#closing) {

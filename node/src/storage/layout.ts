@@ -24,6 +24,8 @@
  *   cid/b(conversationId\nclientId)  MessageRef of a messages.send with a client id (retries)
  *   identity/profile              IdentityRecord (display name, creation time)
  *   settings/network              NetworkSettingsRecord (saved bootstrap peers and relays)
+ *   settings/conversation         ConversationSettings (presence/records.ts: typing on, presence shared)
+ *   cp/b(conversationId)          ConversationPrefs (messaging/conversation-prefs.ts: muted, archived, marked unread)
  * Files (node/src/files, records in files/records.ts; file ids are random, so they appear as hex):
  *   fa/fileIdHex                  AttachmentRecord (pointer, direction, peer, state)
  *   fx/messageIdHex               AttachmentIndex: message id → file id (attachments.get/save)
@@ -48,6 +50,7 @@ export const PREFIXES = {
   counter: 'meta/counter/',
   clientId: 'cid/',
   callLog: 'cl/',
+  conversationPrefs: 'cp/',
 } as const
 
 /** The group layer's prefixes (node/src/groups/group-store.ts builds their keys). */
@@ -86,4 +89,6 @@ export const FIXED_KEYS = {
   mailboxes: 'meta/mailboxes',
   identity: 'identity/profile',
   networkSettings: 'settings/network',
+  /** ConversationSettings (presence/records.ts): typing indicators on/off, presence shared/hidden. */
+  conversationSettings: 'settings/conversation',
 } as const

@@ -55,6 +55,17 @@ export type BatchOp =
   | { readonly type: 'put'; readonly key: string; readonly value: unknown }
   | { readonly type: 'del'; readonly key: string }
 
+/**
+ * A committed write seen by a store observer: the value as the writer passed it (before JSON and
+ * sealing), or null for a delete. Observers are in-memory views (the search index) that follow
+ * every write of one key prefix, whichever code path wrote it.
+ */
+export interface ObservedWrite {
+  readonly key: string
+  readonly value: unknown | null
+}
+export type StoreObserver = (writes: readonly ObservedWrite[]) => void
+
 export interface IterateOptions {
   /** Only keys starting with this prefix. Combined with gte/lt (the narrower bound wins). */
   readonly prefix?: string
@@ -105,6 +116,8 @@ export class SealedStore {
   /** Random bytes for nonces, used from #nonceAt on (see NONCE_POOL_BYTES). */
   #noncePool: Buffer = Buffer.alloc(0)
   #nonceAt = 0
+  /** prefix → observers told of every committed write under it (see observe). */
+  readonly #observers: Array<{ prefix: string; observer: StoreObserver }> = []
 
   private constructor(location: string, db: Level<string, Uint8Array>, key: Uint8Array) {
     this.location = location
@@ -265,6 +278,35 @@ export class SealedStore {
     await this.batch([{ type: 'del', key }])
   }
 
+  /**
+   * Call `observer` after every committed batch with its writes under `prefix` (in batch order).
+   * Synchronous and after the commit, so the observer sees exactly what the store holds; an
+   * observer that throws is dropped from that call, never failing the write. Returns the undo.
+   */
+  observe(prefix: string, observer: StoreObserver): () => void {
+    const entry = { prefix, observer }
+    this.#observers.push(entry)
+    return () => {
+      const at = this.#observers.indexOf(entry)
+      if (at >= 0) this.#observers.splice(at, 1)
+    }
+  }
+
+  #tellObservers(ops: readonly BatchOp[]): void {
+    for (const { prefix, observer } of this.#observers) {
+      const writes: ObservedWrite[] = []
+      for (const op of ops)
+        if (op.key.startsWith(prefix))
+          writes.push({ key: op.key, value: op.type === 'put' ? op.value : null })
+      if (writes.length === 0) continue
+      try {
+        observer(writes)
+      } catch {
+        // a view that fails to follow must not fail the write that already committed
+      }
+    }
+  }
+
   /** Apply all operations atomically: either every one is written or none is. */
   async batch(ops: readonly BatchOp[]): Promise<void> {
     const written: Array<[key: string, json: string | null]> = []
@@ -289,6 +331,7 @@ export class SealedStore {
       if (json === null) this.#cache.delete(key)
       else this.#remember(key, { json })
     }
+    if (this.#observers.length > 0) this.#tellObservers(ops)
   }
 
   /** Entries in key order (or reverse), opened one by one as they are read. */

@@ -1,7 +1,10 @@
 /**
  * wren chat <contact>: an interactive conversation. Shows the latest messages, then every line
  * typed is sent and every incoming message of this conversation is printed as it arrives
- * (message.received events). /quit or end of input leaves; sends still in flight finish first.
+ * (message.received events), and so are the contact's edits and deletes (message.updated) and
+ * when they start typing (typing). While we type at a terminal, the contact is told so (typing.set;
+ * the daemon sends at most one frame per few seconds). /quit or end of input leaves; sends still
+ * in flight finish first.
  */
 import { createInterface, type Interface } from 'node:readline'
 import type { Command } from 'commander'
@@ -11,7 +14,7 @@ import { RpcConnectionError } from '../../rpc/errors.ts'
 import { connect, type GlobalOptions } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { EXIT } from '../exit-codes.ts'
-import { contactLabel, formatMessage, printJson, printLine, safeText } from '../format.ts'
+import { contactLabel, formatMessage, formatTime, printJson, printLine, safeText } from '../format.ts'
 import { resolveContact } from '../resolve-contact.ts'
 
 type Globals = (command: Command) => GlobalOptions
@@ -21,6 +24,8 @@ export const CHAT_BACKLOG_MESSAGES = 20
 /** How often the chat checks that the daemon connection is still open, in ms (the client has no close event). */
 const CONNECTION_CHECK_MS = 500
 const QUIT_COMMANDS = new Set(['/quit', '/exit', '/q'])
+/** Keystrokes tell the daemon we type at most this often (it throttles again on its side). */
+const TYPING_NOTICE_MS = 2_000
 
 export function registerChatCommand(program: Command, globals: Globals): void {
   program
@@ -69,6 +74,28 @@ async function runChat(client: WrenClient, contact: Contact, json: boolean): Pro
     showMessage(message)
     markRead(message.seq)
   })
+  const offUpdated = await client.on('message.updated', ({ conversationId: id, change, message }) => {
+    if (id !== conversationId || (change !== 'edit' && change !== 'delete')) return
+    if (json) return printJson(message)
+    show(
+      change === 'edit'
+        ? `(edited) ${formatMessage(message, name)}`
+        : `(deleted) a message of ${formatTime(message.sentAt)}`,
+    )
+  })
+  const offTyping = await client.on('typing', ({ conversationId: id, typing }) => {
+    if (id !== conversationId || json) return
+    if (typing) show(`${name} is typing…`)
+  })
+  // tell the contact we type (terminals only: keypress events come from readline)
+  let typingNoticeAt = 0
+  const onKeypress = () => {
+    const now = Date.now()
+    if (now - typingNoticeAt < TYPING_NOTICE_MS) return
+    typingNoticeAt = now
+    client.call('typing.set', { conversationId, typing: true }).catch(() => {})
+  }
+  if (interactive) process.stdin.on('keypress', onKeypress)
   const backlog = await client.call('messages.list', { conversationId, limit: CHAT_BACKLOG_MESSAGES })
   if (!json) show(`Chat with ${name} (${contact.userId}). Type a message and press Enter; /quit to leave.`)
   for (const message of backlog.messages) showMessage(message)
@@ -85,6 +112,10 @@ async function runChat(client: WrenClient, contact: Contact, json: boolean): Pro
     // Sends go out one after another, in the order typed.
     sending = sending.then(async () => {
       try {
+        if (interactive) {
+          typingNoticeAt = 0
+          await client.call('typing.set', { conversationId, typing: false }).catch(() => {})
+        }
         const { message } = await client.call('messages.send', { conversationId, text })
         if (json) printJson(message)
         else if (!interactive) show(formatMessage(message, name))
@@ -107,6 +138,9 @@ async function runChat(client: WrenClient, contact: Contact, json: boolean): Pro
   await closed
   clearInterval(lost)
   await sending
+  if (interactive) process.stdin.off('keypress', onKeypress)
   unsubscribe()
+  offUpdated()
+  offTyping()
   if (failure) throw failure
 }

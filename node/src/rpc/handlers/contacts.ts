@@ -1,4 +1,4 @@
-/** contacts.*: add from a card, list, safety numbers, verify, accept a changed key. */
+/** contacts.*: add from a card, list, safety numbers, verify, accept a changed key; presence. */
 import { toHex } from '../../../../core/src/bytes.ts'
 import { addContactByCard, comparisonMatches, safetyNumberWith } from '../../app/contacts.ts'
 import type { ContactRecord } from '../../messaging/vault.ts'
@@ -54,5 +54,16 @@ export function contactsHandlers({ ctx, node }: HandlerDeps): NamespaceHandlers<
 
     'contacts.acceptKeyChange': async ({ userId }) =>
       toApiContact(await node.runtime().messenger.acceptKeyChange(userId)),
+
+    'contacts.presence': async () => ({
+      presence: (await node.runtime().ephemeral.presence()).map((p) => ({ ...p })),
+    }),
+
+    'contacts.configurePresence': async ({ shared }) => {
+      const { ephemeral } = node.runtime()
+      const settings =
+        shared === undefined ? ephemeral.settings : await ephemeral.configure({ presence: shared })
+      return { shared: settings.presence }
+    },
   }
 }

@@ -1,4 +1,5 @@
-/** conversations.list: direct chats and groups together, the newest first; conversations.setTimer. */
+/** conversations.*: list (direct chats and groups, the newest first), delete, update the user's flags, setTimer. */
+import { deleteConversation, updateConversation } from '../../app/conversation-admin.ts'
 import { listConversations } from '../../app/conversations.ts'
 import { toApiMessage } from '../messaging-view.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
@@ -10,5 +11,12 @@ export function conversationsHandlers({ node }: HandlerDeps): NamespaceHandlers<
       const line = await node.runtime().messenger.setTimer(conversationId, seconds)
       return { seconds, message: line === null ? null : toApiMessage(line) }
     },
+
+    'conversations.delete': async ({ conversationId }) => ({
+      deleted: await deleteConversation(node.runtime(), conversationId),
+    }),
+
+    'conversations.update': async ({ conversationId, ...change }) =>
+      updateConversation(node.runtime(), conversationId, change),
   }
 }

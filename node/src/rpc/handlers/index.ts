@@ -16,6 +16,7 @@ import { identityHandlers } from './identity.ts'
 import { messagesHandlers } from './messages.ts'
 import { nodeHandlers } from './node.ts'
 import { settingsHandlers } from './settings.ts'
+import { typingHandlers } from './typing.ts'
 
 export type { HandlerDeps } from './deps.ts'
 
@@ -29,6 +30,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...groupsHandlers(deps),
     ...callsHandlers(deps),
     ...settingsHandlers(deps),
+    ...typingHandlers(deps),
     ...eventsHandlers(),
     ...attachmentsHandlers(deps),
   }

@@ -1,10 +1,11 @@
 /**
  * messages.*: send (de-duplicated by client id, maybe a reply), list a page, mark read; direct
  * chats and groups. Actions on one message (react, edit, delete, pin, forward): direct chats.
+ * Search: the whole history, or one conversation (node/src/search).
  */
 import { listMessages, markRead, sendMessage } from '../../app/conversations.ts'
 import { deleteMessage, edit, forward, pin, react } from '../../app/message-actions.ts'
-import { DEFAULT_PAGE_LIMIT } from '../api.ts'
+import { DEFAULT_PAGE_LIMIT, DEFAULT_SEARCH_LIMIT } from '../api.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
 
 export function messagesHandlers({ node }: HandlerDeps): NamespaceHandlers<'messages'> {
@@ -35,6 +36,23 @@ export function messagesHandlers({ node }: HandlerDeps): NamespaceHandlers<'mess
     'messages.pin': async ({ messageId, pinned }) => ({
       message: await pin(node.runtime(), messageId, pinned),
     }),
+
+    'messages.search': async ({ query, conversationId, limit, before }) => {
+      const { results, next } = await node.runtime().search.search({
+        query,
+        limit: limit ?? DEFAULT_SEARCH_LIMIT,
+        ...(conversationId !== undefined ? { conversationId } : {}),
+        ...(before !== undefined ? { before } : {}),
+      })
+      return {
+        results: results.map(({ snippet, ...hit }) => ({
+          ...hit,
+          snippet: snippet.text,
+          highlights: snippet.highlights,
+        })),
+        next,
+      }
+    },
 
     'messages.forward': async ({ messageId, conversationIds }) => ({
       messages: await forward(node.runtime(), messageId, conversationIds),

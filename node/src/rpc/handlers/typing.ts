@@ -1,0 +1,21 @@
+/** typing.*: tell a contact we type (over a live connection only), and the on/off setting. */
+import { peerOfConversation } from '../../messaging/messenger.ts'
+import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
+
+export function typingHandlers({ node }: HandlerDeps): NamespaceHandlers<'typing'> {
+  return {
+    'typing.set': async ({ conversationId, typing }) => {
+      const rt = node.runtime()
+      const peer = peerOfConversation(conversationId)
+      await rt.messenger.requireContact(peer)
+      return { sent: await rt.ephemeral.setTyping(peer, typing) }
+    },
+
+    'typing.configure': async ({ enabled }) => {
+      const { ephemeral } = node.runtime()
+      const settings =
+        enabled === undefined ? ephemeral.settings : await ephemeral.configure({ typing: enabled })
+      return { enabled: settings.typing }
+    },
+  }
+}
