@@ -196,7 +196,10 @@ describe('bundle publisher service', () => {
                   return current
                 },
                 republishIntervalMs: 300,
+                // the WAN DHT never takes it here (loopback peers are LAN peers): its retries
+                // back off from 100 ms to 200 ms
                 retryMs: 100,
+                retryMaxMs: 200,
               }),
             }
           : undefined,
@@ -217,7 +220,72 @@ describe('bundle publisher service', () => {
       assert.deepEqual(second.value, current.bundle)
 
       const readsBefore = reads
-      await waitFor(() => reads >= readsBefore + 2, 'two periodic re-publishes')
+      await waitFor(() => reads >= readsBefore + 2, 'two more publishes')
+    } finally {
+      await stopTestNodes(nodes)
+    }
+  })
+
+  test('a DHT that does not take the bundle is retried alone, backing off, and sooner on a new connection', async () => {
+    const alice = makeDevice(suite)
+    const record: PublishedRecord = { userId: userOf(alice), bundle: encodePrekeyBundle(alice.bundle) }
+    let reads = 0
+    const nodes: TestNode[] = []
+    try {
+      // mDNS off: alone means alone (test nodes on one machine would find each other)
+      const a = await startTestNode<{ publisher: BundlePublisher }>({
+        records: wrenRecordRules(rules),
+        mdns: false,
+        extraServices: {
+          publisher: bundlePublisher({
+            currentRecord: async () => {
+              reads++
+              return record
+            },
+            retryMs: 40,
+            retryMaxMs: 160,
+          }),
+        },
+      })
+      nodes.push(a)
+      const publisher = a.services.publisher
+      // alone, neither DHT has a peer: each publish fails, and the next waits twice as long, to the cap
+      const delays: number[] = []
+      let seen = publisher.lastPublishedAt
+      await waitFor(() => {
+        const at = publisher.lastPublishedAt
+        if (at !== undefined && at !== seen && publisher.nextPublishAt !== undefined) {
+          seen = at
+          delays.push(publisher.nextPublishAt - at)
+        }
+        return delays.length >= 4
+      }, 'four failed publishes')
+      // the test sees the publishes from whenever its polling starts (the first may be over)
+      const rounded = delays.map((d) =>
+        d >= 40 && d < 60 ? 40 : d >= 80 && d < 100 ? 80 : d >= 160 && d < 180 ? 160 : d,
+      )
+      const doubling = [40, 80, 160, 160, 160, 160]
+      const from = doubling.indexOf(rounded[0] as number)
+      assert.ok(from >= 0, `first delay seen ${delays[0]} ms`)
+      assert.deepEqual(rounded, doubling.slice(from, from + rounded.length))
+      assert.equal(publisher.lastResults.lan?.ok, false)
+      assert.equal(publisher.lastResults.wan?.ok, false)
+
+      // a connection while the DHTs had no peers brings the retry forward (well before the 160 ms
+      // cap); the LAN DHT then takes the bundle, and only the WAN DHT (loopback peers are not on
+      // it) keeps being tried
+      const b = await startTestNode({ records: wrenRecordRules(rules), mdns: false })
+      nodes.push(b)
+      await connectNodes(a, b)
+      assert.ok((publisher.nextPublishAt ?? 0) - Date.now() <= 40, 'the retry is brought forward')
+      await waitFor(() => publisher.lastResults.lan?.ok === true, 'the LAN DHT to take the bundle')
+      const got = await getBundle(b, userOf(alice), opts())
+      assert.ok(got.ok)
+      const lan = publisher.lastResults.lan
+      const readsBefore = reads
+      await waitFor(() => reads >= readsBefore + 2, 'two more retries')
+      assert.equal(publisher.lastResults.lan, lan, 'the LAN DHT, which has the bundle, is not put to again')
+      assert.equal(publisher.lastResults.wan?.ok, false)
     } finally {
       await stopTestNodes(nodes)
     }

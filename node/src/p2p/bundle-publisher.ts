@@ -2,12 +2,22 @@
  * Keeps this device's prekey bundle in the DHT (libp2p service shape). kad-dht never re-puts
  * stored values and servers forget them after 48 h, so the publisher puts the current bundle
  * after start, whenever told (`publish()`, e.g. after a prekey rotation), and every
- * REPUBLISH_INTERVAL_MS; a failed or peerless put is retried after REPUBLISH_RETRY_MS.
+ * REPUBLISH_INTERVAL_MS. A DHT that did not take it (no peers, every peer refused, timeout) is
+ * tried again, alone, after REPUBLISH_RETRY_MS, doubling per failure in a row up to
+ * REPUBLISH_RETRY_MAX_MS: a device on a LAN with no internet (a WAN DHT with no peers) or among
+ * peers that refuse Wren's records would otherwise put its bundle to every LAN peer every few
+ * seconds for as long as it runs (measured: most of an idle daemon's CPU with 20 peers). A new
+ * connection while a DHT had no peers brings its retry forward to the base delay.
  */
 
-import type { ComponentLogger, Logger, Startable } from '@libp2p/interface'
+import type { ComponentLogger, Libp2pEvents, Logger, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
-import { DHT_PUT_TIMEOUT_MS, REPUBLISH_INTERVAL_MS, REPUBLISH_RETRY_MS } from './constants.ts'
+import {
+  DHT_PUT_TIMEOUT_MS,
+  REPUBLISH_INTERVAL_MS,
+  REPUBLISH_RETRY_MAX_MS,
+  REPUBLISH_RETRY_MS,
+} from './constants.ts'
 import { type DhtName, mergePutResults, type PutBundleResult, putBundleRecord } from './dht-records.ts'
 
 export interface PublishedRecord {
@@ -19,7 +29,9 @@ export interface BundlePublisherInit {
   /** The bundle to keep published, read at every publish; undefined while there is none. */
   currentRecord: () => Promise<PublishedRecord | undefined>
   republishIntervalMs?: number
+  /** First retry of a DHT that did not take the bundle; it doubles per failure up to retryMaxMs. */
   retryMs?: number
+  retryMaxMs?: number
   putTimeoutMs?: number
 }
 
@@ -32,6 +44,8 @@ export interface BundlePublisherComponents {
   /** The LAN DHT (createWrenHost's `lanDht`): the bundle is put there too when present. */
   lanDht?: KadDHT
   logger: ComponentLogger
+  /** libp2p's events: a new connection brings forward the retry of a DHT that had no peers. */
+  events?: TypedEventTarget<Libp2pEvents>
 }
 
 export class BundlePublisher implements Startable {
@@ -39,7 +53,12 @@ export class BundlePublisher implements Startable {
   private readonly init: BundlePublisherInit
   private readonly republishIntervalMs: number
   private readonly retryMs: number
+  private readonly retryMaxMs: number
   private readonly putTimeoutMs: number
+  /** Publishes in a row after which some DHT still lacked the bundle (the retry backoff). */
+  private failures = 0
+  /** The DHTs the next publish puts to: all, or only those a retry is for. */
+  private due: 'all' | Set<DhtName> = 'all'
   private readonly log: Logger
   private controller: AbortController | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
@@ -57,6 +76,7 @@ export class BundlePublisher implements Startable {
     this.init = init
     this.republishIntervalMs = init.republishIntervalMs ?? REPUBLISH_INTERVAL_MS
     this.retryMs = init.retryMs ?? REPUBLISH_RETRY_MS
+    this.retryMaxMs = Math.max(this.retryMs, init.retryMaxMs ?? REPUBLISH_RETRY_MAX_MS)
     this.putTimeoutMs = init.putTimeoutMs ?? DHT_PUT_TIMEOUT_MS
     this.log = components.logger.forComponent('wren:p2p:bundle-publisher')
   }
@@ -65,6 +85,7 @@ export class BundlePublisher implements Startable {
 
   start(): void {
     this.controller = new AbortController()
+    this.components.events?.addEventListener('peer:connect', this.onConnect)
   }
 
   afterStart(): void {
@@ -72,16 +93,44 @@ export class BundlePublisher implements Startable {
   }
 
   async stop(): Promise<void> {
+    this.components.events?.removeEventListener('peer:connect', this.onConnect)
     this.controller?.abort()
     this.controller = undefined
     this.clearTimer()
     await this.running
   }
 
-  /** Put the current bundle now (serialised with any publish in flight); returns the outcome. */
+  /**
+   * Put the current bundle to every DHT now (serialised with any publish in flight); returns the
+   * outcome. A new bundle starts the retry backoff afresh.
+   */
   publish(): Promise<PutBundleResult | undefined> {
-    this.running = this.running.then(() => this.publishOnce())
+    this.failures = 0
+    return this.enqueue('all')
+  }
+
+  private enqueue(due: 'all' | Set<DhtName>): Promise<PutBundleResult | undefined> {
+    this.running = this.running.then(() => {
+      this.due = due
+      return this.publishOnce()
+    })
     return this.running
+  }
+
+  /** A connection while a retry waits for a DHT that had no peers: try that DHT again soon. */
+  private readonly onConnect = (): void => {
+    if (this.failures === 0 || this.timer === undefined || this.nextPublishAt === undefined) return
+    const peerless = Object.values(this.lastResults).some((r) => !r.ok && r.reason === 'no-peers')
+    if (peerless && this.nextPublishAt - Date.now() > this.retryMs)
+      this.schedule(this.retryMs, this.retryTargets())
+  }
+
+  /** The DHTs that did not take the last publish. */
+  private retryTargets(): Set<DhtName> {
+    const names = Object.entries(this.lastResults)
+      .filter(([, r]) => !(r.ok || r.reason === 'stale'))
+      .map(([name]) => name as DhtName)
+    return new Set(names)
   }
 
   private async publishOnce(): Promise<PutBundleResult | undefined> {
@@ -94,8 +143,10 @@ export class BundlePublisher implements Startable {
       const dht = this.components.dht
       if (dht == null) throw new Error('bundle publisher needs the kad-dht service under the name "dht"')
       if (record != null) {
-        const targets: Array<[DhtName, KadDHT]> = [['wan', dht]]
-        if (this.components.lanDht != null) targets.push(['lan', this.components.lanDht])
+        const all: Array<[DhtName, KadDHT]> = [['wan', dht]]
+        if (this.components.lanDht != null) all.push(['lan', this.components.lanDht])
+        const due = this.due
+        const targets = due === 'all' ? all : all.filter(([name]) => due.has(name))
         const options = { signal: controller.signal, timeoutMs: this.putTimeoutMs }
         const results = await Promise.all(
           targets.map(async ([name, target]) => {
@@ -105,8 +156,8 @@ export class BundlePublisher implements Startable {
             return [name, one] as const
           }),
         )
-        this.lastResults = Object.fromEntries(results)
-        result = mergePutResults(results.map(([, one]) => one))
+        this.lastResults = { ...this.lastResults, ...Object.fromEntries(results) }
+        result = mergePutResults(Object.values(this.lastResults))
         this.lastResult = result
         this.lastPublishedAt = Date.now()
       }
@@ -115,17 +166,24 @@ export class BundlePublisher implements Startable {
     }
     if (this.controller === controller) {
       // settled only when every DHT took it: a WAN DHT with no peers yet is tried again soon
-      const settled = Object.values(this.lastResults).every((r) => r.ok || r.reason === 'stale')
-      this.schedule(settled ? this.republishIntervalMs : this.retryMs)
+      const retry = this.retryTargets()
+      if (retry.size === 0) {
+        this.failures = 0
+        this.schedule(this.republishIntervalMs, 'all')
+      } else {
+        this.failures++
+        this.schedule(Math.min(this.retryMs * 2 ** (this.failures - 1), this.retryMaxMs), retry)
+      }
     }
     return result
   }
 
-  private schedule(delayMs: number): void {
+  private schedule(delayMs: number, due: 'all' | Set<DhtName>): void {
+    this.clearTimer()
     this.nextPublishAt = Date.now() + delayMs
     this.timer = setTimeout(() => {
       this.timer = undefined
-      void this.publish()
+      void this.enqueue(due)
     }, delayMs)
     this.timer.unref?.()
   }

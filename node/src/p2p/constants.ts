@@ -38,6 +38,12 @@ export const MAX_BUNDLE_RECORD_BYTES = MAX_BUNDLE_BYTES
 export const REPUBLISH_INTERVAL_MS = 6 * HOUR_MS
 /** After a failed or peerless publish, try again this soon: the node may just have no DHT peers yet. */
 export const REPUBLISH_RETRY_MS = 30 * SECOND_MS
+/**
+ * Longest wait between retries of a DHT that keeps failing (doubling from the first retry): a
+ * device with no WAN DHT peers, or among peers that refuse the record, tries again every 5 min,
+ * and sooner when it gets a connection while a DHT had no peers.
+ */
+export const REPUBLISH_RETRY_MAX_MS = 5 * 60 * SECOND_MS
 /** Bound on one DHT put: without a signal kad-dht queries run for 180 s. */
 export const DHT_PUT_TIMEOUT_MS = 30 * SECOND_MS
 /** Bound on one DHT get: long enough for a few hops on a slow network, short enough for a UI. */
