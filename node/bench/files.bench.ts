@@ -279,8 +279,8 @@ async function benchResume(dir: string): Promise<void> {
     const half = await eventually(
       'bob holding half of the file',
       async () => {
-        const a = await bob.client.call('attachments.get', { messageId: message.id })
-        return a.chunks >= a.chunkCount / 2 ? a : undefined
+        const a = await bob.client.call('attachments.get', { messageId: message.id }).catch(() => undefined)
+        return a !== undefined && a.chunks >= a.chunkCount / 2 ? a : undefined
       },
       TRANSFER_TIMEOUT_MS,
     )
