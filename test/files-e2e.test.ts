@@ -1,7 +1,8 @@
 /**
  * Files between two real daemons over loopback (issue 16, direct path): a file of several MiB
- * arrives with the same SHA-256; a receiver killed with SIGKILL half way resumes after a restart
- * and fetches only what it lacked; bad paths are clear errors; a save never overwrites unasked.
+ * arrives with the same SHA-256; a receiver of a 50 MiB file killed with SIGKILL half way resumes
+ * after a restart, fetching again at most 2 MiB (counted by the sender), and the file has the same
+ * SHA-256; bad paths are clear errors; a save never overwrites unasked.
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -20,8 +21,11 @@ import { runWren } from './fixtures/wren-cli.ts'
 const MIB = 1024 * 1024
 /** The transferred file: 8 MiB (32 chunks) keeps the suite quick; 50 MiB is for a benchmark. */
 const FILE_BYTES = 8 * MIB
-/** The resume test's file: large enough that a kill lands while chunks are still missing. */
-const RESUME_FILE_BYTES = 24 * MIB
+/** The resume test's file: issue 16's 50 MiB (200 chunks), so a kill lands while many are missing. */
+const RESUME_FILE_BYTES = 50 * MIB
+/** Issue 16's bound on what a resumed receiver fetches twice: what was in flight at the kill. */
+const MAX_REFETCHED_BYTES = 2 * MIB
+const CHUNK_BYTES = 256 * 1024
 /** The offered file: over the 1 MiB auto-download limit its receiver is given. */
 const OFFERED_FILE_BYTES = 2 * MIB
 /** Bound on a whole transfer over loopback (it takes well under a second per 8 MiB here). */
@@ -163,7 +167,7 @@ describe('files between two daemons (direct path)', () => {
     )
   })
 
-  test('a receiver killed with SIGKILL half way resumes after restart and fetches only what it lacked', async () => {
+  test('a 50 MiB file whose receiver is killed with SIGKILL half way resumes after restart, fetches again at most 2 MiB, and arrives with the same SHA-256', async () => {
     const source = join(dir, 'resume.bin')
     const digest = await writeRandomFile(source, RESUME_FILE_BYTES, 'files-e2e-resume')
     const { message } = await alice.client.call('attachments.send', {
@@ -200,11 +204,19 @@ describe('files between two daemons (direct path)', () => {
         done.fetchedChunks <= done.chunkCount - before.chunks,
         `after restart fetched ${done.fetchedChunks} of ${done.chunkCount}; ${before.chunks} were held at the kill`,
       )
+      // the sender counts every chunk it served: beyond the file's own, each is a re-fetch
+      const sent = await alice.client.call('attachments.get', { messageId: message.id })
+      const refetched = sent.servedChunks - sent.chunkCount
+      assert.ok(refetched >= 0, `served ${sent.servedChunks} of ${sent.chunkCount}`)
+      assert.ok(
+        refetched * CHUNK_BYTES <= MAX_REFETCHED_BYTES,
+        `${refetched} chunks (${refetched * CHUNK_BYTES} bytes) fetched twice`,
+      )
       const target = join(dir, 'resume-saved.bin')
       await again.client.call('attachments.save', { messageId: message.id, path: target })
       assert.equal(sha256(await readFile(target)), digest)
       process.stdout.write(
-        `# resume: ${before.chunks}/${done.chunkCount} chunks held at kill -9, ${done.fetchedChunks} fetched after restart\n`,
+        `# resume: ${before.chunks}/${done.chunkCount} chunks held at kill -9, ${done.fetchedChunks} fetched after restart, ${refetched} fetched twice\n`,
       )
     } finally {
       await again?.stop()

@@ -318,6 +318,36 @@ describe('sealed store', () => {
     }
   })
 
+  test('putBytes values read back as the same bytes with getBytes, also from a fresh store; older JSON bytes still read; a JSON record or a moved value is refused', async () => {
+    const location = join(dir, 'bytes')
+    const key = random(32)
+    const chunk = random(256 * 1024)
+    let store = await SealedStore.open(location, key)
+    try {
+      await store.batch([
+        { type: 'putBytes', key: 'fc/1', value: chunk },
+        { type: 'put', key: 'fc/old', value: new Uint8Array([1, 2, 3]) },
+        { type: 'put', key: 'rec/1', value: { a: 1 } },
+      ])
+      assert.deepEqual(await store.getBytes('fc/1'), chunk)
+      assert.deepEqual(await store.getBytes('fc/old'), new Uint8Array([1, 2, 3]))
+      await assert.rejects(store.getBytes('rec/1'), SealedValueError)
+      assert.equal(await store.getBytes('fc/missing'), undefined)
+    } finally {
+      await store.close()
+    }
+    store = await SealedStore.open(location, key)
+    try {
+      assert.deepEqual(await store.getBytes('fc/1'), chunk, 'from disk, not from memory')
+      assert.deepEqual(await store.getBytes('fc/old'), new Uint8Array([1, 2, 3]))
+      await assert.rejects(store.getBytes('rec/1'), SealedValueError)
+    } finally {
+      await store.close()
+    }
+    const onDisk = await rawDbBytes(location)
+    assert.equal(onDisk.indexOf(Buffer.from(chunk.subarray(0, 64))), -1, 'the bytes are sealed on disk')
+  })
+
   test('json codec round-trips bytes, including Buffers, and rejects cycles', () => {
     const value = { b: Buffer.from([1, 2, 3]), list: [new Uint8Array([9])] }
     assert.deepEqual(decodeJson(encodeJson(value)), {

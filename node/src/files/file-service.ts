@@ -42,6 +42,7 @@ import { ackReplicas, replicasOf } from './relay-blobs.ts'
 import { saveFile } from './save-file.ts'
 import { sealFile } from './seal-file.ts'
 import { startFileServer } from './serve.ts'
+import { FILE_REQUEST_CHUNK } from './wire.ts'
 
 /** What the files layer needs of 1:1 messaging. */
 export interface FilesMessenger {
@@ -93,6 +94,8 @@ export interface AttachmentView {
   /** Chunks fetched over the network by this daemon since it started, and chunks refused (bad hash). */
   readonly fetchedChunks: number
   readonly refusedChunks: number
+  /** A sent file: chunks served over the direct path since this daemon started (re-fetches count again). */
+  readonly servedChunks: number
   readonly error?: string
 }
 
@@ -101,8 +104,8 @@ export class FileService {
   readonly #files: FileStore
   readonly #downloads: Downloads
   readonly #offline: OfflineUploads
-  /** Sent files the recipient asked for over the direct path since this daemon started. */
-  readonly #served = new Set<string>()
+  /** Sent files: chunk requests answered over the direct path since this daemon started. */
+  readonly #served = new Map<string, number>()
   readonly #fallbacks = new Set<ReturnType<typeof setTimeout>>()
   readonly #onConnect = (event: CustomEvent<PeerId>): void =>
     this.#downloads.connected(event.detail.toString())
@@ -139,7 +142,11 @@ export class FileService {
       source: this.#init.source ?? this.#files,
       contactDevice: async (userId) => (await this.#init.getContact(userId))?.devicePeerId ?? null,
       log: this.#init.log,
-      onServed: (fileIdHex) => this.#served.add(fileIdHex),
+      onServed: (fileIdHex, request) =>
+        this.#served.set(
+          fileIdHex,
+          (this.#served.get(fileIdHex) ?? 0) + (request.kind === FILE_REQUEST_CHUNK ? 1 : 0),
+        ),
     })
     libp2p.addEventListener('peer:connect', this.#onConnect)
     for (const record of await this.#files.listAttachments()) {
@@ -330,6 +337,7 @@ export class FileService {
       bytes,
       fetchedChunks: t?.fetched ?? 0,
       refusedChunks: t?.refused ?? 0,
+      servedChunks: this.#served.get(record.fileId) ?? 0,
       ...(record.error !== undefined ? { error: record.error } : {}),
     }
   }

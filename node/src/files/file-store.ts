@@ -3,12 +3,14 @@
  * manifests, the receiver's bitmaps and the ciphertext chunks, under storage/layout.ts
  * FILE_PREFIXES. Chunks are stored as they travel (sealed under the file key) and sealed again
  * by the store under the storage key; file ids are random, so they appear in keys as hex.
+ * Manifests, bitmaps and chunks are byte values (SealedStore putBytes/getBytes: no JSON, never
+ * in the read cache): a file streams through the store without piling up in memory.
  *
  * ChunkSource is the narrow part the server reads: a test can hand the server a modified one.
  */
 import { FILE_PREFIXES } from '../storage/layout.ts'
 import { type BatchOp, orderedCounter, putRecord, type SealedStore } from '../storage/sealed-store.ts'
-import { ATTACHMENT_INDEX, ATTACHMENT_RECORD, type AttachmentRecord, FILE_BYTES } from './records.ts'
+import { ATTACHMENT_INDEX, ATTACHMENT_RECORD, type AttachmentRecord } from './records.ts'
 
 /** What serving a file needs: its record, its manifest and its chunks. */
 export interface ChunkSource {
@@ -69,24 +71,24 @@ export class FileStore implements ChunkSource {
   }
 
   manifest(fileIdHex: string): Promise<Uint8Array | undefined> {
-    return this.store.read(this.manifestKey(fileIdHex), FILE_BYTES)
+    return this.store.getBytes(this.manifestKey(fileIdHex))
   }
   manifestOp(fileIdHex: string, manifest: Uint8Array): BatchOp {
-    return putRecord(this.manifestKey(fileIdHex), FILE_BYTES, manifest)
+    return { type: 'putBytes', key: this.manifestKey(fileIdHex), value: manifest }
   }
 
   bitmap(fileIdHex: string): Promise<Uint8Array | undefined> {
-    return this.store.read(this.bitmapKey(fileIdHex), FILE_BYTES)
+    return this.store.getBytes(this.bitmapKey(fileIdHex))
   }
   bitmapOp(fileIdHex: string, bitmap: Uint8Array): BatchOp {
-    return putRecord(this.bitmapKey(fileIdHex), FILE_BYTES, bitmap)
+    return { type: 'putBytes', key: this.bitmapKey(fileIdHex), value: bitmap }
   }
 
   chunk(fileIdHex: string, index: number): Promise<Uint8Array | undefined> {
-    return this.store.read(this.chunkKey(fileIdHex, index), FILE_BYTES)
+    return this.store.getBytes(this.chunkKey(fileIdHex, index))
   }
   chunkOp(fileIdHex: string, index: number, ciphertext: Uint8Array): BatchOp {
-    return putRecord(this.chunkKey(fileIdHex, index), FILE_BYTES, ciphertext)
+    return { type: 'putBytes', key: this.chunkKey(fileIdHex, index), value: ciphertext }
   }
 
   /** Drop a file's chunks, manifest and bitmap (cancel); the record stays, with its state. */

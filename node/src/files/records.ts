@@ -4,7 +4,7 @@
  * the file key: it lives only in the sealed store, like the message that carried it.
  */
 import { z } from 'zod'
-import { plainRecord, recordBytes, versionedRecord } from '../storage/stored-record.ts'
+import { recordBytes, versionedRecord } from '../storage/stored-record.ts'
 
 /**
  * out: available (served to the recipient) → uploading (to the relay replicas, for an offline
@@ -46,6 +46,3 @@ export const ATTACHMENT_RECORD = versionedRecord('attachment', AttachmentRecordS
 /** Message id → file id. */
 export const AttachmentIndexSchema = z.object({ fileId: z.string() })
 export const ATTACHMENT_INDEX = versionedRecord('attachment index', AttachmentIndexSchema)
-
-/** The manifest, a bitmap, a chunk: bytes (checked against the pointer by their users). */
-export const FILE_BYTES = plainRecord('file bytes', recordBytes)

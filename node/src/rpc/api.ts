@@ -464,6 +464,13 @@ export const AttachmentSchema = z
       .int()
       .min(0)
       .describe('chunks refused since start: they did not match the manifest'),
+    servedChunks: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'sent: chunks served to the recipient over the direct path since this daemon started (a chunk fetched again after an interruption counts again)',
+      ),
     error: z
       .string()
       .optional()

@@ -10,6 +10,11 @@
  * (`msg/<conversation-id-hash>/<orderedCounter(seq)>`) and `orderedCounter` for numbers so
  * lexicographic order equals numeric order.
  *
+ * Large byte values (file chunks) are sealed as they are, under their own version byte
+ * (SEALED_BYTES_VERSION), with `putBytes` / `getBytes`: no JSON, no base64, and they never enter
+ * the read cache (a cache of 2048 entries of 256 KiB chunks held hundreds of MB while a file was
+ * sent or received: docs/benchmarks.md, bench:files).
+ *
  * Nonces are random: AES-GCM stays within its bounds for far more than 2^32 writes per key,
  * which a personal profile does not approach.
  *
@@ -26,8 +31,10 @@ import { InvalidRecordKeyError, SealedValueError, StorageError } from './errors.
 import { decodeJson, encodeJson } from './json-codec.ts'
 import type { RecordType } from './stored-record.ts'
 
-/** Version byte of the sealed value format. */
+/** Version byte of the sealed value format (a JSON value, json-codec.ts). */
 export const SEALED_VALUE_VERSION = 1
+/** Version byte of a sealed byte value (putBytes): the plaintext is the bytes themselves. */
+export const SEALED_BYTES_VERSION = 2
 /** Longest record key in characters: ids and counters are short; this bounds index size. */
 export const MAX_RECORD_KEY_LENGTH = 512
 /** Digits of an ordered counter: 16 decimal digits hold every safe integer used as a sequence. */
@@ -53,6 +60,8 @@ const KEY_PATTERN = /^[\x21-\x7e]+$/
 
 export type BatchOp =
   | { readonly type: 'put'; readonly key: string; readonly value: unknown }
+  /** Bytes sealed as they are (no JSON) and kept out of the read cache: for large values. */
+  | { readonly type: 'putBytes'; readonly key: string; readonly value: Uint8Array }
   | { readonly type: 'del'; readonly key: string }
 
 /**
@@ -146,26 +155,36 @@ export class SealedStore {
   }
 
   #seal(key: string, json: string): Uint8Array {
+    const plaintext = Buffer.from(json)
+    const out = this.#sealBytes(key, plaintext, SEALED_VALUE_VERSION)
+    plaintext.fill(0)
+    return out
+  }
+
+  #sealBytes(key: string, plaintext: Uint8Array, version: number): Uint8Array {
     const nonce = this.#nonce()
     const cipher = createCipheriv('aes-256-gcm', this.#key, nonce, { authTagLength: TAG_BYTES })
-    cipher.setAAD(aad(key))
-    const plaintext = Buffer.from(json)
+    cipher.setAAD(aad(key, version))
     const body = cipher.update(plaintext)
     const tail = cipher.final() // empty for GCM (a stream mode)
     // version ‖ nonce ‖ ciphertext ‖ tag, in one allocation
     const length = body.length + tail.length
     const out = Buffer.allocUnsafe(1 + NONCE_BYTES + length + TAG_BYTES)
-    out[0] = SEALED_VALUE_VERSION
+    out[0] = version
     nonce.copy(out, 1)
     body.copy(out, 1 + NONCE_BYTES)
     tail.copy(out, 1 + NONCE_BYTES + body.length)
     cipher.getAuthTag().copy(out, 1 + NONCE_BYTES + length)
-    plaintext.fill(0)
     return out
   }
 
+  /** A sealed value opened: a JSON value, or the bytes of a putBytes value. */
   #open(key: string, sealed: Uint8Array): unknown {
-    if (sealed.length < 1 + NONCE_BYTES + TAG_BYTES || sealed[0] !== SEALED_VALUE_VERSION)
+    const version = sealed[0]
+    if (
+      sealed.length < 1 + NONCE_BYTES + TAG_BYTES ||
+      (version !== SEALED_VALUE_VERSION && version !== SEALED_BYTES_VERSION)
+    )
       throw new SealedValueError(key)
     const buf = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength)
     let plaintext: Buffer
@@ -173,7 +192,7 @@ export class SealedStore {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, buf.subarray(1, 1 + NONCE_BYTES), {
         authTagLength: TAG_BYTES,
       })
-      decipher.setAAD(aad(key))
+      decipher.setAAD(aad(key, version))
       decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES))
       plaintext = Buffer.concat([
         decipher.update(buf.subarray(1 + NONCE_BYTES, buf.length - TAG_BYTES)),
@@ -182,6 +201,8 @@ export class SealedStore {
     } catch (error) {
       throw new SealedValueError(key, { cause: error })
     }
+    if (version === SEALED_BYTES_VERSION)
+      return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.length)
     try {
       return decodeJson(plaintext.toString('utf8'))
     } catch (error) {
@@ -259,6 +280,25 @@ export class SealedStore {
     })
   }
 
+  /**
+   * The bytes at `key` (written by putBytes, or as a Uint8Array JSON value by an older build), or
+   * undefined; read from LevelDB every time, never cached. Anything else there is a SealedValueError.
+   */
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
+    checkRecordKey(key)
+    const cached = this.#cache.get(key)
+    const value =
+      cached !== undefined
+        ? 'value' in cached
+          ? cached.value
+          : this.#parse(key, cached.json)
+        : await this.#db
+            .get(key)
+            .then((sealed) => (sealed === undefined ? undefined : this.#open(key, sealed)))
+    if (value === undefined || value instanceof Uint8Array) return value
+    throw new SealedValueError(key)
+  }
+
   /** The record at `key`, checked against its record type (stored-record.ts), or undefined. */
   async read<T>(key: string, type: RecordType<T>): Promise<T | undefined> {
     const value = await this.get(key)
@@ -316,6 +356,14 @@ export class SealedStore {
         written.push([op.key, null])
         return { type: 'del' as const, key: op.key }
       }
+      if (op.type === 'putBytes') {
+        written.push([op.key, null]) // not cached: the next read goes to LevelDB
+        return {
+          type: 'put' as const,
+          key: op.key,
+          value: this.#sealBytes(op.key, op.value, SEALED_BYTES_VERSION),
+        }
+      }
       const json = encodeJson(op.value)
       written.push([op.key, json])
       return { type: 'put' as const, key: op.key, value: this.#seal(op.key, json) }
@@ -367,6 +415,6 @@ export class SealedStore {
   }
 }
 
-function aad(key: string): Buffer {
-  return Buffer.concat([Uint8Array.of(SEALED_VALUE_VERSION), Buffer.from(key, 'utf8')])
+function aad(key: string, version: number): Buffer {
+  return Buffer.concat([Uint8Array.of(version), Buffer.from(key, 'utf8')])
 }
