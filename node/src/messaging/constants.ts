@@ -6,6 +6,18 @@ export const RETRY_BASE_MS = 1_000
 export const RETRY_MAX_MS = 60_000
 /** A /wren/msg exchange (dial + batch + persist on the far side) must finish within this. */
 export const DELIVERY_TIMEOUT_MS = 10_000
+/**
+ * /wren/msg requests one peer may send (peer-guard.ts): a contact's outbox sends one batch at a
+ * time, so its rate is bounded by the round trip (a few ms on one machine); 4,000 messages with
+ * 64 in flight (npm run bench:node -- --only pair) and a backlog flushed after a restart stay
+ * under 600 at once and 300/s. A flood of 10,000 frames/s does not.
+ */
+export const MSG_PEER_LIMIT = { burst: 600, ratePerSecond: 300 } as const
+/**
+ * /wren/prekey requests one peer may send: one per session it starts with us (and a few retries);
+ * the one-time prekeys it may claim are limited further (claim-limiter.ts).
+ */
+export const PREKEY_PEER_LIMIT = { burst: 20, ratePerSecond: 1 } as const
 /** Asking a connected peer for its bundle and a one-time prekey: short, there is a fallback. */
 export const PREKEY_CLAIM_TIMEOUT_MS = 3_000
 /**
