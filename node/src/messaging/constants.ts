@@ -8,11 +8,11 @@ export const RETRY_MAX_MS = 60_000
 export const DELIVERY_TIMEOUT_MS = 10_000
 /**
  * /wren/msg requests one peer may send (peer-guard.ts): a contact's outbox sends one batch at a
- * time, so its rate is bounded by the round trip (a few ms on one machine); 4,000 messages with
- * 64 in flight (npm run bench:node -- --only pair) and a backlog flushed after a restart stay
- * under 600 at once and 300/s. A flood of 10,000 frames/s does not.
+ * time, so its rate is bounded by the round trip and batching; 4,000 messages with 64 sends in
+ * flight (npm run bench:node -- --only pair) peaked at 60–70 requests/s from the sender here; a
+ * backlog after a restart goes out in fewer, larger batches. A flood of thousands/s does not fit.
  */
-export const MSG_PEER_LIMIT = { burst: 600, ratePerSecond: 300 } as const
+export const MSG_PEER_LIMIT = { burst: 200, ratePerSecond: 100 } as const
 /**
  * /wren/prekey requests one peer may send: one per session it starts with us (and a few retries);
  * the one-time prekeys it may claim are limited further (claim-limiter.ts).

@@ -141,7 +141,7 @@ export class Messenger {
     await handleRequests(
       libp2p,
       WREN_MSG_PROTOCOL,
-      (request, ctx) => this.#lock.run(() => this.#inbound.handle(request, ctx.connection)),
+      (request, ctx) => this.#lock.run(() => this.#inbound.handle(request, ctx.connection, ctx.malformed)),
       {
         maxRequestBytes: MAX_DELIVERY_REQUEST_BYTES,
         runOnLimitedConnection: true,

@@ -31,7 +31,7 @@ export interface PeerLimit {
 export interface ProtocolLimitCounters {
   /** Requests refused because the peer was over its limit on this protocol. */
   throttled: number
-  /** Malformed, truncated or oversized frames (the stream was closed). */
+  /** Malformed, truncated, oversized or forged frames (nothing in them was for us). */
   malformed: number
   /** Peers disconnected and refused because of what they did on this protocol. */
   disconnected: number
@@ -160,6 +160,8 @@ export class PeerGuard {
 
   #strike(protocol: string, peer: PeerId, cost: number): void {
     const key = peer.toString()
+    // requests that were in flight when the peer was refused are not a second offence
+    if (this.#denylist.has(key)) return
     if (this.#strikes.take(key, cost).allowed) return
     this.#strikes.forget(key)
     this.#denylist.deny(key)

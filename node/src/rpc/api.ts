@@ -566,7 +566,9 @@ export const NetworkReportSchema = z
           z.strictObject({
             protocol: z.string().describe("a served protocol id, or 'gossip' for group topics"),
             throttled: count.describe('requests refused: the peer was over its limit on this protocol'),
-            malformed: count.describe('malformed, truncated or oversized frames (stream closed)'),
+            malformed: count.describe(
+              'malformed, truncated, oversized or forged frames (stream closed, or nothing in it for us)',
+            ),
             disconnected: count.describe('peers disconnected and refused for what they did here'),
             refused: count.describe('requests from peers already refused'),
           }),
