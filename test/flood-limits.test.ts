@@ -107,8 +107,12 @@ async function connect(node: Libp2p, addrs: Multiaddr[]): Promise<void> {
   })
 }
 
-/** Whether bob refuses a fresh connection from `node`. */
+/** Whether bob refuses a fresh connection from `node` (once bob has closed the ones it had). */
 async function refusesDial(node: Libp2p, addrs: Multiaddr[]): Promise<boolean> {
+  const closed = await eventually("bob closes the attacker's connections", async () =>
+    node.getConnections().length === 0 ? true : undefined,
+  ).catch(() => false)
+  if (!closed) return false
   try {
     await node.dial(addrs, { signal: AbortSignal.timeout(STREAM_TIMEOUT_MS) })
     return false

@@ -236,6 +236,10 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
 
   const node = await createLibp2p(options)
   guard.attach((peer) => node.hangUp(peer))
+  // a connection whose gater check passed just before its peer was refused is closed on arrival
+  node.addEventListener('connection:open', (event) => {
+    if (guard.denied(event.detail.remotePeer)) void event.detail.close().catch(() => {})
+  })
   const log = node.logger.forComponent('wren:p2p:peer-guard')
   guardLog = (peer, protocol) => log('disconnected and refused %s: over its limits on %s', peer, protocol)
   return node
