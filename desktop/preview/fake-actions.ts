@@ -84,5 +84,6 @@ export function fakeAttachment(m: Message): Attachment | null {
     bytes: m.attachment.size,
     fetchedChunks: 1,
     refusedChunks: 0,
+    servedChunks: 0,
   }
 }

@@ -360,6 +360,15 @@ async function benchPair(): Promise<void> {
       round(median(callRates), 0),
       5000,
     )
+    // the per-peer limits must not have touched a real contact's traffic (p2p/peer-guard.ts)
+    for (const [name, peer] of [
+      ['bob', bob],
+      ['alice', alice],
+    ] as const) {
+      const limits = (await peer.client.call('node.status', {})).network?.limits
+      const hits = (limits?.protocols ?? []).filter((p) => p.throttled + p.malformed + p.disconnected > 0)
+      console.log(`  per-peer limits at ${name}: ${hits.length === 0 ? 'never hit' : JSON.stringify(hits)}`)
+    }
 
     await sleep(IDLE_MS)
     row('idle RSS, receiving daemon after the runs above', 'MB', round(rssMb(bob.daemon.pid)), 160)

@@ -335,7 +335,10 @@ export class MailboxOperations {
       if (inbox.prekeys === 0) return refuse(STATUS_EXHAUSTED)
       // counted per key handed out: an empty pool costs the inbox nothing
       const decision = this.#ctx.inboxClaims.take(inboxHex)
-      if (!decision.allowed) return refuse(STATUS_RATE_LIMITED, decision.retryAfterMs)
+      if (!decision.allowed) {
+        this.#metrics?.rateLimited.inc({ limiter: 'inbox_claim' })
+        return refuse(STATUS_RATE_LIMITED, decision.retryAfterMs)
+      }
       const taken = await this.#store.takePrekey(inbox)
       if (taken === undefined) return refuse(STATUS_EXHAUSTED)
       this.#metrics?.prekeyClaims.inc()

@@ -325,39 +325,43 @@ class DefaultMailboxService implements MailboxService {
   async #dispatch(request: MailboxRequest, peer: string): Promise<Outcome> {
     switch (request.kind) {
       case KIND_CHALLENGE:
-        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.challenge(peer)
+        return this.#rateLimited('owner', this.#ownerLimiter, peer) ?? this.#ops.challenge(peer)
       case KIND_REGISTER:
-        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.register(request, peer)
+        return this.#rateLimited('owner', this.#ownerLimiter, peer) ?? this.#ops.register(request, peer)
       case KIND_DEPOSIT: {
-        const outcome = this.#rateLimited(this.#depositLimiter, peer) ?? (await this.#ops.deposit(request))
+        const outcome =
+          this.#rateLimited('deposit', this.#depositLimiter, peer) ?? (await this.#ops.deposit(request))
         if (outcome.status === STATUS_OK) this.#notifier.deposited(toHex(request.inboxId))
         return outcome
       }
       case KIND_DEPOSIT_BATCH: {
         // one token per envelope: a batch is as many deposits, sent in one exchange
         const outcome =
-          this.#rateLimited(this.#depositLimiter, peer, request.envelopes.length) ??
+          this.#rateLimited('deposit', this.#depositLimiter, peer, request.envelopes.length) ??
           (await this.#ops.depositBatch(request))
         if (outcome.status === STATUS_OK) this.#notifier.deposited(toHex(request.inboxId))
         return outcome
       }
       case KIND_FETCH: {
-        const outcome = this.#rateLimited(this.#ownerLimiter, peer) ?? (await this.#ops.fetch(request, peer))
+        const outcome =
+          this.#rateLimited('owner', this.#ownerLimiter, peer) ?? (await this.#ops.fetch(request, peer))
         if (outcome.status === STATUS_OK) this.#notifier.ownerSeen(toHex(request.inboxId), peer)
         return outcome
       }
       case KIND_ACK:
-        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.ack(request, peer)
+        return this.#rateLimited('owner', this.#ownerLimiter, peer) ?? this.#ops.ack(request, peer)
       case KIND_UPLOAD_PREKEYS:
-        return this.#rateLimited(this.#ownerLimiter, peer) ?? this.#ops.uploadPrekeys(request, peer)
+        return this.#rateLimited('owner', this.#ownerLimiter, peer) ?? this.#ops.uploadPrekeys(request, peer)
       case KIND_CLAIM_PREKEY:
-        return this.#rateLimited(this.#claimLimiter, peer) ?? this.#ops.claimPrekey(request)
+        return this.#rateLimited('claim', this.#claimLimiter, peer) ?? this.#ops.claimPrekey(request)
     }
   }
 
-  #rateLimited(limiter: RateLimiter, peer: string, tokens = 1): Outcome | undefined {
+  #rateLimited(name: string, limiter: RateLimiter, peer: string, tokens = 1): Outcome | undefined {
     const decision = limiter.take(peer, tokens)
-    return decision.allowed ? undefined : refuse(STATUS_RATE_LIMITED, decision.retryAfterMs)
+    if (decision.allowed) return undefined
+    this.#metrics?.rateLimited.inc({ limiter: name }, tokens)
+    return refuse(STATUS_RATE_LIMITED, decision.retryAfterMs)
   }
 }
 

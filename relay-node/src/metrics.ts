@@ -99,6 +99,11 @@ export interface MailboxMetrics {
   readonly prekeyClaims: Counter
   /** label `reason`: the status name (too_large, malformed, unknown_inbox, quota_count, ...). */
   readonly rejections: Counter
+  /**
+   * label `limiter`: which token bucket refused (deposit, claim, owner: per peer; inbox_claim:
+   * one-time prekeys per inbox). Counted in tokens, so a refused batch counts its envelopes.
+   */
+  readonly rateLimited: Counter
 }
 
 export function createMailboxMetrics(registry: MetricsRegistry): MailboxMetrics {
@@ -121,6 +126,10 @@ export function createMailboxMetrics(registry: MetricsRegistry): MailboxMetrics 
     prekeyUploads: registry.counter('wren_relay_mailbox_prekeys_uploaded_total', 'One-time prekeys accepted'),
     prekeyClaims: registry.counter('wren_relay_mailbox_prekeys_claimed_total', 'One-time prekeys handed out'),
     rejections: registry.counter('wren_relay_mailbox_rejections_total', 'Refused mailbox requests by reason'),
+    rateLimited: registry.counter(
+      'wren_relay_rate_limited_total',
+      'Tokens refused by the mailbox rate limiters, by limiter (deposit, claim, owner, inbox_claim)',
+    ),
   }
 }
 

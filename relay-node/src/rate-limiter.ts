@@ -1,73 +1,18 @@
 /**
- * Token buckets keyed by remote PeerId: each peer may burst `burst` requests and then
- * `ratePerSecond` per second. One flooding peer empties only its own bucket. Memory is bounded:
- * past `maxKeys` the least recently used bucket is forgotten (it would have been refilled anyway).
+ * The relay's token buckets per remote PeerId: core's RateLimiter (shared with the daemon's peer
+ * guard), tracking at most MAX_RATE_LIMITED_PEERS peers unless told otherwise.
  */
-import type { Clock } from '../../core/src/crypto/suite.ts'
+import {
+  RateLimiter as CoreRateLimiter,
+  type RateDecision,
+  type RateLimiterInit,
+} from '../../core/src/rate-limiter.ts'
 import { MAX_RATE_LIMITED_PEERS } from './constants.ts'
 
-export interface RateLimiterInit {
-  /** Bucket capacity (requests). */
-  burst: number
-  /** Refill rate (requests per second); 0 means never refill. */
-  ratePerSecond: number
-  clock: Clock
-  maxKeys?: number
-}
+export type { RateDecision, RateLimiterInit }
 
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number }
-
-interface Bucket {
-  tokens: number
-  updatedAt: number
-}
-
-/** Longest retry hint in ms (for rate 0 buckets): a day, i.e. "not soon". */
-const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000
-
-export class RateLimiter {
-  readonly #burst: number
-  readonly #ratePerMs: number
-  readonly #clock: Clock
-  readonly #maxKeys: number
-  readonly #buckets = new Map<string, Bucket>()
-
+export class RateLimiter extends CoreRateLimiter {
   constructor(init: RateLimiterInit) {
-    this.#burst = init.burst
-    this.#ratePerMs = init.ratePerSecond / 1000
-    this.#clock = init.clock
-    this.#maxKeys = init.maxKeys ?? MAX_RATE_LIMITED_PEERS
-  }
-
-  /** Take `tokens` tokens for `key` if all are available (none are taken otherwise). */
-  take(key: string, requested = 1): RateDecision {
-    // never more than a full bucket: a request bigger than the burst would otherwise never pass
-    const tokens = Math.min(requested, this.#burst)
-    const now = this.#clock()
-    let bucket = this.#buckets.get(key)
-    if (bucket === undefined) {
-      bucket = { tokens: this.#burst, updatedAt: now }
-    } else {
-      this.#buckets.delete(key) // re-inserted below: Map order is recency order
-      const elapsed = Math.max(0, now - bucket.updatedAt)
-      bucket.tokens = Math.min(this.#burst, bucket.tokens + elapsed * this.#ratePerMs)
-      bucket.updatedAt = now
-    }
-    this.#buckets.set(key, bucket)
-    if (this.#buckets.size > this.#maxKeys) {
-      const oldest = this.#buckets.keys().next().value
-      if (oldest !== undefined) this.#buckets.delete(oldest)
-    }
-    if (bucket.tokens >= tokens) {
-      bucket.tokens -= tokens
-      return { allowed: true }
-    }
-    const retryAfterMs =
-      this.#ratePerMs > 0 ? Math.ceil((tokens - bucket.tokens) / this.#ratePerMs) : MAX_RETRY_AFTER_MS
-    return { allowed: false, retryAfterMs: Math.min(retryAfterMs, MAX_RETRY_AFTER_MS) }
-  }
-
-  get size(): number {
-    return this.#buckets.size
+    super({ ...init, maxKeys: init.maxKeys ?? MAX_RATE_LIMITED_PEERS })
   }
 }

@@ -51,6 +51,9 @@ describe('mailbox rate limits and one-time prekey custody', () => {
       assert.equal(!r.ok && r.reason, 'rate_limited')
       assert.ok(!r.ok && (r.retryAfterMs ?? 0) > 0)
     }
+    // the relay's Prometheus endpoint counts what its deposit limiter refused
+    const metrics = await (await fetch(relay.metricsUrl as string)).text()
+    assert.match(metrics, /^wren_relay_rate_limited_total\{limiter="deposit"\} 5$/m)
     const polite = client(nodes[2] as TestNode)
     for (let i = 0; i < 3; i++) assert.ok((await polite.deposit(reg.value.inboxId, testEnvelope(random))).ok)
     const page = await owner.fetch(inboxKey)

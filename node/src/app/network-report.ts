@@ -9,6 +9,7 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { BundlePublisher } from '../p2p/bundle-publisher.ts'
 import { type DhtName, dhtPeerCount, getBundleRecord } from '../p2p/dht-records.ts'
 import type { WrenServices } from '../p2p/host.ts'
+import type { PeerGuardStats } from '../p2p/peer-guard.ts'
 import type { NetworkStatus } from './host-context.ts'
 
 /** Bound on the doctor's lookup of our own bundle in each DHT. */
@@ -46,6 +47,8 @@ export interface NetworkReport {
   relays: RelayState[]
   /** Addresses that other machines on the internet can dial, as autonat confirmed them. */
   publicAddrs: string[]
+  /** Per-peer limits on the protocols this node serves (p2p/peer-guard.ts). */
+  limits: PeerGuardStats
 }
 
 export type Libp2pWithPublisher = Libp2p<WrenServices & { publisher: BundlePublisher }>
@@ -96,6 +99,7 @@ export function networkReport(sources: ReportSources): NetworkReport {
     nextPublishAt: publisher.nextPublishAt ?? null,
     relays,
     publicAddrs: own.filter((a) => isPublicDirect(a)).map((a) => a.toString()),
+    limits: libp2p.services.peerGuard.stats(),
   }
 }
 

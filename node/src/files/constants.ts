@@ -19,6 +19,14 @@ export const FILE_WIRE_VERSION = 1
  * each chunk is a fresh stream and a LevelDB read, so latency, not CPU, bounded the rate).
  */
 export const CHUNKS_IN_FLIGHT = 8
+/**
+ * /wren/file requests one peer may send (peer-guard.ts): CHUNKS_IN_FLIGHT chunks of 256 KiB at a
+ * time, so a real receiver's rate follows the link: bench:files measured 61 MiB/s (~245
+ * requests/s) between two daemons on loopback at load 7, and a gigabit LAN is ~500/s. 800/s is
+ * 200 MiB/s. A flood of requests for files that are not there for the peer costs it a strike each
+ * (serve.ts), so it is refused long before this rate matters.
+ */
+export const FILE_PEER_LIMIT = { burst: 800, ratePerSecond: 800 } as const
 /** Hashes per manifest request: 8192 × 32 B = 256 KiB, one chunk's worth of bytes. */
 export const MANIFEST_HASHES_PER_REQUEST = 8192
 /** Largest request frame, in bytes: version, a 16-byte file id, kind, index and count fit in ~40. */

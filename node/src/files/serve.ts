@@ -12,7 +12,12 @@ import { decodeFilePointer } from '../../../core/src/file/pointer.ts'
 import type { Logger } from '../log.ts'
 import { connectionPath } from '../messaging/message-path.ts'
 import { handleRequests, type RequestContext } from '../p2p/request-response.ts'
-import { FILE_PROTOCOL, FILE_REQUEST_TIMEOUT_MS, MAX_FILE_REQUEST_BYTES } from './constants.ts'
+import {
+  FILE_PEER_LIMIT,
+  FILE_PROTOCOL,
+  FILE_REQUEST_TIMEOUT_MS,
+  MAX_FILE_REQUEST_BYTES,
+} from './constants.ts'
 import type { ChunkSource } from './file-store.ts'
 import {
   decodeFileRequest,
@@ -43,14 +48,19 @@ async function answer(deps: FileServerDeps, bytes: Uint8Array, ctx: RequestConte
   try {
     request = decodeFileRequest(bytes)
   } catch {
+    ctx.malformed()
     return BAD_REQUEST
   }
   const fileIdHex = toHex(request.fileId)
   const record = await deps.source.attachment(fileIdHex)
   // a file being (or once) uploaded to relays is still served directly
-  if (record === undefined || record.direction !== 'out' || record.state === 'cancelled') return NOT_FOUND
+  if (record === undefined || record.direction !== 'out' || record.state === 'cancelled') {
+    ctx.unwanted()
+    return NOT_FOUND
+  }
   if (!(await isDeviceOf(deps, record.peerUserId, ctx.peerId))) {
     deps.log.debug('file request from a peer the file was not sent to', { peer: ctx.peerId.toString() })
+    ctx.unwanted()
     return NOT_FOUND
   }
   const { chunkCount } = decodeFilePointer(record.pointer)
@@ -82,6 +92,7 @@ export function startFileServer(deps: FileServerDeps): Promise<void> {
   return handleRequests(deps.libp2p, FILE_PROTOCOL, (request, ctx) => answer(deps, request, ctx), {
     maxRequestBytes: MAX_FILE_REQUEST_BYTES,
     timeoutMs: FILE_REQUEST_TIMEOUT_MS,
+    limit: FILE_PEER_LIMIT,
     onError: (err, ctx) =>
       deps.log.debug('file exchange failed', { peer: ctx.peerId.toString(), error: (err as Error)?.name }),
   })

@@ -18,6 +18,19 @@ import type { Receipts } from './receipts.ts'
 import type { MessageVia, StoredMessage } from './types.ts'
 import { decodeContent, decodeMessageCopy, decodeWire } from './wire.ts'
 
+/**
+ * Whether a topic payload parses (group wire, then a Sender Key message header): gossip's
+ * validator rejects any that does not, which penalises the peer that forwarded it.
+ */
+export function isWellFormedWire(bytes: Uint8Array): boolean {
+  try {
+    peekSenderKeyMessage(decodeWire(bytes).message)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export class GroupReceive {
   readonly #ctx: GroupContext
   readonly #receipts: Receipts

@@ -11,6 +11,7 @@ import type { Messenger } from '../messaging/messenger.ts'
 import type { Vault } from '../messaging/vault.ts'
 import type { WrenServices } from '../p2p/host.ts'
 import { gossipTransport } from './gossip-transport.ts'
+import { isWellFormedWire } from './group-receive.ts'
 import { type GroupService, groupService } from './group-service.ts'
 import type { GroupLogger, GroupNotify } from './types.ts'
 
@@ -33,7 +34,10 @@ export interface RunningGroups {
 }
 
 export async function startGroups(init: StartGroupsInit): Promise<RunningGroups> {
-  const transport = gossipTransport(init.libp2p.services.pubsub, init.log)
+  const transport = gossipTransport(init.libp2p.services.pubsub, init.log, {
+    guard: init.libp2p.services.peerGuard,
+    wellFormed: isWellFormedWire,
+  })
   const service = groupService()({
     suite: init.suite,
     vault: init.vault,

@@ -6,6 +6,18 @@ export const RETRY_BASE_MS = 1_000
 export const RETRY_MAX_MS = 60_000
 /** A /wren/msg exchange (dial + batch + persist on the far side) must finish within this. */
 export const DELIVERY_TIMEOUT_MS = 10_000
+/**
+ * /wren/msg requests one peer may send (peer-guard.ts): a contact's outbox sends one batch at a
+ * time, so its rate is bounded by the round trip and batching; 4,000 messages with 64 sends in
+ * flight (npm run bench:node -- --only pair) peaked at 60–70 requests/s from the sender here; a
+ * backlog after a restart goes out in fewer, larger batches. A flood of thousands/s does not fit.
+ */
+export const MSG_PEER_LIMIT = { burst: 200, ratePerSecond: 100 } as const
+/**
+ * /wren/prekey requests one peer may send: one per session it starts with us (and a few retries);
+ * the one-time prekeys it may claim are limited further (claim-limiter.ts).
+ */
+export const PREKEY_PEER_LIMIT = { burst: 20, ratePerSecond: 1 } as const
 /** Asking a connected peer for its bundle and a one-time prekey: short, there is a fallback. */
 export const PREKEY_CLAIM_TIMEOUT_MS = 3_000
 /**

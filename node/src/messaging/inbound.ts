@@ -71,9 +71,16 @@ export class Inbound {
     this.#deviceDhPublic = init.suite.x25519PublicKey(this.#deviceDhSecret)
   }
 
-  async handle(request: Uint8Array, connection: Connection): Promise<Uint8Array> {
+  /**
+   * A /wren/msg request from a connected peer. `forged` is told when not one envelope of it opens
+   * for this device: a real contact seals every envelope to our device key, so that counts
+   * against the peer.
+   */
+  async handle(request: Uint8Array, connection: Connection, forged?: () => void): Promise<Uint8Array> {
     const source = { peer: connection.remotePeer, via: connectionPath(connection) }
-    return encodeDeliveryResponse(await this.handleEnvelopes(decodeDeliveryRequest(request), source))
+    const statuses = await this.handleEnvelopes(decodeDeliveryRequest(request), source)
+    if (statuses.every((status) => status === DELIVERY_REJECTED)) forged?.()
+    return encodeDeliveryResponse(statuses)
   }
 
   /**

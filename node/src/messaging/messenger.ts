@@ -21,7 +21,13 @@ import { Announcer } from './announce.ts'
 import type { AttachmentHandler, OutgoingAttachment } from './app-payloads.ts'
 import { ClaimLimiter } from './claim-limiter.ts'
 import { clearConversation } from './clear-conversation.ts'
-import { CONTACT_DIAL_CONCURRENCY, CONTACT_DIAL_TIMEOUT_MS, DELIVERY_TIMEOUT_MS } from './constants.ts'
+import {
+  CONTACT_DIAL_CONCURRENCY,
+  CONTACT_DIAL_TIMEOUT_MS,
+  DELIVERY_TIMEOUT_MS,
+  MSG_PEER_LIMIT,
+  PREKEY_PEER_LIMIT,
+} from './constants.ts'
 import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyContact } from './contacts.ts'
 import { encodePrekeyResponse, MAX_APP_PAYLOAD_BYTES, MAX_DELIVERY_REQUEST_BYTES } from './content.ts'
 import { directConversationId, peerOfDirectConversation } from './conversation-id.ts'
@@ -152,11 +158,12 @@ export class Messenger {
     await handleRequests(
       libp2p,
       WREN_MSG_PROTOCOL,
-      (request, ctx) => this.#lock.run(() => this.#inbound.handle(request, ctx.connection)),
+      (request, ctx) => this.#lock.run(() => this.#inbound.handle(request, ctx.connection, ctx.malformed)),
       {
         maxRequestBytes: MAX_DELIVERY_REQUEST_BYTES,
         runOnLimitedConnection: true,
         timeoutMs: DELIVERY_TIMEOUT_MS,
+        limit: MSG_PEER_LIMIT,
         onError: (err, ctx) =>
           this.#init.log.debug('delivery exchange failed', {
             peer: ctx.peerId.toString(),
@@ -171,6 +178,7 @@ export class Messenger {
       {
         maxRequestBytes: MAX_PREKEY_REQUEST_BYTES,
         runOnLimitedConnection: true,
+        limit: PREKEY_PEER_LIMIT,
       },
     )
     libp2p.addEventListener('peer:connect', this.#onConnect)

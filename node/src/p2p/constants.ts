@@ -96,3 +96,43 @@ export const UPGRADE_RETRY_MS = 15 * SECOND_MS
 
 /** Default bound on dialling one device. */
 export const DIAL_TIMEOUT_MS = 10 * SECOND_MS
+
+// ---- per-peer limits on served protocols (peer-guard.ts)
+
+/**
+ * Requests per peer on a protocol that declares no limit of its own: a handful per second is
+ * what any request/response exchange between two people's devices needs.
+ */
+export const DEFAULT_PEER_LIMIT = { burst: 100, ratePerSecond: 20 } as const
+/**
+ * Strikes a peer may collect before it is disconnected and refused: a request over its limit
+ * costs THROTTLED_STRIKE, a malformed or oversized frame MALFORMED_STRIKE. A real contact that
+ * brushes its limit (one refused request, then its sender backs off) stays far below.
+ */
+export const PEER_STRIKE_LIMIT = { burst: 100, ratePerSecond: 2 } as const
+/** Strikes for one request over the peer's limit on a protocol. */
+export const THROTTLED_STRIKE = 1
+/**
+ * Strikes for one request for something that is not there for the peer (a file never sent to it):
+ * a real receiver asks for at most its requests in flight after a cancel; a flood of made-up
+ * file ids runs out of strikes within a second, whatever the protocol's rate.
+ */
+export const UNWANTED_STRIKE = 1
+/** Strikes for one malformed, truncated or oversized frame: ten of them and the peer is out. */
+export const MALFORMED_STRIKE = 10
+/**
+ * How long a peer over its limits stays disconnected and refused, in ms: long enough that a
+ * flood stops costing anything, short enough that a contact whose buggy client tripped it is
+ * back within minutes.
+ */
+export const DENY_DURATION_MS = 10 * MINUTE_MS
+/** Refused peers remembered at most (memory bound under a crowd of identities). */
+export const MAX_DENIED_PEERS = 10_000
+/** Label of gossipsub (group topics) in the peer guard's counters. */
+export const GOSSIP_LIMIT_LABEL = 'gossip'
+/**
+ * Topic messages per peer (the peer that forwarded them to us): a mesh neighbour forwards every
+ * member's posts, receipts and retries of a busy group; 500 at once and 100/s sustained is
+ * several busy groups' worth.
+ */
+export const GOSSIP_PEER_LIMIT = { burst: 500, ratePerSecond: 100 } as const

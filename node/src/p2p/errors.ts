@@ -38,3 +38,11 @@ export class HostConfigError extends WrenP2pError {
     this.name = 'HostConfigError'
   }
 }
+
+/** A peer's request was refused unread: it is over its limit on the protocol, or refused for now. */
+export class PeerLimitError extends WrenP2pError {
+  constructor(protocol: string) {
+    super('ERR_PEER_LIMIT', `over the per-peer limit on ${protocol}`)
+    this.name = 'PeerLimitError'
+  }
+}

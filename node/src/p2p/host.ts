@@ -6,9 +6,11 @@
  * One configuration for users, tests, the demo and the benchmarks. Two DHTs run side by side
  * (the pattern IPFS uses): the WAN DHT (`dht`, WREN_KAD_PROTOCOL) keeps only public addresses in
  * its routing table, the LAN DHT (`lanDht`, WREN_LAN_KAD_PROTOCOL) keeps only loopback ones and
- * private ones inside the networks this host is attached to, and is always a server, so two daemons on one machine or one home network find
- * each other's bundles without any public peer. mDNS is on. libp2p's connection limits, rate
- * limits and gossipsub scoring are its production ones.
+ * private ones inside the networks this host is attached to, and is always a server, so two
+ * daemons on one machine or one home network find each other's bundles without any public peer.
+ * mDNS is on. Every served protocol has per-peer limits (peer-guard.ts: a peer over them is
+ * disconnected and refused for a while); libp2p's connection limits, rate limits and gossipsub
+ * scoring are its production ones.
  *
  * In-process simulations replace the transports (`transports`, e.g. `@libp2p/memory` wrapped in a
  * link shaper) and cut links with their own `connectionGater`; see `WrenHostInit`.
@@ -37,6 +39,7 @@ import { bootstrapDialer } from './bootstrap.ts'
 import { connectionLog } from './connection-log.ts'
 import { WREN_KAD_PROTOCOL, WREN_LAN_KAD_PROTOCOL } from './constants.ts'
 import { HostConfigError } from './errors.ts'
+import { PeerGuard } from './peer-guard.ts'
 
 /**
  * Production listen addresses: every interface, OS-chosen ports, relay reservations. No WebRTC:
@@ -85,6 +88,8 @@ export interface WrenServices extends ServiceMap {
   connectionLog: unknown
   /** Group topics (node/src/groups): StrictNoSign, payloads carry their own nonce and signature. */
   pubsub: GossipSub
+  /** Per-peer limits on every served protocol; refuses peers over them (peer-guard.ts). */
+  peerGuard: PeerGuard
 }
 
 export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
@@ -129,8 +134,9 @@ export interface WrenHostInit<E extends ServiceMap = Record<never, never>> {
   transports?: WrenTransport[]
   /**
    * libp2p's connection gater (deny dials and connections per peer or address). On Node
-   * libp2p's default gater allows everything, including private and loopback addresses, and no
-   * mode here sets one, so this object is used as is; simulations use it to cut links.
+   * libp2p's default gater allows everything, including private and loopback addresses; the
+   * peer guard refuses peers over their limits first, then this one decides; simulations use it
+   * to cut links.
    */
   connectionGater?: ConnectionGater
   /**
@@ -163,7 +169,12 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
   const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
   if (!inProcess && init.mdns !== false) peerDiscovery.push(mdns())
 
+  let guardLog: ((peer: string, protocol: string) => void) | undefined
+  const guard = new PeerGuard({
+    onDeny: (peer, protocol) => guardLog?.(peer.toString(), protocol),
+  })
   const services = {
+    peerGuard: () => guard,
     identify: identify(),
     ping: ping(),
     dht: kadDHT({
@@ -220,7 +231,16 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
     services,
   }
   if (init.crowd === true) options.connectionMonitor = { enabled: false }
-  if (init.connectionGater !== undefined) options.connectionGater = init.connectionGater
+  // peers over their limits are refused before anything else the caller's gater decides
+  options.connectionGater = guard.gater(init.connectionGater)
 
-  return createLibp2p(options)
+  const node = await createLibp2p(options)
+  guard.attach((peer) => node.hangUp(peer))
+  // a connection whose gater check passed just before its peer was refused is closed on arrival
+  node.addEventListener('connection:open', (event) => {
+    if (guard.denied(event.detail.remotePeer)) void event.detail.close().catch(() => {})
+  })
+  const log = node.logger.forComponent('wren:p2p:peer-guard')
+  guardLog = (peer, protocol) => log('disconnected and refused %s: over its limits on %s', peer, protocol)
+  return node
 }

@@ -4,12 +4,16 @@
  * The requester gets expected network outcomes as values (timeout, unreachable, refused,
  * protocol), never exceptions. The responder caps the request size, bounds the exchange with a
  * timeout, and closes (resets) the stream on any error, including an error thrown by the handler:
- * a bad request or a buggy handler never takes the node down.
+ * a bad request or a buggy handler never takes the node down. On a host with a peer guard
+ * (peer-guard.ts), every request first takes a token from the peer's bucket for the protocol
+ * (refused: the stream is reset unread), and a malformed, truncated or oversized request counts
+ * against the peer.
  */
 
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { isPrivate, lpStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { DecodeError } from '../../../core/src/errors.ts'
 import {
   MAX_REQUEST_BYTES,
   MAX_RESPONSE_BYTES,
@@ -17,6 +21,8 @@ import {
   UPGRADE_DIAL_TIMEOUT_MS,
   UPGRADE_RETRY_MS,
 } from './constants.ts'
+import { PeerLimitError } from './errors.ts'
+import { type PeerLimit, peerGuardOf } from './peer-guard.ts'
 
 export type RequestFailure = 'timeout' | 'unreachable' | 'refused' | 'protocol'
 
@@ -93,6 +99,13 @@ export interface RequestContext {
   connection: Connection
   /** Aborted when the exchange's time is up; long handlers should give up then. */
   signal: AbortSignal
+  /**
+   * The request did not parse: it counts against the peer (a handler that answers a bad request
+   * with a refusal calls this; one that throws core's DecodeError is counted without it).
+   */
+  malformed(): void
+  /** The request asked for something that is not there for this peer: a lighter strike. */
+  unwanted(): void
 }
 
 export type RequestHandler = (request: Uint8Array, context: RequestContext) => Promise<Uint8Array>
@@ -104,6 +117,11 @@ export interface HandleRequestsOptions {
   runOnLimitedConnection?: boolean
   /** Bound on reading the request, running the handler and writing the response. */
   timeoutMs?: number
+  /**
+   * Requests one peer may send on this protocol (a token bucket: what a real contact needs at
+   * peak); DEFAULT_PEER_LIMIT when absent.
+   */
+  limit?: PeerLimit
   /** Called with every failed exchange (for logs and metrics); never throws into the node. */
   onError?: (err: unknown, context: { peerId: PeerId; protocol: string }) => void
 }
@@ -117,20 +135,35 @@ export async function handleRequests(
 ): Promise<void> {
   const maxRequestBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES
   const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS
+  const guard = peerGuardOf(libp2p)
+  if (options.limit !== undefined) guard?.limit(protocol, options.limit)
   await libp2p.handle(
     protocol,
     async (stream, connection) => {
+      const peerId = connection.remotePeer
+      if (guard !== undefined && !guard.admit(protocol, peerId)) {
+        stream.abort(new PeerLimitError(protocol))
+        return
+      }
       const signal = AbortSignal.timeout(timeoutMs)
+      let counted = false
+      const malformed = (): void => {
+        if (counted) return
+        counted = true
+        guard?.malformed(protocol, peerId)
+      }
+      const unwanted = (): void => guard?.unwanted(protocol, peerId)
       try {
         const lp = lpStream(stream, { maxDataLength: maxRequestBytes })
         const request = await lp.read({ signal })
         const response = await raceSignal(
-          handler(new Uint8Array(request.subarray()), { peerId: connection.remotePeer, connection, signal }),
+          handler(new Uint8Array(request.subarray()), { peerId, connection, signal, malformed, unwanted }),
           signal,
         )
         await lp.write(response, { signal })
         await stream.close({ signal })
       } catch (err) {
+        if (isMalformed(err)) malformed()
         stream.abort(err instanceof Error ? err : new Error(String(err)))
         try {
           options.onError?.(err, { peerId: connection.remotePeer, protocol })
@@ -141,6 +174,18 @@ export async function handleRequests(
     },
     { runOnLimitedConnection: options.runOnLimitedConnection ?? false },
   )
+}
+
+/** Errors that mean the peer sent a bad frame (not a slow or vanished one). */
+const MALFORMED_FRAME_ERRORS = new Set([
+  'InvalidDataLengthError', // a length prefix over the cap
+  'InvalidDataLengthLengthError', // a length prefix that is no varint
+  'InvalidMessageLengthError',
+  'UnexpectedEOFError', // closed before the promised length arrived
+])
+
+export function isMalformed(err: unknown): boolean {
+  return err instanceof DecodeError || (err instanceof Error && MALFORMED_FRAME_ERRORS.has(err.name))
 }
 
 function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -650,6 +650,7 @@ const empty = z.strictObject({})
 const publishState = z
   .enum(['published', 'pending', 'no-peers', 'refused', 'timeout', 'stale'])
   .describe('where our bundle stands in this DHT after the last publish')
+const count = z.number().int().min(0)
 const dhtState = z.strictObject({
   peers: z.number().int().min(0).describe('peers in the routing table'),
   mode: z.enum(['server', 'client']),
@@ -673,6 +674,26 @@ export const NetworkReportSchema = z
       }),
     ),
     publicAddrs: z.array(z.string()).describe('addresses autonat confirmed as dialable from the internet'),
+    limits: z
+      .strictObject({
+        protocols: z.array(
+          z.strictObject({
+            protocol: z.string().describe("a served protocol id, or 'gossip' for group topics"),
+            throttled: count.describe('requests refused: the peer was over its limit on this protocol'),
+            malformed: count.describe(
+              'malformed, truncated, oversized or forged frames (stream closed, or nothing in it for us)',
+            ),
+            unwanted: count.describe(
+              'well-formed requests for something not there for the peer (a file never sent to it)',
+            ),
+            disconnected: count.describe('peers disconnected and refused for what they did here'),
+            refused: count.describe('requests from peers already refused'),
+          }),
+        ),
+        deniedPeers: count.describe('peers refused now (they went over their limits)'),
+        refusedConnections: count.describe('connections refused since start'),
+      })
+      .describe('per-peer limits on the protocols this node serves, since it started'),
   })
   .meta({ id: 'NetworkReport' })
 export const DoctorCheckSchema = z

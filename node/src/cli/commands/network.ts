@@ -46,6 +46,17 @@ export function printNetworkReport(report: Report, now: number): void {
     ]
     printLine(`relay:       ${r.addr} (${facts.join(', ')})`)
   }
+  const { limits } = report
+  if (limits.deniedPeers > 0 || limits.refusedConnections > 0) {
+    printLine(
+      `refused:     ${limits.deniedPeers} peers now, ${limits.refusedConnections} connections since start`,
+    )
+  }
+  for (const p of limits.protocols) {
+    printLine(
+      `limits:      ${p.protocol}: ${p.throttled} throttled, ${p.malformed} malformed, ${p.unwanted} unwanted, ${p.disconnected} disconnected, ${p.refused} refused`,
+    )
+  }
 }
 
 function bundleWords(state: Report['dht']['lan']['bundle']): string {
