@@ -24,6 +24,8 @@
  *   cid/b(conversationId\nclientId)  MessageRef of a messages.send with a client id (retries)
  *   identity/profile              IdentityRecord (display name, creation time)
  *   settings/network              NetworkSettingsRecord (saved bootstrap peers and relays)
+ * Devices (node/src/devices, issue 18):
+ *   devices/list                  OwnDeviceListRecord (this identity's signed device list, pushed version)
  * Files (node/src/files, records in files/records.ts; file ids are random, so they appear as hex):
  *   fa/fileIdHex                  AttachmentRecord (pointer, direction, peer, state)
  *   fx/messageIdHex               AttachmentIndex: message id → file id (attachments.get/save)
@@ -86,4 +88,5 @@ export const FIXED_KEYS = {
   mailboxes: 'meta/mailboxes',
   identity: 'identity/profile',
   networkSettings: 'settings/network',
+  deviceList: 'devices/list',
 } as const
