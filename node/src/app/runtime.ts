@@ -367,6 +367,7 @@ export async function startRuntime(
       expirySweep.stop()
       libp2p.removeEventListener('peer:identify', onIdentify)
       ctx.setNetworkStatus(null)
+      devices.contacts.stop()
       await calls.stop()
       await groups.stop()
       await mailboxes?.stop()

@@ -27,6 +27,12 @@ export const APP_DEVICE_LIST = 40
 export const DEVICE_LIST_LOOKUP_TIMEOUT_MS = 15_000
 /** A contact's list is read from the DHT at most this often (each bundle read would ask again). */
 export const DEVICE_LIST_REFRESH_MS = 10 * 60 * 1000
+/**
+ * A lookup that found nothing is tried again this much later, up to DEVICE_LIST_LOOKUP_RETRIES
+ * times: a contact added right after both nodes started asks before the list reached the DHT.
+ */
+export const DEVICE_LIST_RETRY_MS = 10_000
+export const DEVICE_LIST_LOOKUP_RETRIES = 3
 
 /** What pinning a list did. */
 export type PinOutcome = 'pinned' | 'unchanged' | 'rollback' | 'invalid' | 'other-key' | 'unknown-contact'
@@ -79,6 +85,8 @@ export function pinnedContact(
 export class ContactDeviceLists {
   readonly #init: ContactDeviceListsInit
   readonly #inFlight = new Set<string>()
+  readonly #retries = new Map<string, ReturnType<typeof setTimeout>>()
+  #stopped = false
 
   constructor(init: ContactDeviceListsInit) {
     this.#init = init
@@ -110,8 +118,8 @@ export class ContactDeviceLists {
    * Read the contact's list from the DHT and pin it (at most every DEVICE_LIST_REFRESH_MS unless
    * `force`); null when none was found. Never throws: it runs in the background.
    */
-  async refresh(userId: string, force = false): Promise<PinOutcome | null> {
-    if (this.#inFlight.has(userId)) return null
+  async refresh(userId: string, force = false, attempt = 0): Promise<PinOutcome | null> {
+    if (this.#stopped || this.#inFlight.has(userId)) return null
     this.#inFlight.add(userId)
     try {
       const contact = await this.#init.getContact(userId)
@@ -123,7 +131,15 @@ export class ContactDeviceLists {
         timeoutMs: DEVICE_LIST_LOOKUP_TIMEOUT_MS,
       })
       if (!found.ok) {
-        this.#init.log.debug('contact device list not found', { reason: found.reason })
+        this.#init.log.debug('contact device list not found', { reason: found.reason, attempt })
+        if (attempt < DEVICE_LIST_LOOKUP_RETRIES && !this.#retries.has(userId) && !this.#stopped) {
+          const timer = setTimeout(() => {
+            this.#retries.delete(userId)
+            void this.refresh(userId, force, attempt + 1)
+          }, DEVICE_LIST_RETRY_MS)
+          timer.unref?.()
+          this.#retries.set(userId, timer)
+        }
         return null
       }
       return await this.pin(userId, found.value)
@@ -133,6 +149,13 @@ export class ContactDeviceLists {
     } finally {
       this.#inFlight.delete(userId)
     }
+  }
+
+  /** No more lookups (the node stops). */
+  stop(): void {
+    this.#stopped = true
+    for (const timer of this.#retries.values()) clearTimeout(timer)
+    this.#retries.clear()
   }
 
   /** The handler of APP_DEVICE_LIST: pin after the payload is committed (outside the messenger's lock). */
