@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Message } from '../node/src/rpc/api.ts'
 import type { WrenClient } from '../node/src/rpc/client.ts'
+import type { RpcError } from '../node/src/rpc/errors.ts'
 import { type ChatPeer, eventually, startPair, TEST_PASSPHRASE, waitForEvent } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
 
@@ -83,15 +84,14 @@ describe('device lists and backup/restore between daemons', () => {
     assert.equal((await stat(path)).mode & 0o777, 0o600)
     await assert.rejects(
       alice.client.call('backup.export', { path, passphrase: BACKUP_PASSPHRASE }),
-      (e: { code?: number; data?: { code?: string } }) =>
-        e.data?.code === 'ALREADY_EXISTS' || e.code !== undefined,
+      (e: RpcError) => e.errorName === 'ALREADY_EXISTS',
     )
     await alice.daemon.stop() // alice's first device is gone (its home stays for the backup file)
 
     restored = await spawnDaemon({ args: bob.addrs.flatMap((a) => ['--bootstrap', a]) })
     await assert.rejects(
       restored.client.call('backup.import', { path, passphrase: 'not the backup passphrase' }),
-      (e: { message?: string }) => /passphrase/i.test(e.message ?? ''),
+      (e: RpcError) => e.errorName === 'WRONG_PASSPHRASE',
     )
     const identity = await restored.client.call('backup.import', {
       path,
