@@ -96,6 +96,9 @@ function stubHandlers(): Handlers {
     'attachments.save': fail('attachments.save'),
     'attachments.download': fail('attachments.download'),
     'attachments.cancel': fail('attachments.cancel'),
+    'devices.list': fail('devices.list'),
+    'backup.export': fail('backup.export'),
+    'backup.import': fail('backup.import'),
   }
 }
 

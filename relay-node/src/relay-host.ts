@@ -41,6 +41,7 @@ import {
   WREN_LAN_DHT_PROTOCOL,
 } from './constants.ts'
 import { secureDataDir } from './data-dir.ts'
+import { deviceListRecordRules } from './device-list-records.ts'
 import { ConfigError } from './errors.ts'
 import { loadOrCreateIdentityKey } from './identity-key.ts'
 import { createLogger, type LogSink, type RelayLogger } from './logger.ts'
@@ -137,8 +138,14 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   const blobs = await BlobStore.open(blobDir)
   const registry = new MetricsRegistry()
   const mailboxMetrics = createMailboxMetrics(registry)
-  // devices keep their prekey bundles on relays; kad-dht refuses namespaces it cannot validate
-  const records = bundleRecordRules(suite, options.clock ?? Date.now)
+  // devices keep their prekey bundles and device lists on relays; kad-dht refuses namespaces it
+  // cannot validate
+  const bundles = bundleRecordRules(suite, options.clock ?? Date.now)
+  const deviceLists = deviceListRecordRules(suite)
+  const records = {
+    validators: { ...bundles.validators, ...deviceLists.validators },
+    selectors: { ...bundles.selectors, ...deviceLists.selectors },
+  }
   let libp2p: Libp2p<RelayServices>
   try {
     libp2p = await createLibp2p<RelayServices>({

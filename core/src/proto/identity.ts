@@ -1283,3 +1283,479 @@ export const PrekeyBundle = (() => {
   }
   return { codec, encode, decode, stream }
 })()
+
+export interface DeviceRevocation {
+  deviceKey: Uint8Array<ArrayBuffer>
+  revokedAt: number
+}
+
+export interface DeviceRevocationDeviceKeyFieldEvent {
+  field: '$.deviceKey'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface DeviceRevocationRevokedAtFieldEvent {
+  field: '$.revokedAt'
+  value: number
+}
+
+export const DeviceRevocation = (() => {
+  let _codec: Codec<DeviceRevocation>
+
+  const codec = (): Codec<DeviceRevocation> => {
+    if (_codec == null) {
+      _codec = message<DeviceRevocation>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.deviceKey != null && obj.deviceKey.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.deviceKey)
+        }
+
+        if ((obj.revokedAt != null && obj.revokedAt !== 0)) {
+          w.uint32(16)
+          w.uint64Number(obj.revokedAt)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          deviceKey: uint8ArrayAlloc(0),
+          revokedAt: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.deviceKey = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.revokedAt = reader.uint64Number()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.deviceKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.revokedAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+
+
+  function encode (obj: Partial<DeviceRevocation>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DeviceRevocation.codec())
+  }
+
+  function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceRevocation>): DeviceRevocation {
+    return decodeMessage(buf, DeviceRevocation.codec(), opts)
+  }
+
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceRevocation>): Generator<DeviceRevocationDeviceKeyFieldEvent | DeviceRevocationRevokedAtFieldEvent> {
+    return streamMessage(buf, DeviceRevocation.codec(), opts)
+  }
+  return { codec, encode, decode, stream }
+})()
+
+export interface DeviceList {
+  version: number
+  userId: Uint8Array<ArrayBuffer>
+  identityKey: Uint8Array<ArrayBuffer>
+  succession?: IdentitySuccession
+  listVersion: number
+  devices: DeviceCertificate[]
+  revocations: DeviceRevocation[]
+  createdAt: number
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export interface DeviceListVersionFieldEvent {
+  field: '$.version'
+  value: number
+}
+export interface DeviceListUserIdFieldEvent {
+  field: '$.userId'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface DeviceListIdentityKeyFieldEvent {
+  field: '$.identityKey'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface DeviceListSuccessionOriginIdentityKeyFieldEvent {
+  field: '$.succession.originIdentityKey'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface DeviceListSuccessionSignatureFieldEvent {
+  field: '$.succession.signature'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface DeviceListListVersionFieldEvent {
+  field: '$.listVersion'
+  value: number
+}
+export interface DeviceListDevicesVersionFieldEvent {
+  field: '$.devices[].version'
+  value: number
+  index: number
+}
+export interface DeviceListDevicesIdentityKeyFieldEvent {
+  field: '$.devices[].identityKey'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface DeviceListDevicesDevicePeerIdFieldEvent {
+  field: '$.devices[].devicePeerId'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface DeviceListDevicesDeviceKeyFieldEvent {
+  field: '$.devices[].deviceKey'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface DeviceListDevicesCreatedAtFieldEvent {
+  field: '$.devices[].createdAt'
+  value: number
+  index: number
+}
+export interface DeviceListDevicesSignatureFieldEvent {
+  field: '$.devices[].signature'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface DeviceListRevocationsDeviceKeyFieldEvent {
+  field: '$.revocations[].deviceKey'
+  value: Uint8Array<ArrayBuffer>
+  index: number
+}
+export interface DeviceListRevocationsRevokedAtFieldEvent {
+  field: '$.revocations[].revokedAt'
+  value: number
+  index: number
+}
+export interface DeviceListCreatedAtFieldEvent {
+  field: '$.createdAt'
+  value: number
+}
+export interface DeviceListSignatureFieldEvent {
+  field: '$.signature'
+  value: Uint8Array<ArrayBuffer>
+}
+
+export const DeviceList = (() => {
+  let _codec: Codec<DeviceList>
+
+  const codec = (): Codec<DeviceList> => {
+    if (_codec == null) {
+      _codec = message<DeviceList>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.userId != null && obj.userId.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.userId)
+        }
+
+        if ((obj.identityKey != null && obj.identityKey.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.identityKey)
+        }
+
+        if (obj.succession != null) {
+          w.uint32(34)
+          IdentitySuccession.codec().encode(obj.succession, w)
+        }
+
+        if ((obj.listVersion != null && obj.listVersion !== 0)) {
+          w.uint32(40)
+          w.uint64Number(obj.listVersion)
+        }
+
+        if (obj.devices != null && obj.devices.length > 0) {
+          for (const value of obj.devices) {
+            w.uint32(50)
+            DeviceCertificate.codec().encode(value, w)
+          }
+        }
+
+        if (obj.revocations != null && obj.revocations.length > 0) {
+          for (const value of obj.revocations) {
+            w.uint32(58)
+            DeviceRevocation.codec().encode(value, w)
+          }
+        }
+
+        if ((obj.createdAt != null && obj.createdAt !== 0)) {
+          w.uint32(64)
+          w.uint64Number(obj.createdAt)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(74)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          userId: uint8ArrayAlloc(0),
+          identityKey: uint8ArrayAlloc(0),
+          listVersion: 0,
+          devices: [],
+          revocations: [],
+          createdAt: 0,
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.userId = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.identityKey = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.succession = IdentitySuccession.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.succession
+              })
+              break
+            }
+            case 5: {
+              obj.listVersion = reader.uint64Number()
+              break
+            }
+            case 6: {
+              if (opts.limits?.devices != null && obj.devices.length === opts.limits.devices) {
+                throw new MaxLengthError('Decode error - repeated field "devices" had too many elements')
+              }
+
+              obj.devices.push(DeviceCertificate.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.devices$
+              }))
+              break
+            }
+            case 7: {
+              if (opts.limits?.revocations != null && obj.revocations.length === opts.limits.revocations) {
+                throw new MaxLengthError('Decode error - repeated field "revocations" had too many elements')
+              }
+
+              obj.revocations.push(DeviceRevocation.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.revocations$
+              }))
+              break
+            }
+            case 8: {
+              obj.createdAt = reader.uint64Number()
+              break
+            }
+            case 9: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          devices: 0,
+          revocations: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.userId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.identityKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield * IdentitySuccession.codec().stream(reader, reader.uint32(), `${prefix}.succession`, {
+                limits: opts.limits?.succession
+              })
+
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.listVersion`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 6: {
+              if (opts.limits?.devices != null && obj.devices === opts.limits.devices) {
+                throw new MaxLengthError('Streaming decode error - repeated field "devices" had too many elements')
+              }
+
+              for (const evt of DeviceCertificate.codec().stream(reader, reader.uint32(), `${prefix}.devices[]`, {
+                limits: opts.limits?.devices$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.devices
+                }
+              }
+
+              obj.devices++
+
+              break
+            }
+            case 7: {
+              if (opts.limits?.revocations != null && obj.revocations === opts.limits.revocations) {
+                throw new MaxLengthError('Streaming decode error - repeated field "revocations" had too many elements')
+              }
+
+              for (const evt of DeviceRevocation.codec().stream(reader, reader.uint32(), `${prefix}.revocations[]`, {
+                limits: opts.limits?.revocations$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.revocations
+                }
+              }
+
+              obj.revocations++
+
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.createdAt`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+  function encode (obj: Partial<DeviceList>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DeviceList.codec())
+  }
+
+  function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceList>): DeviceList {
+    return decodeMessage(buf, DeviceList.codec(), opts)
+  }
+
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DeviceList>): Generator<DeviceListVersionFieldEvent | DeviceListUserIdFieldEvent | DeviceListIdentityKeyFieldEvent | DeviceListSuccessionOriginIdentityKeyFieldEvent | DeviceListSuccessionSignatureFieldEvent | DeviceListListVersionFieldEvent | DeviceListDevicesVersionFieldEvent | DeviceListDevicesIdentityKeyFieldEvent | DeviceListDevicesDevicePeerIdFieldEvent | DeviceListDevicesDeviceKeyFieldEvent | DeviceListDevicesCreatedAtFieldEvent | DeviceListDevicesSignatureFieldEvent | DeviceListRevocationsDeviceKeyFieldEvent | DeviceListRevocationsRevokedAtFieldEvent | DeviceListCreatedAtFieldEvent | DeviceListSignatureFieldEvent> {
+    return streamMessage(buf, DeviceList.codec(), opts)
+  }
+  return { codec, encode, decode, stream }
+})()

@@ -25,6 +25,8 @@ export interface OwnRecordsInit {
   keys: IdentityMaterial
   peerId: PeerId
   prekeys: PrekeyManager
+  /** This device's certificate from the device list (devices/own-device-list.ts); signed here otherwise. */
+  certificate?: DeviceCertificate
   /** When the identity was created (the device certificate's date). */
   createdAt: number
   /** The mailboxes the bundle names (read at signing time). */
@@ -40,6 +42,7 @@ export class OwnRecords {
 
   constructor(init: OwnRecordsInit) {
     this.#init = init
+    this.#certificate = init.certificate ?? null
   }
 
   /** The current signed bundle (signed again after `invalidateBundle`). */

@@ -14,6 +14,8 @@ import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
+import { ensureOwnDeviceList } from '../devices/own-device-list.ts'
+import { type RuntimeDevices, runtimeDevices } from '../devices/runtime-devices.ts'
 import { FileService } from '../files/file-service.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
@@ -25,6 +27,7 @@ import { migrateOneTimePrekeys, SealedOneTimePrekeyStore } from '../messaging/pr
 import { PrekeyManager } from '../messaging/prekeys.ts'
 import { type ContactRecord, Vault } from '../messaging/vault.ts'
 import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
+import { deviceListRecordRules, putDeviceListRecord } from '../p2p/device-list-records.ts'
 import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
 import { type ContactDevice, EphemeralService } from '../presence/ephemeral-service.ts'
@@ -81,7 +84,7 @@ export interface NetworkOptions {
 }
 
 export interface Runtime {
-  readonly libp2p: Libp2p<WrenServices & { publisher: BundlePublisher }>
+  readonly libp2p: Libp2p<WrenServices & { publisher: BundlePublisher; devicePublisher: BundlePublisher }>
   readonly messenger: Messenger
   /** Groups over gossipsub with Sender Keys (node/src/groups). */
   readonly groups: GroupService
@@ -93,6 +96,8 @@ export interface Runtime {
   readonly search: MessageSearch
   /** Typing indicators and presence between contacts (node/src/presence). */
   readonly ephemeral: EphemeralService
+  /** This identity's device list and contacts' pinned lists (node/src/devices, issue 18). */
+  readonly devices: RuntimeDevices
   readonly vault: Vault
   readonly identity: IdentityKeyPair
   readonly userId: Uint8Array
@@ -130,13 +135,28 @@ export async function startRuntime(
   const vault = new Vault(profile.store, profile.secrets.storageKey)
   const prekeys = await openPrekeys(ctx, profile, identity)
   const privateKey = privateKeyFromProtobuf(profile.secrets.libp2pPrivateKey)
+  const peerId = peerIdFromPrivateKey(privateKey)
+  // this identity's device list: a new version only when this device is new on it (a restored
+  // profile) or the identity key was rotated (devices/own-device-list.ts)
+  const ownList = await ensureOwnDeviceList({
+    suite,
+    store: profile.store,
+    identity,
+    userId,
+    succession,
+    devicePeerId: peerId.toMultihash().bytes,
+    deviceKey: deviceKey.publicKey,
+    identityCreatedAt: record.createdAt,
+    now: now(),
+  })
 
   // ---- what this device says about itself; the bundle names the mailboxes built below (it is
   // signed only once they exist: nothing is published or served before `ready`)
   const own = new OwnRecords({
     suite,
     keys,
-    peerId: peerIdFromPrivateKey(privateKey),
+    peerId,
+    certificate: ownList.certificate,
     prekeys,
     createdAt: record.createdAt,
     mailboxHints: () => mailboxes?.hints() ?? [],
@@ -149,17 +169,26 @@ export async function startRuntime(
     privateKey,
     ...(options.listen ? { listen: options.listen } : {}),
     bootstrap: [...(options.bootstrap ?? []), ...relays],
-    records: wrenRecordRules({
-      validateBundleRecord: async (key, value) => {
-        checkBundleRecord(suite, userIdFromBundleKey(key), value, now())
+    records: wrenRecordRules(
+      {
+        validateBundleRecord: async (key, value) => {
+          checkBundleRecord(suite, userIdFromBundleKey(key), value, now())
+        },
+        selectNewestBundle: (_key, values) => newestBundleIndex(values),
       },
-      selectNewestBundle: (_key, values) => newestBundleIndex(values),
-    }),
+      deviceListRecordRules(suite),
+    ),
     extraServices: {
       publisher: bundlePublisher({
         // a bundle without the mailboxes would send contacts nowhere while this device is offline
         currentRecord: async () => (ready ? { userId, bundle: own.bundle() } : undefined),
         retryMs: BUNDLE_PUBLISH_RETRY_MS,
+      }),
+      // the device list, kept in the DHTs on the bundle's schedule (issue 18)
+      devicePublisher: bundlePublisher({
+        currentRecord: async () => ({ userId, bundle: ownList.bytes }),
+        retryMs: BUNDLE_PUBLISH_RETRY_MS,
+        put: (dht, rec, opts) => putDeviceListRecord(dht, rec.userId, rec.bundle, opts),
       }),
     },
     ...(options.mdns !== undefined ? { mdns: options.mdns } : {}),
@@ -207,6 +236,7 @@ export async function startRuntime(
     mailboxes,
     verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, now()),
     currentBundle: () => own.bundle(),
+    onContactLookedUp: (id) => void devices.contacts.refresh(id),
     notify: messagingNotify(ctx.notify),
     now,
     log,
@@ -214,6 +244,20 @@ export async function startRuntime(
     ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
   })
   const card = (): string => own.card(libp2p.getMultiaddrs(), displayName)
+  const devices = runtimeDevices(
+    {
+      suite,
+      store: profile.store,
+      libp2p,
+      own: ownList,
+      getContact: (id) => vault.getContact(id),
+      listContacts: () => vault.listContacts(),
+      log: ctx.log.child('node:devices'),
+      now,
+    },
+    messenger,
+  )
+  devices.attach(messenger)
   // groups register their app kinds before the messenger starts delivering (node/src/groups)
   const groups = await startGroups({
     suite,
@@ -291,8 +335,10 @@ export async function startRuntime(
   }, EXPIRY_SWEEP_INTERVAL_MS)
   // a put with no DHT peers fails: publish again once a peer is identified (it is then routable)
   const onIdentify = (): void => {
-    const last = libp2p.services.publisher.lastResult
-    if (last === undefined || !last.ok) void libp2p.services.publisher.publish()
+    for (const publisher of [libp2p.services.publisher, libp2p.services.devicePublisher]) {
+      const last = publisher.lastResult
+      if (last === undefined || !last.ok) void publisher.publish()
+    }
   }
 
   // ---- start, in order
@@ -302,6 +348,7 @@ export async function startRuntime(
   await mailboxes?.start()
   ready = true
   republish()
+  await devices.pushIfNewer(messenger)
   libp2p.addEventListener('peer:identify', onIdentify)
   maintenance.start()
   expirySweep.start()
@@ -322,6 +369,7 @@ export async function startRuntime(
     files,
     search,
     ephemeral,
+    devices,
     vault,
     identity,
     userId,
@@ -351,6 +399,7 @@ export async function startRuntime(
       expirySweep.stop()
       libp2p.removeEventListener('peer:identify', onIdentify)
       ctx.setNetworkStatus(null)
+      devices.contacts.stop()
       await calls.stop()
       await groups.stop()
       await mailboxes?.stop()

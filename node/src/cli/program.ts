@@ -10,6 +10,7 @@ import { registerCallCommands } from './commands/calls.ts'
 import { registerChatCommand } from './commands/chat.ts'
 import { registerContactCommands } from './commands/contacts.ts'
 import { registerDaemonCommand } from './commands/daemon.ts'
+import { registerDeviceCommands } from './commands/devices.ts'
 import { registerGroupCommands } from './commands/group.ts'
 import { registerIdentityCommands } from './commands/identity.ts'
 import { registerMessageActionCommands } from './commands/message-actions.ts'
@@ -93,6 +94,7 @@ export function createProgram(): Command {
   registerChatCommand(program, globalOptions)
   registerGroupCommands(program, globalOptions)
   registerCallCommands(program, globalOptions)
+  registerDeviceCommands(program, globalOptions)
   registerNetworkCommands(program, globalOptions)
   return program
 }

@@ -244,5 +244,6 @@ async function acceptBundle(
     ctx.waiting.record(contact.userId, 'key-changed')
     return null
   }
+  ctx.init.onContactLookedUp?.(contact.userId)
   return bundle
 }

@@ -17,6 +17,8 @@ export interface Decrypted {
   readonly plaintext: Uint8Array
   readonly next: DeviceSessions
   readonly knownUser: string | null
+  /** A new session from another device key than the current session's: its old device is left. */
+  readonly deviceChanged: boolean
 }
 
 /** Decrypt `sealed` (from `remotePeer`, null through a mailbox), or the status to answer with. */
@@ -32,6 +34,7 @@ export async function decryptSealed(
     knownUser === null ? null : (pending.sessions.get(knownUser) ?? (await init.sessions.get(knownUser)))
   let plaintext: Uint8Array
   let next: DeviceSessions
+  let deviceChanged = false
   try {
     if (sealed.type === CONTENT_TYPE_PREKEY) {
       const header = decodePrekeyMessage(sealed.body).header
@@ -45,8 +48,12 @@ export async function decryptSealed(
         now: init.now(),
       })
       plaintext = accepted.plaintext
-      // through a mailbox the sender's device is unknown until its bundle is read
-      const devicePeerId = remotePeer?.toMultihash().bytes ?? existing?.devicePeerId ?? new Uint8Array(0)
+      // through a mailbox the sender's device is unknown until its bundle is read; a session from
+      // another device key (a restored profile is a new device, issue 18) is not the old device's
+      deviceChanged = existing !== null && !bytesEqual(existing.deviceKey, sealed.senderDeviceKey)
+      const devicePeerId =
+        remotePeer?.toMultihash().bytes ??
+        (existing !== null && !deviceChanged ? existing.devicePeerId : new Uint8Array(0))
       if (accepted.newSession) {
         next = SessionBook.replaceCurrent(existing, {
           userId: knownUser ?? '',
@@ -71,5 +78,5 @@ export async function decryptSealed(
     log.debug('could not decrypt', { error: (error as Error)?.name })
     return { status: DELIVERY_NO_SESSION }
   }
-  return { plaintext, next, knownUser }
+  return { plaintext, next, knownUser, deviceChanged }
 }

@@ -164,7 +164,7 @@ export class Inbound {
     }
     const decrypted = await decryptSealed(this.#init, sealed, remotePeer, pending)
     if ('status' in decrypted) return decrypted.status
-    const { plaintext, next, knownUser } = decrypted
+    const { plaintext, next, knownUser, deviceChanged } = decrypted
 
     let content: Content
     try {
@@ -203,6 +203,12 @@ export class Inbound {
       (contact.devicePeerId === null || !bytesEqual(contact.devicePeerId, next.devicePeerId))
     ) {
       contact = { ...contact, devicePeerId: next.devicePeerId }
+    }
+    // the contact now speaks from another device: the old device's mailboxes are not its own,
+    // so the next deposit reads the contact's bundle again first
+    if (deviceChanged) {
+      const { bundleCheckedAt: _stale, ...rest } = contact
+      contact = { ...rest, mailboxes: [] }
     }
     pending.contacts.set(userId, contact)
     pending.sessions.set(userId, { ...next, userId })

@@ -41,6 +41,8 @@ export interface MessengerInit {
   currentBundle?: () => Uint8Array | null
   /** Decode + verify a bundle fetched from the DHT or a device (same checks as the DHT validator). */
   verifyBundle: (bytes: Uint8Array, userId: Uint8Array) => PrekeyBundle
+  /** A contact's bundle was read and accepted (a lookup of the contact): device lists refresh here. */
+  onContactLookedUp?: (userId: string) => void
   /** Announce an event (the daemon forwards it to RPC clients). */
   notify: Notify
   now: () => number

@@ -239,6 +239,22 @@ export class Messenger {
     }
   }
 
+  /**
+   * Change a contact record under the messenger's lock (fields other layers keep there, e.g. the
+   * pinned device list of node/src/devices). `change` returns null to leave the record as it is.
+   */
+  updateContact(
+    userId: string,
+    change: (contact: ContactRecord) => ContactRecord | null,
+  ): Promise<ContactRecord | null> {
+    return this.#lock.run(async () => {
+      const contact = await this.#vault.getContact(userId)
+      const next = contact === undefined ? null : change(contact)
+      if (next !== null) await this.#vault.store.batch([this.#vault.putContactOp(next)])
+      return next
+    })
+  }
+
   requireContact(userId: string): Promise<ContactRecord> {
     return requireContact(this.#ctx, userId)
   }

@@ -32,6 +32,18 @@ export const ContactRecordSchema = z.object({
   /** The contact's mailboxes from its latest bundle, and when that bundle was read. */
   mailboxes: z.array(MailboxHintSchema).optional(),
   bundleCheckedAt: time.optional(),
+  /**
+   * The contact's device list (issue 18, node/src/devices): the highest version seen is pinned and
+   * a lower one is refused later (rollback). Optional: absent until a list was read.
+   */
+  deviceList: z
+    .object({
+      version: count,
+      devices: z.array(z.object({ deviceKey: bytes, devicePeerId: bytes, createdAt: time })),
+      revoked: z.array(bytes),
+      checkedAt: time,
+    })
+    .optional(),
 })
 export type ContactRecord = z.output<typeof ContactRecordSchema>
 export const CONTACT_RECORD = versionedRecord('contact', ContactRecordSchema)

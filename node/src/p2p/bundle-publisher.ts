@@ -33,6 +33,15 @@ export interface BundlePublisherInit {
   retryMs?: number
   retryMaxMs?: number
   putTimeoutMs?: number
+  /**
+   * How one record goes to one DHT (default: as a prekey bundle). The device list publisher
+   * (issue 18) puts `/wren-devices/<userId>` records with the same schedule.
+   */
+  put?: (
+    dht: KadDHT,
+    record: PublishedRecord,
+    options: { signal: AbortSignal; timeoutMs: number },
+  ) => Promise<PutBundleResult>
 }
 
 /**
@@ -150,7 +159,10 @@ export class BundlePublisher implements Startable {
         const options = { signal: controller.signal, timeoutMs: this.putTimeoutMs }
         const results = await Promise.all(
           targets.map(async ([name, target]) => {
-            const one = await putBundleRecord(target, record.userId, record.bundle, options)
+            const one =
+              this.init.put === undefined
+                ? await putBundleRecord(target, record.userId, record.bundle, options)
+                : await this.init.put(target, record, options)
             if (!one.ok)
               this.log('bundle publish to the %s DHT failed: %s (%s)', name, one.reason, one.detail)
             return [name, one] as const

@@ -93,11 +93,26 @@ export function bundleSelector(rules: BundleRecordRules): SelectFn {
   }
 }
 
-/** Validators and selectors for every Wren DHT namespace, ready for `createWrenHost({ records })`. */
-export function wrenRecordRules(rules: BundleRecordRules): { validators: Validators; selectors: Selectors } {
+/** What a DHT namespace adds to a host: its validator and selector. */
+export interface NamespaceRules {
+  validators: Validators
+  selectors: Selectors
+}
+
+/**
+ * Validators and selectors for every Wren DHT namespace, ready for `createWrenHost({ records })`:
+ * the bundle namespace, plus others' rules (device lists: p2p/device-list-records.ts).
+ */
+export function wrenRecordRules(rules: BundleRecordRules, ...others: NamespaceRules[]): NamespaceRules {
   return {
-    validators: { [BUNDLE_NAMESPACE]: bundleValidator(rules) },
-    selectors: { [BUNDLE_NAMESPACE]: bundleSelector(rules) },
+    validators: Object.assign(
+      { [BUNDLE_NAMESPACE]: bundleValidator(rules) },
+      ...others.map((o) => o.validators),
+    ),
+    selectors: Object.assign(
+      { [BUNDLE_NAMESPACE]: bundleSelector(rules) },
+      ...others.map((o) => o.selectors),
+    ),
   }
 }
 
@@ -144,9 +159,23 @@ export async function putBundleRecord(
   bytes: Uint8Array,
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<PutBundleResult> {
-  const key = bundleKey(userId)
-  const validate = dht.validators[BUNDLE_NAMESPACE]
-  if (validate == null) throw new InvalidRecordError('no validator registered for the bundle namespace')
+  return putNamespacedRecord(dht, BUNDLE_NAMESPACE, bundleKey(userId), bytes, options)
+}
+
+/**
+ * Put a record of one of our namespaces (bundles, device lists) on a bare kad-dht service: the
+ * namespace's validator runs locally first (an invalid own record throws), then the same
+ * outcomes as putBundle.
+ */
+export async function putNamespacedRecord(
+  dht: KadDHT,
+  namespace: string,
+  key: Uint8Array,
+  bytes: Uint8Array,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<PutBundleResult> {
+  const validate = dht.validators[namespace]
+  if (validate == null) throw new InvalidRecordError(`no validator registered for the ${namespace} namespace`)
   await validate(key, bytes)
   if (dhtPeerCount(dht) === 0)
     return { ok: false, reason: 'no-peers', detail: 'no DHT peer to store the record on' }
@@ -212,7 +241,16 @@ export async function getBundleRecord(
   userId: Uint8Array,
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<GetBundleResult> {
-  const key = bundleKey(userId)
+  return getNamespacedRecord(dht, BUNDLE_NAMESPACE, bundleKey(userId), options)
+}
+
+/** getBundleRecord for any of our namespaces: the namespace's selector picks among what came back. */
+export async function getNamespacedRecord(
+  dht: KadDHT,
+  namespace: string,
+  key: Uint8Array,
+  options: { signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<GetBundleResult> {
   if (dhtPeerCount(dht) === 0) return { ok: false, reason: 'not-found' }
   const signal = boundedSignal(options.signal, options.timeoutMs ?? DHT_GET_TIMEOUT_MS)
   const seen: Uint8Array[] = []
@@ -234,7 +272,7 @@ export async function getBundleRecord(
   // copy: values may be Node Buffers or views into larger pooled buffers
   if (best != null) return { ok: true, value: new Uint8Array(best) }
   if (seen.length > 0) {
-    const select = dht.selectors[BUNDLE_NAMESPACE]
+    const select = dht.selectors[namespace]
     const i = select == null ? 0 : await select(key, seen)
     const value = seen[i] ?? seen[0]
     if (value != null) return { ok: true, value: new Uint8Array(value) }

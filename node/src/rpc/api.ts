@@ -543,6 +543,60 @@ function attachmentMethods() {
   } as const
 }
 
+// ---- devices and backup (issue 18, node/src/devices and node/src/backup): their own block, joined below
+
+export const DeviceSchema = z
+  .strictObject({
+    deviceId: z.string().describe('hex of the Ed25519 device key'),
+    peerId: z.string().describe('libp2p PeerId of the device'),
+    createdAt: timestamp,
+    current: z.boolean().describe('this device (only in our own list)'),
+  })
+  .meta({ id: 'Device' })
+
+export const DeviceListSchema = z
+  .strictObject({
+    userId,
+    version: z.number().int().min(0).describe('the list version (0: no list known)'),
+    devices: z.array(DeviceSchema),
+    revoked: z.array(z.string()).describe('device ids taken off the list'),
+  })
+  .meta({ id: 'DeviceList' })
+
+/** A backup passphrase: the same bounds as the profile passphrase. */
+const backupPassphrase = z.string().min(MIN_PASSPHRASE_CHARS).max(MAX_PASSPHRASE_CHARS)
+
+function deviceMethods() {
+  return {
+    'devices.list': {
+      description:
+        'The devices of this identity from its signed device list (published in the DHT at /wren-devices/<userId>), or, with userId, the list pinned for that contact (the highest version seen; a lower one is refused as a rollback). NOT_FOUND for an unknown contact.',
+      params: z.strictObject({ userId: userId.optional() }),
+      result: DeviceListSchema,
+    },
+    'backup.export': {
+      description:
+        'Write an encrypted backup of this profile to a new file (mode 0600): the identity keys, contacts, groups and message history, sealed with a key derived by Argon2id from the passphrase. Not in it: ratchet sessions, prekeys, mailboxes, queued outgoing items and files (their messages are). ALREADY_EXISTS when the path exists.',
+      params: z.strictObject({ path: localPath, passphrase: backupPassphrase }),
+      result: z.strictObject({
+        path: z.string(),
+        bytes: z.number().int().min(0),
+        records: z.number().int().min(0),
+      }),
+    },
+    'backup.import': {
+      description:
+        'Restore a backup into this profile, which must have no identity yet (ALREADY_EXISTS otherwise). The profile becomes a NEW device of the same identity: new device and network keys, a device certificate signed by the identity key, the device list at version + 1, pushed to every contact, so contacts start new sessions with it. The keystore is sealed with `profilePassphrase` (default: the backup passphrase) and left unlocked. WRONG_PASSPHRASE when the backup does not open, INVALID_INPUT when it is not a Wren backup.',
+      params: z.strictObject({
+        path: localPath,
+        passphrase: backupPassphrase,
+        profilePassphrase: backupPassphrase.optional(),
+      }),
+      result: IdentitySchema,
+    },
+  } as const
+}
+
 // ---- events
 
 /**
@@ -1113,6 +1167,7 @@ export const methods = {
     result: z.strictObject({ subscribed: z.array(z.enum(eventNames)) }),
   },
   ...attachmentMethods(),
+  ...deviceMethods(),
 } as const satisfies Record<string, { description: string; params: z.ZodType; result: z.ZodType }>
 
 export type MethodName = keyof typeof methods
@@ -1134,6 +1189,8 @@ export type CallEntry = z.infer<typeof CallEntrySchema>
 export type Attachment = z.infer<typeof AttachmentSchema>
 export type Presence = z.infer<typeof PresenceSchema>
 export type SearchResult = z.infer<typeof SearchResultSchema>
+export type Device = z.infer<typeof DeviceSchema>
+export type DeviceList = z.infer<typeof DeviceListSchema>
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)

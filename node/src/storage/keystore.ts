@@ -140,7 +140,8 @@ const fileSchema = z.strictObject({
 })
 type KeystoreFile = z.infer<typeof fileSchema>
 
-function deriveKey(passphrase: string, salt: Uint8Array, kdf: KdfParams): Promise<Uint8Array> {
+/** Argon2id(passphrase, salt) → a 32-byte key (also seals backups: node/src/backup). */
+export function deriveKey(passphrase: string, salt: Uint8Array, kdf: KdfParams): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     argon2(
       'argon2id',

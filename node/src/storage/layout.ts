@@ -26,6 +26,8 @@
  *   settings/network              NetworkSettingsRecord (saved bootstrap peers and relays)
  *   settings/conversation         ConversationSettings (presence/records.ts: typing on, presence shared)
  *   cp/b(conversationId)          ConversationPrefs (messaging/conversation-prefs.ts: muted, archived, marked unread)
+ * Devices (node/src/devices, issue 18):
+ *   devices/list                  OwnDeviceListRecord (this identity's signed device list, pushed version)
  * Files (node/src/files, records in files/records.ts; file ids are random, so they appear as hex):
  *   fa/fileIdHex                  AttachmentRecord (pointer, direction, peer, state)
  *   fx/messageIdHex               AttachmentIndex: message id → file id (attachments.get/save)
@@ -91,4 +93,5 @@ export const FIXED_KEYS = {
   networkSettings: 'settings/network',
   /** ConversationSettings (presence/records.ts): typing indicators on/off, presence shared/hidden. */
   conversationSettings: 'settings/conversation',
+  deviceList: 'devices/list',
 } as const

@@ -34,18 +34,23 @@ function provisionalCard(info: CardInfo): string {
   return `wren:card:0:${Buffer.from(body).toString('base64url')}`
 }
 
+/** The API's Identity of an unlocked profile (the running node's card, else a provisional one). */
+export async function identityView({ ctx, node }: HandlerDeps, profile: UnlockedProfile): Promise<Identity> {
+  const { publicKey } = identityKeyPairFromSeed(ctx.suite, profile.secrets.identitySeed)
+  const record = await readIdentityRecord(profile.store)
+  const info: CardInfo = {
+    userId: formatUserId(profileUserId(ctx.suite, profile.secrets)),
+    identityKey: toHex(publicKey),
+    displayName: record?.displayName ?? '',
+    peerId: profile.peerId,
+  }
+  const card = node.running()?.card() ?? provisionalCard(info)
+  return { ...info, card, cardQrSvg: await qrSvg(card) }
+}
+
 export function identityHandlers({ ctx, node }: HandlerDeps): NamespaceHandlers<'identity'> {
   async function identityOf(profile: UnlockedProfile): Promise<Identity> {
-    const { publicKey } = identityKeyPairFromSeed(ctx.suite, profile.secrets.identitySeed)
-    const record = await readIdentityRecord(profile.store)
-    const info: CardInfo = {
-      userId: formatUserId(profileUserId(ctx.suite, profile.secrets)),
-      identityKey: toHex(publicKey),
-      displayName: record?.displayName ?? '',
-      peerId: profile.peerId,
-    }
-    const card = node.running()?.card() ?? provisionalCard(info)
-    return { ...info, card, cardQrSvg: await qrSvg(card) }
+    return identityView({ ctx, node }, profile)
   }
 
   async function unlock(passphrase: string): Promise<void> {

@@ -6,10 +6,12 @@
  */
 import type { Handlers } from '../server.ts'
 import { attachmentsHandlers } from './attachments.ts'
+import { backupHandlers } from './backup.ts'
 import { callsHandlers } from './calls.ts'
 import { contactsHandlers } from './contacts.ts'
 import { conversationsHandlers } from './conversations.ts'
 import type { HandlerDeps } from './deps.ts'
+import { devicesHandlers } from './devices.ts'
 import { eventsHandlers } from './events.ts'
 import { groupsHandlers } from './groups.ts'
 import { identityHandlers } from './identity.ts'
@@ -33,5 +35,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...typingHandlers(deps),
     ...eventsHandlers(),
     ...attachmentsHandlers(deps),
+    ...devicesHandlers(deps),
+    ...backupHandlers(deps),
   }
 }
