@@ -14,6 +14,7 @@ import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
+import { TurnCredentials } from '../calls/turn-client.ts'
 import { FileService } from '../files/file-service.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
@@ -82,6 +83,8 @@ export interface Runtime {
   readonly groups: GroupService
   /** Calls: signalling and media keys; the media owner is the page or the CLI (node/src/calls). */
   readonly calls: CallService
+  /** TURN credentials from this node's relays, for the media owner (calls.iceServers). */
+  readonly turn: TurnCredentials
   /** Files sent and received in 1:1 messages (node/src/files). */
   readonly files: FileService
   readonly vault: Vault
@@ -220,6 +223,7 @@ export async function startRuntime(
   })
 
   // calls register their app kind before the messenger starts delivering, too (node/src/calls)
+  const turn = new TurnCredentials({ libp2p, relays, now, log: ctx.log.child('node:turn') })
   const calls = callService(
     options.callRingTimeoutMs !== undefined ? { ringTimeoutMs: options.callRingTimeoutMs } : {},
   )({
@@ -231,6 +235,7 @@ export async function startRuntime(
     notify: callsNotify(ctx.notify),
     now,
     log: ctx.log.child('node:calls'),
+    onCallStarting: () => turn.prefetch(),
   })
   await calls.start()
   // files register their attachment handler before the messenger starts delivering (node/src/files)
@@ -281,6 +286,7 @@ export async function startRuntime(
     messenger,
     groups: groups.service,
     calls,
+    turn,
     files,
     vault,
     identity,

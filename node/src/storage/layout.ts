@@ -86,4 +86,6 @@ export const FIXED_KEYS = {
   mailboxes: 'meta/mailboxes',
   identity: 'identity/profile',
   networkSettings: 'settings/network',
+  /** CallSettingsRecord (calls/records.ts): relay calls only. */
+  callSettings: 'settings/calls',
 } as const
