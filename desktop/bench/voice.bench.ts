@@ -210,10 +210,10 @@ async function oneCall(caller: CallWindow, callee: CallWindow, measureCpu: boole
 
 async function runs(relayOnly: boolean, lossRate: number, measureCpu: boolean): Promise<CallFigures[]> {
   for (const p of [a, b]) await p.client.call('calls.settings', { relayOnly })
-  proxy.lossRate = lossRate
+  await proxy.setLoss(lossRate)
   const out: CallFigures[] = []
   for (let i = 0; i < RUNS; i++) out.push(await oneCall(alice!, bob!, measureCpu))
-  proxy.lossRate = 0
+  await proxy.setLoss(0)
   return out
 }
 
@@ -272,7 +272,7 @@ try {
   )
 
   const lossy = await runs(true, LOSS_RATE, false)
-  const dropped = proxy.counts.dropped
+  const counts = await proxy.setLoss(0)
   row(
     `concealed samples at ${LOSS_RATE * 100} % loss, via TURN (median)`,
     '%',
@@ -286,7 +286,7 @@ try {
     0.8,
   )
   process.stdout.write(
-    `# loss proxy dropped ${dropped} of ${dropped + proxy.counts.forwarded} packets in all\n`,
+    `# loss proxy dropped ${counts.dropped} of ${counts.dropped + counts.forwarded} packets in all\n`,
   )
   await writeFile(OUT, `${JSON.stringify(rows, null, 2)}\n`)
   process.stdout.write(`wrote ${OUT}\n`)
