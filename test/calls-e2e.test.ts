@@ -176,6 +176,16 @@ describe('voice calls: the daemon side, between real daemons', () => {
     const cli = await runWren(['calls'], { home: alice.daemon.home, profile: alice.daemon.profile })
     assert.equal(cli.code, 0, cli.stderr)
     assert.match(cli.stdout, /→ Bob {2}\d+ s/)
+
+    // `wren calls --relay-only on` changes the setting the media owner reads with the ICE servers
+    const opts = { home: alice.daemon.home, profile: alice.daemon.profile }
+    assert.deepEqual(await alice.client.call('calls.iceServers', {}), { iceServers: [], relayOnly: false })
+    const on = await runWren(['calls', '--relay-only', 'on'], opts)
+    assert.equal(on.code, 0, on.stderr)
+    assert.match(on.stdout, /Relay calls only: on/)
+    assert.deepEqual(await alice.client.call('calls.iceServers', {}), { iceServers: [], relayOnly: true })
+    assert.equal((await runWren(['calls', '--relay-only', 'maybe'], opts)).code === 0, false)
+    assert.match((await runWren(['calls', '--relay-only', 'off'], opts)).stdout, /Relay calls only: off/)
   })
 
   test('bob declines: alice ends with declined, bob with declined; history says so', async () => {

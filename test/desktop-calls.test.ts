@@ -14,15 +14,23 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { type Browser, chromium } from 'playwright-core'
 import { buildDesktop } from '../desktop/build.ts'
 import { CHROMIUM_FLAGS, findChromium } from '../desktop/preview/chromium.ts'
-import { type DesktopServer, startDesktopServer } from '../desktop/server.ts'
 import { matchRecording, sweepSignal, wavFile } from './fixtures/audio-signal.ts'
-import { type ChatPeer, startPair, waitForEvent } from './fixtures/chat.ts'
+import {
+  type CallWindow,
+  callAndAccept,
+  closeWindows,
+  type KeyTamper,
+  launchCallBrowser,
+  openChat,
+  openWindow,
+  recordRemote,
+  UI_WAIT_MS,
+} from './fixtures/call-pages.ts'
+import { startPair, waitForEvent } from './fixtures/chat.ts'
 
-/** Bound on each UI wait, in ms: ringing, ICE and the first audio on a loaded 2-core machine. */
-const UI_WAIT_MS = 30_000
 /** The fake microphone's sample rate and length: long enough for ringing, accepting and recording. */
 const RATE = 48_000
 const SOURCE_SECONDS = 60
@@ -42,112 +50,10 @@ const MUTE_RECORD_SECONDS = 1
 const MUTED_PEAK = 0.01
 const ARTIFACTS = join(import.meta.dirname, '../test-artifacts/desktop-calls')
 
-interface Window {
-  peer: ChatPeer
-  server: DesktopServer
-  context: BrowserContext
-  page: Page
-  errors: string[]
-}
-
-/** Rewrites the receiveKey of calls.mediaKeys answers on this page's RPC WebSocket while on. */
-interface KeyTamper {
-  on: boolean
-  rewritten: number
-}
-
-async function openWindow(browser: Browser, peer: ChatPeer, tamper?: KeyTamper): Promise<Window> {
-  const rpcUrl = `ws://127.0.0.1:${peer.daemon.rpcPort}/`
-  const server = await startDesktopServer({ token: peer.daemon.token, rpcUrl })
-  const context = await browser.newContext({ viewport: { width: 1000, height: 720 } })
-  if (tamper) {
-    await context.routeWebSocket(rpcUrl, (ws) => {
-      const daemon = ws.connectToServer()
-      const keyCalls = new Set<unknown>()
-      ws.onMessage((m) => {
-        if (tamper.on && typeof m === 'string') {
-          const req = JSON.parse(m) as { id?: unknown; method?: string }
-          if (req.method === 'calls.mediaKeys') keyCalls.add(req.id)
-        }
-        daemon.send(m)
-      })
-      daemon.onMessage((m) => {
-        if (typeof m === 'string' && keyCalls.size > 0) {
-          const res = JSON.parse(m) as { id?: unknown; result?: { receiveKey?: string } }
-          if (keyCalls.delete(res.id) && typeof res.result?.receiveKey === 'string') {
-            const k = res.result.receiveKey
-            res.result.receiveKey = `${k[0] === '0' ? '1' : '0'}${k.slice(1)}`
-            tamper.rewritten++
-            ws.send(JSON.stringify(res))
-            return
-          }
-        }
-        ws.send(m)
-      })
-    })
-  }
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.setDefaultTimeout(UI_WAIT_MS)
-  await page.goto(server.launchUrl())
-  await page.getByRole('heading', { name: 'Chats' }).waitFor()
-  return { peer, server, context, page, errors }
-}
-
-async function openChat(w: Window, title: string): Promise<void> {
-  await w.page.locator('.conv-title', { hasText: new RegExp(`^${title}$`) }).click()
-  await w.page.locator('.chat-title', { hasText: new RegExp(`^${title}$`) }).waitFor()
-}
-
-/** Alice calls Bob from the chat header and Bob accepts; returns the call id once both are connected. */
-async function callAndAccept(alice: Window, bob: Window): Promise<string> {
-  const incoming = waitForEvent(bob.peer.client, 'call.incoming', () => true, UI_WAIT_MS)
-  await alice.page.getByRole('button', { name: 'Call Bob' }).click()
-  const { call } = await incoming
-  const ringing = bob.page.getByRole('alertdialog', { name: 'Incoming call from Alice' })
-  await ringing.waitFor()
-  await ringing.getByRole('button', { name: 'Accept' }).click()
-  return call.callId
-}
-
-/** Record `seconds` of the remote audio in the page (decoded samples of the remote track). */
-async function recordRemote(page: Page, seconds: number): Promise<{ rate: number; samples: number[] }> {
-  return page.evaluate(async (secs) => {
-    const audio = document.querySelector('audio.call-audio') as HTMLAudioElement | null
-    const stream = audio?.srcObject as MediaStream | null
-    const track = stream?.getAudioTracks()[0]
-    if (!track) throw new Error('no remote audio track in the page')
-    const Processor = (
-      globalThis as unknown as { MediaStreamTrackProcessor: new (i: object) => { readable: ReadableStream } }
-    ).MediaStreamTrackProcessor
-    const reader = new Processor({ track }).readable.getReader()
-    const out: number[] = []
-    let rate = 0
-    while (rate === 0 || out.length < secs * rate) {
-      const { value, done } = await reader.read()
-      if (done) break
-      const data = value as {
-        sampleRate: number
-        numberOfFrames: number
-        copyTo(dest: Float32Array, o: object): void
-        close(): void
-      }
-      rate = data.sampleRate
-      const plane = new Float32Array(data.numberOfFrames)
-      data.copyTo(plane, { planeIndex: 0, format: 'f32-planar' })
-      data.close()
-      for (const s of plane) out.push(s)
-    }
-    await reader.cancel()
-    return { rate, samples: out }
-  }, seconds)
-}
-
 describe('desktop calls: two pages, two daemons, real WebRTC audio with frame encryption', () => {
   let browser: Browser
-  let alice: Window
-  let bob: Window
+  let alice: CallWindow
+  let bob: CallWindow
   let dir = ''
   let source: Float32Array
   const tamper: KeyTamper = { on: false, rewritten: 0 }
@@ -161,18 +67,7 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
     const wav = join(dir, 'sweeps.wav')
     await writeFile(wav, wavFile(source, RATE))
     await buildDesktop()
-    browser = await chromium.launch({
-      executablePath: findChromium()!,
-      headless: true,
-      timeout: 30_000,
-      args: [
-        ...CHROMIUM_FLAGS,
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-audio-capture=${wav}%noloop`,
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    })
+    browser = await launchCallBrowser(wav)
     const pair = await startPair()
     alice = await openWindow(browser, pair.alice)
     bob = await openWindow(browser, pair.bob, tamper)
@@ -180,9 +75,8 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
   })
 
   after(async () => {
-    for (const w of [alice, bob]) if (w) await w.context.close().catch(() => {})
+    await closeWindows([alice, bob])
     await browser?.close()
-    await Promise.allSettled([alice?.server.close(), bob?.server.close()])
     await Promise.allSettled([alice?.peer.stop(), bob?.peer.stop()])
     if (dir) await rm(dir, { recursive: true, force: true })
   })

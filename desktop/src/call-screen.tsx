@@ -80,7 +80,7 @@ export function CallScreen({
         {statusLine(c, now)}
       </p>
       {c.state === 'connected' && (
-        <p class="muted small call-path" data-path={c.path ?? ''}>
+        <p class="muted small call-path" data-path={c.path ?? ''} data-candidates={c.candidates ?? ''}>
           {mediaPathWords(c.path)}
           {c.rttMs !== null && ` · ${c.rttMs} ms`} · end-to-end encrypted audio
         </p>

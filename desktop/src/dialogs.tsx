@@ -17,6 +17,7 @@ import {
 } from './logic/safety-number.ts'
 import type { ThemePreference } from './logic/theme.ts'
 import { decodeQrImage, QrImageError } from './qr-decode.ts'
+import { CallSettings } from './settings-calls.tsx'
 import { ProfileSettings } from './settings-profile.tsx'
 
 export function AddContact({
@@ -375,6 +376,12 @@ export function Settings({
               The browser blocks notifications for this window.
             </p>
           )}
+        </section>
+        <section aria-labelledby="s-calls">
+          <h3 id="s-calls" class="section-title">
+            Calls
+          </h3>
+          <CallSettings app={app} />
         </section>
         <section aria-labelledby="s-network">
           <h3 id="s-network" class="section-title">

@@ -87,6 +87,8 @@ function stubHandlers(): Handlers {
     'calls.signal': fail('calls.signal'),
     'calls.media': fail('calls.media'),
     'calls.mediaKeys': fail('calls.mediaKeys'),
+    'calls.iceServers': fail('calls.iceServers'),
+    'calls.settings': fail('calls.settings'),
     'calls.list': fail('calls.list'),
     'settings.get': fail('settings.get'),
     'settings.set': fail('settings.set'),

@@ -33,6 +33,16 @@ import {
   DEFAULT_RESERVATION_TTL_MS,
   DEFAULT_SWEEP_INTERVAL_MS,
   DEFAULT_TCP_PORT,
+  DEFAULT_TURN_BINARY,
+  DEFAULT_TURN_CREDENTIAL_BURST,
+  DEFAULT_TURN_CREDENTIAL_RATE_PER_SECOND,
+  DEFAULT_TURN_MAX_BPS,
+  DEFAULT_TURN_MAX_PORT,
+  DEFAULT_TURN_MIN_PORT,
+  DEFAULT_TURN_PORT,
+  DEFAULT_TURN_REALM,
+  DEFAULT_TURN_TOTAL_QUOTA,
+  DEFAULT_TURN_USER_QUOTA,
   DEFAULT_WS_PORT,
 } from './constants.ts'
 import { ConfigError } from './errors.ts'
@@ -90,6 +100,33 @@ const configSchema = z.strictObject({
   dht: z.strictObject({
     /** Announce a provider record for the mailbox CID (best effort). */
     provide: z.boolean(),
+  }),
+  /** TURN for calls: Debian's coturn run beside the relay, credentials over /wren/turn/1.0.0. */
+  turn: z.strictObject({
+    enabled: z.boolean(),
+    /** The coturn program (`turnserver` from Debian's coturn package). */
+    binary: z.string().min(1),
+    /** Address coturn listens on, UDP and TCP (0.0.0.0 on a public host, 127.0.0.1 for tests). */
+    listenIp: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    /** Address relayed ports bind to; '' = the listen IP (coturn picks one when that is a wildcard). */
+    relayIp: z.string(),
+    /** The public address of a relay behind a 1:1 NAT (cloud hosts); '' = none. */
+    externalIp: z.string(),
+    minPort: z.number().int().min(1).max(65535),
+    maxPort: z.number().int().min(1).max(65535),
+    /** turn: URLs handed to peers; empty = derived from externalIp, listenIp or announce. */
+    urls: z.array(z.string().regex(/^turns?:/)),
+    realm: z.string().min(1),
+    /** Tests on one machine only: relay to 127.0.0.0/8 and ::1 (coturn refuses them otherwise). */
+    allowLoopbackPeers: z.boolean(),
+    /** Relays on a LAN only: relay to private ranges (refused by default: the operator's LAN stays closed). */
+    allowPrivatePeers: z.boolean(),
+    /** Allocations per username (one peer's credential), in all, and bytes/s per allocation (coturn's). */
+    userQuota: count,
+    totalQuota: count,
+    maxBps: count,
+    credentialRate: rate,
   }),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
 })
@@ -153,6 +190,27 @@ export function defaultRelayConfig(dataDir: string): RelayConfig {
       dataLimitBytes: DEFAULT_RELAY_DATA_LIMIT_BYTES,
     },
     dht: { provide: true },
+    turn: {
+      enabled: false,
+      binary: DEFAULT_TURN_BINARY,
+      listenIp: '0.0.0.0',
+      port: DEFAULT_TURN_PORT,
+      relayIp: '',
+      externalIp: '',
+      minPort: DEFAULT_TURN_MIN_PORT,
+      maxPort: DEFAULT_TURN_MAX_PORT,
+      urls: [],
+      realm: DEFAULT_TURN_REALM,
+      allowLoopbackPeers: false,
+      allowPrivatePeers: false,
+      userQuota: DEFAULT_TURN_USER_QUOTA,
+      totalQuota: DEFAULT_TURN_TOTAL_QUOTA,
+      maxBps: DEFAULT_TURN_MAX_BPS,
+      credentialRate: {
+        burst: DEFAULT_TURN_CREDENTIAL_BURST,
+        ratePerSecond: DEFAULT_TURN_CREDENTIAL_RATE_PER_SECOND,
+      },
+    },
     logLevel: 'info',
   }
 }
@@ -206,6 +264,13 @@ export function envOverrides(env: NodeJS.ProcessEnv): RelayConfigInput {
     announce: envList(env, 'WREN_RELAY_ANNOUNCE'),
     bootstrap: envList(env, 'WREN_RELAY_BOOTSTRAP'),
     metrics: { port: envInt(env, 'WREN_RELAY_METRICS_PORT'), enabled: envBool(env, 'WREN_RELAY_METRICS') },
+    turn: {
+      enabled: envBool(env, 'WREN_RELAY_TURN'),
+      listenIp: env.WREN_RELAY_TURN_LISTEN_IP || undefined,
+      port: envInt(env, 'WREN_RELAY_TURN_PORT'),
+      externalIp: env.WREN_RELAY_TURN_EXTERNAL_IP || undefined,
+      urls: envList(env, 'WREN_RELAY_TURN_URLS'),
+    },
     logLevel: (logLevel || undefined) as RelayConfig['logLevel'] | undefined,
   }
 }
@@ -224,7 +289,9 @@ export interface LoadRelayConfigOptions {
 /**
  * Environment variables: WREN_RELAY_DATA_DIR, WREN_RELAY_HOST, WREN_RELAY_TCP_PORT,
  * WREN_RELAY_WS_PORT, WREN_RELAY_METRICS (bool), WREN_RELAY_METRICS_PORT, WREN_RELAY_ANNOUNCE
- * and WREN_RELAY_BOOTSTRAP (comma-separated multiaddrs), WREN_RELAY_LOG_LEVEL.
+ * and WREN_RELAY_BOOTSTRAP (comma-separated multiaddrs), WREN_RELAY_LOG_LEVEL; TURN: WREN_RELAY_TURN
+ * (bool), WREN_RELAY_TURN_LISTEN_IP, WREN_RELAY_TURN_PORT, WREN_RELAY_TURN_EXTERNAL_IP,
+ * WREN_RELAY_TURN_URLS (comma-separated turn: URLs).
  */
 export function loadRelayConfig(options: LoadRelayConfigOptions = {}): RelayConfig {
   let fromFile: unknown = {}
@@ -243,5 +310,7 @@ export function loadRelayConfig(options: LoadRelayConfigOptions = {}): RelayConf
   ) as Record<string, unknown>
   const parsed = configSchema.safeParse(layered)
   if (!parsed.success) throw new ConfigError(`invalid relay config: ${parsed.error.message}`)
+  if (parsed.data.turn.minPort > parsed.data.turn.maxPort)
+    throw new ConfigError('invalid relay config: turn.minPort is above turn.maxPort')
   return parsed.data
 }

@@ -125,3 +125,41 @@ export const RELAY_UMASK = 0o077
 export const DATA_DIR_MODE = 0o700
 /** Mode of every file under the data dir. */
 export const DATA_FILE_MODE = 0o600
+
+// ---- TURN (coturn beside the relay, issue 15): credentials over /wren/turn/1.0.0
+
+/** The coturn program (Debian's coturn package); a config may name another path. */
+export const DEFAULT_TURN_BINARY = 'turnserver'
+/** TURN's standard port (RFC 8656 §3.1), UDP and TCP. */
+export const DEFAULT_TURN_PORT = 3478
+/** Relayed ports coturn allocates from (its own default range, IANA's dynamic ports). */
+export const DEFAULT_TURN_MIN_PORT = 49_152
+export const DEFAULT_TURN_MAX_PORT = 65_535
+/** The realm coturn puts in its challenges (any fixed string; peers never type it). */
+export const DEFAULT_TURN_REALM = 'wren'
+/** Allocations per username (= per peer per credential): one call needs one, a re-dial another. */
+export const DEFAULT_TURN_USER_QUOTA = 4
+/** Allocations in all: a relay operator's bound on concurrent relayed calls. */
+export const DEFAULT_TURN_TOTAL_QUOTA = 200
+/** Bytes per second per allocation: Opus voice uses ~4–8 KB/s; 64 KB/s leaves headroom, not video. */
+export const DEFAULT_TURN_MAX_BPS = 64 * KIB
+/** Credentials per peer: a burst for a few calls, then one a minute (a daemon caches them). */
+export const DEFAULT_TURN_CREDENTIAL_BURST = 5
+export const DEFAULT_TURN_CREDENTIAL_RATE_PER_SECOND = 1 / 60
+/** Concurrent /wren/turn streams: each is one tiny request. */
+export const TURN_MAX_INBOUND_STREAMS = 16
+/** Bound on one credential exchange. */
+export const TURN_REQUEST_TIMEOUT_MS = 10 * SECOND_MS
+/** Bound on coturn starting to listen, and on it exiting after SIGTERM (then SIGKILL). */
+export const COTURN_START_TIMEOUT_MS = 10 * SECOND_MS
+export const COTURN_STOP_TIMEOUT_MS = 5 * SECOND_MS
+/** How often the start-up probe tries coturn's TCP port. */
+export const COTURN_PROBE_INTERVAL_MS = 100
+/** coturn's files (config, secret, pid, user db) live under <dataDir>/turn. */
+export const TURN_DIR = 'turn'
+/** The static-auth-secret, hex, 0600: whoever reads it can mint credentials. */
+export const TURN_SECRET_FILE = 'turn-secret'
+/** Bytes of the static-auth-secret: 256 bits. */
+export const TURN_SECRET_BYTES = 32
+/** coturn output lines kept to explain a failed start. */
+export const COTURN_LOG_TAIL_LINES = 20

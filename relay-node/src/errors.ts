@@ -32,3 +32,11 @@ export class StoreError extends RelayError {
     this.name = 'StoreError'
   }
 }
+
+/** coturn could not be started (missing binary, port taken) or its secret file is unsafe. */
+export class TurnServerError extends RelayError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_RELAY_TURN', message, options)
+    this.name = 'TurnServerError'
+  }
+}

@@ -2,7 +2,8 @@
  * Starts a Wren relay node: libp2p on TCP + WebSockets with a persistent identity, circuit relay
  * v2 server, kad-dht server on the Wren DHT, identify, ping, autonat, the mailbox service on
  * LevelDB, the blob service (sealed file chunks, one file each under blobs/); Prometheus metrics
- * on 127.0.0.1; a best-effort DHT provider record for the mailbox CID.
+ * on 127.0.0.1; a best-effort DHT provider record for the mailbox CID; with `turn.enabled`, Debian's
+ * coturn as a child process (coturn.ts) and TURN credentials for peers (turn-service.ts).
  * `stop()` shuts down in order (network, in-flight requests, store, metrics) and keeps all data.
  *
  * In-process simulations pass `transports` (e.g. `[memory()]`), explicit `listen` addresses
@@ -40,6 +41,7 @@ import {
   WREN_DHT_PROTOCOL,
   WREN_LAN_DHT_PROTOCOL,
 } from './constants.ts'
+import { type CoturnHandle, startCoturn } from './coturn.ts'
 import { secureDataDir } from './data-dir.ts'
 import { deviceListRecordRules } from './device-list-records.ts'
 import { ConfigError } from './errors.ts'
@@ -49,6 +51,7 @@ import { type MailboxService, mailboxService } from './mailbox-service.ts'
 import { MailboxStore } from './mailbox-store.ts'
 import { createMailboxMetrics, MetricsRegistry, type MetricsServer, startMetricsServer } from './metrics.ts'
 import { createRelaySuite } from './relay-suite.ts'
+import { type TurnService, turnService } from './turn-service.ts'
 
 /** One libp2p transport factory, as `createLibp2p({ transports })` takes them. */
 export type RelayTransport = NonNullable<Libp2pOptions['transports']>[number]
@@ -66,6 +69,8 @@ export interface RelayServices extends Record<string, unknown> {
   mailbox: MailboxService
   /** Sealed file chunks for offline recipients (/wren/blob/1.0.0), beside the mailbox. */
   blob: BlobService
+  /** TURN credentials (/wren/turn/1.0.0), when coturn runs beside the relay (config turn.enabled). */
+  turn?: TurnService
 }
 
 export interface StartRelayOptions {
@@ -102,6 +107,8 @@ export interface RelayHandle {
   readonly blob: BlobService
   /** The blob store's folder (one file per blob). */
   readonly blobDir: string
+  /** coturn beside the relay (config turn.enabled; never with a transports override). */
+  readonly coturn: CoturnHandle | undefined
   /** http://127.0.0.1:<port>/metrics, when metrics are enabled. */
   readonly metricsUrl: string | undefined
   /** Current listen/announce addresses, each ending in /p2p/<relay id>. */
@@ -146,8 +153,12 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     validators: { ...bundles.validators, ...deviceLists.validators },
     selectors: { ...bundles.selectors, ...deviceLists.selectors },
   }
+  const turnIssued = registry.counter('wren_relay_turn_credentials_total', 'TURN credentials handed out')
+  let coturn: CoturnHandle | undefined
   let libp2p: Libp2p<RelayServices>
   try {
+    if (config.turn.enabled && !inProcess)
+      coturn = await startCoturn({ ...config, logger: log.child('turn') })
     libp2p = await createLibp2p<RelayServices>({
       privateKey,
       // a PUT of an older bundle than the one held is refused, as on user nodes
@@ -217,9 +228,23 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
           ...config.blob,
           logger: log.child('blob'),
         }),
+        ...(coturn === undefined
+          ? {}
+          : {
+              turn: turnService({
+                secret: coturn.secret,
+                urls: coturn.urls,
+                available: coturn.running,
+                credentialRate: config.turn.credentialRate,
+                clock: options.clock,
+                logger: log.child('turn'),
+                onIssued: () => turnIssued.inc(),
+              }),
+            }),
       },
     })
   } catch (err) {
+    await coturn?.stop()
     await store.close()
     throw err
   }
@@ -264,6 +289,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     if (config.metrics.enabled) metricsServer = await startMetricsServer(registry, config.metrics.port)
   } catch (err) {
     await libp2p.stop()
+    await coturn?.stop()
     await store.close()
     throw err
   }
@@ -310,6 +336,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
       provideAbort.abort()
       await Promise.allSettled(background)
       await libp2p.stop()
+      await coturn?.stop()
       await store.close()
       await metricsServer?.close()
       log.info('relay.stopped', {})
@@ -324,6 +351,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     mailbox: libp2p.services.mailbox,
     blob: libp2p.services.blob,
     blobDir,
+    coturn,
     metricsUrl: metricsServer?.url,
     multiaddrs,
     stop,

@@ -5,8 +5,9 @@
  * encrypted between the two daemons, so the DTLS fingerprints in the SDP are authenticated by
  * the Wren session; the frame keys do not depend on DTLS at all.
  *
- * The caller makes the offer once the call is accepted; the callee answers. No STUN or TURN
- * server by default (host candidates): `iceServers` is the hook for Wren relays' TURN later.
+ * The caller makes the offer once the call is accepted; the callee answers. ICE servers are TURN
+ * on the user's own relays only (calls.iceServers; no third-party STUN), and "relay calls only"
+ * sets iceTransportPolicy 'relay' so the other side never sees this device's addresses.
  */
 import type { EventPayload } from '../../../node/src/rpc/api.ts'
 import type { CallWorkerReport, FrameTransformOptions } from '../call-worker.ts'
@@ -56,8 +57,10 @@ export interface CallMediaInit {
   readonly role: 'caller' | 'callee'
   readonly microphone: MediaStream
   readonly keys: { readonly sendKey: string; readonly receiveKey: string }
-  /** STUN/TURN servers (none by default: host candidates only). */
+  /** TURN servers of our relays (none: host candidates only). */
   readonly iceServers?: RTCIceServer[]
+  /** 'relay': only TURN candidates, so the other side never learns our addresses. */
+  readonly iceTransportPolicy?: RTCIceTransportPolicy
   /** The media connected or failed (reported to the daemon too, by the owner). */
   readonly onOutcome: (outcome: MediaOutcome) => void
   readonly onRemoteStream: (stream: MediaStream) => void
@@ -66,6 +69,8 @@ export interface CallMediaInit {
 
 export interface MediaStatsSnapshot {
   readonly path: MediaPath | null
+  /** getStats candidateType of the selected pair's two ends ('host', 'srflx', 'relay'…). */
+  readonly candidates: { readonly local: string; readonly remote: string } | null
   /** Round-trip time of the selected candidate pair, in ms. */
   readonly rttMs: number | null
   readonly packetsLost: number
@@ -101,6 +106,7 @@ export class CallMedia {
     this.#scriptTransform = typeof RTCRtpScriptTransform === 'function'
     const config: RTCConfiguration & { encodedInsertableStreams?: boolean } = {
       iceServers: init.iceServers ?? [],
+      iceTransportPolicy: init.iceTransportPolicy ?? 'all',
       bundlePolicy: 'max-bundle',
       rtcpMuxPolicy: 'require',
     }
@@ -230,11 +236,12 @@ export class CallMedia {
     const local = pair ? byId.get(String(pair.localCandidateId)) : undefined
     const remote = pair ? byId.get(String(pair.remoteCandidateId)) : undefined
     const rtt = pair?.currentRoundTripTime
+    const localType = local?.candidateType as string | undefined
+    const remoteType = remote?.candidateType as string | undefined
     return {
-      path: mediaPath(
-        local?.candidateType as string | undefined,
-        remote?.candidateType as string | undefined,
-      ),
+      path: mediaPath(localType, remoteType),
+      candidates:
+        localType === undefined || remoteType === undefined ? null : { local: localType, remote: remoteType },
       rttMs: typeof rtt === 'number' ? Math.round(rtt * 1000) : null,
       packetsLost,
       concealedSamples,

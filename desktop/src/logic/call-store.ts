@@ -30,6 +30,8 @@ export interface CallView {
   /** When the media connected here (Date.now()), for the duration. */
   readonly connectedAt: number | null
   readonly path: MediaPath | null
+  /** getStats candidate types of the selected pair, "local/remote" (e.g. relay/relay). */
+  readonly candidates: string | null
   readonly rttMs: number | null
   /** Frames opened / refused on the receive side (the call worker's counts). */
   readonly framesOpened: number
@@ -43,8 +45,12 @@ export interface CallState {
   readonly current: CallView | null
 }
 
-/** A TURN/STUN list for new calls; none by default (the hook for Wren relays' TURN). */
+/** Extra ICE servers for new calls, besides the relays' TURN from calls.iceServers (none by default). */
 export type IceServersSetting = () => RTCIceServer[]
+
+/** Relay calls only, but no relay gave TURN: the call cannot connect, and says why. */
+export const NO_TURN_WORDS =
+  'Relay calls only is on, but none of your relays offers TURN: add a relay that runs it, or turn the setting off.'
 
 export class CallStore {
   readonly #rpc: WrenRpc
@@ -219,16 +225,29 @@ export class CallStore {
     const microphone = this.#microphone
     if (microphone === null) return
     try {
-      const keys = await this.#rpc.call('calls.mediaKeys', { callId: call.callId })
+      const [keys, ice] = await Promise.all([
+        this.#rpc.call('calls.mediaKeys', { callId: call.callId }),
+        this.#rpc.call('calls.iceServers', {}),
+      ])
       if (!this.#isCurrent(call.callId) || !this.#live()) return
       const role = call.direction === 'outgoing' ? 'caller' : 'callee'
+      const iceServers = [
+        ...ice.iceServers.map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })),
+        ...this.#iceServers(),
+      ]
+      if (ice.relayOnly && iceServers.length === 0) {
+        this.#patch({ error: NO_TURN_WORDS })
+        this.#onOutcome(call.callId, 'failed-ice')
+        return
+      }
       this.#media = new CallMedia({
         rpc: this.#rpc,
         callId: call.callId,
         role,
         microphone,
         keys,
-        iceServers: this.#iceServers(),
+        iceServers,
+        iceTransportPolicy: ice.relayOnly ? 'relay' : 'all',
         onOutcome: (outcome) => this.#onOutcome(call.callId, outcome),
         onRemoteStream: (remoteStream) => this.#patch({ remoteStream }),
         onFrames: (r) => {
@@ -265,7 +284,12 @@ export class CallStore {
     if (media === null) return
     try {
       const s = await media.stats()
-      if (media === this.#media) this.#patch({ path: s.path, rttMs: s.rttMs })
+      if (media === this.#media)
+        this.#patch({
+          path: s.path,
+          rttMs: s.rttMs,
+          candidates: s.candidates && `${s.candidates.local}/${s.candidates.remote}`,
+        })
     } catch {
       // closed meanwhile
     }
@@ -298,6 +322,7 @@ function fresh(peerUserId: string, direction: Call['direction'], state: Call['st
     muted: false,
     connectedAt: null,
     path: null,
+    candidates: null,
     rttMs: null,
     framesOpened: 0,
     framesFailed: 0,

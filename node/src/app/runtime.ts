@@ -14,6 +14,7 @@ import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
+import { TurnCredentials } from '../calls/turn-client.ts'
 import { ensureOwnDeviceList } from '../devices/own-device-list.ts'
 import { type RuntimeDevices, runtimeDevices } from '../devices/runtime-devices.ts'
 import { FileService } from '../files/file-service.ts'
@@ -90,6 +91,8 @@ export interface Runtime {
   readonly groups: GroupService
   /** Calls: signalling and media keys; the media owner is the page or the CLI (node/src/calls). */
   readonly calls: CallService
+  /** TURN credentials from this node's relays, for the media owner (calls.iceServers). */
+  readonly turn: TurnCredentials
   /** Files sent and received in 1:1 messages (node/src/files). */
   readonly files: FileService
   /** Search of the whole history (node/src/search): an in-memory index following the store. */
@@ -273,6 +276,7 @@ export async function startRuntime(
   })
 
   // calls register their app kind before the messenger starts delivering, too (node/src/calls)
+  const turn = new TurnCredentials({ libp2p, relays, now, log: ctx.log.child('node:turn') })
   const calls = callService(
     options.callRingTimeoutMs !== undefined ? { ringTimeoutMs: options.callRingTimeoutMs } : {},
   )({
@@ -284,6 +288,7 @@ export async function startRuntime(
     notify: callsNotify(ctx.notify),
     now,
     log: ctx.log.child('node:calls'),
+    onCallStarting: () => turn.prefetch(),
   })
   await calls.start()
   // files register their attachment handler before the messenger starts delivering (node/src/files)
@@ -366,6 +371,7 @@ export async function startRuntime(
     messenger,
     groups: groups.service,
     calls,
+    turn,
     files,
     search,
     ephemeral,

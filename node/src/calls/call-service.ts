@@ -91,6 +91,8 @@ export interface CallServiceComponents {
   readonly notify: CallNotify
   readonly now: () => number
   readonly log: CallLogger
+  /** A call starts here or rings here: the node asks its relays for TURN credentials meanwhile. */
+  readonly onCallStarting?: () => void
 }
 
 /** A live call and what only the daemon holds about it. */
@@ -183,6 +185,7 @@ export class CallService {
       via: null,
     }
     this.#live.set(callId, live)
+    this.#c.onCallStarting?.()
     this.#arm(live, this.#ringTimeoutMs, { type: 'ring-timeout' })
     await this.#send(live, { kind: SIGNAL_INVITE, mediaKey: live.ownKey.publicKey })
     this.#c.log.info('call started', { callId })
@@ -361,6 +364,7 @@ export class CallService {
       via: delivery.via,
     }
     this.#live.set(callId, live)
+    this.#c.onCallStarting?.()
     this.#arm(live, this.#ringTimeoutMs - age, { type: 'ring-timeout' })
     void this.#send(live, { kind: SIGNAL_RINGING })
     this.#c.log.info('call rings', { callId, via: delivery.via })

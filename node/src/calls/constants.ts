@@ -28,3 +28,16 @@ export const MAX_LIVE_CALLS = 1
 /** Entries calls.list returns when no limit is given, and the most it returns. */
 export const DEFAULT_CALL_LIST_LIMIT = 50
 export const MAX_CALL_LIST_LIMIT = 500
+
+/**
+ * Bound on asking the relays for TURN credentials, in ms: the page waits for them before it
+ * opens its RTCPeerConnection; a relay that does not answer within 5 s is left out of this call.
+ */
+export const TURN_FETCH_TIMEOUT_MS = 5_000
+/**
+ * A cached TURN credential with less than this left, in ms, is fetched anew: coturn checks the
+ * expiry at each allocation refresh, so a call should start with an hour in hand.
+ */
+export const TURN_REFRESH_MARGIN_MS = 60 * 60 * 1000
+/** After a relay refused or failed, how long until it is asked again (unless it said), in ms. */
+export const TURN_RETRY_MS = 60_000

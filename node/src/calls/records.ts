@@ -24,3 +24,10 @@ export const CallLogRecordSchema = z.object({
 })
 export type CallLogRecord = z.output<typeof CallLogRecordSchema>
 export const CALL_LOG_RECORD = versionedRecord('call log entry', CallLogRecordSchema)
+
+/** The profile's call settings (storage/layout.ts FIXED_KEYS.callSettings). */
+export const CallSettingsRecordSchema = z.object({ relayOnly: z.boolean() })
+export type CallSettingsRecord = z.output<typeof CallSettingsRecordSchema>
+export const CALL_SETTINGS_RECORD = versionedRecord('call settings', CallSettingsRecordSchema)
+/** Until the user changes it: calls may connect directly (a relay is not needed on a LAN). */
+export const DEFAULT_CALL_SETTINGS: CallSettingsRecord = { relayOnly: false }

@@ -375,6 +375,27 @@ export const MediaSignalSchema = z
     description: "What one side's media owner (page or CLI) hands the other's, end-to-end encrypted.",
   })
 
+export const IceServerSchema = z
+  .strictObject({
+    urls: z.array(z.string()).describe('turn: URLs of one relay’s TURN server'),
+    username: z.string().describe('"<expiry unix seconds>:<our peer id>" (coturn REST-style)'),
+    credential: z.string().describe('base64(HMAC-SHA1(relay secret, username))'),
+  })
+  .meta({
+    id: 'IceServer',
+    description: 'One entry of RTCConfiguration.iceServers: TURN on one of our relays.',
+  })
+
+export const CallSettingsSchema = z
+  .strictObject({
+    relayOnly: z
+      .boolean()
+      .describe(
+        "relay calls only: media goes through TURN on our relays (iceTransportPolicy 'relay'), so the other side never learns this device's IP addresses; no call connects without a relay that runs TURN",
+      ),
+  })
+  .meta({ id: 'CallSettings' })
+
 // ---- settings
 
 const multiaddrText = z
@@ -1127,6 +1148,18 @@ export const methods = {
       "The call's two media keys (hex, AES-256 each) for the local media owner's frame encryption, once accepted: sendKey encrypts what we send, receiveKey decrypts what we receive (the other side's sendKey). Derived from per-call X25519 keys, both identity keys and the call id.",
     params: z.strictObject({ callId }),
     result: z.strictObject({ sendKey: hexKey, receiveKey: hexKey }),
+  },
+  'calls.iceServers': {
+    description:
+      "ICE servers for the local media owner's RTCPeerConnection: TURN on this node's relays, with time-limited credentials each relay hands out over /wren/turn/1.0.0 (asked when a call starts or rings, cached until an hour before they expire; relays without TURN are left out), and the relayOnly setting. No third-party STUN or TURN.",
+    params: empty,
+    result: z.strictObject({ iceServers: z.array(IceServerSchema), relayOnly: z.boolean() }),
+  },
+  'calls.settings': {
+    description:
+      'Read, and with relayOnly change, the call settings of this profile (used from the next call).',
+    params: z.strictObject({ relayOnly: z.boolean().optional() }),
+    result: CallSettingsSchema,
   },
   'calls.list': {
     description: 'Live calls, then ended ones (the call log), newest first.',

@@ -94,4 +94,6 @@ export const FIXED_KEYS = {
   /** ConversationSettings (presence/records.ts): typing indicators on/off, presence shared/hidden. */
   conversationSettings: 'settings/conversation',
   deviceList: 'devices/list',
+  /** CallSettingsRecord (calls/records.ts): relay calls only. */
+  callSettings: 'settings/calls',
 } as const

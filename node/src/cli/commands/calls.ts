@@ -1,5 +1,6 @@
 /**
- * wren calls: the call list (live calls, then the call log), newest first. Placing and answering
+ * wren calls: the call list (live calls, then the call log), newest first; `--relay-only on|off`
+ * changes the "relay calls only" setting (media through TURN on our relays only). Placing and answering
  * calls (`wren call`, `wren answer`) need media in the CLI process and are not here yet.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander'
@@ -32,13 +33,31 @@ export function formatCall(call: Call, names: ReadonlyMap<string, string>): stri
   return `${formatTime(call.startedAt)}  ${arrow} ${who}  ${how}`
 }
 
+function parseOnOff(value: string): boolean {
+  if (value === 'on') return true
+  if (value === 'off') return false
+  throw new InvalidArgumentError('must be on or off')
+}
+
 export function registerCallCommands(program: Command, globals: Globals): void {
   program
     .command('calls')
     .description('list calls: live ones, then the call log, newest first')
     .addOption(new Option('-n, --limit <n>', 'how many').argParser(parseCallLimit).default(DEFAULT_LIMIT))
-    .action(async (opts: { limit: number }, command: Command) => {
+    .addOption(
+      new Option(
+        '--relay-only <on|off>',
+        'relay calls only: media through TURN on your relays, hiding your IP address from callees',
+      ).argParser(parseOnOff),
+    )
+    .action(async (opts: { limit: number; relayOnly?: boolean }, command: Command) => {
       const g = globals(command)
+      if (opts.relayOnly !== undefined) {
+        const relayOnly = opts.relayOnly
+        const settings = await withClient(g, (client) => client.call('calls.settings', { relayOnly }))
+        if (g.json) return printJson(settings)
+        return printLine(`Relay calls only: ${settings.relayOnly ? 'on' : 'off'}`)
+      }
       const { calls, contacts } = await withClient(g, async (client) => ({
         calls: (await client.call('calls.list', { limit: opts.limit })).calls,
         contacts: (await client.call('contacts.list')).contacts,

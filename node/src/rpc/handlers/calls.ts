@@ -1,4 +1,5 @@
 /** calls.*: the daemon side of a call (node/src/calls); the media owner is the page or the CLI. */
+import { readCallSettings, updateCallSettings } from '../../calls/call-settings.ts'
 import { DEFAULT_CALL_LIST_LIMIT } from '../../calls/constants.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
 
@@ -15,6 +16,21 @@ export function callsHandlers({ node }: HandlerDeps): NamespaceHandlers<'calls'>
     },
     'calls.media': async ({ callId, state }) => ({ call: calls().media(callId, state) }),
     'calls.mediaKeys': async ({ callId }) => calls().mediaKeys(callId),
+    'calls.iceServers': async () => {
+      const runtime = node.runtime()
+      const [iceServers, settings] = await Promise.all([
+        runtime.turn.iceServers(),
+        readCallSettings(runtime.vault.store),
+      ])
+      return {
+        iceServers: iceServers.map((s) => ({ ...s, urls: [...s.urls] })),
+        relayOnly: settings.relayOnly,
+      }
+    },
+    'calls.settings': async ({ relayOnly }) => {
+      const store = node.runtime().vault.store
+      return relayOnly === undefined ? readCallSettings(store) : updateCallSettings(store, { relayOnly })
+    },
     'calls.list': async ({ limit }) => ({ calls: await calls().list(limit ?? DEFAULT_CALL_LIST_LIMIT) }),
   }
 }
