@@ -13,6 +13,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { missingServiceFlags, SERVICE_NODE_FLAGS } from '../../../core/src/service-process.ts'
 import { type NodeLifecycle, startNodeLifecycle } from '../app/node-lifecycle.ts'
 import { createLogger, LOG_FORMAT_CHOICES, type LogFormatChoice, resolveLogFormat } from '../log.ts'
+import { attachmentsHttp } from '../rpc/handlers/attachments-http.ts'
 import { createHandlers } from '../rpc/handlers/index.ts'
 import { startDaemon } from './daemon.ts'
 
@@ -106,6 +107,10 @@ try {
       })
       lifecycle = node
       return createHandlers({ ctx, node })
+    },
+    httpFactory: async (ctx) => {
+      if (lifecycle === null) throw new Error('the node lifecycle starts before the HTTP routes')
+      return [await attachmentsHttp({ ctx, node: lifecycle })]
     },
     handleSignals: true,
     log,
