@@ -68,8 +68,8 @@ const STATUS_OF: Readonly<Record<string, number>> = {
 }
 
 class UploadTooLargeError extends Error {
-  constructor() {
-    super(`the file is over the ${MAX_UPLOAD_BYTES}-byte upload limit`)
+  constructor(max: number) {
+    super(`the file is over the ${max}-byte upload limit`)
     this.name = 'UploadTooLargeError'
   }
 }
@@ -119,10 +119,13 @@ function safeDecode(segment: string): string {
 export interface AttachmentsHttpDeps {
   readonly ctx: HostContext
   readonly node: NodeLifecycle
+  /** Default MAX_UPLOAD_BYTES (`wren daemon --max-upload-mb`). */
+  readonly maxUploadBytes?: number
 }
 
 /** The route, after emptying the uploads folder (a crash may have left a plaintext copy). */
-export async function attachmentsHttp({ ctx, node }: AttachmentsHttpDeps): Promise<HttpRoute> {
+export async function attachmentsHttp({ ctx, node, ...deps }: AttachmentsHttpDeps): Promise<HttpRoute> {
+  const maxUpload = deps.maxUploadBytes ?? MAX_UPLOAD_BYTES
   const uploads = join(ctx.paths.dir, UPLOADS_DIR)
   await rm(uploads, { recursive: true, force: true })
   let active = 0
@@ -152,8 +155,8 @@ export async function attachmentsHttp({ ctx, node }: AttachmentsHttpDeps): Promi
       return
     }
     const declared = Number(req.headers['content-length'] ?? 0)
-    if (declared > MAX_UPLOAD_BYTES) {
-      httpError(res, 413, 'TOO_LARGE', new UploadTooLargeError().message)
+    if (declared > maxUpload) {
+      httpError(res, 413, 'TOO_LARGE', new UploadTooLargeError(maxUpload).message)
       return
     }
     if (active >= MAX_CONCURRENT_UPLOADS) {
@@ -163,6 +166,8 @@ export async function attachmentsHttp({ ctx, node }: AttachmentsHttpDeps): Promi
     const rt = node.runtime()
     active++
     const dir = join(uploads, randomBytes(UPLOAD_ID_BYTES).toString('hex'))
+    // the answer goes out once the plaintext copy is gone, so a client never sees it linger
+    let answer: () => void
     try {
       await mkdir(dir, { recursive: true, mode: UPLOAD_DIR_MODE })
       const path = join(dir, name)
@@ -171,24 +176,26 @@ export async function attachmentsHttp({ ctx, node }: AttachmentsHttpDeps): Promi
       const cap = new Transform({
         transform(chunk: Buffer, _encoding, done) {
           received += chunk.length
-          done(received > MAX_UPLOAD_BYTES ? new UploadTooLargeError() : null, chunk)
+          done(received > maxUpload ? new UploadTooLargeError(maxUpload) : null, chunk)
         },
       })
       await pipeline(req, cap, createWriteStream('', { fd: handle }))
       const { conversationId } = params.data
       const message = await rt.files.send(conversationId, path, params.data.caption ?? '')
       const body = JSON.stringify({ message: toApiMessage(message, rt.messenger.waitingOf(message)) })
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body)
+      answer = () =>
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(body)
     } catch (error) {
-      if (error instanceof UploadTooLargeError) httpError(res, 413, 'TOO_LARGE', error.message)
-      else if (req.destroyed && !req.complete) res.destroy()
-      else fail(res, error, 'attachments.send')
+      if (error instanceof UploadTooLargeError) answer = () => httpError(res, 413, 'TOO_LARGE', error.message)
+      else if (req.destroyed && !req.complete) answer = () => res.destroy()
+      else answer = () => fail(res, error, 'attachments.send')
     } finally {
       active--
       await rm(dir, { recursive: true, force: true }).catch((error: unknown) =>
         log.error('upload copy not removed', { error: (error as Error)?.name }),
       )
     }
+    answer()
   }
 
   async function download(res: ServerResponse, messageId: string, part: string, head: boolean) {
