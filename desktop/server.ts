@@ -11,6 +11,8 @@
  *   3. The page fetches /session, which returns { rpcUrl, token } only with a valid cookie.
  *
  * Requests must name a loopback Host (DNS-rebinding guard). Pages carry a strict CSP.
+ * /attachments/… (sending and viewing files) is forwarded to the daemon with the token, for a
+ * valid session cookie and a fetch from this origin only (attachments-proxy.ts).
  *
  * Mount it in the daemon's HTTP server with createDesktopHandler(), or run it on its own port
  * with startDesktopServer().
@@ -21,6 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { isAttachmentsPath, proxyAttachments } from './attachments-proxy.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 /** Where desktop/build.ts writes the bundle. */
@@ -244,6 +247,24 @@ export function createDesktopHandler(options: DesktopHandlerOptions): DesktopHan
       req.resume()
       const code = mintLaunchCode()
       json(res, 200, { code, path: `/launch?code=${code}` })
+      return
+    }
+
+    if (isAttachmentsPath(url.pathname)) {
+      // the session cookie, and never from another site (an upload also names this origin)
+      const site = req.headers['sec-fetch-site']
+      const from = req.headers.origin
+      const ownOrigin = `http://${req.headers.host}`
+      if (
+        !validSession(req) ||
+        (site !== undefined && site !== 'same-origin' && site !== 'none') ||
+        (from !== undefined && from !== ownOrigin) ||
+        (method === 'POST' && site !== 'same-origin' && from !== ownOrigin)
+      ) {
+        json(res, 401, { error: 'no session', launch: launchCommand(options.profile) })
+        return
+      }
+      proxyAttachments(req, res, { rpcUrl: rpcUrl(), token: options.token }, securityHeaders(rpcUrl()))
       return
     }
 

@@ -20,6 +20,7 @@ import { type MessageActionsApi, MessageActionsContext } from './message-actions
 import { DeleteMessage, ForwardMessage, SaveFile } from './message-dialogs.tsx'
 import { MessageList } from './message-list.tsx'
 import { PinnedBar } from './pinned-bar.tsx'
+import { UploadsBar } from './uploads-bar.tsx'
 import { useStore } from './use-store.ts'
 
 export interface ChatProps {
@@ -186,6 +187,23 @@ export function Chat({
   const blocked = daemonBlock !== null || keyChanged || groupClosed
   const blockedText =
     daemonBlock ?? (groupClosed ? groupSubtitle(group) : 'Accept the new safety number to send')
+  // files go to direct chats (attachments.send); dropped ones too, unless sending is blocked
+  const canAttach = !isGroup
+  const [dragging, setDragging] = useState(false)
+  const carriesFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') === true
+  const onDragOver = (e: DragEvent) => {
+    if (!carriesFiles(e)) return
+    e.preventDefault() // a file dropped here is never opened by the browser in place of the page
+    if (e.dataTransfer) e.dataTransfer.dropEffect = canAttach && !blocked ? 'copy' : 'none'
+    if (canAttach && !blocked) setDragging(true)
+  }
+  const onDrop = (e: DragEvent) => {
+    if (!carriesFiles(e)) return
+    e.preventDefault()
+    setDragging(false)
+    const files = [...(e.dataTransfer?.files ?? [])]
+    if (canAttach && !blocked && files.length > 0) chat.sendFiles(files)
+  }
 
   return (
     <section
@@ -196,7 +214,19 @@ export function Chat({
         const inDialog = (e.target as Element | null)?.closest?.('dialog') != null
         if (e.key === 'Escape' && !e.isComposing && !e.defaultPrevented && !inDialog) onBack()
       }}
+      onDragEnter={onDragOver}
+      onDragOver={onDragOver}
+      onDragLeave={(e) => {
+        // leaving the chat, not moving between its children
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false)
+      }}
+      onDrop={onDrop}
     >
+      {dragging && (
+        <div class="drop-zone" aria-hidden="true">
+          Drop to send to {conversation.title}
+        </div>
+      )}
       <header class="chat-head">
         <button type="button" class="icon-button back" onClick={onBack} aria-label="Back to chats">
           <Icon name="back" />
@@ -300,8 +330,10 @@ export function Chat({
           {actionError}
         </p>
       )}
+      <UploadsBar chat={chat} uploads={state.uploads} />
       <Composer
         chat={chat}
+        canAttach={canAttach}
         blocked={blocked}
         blockedText={blockedText}
         title={conversation.title}

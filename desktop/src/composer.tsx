@@ -2,7 +2,8 @@
 /**
  * The composer: a growing textarea (Enter sends, Shift+Enter adds a line), and above it the
  * message being answered or edited, if any (Escape cancels it). Editing puts the message's text
- * in the box and Enter saves it; the text typed before comes back when the edit ends.
+ * in the box and Enter saves it; the text typed before comes back when the edit ends. In direct
+ * chats an attach button picks files to send (ChatStore.sendFiles; drops go there too).
  */
 import type { JSX } from 'preact'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
@@ -33,8 +34,11 @@ export function Composer({
   draft,
   authorOf,
   onDraftDone,
+  canAttach,
 }: {
   chat: ChatStore
+  /** Files can be sent here (direct chats). */
+  canAttach: boolean
   blocked: boolean
   blockedText: string
   title: string
@@ -47,6 +51,7 @@ export function Composer({
   const [error, setError] = useState<string | null>(null)
   const [sending, setSending] = useState(false)
   const area = useRef<HTMLTextAreaElement>(null)
+  const picker = useRef<HTMLInputElement>(null)
   /** What was typed before an edit started (restored when it ends). */
   const stashed = useRef<string | null>(null)
 
@@ -135,6 +140,33 @@ export function Composer({
         </div>
       )}
       <div class="composer">
+        {canAttach && (
+          <>
+            <button
+              type="button"
+              class="icon-button attach"
+              onClick={() => picker.current?.click()}
+              disabled={blocked}
+              aria-label="Attach files"
+              title={blocked ? blockedText : 'Attach files (or drop them on the chat)'}
+            >
+              <Icon name="attach" />
+            </button>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              aria-hidden="true"
+              tabIndex={-1}
+              onChange={(e) => {
+                const input = e.currentTarget
+                if (input.files && input.files.length > 0) chat.sendFiles([...input.files])
+                input.value = ''
+              }}
+            />
+          </>
+        )}
         <textarea
           ref={area}
           rows={1}

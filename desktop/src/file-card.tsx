@@ -2,11 +2,12 @@
 /**
  * The file a message carries, as a card: name, size, the transfer's state and progress (from
  * attachments.get, then attachment.* events), and a Download (an offered large file) or Save
- * button. Sending from the page waits for the daemon's HTTP upload endpoint (issue 16).
+ * button; an image shows above it (file-preview.tsx).
  */
 import type { JSX } from 'preact'
 import { useContext, useEffect, useState } from 'preact/hooks'
 import type { Message } from '../../node/src/rpc/api.ts'
+import { FilePreview } from './file-preview.tsx'
 import { Icon } from './icons.tsx'
 import {
   applyTransferEvent,
@@ -52,52 +53,55 @@ export function FileCard({ message }: { message: Message }): JSX.Element | null 
   }
   const busy = view?.state === 'downloading' || view?.state === 'uploading'
   return (
-    <div class="file-card" data-state={view?.state ?? 'loading'}>
-      <span class="file-icon" aria-hidden="true">
-        <Icon name="file" size={22} />
-      </span>
-      <span class="file-text">
-        <span class="file-name" title={file.name}>
-          {file.name}
+    <>
+      <FilePreview message={message} view={view} />
+      <div class="file-card" data-state={view?.state ?? 'loading'}>
+        <span class="file-icon" aria-hidden="true">
+          <Icon name="file" size={22} />
         </span>
-        <span class="file-info">
-          {formatBytes(file.size)}
-          {view && ` · ${transferWords(view)}`}
-        </span>
-        {busy && view && (
-          <progress
-            class="file-progress"
-            max={100}
-            value={percent(view)}
-            aria-label={`${file.name}: ${transferWords(view)}`}
-          />
-        )}
-        {(error ?? view?.error) && view?.state !== 'failed' && (
-          <span class="file-error" role="alert">
-            {error ?? view?.error}
+        <span class="file-text">
+          <span class="file-name" title={file.name}>
+            {file.name}
           </span>
+          <span class="file-info">
+            {formatBytes(file.size)}
+            {view && ` · ${transferWords(view)}`}
+          </span>
+          {busy && view && (
+            <progress
+              class="file-progress"
+              max={100}
+              value={percent(view)}
+              aria-label={`${file.name}: ${transferWords(view)}`}
+            />
+          )}
+          {(error ?? view?.error) && view?.state !== 'failed' && (
+            <span class="file-error" role="alert">
+              {error ?? view?.error}
+            </span>
+          )}
+        </span>
+        {button === 'download' && (
+          <button
+            type="button"
+            class="secondary small-button"
+            onClick={download}
+            aria-label={`Download ${file.name}`}
+          >
+            Download
+          </button>
         )}
-      </span>
-      {button === 'download' && (
-        <button
-          type="button"
-          class="secondary small-button"
-          onClick={download}
-          aria-label={`Download ${file.name}`}
-        >
-          Download
-        </button>
-      )}
-      {button === 'save' && api && (
-        <button
-          type="button"
-          class="secondary small-button"
-          onClick={() => api.saveFile(message)}
-          aria-label={`Save ${file.name}`}
-        >
-          Save…
-        </button>
-      )}
-    </div>
+        {button === 'save' && api && (
+          <button
+            type="button"
+            class="secondary small-button"
+            onClick={() => api.saveFile(message)}
+            aria-label={`Save ${file.name}`}
+          >
+            Save…
+          </button>
+        )}
+      </div>
+    </>
   )
 }

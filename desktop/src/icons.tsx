@@ -38,6 +38,8 @@ const PATHS = {
   pin: 'M9 4h6l-1 6 4 3v2H6v-2l4-3zM12 15v6',
   edit: 'M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4',
   file: 'M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zM14 3v5h5',
+  attach:
+    'M20 11.5l-8.2 8.2a5 5 0 0 1-7.1-7.1l8.5-8.5a3.4 3.4 0 0 1 4.8 4.8l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8',
 } as const
 
 export type IconName = keyof typeof PATHS

@@ -107,6 +107,32 @@ describe('desktop server: launch code → session cookie → RPC credentials', (
     assert.equal(cross.status, 401, 'cross-site requests are refused even with the cookie')
   })
 
+  test('/attachments is forwarded only for a session cookie and a fetch from this origin', async () => {
+    assert.equal((await get(server, '/attachments/m1')).status, 401, 'no cookie')
+    const cookie = sessionCookie(await get(server, server.handler.launchPath()))
+    const refused: Array<[string, Record<string, string>]> = [
+      ['GET', { cookie, 'sec-fetch-site': 'cross-site' }],
+      ['GET', { cookie, 'sec-fetch-site': 'same-site' }],
+      ['GET', { cookie, origin: 'http://evil.example' }],
+      // an upload must say it comes from this page
+      ['POST', { cookie }],
+      ['POST', { cookie, 'sec-fetch-site': 'none' }],
+    ]
+    for (const [method, headers] of refused)
+      assert.equal(
+        (await get(server, '/attachments', { method, headers })).status,
+        401,
+        JSON.stringify(headers),
+      )
+    // admitted: forwarded to the daemon, which is not running at RPC_URL here
+    const admitted = await get(server, '/attachments/m1', {
+      headers: { cookie, 'sec-fetch-site': 'same-origin' },
+    })
+    assert.equal(admitted.status, 502)
+    assert.equal(JSON.parse(admitted.body).error, 'DAEMON_UNREACHABLE')
+    assert.match(String(admitted.headers['content-security-policy']), /img-src 'self' data:/)
+  })
+
   test('an expired launch code is refused', async () => {
     const path = server.handler.launchPath()
     clock += LAUNCH_CODE_TTL_MS + 1

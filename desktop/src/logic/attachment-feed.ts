@@ -4,6 +4,7 @@
  */
 import type { Attachment, EventPayload } from '../../../node/src/rpc/api.ts'
 import type { WrenRpc } from '../rpc-browser.ts'
+import { contentUrl, isInlineImage } from './attachment-view.ts'
 
 export type TransferEvent = EventPayload<'attachment.progress'> | EventPayload<'attachment.state'>
 
@@ -11,6 +12,8 @@ export class AttachmentFeed {
   readonly #rpc: WrenRpc
   readonly #listeners = new Map<string, Set<(e: TransferEvent) => void>>()
   readonly #unsubscribe: Array<() => void>
+  /** Whether a whole file is an image to show inline, as the daemon sniffed it (asked once). */
+  readonly #images = new Map<string, Promise<boolean>>()
 
   constructor(rpc: WrenRpc) {
     this.#rpc = rpc
@@ -31,6 +34,23 @@ export class AttachmentFeed {
   /** Write the file to an absolute path on the daemon's machine (never over an existing file). */
   save(messageId: string, path: string): Promise<{ path: string; bytes: number }> {
     return this.#rpc.call('attachments.save', { messageId, path })
+  }
+
+  /**
+   * Whether the whole file of a message is an image the page shows inline: the Content-Type the
+   * daemon sniffed from its bytes (a HEAD request to the endpoint). A failed request is not kept.
+   */
+  isImage(messageId: string): Promise<boolean> {
+    let known = this.#images.get(messageId)
+    if (known === undefined) {
+      known = fetch(contentUrl(messageId), { method: 'HEAD' }).then((r) => {
+        if (!r.ok) throw new Error(`HEAD ${r.status}`)
+        return isInlineImage(r.headers.get('content-type'))
+      })
+      known.catch(() => this.#images.delete(messageId))
+      this.#images.set(messageId, known)
+    }
+    return known
   }
 
   /** Follow one message's transfer; returns an unsubscribe function. */

@@ -4,10 +4,12 @@
  */
 import type { EventPayload, Message } from '../../../node/src/rpc/api.ts'
 import type { AppStore } from './app-store.ts'
+import type { PendingUpload } from './attachment-view.ts'
 import { firstUnreadSeq, mergeMessages, newestIncomingSeq } from './chat-rows.ts'
 import { applyUpdate, removeMessage } from './message-actions.ts'
 import { applyStatus } from './message-status.ts'
 import { describeError } from './rpc-errors.ts'
+import { uploadFile } from './upload-file.ts'
 import { applyWaiting } from './waiting.ts'
 
 /** First page when a chat opens: fills a tall window with room to scroll. */
@@ -25,6 +27,8 @@ export interface ChatState {
   readonly loaded: boolean
   readonly unreadFromSeq: number | null
   readonly error: string | null
+  /** Files this page is sending whose messages do not exist yet (and failed ones, to retry). */
+  readonly uploads: readonly PendingUpload[]
 }
 
 export class ChatStore {
@@ -37,6 +41,7 @@ export class ChatStore {
     loaded: false,
     unreadFromSeq: null,
     error: null,
+    uploads: [],
   }
   readonly #listeners = new Set<() => void>()
   readonly #unsubscribe: Array<() => void> = []
@@ -44,6 +49,10 @@ export class ChatStore {
   /** Highest seq already marked read from this view (markRead is called on every layout). */
   #readUpTo = -1
   readonly #early = new Map<string, EventPayload<'message.status'>>()
+  /** Pending uploads' files (for a retry) and how to stop the ones running. */
+  readonly #uploadFiles = new Map<number, File>()
+  readonly #uploadAborts = new Map<number, () => void>()
+  #uploadSeq = 0
 
   constructor(app: AppStore, conversationId: string) {
     this.#app = app
@@ -133,6 +142,59 @@ export class ChatStore {
     this.#app.noteSent(message)
   }
 
+  // ---- files from the page (attach button, drag and drop): each is uploaded to the daemon, which
+  // seals and sends it; its message then joins the chat like a sent text
+
+  sendFiles(files: readonly File[]): void {
+    for (const file of files) this.#upload(file)
+  }
+
+  /** Send a failed upload again. */
+  retryUpload(id: number): void {
+    const file = this.#uploadFiles.get(id)
+    this.dismissUpload(id)
+    if (file) this.#upload(file)
+  }
+
+  /** Stop an upload (or forget a failed one); nothing is sent. */
+  dismissUpload(id: number): void {
+    this.#uploadAborts.get(id)?.()
+    this.#uploadFiles.delete(id)
+    this.#set({ uploads: this.#state.uploads.filter((u) => u.id !== id) })
+  }
+
+  #upload(file: File): void {
+    const id = ++this.#uploadSeq
+    const pending: PendingUpload = {
+      id,
+      name: file.name,
+      size: file.size,
+      sent: 0,
+      sealing: false,
+      error: null,
+    }
+    this.#uploadFiles.set(id, file)
+    this.#set({ uploads: [...this.#state.uploads, pending] })
+    const patch = (p: Partial<PendingUpload>) =>
+      this.#set({ uploads: this.#state.uploads.map((u) => (u.id === id ? { ...u, ...p } : u)) })
+    const handle = uploadFile(this.conversationId, file, {
+      progress: (sent) => patch({ sent }),
+      uploaded: () => patch({ sent: file.size, sealing: true }),
+    })
+    this.#uploadAborts.set(id, handle.abort)
+    handle.done
+      .then(
+        (message) => {
+          this.#uploadFiles.delete(id)
+          this.#set({ uploads: this.#state.uploads.filter((u) => u.id !== id) })
+          this.#merge([message])
+          this.#app.noteSent(message)
+        },
+        (error: Error) => patch({ error: error.message, sealing: false }),
+      )
+      .finally(() => this.#uploadAborts.delete(id))
+  }
+
   // ---- actions on a message: each answer is applied at once (the message.updated event that
   // follows it changes nothing more); each rejects with the daemon's error for the view to show
 
@@ -220,6 +282,7 @@ export class ChatStore {
   }
 
   close(): void {
+    // uploads under way go on: their messages are sent, and show when the chat opens again
     for (const u of this.#unsubscribe) u()
   }
 }

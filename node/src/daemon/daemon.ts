@@ -23,6 +23,7 @@ import {
 import { openProfile } from '../profile/profile.ts'
 import { ProfileSession } from '../profile/session.ts'
 import type { EventName, EventPayload, MethodName } from '../rpc/api.ts'
+import type { HttpRoute } from '../rpc/http-route.ts'
 import { type Handlers, RpcServer } from '../rpc/server.ts'
 import type { KdfParams } from '../storage/keystore.ts'
 
@@ -43,6 +44,8 @@ export interface StartDaemonOptions {
   readonly handleSignals?: boolean
   /** Argon2 cost for a new keystore; tests only. */
   readonly kdf?: KdfParams
+  /** Plain HTTP routes beside the RPC, behind its token (the attachments endpoint), built after the handlers. */
+  readonly httpFactory?: (ctx: HostContext) => Promise<readonly HttpRoute[]>
   /** Every client request's method (auto-lock's activity); see RpcServerOptions.onRequest. */
   readonly onRequest?: (method: MethodName) => void
 }
@@ -90,8 +93,10 @@ export async function startDaemon(options: StartDaemonOptions): Promise<Daemon> 
   }
 
   const handlers = await options.handlersFactory(ctx)
+  const http = options.httpFactory ? await options.httpFactory(ctx) : []
   server = await RpcServer.start({
     handlers,
+    http,
     token,
     port: options.rpcPort ?? 0,
     log: log.child('node:rpc'),

@@ -13,6 +13,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { missingServiceFlags, SERVICE_NODE_FLAGS } from '../../../core/src/service-process.ts'
 import { type NodeLifecycle, startNodeLifecycle } from '../app/node-lifecycle.ts'
 import { createLogger, LOG_FORMAT_CHOICES, type LogFormatChoice, resolveLogFormat } from '../log.ts'
+import { attachmentsHttp } from '../rpc/handlers/attachments-http.ts'
 import { createHandlers } from '../rpc/handlers/index.ts'
 import { startDaemon } from './daemon.ts'
 
@@ -45,6 +46,11 @@ const program = new Command()
     'received files up to this size are fetched at once; bigger ones wait for `wren download` (default 100)',
     parsePositive,
   )
+  .option(
+    '--max-upload-mb <MiB>',
+    'largest file the desktop page may upload to send (files sent by path have no such cap; default 1024)',
+    parsePositive,
+  )
   .addOption(
     new Option('--log-format <format>', 'log lines on stderr: text on a terminal, JSON otherwise (auto)')
       .choices(LOG_FORMAT_CHOICES)
@@ -64,6 +70,7 @@ const opts = program.opts<{
   retryMaxMs?: number
   callRingMs?: number
   autoDownloadMb?: number
+  maxUploadMb?: number
   logFormat: LogFormatChoice
 }>()
 
@@ -106,6 +113,16 @@ try {
       })
       lifecycle = node
       return createHandlers({ ctx, node })
+    },
+    httpFactory: async (ctx) => {
+      if (lifecycle === null) throw new Error('the node lifecycle starts before the HTTP routes')
+      return [
+        await attachmentsHttp({
+          ctx,
+          node: lifecycle,
+          ...(opts.maxUploadMb !== undefined ? { maxUploadBytes: opts.maxUploadMb * MIB } : {}),
+        }),
+      ]
     },
     handleSignals: true,
     log,

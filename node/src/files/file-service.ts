@@ -35,6 +35,7 @@ import {
   StoredChunkCorruptError,
 } from './errors.ts'
 import type { FilesNotify, TransferPath } from './events.ts'
+import { type FileContent, fileContent } from './file-content.ts'
 import { type ChunkSource, countChunks, FileStore, hasChunk, setChunk } from './file-store.ts'
 import { OfflineUploads } from './offline-uploads.ts'
 import type { AttachmentRecord, AttachmentState } from './records.ts'
@@ -354,6 +355,14 @@ export class FileService {
       throw new StoredChunkCorruptError(saved.corruptChunk)
     }
     return { path, bytes: saved.bytes }
+  }
+
+  /** The file of a message as a stream of plaintext chunks (the daemon's HTTP endpoint reads it). */
+  async content(messageId: string): Promise<FileContent> {
+    const record = await this.#require(messageId)
+    return fileContent(this.#init.suite, this.#files, record, async (index) => {
+      if (record.direction === 'in') await this.#refetch(record, index)
+    })
   }
 
   async #refetch(record: AttachmentRecord, index: number): Promise<void> {

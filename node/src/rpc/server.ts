@@ -10,9 +10,11 @@
  *
  * The server never throws on input: every failure becomes a JSON-RPC error, unexpected ones as
  * -32603 without details (those go to the log).
+ *
+ * Plain HTTP requests under a route's prefix (rpc/http-route.ts) pass the same token check.
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
@@ -29,6 +31,7 @@ import {
 import { BEARER_SUBPROTOCOL_PREFIX, RPC_SUBPROTOCOL } from './client-core.ts'
 import { INTERNAL_ERROR_MESSAGE, toRpcError } from './error-map.ts'
 import { JSONRPC_ERRORS } from './errors.ts'
+import { admitHttp, type HttpRoute, httpError, routeFor } from './http-route.ts'
 
 /** The only address the server listens on: the API is for local clients. */
 export const RPC_HOST = '127.0.0.1'
@@ -80,6 +83,8 @@ export interface RpcServerOptions {
    * are checked (auto-lock's "activity", app/auto-lock.ts). Notifications pushed out are not requests.
    */
   readonly onRequest?: (method: MethodName) => void
+  /** Plain HTTP routes beside the WebSocket (default none: every plain request gets 426). */
+  readonly http?: readonly HttpRoute[]
 }
 
 interface Connection {
@@ -129,10 +134,13 @@ export class RpcServer {
     this.#validate = options.validateResults ?? process.env.NODE_ENV !== 'production'
     this.#log = options.log ?? silentLog
     this.#onRequest = options.onRequest ?? (() => {})
-    this.#http = createServer((_req, res) => {
-      res
-        .writeHead(426, { 'content-type': 'text/plain', connection: 'close' })
-        .end('WebSocket upgrade required\n')
+    this.#http = createServer((req, res) => {
+      const route = routeFor(options.http ?? [], req)
+      if (route !== undefined) this.#onHttp(route, req, res)
+      else
+        res
+          .writeHead(426, { 'content-type': 'text/plain', connection: 'close' })
+          .end('WebSocket upgrade required\n')
     })
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -186,6 +194,19 @@ export class RpcServer {
           candidates.push(p.trim().slice(BEARER_SUBPROTOCOL_PREFIX.length))
     // Compare fixed-length digests so neither content nor length leaks through timing.
     return candidates.some((c) => timingSafeEqual(digest(c), this.#tokenDigest))
+  }
+
+  #onHttp(route: HttpRoute, req: IncomingMessage, res: ServerResponse): void {
+    if (!admitHttp(req, res, () => this.#authorized(req))) {
+      this.#log.warn('http request refused', { status: res.statusCode })
+      return
+    }
+    try {
+      route.handle(req, res)
+    } catch (error) {
+      this.#log.error('http route failed', { error: error instanceof Error ? error.name : typeof error })
+      httpError(res, 500, 'INTERNAL', INTERNAL_ERROR_MESSAGE)
+    }
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
