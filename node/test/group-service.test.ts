@@ -3,7 +3,8 @@
  * in-memory network that delivers pairwise payloads in order per sender/receiver pair (as the
  * messenger's outbox does) and topic payloads to subscribers. Checks what the daemons cannot
  * show from outside: a removed member holds no key that opens a message sent after its removal,
- * and forged operations are dropped.
+ * an action that overtakes its message is held and applied on arrival, and forged operations are
+ * dropped.
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -12,6 +13,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { toHex, utf8 } from '../../core/src/bytes.ts'
 import { encodeContactCard, signContactCard } from '../../core/src/contact-card.ts'
+import { ACTION_REACT } from '../../core/src/conversation/constants.ts'
 import { encodeGroupOp, GROUP_OP_RENAME, signGroupOp } from '../../core/src/group/index.ts'
 import { formatUserId, generateIdentityKeyPair, userIdFromIdentityKey } from '../../core/src/identity.ts'
 import { peekSenderKeyMessage, senderKeyDecrypt } from '../../core/src/sender-key.ts'
@@ -307,6 +309,49 @@ describe('GroupService in one process', () => {
       5000,
     )
     assert.ok(receipts.length >= 2)
+  })
+
+  test('a reaction that overtakes its message is held, then applied when the message arrives', async () => {
+    const conversationId = `grp:${groupId}`
+    const dan = nodes[3] as Node
+    // ben hears nothing on the topic and nothing from ann until the link opens; dan reaches him
+    const topics = [...net.topics.values()].filter((set) => set.delete(n(B).userId))
+    const open = net.hold(n(A).userId, n(B).userId)
+    const post = await n(A).service.messages.send(conversationId, 'overtaken')
+    await eventually(
+      'dan reads the post',
+      async () => ((await dan.service.messages.has(post.id)) ? true : undefined),
+      5000,
+    )
+    await dan.service.messages.act(post.id, { kind: ACTION_REACT, emoji: '👍' })
+    const heldAtBen = async () => {
+      let count = 0
+      for await (const _ of n(B).store.iterate({ prefix: 'gh/' })) count++
+      return count
+    }
+    await eventually(
+      'ben holds the reaction',
+      async () => ((await heldAtBen()) === 1 ? true : undefined),
+      5000,
+    )
+    assert.equal(await n(B).service.messages.has(post.id), false, 'the message has not reached ben')
+    open()
+    const got = await eventually(
+      'ben reads the post with the reaction',
+      async () => {
+        const m = (await n(B).vault.listMessages(conversationId, undefined, 50)).messages.find(
+          (x) => x.id === post.id,
+        )
+        return m?.reactions === undefined ? undefined : m
+      },
+      5000,
+    )
+    assert.deepEqual(
+      got.reactions?.map((r) => [r.sender, r.emoji]),
+      [[dan.userId, '👍']],
+    )
+    assert.equal(await heldAtBen(), 0, 'the held reaction is gone once applied')
+    for (const set of topics) set.add(n(B).userId)
   })
 
   test('a forged op (signed by a non-member key) is dropped and changes nothing', async () => {

@@ -1,9 +1,17 @@
 /** Group payload codecs: round trips, and random / truncated / bit-flipped bytes give only typed errors. */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { ACTION_EDIT, ACTION_REACT } from '../../core/src/conversation/constants.ts'
+import { DecodeError } from '../../core/src/errors.ts'
 import { fuzzDecoder } from '../../test/fixtures/fuzz.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
-import { RECEIPT_READ } from '../src/groups/constants.ts'
+import {
+  MAX_GROUP_CONTENT_BYTES,
+  MAX_GROUP_MENTIONS,
+  MAX_GROUP_TEXT_BYTES,
+  RECEIPT_READ,
+} from '../src/groups/constants.ts'
+import { GroupContent } from '../src/groups/proto/groups.ts'
 import {
   decodeContent,
   decodeMessageCopy,
@@ -29,7 +37,92 @@ const samples = {
   receipts: encodeReceipts({ groupId, kind: RECEIPT_READ, messageIds: [random(16), random(16)] }),
   wire: encodeWire({ nonce: random(16), message: random(200) }),
   content: encodeContent({ messageId: random(16), text: 'héllo', sentAt: 1234, groupId, epoch: 2 }),
+  line: encodeContent({
+    messageId: random(16),
+    text: '@Ann see above',
+    sentAt: 1235,
+    groupId,
+    epoch: 2,
+    replyTo: { id: random(16), author: random(16), text: 'see above' },
+    forwarded: true,
+    mentions: [random(16), random(16)],
+  }),
+  action: encodeContent({
+    messageId: random(16),
+    text: '',
+    sentAt: 1236,
+    groupId,
+    epoch: 2,
+    action: { kind: ACTION_REACT, targetId: random(16), targetAuthor: random(16), sentAt: 1236, emoji: '👍' },
+  }),
 }
+
+/** Random bytes as protons' fields type them. */
+const r = (n: number) => random(n) as Uint8Array<ArrayBuffer>
+
+/** A GroupContent as protons builds it, from a valid text content with `fields` changed. */
+function contentWith(fields: Partial<Parameters<typeof GroupContent.encode>[0]>): Uint8Array {
+  return GroupContent.encode({ ...GroupContent.decode(samples.content), ...fields })
+}
+
+describe('group content: replies, forwards, mentions and actions', () => {
+  test('a line with a reply, a forward and mentions round-trips; so does an action', () => {
+    const line = decodeContent(samples.line)
+    assert.equal(line.replyTo?.text, 'see above')
+    assert.equal(line.forwarded, true)
+    assert.equal(line.mentions?.length, 2)
+    assert.equal(line.action, undefined)
+    const action = decodeContent(samples.action)
+    assert.equal(action.text, '')
+    assert.equal(action.action?.kind, ACTION_REACT)
+    assert.deepEqual(decodeContent(samples.content).mentions, undefined)
+  })
+
+  test('an action content carrying anything else, or a bad action, is refused', () => {
+    const action = GroupContent.decode(samples.action).action
+    const bad: Array<[string, Uint8Array]> = [
+      ['text', contentWith({ action, text: 'x' })],
+      ['forwarded', contentWith({ action, text: '', forwarded: true })],
+      ['mentions', contentWith({ action, text: '', mentions: [r(16)] })],
+      ['reply', contentWith({ action, text: '', replyToId: r(16), replyToAuthor: r(16) })],
+      ['garbage action', contentWith({ action: r(40), text: '' })],
+    ]
+    for (const [what, bytes] of bad) assert.throws(() => decodeContent(bytes), DecodeError, what)
+  })
+
+  test('mentions and quotes are checked: lengths, duplicates, counts', () => {
+    const twice = r(16)
+    const bad: Array<[string, Uint8Array]> = [
+      ['short mention', contentWith({ mentions: [r(15)] })],
+      ['duplicate mention', contentWith({ mentions: [twice, twice] })],
+      ['too many', contentWith({ mentions: Array.from({ length: MAX_GROUP_MENTIONS + 1 }, () => r(16)) })],
+      ['reply without author', contentWith({ replyToId: r(16) })],
+      ['long quote', contentWith({ replyToId: r(16), replyToAuthor: r(16), replyToText: 'q'.repeat(201) })],
+      ['empty text', contentWith({ text: '' })],
+    ]
+    for (const [what, bytes] of bad) assert.throws(() => decodeContent(bytes), DecodeError, what)
+  })
+
+  test('the size cap holds before any parsing, and an edit longer than a group text cannot be sent', () => {
+    assert.throws(() => decodeContent(new Uint8Array(MAX_GROUP_CONTENT_BYTES + 1)), DecodeError)
+    const edit = {
+      kind: ACTION_EDIT,
+      targetId: r(16),
+      targetAuthor: r(16),
+      sentAt: 1,
+      text: 'é'.repeat(MAX_GROUP_TEXT_BYTES / 2 + 600),
+    } as const
+    const bytes = encodeContent({
+      messageId: r(16),
+      text: '',
+      sentAt: 1,
+      groupId,
+      epoch: 0,
+      action: edit,
+    })
+    assert.throws(() => decodeContent(bytes), DecodeError)
+  })
+})
 
 describe('group payload codecs', () => {
   test('every payload round-trips', () => {
@@ -51,6 +144,8 @@ describe('group payload codecs', () => {
     ['receipts', decodeReceipts, samples.receipts],
     ['wire', decodeWire, samples.wire],
     ['content', decodeContent, samples.content],
+    ['content line', decodeContent, samples.line],
+    ['content action', decodeContent, samples.action],
   ]
   for (const [name, decode, sample] of decoders) {
     test(`${name}: random, truncated and mutated bytes give only typed errors`, () => {

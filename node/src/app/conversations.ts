@@ -67,7 +67,7 @@ async function groupConversations(service: GroupService): Promise<Conversation[]
   for (const summary of service.list()) {
     if (summary.status === 'invited') continue
     const c = service.requireGroup(summary.groupId).record.conversation
-    const lastMessage =
+    const lastMessage: Parameters<typeof toApiMessage>[0] | null =
       c.lastSeq > 0 ? ((await service.store.getMessage(summary.conversationId, c.lastSeq)) ?? null) : null
     out.push({
       id: summary.conversationId,
@@ -75,8 +75,9 @@ async function groupConversations(service: GroupService): Promise<Conversation[]
       peerUserId: null,
       groupId: summary.groupId,
       title: summary.name,
-      lastMessage,
+      lastMessage: lastMessage === null ? null : toApiMessage(lastMessage),
       unread: c.unread,
+      mentionUnread: c.mentionUnread ?? 0,
       updatedAt: c.updatedAt,
     })
   }
@@ -93,9 +94,10 @@ export async function sendMessage(
   text: string,
   clientId: string | undefined,
   replyTo?: string,
+  mentions?: readonly string[],
 ): Promise<Message> {
-  if (replyTo !== undefined && isGroupConversation(conversationId))
-    throw new InvalidInputError('replies in groups are not supported yet')
+  const group = isGroupConversation(conversationId)
+  if (mentions !== undefined && !group) throw new InvalidInputError('mentions are for group messages')
   const clientKey = clientId === undefined ? null : rt.vault.clientIdKey(conversationId, clientId)
   if (clientKey !== null) {
     const ref = await rt.vault.getClientIdRef(clientKey)
@@ -104,8 +106,13 @@ export async function sendMessage(
       if (message !== undefined) return view(rt, message)
     }
   }
-  const message = isGroupConversation(conversationId)
-    ? await rt.groups.messages.send(conversationId, text)
+  const message = group
+    ? toApiMessage(
+        await rt.groups.messages.send(conversationId, text, {
+          ...(replyTo === undefined ? {} : { replyTo }),
+          ...(mentions === undefined ? {} : { mentions }),
+        }),
+      )
     : view(
         rt,
         await rt.messenger.sendText(
@@ -131,7 +138,8 @@ export async function listMessages(
     const groupId = groupOfConversation(conversationId)
     if (groupId === null || rt.groups.group(groupId) === undefined)
       throw new NotFoundError(`no conversation ${conversationId}`)
-    return rt.groups.store.vault.listMessages(conversationId, before, limit)
+    const page = await rt.groups.store.vault.listMessages(conversationId, before, limit)
+    return { ...page, messages: page.messages.map((m) => toApiMessage(m)) }
   }
   const conversation = await rt.vault.getConversation(conversationId)
   if (conversation === undefined) {

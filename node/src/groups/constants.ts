@@ -37,8 +37,21 @@ export const GROUP_MESSAGE_ID_BYTES = 16
 export const MAX_GROUP_TEXT_BYTES = 120 * KIB
 /** Encoded GroupWire cap: a padded 128 KiB content, AEAD tag, Sender Key header and signature. */
 export const MAX_GROUP_WIRE_BYTES = 130 * KIB
-/** Encoded GroupContent cap (checked after unpadding). */
-export const MAX_GROUP_CONTENT_BYTES = MAX_GROUP_TEXT_BYTES + KIB
+/**
+ * Members one message mentions: names picked one by one in a composer, not a roll call (a
+ * mention of everyone would be its own flag); bounds the content by 50 × 18 B.
+ */
+export const MAX_GROUP_MENTIONS = 50
+/**
+ * An encoded action in a group content: the largest edit is a group text (MAX_GROUP_TEXT_BYTES,
+ * not the 1:1 cap), plus ids, time and tags (under 1 KiB).
+ */
+export const MAX_GROUP_ACTION_BYTES = MAX_GROUP_TEXT_BYTES + KIB
+/**
+ * Encoded GroupContent cap (checked after unpadding): a text or an action, a reply's quote (200
+ * characters, ≤ 800 B), the mentions (≤ 900 B) and headers; still under the 128 KiB pad bucket.
+ */
+export const MAX_GROUP_CONTENT_BYTES = MAX_GROUP_TEXT_BYTES + 4 * KIB
 /** Pairwise payload cap, same as the messenger's MAX_APP_PAYLOAD_BYTES. */
 export const MAX_GROUP_PAYLOAD_BYTES = 192 * KIB
 /** Ops per GroupOpsPayload: a log is sent in chunks of this many (2 KiB each, under 192 KiB). */
@@ -62,6 +75,15 @@ export const MAX_PENDING_WIRES = 512
  * records per group with maximum-size texts; usually a few small ones for a few seconds.
  */
 export const MAX_HELD_POSTS_PER_GROUP = 100
+/**
+ * Actions (edit, delete, reaction, pin) held because they overtook the message they target
+ * (group-held-actions.ts): per message, and in all. A member can make us hold at most this many
+ * sealed records; the 1:1 side has its own, separate caps (messaging/constants.ts).
+ */
+export const MAX_GROUP_HELD_PER_MESSAGE = 16
+export const MAX_GROUP_HELD_ACTIONS = 256
+/** A held action whose message never came is dropped after this long (14 days, like 1:1 ones). */
+export const GROUP_HELD_ACTION_TTL_MS = 14 * 24 * 60 * 60 * 1000
 
 // ---- timings
 

@@ -59,3 +59,11 @@ export class GroupTextTooLongError extends InvalidInputError {
     this.name = 'GroupTextTooLongError'
   }
 }
+
+/** A mention of someone who is not a member of the group, or too many mentions. */
+export class GroupMentionError extends InvalidInputError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'GroupMentionError'
+  }
+}

@@ -7,16 +7,38 @@
 import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
 import { DuplicateMessageError } from '../../../core/src/errors.ts'
 import { memberOf } from '../../../core/src/group/index.ts'
-import { parseUserId } from '../../../core/src/identity.ts'
+import { formatUserId, parseUserId } from '../../../core/src/identity.ts'
 import { unpad } from '../../../core/src/padding.ts'
 import { peekSenderKeyMessage, senderKeyDecrypt } from '../../../core/src/sender-key.ts'
 import type { AppDelivery, AppEffect } from '../messaging/inbound.ts'
+import type { BatchOp } from '../storage/sealed-store.ts'
 import { MAX_PENDING_WIRES, RECEIPT_DELIVERED } from './constants.ts'
 import type { GroupContext } from './context.ts'
+import { mentionsMe } from './group-compose.ts'
+import { takeGroupHeld } from './group-held-actions.ts'
+import { indexOp } from './group-message-index.ts'
+import { applyHeldGroupActions, receiveGroupAction } from './group-receive-action.ts'
 import { groupConversationId } from './group-store.ts'
 import type { Receipts } from './receipts.ts'
 import type { MessageVia, StoredMessage } from './types.ts'
-import { decodeContent, decodeMessageCopy, decodeWire } from './wire.ts'
+import { type Content, decodeContent, decodeMessageCopy, decodeWire } from './wire.ts'
+
+/** The reply, forward and mention parts of a received text, as its record keeps them. */
+function lineExtras(content: Content): Partial<StoredMessage> {
+  return {
+    ...(content.replyTo === undefined
+      ? {}
+      : {
+          replyTo: {
+            messageId: toHex(content.replyTo.id),
+            sender: formatUserId(content.replyTo.author),
+            text: content.replyTo.text,
+          },
+        }),
+    ...(content.forwarded === true ? { forwarded: true as const } : {}),
+    ...(content.mentions === undefined ? {} : { mentions: content.mentions.map(formatUserId) }),
+  }
+}
 
 /**
  * Whether a topic payload parses (group wire, then a Sender Key message header): gossip's
@@ -103,7 +125,7 @@ export class GroupReceive {
         const seen = await store.get<{ messageId: string }>(positionKey)
         return seen === undefined
           ? null
-          : { ack: { sender, groupId: g.record.groupId, id: seen.messageId }, stored: null }
+          : { ack: { sender, groupId: g.record.groupId, id: seen.messageId }, stored: null, events: [] }
       }
       let content: ReturnType<typeof decodeContent>
       try {
@@ -120,12 +142,27 @@ export class GroupReceive {
       if ((await store.get(receivedKey)) !== undefined) {
         await store.batch(updated.ops)
         keys.commitPeer(updated.next)
-        return { ack, stored: null }
+        return { ack, stored: null, events: [] }
       }
       const at = now()
-      const seq = g.record.conversation.lastSeq + 1
       const conversationId = groupConversationId(g.record.groupId)
-      const stored: StoredMessage = {
+      const seen = store.put(positionKey, { messageId: id })
+      if (content.action !== undefined) {
+        // an action is no line: its ref only de-duplicates it (seq 0)
+        const applied = await receiveGroupAction(this.#ctx, g, sender, content.action, at)
+        await store.batch([
+          ...updated.ops,
+          store.put(receivedKey, { conversationId, seq: 0, sender, messageId: id }),
+          seen,
+          ...applied.ops,
+        ])
+        keys.commitPeer(updated.next)
+        return { ack, stored: null, events: applied.events }
+      }
+      const seq = g.record.conversation.lastSeq + 1
+      const heldOps: BatchOp[] = []
+      const held = await takeGroupHeld(store, sender, id, at, heldOps)
+      const arrived: StoredMessage = {
         id,
         conversationId,
         seq,
@@ -136,27 +173,36 @@ export class GroupReceive {
         receivedAt: at,
         status: 'delivered',
         receipts: 0,
+        ...lineExtras(content),
       }
+      const final = await applyHeldGroupActions(this.#ctx, g, arrived, held)
+      const stored = final.message
       const conversation = {
         ...g.record.conversation,
         lastSeq: seq,
         unread: g.record.conversation.unread + 1,
+        mentionUnread:
+          (g.record.conversation.mentionUnread ?? 0) + (mentionsMe(stored, this.#ctx.me) ? 1 : 0),
         updatedAt: at,
       }
       await store.batch([
         ...updated.ops,
+        ...heldOps,
+        ...final.ops,
         store.messageOp(stored),
+        indexOp(store, stored),
         store.put(receivedKey, { conversationId, seq, sender, messageId: id }),
-        store.put(positionKey, { messageId: id }),
+        seen,
         store.put(store.groupKey(g.record.groupId), { ...g.record, conversation }),
       ])
       keys.commitPeer(updated.next)
       g.record.conversation = conversation
-      return { ack, stored }
+      return { ack, stored, events: [] }
     })
     if (result === null) return null
     return () => {
       if (result.stored !== null) this.#ctx.notify('message.received', { message: result.stored, via })
+      for (const event of result.events) event()
       this.#receipts.queue(result.ack.sender, result.ack.groupId, RECEIPT_DELIVERED, result.ack.id)
     }
   }

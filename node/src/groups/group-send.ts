@@ -21,11 +21,37 @@ import {
 } from './constants.ts'
 import type { GroupContext } from './context.ts'
 import { GroupConversationNotFoundError, GroupStandingError, GroupTextTooLongError } from './errors.ts'
-import { type DeliveryRecord, groupOfConversation, type MemberDelivery } from './group-store.ts'
+import { type ContentExtras, composeLine, type LineOptions } from './group-compose.ts'
+import { indexOp } from './group-message-index.ts'
+import {
+  type DeliveryRecord,
+  groupConversationId,
+  groupOfConversation,
+  type MemberDelivery,
+} from './group-store.ts'
 import type { KeyDistribution } from './key-distribution.ts'
 import type { Outgoing } from './op-sync.ts'
+import type { LiveGroup } from './registry.ts'
 import type { StoredMessage } from './types.ts'
 import { encodeContent, encodeMessageCopy, encodeWire } from './wire.ts'
+
+/** What one post carries: its text ('' for an action), its content extras, and its line. */
+export interface PostBody {
+  readonly text: string
+  readonly extras: ContentExtras
+  /** Fields of the line it shows as in our history (replyTo, mentions…); null: an action, no line. */
+  readonly line: Partial<StoredMessage> | null
+}
+
+/** A post written and waiting for deliver(). */
+export interface Posted {
+  readonly id: string
+  readonly message: StoredMessage | null
+  readonly topic: string
+  readonly wire: Uint8Array
+  readonly gossip: boolean
+  readonly sends: readonly Outgoing[]
+}
 
 export class GroupSend {
   readonly #ctx: GroupContext
@@ -54,109 +80,141 @@ export class GroupSend {
     this.#timers.clear()
   }
 
-  async send(conversationId: string, text: string): Promise<StoredMessage> {
-    const { suite, contacts, transport, now, lock, groups, keys, held, store, me } = this.#ctx
+  /** Post a message line: a text, maybe a reply, a forward, with mentions (group-compose.ts). */
+  async send(conversationId: string, text: string, options: LineOptions = {}): Promise<StoredMessage> {
+    const { lock, groups } = this.#ctx
     const groupId = groupOfConversation(conversationId)
     if (groupId === null) throw new GroupConversationNotFoundError(conversationId)
     if (new TextEncoder().encode(text).length > MAX_GROUP_TEXT_BYTES)
       throw new GroupTextTooLongError(MAX_GROUP_TEXT_BYTES)
-    const sent = await lock.run(async () => {
+    const posted = await lock.run(async () => {
       const g = groups.requireGroup(groupId)
       if (g.record.status !== 'member')
         throw new GroupStandingError(`we are not a member of group ${groupId}`)
-      // reconcile our key first: rotation may be due
-      const keyed = this.#distribution.reconcile(g)
-      const own = keys.own(groupId)
-      const topic = groups.topicOf(groupId)
-      if (own === undefined || topic === undefined) throw new Error('group key or topic missing for a member')
-      const at = now()
-      const messageId = suite.randomBytes(GROUP_MESSAGE_ID_BYTES)
-      const content = encodeContent({
-        messageId,
-        text,
-        sentAt: at,
-        groupId: g.log.groupId,
-        epoch: g.log.state.epoch,
-      })
-      // our distribution at this post's chain position, for invitees that join while it is in flight
-      const distribution = senderKeyDistribution(own.state)
-      const encrypted = senderKeyEncrypt(suite, own.state, pad(content))
-      const advanced = keys.advanced(own, encrypted.state)
-      const wire = encodeWire({
-        nonce: suite.randomBytes(GROUP_WIRE_NONCE_BYTES),
-        message: encrypted.message,
-      })
-      // one subscriber set and the members' contact records read side by side, not one sealed
-      // read and one scan of the topic's peers after another per member (100-member groups)
-      const subscribers = transport.subscribers(topic)
-      const others = g.log.state.members.map((m) => formatUserId(m.userId)).filter((u) => u !== me)
-      const contactsOf = await Promise.all(others.map((u) => contacts.getContact(u)))
-      const members: Record<string, MemberDelivery> = {}
-      for (const [i, userId] of others.entries()) {
-        const device = contactsOf[i]?.devicePeerId ?? null
-        members[userId] = device !== null && subscribers.has(toHex(device)) ? 'gossip' : 'queued'
-      }
-      const gossip = Object.values(members).includes('gossip')
-      const seq = g.record.conversation.lastSeq + 1
-      const id = toHex(messageId)
-      const message: StoredMessage = {
-        id,
-        conversationId,
-        seq,
-        direction: 'out',
-        sender: me,
-        text,
-        sentAt: at,
-        receivedAt: null,
-        status: 'sent',
-        receipts: 0,
-      }
-      const record: DeliveryRecord = { groupId, conversationId, seq, members, wire: gossip ? wire : null }
-      const conversation = { ...g.record.conversation, lastSeq: seq, updatedAt: at }
-      const ops: BatchOp[] = [
-        ...keyed.ops,
-        ...advanced.ops,
-        store.messageOp(message),
-        store.put(store.deliveryKey(id), record),
-        store.put(store.groupKey(groupId), { ...g.record, conversation }),
-      ]
-      if (gossip) ops.push(store.put(store.pendingKey(id), { messageId: id }))
-      const holds = held.hold(g.log.state, me, {
-        groupId,
-        messageId: id,
-        seq,
-        sentAt: at,
-        epoch: g.log.state.epoch,
-        distHex: toHex(own.state.distributionId),
-        chainId: own.state.chains[0]?.chainId ?? 0,
-        wire,
-        distribution,
-      })
-      ops.push(...holds.ops)
-      await store.batch(ops)
-      keys.commitOwn(advanced.next)
-      holds.commit()
-      g.record.conversation = conversation
-      const queued = Object.keys(members).filter((u) => members[u] === 'queued')
-      const copy: Outgoing[] =
-        queued.length === 0
-          ? []
-          : [
-              {
-                groupId,
-                peers: queued,
-                appKind: APP_GROUP_MESSAGE,
-                payload: encodeMessageCopy({ groupId: g.log.groupId, wire }),
-              },
-            ]
-      return { message, topic, wire, gossip, sends: [...keyed.sends, ...copy] }
+      const line = await composeLine(this.#ctx, g, text, options)
+      return this.post(g, { text, extras: line.content, line: line.record }, [])
     })
-    // distributions first (same ordered queue), then the topic, then the pairwise copies
-    const queued = this.#ctx.enqueue(sent.sends)
-    await transport.publish(sent.topic, sent.wire)
-    if (sent.gossip) this.#schedule(sent.message.id)
+    await this.deliver(posted)
+    return posted.message as StoredMessage
+  }
+
+  /**
+   * Under the lock: encrypt one post (a line, or an action when `body.line` is null) with our
+   * Sender Key and write it, with `ops`, in one batch. deliver() sends it once the lock is free.
+   */
+  async post(g: LiveGroup, body: PostBody, ops: readonly BatchOp[]): Promise<Posted> {
+    const { suite, contacts, transport, now, keys, held, store, me } = this.#ctx
+    const groupId = g.record.groupId
+    const conversationId = groupConversationId(groupId)
+    // reconcile our key first: rotation may be due
+    const keyed = this.#distribution.reconcile(g)
+    const own = keys.own(groupId)
+    const topic = this.#ctx.groups.topicOf(groupId)
+    if (own === undefined || topic === undefined) throw new Error('group key or topic missing for a member')
+    const at = now()
+    const messageId = suite.randomBytes(GROUP_MESSAGE_ID_BYTES)
+    const content = encodeContent({
+      messageId,
+      text: body.text,
+      sentAt: at,
+      groupId: g.log.groupId,
+      epoch: g.log.state.epoch,
+      ...body.extras,
+    })
+    // our distribution at this post's chain position, for invitees that join while it is in flight
+    const distribution = senderKeyDistribution(own.state)
+    const encrypted = senderKeyEncrypt(suite, own.state, pad(content))
+    const advanced = keys.advanced(own, encrypted.state)
+    const wire = encodeWire({
+      nonce: suite.randomBytes(GROUP_WIRE_NONCE_BYTES),
+      message: encrypted.message,
+    })
+    // one subscriber set and the members' contact records read side by side, not one sealed
+    // read and one scan of the topic's peers after another per member (100-member groups)
+    const subscribers = transport.subscribers(topic)
+    const others = g.log.state.members.map((m) => formatUserId(m.userId)).filter((u) => u !== me)
+    const contactsOf = await Promise.all(others.map((u) => contacts.getContact(u)))
+    const members: Record<string, MemberDelivery> = {}
+    for (const [i, userId] of others.entries()) {
+      const device = contactsOf[i]?.devicePeerId ?? null
+      members[userId] = device !== null && subscribers.has(toHex(device)) ? 'gossip' : 'queued'
+    }
+    const gossip = Object.values(members).includes('gossip')
+    const id = toHex(messageId)
+    const lastSeq = g.record.conversation.lastSeq
+    const seq = body.line === null ? lastSeq : lastSeq + 1
+    const message: StoredMessage | null =
+      body.line === null
+        ? null
+        : {
+            id,
+            conversationId,
+            seq,
+            direction: 'out',
+            sender: me,
+            text: body.text,
+            sentAt: at,
+            receivedAt: null,
+            status: 'sent',
+            receipts: 0,
+            ...body.line,
+          }
+    // an action is no line: its delivery record names no message (seq 0)
+    const record: DeliveryRecord = {
+      groupId,
+      conversationId,
+      seq: message === null ? 0 : seq,
+      members,
+      wire: gossip ? wire : null,
+    }
+    const conversation =
+      message === null ? g.record.conversation : { ...g.record.conversation, lastSeq: seq, updatedAt: at }
+    const batch: BatchOp[] = [
+      ...keyed.ops,
+      ...advanced.ops,
+      ...ops,
+      store.put(store.deliveryKey(id), record),
+      store.put(store.groupKey(groupId), { ...g.record, conversation }),
+    ]
+    if (message !== null) batch.push(store.messageOp(message), indexOp(store, message))
+    if (gossip) batch.push(store.put(store.pendingKey(id), { messageId: id }))
+    const holds = held.hold(g.log.state, me, {
+      groupId,
+      messageId: id,
+      seq,
+      sentAt: at,
+      epoch: g.log.state.epoch,
+      distHex: toHex(own.state.distributionId),
+      chainId: own.state.chains[0]?.chainId ?? 0,
+      wire,
+      distribution,
+    })
+    batch.push(...holds.ops)
+    await store.batch(batch)
+    keys.commitOwn(advanced.next)
+    holds.commit()
+    g.record.conversation = conversation
+    const queued = Object.keys(members).filter((u) => members[u] === 'queued')
+    const copy: Outgoing[] =
+      queued.length === 0
+        ? []
+        : [
+            {
+              groupId,
+              peers: queued,
+              appKind: APP_GROUP_MESSAGE,
+              payload: encodeMessageCopy({ groupId: g.log.groupId, wire }),
+            },
+          ]
+    return { id, message, topic, wire, gossip, sends: [...keyed.sends, ...copy] }
+  }
+
+  /** After the lock: distributions first (same ordered queue), then the topic, then the pairwise copies. */
+  async deliver(posted: Posted): Promise<void> {
+    const queued = this.#ctx.enqueue(posted.sends)
+    await this.#ctx.transport.publish(posted.topic, posted.wire)
+    if (posted.gossip) this.#schedule(posted.id)
     await queued
-    return sent.message
   }
 
   /** Every member acknowledged the gossiped message: no fallback for it. */

@@ -15,8 +15,10 @@ import type { Startable } from '@libp2p/interface'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { formatUserId, type IdentityKeyPair } from '../../../core/src/identity.ts'
 import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
+import type { ActionRequest } from '../messaging/message-actions.ts'
 import { Mutex } from '../messaging/mutex.ts'
 import type { Vault } from '../messaging/vault.ts'
+import { FIXED_KEYS } from '../storage/layout.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
   APP_GROUP_MESSAGE,
@@ -26,9 +28,12 @@ import {
   GOSSIP_ACK_TIMEOUT_MS,
 } from './constants.ts'
 import type { GroupContext } from './context.ts'
+import { GroupActions } from './group-actions.ts'
+import type { LineOptions } from './group-compose.ts'
+import { indexExisting } from './group-message-index.ts'
 import { GroupReceive } from './group-receive.ts'
 import { GroupSend } from './group-send.ts'
-import { GroupStore } from './group-store.ts'
+import { GroupStore, groupConversationId } from './group-store.ts'
 import { HeldPosts } from './join-catch-up.ts'
 import { KeyDistribution } from './key-distribution.ts'
 import { Membership } from './membership.ts'
@@ -76,7 +81,12 @@ export interface GroupServiceInit {
 
 /** The conversation side of groups, as the RPC handlers call it. */
 export interface GroupMessaging {
-  send(conversationId: string, text: string): Promise<StoredMessage>
+  send(conversationId: string, text: string, options?: LineOptions): Promise<StoredMessage>
+  /** Whether a message id names a group message here (else: a direct chat's). */
+  has(messageId: string): Promise<boolean>
+  message(messageId: string): Promise<StoredMessage>
+  act(messageId: string, request: ActionRequest): Promise<StoredMessage>
+  deleteForMe(messageId: string): Promise<StoredMessage>
   markRead(conversationId: string, upToSeq: number | undefined): Promise<number>
   receipts(
     conversationId: string,
@@ -140,8 +150,13 @@ export class GroupService implements Startable {
     this.#send = new GroupSend(ctx, this.#distribution, init.ackTimeoutMs ?? GOSSIP_ACK_TIMEOUT_MS)
     this.#receipts = new Receipts(ctx, this.#send)
     this.#receive = new GroupReceive(ctx, this.#receipts)
+    const actions = new GroupActions(ctx, this.#send)
     this.messages = {
-      send: (conversationId, text) => this.#send.send(conversationId, text),
+      send: (conversationId, text, options) => this.#send.send(conversationId, text, options),
+      has: (messageId) => actions.has(messageId),
+      message: (messageId) => actions.message(messageId),
+      act: (messageId, request) => actions.act(messageId, request),
+      deleteForMe: (messageId) => actions.deleteForMe(messageId),
       markRead: (conversationId, upToSeq) => this.#receipts.markRead(conversationId, upToSeq),
       receipts: (conversationId, messageId) => this.#receipts.states(conversationId, messageId),
     }
@@ -154,6 +169,7 @@ export class GroupService implements Startable {
     await this.#groups.load()
     await this.keys.load()
     await this.held.load()
+    await this.#indexOnce()
     const { pairwise, transport } = this.#components
     pairwise.registerApp(APP_GROUP_OPS, (d) => this.#membership.onOps(d))
     pairwise.registerApp(APP_GROUP_SENDER_KEY, async (d) => {
@@ -182,6 +198,15 @@ export class GroupService implements Startable {
     void this.#queue.enqueue(out)
     this.#receipts.start()
     await this.#send.start()
+  }
+
+  /** Index the group messages stored before the message-id index existed (once per profile). */
+  async #indexOnce(): Promise<void> {
+    if ((await this.store.get(FIXED_KEYS.groupMessageIndex)) !== undefined) return
+    const conversations = [...this.#groups.all()].map((g) => groupConversationId(g.record.groupId))
+    const added = await indexExisting(this.store, conversations)
+    await this.store.batch([this.store.put(FIXED_KEYS.groupMessageIndex, { version: 1 })])
+    if (added > 0) this.#components.log.info('group messages indexed by id', { added })
   }
 
   async stop(): Promise<void> {

@@ -9,6 +9,8 @@
  *   gi/b(senderUserId)/msgIdHex  received message ref (de-duplication)
  *   gs/b(distHex:chain:iter)     received Sender Key position → message id (re-acknowledge)
  *   gj/b(groupIdHex)/msgIdHex    HeldPost (one of our posts held for pending invitees)
+ *   gm/b(msgIdHex)/b(author)     GroupMessageRef (a group message by id: ours and members')
+ *   gh/b(author)/msgIdHex        HeldGroupActions (actions that overtook their message)
  * Group messages themselves live in the messenger's layout (m/b(conversationId)/seq) so
  * messages.list reads both kinds the same way.
  */
@@ -24,6 +26,8 @@ export interface GroupConversation {
   lastSeq: number
   lastReadSeq: number
   unread: number
+  /** Unread messages that mention us (counted even when the group is muted); absent: 0. */
+  mentionUnread?: number
   updatedAt: number
 }
 
@@ -101,6 +105,16 @@ export class GroupStore {
   }
   heldKey(groupId: string, messageIdHex: string): string {
     return `${GROUP_PREFIXES.held}${this.vault.blind(`grp:${groupId}`)}/${messageIdHex}`
+  }
+  /** Every author's message with this id sits under this prefix (ids are random, per sender). */
+  messageIndexPrefix(messageIdHex: string): string {
+    return `${GROUP_PREFIXES.messageIndex}${this.vault.blind(`msg:${messageIdHex}`)}/`
+  }
+  messageIndexKey(messageIdHex: string, author: string): string {
+    return `${this.messageIndexPrefix(messageIdHex)}${this.vault.blind(author)}`
+  }
+  heldActionsKey(author: string, messageIdHex: string): string {
+    return `${GROUP_PREFIXES.heldActions}${this.vault.blind(author)}/${messageIdHex}`
   }
   positionKey(distributionIdHex: string, chainId: number, iteration: number): string {
     return `${GROUP_PREFIXES.position}${this.vault.blind(`pos:${distributionIdHex}:${chainId}:${iteration}`)}`

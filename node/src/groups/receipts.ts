@@ -16,6 +16,7 @@ import {
 } from './constants.ts'
 import type { GroupContext } from './context.ts'
 import { GroupConversationNotFoundError, GroupMessageNotFoundError } from './errors.ts'
+import { mentionsMe } from './group-compose.ts'
 import type { GroupSend } from './group-send.ts'
 import {
   type DeliveryRecord,
@@ -150,10 +151,12 @@ export class Receipts {
       const ops: BatchOp[] = []
       const read: Array<[string, string]> = []
       let unread = 0
+      let mentionUnread = 0
       for await (const [key, message] of store.messages(conversationId)) {
         if (message.direction !== 'in' || message.status === 'read') continue
         if (message.seq > upTo) {
           unread++
+          if (mentionsMe(message, this.#ctx.me)) mentionUnread++
           continue
         }
         ops.push(store.put(key, { ...message, status: 'read' }))
@@ -163,6 +166,7 @@ export class Receipts {
         ...g.record.conversation,
         lastReadSeq: Math.max(g.record.conversation.lastReadSeq, upTo),
         unread,
+        mentionUnread,
       }
       ops.push(store.put(store.groupKey(groupId), { ...g.record, conversation }))
       await store.batch(ops)

@@ -5,6 +5,7 @@
  * them onto its API types, which today have the same shape.
  */
 import type { ContactCard } from '../../../core/src/contact-card.ts'
+import type { MessageChange } from '../messaging/apply-action.ts'
 import type { AppDelivery, AppHandler } from '../messaging/inbound.ts'
 import type { Vault } from '../messaging/vault.ts'
 
@@ -83,6 +84,13 @@ export interface GroupEvents {
   'group.invited': { group: GroupSummary }
   'group.updated': { group: GroupSummary }
   'message.received': { message: StoredMessage; via: MessageVia }
+  /** A group message edited, deleted, reacted to, pinned or unpinned (by us or a member). */
+  'message.updated': {
+    conversationId: string
+    messageId: string
+    change: MessageChange
+    message: StoredMessage
+  }
   'message.status': {
     conversationId: string
     messageId: string

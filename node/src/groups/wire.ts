@@ -2,7 +2,15 @@
  * Group payload codecs. Untrusted bytes are parsed here, once, into typed values: each decoder
  * checks the size cap first, turns protons errors into DecodeError and checks field lengths.
  */
+import { toHex } from '../../../core/src/bytes.ts'
 import { checkDecodedLength, checkDecodedUint, decodeCapped } from '../../../core/src/checks.ts'
+import { USER_ID_BYTES } from '../../../core/src/constants.ts'
+import {
+  decodeMessageAction,
+  encodeMessageAction,
+  type MessageAction,
+} from '../../../core/src/conversation/action.ts'
+import { MAX_QUOTE_CHARS } from '../../../core/src/conversation/constants.ts'
 import { DecodeError, UnsupportedVersionError } from '../../../core/src/errors.ts'
 import { GROUP_ID_BYTES, MAX_GROUP_OP_BYTES } from '../../../core/src/group/constants.ts'
 import { MAX_SENDER_KEY_DISTRIBUTION_BYTES } from '../../../core/src/sender-key/constants.ts'
@@ -11,7 +19,9 @@ import {
   GROUP_WIRE_NONCE_BYTES,
   GROUP_WIRE_VERSION,
   MAX_CARDS_PER_PAYLOAD,
+  MAX_GROUP_ACTION_BYTES,
   MAX_GROUP_CONTENT_BYTES,
+  MAX_GROUP_MENTIONS,
   MAX_GROUP_PAYLOAD_BYTES,
   MAX_GROUP_TEXT_BYTES,
   MAX_GROUP_WIRE_BYTES,
@@ -61,12 +71,22 @@ export interface Wire {
   readonly nonce: Uint8Array
   readonly message: Uint8Array
 }
+/**
+ * The plaintext of a group post: a message line (text, maybe a reply, a forward, mentions) or an
+ * action on a message (then text is '' and none of the line's extras are set).
+ */
 export interface Content {
   readonly messageId: Uint8Array
   readonly text: string
   readonly sentAt: number
   readonly groupId: Uint8Array
   readonly epoch: number
+  readonly action?: MessageAction
+  /** The answered message: its id, its author's user id and the quoted first line. */
+  readonly replyTo?: { readonly id: Uint8Array; readonly author: Uint8Array; readonly text: string }
+  readonly forwarded?: boolean
+  /** User ids of the members the text mentions (distinct). */
+  readonly mentions?: readonly Uint8Array[]
 }
 
 export function encodeOpsPayload(p: OpsPayload): Uint8Array {
@@ -141,6 +161,8 @@ export function decodeWire(bytes: Uint8Array): Wire {
   return { nonce: p.nonce, message: p.message }
 }
 
+const EMPTY = new Uint8Array(0) as B
+
 export function encodeContent(p: Content): Uint8Array {
   return GroupContent.encode({
     version: GROUP_WIRE_VERSION,
@@ -149,18 +171,51 @@ export function encodeContent(p: Content): Uint8Array {
     sentAt: p.sentAt,
     groupId: b(p.groupId),
     epoch: p.epoch,
+    action: p.action === undefined ? EMPTY : b(encodeMessageAction(p.action)),
+    replyToId: p.replyTo === undefined ? EMPTY : b(p.replyTo.id),
+    replyToAuthor: p.replyTo === undefined ? EMPTY : b(p.replyTo.author),
+    replyToText: p.replyTo?.text ?? '',
+    forwarded: p.forwarded ?? false,
+    mentions: (p.mentions ?? []).map(b),
   })
 }
 
 export function decodeContent(bytes: Uint8Array): Content {
-  const p = decodeCapped('group content', bytes, MAX_GROUP_CONTENT_BYTES, (x) => GroupContent.decode(x))
+  const p = decodeCapped('group content', bytes, MAX_GROUP_CONTENT_BYTES, (x) =>
+    GroupContent.decode(x, { limits: { mentions: MAX_GROUP_MENTIONS } }),
+  )
   if (p.version !== GROUP_WIRE_VERSION)
     throw new UnsupportedVersionError(`group content version ${p.version}`)
   checkDecodedLength('message id', p.messageId, GROUP_MESSAGE_ID_BYTES)
   checkDecodedLength('group id', p.groupId, GROUP_ID_BYTES)
   checkDecodedUint('sent at', p.sentAt)
   if (p.epoch > MAX_EPOCH) throw new DecodeError('epoch out of range')
+  const base = { messageId: p.messageId, text: p.text, sentAt: p.sentAt, groupId: p.groupId, epoch: p.epoch }
+  const hasReply = p.replyToId.length > 0 || p.replyToAuthor.length > 0 || p.replyToText !== ''
+  if (p.action.length > 0) {
+    if (p.text !== '' || hasReply || p.forwarded || p.mentions.length > 0)
+      throw new DecodeError('an action content carries nothing but its action')
+    if (p.action.length > MAX_GROUP_ACTION_BYTES) throw new DecodeError('group action too large')
+    return { ...base, action: decodeMessageAction(p.action) }
+  }
   if (p.text.length === 0 || new TextEncoder().encode(p.text).length > MAX_GROUP_TEXT_BYTES)
     throw new DecodeError('bad group text length')
-  return { messageId: p.messageId, text: p.text, sentAt: p.sentAt, groupId: p.groupId, epoch: p.epoch }
+  const seen = new Set<string>()
+  for (const m of p.mentions) {
+    checkDecodedLength('mention', m, USER_ID_BYTES)
+    const hex = toHex(m)
+    if (seen.has(hex)) throw new DecodeError('a member mentioned twice')
+    seen.add(hex)
+  }
+  if (hasReply) {
+    checkDecodedLength('reply id', p.replyToId, GROUP_MESSAGE_ID_BYTES)
+    checkDecodedLength('reply author', p.replyToAuthor, USER_ID_BYTES)
+    if (p.replyToText.length > MAX_QUOTE_CHARS) throw new DecodeError('reply quote too long')
+  }
+  return {
+    ...base,
+    ...(hasReply ? { replyTo: { id: p.replyToId, author: p.replyToAuthor, text: p.replyToText } } : {}),
+    ...(p.forwarded ? { forwarded: true } : {}),
+    ...(p.mentions.length > 0 ? { mentions: p.mentions } : {}),
+  }
 }

@@ -82,7 +82,8 @@ export async function locateMessage(ctx: MessengerContext, idHex: string): Promi
   throw new MessageNotFoundError(idHex)
 }
 
-function refusalError(reason: ActionRefusal): Error {
+/** The typed error of a refused action (the RPC maps it), for direct chats and groups alike. */
+export function refusalError(reason: ActionRefusal): Error {
   switch (reason) {
     case 'not-author':
       return new NotMessageAuthorError()

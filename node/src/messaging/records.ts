@@ -142,6 +142,8 @@ export const MessageRecordSchema = z.object({
   deletedAt: time.optional(),
   /** Pinned in its conversation, by whom and when (the pinner's clock). */
   pinned: z.object({ by: z.string(), at: time }).optional(),
+  /** Group texts: user ids of the members the text mentions (@name), as the sender resolved them. */
+  mentions: z.array(z.string()).optional(),
   // ---- disappearing messages (issue 19). All optional.
   /** When the expiry sweeper deletes this message (ours: sent + timer; theirs: read + timer). */
   expiresAt: time.optional(),

@@ -53,6 +53,8 @@ export const MAX_SAFETY_QR_CHARS = 128
 
 /** A reaction in characters: one emoji (the daemon also refuses more than 64 bytes of UTF-8, or more than one emoji). */
 export const MAX_REACTION_CHARS = 64
+/** Members one group text mentions (node/src/groups MAX_GROUP_MENTIONS): names picked one by one, not a roll call. */
+export const MAX_MENTIONS = 50
 /** Conversations one messages.forward sends to: a handful of chats, not a broadcast list. */
 export const MAX_FORWARD_TARGETS = 32
 
@@ -211,6 +213,11 @@ export const MessageSchema = z
       .strictObject({ by: userId, at: timestamp })
       .optional()
       .describe('pinned in its conversation, by whom and when'),
+    mentions: z
+      .array(userId)
+      .max(MAX_MENTIONS)
+      .optional()
+      .describe('group texts: the members the text mentions (highlight their @name; one of them may be you)'),
   })
   .meta({ id: 'Message' })
 
@@ -253,6 +260,14 @@ export const ConversationSchema = z
     title: z.string(),
     lastMessage: MessageSchema.nullable(),
     unread: z.number().int().min(0),
+    mentionUnread: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        'groups: unread messages that mention us, counted even when muted (show them on a muted group)',
+      ),
     updatedAt: timestamp,
     muted: z.boolean().optional().describe('conversations.update mute (the daemon always sets it)'),
     archived: z.boolean().optional().describe('conversations.update archived (the daemon always sets it)'),
@@ -963,45 +978,50 @@ export const methods = {
   },
   'messages.send': {
     description:
-      'Queue a message and send it end-to-end encrypted. KEY_CHANGED_UNACCEPTED when the contact key changed.',
+      'Queue a message and send it end-to-end encrypted. KEY_CHANGED_UNACCEPTED when the contact key changed. In a group, the members it mentions are `mentions` when given, else every `@name` of the text that names one member as this daemon shows it (contact name, else the name on its card; or `@` + user id); INVALID_INPUT for a mention of a non-member.',
     params: z.strictObject({
       conversationId: id,
       text: z.string().min(1).max(MAX_TEXT_CHARS),
       clientId: z.string().min(1).max(MAX_CLIENT_ID_CHARS).optional(),
       replyTo: id
         .optional()
+        .describe('id of a message of this conversation to answer; the reply carries its quote'),
+      mentions: z
+        .array(userId)
+        .max(MAX_MENTIONS)
+        .optional()
         .describe(
-          'id of a message of this conversation to answer; the reply carries its quote (direct chats)',
+          'groups only: user ids of the members mentioned ([] for none; absent: resolved from @name)',
         ),
     }),
     result: z.strictObject({ message: MessageSchema }),
   },
   'messages.react': {
     description:
-      'Set our one reaction to a message of a direct chat (an emoji), or remove it (null). NOT_FOUND for an unknown message.',
+      'Set our one reaction to a message of a direct chat or a group (an emoji), or remove it (null). NOT_FOUND for an unknown message.',
     params: z.strictObject({ messageId: id, emoji: z.string().min(1).max(MAX_REACTION_CHARS).nullable() }),
     result: z.strictObject({ message: MessageSchema }),
   },
   'messages.edit': {
     description:
-      'Replace the text of one of our messages (within 24 h of sending, up to 10 times); the earlier texts are kept in edits. INVALID_INPUT for another person’s message or a closed window.',
+      'Replace the text of one of our messages, in a direct chat or a group (within 24 h of sending, up to 10 times); the earlier texts are kept in edits. INVALID_INPUT for another person’s message or a closed window.',
     params: z.strictObject({ messageId: id, text: z.string().min(1).max(MAX_TEXT_CHARS) }),
     result: z.strictObject({ message: MessageSchema }),
   },
   'messages.delete': {
     description:
-      'Delete a message for me (here only: it leaves messages.list) or for everyone (our own message, within 24 h: its text is erased on both sides and a tombstone stays).',
+      'Delete a message for me (here only: it leaves messages.list) or for everyone (our own message, within 24 h: its text is erased on every side — both of a direct chat, every member of a group — and a tombstone stays). In groups too only the author deletes for everyone, admins included.',
     params: z.strictObject({ messageId: id, forEveryone: z.boolean() }),
     result: z.strictObject({ message: MessageSchema.describe('its new state: a tombstone') }),
   },
   'messages.pin': {
-    description: 'Pin or unpin a message in its direct chat; both sides see it.',
+    description: 'Pin or unpin a message in its direct chat or group; every side sees it.',
     params: z.strictObject({ messageId: id, pinned: z.boolean() }),
     result: z.strictObject({ message: MessageSchema }),
   },
   'messages.forward': {
     description:
-      'Send the text of a message as a new message, marked forwarded, to each of these direct chats (not deleted messages, not files yet).',
+      'Send the text of a message (of a direct chat or a group) as a new message, marked forwarded, to each of these conversations, direct chats and groups alike (not deleted messages, not files yet; a forward mentions nobody).',
     params: z.strictObject({
       messageId: id,
       conversationIds: z.array(id).min(1).max(MAX_FORWARD_TARGETS),

@@ -41,6 +41,7 @@ export function toApiMessage(record: MessageRecord, waiting?: DomainWaiting): Me
   if (record.edits !== undefined) message.edits = record.edits.map((e) => ({ ...e }))
   if (record.deletedAt !== undefined) message.deletedAt = record.deletedAt
   if (record.pinned !== undefined) message.pinned = { ...record.pinned }
+  if (record.mentions !== undefined) message.mentions = [...record.mentions]
   return message
 }
 

@@ -18,6 +18,7 @@
  *   meta/prekey-next-id           next unused one-time prekey id
  *   meta/claimed-prekeys          (legacy, read once by the prekey migration, then deleted)
  *   meta/mailboxes                this device's relay mailboxes (mailboxes.ts)
+ *   meta/group-message-index      marker: group messages older than the gm/ index are indexed
  * Calls (node/src/calls):
  *   cl/order                      CallLogRecord (one per ended call, in order; counter 'calls')
  * RPC and profile (node/src/app, node/src/profile):
@@ -35,7 +36,7 @@
  *   fb/fileIdHex                  the receiver's bitmap of chunks it holds (checked ones only)
  *   fc/fileIdHex/order(index)     one ciphertext chunk (sealed again by the store)
  * Groups (node/src/groups, record types in group-store.ts):
- *   g/ gk/ gr/ gd/ gp/ gi/ gs/ gj/   see GROUP_PREFIXES below
+ *   g/ gk/ gr/ gd/ gp/ gi/ gs/ gj/ gm/ gh/   see GROUP_PREFIXES below
  */
 
 /** Prefixes of record families; each ends in '/' so that no family's keys fall inside another's. */
@@ -73,6 +74,13 @@ export const GROUP_PREFIXES = {
   position: 'gs/',
   /** gj/b(grp:groupIdHex)/messageIdHex: HeldPost, one of our posts held for pending invitees. */
   held: 'gj/',
+  /**
+   * gm/b(msg:messageIdHex)/b(authorUserId): GroupMessageRef, where a group message (ours or a
+   * member's) is: actions, replies and forwards name a message by id only (group-message-index.ts).
+   */
+  messageIndex: 'gm/',
+  /** gh/b(authorUserId)/messageIdHex: actions on a group message not received yet (group-held-actions.ts). */
+  heldActions: 'gh/',
 } as const
 
 /** The files layer's prefixes (node/src/files/file-store.ts builds their keys). */
@@ -96,4 +104,6 @@ export const FIXED_KEYS = {
   deviceList: 'devices/list',
   /** CallSettingsRecord (calls/records.ts): relay calls only. */
   callSettings: 'settings/calls',
+  /** Set once the group messages stored before the gm/ index existed were indexed (groups/group-message-index.ts). */
+  groupMessageIndex: 'meta/group-message-index',
 } as const

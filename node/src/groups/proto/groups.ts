@@ -751,6 +751,12 @@ export interface GroupContent {
   sentAt: number
   groupId: Uint8Array<ArrayBuffer>
   epoch: number
+  action: Uint8Array<ArrayBuffer>
+  replyToId: Uint8Array<ArrayBuffer>
+  replyToAuthor: Uint8Array<ArrayBuffer>
+  replyToText: string
+  forwarded: boolean
+  mentions: Uint8Array<ArrayBuffer>[]
 }
 
 export interface GroupContentVersionFieldEvent {
@@ -776,6 +782,31 @@ export interface GroupContentGroupIdFieldEvent {
 export interface GroupContentEpochFieldEvent {
   field: '$.epoch'
   value: number
+}
+export interface GroupContentActionFieldEvent {
+  field: '$.action'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface GroupContentReplyToIdFieldEvent {
+  field: '$.replyToId'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface GroupContentReplyToAuthorFieldEvent {
+  field: '$.replyToAuthor'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface GroupContentReplyToTextFieldEvent {
+  field: '$.replyToText'
+  value: string
+}
+export interface GroupContentForwardedFieldEvent {
+  field: '$.forwarded'
+  value: boolean
+}
+export interface GroupContentMentionsFieldEvent {
+  field: '$.mentions[]'
+  index: number
+  value: Uint8Array<ArrayBuffer>
 }
 
 export const GroupContent = (() => {
@@ -818,6 +849,38 @@ export const GroupContent = (() => {
           w.uint32(obj.epoch)
         }
 
+        if ((obj.action != null && obj.action.byteLength > 0)) {
+          w.uint32(162)
+          w.bytes(obj.action)
+        }
+
+        if ((obj.replyToId != null && obj.replyToId.byteLength > 0)) {
+          w.uint32(170)
+          w.bytes(obj.replyToId)
+        }
+
+        if ((obj.replyToAuthor != null && obj.replyToAuthor.byteLength > 0)) {
+          w.uint32(178)
+          w.bytes(obj.replyToAuthor)
+        }
+
+        if ((obj.replyToText != null && obj.replyToText !== '')) {
+          w.uint32(186)
+          w.bytes(encodeProtoString(obj.replyToText))
+        }
+
+        if ((obj.forwarded != null && obj.forwarded !== false)) {
+          w.uint32(192)
+          w.bool(obj.forwarded)
+        }
+
+        if (obj.mentions != null && obj.mentions.length > 0) {
+          for (const value of obj.mentions) {
+            w.uint32(202)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -828,7 +891,13 @@ export const GroupContent = (() => {
           text: '',
           sentAt: 0,
           groupId: uint8ArrayAlloc(0),
-          epoch: 0
+          epoch: 0,
+          action: uint8ArrayAlloc(0),
+          replyToId: uint8ArrayAlloc(0),
+          replyToAuthor: uint8ArrayAlloc(0),
+          replyToText: '',
+          forwarded: false,
+          mentions: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -861,6 +930,34 @@ export const GroupContent = (() => {
               obj.epoch = reader.uint32()
               break
             }
+            case 20: {
+              obj.action = reader.bytes()
+              break
+            }
+            case 21: {
+              obj.replyToId = reader.bytes()
+              break
+            }
+            case 22: {
+              obj.replyToAuthor = reader.bytes()
+              break
+            }
+            case 23: {
+              obj.replyToText = decodeProtoString(reader.bytes())
+              break
+            }
+            case 24: {
+              obj.forwarded = reader.bool()
+              break
+            }
+            case 25: {
+              if (opts.limits?.mentions != null && obj.mentions.length === opts.limits.mentions) {
+                throw new MaxLengthError('Decode error - repeated field "mentions" had too many elements')
+              }
+
+              obj.mentions.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -870,6 +967,10 @@ export const GroupContent = (() => {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          mentions: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -918,6 +1019,56 @@ export const GroupContent = (() => {
               }
               break
             }
+            case 20: {
+              yield {
+                field: `${prefix}.action`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 21: {
+              yield {
+                field: `${prefix}.replyToId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 22: {
+              yield {
+                field: `${prefix}.replyToAuthor`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 23: {
+              yield {
+                field: `${prefix}.replyToText`,
+                value: decodeProtoString(reader.bytes())
+              }
+              break
+            }
+            case 24: {
+              yield {
+                field: `${prefix}.forwarded`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 25: {
+              if (opts.limits?.mentions != null && obj.mentions === opts.limits.mentions) {
+                throw new MaxLengthError('Streaming decode error - repeated field "mentions" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.mentions[]`,
+                index: obj.mentions,
+                value: reader.bytes()
+              }
+
+              obj.mentions++
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -936,6 +1087,12 @@ export const GroupContent = (() => {
 
 
 
+
+
+
+
+
+
   function encode (obj: Partial<GroupContent>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GroupContent.codec())
   }
@@ -944,7 +1101,7 @@ export const GroupContent = (() => {
     return decodeMessage(buf, GroupContent.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupContent>): Generator<GroupContentVersionFieldEvent | GroupContentMessageIdFieldEvent | GroupContentTextFieldEvent | GroupContentSentAtFieldEvent | GroupContentGroupIdFieldEvent | GroupContentEpochFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupContent>): Generator<GroupContentVersionFieldEvent | GroupContentMessageIdFieldEvent | GroupContentTextFieldEvent | GroupContentSentAtFieldEvent | GroupContentGroupIdFieldEvent | GroupContentEpochFieldEvent | GroupContentActionFieldEvent | GroupContentReplyToIdFieldEvent | GroupContentReplyToAuthorFieldEvent | GroupContentReplyToTextFieldEvent | GroupContentForwardedFieldEvent | GroupContentMentionsFieldEvent> {
     return streamMessage(buf, GroupContent.codec(), opts)
   }
   return { codec, encode, decode, stream }

@@ -1,6 +1,7 @@
 /**
- * messages.*: send (de-duplicated by client id, maybe a reply), list a page, mark read; direct
- * chats and groups. Actions on one message (react, edit, delete, pin, forward): direct chats.
+ * messages.*: send (de-duplicated by client id, maybe a reply, in groups with mentions), list a
+ * page, mark read, and actions on one message (react, edit, delete, pin, forward): direct chats
+ * and groups alike.
  * Search: the whole history, or one conversation (node/src/search).
  */
 import { listMessages, markRead, sendMessage } from '../../app/conversations.ts'
@@ -10,8 +11,8 @@ import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
 
 export function messagesHandlers({ node }: HandlerDeps): NamespaceHandlers<'messages'> {
   return {
-    'messages.send': async ({ conversationId, text, clientId, replyTo }) => ({
-      message: await sendMessage(node.runtime(), conversationId, text, clientId, replyTo),
+    'messages.send': async ({ conversationId, text, clientId, replyTo, mentions }) => ({
+      message: await sendMessage(node.runtime(), conversationId, text, clientId, replyTo, mentions),
     }),
 
     'messages.list': async ({ conversationId, before, limit }) =>
