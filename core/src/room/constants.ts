@@ -74,3 +74,5 @@ export const PEER_REFILL_PER_SECOND = 5
 export const ROOM_KDF_INFO = 'wren/room/v1'
 /** ADa: names the protocol and version, so a downgrade changes the transcript. */
 export const ROOM_AD_LABEL = 'wren-room/1'
+/** The initiator's first ratchet message: lets the responder's ratchet start sending (it must receive first). */
+export const CONTENT_READY = 3

@@ -114,9 +114,7 @@ export function transcriptIr(a: CpaceMessage, b: CpaceMessage): Uint8Array {
 export function transcriptOc(a: CpaceMessage, b: CpaceMessage): Uint8Array {
   const ma = lvCat(a.share, a.ad)
   const mb = lvCat(b.share, b.ad)
-  return lexicographicallyLarger(ma, mb)
-    ? concatBytes(utf8('oc'), ma, mb)
-    : concatBytes(utf8('oc'), mb, ma)
+  return lexicographicallyLarger(ma, mb) ? concatBytes(utf8('oc'), ma, mb) : concatBytes(utf8('oc'), mb, ma)
 }
 
 function lexicographicallyLarger(a: Uint8Array, b: Uint8Array): boolean {

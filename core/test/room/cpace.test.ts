@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { ristretto255 } from '@noble/curves/ed25519.js'
+import { seededRandom } from '../../../test/fixtures/seeded-random.ts'
 import { fromHex, toHex } from '../../src/bytes.ts'
 import { createNobleSuite } from '../../src/crypto/noble-suite.ts'
 import { CryptoError, DecodeError } from '../../src/errors.ts'
@@ -22,7 +23,6 @@ import {
   transcriptIr,
   transcriptOc,
 } from '../../src/room/cpace.ts'
-import { seededRandom } from '../../../test/fixtures/seeded-random.ts'
 
 const v = JSON.parse(
   readFileSync(new URL('../vectors/cpace-ristretto255.json', import.meta.url), 'utf8'),
