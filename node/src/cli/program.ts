@@ -15,6 +15,7 @@ import { registerIdentityCommands } from './commands/identity.ts'
 import { registerMessageActionCommands } from './commands/message-actions.ts'
 import { registerMessageCommands } from './commands/messages.ts'
 import { registerNetworkCommands } from './commands/network.ts'
+import { registerRoomCommand } from './commands/room.ts'
 import { registerSearchCommand } from './commands/search.ts'
 import type { GlobalOptions } from './context.ts'
 import { exitCodeHelp } from './exit-codes.ts'
@@ -94,5 +95,6 @@ export function createProgram(): Command {
   registerGroupCommands(program, globalOptions)
   registerCallCommands(program, globalOptions)
   registerNetworkCommands(program, globalOptions)
+  registerRoomCommand(program)
   return program
 }
