@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Libp2p, PeerId, PeerInfo, Stream } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
 import { lpStream } from '@libp2p/utils'
 import { MAX_ROOM_FRAME_BYTES } from '../../../core/src/room/constants.ts'
 import { lvCat } from '../../../core/src/room/cpace.ts'
@@ -20,6 +21,7 @@ import {
   RoomSession,
 } from '../../../core/src/room/session.ts'
 import { createNodeSuite } from '../crypto/node-suite.ts'
+import { dhtPeerCount } from '../p2p/dht-records.ts'
 import type { WrenServices } from '../p2p/host.ts'
 import {
   KEY_SETUP_TIMEOUT_MS,
@@ -121,7 +123,7 @@ export class Room {
 
   async #searchLoop(host: Host, secrets: RoomSecrets): Promise<void> {
     const signal = this.#search.signal
-    if (this.#init.bootstrap.length > 0) await waitForReservation(host, signal)
+    if (this.#init.bootstrap.length > 0) await waitForRelay(host, signal)
     let provided = false
     while (this.#searching && !signal.aborted) {
       const own = host.peerId.toString()
@@ -238,7 +240,7 @@ export class Room {
       this.#session?.destroy(reason, detail)
       this.#secrets?.prs.fill(0)
       // the last frames (BYE, ABORT) go out before the stream closes, within a bound
-      await Promise.race([this.#writes, sleep(ROOM_DIAL_TIMEOUT_MS)])
+      await Promise.race([this.#writes, sleep(ROOM_DIAL_TIMEOUT_MS, undefined, { ref: false })])
       await quietly(() => this.#stream?.close())
       await quietly(() => this.#host?.stop())
       this.#emit({ type: 'state', state: 'destroyed' })
@@ -262,17 +264,25 @@ async function quietly(step: () => unknown): Promise<void> {
   }
 }
 
-/** Our /p2p-circuit address, so the provider record carries a path through the relay (bounded). */
-async function waitForReservation(host: Host, signal: AbortSignal): Promise<void> {
+/**
+ * Our /p2p-circuit address, so the provider record carries a path through the relay, and a peer
+ * in a DHT's routing table, so the first queries have somewhere to go (bounded).
+ */
+async function waitForRelay(host: Host, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + RELAY_RESERVATION_WAIT_MS
   while (Date.now() < deadline && !signal.aborted) {
-    if (host.getMultiaddrs().some((ma) => ma.toString().includes('/p2p-circuit'))) return
+    const circuit = host.getMultiaddrs().some((ma) => ma.toString().includes('/p2p-circuit'))
+    if (circuit && dhts(host).length > 0) return
     await sleep(RESERVATION_POLL_MS, undefined, { signal }).catch(() => {})
   }
 }
 
-function dhts(host: Host) {
-  return [host.services.lanDht, host.services.dht]
+/**
+ * The DHTs with a peer in their routing table: kad-dht holds a query until it has one (up to the
+ * timeout), and on one machine or a LAN the WAN DHT stays empty (it keeps public addresses only).
+ */
+function dhts(host: Host): KadDHT[] {
+  return [host.services.lanDht, host.services.dht].filter((dht) => dhtPeerCount(dht) > 0)
 }
 
 /** How often the reservation wait looks at our addresses (cheap: a list of multiaddrs). */

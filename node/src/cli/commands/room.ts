@@ -15,7 +15,7 @@ import {
 import { MAX_ROOM_LINE_CHARS } from '../../../../core/src/room/constants.ts'
 import { ROOM_CODE_EXPIRY_MS } from '../../room/constants.ts'
 import { Room, type RoomNodeEvent } from '../../room/room.ts'
-import { UsageError } from '../errors.ts'
+import { CliError, UsageError } from '../errors.ts'
 import { EXIT } from '../exit-codes.ts'
 import { printLine, safeText } from '../format.ts'
 
@@ -65,11 +65,15 @@ export function registerRoomCommand(program: Command): void {
       ).argParser(parseMinutes),
     )
     .action(async (code: string | undefined, opts: RoomOptions) => {
-      process.exitCode = await runRoom(code, opts)
+      const ended = await runRoom(code, opts)
+      if (!GOODBYES.has(ended.reason)) throw new CliError(EXIT.ROOM_FAILED, `room ended: ${ended.detail}`)
     })
 }
 
-async function runRoom(input: string | undefined, opts: RoomOptions): Promise<number> {
+async function runRoom(
+  input: string | undefined,
+  opts: RoomOptions,
+): Promise<{ reason: string; detail: string }> {
   let code: string
   try {
     code =
@@ -85,11 +89,15 @@ async function runRoom(input: string | undefined, opts: RoomOptions): Promise<nu
   printLine(`the code expires if nobody joins within ${expiryMs / 60_000} min`)
   if (opts.relay.length + opts.bootstrap.length === 0)
     printLine('no --relay given: only someone on this local network can join')
+  let ended = { reason: 'transport', detail: 'the room stopped' }
   const room = new Room({
     code,
     bootstrap: [...opts.relay, ...opts.bootstrap],
     expiryMs,
-    onEvent: (event) => show(event),
+    onEvent: (event) => {
+      if (event.type === 'ended') ended = { reason: event.reason, detail: event.detail }
+      show(event)
+    },
   })
   code = ''
   const lines = createInterface({ input: process.stdin, terminal: false })
@@ -103,8 +111,8 @@ async function runRoom(input: string | undefined, opts: RoomOptions): Promise<nu
   process.once('SIGTERM', onSignal)
   try {
     await room.open()
-    const reason = await room.finished
-    return GOODBYES.has(reason) ? EXIT.OK : EXIT.ROOM_FAILED
+    await room.finished
+    return ended
   } finally {
     lines.close()
     process.off('SIGINT', onSignal)
