@@ -79,7 +79,12 @@ export class Room {
   async open(): Promise<void> {
     this.#emit({ type: 'state', state: 'searching' })
     this.#secrets = this.#init.secrets ?? (await deriveRoomSecrets(this.#init.code))
+    if (this.#ended !== null) return // quit during the slow hash
     const host = await createRoomHost(this.#init.bootstrap)
+    if (this.#ended !== null) {
+      await quietly(() => host.stop())
+      return
+    }
     this.#host = host
     await host.handle(
       WREN_ROOM_PROTOCOL,
@@ -90,11 +95,7 @@ export class Room {
     )
     const expiry = this.#init.expiryMs ?? ROOM_CODE_EXPIRY_MS
     this.#timer = setTimeout(
-      () =>
-        void this.#end(
-          'expired',
-          `nobody joined within ${Math.round(expiry / 60_000)} min: the code expired`,
-        ),
+      () => void this.#end('expired', `nobody joined within ${duration(expiry)}: the code expired`),
       expiry,
     )
     void this.#searchLoop(host, this.#secrets).catch(() => {})
@@ -253,6 +254,10 @@ export class Room {
   #emit(event: RoomNodeEvent): void {
     this.#init.onEvent(event)
   }
+}
+
+function duration(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`
 }
 
 /** Run a shutdown step, ignoring its failure (the peer or the host may be gone already). */
