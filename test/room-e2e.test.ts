@@ -98,6 +98,17 @@ test('two people with the same code meet through a relay, chat both ways, /quit 
     assert.equal(await anyFileContains([sandbox, relay.dataDir], needle), null, `no "${needle}" in any file`)
 })
 
+test('a malformed code is a usage error (exit 2) that names the rule, and nothing is created', async () => {
+  const p = await person('typo')
+  for (const bad of ['SHORT', 'ABCD-EFGH-UUUU', 'X'.repeat(17)]) {
+    const r = await room(p, [bad]).exited(LINE_TIMEOUT_MS)
+    assert.equal(r.code, 2, `${bad}: ${r.stderr}`)
+    assert.match(r.stderr, /a room code (has 8 to 16 characters|uses only)/)
+  }
+  assert.equal(existsSync(p.wrenHome), false)
+  assert.deepEqual(await filesUnder(p.root), [])
+})
+
 test('a third person with the same code is refused while two are in the room', async () => {
   const [alice, bob, carol] = await Promise.all([person('alice3'), person('bob3'), person('carol3')])
   const a = room(alice, [])
