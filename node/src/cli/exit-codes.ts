@@ -18,6 +18,8 @@ export const EXIT = {
   NOT_FOUND: 5,
   /** The profile is locked (run `npx wren unlock`) or has no identity yet (run `npx wren init`). */
   LOCKED: 6,
+  /** `wren room` ended without a goodbye: wrong code, room full, code expired, or a protocol fault. */
+  ROOM_FAILED: 7,
 } as const
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
@@ -31,6 +33,7 @@ export const EXIT_CODE_DESCRIPTIONS: ReadonlyArray<readonly [ExitCode, string]> 
   [EXIT.RPC_ERROR, 'the daemon returned an error (code and message printed)'],
   [EXIT.NOT_FOUND, 'contact not found, or the name is ambiguous'],
   [EXIT.LOCKED, 'profile locked (`npx wren unlock`) or without identity (`npx wren init`)'],
+  [EXIT.ROOM_FAILED, 'room ended: wrong code, room full, code expired, or the session was destroyed'],
 ]
 
 export function exitCodeHelp(): string {

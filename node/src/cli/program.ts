@@ -16,6 +16,7 @@ import { registerIdentityCommands } from './commands/identity.ts'
 import { registerMessageActionCommands } from './commands/message-actions.ts'
 import { registerMessageCommands } from './commands/messages.ts'
 import { registerNetworkCommands } from './commands/network.ts'
+import { registerRoomCommand } from './commands/room.ts'
 import { registerSearchCommand } from './commands/search.ts'
 import type { GlobalOptions } from './context.ts'
 import { exitCodeHelp } from './exit-codes.ts'
@@ -96,5 +97,6 @@ export function createProgram(): Command {
   registerCallCommands(program, globalOptions)
   registerDeviceCommands(program, globalOptions)
   registerNetworkCommands(program, globalOptions)
+  registerRoomCommand(program)
   return program
 }
