@@ -138,7 +138,7 @@ describe('file transfer over /wren/file/1.0.0', () => {
     await startFileServer({
       libp2p: alice,
       source: sent.source,
-      contactDevice: async (userId) => (userId === BOB ? bob.peerId.toMultihash().bytes : null),
+      mayFetch: async (record, peer) => record.peerUserId === BOB && peer.equals(bob.peerId),
       log: silentLogger,
     })
     try {
@@ -200,7 +200,7 @@ describe('file transfer over /wren/file/1.0.0', () => {
     await startFileServer({
       libp2p: alice,
       source: sent.source,
-      contactDevice: async (userId) => (userId === BOB ? bob.peerId.toMultihash().bytes : null),
+      mayFetch: async (record, peer) => record.peerUserId === BOB && peer.equals(bob.peerId),
       log: silentLogger,
     })
     try {

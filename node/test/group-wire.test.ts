@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { ACTION_EDIT, ACTION_REACT } from '../../core/src/conversation/constants.ts'
 import { DecodeError } from '../../core/src/errors.ts'
+import { MAX_FILE_POINTER_BYTES } from '../../core/src/file/constants.ts'
 import { fuzzDecoder } from '../../test/fixtures/fuzz.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import {
@@ -47,6 +48,14 @@ const samples = {
     forwarded: true,
     mentions: [random(16), random(16)],
   }),
+  file: encodeContent({
+    messageId: random(16),
+    text: '',
+    sentAt: 1237,
+    groupId,
+    epoch: 2,
+    attachment: random(900),
+  }),
   action: encodeContent({
     messageId: random(16),
     text: '',
@@ -86,6 +95,24 @@ describe('group content: replies, forwards, mentions and actions', () => {
       ['mentions', contentWith({ action, text: '', mentions: [r(16)] })],
       ['reply', contentWith({ action, text: '', replyToId: r(16), replyToAuthor: r(16) })],
       ['garbage action', contentWith({ action: r(40), text: '' })],
+    ]
+    for (const [what, bytes] of bad) assert.throws(() => decodeContent(bytes), DecodeError, what)
+  })
+
+  test('a file line may have no caption; its pointer is capped and shares the text budget; no action carries one', () => {
+    const file = decodeContent(samples.file)
+    assert.equal(file.text, '')
+    assert.equal(file.attachment?.length, 900)
+    assert.equal(decodeContent(samples.content).attachment, undefined)
+    const action = GroupContent.decode(samples.action).action
+    const bad: Array<[string, Uint8Array]> = [
+      ['no text and no file', contentWith({ text: '' })],
+      ['pointer over its cap', contentWith({ text: '', attachment: r(MAX_FILE_POINTER_BYTES + 1) })],
+      [
+        'caption and pointer over the text cap',
+        contentWith({ text: 'x'.repeat(MAX_GROUP_TEXT_BYTES - 100), attachment: r(101) }),
+      ],
+      ['an action with a file', contentWith({ action, text: '', attachment: r(100) })],
     ]
     for (const [what, bytes] of bad) assert.throws(() => decodeContent(bytes), DecodeError, what)
   })
@@ -146,6 +173,7 @@ describe('group payload codecs', () => {
     ['content', decodeContent, samples.content],
     ['content line', decodeContent, samples.line],
     ['content action', decodeContent, samples.action],
+    ['content file', decodeContent, samples.file],
   ]
   for (const [name, decode, sample] of decoders) {
     test(`${name}: random, truncated and mutated bytes give only typed errors`, () => {

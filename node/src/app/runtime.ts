@@ -299,6 +299,12 @@ export async function startRuntime(
     messenger,
     getContact: (id) => vault.getContact(id),
     notify: filesNotify(ctx.notify),
+    groups: {
+      members: (groupId) => groups.service.otherMembers(groupId),
+      send: (conversationId, caption, attachment) =>
+        groups.service.messages.send(conversationId, caption, {}, attachment),
+      registerAttachments: (handler) => groups.service.registerAttachments(handler),
+    },
     log: ctx.log.child('node:files'),
     now,
     relays,

@@ -3,7 +3,7 @@
  * retried with backoff, at once when the sender's device connects, and after a restart. A run
  * pulls from the sender's device when a direct connection to it is open, else from the relay
  * replicas the pointer names first (the offline path), then from the other source; once the file
- * is complete it acknowledges the relays (deletes the blobs). Progress and the source in use
+ * is complete it acknowledges the relays (deletes the blobs), except for a file of a group. Progress and the source in use
  * are announced as events.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
@@ -183,7 +183,8 @@ export class Downloads {
       if (outcome.ok) {
         t.failures = 0
         await this.#ctx.setState(record, 'complete')
-        if (replicas.length > 0) this.#ack(pointer)
+        // in a group other members may still need the blobs: the TTL or the sender removes them
+        if (replicas.length > 0 && record.groupId === undefined) this.#ack(pointer)
         return null
       }
       if (!outcome.retry) {

@@ -14,6 +14,11 @@
  * uploads the sealed chunks when the recipient is not directly reachable). A receiver pulls from
  * the sender's device when it has a direct connection to it, else from the relays first, and
  * falls back to the other source; once the file is complete it deletes the blobs on the relays.
+ *
+ * In a group (recipients.ts) the pointer rides in the group content, any current member's device
+ * is served, the relays get the file when any member is not directly connected, and receivers
+ * never delete the blobs (others may still need them): the relay's TTL (7 days) removes them, or
+ * the sender's erase.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { toHex } from '../../../core/src/bytes.ts'
@@ -21,7 +26,8 @@ import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { chunkPlainLength } from '../../../core/src/file/chunks.ts'
 import { decodeFilePointer, encodeFilePointer, type FilePointer } from '../../../core/src/file/pointer.ts'
 import type { Logger } from '../log.ts'
-import type { AttachmentDelivery, AttachmentHandler, OutgoingAttachment } from '../messaging/app-payloads.ts'
+import type { AttachmentHandler, OutgoingAttachment } from '../messaging/app-payloads.ts'
+import { groupOfConversationId } from '../messaging/conversation-id.ts'
 import { peerOfConversation } from '../messaging/direct-conversation.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import type { ContactRecord, MessageRecord } from '../messaging/records.ts'
@@ -38,6 +44,7 @@ import type { FilesNotify, TransferPath } from './events.ts'
 import { type FileContent, fileContent } from './file-content.ts'
 import { type ChunkSource, countChunks, FileStore, hasChunk, setChunk } from './file-store.ts'
 import { OfflineUploads } from './offline-uploads.ts'
+import { type FilesGroups, mayFetch, type RecipientDeps, recipientsOf } from './recipients.ts'
 import type { AttachmentRecord, AttachmentState } from './records.ts'
 import { ackReplicas, replicasOf } from './relay-blobs.ts'
 import { saveFile } from './save-file.ts'
@@ -50,6 +57,7 @@ export interface FilesMessenger {
   sendText(conversationId: string, text: string, attachment?: OutgoingAttachment): Promise<MessageRecord>
   registerAttachments(handler: AttachmentHandler): void
   requireContact(userId: string): Promise<ContactRecord>
+  userOfPeer(peerId: string): string | undefined
 }
 
 export interface FilesInit {
@@ -71,6 +79,8 @@ export interface FilesInit {
   readonly relays?: readonly string[]
   /** Default OFFLINE_FALLBACK_MS. */
   readonly offlineFallbackMs?: number
+  /** Files in group conversations (absent: direct chats only). */
+  readonly groups?: FilesGroups
 }
 
 /** An attachment as attachments.get shows it. */
@@ -100,6 +110,15 @@ export interface AttachmentView {
   readonly error?: string
 }
 
+/** A received pointer, from a direct chat or a group. */
+interface IncomingFile {
+  readonly senderUserId: string
+  readonly groupId: string | undefined
+  readonly messageId: string
+  readonly conversationId: string
+  readonly pointer: Uint8Array
+}
+
 export class FileService {
   readonly #init: FilesInit
   readonly #files: FileStore
@@ -107,6 +126,9 @@ export class FileService {
   readonly #offline: OfflineUploads
   /** Sent files: chunk requests answered over the direct path since this daemon started. */
   readonly #served = new Map<string, number>()
+  /** Sent files: the devices (PeerId strings) that asked for them since this daemon started. */
+  readonly #askedBy = new Map<string, Set<string>>()
+  readonly #recipients: RecipientDeps
   readonly #fallbacks = new Set<ReturnType<typeof setTimeout>>()
   readonly #onConnect = (event: CustomEvent<PeerId>): void =>
     this.#downloads.connected(event.detail.toString())
@@ -133,7 +155,15 @@ export class FileService {
       ...(init.retryMaxMs !== undefined ? { retryMaxMs: init.retryMaxMs } : {}),
     })
     this.#offline = new OfflineUploads({ ...parts, relays: init.relays ?? [] })
-    init.messenger.registerAttachments((delivery) => this.#onIncoming(delivery))
+    this.#recipients = {
+      getContact: init.getContact,
+      userOfPeer: (peer) => init.messenger.userOfPeer(peer),
+      ...(init.groups !== undefined ? { groups: init.groups } : {}),
+    }
+    init.messenger.registerAttachments((d) =>
+      this.#onIncoming({ ...d, senderUserId: d.contact.userId, groupId: undefined }),
+    )
+    init.groups?.registerAttachments((d) => this.#onIncoming(d))
   }
 
   async start(): Promise<void> {
@@ -141,13 +171,17 @@ export class FileService {
     await startFileServer({
       libp2p,
       source: this.#init.source ?? this.#files,
-      contactDevice: async (userId) => (await this.#init.getContact(userId))?.devicePeerId ?? null,
+      mayFetch: (record, peer) => mayFetch(this.#recipients, record, peer),
       log: this.#init.log,
-      onServed: (fileIdHex, request) =>
+      onServed: (fileIdHex, request, peer) => {
         this.#served.set(
           fileIdHex,
           (this.#served.get(fileIdHex) ?? 0) + (request.kind === FILE_REQUEST_CHUNK ? 1 : 0),
-        ),
+        )
+        const asked = this.#askedBy.get(fileIdHex) ?? new Set<string>()
+        asked.add(peer.toString())
+        this.#askedBy.set(fileIdHex, asked)
+      },
     })
     libp2p.addEventListener('peer:connect', this.#onConnect)
     for (const record of await this.#files.listAttachments()) {
@@ -166,15 +200,20 @@ export class FileService {
 
   // ---- sending
 
-  /** Seal the file at `path` and send its pointer to the conversation's contact, with a caption. */
+  /**
+   * Seal the file at `path` and send its pointer, with a caption, to the conversation's contact or
+   * to the members of its group.
+   */
   async send(conversationId: string, path: string, caption: string): Promise<MessageRecord> {
-    const peer = peerOfConversation(conversationId)
-    const contact = await this.#init.messenger.requireContact(peer)
+    const { groups } = this.#init
+    const groupId = groupOfConversationId(conversationId)
+    const peer = groupId === null || groups === undefined ? peerOfConversation(conversationId) : ''
+    if (groupId === null) await this.#init.messenger.requireContact(peer)
     const sealed = await sealFile(this.#init.suite, this.#files, path)
     const { fileIdHex } = sealed
-    const direct =
-      contact.devicePeerId != null &&
-      hasDirectConnection(this.#init.libp2p, peerIdFromBytes(contact.devicePeerId))
+    const recipients = groupId === null ? [peer] : (groups?.members(groupId) ?? [])
+    // direct only when every recipient's device is directly connected now
+    const direct = await this.#allDirect(recipients)
     // the offline path's replicas, or why there are none (the file then goes direct only)
     let pointer = sealed.pointer
     let offlineError: string | undefined
@@ -193,6 +232,7 @@ export class FileService {
           messageId: message.id,
           conversationId,
           peerUserId: peer,
+          ...(groupId !== null ? { groupId } : {}),
           direction: 'out',
           pointer: encodeFilePointer(pointer),
           state: 'available',
@@ -204,7 +244,10 @@ export class FileService {
     }
     let message: MessageRecord
     try {
-      message = await this.#init.messenger.sendText(conversationId, caption, attachment)
+      message =
+        groupId !== null && groups !== undefined
+          ? await groups.send(conversationId, caption, attachment)
+          : await this.#init.messenger.sendText(conversationId, caption, attachment)
     } catch (error) {
       await this.#files.dropContents(fileIdHex, pointer.chunkCount).catch(() => {})
       throw error
@@ -216,26 +259,41 @@ export class FileService {
     return message
   }
 
+  async #allDirect(userIds: readonly string[]): Promise<boolean> {
+    const contacts = await Promise.all(userIds.map((u) => this.#init.getContact(u)))
+    return contacts.every(
+      (c) =>
+        c?.devicePeerId != null && hasDirectConnection(this.#init.libp2p, peerIdFromBytes(c.devicePeerId)),
+    )
+  }
+
   async #uploadNow(fileIdHex: string): Promise<void> {
     const record = await this.#files.attachment(fileIdHex)
     if (record?.state === 'available') await this.#offline.begin(record)
   }
 
-  /** The direct path failed when the recipient has not asked for the file in time: upload then. */
+  /**
+   * The direct path failed when a recipient's device has not asked for the file in time (in a
+   * group: fewer devices asked than there are members): upload then.
+   */
   #fallbackLater(fileIdHex: string): void {
     const timer = setTimeout(() => {
       this.#fallbacks.delete(timer)
-      if (!this.#served.has(fileIdHex))
-        this.#uploadNow(fileIdHex).catch((error) =>
-          this.#init.log.warn('file upload not started', { error: (error as Error)?.name }),
-        )
+      void this.#files
+        .attachment(fileIdHex)
+        .then((record) => {
+          if (record === undefined) return
+          const asked = this.#askedBy.get(fileIdHex)?.size ?? 0
+          if (asked < recipientsOf(this.#recipients, record).length) return this.#uploadNow(fileIdHex)
+        })
+        .catch((error) => this.#init.log.warn('file upload not started', { error: (error as Error)?.name }))
     }, this.#init.offlineFallbackMs ?? OFFLINE_FALLBACK_MS)
     this.#fallbacks.add(timer)
   }
 
   // ---- receiving
 
-  async #onIncoming(delivery: AttachmentDelivery): ReturnType<AttachmentHandler> {
+  async #onIncoming(delivery: IncomingFile): ReturnType<AttachmentHandler> {
     let pointer: FilePointer
     try {
       pointer = decodeFilePointer(delivery.pointer)
@@ -254,7 +312,8 @@ export class FileService {
       fileId: fileIdHex,
       messageId: delivery.messageId,
       conversationId: delivery.conversationId,
-      peerUserId: delivery.contact.userId,
+      peerUserId: delivery.senderUserId,
+      ...(delivery.groupId !== undefined ? { groupId: delivery.groupId } : {}),
       direction: 'in',
       pointer: delivery.pointer,
       state,
@@ -401,7 +460,8 @@ export class FileService {
       { type: 'del', key: this.#files.attachmentKey(record.fileId) },
       { type: 'del', key: this.#files.indexKey(messageId) },
     ])
-    if (pointer.replicas.length > 0)
+    // a group's receivers leave the blobs to the other members (the TTL or the sender removes them)
+    if (pointer.replicas.length > 0 && (record.direction === 'out' || record.groupId === undefined))
       void ackReplicas({ suite: this.#init.suite, libp2p: this.#init.libp2p }, pointer).catch((error) =>
         this.#init.log.debug('relay blobs not deleted', { error: (error as Error)?.name }),
       )
@@ -430,6 +490,7 @@ export class FileService {
     await this.#downloads.cancel(record.fileId)
     await this.#offline.cancel(record.fileId)
     this.#served.delete(record.fileId)
+    this.#askedBy.delete(record.fileId)
     await this.#files.dropContents(record.fileId, decodeFilePointer(record.pointer).chunkCount)
     await this.#files.store.batch([
       { type: 'del', key: this.#files.attachmentKey(record.fileId) },

@@ -29,8 +29,10 @@ export const AttachmentRecordSchema = z.object({
   fileId: z.string(),
   messageId: z.string(),
   conversationId: z.string(),
-  /** The contact the file was sent to (out) or came from (in). */
+  /** The contact the file was sent to (out; '' for a group) or came from (in). */
   peerUserId: z.string(),
+  /** A file sent in a group: any current member's device may fetch it; receivers keep the relay blobs. */
+  groupId: z.string().optional(),
   direction: z.enum(['in', 'out']),
   /** The encoded FilePointer (core/src/file/pointer.ts). */
   pointer: recordBytes,

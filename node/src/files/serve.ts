@@ -1,12 +1,13 @@
 /**
  * The sender's side of /wren/file/1.0.0: answers a receiver's requests for the manifest and the
  * chunks of a file it sent, from the store as they were sealed (nothing is decrypted here).
- * Only the device of the contact the file was sent to gets an answer, and only on a direct
+ * Only a device the file was sent to gets an answer (the contact's, or a current member's of the
+ * group it was sent in: `mayFetch` decides at every request), and only on a direct
  * connection (libp2p refuses the protocol on limited ones; a circuit that carries no limits on
  * this side is refused here); anyone else learns nothing, not even that the file exists.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
-import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
+import { toHex } from '../../../core/src/bytes.ts'
 import { FILE_HASH_BYTES } from '../../../core/src/file/constants.ts'
 import { decodeFilePointer } from '../../../core/src/file/pointer.ts'
 import type { Logger } from '../log.ts'
@@ -19,6 +20,7 @@ import {
   MAX_FILE_REQUEST_BYTES,
 } from './constants.ts'
 import type { ChunkSource } from './file-store.ts'
+import type { AttachmentRecord } from './records.ts'
 import {
   decodeFileRequest,
   encodeFileResponse,
@@ -32,11 +34,11 @@ import {
 export interface FileServerDeps {
   readonly libp2p: Libp2p
   readonly source: ChunkSource
-  /** The libp2p PeerId (multihash bytes) of a contact's device, or null. */
-  contactDevice(userId: string): Promise<Uint8Array | null>
+  /** Whether the device `peer` may fetch the sent file of `record`. */
+  mayFetch(record: AttachmentRecord, peer: PeerId): Promise<boolean>
   readonly log: Logger
-  /** A chunk or manifest piece was served (for progress and tests). */
-  onServed?(fileIdHex: string, request: FileRequest): void
+  /** A chunk or manifest piece was served to `peer` (for progress, the offline fallback and tests). */
+  onServed?(fileIdHex: string, request: FileRequest, peer: PeerId): void
 }
 
 const NOT_FOUND = encodeFileResponse({ status: FILE_STATUS_NOT_FOUND, data: new Uint8Array(0) })
@@ -58,7 +60,7 @@ async function answer(deps: FileServerDeps, bytes: Uint8Array, ctx: RequestConte
     ctx.unwanted()
     return NOT_FOUND
   }
-  if (!(await isDeviceOf(deps, record.peerUserId, ctx.peerId))) {
+  if (!(await deps.mayFetch(record, ctx.peerId))) {
     deps.log.debug('file request from a peer the file was not sent to', { peer: ctx.peerId.toString() })
     ctx.unwanted()
     return NOT_FOUND
@@ -68,23 +70,18 @@ async function answer(deps: FileServerDeps, bytes: Uint8Array, ctx: RequestConte
     if (request.index >= chunkCount) return BAD_REQUEST
     const chunk = await deps.source.chunk(fileIdHex, request.index)
     if (chunk === undefined) return NOT_FOUND
-    deps.onServed?.(fileIdHex, request)
+    deps.onServed?.(fileIdHex, request, ctx.peerId)
     return encodeFileResponse({ status: FILE_STATUS_OK, data: chunk })
   }
   if (request.index + request.count > chunkCount) return BAD_REQUEST
   const manifest = await deps.source.manifest(fileIdHex)
   if (manifest === undefined) return NOT_FOUND
-  deps.onServed?.(fileIdHex, request)
+  deps.onServed?.(fileIdHex, request, ctx.peerId)
   const data = manifest.subarray(
     request.index * FILE_HASH_BYTES,
     (request.index + request.count) * FILE_HASH_BYTES,
   )
   return encodeFileResponse({ status: FILE_STATUS_OK, data })
-}
-
-async function isDeviceOf(deps: FileServerDeps, userId: string, peer: PeerId): Promise<boolean> {
-  const device = await deps.contactDevice(userId)
-  return device !== null && bytesEqual(device, peer.toMultihash().bytes)
 }
 
 /** Register the handler; undo with `libp2p.unhandle(FILE_PROTOCOL)`. */

@@ -32,7 +32,8 @@ export const GROUP_WIRE_NONCE_BYTES = 16
 export const GROUP_MESSAGE_ID_BYTES = 16
 /**
  * Group message text in UTF-8 bytes: the padded content (128 KiB bucket) plus the Sender Key and
- * wire framing must fit one pairwise app payload (192 KiB) for the offline-member copy.
+ * wire framing must fit one pairwise app payload (192 KiB) for the offline-member copy. A file's
+ * caption shares it with the encoded pointer (≤ 21 KiB), so the content stays in that bucket.
  */
 export const MAX_GROUP_TEXT_BYTES = 120 * KIB
 /** Encoded GroupWire cap: a padded 128 KiB content, AEAD tag, Sender Key header and signature. */

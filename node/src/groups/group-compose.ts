@@ -30,7 +30,7 @@ export interface LineOptions {
 }
 
 /** What a post's content carries besides its text. */
-export type ContentExtras = Pick<Content, 'action' | 'replyTo' | 'forwarded' | 'mentions'>
+export type ContentExtras = Pick<Content, 'action' | 'replyTo' | 'forwarded' | 'mentions' | 'attachment'>
 
 export interface ComposedLine {
   readonly content: ContentExtras

@@ -20,7 +20,7 @@ import { indexOp } from './group-message-index.ts'
 import { applyHeldGroupActions, receiveGroupAction } from './group-receive-action.ts'
 import { groupConversationId } from './group-store.ts'
 import type { Receipts } from './receipts.ts'
-import type { MessageVia, StoredMessage } from './types.ts'
+import type { GroupAttachmentHandler, MessageVia, StoredMessage } from './types.ts'
 import { type Content, decodeContent, decodeMessageCopy, decodeWire } from './wire.ts'
 
 /** The reply, forward and mention parts of a received text, as its record keeps them. */
@@ -58,10 +58,38 @@ export class GroupReceive {
   readonly #receipts: Receipts
   /** Topic payloads whose Sender Key has not arrived yet, oldest first. */
   readonly #pending: Array<{ distHex: string; wire: Uint8Array; via: MessageVia }> = []
+  #attachments: GroupAttachmentHandler | null = null
 
   constructor(ctx: GroupContext, receipts: Receipts) {
     this.#ctx = ctx
     this.#receipts = receipts
+  }
+
+  /** The files layer: a received file pointer becomes its record, written with the message. */
+  registerAttachments(handler: GroupAttachmentHandler): void {
+    this.#attachments = handler
+  }
+
+  /** The file of a received line, when it carries one the files layer accepts (else none). */
+  async #attachment(
+    content: Content,
+    stored: StoredMessage,
+    groupId: string,
+  ): Promise<Awaited<ReturnType<GroupAttachmentHandler>>> {
+    // a message deleted for everyone before it arrived keeps no file
+    if (content.attachment === undefined || this.#attachments === null || stored.deletedAt !== undefined)
+      return null
+    const delivery = {
+      senderUserId: stored.sender,
+      groupId,
+      conversationId: stored.conversationId,
+      messageId: stored.id,
+      pointer: content.attachment,
+    }
+    return this.#attachments(delivery).catch((error) => {
+      this.#ctx.log.warn('group attachment refused', { error: (error as Error)?.name })
+      return null
+    })
   }
 
   /** A topic payload (gossip). */
@@ -159,6 +187,11 @@ export class GroupReceive {
         keys.commitPeer(updated.next)
         return { ack, stored: null, events: applied.events }
       }
+      if (content.attachment !== undefined && this.#attachments === null) {
+        // the files layer is not wired yet (start-up): unacknowledged, it comes again pairwise
+        log.debug('group file pointer before the files layer')
+        return null
+      }
       const seq = g.record.conversation.lastSeq + 1
       const heldOps: BatchOp[] = []
       const held = await takeGroupHeld(store, sender, id, at, heldOps)
@@ -176,7 +209,8 @@ export class GroupReceive {
         ...lineExtras(content),
       }
       const final = await applyHeldGroupActions(this.#ctx, g, arrived, held)
-      const stored = final.message
+      const file = await this.#attachment(content, final.message, g.record.groupId)
+      const stored = file === null ? final.message : { ...final.message, attachment: file.summary }
       const conversation = {
         ...g.record.conversation,
         lastSeq: seq,
@@ -189,6 +223,7 @@ export class GroupReceive {
         ...updated.ops,
         ...heldOps,
         ...final.ops,
+        ...(file?.ops ?? []),
         store.messageOp(stored),
         indexOp(store, stored),
         store.put(receivedKey, { conversationId, seq, sender, messageId: id }),
@@ -197,7 +232,7 @@ export class GroupReceive {
       ])
       keys.commitPeer(updated.next)
       g.record.conversation = conversation
-      return { ack, stored, events: [] }
+      return { ack, stored, events: file?.after === undefined ? [] : [file.after] }
     })
     if (result === null) return null
     return () => {

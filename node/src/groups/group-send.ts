@@ -11,6 +11,7 @@ import { memberOf } from '../../../core/src/group/index.ts'
 import { formatUserId, parseUserId } from '../../../core/src/identity.ts'
 import { pad } from '../../../core/src/padding.ts'
 import { senderKeyDistribution, senderKeyEncrypt } from '../../../core/src/sender-key.ts'
+import type { OutgoingAttachment } from '../messaging/app-payloads.ts'
 import { GROUP_PREFIXES } from '../storage/layout.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import {
@@ -80,19 +81,35 @@ export class GroupSend {
     this.#timers.clear()
   }
 
-  /** Post a message line: a text, maybe a reply, a forward, with mentions (group-compose.ts). */
-  async send(conversationId: string, text: string, options: LineOptions = {}): Promise<StoredMessage> {
+  /**
+   * Post a message line: a text, maybe a reply, a forward, with mentions (group-compose.ts), or a
+   * file (its pointer in the content, the text its caption, maybe empty; the attachment's records
+   * written in the message's batch).
+   */
+  async send(
+    conversationId: string,
+    text: string,
+    options: LineOptions = {},
+    attachment?: OutgoingAttachment,
+  ): Promise<StoredMessage> {
     const { lock, groups } = this.#ctx
     const groupId = groupOfConversation(conversationId)
     if (groupId === null) throw new GroupConversationNotFoundError(conversationId)
-    if (new TextEncoder().encode(text).length > MAX_GROUP_TEXT_BYTES)
-      throw new GroupTextTooLongError(MAX_GROUP_TEXT_BYTES)
+    const pointerBytes = attachment?.pointer.length ?? 0
+    if (new TextEncoder().encode(text).length + pointerBytes > MAX_GROUP_TEXT_BYTES)
+      throw new GroupTextTooLongError(MAX_GROUP_TEXT_BYTES - pointerBytes)
     const posted = await lock.run(async () => {
       const g = groups.requireGroup(groupId)
       if (g.record.status !== 'member')
         throw new GroupStandingError(`we are not a member of group ${groupId}`)
       const line = await composeLine(this.#ctx, g, text, options)
-      return this.post(g, { text, extras: line.content, line: line.record }, [])
+      if (attachment === undefined) return this.post(g, { text, extras: line.content, line: line.record }, [])
+      const body: PostBody = {
+        text,
+        extras: { ...line.content, attachment: attachment.pointer },
+        line: { ...line.record, attachment: attachment.summary },
+      }
+      return this.post(g, body, [], attachment.ops)
     })
     await this.deliver(posted)
     return posted.message as StoredMessage
@@ -102,7 +119,12 @@ export class GroupSend {
    * Under the lock: encrypt one post (a line, or an action when `body.line` is null) with our
    * Sender Key and write it, with `ops`, in one batch. deliver() sends it once the lock is free.
    */
-  async post(g: LiveGroup, body: PostBody, ops: readonly BatchOp[]): Promise<Posted> {
+  async post(
+    g: LiveGroup,
+    body: PostBody,
+    ops: readonly BatchOp[],
+    lineOps?: (message: StoredMessage) => readonly BatchOp[],
+  ): Promise<Posted> {
     const { suite, contacts, transport, now, keys, held, store, me } = this.#ctx
     const groupId = g.record.groupId
     const conversationId = groupConversationId(groupId)
@@ -176,7 +198,8 @@ export class GroupSend {
       store.put(store.deliveryKey(id), record),
       store.put(store.groupKey(groupId), { ...g.record, conversation }),
     ]
-    if (message !== null) batch.push(store.messageOp(message), indexOp(store, message))
+    if (message !== null)
+      batch.push(store.messageOp(message), indexOp(store, message), ...(lineOps?.(message) ?? []))
     if (gossip) batch.push(store.put(store.pendingKey(id), { messageId: id }))
     const holds = held.hold(g.log.state, me, {
       groupId,

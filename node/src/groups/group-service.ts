@@ -15,6 +15,7 @@ import type { Startable } from '@libp2p/interface'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { formatUserId, type IdentityKeyPair } from '../../../core/src/identity.ts'
 import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
+import type { OutgoingAttachment } from '../messaging/app-payloads.ts'
 import type { ActionRequest } from '../messaging/message-actions.ts'
 import { Mutex } from '../messaging/mutex.ts'
 import type { Vault } from '../messaging/vault.ts'
@@ -43,6 +44,7 @@ import { Receipts } from './receipts.ts'
 import { GroupRegistry, type LiveGroup } from './registry.ts'
 import { SenderKeyBook } from './sender-keys.ts'
 import type {
+  GroupAttachmentHandler,
   GroupInvitation,
   GroupLogger,
   GroupMember,
@@ -81,7 +83,12 @@ export interface GroupServiceInit {
 
 /** The conversation side of groups, as the RPC handlers call it. */
 export interface GroupMessaging {
-  send(conversationId: string, text: string, options?: LineOptions): Promise<StoredMessage>
+  send(
+    conversationId: string,
+    text: string,
+    options?: LineOptions,
+    attachment?: OutgoingAttachment,
+  ): Promise<StoredMessage>
   /** Whether a message id names a group message here (else: a direct chat's). */
   has(messageId: string): Promise<boolean>
   message(messageId: string): Promise<StoredMessage>
@@ -152,7 +159,8 @@ export class GroupService implements Startable {
     this.#receive = new GroupReceive(ctx, this.#receipts)
     const actions = new GroupActions(ctx, this.#send)
     this.messages = {
-      send: (conversationId, text, options) => this.#send.send(conversationId, text, options),
+      send: (conversationId, text, options, attachment) =>
+        this.#send.send(conversationId, text, options, attachment),
       has: (messageId) => actions.has(messageId),
       message: (messageId) => actions.message(messageId),
       act: (messageId, request) => actions.act(messageId, request),
@@ -217,6 +225,11 @@ export class GroupService implements Startable {
     await this.#queue.drained()
   }
 
+  /** The files layer's handler of received file pointers (register before start). */
+  registerAttachments(handler: GroupAttachmentHandler): void {
+    this.#receive.registerAttachments(handler)
+  }
+
   // ---- reads
 
   group(groupId: string): LiveGroup | undefined {
@@ -233,6 +246,14 @@ export class GroupService implements Startable {
 
   summary(g: LiveGroup, status?: GroupSummary['status']): GroupSummary {
     return this.#groups.summary(g, status)
+  }
+
+  /** User ids of the current members of a group we are a member of, but us ([] otherwise). */
+  otherMembers(groupId: string): string[] {
+    const g = this.#groups.group(groupId)
+    if (g === undefined || g.record.status !== 'member') return []
+    const me = formatUserId(this.#components.userId)
+    return g.log.state.members.map((m) => formatUserId(m.userId)).filter((u) => u !== me)
   }
 
   members(groupId: string): Promise<{ members: GroupMember[]; invitations: GroupInvitation[] }> {

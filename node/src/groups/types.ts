@@ -5,6 +5,7 @@
  * them onto its API types, which today have the same shape.
  */
 import type { ContactCard } from '../../../core/src/contact-card.ts'
+import type { AppEffect, AttachmentSummary } from '../messaging/app-payloads.ts'
 import type { MessageChange } from '../messaging/apply-action.ts'
 import type { AppDelivery, AppHandler } from '../messaging/inbound.ts'
 import type { Vault } from '../messaging/vault.ts'
@@ -35,6 +36,24 @@ export interface GroupTransport {
   subscribers(topic: string): ReadonlySet<string>
   onMessage(handler: (topic: string, data: Uint8Array) => void): void
 }
+
+/** A group message that carries a file pointer arrived (see GroupService.registerAttachments). */
+export interface GroupAttachmentDelivery {
+  readonly senderUserId: string
+  readonly groupId: string
+  readonly conversationId: string
+  readonly messageId: string
+  /** The encoded pointer, untrusted: the handler decodes it. */
+  readonly pointer: Uint8Array
+}
+
+/**
+ * The files layer's answer, under the group lock: the summary the message shows, what to write
+ * with the message, and what to run after the write. Null: refused (the message keeps no file).
+ */
+export type GroupAttachmentHandler = (
+  delivery: GroupAttachmentDelivery,
+) => Promise<(AppEffect & { readonly summary: AttachmentSummary }) | null>
 
 /** The contacts the group layer reads (the messenger's vault). */
 export type GroupContacts = Pick<Vault, 'getContact' | 'listContacts'>

@@ -12,6 +12,7 @@ import {
 } from '../../../core/src/conversation/action.ts'
 import { MAX_QUOTE_CHARS } from '../../../core/src/conversation/constants.ts'
 import { DecodeError, UnsupportedVersionError } from '../../../core/src/errors.ts'
+import { MAX_FILE_POINTER_BYTES } from '../../../core/src/file/constants.ts'
 import { GROUP_ID_BYTES, MAX_GROUP_OP_BYTES } from '../../../core/src/group/constants.ts'
 import { MAX_SENDER_KEY_DISTRIBUTION_BYTES } from '../../../core/src/sender-key/constants.ts'
 import {
@@ -87,6 +88,11 @@ export interface Content {
   readonly forwarded?: boolean
   /** User ids of the members the text mentions (distinct). */
   readonly mentions?: readonly Uint8Array[]
+  /**
+   * A file: its encoded pointer (untrusted here; the files layer decodes it). The text is its
+   * caption, maybe empty; caption and pointer together stay within MAX_GROUP_TEXT_BYTES.
+   */
+  readonly attachment?: Uint8Array
 }
 
 export function encodeOpsPayload(p: OpsPayload): Uint8Array {
@@ -177,6 +183,7 @@ export function encodeContent(p: Content): Uint8Array {
     replyToText: p.replyTo?.text ?? '',
     forwarded: p.forwarded ?? false,
     mentions: (p.mentions ?? []).map(b),
+    attachment: p.attachment === undefined ? EMPTY : b(p.attachment),
   })
 }
 
@@ -193,12 +200,16 @@ export function decodeContent(bytes: Uint8Array): Content {
   const base = { messageId: p.messageId, text: p.text, sentAt: p.sentAt, groupId: p.groupId, epoch: p.epoch }
   const hasReply = p.replyToId.length > 0 || p.replyToAuthor.length > 0 || p.replyToText !== ''
   if (p.action.length > 0) {
-    if (p.text !== '' || hasReply || p.forwarded || p.mentions.length > 0)
+    if (p.text !== '' || hasReply || p.forwarded || p.mentions.length > 0 || p.attachment.length > 0)
       throw new DecodeError('an action content carries nothing but its action')
     if (p.action.length > MAX_GROUP_ACTION_BYTES) throw new DecodeError('group action too large')
     return { ...base, action: decodeMessageAction(p.action) }
   }
-  if (p.text.length === 0 || new TextEncoder().encode(p.text).length > MAX_GROUP_TEXT_BYTES)
+  if (p.attachment.length > MAX_FILE_POINTER_BYTES) throw new DecodeError('group attachment too large')
+  if (
+    (p.text.length === 0 && p.attachment.length === 0) ||
+    new TextEncoder().encode(p.text).length + p.attachment.length > MAX_GROUP_TEXT_BYTES
+  )
     throw new DecodeError('bad group text length')
   const seen = new Set<string>()
   for (const m of p.mentions) {
@@ -217,5 +228,6 @@ export function decodeContent(bytes: Uint8Array): Content {
     ...(hasReply ? { replyTo: { id: p.replyToId, author: p.replyToAuthor, text: p.replyToText } } : {}),
     ...(p.forwarded ? { forwarded: true } : {}),
     ...(p.mentions.length > 0 ? { mentions: p.mentions } : {}),
+    ...(p.attachment.length > 0 ? { attachment: p.attachment } : {}),
   }
 }

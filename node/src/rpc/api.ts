@@ -545,7 +545,7 @@ function attachmentMethods() {
   return {
     'attachments.send': {
       description:
-        'Send a local file to a direct conversation: it is encrypted once into the profile, and its pointer goes in an end-to-end encrypted message (returned) with the caption; the recipient pulls it over a direct connection, or, when it is not directly reachable, from two relays the sealed chunks are uploaded to (files up to 100 MiB; a larger one is sent directly only, with the reason as the attachment’s error). NOT_FOUND when no file is at the path, INVALID_INPUT when it is a directory, unreadable or too large.',
+        'Send a local file to a direct or a group conversation: it is encrypted once into the profile, and its pointer goes in an end-to-end encrypted message (returned) with the caption (may be empty); the recipient (in a group: each current member) pulls it over a direct connection, or, when it is not directly reachable, from two relays the sealed chunks are uploaded to (files up to 100 MiB; a larger one is sent directly only, with the reason as the attachment’s error). Group members leave the relay copies for each other: the relays drop them after 7 days, or when the sender erases the message. NOT_FOUND when no file is at the path, INVALID_INPUT when it is a directory, unreadable or too large, or the caption and pointer exceed a group message.',
       params: z.strictObject({
         conversationId: id,
         path: localPath,

@@ -757,6 +757,7 @@ export interface GroupContent {
   replyToText: string
   forwarded: boolean
   mentions: Uint8Array<ArrayBuffer>[]
+  attachment: Uint8Array<ArrayBuffer>
 }
 
 export interface GroupContentVersionFieldEvent {
@@ -806,6 +807,10 @@ export interface GroupContentForwardedFieldEvent {
 export interface GroupContentMentionsFieldEvent {
   field: '$.mentions[]'
   index: number
+  value: Uint8Array<ArrayBuffer>
+}
+export interface GroupContentAttachmentFieldEvent {
+  field: '$.attachment'
   value: Uint8Array<ArrayBuffer>
 }
 
@@ -881,6 +886,11 @@ export const GroupContent = (() => {
           }
         }
 
+        if ((obj.attachment != null && obj.attachment.byteLength > 0)) {
+          w.uint32(210)
+          w.bytes(obj.attachment)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -897,7 +907,8 @@ export const GroupContent = (() => {
           replyToAuthor: uint8ArrayAlloc(0),
           replyToText: '',
           forwarded: false,
-          mentions: []
+          mentions: [],
+          attachment: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -956,6 +967,10 @@ export const GroupContent = (() => {
               }
 
               obj.mentions.push(reader.bytes())
+              break
+            }
+            case 26: {
+              obj.attachment = reader.bytes()
               break
             }
             default: {
@@ -1069,6 +1084,13 @@ export const GroupContent = (() => {
 
               break
             }
+            case 26: {
+              yield {
+                field: `${prefix}.attachment`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1093,6 +1115,7 @@ export const GroupContent = (() => {
 
 
 
+
   function encode (obj: Partial<GroupContent>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GroupContent.codec())
   }
@@ -1101,7 +1124,7 @@ export const GroupContent = (() => {
     return decodeMessage(buf, GroupContent.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupContent>): Generator<GroupContentVersionFieldEvent | GroupContentMessageIdFieldEvent | GroupContentTextFieldEvent | GroupContentSentAtFieldEvent | GroupContentGroupIdFieldEvent | GroupContentEpochFieldEvent | GroupContentActionFieldEvent | GroupContentReplyToIdFieldEvent | GroupContentReplyToAuthorFieldEvent | GroupContentReplyToTextFieldEvent | GroupContentForwardedFieldEvent | GroupContentMentionsFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupContent>): Generator<GroupContentVersionFieldEvent | GroupContentMessageIdFieldEvent | GroupContentTextFieldEvent | GroupContentSentAtFieldEvent | GroupContentGroupIdFieldEvent | GroupContentEpochFieldEvent | GroupContentActionFieldEvent | GroupContentReplyToIdFieldEvent | GroupContentReplyToAuthorFieldEvent | GroupContentReplyToTextFieldEvent | GroupContentForwardedFieldEvent | GroupContentMentionsFieldEvent | GroupContentAttachmentFieldEvent> {
     return streamMessage(buf, GroupContent.codec(), opts)
   }
   return { codec, encode, decode, stream }
