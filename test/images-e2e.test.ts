@@ -32,7 +32,9 @@ const TRANSFER_TIMEOUT_MS = 60_000
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 const has = (haystack: Uint8Array, needle: Uint8Array | string): boolean =>
-  Buffer.from(haystack).includes(typeof needle === 'string' ? Buffer.from(needle, 'latin1') : needle)
+  Buffer.from(haystack).includes(
+    typeof needle === 'string' ? Buffer.from(needle, 'latin1') : Buffer.from(needle),
+  )
 
 describe('images between two daemons lose their metadata and carry a thumbnail', () => {
   let alice: ChatPeer

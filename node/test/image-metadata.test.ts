@@ -28,7 +28,9 @@ import { stripImageMetadata } from '../src/files/images/strip-metadata.ts'
 import { encodeThumbnail, makeThumbnail, orient } from '../src/files/images/thumbnail.ts'
 
 const has = (haystack: Uint8Array, needle: Uint8Array | string): boolean =>
-  Buffer.from(haystack).includes(typeof needle === 'string' ? Buffer.from(needle, 'latin1') : needle)
+  Buffer.from(haystack).includes(
+    typeof needle === 'string' ? Buffer.from(needle, 'latin1') : Buffer.from(needle),
+  )
 
 /** The APP1 segments of a JPEG (payloads), walking the headers up to the first scan. */
 function app1Payloads(bytes: Uint8Array): Buffer[] {
