@@ -28,6 +28,7 @@ import {
   NotARegularFileError,
 } from './errors.ts'
 import type { FileStore } from './file-store.ts'
+import { type PreparedImage, prepareImage } from './images/prepare-image.ts'
 
 /** Largest file, in bytes: the chunk count the format allows (1 TiB); direct transfers have no other cap. */
 export const MAX_SEND_FILE_BYTES = MAX_FILE_CHUNKS * FILE_CHUNK_BYTES
@@ -81,9 +82,20 @@ function pointerName(path: string): string {
   return name
 }
 
-/** Seal the file at `path` into `files`; the caller writes the attachment record with the message. */
+/**
+ * Seal the file at `path` into `files`; the caller writes the attachment record with the message.
+ * An image (by its bytes) is sealed without its metadata and with a thumbnail (images/).
+ */
 export async function sealFile(suite: CryptoSuite, files: FileStore, path: string): Promise<SealedFile> {
-  const { handle, size } = await openRegularFile(path)
+  const { handle, size: fileSize } = await openRegularFile(path)
+  let image: PreparedImage | null
+  try {
+    image = await prepareImage(handle, fileSize, path)
+  } catch (error) {
+    await handle.close()
+    throw error
+  }
+  const size = image?.bytes.length ?? fileSize
   const { fileId, fileKey } = newFileSecrets(suite)
   const fileIdHex = toHex(fileId)
   const layout: ChunkLayout = {
@@ -98,6 +110,10 @@ export async function sealFile(suite: CryptoSuite, files: FileStore, path: strin
     for (let index = 0; index < layout.chunkCount; index++) {
       const length = chunkPlainLength(layout, index)
       let filled = 0
+      if (image !== null) {
+        buffer.set(image.bytes.subarray(index * FILE_CHUNK_BYTES, index * FILE_CHUNK_BYTES + length))
+        filled = length
+      }
       while (filled < length) {
         let bytesRead: number
         try {
@@ -117,21 +133,21 @@ export async function sealFile(suite: CryptoSuite, files: FileStore, path: strin
       hashes.push(chunkHash(suite, sealed))
       await files.store.batch([files.chunkOp(fileIdHex, index, sealed)])
     }
-    if ((await handle.stat()).size !== size) throw new FileChangedError(path)
+    if ((await handle.stat()).size !== fileSize) throw new FileChangedError(path)
     const manifest = concatBytes(...hashes)
     await files.store.batch([files.manifestOp(fileIdHex, manifest)])
     const pointer: FilePointer = {
       fileId,
       size,
-      mediaType: MEDIA_TYPES[extname(path).toLowerCase()] ?? DEFAULT_MEDIA_TYPE,
+      mediaType: image?.mediaType ?? MEDIA_TYPES[extname(path).toLowerCase()] ?? DEFAULT_MEDIA_TYPE,
       name: pointerName(path),
       fileKey,
       chunkBytes: FILE_CHUNK_BYTES,
       chunkCount: layout.chunkCount,
       manifestHash: manifestHash(suite, manifest),
-      thumbnail: new Uint8Array(0),
-      width: 0,
-      height: 0,
+      thumbnail: image?.thumbnail ?? new Uint8Array(0),
+      width: image?.width ?? 0,
+      height: image?.height ?? 0,
       replicas: [],
     }
     return { pointer, fileIdHex }
@@ -141,6 +157,7 @@ export async function sealFile(suite: CryptoSuite, files: FileStore, path: strin
     throw error
   } finally {
     wipe(buffer)
+    if (image !== null) wipe(image.bytes)
     await handle.close()
   }
 }
