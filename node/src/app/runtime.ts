@@ -141,17 +141,19 @@ export async function startRuntime(
   const peerId = peerIdFromPrivateKey(privateKey)
   // this identity's device list: a new version only when this device is new on it (a restored
   // profile) or the identity key was rotated (devices/own-device-list.ts)
-  const ownList: { current: OwnDeviceList } = { current: await ensureOwnDeviceList({
-    suite,
-    store: profile.store,
-    identity,
-    userId,
-    succession,
-    devicePeerId: peerId.toMultihash().bytes,
-    deviceKey: deviceKey.publicKey,
-    identityCreatedAt: record.createdAt,
-    now: now(),
-  }) }
+  const ownList: { current: OwnDeviceList } = {
+    current: await ensureOwnDeviceList({
+      suite,
+      store: profile.store,
+      identity,
+      userId,
+      succession,
+      devicePeerId: peerId.toMultihash().bytes,
+      deviceKey: deviceKey.publicKey,
+      identityCreatedAt: record.createdAt,
+      now: now(),
+    }),
+  }
 
   // ---- what this device says about itself; the bundle names the mailboxes built below (it is
   // signed only once they exist: nothing is published or served before `ready`)
