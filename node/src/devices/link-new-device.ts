@@ -184,16 +184,27 @@ export class NewDeviceLink {
     })
     channel.setKeys(keys.newToPrimary, keys.primaryToNew)
     await channel.send({ kind: 'accepted' })
+    let timer: ReturnType<typeof setTimeout> | undefined
     const confirmed = new Promise<void>((resolve, reject) => {
       this.#confirmed = { resolve, reject }
-      setTimeout(
+      timer = setTimeout(
         () => reject(new LinkProtocolError('the link was not confirmed in time')),
         LINK_CONFIRM_TIMEOUT_MS,
-      ).unref()
+      )
     })
+    confirmed.catch(() => {})
+    // the primary's first frame comes after both confirmed; reading it now also ends the wait
+    // when the primary aborts (its user saw another number)
+    const first = channel.receive(2 * LINK_CONFIRM_TIMEOUT_MS)
+    first.catch(() => {})
     this.#confirmation = keys.confirmation
     this.#init.onConfirmation(keys.confirmation)
-    await confirmed
+    try {
+      await Promise.race([confirmed, first.then(() => {})])
+    } finally {
+      clearTimeout(timer)
+      this.#confirmed = null
+    }
     await channel.send({ kind: 'confirmed' })
 
     // the transfer, checked as a backup is, held until its end
@@ -201,8 +212,8 @@ export class NewDeviceLink {
     let identity: IdentityFrame | undefined
     let list: Uint8Array | undefined
     const batches: BatchOp[][] = []
-    for (;;) {
-      const frame = await channel.receive()
+    for (let next = first; ; next = channel.receive()) {
+      const frame = await next
       if (channel.bytesReceived > MAX_LINK_TRANSFER_BYTES)
         throw new LinkProtocolError(`the transfer is over ${MAX_LINK_TRANSFER_BYTES} bytes`)
       if (frame.kind === 'list') {
