@@ -200,7 +200,12 @@ export class NewDeviceLink {
     this.#confirmation = keys.confirmation
     this.#init.onConfirmation(keys.confirmation)
     try {
-      await Promise.race([confirmed, first.then(() => {})])
+      await Promise.race([
+        confirmed,
+        first.then(() => {
+          throw new LinkProtocolError('the primary sent a frame before this user confirmed')
+        }),
+      ])
     } finally {
       clearTimeout(timer)
       this.#confirmed = null
