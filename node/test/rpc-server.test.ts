@@ -99,6 +99,9 @@ function stubHandlers(): Handlers {
     'attachments.download': fail('attachments.download'),
     'attachments.cancel': fail('attachments.cancel'),
     'devices.list': fail('devices.list'),
+    'devices.linkStart': fail('devices.linkStart'),
+    'devices.link': fail('devices.link'),
+    'devices.confirm': fail('devices.confirm'),
     'backup.export': fail('backup.export'),
     'backup.import': fail('backup.import'),
   }

@@ -15,7 +15,7 @@ import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-r
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
 import { TurnCredentials } from '../calls/turn-client.ts'
-import { ensureOwnDeviceList } from '../devices/own-device-list.ts'
+import { ensureOwnDeviceList, type OwnDeviceList } from '../devices/own-device-list.ts'
 import { type RuntimeDevices, runtimeDevices } from '../devices/runtime-devices.ts'
 import { FileService } from '../files/file-service.ts'
 import type { GroupService } from '../groups/group-service.ts'
@@ -141,17 +141,19 @@ export async function startRuntime(
   const peerId = peerIdFromPrivateKey(privateKey)
   // this identity's device list: a new version only when this device is new on it (a restored
   // profile) or the identity key was rotated (devices/own-device-list.ts)
-  const ownList = await ensureOwnDeviceList({
-    suite,
-    store: profile.store,
-    identity,
-    userId,
-    succession,
-    devicePeerId: peerId.toMultihash().bytes,
-    deviceKey: deviceKey.publicKey,
-    identityCreatedAt: record.createdAt,
-    now: now(),
-  })
+  const ownList: { current: OwnDeviceList } = {
+    current: await ensureOwnDeviceList({
+      suite,
+      store: profile.store,
+      identity,
+      userId,
+      succession,
+      devicePeerId: peerId.toMultihash().bytes,
+      deviceKey: deviceKey.publicKey,
+      identityCreatedAt: record.createdAt,
+      now: now(),
+    }),
+  }
 
   // ---- what this device says about itself; the bundle names the mailboxes built below (it is
   // signed only once they exist: nothing is published or served before `ready`)
@@ -159,7 +161,7 @@ export async function startRuntime(
     suite,
     keys,
     peerId,
-    certificate: ownList.certificate,
+    certificate: ownList.current.certificate,
     prekeys,
     createdAt: record.createdAt,
     mailboxHints: () => mailboxes?.hints() ?? [],
@@ -189,7 +191,7 @@ export async function startRuntime(
       }),
       // the device list, kept in the DHTs on the bundle's schedule (issue 18)
       devicePublisher: bundlePublisher({
-        currentRecord: async () => ({ userId, bundle: ownList.bytes }),
+        currentRecord: async () => ({ userId, bundle: ownList.current.bytes }),
         retryMs: BUNDLE_PUBLISH_RETRY_MS,
         put: (dht, rec, opts) => putDeviceListRecord(dht, rec.userId, rec.bundle, opts),
       }),
@@ -253,6 +255,7 @@ export async function startRuntime(
       store: profile.store,
       libp2p,
       own: ownList,
+      republish: async () => void (await libp2p.services.devicePublisher.publish()),
       getContact: (id) => vault.getContact(id),
       listContacts: () => vault.listContacts(),
       log: ctx.log.child('node:devices'),

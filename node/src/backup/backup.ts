@@ -60,20 +60,21 @@ export function isBackedUp(key: string): boolean {
 }
 
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected bytes')
-const identityFrame = z.strictObject({
+export const identityFrame = z.strictObject({
   kind: z.literal('identity'),
   identitySeed: bytes.refine((b) => b.length === 32),
   originIdentitySeed: bytes.refine((b) => b.length === 32).optional(),
   storageKey: bytes.refine((b) => b.length === 32),
   exportedAt: z.number().int().min(0),
 })
-const recordsFrame = z.strictObject({
+export const recordsFrame = z.strictObject({
   kind: z.literal('records'),
   entries: z.array(z.tuple([z.string(), z.string()])),
 })
-const endFrame = z.strictObject({ kind: z.literal('end'), records: z.number().int().min(0) })
-const anyFrame = z.discriminatedUnion('kind', [identityFrame, recordsFrame, endFrame])
-type Frame = z.infer<typeof anyFrame>
+export const endFrame = z.strictObject({ kind: z.literal('end'), records: z.number().int().min(0) })
+export const anyFrame = z.discriminatedUnion('kind', [identityFrame, recordsFrame, endFrame])
+export type Frame = z.infer<typeof anyFrame>
+export type IdentityFrame = z.infer<typeof identityFrame>
 
 function parseFrame(plaintext: Uint8Array): Frame {
   try {
@@ -83,7 +84,42 @@ function parseFrame(plaintext: Uint8Array): Frame {
   }
 }
 
-const frameBytes = (frame: Frame): Uint8Array => new TextEncoder().encode(encodeJson(frame))
+export const frameBytes = (frame: Frame): Uint8Array => new TextEncoder().encode(encodeJson(frame))
+
+/**
+ * The frames of a profile, in order: the identity secrets, the records (many per frame, each
+ * frame's JSON under FRAME_FILL_BYTES), the end with the record count. The backup file seals them
+ * one by one; a device link (node/src/devices/link-primary.ts) sends them over its sealed channel.
+ */
+export async function* profileFrames(profile: UnlockedProfile, now: number): AsyncGenerator<Frame> {
+  const { secrets } = profile
+  yield {
+    kind: 'identity',
+    identitySeed: secrets.identitySeed,
+    ...(secrets.originIdentitySeed !== undefined ? { originIdentitySeed: secrets.originIdentitySeed } : {}),
+    storageKey: secrets.storageKey,
+    exportedAt: now,
+  }
+  let records = 0
+  let entries: Array<[string, string]> = []
+  let size = 0
+  for await (const [key, value] of profile.store.iterate()) {
+    if (!isBackedUp(key)) continue
+    const json = encodeJson(value)
+    const entrySize = key.length + json.length * 2 + 16 // JSON escaping of the inner text, at worst
+    if (entrySize > FRAME_FILL_BYTES) throw new BackupFormatError(`record ${key} is too large to back up`)
+    if (size + entrySize > FRAME_FILL_BYTES) {
+      yield { kind: 'records', entries }
+      entries = []
+      size = 0
+    }
+    entries.push([key, json])
+    size += entrySize
+    records++
+  }
+  if (entries.length > 0) yield { kind: 'records', entries }
+  yield { kind: 'end', records }
+}
 
 /** Write a backup of `profile` to a new file at `path` (0600). Frames are filled one at a time. */
 export async function exportBackup(
@@ -105,41 +141,59 @@ export async function exportBackup(
       passphrase,
       options.kdf ?? DEFAULT_KDF_PARAMS,
     )
-    const { secrets } = profile
-    await writer.frame(
-      frameBytes({
-        kind: 'identity',
-        identitySeed: secrets.identitySeed,
-        ...(secrets.originIdentitySeed !== undefined
-          ? { originIdentitySeed: secrets.originIdentitySeed }
-          : {}),
-        storageKey: secrets.storageKey,
-        exportedAt: options.now,
-      }),
-    )
     let records = 0
-    let entries: Array<[string, string]> = []
-    let size = 0
-    for await (const [key, value] of profile.store.iterate()) {
-      if (!isBackedUp(key)) continue
-      const json = encodeJson(value)
-      const entrySize = key.length + json.length * 2 + 16 // JSON escaping of the inner text, at worst
-      if (entrySize > FRAME_FILL_BYTES) throw new BackupFormatError(`record ${key} is too large to back up`)
-      if (size + entrySize > FRAME_FILL_BYTES) {
-        await writer.frame(frameBytes({ kind: 'records', entries }))
-        entries = []
-        size = 0
-      }
-      entries.push([key, json])
-      size += entrySize
-      records++
+    for await (const frame of profileFrames(profile, options.now)) {
+      if (frame.kind === 'end') {
+        records = frame.records
+        await writer.frame(frameBytes(frame), true)
+      } else await writer.frame(frameBytes(frame))
     }
-    if (entries.length > 0) await writer.frame(frameBytes({ kind: 'records', entries }))
-    await writer.frame(frameBytes({ kind: 'end', records }), true)
     await file.sync()
     return { bytes: writer.bytes, records }
   } finally {
     await file.close()
+  }
+}
+
+/**
+ * The structure of a frame stream, checked frame by frame: the identity frame first and once,
+ * records with valid keys of backed-up families only, the end frame last with the right count.
+ */
+export class FrameSequence {
+  #index = 0
+  #records = 0
+  #ended = false
+
+  /** Check the next frame (`final`: nothing may follow it); throws BackupFormatError. */
+  accept(frame: Frame, final: boolean): void {
+    if (this.#ended) throw new BackupFormatError('a frame after the end frame')
+    if ((this.#index === 0) !== (frame.kind === 'identity'))
+      throw new BackupFormatError('the identity frame must come first, and once')
+    if ((frame.kind === 'end') !== final) throw new BackupFormatError('the end frame must be the final one')
+    if (frame.kind === 'records') {
+      for (const [key] of frame.entries) {
+        try {
+          checkRecordKey(key)
+        } catch (cause) {
+          throw new BackupFormatError('a backup record has an invalid key', { cause })
+        }
+        if (!isBackedUp(key)) throw new BackupFormatError('a backup holds a record it must not')
+      }
+      this.#records += frame.entries.length
+    }
+    if (frame.kind === 'end') {
+      if (frame.records !== this.#records) throw new BackupFormatError('the record count does not match')
+      this.#ended = true
+    }
+    this.#index++
+  }
+
+  get ended(): boolean {
+    return this.#ended
+  }
+
+  get records(): number {
+    return this.#records
   }
 }
 
@@ -150,34 +204,13 @@ export async function readBackup(
   onFrame: (frame: Frame) => Promise<void>,
 ): Promise<void> {
   const reader = await BackupReader.open(source, passphrase)
-  let index = 0
-  let records = 0
-  let ended = false
+  const sequence = new FrameSequence()
   for (let next = await reader.next(); next !== null; next = await reader.next()) {
     const frame = parseFrame(next.plaintext)
-    if ((index === 0) !== (frame.kind === 'identity'))
-      throw new BackupFormatError('the identity frame must come first, and once')
-    if ((frame.kind === 'end') !== next.final)
-      throw new BackupFormatError('the end frame must be the final one')
-    if (frame.kind === 'records') {
-      for (const [key] of frame.entries) {
-        try {
-          checkRecordKey(key)
-        } catch (cause) {
-          throw new BackupFormatError('a backup record has an invalid key', { cause })
-        }
-        if (!isBackedUp(key)) throw new BackupFormatError('a backup holds a record it must not')
-      }
-      records += frame.entries.length
-    }
-    if (frame.kind === 'end') {
-      if (frame.records !== records) throw new BackupFormatError('the record count does not match')
-      ended = true
-    }
+    sequence.accept(frame, next.final)
     await onFrame(frame)
-    index++
   }
-  if (!ended) throw new BackupFormatError('the backup has no end frame')
+  if (!sequence.ended) throw new BackupFormatError('the backup has no end frame')
 }
 
 /** A ByteSource over a file (one read per call). */
@@ -204,6 +237,26 @@ async function withFile<T>(path: string, run: (source: ByteSource) => Promise<T>
   }
 }
 
+/**
+ * The keystore secrets of a new device of the identity in `identity`: its identity seeds and
+ * storage key, with a new device key and libp2p key unless given (a linked device made them
+ * when it showed its code).
+ */
+export async function newDeviceSecrets(
+  suite: CryptoSuite,
+  identity: IdentityFrame,
+  device?: { deviceKeySeed: Uint8Array; libp2pPrivateKey: Uint8Array },
+): Promise<KeystoreSecrets> {
+  return {
+    identitySeed: identity.identitySeed,
+    ...(identity.originIdentitySeed !== undefined ? { originIdentitySeed: identity.originIdentitySeed } : {}),
+    deviceKeySeed: device?.deviceKeySeed ?? suite.ed25519Generate().secretKey,
+    libp2pPrivateKey: device?.libp2pPrivateKey ?? privateKeyToProtobuf(await generateKeyPair('Ed25519')),
+    storageKey: identity.storageKey,
+    prekeys: [],
+  }
+}
+
 export interface RestoreTarget {
   readonly hasIdentity: boolean
   /** Seal the secrets and open the profile; `init` fills its new store before the node starts. */
@@ -222,7 +275,7 @@ export async function importBackup(
   passphrase: string,
 ): Promise<{ records: number }> {
   if (target.hasIdentity) throw new AlreadyExistsError('this profile already has an identity')
-  let identity: z.infer<typeof identityFrame> | undefined
+  let identity: IdentityFrame | undefined
   let records = 0
   await withFile(path, (source) =>
     readBackup(source, passphrase, async (frame) => {
@@ -231,15 +284,7 @@ export async function importBackup(
     }),
   )
   if (identity === undefined) throw new BackupFormatError('the backup has no identity')
-  const libp2pKey = await generateKeyPair('Ed25519')
-  const secrets: KeystoreSecrets = {
-    identitySeed: identity.identitySeed,
-    ...(identity.originIdentitySeed !== undefined ? { originIdentitySeed: identity.originIdentitySeed } : {}),
-    deviceKeySeed: suite.ed25519Generate().secretKey,
-    libp2pPrivateKey: privateKeyToProtobuf(libp2pKey),
-    storageKey: identity.storageKey,
-    prekeys: [],
-  }
+  const secrets = await newDeviceSecrets(suite, identity)
   await target.create(secrets, (store) =>
     withFile(path, (source) =>
       readBackup(source, passphrase, async (frame) => {

@@ -13,6 +13,7 @@ import { registerDaemonCommand } from './commands/daemon.ts'
 import { registerDeviceCommands } from './commands/devices.ts'
 import { registerGroupCommands } from './commands/group.ts'
 import { registerIdentityCommands } from './commands/identity.ts'
+import { registerLinkCommands } from './commands/link.ts'
 import { registerMessageActionCommands } from './commands/message-actions.ts'
 import { registerMessageCommands } from './commands/messages.ts'
 import { registerNetworkCommands } from './commands/network.ts'
@@ -96,6 +97,7 @@ export function createProgram(): Command {
   registerGroupCommands(program, globalOptions)
   registerCallCommands(program, globalOptions)
   registerDeviceCommands(program, globalOptions)
+  registerLinkCommands(program, globalOptions)
   registerNetworkCommands(program, globalOptions)
   registerRoomCommand(program)
   return program

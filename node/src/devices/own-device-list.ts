@@ -109,3 +109,41 @@ export async function ensureOwnDeviceList(init: OwnDeviceListInit): Promise<OwnD
   await init.store.write(FIXED_KEYS.deviceList, OWN_DEVICE_LIST, { list: bytes, pushedVersion })
   return { list, bytes, certificate, pushedVersion }
 }
+
+/**
+ * The next version of the own list with a linked device on it (devices/link-primary.ts): its
+ * certificate signed now by the identity key. Not stored: `adoptOwnDeviceList` does that once the
+ * new device has everything.
+ */
+export function listWithDevice(
+  suite: CryptoSuite,
+  identity: IdentityKeyPair,
+  current: DeviceList,
+  device: { devicePeerId: Uint8Array; deviceKey: Uint8Array; now: number },
+): { list: DeviceList; bytes: Uint8Array } {
+  const certificate = signDeviceCertificate(suite, identity, {
+    devicePeerId: device.devicePeerId,
+    deviceKey: device.deviceKey,
+    createdAt: device.now,
+  })
+  const list = signDeviceList(suite, identity, {
+    userId: current.userId,
+    succession: current.succession,
+    listVersion: current.listVersion + 1,
+    devices: [...current.devices.filter((d) => !bytesEqual(d.deviceKey, device.deviceKey)), certificate],
+    revocations: current.revocations,
+    createdAt: device.now,
+  })
+  return { list, bytes: encodeDeviceList(list) }
+}
+
+/** Store a newer own list (its push is still to do: pushedVersion is kept). */
+export async function adoptOwnDeviceList(
+  store: SealedStore,
+  bytes: Uint8Array,
+): Promise<OwnDeviceListRecord> {
+  const current = await readOwnDeviceList(store)
+  const record = { list: bytes, pushedVersion: current?.pushedVersion ?? 0 }
+  await store.write(FIXED_KEYS.deviceList, OWN_DEVICE_LIST, record)
+  return record
+}

@@ -5,13 +5,14 @@
  * profile's first start: its contacts then start sessions with the new device).
  */
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import { decodeDeviceList } from '../../../core/src/device-list.ts'
 import type { Logger } from '../log.ts'
 import type { AppHandler } from '../messaging/app-payloads.ts'
 import type { ContactRecord } from '../messaging/records.ts'
 import type { DhtNode } from '../p2p/dht-records.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
 import { APP_DEVICE_LIST, ContactDeviceLists } from './contact-device-lists.ts'
-import { markDeviceListPushed, type OwnDeviceList } from './own-device-list.ts'
+import { adoptOwnDeviceList, markDeviceListPushed, type OwnDeviceList } from './own-device-list.ts'
 
 /** What the devices part needs of the messenger (narrow, no reach-ins). */
 export interface DevicesPairwise {
@@ -27,7 +28,10 @@ export interface DevicesInit {
   suite: CryptoSuite
   store: SealedStore
   libp2p: DhtNode
-  own: OwnDeviceList
+  /** The own list; `adoptLinked` replaces `current` (the DHT publisher reads it there). */
+  own: { current: OwnDeviceList }
+  /** Put the current own list in the DHTs now (the publisher's schedule keeps it there after). */
+  republish: () => Promise<void>
   getContact: (userId: string) => Promise<ContactRecord | undefined>
   listContacts: () => Promise<ContactRecord[]>
   log: Logger
@@ -41,6 +45,11 @@ export interface RuntimeDevices {
   attach(pairwise: DevicesPairwise): void
   /** Push the own list to every contact when it is newer than the last push (after start). */
   pushIfNewer(pairwise: DevicesPairwise): Promise<void>
+  /**
+   * A linked device has everything (devices/link-primary.ts): store the list that has it, put
+   * it in the DHTs and push it to every contact.
+   */
+  adoptLinked(bytes: Uint8Array, pairwise: DevicesPairwise): Promise<void>
 }
 
 export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): RuntimeDevices {
@@ -52,19 +61,30 @@ export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): Ru
     log: init.log,
     now: init.now,
   })
-  return {
-    own: init.own,
+  const devices: RuntimeDevices = {
+    get own() {
+      return init.own.current
+    },
     contacts,
     attach(p) {
       p.registerApp(APP_DEVICE_LIST, (delivery) => contacts.onPushed(delivery))
     },
     async pushIfNewer(p) {
-      const { list, bytes, pushedVersion } = init.own
+      const { list, bytes, pushedVersion } = init.own.current
       if (pushedVersion >= list.listVersion) return
       const peers = (await init.listContacts()).map((c) => c.userId)
       if (peers.length > 0) await p.sendApp(peers, APP_DEVICE_LIST, bytes)
       await markDeviceListPushed(init.store, list.listVersion)
+      init.own.current = { ...init.own.current, pushedVersion: list.listVersion }
       init.log.info('device list pushed to contacts', { version: list.listVersion, contacts: peers.length })
     },
+    async adoptLinked(bytes, p) {
+      const record = await adoptOwnDeviceList(init.store, bytes)
+      const list = decodeDeviceList(bytes)
+      init.own.current = { ...init.own.current, list, bytes, pushedVersion: record.pushedVersion }
+      void init.republish().catch((err) => init.log.warn('device list put failed', { error: String(err) }))
+      await devices.pushIfNewer(p)
+    },
   }
+  return devices
 }

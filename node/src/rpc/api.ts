@@ -610,6 +610,30 @@ function deviceMethods() {
       params: z.strictObject({ userId: userId.optional() }),
       result: DeviceListSchema,
     },
+    'devices.linkStart': {
+      description:
+        "On a NEW device (a profile with no identity; ALREADY_EXISTS otherwise): listen for the primary device and return the link code to show (also as a QR code, SVG). The primary runs devices.link with it; both then show the same confirmation number (event device.linkConfirm), and each user confirms it with devices.confirm. The profile is then created as a new device of the primary's identity, sealed with `passphrase`, with its contacts, groups and history (events device.syncProgress, device.linked). A second call replaces a code not used yet.",
+      params: z.strictObject({ passphrase: backupPassphrase }),
+      result: z.strictObject({ code: z.string(), qrSvg: z.string() }),
+    },
+    'devices.link': {
+      description:
+        'On the primary: dial the new device that shows `code` and run the handshake bound to it. Returns the confirmation number to compare with the one the new device shows; then devices.confirm. UNAVAILABLE when the device cannot be reached or breaks the protocol, INVALID_INPUT for a malformed code.',
+      params: z.strictObject({ code: z.string().max(4096) }),
+      result: z.strictObject({ confirmation: z.string() }),
+    },
+    'devices.confirm': {
+      description:
+        'Confirm the link in progress on this device with the number the OTHER device shows (on both devices). A different number aborts the link (INVALID_INPUT). On the primary it resolves once the new device has everything and the device list with it (version + 1) is published and pushed to every contact; on the new device at once (device.linked follows). NOT_FOUND when no link waits for a confirmation.',
+      params: z.strictObject({ confirmation: z.string().regex(/^\s*\d{6}\s*$/) }),
+      result: z.strictObject({
+        linked: z
+          .boolean()
+          .describe('the transfer is done (primary) — false on the new device, which reports device.linked'),
+        deviceId: z.string().optional(),
+        version: z.number().int().min(0).optional(),
+      }),
+    },
     'backup.export': {
       description:
         'Write an encrypted backup of this profile to a new file (mode 0600): the identity keys, contacts, groups and message history, sealed with a key derived by Argon2id from the passphrase. Not in it: ratchet sessions, prekeys, mailboxes, queued outgoing items and files (their messages are). ALREADY_EXISTS when the path exists.',
@@ -725,6 +749,30 @@ export const events = {
   'group.updated': {
     description: 'A group changed: members, roles, name, epoch, or our own standing.',
     payload: z.strictObject({ group: GroupSummarySchema }),
+  },
+  'device.linkConfirm': {
+    description:
+      "A link handshake completed (new device: the primary dialled it): show this number; the user compares it with the other device's and confirms with devices.confirm.",
+    payload: z.strictObject({ role: z.enum(['primary', 'new']), confirmation: z.string() }),
+  },
+  'device.syncProgress': {
+    description: 'Records of the profile sent (primary) or received (new device) during a link.',
+    payload: z.strictObject({
+      role: z.enum(['primary', 'new']),
+      records: z.number().int().min(0),
+      bytes: z.number().int().min(0),
+    }),
+  },
+  'device.linked': {
+    description:
+      'A link finished: on the primary a new device is on the list (version + 1, pushed); on the new device the profile exists and its node starts. With `error`, the link failed and nothing was kept.',
+    payload: z.strictObject({
+      role: z.enum(['primary', 'new']),
+      userId: userId.optional(),
+      deviceId: z.string().optional(),
+      records: z.number().int().min(0).optional(),
+      error: z.string().optional(),
+    }),
   },
   ...attachmentEvents(),
 } as const satisfies Record<string, { description: string; payload: z.ZodType }>

@@ -4,9 +4,12 @@ import { formatUserId } from '../../../../core/src/identity.ts'
 import { peerIdFromBytes } from '../../messaging/peer-ids.ts'
 import type { DeviceList } from '../api.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
+import { deviceLinkHandlers } from './devices-link.ts'
 
-export function devicesHandlers({ node }: HandlerDeps): NamespaceHandlers<'devices'> {
+export function devicesHandlers(deps: HandlerDeps): NamespaceHandlers<'devices'> {
+  const { node } = deps
   return {
+    ...deviceLinkHandlers(deps),
     'devices.list': async ({ userId }): Promise<DeviceList> => {
       const runtime = node.runtime()
       if (userId === undefined) {
