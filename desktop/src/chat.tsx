@@ -143,6 +143,9 @@ export function Chat({
   const files = useMemo(() => new AttachmentFeed(app.rpc), [app])
   useEffect(() => () => files.close(), [files])
   const me = app.state.identity?.userId ?? ''
+  const myName = app.state.identity?.displayName ?? ''
+  // a direct chat, or a group we are still in: actions can be sent (the daemon checks again)
+  const canAct = !isGroup || group?.status === 'member'
   const nameOf = useMemo(() => {
     if (groupContext) return groupContext.senderName
     return (userId: string) =>
@@ -150,6 +153,15 @@ export function Chat({
         ? conversation.title
         : (contacts.find((c) => c.userId === userId)?.displayName ?? shortUserId(userId))
   }, [groupContext, contacts, conversation.title])
+  const mentionNames = useMemo(() => {
+    const cardNames = new Map(members.map((m) => [m.userId, m.displayName]))
+    return (userId: string): readonly string[] =>
+      userId === me ? [myName] : [nameOf(userId), cardNames.get(userId) ?? '']
+  }, [members, me, myName, nameOf])
+  const mentionable = useMemo(
+    () => (isGroup ? members.map((m) => ({ userId: m.userId, name: nameOf(m.userId) })) : null),
+    [isGroup, members, nameOf],
+  )
   const actions = useMemo<MessageActionsApi>(() => {
     const attempt = (f: () => Promise<unknown>) => {
       setActionError(null)
@@ -157,8 +169,9 @@ export function Chat({
     }
     return {
       me,
-      direct: !isGroup,
+      canAct,
       nameOf,
+      mentionNames,
       files,
       reply: (m) => setDraft({ kind: 'reply', message: m }),
       edit: (m) => setDraft({ kind: 'edit', message: m }),
@@ -170,7 +183,11 @@ export function Chat({
       jump: (messageId) => setJumpTo({ messageId }),
       saveFile: (m) => setDialog({ kind: 'save', message: m }),
     }
-  }, [chat, me, isGroup, nameOf, files])
+  }, [chat, me, canAct, nameOf, mentionNames, files])
+  const closedGroups = useMemo(
+    () => new Set(app.state.groups.filter((g) => g.status !== 'member').map((g) => g.conversationId)),
+    [app.state.groups],
+  )
   const pinned = useMemo(() => pinnedMessages(state.messages), [state.messages])
   const atBottom = useRef(false)
   const onAtBottom = () => {
@@ -287,7 +304,7 @@ export function Chat({
       <PinnedBar
         pinned={pinned}
         onJump={(m) => actions.jump(m.id)}
-        onUnpin={isGroup ? null : (m) => actions.pin(m, false)}
+        onUnpin={canAct ? (m) => actions.pin(m, false) : null}
       />
       {keyChanged && contact && <KeyChangeBanner app={app} contact={contact} onDetails={onDetails} />}
       {app.state.link === 'closed' && (
@@ -340,12 +357,14 @@ export function Chat({
         draft={draft}
         authorOf={(m) => (m.direction === 'out' ? 'You' : nameOf(m.sender))}
         onDraftDone={() => setDraft(null)}
+        members={mentionable}
+        me={me}
       />
       {dialog?.kind === 'delete' && (
         <DeleteMessage
           chat={chat}
           message={dialog.message}
-          peerName={conversation.title}
+          peerName={isGroup ? null : conversation.title}
           onClose={() => setDialog(null)}
         />
       )}
@@ -354,6 +373,7 @@ export function Chat({
           chat={chat}
           message={dialog.message}
           conversations={app.state.conversations}
+          closed={closedGroups}
           onClose={() => setDialog(null)}
         />
       )}

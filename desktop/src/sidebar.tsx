@@ -10,6 +10,7 @@ import { connectionView } from './logic/connection.ts'
 import { contactsById, filterConversations, previewText, showsOnlineDot } from './logic/conversations.ts'
 import { listTime } from './logic/format-time.ts'
 import { shortUserId } from './logic/groups.ts'
+import { unreadBadge } from './logic/mentions.ts'
 
 export type DialogName =
   | 'add-contact'
@@ -146,6 +147,7 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
             const contact = c.peerUserId === null ? undefined : contacts.get(c.peerUserId)
             const selected = c.id === state.openId
             const online = showsOnlineDot(c, contacts)
+            const badge = unreadBadge(c)
             const time = c.lastMessage ? listTime(c.lastMessage.receivedAt ?? c.lastMessage.sentAt, now) : ''
             return (
               <li key={c.id}>
@@ -153,7 +155,7 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
                   type="button"
                   class={`conv${selected ? ' selected' : ''}${c.unread > 0 ? ' has-unread' : ''}`}
                   aria-current={selected ? 'page' : undefined}
-                  aria-label={`${c.title}${c.kind === 'group' ? ', group' : ''}${online ? ', online' : ''}${contact?.verified ? ', verified' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}`}
+                  aria-label={`${c.title}${c.kind === 'group' ? ', group' : ''}${online ? ', online' : ''}${contact?.verified ? ', verified' : ''}${c.muted ? ', muted' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}${badge?.mention ? ', mentions you' : ''}`}
                   onClick={() => onOpen(c.id)}
                 >
                   <Avatar name={c.title} id={c.peerUserId ?? c.id} online={online} />
@@ -181,9 +183,14 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
                     </span>
                     <span class="conv-bottom">
                       <span class="conv-preview">{previewText(c, nameOf)}</span>
-                      {c.unread > 0 && (
-                        <span class="badge" aria-hidden="true">
-                          {c.unread > 99 ? '99+' : c.unread}
+                      {badge?.mention && (
+                        <span class="badge badge-mention" aria-hidden="true" title="Mentions you">
+                          @
+                        </span>
+                      )}
+                      {badge && (badge.count > 0 || !badge.mention) && (
+                        <span class={badge.quiet ? 'badge badge-quiet' : 'badge'} aria-hidden="true">
+                          {badge.count > 99 ? '99+' : badge.count > 0 ? badge.count : ''}
                         </span>
                       )}
                     </span>
