@@ -4,6 +4,7 @@ import type { JSX } from 'preact'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { Contact, Conversation, GroupMember, GroupSummary, Message } from '../../node/src/rpc/api.ts'
 import { Avatar } from './avatar.tsx'
+import { ChatHeader } from './chat-header.tsx'
 import { Composer, type Draft } from './composer.tsx'
 import { Icon } from './icons.tsx'
 import type { AppStore } from './logic/app-store.ts'
@@ -11,15 +12,16 @@ import { AttachmentFeed } from './logic/attachment-feed.ts'
 import { buildChatRows } from './logic/chat-rows.ts'
 import { ChatStore } from './logic/chat-store.ts'
 import { daemonSendBlock } from './logic/connection.ts'
-import { directSubtitle } from './logic/conversations.ts'
 import { groupSubtitle, senderNames, shortUserId } from './logic/groups.ts'
 import { pinnedMessages } from './logic/message-actions.ts'
+import { TYPING_IDLE_MS, TypingSender } from './logic/presence.ts'
 import { describeError } from './logic/rpc-errors.ts'
-import { conversationWaiting, waitingWords } from './logic/waiting.ts'
+import { conversationWaiting } from './logic/waiting.ts'
 import { type MessageActionsApi, MessageActionsContext } from './message-actions-context.ts'
 import { DeleteMessage, ForwardMessage, SaveFile } from './message-dialogs.tsx'
 import { MessageList } from './message-list.tsx'
 import { PinnedBar } from './pinned-bar.tsx'
+import { SearchPanel } from './search-panel.tsx'
 import { UploadsBar } from './uploads-bar.tsx'
 import { useStore } from './use-store.ts'
 
@@ -188,6 +190,31 @@ export function Chat({
     () => new Set(app.state.groups.filter((g) => g.status !== 'member').map((g) => g.conversationId)),
     [app.state.groups],
   )
+  const [searching, setSearching] = useState(false)
+  // typing.set while the user types in a direct chat (renewed while typing goes on, false at the end)
+  const typingSender = useMemo(() => new TypingSender(), [conversation.id])
+  const tell = (typing: boolean | null) => {
+    if (typing !== null) app.setTyping(conversation.id, typing)
+  }
+  const onTyping = (hasText: boolean) => tell(typingSender.input(hasText, Date.now()))
+  useEffect(() => {
+    if (isGroup) return
+    const t = setInterval(() => tell(typingSender.idle(Date.now())), TYPING_IDLE_MS / 2)
+    return () => {
+      clearInterval(t)
+      tell(typingSender.stop())
+    }
+  }, [typingSender])
+  // a search result of this chat: load back to it, then show it
+  const jump = app.state.jump
+  useEffect(() => {
+    if (jump === null || jump.conversationId !== conversation.id || !state.loaded) return
+    app.clearJump()
+    void chat.loadBackTo(jump.seq).then((found) => {
+      if (found) setJumpTo({ messageId: jump.messageId })
+      else setActionError('That message is further back than the chat can load at once; scroll up to it.')
+    })
+  }, [jump, state.loaded])
   const pinned = useMemo(() => pinnedMessages(state.messages), [state.messages])
   const atBottom = useRef(false)
   const onAtBottom = () => {
@@ -244,63 +271,29 @@ export function Chat({
           Drop to send to {conversation.title}
         </div>
       )}
-      <header class="chat-head">
-        <button type="button" class="icon-button back" onClick={onBack} aria-label="Back to chats">
-          <Icon name="back" />
-        </button>
-        <button
-          type="button"
-          class="chat-peer"
-          onClick={onDetails}
-          aria-label={`Details of ${conversation.title}`}
-        >
-          <Avatar
-            name={conversation.title}
-            id={conversation.peerUserId ?? conversation.id}
-            size={36}
-            online={!isGroup && contact?.online === true}
-          />
-          <span class="chat-peer-text">
-            <span class="chat-title">
-              {conversation.title}
-              {contact?.verified && (
-                <span class="verified" title="Verified">
-                  <Icon name="verified" size={15} />
-                </span>
-              )}
-            </span>
-            <span class="muted small chat-subtitle">
-              {isGroup ? groupSubtitle(group) : directSubtitle(contact)}
-            </span>
-            {waiting && (
-              <span class="small chat-waiting" role="status">
-                waiting: {waitingWords(waiting, conversation.title, now)}
-              </span>
-            )}
-          </span>
-        </button>
-        {!isGroup && onCall && (
-          <button
-            type="button"
-            class="icon-button"
-            onClick={onCall}
-            disabled={daemonBlock !== null || keyChanged}
-            aria-label={`Call ${conversation.title}`}
-            title={keyChanged ? 'Accept the new safety number to call' : 'Voice call'}
-          >
-            <Icon name="phone" />
-          </button>
-        )}
-        <button
-          type="button"
-          class="icon-button"
-          onClick={onDetails}
-          aria-label={isGroup ? 'Group details and members' : 'Safety number and contact details'}
-          title={isGroup ? 'Group details' : 'Contact details'}
-        >
-          <Icon name={isGroup ? 'group' : 'info'} />
-        </button>
-      </header>
+      <ChatHeader
+        app={app}
+        conversation={conversation}
+        contact={contact}
+        group={group}
+        now={now}
+        waiting={waiting}
+        callBlocked={daemonBlock !== null || keyChanged}
+        keyChanged={keyChanged}
+        onDetails={onDetails}
+        onBack={onBack}
+        onCall={onCall}
+        onSearch={() => setSearching(!searching)}
+      />
+      {searching && (
+        <SearchPanel
+          app={app}
+          conversation={conversation}
+          nameOf={nameOf}
+          now={now}
+          onClose={() => setSearching(false)}
+        />
+      )}
       <PinnedBar
         pinned={pinned}
         onJump={(m) => actions.jump(m.id)}
@@ -359,6 +352,7 @@ export function Chat({
         onDraftDone={() => setDraft(null)}
         members={mentionable}
         me={me}
+        onTyping={isGroup ? undefined : onTyping}
       />
       {dialog?.kind === 'delete' && (
         <DeleteMessage

@@ -7,10 +7,12 @@ import { Icon } from './icons.tsx'
 import { Invitations } from './invitations.tsx'
 import type { AppState, AppStore } from './logic/app-store.ts'
 import { connectionView } from './logic/connection.ts'
-import { contactsById, filterConversations, previewText, showsOnlineDot } from './logic/conversations.ts'
+import { contactsById, filterConversations, previewText } from './logic/conversations.ts'
 import { listTime } from './logic/format-time.ts'
 import { shortUserId } from './logic/groups.ts'
 import { unreadBadge } from './logic/mentions.ts'
+import { onlineDot } from './logic/presence.ts'
+import { SearchResults, useMessageSearch } from './search-panel.tsx'
 
 export type DialogName =
   | 'add-contact'
@@ -67,6 +69,8 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
   const nameOf = (userId: string) => contacts.get(userId)?.displayName ?? shortUserId(userId)
   const list = useMemo(() => filterConversations(state.conversations, query), [state.conversations, query])
   const me = state.identity
+  const messages = useMessageSearch(app, query)
+  const nameOfSender = (userId: string) => (userId === me?.userId ? 'You' : nameOf(userId))
 
   return (
     <aside class="sidebar" aria-label="Chats">
@@ -115,8 +119,8 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
         <Icon name="search" size={16} />
         <input
           type="search"
-          placeholder="Search"
-          aria-label="Search conversations"
+          placeholder="Search chats and messages"
+          aria-label="Search chats and messages"
           value={query}
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
@@ -131,7 +135,7 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
         {list.length === 0 && (
           <div class="empty-list muted">
             {query ? (
-              'No chats match your search.'
+              'No chat names match.'
             ) : (
               <>
                 <p>No chats yet.</p>
@@ -146,7 +150,7 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
           {list.map((c) => {
             const contact = c.peerUserId === null ? undefined : contacts.get(c.peerUserId)
             const selected = c.id === state.openId
-            const online = showsOnlineDot(c, contacts)
+            const online = onlineDot(c, contacts, state.presence)
             const badge = unreadBadge(c)
             const time = c.lastMessage ? listTime(c.lastMessage.receivedAt ?? c.lastMessage.sentAt, now) : ''
             return (
@@ -200,6 +204,8 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
             )
           })}
         </ul>
+        {query.trim() !== '' && <h2 class="list-heading">Messages</h2>}
+        <SearchResults app={app} search={messages} nameOf={nameOfSender} showChat={true} now={now} />
       </nav>
     </aside>
   )

@@ -22,6 +22,7 @@ import {
 } from './conversations.ts'
 import { sortGroups, upsertGroup } from './groups.ts'
 import { applyStatus } from './message-status.ts'
+import { applyPresence, applyTyping, type PresenceMap, type TypingMap } from './presence.ts'
 import { describeError } from './rpc-errors.ts'
 
 /** How often node.status is polled for the connection indicator, in ms. */
@@ -43,6 +44,12 @@ export interface AppState {
   readonly openId: string | null
   /** Failure loading lists, shown in the sidebar. */
   readonly loadError: string | null
+  /** Contacts' presence by user id (contacts.presence, then contact.presence); null until loaded. */
+  readonly presence: PresenceMap | null
+  /** Who types in which chat, by conversation id (typing events). */
+  readonly typing: TypingMap
+  /** A message to show when its chat opens (a search result). */
+  readonly jump: { readonly conversationId: string; readonly messageId: string; readonly seq: number } | null
 }
 
 export type MessageListener = (message: Message) => void
@@ -60,6 +67,9 @@ const initialState: AppState = {
   groups: [],
   openId: null,
   loadError: null,
+  presence: null,
+  typing: new Map(),
+  jump: null,
 }
 
 export class AppStore {
@@ -93,6 +103,8 @@ export class AppStore {
         })
         void this.loadContacts()
       }),
+      rpc.on('typing', (p) => this.#set({ typing: applyTyping(this.#state.typing, p) })),
+      rpc.on('contact.presence', (p) => this.#set({ presence: applyPresence(this.#state.presence, p) })),
       rpc.on('group.invited', ({ group }) => this.#onGroup(group)),
       rpc.on('group.updated', ({ group }) => this.#onGroup(group)),
       rpc.onLink((link) => {
@@ -195,6 +207,7 @@ export class AppStore {
         loadError: null,
       })
       void this.refreshStatus(false)
+      void this.loadPresence()
       await this.loadGroups()
     } catch (error) {
       this.#set({ loadError: describeError(error) })
@@ -208,6 +221,35 @@ export class AppStore {
     } catch (error) {
       this.#set({ loadError: describeError(error) })
     }
+  }
+
+  /** Contacts' presence; a failure leaves the contacts' connection flags in charge. */
+  async loadPresence(): Promise<void> {
+    try {
+      const { presence } = await this.rpc.call('contacts.presence')
+      let map: PresenceMap = new Map()
+      for (const p of presence) map = applyPresence(map, p)
+      this.#set({ presence: map })
+    } catch {
+      // presence stays unknown: the online dots follow contacts.list
+    }
+  }
+
+  /** Tell the contact of a direct chat we type (or stopped); a failure only loses the hint. */
+  setTyping(conversationId: string, typing: boolean): void {
+    this.rpc.call('typing.set', { conversationId, typing }).catch(() => {
+      // typing hints are best-effort: nothing to show
+    })
+  }
+
+  /** Open a conversation at a message (a search result): the chat loads back to it and shows it. */
+  openAt(conversationId: string, messageId: string, seq: number): void {
+    this.#set({ jump: { conversationId, messageId, seq }, openId: conversationId })
+  }
+
+  /** The chat took the jump. */
+  clearJump(): void {
+    if (this.#state.jump !== null) this.#set({ jump: null })
   }
 
   /** Quiet re-read for presence: a failure waits for the next poll; an unchanged list sets nothing. */
