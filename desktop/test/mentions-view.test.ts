@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { Conversation, Message } from '../../node/src/rpc/api.ts'
+import { applyMessage, markConversationRead } from '../src/logic/conversations.ts'
 import {
   completeMention,
   MAX_MENTION_SUGGESTIONS,
@@ -93,6 +94,26 @@ describe('the badge of a conversation in the list', () => {
       mention: true,
       quiet: true,
     })
+  })
+
+  test('a live message that mentions us counts as an unread mention until the chat is read', () => {
+    const m = (seq: number, mentions: string[]) =>
+      ({
+        id: `m${seq}`,
+        conversationId: 'grp:x',
+        seq,
+        direction: 'in',
+        sentAt: seq,
+        receivedAt: seq,
+        mentions,
+      }) as unknown as Message
+    let list: Conversation[] = [group({ muted: true, mentionUnread: 0 })]
+    list = applyMessage(list, m(1, [CAT]), null, BEN) ?? []
+    list = applyMessage(list, m(2, [BEN]), null, BEN) ?? []
+    assert.deepEqual(unreadBadge(list[0]!), { count: 2, mention: true, quiet: true })
+    list = applyMessage(list, m(3, [BEN]), 'grp:x', BEN) ?? []
+    assert.equal(list[0]?.mentionUnread, 1, 'not counted in the open chat')
+    assert.equal(unreadBadge(markConversationRead(list, 'grp:x')[0]!), null)
   })
 
   test('marked unread with nothing new: an empty badge', () => {

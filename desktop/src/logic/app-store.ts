@@ -400,7 +400,7 @@ export class AppStore {
 
   #onMessage(message: Message, fromEvent = true): void {
     const open = this.visible() ? this.#state.openId : null
-    const next = applyMessage(this.#state.conversations, message, open)
+    const next = applyMessage(this.#state.conversations, message, open, this.#state.identity?.userId)
     if (next === null) void this.reloadConversations()
     else this.#set({ conversations: next })
     for (const l of this.#messageListeners) l(message)
