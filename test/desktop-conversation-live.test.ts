@@ -13,7 +13,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { buildDesktop } from '../desktop/build.ts'
 import { findChromium, launchBrowser } from '../desktop/preview/chromium.ts'
 import { type DesktopServer, startDesktopServer } from '../desktop/server.ts'
-import { type ChatPeer, eventually, startPair, startPeer } from './fixtures/chat.ts'
+import { type ChatPeer, eventually, startPair, startPeer, TEST_PASSPHRASE } from './fixtures/chat.ts'
 
 /** Bound on each UI wait, in ms: an event crossing two daemons on a loaded 2-core machine. */
 const UI_WAIT_MS = 30_000
@@ -252,6 +252,65 @@ describe('desktop live conversation: typing, presence, group actions and mention
     await inChat.first().waitFor()
     assert.ok((await inChat.count()) >= 1)
     await alice.page.getByRole('button', { name: 'Close the search' }).click()
+    assert.deepEqual([...alice.errors, ...bob.errors], [], 'no page errors')
+  })
+
+  test('the chat list’s context menu mutes, archives (an Archived view) and unarchives; the header menu sets a disappearing timer bob sees', async () => {
+    await alice.page.getByRole('searchbox', { name: 'Search chats and messages' }).fill('')
+    const row = () =>
+      alice.page.locator('.conv').filter({ has: alice.page.locator('.conv-title', { hasText: /^Bob$/ }) })
+    await row().click({ button: 'right' })
+    await alice.page
+      .getByRole('menu', { name: 'Bob actions' })
+      .getByRole('menuitem', { name: 'Mute' })
+      .click()
+    await eventually('the muted mark', async () =>
+      /, muted/.test((await row().getAttribute('aria-label')) ?? '') ? true : undefined,
+    )
+    await row().click({ button: 'right' })
+    await alice.page.getByRole('menuitem', { name: 'Archive' }).click()
+    const toggle = alice.page.getByRole('button', { name: 'Archived (1)' })
+    await toggle.waitFor()
+    await row().waitFor({ state: 'detached' })
+    await toggle.click()
+    await row().click({ button: 'right' })
+    await alice.page.getByRole('menuitem', { name: 'Unarchive' }).click()
+    await alice.page.getByRole('button', { name: '← Back to chats' }).click()
+    await row().waitFor()
+    const flags = (await alice.peer.client.call('conversations.list', {})).conversations.find(
+      (c) => c.id === dm,
+    )
+    assert.deepEqual([flags?.muted, flags?.archived], [true, false], 'the daemon keeps the flags')
+
+    await openChat(alice, 'Bob')
+    await alice.page.getByRole('button', { name: 'More about Bob' }).click()
+    await alice.page.getByRole('menuitem', { name: /^Disappearing messages/ }).click()
+    const dialog = alice.page.getByRole('dialog', { name: 'Disappearing messages' })
+    await dialog.getByRole('radio', { name: '5 minutes' }).check()
+    await dialog.getByRole('button', { name: 'Set' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    await eventually('the timer at bob', async () => {
+      const { messages } = await bob.peer.client.call('messages.list', {
+        conversationId: `dm:${alice.peer.userId}`,
+      })
+      return messages.some((m) => /disappear/i.test(m.text)) ? true : undefined
+    })
+    await openChat(bob, 'Alice')
+    await bob.page
+      .locator('article.msg, .row', { hasText: /disappear/i })
+      .first()
+      .waitFor()
+    await shot(bob, '07-bob-sees-timer-line')
+  })
+
+  test('the lock button locks the profile (the daemon answers LOCKED) and the passphrase opens it again', async () => {
+    await alice.page.getByRole('button', { name: 'Lock Wren' }).click()
+    await alice.page.getByRole('heading', { name: 'Unlock Wren' }).waitFor()
+    await assert.rejects(alice.peer.client.call('conversations.list', {}), /LOCKED|locked/)
+    await alice.page.getByLabel('Passphrase').fill(TEST_PASSPHRASE)
+    await alice.page.getByRole('button', { name: 'Unlock' }).click()
+    await alice.page.getByRole('heading', { name: 'Chats' }).waitFor()
+    await alice.page.locator('.conv-title', { hasText: /^Bob$/ }).waitFor()
     assert.deepEqual([...alice.errors, ...bob.errors], [], 'no page errors')
   })
 })

@@ -6,6 +6,7 @@ import type { Contact, Conversation, GroupMember, GroupSummary, Message } from '
 import { Avatar } from './avatar.tsx'
 import { ChatHeader } from './chat-header.tsx'
 import { Composer, type Draft } from './composer.tsx'
+import { useConversationMenu } from './conversation-menu.tsx'
 import { Icon } from './icons.tsx'
 import type { AppStore } from './logic/app-store.ts'
 import { AttachmentFeed } from './logic/attachment-feed.ts'
@@ -191,6 +192,7 @@ export function Chat({
     [app.state.groups],
   )
   const [searching, setSearching] = useState(false)
+  const conversationMenu = useConversationMenu(app)
   // typing.set while the user types in a direct chat (renewed while typing goes on, false at the end)
   const typingSender = useMemo(() => new TypingSender(), [conversation.id])
   const tell = (typing: boolean | null) => {
@@ -284,7 +286,19 @@ export function Chat({
         onBack={onBack}
         onCall={onCall}
         onSearch={() => setSearching(!searching)}
-      />
+      >
+        <button
+          type="button"
+          class="icon-button"
+          aria-label={`More about ${conversation.title}`}
+          title="Mute, archive, disappearing messages, delete"
+          aria-haspopup="menu"
+          onClick={(e) => conversationMenu.open(conversation, e.currentTarget)}
+        >
+          <Icon name="more" />
+        </button>
+      </ChatHeader>
+      {conversationMenu.view}
       {searching && (
         <SearchPanel
           app={app}

@@ -3,10 +3,12 @@
 import type { JSX } from 'preact'
 import { useMemo, useState } from 'preact/hooks'
 import { Avatar } from './avatar.tsx'
+import { useConversationMenu } from './conversation-menu.tsx'
 import { Icon } from './icons.tsx'
 import { Invitations } from './invitations.tsx'
 import type { AppState, AppStore } from './logic/app-store.ts'
 import { connectionView } from './logic/connection.ts'
+import { archivedCount, listedConversations } from './logic/conversation-menu.ts'
 import { contactsById, filterConversations, previewText } from './logic/conversations.ts'
 import { listTime } from './logic/format-time.ts'
 import { shortUserId } from './logic/groups.ts'
@@ -67,7 +69,14 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
   const [query, setQuery] = useState('')
   const contacts = useMemo(() => contactsById(state.contacts), [state.contacts])
   const nameOf = (userId: string) => contacts.get(userId)?.displayName ?? shortUserId(userId)
-  const list = useMemo(() => filterConversations(state.conversations, query), [state.conversations, query])
+  const [showArchived, setShowArchived] = useState(false)
+  const menu = useConversationMenu(app)
+  const archived = archivedCount(state.conversations)
+  // a search looks through archived chats too
+  const list = useMemo(() => {
+    const found = filterConversations(state.conversations, query)
+    return query.trim() === '' ? listedConversations(found, showArchived && archived > 0) : found
+  }, [state.conversations, query, showArchived, archived])
   const me = state.identity
   const messages = useMessageSearch(app, query)
   const nameOfSender = (userId: string) => (userId === me?.userId ? 'You' : nameOf(userId))
@@ -106,6 +115,15 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
         <button
           type="button"
           class="icon-button"
+          onClick={() => void app.lock()}
+          aria-label="Lock Wren"
+          title="Lock (the passphrase opens it again)"
+        >
+          <Icon name="lock" />
+        </button>
+        <button
+          type="button"
+          class="icon-button"
           onClick={() => onDialog('settings')}
           aria-label="Settings"
           title="Settings"
@@ -132,7 +150,7 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
       )}
       <Invitations app={app} groups={state.groups} nameOf={nameOf} />
       <nav class="conv-list" aria-label="Conversations">
-        {list.length === 0 && (
+        {list.length === 0 && (query || state.conversations.length === 0) && (
           <div class="empty-list muted">
             {query ? (
               'No chat names match.'
@@ -161,6 +179,10 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
                   aria-current={selected ? 'page' : undefined}
                   aria-label={`${c.title}${c.kind === 'group' ? ', group' : ''}${online ? ', online' : ''}${contact?.verified ? ', verified' : ''}${c.muted ? ', muted' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}${badge?.mention ? ', mentions you' : ''}`}
                   onClick={() => onOpen(c.id)}
+                  onContextMenu={(e) => {
+                    e.preventDefault()
+                    menu.open(c, e.currentTarget)
+                  }}
                 >
                   <Avatar name={c.title} id={c.peerUserId ?? c.id} online={online} />
                   <span class="conv-body">
@@ -204,9 +226,15 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
             )
           })}
         </ul>
+        {query.trim() === '' && (archived > 0 || showArchived) && (
+          <button type="button" class="archived-toggle" onClick={() => setShowArchived(!showArchived)}>
+            {showArchived ? '← Back to chats' : `Archived (${archived})`}
+          </button>
+        )}
         {query.trim() !== '' && <h2 class="list-heading">Messages</h2>}
         <SearchResults app={app} search={messages} nameOf={nameOfSender} showChat={true} now={now} />
       </nav>
+      {menu.view}
     </aside>
   )
 }

@@ -48,6 +48,8 @@ export interface AppState {
   readonly presence: PresenceMap | null
   /** Who types in which chat, by conversation id (typing events). */
   readonly typing: TypingMap
+  /** Disappearing-messages timers (seconds) seen this session (conversations.setTimer, conversation.timerChanged). */
+  readonly timers: ReadonlyMap<string, number>
   /** A message to show when its chat opens (a search result). */
   readonly jump: { readonly conversationId: string; readonly messageId: string; readonly seq: number } | null
 }
@@ -69,6 +71,7 @@ const initialState: AppState = {
   loadError: null,
   presence: null,
   typing: new Map(),
+  timers: new Map(),
   jump: null,
 }
 
@@ -105,6 +108,7 @@ export class AppStore {
       }),
       rpc.on('typing', (p) => this.#set({ typing: applyTyping(this.#state.typing, p) })),
       rpc.on('contact.presence', (p) => this.#set({ presence: applyPresence(this.#state.presence, p) })),
+      rpc.on('conversation.timerChanged', (p) => this.noteTimer(p.conversationId, p.seconds)),
       rpc.on('group.invited', ({ group }) => this.#onGroup(group)),
       rpc.on('group.updated', ({ group }) => this.#onGroup(group)),
       rpc.onLink((link) => {
@@ -193,6 +197,19 @@ export class AppStore {
     await this.loadAll()
   }
 
+  /** Lock the profile (identity.lock): the keys leave the daemon's memory; the unlock screen follows. */
+  async lock(): Promise<void> {
+    await this.rpc.call('identity.lock')
+    this.#set({
+      phase: 'unlock',
+      identity: null,
+      openId: null,
+      typing: new Map(),
+      presence: null,
+      jump: null,
+    })
+  }
+
   async loadAll(): Promise<void> {
     try {
       const [identity, contacts, conversations] = await Promise.all([
@@ -245,6 +262,19 @@ export class AppStore {
   /** Open a conversation at a message (a search result): the chat loads back to it and shows it. */
   openAt(conversationId: string, messageId: string, seq: number): void {
     this.#set({ jump: { conversationId, messageId, seq }, openId: conversationId })
+  }
+
+  /** A conversation's new state (conversations.update); a deleted one leaves the list. */
+  replaceConversation(c: Conversation | { readonly id: string; readonly deleted: true }): void {
+    const conversations =
+      'deleted' in c
+        ? this.#state.conversations.filter((x) => x.id !== c.id)
+        : this.#state.conversations.map((x) => (x.id === c.id ? { ...c, title: x.title } : x))
+    this.#set({ conversations, ...('deleted' in c && this.#state.openId === c.id ? { openId: null } : {}) })
+  }
+
+  noteTimer(conversationId: string, seconds: number): void {
+    this.#set({ timers: new Map(this.#state.timers).set(conversationId, seconds) })
   }
 
   /** The chat took the jump. */
