@@ -44,7 +44,7 @@ export function ChatHeader({
   /** The chat's menu button. */
   children?: ComponentChildren
 }): JSX.Element {
-  const state = useStore(app)
+  const state = useStore(app.live)
   const isGroup = conversation.kind === 'group'
   // typing entries lapse at their expiresAt; the daemon's typing: false normally removes them first
   const typing = typingIn(state.typing, conversation.id, Date.now())

@@ -196,7 +196,7 @@ export function Chat({
   // typing.set while the user types in a direct chat (renewed while typing goes on, false at the end)
   const typingSender = useMemo(() => new TypingSender(), [conversation.id])
   const tell = (typing: boolean | null) => {
-    if (typing !== null) app.setTyping(conversation.id, typing)
+    if (typing !== null) app.live.setTyping(conversation.id, typing)
   }
   const onTyping = (hasText: boolean) => tell(typingSender.input(hasText, Date.now()))
   useEffect(() => {

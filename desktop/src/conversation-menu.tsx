@@ -47,7 +47,7 @@ export function useConversationMenu(app: AppStore): {
   let view: JSX.Element | null = null
   if (open?.kind === 'menu') {
     const { c, anchor } = open
-    const items = conversationMenu(c, app.state.timers.get(c.id)).map((item) => ({
+    const items = conversationMenu(c, app.live.state.timers.get(c.id)).map((item) => ({
       label: item.label,
       danger: item.danger,
       onSelect: () => {
@@ -110,7 +110,7 @@ function DeleteConversation({ app, c, onClose }: { app: AppStore; c: Conversatio
 }
 
 function TimerDialog({ app, c, onClose }: { app: AppStore; c: Conversation; onClose: () => void }) {
-  const current = app.state.timers.get(c.id)
+  const current = app.live.state.timers.get(c.id)
   const [seconds, setSeconds] = useState<number | undefined>(current)
   const action = useAction()
   const save = (e: Event) => {
@@ -118,7 +118,7 @@ function TimerDialog({ app, c, onClose }: { app: AppStore; c: Conversation; onCl
     if (seconds === undefined) return
     void action.run('timer', async () => {
       const r = await app.rpc.call('conversations.setTimer', { conversationId: c.id, seconds })
-      app.noteTimer(c.id, r.seconds)
+      app.live.noteTimer(c.id, r.seconds)
       onClose()
     })
   }

@@ -15,6 +15,7 @@ import { shortUserId } from './logic/groups.ts'
 import { unreadBadge } from './logic/mentions.ts'
 import { onlineDot } from './logic/presence.ts'
 import { SearchResults, useMessageSearch } from './search-panel.tsx'
+import { useStore } from './use-store.ts'
 
 export type DialogName =
   | 'add-contact'
@@ -71,6 +72,7 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
   const nameOf = (userId: string) => contacts.get(userId)?.displayName ?? shortUserId(userId)
   const [showArchived, setShowArchived] = useState(false)
   const menu = useConversationMenu(app)
+  const live = useStore(app.live)
   const archived = archivedCount(state.conversations)
   // a search looks through archived chats too
   const list = useMemo(() => {
@@ -168,7 +170,7 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
           {list.map((c) => {
             const contact = c.peerUserId === null ? undefined : contacts.get(c.peerUserId)
             const selected = c.id === state.openId
-            const online = onlineDot(c, contacts, state.presence)
+            const online = onlineDot(c, contacts, live.presence)
             const badge = unreadBadge(c)
             const time = c.lastMessage ? listTime(c.lastMessage.receivedAt ?? c.lastMessage.sentAt, now) : ''
             return (

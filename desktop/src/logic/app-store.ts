@@ -21,8 +21,8 @@ import {
   withContactConversations,
 } from './conversations.ts'
 import { sortGroups, upsertGroup } from './groups.ts'
+import { LiveStore } from './live-store.ts'
 import { applyStatus } from './message-status.ts'
-import { applyPresence, applyTyping, type PresenceMap, type TypingMap } from './presence.ts'
 import { describeError } from './rpc-errors.ts'
 
 /** How often node.status is polled for the connection indicator, in ms. */
@@ -44,12 +44,6 @@ export interface AppState {
   readonly openId: string | null
   /** Failure loading lists, shown in the sidebar. */
   readonly loadError: string | null
-  /** Contacts' presence by user id (contacts.presence, then contact.presence); null until loaded. */
-  readonly presence: PresenceMap | null
-  /** Who types in which chat, by conversation id (typing events). */
-  readonly typing: TypingMap
-  /** Disappearing-messages timers (seconds) seen this session (conversations.setTimer, conversation.timerChanged). */
-  readonly timers: ReadonlyMap<string, number>
   /** A message to show when its chat opens (a search result). */
   readonly jump: { readonly conversationId: string; readonly messageId: string; readonly seq: number } | null
 }
@@ -69,14 +63,13 @@ const initialState: AppState = {
   groups: [],
   openId: null,
   loadError: null,
-  presence: null,
-  typing: new Map(),
-  timers: new Map(),
   jump: null,
 }
 
 export class AppStore {
   readonly rpc: WrenRpc
+  /** Typing, presence and timers (views that show them subscribe to it). */
+  readonly live: LiveStore
   #state: AppState = initialState
   readonly #listeners = new Set<() => void>()
   readonly #messageListeners = new Set<MessageListener>()
@@ -93,6 +86,7 @@ export class AppStore {
 
   constructor(rpc: WrenRpc) {
     this.rpc = rpc
+    this.live = new LiveStore(rpc)
     this.#unsubscribe.push(
       rpc.on('message.received', ({ message }) => this.#onMessage(message)),
       rpc.on('message.status', (p) => this.#onStatus(p)),
@@ -106,9 +100,6 @@ export class AppStore {
         })
         void this.loadContacts()
       }),
-      rpc.on('typing', (p) => this.#set({ typing: applyTyping(this.#state.typing, p) })),
-      rpc.on('contact.presence', (p) => this.#set({ presence: applyPresence(this.#state.presence, p) })),
-      rpc.on('conversation.timerChanged', (p) => this.noteTimer(p.conversationId, p.seconds)),
       rpc.on('group.invited', ({ group }) => this.#onGroup(group)),
       rpc.on('group.updated', ({ group }) => this.#onGroup(group)),
       rpc.onLink((link) => {
@@ -200,14 +191,8 @@ export class AppStore {
   /** Lock the profile (identity.lock): the keys leave the daemon's memory; the unlock screen follows. */
   async lock(): Promise<void> {
     await this.rpc.call('identity.lock')
-    this.#set({
-      phase: 'unlock',
-      identity: null,
-      openId: null,
-      typing: new Map(),
-      presence: null,
-      jump: null,
-    })
+    this.live.reset()
+    this.#set({ phase: 'unlock', identity: null, openId: null, jump: null })
   }
 
   async loadAll(): Promise<void> {
@@ -224,7 +209,7 @@ export class AppStore {
         loadError: null,
       })
       void this.refreshStatus(false)
-      void this.loadPresence()
+      void this.live.loadPresence()
       await this.loadGroups()
     } catch (error) {
       this.#set({ loadError: describeError(error) })
@@ -240,25 +225,6 @@ export class AppStore {
     }
   }
 
-  /** Contacts' presence; a failure leaves the contacts' connection flags in charge. */
-  async loadPresence(): Promise<void> {
-    try {
-      const { presence } = await this.rpc.call('contacts.presence')
-      let map: PresenceMap = new Map()
-      for (const p of presence) map = applyPresence(map, p)
-      this.#set({ presence: map })
-    } catch {
-      // presence stays unknown: the online dots follow contacts.list
-    }
-  }
-
-  /** Tell the contact of a direct chat we type (or stopped); a failure only loses the hint. */
-  setTyping(conversationId: string, typing: boolean): void {
-    this.rpc.call('typing.set', { conversationId, typing }).catch(() => {
-      // typing hints are best-effort: nothing to show
-    })
-  }
-
   /** Open a conversation at a message (a search result): the chat loads back to it and shows it. */
   openAt(conversationId: string, messageId: string, seq: number): void {
     this.#set({ jump: { conversationId, messageId, seq }, openId: conversationId })
@@ -271,10 +237,6 @@ export class AppStore {
         ? this.#state.conversations.filter((x) => x.id !== c.id)
         : this.#state.conversations.map((x) => (x.id === c.id ? { ...c, title: x.title } : x))
     this.#set({ conversations, ...('deleted' in c && this.#state.openId === c.id ? { openId: null } : {}) })
-  }
-
-  noteTimer(conversationId: string, seconds: number): void {
-    this.#set({ timers: new Map(this.#state.timers).set(conversationId, seconds) })
   }
 
   /** The chat took the jump. */
@@ -460,6 +422,7 @@ export class AppStore {
 
   close(): void {
     for (const u of this.#unsubscribe) u()
+    this.live.close()
     if (this.#poll !== null) clearInterval(this.#poll)
     if (this.#contactsPoll !== null) clearInterval(this.#contactsPoll)
     this.rpc.close()
