@@ -84,7 +84,10 @@ export function SearchResults({
   showChat: boolean
   now: number
 }): JSX.Element | null {
-  const titles = new Map(app.state.conversations.map((c) => [c.id, c.title]))
+  // a group's results name the group; a direct chat's sender already names the chat
+  const groups = new Map(
+    app.state.conversations.filter((c) => c.kind === 'group').map((c) => [c.id, c.title]),
+  )
   if (search.query === '' && !search.busy && search.error === null) return null
   return (
     <section class="search-results" aria-label="Messages found" aria-busy={search.busy}>
@@ -107,7 +110,9 @@ export function SearchResults({
               <span class="search-result-top">
                 <span class="search-result-who">
                   {r.direction === 'out' ? 'You' : nameOf(r.sender)}
-                  {showChat && <span class="muted"> in {titles.get(r.conversationId) ?? 'a chat'}</span>}
+                  {showChat && groups.has(r.conversationId) && (
+                    <span class="muted"> in {groups.get(r.conversationId)}</span>
+                  )}
                 </span>
                 <span class="conv-time">{listTime(r.sentAt, now)}</span>
               </span>
