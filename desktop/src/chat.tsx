@@ -4,22 +4,25 @@ import type { JSX } from 'preact'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { Contact, Conversation, GroupMember, GroupSummary, Message } from '../../node/src/rpc/api.ts'
 import { Avatar } from './avatar.tsx'
+import { ChatHeader } from './chat-header.tsx'
 import { Composer, type Draft } from './composer.tsx'
+import { useConversationMenu } from './conversation-menu.tsx'
 import { Icon } from './icons.tsx'
 import type { AppStore } from './logic/app-store.ts'
 import { AttachmentFeed } from './logic/attachment-feed.ts'
 import { buildChatRows } from './logic/chat-rows.ts'
 import { ChatStore } from './logic/chat-store.ts'
 import { daemonSendBlock } from './logic/connection.ts'
-import { directSubtitle } from './logic/conversations.ts'
 import { groupSubtitle, senderNames, shortUserId } from './logic/groups.ts'
 import { pinnedMessages } from './logic/message-actions.ts'
+import { TYPING_IDLE_MS, TypingSender } from './logic/presence.ts'
 import { describeError } from './logic/rpc-errors.ts'
-import { conversationWaiting, waitingWords } from './logic/waiting.ts'
+import { conversationWaiting } from './logic/waiting.ts'
 import { type MessageActionsApi, MessageActionsContext } from './message-actions-context.ts'
 import { DeleteMessage, ForwardMessage, SaveFile } from './message-dialogs.tsx'
 import { MessageList } from './message-list.tsx'
 import { PinnedBar } from './pinned-bar.tsx'
+import { SearchPanel } from './search-panel.tsx'
 import { UploadsBar } from './uploads-bar.tsx'
 import { useStore } from './use-store.ts'
 
@@ -143,6 +146,9 @@ export function Chat({
   const files = useMemo(() => new AttachmentFeed(app.rpc), [app])
   useEffect(() => () => files.close(), [files])
   const me = app.state.identity?.userId ?? ''
+  const myName = app.state.identity?.displayName ?? ''
+  // a direct chat, or a group we are still in: actions can be sent (the daemon checks again)
+  const canAct = !isGroup || group?.status === 'member'
   const nameOf = useMemo(() => {
     if (groupContext) return groupContext.senderName
     return (userId: string) =>
@@ -150,6 +156,15 @@ export function Chat({
         ? conversation.title
         : (contacts.find((c) => c.userId === userId)?.displayName ?? shortUserId(userId))
   }, [groupContext, contacts, conversation.title])
+  const mentionNames = useMemo(() => {
+    const cardNames = new Map(members.map((m) => [m.userId, m.displayName]))
+    return (userId: string): readonly string[] =>
+      userId === me ? [myName] : [nameOf(userId), cardNames.get(userId) ?? '']
+  }, [members, me, myName, nameOf])
+  const mentionable = useMemo(
+    () => (isGroup ? members.map((m) => ({ userId: m.userId, name: nameOf(m.userId) })) : null),
+    [isGroup, members, nameOf],
+  )
   const actions = useMemo<MessageActionsApi>(() => {
     const attempt = (f: () => Promise<unknown>) => {
       setActionError(null)
@@ -157,8 +172,9 @@ export function Chat({
     }
     return {
       me,
-      direct: !isGroup,
+      canAct,
       nameOf,
+      mentionNames,
       files,
       reply: (m) => setDraft({ kind: 'reply', message: m }),
       edit: (m) => setDraft({ kind: 'edit', message: m }),
@@ -170,7 +186,37 @@ export function Chat({
       jump: (messageId) => setJumpTo({ messageId }),
       saveFile: (m) => setDialog({ kind: 'save', message: m }),
     }
-  }, [chat, me, isGroup, nameOf, files])
+  }, [chat, me, canAct, nameOf, mentionNames, files])
+  const closedGroups = useMemo(
+    () => new Set(app.state.groups.filter((g) => g.status !== 'member').map((g) => g.conversationId)),
+    [app.state.groups],
+  )
+  const [searching, setSearching] = useState(false)
+  const conversationMenu = useConversationMenu(app)
+  // typing.set while the user types in a direct chat (renewed while typing goes on, false at the end)
+  const typingSender = useMemo(() => new TypingSender(), [conversation.id])
+  const tell = (typing: boolean | null) => {
+    if (typing !== null) app.live.setTyping(conversation.id, typing)
+  }
+  const onTyping = (hasText: boolean) => tell(typingSender.input(hasText, Date.now()))
+  useEffect(() => {
+    if (isGroup) return
+    const t = setInterval(() => tell(typingSender.idle(Date.now())), TYPING_IDLE_MS / 2)
+    return () => {
+      clearInterval(t)
+      tell(typingSender.stop())
+    }
+  }, [typingSender])
+  // a search result of this chat: load back to it, then show it
+  const jump = app.state.jump
+  useEffect(() => {
+    if (jump === null || jump.conversationId !== conversation.id || !state.loaded) return
+    app.clearJump()
+    void chat.loadBackTo(jump.seq).then((found) => {
+      if (found) setJumpTo({ messageId: jump.messageId })
+      else setActionError('That message is further back than the chat can load at once; scroll up to it.')
+    })
+  }, [jump, state.loaded])
   const pinned = useMemo(() => pinnedMessages(state.messages), [state.messages])
   const atBottom = useRef(false)
   const onAtBottom = () => {
@@ -227,67 +273,45 @@ export function Chat({
           Drop to send to {conversation.title}
         </div>
       )}
-      <header class="chat-head">
-        <button type="button" class="icon-button back" onClick={onBack} aria-label="Back to chats">
-          <Icon name="back" />
-        </button>
-        <button
-          type="button"
-          class="chat-peer"
-          onClick={onDetails}
-          aria-label={`Details of ${conversation.title}`}
-        >
-          <Avatar
-            name={conversation.title}
-            id={conversation.peerUserId ?? conversation.id}
-            size={36}
-            online={!isGroup && contact?.online === true}
-          />
-          <span class="chat-peer-text">
-            <span class="chat-title">
-              {conversation.title}
-              {contact?.verified && (
-                <span class="verified" title="Verified">
-                  <Icon name="verified" size={15} />
-                </span>
-              )}
-            </span>
-            <span class="muted small chat-subtitle">
-              {isGroup ? groupSubtitle(group) : directSubtitle(contact)}
-            </span>
-            {waiting && (
-              <span class="small chat-waiting" role="status">
-                waiting: {waitingWords(waiting, conversation.title, now)}
-              </span>
-            )}
-          </span>
-        </button>
-        {!isGroup && onCall && (
-          <button
-            type="button"
-            class="icon-button"
-            onClick={onCall}
-            disabled={daemonBlock !== null || keyChanged}
-            aria-label={`Call ${conversation.title}`}
-            title={keyChanged ? 'Accept the new safety number to call' : 'Voice call'}
-          >
-            <Icon name="phone" />
-          </button>
-        )}
+      <ChatHeader
+        app={app}
+        conversation={conversation}
+        contact={contact}
+        group={group}
+        now={now}
+        waiting={waiting}
+        callBlocked={daemonBlock !== null || keyChanged}
+        keyChanged={keyChanged}
+        onDetails={onDetails}
+        onBack={onBack}
+        onCall={onCall}
+        onSearch={() => setSearching(!searching)}
+      >
         <button
           type="button"
           class="icon-button"
-          onClick={onDetails}
-          aria-label={isGroup ? 'Group details and members' : 'Safety number and contact details'}
-          title={isGroup ? 'Group details' : 'Contact details'}
+          aria-label={`More about ${conversation.title}`}
+          title="Mute, archive, disappearing messages, delete"
+          aria-haspopup="menu"
+          onClick={(e) => conversationMenu.open(conversation, e.currentTarget)}
         >
-          <Icon name={isGroup ? 'group' : 'info'} />
+          <Icon name="more" />
         </button>
-      </header>
+      </ChatHeader>
+      {conversationMenu.view}
+      {searching && (
+        <SearchPanel
+          app={app}
+          conversation={conversation}
+          nameOf={nameOf}
+          now={now}
+          onClose={() => setSearching(false)}
+        />
+      )}
       <PinnedBar
         pinned={pinned}
         onJump={(m) => actions.jump(m.id)}
-        onUnpin={isGroup ? null : (m) => actions.pin(m, false)}
+        onUnpin={canAct ? (m) => actions.pin(m, false) : null}
       />
       {keyChanged && contact && <KeyChangeBanner app={app} contact={contact} onDetails={onDetails} />}
       {app.state.link === 'closed' && (
@@ -340,12 +364,15 @@ export function Chat({
         draft={draft}
         authorOf={(m) => (m.direction === 'out' ? 'You' : nameOf(m.sender))}
         onDraftDone={() => setDraft(null)}
+        members={mentionable}
+        me={me}
+        onTyping={isGroup ? undefined : onTyping}
       />
       {dialog?.kind === 'delete' && (
         <DeleteMessage
           chat={chat}
           message={dialog.message}
-          peerName={conversation.title}
+          peerName={isGroup ? null : conversation.title}
           onClose={() => setDialog(null)}
         />
       )}
@@ -354,6 +381,7 @@ export function Chat({
           chat={chat}
           message={dialog.message}
           conversations={app.state.conversations}
+          closed={closedGroups}
           onClose={() => setDialog(null)}
         />
       )}

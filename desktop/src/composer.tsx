@@ -10,6 +10,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { Message } from '../../node/src/rpc/api.ts'
 import { Icon } from './icons.tsx'
 import type { ChatStore } from './logic/chat-store.ts'
+import { completeMention, type MentionCandidate, mentionCandidates, mentionQuery } from './logic/mentions.ts'
 import { shortText } from './logic/message-actions.ts'
 import { describeError } from './logic/rpc-errors.ts'
 
@@ -35,6 +36,9 @@ export function Composer({
   authorOf,
   onDraftDone,
   canAttach,
+  members = null,
+  me = '',
+  onTyping,
 }: {
   chat: ChatStore
   /** Files can be sent here (direct chats). */
@@ -46,6 +50,11 @@ export function Composer({
   /** Who wrote a message, for the reply preview ('You' for ours). */
   authorOf: (m: Message) => string
   onDraftDone: () => void
+  /** Members of a group, offered after `@` (null in a direct chat). */
+  members?: readonly MentionCandidate[] | null
+  me?: string
+  /** The text box changed (typing indicators; called with false when it empties or the text is sent). */
+  onTyping?: (typing: boolean) => void
 }): JSX.Element {
   const [text, setText] = useState('')
   const [error, setError] = useState<string | null>(null)
@@ -54,6 +63,20 @@ export function Composer({
   const picker = useRef<HTMLInputElement>(null)
   /** What was typed before an edit started (restored when it ends). */
   const stashed = useRef<string | null>(null)
+  const [caret, setCaret] = useState(0)
+  const [active, setActive] = useState(0)
+  const [dismissed, setDismissed] = useState<number | null>(null)
+  const mention = members === null ? null : mentionQuery(text, caret)
+  const suggestions =
+    mention && members && mention.start !== dismissed ? mentionCandidates(members, mention.query, me) : []
+  const pick = (c: MentionCandidate) => {
+    if (!mention) return
+    const next = completeMention(text, caret, mention.start, c.name)
+    setText(next.text)
+    setCaret(next.caret)
+    setActive(0)
+    requestAnimationFrame(() => area.current?.setSelectionRange(next.caret, next.caret))
+  }
 
   useEffect(() => {
     const el = area.current
@@ -90,6 +113,7 @@ export function Composer({
       } else {
         await chat.send(body, newClientId(), draft?.kind === 'reply' ? draft.message.id : undefined)
         setText('')
+        onTyping?.(false)
         if (draft !== null) onDraftDone()
       }
     } catch (e) {
@@ -101,6 +125,15 @@ export function Composer({
   }
 
   const onKeyDown = (e: KeyboardEvent) => {
+    if (suggestions.length > 0 && !e.isComposing) {
+      const n = suggestions.length
+      const choose = e.key === 'Enter' || e.key === 'Tab'
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp' || choose || e.key === 'Escape') e.preventDefault()
+      if (e.key === 'ArrowDown') return setActive((active + 1) % n)
+      if (e.key === 'ArrowUp') return setActive((active - 1 + n) % n)
+      if (choose) return pick(suggestions[Math.min(active, n - 1)]!)
+      if (e.key === 'Escape') return setDismissed(mention?.start ?? null)
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault()
       void send()
@@ -137,6 +170,26 @@ export function Composer({
           >
             <Icon name="close" size={16} />
           </button>
+        </div>
+      )}
+      {suggestions.length > 0 && (
+        <div id="mention-list" class="mention-list" role="listbox" aria-label="Mention a member">
+          {suggestions.map((c, i) => (
+            <div
+              key={c.userId}
+              id={`mention-${i}`}
+              role="option"
+              tabIndex={-1}
+              aria-selected={i === active}
+              class={i === active ? 'active' : ''}
+              onMouseDown={(e) => {
+                e.preventDefault() // keep the focus in the text box
+                pick(c)
+              }}
+            >
+              @{c.name}
+            </div>
+          ))}
         </div>
       )}
       <div class="composer">
@@ -176,8 +229,20 @@ export function Composer({
           placeholder={blocked ? blockedText : editing ? 'Edit your message' : `Message ${title}`}
           aria-label={`Message ${title}`}
           aria-describedby="composer-hint"
-          onInput={(e) => setText(e.currentTarget.value)}
+          onInput={(e) => {
+            const value = e.currentTarget.value
+            setText(value)
+            setCaret(e.currentTarget.selectionStart ?? value.length)
+            setActive(0)
+            if (draft?.kind !== 'edit') onTyping?.(value.trim() !== '')
+          }}
+          onKeyUp={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
+          onClick={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
+          onBlur={() => onTyping?.(false)}
           onKeyDown={onKeyDown}
+          aria-autocomplete={members === null ? undefined : 'list'}
+          aria-controls={suggestions.length > 0 ? 'mention-list' : undefined}
+          aria-activedescendant={suggestions.length > 0 ? `mention-${active}` : undefined}
         />
         <span id="composer-hint" class="sr-only">
           Enter sends, Shift+Enter adds a new line{draft ? ', Escape cancels' : ''}.

@@ -18,6 +18,7 @@ import {
 import type { ThemePreference } from './logic/theme.ts'
 import { decodeQrImage, QrImageError } from './qr-decode.ts'
 import { CallSettings } from './settings-calls.tsx'
+import { LockSettings } from './settings-lock.tsx'
 import { ProfileSettings } from './settings-profile.tsx'
 
 export function AddContact({
@@ -382,6 +383,12 @@ export function Settings({
             Calls
           </h3>
           <CallSettings app={app} />
+        </section>
+        <section aria-labelledby="s-lock">
+          <h3 id="s-lock" class="section-title">
+            Lock
+          </h3>
+          <LockSettings app={app} />
         </section>
         <section aria-labelledby="s-network">
           <h3 id="s-network" class="section-title">

@@ -10,9 +10,11 @@ import type { AttachmentFeed } from './logic/attachment-feed.ts'
 export interface MessageActionsApi {
   /** Our user id (own reactions, "You" in quotes). */
   readonly me: string
-  /** A direct chat: actions travel in its pairwise session (groups offer copy only). */
-  readonly direct: boolean
+  /** Actions can be sent here: a direct chat, or a group we are a member of (else copy only). */
+  readonly canAct: boolean
   readonly nameOf: (userId: string) => string
+  /** The names a mentioned member may be written as after `@` (highlighted in bubbles). */
+  readonly mentionNames: (userId: string) => readonly string[]
   reply(m: Message): void
   edit(m: Message): void
   react(m: Message, emoji: string | null): void

@@ -13,6 +13,7 @@ import { Icon } from './icons.tsx'
 import type { ChatRow } from './logic/chat-rows.ts'
 import { clockTime, fullTime } from './logic/format-time.ts'
 import { groupStatusView } from './logic/groups.ts'
+import { mentionSegments, mentionsMe } from './logic/mentions.ts'
 import { actionsFor, myReaction, quoteView, reactionChips } from './logic/message-actions.ts'
 import { statusView } from './logic/message-status.ts'
 import { waitingWords } from './logic/waiting.ts'
@@ -56,7 +57,7 @@ function Actions({ m, api }: { m: Message; api: MessageActionsApi }): JSX.Elemen
   const [open, setOpen] = useState<Open>(null)
   const reactButton = useRef<HTMLButtonElement>(null)
   const moreButton = useRef<HTMLButtonElement>(null)
-  const can = actionsFor(m, api.direct, Date.now())
+  const can = actionsFor(m, api.canAct, Date.now())
   const items: MenuItem[] = []
   if (can.edit) items.push({ label: 'Edit', onSelect: () => api.edit(m) })
   if (can.copy) items.push({ label: 'Copy text', onSelect: () => api.copy(m) })
@@ -139,7 +140,7 @@ function Reactions({ m, api }: { m: Message; api: MessageActionsApi }): JSX.Elem
           type="button"
           class={c.mine ? 'reaction mine' : 'reaction'}
           aria-pressed={c.mine}
-          disabled={!api.direct || m.deletedAt !== undefined}
+          disabled={!api.canAct || m.deletedAt !== undefined}
           title={who(c.senders)}
           aria-label={`${c.emoji} ${c.count}: ${who(c.senders)}${c.mine ? ' (click to remove yours)' : ''}`}
           onClick={() => api.react(m, c.mine ? null : c.emoji)}
@@ -165,7 +166,8 @@ export function MessageBubble({
   const m = row.message
   const at = m.direction === 'in' ? (m.receivedAt ?? m.sentAt) : m.sentAt
   const deleted = m.deletedAt !== undefined
-  const cls = `msg msg-${m.direction}${row.first ? ' first' : ''}${row.last ? ' last' : ''}${m.status === 'failed' ? ' failed' : ''}${deleted ? ' deleted' : ''}`
+  const atMe = api !== null && !deleted && mentionsMe(m, api.me)
+  const cls = `msg msg-${m.direction}${row.first ? ' first' : ''}${row.last ? ' last' : ''}${m.status === 'failed' ? ' failed' : ''}${deleted ? ' deleted' : ''}${atMe ? ' mentions-me' : ''}`
   const quote = api ? quoteView(m, api.me, api.nameOf) : null
   const quoteBody = quote && (
     <>
@@ -178,9 +180,7 @@ export function MessageBubble({
       class={cls}
       tabIndex={-1}
       data-message-id={m.id}
-      aria-label={
-        m.direction === 'out' ? 'You said' : row.senderName ? `${row.senderName} said` : 'They said'
-      }
+      aria-label={`${m.direction === 'out' ? 'You said' : row.senderName ? `${row.senderName} said` : 'They said'}${atMe ? ', mentioning you' : ''}`}
     >
       <div class="msg-body">
         <div class="bubble">
@@ -211,7 +211,25 @@ export function MessageBubble({
               {m.direction === 'out' ? 'You deleted this message' : 'This message was deleted'}
             </div>
           ) : (
-            m.text !== '' && <div class="text">{m.text}</div>
+            m.text !== '' && (
+              <div class="text">
+                {api && m.mentions
+                  ? mentionSegments(m.text, m.mentions, api.mentionNames, api.me).map((seg, i) =>
+                      seg.mention ? (
+                        <span
+                          key={i}
+                          class={seg.mention.me ? 'mention mention-me' : 'mention'}
+                          title={seg.mention.me ? 'Mentions you' : api.nameOf(seg.mention.userId)}
+                        >
+                          {seg.text}
+                        </span>
+                      ) : (
+                        seg.text
+                      ),
+                    )
+                  : m.text}
+              </div>
+            )
           )}
           <span class="meta">
             {m.pinned && !deleted && (

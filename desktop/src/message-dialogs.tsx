@@ -49,8 +49,8 @@ export function DeleteMessage({
 }: {
   chat: ChatStore
   message: Message
-  /** The contact of the direct chat, named in the explanation. */
-  peerName: string
+  /** The contact of a direct chat, named in the explanation; null in a group ("every member"). */
+  peerName: string | null
   onClose: () => void
 }): JSX.Element {
   const action = useAction()
@@ -66,7 +66,7 @@ export function DeleteMessage({
         <blockquote class="quote dialog-quote">{shortText(message)}</blockquote>
         <p class="muted small">
           {can.deleteForEveryone
-            ? `Delete for everyone erases the text here and on ${peerName}’s devices; a “deleted” mark stays.`
+            ? `Delete for everyone erases the text here and on ${peerName === null ? 'every member’s devices' : `${peerName}’s devices`}; a “deleted” mark stays.`
             : 'Delete for me removes it from this device only.'}
         </p>
         <ErrorLine error={action.error} />
@@ -97,17 +97,20 @@ export function ForwardMessage({
   chat,
   message,
   conversations,
+  closed,
   onClose,
 }: {
   chat: ChatStore
   message: Message
   conversations: readonly Conversation[]
+  /** Conversations that take no message (groups we left). */
+  closed: ReadonlySet<string>
   onClose: () => void
 }): JSX.Element {
   const [query, setQuery] = useState('')
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set())
   const action = useAction()
-  const shown = forwardTargets(conversations, query)
+  const shown = forwardTargets(conversations, query, closed)
   const full = picked.size >= MAX_FORWARD_TARGETS
   const toggle = (id: string, on: boolean) => {
     const next = new Set(picked)
@@ -146,7 +149,10 @@ export function ForwardMessage({
                       onChange={(e) => toggle(c.id, e.currentTarget.checked)}
                     />
                     <Avatar name={c.title} id={c.peerUserId ?? c.id} size={32} />
-                    <span class="pick-name">{c.title}</span>
+                    <span class="pick-name">
+                      {c.title}
+                      {c.kind === 'group' && <span class="muted small"> · group</span>}
+                    </span>
                   </label>
                 </li>
               )

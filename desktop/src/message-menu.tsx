@@ -110,13 +110,15 @@ export function MessageMenu({
   anchor,
   items,
   onClose,
+  label = 'Message actions',
 }: {
   anchor: HTMLElement
   items: readonly MenuItem[]
   onClose: () => void
+  label?: string
 }): JSX.Element {
   return (
-    <Popover anchor={anchor} label="Message actions" orientation="vertical" onClose={onClose}>
+    <Popover anchor={anchor} label={label} orientation="vertical" onClose={onClose}>
       {items.map((item) => (
         <button
           key={item.label}

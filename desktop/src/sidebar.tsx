@@ -3,13 +3,19 @@
 import type { JSX } from 'preact'
 import { useMemo, useState } from 'preact/hooks'
 import { Avatar } from './avatar.tsx'
+import { useConversationMenu } from './conversation-menu.tsx'
 import { Icon } from './icons.tsx'
 import { Invitations } from './invitations.tsx'
 import type { AppState, AppStore } from './logic/app-store.ts'
 import { connectionView } from './logic/connection.ts'
-import { contactsById, filterConversations, previewText, showsOnlineDot } from './logic/conversations.ts'
+import { archivedCount, listedConversations } from './logic/conversation-menu.ts'
+import { contactsById, filterConversations, previewText } from './logic/conversations.ts'
 import { listTime } from './logic/format-time.ts'
 import { shortUserId } from './logic/groups.ts'
+import { unreadBadge } from './logic/mentions.ts'
+import { onlineDot } from './logic/presence.ts'
+import { SearchResults, useMessageSearch } from './search-panel.tsx'
+import { useStore } from './use-store.ts'
 
 export type DialogName =
   | 'add-contact'
@@ -64,8 +70,18 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
   const [query, setQuery] = useState('')
   const contacts = useMemo(() => contactsById(state.contacts), [state.contacts])
   const nameOf = (userId: string) => contacts.get(userId)?.displayName ?? shortUserId(userId)
-  const list = useMemo(() => filterConversations(state.conversations, query), [state.conversations, query])
+  const [showArchived, setShowArchived] = useState(false)
+  const menu = useConversationMenu(app)
+  const live = useStore(app.live)
+  const archived = archivedCount(state.conversations)
+  // a search looks through archived chats too
+  const list = useMemo(() => {
+    const found = filterConversations(state.conversations, query)
+    return query.trim() === '' ? listedConversations(found, showArchived && archived > 0) : found
+  }, [state.conversations, query, showArchived, archived])
   const me = state.identity
+  const messages = useMessageSearch(app, query)
+  const nameOfSender = (userId: string) => (userId === me?.userId ? 'You' : nameOf(userId))
 
   return (
     <aside class="sidebar" aria-label="Chats">
@@ -101,6 +117,15 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
         <button
           type="button"
           class="icon-button"
+          onClick={() => void app.lock()}
+          aria-label="Lock Wren"
+          title="Lock (the passphrase opens it again)"
+        >
+          <Icon name="lock" />
+        </button>
+        <button
+          type="button"
+          class="icon-button"
           onClick={() => onDialog('settings')}
           aria-label="Settings"
           title="Settings"
@@ -114,8 +139,8 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
         <Icon name="search" size={16} />
         <input
           type="search"
-          placeholder="Search"
-          aria-label="Search conversations"
+          placeholder="Search chats and messages"
+          aria-label="Search chats and messages"
           value={query}
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
@@ -127,10 +152,10 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
       )}
       <Invitations app={app} groups={state.groups} nameOf={nameOf} />
       <nav class="conv-list" aria-label="Conversations">
-        {list.length === 0 && (
+        {list.length === 0 && (query || state.conversations.length === 0) && (
           <div class="empty-list muted">
             {query ? (
-              'No chats match your search.'
+              'No chat names match.'
             ) : (
               <>
                 <p>No chats yet.</p>
@@ -145,7 +170,8 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
           {list.map((c) => {
             const contact = c.peerUserId === null ? undefined : contacts.get(c.peerUserId)
             const selected = c.id === state.openId
-            const online = showsOnlineDot(c, contacts)
+            const online = onlineDot(c, contacts, live.presence)
+            const badge = unreadBadge(c)
             const time = c.lastMessage ? listTime(c.lastMessage.receivedAt ?? c.lastMessage.sentAt, now) : ''
             return (
               <li key={c.id}>
@@ -153,8 +179,12 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
                   type="button"
                   class={`conv${selected ? ' selected' : ''}${c.unread > 0 ? ' has-unread' : ''}`}
                   aria-current={selected ? 'page' : undefined}
-                  aria-label={`${c.title}${c.kind === 'group' ? ', group' : ''}${online ? ', online' : ''}${contact?.verified ? ', verified' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}`}
+                  aria-label={`${c.title}${c.kind === 'group' ? ', group' : ''}${online ? ', online' : ''}${contact?.verified ? ', verified' : ''}${c.muted ? ', muted' : ''}${c.unread > 0 ? `, ${c.unread} unread` : ''}${badge?.mention ? ', mentions you' : ''}`}
                   onClick={() => onOpen(c.id)}
+                  onContextMenu={(e) => {
+                    e.preventDefault()
+                    menu.open(c, e.currentTarget)
+                  }}
                 >
                   <Avatar name={c.title} id={c.peerUserId ?? c.id} online={online} />
                   <span class="conv-body">
@@ -181,9 +211,14 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
                     </span>
                     <span class="conv-bottom">
                       <span class="conv-preview">{previewText(c, nameOf)}</span>
-                      {c.unread > 0 && (
-                        <span class="badge" aria-hidden="true">
-                          {c.unread > 99 ? '99+' : c.unread}
+                      {badge?.mention && (
+                        <span class="badge badge-mention" aria-hidden="true" title="Mentions you">
+                          @
+                        </span>
+                      )}
+                      {badge && (badge.count > 0 || !badge.mention) && (
+                        <span class={badge.quiet ? 'badge badge-quiet' : 'badge'} aria-hidden="true">
+                          {badge.count > 99 ? '99+' : badge.count > 0 ? badge.count : ''}
                         </span>
                       )}
                     </span>
@@ -193,7 +228,15 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
             )
           })}
         </ul>
+        {query.trim() === '' && (archived > 0 || showArchived) && (
+          <button type="button" class="archived-toggle" onClick={() => setShowArchived(!showArchived)}>
+            {showArchived ? '← Back to chats' : `Archived (${archived})`}
+          </button>
+        )}
+        {query.trim() !== '' && <h2 class="list-heading">Messages</h2>}
+        <SearchResults app={app} search={messages} nameOf={nameOfSender} showChat={true} now={now} />
       </nav>
+      {menu.view}
     </aside>
   )
 }

@@ -94,7 +94,7 @@ describe('which actions a message offers', () => {
     assert.equal(actionsFor(pinnedDead, true, T0 + 3 * MIN).pin, 'unpin')
   })
 
-  test('in a group only copying is offered (actions travel in pairwise sessions)', () => {
+  test('where actions cannot be sent (a group we left) only copying is offered', () => {
     const can = actionsFor(msg(1, 'in'), false, T0 + 2 * MIN)
     assert.equal(can.copy, true)
     for (const k of ['reply', 'react', 'edit', 'deleteForEveryone', 'deleteForMe', 'forward'] as const)
@@ -303,19 +303,20 @@ describe('forward targets', () => {
     updatedAt,
   })
 
-  test('only direct chats, filtered by every word of the query, most recent first', () => {
+  test('direct chats and open groups, filtered by every word of the query, most recent first', () => {
     const list = [
       conv(`dm:${BOB}`, 'Bob Builder', 1),
       conv(`dm:${CAROL}`, 'Carol', 3),
       conv('g:x', 'Bob’s group', 9, 'group'),
+      conv('g:y', 'Old crew', 7, 'group'),
     ]
     assert.deepEqual(
-      forwardTargets(list, '').map((c) => c.title),
-      ['Carol', 'Bob Builder'],
+      forwardTargets(list, '', new Set(['g:y'])).map((c) => c.title),
+      ['Bob’s group', 'Carol', 'Bob Builder'],
     )
     assert.deepEqual(
-      forwardTargets(list, 'bob build').map((c) => c.title),
-      ['Bob Builder'],
+      forwardTargets(list, 'bob').map((c) => c.title),
+      ['Bob’s group', 'Bob Builder'],
     )
     assert.deepEqual(forwardTargets(list, 'zed'), [])
   })

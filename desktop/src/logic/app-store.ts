@@ -21,6 +21,7 @@ import {
   withContactConversations,
 } from './conversations.ts'
 import { sortGroups, upsertGroup } from './groups.ts'
+import { LiveStore } from './live-store.ts'
 import { applyStatus } from './message-status.ts'
 import { describeError } from './rpc-errors.ts'
 
@@ -43,6 +44,8 @@ export interface AppState {
   readonly openId: string | null
   /** Failure loading lists, shown in the sidebar. */
   readonly loadError: string | null
+  /** A message to show when its chat opens (a search result). */
+  readonly jump: { readonly conversationId: string; readonly messageId: string; readonly seq: number } | null
 }
 
 export type MessageListener = (message: Message) => void
@@ -60,10 +63,13 @@ const initialState: AppState = {
   groups: [],
   openId: null,
   loadError: null,
+  jump: null,
 }
 
 export class AppStore {
   readonly rpc: WrenRpc
+  /** Typing, presence and timers (views that show them subscribe to it). */
+  readonly live: LiveStore
   #state: AppState = initialState
   readonly #listeners = new Set<() => void>()
   readonly #messageListeners = new Set<MessageListener>()
@@ -80,6 +86,7 @@ export class AppStore {
 
   constructor(rpc: WrenRpc) {
     this.rpc = rpc
+    this.live = new LiveStore(rpc)
     this.#unsubscribe.push(
       rpc.on('message.received', ({ message }) => this.#onMessage(message)),
       rpc.on('message.status', (p) => this.#onStatus(p)),
@@ -181,6 +188,13 @@ export class AppStore {
     await this.loadAll()
   }
 
+  /** Lock the profile (identity.lock): the keys leave the daemon's memory; the unlock screen follows. */
+  async lock(): Promise<void> {
+    await this.rpc.call('identity.lock')
+    this.live.reset()
+    this.#set({ phase: 'unlock', identity: null, openId: null, jump: null })
+  }
+
   async loadAll(): Promise<void> {
     try {
       const [identity, contacts, conversations] = await Promise.all([
@@ -195,6 +209,7 @@ export class AppStore {
         loadError: null,
       })
       void this.refreshStatus(false)
+      void this.live.loadPresence()
       await this.loadGroups()
     } catch (error) {
       this.#set({ loadError: describeError(error) })
@@ -208,6 +223,25 @@ export class AppStore {
     } catch (error) {
       this.#set({ loadError: describeError(error) })
     }
+  }
+
+  /** Open a conversation at a message (a search result): the chat loads back to it and shows it. */
+  openAt(conversationId: string, messageId: string, seq: number): void {
+    this.#set({ jump: { conversationId, messageId, seq }, openId: conversationId })
+  }
+
+  /** A conversation's new state (conversations.update); a deleted one leaves the list. */
+  replaceConversation(c: Conversation | { readonly id: string; readonly deleted: true }): void {
+    const conversations =
+      'deleted' in c
+        ? this.#state.conversations.filter((x) => x.id !== c.id)
+        : this.#state.conversations.map((x) => (x.id === c.id ? { ...c, title: x.title } : x))
+    this.#set({ conversations, ...('deleted' in c && this.#state.openId === c.id ? { openId: null } : {}) })
+  }
+
+  /** The chat took the jump. */
+  clearJump(): void {
+    if (this.#state.jump !== null) this.#set({ jump: null })
   }
 
   /** Quiet re-read for presence: a failure waits for the next poll; an unchanged list sets nothing. */
@@ -358,7 +392,7 @@ export class AppStore {
 
   #onMessage(message: Message, fromEvent = true): void {
     const open = this.visible() ? this.#state.openId : null
-    const next = applyMessage(this.#state.conversations, message, open)
+    const next = applyMessage(this.#state.conversations, message, open, this.#state.identity?.userId)
     if (next === null) void this.reloadConversations()
     else this.#set({ conversations: next })
     for (const l of this.#messageListeners) l(message)
@@ -388,6 +422,7 @@ export class AppStore {
 
   close(): void {
     for (const u of this.#unsubscribe) u()
+    this.live.close()
     if (this.#poll !== null) clearInterval(this.#poll)
     if (this.#contactsPoll !== null) clearInterval(this.#contactsPoll)
     this.rpc.close()

@@ -17,6 +17,9 @@ export const INITIAL_PAGE = 50
 /** Older pages loaded when scrolling up. */
 export const HISTORY_PAGE = 200
 
+/** Older pages a jump to a search result loads at most (HISTORY_PAGE each): 10,000 messages back. */
+export const MAX_JUMP_PAGES = 50
+
 /** Status events held for messages not seen yet; older ones are dropped past this. */
 export const MAX_EARLY_STATUSES = 256
 
@@ -125,6 +128,21 @@ export class ChatStore {
     } catch (error) {
       this.#set({ loading: false, error: describeError(error) })
     }
+  }
+
+  /**
+   * Load older pages until the message with `seq` is loaded (a search result to show), at most
+   * MAX_JUMP_PAGES; resolves whether it is. The loaded pages stay contiguous down from the newest.
+   */
+  async loadBackTo(seq: number): Promise<boolean> {
+    for (let i = 0; i <= MAX_JUMP_PAGES; i++) {
+      const s = this.#state
+      if (s.messages.length > 0 && s.messages[0]!.seq <= seq) return true
+      if (!s.hasMore || s.error !== null || i === MAX_JUMP_PAGES) return false
+      while (this.#state.loading) await new Promise((r) => setTimeout(r, 20))
+      await this.loadOlder()
+    }
+    return false
   }
 
   /**

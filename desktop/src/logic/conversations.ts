@@ -36,12 +36,14 @@ export function filterContacts(list: readonly Contact[], query: string): Contact
 
 /**
  * Apply a new message (received or sent) to the list. `openConversationId` is the chat on
- * screen while the window is visible: its unread count does not grow.
+ * screen while the window is visible: its unread count does not grow. `me`: our user id, for
+ * unread mentions (counted apart, as the daemon does).
  */
 export function applyMessage(
   list: readonly Conversation[],
   message: Message,
   openConversationId: string | null,
+  me = '',
 ): Conversation[] | null {
   const index = list.findIndex((c) => c.id === message.conversationId)
   if (index < 0) return null // unknown conversation: the caller refreshes from the daemon
@@ -52,6 +54,9 @@ export function applyMessage(
     ...current,
     lastMessage: newer ? message : current.lastMessage,
     unread: current.unread + (countsUnread ? 1 : 0),
+    ...(countsUnread && me !== '' && message.mentions?.includes(me)
+      ? { mentionUnread: (current.mentionUnread ?? 0) + 1 }
+      : {}),
     updatedAt: Math.max(current.updatedAt, message.receivedAt ?? message.sentAt),
   }
   const next = [...list]
@@ -61,7 +66,16 @@ export function applyMessage(
 
 /** The list after the user read a conversation. */
 export function markConversationRead(list: readonly Conversation[], id: string): Conversation[] {
-  return list.map((c) => (c.id === id && c.unread > 0 ? { ...c, unread: 0 } : c))
+  return list.map((c) =>
+    c.id === id && (c.unread > 0 || (c.mentionUnread ?? 0) > 0 || c.markedUnread)
+      ? {
+          ...c,
+          unread: 0,
+          ...(c.mentionUnread === undefined ? {} : { mentionUnread: 0 }),
+          markedUnread: false,
+        }
+      : c,
+  )
 }
 
 /** Total unread across conversations, for the window title badge. */

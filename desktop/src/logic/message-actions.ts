@@ -32,13 +32,14 @@ export interface MessageActions {
 }
 
 /**
- * The actions a message offers at `now`. Actions travel in the pairwise session of a direct
- * chat, so in a group only copying is offered; call lines and deleted messages take none but
- * delete for me (and unpin, to clear a pin left on a message deleted later).
+ * The actions a message offers at `now`. `canAct`: actions can be sent in this conversation (a
+ * direct chat, or a group we are still a member of; in one we left only copying is offered);
+ * call lines and deleted messages take none but delete for me (and unpin, to clear a pin left on
+ * a message deleted later).
  */
-export function actionsFor(message: Message, direct: boolean, now: number): MessageActions {
+export function actionsFor(message: Message, canAct: boolean, now: number): MessageActions {
   const deleted = message.deletedAt !== undefined
-  const live = direct && !deleted && message.call === undefined
+  const live = canAct && !deleted && message.call === undefined
   const own = message.direction === 'out'
   const age = now - message.sentAt
   const hasText = !deleted && message.text !== ''
@@ -52,9 +53,9 @@ export function actionsFor(message: Message, direct: boolean, now: number): Mess
       age <= EDIT_WINDOW_MS &&
       (message.edits?.length ?? 0) < MAX_EDITS,
     deleteForEveryone: live && own && age <= DELETE_WINDOW_MS,
-    deleteForMe: direct || deleted,
+    deleteForMe: canAct || deleted,
     forward: live && hasText && message.attachment === undefined,
-    pin: !direct ? null : message.pinned ? 'unpin' : deleted ? null : 'pin',
+    pin: !canAct ? null : message.pinned ? 'unpin' : deleted ? null : 'pin',
     copy: hasText && message.call === undefined,
   }
 }
@@ -177,13 +178,18 @@ export function removeMessage(messages: readonly Message[], messageId: string): 
 }
 
 /**
- * Chats a message can be forwarded to: direct chats (forwards travel in pairwise sessions)
- * matching the query by name, most recent first, at most `MAX_FORWARD_TARGETS` chosen at once.
+ * Chats a message can be forwarded to: direct chats and groups (messages.forward takes both),
+ * except `closed` ones (groups we left or were removed from), matching the query by name, most
+ * recent first, at most `MAX_FORWARD_TARGETS` chosen at once.
  */
-export function forwardTargets(conversations: readonly Conversation[], query: string): Conversation[] {
+export function forwardTargets(
+  conversations: readonly Conversation[],
+  query: string,
+  closed: ReadonlySet<string> = new Set(),
+): Conversation[] {
   const words = query.toLocaleLowerCase().split(/\s+/).filter(Boolean)
   return conversations
-    .filter((c) => c.kind === 'direct')
+    .filter((c) => !closed.has(c.id))
     .filter((c) => words.every((w) => c.title.toLocaleLowerCase().includes(w)))
     .sort((a, b) => b.updatedAt - a.updatedAt)
 }
