@@ -84,7 +84,14 @@ async function measure(size: number): Promise<void> {
           onHost: () => {},
           links: { kind: 'loopback' },
           onEvent: (user, event, payload) => {
-            if (event === 'group.invited') invited.add(user)
+            if (event === 'group.invited') {
+              invited.add(user)
+              if (process.env.GF_TRACE) progress(`invited ${user}`)
+            }
+            if (process.env.GF_TRACE && event === 'group.updated')
+              progress(
+                `updated ${user}: ${(payload as EventPayload<'group.updated'>).group.memberCount} members`,
+              )
             if (event !== 'message.received') return
             const text = (payload as EventPayload<'message.received'>).message.text
             const box = inbox[user] as Inbox
