@@ -11,171 +11,33 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { toHex, utf8 } from '../../core/src/bytes.ts'
-import { encodeContactCard, signContactCard } from '../../core/src/contact-card.ts'
+import { toHex } from '../../core/src/bytes.ts'
 import { ACTION_REACT } from '../../core/src/conversation/constants.ts'
 import { encodeGroupOp, GROUP_OP_RENAME, signGroupOp } from '../../core/src/group/index.ts'
-import { formatUserId, generateIdentityKeyPair, userIdFromIdentityKey } from '../../core/src/identity.ts'
+import { generateIdentityKeyPair } from '../../core/src/identity.ts'
 import { peekSenderKeyMessage, senderKeyDecrypt } from '../../core/src/sender-key.ts'
 import { eventually } from '../../test/fixtures/chat.ts'
+import { MemoryNet, makeMemoryNode, type Node } from '../../test/fixtures/group-memory-net.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
 import { APP_GROUP_OPS } from '../src/groups/constants.ts'
-import type { GroupPairwise, GroupTransport } from '../src/groups/group-service.ts'
-import { GroupService } from '../src/groups/group-service.ts'
 import type { PeerSenderKey } from '../src/groups/group-store.ts'
 import { decodeWire, encodeOpsPayload } from '../src/groups/wire.ts'
-import { silentLogger } from '../src/log.ts'
 import type { AppHandler } from '../src/messaging/inbound.ts'
-import { Vault } from '../src/messaging/vault.ts'
-import { SealedStore } from '../src/storage/sealed-store.ts'
+import type { SealedStore } from '../src/storage/sealed-store.ts'
 
 const suite = createNodeSuite(seededRandom('group-service'))
 
-interface Node {
-  name: string
-  userId: string
-  service: GroupService
-  pairwise: GroupPairwise
-  vault: Vault
-  store: SealedStore
-  handlers: Map<number, AppHandler>
-  published: Uint8Array[]
-  card: string
-}
-
-class MemoryNet {
-  readonly nodes = new Map<string, Node>()
-  readonly topics = new Map<string, Set<string>>()
-  readonly listeners = new Map<string, (topic: string, data: Uint8Array) => void>()
-  readonly #chains = new Map<string, Promise<void>>()
-  /** Pairwise links held shut ("from>to"): deliveries wait until the link opens, in order. */
-  readonly gates = new Map<string, PromiseWithResolvers<void>>()
-  closed = false
-
-  hold(from: string, to: string): () => void {
-    const gate = Promise.withResolvers<void>()
-    this.gates.set(`${from}>${to}`, gate)
-    return () => {
-      this.gates.delete(`${from}>${to}`)
-      gate.resolve()
-    }
-  }
-
-  /** Wait until no delivery is in flight. */
-  async idle(): Promise<void> {
-    for (let i = 0; i < 20; i++) {
-      const before = [...this.#chains.values()]
-      await Promise.allSettled(before)
-      await new Promise((r) => setTimeout(r, 20))
-      if ([...this.#chains.values()].every((c, k) => c === before[k])) return
-    }
-  }
-
-  sendApp(from: string, peers: readonly string[], kind: number, payload: Uint8Array): void {
-    for (const peer of peers) {
-      const key = `${from}>${peer}`
-      const run = async () => {
-        await this.gates.get(key)?.promise
-        const handler = this.nodes.get(peer)?.handlers.get(kind)
-        if (handler === undefined || this.closed) return
-        const effect = await handler({
-          senderUserId: from,
-          contact: undefined as never,
-          payload,
-          messageId: toHex(suite.randomBytes(16)),
-          receivedAt: Date.now(),
-          via: 'direct',
-        })
-        effect.after?.()
-      }
-      this.#chains.set(key, (this.#chains.get(key) ?? Promise.resolve()).then(run, run))
-    }
-  }
-
-  transport(userId: string, published: Uint8Array[]): GroupTransport {
-    return {
-      subscribe: (topic) => this.topics.set(topic, (this.topics.get(topic) ?? new Set()).add(userId)),
-      unsubscribe: (topic) => void this.topics.get(topic)?.delete(userId),
-      publish: async (topic, data) => {
-        published.push(data)
-        if (this.closed) return { ok: false }
-        for (const peer of this.topics.get(topic) ?? [])
-          if (peer !== userId) this.listeners.get(peer)?.(topic, data)
-        return { ok: true }
-      },
-      subscribers: (topic) =>
-        new Set([...(this.topics.get(topic) ?? [])].map((device) => toHex(new TextEncoder().encode(device)))),
-      onMessage: (handler) => void this.listeners.set(userId, handler),
-    }
-  }
-}
-
 describe('GroupService in one process', () => {
-  const net = new MemoryNet()
+  const net = new MemoryNet(suite)
   const dirs: string[] = []
   const nodes: Node[] = []
   let groupId = ''
 
   async function makeNode(name: string): Promise<Node> {
-    const identity = generateIdentityKeyPair(suite)
-    const userIdBytes = userIdFromIdentityKey(suite, identity.publicKey)
-    const userId = formatUserId(userIdBytes)
     const dir = await mkdtemp(join(tmpdir(), `wren-group-${name}-`))
     dirs.push(dir)
-    const store = await SealedStore.open(dir, suite.randomBytes(32))
-    const vault = new Vault(store, suite.randomBytes(32))
-    const card = encodeContactCard(
-      signContactCard(suite, identity, {
-        userId: userIdBytes,
-        identityKey: identity.publicKey,
-        displayName: name,
-        devicePeerId: utf8(userId),
-        addrs: [],
-        createdAt: 1,
-      }),
-    )
-    const handlers = new Map<number, AppHandler>()
-    const published: Uint8Array[] = []
-    const node = { name, userId, vault, store, handlers, published, card } as Node
-    node.pairwise = {
-      registerApp: (kind, handler) => void handlers.set(kind, handler),
-      sendApp: async (peers, kind, payload) => net.sendApp(userId, peers, kind, payload),
-      addContact: async (c) => {
-        await vault.store.batch([
-          vault.putContactOp({
-            userId: formatUserId(c.userId),
-            displayName: c.displayName,
-            identityKey: c.identityKey,
-            verified: false,
-            keyChanged: false,
-            pendingIdentityKey: null,
-            addedAt: 1,
-            devicePeerId: c.devicePeerId,
-            addrs: [],
-          }),
-        ])
-      },
-    }
-    node.service = new GroupService(
-      {
-        suite,
-        vault,
-        identity,
-        userId: userIdBytes,
-        succession: null,
-        card: () => card,
-        pairwise: node.pairwise,
-        transport: net.transport(userId, published),
-        notify: () => {},
-        now: () => Date.now(),
-        log: silentLogger,
-      },
-      { ackTimeoutMs: 200 },
-    )
-    net.nodes.set(userId, node)
-    await node.service.start()
-    return node
+    return makeMemoryNode(net, name, dir)
   }
 
   const [A, B, C] = [0, 1, 2]
