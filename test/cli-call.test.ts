@@ -73,9 +73,15 @@ describe('CLI calls: wren call plays a WAV, wren answer records it', () => {
     process.stdout.write(
       `# recorded ${((recorded.length + SKIP_SAMPLES) / RATE).toFixed(2)} s; past its first 0.1 s it sits ${(match.lag / RATE).toFixed(3)} s into the source; one lag over all: ${match.correlation.toFixed(3)}; median block ${median.toFixed(3)}; frames sent ${a.frames.sent}, opened ${b.frames.opened}\n`,
     )
-    assert.ok(recorded.length + SKIP_SAMPLES >= SOURCE_SECONDS * RATE * MIN_RECORDED_SHARE, 'most of the WAV arrived')
+    assert.ok(
+      recorded.length + SKIP_SAMPLES >= SOURCE_SECONDS * RATE * MIN_RECORDED_SHARE,
+      'most of the WAV arrived',
+    )
     // placed by RTP timestamp, the recording needs no per-block realignment: one lag fits it all
-    assert.ok(match.correlation >= MIN_CORRELATION, `correlation ${match.correlation.toFixed(3)} ≥ ${MIN_CORRELATION}`)
+    assert.ok(
+      match.correlation >= MIN_CORRELATION,
+      `correlation ${match.correlation.toFixed(3)} ≥ ${MIN_CORRELATION}`,
+    )
     assert.ok(median >= MIN_CORRELATION, `median block correlation ${median.toFixed(3)} ≥ ${MIN_CORRELATION}`)
   })
 })
