@@ -1,13 +1,13 @@
 /**
  * The call worker (bundled on its own as call-worker.js): seals every outgoing audio frame and
- * opens every incoming one (logic/sframe.ts, logic/frame-cipher.ts), independent of DTLS.
+ * opens every incoming one (core/src/call/sframe.ts, frame-cipher.ts), independent of DTLS.
  * Chromium hands it the encoded frames through RTCRtpScriptTransform (`rtctransform` event);
  * where that is missing, the page transfers the streams of createEncodedStreams() in a message.
  * Empty frames pass through. Frames that do not open are dropped and counted; a run of them
  * (DECRYPT_FAILURES_TO_END) is reported once as failed-decrypt. Keys never leave the worker.
  */
-import { FrameCipher, FrameReplayError } from './logic/frame-cipher.ts'
-import { DecryptCounter } from './logic/sframe.ts'
+import { FrameCipher, FrameReplayError } from '../../core/src/call/frame-cipher.ts'
+import { DecryptCounter } from '../../core/src/call/sframe.ts'
 
 /** What the page passes with each transform (RTCRtpScriptTransform options, or the message). */
 export interface FrameTransformOptions {

@@ -9,11 +9,12 @@
  * on the user's own relays only (calls.iceServers; no third-party STUN), and "relay calls only"
  * sets iceTransportPolicy 'relay' so the other side never sees this device's addresses.
  */
+
+import { COUNTER_START_SPACE } from '../../../core/src/call/sframe.ts'
 import type { EventPayload } from '../../../node/src/rpc/api.ts'
 import type { CallWorkerReport, FrameTransformOptions } from '../call-worker.ts'
 import type { WrenRpc } from '../rpc-browser.ts'
 import { type MediaPath, mediaPath } from './call-words.ts'
-import { COUNTER_START_SPACE } from './sframe.ts'
 
 /** Time for ICE to connect after the call is accepted, in ms, before the call fails (failed-ice). */
 export const MEDIA_CONNECT_TIMEOUT_MS = 30_000

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { PROFILE_NAME_PATTERN } from '../profile/profile.ts'
 import { WREN_COMMAND } from './command-name.ts'
+import { registerCallMediaCommands } from './commands/call.ts'
 import { registerCallCommands } from './commands/calls.ts'
 import { registerChatCommand } from './commands/chat.ts'
 import { registerContactCommands } from './commands/contacts.ts'
@@ -96,6 +97,7 @@ export function createProgram(): Command {
   registerChatCommand(program, globalOptions)
   registerGroupCommands(program, globalOptions)
   registerCallCommands(program, globalOptions)
+  registerCallMediaCommands(program, globalOptions)
   registerDeviceCommands(program, globalOptions)
   registerLinkCommands(program, globalOptions)
   registerNetworkCommands(program, globalOptions)

@@ -1,7 +1,7 @@
 /**
  * wren calls: the call list (live calls, then the call log), newest first; `--relay-only on|off`
  * changes the "relay calls only" setting (media through TURN on our relays only). Placing and answering
- * calls (`wren call`, `wren answer`) need media in the CLI process and are not here yet.
+ * calls with media in the CLI process is `wren call` / `wren answer` (call.ts).
  */
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { type Call, MAX_CALL_LIST_LIMIT } from '../../rpc/api.ts'

@@ -1,5 +1,5 @@
 /**
- * Call media frames (desktop/src/logic/sframe.ts, frame-cipher.ts): the header round-trips and
+ * Call media frames (core/src/call/sframe.ts, frame-cipher.ts): the header round-trips and
  * has one encoding per counter, sealed frames open only with their key and untouched, the
  * nonce never repeats within a direction, and the parser refuses (with its own error) every
  * malformed input fast-check makes. Fixed seeds; WebCrypto is Node's.
@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { FrameCipher, FrameOpenError, FrameReplayError, FrameSealError } from '../src/logic/frame-cipher.ts'
+import { FrameCipher, FrameOpenError, FrameReplayError, FrameSealError } from '../src/call/frame-cipher.ts'
 import {
   DECRYPT_FAILURES_TO_END,
   DecryptCounter,
@@ -21,7 +21,7 @@ import {
   REPLAY_WINDOW_FRAMES,
   ReplayWindow,
   TAG_BYTES,
-} from '../src/logic/sframe.ts'
+} from '../src/call/sframe.ts'
 
 const SEED = 0x5f4a
 const KEY_A = 'a1'.repeat(32)

@@ -1,7 +1,7 @@
 /**
  * Seals and opens call media frames in the format of sframe.ts with WebCrypto (AES-256-GCM),
- * one cipher per direction. Runs in the call worker; WebCrypto is also Node's, so the tests run
- * it as it is.
+ * one cipher per direction. The SubtleCrypto is passed in: the page's call worker hands its own,
+ * the CLI's call media (node/src/call-media) and the tests hand Node's (node:crypto webcrypto).
  */
 import {
   encodeHeader,
