@@ -98,7 +98,12 @@ export function startNodeLifecycle(
   async function start(profile: UnlockedProfile): Promise<Runtime> {
     const listen = network.listen ?? (ports === null ? undefined : listenAddrsFor(await ports))
     const saved = await readNetworkSettings(profile.store)
-    return startRuntime(ctx, profile, withSavedNetwork({ ...network, listen }, saved))
+    const onRevoked = (): void => {
+      // the primary took this device off the list (issue 18): say so, then lock
+      ctx.notify('device.revoked', { role: 'revoked' })
+      void lock().catch((error: unknown) => ctx.log.warn('lock failed', { error: (error as Error)?.name }))
+    }
+    return startRuntime(ctx, profile, { ...withSavedNetwork({ ...network, listen }, saved), onRevoked })
   }
 
   // Started after the unlock call's critical section: the runtime itself re-seals the keystore

@@ -16,6 +16,7 @@ import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
 import { TurnCredentials } from '../calls/turn-client.ts'
 import { ensureOwnDeviceList, type OwnDeviceList } from '../devices/own-device-list.ts'
+import { revokesDevice, serveRevocationNotices, tellRevoked } from '../devices/revocation-notice.ts'
 import { type RuntimeDevices, runtimeDevices } from '../devices/runtime-devices.ts'
 import { FileService } from '../files/file-service.ts'
 import type { GroupService } from '../groups/group-service.ts'
@@ -52,6 +53,8 @@ export const EXPIRY_SWEEP_INTERVAL_MS = 1_000
 export const BUNDLE_PUBLISH_RETRY_MS = 5_000
 
 export interface NetworkOptions {
+  /** This device was revoked by the primary (devices/revocation-notice.ts): the daemon locks. */
+  onRevoked?: () => void
   /** Multiaddrs (with /p2p/…) to dial at start: relays or friends. */
   bootstrap?: string[]
   /** Listen multiaddrs; production defaults otherwise. */
@@ -257,6 +260,8 @@ export async function startRuntime(
       own: ownList,
       republish: async () => void (await libp2p.services.devicePublisher.publish()),
       getContact: (id) => vault.getContact(id),
+      identity,
+      tellRevoked: async (devicePeerId, bytes) => (await tellRevoked(libp2p, devicePeerId, bytes)).ok,
       listContacts: () => vault.listContacts(),
       log: ctx.log.child('node:devices'),
       now,
@@ -356,6 +361,14 @@ export async function startRuntime(
   }
 
   // ---- start, in order
+  await serveRevocationNotices(
+    libp2p,
+    (bytes) => revokesDevice(suite, userId, ownList.current.list, deviceKey.publicKey, bytes),
+    () => {
+      log.warn('this device was revoked: locking')
+      options.onRevoked?.()
+    },
+  )
   await messenger.start()
   await ephemeral.start()
   await files.start()

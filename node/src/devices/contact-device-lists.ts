@@ -6,8 +6,8 @@
  * A list signed by another identity key than the contact's pinned one is not pinned (key changes
  * go through the bundle path and contacts.acceptKeyChange).
  *
- * What a pinned list does not do yet (next steps of issue 18): per-device sessions and fan-out,
- * dropping sessions of revoked devices.
+ * The messenger keeps a session per listed device (messaging/device-slots.ts) and drops the
+ * sessions and queues of revoked ones when a list is pinned (`onPinned`).
  */
 import { bytesEqual } from '../../../core/src/bytes.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
@@ -46,6 +46,8 @@ export interface ContactDeviceListsInit {
     userId: string,
     change: (contact: ContactRecord) => ContactRecord | null,
   ) => Promise<ContactRecord | null>
+  /** A newer list was pinned (its revocations are applied by the messenger). */
+  onPinned?: (userId: string) => Promise<void>
   log: Logger
   now: () => number
 }
@@ -109,8 +111,10 @@ export class ContactDeviceLists {
     })
     if (outcome === 'rollback')
       this.#init.log.warn('contact device list rolled back: refused', { version: list.listVersion })
-    else if (outcome === 'pinned')
+    else if (outcome === 'pinned') {
       this.#init.log.info('contact device list pinned', { version: list.listVersion })
+      await this.#init.onPinned?.(userId)
+    }
     return outcome
   }
 

@@ -15,3 +15,13 @@ export class LinkConfirmationMismatchError extends InvalidInputError {
 export class NoLinkInProgressError extends NotFoundError {
   override name = 'NoLinkInProgressError'
 }
+
+/** devices.revoke names a device that is not on this identity's list (NOT_FOUND). */
+export class UnknownDeviceError extends NotFoundError {
+  override name = 'UnknownDeviceError'
+}
+
+/** devices.revoke names this very device: revoke it from another device (INVALID_INPUT). */
+export class RevokeRefusedError extends InvalidInputError {
+  override name = 'RevokeRefusedError'
+}

@@ -137,6 +137,28 @@ export function listWithDevice(
   return { list, bytes: encodeDeviceList(list) }
 }
 
+/**
+ * The next version of the own list without `deviceKey` and with its revocation (devices.revoke):
+ * a revoked device key never comes back (core/src/device-list.ts).
+ */
+export function listWithoutDevice(
+  suite: CryptoSuite,
+  identity: IdentityKeyPair,
+  current: DeviceList,
+  deviceKey: Uint8Array,
+  now: number,
+): { list: DeviceList; bytes: Uint8Array } {
+  const list = signDeviceList(suite, identity, {
+    userId: current.userId,
+    succession: current.succession,
+    listVersion: current.listVersion + 1,
+    devices: current.devices.filter((d) => !bytesEqual(d.deviceKey, deviceKey)),
+    revocations: [...current.revocations, { deviceKey, revokedAt: now }],
+    createdAt: now,
+  })
+  return { list, bytes: encodeDeviceList(list) }
+}
+
 /** Store a newer own list (its push is still to do: pushedVersion is kept). */
 export async function adoptOwnDeviceList(
   store: SealedStore,

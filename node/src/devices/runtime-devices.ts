@@ -4,15 +4,23 @@
  * own list to every contact when its version is newer than the one last pushed (a restored
  * profile's first start: its contacts then start sessions with the new device).
  */
+import { bytesEqual } from '../../../core/src/bytes.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { decodeDeviceList } from '../../../core/src/device-list.ts'
+import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import type { Logger } from '../log.ts'
 import type { AppHandler } from '../messaging/app-payloads.ts'
 import type { ContactRecord } from '../messaging/records.ts'
 import type { DhtNode } from '../p2p/dht-records.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
 import { APP_DEVICE_LIST, ContactDeviceLists } from './contact-device-lists.ts'
-import { adoptOwnDeviceList, markDeviceListPushed, type OwnDeviceList } from './own-device-list.ts'
+import { RevokeRefusedError, UnknownDeviceError } from './errors.ts'
+import {
+  adoptOwnDeviceList,
+  listWithoutDevice,
+  markDeviceListPushed,
+  type OwnDeviceList,
+} from './own-device-list.ts'
 
 /** What the devices part needs of the messenger (narrow, no reach-ins). */
 export interface DevicesPairwise {
@@ -22,6 +30,8 @@ export interface DevicesPairwise {
     userId: string,
     change: (contact: ContactRecord) => ContactRecord | null,
   ): Promise<ContactRecord | null>
+  /** A contact's newer list was pinned: drop what its revoked devices had. */
+  devicesChanged(userId: string): Promise<void>
 }
 
 export interface DevicesInit {
@@ -33,6 +43,10 @@ export interface DevicesInit {
   /** Put the current own list in the DHTs now (the publisher's schedule keeps it there after). */
   republish: () => Promise<void>
   getContact: (userId: string) => Promise<ContactRecord | undefined>
+  /** Sign with the identity key (devices.revoke signs the next list). */
+  identity: IdentityKeyPair
+  /** Tell a revoked device (devices/revocation-notice.ts); false when it could not be reached. */
+  tellRevoked: (devicePeerId: Uint8Array, bytes: Uint8Array) => Promise<boolean>
   listContacts: () => Promise<ContactRecord[]>
   log: Logger
   now: () => number
@@ -50,6 +64,11 @@ export interface RuntimeDevices {
    * it in the DHTs and push it to every contact.
    */
   adoptLinked(bytes: Uint8Array, pairwise: DevicesPairwise): Promise<void>
+  /**
+   * Revoke another device of this identity: list version + 1 without it and with its revocation,
+   * stored, put in the DHTs, pushed to every contact, and the device told (it locks itself).
+   */
+  revoke(deviceKey: Uint8Array, pairwise: DevicesPairwise): Promise<{ version: number; told: boolean }>
 }
 
 export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): RuntimeDevices {
@@ -58,6 +77,7 @@ export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): Ru
     libp2p: init.libp2p,
     getContact: init.getContact,
     updateContact: (userId, change) => pairwise.updateContact(userId, change),
+    onPinned: (userId) => pairwise.devicesChanged(userId),
     log: init.log,
     now: init.now,
   })
@@ -84,6 +104,17 @@ export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): Ru
       init.own.current = { ...init.own.current, list, bytes, pushedVersion: record.pushedVersion }
       void init.republish().catch((err) => init.log.warn('device list put failed', { error: String(err) }))
       await devices.pushIfNewer(p)
+    },
+    async revoke(deviceKey, p) {
+      const { list, certificate } = init.own.current
+      if (bytesEqual(deviceKey, certificate.deviceKey)) throw new RevokeRefusedError('this device')
+      const device = list.devices.find((d) => bytesEqual(d.deviceKey, deviceKey))
+      if (device === undefined) throw new UnknownDeviceError('no such device on the list')
+      const next = listWithoutDevice(init.suite, init.identity, list, deviceKey, init.now())
+      await devices.adoptLinked(next.bytes, p)
+      const told = await init.tellRevoked(device.devicePeerId, next.bytes)
+      init.log.info('device revoked', { version: next.list.listVersion, told })
+      return { version: next.list.listVersion, told }
     },
   }
   return devices

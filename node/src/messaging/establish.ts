@@ -37,7 +37,7 @@ interface DeviceAnswer {
   oneTime: OneTimeKeys
 }
 
-type OneTimeKeys = { oneTimePrekey?: OneTimePrekey; oneTimeKemPrekey?: SignedKemPrekey }
+export type OneTimeKeys = { oneTimePrekey?: OneTimePrekey; oneTimeKemPrekey?: SignedKemPrekey }
 
 /**
  * Start a session with the contact. The bundle comes from the contact's device itself when it is
@@ -157,7 +157,7 @@ async function askDevice(
   return { bundle, oneTime }
 }
 
-function decodeOneTime(bytes: Uint8Array): OneTimeKeys {
+export function decodeOneTime(bytes: Uint8Array): OneTimeKeys {
   try {
     return oneTimeOf(decodePrekeyResponse(bytes))
   } catch {
@@ -165,7 +165,7 @@ function decodeOneTime(bytes: Uint8Array): OneTimeKeys {
   }
 }
 
-function oneTimeOf(pair: { oneTimePrekey: Uint8Array; oneTimeKemPrekey: Uint8Array }): OneTimeKeys {
+export function oneTimeOf(pair: { oneTimePrekey: Uint8Array; oneTimeKemPrekey: Uint8Array }): OneTimeKeys {
   if (pair.oneTimePrekey.length === 0 || pair.oneTimeKemPrekey.length === 0) return {}
   try {
     return {

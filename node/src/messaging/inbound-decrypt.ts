@@ -8,7 +8,8 @@ import { bytesEqual } from '../../../core/src/bytes.ts'
 import { CONTENT_TYPE_PREKEY, decodePrekeyMessage, type SealedContent } from '../../../core/src/envelope.ts'
 import { DuplicateMessageError } from '../../../core/src/errors.ts'
 import { acceptPrekeyMessage } from '../../../core/src/session.ts'
-import { DELIVERY_DUPLICATE, DELIVERY_NO_SESSION } from './content.ts'
+import { DELIVERY_DUPLICATE, DELIVERY_NO_SESSION, DELIVERY_REJECTED } from './content.ts'
+import { sessionKeyFor } from './device-slots.ts'
 import type { InboundInit, Pending } from './inbound-batch.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
 
@@ -19,6 +20,8 @@ export interface Decrypted {
   readonly knownUser: string | null
   /** A new session from another device key than the current session's: its old device is left. */
   readonly deviceChanged: boolean
+  /** The session-book key the sessions belong to: the user id, or a device slot (device-slots.ts). */
+  readonly sessionKey: string | null
 }
 
 /** Decrypt `sealed` (from `remotePeer`, null through a mailbox), or the status to answer with. */
@@ -30,8 +33,24 @@ export async function decryptSealed(
 ): Promise<Decrypted | { status: number }> {
   const { suite, log } = init
   const knownUser = await init.sessions.userIdForIdentityKey(sealed.senderIdentityKey)
-  const existing =
+  const main =
     knownUser === null ? null : (pending.sessions.get(knownUser) ?? (await init.sessions.get(knownUser)))
+  // another listed device of the contact has a session of its own (issue 18)
+  const contact =
+    knownUser === null
+      ? undefined
+      : (pending.contacts.get(knownUser) ?? (await init.vault.getContact(knownUser)))
+  // a revoked device of the contact is refused: it must not take over the main session
+  if (contact?.deviceList?.revoked.some((k) => bytesEqual(k, sealed.senderDeviceKey)))
+    return { status: DELIVERY_REJECTED }
+  const sessionKey =
+    knownUser === null
+      ? null
+      : sessionKeyFor(contact, knownUser, main?.deviceKey ?? null, sealed.senderDeviceKey)
+  const slot = sessionKey !== null && sessionKey !== knownUser
+  const existing = !slot
+    ? main
+    : (pending.sessions.get(sessionKey) ?? (await init.sessions.get(sessionKey as string)))
   let plaintext: Uint8Array
   let next: DeviceSessions
   let deviceChanged = false
@@ -56,7 +75,7 @@ export async function decryptSealed(
         (existing !== null && !deviceChanged ? existing.devicePeerId : new Uint8Array(0))
       if (accepted.newSession) {
         next = SessionBook.replaceCurrent(existing, {
-          userId: knownUser ?? '',
+          userId: sessionKey ?? '',
           current: accepted.record,
           deviceKey: sealed.senderDeviceKey,
           devicePeerId,
@@ -78,5 +97,5 @@ export async function decryptSealed(
     log.debug('could not decrypt', { error: (error as Error)?.name })
     return { status: DELIVERY_NO_SESSION }
   }
-  return { plaintext, next, knownUser, deviceChanged }
+  return { plaintext, next, knownUser, deviceChanged, sessionKey }
 }

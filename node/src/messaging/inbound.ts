@@ -164,7 +164,8 @@ export class Inbound {
     }
     const decrypted = await decryptSealed(this.#init, sealed, remotePeer, pending)
     if ('status' in decrypted) return decrypted.status
-    const { plaintext, next, knownUser, deviceChanged } = decrypted
+    const { plaintext, next, knownUser, deviceChanged, sessionKey } = decrypted
+    const slot = sessionKey !== null && sessionKey !== knownUser
 
     let content: Content
     try {
@@ -199,6 +200,7 @@ export class Inbound {
       contact = this.observeIdentityKey(contact, sealed.senderIdentityKey, pending.events)
     }
     if (
+      !slot &&
       next.devicePeerId.length > 0 &&
       (contact.devicePeerId === null || !bytesEqual(contact.devicePeerId, next.devicePeerId))
     ) {
@@ -206,12 +208,13 @@ export class Inbound {
     }
     // the contact now speaks from another device: the old device's mailboxes are not its own,
     // so the next deposit reads the contact's bundle again first
-    if (deviceChanged) {
+    if (deviceChanged && !slot) {
       const { bundleCheckedAt: _stale, ...rest } = contact
       contact = { ...rest, mailboxes: [] }
     }
     pending.contacts.set(userId, contact)
-    pending.sessions.set(userId, { ...next, userId })
+    const key = slot ? (sessionKey as string) : userId
+    pending.sessions.set(key, { ...next, userId: key })
     return { userId, contact, content }
   }
 

@@ -31,6 +31,7 @@ import {
 import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyContact } from './contacts.ts'
 import { encodePrekeyResponse, MAX_APP_PAYLOAD_BYTES, MAX_DELIVERY_REQUEST_BYTES } from './content.ts'
 import { directConversationId, peerOfDirectConversation } from './conversation-id.ts'
+import { dropRevokedDevices } from './device-revocation.ts'
 import { peerOfConversation } from './direct-conversation.ts'
 import {
   APP_CONVERSATION_TIMER,
@@ -266,6 +267,11 @@ export class Messenger {
   /** Trust the new identity key: it becomes the pinned key (unverified); old sessions are dropped. */
   acceptKeyChange(userId: string): Promise<ContactRecord> {
     return acceptKeyChange(this.#ctx, this.#outbox, userId)
+  }
+
+  /** A contact's pinned device list changed: revoked devices lose their sessions and queues. */
+  devicesChanged(userId: string): Promise<void> {
+    return dropRevokedDevices(this.#ctx, this.#outbox, userId)
   }
 
   // ---- sending

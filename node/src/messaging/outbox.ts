@@ -24,6 +24,8 @@ import {
   encodeDeliveryRequest,
   MAX_DELIVERY_BATCH,
 } from './content.ts'
+import { DeviceFanout } from './device-fanout.ts'
+import { isDeviceSlot } from './device-slots.ts'
 import { establishSession, mailboxHints, readBundle } from './establish.ts'
 import type { MessengerContext } from './messenger-context.ts'
 import { batchBytesOf, estimatedEnvelopeBytes, withinBudget } from './outbox-batch.ts'
@@ -47,24 +49,31 @@ export class Outbox {
   readonly #batchBytes = new Map<string, number>()
   #running = false
 
+  /** Copies to the contacts' other devices and their own queues (issue 18). */
+  readonly fanout: DeviceFanout
+
   constructor(ctx: MessengerContext) {
     this.#ctx = ctx
+    this.fanout = new DeviceFanout(ctx)
   }
 
   /** Flushes and retry timers run from now on. */
   start(): void {
     this.#running = true
+    this.fanout.start()
   }
 
   /** No new flushes or retry timers; pending timers are cleared. */
   stop(): void {
     this.#running = false
+    this.fanout.stop()
     for (const timer of this.#timers.values()) clearTimeout(timer)
     this.#timers.clear()
   }
 
   /** Retry a peer's outbox now (it connected, or something changed). */
   kick(peer: string): void {
+    this.fanout.kickUser(peer)
     this.#kicked.add(peer)
     void this.flush(peer)
   }
@@ -72,6 +81,7 @@ export class Outbox {
   /** Deliver a peer's due items; a call during a flush of that peer makes it run once more. */
   async flush(peer: string): Promise<void> {
     if (!this.#running) return
+    if (isDeviceSlot(peer)) return this.fanout.flush(peer)
     if (this.#flushing.has(peer)) {
       this.#again.add(peer)
       return
@@ -130,7 +140,7 @@ export class Outbox {
     }
     // a batch within this peer's byte budget; the rest follows in the next round
     const budget = this.#batchBytes.get(peer) ?? DELIVERY_BATCH_BYTES
-    const items = withinBudget(listed, budget, estimatedEnvelopeBytes)
+    let items = withinBudget(listed, budget, estimatedEnvelopeBytes)
     let sessions = await this.#ctx.sessions.get(peer)
     if (sessions === null) {
       const mark = this.#ctx.waiting.mark(peer)
@@ -156,6 +166,9 @@ export class Outbox {
         })
       }
     }
+    // the contact's other listed devices get their copies before this batch goes out
+    const copied = await this.fanout.copy(peer, contact, sessions.deviceKey)
+    if (copied.length > 0) items = items.map((item) => ({ ...item, fannedOut: true }))
     const encrypted = await this.#ctx.lock.run(() => encryptPending(this.#ctx, peer, items))
     if (encrypted === null) return
     const { emits } = encrypted

@@ -177,6 +177,8 @@ export const OutboxItemSchema = z.object({
   attempts: count,
   nextAttemptAt: time,
   createdAt: time,
+  /** Copied to the queues of the contact's other devices (device-fanout.ts, issue 18). */
+  fannedOut: z.boolean().optional(),
 })
 export type OutboxItem = z.output<typeof OutboxItemSchema>
 export const OUTBOX_ITEM = versionedRecord('outbox item', OutboxItemSchema)

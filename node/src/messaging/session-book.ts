@@ -16,6 +16,7 @@ import {
   sessionDecrypt,
 } from '../../../core/src/session.ts'
 import { type BatchOp, putRecord } from '../storage/sealed-store.ts'
+import { isDeviceSlot } from './device-slots.ts'
 import { IDENTITY_INDEX, STORED_SESSIONS, type StoredSessions } from './records.ts'
 import type { Vault } from './vault.ts'
 
@@ -23,6 +24,7 @@ import type { Vault } from './vault.ts'
 export const MAX_PREVIOUS_SESSIONS = 3
 
 export interface DeviceSessions {
+  /** The contact's user id (main session) or a device slot `<userId>~<deviceKeyHex>`. */
   userId: string
   current: SessionRecord
   previous: SessionRecord[]
@@ -73,8 +75,11 @@ export class SessionBook {
       deviceKey: sessions.deviceKey,
       devicePeerId: sessions.devicePeerId,
     }
+    const put = putRecord(this.#vault.sessionKey(sessions.userId), STORED_SESSIONS, stored)
+    // a device slot's sessions (device-slots.ts) are found through the user id: no index entry
+    if (isDeviceSlot(sessions.userId)) return [put]
     return [
-      putRecord(this.#vault.sessionKey(sessions.userId), STORED_SESSIONS, stored),
+      put,
       putRecord(this.#indexKey(sessions.current.remoteIdentityKey), IDENTITY_INDEX, {
         userId: sessions.userId,
       }),

@@ -634,6 +634,15 @@ function deviceMethods() {
         version: z.number().int().min(0).optional(),
       }),
     },
+    'devices.revoke': {
+      description:
+        "On the primary: revoke another device of this identity (its deviceId from devices.list). The device list is signed again (version + 1) without it and with its revocation, stored, put in the DHTs and pushed to every contact, whose daemons then drop that device's sessions and stop sending or depositing to it; the revoked device is told directly when it can be reached (it locks itself, event device.revoked). NOT_FOUND for a device not on the list, INVALID_INPUT for this device itself.",
+      params: z.strictObject({ deviceId: z.string().regex(/^[0-9a-f]{64}$/) }),
+      result: z.strictObject({
+        version: z.number().int().min(1).describe('the new list version'),
+        told: z.boolean().describe('the revoked device was reached and told'),
+      }),
+    },
     'backup.export': {
       description:
         'Write an encrypted backup of this profile to a new file (mode 0600): the identity keys, contacts, groups and message history, sealed with a key derived by Argon2id from the passphrase. Not in it: ratchet sessions, prekeys, mailboxes, queued outgoing items and files (their messages are). ALREADY_EXISTS when the path exists.',
@@ -762,6 +771,11 @@ export const events = {
       records: z.number().int().min(0),
       bytes: z.number().int().min(0),
     }),
+  },
+  'device.revoked': {
+    description:
+      'This device was revoked by the primary (a signed device list without it reached it): the profile locks. Sent just before the lock.',
+    payload: z.strictObject({ role: z.enum(['revoked']) }),
   },
   'device.linked': {
     description:

@@ -1,5 +1,5 @@
 /** devices.*: this identity's device list, or a contact's pinned one (node/src/devices, issue 18). */
-import { toHex } from '../../../../core/src/bytes.ts'
+import { fromHex, toHex } from '../../../../core/src/bytes.ts'
 import { formatUserId } from '../../../../core/src/identity.ts'
 import { peerIdFromBytes } from '../../messaging/peer-ids.ts'
 import type { DeviceList } from '../api.ts'
@@ -10,6 +10,10 @@ export function devicesHandlers(deps: HandlerDeps): NamespaceHandlers<'devices'>
   const { node } = deps
   return {
     ...deviceLinkHandlers(deps),
+    'devices.revoke': async ({ deviceId }) => {
+      const runtime = node.runtime()
+      return runtime.devices.revoke(fromHex(deviceId), runtime.messenger)
+    },
     'devices.list': async ({ userId }): Promise<DeviceList> => {
       const runtime = node.runtime()
       if (userId === undefined) {

@@ -1,0 +1,144 @@
+/**
+ * Per-device sessions and fan-out between real daemons (issue 18). Alice links a second device;
+ * Bob's daemon then seals each message once per device on Alice's pinned list, so both get it;
+ * a reply from the second device reaches Bob without taking the first device's session; after
+ * Alice revokes the second device it is told and locks, Bob's daemon pins the list that revokes
+ * it, and what the revoked device still sends is refused by Bob.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { type ChatPeer, eventually, startPair, TEST_PASSPHRASE, waitForEvent } from './fixtures/chat.ts'
+import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
+
+/** Time for a link, a pushed list or a first session on a loaded 2-core machine. */
+const DEVICE_TIMEOUT_MS = 60_000
+
+describe('per-device sessions and fan-out between daemons', () => {
+  let alice: ChatPeer
+  let bob: ChatPeer
+  let second: SpawnedDaemon | undefined
+  let secondId = ''
+
+  before(async () => {
+    ;({ alice, bob } = await startPair())
+    const atAlice = waitForEvent(alice.client, 'message.received', (p) => p.message.text === 'hello from bob')
+    await bob.client.call('messages.send', { conversationId: `dm:${alice.userId}`, text: 'hello from bob' })
+    await atAlice
+    second = await spawnDaemon({})
+    const client = second.client
+    const { code } = await client.call('devices.linkStart', { passphrase: TEST_PASSPHRASE })
+    const shown = waitForEvent(client, 'device.linkConfirm', (p) => p.role === 'new')
+    const { confirmation } = await alice.client.call('devices.link', { code })
+    const onNew = await shown
+    await client.call('devices.confirm', { confirmation: onNew.confirmation })
+    const done = await alice.client.call('devices.confirm', { confirmation })
+    secondId = done.deviceId ?? ''
+    await eventually(
+      'the linked node started',
+      async () => client.call('devices.list', {}).catch(() => undefined),
+      DEVICE_TIMEOUT_MS,
+    )
+    await eventually(
+      "alice's list v2 pinned at bob",
+      async () =>
+        (await bob.client.call('devices.list', { userId: alice.userId })).version === 2 ? true : undefined,
+      DEVICE_TIMEOUT_MS,
+    )
+  })
+  after(async () => {
+    await second?.stop()
+    await Promise.allSettled([alice?.stop(), bob?.stop()])
+  })
+
+  test("bob's next message reaches both of alice's devices", async () => {
+    assert.ok(second !== undefined)
+    const text = 'to both devices'
+    const atFirst = waitForEvent(alice.client, 'message.received', (p) => p.message.text === text)
+    const atSecond = waitForEvent(
+      second.client,
+      'message.received',
+      (p) => p.message.text === text,
+      DEVICE_TIMEOUT_MS,
+    )
+    await bob.client.call('messages.send', { conversationId: `dm:${alice.userId}`, text })
+    const [first, other] = await Promise.all([atFirst, atSecond])
+    assert.equal(first.message.id, other.message.id)
+    assert.equal(other.message.conversationId, `dm:${bob.userId}`)
+  })
+
+  test("a reply from the second device reaches bob, and bob's next message still reaches both", async () => {
+    assert.ok(second !== undefined)
+    const atBob = waitForEvent(
+      bob.client,
+      'message.received',
+      (p) => p.message.text === 'reply from device 2',
+      DEVICE_TIMEOUT_MS,
+    )
+    await second.client.call('messages.send', {
+      conversationId: `dm:${bob.userId}`,
+      text: 'reply from device 2',
+    })
+    const reply = await atBob
+    assert.equal(reply.message.conversationId, `dm:${alice.userId}`)
+    // the second device's session is its own: the first device's is not replaced
+    const text = 'after the reply'
+    const atFirst = waitForEvent(alice.client, 'message.received', (p) => p.message.text === text)
+    const atSecond = waitForEvent(
+      second.client,
+      'message.received',
+      (p) => p.message.text === text,
+      DEVICE_TIMEOUT_MS,
+    )
+    await bob.client.call('messages.send', { conversationId: `dm:${alice.userId}`, text })
+    await Promise.all([atFirst, atSecond])
+  })
+
+  test('a revoked device is told and locks; bob pins the revocation and refuses what it sends', async () => {
+    assert.ok(second !== undefined)
+    const told = waitForEvent(second.client, 'device.revoked', () => true, DEVICE_TIMEOUT_MS)
+    const revoked = await alice.client.call('devices.revoke', { deviceId: secondId })
+    assert.equal(revoked.version, 3)
+    assert.equal(revoked.told, true)
+    await told
+    const pinned = await eventually(
+      "alice's list v3 pinned at bob",
+      async () => {
+        const list = await bob.client.call('devices.list', { userId: alice.userId })
+        return list.version === 3 ? list : undefined
+      },
+      DEVICE_TIMEOUT_MS,
+    )
+    assert.deepEqual(pinned.revoked, [secondId])
+    assert.deepEqual(
+      pinned.devices.map((d) => d.deviceId),
+      (await alice.client.call('devices.list', {})).devices.map((d) => d.deviceId),
+    )
+    // the first device still gets bob's messages
+    const atFirst = waitForEvent(alice.client, 'message.received', (p) => p.message.text === 'after revoke')
+    await bob.client.call('messages.send', { conversationId: `dm:${alice.userId}`, text: 'after revoke' })
+    await atFirst
+    // the revoked device, unlocked again, is refused by bob: its message fails
+    await second.client.call('identity.unlock', { passphrase: TEST_PASSPHRASE })
+    await eventually(
+      'the revoked node started again',
+      async () => second?.client.call('devices.list', {}).catch(() => undefined),
+      DEVICE_TIMEOUT_MS,
+    )
+    const failed = waitForEvent(
+      second.client,
+      'message.status',
+      (p) => p.status === 'failed',
+      DEVICE_TIMEOUT_MS,
+    )
+    const sent = await second.client.call('messages.send', {
+      conversationId: `dm:${bob.userId}`,
+      text: 'from a revoked device',
+    })
+    const status = await failed
+    assert.equal(status.messageId, sent.message.id)
+    const atBob = (
+      await bob.client.call('messages.list', { conversationId: `dm:${alice.userId}`, limit: 100 })
+    ).messages
+    assert.ok(!atBob.some((m) => m.text === 'from a revoked device'))
+  })
+})
