@@ -50,7 +50,6 @@ import { ackReplicas, replicasOf } from './relay-blobs.ts'
 import { saveFile } from './save-file.ts'
 import { sealFile } from './seal-file.ts'
 import { startFileServer } from './serve.ts'
-import { FILE_REQUEST_CHUNK } from './wire.ts'
 
 /** What the files layer needs of 1:1 messaging. */
 export interface FilesMessenger {
@@ -173,11 +172,8 @@ export class FileService {
       source: this.#init.source ?? this.#files,
       mayFetch: (record, peer) => mayFetch(this.#recipients, record, peer),
       log: this.#init.log,
-      onServed: (fileIdHex, request, peer) => {
-        this.#served.set(
-          fileIdHex,
-          (this.#served.get(fileIdHex) ?? 0) + (request.kind === FILE_REQUEST_CHUNK ? 1 : 0),
-        )
+      onServed: (fileIdHex, chunks, peer) => {
+        this.#served.set(fileIdHex, (this.#served.get(fileIdHex) ?? 0) + chunks)
         const asked = this.#askedBy.get(fileIdHex) ?? new Set<string>()
         asked.add(peer.toString())
         this.#askedBy.set(fileIdHex, asked)
