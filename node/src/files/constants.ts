@@ -38,8 +38,10 @@ export const RANGES_IN_FLIGHT = 2
  */
 export const MAX_RANGE_CHUNKS = 16
 /**
- * /wren/file requests one peer may send (peer-guard.ts): CHUNKS_IN_FLIGHT chunks of 256 KiB at a
- * time, so a real receiver's rate follows the link: bench:files measured 61 MiB/s (~245
+ * /wren/file requests one peer may send (peer-guard.ts). Sized for receivers that ask chunk by
+ * chunk (before ranges; still served), CHUNKS_IN_FLIGHT chunks of 256 KiB at a time, so their
+ * rate follows the link (a receiver with ranges sends a quarter as many, each range one request
+ * capped by MAX_RANGE_CHUNKS): bench:files measured 61 MiB/s (~245
  * requests/s) between two daemons on loopback at load 7, and a gigabit LAN is ~500/s. 800/s is
  * 200 MiB/s. A flood of requests for files that are not there for the peer costs it a strike each
  * (serve.ts), so it is refused long before this rate matters.
