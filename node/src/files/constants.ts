@@ -20,8 +20,28 @@ export const FILE_WIRE_VERSION = 1
  */
 export const CHUNKS_IN_FLIGHT = 8
 /**
- * /wren/file requests one peer may send (peer-guard.ts): CHUNKS_IN_FLIGHT chunks of 256 KiB at a
- * time, so a real receiver's rate follows the link: bench:files measured 61 MiB/s (~245
+ * Chunks a receiver asks for in one range request (wire.ts FILE_REQUEST_RANGE): the sender
+ * writes them back to back on the request's stream, so the cost of a stream, a request and its
+ * answer is paid once per range instead of once per chunk.
+ */
+export const RANGE_CHUNKS = 4
+/**
+ * Range requests a receiver keeps open at once: 2 × 4 chunks of 256 KiB = 2 MiB asked for and
+ * not yet stored, the same bound as CHUNKS_IN_FLIGHT on what a kill -9 makes it fetch again;
+ * a second range streams while the first one's last chunks are written.
+ */
+export const RANGES_IN_FLIGHT = 2
+/**
+ * Longest range a sender serves: a range is one request for the peer guard (FILE_PEER_LIMIT), so
+ * the work one admitted request buys is capped at 16 chunks (4 MiB of 256 KiB chunks, 16 MiB of
+ * the largest a pointer may announce); a longer one is refused as malformed.
+ */
+export const MAX_RANGE_CHUNKS = 16
+/**
+ * /wren/file requests one peer may send (peer-guard.ts). Sized for receivers that ask chunk by
+ * chunk (before ranges; still served), CHUNKS_IN_FLIGHT chunks of 256 KiB at a time, so their
+ * rate follows the link (a receiver with ranges sends a quarter as many, each range one request
+ * capped by MAX_RANGE_CHUNKS): bench:files measured 61 MiB/s (~245
  * requests/s) between two daemons on loopback at load 7, and a gigabit LAN is ~500/s. 800/s is
  * 200 MiB/s. A flood of requests for files that are not there for the peer costs it a strike each
  * (serve.ts), so it is refused long before this rate matters.
@@ -43,7 +63,17 @@ export const MAX_FILE_RESPONSE_DATA_BYTES = Math.max(
 /** Largest response frame, in bytes (checked from the length prefix before it is read). */
 export const MAX_FILE_RESPONSE_BYTES = MAX_FILE_RESPONSE_DATA_BYTES + RESPONSE_FRAMING_BYTES + KIB
 
-/** One request/response exchange: a 1 MiB chunk over a 1 Mbit/s link takes ~8 s. */
+/**
+ * Receiver's read buffer on a range stream: a whole range of the largest chunks may arrive before
+ * the first is read (libp2p's yamux acknowledges data as it arrives, not as it is read); more than
+ * the range asked for is a faulty sender, and the stream is reset.
+ */
+export const MAX_RANGE_BUFFER_BYTES = RANGE_CHUNKS * MAX_FILE_RESPONSE_BYTES + KIB
+
+/**
+ * One request/response exchange, and on a range stream each frame: a 1 MiB chunk over a
+ * 1 Mbit/s link takes ~8 s.
+ */
 export const FILE_REQUEST_TIMEOUT_MS = 30 * SECOND_MS
 /** A chunk that fails its hash is asked for again this many times in one run, then the run ends. */
 export const MAX_CHUNK_REFETCHES = 3

@@ -1,7 +1,9 @@
 /**
  * One run of pulling a file from its sender over /wren/file/1.0.0 (direct connections only), or
- * from the relays holding its blobs (relay-source.ts): the manifest first (checked against the pointer, then stored), then every chunk the bitmap
- * lacks, CHUNKS_IN_FLIGHT at a time. Each chunk is checked against the manifest before it is
+ * from the relays holding its blobs (relay-blobs.ts): the manifest first (checked against the
+ * pointer, then stored), then every chunk the bitmap lacks: from the sender in ranges of
+ * consecutive chunks streamed on one stream each (RANGE_CHUNKS, RANGES_IN_FLIGHT at a time;
+ * per chunk from a sender that refuses ranges), from the relays CHUNKS_IN_FLIGHT at a time. Each chunk is checked against the manifest before it is
  * written; chunk and bitmap go in one atomic write, so a run killed at any point resumes from
  * what was stored. A chunk that fails its hash is asked for again (MAX_CHUNK_REFETCHES), never
  * written.
@@ -14,6 +16,7 @@ import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { type ChunkLayout, chunkMatches, readManifest } from '../../../core/src/file/chunks.ts'
 import { FILE_HASH_BYTES } from '../../../core/src/file/constants.ts'
 import type { FilePointer } from '../../../core/src/file/pointer.ts'
+import { openFrames } from '../p2p/request-frames.ts'
 import { sendRequest } from '../p2p/request-response.ts'
 import {
   CHUNKS_IN_FLIGHT,
@@ -22,6 +25,9 @@ import {
   MANIFEST_HASHES_PER_REQUEST,
   MAX_CHUNK_REFETCHES,
   MAX_FILE_RESPONSE_BYTES,
+  MAX_RANGE_BUFFER_BYTES,
+  RANGE_CHUNKS,
+  RANGES_IN_FLIGHT,
 } from './constants.ts'
 import { type FileStore, hasChunk, newBitmap, setChunk } from './file-store.ts'
 import {
@@ -29,6 +35,8 @@ import {
   encodeFileRequest,
   FILE_REQUEST_CHUNK,
   FILE_REQUEST_MANIFEST,
+  FILE_REQUEST_RANGE,
+  FILE_STATUS_BAD_REQUEST,
   FILE_STATUS_OK,
   type FileRequest,
 } from './wire.ts'
@@ -69,6 +77,25 @@ export interface RemoteFile {
   manifest(): Promise<Uint8Array>
   /** Chunk `index`, matching `expected`; onRefused is called for every copy that did not. */
   chunk(index: number, expected: Uint8Array): Promise<Uint8Array>
+  /**
+   * Chunks [from, from + count) in order, each handed to `deliver` (awaited) once it matched its
+   * hash in `hashes`; a copy that did not is refused (onRefused) and fetched again by `chunk`.
+   * Absent: the run asks chunk by chunk.
+   */
+  range?(
+    from: number,
+    count: number,
+    hashes: readonly Uint8Array[],
+    deliver: (index: number, chunk: Uint8Array) => Promise<void>,
+  ): Promise<void>
+}
+
+function parse(bytes: Uint8Array): ReturnType<typeof decodeFileResponse> {
+  try {
+    return decodeFileResponse(bytes)
+  } catch (error) {
+    throw new RunFailure({ ok: false, retry: true, reason: `bad response: ${(error as Error).message}` })
+  }
 }
 
 async function ask(deps: DownloadDeps, peer: PeerId, request: FileRequest): Promise<Uint8Array> {
@@ -79,12 +106,7 @@ async function ask(deps: DownloadDeps, peer: PeerId, request: FileRequest): Prom
   })
   if (!result.ok)
     throw new RunFailure({ ok: false, retry: true, reason: `${result.reason}: ${result.detail}` })
-  let response: ReturnType<typeof decodeFileResponse>
-  try {
-    response = decodeFileResponse(result.response)
-  } catch (error) {
-    throw new RunFailure({ ok: false, retry: true, reason: `bad response: ${(error as Error).message}` })
-  }
+  const response = parse(result.response)
   if (response.status !== FILE_STATUS_OK)
     throw new RunFailure({ ok: false, retry: true, reason: `sender answered status ${response.status}` })
   return response.data
@@ -92,6 +114,8 @@ async function ask(deps: DownloadDeps, peer: PeerId, request: FileRequest): Prom
 
 /** The sender's device over /wren/file/1.0.0 (direct connections only). */
 export function directRemote(deps: DownloadDeps, peer: PeerId, pointer: FilePointer): RemoteFile {
+  // a sender of before ranges answers one with BAD_REQUEST: this run then asks chunk by chunk
+  let rangesRefused = false
   return {
     async manifest() {
       const manifest = new Uint8Array(pointer.chunkCount * FILE_HASH_BYTES)
@@ -116,6 +140,55 @@ export function directRemote(deps: DownloadDeps, peer: PeerId, pointer: FilePoin
         deps.onRefused(index)
       }
       throw new RunFailure({ ok: false, retry: true, reason: `chunk ${index} failed its hash check` })
+    },
+    async range(from, count, hashes, deliver) {
+      const refused: number[] = []
+      if (!rangesRefused) {
+        const request = encodeFileRequest({
+          kind: FILE_REQUEST_RANGE,
+          fileId: pointer.fileId,
+          index: from,
+          count,
+        })
+        const opened = await openFrames(deps.libp2p, peer, FILE_PROTOCOL, request, {
+          timeoutMs: FILE_REQUEST_TIMEOUT_MS,
+          maxFrameBytes: MAX_FILE_RESPONSE_BYTES,
+          maxBufferBytes: MAX_RANGE_BUFFER_BYTES,
+          signal: deps.signal,
+        })
+        if (!opened.ok)
+          throw new RunFailure({ ok: false, retry: true, reason: `${opened.reason}: ${opened.detail}` })
+        try {
+          for (let index = from; index < from + count; index++) {
+            const frame = await opened.frames.next()
+            if (!frame.ok)
+              throw new RunFailure({ ok: false, retry: true, reason: `${frame.reason}: ${frame.detail}` })
+            const response = parse(frame.frame)
+            if (response.status === FILE_STATUS_BAD_REQUEST && index === from) {
+              rangesRefused = true
+              break
+            }
+            if (response.status !== FILE_STATUS_OK)
+              throw new RunFailure({
+                ok: false,
+                retry: true,
+                reason: `sender answered status ${response.status}`,
+              })
+            // checked before it is written; a bad copy is refused here and asked for again below
+            if (chunkMatches(deps.suite, hashes[index] as Uint8Array, response.data))
+              await deliver(index, response.data)
+            else {
+              deps.onRefused(index)
+              refused.push(index)
+            }
+          }
+        } catch (error) {
+          opened.frames.close()
+          throw error
+        }
+      }
+      const again = rangesRefused ? Array.from({ length: count }, (_, i) => from + i) : refused
+      for (const index of again) await deliver(index, await this.chunk(index, hashes[index] as Uint8Array))
     },
   }
 }
@@ -162,27 +235,32 @@ export async function pullFile(
     const missing: number[] = []
     for (let i = 0; i < pointer.chunkCount; i++) if (!hasChunk(bitmap, i)) missing.push(i)
     let have = pointer.chunkCount - missing.length
-    let next = 0
     // chunk + bitmap writes one at a time: each write stores the bitmap as it is after it
     let writes: Promise<unknown> = Promise.resolve()
+    const deliver = (index: number, chunk: Uint8Array): Promise<void> => {
+      const write = writes.then(async () => {
+        setChunk(bitmap, index, true)
+        await deps.files.store.batch([
+          deps.files.chunkOp(fileIdHex, index, chunk),
+          deps.files.bitmapOp(fileIdHex, bitmap),
+        ])
+        have++
+        deps.onChunk(have)
+      })
+      writes = write.catch(() => {})
+      return write
+    }
+    const jobs = remote.range === undefined ? missing.map((i) => [i, 1] as const) : rangesOf(missing)
+    let next = 0
     const worker = async (): Promise<void> => {
-      while (next < missing.length && !deps.signal.aborted) {
-        const index = missing[next++] as number
-        const chunk = await remote.chunk(index, hashes[index] as Uint8Array)
-        const write = writes.then(async () => {
-          setChunk(bitmap, index, true)
-          await deps.files.store.batch([
-            deps.files.chunkOp(fileIdHex, index, chunk),
-            deps.files.bitmapOp(fileIdHex, bitmap),
-          ])
-          have++
-          deps.onChunk(have)
-        })
-        writes = write.catch(() => {})
-        await write
+      while (next < jobs.length && !deps.signal.aborted) {
+        const [from, count] = jobs[next++] as readonly [number, number]
+        if (remote.range !== undefined) await remote.range(from, count, hashes, deliver)
+        else await deliver(from, await remote.chunk(from, hashes[from] as Uint8Array))
       }
     }
-    const workers = Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, missing.length) }, worker)
+    const inFlight = remote.range === undefined ? CHUNKS_IN_FLIGHT : RANGES_IN_FLIGHT
+    const workers = Array.from({ length: Math.min(inFlight, jobs.length) }, worker)
     const results = await Promise.allSettled(workers)
     await writes
     const failed = results.find((r) => r.status === 'rejected')
@@ -193,4 +271,15 @@ export async function pullFile(
     if (error instanceof RunFailure) return error.outcome
     throw error
   }
+}
+
+/** Missing chunk indices (ascending) as runs of consecutive chunks of at most RANGE_CHUNKS. */
+function rangesOf(missing: readonly number[]): Array<readonly [number, number]> {
+  const ranges: Array<[number, number]> = []
+  for (const index of missing) {
+    const last = ranges.at(-1)
+    if (last !== undefined && last[0] + last[1] === index && last[1] < RANGE_CHUNKS) last[1]++
+    else ranges.push([index, 1])
+  }
+  return ranges
 }

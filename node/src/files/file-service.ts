@@ -23,7 +23,6 @@
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
-import { chunkPlainLength } from '../../../core/src/file/chunks.ts'
 import { decodeFilePointer, encodeFilePointer, type FilePointer } from '../../../core/src/file/pointer.ts'
 import type { Logger } from '../log.ts'
 import type { AttachmentHandler, OutgoingAttachment } from '../messaging/app-payloads.ts'
@@ -32,6 +31,7 @@ import { peerOfConversation } from '../messaging/direct-conversation.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import type { ContactRecord, MessageRecord } from '../messaging/records.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
+import { type AttachmentView, attachmentView } from './attachment-view.ts'
 import { AUTO_DOWNLOAD_MAX_BYTES, FILE_PROTOCOL, OFFLINE_FALLBACK_MS } from './constants.ts'
 import { Downloads, hasDirectConnection } from './downloads.ts'
 import {
@@ -40,17 +40,16 @@ import {
   AttachmentNotReadyError,
   StoredChunkCorruptError,
 } from './errors.ts'
-import type { FilesNotify, TransferPath } from './events.ts'
+import type { FilesNotify } from './events.ts'
 import { type FileContent, fileContent } from './file-content.ts'
-import { type ChunkSource, countChunks, FileStore, hasChunk, setChunk } from './file-store.ts'
+import { type ChunkSource, FileStore, setChunk } from './file-store.ts'
 import { OfflineUploads } from './offline-uploads.ts'
 import { type FilesGroups, mayFetch, type RecipientDeps, recipientsOf } from './recipients.ts'
 import type { AttachmentRecord, AttachmentState } from './records.ts'
-import { ackReplicas, replicasOf } from './relay-blobs.ts'
+import { ackReplicas } from './relay-blobs.ts'
 import { saveFile } from './save-file.ts'
 import { sealFile } from './seal-file.ts'
 import { startFileServer } from './serve.ts'
-import { FILE_REQUEST_CHUNK } from './wire.ts'
 
 /** What the files layer needs of 1:1 messaging. */
 export interface FilesMessenger {
@@ -83,33 +82,6 @@ export interface FilesInit {
   readonly groups?: FilesGroups
 }
 
-/** An attachment as attachments.get shows it. */
-export interface AttachmentView {
-  readonly messageId: string
-  readonly fileId: string
-  readonly conversationId: string
-  readonly direction: 'in' | 'out'
-  readonly name: string
-  readonly mediaType: string
-  readonly size: number
-  readonly state: AttachmentState
-  /** PeerIds of the relays the pointer names for the offline path (none: direct only). */
-  readonly relays: readonly string[]
-  /** A received file: where its chunks are coming from in the current (or last) run. */
-  readonly via?: TransferPath
-  /** Chunks held here (checked), of chunkCount. */
-  readonly chunks: number
-  readonly chunkCount: number
-  /** Plaintext bytes those chunks hold. */
-  readonly bytes: number
-  /** Chunks fetched over the network by this daemon since it started, and chunks refused (bad hash). */
-  readonly fetchedChunks: number
-  readonly refusedChunks: number
-  /** A sent file: chunks served over the direct path since this daemon started (re-fetches count again). */
-  readonly servedChunks: number
-  readonly error?: string
-}
-
 /** A received pointer, from a direct chat or a group. */
 interface IncomingFile {
   readonly senderUserId: string
@@ -118,6 +90,8 @@ interface IncomingFile {
   readonly conversationId: string
   readonly pointer: Uint8Array
 }
+
+export type { AttachmentView } from './attachment-view.ts'
 
 export class FileService {
   readonly #init: FilesInit
@@ -173,11 +147,8 @@ export class FileService {
       source: this.#init.source ?? this.#files,
       mayFetch: (record, peer) => mayFetch(this.#recipients, record, peer),
       log: this.#init.log,
-      onServed: (fileIdHex, request, peer) => {
-        this.#served.set(
-          fileIdHex,
-          (this.#served.get(fileIdHex) ?? 0) + (request.kind === FILE_REQUEST_CHUNK ? 1 : 0),
-        )
+      onServed: (fileIdHex, chunks, peer) => {
+        this.#served.set(fileIdHex, (this.#served.get(fileIdHex) ?? 0) + chunks)
         const asked = this.#askedBy.get(fileIdHex) ?? new Set<string>()
         asked.add(peer.toString())
         this.#askedBy.set(fileIdHex, asked)
@@ -364,42 +335,11 @@ export class FileService {
 
   async get(messageId: string): Promise<AttachmentView> {
     const record = await this.#require(messageId)
-    const pointer = decodeFilePointer(record.pointer)
-    const t = this.#downloads.stats(record.fileId)
-    let chunks = 0
-    let bytes = 0
-    if (record.direction === 'out' && record.state !== 'cancelled') {
-      chunks = pointer.chunkCount
-      bytes = pointer.size
-    } else if (record.direction === 'in' && record.state !== 'cancelled') {
-      const bitmap = await this.#files.bitmap(record.fileId)
-      if (bitmap !== undefined) {
-        for (let i = 0; i < pointer.chunkCount; i++)
-          if (hasChunk(bitmap, i)) bytes += chunkPlainLength(pointer, i)
-        chunks = countChunks(bitmap, pointer.chunkCount)
-      }
-    }
-    return {
-      messageId: record.messageId,
-      fileId: record.fileId,
-      conversationId: record.conversationId,
-      direction: record.direction,
-      name: pointer.name,
-      mediaType: pointer.mediaType,
-      size: pointer.size,
-      state: record.state,
-      relays: replicasOf({ suite: this.#init.suite, libp2p: this.#init.libp2p }, pointer).map((r) =>
-        r.relay.toString(),
-      ),
-      ...(t?.via != null ? { via: t.via } : {}),
-      chunks,
-      chunkCount: pointer.chunkCount,
-      bytes,
-      fetchedChunks: t?.fetched ?? 0,
-      refusedChunks: t?.refused ?? 0,
-      servedChunks: this.#served.get(record.fileId) ?? 0,
-      ...(record.error !== undefined ? { error: record.error } : {}),
-    }
+    const { suite, libp2p } = this.#init
+    return attachmentView({ suite, libp2p, files: this.#files }, record, {
+      transfer: this.#downloads.stats(record.fileId),
+      served: this.#served.get(record.fileId) ?? 0,
+    })
   }
 
   /** Write the decrypted file to `path` (absolute); refused when it exists unless `overwrite`. */

@@ -12,7 +12,7 @@ import { FILE_HASH_BYTES } from '../../../core/src/file/constants.ts'
 import { decodeFilePointer } from '../../../core/src/file/pointer.ts'
 import type { Logger } from '../log.ts'
 import { connectionPath } from '../messaging/message-path.ts'
-import { handleRequests, type RequestContext } from '../p2p/request-response.ts'
+import { handleRequests, type RequestContext, type ResponseFrames } from '../p2p/request-response.ts'
 import {
   FILE_PEER_LIMIT,
   FILE_PROTOCOL,
@@ -25,6 +25,7 @@ import {
   decodeFileRequest,
   encodeFileResponse,
   FILE_REQUEST_CHUNK,
+  FILE_REQUEST_RANGE,
   FILE_STATUS_BAD_REQUEST,
   FILE_STATUS_NOT_FOUND,
   FILE_STATUS_OK,
@@ -37,18 +38,28 @@ export interface FileServerDeps {
   /** Whether the device `peer` may fetch the sent file of `record`. */
   mayFetch(record: AttachmentRecord, peer: PeerId): Promise<boolean>
   readonly log: Logger
-  /** A chunk or manifest piece was served to `peer` (for progress, the offline fallback and tests). */
-  onServed?(fileIdHex: string, request: FileRequest, peer: PeerId): void
+  /**
+   * `chunks` chunks (0: a manifest piece) were handed to `peer`'s stream (for the offline
+   * fallback and tests: attachments.get's servedChunks).
+   */
+  onServed?(fileIdHex: string, chunks: number, peer: PeerId): void
+  /** Serve range requests (default); false answers them as a sender from before ranges: malformed. */
+  readonly ranges?: boolean
 }
 
 const NOT_FOUND = encodeFileResponse({ status: FILE_STATUS_NOT_FOUND, data: new Uint8Array(0) })
 const BAD_REQUEST = encodeFileResponse({ status: FILE_STATUS_BAD_REQUEST, data: new Uint8Array(0) })
 
-async function answer(deps: FileServerDeps, bytes: Uint8Array, ctx: RequestContext): Promise<Uint8Array> {
+async function answer(
+  deps: FileServerDeps,
+  bytes: Uint8Array,
+  ctx: RequestContext,
+): Promise<Uint8Array | ResponseFrames> {
   if (connectionPath(ctx.connection) === 'relayed') return BAD_REQUEST
   let request: FileRequest
   try {
     request = decodeFileRequest(bytes)
+    if (request.kind === FILE_REQUEST_RANGE && deps.ranges === false) throw new Error('no ranges here')
   } catch {
     ctx.malformed()
     return BAD_REQUEST
@@ -70,18 +81,52 @@ async function answer(deps: FileServerDeps, bytes: Uint8Array, ctx: RequestConte
     if (request.index >= chunkCount) return BAD_REQUEST
     const chunk = await deps.source.chunk(fileIdHex, request.index)
     if (chunk === undefined) return NOT_FOUND
-    deps.onServed?.(fileIdHex, request, ctx.peerId)
+    deps.onServed?.(fileIdHex, 1, ctx.peerId)
     return encodeFileResponse({ status: FILE_STATUS_OK, data: chunk })
+  }
+  if (request.kind === FILE_REQUEST_RANGE) {
+    if (request.index + request.count > chunkCount) return BAD_REQUEST
+    return { frames: rangeFrames(deps, fileIdHex, request.index, request.count, ctx.peerId) }
   }
   if (request.index + request.count > chunkCount) return BAD_REQUEST
   const manifest = await deps.source.manifest(fileIdHex)
   if (manifest === undefined) return NOT_FOUND
-  deps.onServed?.(fileIdHex, request, ctx.peerId)
+  deps.onServed?.(fileIdHex, 0, ctx.peerId)
   const data = manifest.subarray(
     request.index * FILE_HASH_BYTES,
     (request.index + request.count) * FILE_HASH_BYTES,
   )
   return encodeFileResponse({ status: FILE_STATUS_OK, data })
+}
+
+/**
+ * Chunks [from, from + count) as response frames, read from the store one ahead of the stream's
+ * writes (the handler awaits each drain before asking for the next); a chunk missing from the
+ * store ends the range with NOT_FOUND.
+ */
+async function* rangeFrames(
+  deps: FileServerDeps,
+  fileIdHex: string,
+  from: number,
+  count: number,
+  peer: PeerId,
+): AsyncGenerator<Uint8Array> {
+  const read = (index: number): Promise<Uint8Array | undefined> => {
+    const reading = deps.source.chunk(fileIdHex, index)
+    reading.catch(() => {}) // awaited below, unless the stream failed first
+    return reading
+  }
+  let next = read(from)
+  for (let index = from; index < from + count; index++) {
+    const chunk = await next
+    if (index + 1 < from + count) next = read(index + 1)
+    if (chunk === undefined) {
+      yield NOT_FOUND
+      return
+    }
+    deps.onServed?.(fileIdHex, 1, peer)
+    yield encodeFileResponse({ status: FILE_STATUS_OK, data: chunk })
+  }
 }
 
 /** Register the handler; undo with `libp2p.unhandle(FILE_PROTOCOL)`. */

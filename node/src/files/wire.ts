@@ -11,12 +11,15 @@ import {
   MAX_FILE_REQUEST_BYTES,
   MAX_FILE_RESPONSE_BYTES,
   MAX_FILE_RESPONSE_DATA_BYTES,
+  MAX_RANGE_CHUNKS,
 } from './constants.ts'
 import { FileRequest as FileRequestProto, FileResponse as FileResponseProto } from './proto/file-transfer.ts'
 
 /** Request kinds. */
 export const FILE_REQUEST_MANIFEST = 1
 export const FILE_REQUEST_CHUNK = 2
+/** Chunks [index, index + count) streamed back to back on the request's stream, one response frame each. */
+export const FILE_REQUEST_RANGE = 3
 /** Response statuses. NOT_FOUND also answers a peer the file was not sent to (nothing is revealed). */
 export const FILE_STATUS_OK = 0
 export const FILE_STATUS_NOT_FOUND = 1
@@ -31,6 +34,12 @@ export type FileRequest =
       readonly count: number
     }
   | { readonly kind: typeof FILE_REQUEST_CHUNK; readonly fileId: Uint8Array; readonly index: number }
+  | {
+      readonly kind: typeof FILE_REQUEST_RANGE
+      readonly fileId: Uint8Array
+      readonly index: number
+      readonly count: number
+    }
 
 export interface FileResponse {
   readonly status: number
@@ -45,7 +54,7 @@ export function encodeFileRequest(request: FileRequest): Uint8Array {
     fileId: request.fileId as Buf,
     kind: request.kind,
     index: request.index,
-    count: request.kind === FILE_REQUEST_MANIFEST ? request.count : 1,
+    count: request.kind === FILE_REQUEST_CHUNK ? 1 : request.count,
   })
 }
 
@@ -64,6 +73,13 @@ export function decodeFileRequest(bytes: Uint8Array): FileRequest {
     if (proto.count < 1 || proto.count > MANIFEST_HASHES_PER_REQUEST)
       throw new DecodeError(`manifest request for ${proto.count} hashes`)
     return { kind: FILE_REQUEST_MANIFEST, fileId: proto.fileId, index: proto.index, count: proto.count }
+  }
+  if (proto.kind === FILE_REQUEST_RANGE) {
+    // one range is one request for the peer guard: its length is capped so a token buys bounded work
+    if (proto.count < 1 || proto.count > MAX_RANGE_CHUNKS)
+      throw new DecodeError(`range request for ${proto.count} chunks`)
+    if (proto.index + proto.count > MAX_FILE_CHUNKS) throw new DecodeError('range out of range')
+    return { kind: FILE_REQUEST_RANGE, fileId: proto.fileId, index: proto.index, count: proto.count }
   }
   throw new DecodeError(`unknown file request kind ${proto.kind}`)
 }

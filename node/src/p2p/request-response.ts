@@ -1,5 +1,8 @@
 /**
- * One length-prefixed request → one length-prefixed response over a fresh libp2p stream.
+ * One length-prefixed request → one length-prefixed response over a fresh libp2p stream, or
+ * (a handler returning `{ frames }`) → several response frames written
+ * back to back, each awaiting the stream's drain, and the stream's close as their end
+ * (request-frames.ts reads them).
  *
  * The requester gets expected network outcomes as values (timeout, unreachable, refused,
  * protocol), never exceptions. The responder caps the request size, bounds the exchange with a
@@ -41,9 +44,9 @@ export interface SendRequestOptions {
 }
 
 /** Dial errors that mean "the peer is there but will not talk this protocol". */
-const REFUSED_DIAL_ERRORS = new Set(['UnsupportedProtocolError', 'LimitedConnectionError'])
+export const REFUSED_DIAL_ERRORS = new Set(['UnsupportedProtocolError', 'LimitedConnectionError'])
 /** Mid-exchange errors that mean the responder closed or reset the stream without answering. */
-const REFUSED_STREAM_ERRORS = new Set([
+export const REFUSED_STREAM_ERRORS = new Set([
   'StreamResetError',
   'StreamAbortedError',
   'UnexpectedEOFError',
@@ -108,7 +111,18 @@ export interface RequestContext {
   unwanted(): void
 }
 
-export type RequestHandler = (request: Uint8Array, context: RequestContext) => Promise<Uint8Array>
+/**
+ * Response frames streamed on the request's stream: each is written once the stream drained the
+ * one before (back-pressure), each bounded by the exchange's timeout on its own.
+ */
+export interface ResponseFrames {
+  readonly frames: AsyncIterable<Uint8Array>
+}
+
+export type RequestHandler = (
+  request: Uint8Array,
+  context: RequestContext,
+) => Promise<Uint8Array | ResponseFrames>
 
 export interface HandleRequestsOptions {
   /** A larger request is refused from its length prefix, before its body is read. */
@@ -160,8 +174,13 @@ export async function handleRequests(
           handler(new Uint8Array(request.subarray()), { peerId, connection, signal, malformed, unwanted }),
           signal,
         )
-        await lp.write(response, { signal })
-        await stream.close({ signal })
+        if (response instanceof Uint8Array) {
+          await lp.write(response, { signal })
+          await stream.close({ signal })
+        } else {
+          await writeFrames(lp, response.frames, timeoutMs)
+          await stream.close({ signal: AbortSignal.timeout(timeoutMs) })
+        }
       } catch (err) {
         if (isMalformed(err)) malformed()
         stream.abort(err instanceof Error ? err : new Error(String(err)))
@@ -174,6 +193,26 @@ export async function handleRequests(
     },
     { runOnLimitedConnection: options.runOnLimitedConnection ?? false },
   )
+}
+
+/** Write every frame, each (its production and its write) bounded by `timeoutMs`. */
+async function writeFrames(
+  lp: ReturnType<typeof lpStream>,
+  frames: AsyncIterable<Uint8Array>,
+  timeoutMs: number,
+): Promise<void> {
+  const iterator = frames[Symbol.asyncIterator]()
+  try {
+    for (;;) {
+      const signal = AbortSignal.timeout(timeoutMs)
+      const next = await raceSignal(iterator.next(), signal)
+      if (next.done === true) return
+      await lp.write(next.value, { signal })
+    }
+  } finally {
+    // a failed write leaves the producer suspended: let it end (it holds no stream)
+    void iterator.return?.().catch(() => {})
+  }
 }
 
 /** Errors that mean the peer sent a bad frame (not a slow or vanished one). */
@@ -275,19 +314,23 @@ function isPeerId(peer: PeerId | Multiaddr): peer is PeerId {
   return typeof (peer as PeerId).toMultihash === 'function'
 }
 
-function failure(reason: RequestFailure, detail: string, error?: string): RequestResult {
+export function failure(
+  reason: RequestFailure,
+  detail: string,
+  error?: string,
+): Extract<RequestResult, { ok: false }> {
   return error === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, error }
 }
 
-function boundedSignal(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+export function boundedSignal(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
   const timeout = AbortSignal.timeout(timeoutMs)
   return signal == null ? timeout : AbortSignal.any([signal, timeout])
 }
 
-function errorName(err: unknown): string {
+export function errorName(err: unknown): string {
   return err instanceof Error ? err.name : typeof err
 }
 
-function errorMessage(err: unknown): string {
+export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
