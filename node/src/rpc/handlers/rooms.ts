@@ -28,6 +28,7 @@ export function roomsHandlers({ node, rooms }: HandlerDeps): NamespaceHandlers<'
       return { sent: true as const }
     },
     'rooms.leave': async ({ roomId }) => {
+      node.runtime()
       await rooms.leave(roomId)
       return { left: true as const }
     },
