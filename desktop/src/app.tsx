@@ -18,6 +18,7 @@ import {
   type ThemePreference,
 } from './logic/theme.ts'
 import { CreateIdentity, Unlock } from './onboarding.tsx'
+import { RoomScreen } from './room-screen.tsx'
 import { type DialogName, Sidebar } from './sidebar.tsx'
 import { useStore } from './use-store.ts'
 
@@ -203,6 +204,7 @@ export function App({ store }: { store: AppStore }): JSX.Element {
         />
       )}
       {dialog === 'new-group' && <CreateGroup app={store} onClose={() => setDialog(null)} />}
+      {dialog === 'room' && <RoomScreen app={store} onClose={() => setDialog(null)} />}
       {detailsGroup && <GroupDetails app={store} group={detailsGroup} onClose={() => setDialog(null)} />}
       {detailsContact && (
         <ContactDetails app={store} contact={detailsContact} onClose={() => setDialog(null)} />

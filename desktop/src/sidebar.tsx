@@ -22,6 +22,7 @@ export type DialogName =
   | 'my-card'
   | 'settings'
   | 'new-group'
+  | 'room'
   | { contact: string }
   | { group: string }
 
@@ -104,6 +105,15 @@ export function Sidebar({ app, state, now, onOpen, onDialog }: SidebarProps): JS
           title="New group"
         >
           <Icon name="group" />
+        </button>
+        <button
+          type="button"
+          class="icon-button"
+          onClick={() => onDialog('room')}
+          aria-label="Ephemeral chat"
+          title="Ephemeral chat: a room code, nothing saved"
+        >
+          <Icon name="clock" />
         </button>
         <button
           type="button"

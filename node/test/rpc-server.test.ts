@@ -105,6 +105,11 @@ function stubHandlers(): Handlers {
     'devices.revoke': fail('devices.revoke'),
     'backup.export': fail('backup.export'),
     'backup.import': fail('backup.import'),
+    'rooms.create': fail('rooms.create'),
+    'rooms.join': fail('rooms.join'),
+    'rooms.send': fail('rooms.send'),
+    'rooms.leave': fail('rooms.leave'),
+    'rooms.list': fail('rooms.list'),
   }
 }
 

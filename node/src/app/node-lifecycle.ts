@@ -44,6 +44,8 @@ export interface NodeLifecycle {
    * identity.unlock starts it all again.
    */
   lock(): Promise<void>
+  /** Run when the profile locks (or is wiped), before the node stops: what must not outlive the keys. */
+  onLock(hook: () => Promise<void> | void): void
   /** Locks the profile after the idle minutes of its lock policy (app/auto-lock.ts). */
   readonly autoLock: AutoLock
 }
@@ -55,6 +57,8 @@ export function startNodeLifecycle(
 ): NodeLifecycle {
   let runtime: Runtime | null = null
   let starting: Promise<Runtime> | null = null
+  const lockHooks: Array<() => Promise<void> | void> = []
+  const runLockHooks = () => Promise.allSettled(lockHooks.map((hook) => hook()))
 
   /** Stop the running (or starting) node, if any. */
   async function stopNode(): Promise<void> {
@@ -66,6 +70,7 @@ export function startNodeLifecycle(
 
   async function lock(): Promise<void> {
     autoLock.disarm()
+    await runLockHooks()
     await stopNode()
     await ctx.session.close()
     ctx.log.info('profile locked')
@@ -128,6 +133,7 @@ export function startNodeLifecycle(
   // an opt-in wipe after failed unlocks (profile/session.ts): the node stops before its files go
   ctx.session.onWipe(async () => {
     autoLock.disarm()
+    await runLockHooks()
     await stopNode()
     ctx.log.warn('profile wiped after too many wrong passphrases')
   })
@@ -149,6 +155,9 @@ export function startNodeLifecycle(
       if (starting !== null) await starting.catch(() => {})
     },
     lock,
+    onLock: (hook) => {
+      lockHooks.push(hook)
+    },
     autoLock,
     async rotateIdentity() {
       const rt = requireRuntime()

@@ -13,8 +13,10 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { missingServiceFlags, SERVICE_NODE_FLAGS } from '../../../core/src/service-process.ts'
 import { type NodeLifecycle, startNodeLifecycle } from '../app/node-lifecycle.ts'
 import { createLogger, LOG_FORMAT_CHOICES, type LogFormatChoice, resolveLogFormat } from '../log.ts'
+import { RoomRegistry } from '../room/room-registry.ts'
 import { attachmentsHttp } from '../rpc/handlers/attachments-http.ts'
 import { createHandlers } from '../rpc/handlers/index.ts'
+import { roomEventNotifier } from '../rpc/handlers/rooms.ts'
 import { startDaemon } from './daemon.ts'
 
 /** Owner-only permissions for everything the daemon (and LevelDB) creates. */
@@ -112,7 +114,13 @@ try {
         ...(opts.autoDownloadMb !== undefined ? { autoDownloadMaxBytes: opts.autoDownloadMb * MIB } : {}),
       })
       lifecycle = node
-      return createHandlers({ ctx, node })
+      // ephemeral rooms live in memory only and never outlive the unlocked profile or the daemon
+      const rooms = new RoomRegistry({
+        onEvent: roomEventNotifier((event, payload) => ctx.notify(event, payload)),
+      })
+      node.onLock(() => rooms.closeAll('the profile locked'))
+      ctx.onStop(() => rooms.closeAll('the daemon stopped'))
+      return createHandlers({ ctx, node, rooms })
     },
     httpFactory: async (ctx) => {
       if (lifecycle === null) throw new Error('the node lifecycle starts before the HTTP routes')

@@ -103,23 +103,30 @@ export class Room {
 
   /** Send one line; a refusal (too long, too fast, not connected) comes back as a notice. */
   send(text: string): void {
+    const refused = this.trySend(text)
+    if (refused !== null) this.#emit({ type: 'notice', text: refused })
+  }
+
+  /** Send one line: null when it left, else why it was refused (too long, too fast, not connected). */
+  trySend(text: string): string | null {
     const session = this.#session
-    if (session === null || session.state !== 'connected') {
-      this.#emit({ type: 'notice', text: 'not connected yet: the line was not sent' })
-      return
-    }
+    if (session === null || session.state !== 'connected') return 'not connected yet: the line was not sent'
     try {
       this.#write(session.send(text))
+      return null
     } catch (err) {
       if (!(err instanceof RoomInputError)) throw err
-      this.#emit({ type: 'notice', text: err.message })
+      return err.message
     }
   }
 
-  /** /quit: goodbye to the other side when connected, keys wiped, host stopped. */
-  async quit(): Promise<void> {
+  /**
+   * /quit: goodbye to the other side when connected, keys wiped, host stopped. A daemon ending its
+   * rooms (lock, stop, a room that could not start) says why in `detail`.
+   */
+  async quit(detail = 'you left the room', reason: DestroyReason = 'quit'): Promise<void> {
     if (this.#session !== null) this.#apply(this.#session.quit())
-    await this.#end('quit', 'you left the room')
+    await this.#end(reason, detail)
   }
 
   async #searchLoop(host: Host, secrets: RoomSecrets): Promise<void> {

@@ -17,6 +17,7 @@ import {
   TIMER_MAX_SECONDS,
   TIMER_MIN_SECONDS,
 } from '../../../core/src/conversation/disappearing.ts'
+import { MAX_ROOM_LINE_CHARS } from '../../../core/src/room/constants.ts'
 import {
   AUTO_LOCK_MAX_MINUTES,
   AUTO_LOCK_MIN_MINUTES,
@@ -666,6 +667,103 @@ function deviceMethods() {
   } as const
 }
 
+// ---- ephemeral rooms (issue 19 item 1, node/src/room): their own block, joined below
+
+/** A room code as typed: 8–16 characters with dashes or spaces between groups (core/src/room/code.ts). */
+export const MAX_ROOM_CODE_INPUT_CHARS = 48
+/** One room line: core's MAX_ROOM_LINE_CHARS (the padded room frame holds it). */
+export const MAX_ROOM_TEXT_CHARS = MAX_ROOM_LINE_CHARS
+/** Longest a new room's code may wait for the other person, in minutes (as `wren room`: 1 day). */
+export const MAX_ROOM_EXPIRY_MINUTES = 24 * 60
+
+const roomId = z.string().regex(/^[0-9a-f]{24}$/, 'must be a room id (24 lowercase hex characters)')
+
+export const RoomStateSchema = z.enum(['searching', 'found', 'key-setup', 'connected', 'destroyed']).meta({
+  id: 'RoomState',
+  description:
+    'searching (for the other person) → found → key-setup (CPace keyed by the code) → connected → destroyed; any state → destroyed.',
+})
+
+export const RoomEndReasonSchema = z
+  .enum([
+    'quit',
+    'peer-quit',
+    'peer-left',
+    'room-full',
+    'wrong-code',
+    'protocol',
+    'flood',
+    'expired',
+    'transport',
+  ])
+  .meta({ id: 'RoomEndReason' })
+
+export const RoomSummarySchema = z
+  .strictObject({
+    roomId,
+    code: z.string().describe('the code in groups (ABCD-EFGH-JKMN), to pass on to the other person'),
+    role: z.enum(['created', 'joined']),
+    state: RoomStateSchema,
+    createdAt: timestamp,
+  })
+  .meta({ id: 'RoomSummary' })
+
+function roomEvents() {
+  return {
+    'room.state': {
+      description:
+        'A room changed state. destroyed comes with reason and detail (a sentence for the user) and ends the room: its keys are wiped and it leaves rooms.list.',
+      payload: z.strictObject({
+        roomId,
+        state: RoomStateSchema,
+        reason: RoomEndReasonSchema.optional(),
+        detail: z.string().optional(),
+      }),
+    },
+    'room.message': {
+      description:
+        'A line in a room: from the other person (them), or sent by a client of this daemon (me). Never stored or logged.',
+      payload: z.strictObject({ roomId, from: z.enum(['me', 'them']), text: z.string(), at: timestamp }),
+    },
+  } as const
+}
+
+function roomMethods() {
+  return {
+    'rooms.create': {
+      description:
+        'Open an ephemeral room with a fresh code (12 characters, 60 bits) to give to one other person, who joins it with rooms.join or `wren room CODE`. The room runs its own short-lived libp2p host with a new key (unlinkable to this profile) through the relays and bootstrap peers of this node; the code expires after expiryMinutes unused (default 10). Keys and lines stay in memory only; the room ends when either side leaves, on a protocol fault, and when the profile locks or the daemon stops. Needs an unlocked profile (LOCKED otherwise); UNAVAILABLE when 4 rooms are open.',
+      params: z.strictObject({
+        expiryMinutes: z.number().int().min(1).max(MAX_ROOM_EXPIRY_MINUTES).optional(),
+      }),
+      result: RoomSummarySchema,
+    },
+    'rooms.join': {
+      description:
+        'Join the room of a code (any case; dashes and spaces ignored): the room searches for the other person, then both prove they hold the same code (CPace) before anything is said. A wrong code ends the room with reason wrong-code (room.state). INVALID_INPUT for a malformed code or one this daemon is in already.',
+      params: z.strictObject({ code: z.string().min(1).max(MAX_ROOM_CODE_INPUT_CHARS) }),
+      result: RoomSummarySchema,
+    },
+    'rooms.send': {
+      description:
+        'Send one line (up to 1,000 characters) in a connected room; it is also announced as room.message from me. UNAVAILABLE when the room is not connected yet or the line comes too fast (5 lines, then 1 a second); NOT_FOUND for a room that ended.',
+      params: z.strictObject({ roomId, text: z.string().min(1).max(MAX_ROOM_TEXT_CHARS) }),
+      result: z.strictObject({ sent: z.literal(true) }),
+    },
+    'rooms.leave': {
+      description:
+        'Leave a room: goodbye to the other side when connected (their room ends with peer-quit), keys wiped, its host stopped. Resolves when it has ended.',
+      params: z.strictObject({ roomId }),
+      result: z.strictObject({ left: z.literal(true) }),
+    },
+    'rooms.list': {
+      description: 'The rooms open in this daemon (none after a lock or restart: rooms are never stored).',
+      params: empty,
+      result: z.strictObject({ rooms: z.array(RoomSummarySchema) }),
+    },
+  } as const
+}
+
 // ---- events
 
 /**
@@ -789,6 +887,7 @@ export const events = {
     }),
   },
   ...attachmentEvents(),
+  ...roomEvents(),
 } as const satisfies Record<string, { description: string; payload: z.ZodType }>
 
 export type EventName = keyof typeof events
@@ -1283,6 +1382,7 @@ export const methods = {
   },
   ...attachmentMethods(),
   ...deviceMethods(),
+  ...roomMethods(),
 } as const satisfies Record<string, { description: string; params: z.ZodType; result: z.ZodType }>
 
 export type MethodName = keyof typeof methods
@@ -1306,6 +1406,8 @@ export type Presence = z.infer<typeof PresenceSchema>
 export type SearchResult = z.infer<typeof SearchResultSchema>
 export type Device = z.infer<typeof DeviceSchema>
 export type DeviceList = z.infer<typeof DeviceListSchema>
+export type RoomSummary = z.infer<typeof RoomSummarySchema>
+export type RoomState = z.infer<typeof RoomStateSchema>
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)

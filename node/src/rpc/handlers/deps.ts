@@ -7,11 +7,14 @@
 
 import type { HostContext } from '../../app/host-context.ts'
 import type { NodeLifecycle } from '../../app/node-lifecycle.ts'
+import type { RoomRegistry } from '../../room/room-registry.ts'
 import type { Handlers } from '../server.ts'
 
 export interface HandlerDeps {
   readonly ctx: HostContext
   readonly node: NodeLifecycle
+  /** The ephemeral rooms (memory only), ended by the composition when the profile locks. */
+  readonly rooms: RoomRegistry
 }
 
 /** The handlers of one namespace ('contacts' → the contacts.* methods). */

@@ -35,7 +35,10 @@ function provisionalCard(info: CardInfo): string {
 }
 
 /** The API's Identity of an unlocked profile (the running node's card, else a provisional one). */
-export async function identityView({ ctx, node }: HandlerDeps, profile: UnlockedProfile): Promise<Identity> {
+export async function identityView(
+  { ctx, node }: Pick<HandlerDeps, 'ctx' | 'node'>,
+  profile: UnlockedProfile,
+): Promise<Identity> {
   const { publicKey } = identityKeyPairFromSeed(ctx.suite, profile.secrets.identitySeed)
   const record = await readIdentityRecord(profile.store)
   const info: CardInfo = {

@@ -17,6 +17,7 @@ import { groupsHandlers } from './groups.ts'
 import { identityHandlers } from './identity.ts'
 import { messagesHandlers } from './messages.ts'
 import { nodeHandlers } from './node.ts'
+import { roomsHandlers } from './rooms.ts'
 import { settingsHandlers } from './settings.ts'
 import { typingHandlers } from './typing.ts'
 
@@ -37,5 +38,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...attachmentsHandlers(deps),
     ...devicesHandlers(deps),
     ...backupHandlers(deps),
+    ...roomsHandlers(deps),
   }
 }
