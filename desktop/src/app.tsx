@@ -1,7 +1,8 @@
 /** @jsxImportSource preact */
 /** The shell: theme, phase (create / unlock / chats), layout, dialogs and notifications. */
 import type { JSX } from 'preact'
-import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks'
+import { type AvatarSource, AvatarSources } from './avatar.tsx'
 import { CallScreen } from './call-screen.tsx'
 import { Chat } from './chat.tsx'
 import { CreateGroup } from './create-group.tsx'
@@ -125,6 +126,12 @@ export function App({ store }: { store: AppStore }): JSX.Element {
   const contacts = useMemo(() => contactsById(state.contacts), [state.contacts])
   const open = state.conversations.find((c) => c.id === state.openId)
   const callPeer = open?.peerUserId ?? null
+  const me = state.identity
+  const avatarSource = useCallback(
+    (id: string): AvatarSource | undefined =>
+      me !== null && id === me.userId ? { identityKey: me.identityKey } : contacts.get(id),
+    [me, contacts],
+  )
   const openGroup =
     open?.groupId === null || open === undefined
       ? undefined
@@ -153,62 +160,64 @@ export function App({ store }: { store: AppStore }): JSX.Element {
   if (state.phase === 'unlock') return <Unlock store={store} />
 
   return (
-    <div class={`layout${open ? ' has-chat' : ''}`}>
-      <Sidebar app={store} state={state} now={now} onOpen={(id) => store.open(id)} onDialog={setDialog} />
-      <main class="main" id="main">
-        {open ? (
-          <Chat
-            key={open.id}
+    <AvatarSources.Provider value={avatarSource}>
+      <div class={`layout${open ? ' has-chat' : ''}`}>
+        <Sidebar app={store} state={state} now={now} onOpen={(id) => store.open(id)} onDialog={setDialog} />
+        <main class="main" id="main">
+          {open ? (
+            <Chat
+              key={open.id}
+              app={store}
+              conversation={open}
+              contact={open.peerUserId === null ? undefined : contacts.get(open.peerUserId)}
+              group={openGroup}
+              now={now}
+              visible={visible}
+              onDetails={() => {
+                if (open.peerUserId !== null) setDialog({ contact: open.peerUserId })
+                else if (open.groupId !== null) setDialog({ group: open.groupId })
+              }}
+              onBack={() => store.open(null)}
+              onCall={callPeer === null ? undefined : () => void calls.start(callPeer)}
+            />
+          ) : (
+            <div class="no-chat muted">
+              <p>Select a chat, add a contact with their card to start one, or create a group.</p>
+            </div>
+          )}
+        </main>
+        <CallScreen calls={calls} nameOf={(id) => contacts.get(id)?.displayName ?? 'Unknown contact'} />
+        {dialog === 'add-contact' && (
+          <AddContact
             app={store}
-            conversation={open}
-            contact={open.peerUserId === null ? undefined : contacts.get(open.peerUserId)}
-            group={openGroup}
-            now={now}
-            visible={visible}
-            onDetails={() => {
-              if (open.peerUserId !== null) setDialog({ contact: open.peerUserId })
-              else if (open.groupId !== null) setDialog({ group: open.groupId })
+            onClose={() => setDialog(null)}
+            onAdded={(c) => {
+              setDialog(null)
+              store.open(`dm:${c.userId}`)
             }}
-            onBack={() => store.open(null)}
-            onCall={callPeer === null ? undefined : () => void calls.start(callPeer)}
           />
-        ) : (
-          <div class="no-chat muted">
-            <p>Select a chat, add a contact with their card to start one, or create a group.</p>
-          </div>
         )}
-      </main>
-      <CallScreen calls={calls} nameOf={(id) => contacts.get(id)?.displayName ?? 'Unknown contact'} />
-      {dialog === 'add-contact' && (
-        <AddContact
-          app={store}
-          onClose={() => setDialog(null)}
-          onAdded={(c) => {
-            setDialog(null)
-            store.open(`dm:${c.userId}`)
-          }}
-        />
-      )}
-      {dialog === 'my-card' && <MyCard app={store} onClose={() => setDialog(null)} />}
-      {dialog === 'settings' && (
-        <Settings
-          app={store}
-          theme={theme}
-          onTheme={setTheme}
-          notifications={notify}
-          onNotifications={(on) => {
-            writeSetting(NOTIFY_STORAGE_KEY, on ? 'on' : 'off')
-            setNotify(on)
-          }}
-          onClose={() => setDialog(null)}
-        />
-      )}
-      {dialog === 'new-group' && <CreateGroup app={store} onClose={() => setDialog(null)} />}
-      {dialog === 'room' && <RoomScreen app={store} onClose={() => setDialog(null)} />}
-      {detailsGroup && <GroupDetails app={store} group={detailsGroup} onClose={() => setDialog(null)} />}
-      {detailsContact && (
-        <ContactDetails app={store} contact={detailsContact} onClose={() => setDialog(null)} />
-      )}
-    </div>
+        {dialog === 'my-card' && <MyCard app={store} onClose={() => setDialog(null)} />}
+        {dialog === 'settings' && (
+          <Settings
+            app={store}
+            theme={theme}
+            onTheme={setTheme}
+            notifications={notify}
+            onNotifications={(on) => {
+              writeSetting(NOTIFY_STORAGE_KEY, on ? 'on' : 'off')
+              setNotify(on)
+            }}
+            onClose={() => setDialog(null)}
+          />
+        )}
+        {dialog === 'new-group' && <CreateGroup app={store} onClose={() => setDialog(null)} />}
+        {dialog === 'room' && <RoomScreen app={store} onClose={() => setDialog(null)} />}
+        {detailsGroup && <GroupDetails app={store} group={detailsGroup} onClose={() => setDialog(null)} />}
+        {detailsContact && (
+          <ContactDetails app={store} contact={detailsContact} onClose={() => setDialog(null)} />
+        )}
+      </div>
+    </AvatarSources.Provider>
   )
 }
