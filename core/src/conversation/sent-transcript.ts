@@ -39,14 +39,16 @@ export function encodeSentTranscript(t: SentTranscript): Uint8Array {
     throw new InvalidKeyError('transcript ids must be 16 bytes')
   if (!Number.isSafeInteger(t.sentAt) || t.sentAt < 0)
     throw new InvalidKeyError('sentAt must be a non-negative integer')
+  // protons' types ask for ArrayBuffer-backed arrays; it only reads them
+  const bytes = (b: Uint8Array | undefined) => (b ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>
   return SentTranscriptProto.encode({
     version: TRANSCRIPT_WIRE_VERSION,
-    peerUserId: t.peerUserId,
-    messageId: t.messageId,
+    peerUserId: bytes(t.peerUserId),
+    messageId: bytes(t.messageId),
     text: t.text,
     sentAt: t.sentAt,
-    replyToId: t.replyTo?.id ?? new Uint8Array(0),
-    replyToAuthor: t.replyTo?.author ?? new Uint8Array(0),
+    replyToId: bytes(t.replyTo?.id),
+    replyToAuthor: bytes(t.replyTo?.author),
     replyToText: t.replyTo?.text ?? '',
     forwarded: t.forwarded === true,
   })
