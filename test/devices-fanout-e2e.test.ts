@@ -99,10 +99,14 @@ describe('per-device sessions and fan-out between daemons', () => {
     const history = async (client: ChatPeer['client'], conversationId: string) =>
       (await client.call('messages.list', { conversationId, limit: 100 })).messages
     const atFirst = `dm:${bob.userId}`
-    // the reply sent from device 2 in the test before, and a marker sent after it: once the
-    // marker is in device 1's history, the reply's copy had its chance to arrive twice
-    const sentReply = (await history(second.client, atFirst)).find((m) => m.text === 'reply from device 2')
-    assert.ok(sentReply !== undefined)
+    // a reply sent from device 2, and a marker sent after it: once the marker is in device 1's
+    // history, the reply's copy had its chance to arrive twice
+    const sentReply = (
+      await second.client.call('messages.send', {
+        conversationId: atFirst,
+        text: 'another reply from device 2',
+      })
+    ).message
     const marker = await second.client.call('messages.send', {
       conversationId: atFirst,
       text: 'marker from device 2',
@@ -119,7 +123,7 @@ describe('per-device sessions and fan-out between daemons', () => {
     assert.equal(replies.length, 1)
     const [reply] = replies
     assert.equal(reply?.direction, 'out')
-    assert.equal(reply?.text, 'reply from device 2')
+    assert.equal(reply?.text, 'another reply from device 2')
     assert.equal(reply?.sender, alice.userId)
     assert.equal(reply?.sentAt, sentReply.sentAt)
     assert.ok(reply?.status !== 'queued' && reply?.status !== 'failed')
