@@ -8,8 +8,10 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { EXIT } from '../node/src/cli/exit-codes.ts'
 import { type ChatPeer, eventually, startPair, TEST_PASSPHRASE, waitForEvent } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
+import { runWren } from './fixtures/wren-cli.ts'
 
 /** Time for a link, a pushed list or a first session on a loaded 2-core machine. */
 const DEVICE_TIMEOUT_MS = 60_000
@@ -147,10 +149,19 @@ describe('per-device sessions and fan-out between daemons', () => {
     assert.equal(onSecond.text, 'from device 1')
   })
 
-  test('a revoked device is told and locks; bob pins the revocation and refuses what it sends', async () => {
+  test('a device revoked with `wren revoke` is told and locks; bob pins the revocation and refuses what it sends', async () => {
     assert.ok(second !== undefined)
     const told = waitForEvent(second.client, 'device.revoked', () => true, DEVICE_TIMEOUT_MS)
-    const revoked = await alice.client.call('devices.revoke', { deviceId: secondId })
+    // through the CLI, by the 16-digit prefix `wren devices` shows; this device itself is refused
+    const cli = { home: alice.daemon.home, profile: alice.daemon.profile }
+    const own = (await alice.client.call('devices.list', {})).devices.find((d) => d.current)
+    assert.ok(own !== undefined)
+    const refused = await runWren(['revoke', own.deviceId.slice(0, 16)], cli)
+    assert.equal(refused.code, EXIT.USAGE, refused.stderr)
+    const run = await runWren(['revoke', `${secondId.slice(0, 16)}…`, '--json'], cli)
+    assert.equal(run.code, EXIT.OK, run.stderr)
+    const revoked = JSON.parse(run.stdout) as { deviceId: string; version: number; told: boolean }
+    assert.equal(revoked.deviceId, secondId)
     assert.equal(revoked.version, 3)
     assert.equal(revoked.told, true)
     await told
