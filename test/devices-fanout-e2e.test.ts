@@ -1,15 +1,18 @@
 /**
  * Per-device sessions and fan-out between real daemons (issue 18). Alice links a second device;
  * Bob's daemon then seals each message once per device on Alice's pinned list, so both get it;
- * a reply from the second device reaches Bob without taking the first device's session; after
+ * a reply from the second device reaches Bob without taking the first device's session, and its
+ * sent transcript puts it in the first device's history as an outgoing message, once; after
  * Alice revokes the second device it is told and locks, Bob's daemon pins the list that revokes
  * it, and what the revoked device still sends is refused by Bob.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { EXIT } from '../node/src/cli/exit-codes.ts'
 import type { RpcError } from '../node/src/rpc/errors.ts'
 import { type ChatPeer, eventually, startPair, TEST_PASSPHRASE, waitForEvent } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
+import { runWren } from './fixtures/wren-cli.ts'
 
 /** Time for a link, a pushed list or a first session on a loaded 2-core machine. */
 const DEVICE_TIMEOUT_MS = 60_000
@@ -94,10 +97,72 @@ describe('per-device sessions and fan-out between daemons', () => {
     await Promise.all([atFirst, atSecond])
   })
 
-  test('a revoked device is told and locks; bob pins the revocation and refuses what it sends', async (t) => {
+  test("alice's reply from device 2 shows once in device 1's history as outgoing, and device 1's texts show on device 2", async () => {
+    assert.ok(second !== undefined)
+    const history = async (client: ChatPeer['client'], conversationId: string) =>
+      (await client.call('messages.list', { conversationId, limit: 100 })).messages
+    const atFirst = `dm:${bob.userId}`
+    // a reply sent from device 2, and a marker sent after it: once the marker is in device 1's
+    // history, the reply's copy had its chance to arrive twice
+    const sentReply = (
+      await second.client.call('messages.send', {
+        conversationId: atFirst,
+        text: 'another reply from device 2',
+      })
+    ).message
+    const marker = await second.client.call('messages.send', {
+      conversationId: atFirst,
+      text: 'marker from device 2',
+    })
+    const copies = await eventually(
+      "device 2's texts in device 1's history",
+      async () => {
+        const messages = await history(alice.client, atFirst)
+        return messages.some((m) => m.id === marker.message.id) ? messages : undefined
+      },
+      DEVICE_TIMEOUT_MS,
+    )
+    const replies = copies.filter((m) => m.id === sentReply.id)
+    assert.equal(replies.length, 1)
+    const [reply] = replies
+    assert.equal(reply?.direction, 'out')
+    assert.equal(reply?.text, 'another reply from device 2')
+    assert.equal(reply?.sender, alice.userId)
+    assert.equal(reply?.sentAt, sentReply.sentAt)
+    assert.ok(reply?.status !== 'queued' && reply?.status !== 'failed')
+    // in the order they were sent
+    const seqOf = (id: string) => copies.find((m) => m.id === id)?.seq ?? 0
+    assert.ok(seqOf(sentReply.id) < seqOf(marker.message.id))
+    // and the other way: a text from device 1 shows in device 2's history as outgoing
+    const fromFirst = await alice.client.call('messages.send', {
+      conversationId: atFirst,
+      text: 'from device 1',
+    })
+    const onSecond = await eventually(
+      "device 1's text in device 2's history",
+      async () =>
+        (await history(second?.client as ChatPeer['client'], atFirst)).find(
+          (m) => m.id === fromFirst.message.id,
+        ),
+      DEVICE_TIMEOUT_MS,
+    )
+    assert.equal(onSecond.direction, 'out')
+    assert.equal(onSecond.text, 'from device 1')
+  })
+
+  test('a device revoked with `wren revoke` is told and locks; bob pins the revocation and refuses what it sends', async (t) => {
     assert.ok(second !== undefined)
     const told = waitForEvent(second.client, 'device.revoked', () => true, DEVICE_TIMEOUT_MS)
-    const revoked = await alice.client.call('devices.revoke', { deviceId: secondId })
+    // through the CLI, by the 16-digit prefix `wren devices` shows; this device itself is refused
+    const cli = { home: alice.daemon.home, profile: alice.daemon.profile }
+    const own = (await alice.client.call('devices.list', {})).devices.find((d) => d.current)
+    assert.ok(own !== undefined)
+    const refused = await runWren(['revoke', own.deviceId.slice(0, 16)], cli)
+    assert.equal(refused.code, EXIT.USAGE, refused.stderr)
+    const run = await runWren(['revoke', `${secondId.slice(0, 16)}…`, '--json'], cli)
+    assert.equal(run.code, EXIT.OK, run.stderr)
+    const revoked = JSON.parse(run.stdout) as { deviceId: string; version: number; told: boolean }
+    assert.equal(revoked.deviceId, secondId)
     assert.equal(revoked.version, 3)
     assert.equal(revoked.told, true)
     await told

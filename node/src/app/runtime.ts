@@ -245,6 +245,7 @@ export async function startRuntime(
     verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, now()),
     currentBundle: () => own.bundle(),
     onContactLookedUp: (id) => void devices.contacts.refresh(id),
+    ownDeviceList: () => ownList.current.list,
     notify: messagingNotify(ctx.notify),
     now,
     log,

@@ -28,3 +28,11 @@ export class ContactNotFoundError extends CliError {
     this.name = 'ContactNotFoundError'
   }
 }
+
+/** No device of this identity matches the id given, or several do (exit 5). */
+export class DeviceNotFoundError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(EXIT.NOT_FOUND, message, hint)
+    this.name = 'DeviceNotFoundError'
+  }
+}

@@ -32,6 +32,7 @@ import { deviceSlot, type ListedDevice, listedDevice, otherDevices, parseDeviceS
 import type { MessengerContext } from './messenger-context.ts'
 import { retryDelay } from './outbox-settle.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
+import { ownContactOf } from './sent-transcripts.ts'
 import type { ContactRecord, OutboxItem } from './vault.ts'
 
 export class DeviceFanout {
@@ -167,7 +168,9 @@ export class DeviceFanout {
     if (!kicked && first.nextAttemptAt > now) return this.#schedule(slot, first.nextAttemptAt - now)
     const parsed = parseDeviceSlot(slot)
     if (parsed === null) return
-    const contact = await ctx.vault.getContact(parsed.userId)
+    // our own other devices' queues (sent transcripts) read our own list as the pinned one
+    const contact =
+      parsed.userId === ctx.userIdString ? ownContactOf(ctx) : await ctx.vault.getContact(parsed.userId)
     const device = listedDevice(contact, parsed.deviceKey)
     if (contact === undefined || device === null) return this.drop(slot) // revoked or gone
     if (contact.keyChanged) return // held with the main queue until the key change is accepted

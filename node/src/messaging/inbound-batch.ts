@@ -3,6 +3,7 @@
  * delivery batch, kept in memory until the single write.
  */
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import type { DeviceList } from '../../../core/src/device-list.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import type { BatchOp } from '../storage/sealed-store.ts'
 import type { Notify } from './events.ts'
@@ -26,6 +27,8 @@ export interface InboundInit {
   prekeys: PrekeyManager
   identity: IdentityKeyPair
   ourUserId: string
+  /** Our own device list (MessengerInit.ownDeviceList): its other devices may write to us. */
+  ownDeviceList: () => DeviceList | null
   deviceKey: { publicKey: Uint8Array; secretKey: Uint8Array }
   notify: Notify
   now: () => number

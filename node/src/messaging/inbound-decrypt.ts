@@ -9,8 +9,9 @@ import { CONTENT_TYPE_PREKEY, decodePrekeyMessage, type SealedContent } from '..
 import { DuplicateMessageError } from '../../../core/src/errors.ts'
 import { acceptPrekeyMessage } from '../../../core/src/session.ts'
 import { DELIVERY_DUPLICATE, DELIVERY_NO_SESSION, DELIVERY_REJECTED } from './content.ts'
-import { sessionKeyFor } from './device-slots.ts'
+import { deviceSlot, listedDevice, sessionKeyFor } from './device-slots.ts'
 import type { InboundInit, Pending } from './inbound-batch.ts'
+import { ownContact } from './own-devices.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
 
 /** A decrypted envelope: its plaintext, the sender's next sessions and its user id if known. */
@@ -32,25 +33,39 @@ export async function decryptSealed(
   pending: Pending,
 ): Promise<Decrypted | { status: number }> {
   const { suite, log } = init
-  const knownUser = await init.sessions.userIdForIdentityKey(sealed.senderIdentityKey)
-  const main =
-    knownUser === null ? null : (pending.sessions.get(knownUser) ?? (await init.sessions.get(knownUser)))
-  // another listed device of the contact has a session of its own (issue 18)
-  const contact =
-    knownUser === null
-      ? undefined
-      : (pending.contacts.get(knownUser) ?? (await init.vault.getContact(knownUser)))
-  // a revoked device of the contact is refused: it must not take over the main session
-  if (contact?.deviceList?.revoked.some((k) => bytesEqual(k, sealed.senderDeviceKey)))
-    return { status: DELIVERY_REJECTED }
-  const sessionKey =
-    knownUser === null
-      ? null
-      : sessionKeyFor(contact, knownUser, main?.deviceKey ?? null, sealed.senderDeviceKey)
-  const slot = sessionKey !== null && sessionKey !== knownUser
-  const existing = !slot
-    ? main
-    : (pending.sessions.get(sessionKey) ?? (await init.sessions.get(sessionKey as string)))
+  const own = bytesEqual(sealed.senderIdentityKey, init.identity.publicKey)
+  let knownUser: string | null
+  let sessionKey: string | null
+  if (own) {
+    // one of our own devices (sent transcripts): only another device on our own list, never a
+    // revoked one, each in its own slot (sent-transcripts.ts)
+    const self = ownContact(init.ourUserId, init.identity.publicKey, init.ownDeviceList())
+    if (
+      bytesEqual(sealed.senderDeviceKey, init.deviceKey.publicKey) ||
+      listedDevice(self, sealed.senderDeviceKey) === null
+    )
+      return { status: DELIVERY_REJECTED }
+    knownUser = init.ourUserId
+    sessionKey = deviceSlot(init.ourUserId, sealed.senderDeviceKey)
+  } else {
+    knownUser = await init.sessions.userIdForIdentityKey(sealed.senderIdentityKey)
+    const main =
+      knownUser === null ? null : (pending.sessions.get(knownUser) ?? (await init.sessions.get(knownUser)))
+    // another listed device of the contact has a session of its own (issue 18)
+    const contact =
+      knownUser === null
+        ? undefined
+        : (pending.contacts.get(knownUser) ?? (await init.vault.getContact(knownUser)))
+    // a revoked device of the contact is refused: it must not take over the main session
+    if (contact?.deviceList?.revoked.some((k) => bytesEqual(k, sealed.senderDeviceKey)))
+      return { status: DELIVERY_REJECTED }
+    sessionKey =
+      knownUser === null
+        ? null
+        : sessionKeyFor(contact, knownUser, main?.deviceKey ?? null, sealed.senderDeviceKey)
+  }
+  const existing =
+    sessionKey === null ? null : (pending.sessions.get(sessionKey) ?? (await init.sessions.get(sessionKey)))
   let plaintext: Uint8Array
   let next: DeviceSessions
   let deviceChanged = false

@@ -33,6 +33,8 @@ import { type InboundInit, newPending, type Pending } from './inbound-batch.ts'
 import { newRef, receiveApp, receiveReceipt, receiveText } from './inbound-content.ts'
 import { decryptSealed } from './inbound-decrypt.ts'
 import { connectionPath, type InboundSource } from './message-path.ts'
+import { ownContact } from './own-devices.ts'
+import { receiveOwnDevice } from './sent-transcript-inbound.ts'
 import type { ContactRecord } from './vault.ts'
 
 export type { AppDelivery, AppEffect, AppHandler } from './app-payloads.ts'
@@ -181,7 +183,15 @@ export class Inbound {
     if (!isUserBound(suite, content.senderUserId, sealed.senderIdentityKey, content.succession)) {
       return DELIVERY_REJECTED
     }
-    if (userId === this.#init.ourUserId) return DELIVERY_REJECTED
+    if (userId === this.#init.ourUserId) {
+      // one of our own devices (decryptSealed let only a listed one through, in its slot): no
+      // contact record is written for ourselves
+      if (!slot) return DELIVERY_REJECTED
+      const self = ownContact(userId, this.#init.identity.publicKey, this.#init.ownDeviceList())
+      if (self === undefined) return DELIVERY_REJECTED
+      pending.sessions.set(sessionKey as string, { ...next, userId: sessionKey as string })
+      return { userId, contact: self, content }
+    }
 
     let contact = await this.#contactOf(userId, pending)
     if (contact === undefined) {
@@ -224,6 +234,11 @@ export class Inbound {
     remotePeer: PeerId | null,
     pending: Pending,
   ): Promise<number> {
+    if (userId === this.#init.ourUserId) {
+      // from our own device: a sent transcript and nothing else (no app handler sees it)
+      if (content.kind !== CONTENT_KIND_APP) return DELIVERY_REJECTED
+      return receiveOwnDevice(this.#init, content, pending)
+    }
     if (content.kind === CONTENT_KIND_TEXT) {
       const status = await receiveText(this.#init, userId, contact, content, pending, this.#attachments)
       if (remotePeer === null) {

@@ -5,6 +5,7 @@
  */
 import type { Libp2p } from '@libp2p/interface'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
+import type { DeviceList } from '../../../core/src/device-list.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
 import type { PrekeyBundle } from '../../../core/src/prekey-bundle.ts'
@@ -43,6 +44,12 @@ export interface MessengerInit {
   verifyBundle: (bytes: Uint8Array, userId: Uint8Array) => PrekeyBundle
   /** A contact's bundle was read and accepted (a lookup of the contact): device lists refresh here. */
   onContactLookedUp?: (userId: string) => void
+  /**
+   * This identity's own device list as this device holds it (devices/own-device-list.ts): our
+   * other devices get copies of what we send (sent-transcripts.ts) and may write to us. Absent or
+   * null: this device is the only one.
+   */
+  ownDeviceList?: () => DeviceList | null
   /** Announce an event (the daemon forwards it to RPC clients). */
   notify: Notify
   now: () => number

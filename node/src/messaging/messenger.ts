@@ -32,6 +32,7 @@ import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyCont
 import { encodePrekeyResponse, MAX_APP_PAYLOAD_BYTES, MAX_DELIVERY_REQUEST_BYTES } from './content.ts'
 import { directConversationId, peerOfDirectConversation } from './conversation-id.ts'
 import { dropRevokedDevices } from './device-revocation.ts'
+import { deviceSlot } from './device-slots.ts'
 import { peerOfConversation } from './direct-conversation.ts'
 import {
   APP_CONVERSATION_TIMER,
@@ -54,6 +55,7 @@ import { Outbox } from './outbox.ts'
 import { appItem, receiptItemOps } from './outbox-items.ts'
 import { peerIdFromBytes } from './peer-ids.ts'
 import { type TextOptions, TextSender } from './send-text.ts'
+import { ownContactOf, ownOtherDevices } from './sent-transcripts.ts'
 import { type DeviceSessions, SessionBook } from './session-book.ts'
 import type { ContactRecord, ConversationRecord, MessageRecord, Vault } from './vault.ts'
 import { type Waiting, WaitingBook } from './waiting.ts'
@@ -103,6 +105,7 @@ export class Messenger {
       prekeys: init.prekeys,
       identity: init.identity,
       ourUserId: this.#userIdString,
+      ownDeviceList: () => init.ownDeviceList?.() ?? null,
       deviceKey: init.deviceKey,
       notify: init.notify,
       now: init.now,
@@ -285,6 +288,9 @@ export class Messenger {
     const peer = peerOfConversation(conversationId)
     const message = await this.#texts.send(conversationId, peer, text, attachment, options)
     void this.#outbox.flush(peer)
+    // the copies for our other devices (sent-transcripts.ts)
+    for (const device of ownOtherDevices(ownContactOf(this.#ctx), this.#init.deviceKey.publicKey))
+      void this.#outbox.flush(deviceSlot(this.#userIdString, device.deviceKey))
     return message
   }
 

@@ -16,6 +16,7 @@ import { withExpiry } from './disappearing.ts'
 import { ContactKeyChangedError, MessageDeletedError, MessageNotFoundError } from './errors.ts'
 import { locateMessage } from './message-actions.ts'
 import type { MessengerContext } from './messenger-context.ts'
+import { transcriptItems } from './sent-transcripts.ts'
 import type { ConversationRecord, MessageRecord, OutboxItem } from './vault.ts'
 
 /**
@@ -201,6 +202,8 @@ async function composeText(
     }),
     ctx.vault.putOutboxOp(item),
     ...(attachment?.ops(message) ?? []),
+    // a copy for each of our other devices, in the same write (sent-transcripts.ts)
+    ...transcriptItems(ctx, message, peer, () => draft.order++).map((t) => ctx.vault.putOutboxOp(t)),
   )
   draft.conversations.set(conversationId, {
     ...withExpiry(conversation, message.expiresAt),

@@ -1,5 +1,6 @@
 /**
- * wren devices: this identity's device list, or a contact's pinned one; wren backup / wren restore:
+ * wren devices: this identity's device list, or a contact's pinned one; wren revoke: revoke
+ * another device of this identity; wren backup / wren restore:
  * an encrypted backup of the profile, restored on a fresh profile as a new device (issue 18).
  */
 import { resolve } from 'node:path'
@@ -7,11 +8,19 @@ import type { Command } from 'commander'
 import type { DeviceList } from '../../rpc/api.ts'
 import type { GlobalOptions } from '../context.ts'
 import { withClient } from '../context.ts'
+import { DeviceNotFoundError, UsageError } from '../errors.ts'
 import { formatTime, printJson, printLine } from '../format.ts'
 import { readPassphrase } from '../passphrase.ts'
 import { resolveContact } from '../resolve-contact.ts'
 
 type Globals = (command: Command) => GlobalOptions
+
+/**
+ * Shortest device id prefix `wren revoke` takes, in hex digits: 8 digits (32 bits) cannot match
+ * two devices of a list by accident, and `wren devices` shows 16.
+ */
+const MIN_DEVICE_ID_PREFIX = 8
+const DEVICE_ID_HEX = 64
 
 const BACKUP_PASSPHRASE_HELP = "read the backup passphrase from this file ('-' = stdin) instead of prompting"
 
@@ -40,6 +49,47 @@ export function registerDeviceCommands(program: Command, globals: Globals): void
       })
       if (g.json) return printJson(list)
       printDevices(list)
+    })
+
+  program
+    .command('revoke <deviceId>')
+    .description(
+      'revoke another device of this identity (its id from `wren devices`, or a unique prefix of at least 8 hex digits): the list is signed again without it and pushed to every contact, who stop sending to it; it locks itself when it can be told',
+    )
+    .action(async (deviceId: string, _opts: unknown, command: Command) => {
+      const g = globals(command)
+      const prefix = deviceId.trim().toLowerCase().replace(/…$/, '')
+      if (
+        prefix.length < MIN_DEVICE_ID_PREFIX ||
+        prefix.length > DEVICE_ID_HEX ||
+        !/^[0-9a-f]+$/.test(prefix)
+      )
+        throw new UsageError(
+          `a device id is ${MIN_DEVICE_ID_PREFIX} to ${DEVICE_ID_HEX} hex digits`,
+          'see `wren devices` for the ids',
+        )
+      const done = await withClient(g, async (client) => {
+        const list = await client.call('devices.list', {})
+        const matches = list.devices.filter((d) => d.deviceId.startsWith(prefix))
+        const [device] = matches
+        if (device === undefined || matches.length > 1)
+          throw new DeviceNotFoundError(
+            device === undefined
+              ? `no device ${prefix} on this identity's list`
+              : `${prefix} matches several devices`,
+            'see `wren devices` for the ids',
+          )
+        if (device.current)
+          throw new UsageError('this is the device you are using: revoke it from another one')
+        return {
+          deviceId: device.deviceId,
+          ...(await client.call('devices.revoke', { deviceId: device.deviceId })),
+        }
+      })
+      if (g.json) return printJson(done)
+      printLine(
+        `Device ${done.deviceId.slice(0, 16)}… revoked: device list version ${done.version}${done.told ? ', the device was told and locks itself' : ', the device could not be reached (contacts stop sending to it all the same)'}.`,
+      )
     })
 
   program
