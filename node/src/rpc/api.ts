@@ -1334,6 +1334,7 @@ export type Settings = z.infer<typeof SettingsSchema>
 export type Call = z.infer<typeof CallSchema>
 export type CallEntry = z.infer<typeof CallEntrySchema>
 export type Attachment = z.infer<typeof AttachmentSchema>
+export type AutoDownload = z.infer<typeof AutoDownloadSchema>
 export type Presence = z.infer<typeof PresenceSchema>
 export type SearchResult = z.infer<typeof SearchResultSchema>
 export type Device = z.infer<typeof DeviceSchema>
