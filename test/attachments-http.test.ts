@@ -122,6 +122,8 @@ describe('the attachments HTTP endpoint: upload to send, stream to view, refusal
     })
     await alice.client.call('contacts.add', { card: (await bob.client.call('identity.get', {})).card })
     await bob.client.call('contacts.add', { card: (await alice.client.call('identity.get', {})).card })
+    // files too are fetched unasked, so what waits as offered below waits for its size alone
+    await bob.client.call('attachments.settings', { autoDownload: { files: true } })
   })
   after(async () => {
     await Promise.allSettled([alice?.stop(), bob?.stop()])

@@ -4,7 +4,9 @@
  * event carrying a File) and picks a file with the attach button; the page uploads them through
  * the shell's /attachments (forwarded to her daemon's endpoint), and the messages appear. Bob's
  * page shows the image — decided by its bytes — and the bytes it fetches through the endpoint
- * equal the original. Screenshots go to test-artifacts/desktop-files/.
+ * equal the original. With the default auto-download setting (images yes, files ask) a PDF waits
+ * on bob's page with a Download button; Settings › Files shows and changes the two switches.
+ * Screenshots go to test-artifacts/desktop-files/.
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -15,7 +17,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { buildDesktop } from '../desktop/build.ts'
 import { findChromium, launchBrowser } from '../desktop/preview/chromium.ts'
 import { type DesktopServer, startDesktopServer } from '../desktop/server.ts'
-import { type ChatPeer, startPair } from './fixtures/chat.ts'
+import { type ChatPeer, eventually, startPair } from './fixtures/chat.ts'
 import { seededPng } from './fixtures/png.ts'
 
 /** Bound on each UI wait, in ms: a file crossing two daemons on a loaded 2-core machine. */
@@ -177,6 +179,46 @@ describe('desktop files: drop an image or attach a file on one page, see it on t
     assert.equal((await asked).headers()['content-type'], 'application/octet-stream')
     await bob.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))))
     assert.equal(await theirs.locator('.file-image').count(), 0)
+    assert.deepEqual([...alice.errors, ...bob.errors], [])
+  })
+
+  test('files ask by default: a PDF waits with Download until clicked; Settings › Files turns files on', async () => {
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from('0 obj << >> endobj\n'.repeat(2000))])
+    await alice.page.locator('input[type=file]').setInputFiles({
+      name: 'minutes.pdf',
+      mimeType: 'application/pdf',
+      buffer: pdf,
+    })
+    const theirs = fileMessage(bob, 'minutes.pdf')
+    const card = theirs.locator('.file-card[data-state=offered]')
+    await card.locator('.file-info', { hasText: 'Not downloaded' }).waitFor()
+    await bob.page.screenshot({ path: join(ARTIFACTS, '03-bob-file-offered.png') })
+    await theirs.getByRole('button', { name: 'Download minutes.pdf' }).click()
+    await theirs.locator('.file-card[data-state=complete]').waitFor()
+    const got = await pageFetchDigest(bob, `/attachments/${await theirs.getAttribute('data-message-id')}`)
+    assert.equal(got.digest, sha256(pdf))
+
+    await bob.page.getByRole('button', { name: 'Settings' }).click()
+    const dialog = bob.page.getByRole('dialog', { name: 'Settings' })
+    const images = dialog.getByRole('checkbox', { name: 'Download images automatically' })
+    const files = dialog.getByRole('checkbox', { name: 'Download other files automatically' })
+    await eventually(
+      'the settings read',
+      async () => ((await files.isEnabled()) ? true : undefined),
+      UI_WAIT_MS,
+    )
+    assert.equal(await images.isChecked(), true)
+    assert.equal(await files.isChecked(), false)
+    await files.check()
+    await eventually(
+      'files on at bob’s daemon',
+      async () =>
+        (await bob.peer.client.call('attachments.settings', {})).autoDownload.files ? true : undefined,
+      UI_WAIT_MS,
+    )
+    assert.equal(await files.isChecked(), true)
+    await bob.page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
     assert.deepEqual([...alice.errors, ...bob.errors], [])
   })
 })

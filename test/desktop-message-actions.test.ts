@@ -121,6 +121,8 @@ describe('desktop message actions: two pages, two daemons, each action seen live
     await buildDesktop()
     browser = await launchBrowser()
     const pair = await startPair()
+    // bob fetches files unasked, as a user turns it on in settings (the default asks)
+    await pair.bob.client.call('attachments.settings', { autoDownload: { files: true } })
     alice = await openWindow(browser, pair.alice)
     bob = await openWindow(browser, pair.bob)
     await openChat(alice, 'Bob')

@@ -2,7 +2,9 @@
  * Files between two real daemons over loopback (issue 16, direct path): a file of several MiB
  * arrives with the same SHA-256; a receiver of a 50 MiB file killed with SIGKILL half way resumes
  * after a restart, fetching again at most 2 MiB (counted by the sender), and the file has the same
- * SHA-256; bad paths are clear errors; a save never overwrites unasked.
+ * SHA-256; bad paths are clear errors; a save never overwrites unasked. The auto-download setting:
+ * with the defaults (images yes, files ask) a received PDF waits as offered and a JPEG is fetched,
+ * and attachments.download completes the PDF; bob turns files on, as a user does in settings.
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -15,6 +17,7 @@ import type { WrenClient } from '../node/src/rpc/client.ts'
 import type { RpcError } from '../node/src/rpc/errors.ts'
 import { type ChatPeer, eventually, startPair, TEST_PASSPHRASE } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
+import { seededJpeg } from './fixtures/jpeg.ts'
 import { seededRandom } from './fixtures/seeded-random.ts'
 import { runWren } from './fixtures/wren-cli.ts'
 
@@ -77,6 +80,10 @@ describe('files between two daemons (direct path)', () => {
     dir = await mkdtemp(join(tmpdir(), 'wren-files-'))
     ;({ alice, bob } = await startPair())
     bobArgs = alice.addrs.flatMap((a) => ['--bootstrap', a])
+    // bob receives the files of the tests below unasked (the setting is kept in his profile);
+    // alice keeps the defaults and receives in the auto-download test
+    const set = await bob.client.call('attachments.settings', { autoDownload: { files: true } })
+    assert.deepEqual(set.autoDownload, { images: true, files: true, maxMb: 100 })
   })
   after(async () => {
     await Promise.allSettled([alice?.stop(), bob?.stop()])
@@ -101,6 +108,43 @@ describe('files between two daemons (direct path)', () => {
     )
     const history = await alice.client.call('messages.list', { conversationId })
     assert.equal(history.messages.length, 0)
+  })
+
+  test('auto-download defaults: a received JPEG is fetched, a PDF waits as offered until attachments.download', async () => {
+    const defaults = await alice.client.call('attachments.settings', {})
+    assert.deepEqual(defaults.autoDownload, { images: true, files: false, maxMb: 100 })
+    const conversationId = `dm:${alice.userId}`
+    const pdfPath = join(dir, 'report.pdf')
+    const pdf = Buffer.concat([
+      Buffer.from('%PDF-1.4\n'),
+      Buffer.from(seededRandom('files-e2e-pdf')(300 * 1024)),
+    ])
+    await writeFile(pdfPath, pdf, { mode: 0o600 })
+    const jpegPath = join(dir, 'photo.jpg')
+    await writeFile(jpegPath, seededJpeg(64, 48, 7), { mode: 0o600 })
+    const sentPdf = await bob.client.call('attachments.send', { conversationId, path: pdfPath })
+    const sentJpeg = await bob.client.call('attachments.send', { conversationId, path: jpegPath })
+    assert.equal(sentPdf.message.attachment?.mediaType, 'application/pdf')
+    assert.equal(sentJpeg.message.attachment?.mediaType, 'image/jpeg')
+
+    const image = await complete(alice.client, sentJpeg.message.id)
+    assert.equal(image.chunks, image.chunkCount)
+    const waiting = await eventually(
+      'the PDF received at alice',
+      () => attachmentAt(alice.client, sentPdf.message.id),
+      TRANSFER_TIMEOUT_MS,
+    )
+    assert.equal(waiting.state, 'offered', 'a file that is not an image is not fetched unasked')
+    assert.equal(waiting.chunks, 0)
+    const served = await bob.client.call('attachments.get', { messageId: sentPdf.message.id })
+    assert.equal(served.servedChunks, 0, 'nothing of the PDF was asked of its sender')
+
+    const started = await alice.client.call('attachments.download', { messageId: sentPdf.message.id })
+    assert.equal(started.state, 'downloading')
+    await complete(alice.client, sentPdf.message.id)
+    const target = join(dir, 'report-saved.pdf')
+    await alice.client.call('attachments.save', { messageId: sentPdf.message.id, path: target })
+    assert.equal(sha256(await readFile(target)), sha256(pdf))
   })
 
   test('an 8 MiB file arrives with the same SHA-256; saving twice without overwrite is refused', async () => {
@@ -233,6 +277,9 @@ describe('files between two daemons (direct path)', () => {
     })
     try {
       await limited.client.call('identity.unlock', { passphrase: TEST_PASSPHRASE })
+      // files: on survives the restart; the size limit nobody set is the daemon's --auto-download-mb
+      const settings = await limited.client.call('attachments.settings', {})
+      assert.deepEqual(settings.autoDownload, { images: true, files: true, maxMb: 1 })
       const source = join(dir, 'big.bin')
       const digest = await writeRandomFile(source, OFFERED_FILE_BYTES, 'files-e2e-offered')
       const { message } = await alice.client.call('attachments.send', {

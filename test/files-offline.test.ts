@@ -152,6 +152,8 @@ describe('files through two relays while sender and recipient are never online t
     bob = await startPeer('Bob', { args: [...args, ...alice.addrs.flatMap((a) => ['--bootstrap', a])] })
     await alice.client.call('contacts.add', { card: (await bob.client.call('identity.get', {})).card })
     await bob.client.call('contacts.add', { card: (await alice.client.call('identity.get', {})).card })
+    // bob fetches files unasked, as a user turns it on in settings (the default asks)
+    await bob.client.call('attachments.settings', { autoDownload: { files: true } })
     for (const peer of [alice, bob])
       await eventually('mailboxes registered and bundle published', async () => {
         const status = await peer.client.call('node.status', {})

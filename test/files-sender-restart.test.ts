@@ -28,6 +28,8 @@ let restarted: SpawnedDaemon | undefined
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wren-files-sender-'))
   ;({ alice, bob } = await startPair())
+  // bob fetches files unasked, as a user turns it on in settings (the default asks)
+  await bob.client.call('attachments.settings', { autoDownload: { files: true } })
 })
 after(async () => {
   await restarted?.stop()

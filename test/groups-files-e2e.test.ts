@@ -70,6 +70,9 @@ describe('files in a group of five daemons', () => {
       ...(await Promise.all(['Ben', 'Cat', 'Dan', 'Eve'].map((n) => startPeer(n, { args: bootstrap })))),
     )
     const ownerCard = (await p(A).client.call('identity.get', {})).card
+    // every member fetches files unasked, as a user turns it on in settings (the default asks)
+    for (const peer of peers)
+      await peer.client.call('attachments.settings', { autoDownload: { files: true } })
     for (const i of [B, C, D, E]) {
       await p(A).client.call('contacts.add', { card: (await p(i).client.call('identity.get', {})).card })
       await p(i).client.call('contacts.add', { card: ownerCard })

@@ -18,6 +18,7 @@ import {
 import type { ThemePreference } from './logic/theme.ts'
 import { decodeQrImage, QrImageError } from './qr-decode.ts'
 import { CallSettings } from './settings-calls.tsx'
+import { FileSettings } from './settings-files.tsx'
 import { LockSettings } from './settings-lock.tsx'
 import { ProfileSettings } from './settings-profile.tsx'
 
@@ -383,6 +384,12 @@ export function Settings({
             Calls
           </h3>
           <CallSettings app={app} />
+        </section>
+        <section aria-labelledby="s-files">
+          <h3 id="s-files" class="section-title">
+            Files
+          </h3>
+          <FileSettings app={app} />
         </section>
         <section aria-labelledby="s-lock">
           <h3 id="s-lock" class="section-title">

@@ -1,7 +1,7 @@
 /** @jsxImportSource preact */
 /**
  * The file a message carries, as a card: name, size, the transfer's state and progress (from
- * attachments.get, then attachment.* events), and a Download (an offered large file) or Save
+ * attachments.get, then attachment.* events), and a Download (a file the auto-download setting left offered) or Save
  * button; an image shows above it (file-preview.tsx).
  */
 import type { JSX } from 'preact'

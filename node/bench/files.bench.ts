@@ -156,18 +156,17 @@ async function peakMemory(pids: number[], work: () => Promise<void>): Promise<Me
   }
 }
 
-/** Two daemons that know each other; bob fetches files of any size unasked. */
+/** Two daemons that know each other; bob fetches files of the bench's sizes unasked. */
 async function pair(extra: string[] = []): Promise<{ alice: ChatPeer; bob: ChatPeer; bobArgs: string[] }> {
   const alice = await startPeer('Alice', { args: extra, env: daemonEnv })
-  const bobArgs = [
-    ...extra,
-    ...alice.addrs.flatMap((a) => ['--bootstrap', a]),
-    '--auto-download-mb',
-    String(Math.ceil(DIRECT_BYTES / MIB) + 1),
-  ]
+  const bobArgs = [...extra, ...alice.addrs.flatMap((a) => ['--bootstrap', a])]
   const bob = await startPeer('Bob', { args: bobArgs, env: daemonEnv })
   await alice.client.call('contacts.add', { card: (await bob.client.call('identity.get', {})).card })
   await bob.client.call('contacts.add', { card: (await alice.client.call('identity.get', {})).card })
+  // as a user sets it in settings (kept in the profile across bob's restarts): the default asks for files
+  await bob.client.call('attachments.settings', {
+    autoDownload: { files: true, maxMb: Math.ceil(DIRECT_BYTES / MIB) + 1 },
+  })
   return { alice, bob, bobArgs }
 }
 

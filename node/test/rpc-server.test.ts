@@ -98,6 +98,7 @@ function stubHandlers(): Handlers {
     'attachments.save': fail('attachments.save'),
     'attachments.download': fail('attachments.download'),
     'attachments.cancel': fail('attachments.cancel'),
+    'attachments.settings': fail('attachments.settings'),
     'devices.list': fail('devices.list'),
     'devices.linkStart': fail('devices.linkStart'),
     'devices.link': fail('devices.link'),

@@ -49,7 +49,7 @@ const STATE_WORDS: Readonly<Record<Attachment['state'], string>> = {
   available: 'Sent',
   uploading: 'Uploading to relays',
   uploaded: 'On the relays, waiting for the recipient',
-  offered: 'Not downloaded (large file)',
+  offered: 'Not downloaded',
   downloading: 'Downloading',
   complete: 'Received',
   failed: 'Failed',

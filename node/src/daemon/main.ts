@@ -45,7 +45,7 @@ const program = new Command()
   .option('--call-ring-ms <ms>', 'how long a call rings before it ends with timeout', parsePositive)
   .option(
     '--auto-download-mb <MiB>',
-    'received files up to this size are fetched at once; bigger ones wait for `wren download` (default 100)',
+    'auto-download size limit of a profile that has not set one (attachments.settings maxMb): bigger received files wait for `wren download` (default 100)',
     parsePositive,
   )
   .option(

@@ -84,11 +84,18 @@ export const DOWNLOAD_RETRY_MAX_MS = 30 * SECOND_MS
 /** Progress events at most this often per transfer: a UI needs a few per second, not one per chunk. */
 export const PROGRESS_EVENT_INTERVAL_MS = 250
 /**
- * Largest received file fetched without being asked, in bytes: a contact cannot fill the disk
- * by sending files; a bigger one waits as 'offered' until attachments.download (the offline
+ * Largest received file fetched without being asked, in bytes, until the user sets a limit
+ * (auto-download.ts): a contact cannot fill the disk by sending files; a bigger one waits as
+ * 'offered' until attachments.download (the offline
  * path's cap, MAX_OFFLINE_FILE_BYTES, is the same size).
  */
 export const AUTO_DOWNLOAD_MAX_BYTES = 100 * 1024 * KIB
+/**
+ * Largest size limit a user may set for auto-download, in MiB (attachments.settings maxMb):
+ * 1 TiB, far above any file a chat carries, and small enough that MiB × 2^20 stays an exact
+ * integer in a double.
+ */
+export const MAX_AUTO_DOWNLOAD_MB = 1024 * 1024
 /** Bytes read from the local file at once when sealing: exactly one chunk (never the whole file). */
 export const SEAL_READ_BYTES = 256 * KIB
 

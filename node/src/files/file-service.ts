@@ -7,8 +7,9 @@
  * record written in the same batch as the message. The sender then serves the file to the
  * recipient's device (serve.ts). A received pointer becomes an attachment record, written with
  * the message; after the write a download starts (download.ts), and is retried with backoff, at
- * once when the sender's device connects, and after a restart of this daemon. Every file is
- * downloaded as it arrives (an auto-download setting is future work).
+ * once when the sender's device connects, and after a restart of this daemon. Whether a received
+ * file is fetched as it arrives or waits as 'offered' for attachments.download is the user's
+ * auto-download setting (auto-download.ts: images yes, other files ask, and a size limit).
  *
  * The offline path: a pointer may name two relay replicas (offline-uploads.ts chooses them and
  * uploads the sealed chunks when the recipient is not directly reachable). A receiver pulls from
@@ -32,6 +33,13 @@ import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import type { ContactRecord, MessageRecord } from '../messaging/records.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
 import { type AttachmentView, attachmentView } from './attachment-view.ts'
+import {
+  type AutoDownload,
+  fetchesUnasked,
+  policyOf,
+  readAutoDownload,
+  updateAutoDownload,
+} from './auto-download.ts'
 import { AUTO_DOWNLOAD_MAX_BYTES, FILE_PROTOCOL, OFFLINE_FALLBACK_MS } from './constants.ts'
 import { Downloads, hasDirectConnection } from './downloads.ts'
 import {
@@ -45,7 +53,7 @@ import { type FileContent, fileContent } from './file-content.ts'
 import { type ChunkSource, FileStore, setChunk } from './file-store.ts'
 import { OfflineUploads } from './offline-uploads.ts'
 import { type FilesGroups, mayFetch, type RecipientDeps, recipientsOf } from './recipients.ts'
-import type { AttachmentRecord, AttachmentState } from './records.ts'
+import type { AttachmentRecord, AttachmentState, AutoDownloadRecord } from './records.ts'
 import { ackReplicas } from './relay-blobs.ts'
 import { saveFile } from './save-file.ts'
 import { sealFile } from './seal-file.ts'
@@ -72,7 +80,7 @@ export interface FilesInit {
   readonly source?: ChunkSource
   readonly retryBaseMs?: number
   readonly retryMaxMs?: number
-  /** Largest received file fetched unasked, bytes (default AUTO_DOWNLOAD_MAX_BYTES; a user setting). */
+  /** Largest received file fetched unasked, bytes, unless the user set one (default AUTO_DOWNLOAD_MAX_BYTES). */
   readonly autoDownloadMaxBytes?: number
   /** Relays this node keeps mailboxes on (multiaddrs with /p2p/): the offline path's replicas. */
   readonly relays?: readonly string[]
@@ -276,9 +284,9 @@ export class FileService {
     // a file id is random: one we hold already is a replay or a forgery, never a new file
     if ((await this.#files.attachment(fileIdHex)) !== undefined) return null
     const now = this.#init.now()
-    // a large file waits to be asked for (attachments.download): no contact fills the disk unasked
-    const state =
-      pointer.size > (this.#init.autoDownloadMaxBytes ?? AUTO_DOWNLOAD_MAX_BYTES) ? 'offered' : 'downloading'
+    // what the auto-download setting does not fetch (a file when files ask, anything over the
+    // size limit) waits to be asked for (attachments.download): no contact fills the disk unasked
+    const state = fetchesUnasked(await this.autoDownload(), pointer) ? 'downloading' : 'offered'
     const ops = this.#files.newAttachmentOps({
       fileId: fileIdHex,
       messageId: delivery.messageId,
@@ -374,7 +382,21 @@ export class FileService {
     this.#downloads.schedule(record.fileId, 0)
   }
 
-  /** Start fetching a received file that was offered (over AUTO_DOWNLOAD_MAX_BYTES). */
+  /** The auto-download policy in force (the user's setting over the daemon's defaults). */
+  async autoDownload(): Promise<AutoDownload> {
+    return policyOf(await readAutoDownload(this.#init.store), this.#defaultMaxBytes())
+  }
+
+  /** Change the auto-download setting (from the next received file); returns the policy in force. */
+  async setAutoDownload(changes: AutoDownloadRecord): Promise<AutoDownload> {
+    return policyOf(await updateAutoDownload(this.#init.store, changes), this.#defaultMaxBytes())
+  }
+
+  #defaultMaxBytes(): number {
+    return this.#init.autoDownloadMaxBytes ?? AUTO_DOWNLOAD_MAX_BYTES
+  }
+
+  /** Start fetching a received file that waits as offered (the auto-download setting did not fetch it). */
   async download(messageId: string): Promise<AttachmentView> {
     const record = await this.#require(messageId)
     if (record.direction !== 'in' || record.state !== 'offered')

@@ -10,7 +10,8 @@ import { recordBytes, versionedRecord } from '../storage/stored-record.ts'
  * out: available (served to the recipient) → uploading (to the relay replicas, for an offline
  * recipient; still served directly) → uploaded; back to available with an error when a relay
  * refuses for good; cancelled.
- * in: offered (over AUTO_DOWNLOAD_MAX_BYTES: waits for attachments.download) → downloading →
+ * in: offered (not fetched unasked by the auto-download setting, auto-download.ts: waits for
+ * attachments.download) → downloading →
  * complete; failed (the pointer or the sender's manifest is bad); cancelled.
  */
 export const ATTACHMENT_STATES = [
@@ -48,3 +49,15 @@ export const ATTACHMENT_RECORD = versionedRecord('attachment', AttachmentRecordS
 /** Message id → file id. */
 export const AttachmentIndexSchema = z.object({ fileId: z.string() })
 export const ATTACHMENT_INDEX = versionedRecord('attachment index', AttachmentIndexSchema)
+
+/**
+ * The auto-download setting (storage/layout.ts FIXED_KEYS.fileSettings): only what the user set
+ * is stored, so a default left alone follows the daemon's (auto-download.ts).
+ */
+export const AutoDownloadRecordSchema = z.object({
+  images: z.boolean().optional(),
+  files: z.boolean().optional(),
+  maxMb: z.number().int().min(0).optional(),
+})
+export type AutoDownloadRecord = z.output<typeof AutoDownloadRecordSchema>
+export const AUTO_DOWNLOAD_RECORD = versionedRecord('auto-download settings', AutoDownloadRecordSchema)

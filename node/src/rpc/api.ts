@@ -18,6 +18,7 @@ import {
   TIMER_MIN_SECONDS,
 } from '../../../core/src/conversation/disappearing.ts'
 import { MAX_ROOM_LINE_CHARS } from '../../../core/src/room/constants.ts'
+import { MAX_AUTO_DOWNLOAD_MB } from '../files/constants.ts'
 import {
   AUTO_LOCK_MAX_MINUTES,
   AUTO_LOCK_MIN_MINUTES,
@@ -469,12 +470,29 @@ export const AttachmentStateSchema = z
   .meta({
     id: 'AttachmentState',
     description:
-      'sent: available (served to the recipient directly) → uploading (to two relays, for a recipient that is not directly reachable; still served directly) → uploaded, or back to available with an error when a relay refuses; cancelled. received: downloading (from the sender or the relays, see via) → complete, failed (the sender’s data does not match the pointer) or cancelled; a received file over 100 MiB waits as offered until attachments.download.',
+      'sent: available (served to the recipient directly) → uploading (to two relays, for a recipient that is not directly reachable; still served directly) → uploaded, or back to available with an error when a relay refuses; cancelled. received: downloading (from the sender or the relays, see via) → complete, failed (the sender’s data does not match the pointer) or cancelled; a received file the auto-download setting does not fetch (attachments.settings: by default any file that is not an image, and anything over 100 MiB) waits as offered until attachments.download.',
   })
 
 const TransferPathSchema = z
   .enum(['direct', 'relay'])
   .describe('where a received file’s chunks come from: the sender’s device, or the relay replicas')
+
+export const AutoDownloadSchema = z
+  .strictObject({
+    images: z
+      .boolean()
+      .describe(
+        'received images (the pointer’s media type is PNG, JPEG, WebP or GIF) are fetched as they arrive',
+      ),
+    files: z.boolean().describe('received files that are not images are fetched as they arrive'),
+    maxMb: z
+      .number()
+      .min(0)
+      .describe(
+        'MiB: nothing larger is fetched unasked, whatever its kind (daemon default 100, --auto-download-mb)',
+      ),
+  })
+  .describe('what the daemon fetches unasked; everything else waits as offered until attachments.download')
 
 export const AttachmentSchema = z
   .strictObject({
@@ -567,9 +585,23 @@ function attachmentMethods() {
     },
     'attachments.download': {
       description:
-        'Start fetching a received file that waits as offered (over 100 MiB: nothing that big is fetched unasked). UNAVAILABLE when the file is not offered.',
+        'Start fetching a received file that waits as offered (the auto-download setting did not fetch it: a file that is not an image while files ask, or over the size limit). UNAVAILABLE when the file is not offered.',
       params: z.strictObject({ messageId: id }),
       result: AttachmentSchema,
+    },
+    'attachments.settings': {
+      description:
+        'Read, and with autoDownload change, the auto-download setting of this profile (from the next received file; files already offered stay offered): by default images are fetched as they arrive and other files wait as offered (images yes, files ask), up to 100 MiB. Only the fields given change.',
+      params: z.strictObject({
+        autoDownload: z
+          .strictObject({
+            images: z.boolean().optional(),
+            files: z.boolean().optional(),
+            maxMb: z.number().int().min(0).max(MAX_AUTO_DOWNLOAD_MB).optional(),
+          })
+          .optional(),
+      }),
+      result: z.strictObject({ autoDownload: AutoDownloadSchema }),
     },
     'attachments.cancel': {
       description:
@@ -1402,6 +1434,7 @@ export type Settings = z.infer<typeof SettingsSchema>
 export type Call = z.infer<typeof CallSchema>
 export type CallEntry = z.infer<typeof CallEntrySchema>
 export type Attachment = z.infer<typeof AttachmentSchema>
+export type AutoDownload = z.infer<typeof AutoDownloadSchema>
 export type Presence = z.infer<typeof PresenceSchema>
 export type SearchResult = z.infer<typeof SearchResultSchema>
 export type Device = z.infer<typeof DeviceSchema>

@@ -104,6 +104,8 @@ export const FIXED_KEYS = {
   deviceList: 'devices/list',
   /** CallSettingsRecord (calls/records.ts): relay calls only. */
   callSettings: 'settings/calls',
+  /** AutoDownloadRecord (files/records.ts): which received files are fetched unasked. */
+  fileSettings: 'settings/files',
   /** Set once the group messages stored before the gm/ index existed were indexed (groups/group-message-index.ts). */
   groupMessageIndex: 'meta/group-message-index',
 } as const

@@ -69,7 +69,9 @@ export function registerMessageCommands(program: Command, globals: Globals): voi
 
   program
     .command('download')
-    .description('fetch a received file that waits as offered (over 100 MiB, nothing is fetched unasked)')
+    .description(
+      'fetch a received file that waits as offered (the auto-download setting did not fetch it: files ask by default, and nothing over 100 MiB)',
+    )
     .argument('<messageId>', 'the message that carries the file')
     .action(async (messageId: string, _opts: unknown, command: Command) => {
       const g = globals(command)

@@ -1,7 +1,10 @@
-/** attachments.*: send a local file in a direct conversation, follow its transfer, save it, cancel it. */
+/** attachments.*: send a local file, follow its transfer, save it, cancel it; the auto-download setting. */
 import { toApiAttachment } from '../files-view.ts'
 import { toApiMessage } from '../messaging-view.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
+
+/** Bytes in a MiB (the setting's maxMb). */
+const MIB = 1024 * 1024
 
 export function attachmentsHandlers({ node }: HandlerDeps): NamespaceHandlers<'attachments'> {
   return {
@@ -18,6 +21,15 @@ export function attachmentsHandlers({ node }: HandlerDeps): NamespaceHandlers<'a
 
     'attachments.download': async ({ messageId }) =>
       toApiAttachment(await node.runtime().files.download(messageId)),
+
+    'attachments.settings': async ({ autoDownload }) => {
+      const files = node.runtime().files
+      const policy =
+        autoDownload === undefined ? await files.autoDownload() : await files.setAutoDownload(autoDownload)
+      return {
+        autoDownload: { images: policy.images, files: policy.files, maxMb: policy.maxBytes / MIB },
+      }
+    },
 
     'attachments.cancel': async ({ messageId }) =>
       toApiAttachment(await node.runtime().files.cancel(messageId)),
