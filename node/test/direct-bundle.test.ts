@@ -29,10 +29,13 @@ describe('a reachable contact gives its bundle itself', () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'wren-direct-bundle-'))
-    bob = await RuntimeUser.create(root, 'bob', {}, { random, waitMs: WAIT_MS })
+    // mDNS off (a user setting, `--no-mdns`): the suite runs many test files' nodes side by side
+    // in one network namespace, and bob's start-up publish must find none of them, or some other
+    // test's node would hold his bundle; alice reaches bob from his card's addresses anyway
+    bob = await RuntimeUser.create(root, 'bob', { mdns: false }, { random, waitMs: WAIT_MS })
     // bob published at start with no peer anywhere: his bundle is in no DHT; keep it that way
     await bob.rt.libp2p.services.publisher.stop()
-    alice = await RuntimeUser.create(root, 'alice', {}, { random, waitMs: WAIT_MS })
+    alice = await RuntimeUser.create(root, 'alice', { mdns: false }, { random, waitMs: WAIT_MS })
   })
 
   after(async () => {

@@ -7,7 +7,7 @@
  * REPUBLISH_RETRY_MAX_MS: a device on a LAN with no internet (a WAN DHT with no peers) or among
  * peers that refuse Wren's records would otherwise put its bundle to every LAN peer every few
  * seconds for as long as it runs (measured: most of an idle daemon's CPU with 20 peers). A new
- * connection while a DHT had no peers brings its retry forward to the base delay.
+ * connection while a retry waits brings it forward to the base delay.
  */
 
 import type { ComponentLogger, Libp2pEvents, Logger, Startable, TypedEventTarget } from '@libp2p/interface'
@@ -126,12 +126,15 @@ export class BundlePublisher implements Startable {
     return this.running
   }
 
-  /** A connection while a retry waits for a DHT that had no peers: try that DHT again soon. */
+  /**
+   * A connection while a retry waits: the new peer may be the one that takes the bundle (a DHT
+   * with no peers yet, or whose peers refused or timed out while the network was forming), so
+   * that DHT is tried again within the base delay. Only a wait longer than that is shortened, so
+   * a stream of connections never postpones the retry, and an idle node keeps its backoff.
+   */
   private readonly onConnect = (): void => {
     if (this.failures === 0 || this.timer === undefined || this.nextPublishAt === undefined) return
-    const peerless = Object.values(this.lastResults).some((r) => !r.ok && r.reason === 'no-peers')
-    if (peerless && this.nextPublishAt - Date.now() > this.retryMs)
-      this.schedule(this.retryMs, this.retryTargets())
+    if (this.nextPublishAt - Date.now() > this.retryMs) this.schedule(this.retryMs, this.retryTargets())
   }
 
   /** The DHTs that did not take the last publish. */

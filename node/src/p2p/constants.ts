@@ -41,7 +41,7 @@ export const REPUBLISH_RETRY_MS = 30 * SECOND_MS
 /**
  * Longest wait between retries of a DHT that keeps failing (doubling from the first retry): a
  * device with no WAN DHT peers, or among peers that refuse the record, tries again every 5 min,
- * and sooner when it gets a connection while a DHT had no peers.
+ * and sooner when a new connection comes while it waits.
  */
 export const REPUBLISH_RETRY_MAX_MS = 5 * 60 * SECOND_MS
 /** Bound on one DHT put: without a signal kad-dht queries run for 180 s. */
