@@ -216,7 +216,13 @@ export class CallStore {
     if (call.state === 'connecting' && !wasConnecting && this.#media === null) void this.#startMedia(call)
     if (call.state === 'ended') {
       this.#teardown()
-      if (!endStays(call.endReason)) this.#clearTimer = setTimeout(() => this.#show(null), ENDED_SCREEN_MS)
+      // once per call: the end comes twice (the action's answer and the call.state event), and a
+      // leaked timer would close the next call's screen
+      if (!endStays(call.endReason) && this.#clearTimer === null)
+        this.#clearTimer = setTimeout(() => {
+          this.#clearTimer = null
+          if (this.#isCurrent(call.callId) && !this.#live()) this.#show(null)
+        }, ENDED_SCREEN_MS)
     }
   }
 
