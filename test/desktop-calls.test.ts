@@ -90,6 +90,9 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
     const calls = await alice.peer.client.call('calls.list', {})
     assert.equal(calls.calls.find((c) => c.callId === callId)?.state, 'connected')
     await new Promise((r) => setTimeout(r, SETTLE_MS))
+    // loopback, no loss: the quality indicator (getStats loss, jitter, round trip) says good
+    for (const w of [alice, bob])
+      assert.equal(await w.page.locator('.call-quality').getAttribute('data-quality'), 'good')
     const recorded = await recordRemote(bob.page, RECORD_SECONDS)
     // every frame went through the call worker and opened with the call's key
     const screen = bob.page.locator('.call-screen')

@@ -186,7 +186,11 @@ export function App({ store }: { store: AppStore }): JSX.Element {
             </div>
           )}
         </main>
-        <CallScreen calls={calls} nameOf={(id) => contacts.get(id)?.displayName ?? 'Unknown contact'} />
+        <CallScreen
+          calls={calls}
+          nameOf={(id) => contacts.get(id)?.displayName ?? 'Unknown contact'}
+          silent={(id) => state.conversations.some((c) => c.peerUserId === id && c.muted)}
+        />
         {dialog === 'add-contact' && (
           <AddContact
             app={store}

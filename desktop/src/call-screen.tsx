@@ -1,11 +1,14 @@
 /** @jsxImportSource preact */
-/** The call screens: incoming (accept / decline), ringing out, in call (mute, hang-up, duration, path), ended. */
+/** The call screens: incoming (accept / decline, ringtone), ringing out, in call (mute, hang-up,
+ * duration, path, quality), ended. */
 import type { JSX } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { Avatar } from './avatar.tsx'
 import { Icon } from './icons.tsx'
+import { qualityWords } from './logic/call-quality.ts'
 import type { CallStore, CallView } from './logic/call-store.ts'
 import { callDuration, endReasonWords, mediaPathWords } from './logic/call-words.ts'
+import { Ringtone } from './ringtone.ts'
 import { useStore } from './use-store.ts'
 
 /** How often the duration on the in-call screen is redrawn, in ms. */
@@ -35,6 +38,22 @@ function useNow(active: boolean): number {
   return now
 }
 
+/** Rings while `on`: stops when the call is accepted, declined or ends, or the screen goes away. */
+function useRingtone(on: boolean): boolean {
+  const [playing, setPlaying] = useState(false)
+  useEffect(() => {
+    if (!on) return
+    const ringtone = new Ringtone()
+    ringtone.start()
+    setPlaying(ringtone.playing)
+    return () => {
+      ringtone.stop()
+      setPlaying(false)
+    }
+  }, [on])
+  return playing
+}
+
 function statusLine(c: CallView, now: number): string {
   switch (c.state) {
     case 'incoming':
@@ -55,12 +74,16 @@ function statusLine(c: CallView, now: number): string {
 export function CallScreen({
   calls,
   nameOf,
+  silent,
 }: {
   calls: CallStore
   nameOf: (userId: string) => string
+  /** No ringtone for this caller (their conversation is muted). */
+  silent: (userId: string) => boolean
 }): JSX.Element | null {
   const { current: c } = useStore(calls)
   const now = useNow(c?.state === 'connected')
+  const ringing = useRingtone(c?.state === 'incoming' && !silent(c.peerUserId))
   if (c === null) return null
   const name = nameOf(c.peerUserId)
   const inCall = c.state === 'connecting' || c.state === 'connected'
@@ -73,6 +96,7 @@ export function CallScreen({
       data-end-reason={c.endReason ?? ''}
       data-frames-opened={c.framesOpened}
       data-frames-failed={c.framesFailed}
+      data-ringtone={ringing ? 'on' : 'off'}
     >
       <Avatar name={name} id={c.peerUserId} size={88} />
       <h2 class="call-name">{name}</h2>
@@ -83,6 +107,16 @@ export function CallScreen({
         <p class="muted small call-path" data-path={c.path ?? ''} data-candidates={c.candidates ?? ''}>
           {mediaPathWords(c.path)}
           {c.rttMs !== null && ` · ${c.rttMs} ms`} · end-to-end encrypted audio
+        </p>
+      )}
+      {c.state === 'connected' && c.quality !== null && (
+        <p class={`small call-quality quality-${c.quality}`} data-quality={c.quality}>
+          <span class="quality-bars" aria-hidden="true">
+            <span />
+            <span />
+            <span />
+          </span>{' '}
+          {qualityWords(c.quality)}
         </p>
       )}
       {c.error && (

@@ -75,6 +75,9 @@ export interface MediaStatsSnapshot {
   /** Round-trip time of the selected candidate pair, in ms. */
   readonly rttMs: number | null
   readonly packetsLost: number
+  readonly packetsReceived: number
+  /** Receive jitter of the audio (the largest over the call's receive streams), in ms. */
+  readonly jitterMs: number | null
   readonly concealedSamples: number
 }
 
@@ -226,12 +229,16 @@ export class CallMedia {
     let pair: Record<string, unknown> | undefined
     let packetsLost = 0
     let concealedSamples = 0
+    let packetsReceived = 0
+    let jitterMs: number | null = null
     for (const s of byId.values()) {
       if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string')
         pair = byId.get(s.selectedCandidatePairId)
       if (s.type === 'inbound-rtp' && s.kind === 'audio') {
         packetsLost += Number(s.packetsLost ?? 0)
         concealedSamples += Number(s.concealedSamples ?? 0)
+        packetsReceived += Number(s.packetsReceived ?? 0)
+        if (typeof s.jitter === 'number') jitterMs = Math.max(jitterMs ?? 0, s.jitter * 1000)
       }
     }
     const local = pair ? byId.get(String(pair.localCandidateId)) : undefined
@@ -245,6 +252,8 @@ export class CallMedia {
         localType === undefined || remoteType === undefined ? null : { local: localType, remote: remoteType },
       rttMs: typeof rtt === 'number' ? Math.round(rtt * 1000) : null,
       packetsLost,
+      packetsReceived,
+      jitterMs,
       concealedSamples,
     }
   }

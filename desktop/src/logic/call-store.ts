@@ -7,6 +7,7 @@
 import type { Call, EventPayload } from '../../../node/src/rpc/api.ts'
 import type { WrenRpc } from '../rpc-browser.ts'
 import { CallMedia, type MediaOutcome, MicrophoneError, openMicrophone } from './call-media.ts'
+import { type CallQuality, callQuality, type QualityReading } from './call-quality.ts'
 import { endStays, type MediaPath, microphoneErrorWords } from './call-words.ts'
 import { describeError } from './rpc-errors.ts'
 
@@ -33,6 +34,8 @@ export interface CallView {
   /** getStats candidate types of the selected pair, "local/remote" (e.g. relay/relay). */
   readonly candidates: string | null
   readonly rttMs: number | null
+  /** From packet loss, jitter and round-trip time (call-quality.ts); null until known. */
+  readonly quality: CallQuality | null
   /** Frames opened / refused on the receive side (the call worker's counts). */
   readonly framesOpened: number
   readonly framesFailed: number
@@ -64,6 +67,8 @@ export class CallStore {
   #pending: MediaSignal[] = []
   #clearTimer: ReturnType<typeof setTimeout> | null = null
   #statsTimer: ReturnType<typeof setInterval> | null = null
+  /** The previous getStats() reading of the live call, for loss over the interval. */
+  #lastReading: QualityReading | null = null
 
   constructor(rpc: WrenRpc, iceServers: IceServersSetting = () => []) {
     this.#rpc = rpc
@@ -211,7 +216,13 @@ export class CallStore {
     if (call.state === 'connecting' && !wasConnecting && this.#media === null) void this.#startMedia(call)
     if (call.state === 'ended') {
       this.#teardown()
-      if (!endStays(call.endReason)) this.#clearTimer = setTimeout(() => this.#show(null), ENDED_SCREEN_MS)
+      // once per call: the end comes twice (the action's answer and the call.state event), and a
+      // leaked timer would close the next call's screen
+      if (!endStays(call.endReason) && this.#clearTimer === null)
+        this.#clearTimer = setTimeout(() => {
+          this.#clearTimer = null
+          if (this.#isCurrent(call.callId) && !this.#live()) this.#show(null)
+        }, ENDED_SCREEN_MS)
     }
   }
 
@@ -284,12 +295,15 @@ export class CallStore {
     if (media === null) return
     try {
       const s = await media.stats()
-      if (media === this.#media)
-        this.#patch({
-          path: s.path,
-          rttMs: s.rttMs,
-          candidates: s.candidates && `${s.candidates.local}/${s.candidates.remote}`,
-        })
+      if (media !== this.#media) return
+      const quality = callQuality(this.#lastReading, s)
+      this.#lastReading = s
+      this.#patch({
+        path: s.path,
+        rttMs: s.rttMs,
+        candidates: s.candidates && `${s.candidates.local}/${s.candidates.remote}`,
+        quality,
+      })
     } catch {
       // closed meanwhile
     }
@@ -298,6 +312,7 @@ export class CallStore {
   #teardown(): void {
     if (this.#statsTimer !== null) clearInterval(this.#statsTimer)
     this.#statsTimer = null
+    this.#lastReading = null
     this.#media?.close()
     this.#media = null
     for (const t of this.#microphone?.getTracks() ?? []) t.stop()
@@ -324,6 +339,7 @@ function fresh(peerUserId: string, direction: Call['direction'], state: Call['st
     path: null,
     candidates: null,
     rttMs: null,
+    quality: null,
     framesOpened: 0,
     framesFailed: 0,
     error: null,
