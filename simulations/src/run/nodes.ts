@@ -13,7 +13,7 @@ const STOP_CONCURRENCY = 8
 
 export async function startRelays(state: RunState): Promise<void> {
   const { scenario, relays, root, links, progress } = state
-  for (let i = 0; i < scenario.relays.count; i++) {
+  for (let i = 0; i < scenario.relays.count && !state.signal.aborted; i++) {
     progress('relays', i, scenario.relays.count)
     relays.push(
       await SimRelay.create(
@@ -36,27 +36,33 @@ export async function startUsers(state: RunState, onEvent: EventSink): Promise<v
   const indices = Array.from({ length: plan.users }, (_, i) => i)
   let started = 0
   const created: Array<SimUser | undefined> = new Array(plan.users)
-  await pool(indices, scenario.users.startConcurrency, async (index) => {
-    created[index] = await SimUser.create({
-      index,
-      suite: state.suite,
-      root: state.root,
-      bootstrap,
-      retry: scenario.retry,
-      mailboxes:
-        mailboxCount === 0
-          ? null
-          : {
-              relays: () => relays.map((r) => r.addr),
-              count: mailboxCount,
-              fetchIntervalMs: scenario.mailboxes.fetchIntervalMs,
-            },
-      onHost: links.onHost,
-      links: links.nodeLinks,
-      onEvent,
-    })
-    progress('users', ++started, plan.users)
-  })
+  await pool(
+    indices,
+    scenario.users.startConcurrency,
+    async (index) => {
+      created[index] = await SimUser.create({
+        index,
+        suite: state.suite,
+        root: state.root,
+        bootstrap,
+        retry: scenario.retry,
+        mailboxes:
+          mailboxCount === 0
+            ? null
+            : {
+                relays: () => relays.map((r) => r.addr),
+                count: mailboxCount,
+                fetchIntervalMs: scenario.mailboxes.fetchIntervalMs,
+              },
+        onHost: links.onHost,
+        links: links.nodeLinks,
+        onEvent,
+      })
+      progress('users', ++started, plan.users)
+    },
+    state.signal,
+  )
+  // after an abort, the users started so far (in index order; the run stops them)
   for (const user of created) if (user !== undefined) users.push(user)
 }
 

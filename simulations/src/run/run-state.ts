@@ -45,4 +45,9 @@ export interface RunState {
   /** Lines for the summary: what did not go as planned, what was not modelled. */
   readonly notes: string[]
   readonly progress: Progress
+  /**
+   * Aborted when a phase overran its bound or the run was interrupted: loops still working for
+   * an abandoned phase (pools, polls, the schedule) stop starting new work.
+   */
+  readonly signal: AbortSignal
 }
