@@ -28,6 +28,9 @@ export const EXIT_INCOMPLETE = 3
 /** Exit code after a second signal (no results written), as a shell reports SIGINT. */
 const EXIT_FORCED = 130
 
+/** Without a progress bar (--quiet, or stderr not a terminal): a line per phase and at most this often within one. */
+const PROGRESS_LINE_INTERVAL_MS = 30_000
+
 const PHASES: readonly Phase[] = [
   'relays',
   'users',
@@ -112,11 +115,16 @@ export async function main(argv: string[]): Promise<number> {
   let current: Phase | null = null
   const t0 = performance.now()
   let lastPhase: Phase | null = null
+  let lastLine = 0
   const onProgress = (phase: Phase, done: number, total: number) => {
     if (bar === null) {
-      if (phase !== lastPhase)
-        console.error(`[${Math.round((performance.now() - t0) / 1000)} s] ${phase} (${total})`)
+      const now = performance.now()
+      const at = `[${Math.round((now - t0) / 1000)} s]`
+      if (phase !== lastPhase) console.error(`${at} ${phase} (${total})`)
+      else if (now - lastLine >= PROGRESS_LINE_INTERVAL_MS) console.error(`${at} ${phase} ${done}/${total}`)
+      else return
       lastPhase = phase
+      lastLine = now
       return
     }
     if (phase !== current) {
