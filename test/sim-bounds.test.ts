@@ -52,6 +52,29 @@ test('a phase that overruns its bound (groups bound to 1 ms, through `--phase-ti
   }
 })
 
+test('a users phase bounded to 1 ms ends the run after the relays: the users already starting finish, are counted (bytes per user) and stopped, and the summary says where it stopped', {
+  timeout: 120_000,
+}, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'wren-sim-bounds-'))
+  try {
+    const scenarioPath = join(dir, 'tiny.json')
+    await writeFile(scenarioPath, JSON.stringify(tinyScenario(2_000)))
+    const out = join(dir, 'out')
+    const code = await main([scenarioPath, '--quiet', '--out', out, '--phase-timeout', 'users=1'])
+    assert.equal(code, EXIT_INCOMPLETE)
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'))
+    assert.deepEqual(summary.incomplete, { phase: 'users', reason: 'timeout', detail: 'bound 1 ms' })
+    assert.deepEqual(summary.completedPhases, ['relays'])
+    assert.equal(
+      summary.bytes.wholeRun.perUserSent.count,
+      3,
+      'the 3 users in flight were started and counted',
+    )
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
 test('SIGTERM during the schedule ends the run early: the CLI stops every node, writes summary.json with what completed (interrupted in phase schedule) and exits 3', {
   timeout: 180_000,
 }, async () => {

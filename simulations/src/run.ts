@@ -99,6 +99,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     notes: [],
     progress: options.onProgress ?? (() => {}),
     signal: runAbort.signal,
+    stopping: false,
   }
   const { users, relays } = state
   const phaseMs: Record<string, number> = {}
@@ -117,6 +118,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     phaseMs[name] = Math.round(performance.now() - t0)
     completedPhases.push(name)
     return value
+  }
+  let settledOnce = false
+  /** An abandoned phase may still be starting nodes: let it settle (bounded) so the result and the stop see them. */
+  const settleAbandonedPhase = async () => {
+    if (settledOnce) return
+    settledOnce = true
+    const settled = new AbortController()
+    await Promise.race([
+      lastPhase.catch(() => {}).finally(() => settled.abort()),
+      sleep(ABANDONED_PHASE_SETTLE_MS, settled.signal),
+    ])
   }
   const groups = noGroups()
   let incomplete: Incomplete | null = null
@@ -146,6 +158,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       incomplete = incompleteOf(error)
       if (incomplete === null) throw error
       state.notes.push(`incomplete: phase ${incomplete.phase} ${incomplete.reason} (${incomplete.detail})`)
+      await settleAbandonedPhase()
     }
     const metrics = state.metrics
     const trafficAtEnd = trafficOf(state.links, users, relays)
@@ -201,12 +214,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   } finally {
     stopSampler()
     runAbort.abort()
-    // an abandoned phase may still be creating nodes: let it settle so the stop sees them all
-    const settled = new AbortController()
-    await Promise.race([
-      lastPhase.catch(() => {}).finally(() => settled.abort()),
-      sleep(ABANDONED_PHASE_SETTLE_MS, settled.signal),
-    ])
+    await settleAbandonedPhase()
     // stopping is bounded too, but never interrupted: a stop half done leaves nodes running
     await boundedPhase(
       'stop',

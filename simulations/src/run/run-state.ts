@@ -50,4 +50,9 @@ export interface RunState {
    * an abandoned phase (pools, polls, the schedule) stop starting new work.
    */
   readonly signal: AbortSignal
+  /**
+   * Set when the final stop begins: a node an abandoned phase finishes creating after that is
+   * stopped by the phase itself (the stop has already passed it by).
+   */
+  stopping: boolean
 }
