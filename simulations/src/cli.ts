@@ -1,14 +1,17 @@
 /**
- * `npm run sim -- <scenario> [--nodes N] [--seed S] [--transport memory|tcp] [--out DIR] [--quiet]`
+ * `npm run sim -- <scenario> [--nodes N] [--seed S] [--transport memory|tcp] [--out DIR] [--quiet]
+ *  [--phase-timeout PHASE=MS ...]`
  * Runs a shipped scenario (simulations/scenarios/<name>.json) or a scenario file, shows a progress
  * bar per phase, and writes summary.json, metrics.json and report.html to the output folder
- * (default simulations/out/<scenario>-<seed>).
+ * (default simulations/out/<scenario>-<seed>). On SIGINT / SIGTERM, or when a phase overruns its
+ * bound, it still writes them with what completed (`incomplete` in summary.json) and exits 3;
+ * a second signal exits at once.
  */
 import { join } from 'node:path'
 import cliProgress from 'cli-progress'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { writeReport } from './report.ts'
-import { type Phase, runScenario, type TransportMode } from './run.ts'
+import { type Phase, type PhaseBounds, runScenario, type TransportMode } from './run.ts'
 import { loadScenario, type Scenario } from './scenario.ts'
 import { summarize } from './summary.ts'
 
@@ -20,7 +23,39 @@ function integer(value: string): number {
   return n
 }
 
+/** Exit code of a run that stopped short (a phase timed out, or a signal): partial results written. */
+export const EXIT_INCOMPLETE = 3
+/** Exit code after a second signal (no results written), as a shell reports SIGINT. */
+const EXIT_FORCED = 130
+
+/** Without a progress bar (--quiet, or stderr not a terminal): a line per phase and at most this often within one. */
+const PROGRESS_LINE_INTERVAL_MS = 30_000
+
+const PHASES: readonly Phase[] = [
+  'relays',
+  'users',
+  'contacts',
+  'publish',
+  'lookups',
+  'groups',
+  'schedule',
+  'drain',
+  'check',
+  'stop',
+]
+
+/** `PHASE=MS`, repeatable: overrides one phase's bound. */
+function phaseTimeout(value: string, previous: Partial<PhaseBounds> = {}): Partial<PhaseBounds> {
+  const [phase, ms] = value.split('=')
+  if (!PHASES.includes(phase as Phase))
+    throw new InvalidArgumentError(`phase must be one of ${PHASES.join(', ')}`)
+  const n = Number(ms)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('bound must be a whole number of ms ≥ 1')
+  return { ...previous, [phase as Phase]: n }
+}
+
 export interface SimCliOptions {
+  phaseTimeout?: Partial<PhaseBounds>
   nodes?: number
   seed?: number
   transport?: TransportMode
@@ -55,6 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option('--out <dir>', 'output folder')
     .option('--quiet', 'no progress bar')
+    .option('--phase-timeout <phase=ms>', 'override one phase’s bound (repeatable)', phaseTimeout)
     .exitOverride()
   program.parse(argv, { from: 'user' })
   const name = program.args[0] as string
@@ -79,11 +115,16 @@ export async function main(argv: string[]): Promise<number> {
   let current: Phase | null = null
   const t0 = performance.now()
   let lastPhase: Phase | null = null
+  let lastLine = 0
   const onProgress = (phase: Phase, done: number, total: number) => {
     if (bar === null) {
-      if (phase !== lastPhase)
-        console.error(`[${Math.round((performance.now() - t0) / 1000)} s] ${phase} (${total})`)
+      const now = performance.now()
+      const at = `[${Math.round((now - t0) / 1000)} s]`
+      if (phase !== lastPhase) console.error(`${at} ${phase} (${total})`)
+      else if (now - lastLine >= PROGRESS_LINE_INTERVAL_MS) console.error(`${at} ${phase} ${done}/${total}`)
+      else return
       lastPhase = phase
+      lastLine = now
       return
     }
     if (phase !== current) {
@@ -95,7 +136,27 @@ export async function main(argv: string[]): Promise<number> {
       bar.update(done)
     }
   }
-  const result = await runScenario(scenario, { seed, transport, onProgress })
+  const interrupt = new AbortController()
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupt.signal.aborted) process.exit(EXIT_FORCED)
+    console.error(`\n${signal}: stopping; partial results follow (again to exit at once)`)
+    interrupt.abort(signal)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  let result: Awaited<ReturnType<typeof runScenario>>
+  try {
+    result = await runScenario(scenario, {
+      seed,
+      transport,
+      onProgress,
+      phaseBoundsMs: opts.phaseTimeout,
+      signal: interrupt.signal,
+    })
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
   bar?.stop()
   const summary = summarize(result, command)
   const files = await writeReport(out, result, summary)
@@ -103,6 +164,14 @@ export async function main(argv: string[]): Promise<number> {
   console.log(
     [
       `${scenario.name}: ${summary.nodes.users} users, ${summary.nodes.relays} relays, seed ${seed}, ${summary.mode}, ${Math.round(result.wallMs / 1000)} s`,
+      ...(result.incomplete === null
+        ? []
+        : [
+            `  INCOMPLETE: phase ${result.incomplete.phase} ${result.incomplete.reason} (${result.incomplete.detail}); completed: ${result.completedPhases.join(', ') || 'none'}`,
+          ]),
+      `  phases (s): ${Object.entries(result.phaseMs)
+        .map(([p, ms]) => `${p} ${Math.round(ms / 100) / 10}`)
+        .join(', ')}`,
       `  1:1 delivered ${m.delivered}/${m.attempted} (ratio ${m.deliveryRatio}), online pairs ${m.onlinePairsDeliveryRatio}, duplicates shown ${m.duplicatesShownToUsers}`,
       `  latency ms p50 ${m.latencyMs.p50} p99 ${m.latencyMs.p99} (online pairs p99 ${m.onlinePairsLatencyMs.p99}; with a session p50 ${m.onlinePairsWithSessionLatencyMs.p50} p99 ${m.onlinePairsWithSessionLatencyMs.p99})`,
       `  schedule lag p50 ${m.scheduleLagMs.p50} p99 ${m.scheduleLagMs.p99} ms; sendText call p50 ${m.sendCallMs.p50} p99 ${m.sendCallMs.p99} ms; paths ${JSON.stringify(m.paths)}`,
@@ -120,7 +189,7 @@ export async function main(argv: string[]): Promise<number> {
       `  wrote ${files.join(', ')}`,
     ].join('\n'),
   )
-  return 0
+  return result.incomplete === null ? 0 : EXIT_INCOMPLETE
 }
 
 if (import.meta.main) {

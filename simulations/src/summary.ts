@@ -71,6 +71,40 @@ function groupSummary(result: RunResult) {
   }
 }
 
+/**
+ * Per healed partition: the 1:1 messages sent while it split the pair (or a side was offline:
+ * `pairOnlineAtSend` false) and how long after the heal each arrived (0 when it arrived before
+ * the heal, over a mailbox on its own side). The goal: every one delivered ≤ 30 s after the heal.
+ */
+function partitionSummary(result: RunResult) {
+  const { metrics } = result
+  return metrics.markers
+    .filter((m) => m.kind === 'partition')
+    .map((marker) => {
+      const healedAt = marker.to
+      const held = metrics.messages.filter(
+        (m) =>
+          m.skipped === null &&
+          !m.pairOnlineAtSend &&
+          m.at >= marker.from &&
+          (healedAt === null || m.at < healedAt),
+      )
+      const delivered = held.filter((m) => m.deliveredAt !== null)
+      return {
+        label: marker.label,
+        splitAtMs: marker.from,
+        healedAtMs: healedAt,
+        heldMessages: held.length,
+        heldDelivered: delivered.length,
+        afterHealMs: percentiles(
+          healedAt === null
+            ? []
+            : delivered.map((m) => Math.max(0, Math.round((m.deliveredAt as number) - healedAt))),
+        ),
+      }
+    })
+}
+
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0)
 
 function trafficSummary(t: NodeTraffic) {
@@ -129,7 +163,11 @@ export function summarize(result: RunResult, command: string) {
     command,
     startedAt: result.startedAt,
     wallMs: result.wallMs,
+    /** Null when every phase completed; else where the run stopped and why (the rest is partial). */
+    incomplete: result.incomplete,
+    completedPhases: result.completedPhases,
     phaseMs: result.phaseMs,
+    phaseBoundsMs: result.phaseBoundsMs,
     mode: modeOf(result),
     transport: result.transport,
     network: result.transport === 'memory' ? scenario.network : null,
@@ -166,6 +204,7 @@ export function summarize(result: RunResult, command: string) {
       /** Sent while the pair was split or offline: from the call to arrival. */
       notOnlineAtSendLatencyMs: percentiles(latencies(attempted.filter((m) => !m.pairOnlineAtSend))),
     },
+    partitions: partitionSummary(result),
     groups: scenario.groups.length === 0 ? null : groupSummary(result),
     lookups: {
       count: metrics.lookups.length,

@@ -16,13 +16,13 @@ export async function awaitBundlePublish(state: RunState): Promise<void> {
   for (;;) {
     const done = users.filter((u) => u.runtime?.libp2p.services.publisher.lastResult?.ok === true).length
     progress('publish', done, users.length)
-    if (done === users.length || performance.now() > publishDeadline) break
+    if (done === users.length || performance.now() > publishDeadline || state.signal.aborted) break
     // nudge the ones that failed (publisher retries on its own only every REPUBLISH_RETRY_MS)
     for (const u of users) {
       const last = u.runtime?.libp2p.services.publisher.lastResult
       if (last !== undefined && !last.ok) void u.runtime?.libp2p.services.publisher.publish()
     }
-    await sleep(PUBLISH_POLL_MS)
+    await sleep(PUBLISH_POLL_MS, state.signal)
   }
   for (const u of users) {
     const last = u.runtime?.libp2p.services.publisher.lastResult

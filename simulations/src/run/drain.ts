@@ -12,9 +12,9 @@ export async function drain(state: RunState): Promise<void> {
     metrics.messages.filter((m) => m.skipped === null).length +
     metrics.groupMessages.reduce((n, m) => n + (m.skipped === null ? m.recipients.length : 0), 0)
   const missing = () => metrics.outstanding() + metrics.groupOutstanding()
-  while (missing() > 0 && performance.now() < drainEnd) {
+  while (missing() > 0 && performance.now() < drainEnd && !state.signal.aborted) {
     progress('drain', sendable - missing(), sendable)
-    await sleep(DRAIN_POLL_MS)
+    await sleep(DRAIN_POLL_MS, state.signal)
   }
   progress('drain', sendable - missing(), sendable)
 }

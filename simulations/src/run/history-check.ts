@@ -15,24 +15,30 @@ export async function countCopiesInHistory(state: RunState): Promise<void> {
   const { users, metrics, progress } = state
   const byRecipient = new Map<number, Map<string, number>>()
   let checked = 0
-  await pool(users, CHECK_CONCURRENCY, async (user) => {
-    const rt = user.runtime
-    if (rt === null) return
-    const counts = new Map<string, number>()
-    const conversations = new Set((await rt.vault.listConversations()).map((c) => c.id))
-    for (const g of rt.groups.list()) conversations.add(g.conversationId)
-    for (const conversationId of conversations) {
-      let before: number | undefined
-      for (;;) {
-        const page = await rt.vault.listMessages(conversationId, before, HISTORY_PAGE)
-        for (const m of page.messages) if (m.direction === 'in') counts.set(m.id, (counts.get(m.id) ?? 0) + 1)
-        if (!page.hasMore || page.messages.length === 0) break
-        before = page.messages[0]?.seq
+  await pool(
+    users,
+    CHECK_CONCURRENCY,
+    async (user) => {
+      const rt = user.runtime
+      if (rt === null) return
+      const counts = new Map<string, number>()
+      const conversations = new Set((await rt.vault.listConversations()).map((c) => c.id))
+      for (const g of rt.groups.list()) conversations.add(g.conversationId)
+      for (const conversationId of conversations) {
+        let before: number | undefined
+        for (;;) {
+          const page = await rt.vault.listMessages(conversationId, before, HISTORY_PAGE)
+          for (const m of page.messages)
+            if (m.direction === 'in') counts.set(m.id, (counts.get(m.id) ?? 0) + 1)
+          if (!page.hasMore || page.messages.length === 0) break
+          before = page.messages[0]?.seq
+        }
       }
-    }
-    byRecipient.set(user.index, counts)
-    progress('check', ++checked, users.length)
-  })
+      byRecipient.set(user.index, counts)
+      progress('check', ++checked, users.length)
+    },
+    state.signal,
+  )
   for (const m of metrics.messages) {
     if (m.messageId === null) continue
     m.copiesInHistory = byRecipient.get(m.to)?.get(m.messageId) ?? 0

@@ -13,17 +13,18 @@ const STOP_CONCURRENCY = 8
 
 export async function startRelays(state: RunState): Promise<void> {
   const { scenario, relays, root, links, progress } = state
-  for (let i = 0; i < scenario.relays.count; i++) {
+  for (let i = 0; i < scenario.relays.count && !state.signal.aborted; i++) {
     progress('relays', i, scenario.relays.count)
-    relays.push(
-      await SimRelay.create(
-        i,
-        root,
-        () => relays.filter((r) => r.index !== i).map((r) => r.addr),
-        links.onHost,
-        links.nodeLinks,
-      ),
+    const relay = await SimRelay.create(
+      i,
+      root,
+      () => relays.filter((r) => r.index !== i).map((r) => r.addr),
+      links.onHost,
+      links.nodeLinks,
     )
+    // started after the run's stop began (an abandoned phase): stop it here, nobody else will
+    if (state.stopping) await relay.stop().catch(() => {})
+    else relays.push(relay)
   }
   progress('relays', relays.length, scenario.relays.count)
 }
@@ -35,34 +36,43 @@ export async function startUsers(state: RunState, onEvent: EventSink): Promise<v
   const bootstrap = () => relays.filter((r) => r.online).map((r) => r.addr)
   const indices = Array.from({ length: plan.users }, (_, i) => i)
   let started = 0
-  const created: Array<SimUser | undefined> = new Array(plan.users)
-  await pool(indices, scenario.users.startConcurrency, async (index) => {
-    created[index] = await SimUser.create({
-      index,
-      suite: state.suite,
-      root: state.root,
-      bootstrap,
-      retry: scenario.retry,
-      mailboxes:
-        mailboxCount === 0
-          ? null
-          : {
-              relays: () => relays.map((r) => r.addr),
-              count: mailboxCount,
-              fetchIntervalMs: scenario.mailboxes.fetchIntervalMs,
-            },
-      onHost: links.onHost,
-      links: links.nodeLinks,
-      onEvent,
-    })
-    progress('users', ++started, plan.users)
-  })
-  for (const user of created) if (user !== undefined) users.push(user)
+  await pool(
+    indices,
+    scenario.users.startConcurrency,
+    async (index) => {
+      const user = await SimUser.create({
+        index,
+        suite: state.suite,
+        root: state.root,
+        bootstrap,
+        retry: scenario.retry,
+        mailboxes:
+          mailboxCount === 0
+            ? null
+            : {
+                relays: () => relays.map((r) => r.addr),
+                count: mailboxCount,
+                fetchIntervalMs: scenario.mailboxes.fetchIntervalMs,
+              },
+        onHost: links.onHost,
+        links: links.nodeLinks,
+        onEvent,
+      })
+      // started after the run's stop began (an abandoned phase): close it here, nobody else will
+      if (state.stopping) return void (await user.close().catch(() => {}))
+      users.push(user)
+      progress('users', ++started, plan.users)
+    },
+    state.signal,
+  )
+  // phases after this one address users by index
+  users.sort((a, b) => a.index - b.index)
 }
 
 /** Stops every user (closing its store), then every relay, then removes the run's folder. */
 export async function stopNodes(state: RunState): Promise<void> {
   const { users, relays, progress } = state
+  state.stopping = true
   let stopped = 0
   await pool(users, STOP_CONCURRENCY, async (user) => {
     await user.close().catch(() => {})

@@ -160,7 +160,8 @@ export async function playSchedule(state: RunState, groups: FormedGroups): Promi
   }
   let done = 0
   for (const event of plan.events) {
-    await sleep(event.t - metrics.now())
+    await sleep(event.t - metrics.now(), state.signal)
+    if (state.signal.aborted) break
     perform(event)
     progress('schedule', ++done, plan.events.length)
   }

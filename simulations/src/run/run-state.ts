@@ -45,4 +45,14 @@ export interface RunState {
   /** Lines for the summary: what did not go as planned, what was not modelled. */
   readonly notes: string[]
   readonly progress: Progress
+  /**
+   * Aborted when a phase overran its bound or the run was interrupted: loops still working for
+   * an abandoned phase (pools, polls, the schedule) stop starting new work.
+   */
+  readonly signal: AbortSignal
+  /**
+   * Set when the final stop begins: a node an abandoned phase finishes creating after that is
+   * stopped by the phase itself (the stop has already passed it by).
+   */
+  stopping: boolean
 }
