@@ -71,6 +71,8 @@ const NOTIFY_CONCURRENCY = 4
 const FLOOD_BOUND_MS = 30_000
 /** Bound on one attacker stream operation. */
 const STREAM_TIMEOUT_MS = 2_000
+/** Bound on bob closing a dial from a refused attacker that got through the handshake. */
+const REFUSED_CLOSE_MS = 3_000
 /** How often a flood checks whether its attacker has been disconnected and refused. */
 const WATCH_MS = 100
 /** Pause after a failed dial (a closed connection fails every dial at once). */
@@ -117,10 +119,17 @@ async function refusesDial(node: Libp2p, addrs: Multiaddr[]): Promise<boolean> {
   if (!closed) return false
   try {
     await node.dial(addrs, { signal: AbortSignal.timeout(STREAM_TIMEOUT_MS) })
-    return false
   } catch {
     return true
   }
+  // bob's gater judges an inbound peer once the encryption handshake names it, which can be
+  // after the dialling side finished its part: a refused attacker then sees its new connection
+  // open and closed at once (seen once: "refused after: false")
+  return eventually(
+    'bob closes the refused dial',
+    async () => (node.getConnections().length === 0 ? true : undefined),
+    REFUSED_CLOSE_MS,
+  ).catch(() => false)
 }
 
 /** Open streams on `protocol` as fast as the target lets us, each carrying one frame. */
