@@ -63,7 +63,7 @@ export async function prepareImage(
   let thumbnail: Uint8Array = new Uint8Array(0)
   let thumbnailError: string | undefined
   try {
-    thumbnail = makeThumbnail(stripped)
+    thumbnail = await makeThumbnail(stripped)
   } catch (error) {
     thumbnailError = (error as Error)?.name ?? 'Error'
   }

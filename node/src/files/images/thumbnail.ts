@@ -8,7 +8,6 @@
  * Only JPEG sources get one today: PNG, WebP and GIF are sent without (the page shows the whole
  * image once it is here).
  */
-import jpeg from 'jpeg-js'
 import type { InlineImageType } from '../image-sniff.ts'
 import type { StrippedImage } from './bytes-reader.ts'
 import {
@@ -36,9 +35,10 @@ export interface Pixels {
  * A JPEG thumbnail of `image`, or an empty array when its type has no decoder here or it is over
  * MAX_THUMBNAIL_SOURCE_PIXELS. Throws MalformedImageError when the decoder refuses the bytes.
  */
-export function makeThumbnail(image: StrippedImage & { type: InlineImageType }): Uint8Array {
+export async function makeThumbnail(image: StrippedImage & { type: InlineImageType }): Promise<Uint8Array> {
   if (image.type !== 'image/jpeg') return new Uint8Array(0)
   if (image.width * image.height > MAX_THUMBNAIL_SOURCE_PIXELS) return new Uint8Array(0)
+  const jpeg = await jpegCodec()
   let decoded: Pixels
   try {
     decoded = jpeg.decode(image.bytes, {
@@ -55,8 +55,14 @@ export function makeThumbnail(image: StrippedImage & { type: InlineImageType }):
   return encodeThumbnail(decoded, image.orientation)
 }
 
+/** jpeg-js, loaded on the first thumbnail rather than with the daemon (idle RSS, issue 14). */
+async function jpegCodec(): Promise<typeof import('jpeg-js')> {
+  return (await import('jpeg-js')).default
+}
+
 /** Scale, turn and encode `pixels` until the JPEG fits; empty when even the smallest does not. */
-export function encodeThumbnail(pixels: Pixels, orientation: number): Uint8Array {
+export async function encodeThumbnail(pixels: Pixels, orientation: number): Promise<Uint8Array> {
+  const jpeg = await jpegCodec()
   for (
     let side = THUMBNAIL_MAX_SIDE_PX;
     side >= THUMBNAIL_MIN_SIDE_PX;
