@@ -14,6 +14,8 @@ import { type SpawnedDaemon, spawnDaemon } from '../../test/fixtures/daemon.ts'
 import { type RelayProcess, readMetric, startRelayProcess } from './relay-process.ts'
 
 /** Bound on mailbox registration + bundle publication, and on one message's receipts. */
+/** Issue 14's goal for the catch-up of 1,000 queued messages after unlock (the row showed 5,000). */
+const CATCH_UP_GOAL_MS = 500
 const SETUP_TIMEOUT_MS = 60_000
 /** Bound on 1,000 messages reaching 'stored' with 3 receipts, and on the catch-up itself. */
 const BULK_TIMEOUT_MS = 120_000
@@ -205,7 +207,7 @@ export async function benchCatchUp(options: {
       `offline catch-up: ${queued} queued messages (unlock returned → last received)`,
       'ms',
       round(lastAt - tUnlocked, 0),
-      5000,
+      CATCH_UP_GOAL_MS,
     )
     row(
       `offline catch-up: ${queued} queued messages (daemon spawn → last received)`,
