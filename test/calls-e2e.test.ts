@@ -75,6 +75,19 @@ describe('voice calls: the daemon side, between real daemons', () => {
         return status.mailboxes === 1 && status.bundlePublished ? true : undefined
       })
     }
+    // the pairwise sessions the calls use exist before the first call, so a ring timeout of
+    // RING_MS times the call, not a first contact's session set-up on a loaded machine (the
+    // first call once rang out before alice's early signal was refused, in a CI run)
+    for (const [from, to] of [
+      [alice, bob],
+      [bob, alice],
+      [carol, bob],
+    ] as const) {
+      const text = `hello from ${from.userId}`
+      const got = waitForEvent(to.client, 'message.received', (p) => p.message.text === text)
+      await from.client.call('messages.send', { conversationId: `dm:${to.userId}`, text })
+      await got
+    }
   })
   after(async () => {
     await Promise.allSettled([alice?.stop(), bob?.stop(), carol?.stop()])
