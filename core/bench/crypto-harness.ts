@@ -176,7 +176,8 @@ export async function runCryptoBench(makeSuite: SuiteFactory, argv: readonly str
       `, load average ${loadAverage()}${quick ? ' — QUICK smoke run, figures are indicative only' : ''}`,
   )
   console.log(
-    `each row: ${options.warmupMs} ms warm-up, then ${options.runs} × ${options.budgetMs} ms per side and per floor (taking turns), median\n`,
+    `each row: ${options.warmupMs} ms warm-up, then ${options.runs} × ${options.budgetMs} ms per side and per floor (taking turns), median` +
+      `; heap collected before each run: ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'yes' : 'no (run with --expose-gc)'}\n`,
   )
 
   const safety = safetyNumberInput(makeSuite)

@@ -110,11 +110,20 @@ export async function compare(
   const cpuRuns: number[][] = ops.map(() => [])
   for (let i = 0; i < options.runs; i++)
     for (const [j, op] of ops.entries()) {
+      // Each run starts from a collected heap (when the bench runs with --expose-gc), so that
+      // one side's garbage — libsignal's native handles and their finalizers included — is not
+      // collected on the next side's clock.
+      collectGarbage()
       const rate = await runFor(op, options.budgetMs)
       runs[j]?.push(rate.wall)
       cpuRuns[j]?.push(rate.cpu)
     }
   return { medians: runs.map(median), runs, cpuMedians: cpuRuns.map(median), cpuRuns }
+}
+
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc !== undefined) gc()
 }
 
 /** Rounds a rate for display and JSON: whole numbers, one decimal below 100. */

@@ -52,10 +52,6 @@ const privateKey = (input: Parameters<typeof createPrivateKey>[0]): KeyObject =>
 const publicKey = (input: Parameters<typeof createPublicKey>[0]): KeyObject =>
   withoutStackTraces(() => createPublicKey(input))
 
-export const importX25519Private = (raw: Uint8Array): KeyObject =>
-  privateKey({ key: view(raw), format: 'raw-private', asymmetricKeyType: 'x25519' })
-export const importX25519Public = (raw: Uint8Array): KeyObject =>
-  publicKey({ key: view(raw), format: 'raw-public', asymmetricKeyType: 'x25519' })
 /** The Ed25519 raw private key is the RFC 8032 32-byte seed. */
 export const importEd25519Private = (seed: Uint8Array): KeyObject =>
   privateKey({ key: view(seed), format: 'raw-private', asymmetricKeyType: 'ed25519' })

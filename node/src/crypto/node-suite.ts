@@ -1,9 +1,15 @@
 /**
- * The fast CryptoSuite on node:crypto (OpenSSL), used by the daemon. Byte for byte equal to
+ * The fast CryptoSuite on node:crypto (OpenSSL) and libsodium (sodium-native), used by the daemon. Byte for byte equal to
  * core/src/crypto/noble-suite.ts (node/test/crypto-differential.test.ts checks every operation)
  * and throws the same error classes.
  *
- * Raw keys are imported into KeyObjects (key-import.ts) and the KeyObjects of recently used keys
+ * X25519 runs on libsodium: it takes raw bytes (no KeyObject import, which costs a fifth of an
+ * X25519 in OpenSSL), its fixed-base multiply for a new key's public half is twice as fast as
+ * OpenSSL's generic ladder, and its variable-base multiply is ~10 % faster — the Double Ratchet
+ * does two of each kind per turn of the conversation (node/bench/x25519 figures in
+ * docs/benchmarks.md). Everything else is node:crypto.
+ *
+ * Raw Ed25519 and ML-KEM keys are imported into KeyObjects (key-import.ts) and the KeyObjects of recently used keys
  * are cached: importing costs more than an X25519 or Ed25519 operation. Without an injected
  * Random, key generation runs inside OpenSSL (generateKeyPairSync, same OS randomness as
  * randomBytes) and keeps the generated private KeyObject, which skips the import (and the public
@@ -29,6 +35,7 @@ import {
   sign,
   verify,
 } from 'node:crypto'
+import sodium from 'sodium-native'
 import {
   AES_GCM_KEY_BYTES,
   AES_GCM_NONCE_BYTES,
@@ -57,12 +64,10 @@ import {
   importEd25519Public,
   importMlKem768Private,
   importMlKem768Public,
-  importX25519Private,
-  importX25519Public,
 } from './key-import.ts'
 import { sha512IterateFast } from './sha512-chain.ts'
 
-/** Imported X25519/Ed25519 keys kept per cache: a node's live keys (identity, prekeys, ratchets) fit. */
+/** Imported Ed25519 keys kept per cache: a node's live keys (identity, devices, peers' keys) fit. */
 export const CURVE_KEY_CACHE_ENTRIES = 256
 /** Expanded ML-KEM-768 keys kept (each a few KiB inside OpenSSL): prekeys in use plus peers' keys. */
 export const MLKEM_KEY_CACHE_ENTRIES = 64
@@ -96,22 +101,20 @@ function isAllZero(bytes: Uint8Array): boolean {
 export function createNodeSuite(injectedRandom?: Random): CryptoSuite {
   const random = injectedRandom ?? nodeRandom
   const nativeKeygen = injectedRandom === undefined
-  const x25519Secrets = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
-  const x25519Publics = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
   const ed25519Seeds = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
   const ed25519Publics = new BoundedCache<KeyObject>(CURVE_KEY_CACHE_ENTRIES)
   const mlkemSeeds = new BoundedCache<KeyObject>(MLKEM_KEY_CACHE_ENTRIES)
   const mlkemPublics = new BoundedCache<KeyObject>(MLKEM_KEY_CACHE_ENTRIES)
   const montgomeryPublics = new BoundedCache<Uint8Array>(CURVE_KEY_CACHE_ENTRIES)
 
-  const x25519Secret = (secretKey: Uint8Array) =>
-    x25519Secrets.get(secretKey, () => importX25519Private(secretKey))
   const ed25519Secret = (seed: Uint8Array) => ed25519Seeds.get(seed, () => importEd25519Private(seed))
   const mlkemSecret = (seed: Uint8Array) => mlkemSeeds.get(seed, () => importMlKem768Private(seed))
 
   function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
     checkLength('X25519 secret key', secretKey, X25519_KEY_BYTES)
-    return plain(exportRawPublic(x25519Secret(secretKey)))
+    const publicKey = new Uint8Array(X25519_KEY_BYTES)
+    sodium.crypto_scalarmult_base(publicKey as Buffer, secretKey as Buffer)
+    return publicKey
   }
 
   function ed25519PublicKey(seed: Uint8Array): Uint8Array {
@@ -147,20 +150,17 @@ export function createNodeSuite(injectedRandom?: Random): CryptoSuite {
     x25519(secretKey, publicKey) {
       checkLength('X25519 secret key', secretKey, X25519_KEY_BYTES)
       checkLength('X25519 public key', publicKey, X25519_KEY_BYTES)
-      let shared: Uint8Array
+      const shared = new Uint8Array(X25519_KEY_BYTES)
       try {
-        const peer = x25519Publics.get(publicKey, () => importX25519Public(publicKey))
-        shared = plain(diffieHellman({ privateKey: x25519Secret(secretKey), publicKey: peer }))
+        // libsodium returns -1 (sodium-native throws) for an all-zero result (RFC 7748 §6.1).
+        sodium.crypto_scalarmult(shared as Buffer, secretKey as Buffer, publicKey as Buffer)
       } catch (cause) {
-        // OpenSSL refuses to derive an all-zero secret (RFC 7748 §6.1 check) with an error.
-        throw new CryptoError('X25519 failed', { cause })
+        throw new CryptoError('X25519 produced an all-zero secret (low-order point)', { cause })
       }
       if (isAllZero(shared)) throw new CryptoError('X25519 produced an all-zero secret (low-order point)')
       return shared
     },
     x25519Generate() {
-      if (nativeKeygen)
-        return nativeKeyPair(() => generateKeyPairSync('x25519'), exportRawPrivate, x25519Secrets)
       const secretKey = random(X25519_KEY_BYTES)
       return { secretKey, publicKey: x25519PublicKey(secretKey) }
     },
