@@ -15,14 +15,13 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
 import { MAILBOX_TTL_MS, MAX_ACK_HASHES, MAX_FETCH_LIMIT } from '../../../core/src/mailbox/constants.ts'
-import type { StoredEnvelope } from '../../../core/src/mailbox/response.ts'
 import type { MailboxHint } from '../../../core/src/prekey-bundle.ts'
 import { MailboxClient } from '../mailbox/mailbox-client.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
 import type { MessagingLogger } from './logger.ts'
 import { claimMailboxPrekey, depositToMailboxes } from './mailbox-deposit.ts'
+import { type FetchSource, fetchRound } from './mailbox-fetch.ts'
 import { listenForNewMail } from './mailbox-notify.ts'
-import { mergeMailboxOrder } from './mailbox-order.ts'
 import { MAILBOX_LIST, MAILBOXES_KEY, type MailboxRecord, relayOf } from './mailbox-record.ts'
 import type { PrekeyManager } from './prekeys.ts'
 
@@ -244,27 +243,23 @@ export class Mailboxes {
 
   async #fetchOnce(): Promise<void> {
     await this.#dropDrainedRetired()
-    // every mailbox at once: a catch-up waits for the slowest relay, not for the sum of them
-    const fetched = await Promise.all([...this.#records].map((record) => this.#fetchMailbox(record)))
-    const lists: StoredEnvelope[][] = []
-    const holders = new Map<string, Array<{ record: MailboxRecord; hash: Uint8Array }>>()
-    const outcomes = new Map<MailboxRecord, boolean>()
-    for (const { record, ok, list } of fetched) {
-      outcomes.set(record, ok)
-      if (ok && list.length === 0 && record.retiredAt !== undefined) this.#drained.add(record)
-      lists.push(list)
-      for (const item of list) {
-        const k = toHex(item.hash)
-        const entry = holders.get(k) ?? []
-        entry.push({ record, hash: item.hash })
-        holders.set(k, entry)
-      }
-    }
+    // every mailbox at once, pages pipelined with processing (mailbox-fetch.ts): a catch-up
+    // waits for the slowest relay's first page, not for every page of every relay
+    const { outcomes, delivered } = await fetchRound(
+      this.#records.map((record) => this.#source(record)),
+      {
+        maxPages: MAX_PAGES_PER_FETCH,
+        deliverBatch: MAILBOX_DELIVER_BATCH,
+        deliver: (envelopes) => this.#init.deliver(envelopes),
+      },
+    )
+    for (const { record, ok, empty } of outcomes)
+      if (ok && empty && record.retiredAt !== undefined) this.#drained.add(record)
     // A failure counts against a relay only when another one answered: if none did, this device
     // is the one cut off, and its mailboxes are kept as they are.
-    const anyAnswered = [...outcomes.values()].some((ok) => ok)
+    const anyAnswered = outcomes.some((o) => o.ok)
     let changed = false
-    for (const [record, ok] of outcomes) {
+    for (const { record, ok } of outcomes) {
       const failures = ok ? 0 : anyAnswered ? record.failures + 1 : record.failures
       if (failures !== record.failures) changed = true
       record.failures = failures
@@ -273,56 +268,34 @@ export class Mailboxes {
     const belowK = this.#active().filter((r) => r.failures < MAILBOX_REHOME_FAILURES).length < want
     // with no mailbox at all (every registration failed, e.g. the device started offline) there
     // is nothing to answer: registering is the only way to learn whether the relays are back
-    if (belowK && (anyAnswered || outcomes.size === 0)) await this.#ensure()
+    if (belowK && (anyAnswered || outcomes.length === 0)) await this.#ensure()
     else if (changed) await this.#init.store.write(MAILBOXES_KEY, MAILBOX_LIST, this.#records)
-    const merged = mergeMailboxOrder(lists)
-    if (merged.length === 0) return
-    // each batch is acknowledged to its mailboxes as soon as it is persisted (never before),
-    // while the next batch is processed
-    const acks: Array<Promise<void>> = []
-    try {
-      for (let i = 0; i < merged.length; i += MAILBOX_DELIVER_BATCH) {
-        const chunk = merged.slice(i, i + MAILBOX_DELIVER_BATCH)
-        await this.#init.deliver(chunk.map((e) => e.envelope))
-        // every status is final for a stored envelope: delivered, duplicate, or undecryptable
-        const batch = new Map<MailboxRecord, Uint8Array[]>()
-        for (const item of chunk) {
-          for (const holder of holders.get(toHex(item.hash)) ?? []) {
-            const list = batch.get(holder.record) ?? []
-            list.push(holder.hash)
-            batch.set(holder.record, list)
-          }
-        }
-        for (const [record, hashes] of batch) acks.push(this.#ack(record, hashes))
-      }
-    } finally {
-      await Promise.allSettled(acks)
-    }
-    this.#init.log.info('mailbox envelopes processed', { count: merged.length })
+    if (delivered > 0) this.#init.log.info('mailbox envelopes processed', { count: delivered })
   }
 
-  /** Every page of one mailbox (up to MAX_PAGES_PER_FETCH); `ok` false when a request failed. */
-  async #fetchMailbox(
-    record: MailboxRecord,
-  ): Promise<{ record: MailboxRecord; ok: boolean; list: StoredEnvelope[] }> {
+  /** One mailbox as a fetch round reads it: pages (topping up its prekeys when low), acks. */
+  #source(record: MailboxRecord): FetchSource<MailboxRecord> {
     const client = this.#client(record)
     const key = this.#inboxKey(record)
-    const list: StoredEnvelope[] = []
-    let cursor: Uint8Array | undefined
-    for (let page = 0; page < MAX_PAGES_PER_FETCH; page++) {
-      const result = await client.fetch(key, cursor, MAX_FETCH_LIMIT)
-      if (!result.ok) {
-        this.#init.log.debug('mailbox fetch failed', { relay: record.relay, reason: result.reason })
-        return { record, ok: false, list }
-      }
-      list.push(...result.value.envelopes)
-      if (result.value.prekeysRemaining < MAILBOX_PREKEY_LOW_WATER && record.retiredAt === undefined) {
-        await this.#topUp(record, client, key)
-      }
-      if (!result.value.more) break
-      cursor = result.value.nextCursor
+    return {
+      record,
+      fetchPage: async (cursor) => {
+        const result = await client.fetch(key, cursor, MAX_FETCH_LIMIT)
+        if (!result.ok) {
+          this.#init.log.debug('mailbox fetch failed', { relay: record.relay, reason: result.reason })
+          return { ok: false }
+        }
+        if (result.value.prekeysRemaining < MAILBOX_PREKEY_LOW_WATER && record.retiredAt === undefined)
+          await this.#topUp(record, client, key)
+        return {
+          ok: true,
+          envelopes: result.value.envelopes,
+          more: result.value.more,
+          nextCursor: result.value.nextCursor,
+        }
+      },
+      ack: (hashes) => this.#ack(record, hashes),
     }
-    return { record, ok: true, list }
   }
 
   /** Acknowledge persisted envelopes to one mailbox (MAX_ACK_HASHES per request); failures are logged. */
