@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { SERVICE_NODE_FLAGS } from '../core/src/service-process.ts'
+import { SERVICE_NODE_FLAGS, serviceEnv } from '../core/src/service-process.ts'
 import { daemonEntry } from '../node/src/launch/service-entry.ts'
 import { readDaemonInfo, readRpcToken } from '../node/src/profile/daemon-info.ts'
 import { DaemonNotRunningError } from '../node/src/profile/errors.ts'
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     daemon = spawn(
       process.execPath,
       [...SERVICE_NODE_FLAGS, await daemonEntry(), '--home', home, '--profile', paths.name],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
+      { stdio: ['ignore', 'ignore', 'inherit'], env: serviceEnv(process.env) },
     )
     info = await waitForDaemon(paths, daemon)
   }

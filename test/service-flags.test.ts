@@ -15,7 +15,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { missingServiceFlags, SERVICE_NODE_FLAGS } from '../core/src/service-process.ts'
+import {
+  missingServiceFlags,
+  SERVICE_ENV,
+  SERVICE_NODE_FLAGS,
+  serviceEnv,
+} from '../core/src/service-process.ts'
 import { daemonEntry } from '../node/src/launch/service-entry.ts'
 import { REPO_ROOT } from './fixtures/system-path.ts'
 import { WREN_BIN } from './fixtures/wren-cli.ts'
@@ -62,6 +67,15 @@ describe('missingServiceFlags', () => {
     assert.deepEqual(missingServiceFlags(['--max_semi_space_size=16'], undefined), [])
     // a value alone is not a flag
     assert.deepEqual(missingServiceFlags(['max-semi-space-size=4'], ''), [...SERVICE_NODE_FLAGS])
+  })
+})
+
+describe('serviceEnv', () => {
+  test('puts SERVICE_ENV under the launcher environment, which a user value and the extras override', () => {
+    assert.equal(SERVICE_ENV.MALLOC_ARENA_MAX, '2')
+    assert.deepEqual(serviceEnv({ PATH: '/bin' }), { MALLOC_ARENA_MAX: '2', PATH: '/bin' })
+    assert.equal(serviceEnv({ MALLOC_ARENA_MAX: '8' }).MALLOC_ARENA_MAX, '8')
+    assert.equal(serviceEnv({ MALLOC_ARENA_MAX: '8' }, { MALLOC_ARENA_MAX: '1' }).MALLOC_ARENA_MAX, '1')
   })
 })
 

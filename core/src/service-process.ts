@@ -22,6 +22,23 @@ export const SERVICE_NODE_FLAGS: readonly string[] = Object.freeze([
 ])
 
 /**
+ * Environment a service process is started with, on top of the launcher's own (a value the
+ * user set already wins). MALLOC_ARENA_MAX: glibc gives threads that allocate their own malloc
+ * arenas (up to 8 per core), and V8's GC workers and libuv's pool threads each touched one: two
+ * arenas took an idle daemon's RSS from 121–125 MB to 118–120 MB (measured with node/bench
+ * cold-start's daemon, idle 10 s; docs/benchmarks.md), with no change in bench:node's rates.
+ */
+export const SERVICE_ENV: Readonly<Record<string, string>> = Object.freeze({ MALLOC_ARENA_MAX: '2' })
+
+/** `base` (a launcher's environment) with SERVICE_ENV under it and `extra` over it. */
+export function serviceEnv(
+  base: Readonly<Record<string, string | undefined>>,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string | undefined> {
+  return { ...SERVICE_ENV, ...base, ...extra }
+}
+
+/**
  * The service flags a process was started without, given its `process.execArgv` and
  * NODE_OPTIONS (Node takes flags from both). Empty when every one is there, with any value: an
  * operator may choose another size on purpose.

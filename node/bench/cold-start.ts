@@ -15,7 +15,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { SERVICE_NODE_FLAGS } from '../../core/src/service-process.ts'
+import { SERVICE_NODE_FLAGS, serviceEnv } from '../../core/src/service-process.ts'
 import { daemonEntry } from '../src/launch/service-entry.ts'
 import { WrenClient } from '../src/rpc/client.ts'
 import { pollUntil } from './bench-report.ts'
@@ -51,7 +51,7 @@ export async function coldStart(options: {
   const child: ChildProcess = spawn(
     process.execPath,
     [...SERVICE_NODE_FLAGS, entry, '--home', options.home, '--profile', options.profile, '--rpc-port', '0'],
-    { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: REPO_ROOT, env: serviceEnv(process.env, options.env), stdio: ['ignore', 'ignore', 'pipe'] },
   )
   const logs: string[] = []
   child.stderr?.setEncoding('utf8')

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
-import { SERVICE_NODE_FLAGS } from '../../core/src/service-process.ts'
+import { SERVICE_NODE_FLAGS, serviceEnv } from '../../core/src/service-process.ts'
 import type { RelayConfigInput } from '../src/config.ts'
 
 const BIN = new URL('../src/bin/wren-relay.ts', import.meta.url).pathname
@@ -41,7 +41,7 @@ export async function startRelayProcess(
   await writeFile(configPath, JSON.stringify(full), { mode: 0o600 })
   const child: ChildProcess = spawn(process.execPath, [...SERVICE_NODE_FLAGS, BIN, '--config', configPath], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, WREN_RELAY_DATA_DIR: '', ...env },
+    env: serviceEnv(process.env, { WREN_RELAY_DATA_DIR: '', ...env }),
   })
   const pid = child.pid
   if (pid === undefined) throw new Error('relay did not spawn')

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { type Command, InvalidArgumentError, Option } from 'commander'
-import { SERVICE_NODE_FLAGS } from '../../../../core/src/service-process.ts'
+import { SERVICE_NODE_FLAGS, serviceEnv } from '../../../../core/src/service-process.ts'
 import { daemonEntry } from '../../launch/service-entry.ts'
 import { LOG_FORMAT_CHOICES } from '../../log.ts'
 import type { GlobalOptions } from '../context.ts'
@@ -60,7 +60,10 @@ export function registerDaemonCommand(program: Command, globals: Globals): void 
       if (opts.mailboxes !== undefined) args.push('--mailboxes', opts.mailboxes)
       if (!opts.mdns) args.push('--no-mdns')
       args.push('--log-format', opts.logFormat)
-      const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...args], { stdio: 'inherit' })
+      const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...args], {
+        stdio: 'inherit',
+        env: serviceEnv(process.env),
+      })
       // Ctrl-C reaches the whole process group; a signal sent to us alone is passed on. The daemon
       // stops once however many times it is told.
       const forward = (signal: NodeJS.Signals) => child.kill(signal)
