@@ -13,6 +13,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
+import { ProfilePictures } from '../avatar/picture-service.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
 import { TurnCredentials } from '../calls/turn-client.ts'
 import { ensureOwnDeviceList, type OwnDeviceList } from '../devices/own-device-list.ts'
@@ -104,6 +105,8 @@ export interface Runtime {
   readonly ephemeral: EphemeralService
   /** This identity's device list and contacts' pinned lists (node/src/devices, issue 18). */
   readonly devices: RuntimeDevices
+  /** Our profile picture and contacts' pictures (node/src/avatar, issue 17). */
+  readonly pictures: ProfilePictures
   readonly vault: Vault
   readonly identity: IdentityKeyPair
   readonly userId: Uint8Array
@@ -270,6 +273,16 @@ export async function startRuntime(
     messenger,
   )
   devices.attach(messenger)
+  // profile pictures register their app kind before the messenger starts delivering (node/src/avatar)
+  const pictures = new ProfilePictures({
+    store: profile.store,
+    blind: (id) => vault.blind(id),
+    listContacts: () => vault.listContacts(),
+    onChange: (change) => ctx.notify('contact.picture', { ...change }),
+    log: ctx.log.child('node:pictures'),
+    now,
+  })
+  pictures.attach(messenger)
   // groups register their app kinds before the messenger starts delivering (node/src/groups)
   const groups = await startGroups({
     suite,
@@ -399,6 +412,7 @@ export async function startRuntime(
     search,
     ephemeral,
     devices,
+    pictures,
     vault,
     identity,
     userId,
