@@ -22,7 +22,6 @@ import { type RuntimeDevices, runtimeDevices } from '../devices/runtime-devices.
 import { FileService } from '../files/file-service.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
-import { directConversationId } from '../messaging/conversation-id.ts'
 import { DEFAULT_MAILBOX_COUNT, Mailboxes } from '../messaging/mailboxes.ts'
 import { Messenger } from '../messaging/messenger.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
@@ -350,8 +349,8 @@ export async function startRuntime(
     },
     contact: async (id) => device(await vault.getContact(id)),
     contacts: async () => (await vault.listContacts()).map((c) => device(c) as ContactDevice),
-    onTyping: (event) =>
-      ctx.notify('typing', { conversationId: directConversationId(event.userId), ...event }),
+    groupMembers: (groupIdHex) => groups.service.otherMembers(groupIdHex),
+    onTyping: (event) => ctx.notify('typing', { ...event }),
     onPresence: (state) => ctx.notify('contact.presence', { ...state }),
     now,
     log: ctx.log.child('node:presence'),

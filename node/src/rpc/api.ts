@@ -848,7 +848,7 @@ export const events = {
   },
   typing: {
     description:
-      'A contact started or stopped typing in a direct chat. typing: true expires by itself at expiresAt (a typing: false follows then) unless renewed; never stored, only over a live connection.',
+      'A contact started or stopped typing in a direct chat, or a member in a group chat (conversationId says which). typing: true expires by itself at expiresAt (a typing: false follows then) unless renewed; never stored, only over a live connection.',
     payload: z.strictObject({
       conversationId: id,
       userId,
@@ -1182,7 +1182,7 @@ export const methods = {
   },
   'typing.set': {
     description:
-      'Tell the contact of a direct chat that we are (or stopped) typing: sent at most every 3 s while typing, only over a live connection (dropped otherwise, never queued or stored), sealed with a key of the two identities. A no-op when typing indicators are off (typing.configure). sent says whether a frame left.',
+      'Tell the contact of a direct chat, or the members of a group chat, that we are (or stopped) typing: sent at most every 3 s per chat while typing, only over a live connection (dropped otherwise, never queued or stored), sealed with a key of the two identities (in a group, one frame to each member whose device is connected, at most 64). A no-op when typing indicators are off (typing.configure). sent says whether a frame left. NOT_FOUND for a group we do not know.',
     params: z.strictObject({ conversationId: id, typing: z.boolean() }),
     result: z.strictObject({ sent: z.boolean() }),
   },
