@@ -3,13 +3,15 @@
  * who know each other only through the group. Alice's typing in the group reaches both, marked
  * with the group's conversation; a second "typing" within the send interval does not leave; a
  * stop ends it at once; Cat's typing reaches Bob although they were never direct contacts; the
- * members see each other's presence; turned off, typing is neither sent nor shown.
+ * members see each other's presence, and a member's profile picture reaches the member who knows
+ * it only through the group; turned off, typing is neither sent nor shown.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { EventName, EventPayload } from '../node/src/rpc/api.ts'
 import type { WrenClient } from '../node/src/rpc/client.ts'
 import { type ChatPeer, eventually, startPair, startPeer, waitForEvent } from './fixtures/chat.ts'
+import { seededJpeg } from './fixtures/jpeg.ts'
 
 /** Forming a 3-member group (invitations, accepts, Sender Keys) on a loaded 2-core machine. */
 const GROUP_FORMED_MS = 60_000
@@ -28,6 +30,8 @@ describe('typing and presence in a group of three daemons', () => {
 
   before(async () => {
     ;({ alice, bob } = await startPair())
+    // bob's profile picture, set before cat knows him: cat gets it when the group adds bob's card
+    await bob.client.call('identity.setPicture', { image: seededJpeg(200, 200, 5).toString('base64') })
     cat = await startPeer('Cat', { args: alice.addrs.flatMap((a) => ['--bootstrap', a]) })
     await alice.client.call('contacts.add', { card: (await cat.client.call('identity.get', {})).card })
     await cat.client.call('contacts.add', { card: (await alice.client.call('identity.get', {})).card })
@@ -110,6 +114,16 @@ describe('typing and presence in a group of three daemons', () => {
       const { presence } = await bob.client.call('contacts.presence', {})
       return presence.find((p) => p.userId === cat.userId)?.online === true ? true : undefined
     })
+  })
+
+  test('a member known only through the group gets the profile picture set before', async () => {
+    const { picture } = await bob.client.call('identity.picture', {})
+    assert.ok(picture !== null)
+    const held = await eventually("bob's picture at cat", async () => {
+      const at = await cat.client.call('contacts.picture', { userId: bob.userId })
+      return at.picture ?? undefined
+    })
+    assert.deepEqual(held, picture)
   })
 
   test('typing turned off: the sender sends none in the group, the receiver shows none', async () => {

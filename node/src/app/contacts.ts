@@ -30,8 +30,6 @@ export async function addContactByCard(
   const contact = await rt.messenger.addContact(parsed, name)
   // a contact whose device is connected already (it handed its card over) hears our presence now
   void rt.ephemeral.contactAdded(contact.userId)
-  // a new contact gets our profile picture (queued like a message: it waits for the session)
-  void rt.pictures.contactAdded(contact.userId, rt.messenger)
   return { contact, online: rt.isOnline(parsed.devicePeerId) }
 }
 

@@ -247,6 +247,8 @@ export async function startRuntime(
     verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, now()),
     currentBundle: () => own.bundle(),
     onContactLookedUp: (id) => void devices.contacts.refresh(id),
+    // a new contact (contacts.add, or a group member's card) gets our profile picture
+    onContactAdded: (id) => void pictures.contactAdded(id, messenger),
     ownDeviceList: () => ownList.current.list,
     notify: messagingNotify(ctx.notify),
     now,
