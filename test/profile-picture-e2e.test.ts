@@ -22,6 +22,7 @@ import {
 } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
 import { COMMENT_TEXT, GPS_LATITUDE_BYTES, seededJpeg, withCameraMetadata } from './fixtures/jpeg.ts'
+import { runWren } from './fixtures/wren-cli.ts'
 
 /** A contact back from a restart: reconnect, outbox retry and delivery on a loaded 2-core machine. */
 const RETURN_TIMEOUT_MS = 60_000
@@ -148,6 +149,29 @@ describe('profile pictures between daemons', () => {
       (await carol.client.call('contacts.picture', { userId: alice.userId })).picture?.jpeg,
       current.jpeg,
     )
+  })
+
+  test('wren picture shows, removes and sets the picture from the command line', async () => {
+    const cli = { home: alice.home, profile: alice.daemon.profile }
+    const shown = await runWren(['picture'], cli)
+    assert.equal(shown.code, 0, shown.stderr)
+    assert.match(shown.stdout, /A picture is set \(\d+ bytes\)/)
+    const removed = await runWren(['picture', '--remove'], cli)
+    assert.equal(removed.code, 0, removed.stderr)
+    assert.match(removed.stdout, /Picture removed/)
+    await eventually('the removal at bob', async () =>
+      (await pictureOf(bobClient, alice.userId)) === null ? true : undefined,
+    )
+    const set = await runWren(['picture', photoPath, '--json'], cli)
+    assert.equal(set.code, 0, set.stderr)
+    const { picture } = JSON.parse(set.stdout) as { picture: { setAt: number; jpeg: string } }
+    await eventually('the new picture at bob', async () =>
+      (await pictureOf(bobClient, alice.userId))?.equals(Buffer.from(picture.jpeg, 'base64'))
+        ? true
+        : undefined,
+    )
+    const both = await runWren(['picture', photoPath, '--remove'], cli)
+    assert.notEqual(both.code, 0)
   })
 
   test('the picture is at rest only sealed: no profile file of the contact holds its bytes', async () => {
