@@ -172,6 +172,26 @@ describe('desktop live conversation: typing, presence, group actions and mention
     await shot(alice, '03-alice-mention-highlight')
   })
 
+  test('in the group bob’s header names who types: alice from her page, then cat from its daemon', async () => {
+    const aliceTyping = bob.page.locator('.chat-subtitle', { hasText: 'Alice is typing…' })
+    await composer(alice).pressSequentially('let me th')
+    await aliceTyping.waitFor()
+    await shot(bob, '03b-bob-sees-group-typing')
+    await composer(alice).fill('')
+    await aliceTyping.waitFor({ state: 'detached' })
+
+    // cat and bob know each other only through the group
+    const catTyping = bob.page.locator('.chat-subtitle', { hasText: 'Cat is typing…' })
+    await eventually('a typing frame from cat leaves', async () =>
+      (await cat.client.call('typing.set', { conversationId: groupConversation, typing: true })).sent
+        ? true
+        : undefined,
+    )
+    await catTyping.waitFor()
+    await cat.client.call('typing.set', { conversationId: groupConversation, typing: false })
+    await catTyping.waitFor({ state: 'detached' })
+  })
+
   test('alice reacts and replies in the group from the hover actions; bob sees both live and cat’s daemon holds them', async () => {
     const target = bubble(alice, '@Alice bring the map')
     await target.hover()

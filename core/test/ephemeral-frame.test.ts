@@ -9,12 +9,13 @@ import { fuzzDecoder } from '../../test/fixtures/fuzz.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { createNobleSuite } from '../src/crypto/noble-suite.ts'
 import {
+  EPHEMERAL_GROUP_TYPING,
   EPHEMERAL_PRESENCE,
   EPHEMERAL_TYPING,
   MAX_EPHEMERAL_FRAME_BYTES,
 } from '../src/ephemeral/constants.ts'
 import { ephemeralKey, openEphemeral, sealEphemeral } from '../src/ephemeral/frame.ts'
-import { AeadError, DecodeError } from '../src/errors.ts'
+import { AeadError, DecodeError, InvalidKeyError } from '../src/errors.ts'
 
 const suite = createNobleSuite(seededRandom('ephemeral-frame'))
 const alice = suite.ed25519Generate()
@@ -42,12 +43,34 @@ describe('ephemeral frames', () => {
     assert.deepEqual(openEphemeral(suite, key, sealEphemeral(suite, key, presence)), presence)
   })
 
+  test('a group typing signal carries its 16-byte group id, and only it carries one', () => {
+    const key = ephemeralKey(suite, alice.secretKey, aToB, bob.publicKey)
+    const group = seededRandom('ephemeral-group')(16)
+    const signal = { kind: EPHEMERAL_GROUP_TYPING, counter: 1_760_000_000_456, on: true, group }
+    const frame = sealEphemeral(suite, key, signal)
+    assert.ok(frame.length <= MAX_EPHEMERAL_FRAME_BYTES, `${frame.length} bytes`)
+    assert.deepEqual(openEphemeral(suite, key, frame), signal)
+    assert.throws(
+      () => sealEphemeral(suite, key, { ...signal, group: group.subarray(0, 15) }),
+      InvalidKeyError,
+    )
+    assert.throws(
+      () => sealEphemeral(suite, key, { kind: EPHEMERAL_GROUP_TYPING, counter: 1, on: true }),
+      InvalidKeyError,
+    )
+    assert.throws(
+      () => sealEphemeral(suite, key, { kind: EPHEMERAL_TYPING, counter: 1, on: true, group }),
+      InvalidKeyError,
+    )
+  })
+
   test('the parser is capped and, fuzzed, throws only typed errors and rejects what it must', () => {
     const key = ephemeralKey(suite, alice.secretKey, aToB, bob.publicKey)
     assert.throws(() => openEphemeral(suite, key, new Uint8Array(MAX_EPHEMERAL_FRAME_BYTES + 1)), DecodeError)
     const signals = [
       { kind: EPHEMERAL_TYPING, counter: 5, on: true },
       { kind: EPHEMERAL_PRESENCE, counter: 9, on: false },
+      { kind: EPHEMERAL_GROUP_TYPING, counter: 11, on: true, group: seededRandom('fuzz-group')(16) },
     ]
     const { accepted, rejected } = fuzzDecoder(
       (bytes) => {

@@ -127,10 +127,14 @@ export function App({ store }: { store: AppStore }): JSX.Element {
   const open = state.conversations.find((c) => c.id === state.openId)
   const callPeer = open?.peerUserId ?? null
   const me = state.identity
+  const pictures = state.pictures
   const avatarSource = useCallback(
-    (id: string): AvatarSource | undefined =>
-      me !== null && id === me.userId ? { identityKey: me.identityKey } : contacts.get(id),
-    [me, contacts],
+    (id: string): AvatarSource | undefined => {
+      const source = me !== null && id === me.userId ? { identityKey: me.identityKey } : contacts.get(id)
+      const picture = pictures.get(id)
+      return picture === undefined || source === undefined ? source : { ...source, picture }
+    },
+    [me, contacts, pictures],
   )
   const openGroup =
     open?.groupId === null || open === undefined

@@ -1,7 +1,7 @@
 /** @jsxImportSource preact */
 /**
  * The header of the open chat: back, avatar and title (details on click), the subtitle (typing…,
- * online or last seen and trust for a direct chat; members for a group), why messages wait, and
+ * online or last seen and trust for a direct chat; who types, else members, for a group), why messages wait, and
  * the buttons: search in this chat, call, details, and the chat's menu.
  */
 import type { ComponentChildren, JSX } from 'preact'
@@ -10,7 +10,7 @@ import { Avatar } from './avatar.tsx'
 import { Icon } from './icons.tsx'
 import type { AppStore } from './logic/app-store.ts'
 import { groupSubtitle } from './logic/groups.ts'
-import { chatSubtitle, onlineDot, typingIn } from './logic/presence.ts'
+import { chatSubtitle, groupTypingWords, onlineDot, typingIn } from './logic/presence.ts'
 import { waitingWords } from './logic/waiting.ts'
 import { useStore } from './use-store.ts'
 
@@ -48,6 +48,14 @@ export function ChatHeader({
   const isGroup = conversation.kind === 'group'
   // typing entries lapse at their expiresAt; the daemon's typing: false normally removes them first
   const typing = typingIn(state.typing, conversation.id, Date.now())
+  const groupTyping = isGroup
+    ? groupTypingWords(
+        state.typing,
+        conversation.id,
+        Date.now(),
+        (userId) => app.state.contacts.find((c) => c.userId === userId)?.displayName,
+      )
+    : null
   const presence = conversation.peerUserId === null ? undefined : state.presence?.get(conversation.peerUserId)
   const contacts = new Map(contact ? [[contact.userId, contact]] : [])
   const online = onlineDot(conversation, contacts, state.presence)
@@ -78,7 +86,7 @@ export function ChatHeader({
             )}
           </span>
           <span class={`muted small chat-subtitle${typing ? ' typing' : ''}`} aria-live="polite">
-            {isGroup ? groupSubtitle(group) : chatSubtitle(contact, presence, typing, now)}
+            {isGroup ? (groupTyping ?? groupSubtitle(group)) : chatSubtitle(contact, presence, typing, now)}
           </span>
           {waiting && (
             <span class="small chat-waiting" role="status">

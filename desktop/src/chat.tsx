@@ -193,7 +193,7 @@ export function Chat({
   )
   const [searching, setSearching] = useState(false)
   const conversationMenu = useConversationMenu(app)
-  // typing.set while the user types in a direct chat (renewed while typing goes on, false at the end)
+  // typing.set while the user types in a direct or group chat (renewed while typing goes on, false at the end)
   const typingSender = useMemo(() => new TypingSender(), [conversation.id])
   const tell = (typing: boolean | null) => {
     if (typing !== null) app.live.setTyping(conversation.id, typing)
@@ -366,7 +366,7 @@ export function Chat({
         onDraftDone={() => setDraft(null)}
         members={mentionable}
         me={me}
-        onTyping={isGroup ? undefined : onTyping}
+        onTyping={onTyping}
       />
       {dialog?.kind === 'delete' && (
         <DeleteMessage

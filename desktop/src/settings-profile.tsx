@@ -1,11 +1,12 @@
 /** @jsxImportSource preact */
-/** Settings: the profile name (applies at once) and the bootstrap peers and relays (after a restart). */
+/** Settings: the profile picture and name (both apply at once), the bootstrap peers and relays (after a restart). */
 import type { JSX } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import type { Settings } from '../../node/src/rpc/api.ts'
 import type { AppStore } from './logic/app-store.ts'
 import { formatAddrList, needsRestart, parseAddrList } from './logic/network-settings.ts'
 import { describeError } from './logic/rpc-errors.ts'
+import { PictureSettings } from './settings-picture.tsx'
 import { useAction } from './use-action.ts'
 
 /** The daemon's MAX_DISPLAY_NAME_CHARS. */
@@ -69,6 +70,7 @@ export function ProfileSettings({ app }: { app: AppStore }): JSX.Element {
   const netError = networkError ?? networkAction.error
   return (
     <div class="stack">
+      <PictureSettings app={app} />
       <form class="stack" onSubmit={saveName} aria-label="Profile name">
         <label class="field">
           <span>Profile name</span>

@@ -5,6 +5,7 @@ import {
   applyPresence,
   applyTyping,
   chatSubtitle,
+  groupTypingWords,
   lastSeenWords,
   onlineDot,
   TYPING_IDLE_MS,
@@ -56,6 +57,24 @@ describe('typing indicators', () => {
     assert.equal(same, map, 'a stop from someone else changes nothing')
     map = applyTyping(map, { conversationId: DM, userId: BOB, typing: false, expiresAt: null })
     assert.equal(typingIn(map, DM, T0), false)
+  })
+
+  test('a group chat names who types, until it lapses', () => {
+    const group = `grp:${'0f'.repeat(16)}`
+    const map = applyTyping(new Map(), {
+      conversationId: group,
+      userId: BOB,
+      typing: true,
+      expiresAt: T0 + 6_000,
+    })
+    const names = (u: string) => (u === BOB ? 'Bob' : undefined)
+    assert.equal(groupTypingWords(map, group, T0, names), 'Bob is typing…')
+    assert.equal(groupTypingWords(map, group, T0 + 6_000, names), null, 'lapsed')
+    assert.equal(
+      groupTypingWords(map, group, T0, () => undefined),
+      'Someone is typing…',
+    )
+    assert.equal(groupTypingWords(map, DM, T0, names), null)
   })
 
   test('the page says true on the first keystroke, renews it while typing goes on, and false at the end', () => {

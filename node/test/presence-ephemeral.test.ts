@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { lpStream } from '@libp2p/utils'
-import { EPHEMERAL_TYPING } from '../../core/src/ephemeral/constants.ts'
+import { EPHEMERAL_GROUP_TYPING, EPHEMERAL_TYPING } from '../../core/src/ephemeral/constants.ts'
 import { ephemeralKey, sealEphemeral } from '../../core/src/ephemeral/frame.ts'
 import { startTestNodes, type TestNode, waitFor } from '../../test/fixtures/libp2p.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
@@ -20,6 +20,9 @@ import { type ContactDevice, EphemeralService, type TypingEvent } from '../src/p
 import { SealedStore } from '../src/storage/sealed-store.ts'
 
 const FLOOD_FRAMES = 200
+/** A group alice and bob are in, and one alice is not in (bob's view of memberships). */
+const GROUP_HEX = '0f'.repeat(16)
+const OTHER_GROUP_HEX = 'a1'.repeat(16)
 const silent = { debug() {}, info() {}, warn() {} }
 
 describe('typing and presence frames between two nodes', () => {
@@ -51,6 +54,7 @@ describe('typing and presence frames between two nodes', () => {
       contactOfPeer: async (peer) => (peer === aliceNode.peerId.toString() ? aliceDevice : null),
       contact: async (id) => (id === 'alice' ? aliceDevice : null),
       contacts: async () => [aliceDevice],
+      groupMembers: (g) => (g === GROUP_HEX ? ['alice'] : g === OTHER_GROUP_HEX ? ['carol'] : []),
       onTyping: (event) => typing.push(event),
       onPresence: () => {},
       now: () => Date.now(),
@@ -119,6 +123,40 @@ describe('typing and presence frames between two nodes', () => {
     assert.equal(typing.length, shown)
   })
 
+  test('a member typing in a group is shown in that group; the same frame for a group it is not in is ignored', async () => {
+    const key = ephemeralKey(
+      suite,
+      alice.secretKey,
+      { sender: alice.publicKey, recipient: bob.publicKey },
+      bob.publicKey,
+    )
+    // let the flood's bucket refill first
+    await new Promise((r) => setTimeout(r, EPHEMERAL_REFILL_MS * (EPHEMERAL_BURST + 1)))
+    const shown = typing.length
+    const ignored = bobService.ignored
+    const counter = Date.now() * 3
+    await sendFrames(nodes[0] as TestNode, [
+      sealEphemeral(suite, key, {
+        kind: EPHEMERAL_GROUP_TYPING,
+        counter,
+        on: true,
+        group: Uint8Array.from(Buffer.from(OTHER_GROUP_HEX, 'hex')),
+      }),
+      sealEphemeral(suite, key, {
+        kind: EPHEMERAL_GROUP_TYPING,
+        counter: counter + 1,
+        on: true,
+        group: Uint8Array.from(Buffer.from(GROUP_HEX, 'hex')),
+      }),
+    ])
+    await waitFor(() => typing.length > shown, 'the group typing shown')
+    assert.equal(bobService.ignored, ignored + 1, 'the frame for the group alice is not in was ignored')
+    assert.deepEqual(
+      typing.slice(shown).map((e) => [e.conversationId, e.userId, e.typing]),
+      [[`grp:${GROUP_HEX}`, 'alice', true]],
+    )
+  })
+
   test('frames from a peer that is not a contact announce nothing', async () => {
     const stranger = suite.ed25519Generate()
     const key = ephemeralKey(
@@ -139,5 +177,6 @@ describe('typing and presence frames between two nodes', () => {
   test('nothing is sent without a live connection', async () => {
     for (const c of (nodes[1] as TestNode).getConnections()) await c.close()
     assert.equal(await bobService.setTyping('alice', true), false)
+    assert.equal(await bobService.setGroupTyping(GROUP_HEX, true), false)
   })
 })

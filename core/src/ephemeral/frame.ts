@@ -1,5 +1,5 @@
 /**
- * Ephemeral frames: a typing or presence signal sealed for one contact, outside the Double
+ * Ephemeral frames: a typing (in a direct chat or a group) or presence signal sealed for one contact, outside the Double
  * Ratchet on purpose. A frame that is dropped (no live connection, a flood refused, a stream
  * reset) must not leave the pairwise session behind: a ratchet message that never arrives costs
  * the receiver a skipped key (bounded, and a flood of them would exhaust the bound), and the
@@ -22,6 +22,8 @@ import { AES_GCM_KEY_BYTES, type CryptoSuite, ED25519_PUBLIC_KEY_BYTES } from '.
 import { DecodeError, InvalidKeyError, UnsupportedVersionError } from '../errors.ts'
 import { EphemeralFrame, EphemeralSignal as EphemeralSignalProto } from '../proto/ephemeral.ts'
 import {
+  EPHEMERAL_GROUP_ID_BYTES,
+  EPHEMERAL_GROUP_TYPING,
   EPHEMERAL_KEY_INFO,
   EPHEMERAL_KINDS,
   EPHEMERAL_NONCE_BYTES,
@@ -35,6 +37,8 @@ export interface EphemeralSignal {
   /** Strictly increasing per sender. */
   readonly counter: number
   readonly on: boolean
+  /** GROUP_TYPING: the group's 16-byte id (required); absent for every other kind. */
+  readonly group?: Uint8Array
 }
 
 /**
@@ -76,11 +80,15 @@ export function sealEphemeral(suite: CryptoSuite, key: Uint8Array, signal: Ephem
   if (!EPHEMERAL_KINDS.has(signal.kind)) throw new InvalidKeyError(`unknown ephemeral kind ${signal.kind}`)
   if (!Number.isSafeInteger(signal.counter) || signal.counter < 0)
     throw new InvalidKeyError('counter must be a non-negative integer')
+  const group = signal.group ?? new Uint8Array(0)
+  if (signal.kind === EPHEMERAL_GROUP_TYPING) checkKey('group id', group, EPHEMERAL_GROUP_ID_BYTES)
+  else if (group.length !== 0) throw new InvalidKeyError('only a group signal names a group')
   const plaintext = EphemeralSignalProto.encode({
     version: EPHEMERAL_WIRE_VERSION,
     kind: signal.kind,
     counter: signal.counter,
     on: signal.on,
+    group: new Uint8Array(group),
   })
   const nonce = suite.randomBytes(EPHEMERAL_NONCE_BYTES)
   const ciphertext = suite.aesGcmEncrypt(key, nonce, plaintext, aad())
@@ -115,5 +123,10 @@ export function openEphemeral(suite: CryptoSuite, key: Uint8Array, bytes: Uint8A
     throw new UnsupportedVersionError(`ephemeral signal version ${signal.version}`)
   if (!EPHEMERAL_KINDS.has(signal.kind)) throw new DecodeError(`unknown ephemeral kind ${signal.kind}`)
   checkDecodedUint('counter', signal.counter)
-  return { kind: signal.kind, counter: signal.counter, on: signal.on }
+  if (signal.kind !== EPHEMERAL_GROUP_TYPING) {
+    if (signal.group.length !== 0) throw new DecodeError('a group id on a signal of no group')
+    return { kind: signal.kind, counter: signal.counter, on: signal.on }
+  }
+  checkDecodedLength('group id', signal.group, EPHEMERAL_GROUP_ID_BYTES)
+  return { kind: signal.kind, counter: signal.counter, on: signal.on, group: new Uint8Array(signal.group) }
 }

@@ -146,6 +146,7 @@ export interface EphemeralSignal {
   kind: number
   counter: number
   on: boolean
+  group: Uint8Array<ArrayBuffer>
 }
 
 export interface EphemeralSignalVersionFieldEvent {
@@ -163,6 +164,10 @@ export interface EphemeralSignalCounterFieldEvent {
 export interface EphemeralSignalOnFieldEvent {
   field: '$.on'
   value: boolean
+}
+export interface EphemeralSignalGroupFieldEvent {
+  field: '$.group'
+  value: Uint8Array<ArrayBuffer>
 }
 
 export const EphemeralSignal = (() => {
@@ -195,6 +200,11 @@ export const EphemeralSignal = (() => {
           w.bool(obj.on)
         }
 
+        if ((obj.group != null && obj.group.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.group)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -203,7 +213,8 @@ export const EphemeralSignal = (() => {
           version: 0,
           kind: 0,
           counter: 0,
-          on: false
+          on: false,
+          group: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -226,6 +237,10 @@ export const EphemeralSignal = (() => {
             }
             case 4: {
               obj.on = reader.bool()
+              break
+            }
+            case 5: {
+              obj.group = reader.bytes()
               break
             }
             default: {
@@ -271,6 +286,13 @@ export const EphemeralSignal = (() => {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.group`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -287,6 +309,7 @@ export const EphemeralSignal = (() => {
 
 
 
+
   function encode (obj: Partial<EphemeralSignal>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, EphemeralSignal.codec())
   }
@@ -295,7 +318,7 @@ export const EphemeralSignal = (() => {
     return decodeMessage(buf, EphemeralSignal.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EphemeralSignal>): Generator<EphemeralSignalVersionFieldEvent | EphemeralSignalKindFieldEvent | EphemeralSignalCounterFieldEvent | EphemeralSignalOnFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EphemeralSignal>): Generator<EphemeralSignalVersionFieldEvent | EphemeralSignalKindFieldEvent | EphemeralSignalCounterFieldEvent | EphemeralSignalOnFieldEvent | EphemeralSignalGroupFieldEvent> {
     return streamMessage(buf, EphemeralSignal.codec(), opts)
   }
   return { codec, encode, decode, stream }

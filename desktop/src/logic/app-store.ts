@@ -44,6 +44,8 @@ export interface AppState {
   readonly openId: string | null
   /** Failure loading lists, shown in the sidebar. */
   readonly loadError: string | null
+  /** Profile pictures as data URLs by user id (ours and contacts'); absent: the identicon shows. */
+  readonly pictures: ReadonlyMap<string, string>
   /** A message to show when its chat opens (a search result). */
   readonly jump: { readonly conversationId: string; readonly messageId: string; readonly seq: number } | null
 }
@@ -63,6 +65,7 @@ const initialState: AppState = {
   groups: [],
   openId: null,
   loadError: null,
+  pictures: new Map(),
   jump: null,
 }
 
@@ -100,6 +103,7 @@ export class AppStore {
         })
         void this.loadContacts()
       }),
+      rpc.on('contact.picture', ({ userId }) => void this.#loadPicture(userId)),
       rpc.on('group.invited', ({ group }) => this.#onGroup(group)),
       rpc.on('group.updated', ({ group }) => this.#onGroup(group)),
       rpc.onLink((link) => {
@@ -210,10 +214,47 @@ export class AppStore {
       })
       void this.refreshStatus(false)
       void this.live.loadPresence()
+      void this.#loadPictures(identity.userId, contacts.contacts)
       await this.loadGroups()
     } catch (error) {
       this.#set({ loadError: describeError(error) })
     }
+  }
+
+  /** Set our profile picture (a JPEG's base64) or remove it (null); the daemon sends it to contacts. */
+  async setPicture(jpegBase64: string | null): Promise<void> {
+    const { picture } = await this.rpc.call(
+      'identity.setPicture',
+      jpegBase64 === null ? { remove: true } : { image: jpegBase64 },
+    )
+    const me = this.#state.identity?.userId
+    if (me !== undefined) this.#setPicture(me, picture?.jpeg ?? null)
+  }
+
+  async #loadPictures(me: string, contacts: readonly Contact[]): Promise<void> {
+    try {
+      const own = await this.rpc.call('identity.picture')
+      this.#setPicture(me, own.picture?.jpeg ?? null)
+      for (const c of contacts) await this.#loadPicture(c.userId)
+    } catch {
+      // pictures are decoration: identicons show until the next load
+    }
+  }
+
+  async #loadPicture(userId: string): Promise<void> {
+    try {
+      const { picture } = await this.rpc.call('contacts.picture', { userId })
+      this.#setPicture(userId, picture?.jpeg ?? null)
+    } catch {
+      // not (or no longer) a contact: its identicon shows
+    }
+  }
+
+  #setPicture(userId: string, jpegBase64: string | null): void {
+    const pictures = new Map(this.#state.pictures)
+    if (jpegBase64 === null) pictures.delete(userId)
+    else pictures.set(userId, `data:image/jpeg;base64,${jpegBase64}`)
+    this.#set({ pictures })
   }
 
   async loadContacts(): Promise<void> {

@@ -36,6 +36,18 @@ export function typingIn(map: TypingMap, conversationId: string, now: number): b
   return entry !== undefined && entry.expiresAt > now
 }
 
+/** Who types in a group chat at `now`, as the header says it ("Bob is typing…"), or null. */
+export function groupTypingWords(
+  map: TypingMap,
+  conversationId: string,
+  now: number,
+  nameOf: (userId: string) => string | undefined,
+): string | null {
+  const entry = map.get(conversationId)
+  if (entry === undefined || entry.expiresAt <= now) return null
+  return `${nameOf(entry.userId) ?? 'Someone'} is typing…`
+}
+
 /** Apply a contact.presence event (or a contacts.presence entry). */
 export function applyPresence(map: PresenceMap | null, p: Presence): PresenceMap {
   const next = new Map(map ?? [])

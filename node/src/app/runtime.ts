@@ -13,6 +13,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
+import { ProfilePictures } from '../avatar/picture-service.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
 import { TurnCredentials } from '../calls/turn-client.ts'
 import { ensureOwnDeviceList, type OwnDeviceList } from '../devices/own-device-list.ts'
@@ -21,7 +22,6 @@ import { type RuntimeDevices, runtimeDevices } from '../devices/runtime-devices.
 import { FileService } from '../files/file-service.ts'
 import type { GroupService } from '../groups/group-service.ts'
 import { startGroups } from '../groups/runtime-groups.ts'
-import { directConversationId } from '../messaging/conversation-id.ts'
 import { DEFAULT_MAILBOX_COUNT, Mailboxes } from '../messaging/mailboxes.ts'
 import { Messenger } from '../messaging/messenger.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
@@ -104,6 +104,8 @@ export interface Runtime {
   readonly ephemeral: EphemeralService
   /** This identity's device list and contacts' pinned lists (node/src/devices, issue 18). */
   readonly devices: RuntimeDevices
+  /** Our profile picture and contacts' pictures (node/src/avatar, issue 17). */
+  readonly pictures: ProfilePictures
   readonly vault: Vault
   readonly identity: IdentityKeyPair
   readonly userId: Uint8Array
@@ -245,6 +247,8 @@ export async function startRuntime(
     verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, now()),
     currentBundle: () => own.bundle(),
     onContactLookedUp: (id) => void devices.contacts.refresh(id),
+    // a new contact (contacts.add, or a group member's card) gets our profile picture
+    onContactAdded: (id) => void pictures.contactAdded(id, messenger),
     ownDeviceList: () => ownList.current.list,
     notify: messagingNotify(ctx.notify),
     now,
@@ -270,6 +274,16 @@ export async function startRuntime(
     messenger,
   )
   devices.attach(messenger)
+  // profile pictures register their app kind before the messenger starts delivering (node/src/avatar)
+  const pictures = new ProfilePictures({
+    store: profile.store,
+    blind: (id) => vault.blind(id),
+    listContacts: () => vault.listContacts(),
+    onChange: (change) => ctx.notify('contact.picture', { ...change }),
+    log: ctx.log.child('node:pictures'),
+    now,
+  })
+  pictures.attach(messenger)
   // groups register their app kinds before the messenger starts delivering (node/src/groups)
   const groups = await startGroups({
     suite,
@@ -337,8 +351,8 @@ export async function startRuntime(
     },
     contact: async (id) => device(await vault.getContact(id)),
     contacts: async () => (await vault.listContacts()).map((c) => device(c) as ContactDevice),
-    onTyping: (event) =>
-      ctx.notify('typing', { conversationId: directConversationId(event.userId), ...event }),
+    groupMembers: (groupIdHex) => groups.service.otherMembers(groupIdHex),
+    onTyping: (event) => ctx.notify('typing', { ...event }),
     onPresence: (state) => ctx.notify('contact.presence', { ...state }),
     now,
     log: ctx.log.child('node:presence'),
@@ -399,6 +413,7 @@ export async function startRuntime(
     search,
     ephemeral,
     devices,
+    pictures,
     vault,
     identity,
     userId,

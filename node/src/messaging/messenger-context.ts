@@ -44,6 +44,8 @@ export interface MessengerInit {
   verifyBundle: (bytes: Uint8Array, userId: Uint8Array) => PrekeyBundle
   /** A contact's bundle was read and accepted (a lookup of the contact): device lists refresh here. */
   onContactLookedUp?: (userId: string) => void
+  /** A contact was added (from a card: contacts.add, or a group's member card); it is stored. */
+  onContactAdded?: (userId: string) => void
   /**
    * This identity's own device list as this device holds it (devices/own-device-list.ts): our
    * other devices get copies of what we send (sent-transcripts.ts) and may write to us. Absent or

@@ -231,6 +231,7 @@ export class Messenger {
   async addContact(card: ContactCard, name: string | undefined): Promise<ContactRecord> {
     const contact = await addContact(this.#ctx, card, name)
     void this.#warmSession(contact)
+    this.#init.onContactAdded?.(contact.userId)
     return contact
   }
 

@@ -22,3 +22,9 @@ export const EPHEMERAL_SEND_TIMEOUT_MS = 5_000
 export const EPHEMERAL_READ_TIMEOUT_MS = 5_000
 /** Senders whose rate state is kept (least recently seen dropped first): contacts are few. */
 export const MAX_RATE_ENTRIES = 1024
+/**
+ * Members of a group one typing frame goes to, at most (those whose device is connected now): a
+ * frame each every TYPING_SEND_INTERVAL_MS, so 64 members are ~21 frames/s from a typing user;
+ * larger groups show typing to the first 64 connected members only.
+ */
+export const GROUP_TYPING_MAX_RECIPIENTS = 64

@@ -1,11 +1,14 @@
 /**
- * Typing indicators and presence between contacts, over /wren/ephemeral/1.0.0: one sealed frame
+ * Typing indicators (in direct chats and groups) and presence between contacts, over /wren/ephemeral/1.0.0: one sealed frame
  * (core/src/ephemeral/frame.ts) per stream, no answer, only over a connection that is open
  * already — nothing here dials, queues, retries or stores a signal: without a live connection a
  * signal is dropped. Frames are sealed for one contact (a key of the two identities), so no one
  * else can read or forge them, and only contacts are ever sent one: presence never reaches
  * anyone else. Frames from a peer that is not a contact's device are ignored; a contact sending
- * faster than EPHEMERAL_BURST / EPHEMERAL_REFILL_MS is ignored before any decryption.
+ * faster than EPHEMERAL_BURST / EPHEMERAL_REFILL_MS is ignored before any decryption. In a
+ * group, typing goes to each member's device separately (members are contacts of each other:
+ * the group layer adds them from their cards), and a group typing frame counts only from a
+ * current member of a group we are in.
  *
  * Two settings, stored sealed (records.ts): typing off sends none and announces none received;
  * presence hidden sends "hidden" to connected contacts and no "shared" on new connections (they
@@ -13,9 +16,10 @@
  */
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
-import { toHex } from '../../../core/src/bytes.ts'
+import { fromHex, toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import {
+  EPHEMERAL_GROUP_TYPING,
   EPHEMERAL_PRESENCE,
   EPHEMERAL_TYPING,
   MAX_EPHEMERAL_FRAME_BYTES,
@@ -27,6 +31,7 @@ import {
   sealEphemeral,
 } from '../../../core/src/ephemeral/frame.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
+import { directConversationId, groupConversationId } from '../messaging/conversation-id.ts'
 import type { MessagingLogger } from '../messaging/logger.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import { FIXED_KEYS } from '../storage/layout.ts'
@@ -36,6 +41,7 @@ import {
   EPHEMERAL_READ_TIMEOUT_MS,
   EPHEMERAL_REFILL_MS,
   EPHEMERAL_SEND_TIMEOUT_MS,
+  GROUP_TYPING_MAX_RECIPIENTS,
   MAX_RATE_ENTRIES,
   WREN_EPHEMERAL_PROTOCOL,
 } from './constants.ts'
@@ -60,6 +66,8 @@ export interface EphemeralInit {
   contactOfPeer(peerId: string): Promise<ContactDevice | null>
   contact(userId: string): Promise<ContactDevice | null>
   contacts(): Promise<ContactDevice[]>
+  /** User ids of the other current members of a group we are a member of ([] otherwise). */
+  groupMembers(groupIdHex: string): readonly string[]
   onTyping(event: TypingEvent): void
   onPresence(state: PresenceState): void
   readonly now: () => number
@@ -149,11 +157,36 @@ export class EphemeralService {
   /** Tell `userId` we type (or stopped); whether a frame left (false: off, throttled, no connection). */
   async setTyping(userId: string, typing: boolean): Promise<boolean> {
     if (!this.#settings.typing) return false
+    const conversationId = directConversationId(userId)
     const contact = await this.#init.contact(userId)
-    if (contact === null || !this.#typing.shouldSend(userId, typing)) return false
+    if (contact === null || !this.#typing.shouldSend(conversationId, typing)) return false
     const sent = await this.#send(contact, EPHEMERAL_TYPING, typing)
-    if (!sent) this.#typing.unsent(userId, typing)
+    if (!sent) this.#typing.unsent(conversationId, typing)
     return sent
+  }
+
+  /**
+   * Tell the members of a group we type (or stopped) there: one frame to each member whose
+   * device is connected now (at most GROUP_TYPING_MAX_RECIPIENTS), sealed for that member, the
+   * group id inside. Whether any frame left (false: off, throttled, not a member, none connected).
+   */
+  async setGroupTyping(groupIdHex: string, typing: boolean): Promise<boolean> {
+    if (!this.#settings.typing) return false
+    const conversationId = groupConversationId(groupIdHex)
+    const members = this.#init.groupMembers(groupIdHex)
+    if (members.length === 0 || !this.#typing.shouldSend(conversationId, typing)) return false
+    const connected: ContactDevice[] = []
+    for (const userId of members) {
+      if (connected.length >= GROUP_TYPING_MAX_RECIPIENTS) break
+      const contact = await this.#init.contact(userId)
+      if (contact?.devicePeerId != null && this.#connection(contact.devicePeerId) !== null)
+        connected.push(contact)
+    }
+    const group = fromHex(groupIdHex)
+    const sent = await Promise.all(connected.map((c) => this.#send(c, EPHEMERAL_GROUP_TYPING, typing, group)))
+    const any = sent.some((s) => s)
+    if (!any) this.#typing.unsent(conversationId, typing)
+    return any
   }
 
   /** Presence of every contact (none while ours is hidden). */
@@ -176,7 +209,7 @@ export class EphemeralService {
       if (!connected) {
         this.#heard.delete(contact.userId)
         this.#presence.disconnected(contact.userId)
-        this.#typing.received(contact.userId, false)
+        this.#typing.stoppedEverywhere(contact.userId)
         return
       }
       this.#presence.connected(contact.userId)
@@ -212,7 +245,7 @@ export class EphemeralService {
   }
 
   /** One frame to the contact's device over an open connection; false when there is none or it fails. */
-  async #send(contact: ContactDevice, kind: number, on: boolean): Promise<boolean> {
+  async #send(contact: ContactDevice, kind: number, on: boolean, group?: Uint8Array): Promise<boolean> {
     if (contact.devicePeerId === null) return false
     const connection = this.#connection(contact.devicePeerId)
     if (connection === null) return false
@@ -221,6 +254,7 @@ export class EphemeralService {
       kind,
       counter: this.#counter,
       on,
+      ...(group !== undefined ? { group } : {}),
     })
     const signal = AbortSignal.timeout(EPHEMERAL_SEND_TIMEOUT_MS)
     try {
@@ -277,17 +311,28 @@ export class EphemeralService {
       return
     }
     this.#lastCounter.set(userId, signal.counter)
+    // the first frame on a connection, of any kind, is answered with our presence: the contact
+    // may not have known us (or not listened yet) when the connection opened — a group member
+    // becomes a contact from its card after that — and each side answers once per connection
+    if (!this.#heard.has(userId)) {
+      this.#heard.add(userId)
+      this.#presence.connected(userId)
+      if (this.#settings.presence) void this.#send(contact, EPHEMERAL_PRESENCE, true)
+    }
     if (signal.kind === EPHEMERAL_PRESENCE) {
       // the frame proves a live connection (it may have opened before we listened for it)
       this.#presence.connected(userId)
       this.#presence.shared(userId, signal.on)
-      // the first word on a connection is answered with ours: the contact may not have known us
-      // (or not listened yet) when we told it, and each side answers once per connection
-      if (!this.#heard.has(userId)) {
-        this.#heard.add(userId)
-        if (this.#settings.presence) void this.#send(contact, EPHEMERAL_PRESENCE, true)
-      }
     } else if (signal.kind === EPHEMERAL_TYPING && this.#settings.typing)
-      this.#typing.received(userId, signal.on)
+      this.#typing.received(directConversationId(userId), userId, signal.on)
+    else if (signal.kind === EPHEMERAL_GROUP_TYPING && this.#settings.typing && signal.group !== undefined) {
+      const groupIdHex = toHex(signal.group)
+      // only a current member, of a group we are in, types in it
+      if (!this.#init.groupMembers(groupIdHex).includes(userId)) {
+        this.ignored++
+        return
+      }
+      this.#typing.received(groupConversationId(groupIdHex), userId, signal.on)
+    }
   }
 }

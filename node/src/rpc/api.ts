@@ -18,6 +18,7 @@ import {
   TIMER_MIN_SECONDS,
 } from '../../../core/src/conversation/disappearing.ts'
 import { MAX_ROOM_LINE_CHARS } from '../../../core/src/room/constants.ts'
+import { PICTURE_INLINE_MAX_BYTES } from '../avatar/constants.ts'
 import { MAX_AUTO_DOWNLOAD_MB } from '../files/constants.ts'
 import {
   AUTO_LOCK_MAX_MINUTES,
@@ -67,6 +68,9 @@ export const MAX_SEARCH_LIMIT = 100
 export const DEFAULT_SEARCH_LIMIT = 20
 /** A messages.search cursor (node/src/search/cursor.ts MAX_SEARCH_CURSOR_CHARS). */
 export const MAX_SEARCH_CURSOR_CHARS = 162
+
+/** identity.setPicture's inline image in base64 characters (PICTURE_INLINE_MAX_BYTES, 4 characters per 3 bytes). */
+export const MAX_PICTURE_INLINE_CHARS = Math.ceil(PICTURE_INLINE_MAX_BYTES / 3) * 4
 
 /** Media-owner text per calls.signal (one SDP or ICE candidate), in characters; the daemon also
  * refuses more than core's MAX_MEDIA_DATA_BYTES (16 KiB) of UTF-8. */
@@ -291,6 +295,13 @@ export const PresenceSchema = z
     lastSeen: timestamp.nullable().describe('when the contact was last online here (null: not since start)'),
   })
   .meta({ id: 'Presence' })
+
+export const PictureSchema = z
+  .strictObject({
+    setAt: timestamp.describe('when its owner set it'),
+    jpeg: z.string().describe('the picture: a JPEG of at most 96 px a side and 16 KiB, no metadata, base64'),
+  })
+  .meta({ id: 'Picture' })
 
 export const SearchResultSchema = z
   .strictObject({
@@ -837,7 +848,7 @@ export const events = {
   },
   typing: {
     description:
-      'A contact started or stopped typing in a direct chat. typing: true expires by itself at expiresAt (a typing: false follows then) unless renewed; never stored, only over a live connection.',
+      'A contact started or stopped typing in a direct chat, or a member in a group chat (conversationId says which). typing: true expires by itself at expiresAt (a typing: false follows then) unless renewed; never stored, only over a live connection.',
     payload: z.strictObject({
       conversationId: id,
       userId,
@@ -863,6 +874,11 @@ export const events = {
       by: userId,
       message: MessageSchema,
     }),
+  },
+  'contact.picture': {
+    description:
+      "A contact's profile picture changed (set, replaced, or removed: removed true); contacts.picture gives the new one.",
+    payload: z.strictObject({ userId, setAt: timestamp, removed: z.boolean() }),
   },
   'contact.keyChanged': {
     description: "A contact's identity key changed; sending is refused until contacts.acceptKeyChange.",
@@ -1057,6 +1073,25 @@ export const methods = {
     }),
     result: IdentitySchema,
   },
+  'identity.setPicture': {
+    description:
+      'Set our profile picture from a JPEG (a file on the daemon’s machine, or inline in base64 up to 512 KiB), or remove it (remove: true). The daemon keeps the centred square, upright, scaled to 96 px and re-encoded to at most 16 KiB with no metadata (no EXIF, GPS or comments), stores it sealed, and sends it end-to-end encrypted to every contact (through their mailboxes when offline); contacts added later get it too. Nobody else receives it. INVALID_INPUT for an image that is not a usable JPEG; NOT_FOUND when no file is at the path.',
+    params: z.union([
+      z.strictObject({ path: localPath }),
+      z.strictObject({
+        image: z.string().min(1).max(MAX_PICTURE_INLINE_CHARS).describe('the JPEG, base64'),
+      }),
+      z.strictObject({ remove: z.literal(true) }),
+    ]),
+    result: z.strictObject({
+      picture: PictureSchema.nullable().describe('what contacts get; null when removed'),
+    }),
+  },
+  'identity.picture': {
+    description: 'Our profile picture as contacts get it, or null.',
+    params: empty,
+    result: z.strictObject({ picture: PictureSchema.nullable() }),
+  },
   'contacts.add': {
     description: 'Add a contact from their card, pinning their identity key (trust on first use).',
     params: z.strictObject({
@@ -1147,7 +1182,7 @@ export const methods = {
   },
   'typing.set': {
     description:
-      'Tell the contact of a direct chat that we are (or stopped) typing: sent at most every 3 s while typing, only over a live connection (dropped otherwise, never queued or stored), sealed with a key of the two identities. A no-op when typing indicators are off (typing.configure). sent says whether a frame left.',
+      'Tell the contact of a direct chat, or the members of a group chat, that we are (or stopped) typing: sent at most every 3 s per chat while typing, only over a live connection (dropped otherwise, never queued or stored), sealed with a key of the two identities (in a group, one frame to each member whose device is connected, at most 64). A no-op when typing indicators are off (typing.configure). sent says whether a frame left. NOT_FOUND for a group we do not know.',
     params: z.strictObject({ conversationId: id, typing: z.boolean() }),
     result: z.strictObject({ sent: z.boolean() }),
   },
@@ -1162,6 +1197,12 @@ export const methods = {
       "Online / last seen of every contact, from this daemon's own connections: online while it holds a live connection to the contact's device and the contact shares its presence (a sealed frame only contacts can read). Empty while our own presence is hidden (as in other messengers: hide yours, see none).",
     params: empty,
     result: z.strictObject({ presence: z.array(PresenceSchema) }),
+  },
+  'contacts.picture': {
+    description:
+      "A contact's newest profile picture (sent by the contact, end-to-end encrypted), or null when it has none or removed it: show its identicon then.",
+    params: z.strictObject({ userId }),
+    result: z.strictObject({ picture: PictureSchema.nullable() }),
   },
   'contacts.configurePresence': {
     description:

@@ -27,6 +27,9 @@
  *   settings/network              NetworkSettingsRecord (saved bootstrap peers and relays)
  *   settings/conversation         ConversationSettings (presence/records.ts: typing on, presence shared)
  *   cp/b(conversationId)          ConversationPrefs (messaging/conversation-prefs.ts: muted, archived, marked unread)
+ * Profile pictures (node/src/avatar, issue 17):
+ *   identity/picture              PictureRecord: our own picture (or its removal)
+ *   av/b(userId)                  PictureRecord: a contact's newest picture (or its removal)
  * Devices (node/src/devices, issue 18):
  *   devices/list                  OwnDeviceListRecord (this identity's signed device list, pushed version)
  * Files (node/src/files, records in files/records.ts; file ids are random, so they appear as hex):
@@ -54,6 +57,8 @@ export const PREFIXES = {
   clientId: 'cid/',
   callLog: 'cl/',
   conversationPrefs: 'cp/',
+  /** av/b(userId): PictureRecord, a contact's newest profile picture (avatar/records.ts). */
+  contactPicture: 'av/',
 } as const
 
 /** The group layer's prefixes (node/src/groups/group-store.ts builds their keys). */
@@ -102,6 +107,8 @@ export const FIXED_KEYS = {
   /** ConversationSettings (presence/records.ts): typing indicators on/off, presence shared/hidden. */
   conversationSettings: 'settings/conversation',
   deviceList: 'devices/list',
+  /** PictureRecord (avatar/records.ts): our own profile picture, sent to every contact. */
+  ownPicture: 'identity/picture',
   /** CallSettingsRecord (calls/records.ts): relay calls only. */
   callSettings: 'settings/calls',
   /** AutoDownloadRecord (files/records.ts): which received files are fetched unasked. */

@@ -1,4 +1,5 @@
-/** wren init | unlock | card | status: the profile's own identity and the daemon's state. */
+/** wren init | unlock | card | picture | status: the profile's own identity and the daemon's state. */
+import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import QRCode from 'qrcode'
 import { type Identity, MAX_DISPLAY_NAME_CHARS, type Result } from '../../rpc/api.ts'
@@ -65,6 +66,33 @@ export function registerIdentityCommands(program: Command, globals: Globals): vo
       await withClient(g, (client) => client.call('identity.lock'))
       if (g.json) return printJson({ locked: true })
       printLine(`Locked profile ${g.profile}: the device is offline until wren unlock.`)
+    })
+
+  program
+    .command('picture [path]')
+    .description(
+      'set your profile picture from a JPEG (cut to a 96 px square, metadata removed) and send it to your contacts; --remove removes it; without either, say whether one is set',
+    )
+    .option('--remove', 'remove your picture (contacts then see your identicon)')
+    .action(async (path: string | undefined, opts: { remove?: boolean }, command: Command) => {
+      const g = globals(command)
+      if (path !== undefined && opts.remove) throw new UsageError('give a path or --remove, not both')
+      const { picture } = await withClient(g, (client) =>
+        path !== undefined
+          ? client.call('identity.setPicture', { path: resolve(path) })
+          : opts.remove
+            ? client.call('identity.setPicture', { remove: true })
+            : client.call('identity.picture'),
+      )
+      if (g.json) return printJson({ picture })
+      if (picture === null)
+        return printLine(opts.remove ? 'Picture removed; your contacts are told.' : 'No picture is set.')
+      const bytes = Buffer.from(picture.jpeg, 'base64').length
+      printLine(
+        path !== undefined
+          ? `Picture set (${bytes} bytes, 96 px); it goes to your contacts, end-to-end encrypted.`
+          : `A picture is set (${bytes} bytes), since ${new Date(picture.setAt).toISOString()}.`,
+      )
     })
 
   program

@@ -1,10 +1,11 @@
-/** contacts.*: add from a card, list, safety numbers, verify, accept a changed key; presence. */
+/** contacts.*: add from a card, list, safety numbers, verify, accept a changed key; presence, pictures. */
 import { toHex } from '../../../../core/src/bytes.ts'
 import { addContactByCard, comparisonMatches, safetyNumberWith } from '../../app/contacts.ts'
 import type { ContactRecord } from '../../messaging/vault.ts'
 import type { Contact } from '../api.ts'
 import { appError } from '../errors.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
+import { pictureView } from './picture-view.ts'
 import { qrSvg } from './qr.ts'
 
 export function toApiContact(contact: ContactRecord, online = false): Contact {
@@ -58,6 +59,12 @@ export function contactsHandlers({ ctx, node }: HandlerDeps): NamespaceHandlers<
     'contacts.presence': async () => ({
       presence: (await node.runtime().ephemeral.presence()).map((p) => ({ ...p })),
     }),
+
+    'contacts.picture': async ({ userId }) => {
+      const rt = node.runtime()
+      await rt.messenger.requireContact(userId)
+      return { picture: pictureView(await rt.pictures.ofContact(userId)) }
+    },
 
     'contacts.configurePresence': async ({ shared }) => {
       const { ephemeral } = node.runtime()

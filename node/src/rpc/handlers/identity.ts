@@ -1,15 +1,17 @@
 /**
  * identity.*: create and unlock the profile (both answer once the node they start has started,
- * so the card is the real one), get, card, rotate.
+ * so the card is the real one), get, card, rotate; the profile picture.
  */
 import { toHex } from '../../../../core/src/bytes.ts'
 import { formatUserId, identityKeyPairFromSeed } from '../../../../core/src/identity.ts'
+import { readPictureFile } from '../../avatar/picture-file.ts'
 import { AlreadyExistsError } from '../../errors.ts'
 import { newIdentitySecrets, profileUserId } from '../../profile/identity.ts'
 import { readIdentityRecord, writeIdentityRecord } from '../../profile/records.ts'
 import type { UnlockedProfile } from '../../profile/session.ts'
 import type { Identity } from '../api.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
+import { pictureView } from './picture-view.ts'
 import { qrSvg } from './qr.ts'
 
 interface CardInfo {
@@ -92,6 +94,19 @@ export function identityHandlers({ ctx, node }: HandlerDeps): NamespaceHandlers<
       const card = node.runtime().card()
       return { card, cardQrSvg: await qrSvg(card) }
     },
+
+    'identity.setPicture': async (params) => {
+      const rt = node.runtime()
+      const image =
+        'remove' in params
+          ? null
+          : 'path' in params
+            ? await readPictureFile(params.path)
+            : new Uint8Array(Buffer.from(params.image, 'base64'))
+      return { picture: pictureView(await rt.pictures.set(image, rt.messenger)) }
+    },
+
+    'identity.picture': async () => ({ picture: pictureView(await node.runtime().pictures.own()) }),
 
     'identity.rotate': async ({ passphrase }) => {
       node.runtime() // locked or starting: that error first, before the passphrase is checked

@@ -1,0 +1,18 @@
+/** Errors of profile pictures. */
+import { InvalidInputError } from '../errors.ts'
+
+/** identity.setPicture: the file is not a JPEG or PNG (by its bytes), or cannot be decoded or made small enough. */
+export class PictureNotUsableError extends InvalidInputError {
+  constructor(reason: string) {
+    super(`the picture cannot be used: ${reason}`)
+    this.name = 'PictureNotUsableError'
+  }
+}
+
+/** A contact's ProfilePicture payload is malformed, too large or of an unknown version. */
+export class MalformedPictureError extends Error {
+  constructor(reason: string) {
+    super(`malformed profile picture: ${reason}`)
+    this.name = 'MalformedPictureError'
+  }
+}
