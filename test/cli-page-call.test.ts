@@ -1,11 +1,12 @@
 /**
- * A desktop page calls a CLI (issue 15: the CLI and the page run the same signalling and frame
- * encryption, so either can call the other). Two real daemons; Alice's page in a headless
+ * A desktop page and a CLI call each other (issue 15: the CLI and the page run the same
+ * signalling and frame encryption, so either can call the other). Two real daemons; Alice's page in a headless
  * Chromium whose fake microphone plays one seeded WAV; Bob's `wren answer` (werift + opusscript,
- * a real process) answers, plays another seeded WAV and records what arrives. Both directions are
+ * a real process) answers, plays another seeded WAV and records what arrives; then Bob's `wren
+ * call` rings Alice's page and she accepts on the incoming-call screen. Both directions are
  * checked: Bob's recording against Alice's microphone source, and what Alice's page receives
  * against Bob's WAV (correlation ≥ 0.8 each); every frame opens on both sides, and Bob's hang-up
- * (--seconds) ends the call on Alice's screen.
+ * (--seconds) ends the call on Alice's screen, in both calls.
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -52,7 +53,7 @@ function medianOf(xs: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0
 }
 
-describe('a desktop page calls a CLI: wren answer talks with Chromium', () => {
+describe('a desktop page and the CLI call each other: wren answer / wren call talk with Chromium', () => {
   let browser: Browser
   let alice: CallWindow
   let bob: ChatPeer
@@ -87,7 +88,7 @@ describe('a desktop page calls a CLI: wren answer talks with Chromium', () => {
   })
 
   test('alice’s page calls, bob’s wren answer records her (≥ 0.8) and plays to her (≥ 0.8), every frame opens, his hang-up ends her call', async () => {
-    const out = join(dir, 'bob-heard.wav')
+    const out = join(dir, 'bob-heard-1.wav')
     const incoming = waitForEvent(bob.client, 'call.incoming', () => true, UI_WAIT_MS)
     answer = startWren(
       [
@@ -106,6 +107,35 @@ describe('a desktop page calls a CLI: wren answer talks with Chromium', () => {
     )
     await alice.page.getByRole('button', { name: 'Call Bob' }).click()
     const { call } = await incoming
+    await checkCall(answer, call.callId, out)
+  })
+
+  test('bob’s wren call rings alice’s page, she accepts: both directions correlate (≥ 0.8), his hang-up ends her call', async () => {
+    const out = join(dir, 'bob-heard-2.wav')
+    const incoming = waitForEvent(alice.peer.client, 'call.incoming', () => true, UI_WAIT_MS)
+    answer = startWren(
+      [
+        'call',
+        'Alice',
+        '--play',
+        join(dir, 'bob.wav'),
+        '--record',
+        out,
+        '--seconds',
+        String(CLI_CALL_SECONDS),
+        '--json',
+      ],
+      { home: bob.home, profile: 'p' },
+    )
+    const { call } = await incoming
+    const ringing = alice.page.getByRole('alertdialog', { name: 'Incoming call from Bob' })
+    await ringing.waitFor()
+    await ringing.getByRole('button', { name: 'Accept' }).click()
+    await checkCall(answer, call.callId, out)
+  })
+
+  /** Alice's page is in call `callId` with the CLI `cli`: record, wait for the CLI, compare both ways. */
+  async function checkCall(cli: StartedWren, callId: string, out: string): Promise<void> {
     const screen = alice.page.locator('.call-screen')
     await alice.page.locator('.call-screen[data-call-state=connected]').waitFor()
     await alice.page.locator('.call-path[data-path=direct]').waitFor()
@@ -114,16 +144,16 @@ describe('a desktop page calls a CLI: wren answer talks with Chromium', () => {
     const aliceOpened = Number(await screen.getAttribute('data-frames-opened'))
     const aliceFailed = await screen.getAttribute('data-frames-failed')
 
-    const answered = await answer.exited(CLI_RUN_MS)
-    assert.equal(answered.code, 0, `wren answer: ${answered.stderr}`)
-    const b = JSON.parse(answered.stdout)
-    assert.equal(b.call.callId, call.callId)
+    const ran = await cli.exited(CLI_RUN_MS)
+    assert.equal(ran.code, 0, `wren: ${ran.stderr}`)
+    const b = JSON.parse(ran.stdout)
+    assert.equal(b.call.callId, callId)
     assert.equal(b.call.endReason, 'hangup')
     assert.notEqual(b.call.connectedAt, null)
     assert.equal(b.frames.failed, 0, 'every frame from the page opened in the CLI')
     await alice.page.locator('.call-screen').waitFor({ state: 'detached' })
     const aliceCalls = await alice.peer.client.call('calls.list', {})
-    const aliceCall = aliceCalls.calls.find((c) => c.callId === call.callId)
+    const aliceCall = aliceCalls.calls.find((c) => c.callId === callId)
     assert.equal(aliceCall?.state, 'ended')
     assert.equal(aliceCall?.endReason, 'hangup')
     assert.deepEqual(alice.errors, [])
@@ -156,5 +186,5 @@ describe('a desktop page calls a CLI: wren answer talks with Chromium', () => {
       toPageMedian >= MIN_CORRELATION,
       `CLI → page median block correlation ${toPageMedian.toFixed(3)} ≥ ${MIN_CORRELATION}`,
     )
-  })
+  }
 })
