@@ -165,9 +165,9 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
 
   test('tampered signalling: bob’s answer reaches alice’s page with another DTLS fingerprint; the call ends failed-ice on both sides, no audio flows, nothing crashes', async () => {
     aliceTamper.on = true
-    const ends = [alice, bob].map((w) =>
-      waitForEvent(w.peer.client, 'call.state', (p) => p.call.state === 'ended', UI_WAIT_MS * 2),
-    )
+    const ended = (w: CallWindow) =>
+      waitForEvent(w.peer.client, 'call.state', (p) => p.call.state === 'ended', UI_WAIT_MS * 2)
+    const ends = [ended(alice), ended(bob)] as const
     const started = Date.now()
     const callId = await callAndAccept(alice, bob)
     const [aliceEnd, bobEnd] = await Promise.all(ends)
