@@ -4,7 +4,9 @@
  * the call is bound to it. Her second device, still ringing, answers late and its media fails:
  * its accept and its hang-up (failed-ice) reach Bob's daemon, which drops them as another
  * device's — the call with the first device stays connected — and Bob's hang-up then ends it on
- * the first device. (Before the binding, the second device's hang-up ended Bob's call.)
+ * the first device. (Before the binding, the second device's hang-up ended Bob's call.) In a
+ * second call, Bob's first media signal after the first device answered reaches the second
+ * device, which stops ringing: answered elsewhere, not a missed call, nothing sent to Bob.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -102,5 +104,37 @@ describe('a call to a user with two devices', () => {
     )
     await bob.client.call('calls.hangup', { callId })
     assert.equal((await firstEnded).call.endReason, 'hangup')
+  })
+
+  test('the first device answers and the caller’s offer reaches the second: it stops ringing, answered elsewhere, not missed', async () => {
+    assert.ok(second !== undefined)
+    const other = second.client
+    const ringsFirst = waitForEvent(alice.client, 'call.incoming', () => true, DEVICE_TIMEOUT_MS)
+    const ringsSecond = waitForEvent(other, 'call.incoming', () => true, DEVICE_TIMEOUT_MS)
+    const { callId } = await bob.client.call('calls.start', { contactId: alice.userId })
+    await Promise.all([ringsFirst, ringsSecond])
+    const connecting = waitForEvent(
+      bob.client,
+      'call.state',
+      (p) => p.call.callId === callId && p.call.state === 'connecting',
+    )
+    await alice.client.call('calls.accept', { callId })
+    await connecting
+    const secondEnded = waitForEvent(
+      other,
+      'call.state',
+      (p) => p.call.callId === callId && p.call.state === 'ended',
+      DEVICE_TIMEOUT_MS,
+    )
+    const offerAtFirst = waitForEvent(alice.client, 'call.signal', (p) => p.callId === callId)
+    // what Bob's media owner would send once the call is accepted (opaque to the daemons)
+    await bob.client.call('calls.signal', { callId, signal: { kind: 'offer', data: 'v=0 an offer' } })
+    assert.equal((await offerAtFirst).signal.data, 'v=0 an offer')
+    const ended = (await secondEnded).call
+    assert.equal(ended.endReason, 'answered-elsewhere')
+    assert.equal(ended.missed, false)
+    const atBob = (await bob.client.call('calls.list', {})).calls.find((c) => c.callId === callId)
+    assert.equal(atBob?.state, 'connecting', 'the second device said nothing to bob')
+    await bob.client.call('calls.hangup', { callId })
   })
 })

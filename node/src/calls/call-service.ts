@@ -330,6 +330,11 @@ export class CallService {
       case SIGNAL_ANSWER:
       case SIGNAL_ICE: {
         const { phase } = live.state
+        // media signals come only after an accept: it rings here, so another device of ours took it
+        if (phase === 'incoming') {
+          this.#apply(live, { type: 'answered-elsewhere' })
+          return
+        }
         if (phase !== 'connecting' && phase !== 'connected') return
         const kind = MEDIA_KIND_NAMES.get(signal.kind) as MediaSignalKind
         this.#c.notify('call.signal', { callId, signal: { kind, data: signal.data } })
