@@ -7,7 +7,9 @@
  * (MediaStreamTrackProcessor on the remote track) and the test cross-correlates it with the
  * source. Then a hang-up ends both sides, and a call where Bob's page gets a wrong receive key
  * (the test rewrites calls.mediaKeys on his RPC WebSocket) ends with failed-decrypt and no
- * page error. Screenshots go to test-artifacts/desktop-calls/.
+ * page error, and a call whose answer reaches Alice's page with another DTLS fingerprint (tampered
+ * signalling, rewritten on her RPC WebSocket: the daemons' own path is AEAD-sealed) ends with
+ * failed-ice on both sides, no frame opened and no page error. Screenshots go to test-artifacts/desktop-calls/.
  */
 import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -57,6 +59,7 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
   let dir = ''
   let source: Float32Array
   const tamper: KeyTamper = { on: false, rewritten: 0 }
+  const aliceTamper: KeyTamper = { on: false, rewritten: 0, target: 'dtls-fingerprint' }
 
   before(async () => {
     if (findChromium() === null)
@@ -69,7 +72,7 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
     await buildDesktop()
     browser = await launchCallBrowser(wav)
     const pair = await startPair()
-    alice = await openWindow(browser, pair.alice)
+    alice = await openWindow(browser, pair.alice, aliceTamper)
     bob = await openWindow(browser, pair.bob, tamper)
     await openChat(alice, 'Bob')
   })
@@ -160,6 +163,42 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
     }
   })
 
+  test('tampered signalling: bob’s answer reaches alice’s page with another DTLS fingerprint; the call ends failed-ice on both sides, no audio flows, nothing crashes', async () => {
+    aliceTamper.on = true
+    const ended = (w: CallWindow) =>
+      waitForEvent(w.peer.client, 'call.state', (p) => p.call.state === 'ended', UI_WAIT_MS * 2)
+    const ends = [ended(alice), ended(bob)] as const
+    const started = Date.now()
+    const callId = await callAndAccept(alice, bob)
+    const [aliceEnd, bobEnd] = await Promise.all(ends)
+    aliceTamper.on = false
+    process.stdout.write(
+      `# tampered fingerprint: the call ended ${Date.now() - started} ms after the call button; media reported connected: alice ${aliceEnd.call.connectedAt !== null}, bob ${bobEnd.call.connectedAt !== null}\n`,
+    )
+    for (const end of [aliceEnd, bobEnd]) {
+      assert.equal(end.call.callId, callId)
+      assert.equal(end.call.endReason, 'failed-ice')
+    }
+    assert.equal(aliceTamper.rewritten, 1, 'alice’s page got one tampered answer')
+    for (const w of [alice, bob]) {
+      const screen = w.page.locator('.call-screen[data-call-state=ended][data-end-reason=failed-ice]')
+      await screen.waitFor()
+      assert.match(await screen.innerText(), /could not connect/)
+    }
+    await alice.page.screenshot({ path: join(ARTIFACTS, '03-alice-tampered-answer.png') })
+    // no frame opened on either side: no audio crossed a connection whose certificate did not match
+    for (const w of [alice, bob]) {
+      const opened = await w.page.locator('.call-screen').getAttribute('data-frames-opened')
+      assert.ok(opened === null || opened === '0', `no frames opened (${opened})`)
+    }
+    assert.deepEqual([...alice.errors, ...bob.errors], [])
+    for (const w of [alice, bob]) {
+      await w.page.getByRole('button', { name: 'Close' }).click()
+      await w.page.locator('.call-screen').waitFor({ state: 'detached' })
+      assert.equal((await w.peer.client.call('node.status', {})).unlocked, true)
+    }
+  })
+
   test('a microphone permission refused: alice is told how to allow it, and bob’s device never rings', async () => {
     // a browser without the fake permission prompt: headless Chromium refuses the microphone
     const strict = await chromium.launch({
@@ -176,7 +215,7 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
       const screen = refused.page.locator('.call-screen[data-call-state=ended]')
       await screen.waitFor()
       assert.match(await screen.getByRole('alert').innerText(), /may not use your microphone\. Allow it/)
-      await refused.page.screenshot({ path: join(ARTIFACTS, '03-microphone-refused.png') })
+      await refused.page.screenshot({ path: join(ARTIFACTS, '04-microphone-refused.png') })
       await refused.page.getByRole('button', { name: 'Close' }).click()
       await screen.waitFor({ state: 'detached' })
       assert.equal((await alice.peer.client.call('calls.list', {})).calls[0]?.state, 'ended', 'no live call')

@@ -116,18 +116,37 @@ export async function recordTrack(page: Page, which: 'remote' | 'mic', seconds: 
   )
 }
 
+/** Receive-side audio stats of the page's newest RTCPeerConnection (cumulative counters). */
+export interface ReceiveStats {
+  concealed: number
+  total: number
+  lost: number
+  /** jitterBufferDelay: seconds of jitter-buffer wait summed over every emitted sample. */
+  jitterBufferDelay: number
+  /** jitterBufferEmittedCount: samples that left the jitter buffer. */
+  jitterBufferEmitted: number
+}
+
+/** Mean jitter-buffer delay in ms between two receiveStats snapshots (NaN when none emitted). */
+export function jitterBufferMs(before: ReceiveStats, after: ReceiveStats): number {
+  const emitted = after.jitterBufferEmitted - before.jitterBufferEmitted
+  return emitted > 0 ? ((after.jitterBufferDelay - before.jitterBufferDelay) / emitted) * 1000 : Number.NaN
+}
+
 /** Receive-side audio stats of the page's newest RTCPeerConnection. */
-export async function receiveStats(page: Page): Promise<{ concealed: number; total: number; lost: number }> {
+export async function receiveStats(page: Page): Promise<ReceiveStats> {
   return page.evaluate(async () => {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs
     const pc = pcs[pcs.length - 1]
-    const out = { concealed: 0, total: 0, lost: 0 }
+    const out = { concealed: 0, total: 0, lost: 0, jitterBufferDelay: 0, jitterBufferEmitted: 0 }
     if (!pc) return out
     ;(await pc.getStats()).forEach((s: Record<string, unknown>) => {
       if (s.type === 'inbound-rtp' && s.kind === 'audio') {
         out.concealed += Number(s.concealedSamples ?? 0)
         out.total += Number(s.totalSamplesReceived ?? 0)
         out.lost += Number(s.packetsLost ?? 0)
+        out.jitterBufferDelay += Number(s.jitterBufferDelay ?? 0)
+        out.jitterBufferEmitted += Number(s.jitterBufferEmittedCount ?? 0)
       }
     })
     return out

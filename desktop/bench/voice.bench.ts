@@ -32,7 +32,14 @@ import { freePort } from '../../test/fixtures/free-port.ts'
 import { startTestRelay } from '../../test/fixtures/relay.ts'
 import { startUdpLossProxy } from '../../test/fixtures/udp-loss-proxy.ts'
 import { buildDesktop } from '../build.ts'
-import { armFirstAudio, firstAudioMs, PROBE_INIT_SCRIPT, receiveStats, recordTrack } from './voice-probes.ts'
+import {
+  armFirstAudio,
+  firstAudioMs,
+  jitterBufferMs,
+  PROBE_INIT_SCRIPT,
+  receiveStats,
+  recordTrack,
+} from './voice-probes.ts'
 
 const OUT = join(import.meta.dirname, '../../docs/bench/voice.json')
 const QUICK = process.argv.includes('--quick')
@@ -181,6 +188,8 @@ async function oneCall(caller: CallWindow, callee: CallWindow, measureCpu: boole
     total: after.total - before.total,
     lost: after.lost - before.lost,
   }
+  // the share of the latency that is Chromium's adaptive jitter buffer (mean over the recording)
+  const jitterBuffer = jitterBufferMs(before, after)
   const ended = waitForEvent(
     callee.peer.client,
     'call.state',
@@ -198,7 +207,7 @@ async function oneCall(caller: CallWindow, callee: CallWindow, measureCpu: boole
   const shift = median(m.shifts)
   const latencyMs = heard.t0 - (mic.t0 + ((m.lag + shift) / mic.rate) * 1000)
   process.stdout.write(
-    `# call: mic↔heard correlation ${m.correlation.toFixed(3)} (median block ${median(m.blocks).toFixed(3)}), latency ${latencyMs.toFixed(1)} ms, concealed ${stats.concealed}/${stats.total}, lost ${stats.lost}${idle && busy ? `, cpu idle ${JSON.stringify(idle)} busy ${JSON.stringify(busy)}` : ''}\n`,
+    `# call: mic↔heard correlation ${m.correlation.toFixed(3)} (median block ${median(m.blocks).toFixed(3)}), latency ${latencyMs.toFixed(1)} ms (jitter buffer ${jitterBuffer.toFixed(1)} ms of it), concealed ${stats.concealed}/${stats.total}, lost ${stats.lost}${idle && busy ? `, cpu idle ${JSON.stringify(idle)} busy ${JSON.stringify(busy)}` : ''}\n`,
   )
   // the correlation against the source file, as the tests measure it
   const s = matchRecording(source, Float32Array.from(heard.samples), BLOCK_SAMPLES, DRIFT_SAMPLES)

@@ -97,6 +97,18 @@ describe('call state machine', () => {
     assert.equal(historyKind(state), 'missed')
   })
 
+  test('answered on another of our devices: the ringing ends silently, an incoming call, not a missed one', () => {
+    const { state, replies } = run(inc(), [{ type: 'answered-elsewhere' }])
+    assert.equal(state.phase, 'ended')
+    assert.equal(state.endReason, 'answered-elsewhere')
+    assert.deepEqual(replies, [], 'nothing is sent to the caller')
+    assert.equal(historyKind(state), 'incoming')
+    assert.equal(historyText(state), 'Incoming call, answered on another device')
+    // only a call that rings here ends so: an accepted or an outgoing call is not affected
+    for (const call of [run(inc(), [{ type: 'accept' }]).state, out()])
+      assert.equal(step(call, { type: 'answered-elsewhere' }, T0 + 5000).changed, false)
+  })
+
   test('connect timeout and media failures end an accepted call and tell the other side why', () => {
     const ice = run(out(), [{ type: 'remote-accept' }, { type: 'connect-timeout' }])
     assert.equal(ice.state.endReason, 'failed-ice')

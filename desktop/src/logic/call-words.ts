@@ -37,6 +37,8 @@ export function endReasonWords(reason: EndReason | null, direction: Call['direct
       return 'The call could not connect: no network path between you was found'
     case 'failed-decrypt':
       return 'The call was ended: its audio did not decrypt with the call keys (tampered or wrong keys)'
+    case 'answered-elsewhere':
+      return 'Answered on another device'
   }
 }
 

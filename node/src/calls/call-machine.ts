@@ -6,6 +6,7 @@
  *   outgoing: ringing ──remote accept──▶ connecting ──media connected──▶ connected ──▶ ended
  *   incoming: incoming ──accept──▶ connecting ──media connected──▶ connected ──▶ ended
  *             incoming ──decline──▶ ended (declined)
+ *             incoming ──the caller's media signals (another of our devices answered)──▶ ended
  *
  * Every live phase can end: hangup (either side), declined, busy, timeout (ring timeout, or the
  * caller's timeout reaching the callee), failed-ice (the media owner says so, or the connect
@@ -54,6 +55,8 @@ export type CallInput =
   | { readonly type: 'remote-decline' }
   | { readonly type: 'remote-busy' }
   | { readonly type: 'remote-hangup'; readonly reason: EndReason }
+  // the caller's media signals reach a device of ours that still rings: another one answered
+  | { readonly type: 'answered-elsewhere' }
 
 /** What to tell the other side after a step. */
 export type Reply =
@@ -162,13 +165,20 @@ export function step(call: CallState, input: CallInput, now: number): Step {
       return end(call, 'busy', now)
     case 'remote-hangup':
       return end(call, input.reason, now)
+    case 'answered-elsewhere':
+      if (phase !== 'incoming') return same(call)
+      return end(call, 'answered-elsewhere', now)
   }
 }
 
-/** The history line's kind: a call that rang here and was neither answered nor declined is missed. */
+/**
+ * The history line's kind: a call that rang here and was neither answered (here or on another of
+ * our devices) nor declined is missed.
+ */
 export function historyKind(call: CallState): CallEntry['kind'] {
   if (call.direction === 'outgoing') return 'outgoing'
-  return call.acceptedAt === null && call.endReason !== 'declined' ? 'missed' : 'incoming'
+  const handled = call.endReason === 'declined' || call.endReason === 'answered-elsewhere'
+  return call.acceptedAt === null && !handled ? 'missed' : 'incoming'
 }
 
 /** Connected time in ms (0 when the media never connected). */

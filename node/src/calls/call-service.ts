@@ -11,7 +11,7 @@
  * Each call's state is call-machine.ts (pure); this class adds the timers, the signals, the
  * events, the call log and the history line in the conversation. One live call at a time.
  */
-import { toHex } from '../../../core/src/bytes.ts'
+import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
 import { formatCallId, newCallId } from '../../../core/src/call/call-id.ts'
 import {
   HANGUP_BY_USER,
@@ -102,6 +102,12 @@ interface LiveCall {
   readonly ownKey: KeyPair
   peerMediaKey: Uint8Array | null
   readonly peerIdentityKey: Uint8Array
+  /**
+   * The peer's device in this call (its device key): the caller's device for an incoming call,
+   * the device that accepted for an outgoing one (null while it rings: every device of the callee
+   * rings, and any may answer). Signals from the peer's other devices are not about this call.
+   */
+  peerDevice: Uint8Array | null
   keys: MediaKeys | null
   timer: ReturnType<typeof setTimeout> | null
   /** How the offer reached us (incoming calls): the history line is announced with it. */
@@ -180,6 +186,7 @@ export class CallService {
       ownKey: newCallKeyPair(this.#c.suite),
       peerMediaKey: null,
       peerIdentityKey: contact.identityKey,
+      peerDevice: null,
       keys: null,
       timer: null,
       via: null,
@@ -294,6 +301,12 @@ export class CallService {
       this.#c.log.debug('call signal for no live call dropped', { kind: signal.kind })
       return
     }
+    // another device of the peer's (one that rang too, say, while a first one answered): its
+    // accept, media and hang-up are not this call's, and must not end it
+    if (live.peerDevice !== null && !bytesEqual(live.peerDevice, delivery.senderDeviceKey)) {
+      this.#c.log.debug('call signal from another device of the peer dropped', { kind: signal.kind })
+      return
+    }
     switch (signal.kind) {
       case SIGNAL_RINGING:
         this.#applyOutgoingOnly(live, { type: 'remote-ringing' })
@@ -301,6 +314,7 @@ export class CallService {
       case SIGNAL_ACCEPT:
         if (live.state.direction !== 'outgoing' || live.state.phase !== 'ringing') return
         live.peerMediaKey = signal.mediaKey
+        live.peerDevice = delivery.senderDeviceKey
         this.#apply(live, { type: 'remote-accept' })
         return
       case SIGNAL_BUSY:
@@ -316,6 +330,11 @@ export class CallService {
       case SIGNAL_ANSWER:
       case SIGNAL_ICE: {
         const { phase } = live.state
+        // media signals come only after an accept: it rings here, so another device of ours took it
+        if (phase === 'incoming') {
+          this.#apply(live, { type: 'answered-elsewhere' })
+          return
+        }
         if (phase !== 'connecting' && phase !== 'connected') return
         const kind = MEDIA_KIND_NAMES.get(signal.kind) as MediaSignalKind
         this.#c.notify('call.signal', { callId, signal: { kind, data: signal.data } })
@@ -359,6 +378,7 @@ export class CallService {
       ownKey: newCallKeyPair(this.#c.suite),
       peerMediaKey,
       peerIdentityKey: delivery.contact.identityKey,
+      peerDevice: delivery.senderDeviceKey,
       keys: null,
       timer: null,
       via: delivery.via,

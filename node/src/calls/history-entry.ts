@@ -31,6 +31,8 @@ export function historyText(call: CallState): string {
       return `${what}, could not connect`
     case 'failed-decrypt':
       return `${what}, media did not decrypt`
+    case 'answered-elsewhere':
+      return `${what}, answered on another device`
     default:
       return `${what}, cancelled`
   }

@@ -97,6 +97,7 @@ export const CALL_END_REASONS = [
   'timeout',
   'failed-ice',
   'failed-decrypt',
+  'answered-elsewhere',
 ] as const
 /** A call's line in a direct conversation (node/src/calls writes it with Messenger.appendEntry). */
 export const CallEntrySchema = z.object({

@@ -149,11 +149,11 @@ export const WaitingSchema = z
 export type Waiting = z.infer<typeof WaitingSchema>
 
 export const CallEndReasonSchema = z
-  .enum(['hangup', 'declined', 'busy', 'timeout', 'failed-ice', 'failed-decrypt'])
+  .enum(['hangup', 'declined', 'busy', 'timeout', 'failed-ice', 'failed-decrypt', 'answered-elsewhere'])
   .meta({
     id: 'CallEndReason',
     description:
-      'why a call ended: hangup (either side), declined, busy (the callee was in another call), timeout (nobody answered within the ring timeout), failed-ice (the media never connected), failed-decrypt (media frames did not decrypt with the call keys)',
+      'why a call ended: hangup (either side), declined, busy (the callee was in another call), timeout (nobody answered within the ring timeout), failed-ice (the media never connected), failed-decrypt (media frames did not decrypt with the call keys), answered-elsewhere (it rang on several of our devices and another one answered)',
   })
 
 export const CallEntrySchema = z
