@@ -88,7 +88,8 @@ export function startNodeLifecycle(
     await host?.stop()
   }
 
-  async function lock(): Promise<void> {
+  /** Lock; `keepMessages` false (a revoked device) starts no host for messages meanwhile. */
+  async function lock(keepMessages = true): Promise<void> {
     autoLock.disarm()
     await runLockHooks()
     // what the locked host needs, taken before the node and the keys go: the network key, the
@@ -96,7 +97,7 @@ export function startNodeLifecycle(
     const unlocked = ctx.session.unlocked
     const current = runtime
     const keep =
-      unlocked === null || current === null
+      !keepMessages || unlocked === null || current === null
         ? null
         : {
             suite: ctx.suite,
@@ -148,7 +149,9 @@ export function startNodeLifecycle(
     const onRevoked = (): void => {
       // the primary took this device off the list (issue 18): say so, then lock
       ctx.notify('device.revoked', { role: 'revoked' })
-      void lock().catch((error: unknown) => ctx.log.warn('lock failed', { error: (error as Error)?.name }))
+      void lock(false).catch((error: unknown) =>
+        ctx.log.warn('lock failed', { error: (error as Error)?.name }),
+      )
     }
     return startRuntime(ctx, profile, { ...withSavedNetwork({ ...network, listen }, saved), onRevoked })
   }
@@ -212,7 +215,7 @@ export function startNodeLifecycle(
     settled: async () => {
       if (starting !== null) await starting.catch(() => {})
     },
-    lock,
+    lock: () => lock(),
     onLock: (hook) => {
       lockHooks.push(hook)
     },
