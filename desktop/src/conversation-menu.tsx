@@ -126,8 +126,9 @@ function TimerDialog({ app, c, onClose }: { app: AppStore; c: Conversation; onCl
     <Dialog title="Disappearing messages" onClose={onClose}>
       <form class="stack" onSubmit={save}>
         <p class="muted small">
-          New messages in this chat disappear for you and {c.title} this long after they are sent (yours) or
-          read (theirs). Either of you can change it; the chat shows each change.
+          {c.kind === 'group'
+            ? 'New messages in this group disappear for every member this long after they are sent (yours) or read (theirs). The owner and admins can change it; the chat shows each change.'
+            : `New messages in this chat disappear for you and ${c.title} this long after they are sent (yours) or read (theirs). Either of you can change it; the chat shows each change.`}
           {current === undefined ? '' : ` Now: ${timerLabel(current)}.`}
         </p>
         <fieldset class="pick">

@@ -33,12 +33,12 @@ describe('conversation menu', () => {
     assert.equal(conversationMenu(conv('a'), undefined)[3]?.label, 'Disappearing messages…')
   })
 
-  test('the flags flip the items; unread or marked chats offer no mark; groups have no timer', () => {
+  test('the flags flip the items; unread or marked chats offer no mark; groups offer the timer too', () => {
     const labels = conversationMenu(
       conv('g', { kind: 'group', muted: true, archived: true, unread: 2 }),
       undefined,
     ).map((i) => i.label)
-    assert.deepEqual(labels, ['Unmute', 'Unarchive', 'Delete chat…'])
+    assert.deepEqual(labels, ['Unmute', 'Unarchive', 'Disappearing messages…', 'Delete chat…'])
     assert.equal(
       conversationMenu(conv('a', { markedUnread: true }), 0).some((i) => i.action === 'unread'),
       false,

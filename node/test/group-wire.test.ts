@@ -4,6 +4,7 @@ import { describe, test } from 'node:test'
 import { ACTION_EDIT, ACTION_REACT } from '../../core/src/conversation/constants.ts'
 import { DecodeError } from '../../core/src/errors.ts'
 import { MAX_FILE_POINTER_BYTES } from '../../core/src/file/constants.ts'
+import { TimerChange } from '../../core/src/proto/timer.ts'
 import { fuzzDecoder } from '../../test/fixtures/fuzz.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import {
@@ -64,6 +65,14 @@ const samples = {
     epoch: 2,
     action: { kind: ACTION_REACT, targetId: random(16), targetAuthor: random(16), sentAt: 1236, emoji: '👍' },
   }),
+  timer: encodeContent({
+    messageId: random(16),
+    text: '',
+    sentAt: 1238,
+    groupId,
+    epoch: 2,
+    timerChange: { seconds: 300, setAt: 1238 },
+  }),
 }
 
 /** Random bytes as protons' fields type them. */
@@ -113,6 +122,27 @@ describe('group content: replies, forwards, mentions and actions', () => {
         contentWith({ text: 'x'.repeat(MAX_GROUP_TEXT_BYTES - 100), attachment: r(101) }),
       ],
       ['an action with a file', contentWith({ action, text: '', attachment: r(100) })],
+    ]
+    for (const [what, bytes] of bad) assert.throws(() => decodeContent(bytes), DecodeError, what)
+  })
+
+  test('a timer change round-trips and carries nothing else; a bad timer is refused', () => {
+    const timer = decodeContent(samples.timer)
+    assert.deepEqual(timer.timerChange, { seconds: 300, setAt: 1238 })
+    assert.equal(timer.text, '')
+    assert.equal(decodeContent(samples.content).timerChange, undefined)
+    const change = GroupContent.decode(samples.timer).timerChange
+    const action = GroupContent.decode(samples.action).action
+    const bad: Array<[string, Uint8Array]> = [
+      ['with text', contentWith({ timerChange: change, text: 'x' })],
+      ['with an action', contentWith({ timerChange: change, text: '', action })],
+      ['with a file', contentWith({ timerChange: change, text: '', attachment: r(100) })],
+      ['with mentions', contentWith({ timerChange: change, text: '', mentions: [r(16)] })],
+      ['garbage change', contentWith({ timerChange: r(20), text: '' })],
+      [
+        'a 3 s timer',
+        contentWith({ timerChange: TimerChange.encode({ version: 1, seconds: 3, setAt: 1 }), text: '' }),
+      ],
     ]
     for (const [what, bytes] of bad) assert.throws(() => decodeContent(bytes), DecodeError, what)
   })
@@ -174,6 +204,7 @@ describe('group payload codecs', () => {
     ['content line', decodeContent, samples.line],
     ['content action', decodeContent, samples.action],
     ['content file', decodeContent, samples.file],
+    ['content timer change', decodeContent, samples.timer],
   ]
   for (const [name, decode, sample] of decoders) {
     test(`${name}: random, truncated and mutated bytes give only typed errors`, () => {

@@ -42,6 +42,7 @@ import type { Clock, CryptoSuite } from '../../core/src/crypto/suite.ts'
 import type { BlobLimits, BlobStore, PutResult } from './blob-store.ts'
 import {
   BLOB_MAX_INBOUND_STREAMS,
+  BLOB_PEER_LIMIT,
   BLOB_REQUEST_TIMEOUT_MS,
   DEFAULT_BLOB_SWEEP_INTERVAL_MS,
   DEFAULT_MAX_BLOB_BYTES_PER_SENDER,
@@ -49,6 +50,7 @@ import {
   DEFAULT_MAX_BLOBS_PER_SENDER,
 } from './constants.ts'
 import { type RelayLogger, silentLogger } from './logger.ts'
+import type { RelayPeerGuard } from './peer-guard.ts'
 
 export interface BlobServiceInit {
   store: BlobStore
@@ -63,6 +65,8 @@ export interface BlobServiceInit {
   sweepIntervalMs?: number
   requestTimeoutMs?: number
   logger?: RelayLogger
+  /** The relay's peer guard: requests over BLOB_PEER_LIMIT and malformed frames cost strikes. */
+  guard?: RelayPeerGuard
 }
 
 export interface BlobServiceComponents {
@@ -101,9 +105,11 @@ class DefaultBlobService implements BlobService {
   #sweepTimer?: ReturnType<typeof setInterval>
   #sweeping?: Promise<number>
   #started = false
+  readonly #guard: RelayPeerGuard | undefined
 
   constructor(components: BlobServiceComponents, init: BlobServiceInit) {
     this.#components = components
+    this.#guard = init.guard
     this.#store = init.store
     this.#suite = init.suite
     this.#clock = init.clock ?? Date.now
@@ -163,6 +169,10 @@ class DefaultBlobService implements BlobService {
   }
 
   async #handle(stream: Stream, peer: PeerId): Promise<void> {
+    if (this.#guard !== undefined && !this.#guard.admit(BLOB_PROTOCOL, peer, BLOB_PEER_LIMIT)) {
+      stream.abort(new Error('refused'))
+      return
+    }
     const signal = AbortSignal.timeout(this.#timeoutMs)
     const lp = lpStream(stream, { maxDataLength: MAX_BLOB_REQUEST_BYTES })
     try {
@@ -173,6 +183,7 @@ class DefaultBlobService implements BlobService {
       } catch (err) {
         const name = (err as Error)?.name
         if (name !== 'InvalidDataLengthError' && name !== 'DecodeError') throw err
+        this.#guard?.malformed(BLOB_PROTOCOL, peer)
         response = refuse(name === 'DecodeError' ? BLOB_STATUS_MALFORMED : BLOB_STATUS_TOO_LARGE)
       }
       if (request !== undefined) {

@@ -163,3 +163,27 @@ export const TURN_SECRET_FILE = 'turn-secret'
 export const TURN_SECRET_BYTES = 32
 /** coturn output lines kept to explain a failed start. */
 export const COTURN_LOG_TAIL_LINES = 20
+
+// ---- the peer guard (peer-guard.ts): floods are disconnected and refused, not only throttled
+
+/**
+ * Strikes a peer may collect before the relay disconnects and refuses it: a request its limiter
+ * refused costs RELAY_THROTTLED_STRIKE, a malformed or oversized frame RELAY_MALFORMED_STRIKE. A
+ * real user that brushes a limit (refused once, then backs off for retryAfterMs) stays far below.
+ */
+export const RELAY_STRIKE_LIMIT = { burst: 100, ratePerSecond: 2 } as const
+/** Strikes for one request over a limit. */
+export const RELAY_THROTTLED_STRIKE = 1
+/** Strikes for one malformed, truncated or oversized frame: ten of them and the peer is out. */
+export const RELAY_MALFORMED_STRIKE = 10
+/** How long a disconnected peer stays refused: a flood stops paying, a buggy client is back soon. */
+export const RELAY_DENY_DURATION_MS = 10 * MINUTE_MS
+/** Refused peers remembered at most (memory bound under a crowd of identities). */
+export const RELAY_MAX_DENIED_PEERS = 10_000
+/**
+ * Blob requests per peer (/wren/blob has quotas but no rate of its own): a file on the offline
+ * path (≤ 100 MiB) is at most 400 chunk puts to each relay, or as many gets: the burst holds a
+ * whole file, and 50/s more let the next one follow within seconds, while a flood of hundreds per
+ * second runs out of strikes.
+ */
+export const BLOB_PEER_LIMIT = { burst: 500, ratePerSecond: 50 } as const

@@ -67,6 +67,7 @@ import { MailboxOperations, type Outcome, refuse } from './mailbox-operations.ts
 import type { MailboxStore } from './mailbox-store.ts'
 import type { MailboxMetrics } from './metrics.ts'
 import { OwnerNotifier } from './owner-notifier.ts'
+import type { RelayPeerGuard } from './peer-guard.ts'
 import { RateLimiter } from './rate-limiter.ts'
 
 export interface RateLimitConfig {
@@ -99,6 +100,8 @@ export interface MailboxServiceInit {
   requestTimeoutMs?: number
   logger?: RelayLogger
   metrics?: MailboxMetrics
+  /** The relay's peer guard: floods are disconnected and refused (peer-guard.ts). */
+  guard?: RelayPeerGuard
 }
 
 /** What the service needs from libp2p (a subset of its components). */
@@ -142,9 +145,11 @@ class DefaultMailboxService implements MailboxService {
   #sweepTimer?: ReturnType<typeof setInterval>
   #sweeping?: Promise<number>
   #started = false
+  readonly #guard: RelayPeerGuard | undefined
 
   constructor(components: MailboxServiceComponents, init: MailboxServiceInit) {
     this.#components = components
+    this.#guard = init.guard
     this.#store = init.store
     this.#suite = init.suite
     this.#clock = init.clock ?? Date.now
@@ -282,6 +287,11 @@ class DefaultMailboxService implements MailboxService {
   }
 
   async #handle(stream: Stream, connection: Connection): Promise<void> {
+    const guard = this.#guard
+    if (guard !== undefined && !guard.open(MAILBOX_PROTOCOL, connection.remotePeer)) {
+      stream.abort(new Error('refused'))
+      return
+    }
     const signal = AbortSignal.timeout(this.#timeoutMs)
     const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
     const peer = connection.remotePeer.toString()
@@ -308,6 +318,9 @@ class DefaultMailboxService implements MailboxService {
       }
       outcome ??= refuse(STATUS_INTERNAL)
       if (outcome.status !== STATUS_OK) this.#metrics?.rejections.inc({ reason: statusName(outcome.status) })
+      if (outcome.status === STATUS_RATE_LIMITED) guard?.throttled(MAILBOX_PROTOCOL, connection.remotePeer)
+      else if (outcome.status === STATUS_MALFORMED || outcome.status === STATUS_TOO_LARGE)
+        guard?.malformed(MAILBOX_PROTOCOL, connection.remotePeer)
       const response: MailboxResponse = {
         requestId,
         status: outcome.status,

@@ -50,6 +50,7 @@ import { createLogger, type LogSink, type RelayLogger } from './logger.ts'
 import { type MailboxService, mailboxService } from './mailbox-service.ts'
 import { MailboxStore } from './mailbox-store.ts'
 import { createMailboxMetrics, MetricsRegistry, type MetricsServer, startMetricsServer } from './metrics.ts'
+import { RelayPeerGuard } from './peer-guard.ts'
 import { createRelaySuite } from './relay-suite.ts'
 import { type TurnService, turnService } from './turn-service.ts'
 
@@ -105,6 +106,8 @@ export interface RelayHandle {
   readonly libp2p: Libp2p<RelayServices>
   readonly mailbox: MailboxService
   readonly blob: BlobService
+  /** Per-peer strikes and refusals on the relay's protocols (peer-guard.ts). */
+  readonly guard: RelayPeerGuard
   /** The blob store's folder (one file per blob). */
   readonly blobDir: string
   /** coturn beside the relay (config turn.enabled; never with a transports override). */
@@ -154,6 +157,11 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     selectors: { ...bundles.selectors, ...deviceLists.selectors },
   }
   const turnIssued = registry.counter('wren_relay_turn_credentials_total', 'TURN credentials handed out')
+  const guardLog = log.child('guard')
+  const guard = new RelayPeerGuard({
+    clock: options.clock,
+    onDeny: (peer, protocol) => guardLog.warn('peer.refused', { peer, protocol }),
+  })
   let coturn: CoturnHandle | undefined
   let libp2p: Libp2p<RelayServices>
   try {
@@ -169,7 +177,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
         announce: inProcess ? [] : config.announce,
       },
       transports: options.transports ?? [tcp(), webSockets()],
-      ...(options.connectionGater !== undefined ? { connectionGater: options.connectionGater } : {}),
+      connectionGater: guard.gater(options.connectionGater),
       connectionEncrypters: [noise()],
       streamMuxers: [yamux(options.crowd === true ? { enableKeepAlive: false } : {})],
       ...(options.crowd === true ? { connectionMonitor: { enabled: false } } : {}),
@@ -220,6 +228,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
           ownerRate: config.mailbox.ownerRate,
           logger: log.child('mailbox'),
           metrics: mailboxMetrics,
+          guard,
         }),
         blob: blobService({
           store: blobs,
@@ -227,6 +236,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
           clock: options.clock,
           ...config.blob,
           logger: log.child('blob'),
+          guard,
         }),
         ...(coturn === undefined
           ? {}
@@ -239,6 +249,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
                 clock: options.clock,
                 logger: log.child('turn'),
                 onIssued: () => turnIssued.inc(),
+                guard,
               }),
             }),
       },
@@ -249,6 +260,31 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     throw err
   }
 
+  // floods are disconnected and refused (peer-guard.ts)
+  const node = libp2p
+  guard.attach(async (peer) => {
+    await node.hangUp(peer)
+  })
+  const guardTotal = (field: 'throttled' | 'malformed' | 'disconnected' | 'refused') => () =>
+    guard.stats().protocols.reduce((sum, p) => sum + p[field], 0)
+  registry.gauge(
+    'wren_relay_guard_throttled',
+    'Requests refused over a per-peer limit',
+    guardTotal('throttled'),
+  )
+  registry.gauge('wren_relay_guard_malformed', 'Malformed or oversized frames', guardTotal('malformed'))
+  registry.gauge(
+    'wren_relay_guard_disconnected',
+    'Peers disconnected and refused for flooding',
+    guardTotal('disconnected'),
+  )
+  registry.gauge('wren_relay_guard_refused', 'Streams of refused peers closed at once', guardTotal('refused'))
+  registry.gauge('wren_relay_guard_denied_peers', 'Peers refused now', () => guard.stats().deniedPeers)
+  registry.gauge(
+    'wren_relay_guard_refused_connections',
+    'Connections of refused peers closed by the gater',
+    () => guard.stats().refusedConnections,
+  )
   registry.gauge(
     'wren_relay_mailbox_stored_envelopes',
     'Envelopes currently stored',
@@ -348,6 +384,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     config,
     peerId,
     libp2p,
+    guard,
     mailbox: libp2p.services.mailbox,
     blob: libp2p.services.blob,
     blobDir,

@@ -35,6 +35,7 @@ import {
 } from '../../core/src/turn/wire.ts'
 import { TURN_MAX_INBOUND_STREAMS, TURN_REQUEST_TIMEOUT_MS } from './constants.ts'
 import { type RelayLogger, silentLogger } from './logger.ts'
+import type { RelayPeerGuard } from './peer-guard.ts'
 import { RateLimiter } from './rate-limiter.ts'
 
 export interface TurnServiceInit {
@@ -51,6 +52,8 @@ export interface TurnServiceInit {
   readonly logger?: RelayLogger
   /** Counts credentials handed out (metrics). */
   readonly onIssued?: () => void
+  /** The relay's peer guard: refused requests and malformed frames cost strikes (peer-guard.ts). */
+  readonly guard?: RelayPeerGuard
 }
 
 export interface TurnServiceComponents {
@@ -123,6 +126,11 @@ class DefaultTurnService implements TurnService {
   }
 
   async #handle(stream: Stream, connection: Connection): Promise<void> {
+    const guard = this.#init.guard
+    if (guard !== undefined && !guard.open(TURN_PROTOCOL, connection.remotePeer)) {
+      stream.abort(new Error('refused'))
+      return
+    }
     const signal = AbortSignal.timeout(this.#init.requestTimeoutMs ?? TURN_REQUEST_TIMEOUT_MS)
     const lp = lpStream(stream, { maxDataLength: MAX_TURN_REQUEST_BYTES })
     try {
@@ -136,8 +144,10 @@ class DefaultTurnService implements TurnService {
       } catch (err) {
         const name = (err as Error)?.name
         if (name !== 'InvalidDataLengthError' && name !== 'DecodeError') throw err
+        guard?.malformed(TURN_PROTOCOL, connection.remotePeer)
         response = { status: TURN_STATUS_MALFORMED, retryAfterMs: 0 }
       }
+      if (response.status === TURN_STATUS_RATE_LIMITED) guard?.throttled(TURN_PROTOCOL, connection.remotePeer)
       if (response.status !== TURN_STATUS_OK)
         this.#log.debug('turn.refused', { reason: turnStatusName(response.status) })
       await lp.write(encodeTurnResponse(response), { signal })

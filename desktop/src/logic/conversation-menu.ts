@@ -53,8 +53,8 @@ export interface ConversationMenuItem {
 
 /**
  * What a conversation's menu offers: mute or unmute, archive or unarchive, mark unread (when
- * nothing is unread yet), the disappearing-messages timer (direct chats: the daemon has no
- * group timer yet), and delete.
+ * nothing is unread yet), the disappearing-messages timer (in a group only its owner and admins
+ * may set it: the daemon refuses the others, and the dialog shows why), and delete.
  */
 export function conversationMenu(c: Conversation, timer: number | undefined): ConversationMenuItem[] {
   const items: ConversationMenuItem[] = [
@@ -62,11 +62,10 @@ export function conversationMenu(c: Conversation, timer: number | undefined): Co
     c.archived ? { action: 'unarchive', label: 'Unarchive' } : { action: 'archive', label: 'Archive' },
   ]
   if (c.unread === 0 && c.markedUnread !== true) items.push({ action: 'unread', label: 'Mark as unread' })
-  if (c.kind === 'direct')
-    items.push({
-      action: 'timer',
-      label: `Disappearing messages${timer === undefined ? '' : `: ${timerLabel(timer)}`}…`,
-    })
+  items.push({
+    action: 'timer',
+    label: `Disappearing messages${timer === undefined ? '' : `: ${timerLabel(timer)}`}…`,
+  })
   items.push({ action: 'delete', label: 'Delete chat…', danger: true })
   return items
 }

@@ -8,6 +8,9 @@
  * there is none: NO_IDENTITY / LOCKED (the profile session), UNAVAILABLE (still starting).
  */
 
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { lockedQueueKeyPair } from '../../../core/src/locked-queue.ts'
 import { UnavailableError } from '../errors.ts'
 import { rotatedIdentitySecrets } from '../profile/identity.ts'
 import { readLockPolicy } from '../profile/lock-policy.ts'
@@ -17,6 +20,13 @@ import type { BatchOp } from '../storage/sealed-store.ts'
 import { AutoLock, type AutoLockClock, SYSTEM_CLOCK } from './auto-lock.ts'
 import type { HostContext } from './host-context.ts'
 import { listenAddrsFor, plannedAddrs, profileListenPorts } from './listen-ports.ts'
+import {
+  drainLockedInbox,
+  LOCKED_INBOX_DIR,
+  type LockedHost,
+  lockedListenAddrs,
+  startLockedHost,
+} from './locked-inbox.ts'
 import { type NetworkOptions, type Runtime, startRuntime } from './runtime.ts'
 import { readNetworkSettings, withSavedNetwork } from './settings.ts'
 
@@ -39,9 +49,10 @@ export interface NodeLifecycle {
    */
   rotateIdentity(): Promise<void>
   /**
-   * Lock the profile: the node stops (the device goes offline; messages wait at its mailboxes and
-   * in their senders' outboxes), the sealed store closes and the keys are dropped from memory.
-   * identity.unlock starts it all again.
+   * Lock the profile: the node stops, the sealed store closes and the keys are dropped from
+   * memory; a small host on the same PeerId and ports keeps the messages sent directly meanwhile,
+   * sealed to the locked queue (app/locked-inbox.ts); others wait at the mailboxes and in their
+   * senders' outboxes. identity.unlock starts it all again and delivers the kept messages.
    */
   lock(): Promise<void>
   /** Run when the profile locks (or is wiped), before the node stops: what must not outlive the keys. */
@@ -68,12 +79,44 @@ export function startNodeLifecycle(
     await current?.stop()
   }
 
-  async function lock(): Promise<void> {
+  /** The host that keeps messages while locked (app/locked-inbox.ts), or null. */
+  let lockedHost: Promise<LockedHost | null> | null = null
+
+  async function stopLockedHost(): Promise<void> {
+    const host = lockedHost === null ? null : await lockedHost
+    lockedHost = null
+    await host?.stop()
+  }
+
+  /** Lock; `keepMessages` false (a revoked device) starts no host for messages meanwhile. */
+  async function lock(keepMessages = true): Promise<void> {
     autoLock.disarm()
     await runLockHooks()
+    // what the locked host needs, taken before the node and the keys go: the network key, the
+    // node's ports and the queue's public key (nothing that opens the store or a session)
+    const unlocked = ctx.session.unlocked
+    const current = runtime
+    const keep =
+      !keepMessages || unlocked === null || current === null
+        ? null
+        : {
+            suite: ctx.suite,
+            libp2pPrivateKey: Uint8Array.from(unlocked.secrets.libp2pPrivateKey),
+            listen: lockedListenAddrs(current.libp2p.getMultiaddrs()),
+            queuePublicKey: lockedQueueKeyPair(ctx.suite, unlocked.secrets.deviceKeySeed).publicKey,
+            profileDir: ctx.paths.dir,
+            log: ctx.log.child('node:locked-inbox'),
+          }
     await stopNode()
     await ctx.session.close()
     ctx.log.info('profile locked')
+    if (keep !== null && keep.listen.length > 0) {
+      lockedHost = startLockedHost(keep).catch((error: unknown) => {
+        ctx.log.warn('no host for messages while locked', { error: (error as Error)?.name })
+        return null
+      })
+      await lockedHost
+    }
   }
   const autoLock = new AutoLock({ clock, lock, log: ctx.log })
 
@@ -106,7 +149,9 @@ export function startNodeLifecycle(
     const onRevoked = (): void => {
       // the primary took this device off the list (issue 18): say so, then lock
       ctx.notify('device.revoked', { role: 'revoked' })
-      void lock().catch((error: unknown) => ctx.log.warn('lock failed', { error: (error as Error)?.name }))
+      void lock(false).catch((error: unknown) =>
+        ctx.log.warn('lock failed', { error: (error as Error)?.name }),
+      )
     }
     return startRuntime(ctx, profile, { ...withSavedNetwork({ ...network, listen }, saved), onRevoked })
   }
@@ -116,10 +161,22 @@ export function startNodeLifecycle(
   ctx.session.onUnlock(async (profile) => {
     autoLock.arm((await readLockPolicy(ctx.paths)).autoLockMinutes)
     if (runtime !== null || starting !== null) return
-    starting = new Promise<void>((resolve) => setImmediate(resolve)).then(() => start(profile))
+    starting = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(stopLockedHost)
+      .then(() => start(profile))
     starting.then(
       (rt) => {
         runtime = rt
+        // the messages kept while locked, through the mailbox path, then their files go
+        void drainLockedInbox({
+          suite: ctx.suite,
+          deviceKeySeed: profile.secrets.deviceKeySeed,
+          profileDir: ctx.paths.dir,
+          deliver: (envelopes) => rt.messenger.deliverFetched(envelopes),
+          log: ctx.log.child('node:locked-inbox'),
+        }).catch((error: unknown) =>
+          ctx.log.warn('messages kept while locked not delivered', { error: (error as Error)?.name }),
+        )
       },
       (error: unknown) => {
         ctx.log.error('node failed to start', {
@@ -134,11 +191,15 @@ export function startNodeLifecycle(
   ctx.session.onWipe(async () => {
     autoLock.disarm()
     await runLockHooks()
+    await stopLockedHost()
     await stopNode()
+    // the kept messages were sealed to a key of the wiped keystore: unreadable, removed all the same
+    await rm(join(ctx.paths.dir, LOCKED_INBOX_DIR), { recursive: true, force: true })
     ctx.log.warn('profile wiped after too many wrong passphrases')
   })
   ctx.onStop(async () => {
     autoLock.disarm()
+    await stopLockedHost()
     await stopNode()
   })
 
@@ -154,7 +215,7 @@ export function startNodeLifecycle(
     settled: async () => {
       if (starting !== null) await starting.catch(() => {})
     },
-    lock,
+    lock: () => lock(),
     onLock: (hook) => {
       lockHooks.push(hook)
     },

@@ -37,7 +37,7 @@ import { readIdentityRecord } from '../profile/records.ts'
 import type { UnlockedProfile } from '../profile/session.ts'
 import { callsNotify } from '../rpc/calls-view.ts'
 import { filesNotify } from '../rpc/files-view.ts'
-import { messagingNotify } from '../rpc/messaging-view.ts'
+import { groupsNotify, messagingNotify } from '../rpc/messaging-view.ts'
 import { MessageSearch } from '../search/search-service.ts'
 import type { PrekeySecret } from '../storage/keystore.ts'
 import type { HostContext } from './host-context.ts'
@@ -294,7 +294,7 @@ export async function startRuntime(
     libp2p,
     messenger,
     card,
-    notify: (event, payload) => ctx.notify(event, payload),
+    notify: groupsNotify(ctx.notify),
     log: ctx.log.child('node:groups'),
   })
 
@@ -364,8 +364,9 @@ export async function startRuntime(
   }, PREKEY_MAINTENANCE_INTERVAL_MS)
   // disappearing messages: expired ones leave the store, their files too (messaging/disappearing.ts)
   const expirySweep = repeatingTask(async () => {
-    for (const message of await messenger.sweepExpired(now()))
-      if (message.attachment !== undefined) await files.erase(message.id)
+    const at = now()
+    const expired = [...(await messenger.sweepExpired(at)), ...(await groups.service.sweepExpired(at))]
+    for (const message of expired) if (message.attachment !== undefined) await files.erase(message.id)
   }, EXPIRY_SWEEP_INTERVAL_MS)
   // a put with no DHT peers fails: publish again once a peer is identified (it is then routable)
   const onIdentify = (): void => {

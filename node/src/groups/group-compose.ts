@@ -30,7 +30,10 @@ export interface LineOptions {
 }
 
 /** What a post's content carries besides its text. */
-export type ContentExtras = Pick<Content, 'action' | 'replyTo' | 'forwarded' | 'mentions' | 'attachment'>
+export type ContentExtras = Pick<
+  Content,
+  'action' | 'replyTo' | 'forwarded' | 'mentions' | 'attachment' | 'timerChange'
+>
 
 export interface ComposedLine {
   readonly content: ContentExtras

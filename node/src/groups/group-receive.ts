@@ -19,6 +19,7 @@ import { takeGroupHeld } from './group-held-actions.ts'
 import { indexOp } from './group-message-index.ts'
 import { applyHeldGroupActions, receiveGroupAction } from './group-receive-action.ts'
 import { groupConversationId } from './group-store.ts'
+import { receivedTimerLine } from './group-timer.ts'
 import type { Receipts } from './receipts.ts'
 import type { GroupAttachmentHandler, MessageVia, StoredMessage } from './types.ts'
 import { type Content, decodeContent, decodeMessageCopy, decodeWire } from './wire.ts'
@@ -187,6 +188,38 @@ export class GroupReceive {
         keys.commitPeer(updated.next)
         return { ack, stored: null, events: applied.events }
       }
+      if (content.timerChange !== undefined) {
+        // a change of the group's timer: a line when an admin made it and it is newer (group-timer.ts)
+        const change = receivedTimerLine(g, sender, content.timerChange, id, at)
+        const seq = change?.line.seq ?? 0
+        await store.batch([
+          ...updated.ops,
+          store.put(receivedKey, { conversationId, seq, sender, messageId: id }),
+          seen,
+          ...(change === null
+            ? []
+            : [
+                store.messageOp(change.line),
+                indexOp(store, change.line),
+                store.put(store.groupKey(g.record.groupId), {
+                  ...g.record,
+                  conversation: change.conversation,
+                }),
+              ]),
+        ])
+        keys.commitPeer(updated.next)
+        if (change === null) return { ack, stored: null, events: [] }
+        g.record.conversation = change.conversation
+        const { line } = change
+        const announce = () =>
+          this.#ctx.notify('conversation.timerChanged', {
+            conversationId,
+            seconds: content.timerChange?.seconds ?? 0,
+            by: sender,
+            message: line,
+          })
+        return { ack, stored: line, events: [announce] }
+      }
       if (content.attachment !== undefined && this.#attachments === null) {
         // the files layer is not wired yet (start-up): unacknowledged, it comes again pairwise
         log.debug('group file pointer before the files layer')
@@ -207,6 +240,10 @@ export class GroupReceive {
         status: 'delivered',
         receipts: 0,
         ...lineExtras(content),
+        // a line of a timed group: its timer starts when we read it (receipts.ts markRead)
+        ...(g.record.conversation.timerSeconds === undefined
+          ? {}
+          : { expiresAfterSeconds: g.record.conversation.timerSeconds }),
       }
       const final = await applyHeldGroupActions(this.#ctx, g, arrived, held)
       const file = await this.#attachment(content, final.message, g.record.groupId)

@@ -189,8 +189,17 @@ export class GroupSend {
       members,
       wire: gossip ? wire : null,
     }
-    const conversation =
+    // a line of a timed group disappears `timer` after we post it (group-timer.ts); timer lines stay
+    const timer =
+      message === null || message.timerChange !== undefined ? undefined : g.record.conversation.timerSeconds
+    if (message !== null && timer !== undefined) message.expiresAt = at + timer * 1000
+    const posted =
       message === null ? g.record.conversation : { ...g.record.conversation, lastSeq: seq, updatedAt: at }
+    const expiresAt = message?.expiresAt
+    const conversation =
+      expiresAt === undefined
+        ? posted
+        : { ...posted, nextExpiry: Math.min(posted.nextExpiry ?? expiresAt, expiresAt) }
     const batch: BatchOp[] = [
       ...keyed.ops,
       ...advanced.ops,

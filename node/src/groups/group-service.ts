@@ -35,6 +35,7 @@ import { indexExisting } from './group-message-index.ts'
 import { GroupReceive } from './group-receive.ts'
 import { GroupSend } from './group-send.ts'
 import { GroupStore, groupConversationId } from './group-store.ts'
+import { type GroupTimerApplied, GroupTimers } from './group-timer.ts'
 import { HeldPosts } from './join-catch-up.ts'
 import { KeyDistribution } from './key-distribution.ts'
 import { Membership } from './membership.ts'
@@ -116,6 +117,7 @@ export class GroupService implements Startable {
   readonly #send: GroupSend
   readonly #receipts: Receipts
   readonly #receive: GroupReceive
+  readonly #timers: GroupTimers
   #running = false
 
   constructor(components: GroupServiceComponents, init: GroupServiceInit = {}) {
@@ -158,6 +160,7 @@ export class GroupService implements Startable {
     this.#receipts = new Receipts(ctx, this.#send)
     this.#receive = new GroupReceive(ctx, this.#receipts)
     const actions = new GroupActions(ctx, this.#send)
+    this.#timers = new GroupTimers(ctx, this.#send)
     this.messages = {
       send: (conversationId, text, options, attachment) =>
         this.#send.send(conversationId, text, options, attachment),
@@ -258,6 +261,26 @@ export class GroupService implements Startable {
 
   members(groupId: string): Promise<{ members: GroupMember[]; invitations: GroupInvitation[] }> {
     return this.#groups.members(groupId)
+  }
+
+  // ---- disappearing messages (group-timer.ts)
+
+  /** Set a group's timer as its owner or an admin (0: off); null when it already was that. */
+  async setTimer(conversationId: string, seconds: number): Promise<GroupTimerApplied | null> {
+    const applied = await this.#timers.set(conversationId, seconds)
+    if (applied !== null)
+      this.#components.notify('conversation.timerChanged', {
+        conversationId,
+        seconds,
+        by: applied.by,
+        message: applied.line,
+      })
+    return applied
+  }
+
+  /** Delete the group lines whose timer ran out (at `now`); returns them (their files go too). */
+  sweepExpired(now: number): Promise<StoredMessage[]> {
+    return this.#timers.sweep(now)
   }
 
   // ---- membership commands

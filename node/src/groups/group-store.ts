@@ -29,6 +29,13 @@ export interface GroupConversation {
   /** Unread messages that mention us (counted even when the group is muted); absent: 0. */
   mentionUnread?: number
   updatedAt: number
+  // ---- disappearing messages (issue 19; group-timer.ts). Optional: older records read as is.
+  /** The timer in seconds; absent: off. */
+  timerSeconds?: number
+  /** The setter's clock when the timer last changed: an older change is stale. */
+  timerSetAt?: number
+  /** The earliest expiresAt of a line here: the sweep reads only groups that are due. */
+  nextExpiry?: number
 }
 
 export interface GroupRecord {

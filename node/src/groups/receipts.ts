@@ -152,6 +152,8 @@ export class Receipts {
       const read: Array<[string, string]> = []
       let unread = 0
       let mentionUnread = 0
+      const readAt = this.#ctx.now()
+      let nextExpiry = g.record.conversation.nextExpiry
       for await (const [key, message] of store.messages(conversationId)) {
         if (message.direction !== 'in' || message.status === 'read') continue
         if (message.seq > upTo) {
@@ -159,11 +161,18 @@ export class Receipts {
           if (mentionsMe(message, this.#ctx.me)) mentionUnread++
           continue
         }
-        ops.push(store.put(key, { ...message, status: 'read' }))
+        // a line of a timed group: its timer starts now that it is read (group-timer.ts)
+        const { expiresAfterSeconds, ...rest } = message
+        const expiresAt = expiresAfterSeconds === undefined ? undefined : readAt + expiresAfterSeconds * 1000
+        if (expiresAt !== undefined) nextExpiry = Math.min(nextExpiry ?? expiresAt, expiresAt)
+        ops.push(
+          store.put(key, { ...rest, status: 'read', ...(expiresAt === undefined ? {} : { expiresAt }) }),
+        )
         read.push([message.sender, message.id])
       }
       const conversation = {
         ...g.record.conversation,
+        ...(nextExpiry === undefined ? {} : { nextExpiry }),
         lastReadSeq: Math.max(g.record.conversation.lastReadSeq, upTo),
         unread,
         mentionUnread,

@@ -110,6 +110,8 @@ export interface GroupEvents {
     change: MessageChange
     message: StoredMessage
   }
+  /** A group's disappearing-messages timer changed (by us or an admin); message is its line in the chat. */
+  'conversation.timerChanged': { conversationId: string; seconds: number; by: string; message: StoredMessage }
   'message.status': {
     conversationId: string
     messageId: string

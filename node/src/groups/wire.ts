@@ -11,6 +11,11 @@ import {
   type MessageAction,
 } from '../../../core/src/conversation/action.ts'
 import { MAX_QUOTE_CHARS } from '../../../core/src/conversation/constants.ts'
+import {
+  decodeTimerChange,
+  encodeTimerChange,
+  type TimerChange,
+} from '../../../core/src/conversation/disappearing.ts'
 import { DecodeError, UnsupportedVersionError } from '../../../core/src/errors.ts'
 import { MAX_FILE_POINTER_BYTES } from '../../../core/src/file/constants.ts'
 import { GROUP_ID_BYTES, MAX_GROUP_OP_BYTES } from '../../../core/src/group/constants.ts'
@@ -93,6 +98,8 @@ export interface Content {
    * caption, maybe empty; caption and pointer together stay within MAX_GROUP_TEXT_BYTES.
    */
   readonly attachment?: Uint8Array
+  /** A change of the group's disappearing-messages timer (then text is '' and nothing else is set). */
+  readonly timerChange?: TimerChange
 }
 
 export function encodeOpsPayload(p: OpsPayload): Uint8Array {
@@ -184,6 +191,7 @@ export function encodeContent(p: Content): Uint8Array {
     forwarded: p.forwarded ?? false,
     mentions: (p.mentions ?? []).map(b),
     attachment: p.attachment === undefined ? EMPTY : b(p.attachment),
+    timerChange: p.timerChange === undefined ? EMPTY : b(encodeTimerChange(p.timerChange)),
   })
 }
 
@@ -199,6 +207,18 @@ export function decodeContent(bytes: Uint8Array): Content {
   if (p.epoch > MAX_EPOCH) throw new DecodeError('epoch out of range')
   const base = { messageId: p.messageId, text: p.text, sentAt: p.sentAt, groupId: p.groupId, epoch: p.epoch }
   const hasReply = p.replyToId.length > 0 || p.replyToAuthor.length > 0 || p.replyToText !== ''
+  if (p.timerChange.length > 0) {
+    if (
+      p.text !== '' ||
+      hasReply ||
+      p.forwarded ||
+      p.mentions.length > 0 ||
+      p.attachment.length > 0 ||
+      p.action.length > 0
+    )
+      throw new DecodeError('a timer change carries nothing but the change')
+    return { ...base, timerChange: decodeTimerChange(p.timerChange) }
+  }
   if (p.action.length > 0) {
     if (p.text !== '' || hasReply || p.forwarded || p.mentions.length > 0 || p.attachment.length > 0)
       throw new DecodeError('an action content carries nothing but its action')

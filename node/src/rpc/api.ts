@@ -867,7 +867,7 @@ export const events = {
   },
   'conversation.timerChanged': {
     description:
-      "A direct chat's disappearing-messages timer changed (conversations.setTimer here or on the other side); message is its line in the chat.",
+      "A conversation's disappearing-messages timer changed (conversations.setTimer here, by the contact, or by a group's owner or admin); message is its line in the chat.",
     payload: z.strictObject({
       conversationId: id,
       seconds: timerSeconds,
@@ -1156,7 +1156,7 @@ export const methods = {
     result: z.strictObject({ conversations: z.array(ConversationSchema) }),
   },
   'conversations.setTimer': {
-    description: `Set a direct chat's disappearing-messages timer (seconds, 0 = off), for both sides: the change travels end-to-end encrypted and shows as a line in the chat. New messages then disappear that long after they were sent (ours) or read (theirs). INVALID_INPUT for a group.`,
+    description: `Set a conversation's disappearing-messages timer (seconds, 0 = off), for every side: the change travels end-to-end encrypted and shows as a line in the chat. New messages then disappear that long after they were sent (ours) or read (theirs). In a group only the owner and admins set it (INVALID_INPUT otherwise).`,
     params: z.strictObject({ conversationId: id, seconds: timerSeconds }),
     result: z.strictObject({
       seconds: timerSeconds,

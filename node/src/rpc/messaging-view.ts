@@ -4,6 +4,7 @@
  * independently; the type checks at the end fail the build when the lists they share (statuses,
  * waiting reasons, event names) drift apart.
  */
+import type { GroupEvents, GroupNotify } from '../groups/types.ts'
 import type { MessagingEventName, MessagingEvents, Notify } from '../messaging/events.ts'
 import type { MessageStatus as DomainMessageStatus, MessageRecord } from '../messaging/records.ts'
 import type { Waiting as DomainWaiting, WaitingReason as DomainWaitingReason } from '../messaging/waiting.ts'
@@ -86,3 +87,23 @@ const sameReasons: Same<DomainWaitingReason, WaitingReason> = true
 const sameVia: Same<MessagingEvents['message.received']['via'], MessageVia> = true
 const eventsExist: Same<MessagingEventName & EventName, MessagingEventName> = true
 void [sameStatuses, sameReasons, sameVia, eventsExist]
+
+/**
+ * The group layer's notify, forwarding each event to RPC clients in the API's shapes: messages
+ * through toApiMessage (a stored record carries fields the API does not show, such as a
+ * disappearing line's expiry), the rest as they are.
+ */
+export function groupsNotify(notify: RpcNotify): GroupNotify {
+  const forward: { [E in keyof GroupEvents]: (payload: GroupEvents[E]) => void } = {
+    'group.invited': (payload) => notify('group.invited', payload),
+    'group.updated': (payload) => notify('group.updated', payload),
+    'message.received': ({ message, via }) =>
+      notify('message.received', { message: toApiMessage(message), via }),
+    'message.updated': ({ message, ...rest }) =>
+      notify('message.updated', { ...rest, message: toApiMessage(message) }),
+    'message.status': (payload) => notify('message.status', { ...payload }),
+    'conversation.timerChanged': ({ message, ...rest }) =>
+      notify('conversation.timerChanged', { ...rest, message: toApiMessage(message) }),
+  }
+  return ((event: keyof GroupEvents, payload: never) => forward[event](payload)) as GroupNotify
+}

@@ -758,6 +758,7 @@ export interface GroupContent {
   forwarded: boolean
   mentions: Uint8Array<ArrayBuffer>[]
   attachment: Uint8Array<ArrayBuffer>
+  timerChange: Uint8Array<ArrayBuffer>
 }
 
 export interface GroupContentVersionFieldEvent {
@@ -811,6 +812,10 @@ export interface GroupContentMentionsFieldEvent {
 }
 export interface GroupContentAttachmentFieldEvent {
   field: '$.attachment'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface GroupContentTimerChangeFieldEvent {
+  field: '$.timerChange'
   value: Uint8Array<ArrayBuffer>
 }
 
@@ -891,6 +896,11 @@ export const GroupContent = (() => {
           w.bytes(obj.attachment)
         }
 
+        if ((obj.timerChange != null && obj.timerChange.byteLength > 0)) {
+          w.uint32(242)
+          w.bytes(obj.timerChange)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -908,7 +918,8 @@ export const GroupContent = (() => {
           replyToText: '',
           forwarded: false,
           mentions: [],
-          attachment: uint8ArrayAlloc(0)
+          attachment: uint8ArrayAlloc(0),
+          timerChange: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -971,6 +982,10 @@ export const GroupContent = (() => {
             }
             case 26: {
               obj.attachment = reader.bytes()
+              break
+            }
+            case 30: {
+              obj.timerChange = reader.bytes()
               break
             }
             default: {
@@ -1091,6 +1106,13 @@ export const GroupContent = (() => {
               }
               break
             }
+            case 30: {
+              yield {
+                field: `${prefix}.timerChange`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1116,6 +1138,7 @@ export const GroupContent = (() => {
 
 
 
+
   function encode (obj: Partial<GroupContent>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GroupContent.codec())
   }
@@ -1124,7 +1147,7 @@ export const GroupContent = (() => {
     return decodeMessage(buf, GroupContent.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupContent>): Generator<GroupContentVersionFieldEvent | GroupContentMessageIdFieldEvent | GroupContentTextFieldEvent | GroupContentSentAtFieldEvent | GroupContentGroupIdFieldEvent | GroupContentEpochFieldEvent | GroupContentActionFieldEvent | GroupContentReplyToIdFieldEvent | GroupContentReplyToAuthorFieldEvent | GroupContentReplyToTextFieldEvent | GroupContentForwardedFieldEvent | GroupContentMentionsFieldEvent | GroupContentAttachmentFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GroupContent>): Generator<GroupContentVersionFieldEvent | GroupContentMessageIdFieldEvent | GroupContentTextFieldEvent | GroupContentSentAtFieldEvent | GroupContentGroupIdFieldEvent | GroupContentEpochFieldEvent | GroupContentActionFieldEvent | GroupContentReplyToIdFieldEvent | GroupContentReplyToAuthorFieldEvent | GroupContentReplyToTextFieldEvent | GroupContentForwardedFieldEvent | GroupContentMentionsFieldEvent | GroupContentAttachmentFieldEvent | GroupContentTimerChangeFieldEvent> {
     return streamMessage(buf, GroupContent.codec(), opts)
   }
   return { codec, encode, decode, stream }

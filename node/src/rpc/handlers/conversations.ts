@@ -1,6 +1,7 @@
 /** conversations.*: list (direct chats and groups, the newest first), delete, update the user's flags, setTimer. */
 import { deleteConversation, updateConversation } from '../../app/conversation-admin.ts'
 import { listConversations } from '../../app/conversations.ts'
+import { isGroupConversationId } from '../../messaging/conversation-id.ts'
 import { toApiMessage } from '../messaging-view.ts'
 import type { HandlerDeps, NamespaceHandlers } from './deps.ts'
 
@@ -8,7 +9,10 @@ export function conversationsHandlers({ node }: HandlerDeps): NamespaceHandlers<
   return {
     'conversations.list': async () => ({ conversations: await listConversations(node.runtime()) }),
     'conversations.setTimer': async ({ conversationId, seconds }) => {
-      const line = await node.runtime().messenger.setTimer(conversationId, seconds)
+      const runtime = node.runtime()
+      const line = isGroupConversationId(conversationId)
+        ? ((await runtime.groups.setTimer(conversationId, seconds))?.line ?? null)
+        : await runtime.messenger.setTimer(conversationId, seconds)
       return { seconds, message: line === null ? null : toApiMessage(line) }
     },
 
