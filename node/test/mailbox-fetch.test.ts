@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
+import fc from 'fast-check'
 import { toHex } from '../../core/src/bytes.ts'
 import type { StoredEnvelope } from '../../core/src/mailbox/response.ts'
 import { type FetchedPage, type FetchSource, fetchRound } from '../src/messaging/mailbox-fetch.ts'
+import { mergeMailboxOrder } from '../src/messaging/mailbox-order.ts'
 
 function stored(text: string): StoredEnvelope {
   const envelope = new TextEncoder().encode(text)
@@ -163,5 +165,42 @@ describe('pipelined mailbox fetch round', () => {
     })
     assert.equal(delivered, 6)
     assert.equal(log.filter((l) => l.includes(' page ')).length, 3)
+  })
+})
+
+/** The merge as first written (an array splice per new envelope, O(n²)): the reference order. */
+function referenceMerge(lists: readonly StoredEnvelope[][]): StoredEnvelope[] {
+  const merged: StoredEnvelope[] = []
+  const position = new Map<string, number>()
+  for (const list of lists) {
+    let previous = -1
+    for (const item of list) {
+      const key = toHex(item.hash)
+      const at = position.get(key)
+      if (at !== undefined) {
+        previous = at
+        continue
+      }
+      merged.splice(previous + 1, 0, item)
+      for (const [k, p] of position) if (p > previous) position.set(k, p + 1)
+      position.set(key, previous + 1)
+      previous += 1
+    }
+  }
+  return merged
+}
+
+describe('mergeMailboxOrder', () => {
+  test('gives the reference order for lists that share, miss and reorder envelopes', () => {
+    const pool = numbered(40).map(stored)
+    const list = fc.uniqueArray(fc.integer({ min: 0, max: pool.length - 1 }), { maxLength: 40 })
+    fc.assert(
+      fc.property(fc.array(list, { maxLength: 4 }), (indexLists) => {
+        const lists = indexLists.map((l) => l.map((i) => pool[i] as StoredEnvelope))
+        const names = (l: StoredEnvelope[]) => l.map((e) => text(e.envelope))
+        assert.deepEqual(names(mergeMailboxOrder(lists)), names(referenceMerge(lists)))
+      }),
+      { seed: 14, numRuns: 500 },
+    )
   })
 })

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { load1, percentile, pollUntil, round } from '../../node/bench/bench-report.ts'
+import { load1, percentile, pollUntil, processCpuMs, round } from '../../node/bench/bench-report.ts'
 import type { WrenClient } from '../../node/src/rpc/client.ts'
 import { type ChatPeer, startPeer, TEST_PASSPHRASE } from '../../test/fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from '../../test/fixtures/daemon.ts'
@@ -191,12 +191,16 @@ export async function benchCatchUp(options: {
     const tSpawned = performance.now()
     await bobAgain.client.call('identity.unlock', { passphrase: TEST_PASSPHRASE })
     const tUnlocked = performance.now()
+    const cpuAtUnlock = processCpuMs(bobAgain.pid)
+    const relaysCpuAtUnlock = relays.map((r) => processCpuMs(r.pid))
     await pollUntil(
       `${queued} messages at bob`,
       () => (arrivals.length >= queued ? true : undefined),
       BULK_TIMEOUT_MS,
       10,
     )
+    const catchUpCpu = processCpuMs(bobAgain.pid) - cpuAtUnlock
+    const relaysCpu = relays.reduce((sum, r, i) => sum + processCpuMs(r.pid) - (relaysCpuAtUnlock[i] ?? 0), 0)
     const inOrder = arrivals.every((text, i) => text === `catchup ${i}`) && arrivals.length === queued
     console.log(
       `  bob: daemon up ${(tSpawned - t0).toFixed(0)} ms, unlocked ${(tUnlocked - t0).toFixed(0)} ms, ` +
@@ -209,6 +213,13 @@ export async function benchCatchUp(options: {
       round(lastAt - tUnlocked, 0),
       CATCH_UP_GOAL_MS,
     )
+    row(
+      `CPU time of bob's daemon during the catch-up (unlock returned → last received)`,
+      'ms',
+      round(catchUpCpu, 0),
+      null,
+    )
+    row(`CPU time of the ${RELAYS} relays during the catch-up, together`, 'ms', round(relaysCpu, 0), null)
     row(
       `offline catch-up: ${queued} queued messages (daemon spawn → last received)`,
       'ms',
