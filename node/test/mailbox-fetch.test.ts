@@ -30,18 +30,21 @@ function source(
   items: string[],
   pageSize: number,
   log: string[],
-  options: { failPage?: number } = {},
+  options: { failPage?: number; hashesOnly?: boolean } = {},
 ): FetchSource<string> {
   const list = items.map(stored)
   return {
     record: name,
-    async fetchPage(cursor): Promise<FetchedPage> {
+    async fetchPage(cursor, hashesOnly): Promise<FetchedPage> {
       const from = cursor === undefined ? 0 : Number(text(cursor))
       const page = from / pageSize
-      log.push(`${name} page ${page}`)
+      const hashes = hashesOnly && options.hashesOnly !== false
+      log.push(`${name} page ${page}${hashes ? ' hashes' : ''}`)
       await new Promise((resolve) => setImmediate(resolve))
       if (options.failPage === page) return { ok: false }
-      const envelopes = list.slice(from, from + pageSize)
+      const envelopes = list
+        .slice(from, from + pageSize)
+        .map((e) => (hashes ? { ...e, envelope: new Uint8Array(0) } : e))
       const next = from + envelopes.length
       return {
         ok: true,
@@ -154,6 +157,81 @@ describe('pipelined mailbox fetch round', () => {
       log.filter((l) => l.includes(' ack ')),
       ['a ack m0,m1'],
     )
+  })
+
+  test('the first mailbox sends envelopes, the others hashes only; all are acked', async () => {
+    const log: string[] = []
+    const delivered: string[] = []
+    await fetchRound([source('a', numbered(4), 2, log), source('b', numbered(4), 2, log)], {
+      maxPages: 16,
+      deliverBatch: 256,
+      deliver: async (envelopes) => {
+        for (const e of envelopes) delivered.push(text(e))
+      },
+    })
+    assert.deepEqual(delivered, numbered(4))
+    assert.deepEqual(
+      log.filter((l) => l.includes(' page ')),
+      ['a page 0', 'b page 0 hashes', 'a page 1', 'b page 1 hashes'],
+    )
+    for (const name of ['a', 'b']) {
+      const acked = log
+        .filter((l) => l.startsWith(`${name} ack `))
+        .flatMap((l) => l.split(' ')[2]?.split(','))
+      assert.deepEqual(acked.sort(), numbered(4), `${name} acked every envelope`)
+    }
+  })
+
+  test('a hashes-only page naming an envelope nobody sent is read again in full', async () => {
+    const log: string[] = []
+    const delivered: string[] = []
+    // a missed m2; b has it
+    await fetchRound([source('a', ['m0', 'm1', 'm3'], 2, log), source('b', numbered(4), 2, log)], {
+      maxPages: 16,
+      deliverBatch: 256,
+      deliver: async (envelopes) => {
+        for (const e of envelopes) delivered.push(text(e))
+      },
+    })
+    assert.deepEqual([...delivered].sort(), numbered(4))
+    assert.ok(log.includes('b page 1'), log.join(' | '))
+  })
+
+  test('when the first mailbox fails, the others are read in full', async () => {
+    const log: string[] = []
+    const delivered: string[] = []
+    const { outcomes } = await fetchRound(
+      [source('a', numbered(2), 2, log, { failPage: 0 }), source('b', numbered(2), 2, log)],
+      {
+        maxPages: 16,
+        deliverBatch: 256,
+        deliver: async (envelopes) => {
+          for (const e of envelopes) delivered.push(text(e))
+        },
+      },
+    )
+    assert.deepEqual(delivered, numbered(2))
+    assert.equal(outcomes[0]?.ok, false)
+    assert.deepEqual(
+      log.filter((l) => l.includes(' page ')),
+      ['a page 0', 'b page 0 hashes', 'b page 0'],
+    )
+  })
+
+  test('a relay that ignores hashes-only (older) sends envelopes, delivered once', async () => {
+    const log: string[] = []
+    const delivered: string[] = []
+    await fetchRound(
+      [source('a', numbered(3), 2, log), source('b', numbered(3), 2, log, { hashesOnly: false })],
+      {
+        maxPages: 16,
+        deliverBatch: 256,
+        deliver: async (envelopes) => {
+          for (const e of envelopes) delivered.push(text(e))
+        },
+      },
+    )
+    assert.deepEqual(delivered, numbered(3))
   })
 
   test('maxPages bounds the pages read from one mailbox', async () => {

@@ -48,6 +48,8 @@ import type { MailboxMetrics } from './metrics.ts'
 import type { RateLimiter } from './rate-limiter.ts'
 
 type Body = Omit<MailboxResponse, 'requestId' | 'status' | 'retryAfterMs'>
+/** The envelope field of a hashes-only fetch answer. */
+const EMPTY = new Uint8Array(0)
 /** The answer to one request: a status, a retry hint when refused, a body when OK. */
 export type Outcome = { status: MailboxStatus; retryAfterMs?: number; body?: Body }
 
@@ -271,6 +273,7 @@ export class MailboxOperations {
     return inbox
   }
 
+  /** A page of envelopes, or of their hashes only (same page bounds: counted by envelope bytes). */
   async fetch(request: Extract<MailboxRequest, { kind: typeof KIND_FETCH }>, peer: string): Promise<Outcome> {
     const inbox = await this.#owner(request, peer, KIND_FETCH)
     if ('status' in inbox) return inbox
@@ -287,7 +290,7 @@ export class MailboxOperations {
       fetch: {
         envelopes: page.envelopes.map(({ hash, envelope, storedAt, expiresAt }) => ({
           hash,
-          envelope,
+          envelope: request.hashesOnly === true ? EMPTY : envelope,
           storedAt,
           expiresAt,
         })),

@@ -77,6 +77,16 @@ const requests: MailboxRequest[] = [
     inboxId: random(16),
     envelopes: [random(300), random(120), random(40)],
   },
+  {
+    kind: KIND_FETCH,
+    requestId: 9,
+    inboxId: random(16),
+    nonce: random(32),
+    signature: random(64),
+    cursor: encodeCursor(8),
+    limit: 256,
+    hashesOnly: true,
+  },
 ]
 
 function signedReceipt(): { receipt: MailboxReceipt; publicKey: Uint8Array } {

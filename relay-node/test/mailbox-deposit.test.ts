@@ -79,6 +79,15 @@ describe('mailbox deposit, fetch and ack on a real relay', () => {
       envelopes.slice(2),
     )
     assert.equal(rest.value.more, false)
+    // hashes only: the same page bounds, the hashes and times, no envelope bytes
+    const hashes = await ownerClient.fetch(inboxKey, new Uint8Array(0), 2, { hashesOnly: true })
+    assert.ok(hashes.ok, JSON.stringify(hashes))
+    assert.deepEqual(
+      hashes.value.envelopes.map((e) => [e.hash, e.envelope.length, e.storedAt]),
+      page.value.envelopes.map((e) => [e.hash, 0, e.storedAt]),
+    )
+    assert.deepEqual(hashes.value.nextCursor, page.value.nextCursor)
+    assert.equal(hashes.value.more, true)
 
     const acked = await ownerClient.ack(
       inboxKey,

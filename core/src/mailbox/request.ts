@@ -66,6 +66,8 @@ export type MailboxRequest =
       /** Empty = from the oldest envelope; else the nextCursor of the previous page. */
       readonly cursor: Uint8Array
       readonly limit: number
+      /** Hashes (and times) only, each envelope empty; a relay without this option ignores it. */
+      readonly hashesOnly?: boolean
     })
   | (OwnerProof & {
       readonly kind: typeof KIND_ACK
@@ -109,6 +111,7 @@ export function encodeMailboxRequest(request: MailboxRequest): Uint8Array {
           signature: request.signature,
           cursor: request.cursor,
           limit: request.limit,
+          hashesOnly: request.hashesOnly === true,
         },
       })
     case KIND_ACK:
@@ -194,12 +197,21 @@ export function decodeMailboxRequest(bytes: Uint8Array): MailboxRequest {
     return { kind: KIND_DEPOSIT_BATCH, requestId, inboxId, envelopes }
   }
   if (msg.fetch !== undefined) {
-    const { inboxId, nonce, signature, cursor, limit } = msg.fetch
+    const { inboxId, nonce, signature, cursor, limit, hashesOnly } = msg.fetch
     checkProof({ inboxId, nonce, signature })
     if (cursor.length !== 0) checkDecodedLength('cursor', cursor, CURSOR_BYTES)
     if (limit < 1 || limit > MAX_FETCH_LIMIT)
       throw new DecodeError(`fetch limit must be 1..${MAX_FETCH_LIMIT}`)
-    return { kind: KIND_FETCH, requestId, inboxId, nonce, signature, cursor, limit }
+    return {
+      kind: KIND_FETCH,
+      requestId,
+      inboxId,
+      nonce,
+      signature,
+      cursor,
+      limit,
+      ...(hashesOnly ? { hashesOnly } : {}),
+    }
   }
   if (msg.ack !== undefined) {
     const { inboxId, nonce, signature, hashes } = msg.ack

@@ -30,7 +30,7 @@ export interface MailboxQuotas {
 }
 
 export interface StoredEnvelope {
-  /** SHA-256 of `envelope`. */
+  /** SHA-256 of `envelope` (of the stored envelope, when a hashes-only fetch left it empty). */
   readonly hash: Uint8Array
   readonly envelope: Uint8Array
   readonly storedAt: number
@@ -117,7 +117,8 @@ export function decodeMailboxResponse(bytes: Uint8Array): MailboxResponse {
     if (nextCursor.length !== 0) checkDecodedLength('cursor', nextCursor, CURSOR_BYTES)
     for (const stored of envelopes) {
       checkDecodedLength('envelope hash', stored.hash, ENVELOPE_HASH_BYTES)
-      checkDecodedRange('envelope', stored.envelope, 1, MAILBOX_MAX_ENVELOPE_BYTES)
+      // empty: the answer to a hashes-only fetch (the client checks it asked for one)
+      checkDecodedRange('envelope', stored.envelope, 0, MAILBOX_MAX_ENVELOPE_BYTES)
       checkDecodedUint('envelope storedAt', stored.storedAt)
       checkDecodedUint('envelope expiresAt', stored.expiresAt)
     }

@@ -485,6 +485,7 @@ export interface FetchRequest {
   signature: Uint8Array<ArrayBuffer>
   cursor: Uint8Array<ArrayBuffer>
   limit: number
+  hashesOnly: boolean
 }
 
 export interface FetchRequestInboxIdFieldEvent {
@@ -506,6 +507,10 @@ export interface FetchRequestCursorFieldEvent {
 export interface FetchRequestLimitFieldEvent {
   field: '$.limit'
   value: number
+}
+export interface FetchRequestHashesOnlyFieldEvent {
+  field: '$.hashesOnly'
+  value: boolean
 }
 
 export const FetchRequest = (() => {
@@ -543,6 +548,11 @@ export const FetchRequest = (() => {
           w.uint32(obj.limit)
         }
 
+        if ((obj.hashesOnly != null && obj.hashesOnly !== false)) {
+          w.uint32(48)
+          w.bool(obj.hashesOnly)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -552,7 +562,8 @@ export const FetchRequest = (() => {
           nonce: uint8ArrayAlloc(0),
           signature: uint8ArrayAlloc(0),
           cursor: uint8ArrayAlloc(0),
-          limit: 0
+          limit: 0,
+          hashesOnly: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -579,6 +590,10 @@ export const FetchRequest = (() => {
             }
             case 5: {
               obj.limit = reader.uint32()
+              break
+            }
+            case 6: {
+              obj.hashesOnly = reader.bool()
               break
             }
             default: {
@@ -631,6 +646,13 @@ export const FetchRequest = (() => {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.hashesOnly`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -648,6 +670,7 @@ export const FetchRequest = (() => {
 
 
 
+
   function encode (obj: Partial<FetchRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, FetchRequest.codec())
   }
@@ -656,7 +679,7 @@ export const FetchRequest = (() => {
     return decodeMessage(buf, FetchRequest.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchRequest>): Generator<FetchRequestInboxIdFieldEvent | FetchRequestNonceFieldEvent | FetchRequestSignatureFieldEvent | FetchRequestCursorFieldEvent | FetchRequestLimitFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FetchRequest>): Generator<FetchRequestInboxIdFieldEvent | FetchRequestNonceFieldEvent | FetchRequestSignatureFieldEvent | FetchRequestCursorFieldEvent | FetchRequestLimitFieldEvent | FetchRequestHashesOnlyFieldEvent> {
     return streamMessage(buf, FetchRequest.codec(), opts)
   }
   return { codec, encode, decode, stream }
@@ -1176,6 +1199,10 @@ export interface MailboxRequestFetchLimitFieldEvent {
   field: '$.fetch.limit'
   value: number
 }
+export interface MailboxRequestFetchHashesOnlyFieldEvent {
+  field: '$.fetch.hashesOnly'
+  value: boolean
+}
 export interface MailboxRequestAckInboxIdFieldEvent {
   field: '$.ack.inboxId'
   value: Uint8Array<ArrayBuffer>
@@ -1476,6 +1503,7 @@ export const MailboxRequest = (() => {
 
 
 
+
   function encode (obj: Partial<MailboxRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, MailboxRequest.codec())
   }
@@ -1484,7 +1512,7 @@ export const MailboxRequest = (() => {
     return decodeMessage(buf, MailboxRequest.codec(), opts)
   }
 
-  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestVersionFieldEvent | MailboxRequestRequestIdFieldEvent | MailboxRequestChallengeReservedFieldEvent | MailboxRequestRegisterInboxPublicKeyFieldEvent | MailboxRequestRegisterNonceFieldEvent | MailboxRequestRegisterSignatureFieldEvent | MailboxRequestDepositInboxIdFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestFetchInboxIdFieldEvent | MailboxRequestFetchNonceFieldEvent | MailboxRequestFetchSignatureFieldEvent | MailboxRequestFetchCursorFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestAckInboxIdFieldEvent | MailboxRequestAckNonceFieldEvent | MailboxRequestAckSignatureFieldEvent | MailboxRequestAckHashesFieldEvent | MailboxRequestUploadPrekeysInboxIdFieldEvent | MailboxRequestUploadPrekeysNonceFieldEvent | MailboxRequestUploadPrekeysSignatureFieldEvent | MailboxRequestUploadPrekeysPrekeysFieldEvent | MailboxRequestClaimPrekeyInboxIdFieldEvent | MailboxRequestDepositBatchInboxIdFieldEvent | MailboxRequestDepositBatchEnvelopesFieldEvent> {
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<MailboxRequest>): Generator<MailboxRequestVersionFieldEvent | MailboxRequestRequestIdFieldEvent | MailboxRequestChallengeReservedFieldEvent | MailboxRequestRegisterInboxPublicKeyFieldEvent | MailboxRequestRegisterNonceFieldEvent | MailboxRequestRegisterSignatureFieldEvent | MailboxRequestDepositInboxIdFieldEvent | MailboxRequestDepositEnvelopeFieldEvent | MailboxRequestFetchInboxIdFieldEvent | MailboxRequestFetchNonceFieldEvent | MailboxRequestFetchSignatureFieldEvent | MailboxRequestFetchCursorFieldEvent | MailboxRequestFetchLimitFieldEvent | MailboxRequestFetchHashesOnlyFieldEvent | MailboxRequestAckInboxIdFieldEvent | MailboxRequestAckNonceFieldEvent | MailboxRequestAckSignatureFieldEvent | MailboxRequestAckHashesFieldEvent | MailboxRequestUploadPrekeysInboxIdFieldEvent | MailboxRequestUploadPrekeysNonceFieldEvent | MailboxRequestUploadPrekeysSignatureFieldEvent | MailboxRequestUploadPrekeysPrekeysFieldEvent | MailboxRequestClaimPrekeyInboxIdFieldEvent | MailboxRequestDepositBatchInboxIdFieldEvent | MailboxRequestDepositBatchEnvelopesFieldEvent> {
     return streamMessage(buf, MailboxRequest.codec(), opts)
   }
   return { codec, encode, decode, stream }

@@ -203,11 +203,16 @@ export class MailboxClient {
     return { ok: true, value: verified }
   }
 
-  /** One page of envelopes after `cursor` (empty = oldest), in deposit order; hashes are checked. */
+  /**
+   * One page of envelopes after `cursor` (empty = oldest), in deposit order; hashes are checked.
+   * `hashesOnly`: the relay may leave every envelope empty (hash and times only); a relay that
+   * sends them anyway has them checked too. Without it, an empty envelope is a protocol failure.
+   */
   async fetch(
     inboxKey: KeyPair,
     cursor: Uint8Array = new Uint8Array(0),
     limit: number = MAX_FETCH_LIMIT,
+    options: { hashesOnly?: boolean } = {},
   ): Promise<MailboxResult<FetchPage>> {
     const inboxId = inboxIdFromPublicKey(this.#suite, inboxKey.publicKey)
     const proof = await this.#prove(inboxKey, inboxId, KIND_FETCH)
@@ -219,11 +224,16 @@ export class MailboxClient {
       ...proof.value,
       cursor,
       limit: Math.max(1, Math.min(limit, MAX_FETCH_LIMIT)),
+      ...(options.hashesOnly === true ? { hashesOnly: true } : {}),
     })
     if (!res.ok) return res
     const page = res.value.fetch
     if (page === undefined) return protocolFailure('fetch answer without page')
     for (const stored of page.envelopes) {
+      if (stored.envelope.length === 0) {
+        if (options.hashesOnly === true) continue
+        return protocolFailure('fetch answer without the envelope asked for')
+      }
       if (!bytesEqual(this.#suite.sha256(stored.envelope), stored.hash))
         return protocolFailure('fetched envelope does not match its hash')
     }

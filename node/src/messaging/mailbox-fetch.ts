@@ -4,6 +4,10 @@
  * of each mailbox is already on its way. A catch-up so waits for the slowest relay's first page
  * and then for its own processing, not for every page of every relay first.
  *
+ * Each envelope is downloaded once: the first mailbox is read in full, the others with hashes
+ * only (what is needed to acknowledge there); a hashes-only page that names an envelope nobody
+ * has sent yet (the first mailbox missed it, or failed) is read again in full.
+ *
  * Order: each page round's lists are merged (mailbox-order.ts), so the delivered order stays
  * consistent with every mailbox's own order within a page; an envelope already handled earlier
  * in the round (another mailbox held it on an earlier page) is not delivered again, only
@@ -22,7 +26,8 @@ export type FetchedPage =
 /** One mailbox as the round sees it. */
 export interface FetchSource<R> {
   readonly record: R
-  fetchPage(cursor: Uint8Array | undefined): Promise<FetchedPage>
+  /** `hashesOnly`: each envelope may come back empty (its hash and times only). */
+  fetchPage(cursor: Uint8Array | undefined, hashesOnly: boolean): Promise<FetchedPage>
   /** Acknowledge persisted envelopes (failures are the source's to log). */
   ack(hashes: Uint8Array[]): Promise<void>
 }
@@ -46,8 +51,11 @@ export interface FetchOutcome<R> {
 
 interface PageResult<R> {
   readonly source: FetchSource<R>
+  readonly cursor: Uint8Array | undefined
   readonly page: FetchedPage
 }
+
+const isHashOnly = (e: StoredEnvelope) => e.envelope.length === 0
 
 export async function fetchRound<R>(
   sources: readonly FetchSource<R>[],
@@ -57,15 +65,22 @@ export async function fetchRound<R>(
   const empty = new Map<FetchSource<R>, boolean>()
   const handled = new Set<string>()
   const acks: Array<Promise<void>> = []
-  const request = (source: FetchSource<R>, cursor: Uint8Array | undefined): Promise<PageResult<R>> =>
-    source.fetchPage(cursor).then(
-      (page) => ({ source, page }),
-      () => ({ source, page: { ok: false } }),
+  // the first mailbox sends the envelopes, the others their hashes only (to be acked): a
+  // catch-up downloads each envelope once, not once per mailbox
+  const primary = sources[0]
+  const request = (
+    source: FetchSource<R>,
+    cursor: Uint8Array | undefined,
+    hashesOnly = source !== primary,
+  ): Promise<PageResult<R>> =>
+    source.fetchPage(cursor, hashesOnly).then(
+      (page) => ({ source, cursor, page }),
+      () => ({ source, cursor, page: { ok: false } }),
     )
   let inFlight = sources.map((s) => request(s, undefined))
   try {
     for (let page = 0; inFlight.length > 0; page++) {
-      const results = await Promise.all(inFlight)
+      const results = await withEnvelopes(await Promise.all(inFlight), handled, request)
       inFlight = []
       const lists: StoredEnvelope[][] = []
       const holders = new Map<string, Array<{ source: FetchSource<R>; hash: Uint8Array }>>()
@@ -92,7 +107,9 @@ export async function fetchRound<R>(
         }
       }
       for (const [source, hashes] of ackNow) acks.push(source.ack(hashes))
-      const merged = mergeMailboxOrder(lists).filter((e) => !handled.has(toHex(e.hash)))
+      // (an envelope still without its bytes here cannot be delivered: it stays at its relay,
+      // unacknowledged, for the next round)
+      const merged = mergeMailboxOrder(lists).filter((e) => !isHashOnly(e) && !handled.has(toHex(e.hash)))
       for (let i = 0; i < merged.length; i += options.deliverBatch) {
         const chunk = merged.slice(i, i + options.deliverBatch)
         await options.deliver(chunk.map((e) => e.envelope))
@@ -117,6 +134,36 @@ export async function fetchRound<R>(
     })),
     delivered: handled.size,
   }
+}
+
+/**
+ * A page answered with hashes only that names an envelope neither handled in this round nor
+ * carried by another answer of this page (the first mailbox missed it, failed, or has no more
+ * pages) is asked again with its envelopes, from the same cursor.
+ */
+async function withEnvelopes<R>(
+  results: PageResult<R>[],
+  handled: ReadonlySet<string>,
+  request: (
+    source: FetchSource<R>,
+    cursor: Uint8Array | undefined,
+    hashesOnly: boolean,
+  ) => Promise<PageResult<R>>,
+): Promise<PageResult<R>[]> {
+  const carried = new Set<string>()
+  for (const { page } of results)
+    if (page.ok) for (const e of page.envelopes) if (!isHashOnly(e)) carried.add(toHex(e.hash))
+  return Promise.all(
+    results.map((result) => {
+      const { page } = result
+      const missing =
+        page.ok &&
+        page.envelopes.some(
+          (e) => isHashOnly(e) && !handled.has(toHex(e.hash)) && !carried.has(toHex(e.hash)),
+        )
+      return missing ? request(result.source, result.cursor, false) : result
+    }),
+  )
 }
 
 function pushTo<K>(map: Map<K, Uint8Array[]>, key: K, hash: Uint8Array): void {

@@ -279,8 +279,8 @@ export class Mailboxes {
     const key = this.#inboxKey(record)
     return {
       record,
-      fetchPage: async (cursor) => {
-        const result = await client.fetch(key, cursor, MAX_FETCH_LIMIT)
+      fetchPage: async (cursor, hashesOnly) => {
+        const result = await client.fetch(key, cursor, MAX_FETCH_LIMIT, { hashesOnly })
         if (!result.ok) {
           this.#init.log.debug('mailbox fetch failed', { relay: record.relay, reason: result.reason })
           return { ok: false }
