@@ -283,6 +283,8 @@ export async function startRuntime(
     notify: (event, payload) => ctx.notify(event, payload),
     log: ctx.log.child('node:groups'),
   })
+  // a contact's revoked device loses our group chains, a new one gets them (issue 18)
+  devices.onContactDevicesChanged((id, change) => groups.service.memberDevicesChanged(id, change))
 
   // calls register their app kind before the messenger starts delivering, too (node/src/calls)
   const turn = new TurnCredentials({ libp2p, relays, now, log: ctx.log.child('node:turn') })

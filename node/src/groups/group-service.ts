@@ -36,7 +36,7 @@ import { GroupReceive } from './group-receive.ts'
 import { GroupSend } from './group-send.ts'
 import { GroupStore, groupConversationId } from './group-store.ts'
 import { HeldPosts } from './join-catch-up.ts'
-import { KeyDistribution } from './key-distribution.ts'
+import { KeyDistribution, type MemberDeviceChange } from './key-distribution.ts'
 import { Membership } from './membership.ts'
 import type { Outgoing } from './op-sync.ts'
 import { PairwiseQueue } from './pairwise-queue.ts'
@@ -223,6 +223,23 @@ export class GroupService implements Startable {
     this.#receipts.stop()
     await this.#lock.run(async () => {})
     await this.#queue.drained()
+  }
+
+  /**
+   * A contact's pinned device list changed (issue 18): in every group we share, our Sender Key
+   * is rotated when a device of theirs was revoked, or sent again when one was added
+   * (key-distribution.ts). Resolves once the distributions are queued.
+   */
+  async memberDevicesChanged(userId: string, change: MemberDeviceChange): Promise<void> {
+    if (!this.#running) return
+    const out = await this.#lock.run(async () => {
+      const r = this.#distribution.memberDevicesChanged(userId, change)
+      await this.store.batch(r.ops)
+      return r.sends
+    })
+    if (out.length > 0)
+      this.#components.log.info('sender keys redistributed', { sends: out.length, ...change })
+    await this.#queue.enqueue(out)
   }
 
   /** The files layer's handler of received file pointers (register before start). */

@@ -73,13 +73,15 @@ export class SenderKeyBook {
   /**
    * Make sure our key fits the epoch (new key on a new epoch, rotation when due) and that every
    * current member holds its distribution. Returns the ops to persist and what to send; apply
-   * with commitOwn after the write.
+   * with commitOwn after the write. `rotate` rotates now (a member's device was revoked: the
+   * revoked device holds our current chain, the new one goes to the remaining devices only).
    */
   reconcile(
     groupId: string,
     epoch: number,
     members: readonly string[],
     now: number,
+    rotate = false,
   ): { ops: BatchOp[]; next: OwnKey; send: Distribution | null } {
     let current = this.#own.get(groupId)
     if (current === undefined || current.record.epoch !== epoch) {
@@ -91,6 +93,7 @@ export class SenderKeyBook {
         record: { groupId, epoch, state: new Uint8Array(0), createdAt: now, sent: 0, distributedTo: [] },
       }
     } else if (
+      rotate ||
       now - current.record.createdAt >= SENDER_KEY_ROTATION_MS ||
       current.record.sent >= SENDER_KEY_ROTATION_MESSAGES
     ) {
