@@ -15,6 +15,7 @@ import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-r
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
 import { TurnCredentials } from '../calls/turn-client.ts'
+import { DeviceListRefresh } from '../devices/device-list-refresh.ts'
 import { ensureOwnDeviceList, type OwnDeviceList } from '../devices/own-device-list.ts'
 import { revokesDevice, serveRevocationNotices, tellRevoked } from '../devices/revocation-notice.ts'
 import { type RuntimeDevices, runtimeDevices } from '../devices/runtime-devices.ts'
@@ -245,6 +246,7 @@ export async function startRuntime(
     verifyBundle: (bytes, forUser) => checkBundleRecord(suite, forUser, bytes, now()),
     currentBundle: () => own.bundle(),
     onContactLookedUp: (id) => void devices.contacts.refresh(id),
+    onDeviceListStale: (id) => listRefresh.sessionError(id),
     ownDeviceList: () => ownList.current.list,
     notify: messagingNotify(ctx.notify),
     now,
@@ -270,6 +272,23 @@ export async function startRuntime(
     messenger,
   )
   devices.attach(messenger)
+  // lists read back from the DHT: on a schedule and on session errors (issue 18)
+  const listRefresh = new DeviceListRefresh({
+    suite,
+    libp2p,
+    userId,
+    deviceKey: deviceKey.publicKey,
+    store: profile.store,
+    own: ownList,
+    contacts: devices.contacts,
+    listContacts: () => vault.listContacts(),
+    onRevoked: () => {
+      log.warn('this device was revoked: locking')
+      options.onRevoked?.()
+    },
+    log: ctx.log.child('node:devices'),
+    now,
+  })
   // groups register their app kinds before the messenger starts delivering (node/src/groups)
   const groups = await startGroups({
     suite,
@@ -378,6 +397,7 @@ export async function startRuntime(
   await mailboxes?.start()
   ready = true
   republish()
+  listRefresh.start()
   await devices.pushIfNewer(messenger)
   libp2p.addEventListener('peer:identify', onIdentify)
   maintenance.start()
@@ -430,6 +450,7 @@ export async function startRuntime(
       expirySweep.stop()
       libp2p.removeEventListener('peer:identify', onIdentify)
       ctx.setNetworkStatus(null)
+      listRefresh.stop()
       devices.contacts.stop()
       await calls.stop()
       await groups.stop()

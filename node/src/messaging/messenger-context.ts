@@ -45,6 +45,11 @@ export interface MessengerInit {
   /** A contact's bundle was read and accepted (a lookup of the contact): device lists refresh here. */
   onContactLookedUp?: (userId: string) => void
   /**
+   * An envelope from `userId` (a contact, or our own user id) came from a device its list as held
+   * here does not have, or did not decrypt: the list may be stale (devices/device-list-refresh.ts).
+   */
+  onDeviceListStale?: (userId: string) => void
+  /**
    * This identity's own device list as this device holds it (devices/own-device-list.ts): our
    * other devices get copies of what we send (sent-transcripts.ts) and may write to us. Absent or
    * null: this device is the only one.
