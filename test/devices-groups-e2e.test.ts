@@ -4,7 +4,9 @@
  * Alice revokes the second device, Bob's daemon pins the list that revokes it and rotates its
  * Sender Key: the chain Bob's later group messages are encrypted on reaches Alice's first device
  * and not the revoked one, which holds only Bob's chains from before (read from the stopped
- * daemons' stores: a device without a chain cannot open what was encrypted on it).
+ * daemons' stores: a device without a chain cannot open what was encrypted on it); and Bob no
+ * longer holds the Sender Key the revoked device distributed (its group message reached Bob
+ * before the revocation).
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -105,9 +107,19 @@ describe("a group across alice's two devices, and the revoked one left out", () 
     assert.equal(other.message.id, message.id)
     assert.equal(other.message.conversationId, conversationId)
     assert.equal(other.message.sender, bob.userId)
+    // and the second device's own group message reaches bob (its own Sender Key, from its session)
+    const fromSecond = 'group message from alice device 2'
+    const atBob = waitForEvent(
+      bob.client,
+      'message.received',
+      (p) => p.message.text === fromSecond,
+      DEVICE_TIMEOUT_MS,
+    )
+    await second.client.call('messages.send', { conversationId, text: fromSecond })
+    assert.equal((await atBob).message.sender, alice.userId)
   })
 
-  test("after revoking the second device, bob's later group messages are on a chain only the first device holds", async () => {
+  test("after revoking the second device, bob's later group messages are on a chain only the first device holds, and bob forgot the revoked device's own key", async () => {
     assert.ok(second !== undefined)
     const device2 = second
     const told = waitForEvent(device2.client, 'device.revoked', () => true, DEVICE_TIMEOUT_MS)
@@ -158,5 +170,12 @@ describe("a group across alice's two devices, and the revoked one left out", () 
     const revokedCopy = copyAt(atRevoked)
     assert.ok(revokedCopy !== undefined, "the revoked device had held a copy of bob's key")
     assert.ok(!revokedCopy.chainIds.includes(current), "the revoked device holds bob's current chain")
+    // and bob forgot the key the revoked device distributed: what it still posts is not read
+    const revokedOwn = atRevoked.own.find((k) => k.groupId === groupId)
+    assert.ok(revokedOwn !== undefined)
+    assert.ok(
+      !atBob.peers.some((k) => k.distributionId === revokedOwn.distributionId),
+      "bob still holds the revoked device's key",
+    )
   })
 })

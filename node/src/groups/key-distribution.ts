@@ -70,13 +70,20 @@ export class KeyDistribution {
    * pairwise payload that the messenger seals for each device on the member's pinned list, so:
    * a revoked device holds our current chain, and we rotate in every group the member is in (the
    * new chain reaches the remaining devices only, and every other member rotates the same way
-   * when it pins the list); a new device has none of our chains, and gets the current one.
+   * when it pins the list), and the keys that device distributed are forgotten; a new device has
+   * none of our chains, and gets the current one.
    */
-  memberDevicesChanged(userId: string, change: MemberDeviceChange): { ops: BatchOp[]; sends: Outgoing[] } {
+  memberDevicesChanged(
+    userId: string,
+    change: MemberDeviceChange,
+    revokedDevices: ReadonlySet<string>,
+  ): { ops: BatchOp[]; sends: Outgoing[] } {
     const { keys, me, groups } = this.#ctx
     const ops: BatchOp[] = []
     const sends: Outgoing[] = []
     if (userId === me || (!change.revoked && !change.added)) return { ops, sends }
+    // what a revoked device of theirs distributed is forgotten: its later posts are not read
+    if (change.revoked) ops.push(...keys.forgetDevices(userId, revokedDevices))
     for (const g of groups.all()) {
       if (g.record.status !== 'member' || !memberIdsIn(g.log.state, me).includes(userId)) continue
       if (!change.revoked) ops.push(...keys.undistribute(g.record.groupId, [userId]))
@@ -104,7 +111,13 @@ export class KeyDistribution {
       }
       let received: ReturnType<SenderKeyBook['receive']>
       try {
-        received = keys.receive(groupId, d.senderUserId, msg.epoch, msg.distribution)
+        received = keys.receive(
+          groupId,
+          d.senderUserId,
+          msg.epoch,
+          msg.distribution,
+          toHex(d.senderDeviceKey),
+        )
       } catch (error) {
         log.debug('sender key refused', { error: (error as Error)?.name })
         return null

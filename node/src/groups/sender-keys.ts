@@ -146,6 +146,7 @@ export class SenderKeyBook {
     sender: string,
     epoch: number,
     bytes: Uint8Array,
+    device?: string,
   ): { ops: BatchOp[]; next: PeerKey } | null {
     const fresh = processSenderKeyDistribution(this.#suite, bytes)
     const distHex = toHex(fresh.distributionId)
@@ -154,7 +155,24 @@ export class SenderKeyBook {
       return null
     const state =
       existing === undefined ? fresh : processSenderKeyDistribution(this.#suite, bytes, existing.state)
-    return this.updatedPeer({ groupId, sender, epoch, state: new Uint8Array(0) }, state)
+    // the device that first brought a distribution id stays its device
+    const from = existing?.record.device ?? device
+    return this.updatedPeer(
+      { groupId, sender, epoch, state: new Uint8Array(0), ...(from === undefined ? {} : { device: from }) },
+      state,
+    )
+  }
+
+  /** Forget every key `sender` distributed from one of `devices` (hex; revoked): ops to delete them. */
+  forgetDevices(sender: string, devices: ReadonlySet<string>): BatchOp[] {
+    const ops: BatchOp[] = []
+    for (const [distHex, key] of this.#peers) {
+      if (key.record.sender !== sender || key.record.device === undefined || !devices.has(key.record.device))
+        continue
+      this.#peers.delete(distHex)
+      ops.push(this.#store.del(this.#store.peerKeyKey(distHex)))
+    }
+    return ops
   }
 
   updatedPeer(record: PeerSenderKey, state: SenderKeyState): { ops: BatchOp[]; next: PeerKey } {

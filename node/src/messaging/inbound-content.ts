@@ -125,11 +125,12 @@ export async function receiveText(
 export async function receiveApp(
   init: InboundInit,
   apps: ReadonlyMap<number, AppHandler>,
-  userId: string,
+  sender: { readonly userId: string; readonly deviceKey: Uint8Array },
   contact: ContactRecord,
   content: Content,
   pending: Pending,
 ): Promise<number> {
+  const { userId } = sender
   const idHex = toHex(content.messageId)
   const refKey = await newRef(init, userId, idHex, pending)
   if (refKey === null) return DELIVERY_DUPLICATE
@@ -143,6 +144,7 @@ export async function receiveApp(
   try {
     const effect = await handler({
       senderUserId: userId,
+      senderDeviceKey: sender.deviceKey,
       contact,
       payload: content.appPayload ?? new Uint8Array(0),
       messageId: idHex,
