@@ -18,7 +18,15 @@ export const PREVIEW_DIST_DIR = join(DIST_DIR, 'preview')
 /** Browsers the bundle targets: the Chromium the shell opens, and current evergreen browsers. */
 const TARGETS = ['chrome120', 'firefox121', 'safari17']
 /** Stylesheets under src/, concatenated in this order after the palette. */
-const STYLESHEETS = ['styles.css', 'groups.css', 'calls.css', 'messages.css', 'search.css', 'rooms.css']
+const STYLESHEETS = [
+  'styles.css',
+  'groups.css',
+  'calls.css',
+  'messages.css',
+  'search.css',
+  'rooms.css',
+  'devices.css',
+]
 
 export interface BuildResult {
   readonly outdir: string

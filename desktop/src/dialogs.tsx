@@ -18,6 +18,7 @@ import {
 import type { ThemePreference } from './logic/theme.ts'
 import { decodeQrImage, QrImageError } from './qr-decode.ts'
 import { CallSettings } from './settings-calls.tsx'
+import { DeviceSettings } from './settings-devices.tsx'
 import { FileSettings } from './settings-files.tsx'
 import { LockSettings } from './settings-lock.tsx'
 import { ProfileSettings } from './settings-profile.tsx'
@@ -378,6 +379,12 @@ export function Settings({
               The browser blocks notifications for this window.
             </p>
           )}
+        </section>
+        <section aria-labelledby="s-devices">
+          <h3 id="s-devices" class="section-title">
+            Devices
+          </h3>
+          <DeviceSettings app={app} />
         </section>
         <section aria-labelledby="s-calls">
           <h3 id="s-calls" class="section-title">

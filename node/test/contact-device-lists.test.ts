@@ -10,7 +10,7 @@ import { signDeviceList } from '../../core/src/device-list.ts'
 import { formatUserId, generateIdentityKeyPair, userIdFromIdentityKey } from '../../core/src/identity.ts'
 import { fakePeerId, NOW } from '../../core/test/identity-fixtures.ts'
 import { seededSuite } from '../../test/fixtures/seeded-random.ts'
-import { pinnedContact } from '../src/devices/contact-device-lists.ts'
+import { deviceListChange, pinnedContact } from '../src/devices/contact-device-lists.ts'
 import type { ContactRecord } from '../src/messaging/records.ts'
 
 const suite = seededSuite('contact-device-lists')
@@ -60,5 +60,47 @@ describe('pinning a contact device list', () => {
     const result = pinnedContact(contact, list(9, other), NOW)
     assert.equal(result.outcome, 'other-key')
     assert.equal(result.contact.deviceList, undefined)
+  })
+
+  test('what a newer list changed: a device added, a device revoked (what the groups rekey on)', () => {
+    const second = suite.ed25519Generate()
+    const cert2 = signDeviceCertificate(suite, identity, {
+      devicePeerId: fakePeerId(second.publicKey),
+      deviceKey: second.publicKey,
+      createdAt: NOW + 1,
+    })
+    const signed = (listVersion: number, devices: (typeof cert)[], revoked: Uint8Array[]) =>
+      signDeviceList(suite, identity, {
+        userId,
+        succession: null,
+        listVersion,
+        devices,
+        revocations: revoked.map((deviceKey) => ({ deviceKey, revokedAt: NOW + 2 })),
+        createdAt: NOW,
+      })
+    const v1 = pinnedContact(contact, signed(1, [cert], []), NOW).contact
+    const v2 = pinnedContact(v1, signed(2, [cert, cert2], []), NOW).contact
+    const v3 = pinnedContact(v2, signed(3, [cert], [second.publicKey]), NOW).contact
+    // the first list pinned: one device is the one already spoken with, two add one
+    assert.deepEqual(deviceListChange(undefined, signed(1, [cert], [])), { added: false, revoked: false })
+    assert.deepEqual(deviceListChange(undefined, signed(2, [cert, cert2], [])), {
+      added: true,
+      revoked: false,
+    })
+    assert.deepEqual(deviceListChange(v1.deviceList, signed(2, [cert, cert2], [])), {
+      added: true,
+      revoked: false,
+    })
+    assert.deepEqual(deviceListChange(v2.deviceList, signed(3, [cert], [second.publicKey])), {
+      added: false,
+      revoked: true,
+    })
+    // a revocation already pinned is no new one
+    assert.deepEqual(deviceListChange(v3.deviceList, signed(4, [cert], [second.publicKey])), {
+      added: false,
+      revoked: false,
+    })
+    // a first list that revokes a device counts as revoking (it may be the one spoken with)
+    assert.deepEqual(deviceListChange(undefined, signed(3, [cert], [second.publicKey])).revoked, true)
   })
 })

@@ -229,6 +229,7 @@ describe('GroupService in one process', () => {
     const handler = n(B).handlers.get(APP_GROUP_OPS) as AppHandler
     const effect = await handler({
       senderUserId: n(A).userId,
+      // one device per user here: no device key to tell apart
       senderDeviceKey: new Uint8Array(32),
       contact: undefined as never,
       payload: encodeOpsPayload({

@@ -16,6 +16,7 @@ import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { ProfilePictures } from '../avatar/picture-service.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
 import { TurnCredentials } from '../calls/turn-client.ts'
+import { DeviceListRefresh } from '../devices/device-list-refresh.ts'
 import { ensureOwnDeviceList, type OwnDeviceList } from '../devices/own-device-list.ts'
 import { revokesDevice, serveRevocationNotices, tellRevoked } from '../devices/revocation-notice.ts'
 import { type RuntimeDevices, runtimeDevices } from '../devices/runtime-devices.ts'
@@ -249,6 +250,7 @@ export async function startRuntime(
     onContactLookedUp: (id) => void devices.contacts.refresh(id),
     // a new contact (contacts.add, or a group member's card) gets our profile picture
     onContactAdded: (id) => void pictures.contactAdded(id, messenger),
+    onDeviceListStale: (id) => listRefresh.sessionError(id),
     ownDeviceList: () => ownList.current.list,
     notify: messagingNotify(ctx.notify),
     now,
@@ -284,6 +286,23 @@ export async function startRuntime(
     now,
   })
   pictures.attach(messenger)
+  // lists read back from the DHT: on a schedule and on session errors (issue 18)
+  const listRefresh = new DeviceListRefresh({
+    suite,
+    libp2p,
+    userId,
+    deviceKey: deviceKey.publicKey,
+    store: profile.store,
+    own: ownList,
+    contacts: devices.contacts,
+    listContacts: () => vault.listContacts(),
+    onRevoked: () => {
+      log.warn('this device was revoked: locking')
+      options.onRevoked?.()
+    },
+    log: ctx.log.child('node:devices'),
+    now,
+  })
   // groups register their app kinds before the messenger starts delivering (node/src/groups)
   const groups = await startGroups({
     suite,
@@ -297,6 +316,8 @@ export async function startRuntime(
     notify: groupsNotify(ctx.notify),
     log: ctx.log.child('node:groups'),
   })
+  // a contact's revoked device loses our group chains, a new one gets them (issue 18)
+  devices.onContactDevicesChanged((id, change) => groups.service.memberDevicesChanged(id, change))
 
   // calls register their app kind before the messenger starts delivering, too (node/src/calls)
   const turn = new TurnCredentials({ libp2p, relays, now, log: ctx.log.child('node:turn') })
@@ -391,6 +412,7 @@ export async function startRuntime(
   await mailboxes?.start()
   ready = true
   republish()
+  listRefresh.start()
   await devices.pushIfNewer(messenger)
   libp2p.addEventListener('peer:identify', onIdentify)
   maintenance.start()
@@ -444,6 +466,7 @@ export async function startRuntime(
       expirySweep.stop()
       libp2p.removeEventListener('peer:identify', onIdentify)
       ctx.setNetworkStatus(null)
+      listRefresh.stop()
       devices.contacts.stop()
       await calls.stop()
       await groups.stop()

@@ -34,6 +34,28 @@ export const DEVICE_LIST_REFRESH_MS = 10 * 60 * 1000
 export const DEVICE_LIST_RETRY_MS = 10_000
 export const DEVICE_LIST_LOOKUP_RETRIES = 3
 
+/**
+ * What a newly pinned list changed against the one pinned before: a device added, a device
+ * revoked. The first list pinned for a contact counts as adding when it has more than one device
+ * (until then only the device we first spoke with was known) and as revoking when it revokes any.
+ */
+export interface DeviceListChange {
+  readonly added: boolean
+  readonly revoked: boolean
+}
+
+/** The change from the pinned `before` (undefined: none yet) to `list`. */
+export function deviceListChange(before: ContactRecord['deviceList'], list: DeviceList): DeviceListChange {
+  const revoked = list.revocations.some(
+    (r) => !(before?.revoked ?? []).some((k) => bytesEqual(k, r.deviceKey)),
+  )
+  const added =
+    before === undefined
+      ? list.devices.length > 1
+      : list.devices.some((d) => !before.devices.some((o) => bytesEqual(o.deviceKey, d.deviceKey)))
+  return { added, revoked }
+}
+
 /** What pinning a list did. */
 export type PinOutcome = 'pinned' | 'unchanged' | 'rollback' | 'invalid' | 'other-key' | 'unknown-contact'
 
@@ -46,8 +68,8 @@ export interface ContactDeviceListsInit {
     userId: string,
     change: (contact: ContactRecord) => ContactRecord | null,
   ) => Promise<ContactRecord | null>
-  /** A newer list was pinned (its revocations are applied by the messenger). */
-  onPinned?: (userId: string) => Promise<void>
+  /** A newer list was pinned (its revocations are applied by the messenger, then the groups). */
+  onPinned?: (userId: string, change: DeviceListChange) => Promise<void>
   log: Logger
   now: () => number
 }
@@ -104,16 +126,18 @@ export class ContactDeviceLists {
       return 'invalid'
     }
     let outcome = 'unknown-contact' as PinOutcome
+    let change: DeviceListChange = { added: false, revoked: false }
     await this.#init.updateContact(userId, (contact) => {
       const next = pinnedContact(contact, list, this.#init.now())
       outcome = next.outcome
+      change = deviceListChange(contact.deviceList, list)
       return next.outcome === 'pinned' || next.outcome === 'unchanged' ? next.contact : null
     })
     if (outcome === 'rollback')
       this.#init.log.warn('contact device list rolled back: refused', { version: list.listVersion })
     else if (outcome === 'pinned') {
       this.#init.log.info('contact device list pinned', { version: list.listVersion })
-      await this.#init.onPinned?.(userId)
+      await this.#init.onPinned?.(userId, change)
     }
     return outcome
   }

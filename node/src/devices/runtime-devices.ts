@@ -13,7 +13,7 @@ import type { AppHandler } from '../messaging/app-payloads.ts'
 import type { ContactRecord } from '../messaging/records.ts'
 import type { DhtNode } from '../p2p/dht-records.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
-import { APP_DEVICE_LIST, ContactDeviceLists } from './contact-device-lists.ts'
+import { APP_DEVICE_LIST, ContactDeviceLists, type DeviceListChange } from './contact-device-lists.ts'
 import { RevokeRefusedError, UnknownDeviceError } from './errors.ts'
 import {
   adoptOwnDeviceList,
@@ -69,15 +69,30 @@ export interface RuntimeDevices {
    * stored, put in the DHTs, pushed to every contact, and the device told (it locks itself).
    */
   revoke(deviceKey: Uint8Array, pairwise: DevicesPairwise): Promise<{ version: number; told: boolean }>
+  /**
+   * Also tell `listener` when a contact's newer list is pinned, after the messenger dropped what
+   * its revoked devices had (the groups rotate or resend their Sender Keys then).
+   */
+  onContactDevicesChanged(listener: ContactDevicesListener): void
 }
 
+/** Told of a contact's newly pinned list and what it changed. */
+export type ContactDevicesListener = (userId: string, change: DeviceListChange) => Promise<void>
+
 export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): RuntimeDevices {
+  const listeners: ContactDevicesListener[] = []
   const contacts = new ContactDeviceLists({
     suite: init.suite,
     libp2p: init.libp2p,
     getContact: init.getContact,
     updateContact: (userId, change) => pairwise.updateContact(userId, change),
-    onPinned: (userId) => pairwise.devicesChanged(userId),
+    onPinned: async (userId, change) => {
+      await pairwise.devicesChanged(userId)
+      for (const listener of listeners)
+        await listener(userId, change).catch((err) =>
+          init.log.warn('device list listener failed', { error: (err as Error)?.name }),
+        )
+    },
     log: init.log,
     now: init.now,
   })
@@ -86,6 +101,9 @@ export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): Ru
       return init.own.current
     },
     contacts,
+    onContactDevicesChanged(listener) {
+      listeners.push(listener)
+    },
     attach(p) {
       p.registerApp(APP_DEVICE_LIST, (delivery) => contacts.onPushed(delivery))
     },

@@ -12,6 +12,7 @@
  * group-receive.ts, receipts.ts, pairwise-queue.ts), and routes app payloads to them.
  */
 import type { Startable } from '@libp2p/interface'
+import { toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { formatUserId, type IdentityKeyPair } from '../../../core/src/identity.ts'
 import type { IdentitySuccession } from '../../../core/src/identity-succession.ts'
@@ -37,7 +38,7 @@ import { GroupSend } from './group-send.ts'
 import { GroupStore, groupConversationId } from './group-store.ts'
 import { type GroupTimerApplied, GroupTimers } from './group-timer.ts'
 import { HeldPosts } from './join-catch-up.ts'
-import { KeyDistribution } from './key-distribution.ts'
+import { KeyDistribution, type MemberDeviceChange } from './key-distribution.ts'
 import { Membership } from './membership.ts'
 import type { Outgoing } from './op-sync.ts'
 import { PairwiseQueue } from './pairwise-queue.ts'
@@ -226,6 +227,26 @@ export class GroupService implements Startable {
     this.#receipts.stop()
     await this.#lock.run(async () => {})
     await this.#queue.drained()
+  }
+
+  /**
+   * A contact's pinned device list changed (issue 18): in every group we share, our Sender Key
+   * is rotated when a device of theirs was revoked (and the keys that device distributed are
+   * forgotten), or sent again when one was added (key-distribution.ts). Resolves once the
+   * distributions are queued.
+   */
+  async memberDevicesChanged(userId: string, change: MemberDeviceChange): Promise<void> {
+    if (!this.#running) return
+    const contact = await this.#components.vault.getContact(userId)
+    const revoked = new Set((contact?.deviceList?.revoked ?? []).map((k) => toHex(k)))
+    const out = await this.#lock.run(async () => {
+      const r = this.#distribution.memberDevicesChanged(userId, change, revoked)
+      await this.store.batch(r.ops)
+      return r.sends
+    })
+    if (out.length > 0)
+      this.#components.log.info('sender keys redistributed', { sends: out.length, ...change })
+    await this.#queue.enqueue(out)
   }
 
   /** The files layer's handler of received file pointers (register before start). */

@@ -67,6 +67,11 @@ export interface PeerSenderKey {
   sender: string
   epoch: number
   state: Uint8Array
+  /**
+   * Hex of the device key whose pairwise session brought the distribution (issue 18): the key is
+   * forgotten when that device is revoked. Absent for keys copied by a link or a restore.
+   */
+  device?: string
 }
 
 export interface DeliveryRecord {

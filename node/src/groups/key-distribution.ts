@@ -16,6 +16,12 @@ import type { LiveGroup } from './registry.ts'
 import type { SenderKeyBook } from './sender-keys.ts'
 import { decodeSenderKeyMsg, encodeSenderKeyMsg } from './wire.ts'
 
+/** What changed on a member's pinned device list: devices added, devices revoked. */
+export interface MemberDeviceChange {
+  readonly added: boolean
+  readonly revoked: boolean
+}
+
 export class KeyDistribution {
   readonly #ctx: GroupContext
 
@@ -27,10 +33,15 @@ export class KeyDistribution {
    * Our Sender Key for the group's epoch, distributed to every current member (lock held).
    * Newcomers with a catch-up get our held posts and the distributions that open them first; one
    * that got a distribution of our current chain that way is not sent the current one as well.
+   * `rotate`: a new chain now, sent to every member (a member's device was revoked).
    */
-  reconcile(g: LiveGroup, catchUps: readonly JoinCatchUp[] = []): { ops: BatchOp[]; sends: Outgoing[] } {
+  reconcile(
+    g: LiveGroup,
+    catchUps: readonly JoinCatchUp[] = [],
+    rotate = false,
+  ): { ops: BatchOp[]; sends: Outgoing[] } {
     const { keys, me, now } = this.#ctx
-    const r = keys.reconcile(g.record.groupId, g.log.state.epoch, memberIdsIn(g.log.state, me), now())
+    const r = keys.reconcile(g.record.groupId, g.log.state.epoch, memberIdsIn(g.log.state, me), now(), rotate)
     keys.commitOwn(r.next)
     const chain = r.next.state.chains[0]
     const current =
@@ -55,6 +66,35 @@ export class KeyDistribution {
   }
 
   /**
+   * A member's device list changed (issue 18; lock held). Our distributions go to a member as one
+   * pairwise payload that the messenger seals for each device on the member's pinned list, so:
+   * a revoked device holds our current chain, and we rotate in every group the member is in (the
+   * new chain reaches the remaining devices only, and every other member rotates the same way
+   * when it pins the list), and the keys that device distributed are forgotten; a new device has
+   * none of our chains, and gets the current one.
+   */
+  memberDevicesChanged(
+    userId: string,
+    change: MemberDeviceChange,
+    revokedDevices: ReadonlySet<string>,
+  ): { ops: BatchOp[]; sends: Outgoing[] } {
+    const { keys, me, groups } = this.#ctx
+    const ops: BatchOp[] = []
+    const sends: Outgoing[] = []
+    if (userId === me || (!change.revoked && !change.added)) return { ops, sends }
+    // what a revoked device of theirs distributed is forgotten: its later posts are not read
+    if (change.revoked) ops.push(...keys.forgetDevices(userId, revokedDevices))
+    for (const g of groups.all()) {
+      if (g.record.status !== 'member' || !memberIdsIn(g.log.state, me).includes(userId)) continue
+      if (!change.revoked) ops.push(...keys.undistribute(g.record.groupId, [userId]))
+      const r = this.reconcile(g, [], change.revoked)
+      ops.push(...r.ops)
+      sends.push(...r.sends)
+    }
+    return { ops, sends }
+  }
+
+  /**
    * A member's Sender Key (inside the messenger's lock: never await the messenger here).
    * Returns the distribution id (hex) it opens, so held topic payloads can be retried, or null.
    */
@@ -71,7 +111,13 @@ export class KeyDistribution {
       }
       let received: ReturnType<SenderKeyBook['receive']>
       try {
-        received = keys.receive(groupId, d.senderUserId, msg.epoch, msg.distribution)
+        received = keys.receive(
+          groupId,
+          d.senderUserId,
+          msg.epoch,
+          msg.distribution,
+          toHex(d.senderDeviceKey),
+        )
       } catch (error) {
         log.debug('sender key refused', { error: (error as Error)?.name })
         return null

@@ -73,13 +73,15 @@ export class SenderKeyBook {
   /**
    * Make sure our key fits the epoch (new key on a new epoch, rotation when due) and that every
    * current member holds its distribution. Returns the ops to persist and what to send; apply
-   * with commitOwn after the write.
+   * with commitOwn after the write. `rotate` rotates now (a member's device was revoked: the
+   * revoked device holds our current chain, the new one goes to the remaining devices only).
    */
   reconcile(
     groupId: string,
     epoch: number,
     members: readonly string[],
     now: number,
+    rotate = false,
   ): { ops: BatchOp[]; next: OwnKey; send: Distribution | null } {
     let current = this.#own.get(groupId)
     if (current === undefined || current.record.epoch !== epoch) {
@@ -91,6 +93,7 @@ export class SenderKeyBook {
         record: { groupId, epoch, state: new Uint8Array(0), createdAt: now, sent: 0, distributedTo: [] },
       }
     } else if (
+      rotate ||
       now - current.record.createdAt >= SENDER_KEY_ROTATION_MS ||
       current.record.sent >= SENDER_KEY_ROTATION_MESSAGES
     ) {
@@ -143,6 +146,7 @@ export class SenderKeyBook {
     sender: string,
     epoch: number,
     bytes: Uint8Array,
+    device?: string,
   ): { ops: BatchOp[]; next: PeerKey } | null {
     const fresh = processSenderKeyDistribution(this.#suite, bytes)
     const distHex = toHex(fresh.distributionId)
@@ -151,7 +155,24 @@ export class SenderKeyBook {
       return null
     const state =
       existing === undefined ? fresh : processSenderKeyDistribution(this.#suite, bytes, existing.state)
-    return this.updatedPeer({ groupId, sender, epoch, state: new Uint8Array(0) }, state)
+    // the device that first brought a distribution id stays its device
+    const from = existing?.record.device ?? device
+    return this.updatedPeer(
+      { groupId, sender, epoch, state: new Uint8Array(0), ...(from === undefined ? {} : { device: from }) },
+      state,
+    )
+  }
+
+  /** Forget every key `sender` distributed from one of `devices` (hex; revoked): ops to delete them. */
+  forgetDevices(sender: string, devices: ReadonlySet<string>): BatchOp[] {
+    const ops: BatchOp[] = []
+    for (const [distHex, key] of this.#peers) {
+      if (key.record.sender !== sender || key.record.device === undefined || !devices.has(key.record.device))
+        continue
+      this.#peers.delete(distHex)
+      ops.push(this.#store.del(this.#store.peerKeyKey(distHex)))
+    }
+    return ops
   }
 
   updatedPeer(record: PeerSenderKey, state: SenderKeyState): { ops: BatchOp[]; next: PeerKey } {

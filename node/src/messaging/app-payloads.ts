@@ -9,7 +9,7 @@ import type { ContactRecord, MessageRecord } from './vault.ts'
 /** An app payload that arrived over a pairwise session (see Messenger.registerApp). */
 export interface AppDelivery {
   readonly senderUserId: string
-  /** The sender's device key (X25519, authenticated by the session): which of its devices sent it. */
+  /** The sender's device key (Ed25519) its session is with: which of its devices sent it. */
   readonly senderDeviceKey: Uint8Array
   readonly contact: ContactRecord
   readonly payload: Uint8Array

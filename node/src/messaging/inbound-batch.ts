@@ -29,6 +29,8 @@ export interface InboundInit {
   ourUserId: string
   /** Our own device list (MessengerInit.ownDeviceList): its other devices may write to us. */
   ownDeviceList: () => DeviceList | null
+  /** MessengerInit.onDeviceListStale: a session error that a newer device list may explain. */
+  onDeviceListStale: (userId: string) => void
   deviceKey: { publicKey: Uint8Array; secretKey: Uint8Array }
   notify: Notify
   now: () => number

@@ -40,11 +40,13 @@ export async function decryptSealed(
     // one of our own devices (sent transcripts): only another device on our own list, never a
     // revoked one, each in its own slot (sent-transcripts.ts)
     const self = ownContact(init.ourUserId, init.identity.publicKey, init.ownDeviceList())
-    if (
-      bytesEqual(sealed.senderDeviceKey, init.deviceKey.publicKey) ||
-      listedDevice(self, sealed.senderDeviceKey) === null
-    )
+    if (bytesEqual(sealed.senderDeviceKey, init.deviceKey.publicKey)) return { status: DELIVERY_REJECTED }
+    if (listedDevice(self, sealed.senderDeviceKey) === null) {
+      // a device of ours linked by another one: our list here may be older than the DHT's
+      if (!self?.deviceList?.revoked.some((k) => bytesEqual(k, sealed.senderDeviceKey)))
+        init.onDeviceListStale(init.ourUserId)
       return { status: DELIVERY_REJECTED }
+    }
     knownUser = init.ourUserId
     sessionKey = deviceSlot(init.ourUserId, sealed.senderDeviceKey)
   } else {
@@ -59,6 +61,13 @@ export async function decryptSealed(
     // a revoked device of the contact is refused: it must not take over the main session
     if (contact?.deviceList?.revoked.some((k) => bytesEqual(k, sealed.senderDeviceKey)))
       return { status: DELIVERY_REJECTED }
+    // a device its pinned list does not have yet: the contact may have linked one since
+    if (
+      knownUser !== null &&
+      contact?.deviceList !== undefined &&
+      !contact.deviceList.devices.some((d) => bytesEqual(d.deviceKey, sealed.senderDeviceKey))
+    )
+      init.onDeviceListStale(knownUser)
     sessionKey =
       knownUser === null
         ? null
@@ -102,7 +111,10 @@ export async function decryptSealed(
         next = { ...base, current: accepted.record, previous: others }
       }
     } else {
-      if (existing === null) return { status: DELIVERY_NO_SESSION }
+      if (existing === null) {
+        if (knownUser !== null) init.onDeviceListStale(knownUser)
+        return { status: DELIVERY_NO_SESSION }
+      }
       const decrypted = SessionBook.decrypt(suite, existing, sealed.body)
       plaintext = decrypted.plaintext
       next = decrypted.sessions
@@ -110,6 +122,7 @@ export async function decryptSealed(
   } catch (error) {
     if (error instanceof DuplicateMessageError) return { status: DELIVERY_DUPLICATE }
     log.debug('could not decrypt', { error: (error as Error)?.name })
+    if (knownUser !== null) init.onDeviceListStale(knownUser)
     return { status: DELIVERY_NO_SESSION }
   }
   return { plaintext, next, knownUser, deviceChanged, sessionKey }

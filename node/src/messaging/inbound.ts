@@ -42,6 +42,8 @@ export type { AppDelivery, AppEffect, AppHandler } from './app-payloads.ts'
 /** A decrypted envelope whose sender checked out, waiting to be applied. */
 interface Opened {
   readonly userId: string
+  /** The device key of the session it came through. */
+  readonly deviceKey: Uint8Array
   readonly contact: ContactRecord
   readonly content: Content
   /** The sender's device key, as the envelope authenticated it. */
@@ -192,7 +194,7 @@ export class Inbound {
       const self = ownContact(userId, this.#init.identity.publicKey, this.#init.ownDeviceList())
       if (self === undefined) return DELIVERY_REJECTED
       pending.sessions.set(sessionKey as string, { ...next, userId: sessionKey as string })
-      return { userId, contact: self, content, deviceKey: sealed.senderDeviceKey }
+      return { userId, deviceKey: sealed.senderDeviceKey, contact: self, content }
     }
 
     let contact = await this.#contactOf(userId, pending)
@@ -227,12 +229,12 @@ export class Inbound {
     pending.contacts.set(userId, contact)
     const key = slot ? (sessionKey as string) : userId
     pending.sessions.set(key, { ...next, userId: key })
-    return { userId, contact, content, deviceKey: sealed.senderDeviceKey }
+    return { userId, deviceKey: sealed.senderDeviceKey, contact, content }
   }
 
   /** Apply one decrypted content to the batch; its delivery status. */
   async #apply(
-    { userId, contact, content, deviceKey }: Opened,
+    { userId, deviceKey, contact, content }: Opened,
     remotePeer: PeerId | null,
     pending: Pending,
   ): Promise<number> {

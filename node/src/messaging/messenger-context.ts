@@ -47,6 +47,11 @@ export interface MessengerInit {
   /** A contact was added (from a card: contacts.add, or a group's member card); it is stored. */
   onContactAdded?: (userId: string) => void
   /**
+   * An envelope from `userId` (a contact, or our own user id) came from a device its list as held
+   * here does not have, or did not decrypt: the list may be stale (devices/device-list-refresh.ts).
+   */
+  onDeviceListStale?: (userId: string) => void
+  /**
    * This identity's own device list as this device holds it (devices/own-device-list.ts): our
    * other devices get copies of what we send (sent-transcripts.ts) and may write to us. Absent or
    * null: this device is the only one.

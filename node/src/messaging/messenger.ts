@@ -106,6 +106,7 @@ export class Messenger {
       identity: init.identity,
       ourUserId: this.#userIdString,
       ownDeviceList: () => init.ownDeviceList?.() ?? null,
+      onDeviceListStale: (userId) => init.onDeviceListStale?.(userId),
       deviceKey: init.deviceKey,
       notify: init.notify,
       now: init.now,
