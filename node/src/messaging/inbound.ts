@@ -46,8 +46,6 @@ interface Opened {
   readonly deviceKey: Uint8Array
   readonly contact: ContactRecord
   readonly content: Content
-  /** The sender's device key, as the envelope authenticated it. */
-  readonly deviceKey: Uint8Array
 }
 
 export type { InboundInit } from './inbound-batch.ts'
