@@ -177,7 +177,7 @@ describe('file transfer over /wren/file/1.0.0', () => {
       assert.equal(await carolFiles.chunk(sent.fileIdHex, 0), undefined)
 
       // a stored chunk corrupted at the receiver is caught when the file is saved
-      await bobFiles.store.batch([bobFiles.chunkOp(sent.fileIdHex, 1, randomBytes(256 * KIB + 16))])
+      await bobFiles.writeChunks(sent.fileIdHex, [{ index: 1, ciphertext: randomBytes(256 * KIB + 16) }])
       const again = await saveFile(suite, bobFiles, sent.pointer, sent.fileIdHex, {
         path: join(dir, 'saved-corrupt.bin'),
         overwrite: false,

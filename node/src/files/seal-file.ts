@@ -131,7 +131,7 @@ export async function sealFile(suite: CryptoSuite, files: FileStore, path: strin
       }
       const sealed = sealChunk(suite, fileKey, layout, index, buffer.subarray(0, length))
       hashes.push(chunkHash(suite, sealed))
-      await files.store.batch([files.chunkOp(fileIdHex, index, sealed)])
+      await files.writeChunks(fileIdHex, [{ index, ciphertext: sealed }])
     }
     if ((await handle.stat()).size !== fileSize) throw new FileChangedError(path)
     const manifest = concatBytes(...hashes)
