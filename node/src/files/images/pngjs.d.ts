@@ -1,6 +1,7 @@
 /**
- * The part of pngjs (5.x, pure JS, MIT; no types published with it) that thumbnail.ts uses: the
- * synchronous decoder, which hands back 8-bit RGBA whatever the source's colour type and depth.
+ * The part of pngjs (5.x, pure JS, MIT; no types published with it) that Wren uses: the
+ * synchronous decoder (thumbnail.ts), which hands back 8-bit RGBA whatever the source's colour type
+ * and depth, and the encoder (tests).
  */
 declare module 'pngjs' {
   export interface DecodedPng {
@@ -12,6 +13,8 @@ declare module 'pngjs' {
   export const PNG: {
     readonly sync: {
       read(buffer: Buffer, options?: { readonly checkCRC?: boolean }): DecodedPng
+      /** The encoder (tests make PNGs with it); colorType 6 is RGBA. */
+      write(png: DecodedPng, options?: { readonly colorType?: number }): Buffer
     }
   }
 }
