@@ -1,7 +1,8 @@
 /**
  * Where a file's chunks live (node/src/files/file-store.ts): files beside the profile database,
  * owner-only, read back as written, removed with the file; chunks an older build stored in the
- * database are still read and dropped. Real LevelDB, real files in a temp folder.
+ * database are still read and dropped; a chunk buffer released once written. Real LevelDB, real
+ * files in a temp folder.
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
@@ -12,6 +13,7 @@ import { toHex } from '../../core/src/bytes.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
 import { FileStore } from '../src/files/file-store.ts'
+import { RELEASE_MIN_BYTES, releaseBytes } from '../src/files/release-bytes.ts'
 import { sealFile } from '../src/files/seal-file.ts'
 import { fileChunksDir } from '../src/storage/layout.ts'
 import { SealedStore } from '../src/storage/sealed-store.ts'
@@ -72,6 +74,20 @@ describe('file chunks beside the profile database', () => {
     assert.deepEqual(await files.chunk(fileIdHex, 0), legacy)
     await files.dropContents(fileIdHex, 1)
     assert.equal(await files.chunk(fileIdHex, 0), undefined)
+  })
+
+  test('releaseBytes frees a whole buffer it is handed, and leaves slices and small buffers alone', () => {
+    const whole = random(RELEASE_MIN_BYTES)
+    releaseBytes(whole)
+    assert.equal(whole.byteLength, 0, 'detached: its memory is given back')
+    const shared = random(4 * RELEASE_MIN_BYTES)
+    const slice = shared.subarray(16, 16 + RELEASE_MIN_BYTES)
+    releaseBytes(slice)
+    assert.equal(slice.byteLength, RELEASE_MIN_BYTES, 'a view inside a larger buffer is kept')
+    assert.equal(shared.byteLength, 4 * RELEASE_MIN_BYTES)
+    const small = random(RELEASE_MIN_BYTES - 1)
+    releaseBytes(small)
+    assert.equal(small.byteLength, RELEASE_MIN_BYTES - 1)
   })
 
   test('a file id that is not lowercase hex never names a path', async () => {
