@@ -161,13 +161,14 @@ describe('the attachments HTTP endpoint: upload to send, stream to view, refusal
       headers: bearer(alice),
     })
     assert.equal(sha256(own.body), sha256(png))
-    // no thumbnail in this pointer: a clear 404, the page waits for the whole image
+    // the pointer carries a JPEG thumbnail of the PNG (≤ 16 KiB), shown before the whole image
     const thumb = await call(bob.daemon.rpcPort, {
       path: `/attachments/${message.id}/thumbnail`,
       headers: bearer(bob),
     })
-    assert.equal(thumb.status, 404)
-    assert.equal(json(thumb).error, 'NO_THUMBNAIL')
+    assert.equal(thumb.status, 200)
+    assert.equal(thumb.headers['content-type'], 'image/jpeg')
+    assert.ok(thumb.body.length > 0 && thumb.body.length <= 16 * 1024, `${thumb.body.length} bytes`)
   })
 
   test('the type comes from the bytes: a “.png” that is not one is a download, a PNG named .bin is an image', async () => {
@@ -181,6 +182,13 @@ describe('the attachments HTTP endpoint: upload to send, stream to view, refusal
     assert.match(a.headers['content-disposition'] ?? '', /^attachment; filename="fake.png"/)
     assert.match(String(a.headers['content-security-policy']), /sandbox/)
     assert.deepEqual(a.body, fake)
+    // no thumbnail in a file that is no image: a clear 404
+    const thumb = await call(bob.daemon.rpcPort, {
+      path: `/attachments/${named.id}/thumbnail`,
+      headers: bearer(bob),
+    })
+    assert.equal(thumb.status, 404)
+    assert.equal(json(thumb).error, 'NO_THUMBNAIL')
     const b = await call(bob.daemon.rpcPort, { path: `/attachments/${real.id}`, headers: bearer(bob) })
     assert.equal(b.headers['content-type'], 'image/png')
   })

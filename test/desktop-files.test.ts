@@ -5,7 +5,8 @@
  * the shell's /attachments (forwarded to her daemon's endpoint), and the messages appear. Bob's
  * page shows the image — decided by its bytes — and the bytes it fetches through the endpoint
  * equal the original. With the default auto-download setting (images yes, files ask) a PDF waits
- * on bob's page with a Download button; Settings › Files shows and changes the two switches.
+ * on bob's page with a Download button; Settings › Files shows and changes the two switches. A
+ * PNG bob's page does not fetch unasked shows as its thumbnail, then as the whole image.
  * Screenshots go to test-artifacts/desktop-files/.
  */
 import assert from 'node:assert/strict'
@@ -220,5 +221,50 @@ describe('desktop files: drop an image or attach a file on one page, see it on t
     await bob.page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'detached' })
     assert.deepEqual([...alice.errors, ...bob.errors], [])
+  })
+
+  test('a dropped PNG shows on bob’s page as its thumbnail first, then as the whole image once here', async () => {
+    // bob's images wait to be asked for, so the thumbnail stays until the click (nothing races it)
+    await bob.peer.client.call('attachments.settings', { autoDownload: { images: false } })
+    try {
+      const png = seededPng(PNG_WIDTH, PNG_HEIGHT, 23)
+      await dropFile(alice, 'harbour.png', 'image/png', png)
+      const theirs = fileMessage(bob, 'harbour.png')
+      await theirs.locator('.file-card[data-state=offered]').waitFor()
+      const thumb = theirs.locator('.file-image.thumbnail img')
+      await thumb.waitFor()
+      await bob.page.waitForFunction(
+        (el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0,
+        await thumb.elementHandle(),
+      )
+      assert.match((await thumb.getAttribute('src')) ?? '', /^\/attachments\/[^/]+\/thumbnail$/)
+      const small = await thumb.evaluate((el) => [
+        (el as HTMLImageElement).naturalWidth,
+        (el as HTMLImageElement).naturalHeight,
+      ])
+      // the pointer's thumbnail: ≤ 320 px, the picture's shape (noise-like pixels shrink it further to fit 16 KiB)
+      const [w, h] = small as [number, number]
+      assert.ok(w <= 320 && w < PNG_WIDTH && w * PNG_HEIGHT === h * PNG_WIDTH, `thumbnail ${w} × ${h}`)
+      await bob.page.screenshot({ path: join(ARTIFACTS, '04-bob-png-thumbnail.png') })
+
+      await theirs.getByRole('button', { name: 'Download harbour.png' }).click()
+      await theirs.locator('.file-card[data-state=complete]').waitFor()
+      const img = theirs.locator('.file-image:not(.thumbnail) img')
+      await img.waitFor()
+      await bob.page.waitForFunction(
+        (el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0,
+        await img.elementHandle(),
+      )
+      const whole = await img.evaluate((el) => [
+        (el as HTMLImageElement).naturalWidth,
+        (el as HTMLImageElement).naturalHeight,
+      ])
+      assert.deepEqual(whole, [PNG_WIDTH, PNG_HEIGHT], 'then the whole picture')
+      assert.equal(await theirs.locator('.file-image.thumbnail').count(), 0)
+      await bob.page.screenshot({ path: join(ARTIFACTS, '05-bob-png-whole.png') })
+      assert.deepEqual([...alice.errors, ...bob.errors], [])
+    } finally {
+      await bob.peer.client.call('attachments.settings', { autoDownload: { images: true } })
+    }
   })
 })

@@ -1,7 +1,7 @@
 /**
- * Files in groups between five real daemons on loopback (issue 16, "one file to a 5-member group
+ * Files in groups between five real daemons on loopback (issue 16, "one image to a 5-member group
  * arrives at all"): the pointer rides in the Sender Key encrypted group content and every member
- * pulls the file from the sender's device; a member offline at send time pulls it after it comes
+ * pulls the file from the sender's device (an image unasked, with its thumbnail); a member offline at send time pulls it after it comes
  * back. Only the owner knows everyone's card at first; the sender here is not the owner, so its
  * file server answers members it knows only from the group's cards. Every wait is bounded.
  */
@@ -16,6 +16,7 @@ import type { WrenClient } from '../node/src/rpc/client.ts'
 import type { RpcError } from '../node/src/rpc/errors.ts'
 import { type ChatPeer, eventually, startPeer, TEST_PASSPHRASE, waitForEvent } from './fixtures/chat.ts'
 import { spawnDaemon } from './fixtures/daemon.ts'
+import { seededPng } from './fixtures/png.ts'
 import { seededRandom } from './fixtures/seeded-random.ts'
 
 /** Outbox retries stay short so a returning member is served quickly. */
@@ -25,6 +26,11 @@ const KIB = 1024
 const FILE_BYTES = 1536 * KIB
 /** Bound on a message plus its file reaching a member over loopback (seconds here; load varies). */
 const ARRIVAL_TIMEOUT_MS = 60_000
+/** The group image: one chunk of barely compressible pixels. */
+const IMAGE_WIDTH = 240
+const IMAGE_HEIGHT = 180
+/** Issue 16's bound on a pointer's thumbnail. */
+const MAX_THUMBNAIL_BYTES = 16 * 1024
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
@@ -139,6 +145,37 @@ describe('files in a group of five daemons', () => {
     const sent = await p(B).client.call('attachments.get', { messageId: message.id })
     assert.equal(sent.direction, 'out')
     assert.ok(sent.servedChunks >= 4 * sent.chunkCount, `served ${sent.servedChunks} chunks`)
+  })
+
+  test('an image sent to the group arrives at the four others, fetched unasked, with its thumbnail', async () => {
+    const png = seededPng(IMAGE_WIDTH, IMAGE_HEIGHT, 31)
+    const path = join(dir, 'lake.png')
+    await writeFile(path, png, { mode: 0o600 })
+    const { message } = await p(C).client.call('attachments.send', {
+      conversationId,
+      path,
+      caption: 'the lake',
+    })
+    assert.equal(message.attachment?.mediaType, 'image/png')
+    for (const i of [A, B, D, E]) {
+      const peer = p(i)
+      await eventually(
+        `image of ${message.id} complete at peer ${i}`,
+        async () => ((await attachmentAt(peer.client, message.id))?.state === 'complete' ? true : undefined),
+        ARRIVAL_TIMEOUT_MS,
+      )
+      const saved = join(dir, `lake-at-${i}.png`)
+      await peer.client.call('attachments.save', { messageId: message.id, path: saved })
+      assert.equal(sha256(await readFile(saved)), sha256(png), `the same image at peer ${i}`)
+      const thumb = await fetch(
+        `http://127.0.0.1:${peer.daemon.rpcPort}/attachments/${message.id}/thumbnail`,
+        { headers: { authorization: `Bearer ${peer.daemon.token}` } },
+      )
+      assert.equal(thumb.status, 200, `a thumbnail at peer ${i}`)
+      assert.equal(thumb.headers.get('content-type'), 'image/jpeg')
+      const bytes = new Uint8Array(await thumb.arrayBuffer())
+      assert.ok(bytes.length > 0 && bytes.length <= MAX_THUMBNAIL_BYTES, `${bytes.length} bytes`)
+    }
   })
 
   test('a member offline at send time gets the file with its caption after it comes back', async () => {

@@ -5,12 +5,13 @@
  * keystore and the sealed store and the daemon says so; the setting is refused below its floor.
  */
 import assert from 'node:assert/strict'
-import { access } from 'node:fs/promises'
+import { access, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { AUTO_LOCK_MIN_MINUTES, WIPE_MIN_FAILURES } from '../node/src/profile/lock-limits.ts'
 import { LOCK_POLICY_FILE } from '../node/src/profile/lock-policy.ts'
 import type { RpcError } from '../node/src/rpc/errors.ts'
+import { FILE_CHUNKS_DIR_SUFFIX } from '../node/src/storage/layout.ts'
 import { type ChatPeer, eventually, startPeer, TEST_PASSPHRASE } from './fixtures/chat.ts'
 
 /** How late the lock may come after the idle minute on a loaded 2-core machine. */
@@ -72,6 +73,10 @@ describe('lock policy on a real daemon', () => {
     assert.equal(settings.wipeAfterFailedUnlocks, WIPE_MIN_FAILURES)
     const dir = join(daemon.home, daemon.profile)
     assert.ok(await exists(join(dir, LOCK_POLICY_FILE)))
+    // the folder of file chunks beside the database, as a sent or received file leaves it
+    const chunks = join(dir, `db${FILE_CHUNKS_DIR_SUFFIX}`)
+    await mkdir(join(chunks, 'ab'), { recursive: true, mode: 0o700 })
+    await writeFile(join(chunks, 'ab', '0'), 'sealed chunk', { mode: 0o600 })
     await client.call('identity.lock')
 
     let wrong = 0
@@ -95,6 +100,7 @@ describe('lock policy on a real daemon', () => {
     assert.equal(wrong, WIPE_MIN_FAILURES - 1, 'the Nth failure wiped, not an earlier one')
     assert.equal(await exists(join(dir, 'keystore.json')), false, 'keystore removed')
     assert.equal(await exists(join(dir, 'db')), false, 'sealed store removed')
+    assert.equal(await exists(chunks), false, 'file chunks removed')
     const status = await client.call('node.status')
     assert.equal(status.hasIdentity, false)
     assert.equal(status.unlocked, false)

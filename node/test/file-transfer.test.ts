@@ -3,7 +3,7 @@
  * that does not match the manifest (served by a modified sender) is refused, never written, and
  * fetched again; a sender that keeps serving bad bytes gets nothing written; a peer the file was
  * not sent to learns nothing; a stored chunk corrupted at the receiver is caught when the file is
- * saved. The request and response decoders are fuzzed and reject what they must.
+ * saved; a pointer with a wrong manifest hash ends the download for good with nothing stored. The request and response decoders are fuzzed and reject what they must.
  */
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
@@ -177,7 +177,7 @@ describe('file transfer over /wren/file/1.0.0', () => {
       assert.equal(await carolFiles.chunk(sent.fileIdHex, 0), undefined)
 
       // a stored chunk corrupted at the receiver is caught when the file is saved
-      await bobFiles.store.batch([bobFiles.chunkOp(sent.fileIdHex, 1, randomBytes(256 * KIB + 16))])
+      await bobFiles.writeChunks(sent.fileIdHex, [{ index: 1, ciphertext: randomBytes(256 * KIB + 16) }])
       const again = await saveFile(suite, bobFiles, sent.pointer, sent.fileIdHex, {
         path: join(dir, 'saved-corrupt.bin'),
         overwrite: false,
@@ -213,6 +213,41 @@ describe('file transfer over /wren/file/1.0.0', () => {
       assert.equal(await bobFiles.chunk(sent.fileIdHex, 3), undefined, 'the bad chunk was never written')
       const bitmap = await bobFiles.bitmap(sent.fileIdHex)
       assert.ok(bitmap !== undefined && !hasChunk(bitmap, 3) && hasChunk(bitmap, 4))
+    } finally {
+      await alice.unhandle('/wren/file/1.0.0')
+    }
+  })
+
+  test('a pointer whose manifest hash is wrong ends the download for good, with nothing stored', async () => {
+    const sent = await aliceSends('alice-3')
+    await startFileServer({
+      libp2p: alice,
+      source: sent.source,
+      mayFetch: async (record, peer) => record.peerUserId === BOB && peer.equals(bob.peerId),
+      log: silentLogger,
+    })
+    try {
+      const bobFiles = await store('bob-3')
+      const forged = Uint8Array.from(sent.pointer.manifestHash)
+      forged[0] = (forged[0] ?? 0) ^ 1
+      const { outcome, refused } = download(
+        bobFiles,
+        bob,
+        { ...sent.pointer, manifestHash: forged },
+        sent.fileIdHex,
+      )
+      const result = await outcome
+      assert.equal(result.ok, false)
+      assert.equal(
+        result.ok === false && result.retry,
+        false,
+        'no later run: the pointer will not get better',
+      )
+      assert.match(result.ok ? '' : result.reason, /manifest does not match the pointer/)
+      assert.deepEqual(refused, [])
+      assert.equal(await bobFiles.manifest(sent.fileIdHex), undefined)
+      assert.equal(await bobFiles.bitmap(sent.fileIdHex), undefined)
+      assert.equal(await bobFiles.chunk(sent.fileIdHex, 0), undefined)
     } finally {
       await alice.unhandle('/wren/file/1.0.0')
     }

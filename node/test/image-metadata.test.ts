@@ -9,6 +9,7 @@ import { describe, test } from 'node:test'
 import { crc32 } from 'node:zlib'
 import fc from 'fast-check'
 import jpeg from 'jpeg-js'
+import { PNG } from 'pngjs'
 import {
   COMMENT_TEXT,
   GPS_LATITUDE_BYTES,
@@ -299,6 +300,55 @@ describe('the thumbnail is a JPEG within 16 KiB and 320 px, upright', () => {
         }),
       MalformedImageError,
     )
+  })
+
+  test('a PNG gets a JPEG thumbnail too: 640 × 320 red at half transparency comes out 320 × 160, pink over white', async () => {
+    const width = 640
+    const height = 320
+    const data = Buffer.alloc(width * height * 4)
+    for (let i = 0; i < data.length; i += 4) data.set([255, 0, 0, 128], i)
+    const png = PNG.sync.write({ width, height, data }, { colorType: 6 })
+    const image = stripImageMetadata(png)
+    assert.ok(image !== null && image.type === 'image/png')
+    const thumb = await makeThumbnail(image)
+    assert.ok(thumb.length > 0 && thumb.length <= 16 * 1024, `${thumb.length} bytes`)
+    const decoded = jpeg.decode(thumb, { useTArray: true })
+    assert.deepEqual([decoded.width, decoded.height], [320, 160])
+    const centre = (80 * 320 + 160) * 4
+    const [r, g, b] = decoded.data.subarray(centre, centre + 3)
+    // red at alpha 128/255 over white: (255, 127, 127), within JPEG's rounding
+    assert.ok(
+      (r as number) > 240 && Math.abs((g as number) - 127) < 12 && Math.abs((b as number) - 127) < 12,
+      `${r} ${g} ${b}`,
+    )
+  })
+
+  test('a noisy RGB PNG gets a thumbnail within 16 KiB and 320 px that keeps its shape', async () => {
+    const image = stripImageMetadata(seededPng(800, 600, 9))
+    assert.ok(image !== null)
+    const thumb = await makeThumbnail(image)
+    assert.ok(thumb.length > 0 && thumb.length <= 16 * 1024, `${thumb.length} bytes`)
+    const decoded = jpeg.decode(thumb, { useTArray: true })
+    assert.ok(decoded.width <= 320 && Math.abs(decoded.width / decoded.height - 4 / 3) < 0.02)
+  })
+
+  test('a PNG whose pixel data is damaged is refused with MalformedImageError, whatever the damage (seeded)', async () => {
+    const png = seededPng(64, 48, 4)
+    const idat = png.indexOf('IDAT', 0, 'latin1')
+    const random = seededRandom('damaged png')
+    let refused = 0
+    for (let run = 0; run < 50; run++) {
+      const bad = Buffer.from(png)
+      // flip bytes inside IDAT's data and fix nothing: the CRC or the inflate refuses it
+      for (let k = 0; k < 3; k++) {
+        const at = idat + 4 + (((random(1)[0] as number) * 97) % (png.length - idat - 20))
+        bad[at] = (bad[at] as number) ^ ((random(1)[0] as number) | 1)
+      }
+      const image = { type: 'image/png' as const, bytes: bad, width: 64, height: 48, orientation: 1 }
+      await assert.rejects(makeThumbnail(image), MalformedImageError)
+      refused++
+    }
+    assert.equal(refused, 50)
   })
 
   test('orientations 6 and 8 turn the pixels a quarter each way, 3 a half', () => {

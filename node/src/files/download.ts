@@ -4,8 +4,8 @@
  * pointer, then stored), then every chunk the bitmap lacks: from the sender in ranges of
  * consecutive chunks streamed on one stream each (RANGE_CHUNKS, RANGES_IN_FLIGHT at a time;
  * per chunk from a sender that refuses ranges), from the relays CHUNKS_IN_FLIGHT at a time. Each chunk is checked against the manifest before it is
- * written; chunk and bitmap go in one atomic write, so a run killed at any point resumes from
- * what was stored. A chunk that fails its hash is asked for again (MAX_CHUNK_REFETCHES), never
+ * written; chunks are written before the bitmap that names them (several at once when they
+ * arrive while a write is under way), so a run killed at any point resumes from what was stored. A chunk that fails its hash is asked for again (MAX_CHUNK_REFETCHES), never
  * written.
  *
  * Expected network outcomes (unreachable, refused, timeout, a sender that serves bad bytes) come
@@ -158,6 +158,9 @@ export function directRemote(deps: DownloadDeps, peer: PeerId, pointer: FilePoin
         })
         if (!opened.ok)
           throw new RunFailure({ ok: false, retry: true, reason: `${opened.reason}: ${opened.detail}` })
+        // each chunk's write starts as it arrives and the next frame is read meanwhile; the range
+        // ends once every write is done, so what is asked for and not stored stays bounded
+        const writing: Promise<void>[] = []
         try {
           for (let index = from; index < from + count; index++) {
             const frame = await opened.frames.next()
@@ -175,17 +178,21 @@ export function directRemote(deps: DownloadDeps, peer: PeerId, pointer: FilePoin
                 reason: `sender answered status ${response.status}`,
               })
             // checked before it is written; a bad copy is refused here and asked for again below
-            if (chunkMatches(deps.suite, hashes[index] as Uint8Array, response.data))
-              await deliver(index, response.data)
-            else {
+            if (chunkMatches(deps.suite, hashes[index] as Uint8Array, response.data)) {
+              const write = deliver(index, response.data)
+              write.catch(() => {}) // awaited below
+              writing.push(write)
+            } else {
               deps.onRefused(index)
               refused.push(index)
             }
           }
         } catch (error) {
           opened.frames.close()
+          await Promise.allSettled(writing)
           throw error
         }
+        await Promise.all(writing)
       }
       const again = rangesRefused ? Array.from({ length: count }, (_, i) => from + i) : refused
       for (const index of again) await deliver(index, await this.chunk(index, hashes[index] as Uint8Array))
@@ -235,20 +242,36 @@ export async function pullFile(
     const missing: number[] = []
     for (let i = 0; i < pointer.chunkCount; i++) if (!hasChunk(bitmap, i)) missing.push(i)
     let have = pointer.chunkCount - missing.length
-    // chunk + bitmap writes one at a time: each write stores the bitmap as it is after it
+    // chunks + bitmap written one batch at a time: chunks that arrive while a batch is written go
+    // together in the next one, with the bitmap as it is after them (one LevelDB write, not one each)
+    let queued: Array<{ index: number; chunk: Uint8Array; done: PromiseWithResolvers<void> }> = []
     let writes: Promise<unknown> = Promise.resolve()
+    const flush = async (): Promise<void> => {
+      const batch = queued
+      queued = []
+      if (batch.length === 0) return
+      try {
+        // the chunks first, then the bitmap that names them
+        await deps.files.writeChunks(
+          fileIdHex,
+          batch.map(({ index, chunk }) => ({ index, ciphertext: chunk })),
+        )
+        for (const { index } of batch) setChunk(bitmap, index, true)
+        await deps.files.store.batch([deps.files.bitmapOp(fileIdHex, bitmap)])
+      } catch (error) {
+        for (const { index } of batch) setChunk(bitmap, index, false)
+        for (const { done } of batch) done.reject(error)
+        return
+      }
+      have += batch.length
+      for (const { done } of batch) done.resolve()
+      deps.onChunk(have)
+    }
     const deliver = (index: number, chunk: Uint8Array): Promise<void> => {
-      const write = writes.then(async () => {
-        setChunk(bitmap, index, true)
-        await deps.files.store.batch([
-          deps.files.chunkOp(fileIdHex, index, chunk),
-          deps.files.bitmapOp(fileIdHex, bitmap),
-        ])
-        have++
-        deps.onChunk(have)
-      })
-      writes = write.catch(() => {})
-      return write
+      const done = Promise.withResolvers<void>()
+      queued.push({ index, chunk, done })
+      if (queued.length === 1) writes = writes.then(flush).catch(() => {})
+      return done.promise
     }
     const jobs = remote.range === undefined ? missing.map((i) => [i, 1] as const) : rangesOf(missing)
     let next = 0

@@ -2,9 +2,9 @@
  * Files in 1:1 messages (issue 16): the service that ties sealing, serving, uploading to relays,
  * pulling and saving together for one unlocked profile.
  *
- * Sending seals the local file into the store (seal-file.ts) and sends its pointer inside a
- * normal encrypted 1:1 text message (Messenger.sendText with an attachment), the attachment
- * record written in the same batch as the message. The sender then serves the file to the
+ * Sending (outgoing-files.ts) seals the local file into the store (seal-file.ts) and sends its
+ * pointer inside a normal encrypted 1:1 text message (Messenger.sendText with an attachment), the
+ * attachment record written in the same batch as the message. The sender then serves the file to the
  * recipient's device (serve.ts). A received pointer becomes an attachment record, written with
  * the message; after the write a download starts (download.ts), and is retried with backoff, at
  * once when the sender's device connects, and after a restart of this daemon. Whether a received
@@ -24,12 +24,9 @@
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
-import { decodeFilePointer, encodeFilePointer, type FilePointer } from '../../../core/src/file/pointer.ts'
+import { decodeFilePointer, type FilePointer } from '../../../core/src/file/pointer.ts'
 import type { Logger } from '../log.ts'
-import type { AttachmentHandler, OutgoingAttachment } from '../messaging/app-payloads.ts'
-import { groupOfConversationId } from '../messaging/conversation-id.ts'
-import { peerOfConversation } from '../messaging/direct-conversation.ts'
-import { peerIdFromBytes } from '../messaging/peer-ids.ts'
+import type { AttachmentHandler } from '../messaging/app-payloads.ts'
 import type { ContactRecord, MessageRecord } from '../messaging/records.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
 import { type AttachmentView, attachmentView } from './attachment-view.ts'
@@ -41,7 +38,7 @@ import {
   updateAutoDownload,
 } from './auto-download.ts'
 import { AUTO_DOWNLOAD_MAX_BYTES, FILE_PROTOCOL, OFFLINE_FALLBACK_MS } from './constants.ts'
-import { Downloads, hasDirectConnection } from './downloads.ts'
+import { Downloads } from './downloads.ts'
 import {
   AttachmentNotFoundError,
   AttachmentNotOfferedError,
@@ -52,18 +49,16 @@ import type { FilesNotify } from './events.ts'
 import { type FileContent, fileContent } from './file-content.ts'
 import { type ChunkSource, FileStore, setChunk } from './file-store.ts'
 import { OfflineUploads } from './offline-uploads.ts'
-import { type FilesGroups, mayFetch, type RecipientDeps, recipientsOf } from './recipients.ts'
+import { OutgoingFiles, type OutgoingMessenger, summaryOf } from './outgoing-files.ts'
+import { type FilesGroups, mayFetch, type RecipientDeps } from './recipients.ts'
 import type { AttachmentRecord, AttachmentState, AutoDownloadRecord } from './records.ts'
 import { ackReplicas } from './relay-blobs.ts'
 import { saveFile } from './save-file.ts'
-import { sealFile } from './seal-file.ts'
 import { startFileServer } from './serve.ts'
 
 /** What the files layer needs of 1:1 messaging. */
-export interface FilesMessenger {
-  sendText(conversationId: string, text: string, attachment?: OutgoingAttachment): Promise<MessageRecord>
+export interface FilesMessenger extends OutgoingMessenger {
   registerAttachments(handler: AttachmentHandler): void
-  requireContact(userId: string): Promise<ContactRecord>
   userOfPeer(peerId: string): string | undefined
 }
 
@@ -106,12 +101,8 @@ export class FileService {
   readonly #files: FileStore
   readonly #downloads: Downloads
   readonly #offline: OfflineUploads
-  /** Sent files: chunk requests answered over the direct path since this daemon started. */
-  readonly #served = new Map<string, number>()
-  /** Sent files: the devices (PeerId strings) that asked for them since this daemon started. */
-  readonly #askedBy = new Map<string, Set<string>>()
+  readonly #outgoing: OutgoingFiles
   readonly #recipients: RecipientDeps
-  readonly #fallbacks = new Set<ReturnType<typeof setTimeout>>()
   readonly #onConnect = (event: CustomEvent<PeerId>): void =>
     this.#downloads.connected(event.detail.toString())
 
@@ -142,6 +133,15 @@ export class FileService {
       userOfPeer: (peer) => init.messenger.userOfPeer(peer),
       ...(init.groups !== undefined ? { groups: init.groups } : {}),
     }
+    this.#outgoing = new OutgoingFiles({
+      ...parts,
+      messenger: init.messenger,
+      ...(init.groups !== undefined ? { groups: init.groups } : {}),
+      getContact: init.getContact,
+      recipients: this.#recipients,
+      offline: this.#offline,
+      offlineFallbackMs: init.offlineFallbackMs ?? OFFLINE_FALLBACK_MS,
+    })
     init.messenger.registerAttachments((d) =>
       this.#onIncoming({ ...d, senderUserId: d.contact.userId, groupId: undefined }),
     )
@@ -155,12 +155,7 @@ export class FileService {
       source: this.#init.source ?? this.#files,
       mayFetch: (record, peer) => mayFetch(this.#recipients, record, peer),
       log: this.#init.log,
-      onServed: (fileIdHex, chunks, peer) => {
-        this.#served.set(fileIdHex, (this.#served.get(fileIdHex) ?? 0) + chunks)
-        const asked = this.#askedBy.get(fileIdHex) ?? new Set<string>()
-        asked.add(peer.toString())
-        this.#askedBy.set(fileIdHex, asked)
-      },
+      onServed: (fileIdHex, chunks, peer) => this.#outgoing.served(fileIdHex, chunks, peer.toString()),
     })
     libp2p.addEventListener('peer:connect', this.#onConnect)
     for (const record of await this.#files.listAttachments()) {
@@ -173,101 +168,18 @@ export class FileService {
   async stop(): Promise<void> {
     this.#init.libp2p.removeEventListener('peer:connect', this.#onConnect)
     await this.#init.libp2p.unhandle(FILE_PROTOCOL).catch(() => {})
-    for (const timer of this.#fallbacks) clearTimeout(timer)
+    this.#outgoing.stop()
     await Promise.allSettled([this.#offline.stop(), this.#downloads.stop()])
   }
 
-  // ---- sending
+  // ---- sending (outgoing-files.ts)
 
   /**
    * Seal the file at `path` and send its pointer, with a caption, to the conversation's contact or
    * to the members of its group.
    */
-  async send(conversationId: string, path: string, caption: string): Promise<MessageRecord> {
-    const { groups } = this.#init
-    const groupId = groupOfConversationId(conversationId)
-    const peer = groupId === null || groups === undefined ? peerOfConversation(conversationId) : ''
-    if (groupId === null) await this.#init.messenger.requireContact(peer)
-    const sealed = await sealFile(this.#init.suite, this.#files, path)
-    const { fileIdHex } = sealed
-    const recipients = groupId === null ? [peer] : (groups?.members(groupId) ?? [])
-    // direct only when every recipient's device is directly connected now
-    const direct = await this.#allDirect(recipients)
-    // the offline path's replicas, or why there are none (the file then goes direct only)
-    let pointer = sealed.pointer
-    let offlineError: string | undefined
-    try {
-      pointer = { ...pointer, replicas: this.#offline.plan(pointer.size) }
-    } catch (error) {
-      offlineError = (error as Error).message
-    }
-    const now = this.#init.now()
-    const attachment: OutgoingAttachment = {
-      pointer: encodeFilePointer(pointer),
-      summary: summaryOf(pointer, fileIdHex),
-      ops: (message) =>
-        this.#files.newAttachmentOps({
-          fileId: fileIdHex,
-          messageId: message.id,
-          conversationId,
-          peerUserId: peer,
-          ...(groupId !== null ? { groupId } : {}),
-          direction: 'out',
-          pointer: encodeFilePointer(pointer),
-          state: 'available',
-          // an offline recipient and no offline path: say why it waits for a direct connection
-          ...(!direct && offlineError !== undefined ? { error: offlineError } : {}),
-          createdAt: now,
-          updatedAt: now,
-        }),
-    }
-    let message: MessageRecord
-    try {
-      message =
-        groupId !== null && groups !== undefined
-          ? await groups.send(conversationId, caption, attachment)
-          : await this.#init.messenger.sendText(conversationId, caption, attachment)
-    } catch (error) {
-      await this.#files.dropContents(fileIdHex, pointer.chunkCount).catch(() => {})
-      throw error
-    }
-    if (pointer.replicas.length > 0) {
-      if (!direct) await this.#uploadNow(fileIdHex)
-      else this.#fallbackLater(fileIdHex)
-    }
-    return message
-  }
-
-  async #allDirect(userIds: readonly string[]): Promise<boolean> {
-    const contacts = await Promise.all(userIds.map((u) => this.#init.getContact(u)))
-    return contacts.every(
-      (c) =>
-        c?.devicePeerId != null && hasDirectConnection(this.#init.libp2p, peerIdFromBytes(c.devicePeerId)),
-    )
-  }
-
-  async #uploadNow(fileIdHex: string): Promise<void> {
-    const record = await this.#files.attachment(fileIdHex)
-    if (record?.state === 'available') await this.#offline.begin(record)
-  }
-
-  /**
-   * The direct path failed when a recipient's device has not asked for the file in time (in a
-   * group: fewer devices asked than there are members): upload then.
-   */
-  #fallbackLater(fileIdHex: string): void {
-    const timer = setTimeout(() => {
-      this.#fallbacks.delete(timer)
-      void this.#files
-        .attachment(fileIdHex)
-        .then((record) => {
-          if (record === undefined) return
-          const asked = this.#askedBy.get(fileIdHex)?.size ?? 0
-          if (asked < recipientsOf(this.#recipients, record).length) return this.#uploadNow(fileIdHex)
-        })
-        .catch((error) => this.#init.log.warn('file upload not started', { error: (error as Error)?.name }))
-    }, this.#init.offlineFallbackMs ?? OFFLINE_FALLBACK_MS)
-    this.#fallbacks.add(timer)
+  send(conversationId: string, path: string, caption: string): Promise<MessageRecord> {
+    return this.#outgoing.send(conversationId, path, caption)
   }
 
   // ---- receiving
@@ -346,7 +258,7 @@ export class FileService {
     const { suite, libp2p } = this.#init
     return attachmentView({ suite, libp2p, files: this.#files }, record, {
       transfer: this.#downloads.stats(record.fileId),
-      served: this.#served.get(record.fileId) ?? 0,
+      served: this.#outgoing.servedChunks(record.fileId),
     })
   }
 
@@ -451,16 +363,11 @@ export class FileService {
     if (record === undefined) return
     await this.#downloads.cancel(record.fileId)
     await this.#offline.cancel(record.fileId)
-    this.#served.delete(record.fileId)
-    this.#askedBy.delete(record.fileId)
+    this.#outgoing.forget(record.fileId)
     await this.#files.dropContents(record.fileId, decodeFilePointer(record.pointer).chunkCount)
     await this.#files.store.batch([
       { type: 'del', key: this.#files.attachmentKey(record.fileId) },
       { type: 'del', key: this.#files.indexKey(messageId) },
     ])
   }
-}
-
-function summaryOf(pointer: FilePointer, fileIdHex: string): NonNullable<MessageRecord['attachment']> {
-  return { fileId: fileIdHex, name: pointer.name, size: pointer.size, mediaType: pointer.mediaType }
 }

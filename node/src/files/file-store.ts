@@ -1,14 +1,23 @@
 /**
- * The files layer's view of the profile database: attachment records, the message → file index,
- * manifests, the receiver's bitmaps and the ciphertext chunks, under storage/layout.ts
- * FILE_PREFIXES. Chunks are stored as they travel (sealed under the file key) and sealed again
- * by the store under the storage key; file ids are random, so they appear in keys as hex.
- * Manifests, bitmaps and chunks are byte values (SealedStore putBytes/getBytes: no JSON, never
- * in the read cache): a file streams through the store without piling up in memory.
+ * The files layer's view of the profile: attachment records, the message → file index, manifests
+ * and the receiver's bitmaps in the database, under storage/layout.ts FILE_PREFIXES; the
+ * ciphertext chunks in files beside it (fileChunksDir: <chunks>/<file id hex>/<index>, folders
+ * 0700, files 0600), stored as they travel: sealed under the file's key (AES-256-GCM, the chunk
+ * index and last-chunk flag in the nonce), each checked against the manifest's hash before it is
+ * stored and again when it is read back whole (save-file.ts). The key is in the pointer, in the
+ * sealed attachment record. File ids are random, so they appear in keys and names as hex.
+ * Manifests and bitmaps are byte values (SealedStore putBytes/getBytes: no JSON, never in the read
+ * cache): a file streams through without piling up in memory.
+ *
+ * Chunks in the database (a second seal under the storage key, a log write and LevelDB compactions
+ * that rewrote every chunk several times) cost the receiver most of its CPU time per MiB
+ * (bench:files). Chunks written there by an older build (FILE_PREFIXES.chunk) are still read.
  *
  * ChunkSource is the narrow part the server reads: a test can hand the server a modified one.
  */
-import { FILE_PREFIXES } from '../storage/layout.ts'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { FILE_PREFIXES, fileChunksDir } from '../storage/layout.ts'
 import { type BatchOp, orderedCounter, putRecord, type SealedStore } from '../storage/sealed-store.ts'
 import { ATTACHMENT_INDEX, ATTACHMENT_RECORD, type AttachmentRecord } from './records.ts'
 
@@ -19,11 +28,29 @@ export interface ChunkSource {
   chunk(fileIdHex: string, index: number): Promise<Uint8Array | undefined>
 }
 
+/** Mode of a file's chunk folder and of the chunk folder itself: the owner only. */
+const CHUNK_DIR_MODE = 0o700
+/** Mode of a chunk file: the owner only. */
+const CHUNK_FILE_MODE = 0o600
+/** A file id as it names a folder: lowercase hex (toHex of FILE_ID_BYTES), never a path. */
+const FILE_ID_HEX = /^[0-9a-f]{1,64}$/
+
 export class FileStore implements ChunkSource {
   readonly store: SealedStore
+  /** Where the chunks are (default: fileChunksDir of the store's database). */
+  readonly chunksDir: string
 
-  constructor(store: SealedStore) {
+  constructor(store: SealedStore, chunksDir: string = fileChunksDir(store.location)) {
     this.store = store
+    this.chunksDir = chunksDir
+  }
+
+  #fileDir(fileIdHex: string): string {
+    if (!FILE_ID_HEX.test(fileIdHex)) throw new TypeError('a file id is lowercase hex')
+    return join(this.chunksDir, fileIdHex)
+  }
+  #chunkPath(fileIdHex: string, index: number): string {
+    return join(this.#fileDir(fileIdHex), String(index))
   }
 
   attachmentKey(fileIdHex: string): string {
@@ -84,11 +111,30 @@ export class FileStore implements ChunkSource {
     return { type: 'putBytes', key: this.bitmapKey(fileIdHex), value: bitmap }
   }
 
-  chunk(fileIdHex: string, index: number): Promise<Uint8Array | undefined> {
-    return this.store.getBytes(this.chunkKey(fileIdHex, index))
+  /** Chunk `index` as stored (sealed under the file key), or undefined when it is not here. */
+  async chunk(fileIdHex: string, index: number): Promise<Uint8Array | undefined> {
+    let bytes: Buffer
+    try {
+      bytes = await readFile(this.#chunkPath(fileIdHex, index))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      // a chunk stored in the database by an older build
+      return this.store.getBytes(this.chunkKey(fileIdHex, index))
+    }
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
-  chunkOp(fileIdHex: string, index: number, ciphertext: Uint8Array): BatchOp {
-    return { type: 'putBytes', key: this.chunkKey(fileIdHex, index), value: ciphertext }
+
+  /**
+   * Store chunks as they are; a receiver records them in its bitmap only after this returned (a
+   * kill in between leaves a chunk the bitmap lacks: fetched again, written over).
+   */
+  async writeChunks(
+    fileIdHex: string,
+    chunks: ReadonlyArray<{ readonly index: number; readonly ciphertext: Uint8Array }>,
+  ): Promise<void> {
+    await mkdir(this.#fileDir(fileIdHex), { recursive: true, mode: CHUNK_DIR_MODE })
+    for (const { index, ciphertext } of chunks)
+      await writeFile(this.#chunkPath(fileIdHex, index), ciphertext, { mode: CHUNK_FILE_MODE })
   }
 
   /** Drop a file's chunks, manifest and bitmap (cancel); the record stays, with its state. */
@@ -97,8 +143,10 @@ export class FileStore implements ChunkSource {
       { type: 'del', key: this.manifestKey(fileIdHex) },
       { type: 'del', key: this.bitmapKey(fileIdHex) },
     ]
+    // chunks an older build stored in the database
     for (let i = 0; i < chunkCount; i++) ops.push({ type: 'del', key: this.chunkKey(fileIdHex, i) })
     await this.store.batch(ops)
+    await rm(this.#fileDir(fileIdHex), { recursive: true, force: true })
   }
 }
 

@@ -12,6 +12,7 @@ import { chunkMatches, openChunk, readManifest } from '../../../core/src/file/ch
 import type { FilePointer } from '../../../core/src/file/pointer.ts'
 import { SaveTargetExistsError, SaveTargetInvalidError, StoredChunkCorruptError } from './errors.ts'
 import type { FileStore } from './file-store.ts'
+import { releaseBytes } from './release-bytes.ts'
 
 /** Owner-only: a received file is as private as the message that carried it. */
 const SAVED_FILE_MODE = 0o600
@@ -49,9 +50,11 @@ export async function saveFile(
         return { bytes: 0, corruptChunk: index }
       }
       const plain = openChunk(suite, pointer.fileKey, pointer, index, sealed)
+      releaseBytes(sealed) // read from the store for this loop alone
       await handle.write(plain, 0, plain.length, written)
       written += plain.length
       plain.fill(0)
+      releaseBytes(plain)
     }
     await handle.sync()
     await handle.close()

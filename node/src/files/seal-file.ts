@@ -29,6 +29,7 @@ import {
 } from './errors.ts'
 import type { FileStore } from './file-store.ts'
 import { type PreparedImage, prepareImage } from './images/prepare-image.ts'
+import { releaseBytes } from './release-bytes.ts'
 
 /** Largest file, in bytes: the chunk count the format allows (1 TiB); direct transfers have no other cap. */
 export const MAX_SEND_FILE_BYTES = MAX_FILE_CHUNKS * FILE_CHUNK_BYTES
@@ -131,7 +132,8 @@ export async function sealFile(suite: CryptoSuite, files: FileStore, path: strin
       }
       const sealed = sealChunk(suite, fileKey, layout, index, buffer.subarray(0, length))
       hashes.push(chunkHash(suite, sealed))
-      await files.store.batch([files.chunkOp(fileIdHex, index, sealed)])
+      await files.writeChunks(fileIdHex, [{ index, ciphertext: sealed }])
+      releaseBytes(sealed) // written and hashed: nothing else holds it
     }
     if ((await handle.stat()).size !== fileSize) throw new FileChangedError(path)
     const manifest = concatBytes(...hashes)

@@ -90,8 +90,7 @@ export async function openFrames(
         const signal = boundedSignal(options.signal, timeoutMs)
         try {
           const frame = await lp.read({ signal })
-          // copy into a plain Uint8Array: the list may hand back a Node Buffer from a shared pool
-          return { ok: true, frame: new Uint8Array(frame.subarray()) }
+          return { ok: true, frame: ownBytes(frame.subarray()) }
         } catch (err) {
           ended = true
           return fail(err, signal)
@@ -103,4 +102,16 @@ export async function openFrames(
       },
     },
   }
+}
+
+/**
+ * The frame as bytes of its own: a frame that arrived in pieces was joined into a fresh buffer by
+ * the list (kept: a 256 KiB file chunk is not copied twice); a view into a larger buffer
+ * (a Node Buffer from a shared pool, a piece of what the socket read) is copied, so the frame
+ * keeps no other bytes alive.
+ */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
+    return new Uint8Array(bytes.buffer, 0, bytes.byteLength) // a plain view, not a Node Buffer
+  return new Uint8Array(bytes)
 }

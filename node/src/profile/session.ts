@@ -19,6 +19,7 @@ import {
   openKeystore,
   updateKeystore,
 } from '../storage/keystore.ts'
+import { fileChunksDir } from '../storage/layout.ts'
 import { SealedStore } from '../storage/sealed-store.ts'
 import { IdentityExistsError, NoIdentityError, ProfileLockedError, ProfileWipedError } from './errors.ts'
 import { LOCK_POLICY_FILE, readLockPolicy } from './lock-policy.ts'
@@ -166,6 +167,7 @@ export class ProfileSession {
     }
     await rm(this.paths.keystore, { force: true })
     await rm(this.paths.db, { recursive: true, force: true })
+    await rm(fileChunksDir(this.paths.db), { recursive: true, force: true })
     await rm(join(this.paths.dir, LOCK_POLICY_FILE), { force: true })
     await new UnlockGuard(this.paths).succeeded()
     this.#hasIdentity = false

@@ -97,6 +97,19 @@ export const FILE_PREFIXES = {
   chunk: 'fc/',
 } as const
 
+/**
+ * Folder beside the profile database that holds the ciphertext chunks of files (files/
+ * file-store.ts): one folder per file, one file per chunk, as each chunk travels (sealed under
+ * its file's key). Chunks in LevelDB cost a second seal, a log write and compactions that copied
+ * every chunk several times (bench:files, docs/benchmarks.md).
+ */
+export const FILE_CHUNKS_DIR_SUFFIX = '-files'
+
+/** The chunk folder of the database at `dbLocation` (removed with it when a profile is wiped). */
+export function fileChunksDir(dbLocation: string): string {
+  return `${dbLocation}${FILE_CHUNKS_DIR_SUFFIX}`
+}
+
 /** Single records at fixed keys. */
 export const FIXED_KEYS = {
   prekeyNextId: 'meta/prekey-next-id',

@@ -194,10 +194,9 @@ export class SealedStore {
       })
       decipher.setAAD(aad(key, version))
       decipher.setAuthTag(buf.subarray(buf.length - TAG_BYTES))
-      plaintext = Buffer.concat([
-        decipher.update(buf.subarray(1 + NONCE_BYTES, buf.length - TAG_BYTES)),
-        decipher.final(),
-      ])
+      const body = decipher.update(buf.subarray(1 + NONCE_BYTES, buf.length - TAG_BYTES))
+      const tail = decipher.final() // empty for GCM (a stream mode): no copy of a large value then
+      plaintext = tail.length === 0 ? body : Buffer.concat([body, tail])
     } catch (error) {
       throw new SealedValueError(key, { cause: error })
     }

@@ -1,12 +1,14 @@
 /**
- * The inline thumbnail of an image (issue 16: ≤ 320 px, ≤ 16 KiB, JPEG): decoded with jpeg-js (a
- * pure-JS baseline and progressive JPEG codec: no native build, no WASM file to load beside the
- * daemon's bundle), box-filtered down to ≤ THUMBNAIL_MAX_SIDE_PX on the long side, turned upright
- * by the EXIF orientation (the thumbnail carries no EXIF), then encoded at falling quality until it
- * fits THUMBNAIL_MAX_BYTES. The pixel count is checked from the header before decoding.
+ * The inline thumbnail of an image (issue 16: ≤ 320 px, ≤ 16 KiB, JPEG): a JPEG source decoded with
+ * jpeg-js (a pure-JS baseline and progressive JPEG codec: no native build, no WASM file to load
+ * beside the daemon's bundle), a PNG one with pngjs (pure JS over node:zlib, every colour type,
+ * depth and interlace, CRCs checked, the inflated size capped at what the header announces),
+ * box-filtered down to ≤ THUMBNAIL_MAX_SIDE_PX on the long side (transparency over white), turned
+ * upright by the EXIF orientation (the thumbnail carries no EXIF), then encoded at falling quality
+ * until it fits THUMBNAIL_MAX_BYTES. The pixel count is checked from the header before decoding.
  *
- * Only JPEG sources get one today: PNG, WebP and GIF are sent without (the page shows the whole
- * image once it is here).
+ * WebP and GIF are sent without one (the page shows the whole image once it is here): no
+ * maintained pure-JS decoder for them, and a WASM one breaks the daemon's bundle.
  */
 import type { InlineImageType } from '../image-sniff.ts'
 import type { StrippedImage } from './bytes-reader.ts'
@@ -36,12 +38,22 @@ export interface Pixels {
  * MAX_THUMBNAIL_SOURCE_PIXELS. Throws MalformedImageError when the decoder refuses the bytes.
  */
 export async function makeThumbnail(image: StrippedImage & { type: InlineImageType }): Promise<Uint8Array> {
-  if (image.type !== 'image/jpeg') return new Uint8Array(0)
+  if (image.type !== 'image/jpeg' && image.type !== 'image/png') return new Uint8Array(0)
   if (image.width * image.height > MAX_THUMBNAIL_SOURCE_PIXELS) return new Uint8Array(0)
+  const decoded = image.type === 'image/png' ? await decodePng(image.bytes) : await decodeJpeg(image.bytes)
+  if (decoded.width !== image.width || decoded.height !== image.height)
+    throw new MalformedImageError(
+      image.type === 'image/png' ? 'PNG' : 'JPEG',
+      'decoded size differs from the header',
+    )
+  return encodeThumbnail(decoded, image.orientation)
+}
+
+async function decodeJpeg(bytes: Uint8Array): Promise<Pixels> {
   const jpeg = await jpegCodec()
   let decoded: Pixels
   try {
-    decoded = jpeg.decode(image.bytes, {
+    decoded = jpeg.decode(bytes, {
       useTArray: true,
       formatAsRGBA: true,
       maxResolutionInMP: MAX_THUMBNAIL_SOURCE_PIXELS / 1_000_000,
@@ -50,9 +62,25 @@ export async function makeThumbnail(image: StrippedImage & { type: InlineImageTy
   } catch (error) {
     throw new MalformedImageError('JPEG', `not decodable (${(error as Error)?.message ?? 'unknown'})`)
   }
-  if (decoded.width !== image.width || decoded.height !== image.height)
-    throw new MalformedImageError('JPEG', 'decoded size differs from the frame header')
-  return encodeThumbnail(decoded, image.orientation)
+  return decoded
+}
+
+async function decodePng(bytes: Uint8Array): Promise<Pixels> {
+  const { PNG } = await pngCodec()
+  try {
+    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      checkCRC: true,
+    })
+    return { width: png.width, height: png.height, data: png.data }
+  } catch (error) {
+    throw new MalformedImageError('PNG', `not decodable (${(error as Error)?.message ?? 'unknown'})`)
+  }
+}
+
+/** pngjs, loaded on the first PNG thumbnail (like jpeg-js). */
+async function pngCodec(): Promise<typeof import('pngjs')> {
+  const mod = (await import('pngjs')) as typeof import('pngjs') & { default?: typeof import('pngjs') }
+  return mod.default ?? mod
 }
 
 /** jpeg-js, loaded on the first thumbnail rather than with the daemon (idle RSS, issue 14). */
