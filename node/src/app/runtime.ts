@@ -11,7 +11,7 @@ import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { ConnectionGater, Libp2p } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { repeatingTask } from '@libp2p/utils'
-import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
+import { checkBundleRecord } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
 import { TurnCredentials } from '../calls/turn-client.ts'
@@ -29,8 +29,7 @@ import { migrateOneTimePrekeys, SealedOneTimePrekeyStore } from '../messaging/pr
 import { PrekeyManager } from '../messaging/prekeys.ts'
 import { type ContactRecord, Vault } from '../messaging/vault.ts'
 import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
-import { deviceListRecordRules, putDeviceListRecord } from '../p2p/device-list-records.ts'
-import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
+import { putDeviceListRecord } from '../p2p/device-list-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
 import { type ContactDevice, EphemeralService } from '../presence/ephemeral-service.ts'
 import { readIdentityRecord } from '../profile/records.ts'
@@ -44,6 +43,7 @@ import type { HostContext } from './host-context.ts'
 import { deriveIdentityMaterial } from './identity-material.ts'
 import { type DoctorCheck, networkStatusOf, runDoctor } from './network-report.ts'
 import { OwnRecords } from './own-records.ts'
+import { userRecordRules } from './record-rules.ts'
 
 /** How often prekeys are checked for rotation and refill while the node runs. */
 export const PREKEY_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000
@@ -177,15 +177,7 @@ export async function startRuntime(
     privateKey,
     ...(options.listen ? { listen: options.listen } : {}),
     bootstrap: [...(options.bootstrap ?? []), ...relays],
-    records: wrenRecordRules(
-      {
-        validateBundleRecord: async (key, value) => {
-          checkBundleRecord(suite, userIdFromBundleKey(key), value, now())
-        },
-        selectNewestBundle: (_key, values) => newestBundleIndex(values),
-      },
-      deviceListRecordRules(suite),
-    ),
+    records: userRecordRules(suite, now),
     extraServices: {
       publisher: bundlePublisher({
         // a bundle without the mailboxes would send contacts nowhere while this device is offline
@@ -353,13 +345,11 @@ export async function startRuntime(
     for (const message of await messenger.sweepExpired(now()))
       if (message.attachment !== undefined) await files.erase(message.id)
   }, EXPIRY_SWEEP_INTERVAL_MS)
-  // a put with no DHT peers fails: publish again once a peer is identified (it is then routable)
-  const onIdentify = (): void => {
-    for (const publisher of [libp2p.services.publisher, libp2p.services.devicePublisher]) {
-      const last = publisher.lastResult
-      if (last === undefined || !last.ok) void publisher.publish()
-    }
-  }
+  // A DHT that had no peers is retried by the publishers themselves, alone and within
+  // BUNDLE_PUBLISH_RETRY_MS of a new connection (bundle-publisher.ts). This runtime once also
+  // re-published to every DHT at each peer:identify while any DHT lacked the record: with a WAN
+  // DHT that has no peers (a LAN, loopback, or before AutoNAT) that was a LAN-wide put of the
+  // bundle and of the device list per identify and identify-push, resetting the backoff each time.
 
   // ---- start, in order
   await serveRevocationNotices(
@@ -377,7 +367,6 @@ export async function startRuntime(
   ready = true
   republish()
   await devices.pushIfNewer(messenger)
-  libp2p.addEventListener('peer:identify', onIdentify)
   maintenance.start()
   expirySweep.start()
 
@@ -426,7 +415,6 @@ export async function startRuntime(
     async stop() {
       maintenance.stop()
       expirySweep.stop()
-      libp2p.removeEventListener('peer:identify', onIdentify)
       ctx.setNetworkStatus(null)
       devices.contacts.stop()
       await calls.stop()
