@@ -345,11 +345,12 @@ export async function startRuntime(
     for (const message of await messenger.sweepExpired(now()))
       if (message.attachment !== undefined) await files.erase(message.id)
   }, EXPIRY_SWEEP_INTERVAL_MS)
-  // A DHT that had no peers is retried by the publishers themselves, alone and within
-  // BUNDLE_PUBLISH_RETRY_MS of a new connection (bundle-publisher.ts). This runtime once also
-  // re-published to every DHT at each peer:identify while any DHT lacked the record: with a WAN
-  // DHT that has no peers (a LAN, loopback, or before AutoNAT) that was a LAN-wide put of the
-  // bundle and of the device list per identify and identify-push, resetting the backoff each time.
+  // A DHT that did not take a record is retried by the publishers themselves, alone, on their
+  // backoff and within BUNDLE_PUBLISH_RETRY_MS of a new connection (bundle-publisher.ts). This
+  // runtime once also re-published to every DHT at each peer:identify while the first publish was
+  // in flight or the last one had failed everywhere: every connection and identify-push was then a
+  // DHT-wide put of the bundle and the device list, resetting the backoff
+  // (test/dht-publish-pacing.test.ts).
 
   // ---- start, in order
   await serveRevocationNotices(
