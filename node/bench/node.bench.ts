@@ -25,7 +25,7 @@
  *                writes nothing unless --out
  *   --cpu-prof   run the daemons with NODE_OPTIONS=--cpu-prof --cpu-prof-dir=DIR (profiles on exit)
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -34,6 +34,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { type ChatPeer, startPeer, TEST_PASSPHRASE, waitForEvent } from '../../test/fixtures/chat.ts'
 import { spawnDaemon } from '../../test/fixtures/daemon.ts'
+import { userRecordRules } from '../src/app/record-rules.ts'
+import { createNodeSuite } from '../src/crypto/node-suite.ts'
 import { createWrenHost } from '../src/p2p/host.ts'
 import type { WrenClient } from '../src/rpc/client.ts'
 import {
@@ -97,6 +99,9 @@ const FIRST_CONTACT_PAIRS = quick ? 5 : 20
 const FIRST_CONTACT_TIMEOUT_MS = 30_000
 /** Bound on one ping. */
 const PING_TIMEOUT_MS = 5_000
+
+/** The crypto suite the idle bench's peers check DHT records with, as a daemon does. */
+const suite = createNodeSuite()
 
 const rows: BenchRow[] = []
 const row = (name: string, unit: string, value: number, goal: number | null) => {
@@ -208,6 +213,23 @@ function cpuMs(pid: number): number {
   return (ticks / CLOCK_TICKS_PER_S) * 1000
 }
 
+/** CPU time (user + system) in ms of each thread of a process so far, by thread name (/proc/<pid>/task). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const fields = stat.split(') ')[1]?.split(' ') ?? []
+      const ms = ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1000
+      byName.set(name, (byName.get(name) ?? 0) + ms)
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byName
+}
+
 /** A daemon with IDLE_PEERS connected peers and nothing to do: the share of a core it burns. */
 async function benchIdleCpu(): Promise<void> {
   console.log(`idle CPU: one daemon, ${IDLE_PEERS} connected peers, ${IDLE_CPU_WINDOW_MS / 1000} s`)
@@ -217,7 +239,13 @@ async function benchIdleCpu(): Promise<void> {
       // the peers stand for contacts and strangers on the internet, not 20 devices on this
       // daemon's LAN: with mDNS they would all be neighbours answering each other's multicast
       // queries (measured: 8 % of a core with it, 4.1 % without, both at load 6-10)
-      createWrenHost({ privateKey: await generateKeyPair('Ed25519'), mdns: false }),
+      // they serve the DHT as users' daemons do: a host without Wren's record rules refuses the
+      // daemon's bundle and device list, and its publisher then retries LAN-wide puts on backoff
+      createWrenHost({
+        privateKey: await generateKeyPair('Ed25519'),
+        mdns: false,
+        records: userRecordRules(suite, Date.now),
+      }),
     ),
   )
   try {
@@ -233,9 +261,16 @@ async function benchIdleCpu(): Promise<void> {
     await sleep(IDLE_SETTLE_MS)
     const pid = daemon.daemon.child.pid as number
     const c0 = cpuMs(pid)
+    const threads0 = threadCpuMs(pid)
     const t0 = performance.now()
     await sleep(IDLE_CPU_WINDOW_MS)
-    const share = ((cpuMs(pid) - c0) / (performance.now() - t0)) * 100
+    const elapsed = performance.now() - t0
+    const share = ((cpuMs(pid) - c0) / elapsed) * 100
+    const threads = [...threadCpuMs(pid)]
+      .map(([name, ms]) => [name, ((ms - (threads0.get(name) ?? 0)) / elapsed) * 100] as const)
+      .filter(([, pct]) => pct > 0)
+      .map(([name, pct]) => `${name} ${round(pct, 2)} %`)
+    console.log(`  by thread: ${threads.join(', ')}`)
     const connections = (await daemon.client.call('node.status')).connections
     loads.push(load1())
     console.log(`  connections at the daemon: ${connections}`)

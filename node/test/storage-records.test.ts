@@ -10,7 +10,12 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fuzzDecoder } from '../../test/fixtures/fuzz.ts'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
-import { CONTACT_RECORD, MESSAGE_RECORD, type MessageRecord } from '../src/messaging/records.ts'
+import {
+  CONTACT_RECORD,
+  type ConversationRecord,
+  MESSAGE_RECORD,
+  type MessageRecord,
+} from '../src/messaging/records.ts'
 import { Vault } from '../src/messaging/vault.ts'
 import { IDENTITY_RECORD_KEY, readIdentityRecord } from '../src/profile/records.ts'
 import { StoredRecordError } from '../src/storage/errors.ts'
@@ -60,6 +65,32 @@ describe('stored records', () => {
   after(async () => {
     await store.close()
     await rm(dir, { recursive: true, force: true })
+  })
+
+  test('the expiry sweep reads the conversations only once one may be due: unknown until a sweep read them all, then the earliest nextExpiry written since', () => {
+    const hint = new Vault(store, random(32))
+    const conversation: ConversationRecord = {
+      id: 'direct:x',
+      kind: 'direct',
+      peerUserId: PEER,
+      lastSeq: 0,
+      lastReadSeq: 0,
+      unread: 0,
+      updatedAt: 1,
+    }
+    assert.equal(hint.expiryMayBeDue(0), true, 'nothing known before the first sweep')
+    hint.expiryScanStarted()
+    hint.expiryScanned(Number.POSITIVE_INFINITY)
+    assert.equal(hint.expiryMayBeDue(Number.MAX_SAFE_INTEGER), false, 'no conversation expires')
+    hint.putConversationOp({ ...conversation, nextExpiry: 5_000 })
+    assert.equal(hint.expiryMayBeDue(4_999), false)
+    assert.equal(hint.expiryMayBeDue(5_000), true)
+    // a conversation written while a sweep reads the list is not lost when that sweep ends later
+    hint.expiryScanStarted()
+    hint.putConversationOp({ ...conversation, nextExpiry: 3_000 })
+    hint.expiryScanned(9_000)
+    assert.equal(hint.expiryMayBeDue(2_999), false)
+    assert.equal(hint.expiryMayBeDue(3_000), true)
   })
 
   test('a record is written with its schema version and reads back without it', async () => {

@@ -11,7 +11,7 @@ import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
 import type { ConnectionGater, Libp2p } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { repeatingTask } from '@libp2p/utils'
-import { checkBundleRecord, newestBundleIndex } from '../../../core/src/bundle-record.ts'
+import { checkBundleRecord } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { ProfilePictures } from '../avatar/picture-service.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
@@ -30,8 +30,7 @@ import { migrateOneTimePrekeys, SealedOneTimePrekeyStore } from '../messaging/pr
 import { PrekeyManager } from '../messaging/prekeys.ts'
 import { type ContactRecord, Vault } from '../messaging/vault.ts'
 import { type BundlePublisher, bundlePublisher } from '../p2p/bundle-publisher.ts'
-import { deviceListRecordRules, putDeviceListRecord } from '../p2p/device-list-records.ts'
-import { userIdFromBundleKey, wrenRecordRules } from '../p2p/dht-records.ts'
+import { putDeviceListRecord } from '../p2p/device-list-records.ts'
 import { createWrenHost, type WrenServices, type WrenTransport } from '../p2p/host.ts'
 import { type ContactDevice, EphemeralService } from '../presence/ephemeral-service.ts'
 import { readIdentityRecord } from '../profile/records.ts'
@@ -45,6 +44,7 @@ import type { HostContext } from './host-context.ts'
 import { deriveIdentityMaterial } from './identity-material.ts'
 import { type DoctorCheck, networkStatusOf, runDoctor } from './network-report.ts'
 import { OwnRecords } from './own-records.ts'
+import { userRecordRules } from './record-rules.ts'
 
 /** How often prekeys are checked for rotation and refill while the node runs. */
 export const PREKEY_MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000
@@ -180,15 +180,7 @@ export async function startRuntime(
     privateKey,
     ...(options.listen ? { listen: options.listen } : {}),
     bootstrap: [...(options.bootstrap ?? []), ...relays],
-    records: wrenRecordRules(
-      {
-        validateBundleRecord: async (key, value) => {
-          checkBundleRecord(suite, userIdFromBundleKey(key), value, now())
-        },
-        selectNewestBundle: (_key, values) => newestBundleIndex(values),
-      },
-      deviceListRecordRules(suite),
-    ),
+    records: userRecordRules(suite, now),
     extraServices: {
       publisher: bundlePublisher({
         // a bundle without the mailboxes would send contacts nowhere while this device is offline
@@ -389,13 +381,12 @@ export async function startRuntime(
     const expired = [...(await messenger.sweepExpired(at)), ...(await groups.service.sweepExpired(at))]
     for (const message of expired) if (message.attachment !== undefined) await files.erase(message.id)
   }, EXPIRY_SWEEP_INTERVAL_MS)
-  // a put with no DHT peers fails: publish again once a peer is identified (it is then routable)
-  const onIdentify = (): void => {
-    for (const publisher of [libp2p.services.publisher, libp2p.services.devicePublisher]) {
-      const last = publisher.lastResult
-      if (last === undefined || !last.ok) void publisher.publish()
-    }
-  }
+  // A DHT that did not take a record is retried by the publishers themselves, alone, on their
+  // backoff and within BUNDLE_PUBLISH_RETRY_MS of a new connection (bundle-publisher.ts). This
+  // runtime once also re-published to every DHT at each peer:identify while the first publish was
+  // in flight or the last one had failed everywhere: every connection and identify-push was then a
+  // DHT-wide put of the bundle and the device list, resetting the backoff
+  // (test/dht-publish-pacing.test.ts).
 
   // ---- start, in order
   await serveRevocationNotices(
@@ -414,7 +405,6 @@ export async function startRuntime(
   republish()
   listRefresh.start()
   await devices.pushIfNewer(messenger)
-  libp2p.addEventListener('peer:identify', onIdentify)
   maintenance.start()
   expirySweep.start()
 
@@ -464,7 +454,6 @@ export async function startRuntime(
     async stop() {
       maintenance.stop()
       expirySweep.stop()
-      libp2p.removeEventListener('peer:identify', onIdentify)
       ctx.setNetworkStatus(null)
       listRefresh.stop()
       devices.contacts.stop()

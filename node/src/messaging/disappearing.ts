@@ -157,11 +157,24 @@ export function timerHandler(
  * conversations that are due; returns them (for their attachments). Call under the lock.
  */
 export async function sweepExpired(ctx: MessengerContext, now: number): Promise<MessageRecord[]> {
+  // nothing due as far as this process knows: no read of the conversation list (the runtime
+  // sweeps every second)
+  if (!ctx.vault.expiryMayBeDue(now)) return []
   const expired: MessageRecord[] = []
   const ops: BatchOp[] = []
+  /** Lowest nextExpiry the conversations keep after this sweep; `now` when some were left due. */
+  let earliest = Number.POSITIVE_INFINITY
+  ctx.vault.expiryScanStarted()
   for (const conversation of await ctx.vault.listConversations()) {
-    if (conversation.nextExpiry === undefined || conversation.nextExpiry > now) continue
-    if (expired.length >= MAX_EXPIRED_PER_SWEEP) break
+    if (conversation.nextExpiry === undefined) continue
+    if (conversation.nextExpiry > now) {
+      earliest = Math.min(earliest, conversation.nextExpiry)
+      continue
+    }
+    if (expired.length >= MAX_EXPIRED_PER_SWEEP) {
+      earliest = now
+      break
+    }
     const deleted = new Set<string>()
     const scrubbed = new Map<string, MessageRecord>()
     let nextExpiry: number | undefined
@@ -186,11 +199,16 @@ export async function sweepExpired(ctx: MessengerContext, now: number): Promise<
     }
     for (const key of deleted) ops.push({ type: 'del', key })
     for (const [key, reply] of scrubbed) if (!deleted.has(key)) ops.push(ctx.vault.putMessageOp(reply))
+    if (nextExpiry !== undefined) earliest = Math.min(earliest, nextExpiry)
     const { nextExpiry: _, ...rest } = conversation
     ops.push(ctx.vault.putConversationOp(nextExpiry === undefined ? rest : { ...rest, nextExpiry }))
   }
-  if (ops.length === 0) return []
+  if (ops.length === 0) {
+    ctx.vault.expiryScanned(earliest)
+    return []
+  }
   await ctx.vault.store.batch(ops)
+  ctx.vault.expiryScanned(earliest)
   for (const message of expired)
     ctx.init.notify('message.updated', { message: tombstoneOf(message, now), change: 'delete' })
   return expired

@@ -48,6 +48,15 @@ export class Vault {
   /** A KeyObject: raw key bytes cost a thrown-exception probe in every createHmac. */
   readonly #blindKey: KeyObject
   readonly #blinded = new Map<string, string>()
+  /**
+   * The earliest `nextExpiry` of any conversation, for the expiry sweep: unknown (null) until a
+   * sweep has read every conversation, then lowered by each conversation written with one, so a
+   * sweep reads the list only when something may be due (it ran every second over every
+   * conversation of the profile, expiring or not).
+   */
+  #earliestExpiry: number | null = null
+  /** Lowest `nextExpiry` written while a sweep reads the list (undefined: none, or no sweep). */
+  #expiryWrittenDuringScan: number | undefined
 
   constructor(store: SealedStore, storageKey: Uint8Array) {
     this.store = store
@@ -138,7 +147,29 @@ export class Vault {
     return out.sort((a, b) => b.updatedAt - a.updatedAt)
   }
 
+  /** Whether a conversation may have messages due at `now` (true while nothing is known yet). */
+  expiryMayBeDue(now: number): boolean {
+    return this.#earliestExpiry === null || this.#earliestExpiry <= now
+  }
+
+  /** A sweep starts reading every conversation: writes from now on are kept aside for its end. */
+  expiryScanStarted(): void {
+    this.#expiryWrittenDuringScan = Number.POSITIVE_INFINITY
+  }
+
+  /** The sweep read every conversation: `earliest` is the lowest nextExpiry left (Infinity: none). */
+  expiryScanned(earliest: number): void {
+    this.#earliestExpiry = Math.min(earliest, this.#expiryWrittenDuringScan ?? Number.POSITIVE_INFINITY)
+    this.#expiryWrittenDuringScan = undefined
+  }
+
   putConversationOp(conversation: ConversationRecord): BatchOp {
+    const next = conversation.nextExpiry
+    if (next !== undefined) {
+      if (this.#earliestExpiry !== null) this.#earliestExpiry = Math.min(this.#earliestExpiry, next)
+      if (this.#expiryWrittenDuringScan !== undefined)
+        this.#expiryWrittenDuringScan = Math.min(this.#expiryWrittenDuringScan, next)
+    }
     return putRecord(this.conversationKey(conversation.id), CONVERSATION_RECORD, conversation)
   }
 

@@ -37,7 +37,7 @@ import { cachedNetworks, dhtPeerMapper, networksOf } from '../../../core/src/dht
 import { guardRecordDatastore } from '../../../core/src/record-guard-datastore.ts'
 import { bootstrapDialer } from './bootstrap.ts'
 import { connectionLog } from './connection-log.ts'
-import { WREN_KAD_PROTOCOL, WREN_LAN_KAD_PROTOCOL } from './constants.ts'
+import { CONNECTION_PING_INTERVAL_MS, WREN_KAD_PROTOCOL, WREN_LAN_KAD_PROTOCOL } from './constants.ts'
 import { HostConfigError } from './errors.ts'
 import { PeerGuard } from './peer-guard.ts'
 
@@ -230,7 +230,8 @@ export async function createWrenHost<E extends ServiceMap = Record<never, never>
     peerDiscovery,
     services,
   }
-  if (init.crowd === true) options.connectionMonitor = { enabled: false }
+  options.connectionMonitor =
+    init.crowd === true ? { enabled: false } : { pingInterval: CONNECTION_PING_INTERVAL_MS }
   // peers over their limits are refused before anything else the caller's gater decides
   options.connectionGater = guard.gater(init.connectionGater)
 
