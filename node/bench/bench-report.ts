@@ -85,15 +85,15 @@ export function writeRows(out: string | null, rows: readonly BenchRow[]): void {
 }
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
-const CLOCK_TICKS_PER_S = 100
+export const CLOCK_TICKS_PER_S = 100
 
 /**
  * CPU time (user + system) of a process so far, in ms, from /proc/<pid>/stat (10 ms steps): on
  * a shared machine, a process's CPU time is not stretched by other processes' time slices.
  */
 export function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  // after "pid (comm) ": state is field 3, utime 14, stime 15 (1-based): indices 11 and 12 here
-  const ticks = Number(fields[11]) + Number(fields[12])
-  return (ticks / CLOCK_TICKS_PER_S) * 1000
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // fields after the command name (which may hold spaces) in parentheses; utime, stime are 14, 15
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S
 }

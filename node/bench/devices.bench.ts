@@ -32,7 +32,16 @@ import {
 } from '../../test/fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from '../../test/fixtures/daemon.ts'
 import type { WrenClient } from '../src/rpc/client.ts'
-import { type BenchRow, benchArgs, load1, pollUntil, round, sleep, writeRows } from './bench-report.ts'
+import {
+  type BenchRow,
+  benchArgs,
+  load1,
+  pollUntil,
+  processCpuMs,
+  round,
+  sleep,
+  writeRows,
+} from './bench-report.ts'
 
 const { quick, out } = benchArgs('docs/bench/devices.json')
 const arg = (name: string): string | undefined => {
@@ -54,22 +63,12 @@ const WAIT_MS = 5 * 60_000
 const SEND_CONCURRENCY = 20
 /** Bob's texts during the first link come this often (the resolution of the link row). */
 const TICK_MS = 250
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
-const USER_HZ = 100
 
 type Row = BenchRow & { readonly load: number }
 const rows: Row[] = []
 const row = (name: string, unit: string, value: number, goal: number | null = null) => {
   rows.push({ name, unit, value, goal, load: load1() })
   console.log(`  ${name}: ${value} ${unit}${goal !== null ? ` (goal ${goal})` : ''} (load ${load1()})`)
-}
-
-/** CPU time (user + system) of a process so far, in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // fields[11] and [12] are utime and stime (the 14th and 15th of the whole line)
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ
 }
 
 /** Send `texts` from `client` to `conversationId`, SEND_CONCURRENCY calls in flight. */
@@ -218,12 +217,12 @@ async function main(): Promise<void> {
     const burst = async (label: string, conversationId: string, receivers: WrenClient[], from: string) => {
       const burstTexts = Array.from({ length: BURST }, (_, i) => `${label} ${i}`)
       const last = burstTexts[burstTexts.length - 1] as string
-      const cpu0 = cpuMs(b.daemon.pid)
+      const cpu0 = processCpuMs(b.daemon.pid)
       const t0 = performance.now()
       await sendAll(b.client, conversationId, burstTexts)
       for (const r of receivers)
         await pollUntil(`${label} on every device`, () => hasText(r, from, last), WAIT_MS, 20)
-      return { cpu: cpuMs(b.daemon.pid) - cpu0, wall: performance.now() - t0 }
+      return { cpu: processCpuMs(b.daemon.pid) - cpu0, wall: performance.now() - t0 }
     }
     const one = await burst('to one device', toCarol, [c.client], `dm:${b.userId}`)
     const five = await burst(

@@ -37,7 +37,7 @@ import { startTestRelay, type TestRelay } from '../../test/fixtures/relay.ts'
 import { createWrenHost } from '../src/p2p/host.ts'
 import type { Attachment } from '../src/rpc/api.ts'
 import type { WrenClient } from '../src/rpc/client.ts'
-import { type BenchRow, benchArgs, load1, round, writeRows } from './bench-report.ts'
+import { type BenchRow, benchArgs, load1, processCpuMs, round, writeRows } from './bench-report.ts'
 import { RAW_BENCH_PROTOCOL, RAW_REQUEST_BYTES } from './files-raw-peer.ts'
 
 const MIB = 1024 * 1024
@@ -128,20 +128,6 @@ function memoryMb(pid: number): { rss: number; anon: number } {
   const kb = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN)
   return { rss: kb('VmRSS') / 1024, anon: kb('RssAnon') / 1024 }
-}
-
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux). */
-const CLOCK_TICKS_PER_S = 100
-
-/**
- * CPU time a process has used, ms (user + system, /proc/<pid>/stat): per MiB moved, a figure
- * that a busy machine changes far less than wall-clock throughput.
- */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // fields after the command name (which may hold spaces) in parentheses; utime, stime are 14, 15
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S
 }
 
 interface MemoryPeaks {
@@ -256,10 +242,10 @@ async function benchDirect(dir: string): Promise<void> {
         path: source,
       })
       const t1 = performance.now()
-      const cpu1 = pids.map(cpuMs)
+      const cpu1 = pids.map(processCpuMs)
       await inState(bob.client, message.id, 'complete')
       const t2 = performance.now()
-      const cpu2 = pids.map(cpuMs)
+      const cpu2 = pids.map(processCpuMs)
       cpu.sender = (cpu2[0] as number) - (cpu1[0] as number)
       cpu.receiver = (cpu2[1] as number) - (cpu1[1] as number)
       timings.sealed = (t1 - t0) / 1000

@@ -41,9 +41,11 @@ import type { WrenClient } from '../src/rpc/client.ts'
 import {
   type BenchRow,
   benchArgs,
+  CLOCK_TICKS_PER_S,
   load1,
   median,
   percentile,
+  processCpuMs,
   round,
   rssMb,
   sleep,
@@ -63,8 +65,6 @@ const cpuProfDir = profIndex > 0 ? process.argv[profIndex + 1] : undefined
 const daemonEnv: Record<string, string> =
   cpuProfDir !== undefined ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cpuProfDir}` } : {}
 
-/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
-const CLOCK_TICKS_PER_S = 100
 /** Peers (in-process hosts on user settings) connected to the daemon whose idle CPU is read (issue 20). */
 const IDLE_PEERS = 20
 /** Pause between the peers' dials (see benchIdleCpu). */
@@ -205,14 +205,6 @@ async function sendAndWait(
   return (await arrived) - t0
 }
 
-/** CPU time (user + system) of a process so far, in ms, from /proc/<pid>/stat. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  // after "pid (comm) ": state is field 3, utime 14, stime 15 (1-based): indices 11 and 12 here
-  const ticks = Number(fields[11]) + Number(fields[12])
-  return (ticks / CLOCK_TICKS_PER_S) * 1000
-}
-
 /** CPU time (user + system) in ms of each thread of a process so far, by thread name (/proc/<pid>/task). */
 function threadCpuMs(pid: number): Map<string, number> {
   const byName = new Map<string, number>()
@@ -260,12 +252,12 @@ async function benchIdleCpu(): Promise<void> {
     }
     await sleep(IDLE_SETTLE_MS)
     const pid = daemon.daemon.child.pid as number
-    const c0 = cpuMs(pid)
+    const c0 = processCpuMs(pid)
     const threads0 = threadCpuMs(pid)
     const t0 = performance.now()
     await sleep(IDLE_CPU_WINDOW_MS)
     const elapsed = performance.now() - t0
-    const share = ((cpuMs(pid) - c0) / elapsed) * 100
+    const share = ((processCpuMs(pid) - c0) / elapsed) * 100
     const threads = [...threadCpuMs(pid)]
       .map(([name, ms]) => [name, ((ms - (threads0.get(name) ?? 0)) / elapsed) * 100] as const)
       .filter(([, pct]) => pct > 0)
