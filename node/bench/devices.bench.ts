@@ -19,7 +19,6 @@
  * Usage: node node/bench/devices.bench.ts [--history N] [--burst N] [--quick] [--out FILE]
  *   --quick   1,000 history messages and 50 texts per burst; writes nothing unless --out
  */
-import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
