@@ -49,6 +49,12 @@ export const SIGNAL_OFFER = 7
 export const SIGNAL_ANSWER = 8
 /** One of the media owner's ICE candidates (opaque text). */
 export const SIGNAL_ICE = 9
+/**
+ * The caller's word to the callee's devices, over the session, once one of them accepted: the
+ * others stop ringing (`answered-elsewhere`). The accepting device ignores it. (The media signals
+ * that follow go on /wren/call to that device only, so they no longer tell the others.)
+ */
+export const SIGNAL_ANSWERED_ELSEWHERE = 10
 
 /** Kinds that carry a media public key. */
 export const KEYED_SIGNALS: ReadonlySet<number> = new Set([SIGNAL_INVITE, SIGNAL_ACCEPT])
@@ -64,6 +70,7 @@ export const SIGNAL_KINDS: ReadonlySet<number> = new Set([
   SIGNAL_OFFER,
   SIGNAL_ANSWER,
   SIGNAL_ICE,
+  SIGNAL_ANSWERED_ELSEWHERE,
 ])
 
 // ---- hang-up reasons (CallSignal.reason, HANGUP only)

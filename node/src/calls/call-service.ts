@@ -29,6 +29,7 @@ import {
   MAX_MEDIA_DATA_BYTES,
   SIGNAL_ACCEPT,
   SIGNAL_ANSWER,
+  SIGNAL_ANSWERED_ELSEWHERE,
   SIGNAL_BUSY,
   SIGNAL_DECLINE,
   SIGNAL_HANGUP,
@@ -388,6 +389,11 @@ export class CallService {
         live.peerDevice = senderDeviceKey
         live.peerPeerId = undefined
         this.#apply(live, { type: 'remote-accept' })
+        void this.#tellOtherDevices(live)
+        return
+      case SIGNAL_ANSWERED_ELSEWHERE:
+        // the accepting device ignores it (it is connecting); the others stop ringing
+        if (live.state.phase === 'incoming') this.#apply(live, { type: 'answered-elsewhere' })
         return
       case SIGNAL_BUSY:
         this.#applyOutgoingOnly(live, { type: 'remote-busy' })
@@ -600,6 +606,22 @@ export class CallService {
     await this.#c.pairwise.sendApp([live.state.peerUserId], APP_CALL_SIGNAL, encodeCallSignal(signal))
   }
 
+  /**
+   * An outgoing call was accepted by one of the callee's devices: when the callee has others (its
+   * pinned device list names more than one), tell them over the session, so they stop ringing —
+   * the media signals that follow go on /wren/call to the accepting device only.
+   */
+  async #tellOtherDevices(live: LiveCall): Promise<void> {
+    try {
+      const contact = await this.#c.pairwise.requireContact(live.state.peerUserId)
+      const devices = contact.deviceList?.devices.length ?? 0
+      if (devices > 1 && live.state.phase !== 'ended')
+        await this.#send(live, { kind: SIGNAL_ANSWERED_ELSEWHERE })
+    } catch (error) {
+      this.#c.log.warn('answered elsewhere not sent', { error: (error as Error)?.name })
+    }
+  }
+
   /** The bound device's PeerId (looked up once per binding), null when unknown. */
   async #peerOf(live: LiveCall): Promise<Uint8Array | null> {
     if (live.peerPeerId !== undefined) return live.peerPeerId
@@ -669,7 +691,13 @@ export class CallService {
 /** A signal without its call id and time (the sender adds them). */
 type SignalBody =
   | { kind: typeof SIGNAL_INVITE | typeof SIGNAL_ACCEPT; mediaKey: Uint8Array }
-  | { kind: typeof SIGNAL_RINGING | typeof SIGNAL_BUSY | typeof SIGNAL_DECLINE }
+  | {
+      kind:
+        | typeof SIGNAL_RINGING
+        | typeof SIGNAL_BUSY
+        | typeof SIGNAL_DECLINE
+        | typeof SIGNAL_ANSWERED_ELSEWHERE
+    }
   | { kind: typeof SIGNAL_HANGUP; reason: number }
   | { kind: typeof SIGNAL_OFFER | typeof SIGNAL_ANSWER | typeof SIGNAL_ICE; data: string }
 
