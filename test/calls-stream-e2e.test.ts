@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Call } from '../node/src/rpc/api.ts'
 import type { WrenClient } from '../node/src/rpc/client.ts'
+import { signalling } from './fixtures/call-signalling.ts'
 import { type ChatPeer, eventually, startPeer, waitForEvent } from './fixtures/chat.ts'
 import { startTestRelay, type TestRelay } from './fixtures/relay.ts'
 
@@ -31,24 +32,6 @@ async function deposits(relay: TestRelay): Promise<number> {
   const text = await (await fetch(relay.metricsUrl, { signal: AbortSignal.timeout(5_000) })).text()
   const match = /^wren_relay_mailbox_deposits_total(?:\{[^}]*\})?\s+(\d+)/m.exec(text)
   return match === null ? 0 : Number(match[1])
-}
-
-interface SignalCounts {
-  overStream: number
-  overSession: number
-  receivedOverStream: number
-}
-
-/** The daemon's 'call signalling' log line of `callId` (written once the call ended and its signals went). */
-function signalling(peer: ChatPeer, callId: string): Promise<SignalCounts> {
-  return eventually(`call signalling logged for ${callId}`, async () => {
-    for (const line of peer.daemon.logs) {
-      if (!line.includes('"call signalling"') || !line.includes(callId)) continue
-      const { overStream, overSession, receivedOverStream } = JSON.parse(line) as SignalCounts
-      return { overStream, overSession, receivedOverStream }
-    }
-    return undefined
-  })
 }
 
 const inState = (client: WrenClient, callId: string, state: Call['state']) =>
