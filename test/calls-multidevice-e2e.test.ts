@@ -5,8 +5,9 @@
  * its accept and its hang-up (failed-ice) reach Bob's daemon, which drops them as another
  * device's — the call with the first device stays connected — and Bob's hang-up then ends it on
  * the first device. (Before the binding, the second device's hang-up ended Bob's call.) In a
- * second call, Bob's first media signal after the first device answered reaches the second
- * device, which stops ringing: answered elsewhere, not a missed call, nothing sent to Bob.
+ * second call, once the first device answered, Bob's daemon tells Alice's devices over the
+ * session (its media signals go on /wren/call to the first device only); the second device
+ * stops ringing: answered elsewhere, not a missed call, nothing sent to Bob.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -106,7 +107,7 @@ describe('a call to a user with two devices', () => {
     assert.equal((await firstEnded).call.endReason, 'hangup')
   })
 
-  test('the first device answers and the caller’s offer reaches the second: it stops ringing, answered elsewhere, not missed', async () => {
+  test('the first device answers and the caller tells the second: it stops ringing, answered elsewhere, not missed', async () => {
     assert.ok(second !== undefined)
     const other = second.client
     const ringsFirst = waitForEvent(alice.client, 'call.incoming', () => true, DEVICE_TIMEOUT_MS)

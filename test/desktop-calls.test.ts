@@ -31,6 +31,7 @@ import {
   recordRemote,
   UI_WAIT_MS,
 } from './fixtures/call-pages.ts'
+import { signalling } from './fixtures/call-signalling.ts'
 import { startPair, waitForEvent } from './fixtures/chat.ts'
 
 /** The fake microphone's sample rate and length: long enough for ringing, accepting and recording. */
@@ -120,6 +121,16 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
     assert.equal((await bobEnded).call.endReason, 'hangup')
     for (const w of [alice, bob]) await w.page.locator('.call-screen').waitFor({ state: 'detached' })
     assert.deepEqual([...alice.errors, ...bob.errors], [])
+    // the pages' SDP, trickled ICE and the hang-up went on /wren/call/1.0.0, not the outbox:
+    // only alice's invite and bob's ringing and accept took the session
+    const aliceSignals = await signalling(alice.peer, callId)
+    const bobSignals = await signalling(bob.peer, callId)
+    assert.equal(aliceSignals.overSession, 1, JSON.stringify(aliceSignals))
+    assert.equal(bobSignals.overSession, 2, JSON.stringify(bobSignals))
+    assert.ok(aliceSignals.overStream >= 3, JSON.stringify(aliceSignals)) // offer, ICE, hang-up
+    assert.ok(bobSignals.overStream >= 2, JSON.stringify(bobSignals)) // answer, ICE
+    assert.equal(bobSignals.receivedOverStream, aliceSignals.overStream)
+    assert.equal(aliceSignals.receivedOverStream, bobSignals.overStream)
 
     assert.ok(opened > 0, 'bob opened sealed frames')
     assert.equal(failed, '0')

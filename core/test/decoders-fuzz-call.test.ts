@@ -14,6 +14,7 @@ import {
   MAX_MEDIA_DATA_BYTES,
   SIGNAL_ACCEPT,
   SIGNAL_ANSWER,
+  SIGNAL_ANSWERED_ELSEWHERE,
   SIGNAL_BUSY,
   SIGNAL_DECLINE,
   SIGNAL_HANGUP,
@@ -37,6 +38,7 @@ const samples: CallSignal[] = [
   { kind: SIGNAL_ACCEPT, callId, sentAt, mediaKey },
   { kind: SIGNAL_BUSY, callId, sentAt },
   { kind: SIGNAL_DECLINE, callId, sentAt },
+  { kind: SIGNAL_ANSWERED_ELSEWHERE, callId, sentAt },
   { kind: SIGNAL_HANGUP, callId, sentAt, reason: HANGUP_FAILED_ICE },
   { kind: SIGNAL_OFFER, callId, sentAt, data: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' },
   { kind: SIGNAL_ANSWER, callId, sentAt, data: 'v=0\r\n☎ answer' },
@@ -74,7 +76,7 @@ describe('call signals', () => {
     assert.throws(() => decodeCallSignal(raw({ kind: SIGNAL_HANGUP, reason: 99 })), DecodeError)
     assert.throws(() => decodeCallSignal(raw({ reason: 1 })), DecodeError, 'reason on ringing')
     assert.throws(() => decodeCallSignal(raw({ kind: 0 })), DecodeError, 'kind 0')
-    assert.throws(() => decodeCallSignal(raw({ kind: 10 })), DecodeError, 'unknown kind')
+    assert.throws(() => decodeCallSignal(raw({ kind: 11 })), DecodeError, 'unknown kind')
     assert.throws(() => decodeCallSignal(raw({ callId: new Uint8Array(15) })), DecodeError, 'short call id')
     assert.throws(() => decodeCallSignal(raw({ version: 2 })), UnsupportedVersionError)
     assert.throws(() => decodeCallSignal(raw({ version: 0 })), UnsupportedVersionError)

@@ -49,6 +49,12 @@ export const SIGNAL_OFFER = 7
 export const SIGNAL_ANSWER = 8
 /** One of the media owner's ICE candidates (opaque text). */
 export const SIGNAL_ICE = 9
+/**
+ * The caller's word to the callee's devices, over the session, once one of them accepted: the
+ * others stop ringing (`answered-elsewhere`). The accepting device ignores it. (The media signals
+ * that follow go on /wren/call to that device only, so they no longer tell the others.)
+ */
+export const SIGNAL_ANSWERED_ELSEWHERE = 10
 
 /** Kinds that carry a media public key. */
 export const KEYED_SIGNALS: ReadonlySet<number> = new Set([SIGNAL_INVITE, SIGNAL_ACCEPT])
@@ -64,6 +70,7 @@ export const SIGNAL_KINDS: ReadonlySet<number> = new Set([
   SIGNAL_OFFER,
   SIGNAL_ANSWER,
   SIGNAL_ICE,
+  SIGNAL_ANSWERED_ELSEWHERE,
 ])
 
 // ---- hang-up reasons (CallSignal.reason, HANGUP only)
@@ -91,3 +98,48 @@ export const MEDIA_KEY_INFO = 'wren/call/media-key/v1'
 /** Direction labels bound into the HKDF info: caller → callee, callee → caller. */
 export const DIRECTION_CALLER_TO_CALLEE = 1
 export const DIRECTION_CALLEE_TO_CALLER = 2
+
+// ---- the signalling stream of an accepted call (stream-frame.ts, /wren/call/1.0.0)
+
+/** HKDF info prefix of the per-direction signalling keys (media-keys.ts deriveSignalKeys). */
+export const SIGNAL_KEY_INFO = 'wren/call/signal-key/v1'
+/** Per-direction signalling key in bytes: an AES-256-GCM key. */
+export const SIGNAL_KEY_BYTES = 32
+/** Wire version of CallStreamFrame and CallStreamReply; others are rejected. */
+export const CALL_STREAM_WIRE_VERSION = 1
+/** AES-GCM nonce of a frame in bytes: 4 zero bytes then the 64-bit big-endian counter. */
+export const CALL_STREAM_NONCE_BYTES = 12
+/** AES-GCM tag in bytes (the ciphertext is the sealed CallSignal plus this). */
+export const CALL_STREAM_TAG_BYTES = 16
+/**
+ * Encoded CallStreamFrame cap in bytes: the largest sealed signal (MAX_CALL_SIGNAL_BYTES plus the
+ * tag) plus version, call id and counter with their protobuf tags (under 64 bytes of framing).
+ */
+export const MAX_CALL_STREAM_FRAME_BYTES = MAX_CALL_SIGNAL_BYTES + CALL_STREAM_TAG_BYTES + 64
+/** Encoded CallStreamReply cap in bytes: two small varints and their tags. */
+export const MAX_CALL_STREAM_REPLY_BYTES = 16
+/**
+ * Signal kinds a call stream carries: those of an accepted call (SDP, ICE, hang-up). The
+ * invite, ringing, accept, busy and decline go over the pairwise sessions: there are no
+ * signalling keys before the accept, and an invite must reach an offline callee's mailboxes.
+ */
+export const STREAM_SIGNALS: ReadonlySet<number> = new Set([
+  SIGNAL_OFFER,
+  SIGNAL_ANSWER,
+  SIGNAL_ICE,
+  SIGNAL_HANGUP,
+])
+
+// ---- CallStreamReply.status
+
+/** The signal was applied to the live call. */
+export const STREAM_DELIVERED = 1
+/** No live call of that id here (it ended): the signal has nothing to act on; not resent. */
+export const STREAM_GONE = 2
+/**
+ * The call is live here but cannot take the frame on the stream yet (no signalling keys: the
+ * accept has not arrived, or the frame came from a device the call is not bound to): the sender
+ * sends the signal over the pairwise session instead, behind what it queued there before.
+ */
+export const STREAM_NOT_READY = 3
+export const STREAM_STATUSES: ReadonlySet<number> = new Set([STREAM_DELIVERED, STREAM_GONE, STREAM_NOT_READY])

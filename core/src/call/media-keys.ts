@@ -13,6 +13,12 @@
  * the two Wren identities the signalling was authenticated with, the media keys to this exchange
  * and the call id to this call, so a replayed key from another call or between other people
  * yields different keys. The media owner applies them per frame (SFrame-style AES-GCM).
+ *
+ * The same exchange gives the call's signalling keys (deriveSignalKeys): the same HKDF with the
+ * info prefix SIGNAL_KEY_INFO instead of MEDIA_KEY_INFO, one per direction again. They seal the
+ * signals of the accepted call on /wren/call/1.0.0 (stream-frame.ts); the media keys go to the
+ * media owner (the page), the signalling keys never leave the daemon, so neither side of that
+ * split can forge the other's traffic.
  */
 
 import { concatBytes, utf8 } from '../bytes.ts'
@@ -29,6 +35,8 @@ import {
   DIRECTION_CALLER_TO_CALLEE,
   MEDIA_KEY_BYTES,
   MEDIA_KEY_INFO,
+  SIGNAL_KEY_BYTES,
+  SIGNAL_KEY_INFO,
 } from './constants.ts'
 
 export type CallRole = 'caller' | 'callee'
@@ -60,6 +68,19 @@ export function newCallKeyPair(suite: CryptoSuite): KeyPair {
 
 /** The two media keys of one side of a call. CryptoError for a low-order peer key. */
 export function deriveMediaKeys(suite: CryptoSuite, input: MediaKeyInput): MediaKeys {
+  return directionKeys(suite, input, MEDIA_KEY_INFO, MEDIA_KEY_BYTES)
+}
+
+/**
+ * The two signalling keys of one side of a call (AES-256-GCM keys for stream-frame.ts), from the
+ * same exchange as its media keys under another label. CryptoError for a low-order peer key.
+ */
+export function deriveSignalKeys(suite: CryptoSuite, input: MediaKeyInput): MediaKeys {
+  return directionKeys(suite, input, SIGNAL_KEY_INFO, SIGNAL_KEY_BYTES)
+}
+
+/** One key per direction: HKDF over the exchange's shared secret with `label` (see the top). */
+function directionKeys(suite: CryptoSuite, input: MediaKeyInput, label: string, bytes: number): MediaKeys {
   checkKey('call id', input.callId, CALL_ID_BYTES)
   checkKey('own media secret key', input.own.secretKey, X25519_KEY_BYTES)
   checkKey('own media public key', input.own.publicKey, X25519_KEY_BYTES)
@@ -76,14 +97,14 @@ export function deriveMediaKeys(suite: CryptoSuite, input: MediaKeyInput): Media
       shared,
       input.callId,
       concatBytes(
-        utf8(MEDIA_KEY_INFO),
+        utf8(label),
         Uint8Array.of(direction),
         input.callerIdentityKey,
         input.calleeIdentityKey,
         callerMediaKey,
         calleeMediaKey,
       ),
-      MEDIA_KEY_BYTES,
+      bytes,
     )
   const callerToCallee = key(DIRECTION_CALLER_TO_CALLEE)
   const calleeToCaller = key(DIRECTION_CALLEE_TO_CALLER)

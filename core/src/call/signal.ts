@@ -20,6 +20,7 @@ import {
   MAX_MEDIA_DATA_BYTES,
   SIGNAL_ACCEPT,
   SIGNAL_ANSWER,
+  SIGNAL_ANSWERED_ELSEWHERE,
   SIGNAL_BUSY,
   SIGNAL_DECLINE,
   SIGNAL_HANGUP,
@@ -38,7 +39,13 @@ interface Base {
 
 export type CallSignal =
   | (Base & { readonly kind: typeof SIGNAL_INVITE | typeof SIGNAL_ACCEPT; readonly mediaKey: Uint8Array })
-  | (Base & { readonly kind: typeof SIGNAL_RINGING | typeof SIGNAL_BUSY | typeof SIGNAL_DECLINE })
+  | (Base & {
+      readonly kind:
+        | typeof SIGNAL_RINGING
+        | typeof SIGNAL_BUSY
+        | typeof SIGNAL_DECLINE
+        | typeof SIGNAL_ANSWERED_ELSEWHERE
+    })
   | (Base & { readonly kind: typeof SIGNAL_HANGUP; readonly reason: number })
   | (Base & {
       readonly kind: typeof SIGNAL_OFFER | typeof SIGNAL_ANSWER | typeof SIGNAL_ICE
@@ -109,6 +116,7 @@ export function decodeCallSignal(bytes: Uint8Array): CallSignal {
     case SIGNAL_ICE:
       return { ...base, kind, data: proto.data }
     case SIGNAL_RINGING:
+    case SIGNAL_ANSWERED_ELSEWHERE:
     case SIGNAL_BUSY:
     case SIGNAL_DECLINE:
       return { ...base, kind }

@@ -233,3 +233,277 @@ export const CallSignal = (() => {
   }
   return { codec, encode, decode, stream }
 })()
+
+export interface CallStreamFrame {
+  version: number
+  callId: Uint8Array<ArrayBuffer>
+  counter: number
+  ciphertext: Uint8Array<ArrayBuffer>
+}
+
+export interface CallStreamFrameVersionFieldEvent {
+  field: '$.version'
+  value: number
+}
+export interface CallStreamFrameCallIdFieldEvent {
+  field: '$.callId'
+  value: Uint8Array<ArrayBuffer>
+}
+export interface CallStreamFrameCounterFieldEvent {
+  field: '$.counter'
+  value: number
+}
+export interface CallStreamFrameCiphertextFieldEvent {
+  field: '$.ciphertext'
+  value: Uint8Array<ArrayBuffer>
+}
+
+export const CallStreamFrame = (() => {
+  let _codec: Codec<CallStreamFrame>
+
+  const codec = (): Codec<CallStreamFrame> => {
+    if (_codec == null) {
+      _codec = message<CallStreamFrame>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.callId != null && obj.callId.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.callId)
+        }
+
+        if ((obj.counter != null && obj.counter !== 0)) {
+          w.uint32(24)
+          w.uint64Number(obj.counter)
+        }
+
+        if ((obj.ciphertext != null && obj.ciphertext.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.ciphertext)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          callId: uint8ArrayAlloc(0),
+          counter: 0,
+          ciphertext: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.callId = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.counter = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.ciphertext = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.callId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.counter`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.ciphertext`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+
+
+
+
+  function encode (obj: Partial<CallStreamFrame>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, CallStreamFrame.codec())
+  }
+
+  function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallStreamFrame>): CallStreamFrame {
+    return decodeMessage(buf, CallStreamFrame.codec(), opts)
+  }
+
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallStreamFrame>): Generator<CallStreamFrameVersionFieldEvent | CallStreamFrameCallIdFieldEvent | CallStreamFrameCounterFieldEvent | CallStreamFrameCiphertextFieldEvent> {
+    return streamMessage(buf, CallStreamFrame.codec(), opts)
+  }
+  return { codec, encode, decode, stream }
+})()
+
+export interface CallStreamReply {
+  version: number
+  status: number
+}
+
+export interface CallStreamReplyVersionFieldEvent {
+  field: '$.version'
+  value: number
+}
+export interface CallStreamReplyStatusFieldEvent {
+  field: '$.status'
+  value: number
+}
+
+export const CallStreamReply = (() => {
+  let _codec: Codec<CallStreamReply>
+
+  const codec = (): Codec<CallStreamReply> => {
+    if (_codec == null) {
+      _codec = message<CallStreamReply>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.status != null && obj.status !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.status)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          status: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.status = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.status`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+
+
+  function encode (obj: Partial<CallStreamReply>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, CallStreamReply.codec())
+  }
+
+  function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallStreamReply>): CallStreamReply {
+    return decodeMessage(buf, CallStreamReply.codec(), opts)
+  }
+
+  function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CallStreamReply>): Generator<CallStreamReplyVersionFieldEvent | CallStreamReplyStatusFieldEvent> {
+    return streamMessage(buf, CallStreamReply.codec(), opts)
+  }
+  return { codec, encode, decode, stream }
+})()

@@ -15,6 +15,8 @@ import { checkBundleRecord } from '../../../core/src/bundle-record.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { ProfilePictures } from '../avatar/picture-service.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
+import { CallStream } from '../calls/call-stream.ts'
+import { devicePeerLookup } from '../calls/device-peer.ts'
 import { TurnCredentials } from '../calls/turn-client.ts'
 import { DeviceListRefresh } from '../devices/device-list-refresh.ts'
 import { ensureOwnDeviceList, type OwnDeviceList } from '../devices/own-device-list.ts'
@@ -325,6 +327,11 @@ export async function startRuntime(
     now,
     log: ctx.log.child('node:calls'),
     onCallStarting: () => turn.prefetch(),
+    channel: new CallStream({ libp2p, log: ctx.log.child('node:calls') }),
+    devicePeerOf: devicePeerLookup({
+      getContact: (id) => vault.getContact(id),
+      sessionsOf: (id) => messenger.sessionsOf(id),
+    }),
   })
   await calls.start()
   // files register their attachment handler before the messenger starts delivering (node/src/files)

@@ -8,6 +8,14 @@
  * of a missed call: an offer older than RING_TIMEOUT_MS is not rung. The SDP and ICE of the
  * media owners ride the same sessions, so their DTLS fingerprints are authenticated by Wren.
  *
+ * Once a call is accepted both sides hold its signalling keys (from the call's own X25519
+ * exchange, like the media keys), and the rest of its signals — SDP, ICE, hang-up — go on
+ * /wren/call/1.0.0 (call-stream.ts) straight to the bound device over a connection that is open
+ * already, sealed with those keys: nothing of them is persisted, queued or left in a mailbox. A
+ * frame that cannot go that way (no open connection, a failed stream, the other side not ready)
+ * is sent over the session instead, and so is the rest of that call, so its signals keep their
+ * order. The invite, ringing, accept, busy and decline always go over the session.
+ *
  * Each call's state is call-machine.ts (pure); this class adds the timers, the signals, the
  * events, the call log and the history line in the conversation. One live call at a time.
  */
@@ -21,6 +29,7 @@ import {
   MAX_MEDIA_DATA_BYTES,
   SIGNAL_ACCEPT,
   SIGNAL_ANSWER,
+  SIGNAL_ANSWERED_ELSEWHERE,
   SIGNAL_BUSY,
   SIGNAL_DECLINE,
   SIGNAL_HANGUP,
@@ -28,13 +37,24 @@ import {
   SIGNAL_INVITE,
   SIGNAL_OFFER,
   SIGNAL_RINGING,
+  STREAM_DELIVERED,
+  STREAM_GONE,
+  STREAM_NOT_READY,
+  STREAM_SIGNALS,
 } from '../../../core/src/call/constants.ts'
-import { deriveMediaKeys, type MediaKeys, newCallKeyPair } from '../../../core/src/call/media-keys.ts'
+import {
+  deriveMediaKeys,
+  deriveSignalKeys,
+  type MediaKeys,
+  newCallKeyPair,
+} from '../../../core/src/call/media-keys.ts'
 import { type CallSignal, decodeCallSignal, encodeCallSignal } from '../../../core/src/call/signal.ts'
+import { type CallFrame, openCallFrame, sealCallFrame } from '../../../core/src/call/stream-frame.ts'
 import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
 import { WrenCoreError } from '../../../core/src/errors.ts'
 import type { AppDelivery, AppEffect } from '../messaging/app-payloads.ts'
 import type { MessageVia } from '../messaging/message-path.ts'
+import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import type { Vault } from '../messaging/vault.ts'
 import { CallLog } from './call-log.ts'
 import {
@@ -48,6 +68,7 @@ import {
   type Reply,
   step,
 } from './call-machine.ts'
+import type { CallSignalChannel } from './call-stream.ts'
 import {
   APP_CALL_SIGNAL,
   CONNECT_TIMEOUT_MS,
@@ -93,6 +114,20 @@ export interface CallServiceComponents {
   readonly log: CallLogger
   /** A call starts here or rings here: the node asks its relays for TURN credentials meanwhile. */
   readonly onCallStarting?: () => void
+  /** /wren/call/1.0.0 (call-stream.ts); without it every signal goes over the session. */
+  readonly channel?: CallSignalChannel
+  /** The libp2p PeerId (bytes) of a contact's device by its device key, when known. */
+  readonly devicePeerOf?: (userId: string, deviceKey: Uint8Array) => Promise<Uint8Array | null>
+}
+
+/** How many of a call's signals went which way (logged when it ends). */
+interface SignalCounts {
+  /** Sent on /wren/call (delivered there, or the call was gone there). */
+  overStream: number
+  /** Sent over the pairwise session (the outbox, and the mailboxes when the device is away). */
+  overSession: number
+  /** Received on /wren/call and applied. */
+  receivedOverStream: number
 }
 
 /** A live call and what only the daemon holds about it. */
@@ -109,9 +144,35 @@ interface LiveCall {
    */
   peerDevice: Uint8Array | null
   keys: MediaKeys | null
+  /** The signalling keys of the accepted call (/wren/call frames); null before the accept. */
+  signalKeys: MediaKeys | null
+  /** Counter of the last frame we sealed (each frame takes the next). */
+  sentFrames: number
+  /** Counter of the last frame we accepted (a frame not above it is a replay). */
+  receivedFrames: number
+  /** The bound device's PeerId, once looked up (undefined: not yet; null: unknown). */
+  peerPeerId: Uint8Array | null | undefined
+  /** A signal of this call went over the session: the rest follows it there (keeps the order). */
+  overSession: boolean
+  readonly counts: SignalCounts
   timer: ReturnType<typeof setTimeout> | null
   /** How the offer reached us (incoming calls): the history line is announced with it. */
   readonly via: MessageVia | null
+}
+
+/** The stream fields of a new live call. */
+function streamState(): Pick<
+  LiveCall,
+  'signalKeys' | 'sentFrames' | 'receivedFrames' | 'peerPeerId' | 'overSession' | 'counts'
+> {
+  return {
+    signalKeys: null,
+    sentFrames: 0,
+    receivedFrames: 0,
+    peerPeerId: undefined,
+    overSession: false,
+    counts: { overStream: 0, overSession: 0, receivedOverStream: 0 },
+  }
 }
 
 const TO_WIRE_REASON = {
@@ -158,6 +219,7 @@ export class CallService {
   async start(): Promise<void> {
     if (this.#running) return
     this.#c.pairwise.registerApp(APP_CALL_SIGNAL, async (delivery) => this.#onPayload(delivery))
+    await this.#c.channel?.serve(async (peer, frame) => this.#onFrame(peer.toString(), frame))
     this.#running = true
   }
 
@@ -167,6 +229,7 @@ export class CallService {
     for (const live of [...this.#live.values()]) this.#apply(live, { type: 'hangup' })
     this.#running = false
     await this.#chain
+    await this.#c.channel?.stop()
   }
 
   // ---- the local user (RPC)
@@ -188,6 +251,7 @@ export class CallService {
       peerIdentityKey: contact.identityKey,
       peerDevice: null,
       keys: null,
+      ...streamState(),
       timer: null,
       via: null,
     }
@@ -307,15 +371,29 @@ export class CallService {
       this.#c.log.debug('call signal from another device of the peer dropped', { kind: signal.kind })
       return
     }
+    this.#dispatch(live, signal, delivery.senderDeviceKey)
+  }
+
+  /** A signal of the bound device (or of any device of the peer's, while it rings) for `live`. */
+  #dispatch(live: LiveCall, signal: CallSignal, senderDeviceKey: Uint8Array): void {
+    const callId = live.state.callId
     switch (signal.kind) {
+      case SIGNAL_INVITE:
+        return
       case SIGNAL_RINGING:
         this.#applyOutgoingOnly(live, { type: 'remote-ringing' })
         return
       case SIGNAL_ACCEPT:
         if (live.state.direction !== 'outgoing' || live.state.phase !== 'ringing') return
         live.peerMediaKey = signal.mediaKey
-        live.peerDevice = delivery.senderDeviceKey
+        live.peerDevice = senderDeviceKey
+        live.peerPeerId = undefined
         this.#apply(live, { type: 'remote-accept' })
+        void this.#tellOtherDevices(live)
+        return
+      case SIGNAL_ANSWERED_ELSEWHERE:
+        // the accepting device ignores it (it is connecting); the others stop ringing
+        if (live.state.phase === 'incoming') this.#apply(live, { type: 'answered-elsewhere' })
         return
       case SIGNAL_BUSY:
         this.#applyOutgoingOnly(live, { type: 'remote-busy' })
@@ -368,7 +446,8 @@ export class CallService {
     if (this.#live.size >= MAX_LIVE_CALLS) {
       this.#c.log.info('call offer while in a call: busy', { callId })
       const stub = { state: fresh, callIdBytes }
-      void this.#enqueue(() => this.#sendNow(stub, { kind: SIGNAL_BUSY }))
+      const busy: CallSignal = { kind: SIGNAL_BUSY, callId: callIdBytes, sentAt: now }
+      void this.#enqueue(() => this.#sendNow(stub, busy))
       this.#finish({ ...fresh, phase: 'ended', endReason: 'busy', endedAt: now }, delivery.via)
       return
     }
@@ -380,6 +459,7 @@ export class CallService {
       peerIdentityKey: delivery.contact.identityKey,
       peerDevice: delivery.senderDeviceKey,
       keys: null,
+      ...streamState(),
       timer: null,
       via: delivery.via,
     }
@@ -414,14 +494,16 @@ export class CallService {
   #deriveKeys(live: LiveCall): boolean {
     const outgoing = live.state.direction === 'outgoing'
     try {
-      live.keys = deriveMediaKeys(this.#c.suite, {
+      const input = {
         role: outgoing ? 'caller' : 'callee',
         callId: live.callIdBytes,
         own: live.ownKey,
         peerMediaKey: live.peerMediaKey ?? new Uint8Array(0),
         callerIdentityKey: outgoing ? this.#c.identityKey : live.peerIdentityKey,
         calleeIdentityKey: outgoing ? live.peerIdentityKey : this.#c.identityKey,
-      })
+      } as const
+      live.keys = deriveMediaKeys(this.#c.suite, input)
+      live.signalKeys = deriveSignalKeys(this.#c.suite, input)
       return true
     } catch (error) {
       if (!(error instanceof WrenCoreError)) throw error
@@ -449,6 +531,12 @@ export class CallService {
     live.keys?.sendKey.fill(0)
     live.keys?.receiveKey.fill(0)
     live.keys = null
+    live.signalKeys?.sendKey.fill(0)
+    live.signalKeys?.receiveKey.fill(0)
+    live.signalKeys = null
+    // after the signals queued before the end (the hang-up) went: how each went
+    const { callId } = live.state
+    void this.#enqueue(async () => this.#c.log.info('call signalling', { callId, ...live.counts }))
     this.#finish(live.state, live.via)
   }
 
@@ -479,13 +567,97 @@ export class CallService {
 
   // ---- sending
 
+  /**
+   * Send a signal of `live` after everything queued before it. A frame for the stream is sealed
+   * now, in queue order (the counters follow the order the frames go in, and the keys may be
+   * wiped by an end before the send runs).
+   */
   #send(live: LiveCall, body: SignalBody): Promise<void> {
-    return this.#enqueue(() => this.#sendNow(live, body))
+    const signal = { ...body, callId: live.callIdBytes, sentAt: this.#c.now() } as CallSignal
+    const frame = this.#sealFrame(live, signal)
+    return this.#enqueue(() => this.#deliver(live, signal, frame))
   }
 
-  async #sendNow(live: Pick<LiveCall, 'state' | 'callIdBytes'>, body: SignalBody): Promise<void> {
-    const signal = { ...body, callId: live.callIdBytes, sentAt: this.#c.now() } as CallSignal
+  /** The /wren/call frame of `signal`, or null when it goes over the session. */
+  #sealFrame(live: LiveCall, signal: CallSignal): Uint8Array | null {
+    if (this.#c.channel === undefined || live.signalKeys === null || live.overSession) return null
+    if (!STREAM_SIGNALS.has(signal.kind)) return null
+    live.sentFrames++
+    return sealCallFrame(this.#c.suite, live.signalKeys.sendKey, live.sentFrames, signal)
+  }
+
+  async #deliver(live: LiveCall, signal: CallSignal, frame: Uint8Array | null): Promise<void> {
+    const channel = this.#c.channel
+    if (frame !== null && channel !== undefined && !live.overSession) {
+      const peer = await this.#peerOf(live)
+      const outcome = peer === null ? 'no-connection' : await channel.send(peer, frame)
+      if (outcome === 'delivered' || outcome === 'gone') {
+        live.counts.overStream++
+        return
+      }
+      this.#c.log.info('call signals go over the session', { callId: live.state.callId, outcome })
+      live.overSession = true
+    }
+    live.counts.overSession++
+    await this.#sendNow(live, signal)
+  }
+
+  async #sendNow(live: Pick<LiveCall, 'state'>, signal: CallSignal): Promise<void> {
     await this.#c.pairwise.sendApp([live.state.peerUserId], APP_CALL_SIGNAL, encodeCallSignal(signal))
+  }
+
+  /**
+   * An outgoing call was accepted by one of the callee's devices: when the callee has others (its
+   * pinned device list names more than one), tell them over the session, so they stop ringing —
+   * the media signals that follow go on /wren/call to the accepting device only.
+   */
+  async #tellOtherDevices(live: LiveCall): Promise<void> {
+    try {
+      const contact = await this.#c.pairwise.requireContact(live.state.peerUserId)
+      const devices = contact.deviceList?.devices.length ?? 0
+      if (devices > 1 && live.state.phase !== 'ended')
+        await this.#send(live, { kind: SIGNAL_ANSWERED_ELSEWHERE })
+    } catch (error) {
+      this.#c.log.warn('answered elsewhere not sent', { error: (error as Error)?.name })
+    }
+  }
+
+  /** The bound device's PeerId (looked up once per binding), null when unknown. */
+  async #peerOf(live: LiveCall): Promise<Uint8Array | null> {
+    if (live.peerPeerId !== undefined) return live.peerPeerId
+    const device = live.peerDevice
+    const found =
+      device === null || this.#c.devicePeerOf === undefined
+        ? null
+        : await this.#c.devicePeerOf(live.state.peerUserId, device).catch(() => null)
+    // the binding may have changed while we looked
+    if (live.peerDevice === device) live.peerPeerId = found
+    return found
+  }
+
+  // ---- the other side (frames on /wren/call)
+
+  /**
+   * A frame from `peer` (PeerId string) on /wren/call: the status to answer. Not ready while the
+   * call has no signalling keys yet or the frame is not from its bound device (the sender then
+   * uses the session); AeadError for a frame that does not open (counted against the peer).
+   */
+  async #onFrame(peer: string, frame: CallFrame): Promise<number> {
+    const callId = formatCallId(frame.callId)
+    const live = this.#live.get(callId)
+    if (!this.#running || live === undefined) return STREAM_GONE
+    if (live.signalKeys === null) return STREAM_NOT_READY
+    const bound = await this.#peerOf(live)
+    if (bound === null || peerIdFromBytes(bound).toString() !== peer) return STREAM_NOT_READY
+    // the call may have ended, or been re-keyed, while we looked
+    if (this.#live.get(callId) !== live || live.signalKeys === null) return STREAM_GONE
+    const signal = openCallFrame(this.#c.suite, live.signalKeys.receiveKey, frame)
+    // frames come one at a time, each answered before the next: an old counter is a replay
+    if (frame.counter <= live.receivedFrames) return STREAM_NOT_READY
+    live.receivedFrames = frame.counter
+    live.counts.receivedOverStream++
+    this.#dispatch(live, signal, live.peerDevice as Uint8Array)
+    return STREAM_DELIVERED
   }
 
   /** Run `work` after everything queued before it; a failure is logged, not thrown into the chain. */
@@ -519,7 +691,13 @@ export class CallService {
 /** A signal without its call id and time (the sender adds them). */
 type SignalBody =
   | { kind: typeof SIGNAL_INVITE | typeof SIGNAL_ACCEPT; mediaKey: Uint8Array }
-  | { kind: typeof SIGNAL_RINGING | typeof SIGNAL_BUSY | typeof SIGNAL_DECLINE }
+  | {
+      kind:
+        | typeof SIGNAL_RINGING
+        | typeof SIGNAL_BUSY
+        | typeof SIGNAL_DECLINE
+        | typeof SIGNAL_ANSWERED_ELSEWHERE
+    }
   | { kind: typeof SIGNAL_HANGUP; reason: number }
   | { kind: typeof SIGNAL_OFFER | typeof SIGNAL_ANSWER | typeof SIGNAL_ICE; data: string }
 

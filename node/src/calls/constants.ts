@@ -41,3 +41,23 @@ export const TURN_FETCH_TIMEOUT_MS = 5_000
 export const TURN_REFRESH_MARGIN_MS = 60 * 60 * 1000
 /** After a relay refused or failed, how long until it is asked again (unless it said), in ms. */
 export const TURN_RETRY_MS = 60_000
+
+/**
+ * The protocol of an accepted call's signals (core/src/call/stream-frame.ts): one sealed frame
+ * per stream, answered with a status. Served on relayed connections too (signals are a few KiB,
+ * far inside a circuit's 128 KiB).
+ */
+export const CALL_PROTOCOL = '/wren/call/1.0.0'
+/**
+ * Bound on one frame's exchange (write, the receiver applies it, the answer), in ms: a live
+ * connection answers in milliseconds; past 5 s the signal goes over the pairwise session instead,
+ * still well inside CONNECT_TIMEOUT_MS.
+ */
+export const CALL_STREAM_TIMEOUT_MS = 5_000
+/**
+ * /wren/call frames one peer may send (peer-guard.ts): a call's SDP offer or answer, a few dozen
+ * trickled ICE candidates (host per interface, STUN, TURN over UDP and TCP, both directions of
+ * ICE restarts) and a hang-up arrive in one burst at set-up; 64 at once then 8 a second is
+ * several calls' worth, and anything faster is a flood.
+ */
+export const CALL_STREAM_PEER_LIMIT = { burst: 64, ratePerSecond: 8 } as const
