@@ -25,7 +25,6 @@ import {
   createDecipheriv,
   createSecretKey,
   decapsulate,
-  diffieHellman,
   encapsulate,
   generateKeyPairSync,
   hash,
