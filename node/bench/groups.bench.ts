@@ -15,6 +15,7 @@
  *        setup excluded; open it in Chrome DevTools or summarise it with node/bench/cpu-profile-summary.ts)
  * Progress (host start, dials, mesh) goes to stderr with timestamps.
  */
+import { type ChildProcess, fork } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -33,6 +34,14 @@ import { seededFloat } from '../../test/fixtures/seeded-random.ts'
 import { createNodeSuite } from '../src/crypto/node-suite.ts'
 import { encodeContent, encodeWire } from '../src/groups/wire.ts'
 import { createWrenHost } from '../src/p2p/host.ts'
+import {
+  DIALS_PER_NODE,
+  frameId,
+  type GroupsWorkerCommand,
+  type GroupsWorkerReply,
+  memberAddress,
+  TOPIC,
+} from './groups-shared.ts'
 
 const quick = process.argv.includes('--quick')
 const outIndex = process.argv.indexOf('--out')
@@ -52,15 +61,26 @@ const SIZES =
   sizesIndex > 0 ? (process.argv[sizesIndex + 1] ?? '').split(',').map(Number) : quick ? [10] : [10, 50, 100]
 /** Messages published per group size (from random members). */
 const MESSAGES = quick ? 10 : 40
-/** Random dials per node: a sparse graph; gossipsub builds its mesh (D = 6) on top. */
-const DIALS_PER_NODE = 4
 /** Time for meshes to form after subscribing (gossipsub heartbeats every second). */
 const MESH_SETTLE_MS = 4_000
 /** A message not decrypted at a member within this time counts as undelivered. */
 const DELIVERY_TIMEOUT_MS = 5_000
 /** Pause between publishes (messages are not sent in one burst in a chat). */
 const PUBLISH_GAP_MS = 50
-const TOPIC = 'wren-bench-topic'
+/**
+ * Worker processes the members are spread over (--workers N, default 1: every member in this
+ * process). Users' daemons do not share a heap: with 100 members in one process every garbage
+ * collection of their common heap stops all of them at once, which a group of real daemons never
+ * sees; with N workers a pause stops a Nth of them. --cpu-prof profiles only with one process.
+ */
+const workersIndex = process.argv.indexOf('--workers')
+const WORKERS = workersIndex > 0 ? Number(process.argv[workersIndex + 1]) : 1
+if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error('--workers takes a positive integer')
+
+/** The worker process of --workers. */
+const WORKER = new URL('./groups-worker.ts', import.meta.url)
+/** Bound on a worker's answer to one command (starting 100 hosts in one worker takes the longest). */
+const WORKER_ANSWER_MS = 300_000
 
 const suite = createNodeSuite()
 const float = seededFloat('groups-bench')
@@ -83,11 +103,6 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
 }
 
-/** Member `i`'s own loopback address: 127.3.x.y (250 hosts per /24). */
-function memberAddress(i: number): string {
-  return `127.3.${Math.floor(i / 250)}.${(i % 250) + 1}`
-}
-
 async function fanOut(size: number): Promise<void> {
   const hosts = []
   for (let i = 0; i < size; i++) {
@@ -107,8 +122,9 @@ async function fanOut(size: number): Promise<void> {
   }
   progress(`${size} hosts started`)
   for (const [i, host] of hosts.entries()) {
+    const dialFloat = seededFloat(`groups-bench-${i}`)
     for (let k = 0; k < DIALS_PER_NODE; k++) {
-      const j = (i + 1 + Math.floor(float() * (size - 1))) % size
+      const j = (i + 1 + Math.floor(dialFloat() * (size - 1))) % size
       await host.dial(hosts[j]?.getMultiaddrs() ?? [], { signal: AbortSignal.timeout(5_000) }).catch(() => {})
     }
   }
@@ -148,21 +164,16 @@ async function fanOut(size: number): Promise<void> {
   // gossipsub's own view (methods of its class that its exported interface does not declare)
   const views = hosts.map((h) => h.services.pubsub as unknown as GossipView)
   const meshes = views.map((v) => v.getMeshPeers(TOPIC).length)
-  // members a message can reach through mesh links alone (the rest only through gossip, IHAVE at
-  // the next heartbeat and IWANT back): the mesh graph's largest connected part
-  const index = new Map(hosts.map((h, i) => [h.peerId.toString(), i]))
-  const meshOf = views.map((v) => v.getMeshPeers(TOPIC).map((p) => index.get(p) ?? -1))
-  const reached = new Set([0])
-  for (const queue = [0]; queue.length > 0; ) {
-    for (const j of meshOf[queue.pop() as number] ?? [])
-      if (j >= 0 && !reached.has(j)) reached.add(j) && queue.push(j)
-  }
+  const reached = meshReach(
+    hosts.map((h) => h.peerId.toString()),
+    views.map((v) => v.getMeshPeers(TOPIC)),
+  )
   const conns = hosts.map((h) => h.getConnections().length)
   const scores = hosts.flatMap((h, i) =>
     h.services.pubsub.getSubscribers(TOPIC).map((p) => views[i]?.getScore(p.toString()) ?? 0),
   )
   progress(
-    `mesh settled: member 0 reaches ${reached.size} of ${size} through mesh links; mesh peers min ${Math.min(...meshes)} max ${Math.max(...meshes)}, connections min ${Math.min(...conns)} max ${Math.max(...conns)}, gossipsub peer scores p1 ${round(percentile(scores, 1))} p50 ${round(percentile(scores, 50))}`,
+    `mesh settled: member 0 reaches ${reached} of ${size} through mesh links; mesh peers min ${Math.min(...meshes)} max ${Math.max(...meshes)}, connections min ${Math.min(...conns)} max ${Math.max(...conns)}, gossipsub peer scores p1 ${round(percentile(scores, 1))} p50 ${round(percentile(scores, 50))}`,
   )
   const profiling = cpuProf !== null && size === SIZES[SIZES.length - 1] ? new Session() : null
   if (profiling !== null) {
@@ -207,10 +218,135 @@ async function fanOut(size: number): Promise<void> {
     profiling.disconnect()
     progress(`wrote ${cpuProf}`)
   }
+  report(size, [...arrivals.values()].flat(), recipients, wireBytes)
+  await Promise.all(hosts.map((h) => h.stop()))
+}
+
+/**
+ * The same fan-out with the members spread over `workers` processes (groups-worker.ts): each
+ * member's Sender Key is made in its worker, the distributions and addresses pass through here,
+ * and every arrival comes back with its absolute time.
+ */
+async function fanOutInWorkers(size: number, workers: number): Promise<void> {
+  const children = Array.from({ length: workers }, () =>
+    fork(WORKER, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  )
+  const waiting = new Map<ChildProcess, Array<(reply: GroupsWorkerReply) => void>>()
+  const sentAt = new Map<string, number>()
+  const arrivedAt = new Map<string, number[]>()
+  for (const child of children) {
+    waiting.set(child, [])
+    child.on('message', (reply: GroupsWorkerReply) => {
+      if (reply.type === 'arrival') {
+        const list = arrivedAt.get(reply.id) ?? []
+        list.push(reply.at)
+        arrivedAt.set(reply.id, list)
+        return
+      }
+      waiting.get(child)?.shift()?.(reply)
+    })
+    child.once('exit', (code) => {
+      if (code !== 0 && code !== null) process.stderr.write(`groups worker exited with ${code}\n`)
+    })
+  }
+  /** Send a command and wait for its answer (one answer per command, in order). */
+  const ask = (child: ChildProcess, command: GroupsWorkerCommand): Promise<GroupsWorkerReply> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`groups worker: no answer to ${command.type}`)),
+        WORKER_ANSWER_MS,
+      )
+      waiting.get(child)?.push((reply) => {
+        clearTimeout(timer)
+        resolve(reply)
+      })
+      child.send(command)
+    })
+  const owner = (i: number) => children[i % workers] as ChildProcess
+  try {
+    const started = await Promise.all(
+      children.map((child, w) =>
+        ask(child, {
+          type: 'hosts',
+          indices: Array.from({ length: size }, (_, i) => i).filter((i) => i % workers === w),
+        }),
+      ),
+    )
+    const addrs: string[][] = []
+    const distributions: Uint8Array[] = []
+    const peerIds: string[] = []
+    for (const reply of started)
+      if (reply.type === 'hosts')
+        for (const m of reply.members) {
+          addrs[m.index] = m.addrs
+          distributions[m.index] = m.distribution
+          peerIds[m.index] = m.peerId
+        }
+    progress(`${size} hosts started in ${workers} workers`)
+    // one worker after the other, as the one-process run dials: two members dialling each other
+    // at once would open two connections
+    for (const child of children) await ask(child, { type: 'dial', size, addrs })
+    await Promise.all(children.map((child) => ask(child, { type: 'subscribe', distributions })))
+    progress(`${size} hosts dialled and subscribed`)
+    await new Promise((r) => setTimeout(r, MESH_SETTLE_MS))
+    const meshPeers: string[][] = []
+    const conns: number[] = []
+    for (const reply of await Promise.all(children.map((child) => ask(child, { type: 'mesh' }))))
+      if (reply.type === 'mesh')
+        for (const m of reply.members) {
+          meshPeers[m.index] = m.meshPeers
+          conns[m.index] = m.connections
+        }
+    const meshes = meshPeers.map((p) => p.length)
+    progress(
+      `mesh settled: member 0 reaches ${meshReach(peerIds, meshPeers)} of ${size} through mesh links; mesh peers min ${Math.min(...meshes)} max ${Math.max(...meshes)}, connections min ${Math.min(...conns)} max ${Math.max(...conns)}`,
+    )
+    const recipients: number[] = []
+    let wireBytes = 0
+    for (let m = 0; m < MESSAGES; m++) {
+      const s = Math.floor(float() * size)
+      const published = await ask(owner(s), { type: 'publish', sender: s, message: m })
+      if (published.type !== 'published') throw new Error('groups worker: publish not answered')
+      sentAt.set(published.id, published.sentAt)
+      wireBytes = published.wireBytes
+      recipients.push(published.recipients)
+      if (alone) {
+        const deadline = performance.now() + DELIVERY_TIMEOUT_MS
+        while ((arrivedAt.get(frameId(s, m))?.length ?? 0) < size - 1 && performance.now() < deadline)
+          await new Promise((r) => setTimeout(r, 5))
+      }
+      await new Promise((r) => setTimeout(r, PUBLISH_GAP_MS))
+    }
+    await new Promise((r) => setTimeout(r, DELIVERY_TIMEOUT_MS))
+    const latencies = [...arrivedAt].flatMap(([id, times]) => {
+      const sent = sentAt.get(id)
+      return sent === undefined ? [] : times.map((t) => t - sent).filter((l) => l <= DELIVERY_TIMEOUT_MS)
+    })
+    report(size, latencies, recipients, wireBytes)
+  } finally {
+    await Promise.allSettled(children.map((child) => ask(child, { type: 'stop' })))
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
+  }
+}
+
+/** Members member 0 reaches through mesh links alone (the rest only through gossip, IHAVE at the
+ * next heartbeat and IWANT back): the size of the mesh graph's part that holds member 0. */
+function meshReach(peerIds: readonly string[], meshPeers: readonly string[][]): number {
+  const index = new Map(peerIds.map((p, i) => [p, i]))
+  const meshOf = meshPeers.map((peers) => peers.map((p) => index.get(p) ?? -1))
+  const reached = new Set([0])
+  for (const queue = [0]; queue.length > 0; ) {
+    for (const j of meshOf[queue.pop() as number] ?? [])
+      if (j >= 0 && !reached.has(j)) reached.add(j) && queue.push(j)
+  }
+  return reached.size
+}
+
+/** The rows of one group size from its arrival latencies (ms) and publish recipients. */
+function report(size: number, latencies: number[], recipients: number[], wireBytes: number): void {
   progress(
     `${size} members: published, gossipsub recipients per publish p50 ${percentile(recipients, 50)} min ${Math.min(...recipients)}`,
   )
-  const latencies = [...arrivals.values()].flat()
   progress(
     `${size} members: arrivals after 200 ms ${latencies.filter((l) => l > 200).length}, after 1 s ${latencies.filter((l) => l > 1000).length} of ${latencies.length}`,
   )
@@ -241,7 +377,6 @@ async function fanOut(size: number): Promise<void> {
     rows.push({ name: 'topic payload per message (sent once)', unit: 'B', value: wireBytes, goal: null })
     rows.push({ name: 'pairwise envelope per member (lower bound)', unit: 'B', value: pairwise, goal: null })
   }
-  await Promise.all(hosts.map((h) => h.stop()))
 }
 
 function rotationAfterRemoval(size: number): void {
@@ -264,7 +399,7 @@ function round(x: number): number {
   return Math.round(x * 10) / 10
 }
 
-for (const size of SIZES) await fanOut(size)
+for (const size of SIZES) await (WORKERS > 1 ? fanOutInWorkers(size, WORKERS) : fanOut(size))
 rotationAfterRemoval(50)
 for (const row of rows)
   console.log(

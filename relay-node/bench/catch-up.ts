@@ -200,6 +200,14 @@ export async function benchCatchUp(options: {
       10,
     )
     const catchUpCpu = processCpuMs(bobAgain.pid) - cpuAtUnlock
+    const fetches = await Promise.all(
+      relays.map(async (r) => {
+        const all = await readMetric(r.metricsUrl, 'wren_relay_mailbox_fetches_total')
+        const hashes = await readMetric(r.metricsUrl, 'wren_relay_mailbox_hash_fetches_total')
+        return `${all} (${hashes} hashes only)`
+      }),
+    )
+    console.log(`  fetch requests per relay, whole run: ${fetches.join(', ')}`)
     const relaysCpu = relays.reduce((sum, r, i) => sum + processCpuMs(r.pid) - (relaysCpuAtUnlock[i] ?? 0), 0)
     const inOrder = arrivals.every((text, i) => text === `catchup ${i}`) && arrivals.length === queued
     console.log(

@@ -286,6 +286,7 @@ export class MailboxOperations {
     )
     const last = page.envelopes.at(-1)
     this.#metrics?.fetches.inc()
+    if (request.hashesOnly === true) this.#metrics?.hashFetches.inc()
     return ok({
       fetch: {
         envelopes: page.envelopes.map(({ hash, envelope, storedAt, expiresAt }) => ({

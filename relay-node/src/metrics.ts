@@ -92,6 +92,8 @@ export interface MailboxMetrics {
   readonly deposits: Counter
   readonly duplicateDeposits: Counter
   readonly fetches: Counter
+  /** Fetches answered with hashes only (the owner read the envelopes from another mailbox). */
+  readonly hashFetches: Counter
   readonly ackedEnvelopes: Counter
   readonly expiredEnvelopes: Counter
   readonly registrations: Counter
@@ -114,6 +116,10 @@ export function createMailboxMetrics(registry: MetricsRegistry): MailboxMetrics 
       'Deposits of an envelope already stored (answered with the same receipt)',
     ),
     fetches: registry.counter('wren_relay_mailbox_fetches_total', 'Authorized fetch requests served'),
+    hashFetches: registry.counter(
+      'wren_relay_mailbox_hash_fetches_total',
+      'Fetch requests answered with hashes only (the owner reads the envelopes elsewhere)',
+    ),
     ackedEnvelopes: registry.counter(
       'wren_relay_mailbox_acked_envelopes_total',
       'Envelopes deleted by owner ack',
