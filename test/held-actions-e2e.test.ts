@@ -150,12 +150,18 @@ describe('actions that overtake their message in a direct chat', () => {
       MAILBOX_TIMEOUT_MS,
     )
 
-    bobAgain = await spawnDaemon({ home: bob.home, profile: bob.daemon.profile, keepHome: true, args: bobArgs })
+    bobAgain = await spawnDaemon({
+      home: bob.home,
+      profile: bob.daemon.profile,
+      keepHome: true,
+      args: bobArgs,
+    })
     await bobAgain.client.call('identity.unlock', { passphrase: TEST_PASSPHRASE })
     const bobClient = bobAgain.client
     await eventually(
       'the marker at bob (the edit and the delete before it handled)',
-      async () => ((await history(bobClient, alice.userId)).some((m) => m.id === marker.id) ? true : undefined),
+      async () =>
+        (await history(bobClient, alice.userId)).some((m) => m.id === marker.id) ? true : undefined,
       MAILBOX_TIMEOUT_MS,
     )
     const early = await history(bobClient, alice.userId)
