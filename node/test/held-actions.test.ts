@@ -32,10 +32,16 @@ describe('held actions: bounds', () => {
   // holdAction and takeHeld use the store and the clock of the receiving side, nothing else
   let init: InboundInit
 
+  async function keysOf(iterable: AsyncIterable<[string, unknown]>): Promise<string[]> {
+    const keys: string[] = []
+    for await (const [key] of iterable) keys.push(key)
+    return keys
+  }
+
   /** One delivery batch: `work` fills it, then it is written like the inbound pipeline does. */
   async function batch<T>(work: (pending: Pending) => Promise<T>): Promise<T> {
     const pending = newPending('mailbox')
-    pending.storedHeld = new Set((await Array.fromAsync(vault.heldActions())).map(([k]) => k))
+    pending.storedHeld = new Set(await keysOf(vault.heldActions()))
     const result = await work(pending)
     await store.batch(pending.ops)
     return result
@@ -43,7 +49,7 @@ describe('held actions: bounds', () => {
   const hold = (id: string, n: number) =>
     batch((p) => holdAction(init, p, ALICE, id, { sender: ALICE, action: action(n) }))
   const take = (id: string) => batch((p) => takeHeld(init, p, ALICE, id))
-  const heldKeys = async () => (await Array.fromAsync(store.iterate({ prefix: PREFIXES.heldActions }))).length
+  const heldKeys = async () => (await keysOf(store.iterate({ prefix: PREFIXES.heldActions }))).length
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wren-held-'))
@@ -54,7 +60,7 @@ describe('held actions: bounds', () => {
   })
   beforeEach(async () => {
     now = T0
-    const keys = (await Array.fromAsync(store.iterate({ prefix: PREFIXES.heldActions }))).map(([k]) => k)
+    const keys = await keysOf(store.iterate({ prefix: PREFIXES.heldActions }))
     await store.batch(keys.map((key) => ({ type: 'del' as const, key })))
   })
   after(async () => {
