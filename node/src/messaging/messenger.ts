@@ -392,9 +392,39 @@ export class Messenger {
     this.#inbound.registerAttachments(handler)
   }
 
-  /** Route incoming CONTENT_KIND_APP payloads of `appKind` to `handler` (see AppHandler). */
-  registerApp(appKind: number, handler: AppHandler): void {
-    this.#inbound.registerApp(appKind, handler)
+  /**
+   * Route incoming CONTENT_KIND_APP payloads of `appKind` to `handler` (see AppHandler).
+   * `fromOwnDevices`: our own other devices may send it too (sendToOwnDevices); the handler then
+   * sees our own user id as the sender.
+   */
+  registerApp(appKind: number, handler: AppHandler, fromOwnDevices = false): void {
+    this.#inbound.registerApp(appKind, handler, fromOwnDevices)
+  }
+
+  /**
+   * Queue an app payload to each of our own other devices (listed, not revoked), through their
+   * device slots like sent transcripts (sent-transcripts.ts); the kind must be registered with
+   * fromOwnDevices there. Returns how many devices it was queued for.
+   */
+  async sendToOwnDevices(appKind: number, payload: Uint8Array): Promise<number> {
+    if (payload.length > MAX_APP_PAYLOAD_BYTES) throw new AppPayloadTooLargeError()
+    const slots = ownOtherDevices(ownContactOf(this.#ctx), this.#init.deviceKey.publicKey).map((d) =>
+      deviceSlot(this.#userIdString, d.deviceKey),
+    )
+    if (slots.length === 0) return 0
+    await this.#lock.run(async () => {
+      const now = this.#init.now()
+      let order = await this.#vault.nextCounter('outbox')
+      const ops: BatchOp[] = []
+      for (const slot of slots) {
+        ops.push(this.#vault.putOutboxOp(appItem(this.#ctx, slot, order, now, appKind, payload)))
+        ops.push(this.#vault.counterOp('outbox', order))
+        order++
+      }
+      await this.#vault.store.batch(ops)
+    })
+    for (const slot of slots) void this.#outbox.flush(slot)
+    return slots.length
   }
 
   /**
