@@ -132,15 +132,17 @@ describe('typing and presence in a group of three daemons', () => {
     const chat = startWren(['chat', 'Typists'], { home: bob.daemon.home, profile: bob.daemon.profile })
     try {
       await chat.waitForStdout(/Chat with the group Typists/)
-      await eventually('a typing frame from cat leaves', async () =>
-        (await cat.client.call('typing.set', { conversationId: group, typing: true })).sent
+      // alice types (a frame from cat now would throttle the one the next test needs)
+      await eventually('a typing frame from alice leaves', async () =>
+        (await alice.client.call('typing.set', { conversationId: group, typing: true })).sent
           ? true
           : undefined,
       )
-      await chat.waitForStdout(/Cat is typing…/)
-      await cat.client.call('typing.set', { conversationId: group, typing: false })
-      await alice.client.call('messages.send', { conversationId: group, text: 'to the chat' })
-      await chat.waitForStdout(/\] Alice: to the chat/)
+      await chat.waitForStdout(/Alice is typing…/)
+      await alice.client.call('typing.set', { conversationId: group, typing: false })
+      // cat, whom bob knows only through the group, is named too
+      await cat.client.call('messages.send', { conversationId: group, text: 'to the chat' })
+      await chat.waitForStdout(/\] Cat: to the chat/)
       const atCat = waitForEvent(
         cat.client,
         'message.received',
