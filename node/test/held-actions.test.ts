@@ -2,7 +2,8 @@
  * The bounds of held actions (node/src/messaging/held-actions.ts) on a real SealedStore, with the
  * clock injected: at most MAX_HELD_PER_MESSAGE per message and MAX_HELD_ACTIONS in all, each
  * dropped after HELD_ACTION_TTL_MS (a held delete for a message that arrives later than that
- * deletes nothing; an expired record frees its place). Held in order, taken once. The overtaking
+ * deletes nothing; an expired record frees its place; the periodic sweep drops the ones nobody
+ * touches again). Held in order, taken once. The overtaking
  * itself, between real daemons, is test/held-actions-e2e.test.ts.
  */
 import assert from 'node:assert/strict'
@@ -12,7 +13,7 @@ import { join } from 'node:path'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import { seededRandom } from '../../test/fixtures/seeded-random.ts'
 import { HELD_ACTION_TTL_MS, MAX_HELD_ACTIONS, MAX_HELD_PER_MESSAGE } from '../src/messaging/constants.ts'
-import { holdAction, takeHeld } from '../src/messaging/held-actions.ts'
+import { dropExpiredHeld, holdAction, takeHeld } from '../src/messaging/held-actions.ts'
 import { type InboundInit, newPending, type Pending } from '../src/messaging/inbound-batch.ts'
 import { Vault } from '../src/messaging/vault.ts'
 import { PREFIXES } from '../src/storage/layout.ts'
@@ -112,5 +113,23 @@ describe('held actions: bounds', () => {
     now = T0 + HELD_ACTION_TTL_MS + 1
     assert.equal(await hold(idHex(5000), 1), true, 'the expired ones were dropped')
     assert.equal(await heldKeys(), 1, 'only the new one is left')
+  })
+
+  test('the sweep drops expired actions nobody touches again, and keeps the live ones', async () => {
+    assert.equal(await hold(idHex(8), 1), true)
+    now = T0 + HELD_ACTION_TTL_MS / 2
+    assert.equal(await hold(idHex(8), 2), true)
+    assert.equal(await hold(idHex(9), 3), true)
+    assert.equal(await dropExpiredHeld(vault, now), 0, 'nothing expired yet')
+    now = T0 + HELD_ACTION_TTL_MS + 1
+    assert.equal(await dropExpiredHeld(vault, now), 1, 'the first action of message 8')
+    assert.equal(await heldKeys(), 2)
+    assert.deepEqual(
+      (await take(idHex(8))).map((h) => [...h.action]),
+      [[2, 0]],
+    )
+    now = T0 + HELD_ACTION_TTL_MS * 2
+    assert.equal(await dropExpiredHeld(vault, now), 1)
+    assert.equal(await heldKeys(), 0, 'a record left empty goes')
   })
 })
