@@ -2,7 +2,8 @@
  * WrenClient with `reconnect`, against real daemons: bob's daemon restarts, and a message reaches
  * it while the client is still away; when the client is back (its first attempt is held back so
  * the gap is certain) it hands that message to its message handler — once — and later messages
- * arrive live, each once.
+ * arrive live, each once. Likewise a status our message reached while the client was away (read
+ * by the contact) is handed to its status handlers once when it is back.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -89,5 +90,77 @@ describe('WrenClient reconnects after a daemon restart', () => {
       ['before the restart', 'while the client was away', 'after the client is back'],
       'each once, in order',
     )
+  })
+
+  test('a status our message reached while the client was away is handed over once when it is back', async () => {
+    assert.ok(restarted !== undefined, 'bob’s daemon from the test before')
+    const statuses = await WrenClient.connectProfile({
+      home: bob.daemon.home,
+      profile: bob.daemon.profile,
+      reconnect: true,
+      reconnectMinMs: RECONNECT_AFTER_MS,
+    })
+    try {
+      const seen: Array<{ messageId: string; status: string }> = []
+      await statuses.onStatus((p) => seen.push({ messageId: p.messageId, status: p.status }))
+      let reconnects = 0
+      statuses.onReconnect(() => {
+        reconnects++
+      })
+      const toAlice = { conversationId: `dm:${alice.userId}` }
+      const { message } = await restarted.client.call('messages.send', { ...toAlice, text: 'read me later' })
+      const count = (id: string, status: string) =>
+        seen.filter((s) => s.messageId === id && s.status === status).length
+      await eventually(
+        'delivered, live',
+        async () => (count(message.id, 'delivered') > 0 ? true : undefined),
+        WAIT_MS,
+      )
+
+      await restarted.stop()
+      restarted = await spawnDaemon({
+        home: bob.daemon.home,
+        profile: bob.daemon.profile,
+        keepHome: true,
+        args: alice.addrs.flatMap((a) => ['--bootstrap', a]),
+      })
+      const own = restarted.client
+      await own.call('identity.unlock', { passphrase: TEST_PASSPHRASE })
+      await alice.client.call('messages.markRead', { conversationId: `dm:${bob.userId}` })
+      await eventually(
+        'read at bob’s daemon',
+        async () =>
+          (await own.call('messages.list', toAlice)).messages.find(
+            (m) => m.id === message.id && m.status === 'read',
+          ),
+        WAIT_MS,
+      )
+      assert.equal(
+        reconnects,
+        0,
+        'the status changed before the client was back (the gap this test is about)',
+      )
+      assert.equal(count(message.id, 'read'), 0)
+
+      await eventually('the client back', async () => (reconnects > 0 ? true : undefined), WAIT_MS)
+      await eventually(
+        'the missed status handed over',
+        async () => (count(message.id, 'read') > 0 ? true : undefined),
+        WAIT_MS,
+      )
+      const { message: next } = await own.call('messages.send', {
+        ...toAlice,
+        text: 'after the client is back',
+      })
+      await eventually(
+        'a live status after',
+        async () => (count(next.id, 'delivered') > 0 ? true : undefined),
+        WAIT_MS,
+      )
+      assert.equal(count(message.id, 'read'), 1, 'the missed status once')
+      assert.equal(count(message.id, 'delivered'), 1, 'nothing known before is handed over again')
+    } finally {
+      await statuses.close()
+    }
   })
 })

@@ -4,7 +4,8 @@
  * with the group's conversation; a second "typing" within the send interval does not leave; a
  * stop ends it at once; Cat's typing reaches Bob although they were never direct contacts; the
  * members see each other's presence, and a member's profile picture reaches the member who knows
- * it only through the group; turned off, typing is neither sent nor shown.
+ * it only through the group; `wren chat` in the group shows who types and who wrote by name;
+ * turned off, typing is neither sent nor shown.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -12,6 +13,7 @@ import type { EventName, EventPayload } from '../node/src/rpc/api.ts'
 import type { WrenClient } from '../node/src/rpc/client.ts'
 import { type ChatPeer, eventually, startPair, startPeer, waitForEvent } from './fixtures/chat.ts'
 import { seededJpeg } from './fixtures/jpeg.ts'
+import { startWren } from './fixtures/wren-cli.ts'
 
 /** Forming a 3-member group (invitations, accepts, Sender Keys) on a loaded 2-core machine. */
 const GROUP_FORMED_MS = 60_000
@@ -124,6 +126,35 @@ describe('typing and presence in a group of three daemons', () => {
       return at.picture ?? undefined
     })
     assert.deepEqual(held, picture)
+  })
+
+  test('wren chat in a group shows who types and who wrote, by name, and sends typed lines to the group', async () => {
+    const chat = startWren(['chat', 'Typists'], { home: bob.daemon.home, profile: bob.daemon.profile })
+    try {
+      await chat.waitForStdout(/Chat with the group Typists/)
+      // alice types (a frame from cat now would throttle the one the next test needs)
+      await eventually('a typing frame from alice leaves', async () =>
+        (await alice.client.call('typing.set', { conversationId: group, typing: true })).sent
+          ? true
+          : undefined,
+      )
+      await chat.waitForStdout(/Alice is typing…/)
+      await alice.client.call('typing.set', { conversationId: group, typing: false })
+      // cat, whom bob knows only through the group, is named too
+      await cat.client.call('messages.send', { conversationId: group, text: 'to the chat' })
+      await chat.waitForStdout(/\] Cat: to the chat/)
+      const atCat = waitForEvent(
+        cat.client,
+        'message.received',
+        (p) => p.message.text === 'typed in the group',
+      )
+      chat.child.stdin?.write('typed in the group\n')
+      assert.equal((await atCat).message.conversationId, group)
+      chat.child.stdin?.write('/quit\n')
+      assert.equal((await chat.exited()).code, 0)
+    } finally {
+      chat.child.kill('SIGKILL')
+    }
   })
 
   test('typing turned off: the sender sends none in the group, the receiver shows none', async () => {

@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test'
 import jpeg from 'jpeg-js'
 import { PICTURE_MAX_BYTES, PICTURE_SIDE_PX } from '../node/src/avatar/constants.ts'
 import type { WrenClient } from '../node/src/rpc/client.ts'
+import { RpcError } from '../node/src/rpc/errors.ts'
 import {
   type ChatPeer,
   eventually,
@@ -22,6 +23,7 @@ import {
 } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
 import { COMMENT_TEXT, GPS_LATITUDE_BYTES, seededJpeg, withCameraMetadata } from './fixtures/jpeg.ts'
+import { shapedPng } from './fixtures/png.ts'
 import { runWren } from './fixtures/wren-cli.ts'
 
 /** A contact back from a restart: reconnect, outbox retry and delivery on a loaded 2-core machine. */
@@ -96,6 +98,54 @@ describe('profile pictures between daemons', () => {
     )
     const before = await alice.client.call('identity.picture', {})
     assert.ok(before.picture !== null)
+  })
+
+  test('a PNG with transparency set from a file reaches the contact as a 96 px JPEG; a WebP is refused with its reason', async () => {
+    const pngPath = join(alice.home, 'logo.png')
+    // RGBA, its left half fully transparent: white at the contact, not black
+    const png = shapedPng(500, 400, 31, {
+      colourType: 6,
+      depth: 8,
+      sample: (x, _y, c) => (c === 3 ? (x < 250 ? 0 : 255) : c === 0 ? 200 : 40),
+    })
+    await writeFile(pngPath, png, { mode: 0o600 })
+    const changed = waitForEvent(bobClient, 'contact.picture', (p) => p.userId === alice.userId && !p.removed)
+    const { picture } = await alice.client.call('identity.setPicture', { path: pngPath })
+    assert.ok(picture !== null)
+    assert.equal((await changed).setAt, picture.setAt)
+    const at = await pictureOf(bobClient, alice.userId)
+    assert.ok(at !== null)
+    assert.ok(at.equals(Buffer.from(picture.jpeg, 'base64')), 'the contact holds the picture sent')
+    const decoded = jpeg.decode(at, { useTArray: true })
+    assert.deepEqual([decoded.width, decoded.height], [PICTURE_SIDE_PX, PICTURE_SIDE_PX])
+    const pixel = (x: number, y: number) => [...decoded.data.subarray((y * 96 + x) * 4, (y * 96 + x) * 4 + 3)]
+    assert.ok(
+      pixel(2, 48).every((v) => v >= 240),
+      `transparent half is white: ${pixel(2, 48)}`,
+    )
+    assert.ok(
+      (pixel(93, 48)[0] as number) > 150 && (pixel(93, 48)[2] as number) < 100,
+      'opaque half keeps its colour',
+    )
+
+    const webpPath = join(alice.home, 'photo.webp')
+    const vp8l = Buffer.alloc(10)
+    vp8l[0] = 0x2f
+    vp8l.writeUInt32LE(39 | (29 << 14), 1)
+    const chunk = Buffer.concat([Buffer.from('VP8L', 'latin1'), Buffer.alloc(4), vp8l])
+    chunk.writeUInt32LE(vp8l.length, 4)
+    const body = Buffer.concat([Buffer.from('WEBP', 'latin1'), chunk])
+    const head = Buffer.from('RIFF\0\0\0\0', 'latin1')
+    head.writeUInt32LE(body.length, 4)
+    await writeFile(webpPath, Buffer.concat([head, body]), { mode: 0o600 })
+    await assert.rejects(
+      alice.client.call('identity.setPicture', { path: webpPath }),
+      (e: unknown) =>
+        e instanceof RpcError &&
+        e.errorName === 'INVALID_INPUT' &&
+        /image\/webp.*JPEG or PNG/.test(e.message),
+    )
+    assert.deepEqual((await alice.client.call('identity.picture', {})).picture, picture, 'unchanged')
   })
 
   test('a removal reaches the contact', async () => {

@@ -243,7 +243,11 @@ export class AppStore {
 
   async #loadPicture(userId: string): Promise<void> {
     try {
-      const { picture } = await this.rpc.call('contacts.picture', { userId })
+      // our own user id: our picture changed on another of our devices
+      const { picture } =
+        userId === this.#state.identity?.userId
+          ? await this.rpc.call('identity.picture')
+          : await this.rpc.call('contacts.picture', { userId })
       this.#setPicture(userId, picture?.jpeg ?? null)
     } catch {
       // not (or no longer) a contact: its identicon shows

@@ -12,7 +12,7 @@ import type { ConnectionGater, Libp2p } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { repeatingTask } from '@libp2p/utils'
 import { checkBundleRecord } from '../../../core/src/bundle-record.ts'
-import type { IdentityKeyPair } from '../../../core/src/identity.ts'
+import { formatUserId, type IdentityKeyPair } from '../../../core/src/identity.ts'
 import { ProfilePictures } from '../avatar/picture-service.ts'
 import { type CallService, callService } from '../calls/call-service.ts'
 import { CallStream } from '../calls/call-stream.ts'
@@ -272,6 +272,7 @@ export async function startRuntime(
   devices.attach(messenger)
   // profile pictures register their app kind before the messenger starts delivering (node/src/avatar)
   const pictures = new ProfilePictures({
+    ownUserId: formatUserId(userId),
     store: profile.store,
     blind: (id) => vault.blind(id),
     listContacts: () => vault.listContacts(),

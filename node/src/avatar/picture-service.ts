@@ -9,6 +9,11 @@
  * identicon. A contact's picture is parsed once at the edge (picture-payload.ts), kept sealed
  * when it is newer than the one held, and announced; an older one (a late mailbox copy) and a
  * malformed one are dropped. A removal travels as an empty picture and is kept as such.
+ *
+ * Our own other devices get our picture too, like sent transcripts (messaging/own-devices.ts):
+ * the same payload through their device slots, taken as our own picture when newer than theirs,
+ * so a picture set on one device shows on all (a device linked later gets it with the profile's
+ * records). Only our own listed devices may send it under our user id (inbound checks the list).
  */
 
 import type { Logger } from '../log.ts'
@@ -23,8 +28,10 @@ import { PICTURE_RECORD, type PictureRecord } from './records.ts'
 
 /** What pictures need of the messenger (narrow: register the handler, queue payloads). */
 export interface PicturesPairwise {
-  registerApp(appKind: number, handler: AppHandler): void
+  registerApp(appKind: number, handler: AppHandler, fromOwnDevices?: boolean): void
   sendApp(peers: readonly string[], appKind: number, payload: Uint8Array): Promise<void>
+  /** Queue the payload to each of our own other devices; how many. */
+  sendToOwnDevices(appKind: number, payload: Uint8Array): Promise<number>
 }
 
 /** A contact's picture changed (set, replaced or removed). */
@@ -35,10 +42,13 @@ export interface PictureChange {
 }
 
 export interface ProfilePicturesInit {
+  /** Our own user id: a picture from it came from one of our own devices. */
+  readonly ownUserId: string
   readonly store: SealedStore
   /** The profile's key blinding (Vault.blind): user ids never appear in keys in the clear. */
   readonly blind: (id: string) => string
   readonly listContacts: () => Promise<ReadonlyArray<{ readonly userId: string }>>
+  /** A contact's picture changed, or ours (userId: ownUserId) on another of our devices. */
   readonly onChange: (change: PictureChange) => void
   readonly log: Logger
   readonly now: () => number
@@ -59,7 +69,7 @@ export class ProfilePictures {
 
   /** Register the receive handler (before the messenger delivers anything). */
   attach(pairwise: PicturesPairwise): void {
-    pairwise.registerApp(APP_PROFILE_PICTURE, (delivery) => this.#onPicture(delivery))
+    pairwise.registerApp(APP_PROFILE_PICTURE, (delivery) => this.#onPicture(delivery), true)
   }
 
   /**
@@ -74,11 +84,14 @@ export class ProfilePictures {
     const record: PictureRecord = { setAt, jpeg }
     await this.#init.store.write(FIXED_KEYS.ownPicture, PICTURE_RECORD, record)
     const peers = (await this.#init.listContacts()).map((c) => c.userId)
-    if (peers.length > 0) await pairwise.sendApp(peers, APP_PROFILE_PICTURE, encodePicturePayload(record))
+    const payload = encodePicturePayload(record)
+    if (peers.length > 0) await pairwise.sendApp(peers, APP_PROFILE_PICTURE, payload)
+    const devices = await pairwise.sendToOwnDevices(APP_PROFILE_PICTURE, payload)
     this.#init.log.info('profile picture sent to contacts', {
       removed: image === null,
       bytes: jpeg.length,
       contacts: peers.length,
+      ownDevices: devices,
     })
     return shown(record)
   }
@@ -121,7 +134,7 @@ export class ProfilePictures {
       return {}
     }
     const userId = delivery.senderUserId
-    const key = this.#contactKey(userId)
+    const key = userId === this.#init.ownUserId ? FIXED_KEYS.ownPicture : this.#contactKey(userId)
     const held = await this.#init.store.read(key, PICTURE_RECORD)
     if (held !== undefined && held.setAt >= update.setAt) return {}
     const record: PictureRecord = { setAt: update.setAt, jpeg: update.jpeg }

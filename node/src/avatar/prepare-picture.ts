@@ -1,11 +1,11 @@
 /**
  * A profile picture from the user's image: recognised by its magic bytes, its metadata stripped
- * (files/images), decoded with jpeg-js, cut to the centred square, turned upright by its EXIF
+ * (files/images), decoded (JPEG with jpeg-js, PNG with pngjs: decode-png.ts), cut to the centred square, turned upright by its EXIF
  * orientation, box-filtered to PICTURE_SIDE_PX and encoded at falling quality until it fits
  * PICTURE_MAX_BYTES. The result carries no metadata (jpeg-js writes none). Pure: bytes in, bytes out.
  *
- * Only JPEG sources are decoded today (jpeg-js is the one image codec among the dependencies);
- * a PNG is recognised and refused with a reason.
+ * WebP and GIF are recognised and refused with UnsupportedPictureFormatError: no pure-JS decoder
+ * for them is among the dependencies (the desktop converts them to JPEG in the page first).
  */
 import jpeg from 'jpeg-js'
 import { MalformedImageError } from '../files/images/errors.ts'
@@ -19,7 +19,8 @@ import {
   PICTURE_SOURCE_MAX_BYTES,
   PICTURE_SOURCE_MAX_PIXELS,
 } from './constants.ts'
-import { PictureNotUsableError } from './errors.ts'
+import { decodePng } from './decode-png.ts'
+import { PictureNotUsableError, UnsupportedPictureFormatError } from './errors.ts'
 
 const RGBA = 4
 
@@ -36,6 +37,19 @@ function centreSquare(src: Pixels): Pixels {
   return { width: side, height: side, data }
 }
 
+function decodeJpeg(bytes: Uint8Array): Pixels {
+  try {
+    return jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: PICTURE_SOURCE_MAX_PIXELS / 1_000_000,
+      maxMemoryUsageInMB: PICTURE_DECODE_MEMORY_MB,
+    })
+  } catch (error) {
+    throw new PictureNotUsableError(`not decodable (${(error as Error)?.message ?? 'unknown'})`)
+  }
+}
+
 /** The JPEG to send for `image` (the bytes of the user's file); PictureNotUsableError otherwise. */
 export function preparePicture(image: Uint8Array): Uint8Array {
   if (image.length > PICTURE_SOURCE_MAX_BYTES)
@@ -47,23 +61,12 @@ export function preparePicture(image: Uint8Array): Uint8Array {
     if (error instanceof MalformedImageError) throw new PictureNotUsableError(error.message)
     throw error
   }
-  if (stripped === null || (stripped.type !== 'image/jpeg' && stripped.type !== 'image/png'))
-    throw new PictureNotUsableError('not a JPEG or PNG image')
-  if (stripped.type === 'image/png')
-    throw new PictureNotUsableError('PNG pictures are not decoded yet: use a JPEG')
+  if (stripped === null) throw new PictureNotUsableError('not a JPEG or PNG image')
+  if (stripped.type !== 'image/jpeg' && stripped.type !== 'image/png')
+    throw new UnsupportedPictureFormatError(stripped.type)
   if (stripped.width * stripped.height > PICTURE_SOURCE_MAX_PIXELS)
     throw new PictureNotUsableError(`over ${PICTURE_SOURCE_MAX_PIXELS} pixels`)
-  let decoded: Pixels
-  try {
-    decoded = jpeg.decode(stripped.bytes, {
-      useTArray: true,
-      formatAsRGBA: true,
-      maxResolutionInMP: PICTURE_SOURCE_MAX_PIXELS / 1_000_000,
-      maxMemoryUsageInMB: PICTURE_DECODE_MEMORY_MB,
-    })
-  } catch (error) {
-    throw new PictureNotUsableError(`not decodable (${(error as Error)?.message ?? 'unknown'})`)
-  }
+  const decoded = stripped.type === 'image/png' ? decodePng(stripped.bytes) : decodeJpeg(stripped.bytes)
   const small = orient(boxDownscale(centreSquare(decoded), PICTURE_SIDE_PX), stripped.orientation)
   for (const quality of PICTURE_QUALITIES) {
     const out = jpeg.encode({ data: small.data, width: small.width, height: small.height }, quality).data

@@ -58,3 +58,5 @@ export const MAX_HELD_ACTIONS = 256
 export const MAX_HELD_PER_MESSAGE = 16
 /** A held action is dropped after this: the relays' mailbox TTL (14 days), after which the original cannot come. */
 export const HELD_ACTION_TTL_MS = 14 * 24 * 60 * 60 * 1000
+/** Expired held actions are swept this often (with the disappearing-message sweep): an hour is fine against a 14-day TTL. */
+export const HELD_SWEEP_INTERVAL_MS = 60 * 60 * 1000

@@ -4,12 +4,15 @@
  * They are held, sealed in the profile store like everything else, under the target's author and
  * id (ha/ in storage/layout.ts), and applied in their order when the message arrives. Bounded:
  * MAX_HELD_PER_MESSAGE per message, MAX_HELD_ACTIONS in all, each dropped after
- * HELD_ACTION_TTL_MS. A held delete holds no text: a delete for a message that never comes
- * leaves no message and no tombstone, only this id until it expires.
+ * HELD_ACTION_TTL_MS (checked when holding or taking, and swept by dropExpiredHeld, so a
+ * record nobody touches again goes too). A held delete holds no text: a delete for a message that
+ * never comes leaves no message and no tombstone, only this id until it expires.
  */
+
+import type { BatchOp } from '../storage/sealed-store.ts'
 import { HELD_ACTION_TTL_MS, MAX_HELD_ACTIONS, MAX_HELD_PER_MESSAGE } from './constants.ts'
 import type { InboundInit, Pending } from './inbound-batch.ts'
-import type { HeldActions } from './vault.ts'
+import type { HeldActions, Vault } from './vault.ts'
 
 /** One held action: who sent it and its encoded MessageAction (decoded when it was received). */
 export type HeldAction = HeldActions['actions'][number]
@@ -77,4 +80,21 @@ export async function takeHeld(
   pending.ops.push({ type: 'del', key })
   const now = init.now()
   return record.actions.filter((a) => now - a.heldAt <= HELD_ACTION_TTL_MS)
+}
+
+/**
+ * Drop every held action past HELD_ACTION_TTL_MS from the store (a record left empty goes); run
+ * under the messenger's lock, like a delivery batch. Returns how many actions were dropped.
+ */
+export async function dropExpiredHeld(vault: Vault, now: number): Promise<number> {
+  const ops: BatchOp[] = []
+  let dropped = 0
+  for await (const [key, record] of vault.heldActions()) {
+    const live = record.actions.filter((a) => now - a.heldAt <= HELD_ACTION_TTL_MS)
+    if (live.length === record.actions.length) continue
+    dropped += record.actions.length - live.length
+    ops.push(live.length === 0 ? { type: 'del', key } : vault.putHeldActionsOp(key, { actions: live }))
+  }
+  if (ops.length > 0) await vault.store.batch(ops)
+  return dropped
 }

@@ -58,15 +58,18 @@ export class Inbound {
   readonly #deviceDhSecret: Uint8Array
   readonly #deviceDhPublic: Uint8Array
   readonly #apps = new Map<number, AppHandler>()
+  /** App kinds our own other devices may send us too (besides sent transcripts), e.g. our picture. */
+  readonly #ownApps = new Set<number>()
   #attachments: AttachmentHandler | null = null
 
   registerAttachments(handler: AttachmentHandler): void {
     this.#attachments = handler
   }
 
-  registerApp(appKind: number, handler: AppHandler): void {
+  registerApp(appKind: number, handler: AppHandler, fromOwnDevices = false): void {
     if (this.#apps.has(appKind)) throw new Error(`app kind ${appKind} already registered`)
     this.#apps.set(appKind, handler)
+    if (fromOwnDevices) this.#ownApps.add(appKind)
   }
 
   constructor(init: InboundInit) {
@@ -237,8 +240,10 @@ export class Inbound {
     pending: Pending,
   ): Promise<number> {
     if (userId === this.#init.ourUserId) {
-      // from our own device: a sent transcript and nothing else (no app handler sees it)
+      // from our own device: a sent transcript, or an app payload registered for own devices
       if (content.kind !== CONTENT_KIND_APP) return DELIVERY_REJECTED
+      if (content.appKind !== undefined && this.#ownApps.has(content.appKind))
+        return receiveApp(this.#init, this.#apps, { userId, deviceKey }, contact, content, pending)
       return receiveOwnDevice(this.#init, content, pending)
     }
     if (content.kind === CONTENT_KIND_TEXT) {

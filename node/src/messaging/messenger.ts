@@ -25,6 +25,7 @@ import {
   CONTACT_DIAL_CONCURRENCY,
   CONTACT_DIAL_TIMEOUT_MS,
   DELIVERY_TIMEOUT_MS,
+  HELD_SWEEP_INTERVAL_MS,
   MSG_PEER_LIMIT,
   PREKEY_PEER_LIMIT,
 } from './constants.ts'
@@ -43,6 +44,7 @@ import {
 } from './disappearing.ts'
 import { AppPayloadTooLargeError, ContactNotFoundError, NotForwardableError } from './errors.ts'
 import { establishSession } from './establish.ts'
+import { dropExpiredHeld } from './held-actions.ts'
 import { type AppHandler, Inbound } from './inbound.ts'
 import { appendEntry } from './local-entry.ts'
 import { markConversationRead } from './mark-read.ts'
@@ -71,6 +73,8 @@ export class Messenger {
   readonly #vault: Vault
   readonly #sessions: SessionBook
   readonly #lock = new Mutex()
+  /** When expired held actions were last swept (sweepExpired does it every HELD_SWEEP_INTERVAL_MS). */
+  #heldSweptAt = Number.NEGATIVE_INFINITY
   readonly #inbound: Inbound
   readonly #userIdString: string
   /** libp2p PeerId string → contact user id, for "peer connected: flush its outbox". */
@@ -315,9 +319,19 @@ export class Messenger {
     if (via !== null) this.#init.notify('message.received', { message: line, via })
   }
 
-  /** Delete the messages whose timer ran out (at `now`); returns them (their files go too). */
+  /**
+   * Delete the messages whose timer ran out (at `now`); returns them (their files go too). Also,
+   * every HELD_SWEEP_INTERVAL_MS, the held actions past their TTL (held-actions.ts).
+   */
   sweepExpired(now: number): Promise<MessageRecord[]> {
-    return this.#lock.run(() => sweepExpired(this.#ctx, now))
+    return this.#lock.run(async () => {
+      if (now - this.#heldSweptAt >= HELD_SWEEP_INTERVAL_MS) {
+        this.#heldSweptAt = now
+        const dropped = await dropExpiredHeld(this.#vault, now)
+        if (dropped > 0) this.#init.log.info('expired held actions dropped', { count: dropped })
+      }
+      return sweepExpired(this.#ctx, now)
+    })
   }
 
   // ---- actions on messages (message-actions.ts)
@@ -393,9 +407,39 @@ export class Messenger {
     this.#inbound.registerAttachments(handler)
   }
 
-  /** Route incoming CONTENT_KIND_APP payloads of `appKind` to `handler` (see AppHandler). */
-  registerApp(appKind: number, handler: AppHandler): void {
-    this.#inbound.registerApp(appKind, handler)
+  /**
+   * Route incoming CONTENT_KIND_APP payloads of `appKind` to `handler` (see AppHandler).
+   * `fromOwnDevices`: our own other devices may send it too (sendToOwnDevices); the handler then
+   * sees our own user id as the sender.
+   */
+  registerApp(appKind: number, handler: AppHandler, fromOwnDevices = false): void {
+    this.#inbound.registerApp(appKind, handler, fromOwnDevices)
+  }
+
+  /**
+   * Queue an app payload to each of our own other devices (listed, not revoked), through their
+   * device slots like sent transcripts (sent-transcripts.ts); the kind must be registered with
+   * fromOwnDevices there. Returns how many devices it was queued for.
+   */
+  async sendToOwnDevices(appKind: number, payload: Uint8Array): Promise<number> {
+    if (payload.length > MAX_APP_PAYLOAD_BYTES) throw new AppPayloadTooLargeError()
+    const slots = ownOtherDevices(ownContactOf(this.#ctx), this.#init.deviceKey.publicKey).map((d) =>
+      deviceSlot(this.#userIdString, d.deviceKey),
+    )
+    if (slots.length === 0) return 0
+    await this.#lock.run(async () => {
+      const now = this.#init.now()
+      let order = await this.#vault.nextCounter('outbox')
+      const ops: BatchOp[] = []
+      for (const slot of slots) {
+        ops.push(this.#vault.putOutboxOp(appItem(this.#ctx, slot, order, now, appKind, payload)))
+        ops.push(this.#vault.counterOp('outbox', order))
+        order++
+      }
+      await this.#vault.store.batch(ops)
+    })
+    for (const slot of slots) void this.#outbox.flush(slot)
+    return slots.length
   }
 
   /**

@@ -877,7 +877,7 @@ export const events = {
   },
   'contact.picture': {
     description:
-      "A contact's profile picture changed (set, replaced, or removed: removed true); contacts.picture gives the new one.",
+      "A contact's profile picture changed (set, replaced, or removed: removed true); contacts.picture gives the new one. With our own user id: our picture changed on another of our devices; identity.picture gives it.",
     payload: z.strictObject({ userId, setAt: timestamp, removed: z.boolean() }),
   },
   'contact.keyChanged': {
@@ -1075,11 +1075,11 @@ export const methods = {
   },
   'identity.setPicture': {
     description:
-      'Set our profile picture from a JPEG (a file on the daemon’s machine, or inline in base64 up to 512 KiB), or remove it (remove: true). The daemon keeps the centred square, upright, scaled to 96 px and re-encoded to at most 16 KiB with no metadata (no EXIF, GPS or comments), stores it sealed, and sends it end-to-end encrypted to every contact (through their mailboxes when offline); contacts added later get it too. Nobody else receives it. INVALID_INPUT for an image that is not a usable JPEG; NOT_FOUND when no file is at the path.',
+      'Set our profile picture from a JPEG or PNG (a file on the daemon’s machine, or inline in base64 up to 512 KiB), or remove it (remove: true). The daemon keeps the centred square, upright, scaled to 96 px and re-encoded to at most 16 KiB with no metadata (no EXIF, GPS or comments), stores it sealed, and sends it end-to-end encrypted to every contact (through their mailboxes when offline) and to our own other devices; contacts added later get it too. Nobody else receives it. INVALID_INPUT for an image that is not a usable JPEG or PNG (WebP and GIF are refused with a message naming the type: convert them first); NOT_FOUND when no file is at the path.',
     params: z.union([
       z.strictObject({ path: localPath }),
       z.strictObject({
-        image: z.string().min(1).max(MAX_PICTURE_INLINE_CHARS).describe('the JPEG, base64'),
+        image: z.string().min(1).max(MAX_PICTURE_INLINE_CHARS).describe('the JPEG or PNG, base64'),
       }),
       z.strictObject({ remove: z.literal(true) }),
     ]),

@@ -14,7 +14,11 @@
  * (ERR_CLOSED); `onReconnect` handlers run once it is back. Messages that arrived while no
  * connection was open are handed to the message.received handlers then, in each conversation's
  * order (found by sequence number: what the client saw, or what the conversations held when it
- * first subscribed); other events of that gap are not replayed.
+ * first subscribed). Likewise the message.status handlers get the statuses our messages reached
+ * meanwhile: among each conversation's newest STATUS_REPLAY_WINDOW messages, each of ours whose
+ * status or receipt count is not the one the client last knew (from the conversations when it
+ * first subscribed, or from an event since). Other events of that gap (typing, presence, updates)
+ * are not replayed.
  */
 import { resolve } from 'node:path'
 import { WebSocket } from 'ws'
@@ -58,6 +62,13 @@ export interface ConnectProfileOptions extends Omit<ConnectOptions, 'url' | 'tok
 export const RECONNECT_MIN_MS = 3_000
 /** Longest wait between attempts, in ms (the wait doubles up to it). */
 export const RECONNECT_MAX_MS = 60_000
+/**
+ * Our messages per conversation whose statuses a reconnecting client checks after a gap: the
+ * newest this many (statuses move within minutes or days of sending; older messages are settled).
+ */
+export const STATUS_REPLAY_WINDOW = 100
+/** Statuses the client remembers to tell a change from a repeat (the most recent this many). */
+const MAX_TRACKED_STATUSES = 4096
 
 /** A call that got no answer, in this client's words. */
 function connectionError(failure: CallFailure): RpcConnectionError {
@@ -92,6 +103,12 @@ export class WrenClient {
   #baseline: Map<string, number> | null = null
   /** Whether the message.received being dispatched now was handed over before (live after replay). */
   #duplicate = false
+  /** Per message of ours, the `status/receipts` last handed to message.status handlers (null: not tracking). */
+  #statusKnown: Map<string, string> | null = null
+  /** Per conversation, its last seq when message.status was first subscribed. */
+  readonly #statusFloor = new Map<string, number>()
+  /** Whether the message.status being dispatched now repeats what was handed over already. */
+  #statusDuplicate = false
 
   private constructor(
     ws: WebSocket,
@@ -236,10 +253,15 @@ export class WrenClient {
         ? (payload) => {
             if (!this.#duplicate) inner(payload)
           }
-        : inner
+        : name === 'message.status' && this.#reopen !== null
+          ? (payload) => {
+              if (!this.#statusDuplicate) inner(payload)
+            }
+          : inner
     const tracking = name === 'message.received' && this.#reopen !== null && this.#baseline === null
+    const trackingStatus = name === 'message.status' && this.#reopen !== null && this.#statusKnown === null
     // the tracker is registered before the handler, so it judges each message first
-    const baseline = tracking ? this.#trackMessages() : null
+    const baseline = tracking ? this.#trackMessages() : trackingStatus ? this.#trackStatuses() : null
     const remove = this.#core.listen(name, wrapped)
     await baseline
     if (!this.#subscribed.has(name)) {
@@ -255,7 +277,7 @@ export class WrenClient {
   onMessage(handler: (message: Message) => void): Promise<() => void> {
     return this.on('message', handler)
   }
-  /** Status and receipt changes of our messages. */
+  /** Status and receipt changes of our messages (those reached during a reconnect gap handed over after it). */
   onStatus(handler: (payload: EventPayload<'message.status'>) => void): Promise<() => void> {
     return this.on('message.status', handler)
   }
@@ -315,6 +337,59 @@ export class WrenClient {
     for (const c of conversations) baseline.set(c.id, c.lastMessage?.seq ?? 0)
   }
 
+  /** Remember the statuses of our latest messages, and every status handed over from now on. */
+  async #trackStatuses(): Promise<void> {
+    const known = new Map<string, string>()
+    this.#statusKnown = known
+    this.#core.listen('message.status', (p) => {
+      const key = `${p.status}/${p.receipts}`
+      this.#statusDuplicate = known.get(p.messageId) === key
+      this.#rememberStatus(p.messageId, key)
+    })
+    const { conversations } = await this.call('conversations.list')
+    for (const c of conversations) {
+      this.#statusFloor.set(c.id, c.lastMessage?.seq ?? 0)
+      const page = await this.call('messages.list', { conversationId: c.id, limit: STATUS_REPLAY_WINDOW })
+      for (const m of page.messages)
+        if (m.direction === 'out' && !known.has(m.id)) this.#rememberStatus(m.id, `${m.status}/${m.receipts}`)
+    }
+  }
+
+  #rememberStatus(messageId: string, key: string): void {
+    const known = this.#statusKnown
+    if (known === null) return
+    known.delete(messageId)
+    known.set(messageId, key)
+    if (known.size > MAX_TRACKED_STATUSES) known.delete(known.keys().next().value as string)
+  }
+
+  /** After a reconnect: hand over the statuses our messages reached while disconnected. */
+  async #replayStatuses(): Promise<void> {
+    const known = this.#statusKnown
+    if (known === null) return
+    const { conversations } = await this.#core.call('conversations.list', {})
+    for (const c of conversations) {
+      const floor = this.#statusFloor.get(c.id) ?? 0
+      const page = await this.#core.call('messages.list', {
+        conversationId: c.id,
+        limit: STATUS_REPLAY_WINDOW,
+      })
+      for (const m of page.messages) {
+        if (m.direction !== 'out') continue
+        const was = known.get(m.id)
+        if (was === `${m.status}/${m.receipts}`) continue
+        // one the client never knew: older than its first look, or not gone anywhere yet
+        if (was === undefined && (m.seq <= floor || m.status === 'queued')) continue
+        this.#core.deliver('message.status', {
+          conversationId: c.id,
+          messageId: m.id,
+          status: m.status,
+          receipts: m.receipts,
+        })
+      }
+    }
+  }
+
   /** After a reconnect: hand over the incoming messages that arrived while disconnected, in order. */
   async #replayMissed(): Promise<void> {
     if (this.#baseline === null) return
@@ -365,6 +440,11 @@ export class WrenClient {
       await this.#replayMissed().catch((error) =>
         process.emitWarning(
           `WrenClient: could not replay messages missed while disconnected: ${String(error)}`,
+        ),
+      )
+      await this.#replayStatuses().catch((error) =>
+        process.emitWarning(
+          `WrenClient: could not replay statuses missed while disconnected: ${String(error)}`,
         ),
       )
     } catch {

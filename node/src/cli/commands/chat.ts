@@ -1,21 +1,23 @@
 /**
- * wren chat <contact>: an interactive conversation. Shows the latest messages, then every line
+ * wren chat <contact|group>: an interactive conversation with a contact or in a group (a contact
+ * of that name first, then a group by id or name). Shows the latest messages, then every line
  * typed is sent and every incoming message of this conversation is printed as it arrives
- * (message.received events), and so are the contact's edits and deletes (message.updated) and
- * when they start typing (typing). While we type at a terminal, the contact is told so (typing.set;
- * the daemon sends at most one frame per few seconds). /quit or end of input leaves; sends still
- * in flight finish first.
+ * (message.received events), with its sender's name in a group, and so are edits and deletes
+ * (message.updated) and who starts typing (typing: the contact, or a member by name). While we
+ * type at a terminal, the contact or the group is told so (typing.set; the daemon sends at most
+ * one frame per few seconds). /quit or end of input leaves; sends still in flight finish first.
  */
 import { createInterface, type Interface } from 'node:readline'
 import type { Command } from 'commander'
-import { type Contact, directConversationId, type Message } from '../../rpc/api.ts'
+import { directConversationId, type Message } from '../../rpc/api.ts'
 import type { WrenClient } from '../../rpc/client.ts'
 import { RpcConnectionError } from '../../rpc/errors.ts'
 import { connect, type GlobalOptions } from '../context.ts'
-import { CliError } from '../errors.ts'
+import { CliError, ContactNotFoundError } from '../errors.ts'
 import { EXIT } from '../exit-codes.ts'
 import { contactLabel, formatMessage, formatTime, printJson, printLine, safeText } from '../format.ts'
 import { resolveContact } from '../resolve-contact.ts'
+import { resolveGroup } from './group.ts'
 
 type Globals = (command: Command) => GlobalOptions
 
@@ -31,24 +33,69 @@ export function registerChatCommand(program: Command, globals: Globals): void {
   program
     .command('chat')
     .description(
-      'chat with a contact: type lines to send them, incoming messages appear live; /quit to leave',
+      'chat with a contact or in a group: type lines to send them, incoming messages and who types appear live; /quit to leave',
     )
-    .argument('<contact>', 'user id or display name')
+    .argument('<chat>', 'a contact (user id or display name), or else a group (group id or name)')
     .action(async (query: string, _opts: unknown, command: Command) => {
       const g = globals(command)
       const client = await connect(g)
       try {
-        const contact = await resolveContact(client, query)
-        await runChat(client, contact, g.json)
+        await runChat(client, await resolveChat(client, query), g.json)
       } finally {
         await client.close()
       }
     })
 }
 
-async function runChat(client: WrenClient, contact: Contact, json: boolean): Promise<void> {
-  const conversationId = directConversationId(contact.userId)
-  const name = contactLabel(contact)
+/** The conversation `wren chat` opens, and how it names the people in it. */
+interface ChatTarget {
+  readonly conversationId: string
+  /** "Bob (wu…)" or "the group Typists (ab12…)". */
+  readonly title: string
+  /** A sender's name (a group member's, or the contact's). */
+  name(userId: string): string
+  /** Learn names again (a group member who joined after the chat opened). */
+  refresh(): Promise<void>
+}
+
+/** A contact named `query`, or else a group: the contact's error when neither matches. */
+async function resolveChat(client: WrenClient, query: string): Promise<ChatTarget> {
+  try {
+    const contact = await resolveContact(client, query)
+    const label = contactLabel(contact)
+    return {
+      conversationId: directConversationId(contact.userId),
+      title: `${label} (${contact.userId})`,
+      name: () => label,
+      refresh: async () => {},
+    }
+  } catch (error) {
+    if (!(error instanceof ContactNotFoundError)) throw error
+    const group = await resolveGroup(client, query).catch(() => {
+      throw error
+    })
+    const names = new Map<string, string>()
+    const refresh = async () => {
+      const [{ contacts }, roster] = await Promise.all([
+        client.call('contacts.list', {}),
+        client.call('groups.members', { groupId: group.groupId }),
+      ])
+      for (const m of roster.members) names.set(m.userId, safeText(m.displayName))
+      for (const c of contacts) if (c.displayName) names.set(c.userId, safeText(c.displayName))
+    }
+    await refresh()
+    return {
+      conversationId: group.conversationId,
+      title: `the group ${safeText(group.name)} (${group.groupId})`,
+      name: (userId) => names.get(userId) ?? userId.slice(0, 10),
+      refresh,
+    }
+  }
+}
+
+async function runChat(client: WrenClient, target: ChatTarget, json: boolean): Promise<void> {
+  const { conversationId } = target
+  const nameOf = (userId: string) => target.name(userId)
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY)
   const rl: Interface = createInterface({
     input: process.stdin,
@@ -63,7 +110,8 @@ async function runChat(client: WrenClient, contact: Contact, json: boolean): Pro
     process.stdout.write(`\r\u001b[2K${text}\n`)
     rl.prompt(true)
   }
-  const showMessage = (message: Message) => (json ? printJson(message) : show(formatMessage(message, name)))
+  const showMessage = (message: Message) =>
+    json ? printJson(message) : show(formatMessage(message, nameOf(message.sender)))
   const markRead = (upToSeq: number) => {
     // Read receipts are a courtesy: a failure here must not end the chat.
     client.call('messages.markRead', { conversationId, upToSeq }).catch(() => {})
@@ -79,13 +127,18 @@ async function runChat(client: WrenClient, contact: Contact, json: boolean): Pro
     if (json) return printJson(message)
     show(
       change === 'edit'
-        ? `(edited) ${formatMessage(message, name)}`
+        ? `(edited) ${formatMessage(message, nameOf(message.sender))}`
         : `(deleted) a message of ${formatTime(message.sentAt)}`,
     )
   })
-  const offTyping = await client.on('typing', ({ conversationId: id, typing }) => {
-    if (id !== conversationId || json) return
-    if (typing) show(`${name} is typing…`)
+  const offTyping = await client.on('typing', ({ conversationId: id, userId, typing }) => {
+    if (id !== conversationId || json || !typing) return
+    if (target.name(userId) !== userId.slice(0, 10)) return show(`${nameOf(userId)} is typing…`)
+    // a member the chat does not know by name yet: learn the roster again first
+    void target.refresh().then(
+      () => show(`${nameOf(userId)} is typing…`),
+      () => show(`${nameOf(userId)} is typing…`),
+    )
   })
   // tell the contact we type (terminals only: keypress events come from readline)
   let typingNoticeAt = 0
@@ -97,7 +150,7 @@ async function runChat(client: WrenClient, contact: Contact, json: boolean): Pro
   }
   if (interactive) process.stdin.on('keypress', onKeypress)
   const backlog = await client.call('messages.list', { conversationId, limit: CHAT_BACKLOG_MESSAGES })
-  if (!json) show(`Chat with ${name} (${contact.userId}). Type a message and press Enter; /quit to leave.`)
+  if (!json) show(`Chat with ${target.title}. Type a message and press Enter; /quit to leave.`)
   for (const message of backlog.messages) showMessage(message)
   const last = backlog.messages.at(-1)
   if (last) markRead(last.seq)
@@ -118,7 +171,7 @@ async function runChat(client: WrenClient, contact: Contact, json: boolean): Pro
         }
         const { message } = await client.call('messages.send', { conversationId, text })
         if (json) printJson(message)
-        else if (!interactive) show(formatMessage(message, name))
+        else if (!interactive) show(formatMessage(message, nameOf(message.sender)))
       } catch (error) {
         if (error instanceof RpcConnectionError) {
           failure = error

@@ -71,7 +71,7 @@ export function registerIdentityCommands(program: Command, globals: Globals): vo
   program
     .command('picture [path]')
     .description(
-      'set your profile picture from a JPEG (cut to a 96 px square, metadata removed) and send it to your contacts; --remove removes it; without either, say whether one is set',
+      'set your profile picture from a JPEG or PNG (cut to a 96 px square, metadata removed) and send it to your contacts; --remove removes it; without either, say whether one is set',
     )
     .option('--remove', 'remove your picture (contacts then see your identicon)')
     .action(async (path: string | undefined, opts: { remove?: boolean }, command: Command) => {

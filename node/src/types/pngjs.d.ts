@@ -1,7 +1,7 @@
 /**
  * The part of pngjs (5.x, pure JS, MIT; no types published with it) that Wren uses: the
- * synchronous decoder (thumbnail.ts), which hands back 8-bit RGBA whatever the source's colour type
- * and depth, and the encoder (tests).
+ * synchronous decoder (files/images/thumbnail.ts, avatar/decode-png.ts), which hands back 8-bit
+ * RGBA whatever the source's colour type and depth, and the encoder (tests).
  */
 declare module 'pngjs' {
   export interface DecodedPng {
