@@ -106,6 +106,7 @@ function stubHandlers(): Handlers {
     'devices.linkStart': fail('devices.linkStart'),
     'devices.link': fail('devices.link'),
     'devices.confirm': fail('devices.confirm'),
+    'devices.rename': fail('devices.rename'),
     'devices.revoke': fail('devices.revoke'),
     'backup.export': fail('backup.export'),
     'backup.import': fail('backup.import'),

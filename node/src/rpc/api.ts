@@ -11,6 +11,7 @@
  * clients, the docs generator and the desktop; split per namespace it would need a second
  * place that joins the pieces, which is what this file is. It holds schemas and types only.
  */
+
 import { z } from 'zod'
 import {
   isTimerSeconds,
@@ -19,6 +20,7 @@ import {
 } from '../../../core/src/conversation/disappearing.ts'
 import { MAX_ROOM_LINE_CHARS } from '../../../core/src/room/constants.ts'
 import { PICTURE_INLINE_MAX_BYTES } from '../avatar/constants.ts'
+import { MAX_DEVICE_NAME_CHARS } from '../devices/device-names.ts'
 import { MAX_AUTO_DOWNLOAD_MB } from '../files/constants.ts'
 import {
   AUTO_LOCK_MAX_MINUTES,
@@ -631,6 +633,10 @@ export const DeviceSchema = z
     peerId: z.string().describe('libp2p PeerId of the device'),
     createdAt: timestamp,
     current: z.boolean().describe('this device (only in our own list)'),
+    name: z
+      .string()
+      .optional()
+      .describe('the name this profile gave the device (devices.rename; kept here only, never published)'),
   })
   .meta({ id: 'Device' })
 
@@ -677,6 +683,15 @@ function deviceMethods() {
         deviceId: z.string().optional(),
         version: z.number().int().min(0).optional(),
       }),
+    },
+    'devices.rename': {
+      description:
+        "Name one of this identity's devices (its deviceId from devices.list), e.g. 'laptop'; an empty name removes it. The name is this profile's own label, shown by devices.list: it is not put in the signed device list, nor sent to contacts or to our other devices. NOT_FOUND for a device not on our list.",
+      params: z.strictObject({
+        deviceId: z.string().regex(/^[0-9a-f]{64}$/),
+        name: z.string().max(MAX_DEVICE_NAME_CHARS),
+      }),
+      result: z.strictObject({ deviceId: z.string(), name: z.string() }),
     },
     'devices.revoke': {
       description:
