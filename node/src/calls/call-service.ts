@@ -10,64 +10,33 @@
  *
  * Once a call is accepted both sides hold its signalling keys (from the call's own X25519
  * exchange, like the media keys), and the rest of its signals — SDP, ICE, hang-up — go on
- * /wren/call/1.0.0 (call-stream.ts) straight to the bound device over a connection that is open
- * already, sealed with those keys: nothing of them is persisted, queued or left in a mailbox. A
- * frame that cannot go that way (no open connection, a failed stream, the other side not ready)
- * is sent over the session instead, and so is the rest of that call, so its signals keep their
- * order. The invite, ringing, accept, busy and decline always go over the session.
+ * /wren/call/1.0.0 straight to the bound device, falling back to the session (signal-path.ts).
+ * The invite, ringing, accept, busy and decline always go over the session.
  *
- * Each call's state is call-machine.ts (pure); this class adds the timers, the signals, the
- * events, the call log and the history line in the conversation. One live call at a time.
+ * Each call's state is call-machine.ts (pure), and what a signal means to it wire-signals.ts
+ * (pure); this class adds the timers, the keys (live-call.ts), the signals, the events and what
+ * stays of an ended call (call-history.ts). One live call at a time.
  */
 import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
 import { formatCallId, newCallId } from '../../../core/src/call/call-id.ts'
 import {
-  HANGUP_BY_USER,
-  HANGUP_FAILED_DECRYPT,
-  HANGUP_FAILED_ICE,
-  HANGUP_TIMEOUT,
   MAX_MEDIA_DATA_BYTES,
-  SIGNAL_ACCEPT,
-  SIGNAL_ANSWER,
   SIGNAL_ANSWERED_ELSEWHERE,
   SIGNAL_BUSY,
-  SIGNAL_DECLINE,
-  SIGNAL_HANGUP,
-  SIGNAL_ICE,
   SIGNAL_INVITE,
-  SIGNAL_OFFER,
   SIGNAL_RINGING,
   STREAM_DELIVERED,
   STREAM_GONE,
-  STREAM_NOT_READY,
-  STREAM_SIGNALS,
 } from '../../../core/src/call/constants.ts'
-import {
-  deriveMediaKeys,
-  deriveSignalKeys,
-  type MediaKeys,
-  newCallKeyPair,
-} from '../../../core/src/call/media-keys.ts'
-import { type CallSignal, decodeCallSignal, encodeCallSignal } from '../../../core/src/call/signal.ts'
-import { type CallFrame, openCallFrame, sealCallFrame } from '../../../core/src/call/stream-frame.ts'
-import type { CryptoSuite, KeyPair } from '../../../core/src/crypto/suite.ts'
+import { type CallSignal, decodeCallSignal } from '../../../core/src/call/signal.ts'
+import type { CallFrame } from '../../../core/src/call/stream-frame.ts'
+import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { WrenCoreError } from '../../../core/src/errors.ts'
 import type { AppDelivery, AppEffect } from '../messaging/app-payloads.ts'
 import type { MessageVia } from '../messaging/message-path.ts'
-import { peerIdFromBytes } from '../messaging/peer-ids.ts'
 import type { Vault } from '../messaging/vault.ts'
-import { CallLog } from './call-log.ts'
-import {
-  type CallInput,
-  type CallState,
-  durationOf,
-  type EndReason,
-  historyKind,
-  newIncomingCall,
-  newOutgoingCall,
-  type Reply,
-  step,
-} from './call-machine.ts'
+import { CallHistory } from './call-history.ts'
+import { type CallInput, type CallState, newIncomingCall, newOutgoingCall, step } from './call-machine.ts'
 import type { CallSignalChannel } from './call-stream.ts'
 import {
   APP_CALL_SIGNAL,
@@ -83,16 +52,19 @@ import {
   CallStateError,
   MediaDataTooLargeError,
 } from './errors.ts'
-import { historyLine } from './history-entry.ts'
-import type {
-  CallInfo,
-  CallLogger,
-  CallNotify,
-  CallPairwise,
-  MediaReport,
-  MediaSignal,
-  MediaSignalKind,
-} from './types.ts'
+import {
+  armTimer,
+  callInfo,
+  deriveCallKeys,
+  disarmTimer,
+  type LiveCall,
+  newLiveCall,
+  wipeCallKeys,
+} from './live-call.ts'
+import { SerialWork } from './serial-work.ts'
+import { SignalPath } from './signal-path.ts'
+import type { CallInfo, CallLogger, CallNotify, CallPairwise, MediaReport, MediaSignal } from './types.ts'
+import { mediaSignalBody, replyOf, signalAction } from './wire-signals.ts'
 
 export interface CallServiceInit {
   /** Ring timeout in ms (default RING_TIMEOUT_MS; tests shorten it). */
@@ -120,99 +92,26 @@ export interface CallServiceComponents {
   readonly devicePeerOf?: (userId: string, deviceKey: Uint8Array) => Promise<Uint8Array | null>
 }
 
-/** How many of a call's signals went which way (logged when it ends). */
-interface SignalCounts {
-  /** Sent on /wren/call (delivered there, or the call was gone there). */
-  overStream: number
-  /** Sent over the pairwise session (the outbox, and the mailboxes when the device is away). */
-  overSession: number
-  /** Received on /wren/call and applied. */
-  receivedOverStream: number
-}
-
-/** A live call and what only the daemon holds about it. */
-interface LiveCall {
-  state: CallState
-  readonly callIdBytes: Uint8Array
-  readonly ownKey: KeyPair
-  peerMediaKey: Uint8Array | null
-  readonly peerIdentityKey: Uint8Array
-  /**
-   * The peer's device in this call (its device key): the caller's device for an incoming call,
-   * the device that accepted for an outgoing one (null while it rings: every device of the callee
-   * rings, and any may answer). Signals from the peer's other devices are not about this call.
-   */
-  peerDevice: Uint8Array | null
-  keys: MediaKeys | null
-  /** The signalling keys of the accepted call (/wren/call frames); null before the accept. */
-  signalKeys: MediaKeys | null
-  /** Counter of the last frame we sealed (each frame takes the next). */
-  sentFrames: number
-  /** Counter of the last frame we accepted (a frame not above it is a replay). */
-  receivedFrames: number
-  /** The bound device's PeerId, once looked up (undefined: not yet; null: unknown). */
-  peerPeerId: Uint8Array | null | undefined
-  /** A signal of this call went over the session: the rest follows it there (keeps the order). */
-  overSession: boolean
-  readonly counts: SignalCounts
-  timer: ReturnType<typeof setTimeout> | null
-  /** How the offer reached us (incoming calls): the history line is announced with it. */
-  readonly via: MessageVia | null
-}
-
-/** The stream fields of a new live call. */
-function streamState(): Pick<
-  LiveCall,
-  'signalKeys' | 'sentFrames' | 'receivedFrames' | 'peerPeerId' | 'overSession' | 'counts'
-> {
-  return {
-    signalKeys: null,
-    sentFrames: 0,
-    receivedFrames: 0,
-    peerPeerId: undefined,
-    overSession: false,
-    counts: { overStream: 0, overSession: 0, receivedOverStream: 0 },
-  }
-}
-
-const TO_WIRE_REASON = {
-  hangup: HANGUP_BY_USER,
-  timeout: HANGUP_TIMEOUT,
-  'failed-ice': HANGUP_FAILED_ICE,
-  'failed-decrypt': HANGUP_FAILED_DECRYPT,
-} as const satisfies Record<Extract<Reply, { kind: 'hangup' }>['reason'], number>
-
-const FROM_WIRE_REASON: ReadonlyMap<number, EndReason> = new Map([
-  [HANGUP_BY_USER, 'hangup'],
-  [HANGUP_TIMEOUT, 'timeout'],
-  [HANGUP_FAILED_ICE, 'failed-ice'],
-  [HANGUP_FAILED_DECRYPT, 'failed-decrypt'],
-])
-
-const MEDIA_KINDS = { offer: SIGNAL_OFFER, answer: SIGNAL_ANSWER, ice: SIGNAL_ICE } as const
-const MEDIA_KIND_NAMES: ReadonlyMap<number, MediaSignalKind> = new Map([
-  [SIGNAL_OFFER, 'offer'],
-  [SIGNAL_ANSWER, 'answer'],
-  [SIGNAL_ICE, 'ice'],
-])
-
 const utf8 = new TextEncoder()
 
 export class CallService {
   readonly #c: CallServiceComponents
   readonly #ringTimeoutMs: number
   readonly #connectTimeoutMs: number
-  readonly #log: CallLog
   readonly #live = new Map<string, LiveCall>()
   /** Sends, log appends and history lines run one at a time, in the order the calls made them. */
-  #chain: Promise<void> = Promise.resolve()
+  readonly #work: SerialWork
+  readonly #path: SignalPath
+  readonly #history: CallHistory
   #running = false
 
   constructor(init: CallServiceInit, components: CallServiceComponents) {
     this.#c = components
     this.#ringTimeoutMs = init.ringTimeoutMs ?? RING_TIMEOUT_MS
     this.#connectTimeoutMs = init.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
-    this.#log = new CallLog(components.vault)
+    this.#work = new SerialWork(components.log)
+    this.#path = new SignalPath({ ...components, work: this.#work })
+    this.#history = new CallHistory(components)
   }
 
   /** Register the signal handler; call before the messenger starts delivering. */
@@ -228,7 +127,7 @@ export class CallService {
     if (!this.#running) return
     for (const live of [...this.#live.values()]) this.#apply(live, { type: 'hangup' })
     this.#running = false
-    await this.#chain
+    await this.#work.idle()
     await this.#c.channel?.stop()
   }
 
@@ -243,22 +142,18 @@ export class CallService {
     const now = this.#c.now()
     const callIdBytes = newCallId(this.#c.suite.randomBytes)
     const callId = formatCallId(callIdBytes)
-    const live: LiveCall = {
+    const live = newLiveCall(this.#c.suite, {
       state: newOutgoingCall(callId, contact.userId, now),
       callIdBytes,
-      ownKey: newCallKeyPair(this.#c.suite),
       peerMediaKey: null,
       peerIdentityKey: contact.identityKey,
       peerDevice: null,
-      keys: null,
-      ...streamState(),
-      timer: null,
       via: null,
-    }
+    })
     this.#live.set(callId, live)
     this.#c.onCallStarting?.()
     this.#arm(live, this.#ringTimeoutMs, { type: 'ring-timeout' })
-    await this.#send(live, { kind: SIGNAL_INVITE, mediaKey: live.ownKey.publicKey })
+    await this.#path.send(live, { kind: SIGNAL_INVITE, mediaKey: live.ownKey.publicKey })
     this.#c.log.info('call started', { callId })
     this.#c.notify('call.state', { call: this.#info(live.state) })
     return callId
@@ -284,7 +179,7 @@ export class CallService {
       throw new CallStateError(`call ${callId} is not accepted yet: no media signals before it is`)
     if (utf8.encode(signal.data).length > MAX_MEDIA_DATA_BYTES)
       throw new MediaDataTooLargeError(MAX_MEDIA_DATA_BYTES)
-    await this.#send(live, { kind: MEDIA_KINDS[signal.kind], data: signal.data })
+    await this.#path.send(live, mediaSignalBody(signal))
   }
 
   /** What the local media owner reports: the media connected, or failed (the call then ends). */
@@ -307,22 +202,7 @@ export class CallService {
   async list(limit = DEFAULT_CALL_LIST_LIMIT): Promise<CallInfo[]> {
     const live = [...this.#live.values()].map((l) => this.#info(l.state))
     if (live.length >= limit) return live.slice(0, limit)
-    const ended = (await this.#log.newest(limit - live.length)).map(
-      (r): CallInfo => ({
-        callId: r.callId,
-        peerUserId: r.peerUserId,
-        direction: r.direction,
-        state: 'ended',
-        endReason: r.endReason,
-        remoteRinging: false,
-        startedAt: r.startedAt,
-        connectedAt: r.connectedAt,
-        endedAt: r.endedAt,
-        durationMs: r.durationMs,
-        missed: r.kind === 'missed',
-      }),
-    )
-    return [...live, ...ended]
+    return [...live, ...(await this.#history.newest(limit - live.length))]
   }
 
   #require(callId: string): LiveCall {
@@ -337,7 +217,7 @@ export class CallService {
     return this.#info(live.state)
   }
 
-  // ---- the other side (signals)
+  // ---- the other side (signals over the session, frames on /wren/call)
 
   /** Runs inside the messenger's lock: decode only; the work runs after the payload is committed. */
   #onPayload(delivery: AppDelivery): AppEffect {
@@ -374,55 +254,35 @@ export class CallService {
     this.#dispatch(live, signal, delivery.senderDeviceKey)
   }
 
+  /** A frame from `peer` (PeerId string) on /wren/call: the STREAM_* status to answer. */
+  async #onFrame(peer: string, frame: CallFrame): Promise<number> {
+    if (!this.#running) return STREAM_GONE
+    const receipt = await this.#path.receive(peer, frame, (callId) => this.#live.get(callId))
+    if (receipt.status === STREAM_DELIVERED)
+      this.#dispatch(receipt.call, receipt.signal, receipt.call.peerDevice as Uint8Array)
+    return receipt.status
+  }
+
   /** A signal of the bound device (or of any device of the peer's, while it rings) for `live`. */
   #dispatch(live: LiveCall, signal: CallSignal, senderDeviceKey: Uint8Array): void {
-    const callId = live.state.callId
-    switch (signal.kind) {
-      case SIGNAL_INVITE:
+    const action = signalAction(live.state, signal)
+    switch (action.do) {
+      case 'nothing':
         return
-      case SIGNAL_RINGING:
-        this.#applyOutgoingOnly(live, { type: 'remote-ringing' })
+      case 'step':
+        this.#apply(live, action.input)
         return
-      case SIGNAL_ACCEPT:
-        if (live.state.direction !== 'outgoing' || live.state.phase !== 'ringing') return
-        live.peerMediaKey = signal.mediaKey
+      case 'accepted':
+        live.peerMediaKey = action.mediaKey
         live.peerDevice = senderDeviceKey
         live.peerPeerId = undefined
         this.#apply(live, { type: 'remote-accept' })
         void this.#tellOtherDevices(live)
         return
-      case SIGNAL_ANSWERED_ELSEWHERE:
-        // the accepting device ignores it (it is connecting); the others stop ringing
-        if (live.state.phase === 'incoming') this.#apply(live, { type: 'answered-elsewhere' })
+      case 'media':
+        this.#c.notify('call.signal', { callId: live.state.callId, signal: action.signal })
         return
-      case SIGNAL_BUSY:
-        this.#applyOutgoingOnly(live, { type: 'remote-busy' })
-        return
-      case SIGNAL_DECLINE:
-        this.#applyOutgoingOnly(live, { type: 'remote-decline' })
-        return
-      case SIGNAL_HANGUP:
-        this.#apply(live, { type: 'remote-hangup', reason: FROM_WIRE_REASON.get(signal.reason) ?? 'hangup' })
-        return
-      case SIGNAL_OFFER:
-      case SIGNAL_ANSWER:
-      case SIGNAL_ICE: {
-        const { phase } = live.state
-        // media signals come only after an accept: it rings here, so another device of ours took it
-        if (phase === 'incoming') {
-          this.#apply(live, { type: 'answered-elsewhere' })
-          return
-        }
-        if (phase !== 'connecting' && phase !== 'connected') return
-        const kind = MEDIA_KIND_NAMES.get(signal.kind) as MediaSignalKind
-        this.#c.notify('call.signal', { callId, signal: { kind, data: signal.data } })
-        return
-      }
     }
-  }
-
-  #applyOutgoingOnly(live: LiveCall, input: CallInput): void {
-    if (live.state.direction === 'outgoing') this.#apply(live, input)
   }
 
   #onInvite(
@@ -445,28 +305,24 @@ export class CallService {
     }
     if (this.#live.size >= MAX_LIVE_CALLS) {
       this.#c.log.info('call offer while in a call: busy', { callId })
-      const stub = { state: fresh, callIdBytes }
+      const stub = { state: fresh }
       const busy: CallSignal = { kind: SIGNAL_BUSY, callId: callIdBytes, sentAt: now }
-      void this.#enqueue(() => this.#sendNow(stub, busy))
+      void this.#work.run(() => this.#path.sendOverSession(stub, busy))
       this.#finish({ ...fresh, phase: 'ended', endReason: 'busy', endedAt: now }, delivery.via)
       return
     }
-    const live: LiveCall = {
+    const live = newLiveCall(this.#c.suite, {
       state: fresh,
       callIdBytes,
-      ownKey: newCallKeyPair(this.#c.suite),
       peerMediaKey,
       peerIdentityKey: delivery.contact.identityKey,
       peerDevice: delivery.senderDeviceKey,
-      keys: null,
-      ...streamState(),
-      timer: null,
       via: delivery.via,
-    }
+    })
     this.#live.set(callId, live)
     this.#c.onCallStarting?.()
     this.#arm(live, this.#ringTimeoutMs - age, { type: 'ring-timeout' })
-    void this.#send(live, { kind: SIGNAL_RINGING })
+    void this.#path.send(live, { kind: SIGNAL_RINGING })
     this.#c.log.info('call rings', { callId, via: delivery.via })
     this.#c.notify('call.incoming', { call: this.#info(live.state) })
   }
@@ -478,11 +334,11 @@ export class CallService {
     const { call, reply, changed } = step(live.state, input, this.#c.now())
     if (!changed) return
     live.state = call
-    if (reply !== null) void this.#send(live, replyOf(reply, live.ownKey.publicKey))
+    if (reply !== null) void this.#path.send(live, replyOf(reply, live.ownKey.publicKey))
     if (call.phase === 'connecting' && before !== 'connecting') {
       this.#arm(live, this.#connectTimeoutMs, { type: 'connect-timeout' })
       if (!this.#deriveKeys(live)) return
-    } else if (call.phase !== before) this.#disarm(live)
+    } else if (call.phase !== before) disarmTimer(live)
     if (call.phase === 'ended') {
       this.#end(live)
       return
@@ -492,18 +348,8 @@ export class CallService {
 
   /** The media keys of an accepted call; a bad peer key ends it (failed-decrypt). */
   #deriveKeys(live: LiveCall): boolean {
-    const outgoing = live.state.direction === 'outgoing'
     try {
-      const input = {
-        role: outgoing ? 'caller' : 'callee',
-        callId: live.callIdBytes,
-        own: live.ownKey,
-        peerMediaKey: live.peerMediaKey ?? new Uint8Array(0),
-        callerIdentityKey: outgoing ? this.#c.identityKey : live.peerIdentityKey,
-        calleeIdentityKey: outgoing ? live.peerIdentityKey : this.#c.identityKey,
-      } as const
-      live.keys = deriveMediaKeys(this.#c.suite, input)
-      live.signalKeys = deriveSignalKeys(this.#c.suite, input)
+      deriveCallKeys(this.#c.suite, this.#c.identityKey, live)
       return true
     } catch (error) {
       if (!(error instanceof WrenCoreError)) throw error
@@ -514,29 +360,16 @@ export class CallService {
   }
 
   #arm(live: LiveCall, ms: number, input: CallInput): void {
-    this.#disarm(live)
-    live.timer = setTimeout(() => this.#apply(live, input), Math.max(0, ms))
-    live.timer.unref?.()
-  }
-
-  #disarm(live: LiveCall): void {
-    if (live.timer !== null) clearTimeout(live.timer)
-    live.timer = null
+    armTimer(live, ms, () => this.#apply(live, input))
   }
 
   #end(live: LiveCall): void {
-    this.#disarm(live)
+    disarmTimer(live)
     this.#live.delete(live.state.callId)
-    live.ownKey.secretKey.fill(0)
-    live.keys?.sendKey.fill(0)
-    live.keys?.receiveKey.fill(0)
-    live.keys = null
-    live.signalKeys?.sendKey.fill(0)
-    live.signalKeys?.receiveKey.fill(0)
-    live.signalKeys = null
+    wipeCallKeys(live)
     // after the signals queued before the end (the hang-up) went: how each went
     const { callId } = live.state
-    void this.#enqueue(async () => this.#c.log.info('call signalling', { callId, ...live.counts }))
+    void this.#work.run(async () => this.#c.log.info('call signalling', { callId, ...live.counts }))
     this.#finish(live.state, live.via)
   }
 
@@ -544,66 +377,7 @@ export class CallService {
   #finish(call: CallState, via: MessageVia | null): void {
     this.#c.log.info('call ended', { callId: call.callId, reason: call.endReason })
     this.#c.notify('call.state', { call: this.#info(call) })
-    void this.#enqueue(async () => {
-      await this.#log.append({
-        callId: call.callId,
-        peerUserId: call.peerUserId,
-        direction: call.direction,
-        kind: historyKind(call),
-        startedAt: call.startedAt,
-        acceptedAt: call.acceptedAt,
-        connectedAt: call.connectedAt,
-        endedAt: call.endedAt ?? this.#c.now(),
-        endReason: call.endReason ?? 'hangup',
-        durationMs: durationOf(call),
-      })
-      await this.#c.pairwise.appendEntry(
-        call.peerUserId,
-        historyLine(call, this.#c.userId),
-        call.direction === 'incoming' ? via : null,
-      )
-    })
-  }
-
-  // ---- sending
-
-  /**
-   * Send a signal of `live` after everything queued before it. A frame for the stream is sealed
-   * now, in queue order (the counters follow the order the frames go in, and the keys may be
-   * wiped by an end before the send runs).
-   */
-  #send(live: LiveCall, body: SignalBody): Promise<void> {
-    const signal = { ...body, callId: live.callIdBytes, sentAt: this.#c.now() } as CallSignal
-    const frame = this.#sealFrame(live, signal)
-    return this.#enqueue(() => this.#deliver(live, signal, frame))
-  }
-
-  /** The /wren/call frame of `signal`, or null when it goes over the session. */
-  #sealFrame(live: LiveCall, signal: CallSignal): Uint8Array | null {
-    if (this.#c.channel === undefined || live.signalKeys === null || live.overSession) return null
-    if (!STREAM_SIGNALS.has(signal.kind)) return null
-    live.sentFrames++
-    return sealCallFrame(this.#c.suite, live.signalKeys.sendKey, live.sentFrames, signal)
-  }
-
-  async #deliver(live: LiveCall, signal: CallSignal, frame: Uint8Array | null): Promise<void> {
-    const channel = this.#c.channel
-    if (frame !== null && channel !== undefined && !live.overSession) {
-      const peer = await this.#peerOf(live)
-      const outcome = peer === null ? 'no-connection' : await channel.send(peer, frame)
-      if (outcome === 'delivered' || outcome === 'gone') {
-        live.counts.overStream++
-        return
-      }
-      this.#c.log.info('call signals go over the session', { callId: live.state.callId, outcome })
-      live.overSession = true
-    }
-    live.counts.overSession++
-    await this.#sendNow(live, signal)
-  }
-
-  async #sendNow(live: Pick<LiveCall, 'state'>, signal: CallSignal): Promise<void> {
-    await this.#c.pairwise.sendApp([live.state.peerUserId], APP_CALL_SIGNAL, encodeCallSignal(signal))
+    void this.#work.run(() => this.#history.record(call, via))
   }
 
   /**
@@ -616,100 +390,14 @@ export class CallService {
       const contact = await this.#c.pairwise.requireContact(live.state.peerUserId)
       const devices = contact.deviceList?.devices.length ?? 0
       if (devices > 1 && live.state.phase !== 'ended')
-        await this.#send(live, { kind: SIGNAL_ANSWERED_ELSEWHERE })
+        await this.#path.send(live, { kind: SIGNAL_ANSWERED_ELSEWHERE })
     } catch (error) {
       this.#c.log.warn('answered elsewhere not sent', { error: (error as Error)?.name })
     }
   }
 
-  /** The bound device's PeerId (looked up once per binding), null when unknown. */
-  async #peerOf(live: LiveCall): Promise<Uint8Array | null> {
-    if (live.peerPeerId !== undefined) return live.peerPeerId
-    const device = live.peerDevice
-    const found =
-      device === null || this.#c.devicePeerOf === undefined
-        ? null
-        : await this.#c.devicePeerOf(live.state.peerUserId, device).catch(() => null)
-    // the binding may have changed while we looked
-    if (live.peerDevice === device) live.peerPeerId = found
-    return found
-  }
-
-  // ---- the other side (frames on /wren/call)
-
-  /**
-   * A frame from `peer` (PeerId string) on /wren/call: the status to answer. Not ready while the
-   * call has no signalling keys yet or the frame is not from its bound device (the sender then
-   * uses the session); AeadError for a frame that does not open (counted against the peer).
-   */
-  async #onFrame(peer: string, frame: CallFrame): Promise<number> {
-    const callId = formatCallId(frame.callId)
-    const live = this.#live.get(callId)
-    if (!this.#running || live === undefined) return STREAM_GONE
-    if (live.signalKeys === null) return STREAM_NOT_READY
-    const bound = await this.#peerOf(live)
-    if (bound === null || peerIdFromBytes(bound).toString() !== peer) return STREAM_NOT_READY
-    // the call may have ended, or been re-keyed, while we looked
-    if (this.#live.get(callId) !== live || live.signalKeys === null) return STREAM_GONE
-    const signal = openCallFrame(this.#c.suite, live.signalKeys.receiveKey, frame)
-    // frames come one at a time, each answered before the next: an old counter is a replay
-    if (frame.counter <= live.receivedFrames) return STREAM_NOT_READY
-    live.receivedFrames = frame.counter
-    live.counts.receivedOverStream++
-    this.#dispatch(live, signal, live.peerDevice as Uint8Array)
-    return STREAM_DELIVERED
-  }
-
-  /** Run `work` after everything queued before it; a failure is logged, not thrown into the chain. */
-  #enqueue(work: () => Promise<void>): Promise<void> {
-    const run = this.#chain.then(work)
-    this.#chain = run.catch((error) =>
-      this.#c.log.warn('call work failed', { error: (error as Error)?.name }),
-    )
-    return run
-  }
-
   #info(call: CallState): CallInfo {
-    const now = this.#c.now()
-    return {
-      callId: call.callId,
-      peerUserId: call.peerUserId,
-      direction: call.direction,
-      state: call.phase,
-      endReason: call.endReason,
-      remoteRinging: call.remoteRinging,
-      startedAt: call.startedAt,
-      connectedAt: call.connectedAt,
-      endedAt: call.endedAt,
-      durationMs:
-        call.connectedAt === null ? 0 : durationOf(call.endedAt === null ? { ...call, endedAt: now } : call),
-      missed: call.phase === 'ended' && historyKind(call) === 'missed',
-    }
-  }
-}
-
-/** A signal without its call id and time (the sender adds them). */
-type SignalBody =
-  | { kind: typeof SIGNAL_INVITE | typeof SIGNAL_ACCEPT; mediaKey: Uint8Array }
-  | {
-      kind:
-        | typeof SIGNAL_RINGING
-        | typeof SIGNAL_BUSY
-        | typeof SIGNAL_DECLINE
-        | typeof SIGNAL_ANSWERED_ELSEWHERE
-    }
-  | { kind: typeof SIGNAL_HANGUP; reason: number }
-  | { kind: typeof SIGNAL_OFFER | typeof SIGNAL_ANSWER | typeof SIGNAL_ICE; data: string }
-
-/** The signal a step's reply sends; an accept carries our media public key. */
-function replyOf(reply: Reply, mediaKey: Uint8Array): SignalBody {
-  switch (reply.kind) {
-    case 'accept':
-      return { kind: SIGNAL_ACCEPT, mediaKey }
-    case 'decline':
-      return { kind: SIGNAL_DECLINE }
-    case 'hangup':
-      return { kind: SIGNAL_HANGUP, reason: TO_WIRE_REASON[reply.reason] }
+    return callInfo(call, this.#c.now())
   }
 }
 

@@ -18,25 +18,19 @@
  * meanwhile: among each conversation's newest STATUS_REPLAY_WINDOW messages, each of ours whose
  * status or receipt count is not the one the client last knew (from the conversations when it
  * first subscribed, or from an event since). Other events of that gap (typing, presence, updates)
- * are not replayed.
+ * are not replayed. The tracking and the replays are gap-replay.ts.
  */
 import { resolve } from 'node:path'
 import { WebSocket } from 'ws'
 import { readDaemonInfo, readRpcToken } from '../profile/daemon-info.ts'
 import { DEFAULT_PROFILE, profilePaths, resolveHome } from '../profile/profile.ts'
-import {
-  type EventName,
-  type EventPayload,
-  MAX_PAGE_LIMIT,
-  type Message,
-  type MethodName,
-  type Result,
-} from './api.ts'
+import type { EventName, EventPayload, Message, MethodName, Result } from './api.ts'
 import { type CallFailure, DEFAULT_CALL_TIMEOUT_MS, type ParamsArg, RpcClientCore } from './client-core.ts'
 import { RpcConnectionError, RpcError } from './errors.ts'
+import { MessageReplay, STATUS_REPLAY_WINDOW, StatusReplay } from './gap-replay.ts'
 import { MAX_RPC_MESSAGE_BYTES, RPC_HOST } from './server.ts'
 
-export { DEFAULT_CALL_TIMEOUT_MS }
+export { DEFAULT_CALL_TIMEOUT_MS, STATUS_REPLAY_WINDOW }
 /** Time to open and authenticate the WebSocket, in ms: the daemon is local. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
 
@@ -62,13 +56,6 @@ export interface ConnectProfileOptions extends Omit<ConnectOptions, 'url' | 'tok
 export const RECONNECT_MIN_MS = 3_000
 /** Longest wait between attempts, in ms (the wait doubles up to it). */
 export const RECONNECT_MAX_MS = 60_000
-/**
- * Our messages per conversation whose statuses a reconnecting client checks after a gap: the
- * newest this many (statuses move within minutes or days of sending; older messages are settled).
- */
-export const STATUS_REPLAY_WINDOW = 100
-/** Statuses the client remembers to tell a change from a repeat (the most recent this many). */
-const MAX_TRACKED_STATUSES = 4096
 
 /** A call that got no answer, in this client's words. */
 function connectionError(failure: CallFailure): RpcConnectionError {
@@ -97,18 +84,9 @@ export class WrenClient {
   #reconnecting = false
   #retryTimer: ReturnType<typeof setTimeout> | null = null
   #reconnectMinMs = RECONNECT_MIN_MS
-  /** Per conversation, the highest message seq handed to message.received handlers (reconnect). */
-  readonly #seenSeq = new Map<string, number>()
-  /** Per conversation, its last seq when message.received was first subscribed (null: not yet). */
-  #baseline: Map<string, number> | null = null
-  /** Whether the message.received being dispatched now was handed over before (live after replay). */
-  #duplicate = false
-  /** Per message of ours, the `status/receipts` last handed to message.status handlers (null: not tracking). */
-  #statusKnown: Map<string, string> | null = null
-  /** Per conversation, its last seq when message.status was first subscribed. */
-  readonly #statusFloor = new Map<string, number>()
-  /** Whether the message.status being dispatched now repeats what was handed over already. */
-  #statusDuplicate = false
+  /** With reconnect: the messages and statuses handed over, and those missed in a gap. */
+  readonly #messages: MessageReplay
+  readonly #statuses: StatusReplay
 
   private constructor(
     ws: WebSocket,
@@ -129,6 +107,9 @@ export class WrenClient {
         options.onHandlerError ??
         ((error) => process.emitWarning(`WrenClient event handler threw: ${String(error)}`)),
     })
+    const replay = { call: this.call.bind(this), core: this.#core }
+    this.#messages = new MessageReplay(replay)
+    this.#statuses = new StatusReplay(replay)
     this.#attach(ws)
   }
 
@@ -251,17 +232,17 @@ export class WrenClient {
     const wrapped: (payload: EventPayload<EventName>) => void =
       name === 'message.received' && this.#reopen !== null
         ? (payload) => {
-            if (!this.#duplicate) inner(payload)
+            if (!this.#messages.duplicate) inner(payload)
           }
         : name === 'message.status' && this.#reopen !== null
           ? (payload) => {
-              if (!this.#statusDuplicate) inner(payload)
+              if (!this.#statuses.duplicate) inner(payload)
             }
           : inner
-    const tracking = name === 'message.received' && this.#reopen !== null && this.#baseline === null
-    const trackingStatus = name === 'message.status' && this.#reopen !== null && this.#statusKnown === null
+    const tracking = name === 'message.received' && this.#reopen !== null && !this.#messages.tracking
+    const trackingStatus = name === 'message.status' && this.#reopen !== null && !this.#statuses.tracking
     // the tracker is registered before the handler, so it judges each message first
-    const baseline = tracking ? this.#trackMessages() : trackingStatus ? this.#trackStatuses() : null
+    const baseline = tracking ? this.#messages.track() : trackingStatus ? this.#statuses.track() : null
     const remove = this.#core.listen(name, wrapped)
     await baseline
     if (!this.#subscribed.has(name)) {
@@ -324,98 +305,6 @@ export class WrenClient {
     }
   }
 
-  /** Remember where each conversation stands, and every message handed over from now on. */
-  async #trackMessages(): Promise<void> {
-    const baseline = new Map<string, number>()
-    this.#baseline = baseline
-    this.#core.listen('message.received', ({ message }) => {
-      const seen = this.#seenSeq.get(message.conversationId) ?? 0
-      this.#duplicate = message.seq <= seen
-      if (!this.#duplicate) this.#seenSeq.set(message.conversationId, message.seq)
-    })
-    const { conversations } = await this.call('conversations.list')
-    for (const c of conversations) baseline.set(c.id, c.lastMessage?.seq ?? 0)
-  }
-
-  /** Remember the statuses of our latest messages, and every status handed over from now on. */
-  async #trackStatuses(): Promise<void> {
-    const known = new Map<string, string>()
-    this.#statusKnown = known
-    this.#core.listen('message.status', (p) => {
-      const key = `${p.status}/${p.receipts}`
-      this.#statusDuplicate = known.get(p.messageId) === key
-      this.#rememberStatus(p.messageId, key)
-    })
-    const { conversations } = await this.call('conversations.list')
-    for (const c of conversations) {
-      this.#statusFloor.set(c.id, c.lastMessage?.seq ?? 0)
-      const page = await this.call('messages.list', { conversationId: c.id, limit: STATUS_REPLAY_WINDOW })
-      for (const m of page.messages)
-        if (m.direction === 'out' && !known.has(m.id)) this.#rememberStatus(m.id, `${m.status}/${m.receipts}`)
-    }
-  }
-
-  #rememberStatus(messageId: string, key: string): void {
-    const known = this.#statusKnown
-    if (known === null) return
-    known.delete(messageId)
-    known.set(messageId, key)
-    if (known.size > MAX_TRACKED_STATUSES) known.delete(known.keys().next().value as string)
-  }
-
-  /** After a reconnect: hand over the statuses our messages reached while disconnected. */
-  async #replayStatuses(): Promise<void> {
-    const known = this.#statusKnown
-    if (known === null) return
-    const { conversations } = await this.#core.call('conversations.list', {})
-    for (const c of conversations) {
-      const floor = this.#statusFloor.get(c.id) ?? 0
-      const page = await this.#core.call('messages.list', {
-        conversationId: c.id,
-        limit: STATUS_REPLAY_WINDOW,
-      })
-      for (const m of page.messages) {
-        if (m.direction !== 'out') continue
-        const was = known.get(m.id)
-        if (was === `${m.status}/${m.receipts}`) continue
-        // one the client never knew: older than its first look, or not gone anywhere yet
-        if (was === undefined && (m.seq <= floor || m.status === 'queued')) continue
-        this.#core.deliver('message.status', {
-          conversationId: c.id,
-          messageId: m.id,
-          status: m.status,
-          receipts: m.receipts,
-        })
-      }
-    }
-  }
-
-  /** After a reconnect: hand over the incoming messages that arrived while disconnected, in order. */
-  async #replayMissed(): Promise<void> {
-    if (this.#baseline === null) return
-    const { conversations } = await this.#core.call('conversations.list', {})
-    for (const c of conversations) {
-      const from = Math.max(this.#seenSeq.get(c.id) ?? 0, this.#baseline.get(c.id) ?? 0)
-      if ((c.lastMessage?.seq ?? 0) <= from) continue
-      const missed: Message[] = []
-      let before: number | undefined
-      for (;;) {
-        const page = await this.#core.call('messages.list', {
-          conversationId: c.id,
-          limit: MAX_PAGE_LIMIT,
-          ...(before !== undefined ? { before } : {}),
-        })
-        missed.unshift(...page.messages.filter((m) => m.seq > from))
-        const oldest = page.messages[0]?.seq
-        if (!page.hasMore || oldest === undefined || oldest <= from + 1) break
-        before = oldest
-      }
-      // the tracker skips any of them a live event has handed over meanwhile
-      for (const message of missed)
-        if (message.direction === 'in') this.#core.deliver('message.received', { message })
-    }
-  }
-
   #retry(delayMs: number): void {
     this.#retryTimer = setTimeout(() => void this.#reconnect(delayMs), delayMs)
   }
@@ -437,16 +326,20 @@ export class WrenClient {
         await Promise.resolve()
           .then(handler)
           .catch((error) => process.emitWarning(`WrenClient onReconnect handler threw: ${String(error)}`))
-      await this.#replayMissed().catch((error) =>
-        process.emitWarning(
-          `WrenClient: could not replay messages missed while disconnected: ${String(error)}`,
-        ),
-      )
-      await this.#replayStatuses().catch((error) =>
-        process.emitWarning(
-          `WrenClient: could not replay statuses missed while disconnected: ${String(error)}`,
-        ),
-      )
+      await this.#messages
+        .replay()
+        .catch((error) =>
+          process.emitWarning(
+            `WrenClient: could not replay messages missed while disconnected: ${String(error)}`,
+          ),
+        )
+      await this.#statuses
+        .replay()
+        .catch((error) =>
+          process.emitWarning(
+            `WrenClient: could not replay statuses missed while disconnected: ${String(error)}`,
+          ),
+        )
     } catch {
       this.#retry(Math.min(delayMs * 2, RECONNECT_MAX_MS))
     }
