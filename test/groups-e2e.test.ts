@@ -120,6 +120,30 @@ describe('groups over gossipsub with sender keys, five daemons', () => {
       messageId: sent[0]?.id ?? '',
     })
     assert.equal(receipts.receipts.length, 4)
+
+    // one member reads: the aggregate stays delivered (no message.status), group.receipt names him
+    const firstId = sent[0]?.id ?? ''
+    const bensCopy = (await history(B)).find((m) => m.id === firstId)
+    assert.ok(bensCopy)
+    const statuses: string[] = []
+    const offStatus = await p(A).client.on('message.status', (e) => {
+      if (e.messageId === firstId) statuses.push(e.status)
+    })
+    const read = waitForEvent(
+      p(A).client,
+      'group.receipt',
+      (e) => e.messageId === firstId && e.userId === p(B).userId && e.status === 'read',
+    )
+    await p(B).client.call('messages.markRead', { conversationId, upToSeq: bensCopy.seq })
+    assert.equal((await read).conversationId, conversationId)
+    offStatus()
+    const states = await p(A).client.call('groups.receipts', { conversationId, messageId: firstId })
+    assert.deepEqual(
+      Object.fromEntries(states.receipts.map((r) => [r.userId, r.status])),
+      Object.fromEntries([B, C, D, E].map((i) => [p(i).userId, i === B ? 'read' : 'delivered'])),
+    )
+    assert.deepEqual(statuses, [], 'the aggregate did not change')
+    assert.equal((await history(A)).find((m) => m.id === firstId)?.status, 'delivered')
     const conversations = await p(B).client.call('conversations.list', {})
     const group = conversations.conversations.find((c) => c.id === conversationId)
     assert.equal(group?.kind, 'group')

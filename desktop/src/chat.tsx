@@ -20,6 +20,7 @@ import { describeError } from './logic/rpc-errors.ts'
 import { conversationWaiting } from './logic/waiting.ts'
 import { type MessageActionsApi, MessageActionsContext } from './message-actions-context.ts'
 import { DeleteMessage, ForwardMessage, SaveFile } from './message-dialogs.tsx'
+import { MessageInfo } from './message-info.tsx'
 import { MessageList } from './message-list.tsx'
 import { PinnedBar } from './pinned-bar.tsx'
 import { SearchPanel } from './search-panel.tsx'
@@ -105,7 +106,10 @@ function useGroupMembers(app: AppStore, group: GroupSummary | undefined): readon
 }
 
 /** The message dialog open over the chat. */
-type MessageDialog = { readonly kind: 'delete' | 'forward' | 'save'; readonly message: Message } | null
+type MessageDialog = {
+  readonly kind: 'delete' | 'forward' | 'save' | 'info'
+  readonly message: Message
+} | null
 
 export function Chat({
   app,
@@ -185,8 +189,9 @@ export function Chat({
       copy: (m) => attempt(() => navigator.clipboard.writeText(m.text)),
       jump: (messageId) => setJumpTo({ messageId }),
       saveFile: (m) => setDialog({ kind: 'save', message: m }),
+      info: isGroup ? (m) => setDialog({ kind: 'info', message: m }) : null,
     }
-  }, [chat, me, canAct, nameOf, mentionNames, files])
+  }, [chat, me, canAct, nameOf, mentionNames, files, isGroup])
   const closedGroups = useMemo(
     () => new Set(app.state.groups.filter((g) => g.status !== 'member').map((g) => g.conversationId)),
     [app.state.groups],
@@ -387,6 +392,9 @@ export function Chat({
       )}
       {dialog?.kind === 'save' && (
         <SaveFile files={files} message={dialog.message} onClose={() => setDialog(null)} />
+      )}
+      {dialog?.kind === 'info' && (
+        <MessageInfo rpc={app.rpc} message={dialog.message} nameOf={nameOf} onClose={() => setDialog(null)} />
       )}
     </section>
   )

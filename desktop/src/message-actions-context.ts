@@ -23,6 +23,8 @@ export interface MessageActionsApi {
   forward(m: Message): void
   pin(m: Message, pinned: boolean): void
   copy(m: Message): void
+  /** Show the per-member receipts of one of our messages (groups only; null in a direct chat). */
+  readonly info: ((m: Message) => void) | null
   /** Scroll to a loaded message and focus it. */
   jump(messageId: string): void
   /** File transfers of the messages' file cards. */

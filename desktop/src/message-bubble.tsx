@@ -62,6 +62,9 @@ function Actions({ m, api }: { m: Message; api: MessageActionsApi }): JSX.Elemen
   if (can.edit) items.push({ label: 'Edit', onSelect: () => api.edit(m) })
   if (can.copy) items.push({ label: 'Copy text', onSelect: () => api.copy(m) })
   if (can.forward) items.push({ label: 'Forward…', onSelect: () => api.forward(m) })
+  const info = api.info
+  if (info && m.direction === 'out' && m.deletedAt === undefined && m.call === undefined)
+    items.push({ label: 'Message info', onSelect: () => info(m) })
   if (can.pin)
     items.push({ label: can.pin === 'pin' ? 'Pin' : 'Unpin', onSelect: () => api.pin(m, can.pin === 'pin') })
   if (can.deleteForMe || can.deleteForEveryone)

@@ -193,6 +193,7 @@ export class Receipts {
     const receipts = decodeReceipts(d.payload)
     const groupId = toHex(receipts.groupId)
     const next: MemberDelivery = receipts.kind === RECEIPT_READ ? 'read' : 'delivered'
+    const moved: Array<{ conversationId: string; messageId: string }> = []
     const events = await lock.run(async () => {
       const ops: BatchOp[] = []
       const changed: StoredMessage[] = []
@@ -210,6 +211,7 @@ export class Receipts {
           this.#send.cancelFallback(id)
         }
         ops.push(store.put(store.deliveryKey(id), record))
+        moved.push({ conversationId: record.conversationId, messageId: id })
         const message = await store.getMessage(record.conversationId, record.seq)
         if (message === undefined) continue
         const { status, receipts: count } = aggregate(record.members)
@@ -223,6 +225,7 @@ export class Receipts {
     })
     return {
       after: () => {
+        for (const m of moved) notify('group.receipt', { ...m, userId: d.senderUserId, status: next })
         for (const m of events)
           notify('message.status', {
             conversationId: m.conversationId,

@@ -118,6 +118,13 @@ export interface GroupEvents {
     status: StoredMessage['status']
     receipts: number
   }
+  /** A member's delivery state of one of our group messages moved forward (delivered or read). */
+  'group.receipt': {
+    conversationId: string
+    messageId: string
+    userId: string
+    status: 'delivered' | 'read'
+  }
 }
 
 /** One event: its name and its payload. */

@@ -920,6 +920,16 @@ export const events = {
     description: 'A group changed: members, roles, name, epoch, or our own standing.',
     payload: z.strictObject({ group: GroupSummarySchema }),
   },
+  'group.receipt': {
+    description:
+      "A member's delivery state of one of our group messages moved forward (delivered, then read); groups.receipts gives them all. message.status follows only when the aggregate status or count changes.",
+    payload: z.strictObject({
+      conversationId: id,
+      messageId: id,
+      userId,
+      status: z.enum(['delivered', 'read']),
+    }),
+  },
   'device.linkConfirm': {
     description:
       "A link handshake completed (new device: the primary dialled it): show this number; the user compares it with the other device's and confirms with devices.confirm.",

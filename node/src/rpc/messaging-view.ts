@@ -102,6 +102,7 @@ export function groupsNotify(notify: RpcNotify): GroupNotify {
     'message.updated': ({ message, ...rest }) =>
       notify('message.updated', { ...rest, message: toApiMessage(message) }),
     'message.status': (payload) => notify('message.status', { ...payload }),
+    'group.receipt': (payload) => notify('group.receipt', { ...payload }),
     'conversation.timerChanged': ({ message, ...rest }) =>
       notify('conversation.timerChanged', { ...rest, message: toApiMessage(message) }),
   }
