@@ -4,7 +4,7 @@
  * own list to every contact when its version is newer than the one last pushed (a restored
  * profile's first start: its contacts then start sessions with the new device).
  */
-import { bytesEqual } from '../../../core/src/bytes.ts'
+import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { decodeDeviceList } from '../../../core/src/device-list.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
@@ -74,13 +74,19 @@ export interface RuntimeDevices {
    * its revoked devices had (the groups rotate or resend their Sender Keys then).
    */
   onContactDevicesChanged(listener: ContactDevicesListener): void
+  /** Also tell `listener` when this device adopts an own list it linked or revoked a device on. */
+  onOwnDevicesChanged(listener: OwnDevicesListener): void
 }
+
+/** Told of our own new list: what it changed, and the revoked device keys (hex). */
+export type OwnDevicesListener = (change: DeviceListChange, revoked: ReadonlySet<string>) => Promise<void>
 
 /** Told of a contact's newly pinned list and what it changed. */
 export type ContactDevicesListener = (userId: string, change: DeviceListChange) => Promise<void>
 
 export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): RuntimeDevices {
   const listeners: ContactDevicesListener[] = []
+  const ownListeners: OwnDevicesListener[] = []
   const contacts = new ContactDeviceLists({
     suite: init.suite,
     libp2p: init.libp2p,
@@ -104,6 +110,9 @@ export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): Ru
     onContactDevicesChanged(listener) {
       listeners.push(listener)
     },
+    onOwnDevicesChanged(listener) {
+      ownListeners.push(listener)
+    },
     attach(p) {
       p.registerApp(APP_DEVICE_LIST, (delivery) => contacts.onPushed(delivery))
     },
@@ -119,9 +128,19 @@ export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): Ru
     async adoptLinked(bytes, p) {
       const record = await adoptOwnDeviceList(init.store, bytes)
       const list = decodeDeviceList(bytes)
+      const before = init.own.current.list
       init.own.current = { ...init.own.current, list, bytes, pushedVersion: record.pushedVersion }
       void init.republish().catch((err) => init.log.warn('device list put failed', { error: String(err) }))
       await devices.pushIfNewer(p)
+      const change = {
+        added: list.devices.some((d) => !before.devices.some((o) => bytesEqual(o.deviceKey, d.deviceKey))),
+        revoked: list.revocations.length > before.revocations.length,
+      }
+      const revoked = new Set(list.revocations.map((r) => toHex(r.deviceKey)))
+      for (const listener of ownListeners)
+        await listener(change, revoked).catch((err) =>
+          init.log.warn('own device list listener failed', { error: (err as Error)?.name }),
+        )
     },
     async revoke(deviceKey, p) {
       const { list, certificate } = init.own.current
