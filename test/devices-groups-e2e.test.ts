@@ -187,6 +187,16 @@ describe("a group across alice's two devices, and the revoked one left out", () 
           : undefined,
       DEVICE_TIMEOUT_MS,
     )
+    await eventually(
+      "alice's own rotation",
+      async () =>
+        alice.daemon.logs.some(
+          (l) => l.includes('own sender keys redistributed') && l.includes('"revoked":true'),
+        )
+          ? true
+          : undefined,
+      DEVICE_TIMEOUT_MS,
+    )
     const text = 'group message after the revocation'
     const atFirst = waitForEvent(
       alice.client,
@@ -214,6 +224,16 @@ describe("a group across alice's two devices, and the revoked one left out", () 
     const revokedCopy = copyAt(atRevoked)
     assert.ok(revokedCopy !== undefined, "the revoked device had held a copy of bob's key")
     assert.ok(!revokedCopy.chainIds.includes(current), "the revoked device holds bob's current chain")
+    // alice's first device rotated its own key too (the revoked device held it, as an own device)
+    const aliceKey = atFirstDevice.own.find((k) => k.groupId === groupId)
+    assert.ok(aliceKey !== undefined)
+    const aliceCurrent = aliceKey.chainIds[0]
+    assert.ok(aliceCurrent !== undefined)
+    const ownCopy = atRevoked.peers.find(
+      (k) => k.distributionId === aliceKey.distributionId && k.sender === alice.userId,
+    )
+    assert.ok(ownCopy !== undefined, "the revoked device had held a copy of device 1's own key")
+    assert.ok(!ownCopy.chainIds.includes(aliceCurrent), "the revoked device holds device 1's current chain")
     // and bob forgot the key the revoked device distributed: what it still posts is not read
     const revokedOwn = atRevoked.own.find((k) => k.groupId === groupId)
     assert.ok(revokedOwn !== undefined)
