@@ -32,6 +32,8 @@ export interface DevicesPairwise {
   ): Promise<ContactRecord | null>
   /** A contact's newer list was pinned: drop what its revoked devices had. */
   devicesChanged(userId: string): Promise<void>
+  /** A contact's newer list added a device: our recent texts to the contact go to it too. */
+  resendToNewDevices(userId: string): Promise<number>
 }
 
 export interface DevicesInit {
@@ -94,6 +96,11 @@ export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): Ru
     updateContact: (userId, change) => pairwise.updateContact(userId, change),
     onPinned: async (userId, change) => {
       await pairwise.devicesChanged(userId)
+      // what we wrote between its link and this pin never reached the new device
+      if (change.added)
+        await pairwise
+          .resendToNewDevices(userId)
+          .catch((err) => init.log.warn('resend to a new device failed', { error: (err as Error)?.name }))
       for (const listener of listeners)
         await listener(userId, change).catch((err) =>
           init.log.warn('device list listener failed', { error: (err as Error)?.name }),
