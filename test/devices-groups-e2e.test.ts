@@ -119,6 +119,50 @@ describe("a group across alice's two devices, and the revoked one left out", () 
     assert.equal((await atBob).message.sender, alice.userId)
   })
 
+  test("alice's devices get each other's own Sender Keys: a post from one shows on the other as outgoing", async () => {
+    assert.ok(second !== undefined)
+    const device2 = second
+    // device 2's post: on device 1 as an outgoing line (read with device 2's key), and at bob
+    const fromSecond = 'own post from device 2'
+    const onFirst = waitForEvent(
+      alice.client,
+      'message.received',
+      (p) => p.message.text === fromSecond,
+      DEVICE_TIMEOUT_MS,
+    )
+    const atBob = waitForEvent(
+      bob.client,
+      'message.received',
+      (p) => p.message.text === fromSecond,
+      DEVICE_TIMEOUT_MS,
+    )
+    const sent = await device2.client.call('messages.send', { conversationId, text: fromSecond })
+    const [first, bobs] = await Promise.all([onFirst, atBob])
+    assert.equal(first.message.id, sent.message.id)
+    assert.equal(first.message.conversationId, conversationId)
+    assert.equal(first.message.direction, 'out')
+    assert.equal(first.message.sender, alice.userId)
+    assert.equal(bobs.message.direction, 'in')
+    assert.equal(bobs.message.sender, alice.userId)
+    // in device 1's history, once, and not counted unread
+    const history = (await alice.client.call('messages.list', { conversationId })).messages
+    assert.equal(history.filter((m) => m.id === sent.message.id).length, 1)
+    assert.equal(history.find((m) => m.id === sent.message.id)?.direction, 'out')
+    // and device 1's post shows on device 2 the same way
+    const fromFirst = 'own post from device 1'
+    const onSecond = waitForEvent(
+      device2.client,
+      'message.received',
+      (p) => p.message.text === fromFirst,
+      DEVICE_TIMEOUT_MS,
+    )
+    const mine = await alice.client.call('messages.send', { conversationId, text: fromFirst })
+    const other = await onSecond
+    assert.equal(other.message.id, mine.message.id)
+    assert.equal(other.message.direction, 'out')
+    assert.equal(other.message.sender, alice.userId)
+  })
+
   test("after revoking the second device, bob's later group messages are on a chain only the first device holds, and bob forgot the revoked device's own key", async () => {
     assert.ok(second !== undefined)
     const device2 = second
@@ -139,6 +183,16 @@ describe("a group across alice's two devices, and the revoked one left out", () 
       "bob's rotation",
       async () =>
         bob.daemon.logs.some((l) => l.includes('sender keys redistributed') && l.includes('"revoked":true'))
+          ? true
+          : undefined,
+      DEVICE_TIMEOUT_MS,
+    )
+    await eventually(
+      "alice's own rotation",
+      async () =>
+        alice.daemon.logs.some(
+          (l) => l.includes('own sender keys redistributed') && l.includes('"revoked":true'),
+        )
           ? true
           : undefined,
       DEVICE_TIMEOUT_MS,
@@ -170,6 +224,16 @@ describe("a group across alice's two devices, and the revoked one left out", () 
     const revokedCopy = copyAt(atRevoked)
     assert.ok(revokedCopy !== undefined, "the revoked device had held a copy of bob's key")
     assert.ok(!revokedCopy.chainIds.includes(current), "the revoked device holds bob's current chain")
+    // alice's first device rotated its own key too (the revoked device held it, as an own device)
+    const aliceKey = atFirstDevice.own.find((k) => k.groupId === groupId)
+    assert.ok(aliceKey !== undefined)
+    const aliceCurrent = aliceKey.chainIds[0]
+    assert.ok(aliceCurrent !== undefined)
+    const ownCopy = atRevoked.peers.find(
+      (k) => k.distributionId === aliceKey.distributionId && k.sender === alice.userId,
+    )
+    assert.ok(ownCopy !== undefined, "the revoked device had held a copy of device 1's own key")
+    assert.ok(!ownCopy.chainIds.includes(aliceCurrent), "the revoked device holds device 1's current chain")
     // and bob forgot the key the revoked device distributed: what it still posts is not read
     const revokedOwn = atRevoked.own.find((k) => k.groupId === groupId)
     assert.ok(revokedOwn !== undefined)

@@ -313,6 +313,8 @@ export async function startRuntime(
   })
   // a contact's revoked device loses our group chains, a new one gets them (issue 18)
   devices.onContactDevicesChanged((id, change) => groups.service.memberDevicesChanged(id, change))
+  // our own linked device gets our group chains, our own revoked one loses them
+  devices.onOwnDevicesChanged((change, revoked) => groups.service.ownDevicesChanged(change, revoked))
 
   // calls register their app kind before the messenger starts delivering, too (node/src/calls)
   const turn = new TurnCredentials({ libp2p, relays, now, log: ctx.log.child('node:turn') })

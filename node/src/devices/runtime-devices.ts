@@ -4,7 +4,7 @@
  * own list to every contact when its version is newer than the one last pushed (a restored
  * profile's first start: its contacts then start sessions with the new device).
  */
-import { bytesEqual } from '../../../core/src/bytes.ts'
+import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
 import { decodeDeviceList } from '../../../core/src/device-list.ts'
 import type { IdentityKeyPair } from '../../../core/src/identity.ts'
@@ -32,6 +32,8 @@ export interface DevicesPairwise {
   ): Promise<ContactRecord | null>
   /** A contact's newer list was pinned: drop what its revoked devices had. */
   devicesChanged(userId: string): Promise<void>
+  /** A contact's newer list added a device: our recent texts to the contact go to it too. */
+  resendToNewDevices(userId: string): Promise<number>
 }
 
 export interface DevicesInit {
@@ -74,13 +76,19 @@ export interface RuntimeDevices {
    * its revoked devices had (the groups rotate or resend their Sender Keys then).
    */
   onContactDevicesChanged(listener: ContactDevicesListener): void
+  /** Also tell `listener` when this device adopts an own list it linked or revoked a device on. */
+  onOwnDevicesChanged(listener: OwnDevicesListener): void
 }
+
+/** Told of our own new list: what it changed, and the revoked device keys (hex). */
+export type OwnDevicesListener = (change: DeviceListChange, revoked: ReadonlySet<string>) => Promise<void>
 
 /** Told of a contact's newly pinned list and what it changed. */
 export type ContactDevicesListener = (userId: string, change: DeviceListChange) => Promise<void>
 
 export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): RuntimeDevices {
   const listeners: ContactDevicesListener[] = []
+  const ownListeners: OwnDevicesListener[] = []
   const contacts = new ContactDeviceLists({
     suite: init.suite,
     libp2p: init.libp2p,
@@ -88,6 +96,11 @@ export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): Ru
     updateContact: (userId, change) => pairwise.updateContact(userId, change),
     onPinned: async (userId, change) => {
       await pairwise.devicesChanged(userId)
+      // what we wrote between its link and this pin never reached the new device
+      if (change.added)
+        await pairwise
+          .resendToNewDevices(userId)
+          .catch((err) => init.log.warn('resend to a new device failed', { error: (err as Error)?.name }))
       for (const listener of listeners)
         await listener(userId, change).catch((err) =>
           init.log.warn('device list listener failed', { error: (err as Error)?.name }),
@@ -104,6 +117,9 @@ export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): Ru
     onContactDevicesChanged(listener) {
       listeners.push(listener)
     },
+    onOwnDevicesChanged(listener) {
+      ownListeners.push(listener)
+    },
     attach(p) {
       p.registerApp(APP_DEVICE_LIST, (delivery) => contacts.onPushed(delivery))
     },
@@ -119,9 +135,19 @@ export function runtimeDevices(init: DevicesInit, pairwise: DevicesPairwise): Ru
     async adoptLinked(bytes, p) {
       const record = await adoptOwnDeviceList(init.store, bytes)
       const list = decodeDeviceList(bytes)
+      const before = init.own.current.list
       init.own.current = { ...init.own.current, list, bytes, pushedVersion: record.pushedVersion }
       void init.republish().catch((err) => init.log.warn('device list put failed', { error: String(err) }))
       await devices.pushIfNewer(p)
+      const change = {
+        added: list.devices.some((d) => !before.devices.some((o) => bytesEqual(o.deviceKey, d.deviceKey))),
+        revoked: list.revocations.length > before.revocations.length,
+      }
+      const revoked = new Set(list.revocations.map((r) => toHex(r.deviceKey)))
+      for (const listener of ownListeners)
+        await listener(change, revoked).catch((err) =>
+          init.log.warn('own device list listener failed', { error: (err as Error)?.name }),
+        )
     },
     async revoke(deviceKey, p) {
       const { list, certificate } = init.own.current

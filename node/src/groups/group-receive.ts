@@ -2,7 +2,8 @@
  * Receiving group messages: topic payloads (gossip) and their pairwise copies are decrypted with
  * the sender's Sender Key, de-duplicated by message id and by Sender Key position, stored in the
  * group conversation and acknowledged (receipts.ts batches the receipts). A payload whose key has
- * not arrived yet waits (bounded) until the key does.
+ * not arrived yet waits (bounded) until the key does. A post of our own from another device of
+ * ours (its Sender Key came from that device, issue 18) is stored as an outgoing line.
  */
 import { bytesEqual, toHex } from '../../../core/src/bytes.ts'
 import { DuplicateMessageError } from '../../../core/src/errors.ts'
@@ -228,16 +229,18 @@ export class GroupReceive {
       const seq = g.record.conversation.lastSeq + 1
       const heldOps: BatchOp[] = []
       const held = await takeGroupHeld(store, sender, id, at, heldOps)
+      // our own post from another device of ours (issue 18): an outgoing line, read, no receipt
+      const own = sender === this.#ctx.me
       const arrived: StoredMessage = {
         id,
         conversationId,
         seq,
-        direction: 'in',
+        direction: own ? 'out' : 'in',
         sender,
         text: content.text,
         sentAt: content.sentAt,
-        receivedAt: at,
-        status: 'delivered',
+        receivedAt: own ? null : at,
+        status: own ? 'sent' : 'delivered',
         receipts: 0,
         ...lineExtras(content),
         // a line of a timed group: its timer starts when we read it (receipts.ts markRead)
@@ -251,9 +254,9 @@ export class GroupReceive {
       const conversation = {
         ...g.record.conversation,
         lastSeq: seq,
-        unread: g.record.conversation.unread + 1,
+        unread: g.record.conversation.unread + (own ? 0 : 1),
         mentionUnread:
-          (g.record.conversation.mentionUnread ?? 0) + (mentionsMe(stored, this.#ctx.me) ? 1 : 0),
+          (g.record.conversation.mentionUnread ?? 0) + (!own && mentionsMe(stored, this.#ctx.me) ? 1 : 0),
         updatedAt: at,
       }
       await store.batch([
@@ -275,7 +278,9 @@ export class GroupReceive {
     return () => {
       if (result.stored !== null) this.#ctx.notify('message.received', { message: result.stored, via })
       for (const event of result.events) event()
-      this.#receipts.queue(result.ack.sender, result.ack.groupId, RECEIPT_DELIVERED, result.ack.id)
+      // no receipt to ourselves for our own post from another device of ours
+      if (result.ack.sender !== this.#ctx.me)
+        this.#receipts.queue(result.ack.sender, result.ack.groupId, RECEIPT_DELIVERED, result.ack.id)
     }
   }
 

@@ -129,7 +129,17 @@ export class GroupService implements Startable {
     const keys = new SenderKeyBook(suite, store)
     const held = new HeldPosts(store)
     const groups = new GroupRegistry({ suite, userId, store, contacts, transport })
-    const queue = new PairwiseQueue({ suite, contacts, pairwise, groups, store, keys, lock, log })
+    const queue = new PairwiseQueue({
+      suite,
+      contacts,
+      pairwise,
+      groups,
+      store,
+      keys,
+      lock,
+      log,
+      me: formatUserId(userId),
+    })
     this.#components = components
     this.store = store
     this.keys = keys
@@ -184,10 +194,15 @@ export class GroupService implements Startable {
     await this.#indexOnce()
     const { pairwise, transport } = this.#components
     pairwise.registerApp(APP_GROUP_OPS, (d) => this.#membership.onOps(d))
-    pairwise.registerApp(APP_GROUP_SENDER_KEY, async (d) => {
-      const opened = await this.#distribution.onSenderKey(d)
-      return { after: () => (opened === null ? undefined : void this.#receive.retryPending(opened)) }
-    })
+    // our own other devices send us their Sender Keys too (issue 18): their posts are ours
+    pairwise.registerApp(
+      APP_GROUP_SENDER_KEY,
+      async (d) => {
+        const opened = await this.#distribution.onSenderKey(d)
+        return { after: () => (opened === null ? undefined : void this.#receive.retryPending(opened)) }
+      },
+      true,
+    )
     pairwise.registerApp(APP_GROUP_MESSAGE, (d) => this.#receive.onCopy(d))
     pairwise.registerApp(APP_GROUP_RECEIPTS, (d) => this.#receipts.onReceipts(d))
     transport.onMessage((_topic, data) => {
@@ -246,6 +261,24 @@ export class GroupService implements Startable {
     })
     if (out.length > 0)
       this.#components.log.info('sender keys redistributed', { sends: out.length, ...change })
+    await this.#queue.enqueue(out)
+  }
+
+  /**
+   * Our own device list changed (a device linked or revoked here): our other devices hold our
+   * Sender Keys (issue 18), so a revoked one makes us rotate in every group (and forget the keys
+   * it distributed), an added one gets our current keys. `revoked`: hex device keys.
+   */
+  async ownDevicesChanged(change: MemberDeviceChange, revoked: ReadonlySet<string>): Promise<void> {
+    if (!this.#running) return
+    const me = formatUserId(this.#components.userId)
+    const out = await this.#lock.run(async () => {
+      const r = this.#distribution.memberDevicesChanged(me, change, revoked)
+      await this.store.batch(r.ops)
+      return r.sends
+    })
+    if (out.length > 0)
+      this.#components.log.info('own sender keys redistributed', { sends: out.length, ...change })
     await this.#queue.enqueue(out)
   }
 

@@ -41,7 +41,9 @@ export class KeyDistribution {
     rotate = false,
   ): { ops: BatchOp[]; sends: Outgoing[] } {
     const { keys, me, now } = this.#ctx
-    const r = keys.reconcile(g.record.groupId, g.log.state.epoch, memberIdsIn(g.log.state, me), now(), rotate)
+    // our own user id stands for our own other devices (the queue sends it to them, issue 18)
+    const recipients = [...memberIdsIn(g.log.state, me), me]
+    const r = keys.reconcile(g.record.groupId, g.log.state.epoch, recipients, now(), rotate)
     keys.commitOwn(r.next)
     const chain = r.next.state.chains[0]
     const current =
@@ -71,7 +73,8 @@ export class KeyDistribution {
    * a revoked device holds our current chain, and we rotate in every group the member is in (the
    * new chain reaches the remaining devices only, and every other member rotates the same way
    * when it pins the list), and the keys that device distributed are forgotten; a new device has
-   * none of our chains, and gets the current one.
+   * none of our chains, and gets the current one. Our own list (`userId` is ours) works the same
+   * way: our own other devices hold our chains (reconcile sends them to our own user id).
    */
   memberDevicesChanged(
     userId: string,
@@ -81,11 +84,13 @@ export class KeyDistribution {
     const { keys, me, groups } = this.#ctx
     const ops: BatchOp[] = []
     const sends: Outgoing[] = []
-    if (userId === me || (!change.revoked && !change.added)) return { ops, sends }
+    if (!change.revoked && !change.added) return { ops, sends }
     // what a revoked device of theirs distributed is forgotten: its later posts are not read
     if (change.revoked) ops.push(...keys.forgetDevices(userId, revokedDevices))
     for (const g of groups.all()) {
-      if (g.record.status !== 'member' || !memberIdsIn(g.log.state, me).includes(userId)) continue
+      if (g.record.status !== 'member') continue
+      // our own list (userId === me): our own other devices hold our chains too
+      if (userId !== me && !memberIdsIn(g.log.state, me).includes(userId)) continue
       if (!change.revoked) ops.push(...keys.undistribute(g.record.groupId, [userId]))
       const r = this.reconcile(g, [], change.revoked)
       ops.push(...r.ops)

@@ -3,7 +3,8 @@
  * the service's lock and sent after it is released, in order, so the messenger (whose handlers
  * take our lock) is never awaited while we hold it. A member we hold no contact for is added from
  * the signed card the group carries; one still unreachable is skipped (and, for our Sender Key
- * distribution, marked as not distributed so a later reconcile retries it).
+ * distribution, marked as not distributed so a later reconcile retries it). Our own user id
+ * among the peers (only our Sender Key distribution names it) stands for our own other devices.
  */
 import { parseContactCard } from '../../../core/src/contact-card.ts'
 import type { CryptoSuite } from '../../../core/src/crypto/suite.ts'
@@ -23,6 +24,8 @@ export interface PairwiseQueueInit {
   readonly keys: SenderKeyBook
   readonly lock: Mutex
   readonly log: GroupLogger
+  /** Our own user id: a distribution to it goes to our own other devices (issue 18). */
+  readonly me: string
 }
 
 export class PairwiseQueue {
@@ -51,10 +54,12 @@ export class PairwiseQueue {
   }
 
   async #sendOne(send: Outgoing): Promise<void> {
-    const { contacts, pairwise, lock, store, keys, log } = this.#init
+    const { contacts, pairwise, lock, store, keys, log, me } = this.#init
     const reachable: string[] = []
     const unreachable: string[] = []
+    if (send.peers.includes(me)) await pairwise.sendToOwnDevices(send.appKind, send.payload)
     for (const peer of send.peers) {
+      if (peer === me) continue
       if ((await contacts.getContact(peer)) === undefined) await this.#addCardContact(send.groupId, peer)
       if ((await contacts.getContact(peer)) === undefined) unreachable.push(peer)
       else reachable.push(peer)

@@ -19,8 +19,11 @@ export interface GroupLogger {
 
 /** The pairwise side (the Messenger in the daemon). */
 export interface GroupPairwise {
-  registerApp(appKind: number, handler: AppHandler): void
+  /** `fromOwnDevices`: our own other devices may send it too (our own user id as the sender). */
+  registerApp(appKind: number, handler: AppHandler, fromOwnDevices?: boolean): void
   sendApp(peers: readonly string[], appKind: number, payload: Uint8Array): Promise<void>
+  /** Queue an app payload to each of our own other devices (listed, not revoked); how many. */
+  sendToOwnDevices(appKind: number, payload: Uint8Array): Promise<number>
   addContact(card: ContactCard, name: string | undefined): Promise<unknown>
 }
 

@@ -32,6 +32,7 @@ import {
 import { acceptKeyChange, addContact, learnAddresses, requireContact, verifyContact } from './contacts.ts'
 import { encodePrekeyResponse, MAX_APP_PAYLOAD_BYTES, MAX_DELIVERY_REQUEST_BYTES } from './content.ts'
 import { directConversationId, peerOfDirectConversation } from './conversation-id.ts'
+import { resendToNewDevices } from './device-resend.ts'
 import { dropRevokedDevices } from './device-revocation.ts'
 import { deviceSlot } from './device-slots.ts'
 import { peerOfConversation } from './direct-conversation.ts'
@@ -281,6 +282,11 @@ export class Messenger {
   /** A contact's pinned device list changed: revoked devices lose their sessions and queues. */
   devicesChanged(userId: string): Promise<void> {
     return dropRevokedDevices(this.#ctx, this.#outbox, userId)
+  }
+
+  /** A contact's newly pinned list added a device: our recent texts go to it too (device-resend.ts). */
+  resendToNewDevices(userId: string): Promise<number> {
+    return resendToNewDevices(this.#ctx, this.#outbox, userId)
   }
 
   // ---- sending
