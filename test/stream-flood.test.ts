@@ -218,4 +218,80 @@ describe('raw stream floods on every protocol a daemon serves', () => {
       assert.ok((of(protocol)?.overflow ?? 0) > 0, `${protocol}: streams past the cap counted`)
     assert.equal(limits.deniedPeers, FLOODS.length * 2, 'the attackers, and nobody else, are refused')
   })
+
+  test('all ten floods at once (a crowd): the sum of their rates, every attacker out, 99 % of a steady stream in time', async (t) => {
+    const bobAddrs = bob.addrs
+      .filter((a) => a.startsWith('/ip4/127.0.0.1/tcp/') && !a.includes('/ws'))
+      .map((a) => multiaddr(a))
+    const conversationId = `dm:${bob.userId}`
+    const deniedBefore = (await bob.client.call('node.status', {})).network?.limits?.deniedPeers ?? 0
+    const arrivals = new Map<string, number>()
+    const off = await bob.client.on('message.received', ((p: EventPayload<'message.received'>) => {
+      if (p.message.text.startsWith('crowd ')) arrivals.set(p.message.text, performance.now())
+    }) as never)
+    const crowd: Array<{
+      node: Libp2p
+      connection: Connection
+      flood: (typeof FLOODS)[number]
+      held: boolean
+    }> = []
+    for (const flood of FLOODS)
+      for (const held of [false, true]) {
+        const node = await attacker()
+        attackers.push(node)
+        crowd.push({ node, connection: await connect(node, bobAddrs), flood, held })
+      }
+    let floodsDone = false
+    const began = performance.now()
+    const floods = Promise.all(
+      crowd.map(({ connection, flood, held }) =>
+        streamFlood(connection, {
+          ...flood,
+          inFlight: STREAMS_IN_FLIGHT,
+          stop: () => false,
+          boundMs: FLOOD_BOUND_MS,
+          hold: held,
+        }),
+      ),
+    ).then((results) => {
+      floodsDone = true
+      return { results, seconds: (performance.now() - began) / 1000 }
+    })
+    const sentAt = new Map<string, number>()
+    for (let i = 0; i < STREAM_MESSAGES || !floodsDone; i++) {
+      const text = `crowd ${i}`
+      sentAt.set(text, performance.now())
+      await alice.client.call('messages.send', { conversationId, text })
+      await new Promise((resolve) => setTimeout(resolve, STREAM_INTERVAL_MS))
+    }
+    const { results, seconds } = await floods
+    const lastSent = Math.max(...sentAt.values())
+    await eventually(
+      'the steady stream to arrive',
+      async () =>
+        arrivals.size >= sentAt.size || performance.now() > lastSent + DELIVERY_BOUND_MS ? true : undefined,
+      DELIVERY_BOUND_MS + 5_000,
+    )
+    off()
+    const frames = results.reduce((n, r) => n + r.frames, 0)
+    t.diagnostic(
+      `crowd of ${results.length}: ${frames} frames in ${(seconds * 1000).toFixed(0)} ms (${Math.round(frames / seconds)}/s together); per attacker ${results.map((r) => r.perSecond).join(', ')} /s`,
+    )
+    const latencies = [...sentAt].map(([text, at]) => (arrivals.get(text) ?? Number.POSITIVE_INFINITY) - at)
+    const inTime = latencies.filter((ms) => ms <= DELIVERY_BOUND_MS).length
+    const sorted = latencies.filter(Number.isFinite).sort((a, b) => a - b)
+    t.diagnostic(
+      `steady stream: ${inTime}/${sentAt.size} within ${DELIVERY_BOUND_MS} ms; p50 ${Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0)} ms, p99 ${Math.round(sorted[Math.floor(sorted.length * 0.99)] ?? 0)} ms, max ${Math.round(sorted.at(-1) ?? 0)} ms`,
+    )
+    assert.ok(inTime >= Math.ceil(MIN_DELIVERED_SHARE * sentAt.size), `${inTime} of ${sentAt.size} in time`)
+    for (const [k, r] of results.entries())
+      assert.equal(r.disconnected, true, `crowd attacker ${k} (${r.protocol}) disconnected`)
+    for (const { node } of crowd) assert.equal(await refusesDial(node, bobAddrs), true, 'refused after')
+    const limits = (await bob.client.call('node.status', {})).network?.limits
+    assert.equal(
+      (limits?.deniedPeers ?? 0) - deniedBefore,
+      crowd.length,
+      'the crowd, and nobody else, refused',
+    )
+  })
 })
