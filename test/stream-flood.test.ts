@@ -48,6 +48,12 @@ const STREAMS_IN_FLIGHT = 400
 const FLOOD_BOUND_MS = 20_000
 /** Bound on one dial. */
 const DIAL_TIMEOUT_MS = 2_000
+/**
+ * Bound on bob closing a dial from a refused attacker that got through the handshake (bob's gater
+ * judges an inbound peer once the handshake names it, after the dialler may have finished): a
+ * few ms on a quiet machine; seen over 3 s once at load 12.
+ */
+const REFUSED_CLOSE_MS = 8_000
 /** Pause between dial attempts (bob takes a few inbound connections per second per host). */
 const RECONNECT_PAUSE_MS = 100
 
@@ -104,7 +110,7 @@ async function refusesDial(node: Libp2p, addrs: Multiaddr[]): Promise<boolean> {
   return eventually(
     'bob closes the refused dial',
     async () => (node.getConnections().length === 0 ? true : undefined),
-    3_000,
+    REFUSED_CLOSE_MS,
   ).catch(() => false)
 }
 
@@ -194,7 +200,7 @@ describe('raw stream floods on every protocol a daemon serves', () => {
 
     for (const r of results)
       t.diagnostic(
-        `${r.protocol}${r.held ? ' (held streams)' : ''}: ${r.frames} frames in ${(r.seconds * 1000).toFixed(0)} ms (${r.perSecond}/s), disconnected: ${r.disconnected}, refused after: ${r.refused}${Object.keys(r.failures).length > 0 ? `, own muxer refused: ${JSON.stringify(r.failures)}` : ''}, open at end: ${r.openAtEnd}`,
+        `${r.protocol}${r.held ? ' (held streams)' : ''}: ${r.frames} frames in ${(r.seconds * 1000).toFixed(0)} ms (${r.perSecond}/s; first ${r.firstBurstPerSecond ?? '-'}/s), disconnected: ${r.disconnected}, refused after: ${r.refused}${Object.keys(r.failures).length > 0 ? `, own muxer refused: ${JSON.stringify(r.failures)}` : ''}, open at end: ${r.openAtEnd}`,
       )
     const latencies = [...sentAt].map(([text, at]) => (arrivals.get(text) ?? Number.POSITIVE_INFINITY) - at)
     const inTime = latencies.filter((ms) => ms <= DELIVERY_BOUND_MS).length
@@ -279,7 +285,7 @@ describe('raw stream floods on every protocol a daemon serves', () => {
     off()
     const frames = results.reduce((n, r) => n + r.frames, 0)
     t.diagnostic(
-      `crowd of ${results.length}: ${frames} frames in ${(seconds * 1000).toFixed(0)} ms (${Math.round(frames / seconds)}/s together); per attacker ${results.map((r) => r.perSecond).join(', ')} /s`,
+      `crowd of ${results.length}: ${frames} frames in ${(seconds * 1000).toFixed(0)} ms (${Math.round(frames / seconds)}/s together); per attacker ${results.map((r) => r.perSecond).join(', ')} /s; first 256 frames at ${results.map((r) => r.firstBurstPerSecond ?? '-').join(', ')} /s`,
     )
     const latencies = [...sentAt].map(([text, at]) => (arrivals.get(text) ?? Number.POSITIVE_INFINITY) - at)
     const inTime = latencies.filter((ms) => ms <= DELIVERY_BOUND_MS).length
