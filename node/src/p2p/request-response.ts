@@ -18,6 +18,7 @@ import { isPrivate, lpStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { DecodeError } from '../../../core/src/errors.ts'
 import {
+  LIBP2P_INBOUND_STREAMS_CAP,
   MAX_REQUEST_BYTES,
   MAX_RESPONSE_BYTES,
   REQUEST_TIMEOUT_MS,
@@ -136,6 +137,8 @@ export interface HandleRequestsOptions {
    * peak); DEFAULT_PEER_LIMIT when absent.
    */
   limit?: PeerLimit
+  /** Streams of this protocol open at once per connection (more cost strikes); DEFAULT_MAX_OPEN_STREAMS. */
+  maxOpenStreams?: number
   /** Called with every failed exchange (for logs and metrics); never throws into the node. */
   onError?: (err: unknown, context: { peerId: PeerId; protocol: string }) => void
 }
@@ -155,7 +158,8 @@ export async function handleRequests(
     protocol,
     async (stream, connection) => {
       const peerId = connection.remotePeer
-      if (guard !== undefined && !guard.admit(protocol, peerId)) {
+      const release = guard?.enter(protocol, connection, options.maxOpenStreams)
+      if (release === null) {
         stream.abort(new PeerLimitError(protocol))
         return
       }
@@ -189,9 +193,15 @@ export async function handleRequests(
         } catch {
           // a faulty error callback must not escape into libp2p either
         }
+      } finally {
+        release?.()
       }
     },
-    { runOnLimitedConnection: options.runOnLimitedConnection ?? false },
+    {
+      runOnLimitedConnection: options.runOnLimitedConnection ?? false,
+      // with a guard, streams past libp2p's cap would be reset uncounted: the guard's lower cap counts them
+      ...(guard !== undefined ? { maxInboundStreams: LIBP2P_INBOUND_STREAMS_CAP } : {}),
+    },
   )
 }
 
