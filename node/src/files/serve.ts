@@ -30,6 +30,8 @@ import {
   FILE_STATUS_NOT_FOUND,
   FILE_STATUS_OK,
   type FileRequest,
+  OK_FRAME_HEADROOM,
+  okFrameInPlace,
 } from './wire.ts'
 
 export interface FileServerDeps {
@@ -111,8 +113,13 @@ async function* rangeFrames(
   count: number,
   peer: PeerId,
 ): AsyncGenerator<Uint8Array> {
+  const { source } = deps
+  // the chunk is read after the frame header's room where the source can, and framed in place
   const read = (index: number): Promise<Uint8Array | undefined> => {
-    const reading = deps.source.chunk(fileIdHex, index)
+    const reading =
+      source.chunkAfter !== undefined
+        ? source.chunkAfter(fileIdHex, index, OK_FRAME_HEADROOM)
+        : source.chunk(fileIdHex, index)
     reading.catch(() => {}) // awaited below, unless the stream failed first
     return reading
   }
@@ -125,7 +132,9 @@ async function* rangeFrames(
       return
     }
     deps.onServed?.(fileIdHex, 1, peer)
-    yield encodeFileResponse({ status: FILE_STATUS_OK, data: chunk })
+    yield source.chunkAfter !== undefined
+      ? okFrameInPlace(chunk)
+      : encodeFileResponse({ status: FILE_STATUS_OK, data: chunk })
   }
 }
 
