@@ -30,7 +30,12 @@ export interface ChunkSource {
    * Chunk `index` read into a buffer `headroom` bytes longer, the chunk after the headroom (the
    * server writes its frame header there: no copy of the chunk into a frame); optional.
    */
-  chunkAfter?(fileIdHex: string, index: number, headroom: number): Promise<Uint8Array | undefined>
+  chunkAfter?(
+    fileIdHex: string,
+    index: number,
+    headroom: number,
+    length?: number,
+  ): Promise<Uint8Array | undefined>
 }
 
 /** Mode of a file's chunk folder and of the chunk folder itself: the owner only. */
@@ -123,9 +128,16 @@ export class FileStore implements ChunkSource {
 
   /**
    * Chunk `index` after `headroom` free bytes in one buffer, or undefined when it is not here: one
-   * open, fstat and read into a buffer of the chunk file's size (no second copy to frame it).
+   * open and read into a buffer of the chunk's size (no second copy to frame it). `length`, when
+   * the caller knows it from the pointer, saves an fstat; a chunk file of another length comes back
+   * shorter or cut, and fails its hash check where it is checked.
    */
-  async chunkAfter(fileIdHex: string, index: number, headroom: number): Promise<Uint8Array | undefined> {
+  async chunkAfter(
+    fileIdHex: string,
+    index: number,
+    headroom: number,
+    length?: number,
+  ): Promise<Uint8Array | undefined> {
     let handle: FileHandle
     try {
       handle = await open(this.#chunkPath(fileIdHex, index), 'r')
@@ -139,7 +151,7 @@ export class FileStore implements ChunkSource {
       return out
     }
     try {
-      const { size } = await handle.stat()
+      const size = length ?? (await handle.stat()).size
       const out = Buffer.allocUnsafeSlow(headroom + size)
       let filled = 0
       while (filled < size) {
@@ -161,7 +173,14 @@ export class FileStore implements ChunkSource {
     fileIdHex: string,
     chunks: ReadonlyArray<{ readonly index: number; readonly ciphertext: Uint8Array }>,
   ): Promise<void> {
-    for (const { index, ciphertext } of chunks) {
+    // side by side: each chunk is a file of its own, and the batch is done when the last one is
+    const write = async ({
+      index,
+      ciphertext,
+    }: {
+      readonly index: number
+      readonly ciphertext: Uint8Array
+    }) => {
       const path = this.#chunkPath(fileIdHex, index)
       try {
         await writeFile(path, ciphertext, { mode: CHUNK_FILE_MODE })
@@ -172,6 +191,9 @@ export class FileStore implements ChunkSource {
         await writeFile(path, ciphertext, { mode: CHUNK_FILE_MODE })
       }
     }
+    const results = await Promise.allSettled(chunks.map(write))
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
   }
 
   /** Drop a file's chunks, manifest and bitmap (cancel); the record stays, with its state. */

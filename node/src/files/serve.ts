@@ -8,12 +8,14 @@
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { toHex } from '../../../core/src/bytes.ts'
+import { type ChunkLayout, chunkPlainLength } from '../../../core/src/file/chunks.ts'
 import { FILE_HASH_BYTES } from '../../../core/src/file/constants.ts'
 import { decodeFilePointer } from '../../../core/src/file/pointer.ts'
 import type { Logger } from '../log.ts'
 import { connectionPath } from '../messaging/message-path.ts'
 import { handleRequests, type RequestContext, type ResponseFrames } from '../p2p/request-response.ts'
 import {
+  CHUNK_TAG_BYTES,
   FILE_PEER_LIMIT,
   FILE_PROTOCOL,
   FILE_REQUEST_TIMEOUT_MS,
@@ -78,7 +80,8 @@ async function answer(
     ctx.unwanted()
     return NOT_FOUND
   }
-  const { chunkCount } = decodeFilePointer(record.pointer)
+  const pointer = decodeFilePointer(record.pointer)
+  const { chunkCount } = pointer
   if (request.kind === FILE_REQUEST_CHUNK) {
     if (request.index >= chunkCount) return BAD_REQUEST
     const chunk = await deps.source.chunk(fileIdHex, request.index)
@@ -88,7 +91,7 @@ async function answer(
   }
   if (request.kind === FILE_REQUEST_RANGE) {
     if (request.index + request.count > chunkCount) return BAD_REQUEST
-    return { frames: rangeFrames(deps, fileIdHex, request.index, request.count, ctx.peerId) }
+    return { frames: rangeFrames(deps, pointer, fileIdHex, request.index, request.count, ctx.peerId) }
   }
   if (request.index + request.count > chunkCount) return BAD_REQUEST
   const manifest = await deps.source.manifest(fileIdHex)
@@ -108,6 +111,7 @@ async function answer(
  */
 async function* rangeFrames(
   deps: FileServerDeps,
+  layout: ChunkLayout,
   fileIdHex: string,
   from: number,
   count: number,
@@ -118,7 +122,12 @@ async function* rangeFrames(
   const read = (index: number): Promise<Uint8Array | undefined> => {
     const reading =
       source.chunkAfter !== undefined
-        ? source.chunkAfter(fileIdHex, index, OK_FRAME_HEADROOM)
+        ? source.chunkAfter(
+            fileIdHex,
+            index,
+            OK_FRAME_HEADROOM,
+            chunkPlainLength(layout, index) + CHUNK_TAG_BYTES,
+          )
         : source.chunk(fileIdHex, index)
     reading.catch(() => {}) // awaited below, unless the stream failed first
     return reading
