@@ -153,6 +153,7 @@ export class FileStore implements ChunkSource {
     try {
       const size = length ?? (await handle.stat()).size
       const out = Buffer.allocUnsafeSlow(headroom + size)
+      out.fill(0, 0, headroom) // no stale memory before the chunk, even where the frame leaves it
       let filled = 0
       while (filled < size) {
         const { bytesRead } = await handle.read(out, headroom + filled, size - filled, filled)
