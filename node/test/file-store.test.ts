@@ -15,6 +15,13 @@ import { createNodeSuite } from '../src/crypto/node-suite.ts'
 import { FileStore } from '../src/files/file-store.ts'
 import { RELEASE_MIN_BYTES, releaseBytes } from '../src/files/release-bytes.ts'
 import { sealFile } from '../src/files/seal-file.ts'
+import {
+  decodeFileResponse,
+  encodeFileResponse,
+  FILE_STATUS_OK,
+  OK_FRAME_HEADROOM,
+  okFrameInPlace,
+} from '../src/files/wire.ts'
 import { fileChunksDir } from '../src/storage/layout.ts'
 import { SealedStore } from '../src/storage/sealed-store.ts'
 
@@ -88,6 +95,43 @@ describe('file chunks beside the profile database', () => {
     const small = random(RELEASE_MIN_BYTES - 1)
     releaseBytes(small)
     assert.equal(small.byteLength, RELEASE_MIN_BYTES - 1)
+  })
+
+  test('a chunk read after the frame headroom is framed in place: the same bytes as an encoded response', async () => {
+    const files = await open('framed')
+    const fileIdHex = toHex(random(16))
+    // lengths whose varint takes 1, 2, 3 bytes, and a sealed 256 KiB chunk
+    const chunks = [1, 127, 128, 16_383, 16_384, 256 * KIB + 16].map((length, index) => ({
+      index,
+      ciphertext: random(length),
+    }))
+    await files.writeChunks(fileIdHex, chunks)
+    for (const { index, ciphertext } of chunks) {
+      const read = await files.chunkAfter(fileIdHex, index, OK_FRAME_HEADROOM)
+      assert.ok(read !== undefined)
+      assert.deepEqual(read.subarray(OK_FRAME_HEADROOM), ciphertext)
+      const frame = okFrameInPlace(read)
+      assert.deepEqual(frame, encodeFileResponse({ status: FILE_STATUS_OK, data: ciphertext }))
+      assert.deepEqual(decodeFileResponse(frame).data, ciphertext)
+    }
+    // an older build's chunk in the database, read with headroom too
+    const legacy = random(1000)
+    await files.store.batch([{ type: 'putBytes', key: files.chunkKey(fileIdHex, 99), value: legacy }])
+    const read = await files.chunkAfter(fileIdHex, 99, OK_FRAME_HEADROOM)
+    assert.ok(read !== undefined)
+    assert.deepEqual(okFrameInPlace(read), encodeFileResponse({ status: FILE_STATUS_OK, data: legacy }))
+    assert.equal(await files.chunkAfter(fileIdHex, 100, OK_FRAME_HEADROOM), undefined)
+  })
+
+  test('a write after the folder was removed makes it again, owner-only', async () => {
+    const files = await open('again')
+    const fileIdHex = toHex(random(16))
+    await files.writeChunks(fileIdHex, [{ index: 0, ciphertext: random(64) }])
+    await files.dropContents(fileIdHex, 1)
+    const again = random(64)
+    await files.writeChunks(fileIdHex, [{ index: 0, ciphertext: again }])
+    assert.equal((await stat(join(files.chunksDir, fileIdHex))).mode & 0o777, 0o700)
+    assert.deepEqual(await files.chunk(fileIdHex, 0), again)
   })
 
   test('a file id that is not lowercase hex never names a path', async () => {

@@ -54,7 +54,7 @@ export const MAX_FILE_REQUEST_BYTES = 64
 /** Protobuf framing of a response around its data: status, tag and a length of ≤ 5 bytes. */
 const RESPONSE_FRAMING_BYTES = 16
 /** AES-GCM tag on every chunk. */
-const CHUNK_TAG_BYTES = 16
+export const CHUNK_TAG_BYTES = 16
 /** Largest response data: a sealed chunk of the largest size a pointer may announce. */
 export const MAX_FILE_RESPONSE_DATA_BYTES = Math.max(
   MAX_FILE_CHUNK_BYTES + CHUNK_TAG_BYTES,

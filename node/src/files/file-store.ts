@@ -15,7 +15,7 @@
  *
  * ChunkSource is the narrow part the server reads: a test can hand the server a modified one.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { type FileHandle, mkdir, open, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FILE_PREFIXES, fileChunksDir } from '../storage/layout.ts'
 import { type BatchOp, orderedCounter, putRecord, type SealedStore } from '../storage/sealed-store.ts'
@@ -26,6 +26,16 @@ export interface ChunkSource {
   attachment(fileIdHex: string): Promise<AttachmentRecord | undefined>
   manifest(fileIdHex: string): Promise<Uint8Array | undefined>
   chunk(fileIdHex: string, index: number): Promise<Uint8Array | undefined>
+  /**
+   * Chunk `index` read into a buffer `headroom` bytes longer, the chunk after the headroom (the
+   * server writes its frame header there: no copy of the chunk into a frame); optional.
+   */
+  chunkAfter?(
+    fileIdHex: string,
+    index: number,
+    headroom: number,
+    length?: number,
+  ): Promise<Uint8Array | undefined>
 }
 
 /** Mode of a file's chunk folder and of the chunk folder itself: the owner only. */
@@ -112,16 +122,48 @@ export class FileStore implements ChunkSource {
   }
 
   /** Chunk `index` as stored (sealed under the file key), or undefined when it is not here. */
-  async chunk(fileIdHex: string, index: number): Promise<Uint8Array | undefined> {
-    let bytes: Buffer
+  chunk(fileIdHex: string, index: number): Promise<Uint8Array | undefined> {
+    return this.chunkAfter(fileIdHex, index, 0)
+  }
+
+  /**
+   * Chunk `index` after `headroom` free bytes in one buffer, or undefined when it is not here: one
+   * open and read into a buffer of the chunk's size (no second copy to frame it). `length`, when
+   * the caller knows it from the pointer, saves an fstat; a chunk file of another length comes back
+   * shorter or cut, and fails its hash check where it is checked.
+   */
+  async chunkAfter(
+    fileIdHex: string,
+    index: number,
+    headroom: number,
+    length?: number,
+  ): Promise<Uint8Array | undefined> {
+    let handle: FileHandle
     try {
-      bytes = await readFile(this.#chunkPath(fileIdHex, index))
+      handle = await open(this.#chunkPath(fileIdHex, index), 'r')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
       // a chunk stored in the database by an older build
-      return this.store.getBytes(this.chunkKey(fileIdHex, index))
+      const stored = await this.store.getBytes(this.chunkKey(fileIdHex, index))
+      if (stored === undefined || headroom === 0) return stored
+      const out = new Uint8Array(headroom + stored.length)
+      out.set(stored, headroom)
+      return out
     }
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    try {
+      const size = length ?? (await handle.stat()).size
+      const out = Buffer.allocUnsafeSlow(headroom + size)
+      out.fill(0, 0, headroom) // no stale memory before the chunk, even where the frame leaves it
+      let filled = 0
+      while (filled < size) {
+        const { bytesRead } = await handle.read(out, headroom + filled, size - filled, filled)
+        if (bytesRead === 0) break // shortened under us: a short chunk fails its hash check
+        filled += bytesRead
+      }
+      return new Uint8Array(out.buffer, out.byteOffset, headroom + filled)
+    } finally {
+      await handle.close()
+    }
   }
 
   /**
@@ -132,9 +174,27 @@ export class FileStore implements ChunkSource {
     fileIdHex: string,
     chunks: ReadonlyArray<{ readonly index: number; readonly ciphertext: Uint8Array }>,
   ): Promise<void> {
-    await mkdir(this.#fileDir(fileIdHex), { recursive: true, mode: CHUNK_DIR_MODE })
-    for (const { index, ciphertext } of chunks)
-      await writeFile(this.#chunkPath(fileIdHex, index), ciphertext, { mode: CHUNK_FILE_MODE })
+    // side by side: each chunk is a file of its own, and the batch is done when the last one is
+    const write = async ({
+      index,
+      ciphertext,
+    }: {
+      readonly index: number
+      readonly ciphertext: Uint8Array
+    }) => {
+      const path = this.#chunkPath(fileIdHex, index)
+      try {
+        await writeFile(path, ciphertext, { mode: CHUNK_FILE_MODE })
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        // the file's first chunk here: its folder is made once, not before every write
+        await mkdir(this.#fileDir(fileIdHex), { recursive: true, mode: CHUNK_DIR_MODE })
+        await writeFile(path, ciphertext, { mode: CHUNK_FILE_MODE })
+      }
+    }
+    const results = await Promise.allSettled(chunks.map(write))
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed !== undefined) throw (failed as PromiseRejectedResult).reason
   }
 
   /** Drop a file's chunks, manifest and bitmap (cancel); the record stays, with its state. */

@@ -8,12 +8,14 @@
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { toHex } from '../../../core/src/bytes.ts'
+import { type ChunkLayout, chunkPlainLength } from '../../../core/src/file/chunks.ts'
 import { FILE_HASH_BYTES } from '../../../core/src/file/constants.ts'
 import { decodeFilePointer } from '../../../core/src/file/pointer.ts'
 import type { Logger } from '../log.ts'
 import { connectionPath } from '../messaging/message-path.ts'
 import { handleRequests, type RequestContext, type ResponseFrames } from '../p2p/request-response.ts'
 import {
+  CHUNK_TAG_BYTES,
   FILE_PEER_LIMIT,
   FILE_PROTOCOL,
   FILE_REQUEST_TIMEOUT_MS,
@@ -30,6 +32,8 @@ import {
   FILE_STATUS_NOT_FOUND,
   FILE_STATUS_OK,
   type FileRequest,
+  OK_FRAME_HEADROOM,
+  okFrameInPlace,
 } from './wire.ts'
 
 export interface FileServerDeps {
@@ -76,7 +80,8 @@ async function answer(
     ctx.unwanted()
     return NOT_FOUND
   }
-  const { chunkCount } = decodeFilePointer(record.pointer)
+  const pointer = decodeFilePointer(record.pointer)
+  const { chunkCount } = pointer
   if (request.kind === FILE_REQUEST_CHUNK) {
     if (request.index >= chunkCount) return BAD_REQUEST
     const chunk = await deps.source.chunk(fileIdHex, request.index)
@@ -86,7 +91,7 @@ async function answer(
   }
   if (request.kind === FILE_REQUEST_RANGE) {
     if (request.index + request.count > chunkCount) return BAD_REQUEST
-    return { frames: rangeFrames(deps, fileIdHex, request.index, request.count, ctx.peerId) }
+    return { frames: rangeFrames(deps, pointer, fileIdHex, request.index, request.count, ctx.peerId) }
   }
   if (request.index + request.count > chunkCount) return BAD_REQUEST
   const manifest = await deps.source.manifest(fileIdHex)
@@ -106,13 +111,24 @@ async function answer(
  */
 async function* rangeFrames(
   deps: FileServerDeps,
+  layout: ChunkLayout,
   fileIdHex: string,
   from: number,
   count: number,
   peer: PeerId,
 ): AsyncGenerator<Uint8Array> {
+  const { source } = deps
+  // the chunk is read after the frame header's room where the source can, and framed in place
   const read = (index: number): Promise<Uint8Array | undefined> => {
-    const reading = deps.source.chunk(fileIdHex, index)
+    const reading =
+      source.chunkAfter !== undefined
+        ? source.chunkAfter(
+            fileIdHex,
+            index,
+            OK_FRAME_HEADROOM,
+            chunkPlainLength(layout, index) + CHUNK_TAG_BYTES,
+          )
+        : source.chunk(fileIdHex, index)
     reading.catch(() => {}) // awaited below, unless the stream failed first
     return reading
   }
@@ -125,7 +141,9 @@ async function* rangeFrames(
       return
     }
     deps.onServed?.(fileIdHex, 1, peer)
-    yield encodeFileResponse({ status: FILE_STATUS_OK, data: chunk })
+    yield source.chunkAfter !== undefined
+      ? okFrameInPlace(chunk)
+      : encodeFileResponse({ status: FILE_STATUS_OK, data: chunk })
   }
 }
 

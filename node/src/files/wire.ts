@@ -88,6 +88,35 @@ export function encodeFileResponse(response: FileResponse): Uint8Array {
   return FileResponseProto.encode({ status: response.status, data: response.data as Buf })
 }
 
+/**
+ * Room before a chunk for okFrameInPlace: the data field's tag (1 byte) and its length as a
+ * varint (≤ 5 bytes for any 32-bit length).
+ */
+export const OK_FRAME_HEADROOM = 6
+/** Wire type 2 (length-delimited) of FileResponse field 2, data. */
+const DATA_FIELD_TAG = (2 << 3) | 2
+
+/**
+ * The OK response frame around `buffer`'s data after OK_FRAME_HEADROOM bytes, written into that
+ * headroom: the same bytes as encodeFileResponse({ status: OK, data }) (proto3 leaves the status 0
+ * out), without copying the data.
+ */
+export function okFrameInPlace(buffer: Uint8Array): Uint8Array {
+  let length = buffer.length - OK_FRAME_HEADROOM
+  if (length < 0) throw new RangeError('no headroom for the frame header')
+  if (length === 0) return encodeFileResponse({ status: FILE_STATUS_OK, data: new Uint8Array(0) })
+  const varint: number[] = []
+  do {
+    const low = length & 0x7f
+    length >>>= 7
+    varint.push(length === 0 ? low : low | 0x80)
+  } while (length !== 0)
+  const start = OK_FRAME_HEADROOM - 1 - varint.length
+  buffer[start] = DATA_FIELD_TAG
+  buffer.set(varint, start + 1)
+  return buffer.subarray(start)
+}
+
 /** Parse an untrusted response (MAX_FILE_RESPONSE_BYTES first); data only with OK. */
 export function decodeFileResponse(bytes: Uint8Array): FileResponse {
   const proto = decodeCapped('file response', bytes, MAX_FILE_RESPONSE_BYTES, (b) =>
