@@ -4,25 +4,15 @@
  * is NOT_FOUND, an empty name removes the name. Real daemon, real LevelDB.
  */
 import assert from 'node:assert/strict'
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { after, before, describe, test } from 'node:test'
 import type { RpcError } from '../node/src/rpc/errors.ts'
 import { type ChatPeer, startPeer, TEST_PASSPHRASE } from './fixtures/chat.ts'
 import { spawnDaemon } from './fixtures/daemon.ts'
+import { filesUnder } from './fixtures/files-under.ts'
 
 /** A name found nowhere else in a profile. */
 const NAME = 'kestrelwindowlaptop'
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)))
-    else if (entry.isFile()) out.push(path)
-  }
-  return out
-}
 
 describe('devices.rename', () => {
   let alice: ChatPeer

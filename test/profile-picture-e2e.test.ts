@@ -6,7 +6,7 @@
  * one; and the picture sits only sealed in the contact's profile files.
  */
 import assert from 'node:assert/strict'
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import jpeg from 'jpeg-js'
@@ -22,6 +22,7 @@ import {
   waitForEvent,
 } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
+import { filesUnder } from './fixtures/files-under.ts'
 import { COMMENT_TEXT, GPS_LATITUDE_BYTES, seededJpeg, withCameraMetadata } from './fixtures/jpeg.ts'
 import { shapedPng } from './fixtures/png.ts'
 import { runWren } from './fixtures/wren-cli.ts'
@@ -35,15 +36,6 @@ async function pictureOf(client: WrenClient, userId: string): Promise<Buffer | n
 }
 
 /** Every regular file under `dir`, recursively. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)))
-    else if (entry.isFile()) out.push(path)
-  }
-  return out
-}
 
 describe('profile pictures between daemons', () => {
   let alice: ChatPeer

@@ -8,10 +8,11 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { fileContaining, filesUnder } from './fixtures/files-under.ts'
 import { startTestRelay, type TestRelay } from './fixtures/relay.ts'
 import { type StartedWren, startWren } from './fixtures/wren-cli.ts'
 
@@ -55,18 +56,6 @@ function room(p: Awaited<ReturnType<typeof person>>, args: string[]): StartedWre
   })
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return []
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
-}
-
-async function anyFileContains(dirs: string[], needle: string): Promise<string | null> {
-  for (const dir of dirs)
-    for (const file of await filesUnder(dir)) if ((await readFile(file)).includes(needle)) return file
-  return null
-}
-
 test('two people with the same code meet through a relay, chat both ways, /quit ends both, and nothing is written', async () => {
   const alice = await person('alice')
   const bob = await person('bob')
@@ -95,7 +84,7 @@ test('two people with the same code meet through a relay, chat both ways, /quit 
   assert.deepEqual(await filesUnder(alice.root), [], 'nothing in TMPDIR or HOME')
   assert.deepEqual(await filesUnder(bob.root), [], 'nothing in TMPDIR or HOME')
   for (const needle of ['kestrel over the ridge', 'heron by the weir'])
-    assert.equal(await anyFileContains([sandbox, relay.dataDir], needle), null, `no "${needle}" in any file`)
+    assert.equal(await fileContaining([sandbox, relay.dataDir], needle), null, `no "${needle}" in any file`)
 })
 
 test('a malformed code is a usage error (exit 2) that names the rule, and nothing is created', async () => {

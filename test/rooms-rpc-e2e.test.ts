@@ -6,14 +6,12 @@
  * logs. A locked daemon answers LOCKED, and locking ends a room that is open.
  */
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import type { EventName, EventPayload } from '../node/src/rpc/api.ts'
 import type { WrenClient } from '../node/src/rpc/client.ts'
 import type { RpcError } from '../node/src/rpc/errors.ts'
 import { type ChatPeer, eventually, startPeer, TEST_PASSPHRASE } from './fixtures/chat.ts'
+import { fileContaining } from './fixtures/files-under.ts'
 import { startTestRelay, type TestRelay } from './fixtures/relay.ts'
 
 /** Bound on meeting: two slow hashes (~1 s each under load), a reservation, DHT rounds of 2 s. */
@@ -46,18 +44,6 @@ async function record<E extends EventName>(client: WrenClient, event: E) {
   const seen: EventPayload<E>[] = []
   const off = await client.on(event, ((payload: EventPayload<E>) => seen.push(payload)) as never)
   return { seen, off }
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  if (!existsSync(dir)) return []
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
-}
-
-async function fileContaining(dirs: string[], needle: string): Promise<string | null> {
-  for (const dir of dirs)
-    for (const file of await filesUnder(dir)) if ((await readFile(file)).includes(needle)) return file
-  return null
 }
 
 test('two daemons join the room of one code through a relay, chat both ways, and one leaving ends it on both', async () => {

@@ -6,26 +6,16 @@
  * either profile folder holds any of those words, in UTF-8 or UTF-16, nor the edited-away word.
  */
 import assert from 'node:assert/strict'
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import { after, before, describe, test } from 'node:test'
 import type { WrenClient } from '../node/src/rpc/client.ts'
 import { type ChatPeer, eventually, startPair, waitForEvent } from './fixtures/chat.ts'
+import { filesUnder } from './fixtures/files-under.ts'
 
 /** Words no other part of a profile contains: made-up, long, and each searched for below. */
 const SECRET_WORDS = ['quillfeatherbrook', 'marrowlanternfield', 'osprigvellumcrest']
 /** The word an edit replaces: it must leave the index and never be at rest either. */
 const EDITED_AWAY = 'thistledownharbour'
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)))
-    else if (entry.isFile()) out.push(path)
-  }
-  return out
-}
 
 async function found(client: WrenClient, query: string): Promise<string[]> {
   return (await client.call('messages.search', { query, limit: 20 })).results.map((r) => r.messageId)
