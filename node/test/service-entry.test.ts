@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { promisify } from 'node:util'
-import { buildBundle, DAEMON_BUNDLE, daemonEntry } from '../src/launch/service-entry.ts'
+import { asciiOnly, buildBundle, DAEMON_BUNDLE, daemonEntry } from '../src/launch/service-entry.ts'
 
 const run = promisify(execFile)
 let dir: string
@@ -53,4 +53,17 @@ test('the daemon entry is its bundle, with the package version built in', async 
   }
   assert.ok(text.includes(JSON.stringify(pkg.version)), 'version inlined, not read relative to the bundle')
   assert.ok(!/from "\.\.?\//.test(text), 'no relative import left to resolve from dist/')
+})
+
+test('the bundle is ASCII, and its escapes mean what the characters meant', async () => {
+  const bundle = await readFile(await daemonEntry())
+  assert.ok(
+    bundle.every((b) => b < 0x80),
+    'a non-ASCII byte in the daemon bundle',
+  )
+  // the source of an array literal: a comment, a string, two regular expressions, a template
+  const source = `/* a → b */ ['ß😀'.length, /ß/g.test('Straße'), /😀/u.test('x😀'), \`ς\${'≤'}\`]`
+  const escaped = asciiOnly(source)
+  assert.ok(!/[\u0080-\uffff]/.test(escaped))
+  assert.deepEqual(new Function(`return ${escaped}`)(), new Function(`return ${source}`)())
 })

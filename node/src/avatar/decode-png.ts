@@ -5,10 +5,18 @@
  * (Adam7) images are refused: pngjs inflates those without an output bound. Transparent pixels
  * are laid on white, since the JPEG we send has no alpha (black would show otherwise).
  */
-import { PNG } from 'pngjs'
+import { createRequire } from 'node:module'
 import type { Pixels } from '../files/images/thumbnail.ts'
 import { PICTURE_DECODE_MEMORY_MB } from './constants.ts'
 import { PictureNotUsableError } from './errors.ts'
+
+// pngjs is loaded at the first PNG picture, not with the daemon (an idle daemon's RSS, issue 14)
+const require = createRequire(import.meta.url)
+let pngModule: typeof import('pngjs') | undefined
+const pngCodec = (): typeof import('pngjs') => {
+  pngModule ??= require('pngjs') as typeof import('pngjs')
+  return pngModule
+}
 
 /** Offsets in a PNG whose first chunk is IHDR (stripPng checked it): signature 8, length 4, type 4. */
 const IHDR_DATA = 16
@@ -69,7 +77,9 @@ export function decodePng(png: Uint8Array): Pixels {
     throw new PictureNotUsableError('not decodable (image data too short for its size)')
   let decoded: { width: number; height: number; data: Buffer }
   try {
-    decoded = PNG.sync.read(Buffer.from(png.buffer, png.byteOffset, png.byteLength), { checkCRC: true })
+    decoded = pngCodec().PNG.sync.read(Buffer.from(png.buffer, png.byteOffset, png.byteLength), {
+      checkCRC: true,
+    })
   } catch (error) {
     throw new PictureNotUsableError(`not decodable (${(error as Error)?.message ?? 'unknown'})`)
   }

@@ -7,7 +7,7 @@
  * WebP and GIF are recognised and refused with UnsupportedPictureFormatError: no pure-JS decoder
  * for them is among the dependencies (the desktop converts them to JPEG in the page first).
  */
-import jpeg from 'jpeg-js'
+import { createRequire } from 'node:module'
 import { MalformedImageError } from '../files/images/errors.ts'
 import { stripImageMetadata } from '../files/images/strip-metadata.ts'
 import { boxDownscale, orient, type Pixels } from '../files/images/thumbnail.ts'
@@ -24,6 +24,15 @@ import { PictureNotUsableError, UnsupportedPictureFormatError } from './errors.t
 
 const RGBA = 4
 
+// jpeg-js is loaded at the first picture, not with the daemon: most daemons never prepare one
+// (an idle daemon's RSS, issue 14); synchronous, as preparePicture is
+const require = createRequire(import.meta.url)
+let jpegModule: typeof import('jpeg-js') | undefined
+const jpegCodec = (): typeof import('jpeg-js') => {
+  jpegModule ??= require('jpeg-js') as typeof import('jpeg-js')
+  return jpegModule
+}
+
 /** The centred square of `src`. */
 function centreSquare(src: Pixels): Pixels {
   const side = Math.min(src.width, src.height)
@@ -39,7 +48,7 @@ function centreSquare(src: Pixels): Pixels {
 
 function decodeJpeg(bytes: Uint8Array): Pixels {
   try {
-    return jpeg.decode(bytes, {
+    return jpegCodec().decode(bytes, {
       useTArray: true,
       formatAsRGBA: true,
       maxResolutionInMP: PICTURE_SOURCE_MAX_PIXELS / 1_000_000,
@@ -69,7 +78,10 @@ export function preparePicture(image: Uint8Array): Uint8Array {
   const decoded = stripped.type === 'image/png' ? decodePng(stripped.bytes) : decodeJpeg(stripped.bytes)
   const small = orient(boxDownscale(centreSquare(decoded), PICTURE_SIDE_PX), stripped.orientation)
   for (const quality of PICTURE_QUALITIES) {
-    const out = jpeg.encode({ data: small.data, width: small.width, height: small.height }, quality).data
+    const out = jpegCodec().encode(
+      { data: small.data, width: small.width, height: small.height },
+      quality,
+    ).data
     if (out.length <= PICTURE_MAX_BYTES) return new Uint8Array(out)
   }
   throw new PictureNotUsableError(`does not fit ${PICTURE_MAX_BYTES} bytes even at the lowest quality`)
