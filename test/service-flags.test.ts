@@ -118,7 +118,7 @@ describe('the daemon and the relay run with the service flags however they are s
       .map((line) => JSON.parse(line) as { level: string; msg?: string; expected?: string[] })
       .find((entry) => entry.level === 'warn')
     assert.ok(warning, bare.stderr)
-    assert.match(warning.msg ?? '', /started without --max-semi-space-size=2/)
+    assert.match(warning.msg ?? '', /started without --max-semi-space-size=4/)
     assert.deepEqual(warning.expected, [...SERVICE_NODE_FLAGS])
   })
 

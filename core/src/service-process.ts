@@ -10,15 +10,11 @@
  * had not grown: nothing was leaked, but a mostly idle process runs no full GC for a long time.
  * With 4 MB semi-spaces the same abuse peaks ~100 MB lower and the process is back within a few
  * MB once V8's memory reducer runs (≈100 s after the burst). Scavenges run more often under
- * load; bench:abuse's throughput did not change. 2 MB (issue 14's 120 MB idle goal): a fresh
- * idle daemon 116.8–117.6 MB against 120.1–122.1 with 4 MB, while bench:node's 1:1 rates stayed
- * over their goals (2,318 msgs/s and 5,198 send calls/s against 2,408 and 5,231, load ≈ 1). The
- * price is in bursts: bench:relay's catch-up of 1,000 queued messages took 519–560 ms against
- * 472–554 ms (3 MB: 119.8–120.3 MB idle, 507–558 ms).
+ * load; bench:abuse's throughput did not change.
  */
 
 /** Largest V8 semi-space of a service process, MB (the young generation is two of them). */
-export const SERVICE_MAX_SEMI_SPACE_MB = 2
+export const SERVICE_MAX_SEMI_SPACE_MB = 4
 
 /** Node flags of a service process; pass them before the script: `node ...flags main.ts`. */
 export const SERVICE_NODE_FLAGS: readonly string[] = Object.freeze([

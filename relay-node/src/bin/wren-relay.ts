@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * wren-relay: run a Wren relay node (circuit relay, DHT server, mailbox).
  *   wren-relay [--config relay.json] [--data-dir DIR]
