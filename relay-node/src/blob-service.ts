@@ -48,7 +48,6 @@ import {
   DEFAULT_MAX_BLOB_BYTES_PER_SENDER,
   DEFAULT_MAX_BLOB_STORE_BYTES,
   DEFAULT_MAX_BLOBS_PER_SENDER,
-  RELAY_LIBP2P_INBOUND_STREAMS_CAP,
 } from './constants.ts'
 import { type RelayLogger, silentLogger } from './logger.ts'
 import type { RelayPeerGuard } from './peer-guard.ts'
@@ -131,28 +130,10 @@ class DefaultBlobService implements BlobService {
     await this.#components.registrar.handle(
       BLOB_PROTOCOL,
       (stream, connection) => {
-        const release = this.#guard?.enter(
-          BLOB_PROTOCOL,
-          connection,
-          BLOB_MAX_INBOUND_STREAMS,
-          BLOB_PEER_LIMIT,
-        )
-        if (release === null) {
-          stream.abort(new Error('refused'))
-          return
-        }
-        const job = this.#handle(stream, connection.remotePeer).finally(() => {
-          release?.()
-          this.#inFlight.delete(job)
-        })
+        const job = this.#handle(stream, connection.remotePeer).finally(() => this.#inFlight.delete(job))
         this.#inFlight.add(job)
       },
-      {
-        // with a guard, it counts the streams past BLOB_MAX_INBOUND_STREAMS (libp2p would reset them uncounted)
-        maxInboundStreams:
-          this.#guard === undefined ? BLOB_MAX_INBOUND_STREAMS : RELAY_LIBP2P_INBOUND_STREAMS_CAP,
-        runOnLimitedConnection: false,
-      },
+      { maxInboundStreams: BLOB_MAX_INBOUND_STREAMS, runOnLimitedConnection: false },
     )
     if (this.#sweepIntervalMs > 0) {
       this.#sweepTimer = setInterval(() => {
@@ -188,6 +169,10 @@ class DefaultBlobService implements BlobService {
   }
 
   async #handle(stream: Stream, peer: PeerId): Promise<void> {
+    if (this.#guard !== undefined && !this.#guard.admit(BLOB_PROTOCOL, peer, BLOB_PEER_LIMIT)) {
+      stream.abort(new Error('refused'))
+      return
+    }
     const signal = AbortSignal.timeout(this.#timeoutMs)
     const lp = lpStream(stream, { maxDataLength: MAX_BLOB_REQUEST_BYTES })
     try {

@@ -172,15 +172,8 @@ export const COTURN_LOG_TAIL_LINES = 20
  * real user that brushes a limit (refused once, then backs off for retryAfterMs) stays far below.
  */
 export const RELAY_STRIKE_LIMIT = { burst: 100, ratePerSecond: 2 } as const
-/** Strikes for one request over a limit (or one stream past a service's most open at once). */
+/** Strikes for one request over a limit. */
 export const RELAY_THROTTLED_STRIKE = 1
-/**
- * libp2p's per-connection cap on inbound streams of a guarded relay protocol: far above each
- * service's own (MAILBOX_, BLOB_, TURN_MAX_INBOUND_STREAMS, which the guard enforces and counts),
- * so a flood of parallel streams costs strikes before libp2p resets streams uncounted; still a
- * bound on what one connection holds open (yamux holds at most 1,000 inbound streams in all).
- */
-export const RELAY_LIBP2P_INBOUND_STREAMS_CAP = 512
 /** Strikes for one malformed, truncated or oversized frame: ten of them and the peer is out. */
 export const RELAY_MALFORMED_STRIKE = 10
 /** How long a disconnected peer stays refused: a flood stops paying, a buggy client is back soon. */

@@ -60,7 +60,6 @@ import {
   DEFAULT_SWEEP_INTERVAL_MS,
   MAILBOX_MAX_INBOUND_STREAMS,
   MAILBOX_MAX_OUTBOUND_STREAMS,
-  RELAY_LIBP2P_INBOUND_STREAMS_CAP,
 } from './constants.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import { type RelayLogger, silentLogger } from './logger.ts'
@@ -217,9 +216,7 @@ class DefaultMailboxService implements MailboxService {
       MAILBOX_PROTOCOL,
       (stream, connection) => this.#track(stream, connection),
       {
-        // with a guard, it counts the streams past MAILBOX_MAX_INBOUND_STREAMS (libp2p would reset them uncounted)
-        maxInboundStreams:
-          this.#guard === undefined ? MAILBOX_MAX_INBOUND_STREAMS : RELAY_LIBP2P_INBOUND_STREAMS_CAP,
+        maxInboundStreams: MAILBOX_MAX_INBOUND_STREAMS,
         maxOutboundStreams: MAILBOX_MAX_OUTBOUND_STREAMS,
         runOnLimitedConnection: false,
       },
@@ -285,20 +282,16 @@ class DefaultMailboxService implements MailboxService {
   }
 
   #track(stream: Stream, connection: Connection): void {
-    const release = this.#guard?.enter(MAILBOX_PROTOCOL, connection, MAILBOX_MAX_INBOUND_STREAMS)
-    if (release === null) {
-      stream.abort(new Error('refused'))
-      return
-    }
-    const job = this.#handle(stream, connection).finally(() => {
-      release?.()
-      this.#inFlight.delete(job)
-    })
+    const job = this.#handle(stream, connection).finally(() => this.#inFlight.delete(job))
     this.#inFlight.add(job)
   }
 
   async #handle(stream: Stream, connection: Connection): Promise<void> {
     const guard = this.#guard
+    if (guard !== undefined && !guard.open(MAILBOX_PROTOCOL, connection.remotePeer)) {
+      stream.abort(new Error('refused'))
+      return
+    }
     const signal = AbortSignal.timeout(this.#timeoutMs)
     const lp = lpStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
     const peer = connection.remotePeer.toString()

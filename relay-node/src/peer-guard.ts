@@ -4,13 +4,9 @@
  * strikes; out of strikes it is disconnected and its connections are refused (the connection
  * gater below) for RELAY_DENY_DURATION_MS. The user node has the same guard for its own
  * protocols (node/src/p2p/peer-guard.ts); relay-node imports core only, so this one stands
- * alone, on core's RateLimiter. Streams open at once per connection and protocol are counted here
- * too (`enter`): libp2p resets streams past its own per-protocol cap before any handler sees
- * them, uncounted, so the services raise that cap (RELAY_LIBP2P_INBOUND_STREAMS_CAP) and the
- * guard refuses, and strikes, a stream past the service's own. Counters per protocol go to the
- * Prometheus endpoint.
+ * alone, on core's RateLimiter. Counters per protocol go to the Prometheus endpoint.
  */
-import type { Connection, ConnectionGater, PeerId } from '@libp2p/interface'
+import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Clock } from '../../core/src/crypto/suite.ts'
 import {
   RELAY_DENY_DURATION_MS,
@@ -30,8 +26,6 @@ export interface GuardCounters {
   disconnected: number
   /** Streams refused because the peer was already refused. */
   refused: number
-  /** Streams refused because the connection already had its most open at once (also throttled). */
-  overflow: number
 }
 
 export interface RelayPeerGuardInit {
@@ -53,8 +47,6 @@ export class RelayPeerGuard {
   readonly #buckets = new Map<string, RateLimiter>()
   readonly #counters = new Map<string, GuardCounters>()
   readonly #onDeny: RelayPeerGuardInit['onDeny']
-  /** `${connection id} ${protocol}` → streams of it open now (entries go at zero). */
-  readonly #open = new Map<string, number>()
   #hangUp: ((peer: PeerId) => Promise<void>) | null = null
   #refusedConnections = 0
 
@@ -77,39 +69,6 @@ export class RelayPeerGuard {
     this.#count(protocol).refused++
     this.#disconnect(peer)
     return false
-  }
-
-  /**
-   * A stream of `protocol` opened on `connection`: refused when the peer is refused, when the
-   * connection already has `maxOpen` of them open (counted as throttled and overflow, a strike),
-   * or, with `limit`, over that bucket (`admit`). Null when refused (abort the stream); else call
-   * the release when the stream is done.
-   */
-  enter(
-    protocol: string,
-    connection: Connection,
-    maxOpen: number,
-    limit?: { burst: number; ratePerSecond: number },
-  ): (() => void) | null {
-    const peer = connection.remotePeer
-    if (!this.open(protocol, peer)) return null
-    const key = `${connection.id} ${protocol}`
-    const open = this.#open.get(key) ?? 0
-    if (open >= maxOpen) {
-      this.#count(protocol).overflow++
-      this.throttled(protocol, peer)
-      return null
-    }
-    if (limit !== undefined && !this.admit(protocol, peer, limit)) return null
-    this.#open.set(key, open + 1)
-    let released = false
-    return () => {
-      if (released) return
-      released = true
-      const left = (this.#open.get(key) ?? 1) - 1
-      if (left <= 0) this.#open.delete(key)
-      else this.#open.set(key, left)
-    }
   }
 
   /** Take a token of `protocol`'s own bucket (`limit`); over it the peer is throttled and struck. */
@@ -200,7 +159,7 @@ export class RelayPeerGuard {
   #count(protocol: string): GuardCounters {
     let c = this.#counters.get(protocol)
     if (c === undefined) {
-      c = { throttled: 0, malformed: 0, disconnected: 0, refused: 0, overflow: 0 }
+      c = { throttled: 0, malformed: 0, disconnected: 0, refused: 0 }
       this.#counters.set(protocol, c)
     }
     return c

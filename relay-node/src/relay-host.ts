@@ -265,7 +265,7 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
   guard.attach(async (peer) => {
     await node.hangUp(peer)
   })
-  const guardTotal = (field: 'throttled' | 'malformed' | 'disconnected' | 'refused' | 'overflow') => () =>
+  const guardTotal = (field: 'throttled' | 'malformed' | 'disconnected' | 'refused') => () =>
     guard.stats().protocols.reduce((sum, p) => sum + p[field], 0)
   registry.gauge(
     'wren_relay_guard_throttled',
@@ -279,11 +279,6 @@ export async function startRelay(config: RelayConfig, options: StartRelayOptions
     guardTotal('disconnected'),
   )
   registry.gauge('wren_relay_guard_refused', 'Streams of refused peers closed at once', guardTotal('refused'))
-  registry.gauge(
-    'wren_relay_guard_overflow',
-    'Streams refused past a per-connection cap on streams open at once (also throttled)',
-    guardTotal('overflow'),
-  )
   registry.gauge('wren_relay_guard_denied_peers', 'Peers refused now', () => guard.stats().deniedPeers)
   registry.gauge(
     'wren_relay_guard_refused_connections',

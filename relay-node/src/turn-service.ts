@@ -33,11 +33,7 @@ import {
   type TurnResponse,
   turnStatusName,
 } from '../../core/src/turn/wire.ts'
-import {
-  RELAY_LIBP2P_INBOUND_STREAMS_CAP,
-  TURN_MAX_INBOUND_STREAMS,
-  TURN_REQUEST_TIMEOUT_MS,
-} from './constants.ts'
+import { TURN_MAX_INBOUND_STREAMS, TURN_REQUEST_TIMEOUT_MS } from './constants.ts'
 import { type RelayLogger, silentLogger } from './logger.ts'
 import type { RelayPeerGuard } from './peer-guard.ts'
 import { RateLimiter } from './rate-limiter.ts'
@@ -95,23 +91,10 @@ class DefaultTurnService implements TurnService {
     await this.#components.registrar.handle(
       TURN_PROTOCOL,
       (stream: Stream, connection: Connection) => {
-        const release = this.#init.guard?.enter(TURN_PROTOCOL, connection, TURN_MAX_INBOUND_STREAMS)
-        if (release === null) {
-          stream.abort(new Error('refused'))
-          return
-        }
-        const job = this.#handle(stream, connection).finally(() => {
-          release?.()
-          this.#inFlight.delete(job)
-        })
+        const job = this.#handle(stream, connection).finally(() => this.#inFlight.delete(job))
         this.#inFlight.add(job)
       },
-      {
-        // with a guard, it counts the streams past TURN_MAX_INBOUND_STREAMS (libp2p would reset them uncounted)
-        maxInboundStreams:
-          this.#init.guard === undefined ? TURN_MAX_INBOUND_STREAMS : RELAY_LIBP2P_INBOUND_STREAMS_CAP,
-        runOnLimitedConnection: false,
-      },
+      { maxInboundStreams: TURN_MAX_INBOUND_STREAMS, runOnLimitedConnection: false },
     )
     this.#started = true
   }
@@ -144,6 +127,10 @@ class DefaultTurnService implements TurnService {
 
   async #handle(stream: Stream, connection: Connection): Promise<void> {
     const guard = this.#init.guard
+    if (guard !== undefined && !guard.open(TURN_PROTOCOL, connection.remotePeer)) {
+      stream.abort(new Error('refused'))
+      return
+    }
     const signal = AbortSignal.timeout(this.#init.requestTimeoutMs ?? TURN_REQUEST_TIMEOUT_MS)
     const lp = lpStream(stream, { maxDataLength: MAX_TURN_REQUEST_BYTES })
     try {

@@ -10,7 +10,6 @@
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { lpStream } from '@libp2p/utils'
 import { MAILBOX_NOTIFY_PROTOCOL, MAX_MAILBOX_NOTIFY_BYTES } from '../../../core/src/mailbox/constants.ts'
-import { LIBP2P_INBOUND_STREAMS_CAP } from '../p2p/constants.ts'
 import { PeerLimitError } from '../p2p/errors.ts'
 import { peerGuardOf } from '../p2p/peer-guard.ts'
 import { isMalformed } from '../p2p/request-response.ts'
@@ -39,8 +38,7 @@ export async function listenForNewMail(init: NotifyInit): Promise<() => Promise<
   await init.libp2p.handle(
     MAILBOX_NOTIFY_PROTOCOL,
     async (stream, connection) => {
-      const release = guard?.enter(MAILBOX_NOTIFY_PROTOCOL, connection, NOTIFY_MAX_INBOUND_STREAMS)
-      if (release === null) {
+      if (guard !== undefined && !guard.admit(MAILBOX_NOTIFY_PROTOCOL, connection.remotePeer)) {
         stream.abort(new PeerLimitError(MAILBOX_NOTIFY_PROTOCOL))
         return
       }
@@ -52,15 +50,9 @@ export async function listenForNewMail(init: NotifyInit): Promise<() => Promise<
       } catch (err) {
         if (isMalformed(err)) guard?.malformed(MAILBOX_NOTIFY_PROTOCOL, connection.remotePeer)
         stream.abort(err instanceof Error ? err : new Error(String(err)))
-      } finally {
-        release?.()
       }
     },
-    {
-      // with a guard, it counts the streams past NOTIFY_MAX_INBOUND_STREAMS (libp2p would reset them uncounted)
-      maxInboundStreams: guard === undefined ? NOTIFY_MAX_INBOUND_STREAMS : LIBP2P_INBOUND_STREAMS_CAP,
-      runOnLimitedConnection: false,
-    },
+    { maxInboundStreams: NOTIFY_MAX_INBOUND_STREAMS, runOnLimitedConnection: false },
   )
   return () => init.libp2p.unhandle(MAILBOX_NOTIFY_PROTOCOL)
 }

@@ -138,18 +138,6 @@ export const MALFORMED_STRIKE = 10
 export const DENY_DURATION_MS = 10 * MINUTE_MS
 /** Refused peers remembered at most (memory bound under a crowd of identities). */
 export const MAX_DENIED_PEERS = 10_000
-/**
- * Streams of one guarded protocol open at once on one connection (the guard refuses and strikes
- * the next): libp2p's own default per-protocol cap so far, which every client here stays under.
- */
-export const DEFAULT_MAX_OPEN_STREAMS = 32
-/**
- * libp2p's per-connection cap on inbound streams of a guarded protocol: far above the guard's
- * (DEFAULT_MAX_OPEN_STREAMS), so a flood of parallel streams meets the guard, which counts it,
- * before libp2p resets streams past this cap uncounted; still a bound on what one connection
- * holds open (yamux holds at most 1,000 inbound streams per connection in all).
- */
-export const LIBP2P_INBOUND_STREAMS_CAP = 512
 /** Label of gossipsub (group topics) in the peer guard's counters. */
 export const GOSSIP_LIMIT_LABEL = 'gossip'
 /**

@@ -1,22 +1,17 @@
 /**
  * Per-peer limits on every protocol the node serves. Each protocol has a token bucket per remote
  * peer (its own limit, or DEFAULT_PEER_LIMIT); a request over it is refused (the stream closes)
- * and costs the peer a strike, a malformed or oversized frame costs more. Streams open at once per
- * connection and protocol are counted here too (`enter`): libp2p resets streams past its own
- * per-protocol cap before any handler sees them, uncounted, so guarded protocols raise that cap
- * (LIBP2P_INBOUND_STREAMS_CAP) and the guard refuses, and strikes, a stream past its lower one
- * (DEFAULT_MAX_OPEN_STREAMS): a flood of parallel streams costs strikes like any other. A peer out of strikes
+ * and costs the peer a strike, a malformed or oversized frame costs more. A peer out of strikes
  * is disconnected and refused (the connection gater below) for DENY_DURATION_MS. Counters per
  * protocol (throttled, malformed, disconnected, refused) are what `wren status` shows.
  *
  * The guard is created with the host (host.ts) and reachable as `libp2p.services.peerGuard`;
  * `handleRequests` (request-response.ts) applies it to every protocol served through it.
  */
-import type { Connection, ConnectionGater, PeerId } from '@libp2p/interface'
+import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Clock } from '../../../core/src/crypto/suite.ts'
 import { RateLimiter } from '../../../core/src/rate-limiter.ts'
 import {
-  DEFAULT_MAX_OPEN_STREAMS,
   DEFAULT_PEER_LIMIT,
   DENY_DURATION_MS,
   MALFORMED_STRIKE,
@@ -45,8 +40,6 @@ export interface ProtocolLimitCounters {
   disconnected: number
   /** Requests (and connections) refused because the peer was already refused. */
   refused: number
-  /** Streams refused because the connection already had its most open at once on this protocol (also throttled). */
-  overflow: number
 }
 
 export interface PeerGuardStats {
@@ -76,8 +69,6 @@ export class PeerGuard {
   readonly #denylist: Denylist
   readonly #counters = new Map<string, ProtocolLimitCounters>()
   readonly #onDeny: ((peer: PeerId, protocol: string) => void) | undefined
-  /** `${connection id} ${protocol}` → streams of it open now (entries go at zero). */
-  readonly #open = new Map<string, number>()
   #refusedConnections = 0
   #hangUp: ((peer: PeerId) => Promise<void>) | null = null
 
@@ -120,34 +111,6 @@ export class PeerGuard {
     this.#count(protocol).throttled++
     this.#strike(protocol, peer, THROTTLED_STRIKE)
     return false
-  }
-
-  /**
-   * A stream of `protocol` opened on `connection`: `admit`, and at most `maxOpen` such streams
-   * open at once on the connection (one more is refused, counted as throttled and overflow, and
-   * costs a strike). Null when refused (abort the stream); else call the release when it is done.
-   */
-  enter(protocol: string, connection: Connection, maxOpen = DEFAULT_MAX_OPEN_STREAMS): (() => void) | null {
-    const peer = connection.remotePeer
-    const key = `${connection.id} ${protocol}`
-    const open = this.#open.get(key) ?? 0
-    if (open >= maxOpen && !this.denied(peer)) {
-      const c = this.#count(protocol)
-      c.throttled++
-      c.overflow++
-      this.#strike(protocol, peer, THROTTLED_STRIKE)
-      return null
-    }
-    if (!this.admit(protocol, peer)) return null
-    this.#open.set(key, open + 1)
-    let released = false
-    return () => {
-      if (released) return
-      released = true
-      const left = (this.#open.get(key) ?? 1) - 1
-      if (left <= 0) this.#open.delete(key)
-      else this.#open.set(key, left)
-    }
   }
 
   /** `peer` sent a malformed, truncated or oversized frame on `protocol` (its stream is closed). */
@@ -223,7 +186,7 @@ export class PeerGuard {
   #count(protocol: string): ProtocolLimitCounters {
     let c = this.#counters.get(protocol)
     if (c === undefined) {
-      c = { throttled: 0, malformed: 0, unwanted: 0, disconnected: 0, refused: 0, overflow: 0 }
+      c = { throttled: 0, malformed: 0, unwanted: 0, disconnected: 0, refused: 0 }
       this.#counters.set(protocol, c)
     }
     return c

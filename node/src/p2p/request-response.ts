@@ -18,7 +18,6 @@ import { isPrivate, lpStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { DecodeError } from '../../../core/src/errors.ts'
 import {
-  LIBP2P_INBOUND_STREAMS_CAP,
   MAX_REQUEST_BYTES,
   MAX_RESPONSE_BYTES,
   REQUEST_TIMEOUT_MS,
@@ -137,8 +136,6 @@ export interface HandleRequestsOptions {
    * peak); DEFAULT_PEER_LIMIT when absent.
    */
   limit?: PeerLimit
-  /** Streams of this protocol open at once per connection (more cost strikes); DEFAULT_MAX_OPEN_STREAMS. */
-  maxOpenStreams?: number
   /** Called with every failed exchange (for logs and metrics); never throws into the node. */
   onError?: (err: unknown, context: { peerId: PeerId; protocol: string }) => void
 }
@@ -158,8 +155,7 @@ export async function handleRequests(
     protocol,
     async (stream, connection) => {
       const peerId = connection.remotePeer
-      const release = guard?.enter(protocol, connection, options.maxOpenStreams)
-      if (release === null) {
+      if (guard !== undefined && !guard.admit(protocol, peerId)) {
         stream.abort(new PeerLimitError(protocol))
         return
       }
@@ -193,15 +189,9 @@ export async function handleRequests(
         } catch {
           // a faulty error callback must not escape into libp2p either
         }
-      } finally {
-        release?.()
       }
     },
-    {
-      runOnLimitedConnection: options.runOnLimitedConnection ?? false,
-      // with a guard, streams past libp2p's cap would be reset uncounted: the guard's lower cap counts them
-      ...(guard !== undefined ? { maxInboundStreams: LIBP2P_INBOUND_STREAMS_CAP } : {}),
-    },
+    { runOnLimitedConnection: options.runOnLimitedConnection ?? false },
   )
 }
 

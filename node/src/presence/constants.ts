@@ -16,14 +16,6 @@ export const TYPING_EXPIRE_MS = 6_000
  */
 export const EPHEMERAL_BURST = 4
 export const EPHEMERAL_REFILL_MS = 1_000
-/**
- * The host's peer guard on ephemeral frames per peer (node/src/p2p/peer-guard.ts): a contact's
- * client gone wrong may send a few hundred frames at once (the rate above ignores them at the
- * cost of a map lookup each), which is no reason to cut it off for minutes; past 200 at once, or
- * 20/s sustained, each frame costs a strike, so a flood of thousands per second is disconnected
- * and refused within a few hundred frames.
- */
-export const EPHEMERAL_PEER_LIMIT = { burst: 200, ratePerSecond: 20 } as const
 /** Bound on writing one frame over an open connection (a stream that cannot take 100 bytes is dead). */
 export const EPHEMERAL_SEND_TIMEOUT_MS = 5_000
 /** Bound on reading one inbound frame. */

@@ -34,14 +34,10 @@ import type { IdentityKeyPair } from '../../../core/src/identity.ts'
 import { directConversationId, groupConversationId } from '../messaging/conversation-id.ts'
 import type { MessagingLogger } from '../messaging/logger.ts'
 import { peerIdFromBytes } from '../messaging/peer-ids.ts'
-import { LIBP2P_INBOUND_STREAMS_CAP } from '../p2p/constants.ts'
-import { PeerLimitError } from '../p2p/errors.ts'
-import { peerGuardOf } from '../p2p/peer-guard.ts'
 import { FIXED_KEYS } from '../storage/layout.ts'
 import type { SealedStore } from '../storage/sealed-store.ts'
 import {
   EPHEMERAL_BURST,
-  EPHEMERAL_PEER_LIMIT,
   EPHEMERAL_READ_TIMEOUT_MS,
   EPHEMERAL_REFILL_MS,
   EPHEMERAL_SEND_TIMEOUT_MS,
@@ -119,15 +115,11 @@ export class EphemeralService {
       (await this.#init.store.read(FIXED_KEYS.conversationSettings, CONVERSATION_SETTINGS)) ??
       DEFAULT_CONVERSATION_SETTINGS
     const { libp2p } = this.#init
-    const guard = peerGuardOf(libp2p)
-    guard?.limit(WREN_EPHEMERAL_PROTOCOL, EPHEMERAL_PEER_LIMIT)
     await libp2p.handle(
       WREN_EPHEMERAL_PROTOCOL,
       (stream, connection) => void this.#receive(stream, connection),
       {
         runOnLimitedConnection: true,
-        // with a guard, it counts the streams past its own cap (libp2p would reset them uncounted)
-        ...(guard !== undefined ? { maxInboundStreams: LIBP2P_INBOUND_STREAMS_CAP } : {}),
       },
     )
     libp2p.addEventListener('peer:connect', this.#onConnect)
@@ -284,17 +276,8 @@ export class EphemeralService {
     connection: Connection,
   ): Promise<void> {
     const peer = connection.remotePeer.toString()
-    // the host's peer guard first: a flood far past what the rate below lets through, or too many
-    // streams at once, costs strikes, and the flooder is disconnected and refused
-    const guard = peerGuardOf(this.#init.libp2p)
-    const release = guard?.enter(WREN_EPHEMERAL_PROTOCOL, connection)
-    if (release === null) {
-      this.ignored++
-      stream.abort(new PeerLimitError(WREN_EPHEMERAL_PROTOCOL))
-      return
-    }
     try {
-      // the rate check comes next: a flood costs a map lookup per frame, nothing more
+      // the rate check comes first: a flood costs a map lookup per frame, nothing more
       if (!this.#rate.allow(peer)) {
         this.ignored++
         stream.abort(new Error('rate limited'))
@@ -318,8 +301,6 @@ export class EphemeralService {
     } catch (error) {
       this.ignored++
       stream.abort(error instanceof Error ? error : new Error(String(error)))
-    } finally {
-      release?.()
     }
   }
 

@@ -1012,9 +1012,6 @@ export const NetworkReportSchema = z
             ),
             disconnected: count.describe('peers disconnected and refused for what they did here'),
             refused: count.describe('requests from peers already refused'),
-            overflow: count.describe(
-              'streams refused: the connection already had its most open at once here (also throttled)',
-            ),
           }),
         ),
         deniedPeers: count.describe('peers refused now (they went over their limits)'),

@@ -54,7 +54,7 @@ export function printNetworkReport(report: Report, now: number): void {
   }
   for (const p of limits.protocols) {
     printLine(
-      `limits:      ${p.protocol}: ${p.throttled} throttled, ${p.malformed} malformed, ${p.unwanted} unwanted, ${p.disconnected} disconnected, ${p.refused} refused, ${p.overflow} over the stream cap`,
+      `limits:      ${p.protocol}: ${p.throttled} throttled, ${p.malformed} malformed, ${p.unwanted} unwanted, ${p.disconnected} disconnected, ${p.refused} refused`,
     )
   }
 }
