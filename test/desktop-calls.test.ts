@@ -15,7 +15,7 @@ import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { after, afterEach, before, describe, test } from 'node:test'
 import { type Browser, chromium } from 'playwright-core'
 import { buildDesktop } from '../desktop/build.ts'
 import { CHROMIUM_FLAGS, findChromium } from '../desktop/preview/chromium.ts'
@@ -76,6 +76,18 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
     alice = await openWindow(browser, pair.alice, aliceTamper)
     bob = await openWindow(browser, pair.bob, tamper)
     await openChat(alice, 'Bob')
+  })
+
+  // a test that fails mid-call leaves the call up, and every later test would then wait for a
+  // ring that a busy callee never gives: end whatever is still live on either side
+  afterEach(async () => {
+    for (const w of [alice, bob]) {
+      if (w === undefined) continue
+      const { calls } = await w.peer.client.call('calls.list', {})
+      for (const call of calls)
+        if (call.state !== 'ended')
+          await w.peer.client.call('calls.hangup', { callId: call.callId }).catch(() => {})
+    }
   })
 
   after(async () => {

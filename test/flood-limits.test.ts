@@ -84,6 +84,9 @@ async function attacker(withGossip = false): Promise<Libp2p> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: { allow: ['/ip4/127.0.0.0/ipcidr/8'] },
+    // an attacker does not hang up on itself: libp2p's ping monitor aborts a connection whose
+    // flooded remote is slow to answer, which would look like a disconnect the target never made
+    connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
       ...(withGossip ? { pubsub: gossipsub({ globalSignaturePolicy: 'StrictNoSign' }) } : {}),
@@ -369,7 +372,10 @@ describe('per-peer limits under a flood on every protocol', () => {
       assert.equal(of(protocol)?.disconnected, 1, `${protocol} flooder disconnected`)
     }
     assert.equal(limits.deniedPeers, 5, 'the five attackers, and nobody else, are refused')
-    assert.ok(limits.refusedConnections >= 5, 'their dials were refused')
+    // each attacker's new dial was refused (asserted above, from its side); the guard's gater
+    // counts those it judged: all five attackers dial from 127.0.0.1, and libp2p's own limit of
+    // inbound connections per second from one address may refuse some of them before the gater
+    assert.ok(limits.refusedConnections >= 1, 'the gater refused their dials')
     // alice is still welcome: a last text arrives
     const last = waitForEvent(bob.client, 'message.received', (p) => p.message.text === 'after')
     await alice.client.call('messages.send', { conversationId, text: 'after' })

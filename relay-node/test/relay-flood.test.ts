@@ -33,6 +33,8 @@ const FLOOD_BOUND_MS = 30_000
 /** The real sender's envelopes, one every STEADY_INTERVAL_MS. */
 const STEADY_ENVELOPES = 150
 const STEADY_INTERVAL_MS = 20
+/** Dials an attacker tries, 250 ms apart, before its flood starts. */
+const CONNECT_TRIES = 40
 /** Requests per attacker at most (a bound on the loop, far above the strike budget). */
 const MAX_FLOOD_REQUESTS = 200_000
 
@@ -44,7 +46,9 @@ describe('floods on the relay protocols', () => {
 
   before(async () => {
     relay = await startTestRelay()
-    for (let i = 0; i < 6; i++) nodes.push(await startTestNode())
+    // the four attackers (2..5) do not hang up on themselves (crowd: no libp2p ping monitor, which
+    // aborts a connection whose flooded remote is slow to answer)
+    for (let i = 0; i < 6; i++) nodes.push(await startTestNode({ crowd: i >= 2 }))
   })
   after(async () => {
     await stopTestNodes(nodes)
@@ -74,6 +78,13 @@ describe('floods on the relay protocols', () => {
     // (10) before identify has run is aborted by libp2p itself, uncounted by the guard, and the
     // attacker then fails at once on every request without reaching the relay (a CI run sent
     // 153,932 requests that way, none seen by the guard)
+    // and connected first: all the test's hosts dial from 127.0.0.1, and libp2p admits a few
+    // inbound connections per second from one address; a refused first dial made every request
+    // of that attacker fail at once, unseen by the relay
+    for (let i = 0; i < CONNECT_TRIES && attacker.getConnections(relay.peerId).length === 0; i++) {
+      await attacker.dial(relay.multiaddrs, { signal: AbortSignal.timeout(5_000) }).catch(() => {})
+      if (attacker.getConnections(relay.peerId).length === 0) await new Promise((r) => setTimeout(r, 250))
+    }
     sent++
     await request().catch(() => {})
     await Promise.all(Array.from({ length: FLOOD_PARALLEL }, worker))
