@@ -8,6 +8,7 @@
  */
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Clock } from '../../core/src/crypto/suite.ts'
+import { refusingGater } from '../../core/src/refusing-gater.ts'
 import {
   RELAY_DENY_DURATION_MS,
   RELAY_MALFORMED_STRIKE,
@@ -124,16 +125,7 @@ export class RelayPeerGuard {
       this.#refusedConnections++
       return true
     }
-    return {
-      ...inner,
-      denyDialPeer: async (peer) => refuse(peer) || ((await inner.denyDialPeer?.(peer)) ?? false),
-      denyInboundEncryptedConnection: async (peer, conn) =>
-        refuse(peer) || ((await inner.denyInboundEncryptedConnection?.(peer, conn)) ?? false),
-      denyOutboundEncryptedConnection: async (peer, conn) =>
-        refuse(peer) || ((await inner.denyOutboundEncryptedConnection?.(peer, conn)) ?? false),
-      denyInboundRelayedConnection: async (relay, peer) =>
-        refuse(peer) || ((await inner.denyInboundRelayedConnection?.(relay, peer)) ?? false),
-    }
+    return refusingGater(refuse, inner)
   }
 
   #strike(protocol: string, peer: PeerId, cost: number): void {

@@ -11,6 +11,7 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Clock } from '../../../core/src/crypto/suite.ts'
 import { RateLimiter } from '../../../core/src/rate-limiter.ts'
+import { refusingGater } from '../../../core/src/refusing-gater.ts'
 import {
   DEFAULT_PEER_LIMIT,
   DENY_DURATION_MS,
@@ -145,16 +146,7 @@ export class PeerGuard {
       this.#refusedConnections++
       return true
     }
-    return {
-      ...inner,
-      denyDialPeer: async (peer) => refuse(peer) || ((await inner.denyDialPeer?.(peer)) ?? false),
-      denyInboundEncryptedConnection: async (peer, conn) =>
-        refuse(peer) || ((await inner.denyInboundEncryptedConnection?.(peer, conn)) ?? false),
-      denyOutboundEncryptedConnection: async (peer, conn) =>
-        refuse(peer) || ((await inner.denyOutboundEncryptedConnection?.(peer, conn)) ?? false),
-      denyInboundRelayedConnection: async (relay, peer) =>
-        refuse(peer) || ((await inner.denyInboundRelayedConnection?.(relay, peer)) ?? false),
-    }
+    return refusingGater(refuse, inner)
   }
 
   #bucket(protocol: string): RateLimiter {
