@@ -13,7 +13,7 @@ import { RpcError } from '../node/src/rpc/errors.ts'
 import { type ChatPeer, eventually, startPeer, TEST_PASSPHRASE, waitForEvent } from './fixtures/chat.ts'
 import { type SpawnedDaemon, spawnDaemon } from './fixtures/daemon.ts'
 import { startTestRelay, type TestRelay } from './fixtures/relay.ts'
-import { sealedStoreDump } from './fixtures/store-dump.ts'
+import { keysHolding, sealedStoreRecords } from './fixtures/store-dump.ts'
 import { runWren } from './fixtures/wren-cli.ts'
 
 /** Mailbox round trips (deposit, restart, fetch) on a loaded 2-core machine. */
@@ -330,13 +330,11 @@ describe('conversation actions between two daemons', () => {
     bobAgain = undefined
     await alice.daemon.stop()
     for (const peer of [alice, bob]) {
-      const dump = await sealedStoreDump(peer.home, peer.daemon.profile, TEST_PASSPHRASE)
-      assert.ok(dump.includes('changed while you were away'), 'the dump reads real records')
-      assert.ok(!dump.includes('7781-XQ'), `${peer === alice ? 'alice' : 'bob'}: the deleted text is gone`)
-      assert.ok(
-        !dump.includes('55Q'),
-        `${peer === alice ? 'alice' : 'bob'}: the text deleted offline is gone`,
-      )
+      const records = await sealedStoreRecords(peer.home, peer.daemon.profile, TEST_PASSPHRASE)
+      const who = peer === alice ? 'alice' : 'bob'
+      assert.ok(keysHolding(records, 'changed while you were away').length > 0, 'the dump reads real records')
+      assert.deepEqual(keysHolding(records, '7781-XQ'), [], `${who}: the deleted text is gone`)
+      assert.deepEqual(keysHolding(records, '55Q'), [], `${who}: the text deleted offline is gone`)
     }
   })
 })
