@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { buildDesktop } from '../desktop/build.ts'
-import { findChromium } from '../desktop/preview/chromium.ts'
-import { readWav } from '../node/src/call-media/wav.ts'
-import { matchRecording, sweepSignal, wavFile } from './fixtures/audio-signal.ts'
+import { buildDesktop } from '../../desktop/build.ts'
+import { findChromium } from '../../desktop/preview/chromium.ts'
+import { readWav } from '../../node/src/call-media/wav.ts'
+import { matchRecording, sweepSignal, wavFile } from '../fixtures/audio-signal.ts'
 import {
   type CallWindow,
   closeWindows,
@@ -26,9 +26,9 @@ import {
   openWindow,
   recordRemote,
   UI_WAIT_MS,
-} from './fixtures/call-pages.ts'
-import { type ChatPeer, startPair, waitForEvent } from './fixtures/chat.ts'
-import { type StartedWren, startWren } from './fixtures/wren-cli.ts'
+} from '../fixtures/call-pages.ts'
+import { type ChatPeer, startPair, waitForEvent } from '../fixtures/chat.ts'
+import { type StartedWren, startWren } from '../fixtures/wren-cli.ts'
 
 const RATE = 48_000
 /** Alice's fake microphone plays this long (no loop): ringing, accepting and the call fit in it. */

@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, afterEach, before, describe, test } from 'node:test'
 import { type Browser, chromium } from 'playwright-core'
-import { buildDesktop } from '../desktop/build.ts'
-import { CHROMIUM_FLAGS, findChromium } from '../desktop/preview/chromium.ts'
-import { matchRecording, sweepSignal, wavFile } from './fixtures/audio-signal.ts'
+import { buildDesktop } from '../../desktop/build.ts'
+import { CHROMIUM_FLAGS, findChromium } from '../../desktop/preview/chromium.ts'
+import { matchRecording, sweepSignal, wavFile } from '../fixtures/audio-signal.ts'
 import {
   type CallWindow,
   callAndAccept,
@@ -30,9 +30,9 @@ import {
   openWindow,
   recordRemote,
   UI_WAIT_MS,
-} from './fixtures/call-pages.ts'
-import { signalling } from './fixtures/call-signalling.ts'
-import { startPair, waitForEvent } from './fixtures/chat.ts'
+} from '../fixtures/call-pages.ts'
+import { signalling } from '../fixtures/call-signalling.ts'
+import { startPair, waitForEvent } from '../fixtures/chat.ts'
 
 /** The fake microphone's sample rate and length: long enough for ringing, accepting and recording. */
 const RATE = 48_000
@@ -51,7 +51,7 @@ const MUTE_SETTLE_MS = 1_000
 const MUTE_RECORD_SECONDS = 1
 /** Peak amplitude of "silence" (the sweeps peak at 0.5, before the sender's gain control). */
 const MUTED_PEAK = 0.01
-const ARTIFACTS = join(import.meta.dirname, '../test-artifacts/desktop-calls')
+const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts/desktop-calls')
 
 describe('desktop calls: two pages, two daemons, real WebRTC audio with frame encryption', () => {
   let browser: Browser
@@ -154,7 +154,10 @@ describe('desktop calls: two pages, two daemons, real WebRTC audio with frame en
     process.stdout.write(
       `# received audio: ${(match.lag / RATE).toFixed(3)} s into the source; correlation over all ${RECORD_SECONDS} s at one lag ${match.correlation.toFixed(3)}; per ${ms(BLOCK_SAMPLES)} ms block ${match.blocks.map((c) => c.toFixed(3)).join(' ')} (median ${median.toFixed(3)}); block shifts ${match.shifts.map(ms).join(' ')} ms; peak while muted ${mutedPeak.toFixed(4)}\n`,
     )
-    assert.ok(median >= MIN_CORRELATION, `median block correlation ${median.toFixed(3)} ≥ ${MIN_CORRELATION}`)
+    assert.ok(
+      median >= MIN_CORRELATION,
+      `median block correlation ${median.toFixed(3)} ≥ ${MIN_CORRELATION} (blocks ${match.blocks.map((c) => c.toFixed(2)).join(' ')}; shifts ${match.shifts.map(ms).join(' ')} ms; ${opened} frames opened)`,
+    )
     assert.ok(mutedPeak < MUTED_PEAK, `muted audio peaks at ${mutedPeak} (< ${MUTED_PEAK})`)
   })
 

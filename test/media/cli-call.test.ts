@@ -8,10 +8,10 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { readWav } from '../node/src/call-media/wav.ts'
-import { matchRecording, sweepSignal, wavFile } from './fixtures/audio-signal.ts'
-import { type ChatPeer, startPair } from './fixtures/chat.ts'
-import { startWren } from './fixtures/wren-cli.ts'
+import { readWav } from '../../node/src/call-media/wav.ts'
+import { matchRecording, sweepSignal, wavFile } from '../fixtures/audio-signal.ts'
+import { type ChatPeer, startPair } from '../fixtures/chat.ts'
+import { startWren } from '../fixtures/wren-cli.ts'
 
 const RATE = 48_000
 /** The WAV alice plays, in s. */

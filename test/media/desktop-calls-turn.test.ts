@@ -6,7 +6,7 @@
  * iceTransportPolicy 'relay', so the call connects through coturn (getStats: the selected pair
  * is relay/relay on both sides), every ICE candidate that crossed to the other side is a relay
  * candidate (neither learns the other's addresses), and Bob hears Alice's audio (median block
- * correlation ≥ 0.8, as in desktop-calls.test.ts).
+ * correlation ≥ 0.8, as in test/media/desktop-calls.test.ts).
  */
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Browser } from 'playwright-core'
-import { buildDesktop } from '../desktop/build.ts'
-import type { EventPayload } from '../node/src/rpc/api.ts'
-import { matchRecording, sweepSignal, wavFile } from './fixtures/audio-signal.ts'
+import { buildDesktop } from '../../desktop/build.ts'
+import type { EventPayload } from '../../node/src/rpc/api.ts'
+import { matchRecording, sweepSignal, wavFile } from '../fixtures/audio-signal.ts'
 import {
   type CallWindow,
   callAndAccept,
@@ -26,10 +26,10 @@ import {
   openWindow,
   recordRemote,
   UI_WAIT_MS,
-} from './fixtures/call-pages.ts'
-import { startPair, waitForEvent } from './fixtures/chat.ts'
-import { freePort } from './fixtures/free-port.ts'
-import { startTestRelay, type TestRelay } from './fixtures/relay.ts'
+} from '../fixtures/call-pages.ts'
+import { startPair, waitForEvent } from '../fixtures/chat.ts'
+import { freePort } from '../fixtures/free-port.ts'
+import { startTestRelay, type TestRelay } from '../fixtures/relay.ts'
 
 const RATE = 48_000
 const SOURCE_SECONDS = 60
