@@ -16,7 +16,12 @@ const EMOJI_BASE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u
 const EMOJI_PARTS =
   /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{Emoji_Modifier}|\u200d|\ufe0f|\ufe0e|[\u{e0020}-\u{e007f}]|[#*0-9]|\u20e3)+$/u
 
-const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' })
+/**
+ * Made on the first reaction checked, not at load: constructing a grapheme segmenter maps ICU's
+ * break data into memory (~1 MB of the node binary's pages), which a daemon that never sees a
+ * reaction need not hold (issue 14's idle RSS).
+ */
+let segmenter: Intl.Segmenter | undefined
 
 /** Whether `text` is one emoji a person may react with. */
 export function isReaction(text: string): boolean {
@@ -26,6 +31,7 @@ export function isReaction(text: string): boolean {
   if (encodeProtoString(text).length > MAX_REACTION_BYTES) return false
   if (!EMOJI_PARTS.test(text) || !EMOJI_BASE.test(text)) return false
   let graphemes = 0
+  segmenter ??= new Intl.Segmenter('en', { granularity: 'grapheme' })
   for (const _ of segmenter.segment(text)) if (++graphemes > 1) return false
   return graphemes === 1
 }
