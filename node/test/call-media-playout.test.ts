@@ -98,6 +98,7 @@ describe('the CLI playout: reordering and loss concealment', () => {
     assert.deepEqual(counts, {
       played: FRAMES - lost.length,
       late: 0,
+      undecodable: 0,
       concealedSamples: lost.length * FRAME_SAMPLES,
       silentSamples: 0,
     })
@@ -127,7 +128,13 @@ describe('the CLI playout: reordering and loss concealment', () => {
     order.splice(40, 1)
     order.splice(40 + REORDER_DEPTH_PACKETS, 0, 40)
     const { out, counts } = play(order)
-    assert.deepEqual(counts, { played: FRAMES, late: 0, concealedSamples: 0, silentSamples: 0 })
+    assert.deepEqual(counts, {
+      played: FRAMES,
+      late: 0,
+      undecodable: 0,
+      concealedSamples: 0,
+      silentSamples: 0,
+    })
     assert.deepEqual(out, play(all).out)
   })
 
@@ -140,6 +147,7 @@ describe('the CLI playout: reordering and loss concealment', () => {
     assert.deepEqual(counts, {
       played: FRAMES - 1,
       late: 2,
+      undecodable: 0,
       concealedSamples: FRAME_SAMPLES,
       silentSamples: 0,
     })
@@ -167,6 +175,27 @@ describe('the CLI playout: reordering and loss concealment', () => {
       back <= 2 * natural,
       `a step of ${back} where the audio comes back (the audio steps ≤ ${natural})`,
     )
+  })
+
+  test('a packet the decoder refuses is concealed like a lost one', () => {
+    const codec = new OpusCodec()
+    const placed: number[] = []
+    const playout = new Playout(codec, (samples, timestamp) => {
+      placed.push((timestamp - BASE + TIMESTAMP_SPACE) % TIMESTAMP_SPACE, samples.length)
+    })
+    for (const f of [0, 1, 2, 3, 4, 5]) {
+      // 0xff...: an Opus code-3 packet that claims more frames than it holds
+      const packet = f === 2 ? new Uint8Array([0xff, 0xff, 0xff]) : (packets[f] as Uint8Array)
+      playout.push(packet, stampOf(f))
+    }
+    playout.flush()
+    codec.close()
+    assert.equal(playout.counts.undecodable, 1)
+    assert.equal(playout.counts.played, 5)
+    assert.equal(playout.counts.concealedSamples, FRAME_SAMPLES)
+    // frames 0 and 1, the concealment where 2 was, then 3, 4, 5: no hole, no overlap
+    const f = FRAME_SAMPLES
+    assert.deepEqual(placed, [0, f, f, f, 2 * f, f, 3 * f, f, 4 * f, f, 5 * f, f])
   })
 
   test('packets are held up to the depth; flush plays them out', () => {

@@ -51,6 +51,8 @@ export interface PlayoutCounts {
   played: number
   /** Packets dropped: older than what was already played, or a second copy. */
   late: number
+  /** Packets the decoder refused (treated as lost). */
+  undecodable: number
   /** Samples filled with concealment. */
   concealedSamples: number
   /** Samples of gaps left silent (past MAX_CONCEAL_SAMPLES). */
@@ -74,7 +76,13 @@ export class Playout {
   #afterGap: 'concealment' | 'silence' | null = null
   /** The last two samples played (the seams are joined to their continuation). */
   #tail: [number, number] = [0, 0]
-  readonly counts: PlayoutCounts = { played: 0, late: 0, concealedSamples: 0, silentSamples: 0 }
+  readonly counts: PlayoutCounts = {
+    played: 0,
+    late: 0,
+    undecodable: 0,
+    concealedSamples: 0,
+    silentSamples: 0,
+  }
 
   constructor(decoder: FrameDecoder, sink: PlayoutSink, depth = REORDER_DEPTH_PACKETS) {
     this.#decoder = decoder
@@ -121,8 +129,19 @@ export class Playout {
     if (timestamp < 0) return
     const packet = this.#held.get(timestamp) as Uint8Array
     this.#held.delete(timestamp)
-    if (ahead > 0) this.#conceal(this.#next as number, ahead)
-    const samples = this.#decoder.decode(packet)
+    if (ahead > 0) {
+      this.#conceal(this.#next as number, ahead)
+      this.#next = timestamp
+    }
+    let samples: Float32Array
+    try {
+      samples = this.#decoder.decode(packet)
+    } catch {
+      // a packet the decoder refuses (the peer holds the call keys, so it can seal anything):
+      // counted, and its time concealed with the gap before the next one
+      this.counts.undecodable++
+      return
+    }
     this.#seam(samples)
     this.#emit(samples, timestamp)
     this.counts.played++

@@ -67,11 +67,12 @@ async function report(g: GlobalOptions, summary: CallSummary, record: string | u
   if (frames.failed > 0) printLine(`${frames.failed} frames did not decrypt`)
   if (record !== undefined) printLine(`Recorded ${summary.recordedSeconds.toFixed(1)} s to ${record}`)
   const playout = summary.playout
-  if (playout === null || (playout.concealedSamples === 0 && playout.late === 0)) return
+  if (playout === null || playout.concealedSamples + playout.late + playout.undecodable === 0) return
   const { MEDIA_RATE_HZ } = await import('../../call-media/wav.ts')
   printLine(
     `Concealed ${Math.round((playout.concealedSamples * 1000) / MEDIA_RATE_HZ)} ms of lost audio` +
-      (playout.late > 0 ? `; ${playout.late} late packets dropped` : ''),
+      (playout.late > 0 ? `; ${playout.late} late packets dropped` : '') +
+      (playout.undecodable > 0 ? `; ${playout.undecodable} packets did not decode` : ''),
   )
 }
 
