@@ -38,7 +38,8 @@ const samples: CallSignal[] = [
   { kind: SIGNAL_ACCEPT, callId, sentAt, mediaKey },
   { kind: SIGNAL_BUSY, callId, sentAt },
   { kind: SIGNAL_DECLINE, callId, sentAt },
-  { kind: SIGNAL_ANSWERED_ELSEWHERE, callId, sentAt },
+  { kind: SIGNAL_ANSWERED_ELSEWHERE, callId, sentAt, answeredKey: null },
+  { kind: SIGNAL_ANSWERED_ELSEWHERE, callId, sentAt, answeredKey: mediaKey },
   { kind: SIGNAL_HANGUP, callId, sentAt, reason: HANGUP_FAILED_ICE },
   { kind: SIGNAL_OFFER, callId, sentAt, data: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' },
   { kind: SIGNAL_ANSWER, callId, sentAt, data: 'v=0\r\n☎ answer' },
@@ -72,6 +73,11 @@ describe('call signals', () => {
     )
     assert.throws(() => decodeCallSignal(raw({ mediaKey: mediaKey as Uint8Array<ArrayBuffer> })), DecodeError)
     assert.throws(() => decodeCallSignal(raw({ data: 'sdp' })), DecodeError, 'data on ringing')
+    assert.throws(
+      () => decodeCallSignal(raw({ kind: SIGNAL_ANSWERED_ELSEWHERE, mediaKey: new Uint8Array(31) })),
+      DecodeError,
+      'short answered key',
+    )
     assert.throws(() => decodeCallSignal(raw({ kind: SIGNAL_HANGUP })), DecodeError, 'hangup without reason')
     assert.throws(() => decodeCallSignal(raw({ kind: SIGNAL_HANGUP, reason: 99 })), DecodeError)
     assert.throws(() => decodeCallSignal(raw({ reason: 1 })), DecodeError, 'reason on ringing')
@@ -102,6 +108,10 @@ describe('call signals', () => {
     )
     assert.throws(() => encodeCallSignal({ kind: SIGNAL_HANGUP, callId, sentAt, reason: 0 }), InvalidKeyError)
     assert.throws(() => encodeCallSignal({ kind: SIGNAL_BUSY, callId, sentAt: -1 }), InvalidKeyError)
+    assert.throws(
+      () => encodeCallSignal({ kind: SIGNAL_ANSWERED_ELSEWHERE, callId, sentAt, answeredKey: random(31) }),
+      InvalidKeyError,
+    )
   })
 
   test('input over the size cap is refused before parsing', () => {

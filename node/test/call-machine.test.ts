@@ -104,9 +104,19 @@ describe('call state machine', () => {
     assert.deepEqual(replies, [], 'nothing is sent to the caller')
     assert.equal(historyKind(state), 'incoming')
     assert.equal(historyText(state), 'Incoming call, answered on another device')
-    // only a call that rings here ends so: an accepted or an outgoing call is not affected
-    for (const call of [run(inc(), [{ type: 'accept' }]).state, out()])
+    // an outgoing call, or one connected here, is not affected
+    const connected = run(inc(), [{ type: 'accept' }, { type: 'media-connected' }]).state
+    for (const call of [connected, out(), run(out(), [{ type: 'remote-accept' }]).state])
       assert.equal(step(call, { type: 'answered-elsewhere' }, T0 + 5000).changed, false)
+  })
+
+  test('accepted here too, but the caller took another device: it ends answered elsewhere, silently', () => {
+    const { state, replies } = run(inc(), [{ type: 'accept' }, { type: 'answered-elsewhere' }])
+    assert.equal(state.phase, 'ended')
+    assert.equal(state.endReason, 'answered-elsewhere')
+    assert.deepEqual(replies, [{ kind: 'accept' }], 'only the accept went; the caller dropped it')
+    assert.equal(historyKind(state), 'incoming')
+    assert.equal(state.connectedAt, null)
   })
 
   test('connect timeout and media failures end an accepted call and tell the other side why', () => {

@@ -51,8 +51,11 @@ export const SIGNAL_ANSWER = 8
 export const SIGNAL_ICE = 9
 /**
  * The caller's word to the callee's devices, over the session, once one of them accepted: the
- * others stop ringing (`answered-elsewhere`). The accepting device ignores it. (The media signals
- * that follow go on /wren/call to that device only, so they no longer tell the others.)
+ * others stop ringing (`answered-elsewhere`). It carries the accepting device's media key (the
+ * one in its ACCEPT), so a device that accepted too — its accept reached the caller second, or
+ * before this reached it — ends `answered-elsewhere` as well instead of waiting for an offer that
+ * never comes; the accepting device finds its own key and ignores it. (The media signals that
+ * follow go on /wren/call to that device only, so they no longer tell the others.)
  */
 export const SIGNAL_ANSWERED_ELSEWHERE = 10
 

@@ -3,7 +3,8 @@
  * decodeCallSignal is the edge parser of what a contact sends about a call: size cap first,
  * protons errors become DecodeError, the version must be ours, the kind known, and each kind
  * carries exactly its fields (a media key on INVITE and ACCEPT, text on OFFER / ANSWER / ICE, a
- * known reason on HANGUP) and nothing else.
+ * known reason on HANGUP) and nothing else — but ANSWERED_ELSEWHERE, whose key (the accepting
+ * device's) is optional: a signal from a daemon before it carried one still stops the ringing.
  */
 import { checkDecodedLength, checkDecodedUint, checkKey, decodeCapped } from '../checks.ts'
 import { X25519_KEY_BYTES } from '../crypto/suite.ts'
@@ -40,11 +41,16 @@ interface Base {
 export type CallSignal =
   | (Base & { readonly kind: typeof SIGNAL_INVITE | typeof SIGNAL_ACCEPT; readonly mediaKey: Uint8Array })
   | (Base & {
-      readonly kind:
-        | typeof SIGNAL_RINGING
-        | typeof SIGNAL_BUSY
-        | typeof SIGNAL_DECLINE
-        | typeof SIGNAL_ANSWERED_ELSEWHERE
+      readonly kind: typeof SIGNAL_RINGING | typeof SIGNAL_BUSY | typeof SIGNAL_DECLINE
+    })
+  | (Base & {
+      readonly kind: typeof SIGNAL_ANSWERED_ELSEWHERE
+      /**
+       * The media public key of the device that accepted (the one in its ACCEPT): that device
+       * knows the call is its own; any other device of the callee's that accepted too is not in
+       * the call. Null when the sender did not say.
+       */
+      readonly answeredKey: Uint8Array | null
     })
   | (Base & { readonly kind: typeof SIGNAL_HANGUP; readonly reason: number })
   | (Base & {
@@ -65,6 +71,9 @@ export function encodeCallSignal(signal: CallSignal): Uint8Array {
   if (signal.kind === SIGNAL_INVITE || signal.kind === SIGNAL_ACCEPT) {
     checkKey('media key', signal.mediaKey, X25519_KEY_BYTES)
     mediaKey = signal.mediaKey
+  } else if (signal.kind === SIGNAL_ANSWERED_ELSEWHERE && signal.answeredKey !== null) {
+    checkKey('answered key', signal.answeredKey, X25519_KEY_BYTES)
+    mediaKey = signal.answeredKey
   } else if (signal.kind === SIGNAL_OFFER || signal.kind === SIGNAL_ANSWER || signal.kind === SIGNAL_ICE) {
     if (encodeProtoString(signal.data).length > MAX_MEDIA_DATA_BYTES)
       throw new InvalidKeyError(`media data over ${MAX_MEDIA_DATA_BYTES} bytes`)
@@ -97,6 +106,8 @@ export function decodeCallSignal(bytes: Uint8Array): CallSignal {
   const keyed = KEYED_SIGNALS.has(kind)
   const carriesData = DATA_SIGNALS.has(kind)
   if (keyed) checkDecodedLength('media key', proto.mediaKey, X25519_KEY_BYTES)
+  else if (kind === SIGNAL_ANSWERED_ELSEWHERE && proto.mediaKey.length !== 0)
+    checkDecodedLength('answered key', proto.mediaKey, X25519_KEY_BYTES)
   else if (proto.mediaKey.length !== 0) throw new DecodeError('media key on a signal that carries none')
   if (!carriesData && proto.data !== '') throw new DecodeError('media data on a signal that carries none')
   if (carriesData && encodeProtoString(proto.data).length > MAX_MEDIA_DATA_BYTES)
@@ -115,8 +126,9 @@ export function decodeCallSignal(bytes: Uint8Array): CallSignal {
     case SIGNAL_ANSWER:
     case SIGNAL_ICE:
       return { ...base, kind, data: proto.data }
-    case SIGNAL_RINGING:
     case SIGNAL_ANSWERED_ELSEWHERE:
+      return { ...base, kind, answeredKey: proto.mediaKey.length === 0 ? null : proto.mediaKey }
+    case SIGNAL_RINGING:
     case SIGNAL_BUSY:
     case SIGNAL_DECLINE:
       return { ...base, kind }

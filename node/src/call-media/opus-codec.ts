@@ -16,6 +16,15 @@ const OPUS_SET_BITRATE = 4002
 const INT16_MAX = 32_767
 const INT16_SCALE = 32_768
 
+/** What one concealment call gives: opusscript's output buffer, 60 ms at 48 kHz. */
+export const CONCEAL_CHUNK_SAMPLES = 2_880
+
+function samplesOf(pcm: Buffer): Float32Array {
+  const out = new Float32Array(Math.floor(pcm.byteLength / 2))
+  for (let i = 0; i < out.length; i++) out[i] = pcm.readInt16LE(2 * i) / INT16_SCALE
+  return out
+}
+
 export class OpusCodec {
   readonly #encoder = new OpusScript(MEDIA_RATE_HZ, 1, OpusScript.Application.VOIP)
   readonly #decoder = new OpusScript(MEDIA_RATE_HZ, 1, OpusScript.Application.VOIP)
@@ -35,10 +44,17 @@ export class OpusCodec {
 
   /** The samples of one Opus packet (any Opus packet; stereo ones are mixed down by libopus). */
   decode(packet: Uint8Array): Float32Array {
-    const pcm = this.#decoder.decode(Buffer.from(packet))
-    const out = new Float32Array(Math.floor(pcm.byteLength / 2))
-    for (let i = 0; i < out.length; i++) out[i] = pcm.readInt16LE(2 * i) / INT16_SCALE
-    return out
+    return samplesOf(this.#decoder.decode(Buffer.from(packet)))
+  }
+
+  /**
+   * libopus's packet-loss concealment for what follows the last decoded packet (opus_decode with
+   * no data): opusscript asks for its largest frame, so this is CONCEAL_CHUNK_SAMPLES — three
+   * frames of the last packet's duration for 20 ms packets — and the decoder's state moves past
+   * all of it.
+   */
+  conceal(): Float32Array {
+    return samplesOf(this.#decoder.decode(Buffer.alloc(0)))
   }
 
   close(): void {

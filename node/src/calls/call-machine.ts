@@ -166,8 +166,11 @@ export function step(call: CallState, input: CallInput, now: number): Step {
     case 'remote-hangup':
       return end(call, input.reason, now)
     case 'answered-elsewhere':
-      if (phase !== 'incoming') return same(call)
-      return end(call, 'answered-elsewhere', now)
+      // it rings here, or we accepted too but the caller took another device's accept: the
+      // caller already dropped ours, so nothing is sent
+      if (phase === 'incoming' || (phase === 'connecting' && call.direction === 'incoming'))
+        return end(call, 'answered-elsewhere', now)
+      return same(call)
   }
 }
 

@@ -265,7 +265,7 @@ export class CallService {
 
   /** A signal of the bound device (or of any device of the peer's, while it rings) for `live`. */
   #dispatch(live: LiveCall, signal: CallSignal, senderDeviceKey: Uint8Array): void {
-    const action = signalAction(live.state, signal)
+    const action = signalAction(live.state, signal, live.ownKey.publicKey)
     switch (action.do) {
       case 'nothing':
         return
@@ -383,14 +383,15 @@ export class CallService {
   /**
    * An outgoing call was accepted by one of the callee's devices: when the callee has others (its
    * pinned device list names more than one), tell them over the session, so they stop ringing —
-   * the media signals that follow go on /wren/call to the accepting device only.
+   * and one that accepted too stops connecting: the signal names the accepting device's media key
+   * — the media signals that follow go on /wren/call to the accepting device only.
    */
   async #tellOtherDevices(live: LiveCall): Promise<void> {
     try {
       const contact = await this.#c.pairwise.requireContact(live.state.peerUserId)
       const devices = contact.deviceList?.devices.length ?? 0
       if (devices > 1 && live.state.phase !== 'ended')
-        await this.#path.send(live, { kind: SIGNAL_ANSWERED_ELSEWHERE })
+        await this.#path.send(live, { kind: SIGNAL_ANSWERED_ELSEWHERE, answeredKey: live.peerMediaKey })
     } catch (error) {
       this.#c.log.warn('answered elsewhere not sent', { error: (error as Error)?.name })
     }

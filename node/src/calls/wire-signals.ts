@@ -4,6 +4,8 @@
  * its phase. A signal that does not fit the phase means nothing (a straggler or a confused peer
  * must not break the call).
  */
+
+import { bytesEqual } from '../../../core/src/bytes.ts'
 import {
   HANGUP_BY_USER,
   HANGUP_FAILED_DECRYPT,
@@ -27,13 +29,8 @@ import type { MediaSignal, MediaSignalKind } from './types.ts'
 /** A signal without its call id and time (the sender adds them). */
 export type SignalBody =
   | { kind: typeof SIGNAL_INVITE | typeof SIGNAL_ACCEPT; mediaKey: Uint8Array }
-  | {
-      kind:
-        | typeof SIGNAL_RINGING
-        | typeof SIGNAL_BUSY
-        | typeof SIGNAL_DECLINE
-        | typeof SIGNAL_ANSWERED_ELSEWHERE
-    }
+  | { kind: typeof SIGNAL_RINGING | typeof SIGNAL_BUSY | typeof SIGNAL_DECLINE }
+  | { kind: typeof SIGNAL_ANSWERED_ELSEWHERE; answeredKey: Uint8Array | null }
   | { kind: typeof SIGNAL_HANGUP; reason: number }
   | { kind: typeof SIGNAL_OFFER | typeof SIGNAL_ANSWER | typeof SIGNAL_ICE; data: string }
 
@@ -87,8 +84,11 @@ export type SignalAction =
 
 const NOTHING: SignalAction = { do: 'nothing' }
 
-/** What `signal` does to `call` (a signal not of the call's direction or phase does nothing). */
-export function signalAction(call: CallState, signal: CallSignal): SignalAction {
+/**
+ * What `signal` does to `call` (a signal not of the call's direction or phase does nothing);
+ * `ownMediaKey` is this side's media public key of the call (what our accept carried).
+ */
+export function signalAction(call: CallState, signal: CallSignal, ownMediaKey: Uint8Array): SignalAction {
   const outgoingOnly = (input: CallInput): SignalAction =>
     call.direction === 'outgoing' ? { do: 'step', input } : NOTHING
   switch (signal.kind) {
@@ -100,8 +100,7 @@ export function signalAction(call: CallState, signal: CallSignal): SignalAction 
       if (call.direction !== 'outgoing' || call.phase !== 'ringing') return NOTHING
       return { do: 'accepted', mediaKey: signal.mediaKey }
     case SIGNAL_ANSWERED_ELSEWHERE:
-      // the accepting device ignores it (it is connecting); the others stop ringing
-      return call.phase === 'incoming' ? { do: 'step', input: { type: 'answered-elsewhere' } } : NOTHING
+      return answeredElsewhere(call, signal.answeredKey, ownMediaKey)
     case SIGNAL_BUSY:
       return outgoingOnly({ type: 'remote-busy' })
     case SIGNAL_DECLINE:
@@ -121,4 +120,21 @@ export function signalAction(call: CallState, signal: CallSignal): SignalAction 
       return { do: 'media', signal: { kind, data: signal.data } }
     }
   }
+}
+
+/**
+ * Another device of ours answered: a call that rings here stops; one we accepted too (our accept
+ * lost the race at the caller, or this came after it) ends unless the key the caller names is
+ * ours — then we are the device that answered, and it is ignored.
+ */
+function answeredElsewhere(
+  call: CallState,
+  answeredKey: Uint8Array | null,
+  ownMediaKey: Uint8Array,
+): SignalAction {
+  const input: CallInput = { type: 'answered-elsewhere' }
+  if (call.phase === 'incoming') return { do: 'step', input }
+  const acceptedHere = call.direction === 'incoming' && call.phase === 'connecting'
+  if (!acceptedHere || answeredKey === null || bytesEqual(answeredKey, ownMediaKey)) return NOTHING
+  return { do: 'step', input }
 }

@@ -7,6 +7,7 @@
  */
 import { FRAME_MS, FRAME_SAMPLES, OpusCodec } from '../call-media/opus-codec.ts'
 import { type FrameCounts, type MediaSignal, PeerMedia } from '../call-media/peer-media.ts'
+import { Playout, type PlayoutCounts } from '../call-media/playout.ts'
 import { Recording } from '../call-media/recording.ts'
 import type { Call, EventPayload } from '../rpc/api.ts'
 import type { WrenClient } from '../rpc/client.ts'
@@ -31,6 +32,8 @@ export interface CallSummary {
   readonly frames: FrameCounts
   readonly recording: Int16Array | null
   readonly recordedSeconds: number
+  /** What the receive side played, concealed and dropped (null when nothing was recorded). */
+  readonly playout: PlayoutCounts | null
 }
 
 /** The call ended before or without media (declined, busy, timeout, failed-*). */
@@ -54,6 +57,7 @@ export class CallRun {
   #media: PeerMedia | null = null
   #codec: OpusCodec | null = null
   #recording: Recording | null = null
+  #playout: Playout | null = null
   #outcome: string | null = null
   #pacer: ReturnType<typeof setInterval> | null = null
   #sendChain: Promise<void> = Promise.resolve()
@@ -154,7 +158,12 @@ export class CallRun {
       throw new CliError(EXIT.ERROR, 'relay calls only is on, but no relay of yours runs TURN')
     }
     this.#codec = new OpusCodec()
-    if (this.#options.recordSeconds !== null) this.#recording = new Recording(this.#options.recordSeconds)
+    if (this.#options.recordSeconds !== null) {
+      const recording = new Recording(this.#options.recordSeconds)
+      this.#recording = recording
+      // lost and reordered packets: concealment instead of silent gaps (playout.ts)
+      this.#playout = new Playout(this.#codec, (samples, timestamp) => recording.add(samples, timestamp))
+    }
     this.#media = new PeerMedia({
       role: this.#options.role,
       keys,
@@ -167,7 +176,7 @@ export class CallRun {
       },
       onOutcome: (outcome) => void this.#report(outcome),
       onPacket: (opus, timestamp) => {
-        if (this.#codec !== null) this.#recording?.add(this.#codec.decode(opus), timestamp)
+        if (this.#codec !== null) this.#playout?.push(opus, timestamp)
       },
     })
     if (this.#options.role === 'caller') this.#media.offer()
@@ -252,10 +261,17 @@ export class CallRun {
     const call = await this.#until(() => this.#ended(), 5_000, 'end of the call').catch(() => undefined)
     const frames = { ...(this.#media?.counts ?? { sent: 0, opened: 0, failed: 0 }) }
     this.#stopMedia()
+    if (this.#codec !== null) this.#playout?.flush()
     const recording = this.#recording?.samples() ?? null
     const final = call ?? this.#states.get(this.#callId ?? '')
     if (final === undefined) throw new CliError(EXIT.ERROR, 'the call is gone')
-    return { call: final, frames, recording, recordedSeconds: this.#recording?.seconds ?? 0 }
+    return {
+      call: final,
+      frames,
+      recording,
+      recordedSeconds: this.#recording?.seconds ?? 0,
+      playout: this.#playout === null ? null : { ...this.#playout.counts },
+    }
   }
 
   #stopMedia(): void {

@@ -155,7 +155,7 @@ export const CallEndReasonSchema = z
   .meta({
     id: 'CallEndReason',
     description:
-      'why a call ended: hangup (either side), declined, busy (the callee was in another call), timeout (nobody answered within the ring timeout), failed-ice (the media never connected), failed-decrypt (media frames did not decrypt with the call keys), answered-elsewhere (it rang on several of our devices and another one answered)',
+      'why a call ended: hangup (either side), declined, busy (the callee was in another call), timeout (nobody answered within the ring timeout), failed-ice (the media never connected), failed-decrypt (media frames did not decrypt with the call keys), answered-elsewhere (it rang on several of our devices and another one answered; also on a device that accepted too when the caller took the other’s accept)',
   })
 
 export const CallEntrySchema = z

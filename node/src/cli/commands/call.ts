@@ -56,10 +56,24 @@ async function report(g: GlobalOptions, summary: CallSummary, record: string | u
   }
   const { call, frames } = summary
   if (g.json)
-    return printJson({ call, frames, recordedSeconds: summary.recordedSeconds, record: record ?? null })
+    return printJson({
+      call,
+      frames,
+      recordedSeconds: summary.recordedSeconds,
+      record: record ?? null,
+      playout: summary.playout,
+    })
   printLine(`Call ${call.endReason ?? call.state}: sent ${frames.sent} frames, received ${frames.opened}`)
   if (frames.failed > 0) printLine(`${frames.failed} frames did not decrypt`)
   if (record !== undefined) printLine(`Recorded ${summary.recordedSeconds.toFixed(1)} s to ${record}`)
+  const playout = summary.playout
+  if (playout === null || playout.concealedSamples + playout.late + playout.undecodable === 0) return
+  const { MEDIA_RATE_HZ } = await import('../../call-media/wav.ts')
+  printLine(
+    `Concealed ${Math.round((playout.concealedSamples * 1000) / MEDIA_RATE_HZ)} ms of lost audio` +
+      (playout.late > 0 ? `; ${playout.late} late packets dropped` : '') +
+      (playout.undecodable > 0 ? `; ${playout.undecodable} packets did not decode` : ''),
+  )
 }
 
 interface CallOptions {
